@@ -1,0 +1,1 @@
+"""Baozhai's Telegram side: config, storage, scheduling, sources, delivery and handlers."""

@@ -1,0 +1,61 @@
+"""Plain records that cross module lines on the bot side.
+
+``bot.store`` returns these (never ORM objects), so handlers, the digest and delivery code
+work on immutable data and never touch a database session.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class EditionRecord:
+    """A stored edition: one paper, one date (all its pages)."""
+
+    id: int
+    paper: str
+    date: dt.date
+    article_count: int
+    ingested_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRecord:
+    """A stored article with its summary. ``number`` is its 1-based place in the edition."""
+
+    id: int
+    edition_id: int
+    number: int
+    page: str | None
+    title: str
+    byline: str | None
+    paragraphs: tuple[str, ...]
+    captions: tuple[str, ...]
+    summary: tuple[str, ...]
+    keywords: tuple[str, ...]
+    continued_on: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriberRecord:
+    """A chat that talked to the bot. ``digest_time`` None means the configured default."""
+
+    chat_id: int
+    language: str
+    active: bool
+    digest_time: dt.time | None
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """What /stats shows."""
+
+    editions: int
+    articles: int
+    subscribers: int
+    digests_delivered: int
+    top_keywords: tuple[tuple[str, int], ...]
+    # (date, articles that day, distinct keywords that day), oldest first
+    daily: tuple[tuple[dt.date, int, int], ...]

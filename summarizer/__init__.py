@@ -1,0 +1,1 @@
+"""Baozhai text processing: edition parsing and TextRank summaries. Knows nothing of Telegram."""
