@@ -59,3 +59,20 @@ class Stats:
     top_keywords: tuple[tuple[str, int], ...]
     # (date, articles that day, distinct keywords that day), oldest first
     daily: tuple[tuple[dt.date, int, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryRecord:
+    """One edition's digest to one chat.
+
+    ``status``: "pending" (claimed, being sent), "sent", "failed" (given up) or "retry"
+    (failed transiently; the next run may claim it again). ``attempts`` counts claims.
+    """
+
+    edition_id: int
+    chat_id: int
+    status: str
+    attempts: int
+    error: str | None
+    claimed_at: dt.datetime
+    sent_at: dt.datetime | None

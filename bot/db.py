@@ -1,0 +1,216 @@
+"""Engines, sessions and migrations: everything that knows which database we talk to.
+
+Why a module of its own: SQLite and PostgreSQL need different connection set-up (threads,
+WAL, locking), and both the :class:`bot.store.Store` and the Alembic ``env.py`` must build
+engines the same way. Keeping that here lets the store be written once for both backends.
+
+SQLite notes. The bot calls the store from worker threads (``asyncio.to_thread``), so connections
+are opened with ``check_same_thread=False`` and, for a file, in WAL mode (readers never block the
+writer). Python's sqlite3 driver begins transactions lazily and only before DML, which breaks
+SAVEPOINTs and lets two "read, then write" transactions deadlock on lock upgrade; we therefore
+take over transaction control (the recipe from the SQLAlchemy docs) and start write transactions
+with ``BEGIN IMMEDIATE`` (see :data:`WRITE_OPTIONS`), so writers queue on the busy timeout
+instead of failing with "database is locked".
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.pool import StaticPool
+
+__all__ = [
+    "MIGRATIONS_DIR",
+    "WRITE_OPTIONS",
+    "alembic_config",
+    "current_revision",
+    "downgrade",
+    "head_revision",
+    "is_memory_sqlite",
+    "is_sqlite",
+    "make_engine",
+    "resolve_url",
+    "upgrade",
+]
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+# Execution option a write transaction sets on its connection before it begins.
+_IMMEDIATE = "baozhai_sqlite_immediate"
+WRITE_OPTIONS: dict[str, Any] = {_IMMEDIATE: True}
+
+_SQLITE_BUSY_TIMEOUT_S = 30.0
+
+
+def _json_dumps(value: Any) -> str:
+    # Keep Chinese readable in the database (psql, sqlite3 shell) instead of \uXXXX escapes.
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _is_memory(url: URL) -> bool:
+    return url.database in (None, "", ":memory:") or bool(url.query.get("mode") == "memory")
+
+
+def is_memory_sqlite(url: str | URL | Engine) -> bool:
+    """True for an in-memory SQLite database (one connection, shared by all threads)."""
+    parsed = url.url if isinstance(url, Engine) else make_url(url)
+    return parsed.get_backend_name() == "sqlite" and _is_memory(parsed)
+
+
+def is_sqlite(url: str | URL | Engine) -> bool:
+    """True for any SQLite URL or engine."""
+    if isinstance(url, Engine):
+        return url.dialect.name == "sqlite"
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def resolve_url(url: str, base_dir: Path) -> str:
+    """Make a relative SQLite file path absolute against ``base_dir``; leave others alone.
+
+    Why: ``sqlite:///data/baozhai.db`` in a config file means "next to the config file", not
+    "wherever the process happened to be started". Raises ValueError for an unparsable URL.
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ValueError(str(exc)) from None
+    if parsed.get_backend_name() != "sqlite" or _is_memory(parsed) or parsed.query.get("uri"):
+        return url
+    database = Path(parsed.database or "").expanduser()
+    if database.is_absolute():
+        return url
+    absolute = (base_dir / database).resolve()
+    return parsed.set(database=str(absolute)).render_as_string(hide_password=False)
+
+
+def make_engine(url: str | URL) -> Engine:
+    """A thread-safe engine for ``url`` set up for the bot's access pattern.
+
+    SQLite: creates the file's directory, WAL, foreign keys on, 30 s busy timeout, explicit
+    transaction control (see the module docstring); ``:memory:`` shares one connection so every
+    thread sees the same database. Others (PostgreSQL): a pool with pre-ping, because the bot
+    idles for hours between editions and server-side idle timeouts close connections.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(parsed, pool_pre_ping=True, json_serializer=_json_dumps)
+
+    connect_args: dict[str, Any] = {
+        "check_same_thread": False,
+        "timeout": _SQLITE_BUSY_TIMEOUT_S,
+    }
+    memory = _is_memory(parsed)
+    if memory:
+        engine = create_engine(
+            parsed, connect_args=connect_args, poolclass=StaticPool, json_serializer=_json_dumps
+        )
+    else:
+        if parsed.database and not parsed.query.get("uri"):
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed, connect_args=connect_args, json_serializer=_json_dumps)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control away from the driver; "begin" below issues BEGIN itself.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA foreign_keys=ON")
+            if not memory:
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=NORMAL")  # durable enough with WAL
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        immediate = conn.get_execution_options().get(_IMMEDIATE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+# --------------------------------------------------------------------------------------------
+# Migrations (Alembic, run from code: no alembic.ini is needed at runtime)
+
+
+def alembic_config(url: str | URL | None = None, connection: Connection | None = None) -> Any:
+    """An ``alembic.config.Config`` for the migrations shipped inside this package.
+
+    The URL and/or an open connection travel in ``config.attributes`` (not the ini options,
+    whose ``%`` interpolation would mangle URL-encoded passwords); ``env.py`` reads them.
+    """
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if url is not None:
+        cfg.attributes["url"] = url
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+@contextmanager
+def _connection(target: str | URL | Engine) -> Iterator[Connection]:
+    if isinstance(target, Engine):
+        with target.connect() as conn:
+            yield conn
+        return
+    engine = make_engine(target)
+    try:
+        with engine.connect() as conn:
+            yield conn
+    finally:
+        engine.dispose()
+
+
+def upgrade(target: str | URL | Engine, revision: str = "head") -> None:
+    """Migrate the database to ``revision`` (default: the newest). A no-op when already there.
+
+    Accepts an engine too, so an in-memory SQLite database is migrated on the very connection
+    the store will use rather than on a throwaway one.
+    """
+    from alembic import command
+
+    with _connection(target) as conn:
+        command.upgrade(alembic_config(connection=conn), revision)
+        if conn.in_transaction():
+            conn.commit()
+
+
+def downgrade(target: str | URL | Engine, revision: str) -> None:
+    """Migrate down to ``revision`` (``"base"`` drops everything). For operators and tests."""
+    from alembic import command
+
+    with _connection(target) as conn:
+        command.downgrade(alembic_config(connection=conn), revision)
+        if conn.in_transaction():
+            conn.commit()
+
+
+def head_revision() -> str:
+    """The newest revision shipped with this code."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(target: str | URL | Engine) -> str | None:
+    """The revision the database is at (None: never migrated)."""
+    from alembic.runtime.migration import MigrationContext
+
+    with _connection(target) as conn:
+        return MigrationContext.configure(conn).get_current_revision()

@@ -1,0 +1,197 @@
+"""The database schema as SQLAlchemy 2 declarative models.
+
+Only :mod:`bot.store` uses these; everything else sees the records of :mod:`bot.records`.
+Every change here needs a migration in ``bot/migrations/versions`` (a test compares the two).
+
+Portability choices (SQLite and PostgreSQL):
+
+* integer surrogate keys (``Integer``: on SQLite only INTEGER PRIMARY KEY auto-increments);
+  Telegram chat ids need 64 bits, so they are ``BigInteger`` data columns;
+* lists as ``JSON`` (the store never queries inside them) plus a plain ``body`` text column
+  for LIKE search;
+* timestamps are :class:`UTCDateTime`: always timezone-aware UTC in Python, whatever the backend;
+* a naming convention, so constraint names are identical on both backends and migrations can
+  refer to them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    Time,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+DELIVERY_STATUSES = ("pending", "sent", "failed", "retry")
+FILE_STATUSES = ("ok", "failed")
+
+
+def utcnow() -> dt.datetime:
+    """Now, timezone-aware UTC: the only kind of timestamp this schema stores."""
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timestamp that is always aware UTC in Python.
+
+    PostgreSQL stores ``timestamptz`` and returns it in the session's zone; SQLite has no zone
+    at all and returns naive values. Converting on the way in and out makes both behave alike.
+    Naive datetimes are refused: guessing their zone is how off-by-eight-hours bugs start.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r}: store aware UTC timestamps only")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with the shared metadata (and its naming convention)."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {dt.datetime: UTCDateTime()}  # noqa: RUF012 (SQLAlchemy's API)
+
+
+class Paper(Base):
+    """A newspaper, by its configured display name."""
+
+    __tablename__ = "papers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Edition(Base):
+    """One ingested edition. Same paper and date with a different file hash is another row
+    (a corrected re-issue); the same hash again is refused by the unique constraint."""
+
+    __tablename__ = "editions"
+    __table_args__ = (
+        UniqueConstraint("paper_id", "date", "content_hash"),
+        Index("ix_editions_date", "date"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"))
+    date: Mapped[dt.date] = mapped_column(Date)
+    content_hash: Mapped[str] = mapped_column(String(128))
+    article_count: Mapped[int] = mapped_column(Integer)
+    ingested_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    paper: Mapped[Paper] = relationship(lazy="joined")
+
+
+class ArticleRow(Base):
+    """An article with its summary. ``body`` is the paragraphs joined by newlines, for search."""
+
+    __tablename__ = "articles"
+    __table_args__ = (UniqueConstraint("edition_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    page: Mapped[str | None] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(Text)
+    byline: Mapped[str | None] = mapped_column(Text)
+    paragraphs: Mapped[list[str]] = mapped_column(JSON)
+    captions: Mapped[list[str]] = mapped_column(JSON)
+    summary: Mapped[list[str]] = mapped_column(JSON)
+    keywords: Mapped[list[str]] = mapped_column(JSON)
+    continued_on: Mapped[int | None] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)
+
+
+class Subscriber(Base):
+    """A chat that subscribed once. Rows are never deleted: (re)activation keeps history."""
+
+    __tablename__ = "subscribers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    language: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean)
+    digest_time: Mapped[dt.time | None] = mapped_column(Time)
+    # Why the chat stopped receiving digests: "unsubscribed", "blocked" or "migrated".
+    inactive_reason: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Delivery(Base):
+    """One digest of one edition to one chat: the row is the claim that prevents a resend.
+
+    ``pending``: claimed, being sent (or the sender died mid-send: never resent, by design);
+    ``sent``; ``failed``: gave up; ``retry``: failed transiently, free to be claimed again.
+    ``chat_id`` is deliberately not a foreign key: delivery history outlives chat id changes.
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("edition_id", "chat_id"),
+        CheckConstraint("status IN ('pending', 'sent', 'failed', 'retry')", name="delivery_status"),
+        Index("ix_deliveries_chat_id", "chat_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id", ondelete="CASCADE"))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    error: Mapped[str | None] = mapped_column(Text)
+    claimed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column()
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class IngestedFile(Base):
+    """An edition file the watcher processed, keyed by content hash (path is informational)."""
+
+    __tablename__ = "ingested_files"
+    __table_args__ = (CheckConstraint("status IN ('ok', 'failed')", name="file_status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    path: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(128), unique=True)
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -1,0 +1,116 @@
+"""Database fixtures: every storage test runs on a real SQLite file and on real PostgreSQL.
+
+PostgreSQL: ``$BAOZHAI_TEST_PG_URL`` (default ``postgresql+psycopg://postgres@127.0.0.1:5432/test``).
+Each test gets its own freshly created schema, named after this test session, selected through
+the connection's ``search_path`` and dropped afterwards, so parallel and repeated runs on one
+server never see each other's tables. When the server is not reachable the PostgreSQL variants
+are skipped with the reason, and the SQLite ones still run.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
+
+from bot.store import Store
+
+PG_ENV = "BAOZHAI_TEST_PG_URL"
+DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+@dataclass
+class _PgServer:
+    url: URL
+    admin: Engine
+    prefix: str
+    counter: itertools.count
+
+    def new_schema(self) -> str:
+        name = f"{self.prefix}_{next(self.counter)}"
+        with self.admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{name}"'))
+        return name
+
+    def drop_schema(self, name: str) -> None:
+        with self.admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
+
+    def url_for(self, schema: str) -> URL:
+        return self.url.update_query_dict({"options": f"-csearch_path={schema}"})
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[_PgServer]:
+    """A reachable PostgreSQL server, or a skip saying which one was tried."""
+    url = make_url(os.environ.get(PG_ENV, DEFAULT_PG_URL))
+    where = f"{url.host or 'localhost'}:{url.port or 5432}"
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        pytest.skip(f"psycopg not installed; PostgreSQL tests need it (set {PG_ENV})")
+    admin = create_engine(url, poolclass=NullPool, connect_args={"connect_timeout": 3})
+    try:
+        with admin.connect():
+            pass
+    except OperationalError as exc:
+        admin.dispose()
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        pytest.skip(f"PostgreSQL not reachable at {where} (set {PG_ENV}): {reason}")
+    prefix = f"baozhai_test_{uuid.uuid4().hex[:10]}"
+    server = _PgServer(url=url, admin=admin, prefix=prefix, counter=itertools.count(1))
+    try:
+        yield server
+    finally:
+        # Safety net for schemas a crashed test left behind.
+        with admin.begin() as conn:
+            names = conn.execute(
+                text("SELECT nspname FROM pg_namespace WHERE nspname LIKE :p"),
+                {"p": prefix + "_%"},
+            ).scalars()
+            for name in list(names):
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def pg_url(pg_server: _PgServer) -> Iterator[URL]:
+    """The URL of an empty PostgreSQL schema that exists for this test only."""
+    schema = pg_server.new_schema()
+    try:
+        yield pg_server.url_for(schema)
+    finally:
+        pg_server.drop_schema(schema)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """The URL of a not-yet-existing SQLite file in this test's temporary directory."""
+    return f"sqlite:///{tmp_path / 'db' / 'baozhai.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest) -> str | URL:
+    """An empty database on each backend (the PostgreSQL one may be skipped)."""
+    if request.param == "sqlite":
+        return request.getfixturevalue("sqlite_url")
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def store(db_url: str | URL) -> Iterator[Store]:
+    """A Store on a fresh, migrated database of each backend."""
+    s = Store(db_url)
+    try:
+        yield s
+    finally:
+        s.close()

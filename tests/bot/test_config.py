@@ -1,0 +1,323 @@
+"""Specification of the configuration: defaults, sources of values, strict validation."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import shutil
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.config import (
+    Config,
+    ConfigError,
+    DeliveryConfig,
+    LoggingConfig,
+    ScheduleConfig,
+    SummaryConfig,
+    TelegramConfig,
+    load_config,
+)
+from bot.db import resolve_url
+
+REPO_CONFIG = Path(__file__).resolve().parents[2] / "config.toml"
+TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+
+
+def write(tmp_path: Path, content: str, name: str = "config.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    return path
+
+
+def load(path: Path, **env: str) -> Config:
+    return load_config(path, env=env)
+
+
+# -- defaults and where the file comes from ----------------------------------------------------
+
+
+def test_without_a_file_the_builtin_defaults_apply(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = load_config(None, env={})
+    assert config.path is None
+    assert config.telegram == TelegramConfig()
+    assert config.schedule == ScheduleConfig()
+    assert config.schedule.timezone == ZoneInfo("Asia/Shanghai")
+    assert config.schedule.digest_time == dt.time(7, 30)
+    assert config.schedule.poll_interval_seconds == 300
+    assert config.summary == SummaryConfig(sentences=3)
+    assert config.delivery == DeliveryConfig(25.0, 1.0)
+    assert config.logging == LoggingConfig("INFO")
+    assert config.storage.url == f"sqlite:///{tmp_path.resolve() / 'data' / 'baozhai.db'}"
+    [paper] = config.papers
+    assert paper.name == "浙江工人日报"
+    assert paper.inbox == tmp_path.resolve() / "data" / "inbox" / "zjgrrb"
+    assert paper.failed_dir == paper.inbox / "failed"
+
+
+def test_documented_config_toml_states_exactly_the_defaults(tmp_path: Path) -> None:
+    documented = load(Path(shutil.copy(REPO_CONFIG, tmp_path / "config.toml")))
+    empty = load(write(tmp_path, "", name="empty.toml"))
+    assert dataclasses.replace(documented, path=None) == dataclasses.replace(empty, path=None)
+
+
+def test_config_toml_in_the_working_directory_is_read_by_default(
+    tmp_path: Path, monkeypatch
+) -> None:
+    write(tmp_path, "[summary]\nsentences = 5\n")
+    monkeypatch.chdir(tmp_path)
+    config = load_config(None, env={})
+    assert config.summary.sentences == 5
+    assert config.path == (tmp_path / "config.toml").resolve()
+
+
+def test_baozhai_config_env_names_the_file(tmp_path: Path, monkeypatch) -> None:
+    path = write(tmp_path, "[summary]\nsentences = 4\n", name="elsewhere.toml")
+    monkeypatch.chdir(tmp_path)
+    assert load_config(None, env={"BAOZHAI_CONFIG": str(path)}).summary.sentences == 4
+
+
+def test_an_explicitly_named_missing_file_is_an_error(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.toml"
+    with pytest.raises(ConfigError, match=r"nope\.toml: config file not found"):
+        load(missing)
+
+
+def test_invalid_toml_names_the_file(tmp_path: Path) -> None:
+    path = write(tmp_path, "[schedule\ndigest_time = 1\n")
+    with pytest.raises(ConfigError, match=r"config\.toml: not valid TOML"):
+        load(path)
+
+
+# -- the token ---------------------------------------------------------------------------------
+
+
+def test_token_is_read_from_the_file(tmp_path: Path) -> None:
+    path = write(tmp_path, f'[telegram]\ntoken = "{TOKEN}"\n')
+    assert load(path).telegram.token == TOKEN
+
+
+def test_token_from_the_environment_wins_over_the_file(tmp_path: Path) -> None:
+    path = write(tmp_path, '[telegram]\ntoken = "1:file-token"\n')
+    assert load(path, TELEGRAM_BOT_TOKEN=TOKEN).telegram.token == TOKEN
+
+
+def test_empty_token_environment_variable_does_not_hide_the_file_token(tmp_path: Path) -> None:
+    path = write(tmp_path, f'[telegram]\ntoken = "{TOKEN}"\n')
+    assert load(path, TELEGRAM_BOT_TOKEN="").telegram.token == TOKEN
+
+
+def test_token_never_appears_in_repr_or_str(tmp_path: Path) -> None:
+    config = load(write(tmp_path, f'[telegram]\ntoken = "{TOKEN}"\n'))
+    for text in (repr(config), str(config), repr(config.telegram), str(config.telegram)):
+        assert TOKEN not in text
+        assert TOKEN.split(":")[1] not in text
+
+
+def test_a_malformed_token_is_rejected_without_echoing_it(tmp_path: Path) -> None:
+    path = write(tmp_path, "")
+    with pytest.raises(ConfigError, match=r"\$TELEGRAM_BOT_TOKEN") as info:
+        load(path, TELEGRAM_BOT_TOKEN='"123:secret value"')
+    assert "secret" not in str(info.value)
+
+
+def test_storage_repr_masks_a_database_password(tmp_path: Path) -> None:
+    path = write(tmp_path, '[storage]\nurl = "postgresql+psycopg://bot:hunter2@db/baozhai"\n')
+    config = load(path)
+    assert "hunter2" not in repr(config)
+    assert config.storage.url == "postgresql+psycopg://bot:hunter2@db/baozhai"
+
+
+# -- paths ---------------------------------------------------------------------------------------
+
+
+def test_relative_paths_resolve_against_the_config_files_directory(
+    tmp_path: Path, monkeypatch
+) -> None:
+    conf_dir = tmp_path / "etc"
+    conf_dir.mkdir()
+    write(
+        conf_dir,
+        '[storage]\nurl = "sqlite:///var/bz.db"\n\n'
+        '[[papers]]\nname = "工人日报"\ninbox = "in/grrb"\n',
+    )
+    monkeypatch.chdir(tmp_path)  # somewhere else entirely
+    config = load(Path("etc/config.toml"))
+    base = conf_dir.resolve()
+    assert config.storage.url == f"sqlite:///{base / 'var' / 'bz.db'}"
+    assert config.papers[0].inbox == base / "in" / "grrb"
+    assert config.base_dir == base
+
+
+def test_absolute_paths_and_server_urls_are_kept(tmp_path: Path) -> None:
+    inbox = tmp_path / "abs-inbox"
+    path = write(
+        tmp_path,
+        '[storage]\nurl = "postgresql+psycopg://u@h:5433/db"\n\n'
+        f'[[papers]]\nname = "A"\ninbox = "{inbox}"\n',
+    )
+    config = load(path)
+    assert config.storage.url == "postgresql+psycopg://u@h:5433/db"
+    assert config.papers[0].inbox == inbox.resolve()
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("sqlite:///rel/x.db", "sqlite:////base/rel/x.db"),
+        ("sqlite:////abs/x.db", "sqlite:////abs/x.db"),
+        ("sqlite://", "sqlite://"),
+        ("sqlite:///:memory:", "sqlite:///:memory:"),
+        ("postgresql+psycopg://u:p%40ss@h/db", "postgresql+psycopg://u:p%40ss@h/db"),
+    ],
+)
+def test_resolve_url_only_touches_relative_sqlite_files(url: str, expected: str) -> None:
+    assert resolve_url(url, Path("/base")) == expected
+
+
+def test_storage_url_from_the_environment_wins(tmp_path: Path) -> None:
+    path = write(tmp_path, '[storage]\nurl = "sqlite:///a.db"\n')
+    config = load(path, BAOZHAI_STORAGE_URL="sqlite:///b.db")
+    assert config.storage.url == f"sqlite:///{tmp_path.resolve() / 'b.db'}"
+
+
+# -- values --------------------------------------------------------------------------------------
+
+
+def test_a_full_configuration_is_read(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+[telegram]
+api_base_url = "http://127.0.0.1:8081/bot"
+admins = [42, -1001234567890]
+
+[schedule]
+timezone = "Europe/Berlin"
+digest_time = "6:05"
+poll_interval_seconds = 60
+misfire_grace_seconds = 0
+
+[[papers]]
+name = "甲报"
+inbox = "a"
+
+[[papers]]
+name = "乙报"
+inbox = "b"
+
+[summary]
+sentences = 2
+
+[delivery]
+messages_per_second = 10
+per_chat_interval_seconds = 0
+
+[logging]
+level = "debug"
+""",
+    )
+    config = load(path)
+    assert config.telegram.api_base_url == "http://127.0.0.1:8081/bot"
+    assert config.telegram.admins == (42, -1001234567890)
+    assert config.schedule == ScheduleConfig(ZoneInfo("Europe/Berlin"), dt.time(6, 5), 60, 0)
+    assert [p.name for p in config.papers] == ["甲报", "乙报"]
+    assert config.paper("乙报") is config.papers[1]
+    assert config.summary.sentences == 2
+    assert config.delivery.messages_per_second == 10.0
+    assert config.delivery.per_chat_interval_seconds == 0.0
+    assert config.logging.level == "DEBUG"
+
+
+def test_a_toml_local_time_is_accepted_as_digest_time(tmp_path: Path) -> None:
+    path = write(tmp_path, "[schedule]\ndigest_time = 07:45:00\n")
+    assert load(path).schedule.digest_time == dt.time(7, 45)
+
+
+def test_a_bad_digest_time_names_file_section_and_key(tmp_path: Path) -> None:
+    path = write(tmp_path, '[schedule]\ndigest_time = "7:3x"\n')
+    with pytest.raises(ConfigError) as info:
+        load(path)
+    assert str(info.value) == f'{path}: [schedule] digest_time: expected "HH:MM", got "7:3x"'
+
+
+BAD_VALUES = [
+    ('[schedule]\ndigest_time = "24:00"', "[schedule] digest_time"),
+    ('[schedule]\ntimezone = "Mars/Olympus_Mons"', "[schedule] timezone"),
+    ('[schedule]\ntimezone = "../../etc/passwd"', "[schedule] timezone"),
+    ('[schedule]\npoll_interval_seconds = "300"', "[schedule] poll_interval_seconds"),
+    ("[schedule]\npoll_interval_seconds = true", "[schedule] poll_interval_seconds"),
+    ("[schedule]\npoll_interval_seconds = 0", "[schedule] poll_interval_seconds"),
+    ("[schedule]\nmisfire_grace_seconds = -1", "[schedule] misfire_grace_seconds"),
+    ("[telegram]\ntoken = 123", "[telegram] token"),
+    ('[telegram]\napi_base_url = "ftp://x"', "[telegram] api_base_url"),
+    ('[telegram]\nadmins = ["me"]', "[telegram] admins"),
+    ("[telegram]\nadmins = 42", "[telegram] admins"),
+    ("[storage]\nurl = 5", "[storage] url"),
+    ('[storage]\nurl = "not a url"', "[storage] url"),
+    ('[storage]\nurl = ""', "[storage] url"),
+    ("[summary]\nsentences = 0", "[summary] sentences"),
+    ("[summary]\nsentences = 2.5", "[summary] sentences"),
+    ("[delivery]\nmessages_per_second = 0", "[delivery] messages_per_second"),
+    ("[delivery]\nmessages_per_second = 31", "[delivery] messages_per_second"),
+    ("[delivery]\nper_chat_interval_seconds = -1", "[delivery] per_chat_interval_seconds"),
+    ("[delivery]\nper_chat_interval_seconds = inf", "[delivery] per_chat_interval_seconds"),
+    ('[logging]\nlevel = "LOUD"', "[logging] level"),
+    ('[[papers]]\nname = "A"', "[[papers]] #1 inbox: missing"),
+    ('[[papers]]\ninbox = "a"', "[[papers]] #1 name: missing"),
+    ('[[papers]]\nname = ""\ninbox = "a"', "[[papers]] #1 name"),
+    ('[[papers]]\nname = "A"\ninbox = 3', "[[papers]] #1 inbox"),
+    (
+        '[[papers]]\nname = "A"\ninbox = "a"\n[[papers]]\nname = "A"\ninbox = "b"',
+        "[[papers]] #2 name: duplicate",
+    ),
+    (
+        '[[papers]]\nname = "A"\ninbox = "a"\n[[papers]]\nname = "B"\ninbox = "./a"',
+        "[[papers]] #2 inbox",
+    ),
+    ("papers = []", "[[papers]]: at least one"),
+    ('papers = "x"', "[[papers]]: expected an array of tables"),
+    ('schedule = "07:30"', "[schedule]: expected a table"),
+]
+
+
+@pytest.mark.parametrize(("content", "names"), BAD_VALUES, ids=[b[1] for b in BAD_VALUES])
+def test_every_bad_value_is_an_error_naming_file_and_key(
+    tmp_path: Path, content: str, names: str
+) -> None:
+    path = write(tmp_path, content + "\n")
+    with pytest.raises(ConfigError) as info:
+        load(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: ")
+    assert names in message
+
+
+@pytest.mark.parametrize(
+    ("content", "key"),
+    [
+        ('[schedule]\ndigest_tmie = "07:30"', "[schedule] digest_tmie: unknown key"),
+        ('[telegram]\ntokn = "x"', "[telegram] tokn: unknown key"),
+        ('[[papers]]\nname = "A"\ninbox = "a"\ninbx = "b"', "[[papers]] #1 inbx: unknown key"),
+        ("[summary]\nsentence = 3", "[summary] sentence: unknown key"),
+    ],
+)
+def test_an_unknown_key_is_rejected_by_name(tmp_path: Path, content: str, key: str) -> None:
+    path = write(tmp_path, content + "\n")
+    with pytest.raises(ConfigError, match=key.replace("[", r"\[").replace("]", r"\]")):
+        load(path)
+
+
+def test_an_unknown_section_is_rejected_by_name(tmp_path: Path) -> None:
+    path = write(tmp_path, "[schedul]\ndigest_time = '07:30'\n")
+    with pytest.raises(ConfigError, match=r"unknown section \[schedul\]"):
+        load(path)
+
+
+def test_config_is_immutable(tmp_path: Path) -> None:
+    config = load(write(tmp_path, ""))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.summary.sentences = 9  # type: ignore[misc]
