@@ -7,7 +7,12 @@ hold clean text only: no heading marks, no jump markers, no captions inside para
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from summarizer.errors import EditionError
+from summarizer.rejoin import ends_sentence, join_chunks
 
 
 @dataclass(slots=True)
@@ -53,3 +58,134 @@ class Summary:
 
     sentences: tuple[str, ...]
     keywords: tuple[str, ...]
+
+
+# ---------------------------------------------------------------------------------------------
+# Pages: one spelling for page names, and joining page files of one date into one edition.
+
+_SECTION_PAGE = re.compile(r"^(?P<section>[A-Za-z]*)\s*(?P<number>\d+)$")
+
+
+def normalize_page(page: str | None) -> str | None:
+    """One spelling per page: ``"04"``/``"p04"`` → ``"4"``; a section page keeps its letter.
+
+    Pure numbers lose leading zeros (the file name ``_04`` and the marker ``第4版`` must
+    agree); ``"a04"`` becomes ``"A04"`` and otherwise stays as printed.
+    """
+    if page is None:
+        return None
+    text = page.strip()
+    if text[:1] in "pP" and text[1:].isdigit():
+        text = text[1:]
+    if text.isdigit():
+        return str(int(text))
+    return text.upper() or None
+
+
+def page_number(page: str | None) -> int | None:
+    """The number a jump marker would use for ``page``: ``"4"`` → 4, ``"A04"`` → 4."""
+    match = _SECTION_PAGE.match(page or "")
+    return int(match["number"]) if match else None
+
+
+def page_sort_key(page: str | None) -> tuple[int, str, int, str]:
+    """Order pages as printed: sections in letter order, numbers numerically, unknown last."""
+    match = _SECTION_PAGE.match(page or "")
+    if match is None:
+        return (1, "", 0, page or "")
+    return (0, match["section"].upper(), int(match["number"]), page or "")
+
+
+def title_similarity(left: str, right: str) -> float:
+    """Share of character bigrams the shorter title has in common with the longer one.
+
+    A continuation's heading is often a shortened title (``徐留平…调研`` for the full
+    引题+标题+副题), so overlap with the shorter side, not Jaccard, is what counts.
+    """
+    grams_left = {left[i : i + 2] for i in range(len(left) - 1)}
+    grams_right = {right[i : i + 2] for i in range(len(right) - 1)}
+    if not grams_left or not grams_right:
+        return 0.0
+    return len(grams_left & grams_right) / min(len(grams_left), len(grams_right))
+
+
+def merge_pages(pages: list[Edition]) -> Edition:
+    """Join page files of one paper and date into one edition, stitching jumped articles.
+
+    Articles come in page order. An article with ``continued_on=N`` absorbs the article on
+    page N whose ``continued_from`` is its own page (the most similar title wins when
+    several qualify): paragraphs appended (the seam rejoined when the first half stops
+    mid-sentence), captions and markers added, its jump fields describing the first half.
+    The continuation's own heading is dropped (it repeats the title), and its byline is
+    used only when the first half has none.
+    Unmatched halves stay as they are. The inputs are not modified.
+    """
+    if not pages:
+        raise EditionError("merge_pages", "no pages to merge")
+    papers = {p.paper for p in pages if p.paper is not None}
+    dates = {p.date for p in pages if p.date is not None}
+    if len(papers) > 1 or len(dates) > 1:
+        found = ", ".join(sorted(map(str, papers | dates)))
+        raise EditionError("merge_pages", f"pages of different papers or dates: {found}")
+    ordered = sorted(pages, key=lambda p: page_sort_key(p.page))
+    articles = [_copy(a) for page in ordered for a in page.articles]
+    follower = _match_continuations(articles)
+    absorbed = set(follower.values())
+    merged: list[Article] = []
+    for index, article in enumerate(articles):
+        if index in absorbed:
+            continue
+        seen = {index}
+        while index in follower and follower[index] not in seen:
+            index = follower[index]
+            seen.add(index)
+            _append(article, articles[index])
+        merged.append(article)
+    single = ordered[0].page if len(ordered) == 1 else None
+    return Edition(paper=_first(papers), date=_first(dates), page=single, articles=merged)
+
+
+def _first(values: set[Any]) -> Any:
+    return next(iter(values), None)
+
+
+def _copy(article: Article) -> Article:
+    return replace(
+        article,
+        paragraphs=list(article.paragraphs),
+        captions=list(article.captions),
+        markers=list(article.markers),
+    )
+
+
+def _match_continuations(articles: list[Article]) -> dict[int, int]:
+    """Pair each jumping article with its continuation: index → index of the continuation."""
+    pairs: list[tuple[float, int, int]] = []
+    for i, head in enumerate(articles):
+        source = page_number(head.page)
+        if head.continued_on is None or source is None:
+            continue
+        for j, tail in enumerate(articles):
+            jumps_back = (
+                tail.continued_from == source and page_number(tail.page) == head.continued_on
+            )
+            if j != i and jumps_back:
+                pairs.append((-title_similarity(head.title, tail.title), i, j))
+    follower: dict[int, int] = {}
+    taken: set[int] = set()
+    for _, i, j in sorted(pairs):
+        if i not in follower and j not in taken:
+            follower[i] = j
+            taken.add(j)
+    return follower
+
+
+def _append(head: Article, tail: Article) -> None:
+    paragraphs = list(tail.paragraphs)
+    if head.paragraphs and paragraphs and not ends_sentence(head.paragraphs[-1]):
+        head.paragraphs[-1] = join_chunks(head.paragraphs[-1], paragraphs.pop(0))
+    head.paragraphs.extend(paragraphs)
+    head.captions.extend(tail.captions)
+    head.markers.extend(tail.markers)
+    if head.byline is None:
+        head.byline = tail.byline

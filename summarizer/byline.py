@@ -1,0 +1,84 @@
+"""Bylines and datelines: who wrote an article and where it was filed.
+
+They open the body in a handful of shapes (see ``docs/epaper.md``):
+
+* a dateline, optionally with reporters, followed by the first paragraph in the same chunk:
+  ``本报讯 记者阮向民报道 全省…``, ``新华社北京6月30日电 7月1日…``,
+  ``本报杭州7月1日讯（记者X 通讯员Y）…``, ``本报讯 （海南日报全媒体记者孙慧）…``;
+* a lone byline paragraph: ``■ 本报记者 X``, ``■ 新华社记者``, ``浙江日报记者 X Y``,
+  ``通讯员 X 记者 Y``;
+* a closing dateline in brackets at the very end: ``…。（新华社北京7月7日电 记者X）``.
+
+The byline is kept verbatim (a ``■`` included), only whitespace normalised, so that no
+character of the input is lost.
+"""
+
+from __future__ import annotations
+
+import re
+
+from summarizer.rejoin import ends_sentence
+
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_NUM = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})"
+_DATE = rf"(?:{_NUM}月)?{_NUM}日"
+_ORG = (
+    r"(?:本报|新华社|中新社|中新网|新华网|人民网|央视网|央广网|光明网"
+    rf"|[{_CJK}]{{2,6}}(?:日报|晚报|晨报|时报|商报|都市报)社?)"
+)
+_PLACE = rf"(?:(?!记者)[{_CJK}]){{0,8}}?"
+# The dateline proper: 本报讯 / 新华社北京6月30日电 / 本报海口7月7日讯 (a separator must follow).
+_DATELINE_CORE = rf"{_ORG}(?:{_PLACE}{_DATE}|{_PLACE})专?[讯电](?=[\s（(]|$)"
+_ROLE = r"(?:全媒体记者|特约记者|见习记者|记者|通讯员|实习生|特约撰稿人|评论员)"
+_NAME = rf"[{_CJK}·]{{2,4}}"
+_NAMES = rf"{_NAME}(?:[\s、]+(?:[{_CJK}]{{0,10}}?{_ROLE}\s*)?{_NAME}){{0,8}}"
+# What may follow the dateline before the text: （记者X 通讯员Y）, 记者X报道, 记者X Y.
+_REPORTERS = (
+    rf"(?:\s*[（(][^（）()\n]{{0,40}}?{_ROLE}[^（）()\n]{{0,40}}[）)]"
+    rf"|\s+[^\s，。；：！？“”（）]{{0,12}}?{_ROLE}[^，。；：！？“”（）\n]{{0,40}}?报道"
+    rf"|\s+{_ROLE}\s*{_NAMES}(?=\s))"
+)
+_OPENING = re.compile(rf"^{_DATELINE_CORE}{_REPORTERS}?")
+
+_BULLET_LINE = re.compile(r"^[■●◆]\s*[^，。！？；：,;!?]{1,40}$")
+# Words that follow 记者 in column names (记者手记), not a reporter's name.
+_NOT_A_NAME = r"(?!手记|观察|调查|走访|探访|直击|体验|连线|札记|感言|追踪|再访)"
+_ROLE_LINE = re.compile(
+    rf"^(?:[{_CJK}]{{0,10}}?{_ROLE}{_NOT_A_NAME}(?:\s*{_NAMES})?"
+    rf"(?:\s+[{_CJK}]{{0,10}}?{_ROLE}\s*{_NAMES}){{0,4}}"
+    rf"|(?:文|撰文|图|文图|图文)\s*[/／]\s*{_NAMES})$"
+)
+_LONE_MAX_CHARS = 60
+
+_CLOSING = re.compile(
+    rf"[（(]\s*{_ORG}(?:{_PLACE}{_DATE}|{_PLACE})专?[讯电](?:\s+[^（）()\n]{{0,60}})?\s*[）)]\s*$"
+)
+
+
+def split_opening(text: str) -> tuple[str, str] | None:
+    """Split a leading dateline (with its reporters) from the text: ``(byline, rest)``."""
+    match = _OPENING.match(text)
+    if match is None:
+        return None
+    return match.group(0).strip(), text[match.end() :].strip()
+
+
+def is_lone_byline(text: str) -> bool:
+    """True when the whole chunk is a byline paragraph (``■ 本报记者 X``, ``通讯员 X 记者 Y``)."""
+    if len(text) > _LONE_MAX_CHARS:
+        return False
+    return bool(_BULLET_LINE.match(text) or _ROLE_LINE.match(text))
+
+
+def split_closing(text: str) -> tuple[str, str] | None:
+    """Split a closing bracketed dateline off the end: ``(rest, byline)``.
+
+    Only when what is left is empty or ends a sentence, so an aside inside a sentence stays.
+    """
+    match = _CLOSING.search(text)
+    if match is None:
+        return None
+    rest = text[: match.start()].strip()
+    if rest and not ends_sentence(rest):
+        return None
+    return rest, match.group(0).strip()

@@ -1,0 +1,71 @@
+"""Jump markers: ``(下转第4版)`` sends the rest of an article to page 4, ``（上接第1版）`` opens it.
+
+Markers leave the text (they are not prose) but are kept verbatim on the article, so no
+character of the input is lost, and their page numbers drive :func:`merge_pages`.
+Half- and full-width brackets, Arabic or Chinese numerals (``第四版``) and a section letter
+(``A4版``) are accepted; a bare ``下转第4版`` counts only when it is a whole chunk.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_KIND = r"(?P<kind>下转|上接|紧接|转至|转|接|续)"
+_PAGE = r"(?P<page>[A-Za-z]?\s*\d{1,3}|[一二三四五六七八九十百〇零两]{1,4})"
+_CORE = rf"{_KIND}\s*(?:第\s*)?{_PAGE}\s*[版页]"
+_BRACKETED = re.compile(rf"[（(]\s*{_CORE}[^（）()\n]{{0,6}}?\s*[）)]")
+_BARE = re.compile(rf"^\s*{_CORE}\s*$")
+
+_FORWARD = frozenset({"下转", "转至", "转"})
+_CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4}
+_CN_DIGITS |= {"五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+@dataclass(frozen=True, slots=True)
+class Jump:
+    """One marker as it stood, which way it points and to which page number."""
+
+    raw: str
+    forward: bool
+    page: int | None
+
+
+def chinese_number(text: str) -> int | None:
+    """``四`` → 4, ``十二`` → 12, ``二十`` → 20, ``一百零三`` → 103; None when not a number."""
+    total, current = 0, 0
+    for char in text:
+        if char in _CN_DIGITS:
+            current = _CN_DIGITS[char]
+        elif char == "十":
+            total += (current or 1) * 10
+            current = 0
+        elif char == "百":
+            total += (current or 1) * 100
+            current = 0
+        else:
+            return None
+    total += current
+    return total or None
+
+
+def _page_number(text: str) -> int | None:
+    digits = "".join(ch for ch in text if ch.isdigit())
+    return int(digits) if digits else chinese_number(text)
+
+
+def _jump(match: re.Match[str]) -> Jump:
+    return Jump(match.group(0).strip(), match["kind"] in _FORWARD, _page_number(match["page"]))
+
+
+def take_jumps(text: str) -> tuple[str, list[Jump]]:
+    """Remove the jump markers from ``text``; return what is left and the markers, in order."""
+    if "版" not in text and "页" not in text:  # fast path: nearly every chunk
+        return text, []
+    bare = _BARE.match(text)
+    if bare:
+        return "", [_jump(bare)]
+    jumps = [_jump(m) for m in _BRACKETED.finditer(text)]
+    if not jumps:
+        return text, []
+    return _BRACKETED.sub(" ", text), jumps

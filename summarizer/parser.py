@@ -1,0 +1,142 @@
+"""Text dumps of printed pages → :class:`Edition`; one article's text → :class:`Article`.
+
+The dump format (``docs/epaper.md``): ``#``, ``##`` or ``###`` lines start articles and hold
+the whole heading (引题, 标题 and 副题 separated by spaces, kept as the title); blank lines
+cut the body into chunks where the PDF's columns broke; captions stand apart after three or
+more blank lines; ``(下转第4版)`` marks a jump. :mod:`summarizer.assemble` turns one
+article's chunks into clean paragraphs.
+
+Decisions worth knowing:
+
+* Every non-blank character of the input, except the ``#`` marks of headings, ends up in
+  exactly one of an article's title, byline, paragraphs, captions or markers.
+* Text before the first heading (typically the rest of an article jumped from another page,
+  ``（上接第1版）…``) becomes an article with an empty title, so :func:`merge_pages` can
+  stitch it; consumers that show titles may skip untitled articles.
+* Text without any heading is refused: ``EditionError(source, "no article headings (# …)
+  found")``; so is blank text. A truncated file parses as far as it goes.
+* File names (:func:`read_page`): the date is ``YYYY-MM-DD``/``YYYYMMDD`` (``-_.``
+  separators) in the stem, else in the folder (``2024-07-01/04.txt``); the page ends the
+  stem after a separator: ``p04``/``_04``/``-04`` → ``"4"`` (leading zeros dropped),
+  ``A04`` → ``"A04"`` (a section page keeps its letter, upper-cased). Arguments win over
+  the name; see :mod:`summarizer.filenames`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from summarizer.assemble import Chunk, build_article
+from summarizer.decode import decode_bytes
+from summarizer.edition import Article, Edition, normalize_page
+from summarizer.errors import EditionError
+from summarizer.filenames import date_from_path, page_from_path
+from summarizer.markers import take_jumps
+from summarizer.rejoin import normalize_ws
+
+log = logging.getLogger(__name__)
+
+_HEADING = re.compile(r"^\s*#{1,3}(?!#)(?P<title>.*)$")
+
+
+def parse_page(
+    text: str,
+    *,
+    source: str = "<text>",
+    paper: str | None = None,
+    date: dt.date | None = None,
+    page: str | None = None,
+) -> Edition:
+    """Parse one page's text dump into an :class:`Edition` of its articles.
+
+    Raises :class:`EditionError` naming ``source`` when the text is blank or has no heading.
+    """
+    page = normalize_page(page)
+    text = text.removeprefix("\ufeff")
+    if not text.strip():
+        raise EditionError(source, "no text (the file is blank)")
+    articles: list[Article] = []
+    saw_heading = False
+    for title, chunks in _sections(text.splitlines()):
+        if title is None:
+            if chunks:  # blank lines opening the file do not make a caption
+                chunks[0] = Chunk(chunks[0].text, 0)
+                articles.append(build_article("", chunks, page=page))
+            continue
+        saw_heading = True
+        articles.append(_article(title, chunks, page))
+    if not saw_heading:
+        raise EditionError(source, "no article headings (# …) found")
+    return Edition(paper=paper, date=date, page=page, articles=articles)
+
+
+def read_page(
+    path: Path,
+    *,
+    paper: str | None = None,
+    date: dt.date | None = None,
+    page: str | None = None,
+) -> Edition:
+    """Read, decode and parse one page file; date and page default to what its name says."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise EditionError(path, f"cannot read the file ({exc.strerror or exc})") from None
+    text = decode_bytes(data, str(path))
+    return parse_page(
+        text,
+        source=str(path),
+        paper=paper,
+        date=date if date is not None else date_from_path(path),
+        page=page if page is not None else page_from_path(path),
+    )
+
+
+def parse_article_text(text: str, *, title: str = "") -> Article:
+    """Parse the body of one article given as text (from a web page, or benchmark data).
+
+    Paragraphs are separated by line breaks or blank lines; the byline, caption, marker and
+    rejoin rules are those of a page body. ``#`` lines are not headings here: they are text.
+    """
+    lines = text.removeprefix("\ufeff").splitlines()
+    return build_article(normalize_ws(title), _chunks(lines), page=None)
+
+
+def _article(heading: str, chunks: list[Chunk], page: str | None) -> Article:
+    """Build the article of one heading; a jump marker in the heading is recorded too."""
+    title, jumps = take_jumps(heading)
+    if not jumps:
+        return build_article(normalize_ws(heading), chunks, page=page)
+    marker_chunks = [Chunk(jump.raw, 1) for jump in jumps]
+    return build_article(normalize_ws(title), [*marker_chunks, *chunks], page=page)
+
+
+def _sections(lines: list[str]) -> Iterator[tuple[str | None, list[Chunk]]]:
+    """Split lines at headings: (heading text or None before the first, its chunks)."""
+    title: str | None = None
+    body: list[str] = []
+    for line in lines:
+        match = _HEADING.match(line)
+        if match is None:
+            body.append(line)
+            continue
+        yield title, list(_chunks(body))
+        title, body = match["title"], []
+    yield title, list(_chunks(body))
+
+
+def _chunks(lines: list[str]) -> Iterator[Chunk]:
+    """Non-blank lines as chunks, each with the count of blank lines before it."""
+    gap = 0
+    for line in lines:
+        text = normalize_ws(line)
+        if text:
+            yield Chunk(text, gap)
+            gap = 0
+        else:
+            gap += 1

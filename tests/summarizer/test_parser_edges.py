@@ -1,0 +1,510 @@
+"""Hand-made editions for the cases the seed does not show, written as real files."""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from summarizer.edition import Article, Edition, merge_pages
+from summarizer.errors import EditionError
+from summarizer.parser import parse_article_text, parse_page, read_page
+
+SHARED_DATA = Path(__file__).parents[2].parent / "shared" / "data" / "news_headlines.jsonl"
+
+SIMPLE = """\
+## 引题 全省工会召开会议 副题
+
+本报讯 记者张三报道 近日，全省工会召开会议。会议强调，要做好职工服
+
+务工作。
+
+会议要求，各级工会要扎实推进各项工作。
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "page.txt", encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def only(edition: Edition) -> Article:
+    assert len(edition.articles) == 1
+    return edition.articles[0]
+
+
+def body(*chunks: str, gaps: int = 1) -> str:
+    """One article's text: a heading, then the chunks separated by ``gaps`` blank lines."""
+    return "# 标题\n\n" + ("\n" * (gaps + 1)).join(chunks) + "\n"
+
+
+def check_simple(article: Article) -> None:
+    assert article.title == "引题 全省工会召开会议 副题"
+    assert article.byline == "本报讯 记者张三报道"
+    assert article.paragraphs == [
+        "近日，全省工会召开会议。会议强调，要做好职工服务工作。",
+        "会议要求，各级工会要扎实推进各项工作。",
+    ]
+
+
+# --- encodings and line ends -------------------------------------------------------------
+
+
+def test_gbk_file_is_parsed(tmp_path: Path) -> None:
+    check_simple(only(read_page(write(tmp_path, SIMPLE, encoding="gbk"))))
+
+
+def test_utf8_bom_does_not_hide_the_first_heading(tmp_path: Path) -> None:
+    path = tmp_path / "page.txt"
+    path.write_bytes(codecs.BOM_UTF8 + SIMPLE.encode("utf-8"))
+    check_simple(only(read_page(path)))
+
+
+def test_crlf_file_parses_like_lf(tmp_path: Path) -> None:
+    check_simple(only(read_page(write(tmp_path, SIMPLE.replace("\n", "\r\n")))))
+
+
+def test_full_width_indentation_is_layout_not_text(tmp_path: Path) -> None:
+    indented = SIMPLE.replace("本报讯", "\u3000\u3000本报讯").replace(
+        "会议要求", "\u3000\u3000会议要求"
+    )
+    check_simple(only(read_page(write(tmp_path, indented.replace(" 记者", "\u3000记者")))))
+
+
+def test_utf8_file_cut_mid_character_parses_what_is_there(tmp_path: Path) -> None:
+    path = tmp_path / "page.txt"
+    path.write_bytes(SIMPLE.encode("utf-8")[:-5])  # inside 作 of 工作。
+    article = only(read_page(path))
+    assert article.paragraphs[-1] == "会议要求，各级工会要扎实推进各项工"
+
+
+# --- errors name the file and the reason -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"", "empty file"),
+        (b"\x00\x01\x02\x03binary\x00", "binary data"),
+        ("   \n\u3000\n\n".encode(), "no text"),
+        ("本报讯 只有正文，没有标题。\n".encode(), r"no article headings \(# …\) found"),
+        ("本报讯 只有正文，没有标题。\n".encode("gbk"), r"no article headings \(# …\) found"),
+    ],
+    ids=["empty", "binary", "blank", "heading-less", "heading-less-gbk"],
+)
+def test_unusable_file_gives_one_clear_error(tmp_path: Path, data: bytes, reason: str) -> None:
+    path = tmp_path / "bad-2024-07-01.txt"
+    path.write_bytes(data)
+    with pytest.raises(EditionError, match=rf"^{path}: {reason}") as info:
+        read_page(path)
+    assert info.value.source == str(path)
+
+
+def test_missing_file_gives_an_edition_error(tmp_path: Path) -> None:
+    with pytest.raises(EditionError, match=r"missing\.txt: cannot read the file"):
+        read_page(tmp_path / "missing.txt")
+
+
+# --- headings ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("marks", ["#", "##", "###"])
+def test_one_to_three_hashes_start_an_article(marks: str) -> None:
+    article = only(parse_page(f"{marks}  引题　 标题   副题\n\n正文。\n"))
+    assert article.title == "引题 标题 副题"
+    assert article.paragraphs == ["正文。"]
+
+
+def test_four_hashes_are_text_not_a_heading() -> None:
+    article = only(parse_page("# 标题\n\n#### 不是标题。\n"))
+    assert article.paragraphs == ["#### 不是标题。"]
+
+
+def test_article_with_only_a_title() -> None:
+    edition = parse_page("## 只有标题\n\n\n\n## 第二篇\n\n正文。\n")
+    first, second = edition.articles
+    assert (first.title, first.byline, first.paragraphs, first.captions) == (
+        "只有标题",
+        None,
+        [],
+        [],
+    )
+    assert second.paragraphs == ["正文。"]
+
+
+def test_heading_after_three_blank_lines_is_a_heading_not_a_caption() -> None:
+    edition = parse_page("# 一\n\n正文一。\n\n\n\n# 二\n\n正文二。\n")
+    assert [a.title for a in edition.articles] == ["一", "二"]
+    assert all(not a.captions for a in edition.articles)
+
+
+def test_text_before_the_first_heading_is_an_untitled_article() -> None:
+    edition = parse_page("\n\n\n\n（上接第1版）施工。\n\n# 标题\n\n正文。\n", page="4")
+    untitled, titled = edition.articles
+    assert (untitled.title, untitled.paragraphs, untitled.continued_from) == ("", ["施工。"], 1)
+    assert untitled.captions == []
+    assert titled.title == "标题"
+
+
+# --- rejoining column breaks and subheadings ------------------------------------------------
+
+
+def test_word_broken_across_chunks_is_rejoined() -> None:
+    article = only(parse_page(body("提供技能培训、就业创", "业、职业健康等服务。")))
+    assert article.paragraphs == ["提供技能培训、就业创业、职业健康等服务。"]
+
+
+def test_sentence_broken_across_three_chunks_is_one_paragraph() -> None:
+    article = only(
+        parse_page(
+            body(
+                "该规范由总工会、中国计量大学、安吉县中国",
+                "美丽乡村标准化研究中心起草，确保得到有效及",
+                "广泛地应用。",
+            )
+        )
+    )
+    assert article.paragraphs == [
+        "该规范由总工会、中国计量大学、安吉县中国美丽乡村标准化研究中心起草，确保得到有效及广泛地应用。"
+    ]
+
+
+def test_latin_words_broken_across_chunks_get_a_space_and_digits_none() -> None:
+    article = only(parse_page(body("据介绍，他在开幕式上说 Hello", "world 拨打123", "51热线。")))
+    assert article.paragraphs == ["据介绍，他在开幕式上说 Hello world 拨打12351热线。"]
+
+
+def test_closing_quote_after_a_full_stop_ends_the_sentence() -> None:
+    article = only(parse_page(body("“我们将落地开花。”", "他表示。")))
+    assert article.paragraphs == ["“我们将落地开花。”", "他表示。"]
+
+
+def test_subheading_stays_a_paragraph_of_its_own() -> None:
+    article = only(
+        parse_page(body("核心阅读", "工会工作取得新成效。", "回信心情激动", "大家纷纷表示。"))
+    )
+    assert article.paragraphs == [
+        "核心阅读",
+        "工会工作取得新成效。",
+        "回信心情激动",
+        "大家纷纷表示。",
+    ]
+
+
+def test_two_line_subheading_stays_two_paragraphs() -> None:
+    article = only(parse_page(body("前文。", "费用破局", "零关税落地，特药险“兜底”", "技术虽好。")))
+    assert article.paragraphs == ["前文。", "费用破局", "零关税落地，特药险“兜底”", "技术虽好。"]
+
+
+def test_short_chunk_with_clause_punctuation_is_a_broken_sentence() -> None:
+    article = only(parse_page(body("前文。", "由总工会、安吉县中国", "美丽乡村中心起草。")))
+    assert article.paragraphs == ["前文。", "由总工会、安吉县中国美丽乡村中心起草。"]
+
+
+def test_short_chunk_after_an_unfinished_one_is_not_a_subheading() -> None:
+    article = only(
+        parse_page(
+            body(
+                "基层党组织进一步夯实巩固。",
+                "全国共设立基层党委二十九点八万个、总支部",
+                "三十二万个",
+            )
+        )
+    )
+    assert article.paragraphs == [
+        "基层党组织进一步夯实巩固。",
+        "全国共设立基层党委二十九点八万个、总支部三十二万个",
+    ]
+
+
+def test_single_newlines_within_a_chunk_follow_the_same_rules() -> None:
+    article = only(
+        parse_page("# 标题\n正文第一句比较长，没有在这一行里\n写完。第二句。\n新段落。\n")
+    )
+    assert article.paragraphs == ["正文第一句比较长，没有在这一行里写完。第二句。", "新段落。"]
+
+
+# --- captions ------------------------------------------------------------------------------------
+
+
+def test_caption_before_the_byline_goes_to_captions() -> None:
+    text = "# 标题\n\n\n\n在传化集团，职工面对面交流。\n\n本报讯 记者李四报道 近日，调研开始。\n"
+    article = only(parse_page(text))
+    assert article.captions == ["在传化集团，职工面对面交流。"]
+    assert article.byline == "本报讯 记者李四报道"
+    assert article.paragraphs == ["近日，调研开始。"]
+
+
+def test_caption_in_the_middle_of_a_broken_sentence_is_lifted_out() -> None:
+    text = body("走进陈列馆和", "\n\n在义乌，了解基层工会组建情况。", "供电所，交流。")
+    article = only(parse_page(text))
+    assert article.captions == ["在义乌，了解基层工会组建情况。"]
+    assert article.paragraphs == ["走进陈列馆和供电所，交流。"]
+
+
+def test_subheading_after_a_wide_gap_is_not_a_caption() -> None:
+    article = only(parse_page(body("前文。", "\n\n核心阅读", "正文。")))
+    assert article.paragraphs == ["前文。", "核心阅读", "正文。"]
+    assert article.captions == []
+
+
+def test_long_chunk_after_a_wide_gap_is_prose() -> None:
+    long = "这是一段很长的正文，" * 20 + "结束。"
+    article = only(parse_page(body("前文。", "\n\n" + long)))
+    assert article.paragraphs == ["前文。", long]
+
+
+@pytest.mark.parametrize(
+    "caption",
+    [
+        "7月7日，游客在海边游玩。 新华社记者 李学仁 摄",
+        "新华社记者 李学仁 摄",
+        "本报记者张三摄",
+        "（通讯员 李四 摄）",
+        "职工在交流。 王五/摄",
+        "图为与会人员参观融媒平台。",
+        "（图片由安吉县总工会提供）",
+        "视觉中国供图",
+    ],
+)
+def test_photo_credit_forms_are_captions_even_without_a_gap(caption: str) -> None:
+    article = only(parse_page(body("会议召开了。", caption, "会议强调。")))
+    assert article.captions == [caption]
+    assert article.paragraphs == ["会议召开了。", "会议强调。"]
+
+
+def test_prose_ending_in_a_shooting_verb_is_not_a_credit() -> None:
+    article = only(parse_page(body("据了解，摄制组成员们在现场进行拍摄", "和记录。")))
+    assert article.paragraphs == ["据了解，摄制组成员们在现场进行拍摄和记录。"]
+
+
+def test_short_chunk_ending_in_a_function_word_is_not_a_subheading() -> None:
+    article = only(parse_page(body("前文。", "走进陈列馆和", "供电所。")))
+    assert article.paragraphs == ["前文。", "走进陈列馆和供电所。"]
+
+
+# --- bylines -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("chunk", "byline", "first"),
+    [
+        (
+            "本报讯 工人日报记者郑莉、邹偶然报道 6月25日，调研。",
+            "本报讯 工人日报记者郑莉、邹偶然报道",
+            "6月25日，调研。",
+        ),
+        ("新华社北京6月30日电 7月1日出版的杂志。", "新华社北京6月30日电", "7月1日出版的杂志。"),
+        (
+            "本报杭州7月1日讯（记者王五 通讯员赵六）近日，开会。",
+            "本报杭州7月1日讯（记者王五 通讯员赵六）",
+            "近日，开会。",
+        ),
+        (
+            "本报海口7月7日讯（海南日报全媒体记者黎鹏）7月7日，开会。",
+            "本报海口7月7日讯（海南日报全媒体记者黎鹏）",
+            "7月7日，开会。",
+        ),
+        ("本报讯 （记者孙慧）近日，开会。", "本报讯 （记者孙慧）", "近日，开会。"),
+        (
+            "本报讯 记者张三 通讯员李四报道 近日，开会。",
+            "本报讯 记者张三 通讯员李四报道",
+            "近日，开会。",
+        ),
+        (
+            "新华社北京7月7日电 （记者黄韬铭）记者从应急管理部获悉。",
+            "新华社北京7月7日电 （记者黄韬铭）",
+            "记者从应急管理部获悉。",
+        ),
+        ("本报讯 近日，开会。", "本报讯", "近日，开会。"),
+    ],
+)
+def test_leading_dateline_is_split_from_the_first_paragraph(
+    chunk: str, byline: str, first: str
+) -> None:
+    article = only(parse_page(body(chunk, "第二段。")))
+    assert article.byline == byline
+    assert article.paragraphs == [first, "第二段。"]
+
+
+@pytest.mark.parametrize(
+    "lone",
+    [
+        "■ 本报记者 王五",
+        "■ 新华社记者",
+        "■ 李萌",
+        "通讯员 赵六 记者 王五",
+        "浙江日报记者 沈晶晶 陈佳莹",
+    ],
+)
+def test_lone_byline_paragraph_is_the_byline(lone: str) -> None:
+    article = only(parse_page(body(lone, "正文第一段。")))
+    assert article.byline == lone
+    assert article.paragraphs == ["正文第一段。"]
+
+
+def test_byline_split_over_two_lines_is_one_byline() -> None:
+    article = only(parse_page(body("■ 海南日报全媒体记者 刘冀冀", "通讯员 蒙思雨", "正文。")))
+    assert article.byline == "■ 海南日报全媒体记者 刘冀冀 通讯员 蒙思雨"
+    assert article.paragraphs == ["正文。"]
+
+
+def test_dateline_later_in_the_body_is_prose() -> None:
+    article = only(parse_page(body("近日，开会。", "本报讯 记者张三报道 又开会。")))
+    assert article.byline is None
+    assert article.paragraphs == ["近日，开会。", "本报讯 记者张三报道 又开会。"]
+
+
+def test_closing_dateline_is_the_byline_when_none_opens_the_article() -> None:
+    article = only(parse_page(body("近日，开会。", "会议强调。（新华社北京7月7日电 记者吴晶）")))
+    assert article.byline == "（新华社北京7月7日电 记者吴晶）"
+    assert article.paragraphs == ["近日，开会。", "会议强调。"]
+
+
+def test_column_name_after_reporter_is_not_a_byline() -> None:
+    article = only(parse_page(body("记者手记", "正文。")))
+    assert article.byline is None
+    assert article.paragraphs == ["记者手记", "正文。"]
+
+
+# --- jump markers -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("marker", "on", "from_"),
+    [
+        ("(下转第4版)", 4, None),
+        ("（下转第4版）", 4, None),
+        ("（下转第四版）", 4, None),
+        ("（下转第十二版）", 12, None),
+        ("（下转A4版）", 4, None),
+        ("(转第2版)", 2, None),
+        ("（上接第1版）", None, 1),
+        ("（上接第一版）", None, 1),
+        ("下转第4版", 4, None),
+    ],
+)
+def test_jump_marker_leaves_the_text_and_is_recorded(
+    marker: str, on: int | None, from_: int | None
+) -> None:
+    article = only(parse_page(body("正文。", marker)))
+    assert (article.continued_on, article.continued_from) == (on, from_)
+    assert article.markers == [marker]
+    assert article.paragraphs == ["正文。"]
+
+
+def test_marker_glued_to_a_paragraph_is_taken_out_of_it() -> None:
+    article = only(parse_page(body("（上接第1版）会议指出，要继续", "努力。(下转第3版)")))
+    assert article.paragraphs == ["会议指出，要继续努力。"]
+    assert article.markers == ["（上接第1版）", "(下转第3版)"]
+    assert (article.continued_from, article.continued_on) == (1, 3)
+
+
+def test_marker_in_a_heading_is_recorded_not_titled() -> None:
+    article = only(parse_page("## 会议召开（上接第1版）\n\n正文。\n"))
+    assert article.title == "会议召开"
+    assert article.continued_from == 1
+
+
+# --- file names --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "date", "page"),
+    [
+        ("2024-07-01.txt", dt.date(2024, 7, 1), None),
+        ("20240701_01.txt", dt.date(2024, 7, 1), "1"),
+        ("zjgrrb-2024-07-01-p04.txt", dt.date(2024, 7, 1), "4"),
+        ("zjgrrb-2024-07-01-A04.txt", dt.date(2024, 7, 1), "A04"),
+        ("2024-07-01/04.txt", dt.date(2024, 7, 1), "4"),
+        ("2024-07-01/a04.txt", dt.date(2024, 7, 1), "A04"),
+        ("2024-07/01/p12.txt", dt.date(2024, 7, 1), "12"),
+        ("rmrb20240701_05.txt", dt.date(2024, 7, 1), "5"),
+        ("000_66a55eaee7fab4ff.txt", None, None),
+        ("2024-13-45_03.txt", None, "3"),  # not a date, but still a page
+    ],
+)
+def test_date_and_page_come_from_the_file_name(
+    tmp_path: Path, name: str, date: dt.date | None, page: str | None
+) -> None:
+    edition = read_page(write(tmp_path, SIMPLE, name))
+    assert (edition.date, edition.page) == (date, page)
+    assert {a.page for a in edition.articles} == {page}
+
+
+def test_arguments_win_over_the_file_name(tmp_path: Path) -> None:
+    path = write(tmp_path, SIMPLE, "zjgrrb-2024-07-01-p04.txt")
+    edition = read_page(path, paper="浙江工人日报", date=dt.date(2024, 7, 2), page="05")
+    assert (edition.paper, edition.date, edition.page) == ("浙江工人日报", dt.date(2024, 7, 2), "5")
+
+
+# --- several page files ----------------------------------------------------------------------
+
+
+def test_jump_across_two_page_files_is_merged_into_one_article(tmp_path: Path) -> None:
+    front = (
+        "## 会议召开\n\n本报讯 记者张三报道 会议强调，要继续推进\n\n(下转第4版)\n\n"
+        "## 另一篇\n\n正文。\n"
+    )
+    back = "## 其他新闻\n\n正文四。\n\n## 会议召开\n\n（上接第1版）工会工作。\n\n会议要求，落实。\n"
+    pages = [
+        read_page(write(tmp_path, back, "2024-07-01/04.txt")),
+        read_page(write(tmp_path, front, "2024-07-01/01.txt")),
+    ]
+    edition = merge_pages(pages)
+    assert (edition.date, edition.page) == (dt.date(2024, 7, 1), None)
+    assert [a.title for a in edition.articles] == ["会议召开", "另一篇", "其他新闻"]
+    merged = edition.articles[0]
+    assert merged.paragraphs == ["会议强调，要继续推进工会工作。", "会议要求，落实。"]
+    assert merged.markers == ["(下转第4版)", "（上接第1版）"]
+    assert (merged.page, merged.continued_on, merged.byline) == ("1", 4, "本报讯 记者张三报道")
+
+
+# --- one article's text (web pages, benchmark data) ---------------------------------------------
+
+
+def test_article_text_with_lone_xinhua_byline() -> None:
+    article = parse_article_text(
+        "■ 新华社记者\n\n科技是国家强盛之基。\n\n"
+        "领航定向：\n\n以科学擘画筑牢强国基石\n\n北京亦庄，展厅内。",
+        title=" 为民族  复兴 ",
+    )
+    assert article.title == "为民族 复兴"
+    assert article.byline == "■ 新华社记者"
+    assert article.paragraphs == [
+        "科技是国家强盛之基。",
+        "领航定向：",
+        "以科学擘画筑牢强国基石",
+        "北京亦庄，展厅内。",
+    ]
+
+
+def test_article_text_with_dateline_in_the_first_paragraph() -> None:
+    article = parse_article_text(
+        "本报海口7月7日讯（海南日报全媒体记者黎鹏）7月7日，省委开会。\n会议强调。"
+    )
+    assert article.byline == "本报海口7月7日讯（海南日报全媒体记者黎鹏）"
+    assert article.paragraphs == ["7月7日，省委开会。", "会议强调。"]
+
+
+def test_hash_lines_in_article_text_are_text() -> None:
+    assert parse_article_text("# 不是标题。").paragraphs == ["# 不是标题。"]
+
+
+@pytest.mark.skipif(not SHARED_DATA.is_file(), reason="../shared/data/news_headlines.jsonl absent")
+def test_benchmark_articles_all_parse_with_clean_paragraphs() -> None:
+    records = [json.loads(line) for line in SHARED_DATA.read_text(encoding="utf-8").splitlines()]
+    with_byline = 0
+    for record in records:
+        article = parse_article_text(record["text"], title=record["headline"])
+        assert article.paragraphs, record["id"]
+        assert all(p and p == p.strip() for p in article.paragraphs), record["id"]
+        if record["text"].startswith(("■", "本报", "新华社")):
+            assert article.byline, record["id"]
+        with_byline += article.byline is not None
+    assert with_byline >= 60
