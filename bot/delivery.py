@@ -1,0 +1,522 @@
+"""Fan-out of one edition's digest to every subscriber, the way Telegram wants it.
+
+Why this is more than a loop over ``send_message``:
+
+* **Rates.** Telegram allows about 30 messages/s overall and about 1/s per private chat
+  (20/min per group); exceeding either gives 429 ``RetryAfter``. PTB's ``AIORateLimiter`` does
+  not enforce the per-chat limit, so :class:`Pacer` does both: a global token bucket plus a
+  minimum spacing per chat, measured from the *end* of the previous send to that chat.
+* **Exactly once, as far as possible.** Each (edition, chat) is claimed in the store *before*
+  the first message goes out (:meth:`bot.store.Store.claim_delivery`); a second run, a restart
+  or a concurrent sender gets False and skips the chat. A sender that dies mid-send leaves the
+  claim ``pending``: that chat misses the edition rather than getting it twice.
+* **Errors mean different things** (``docs/telegram.md``): 429 → wait, pause everyone, retry
+  the same message; 403 → the user left, deactivate (history kept); ChatMigrated → follow the
+  new id and resend; 400 → our bug or a dead chat, log and give up for good; network → retry
+  with backoff, then leave the claim retryable for a later run.
+
+The store is synchronous SQLAlchemy; every call goes through ``asyncio.to_thread`` so the event
+loop keeps sending while the database works.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import time
+import warnings
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from telegram import Bot, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.digest import DigestMessage, build_digest
+from bot.i18n import language_for
+from bot.records import ArticleRecord, EditionRecord, SubscriberRecord
+
+if TYPE_CHECKING:
+    from bot.store import Store
+
+__all__ = ["DeliveryPolicy", "DeliveryReport", "Pacer", "deliver_edition"]
+
+log = logging.getLogger(__name__)
+
+_PRUNE_AT = 4096  # chats remembered by a Pacer before expired ones are dropped
+
+
+class Pacer:
+    """Rate limits for sending: a global token bucket and a minimum interval per chat.
+
+    ``rate`` messages per second overall (bucket of ``burst`` tokens); per chat at least
+    ``chat_interval`` seconds between the end of one send and the start of the next
+    (``group_interval`` for groups, whose ids are negative: 20/min). :meth:`pause` stops *all*
+    sending for a while (after a 429) and empties the bucket so the restart is gentle.
+
+    Use it as ``async with pacer.slot(chat_id): await bot.send_message(...)``. One pacer may be
+    shared by concurrent fan-outs (they then share the budget, as they share the bot token).
+    """
+
+    def __init__(
+        self,
+        rate: float = 30.0,
+        *,
+        burst: int = 5,
+        chat_interval: float = 1.05,
+        group_interval: float = 3.1,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if rate <= 0 or burst < 1 or chat_interval < 0 or group_interval < 0:
+            raise ValueError("rate and burst must be positive, intervals non-negative")
+        self.rate = rate
+        self.burst = burst
+        self.chat_interval = chat_interval
+        self.group_interval = group_interval
+        self._clock = clock
+        self._tokens = float(burst)
+        self._updated = clock()
+        self._paused_until = 0.0
+        self._chat_ready: dict[int, float] = {}
+        self._lock = asyncio.Lock()
+
+    def interval_for(self, chat_id: int) -> float:
+        """Minimum spacing for one chat: groups and channels (negative ids) are stricter."""
+        return self.group_interval if chat_id < 0 else self.chat_interval
+
+    @property
+    def paused_for(self) -> float:
+        """Seconds left of the current global pause (0 when not paused)."""
+        return max(0.0, self._paused_until - self._clock())
+
+    def pause(self, seconds: float) -> None:
+        """Stop all sending for ``seconds`` (a 429 applies to the bot, not to one chat)."""
+        now = self._clock()
+        self._paused_until = max(self._paused_until, now + max(0.0, seconds))
+        self._tokens = 0.0
+        self._updated = max(self._updated, self._paused_until)
+
+    async def _wait_for_chat(self, chat_id: int) -> None:
+        while (wait := self._chat_ready.get(chat_id, 0.0) - self._clock()) > 0:
+            await asyncio.sleep(wait)
+
+    async def _take_token(self) -> None:
+        # The lock makes waiters queue in arrival order (asyncio.Lock is FIFO).
+        async with self._lock:
+            while True:
+                now = self._clock()
+                if now < self._paused_until:
+                    await asyncio.sleep(self._paused_until - now)
+                    continue
+                if now > self._updated:
+                    self._tokens = min(
+                        float(self.burst), self._tokens + (now - self._updated) * self.rate
+                    )
+                    self._updated = now
+                if self._tokens >= 1.0:
+                    self._tokens -= 1.0
+                    return
+                await asyncio.sleep((1.0 - self._tokens) / self.rate)
+
+    async def acquire(self, chat_id: int) -> None:
+        """Wait until one message may be sent to ``chat_id``; reserves the chat until release."""
+        await self._wait_for_chat(chat_id)
+        await self._take_token()
+        # Waiting for the token may have crossed a pause: check the chat again.
+        await self._wait_for_chat(chat_id)
+        # Provisional: a concurrent sender to the same chat waits a full interval.
+        self._chat_ready[chat_id] = self._clock() + self.interval_for(chat_id)
+
+    def release(self, chat_id: int) -> None:
+        """The send to ``chat_id`` finished: the next one may start an interval from now.
+
+        Counting from the end (not the start) keeps the gap between the server's receipts of
+        two messages at least one interval, whatever the network latency was.
+        """
+        ready = self._clock() + self.interval_for(chat_id)
+        self._chat_ready[chat_id] = max(self._chat_ready.get(chat_id, 0.0), ready)
+        if len(self._chat_ready) > _PRUNE_AT:
+            self._prune()
+
+    def _prune(self) -> None:
+        """Forget chats whose interval is over, so a long-lived pacer stays small."""
+        now = self._clock()
+        for chat_id in [c for c, ready in self._chat_ready.items() if ready <= now]:
+            del self._chat_ready[chat_id]
+
+    @asynccontextmanager
+    async def slot(self, chat_id: int) -> AsyncIterator[None]:
+        """``acquire`` on entry, ``release`` on exit (also when the send raised)."""
+        await self.acquire(chat_id)
+        try:
+            yield
+        finally:
+            self.release(chat_id)
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryPolicy:
+    """Retry and concurrency settings (tests shrink the waits)."""
+
+    concurrency: int = 32  # chats sent to at the same time; the pacer caps the rate anyway
+    network_attempts: int = 4  # tries per message on NetworkError/TimedOut
+    backoff: float = 1.0  # first network retry delay, doubled each time …
+    max_backoff: float = 30.0  # … up to this
+    max_flood_waits: int = 5  # 429s for one message before leaving it for a later run
+    max_retry_after: float = 600.0  # a longer 429 wait is not waited out in this run
+
+
+@dataclass(slots=True)
+class DeliveryReport:
+    """What one fan-out did, counted per chat (``messages`` counts single messages)."""
+
+    edition_id: int
+    sent: int = 0  # chats that got the whole digest
+    skipped: int = 0  # already claimed: sent before, being sent elsewhere, or given up
+    blocked: int = 0  # 403: chat deactivated
+    failed: int = 0  # given up in this run (bad request, network, flood, unexpected)
+    retryable: int = 0  # of ``failed``: left for a later run
+    migrated: int = 0  # group → supergroup moves followed
+    messages: int = 0  # messages sent
+    flood_waits: int = 0  # 429s waited out
+    failed_chats: list[int] = field(default_factory=list)
+
+    @property
+    def chats(self) -> int:
+        """Chats looked at."""
+        return self.sent + self.skipped + self.blocked + self.failed
+
+
+class _GiveUp(Exception):
+    """Stop sending to this chat; ``retryable`` says whether a later run may try again."""
+
+    def __init__(self, reason: str, *, retryable: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retryable = retryable
+
+
+class _AlreadyThere(Exception):
+    """The chat migrated to an id that already has (or is getting) this digest."""
+
+    def __init__(self, new_chat_id: int) -> None:
+        super().__init__(new_chat_id)
+        self.new_chat_id = new_chat_id
+
+
+@dataclass(slots=True)
+class _Attempt:
+    """One chat's delivery in progress: where it goes now and whether anything went out."""
+
+    chat_id: int
+    requested: bool = False  # a send request was started (it may have arrived)
+    migrations: int = 0
+
+
+def _retry_seconds(exc: RetryAfter) -> float:
+    """``retry_after`` as seconds, whether PTB gives an int or a timedelta (v22 migration)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds()
+    return float(value)
+
+
+class _Fanout:
+    """State of one :func:`deliver_edition` run."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        store: Store,
+        edition: EditionRecord,
+        articles: Sequence[ArticleRecord],
+        pacer: Pacer,
+        policy: DeliveryPolicy,
+    ) -> None:
+        self.bot = bot
+        self.store = store
+        self.edition = edition
+        self.articles = articles
+        self.pacer = pacer
+        self.policy = policy
+        self.report = DeliveryReport(edition_id=edition.id)
+        self.digests: dict[str, list[DigestMessage]] = {}
+        self.invalid_token: InvalidToken | None = None
+
+    def _redact(self, text: str) -> str:
+        """Error texts may embed a request URL, and the URL holds the token."""
+        token = getattr(self.bot, "token", None)
+        return text.replace(token, "<token>") if token else text
+
+    def digest(self, language: str) -> list[DigestMessage]:
+        lang = language_for(language)
+        if lang not in self.digests:
+            self.digests[lang] = build_digest(self.edition, self.articles, lang)
+        return self.digests[lang]
+
+    async def run(self, subscribers: Sequence[SubscriberRecord]) -> None:
+        queue = iter(subscribers)  # shared by the workers; next() never awaits
+
+        async def worker() -> None:
+            for subscriber in queue:
+                if self.invalid_token is not None:
+                    return
+                await self.deliver_chat(subscriber)
+
+        workers = max(1, min(self.policy.concurrency, len(subscribers)))
+        async with asyncio.TaskGroup() as group:
+            for _ in range(workers):
+                group.create_task(worker())
+
+    async def deliver_chat(self, subscriber: SubscriberRecord) -> None:
+        """Claim, send every message of the digest, record the outcome. Never raises
+        (except cancellation): one chat's trouble must not stop the others."""
+        edition_id, chat_id = self.edition.id, subscriber.chat_id
+        report = self.report
+        attempt: _Attempt | None = None
+        try:
+            if not await asyncio.to_thread(self.store.claim_delivery, edition_id, chat_id):
+                log.debug("edition %d chat %d: already claimed, skipped", edition_id, chat_id)
+                report.skipped += 1
+                return
+            messages = self.digest(subscriber.language)
+            attempt = _Attempt(chat_id)
+            for message in messages:
+                await self.send(attempt, message)
+            chat_id = attempt.chat_id
+            await asyncio.to_thread(self.store.mark_delivered, edition_id, chat_id)
+            report.sent += 1
+            log.info(
+                "edition %d chat %d: digest delivered (%d messages)",
+                edition_id,
+                chat_id,
+                len(messages),
+            )
+        except Forbidden as exc:
+            chat_id = attempt.chat_id if attempt is not None else chat_id
+            reason = self._redact(exc.message)
+            log.info("edition %d chat %d: %s; deactivating", edition_id, chat_id, reason)
+            await asyncio.to_thread(self.store.deactivate, chat_id)
+            await asyncio.to_thread(self.store.mark_failed, edition_id, chat_id, reason, False)
+            report.blocked += 1
+        except BadRequest as exc:
+            chat_id = attempt.chat_id if attempt is not None else chat_id
+            reason = self._redact(exc.message)
+            log.error(
+                "edition %d chat %d: bad request, not retried: %s", edition_id, chat_id, reason
+            )
+            await self._failed(chat_id, f"BadRequest: {reason}", retryable=False)
+        except _GiveUp as exc:
+            chat_id = attempt.chat_id if attempt is not None else chat_id
+            log.warning(
+                "edition %d chat %d: giving up (%s)%s",
+                edition_id,
+                chat_id,
+                exc.reason,
+                "; a later run may retry" if exc.retryable else "",
+            )
+            await self._failed(chat_id, exc.reason, retryable=exc.retryable)
+        except InvalidToken as exc:
+            chat_id = attempt.chat_id if attempt is not None else chat_id
+            # Every chat would fail the same way: stop the fan-out, leave the claim retryable.
+            self.invalid_token = exc
+            log.critical("edition %d: the bot token was rejected; stopping delivery", edition_id)
+            await self._failed(chat_id, "InvalidToken", retryable=True)
+        except _AlreadyThere as exc:
+            log.info(
+                "edition %d chat %d: migrated to %d, which already has this digest",
+                edition_id,
+                chat_id,
+                exc.new_chat_id,
+            )
+            await asyncio.to_thread(
+                self.store.mark_failed, edition_id, chat_id, "migrated; new chat has it", False
+            )
+            report.skipped += 1
+        except asyncio.CancelledError:
+            if attempt is not None and not attempt.requested:
+                # Claimed but nothing sent yet: free the claim so the next run delivers.
+                self._release_sync(attempt.chat_id)
+            elif attempt is not None:
+                chat_id = attempt.chat_id
+                log.warning(
+                    "edition %d chat %d: cancelled mid-send; claim left pending",
+                    edition_id,
+                    chat_id,
+                )
+            raise
+        except Exception as exc:
+            # A bug or a database error. Retry later only if nothing went out yet: once a
+            # message may have arrived, a duplicate digest is the worse outcome.
+            chat_id = attempt.chat_id if attempt is not None else chat_id
+            sent_something = attempt is not None and attempt.requested
+            log.exception("edition %d chat %d: unexpected error", edition_id, chat_id)
+            try:
+                await self._failed(
+                    chat_id,
+                    self._redact(f"{type(exc).__name__}: {exc}"),
+                    retryable=not sent_something,
+                )
+            except Exception:
+                log.exception("edition %d chat %d: could not record failure", edition_id, chat_id)
+
+    async def _follow_migration(self, attempt: _Attempt, new_id: int) -> None:
+        """Move the subscription (and our claim) to the supergroup's new id, then resend.
+
+        ``Store.migrate_chat`` moves the delivery row unless the new id already has one for this
+        edition; then that row decides: sent or being sent there means nothing more to do.
+        """
+        edition_id, old_id = self.edition.id, attempt.chat_id
+        attempt.migrations += 1
+        if attempt.migrations > 2 or new_id == old_id:
+            raise _GiveUp(f"chat {old_id} keeps migrating", retryable=False)
+        log.info("edition %d chat %d: migrated to %d; resending", edition_id, old_id, new_id)
+        await asyncio.to_thread(self.store.migrate_chat, old_id, new_id)
+        self.report.migrated += 1
+        left_behind = await asyncio.to_thread(self.store.delivery, edition_id, old_id)
+        if left_behind is not None:
+            theirs = await asyncio.to_thread(self.store.delivery, edition_id, new_id)
+            if theirs is not None and theirs.status in ("sent", "pending"):
+                raise _AlreadyThere(new_id)
+        attempt.chat_id = new_id
+
+    def _release_sync(self, chat_id: int) -> None:
+        try:
+            self.store.mark_failed(self.edition.id, chat_id, "cancelled before sending", True)
+        except Exception:
+            log.exception("edition %d chat %d: could not free claim", self.edition.id, chat_id)
+
+    async def _failed(self, chat_id: int, reason: str, *, retryable: bool) -> None:
+        await asyncio.to_thread(self.store.mark_failed, self.edition.id, chat_id, reason, retryable)
+        self.report.failed += 1
+        self.report.retryable += int(retryable)
+        self.report.failed_chats.append(chat_id)
+
+    async def send(self, attempt: _Attempt, message: DigestMessage) -> None:
+        """Send one message, waiting out 429s, following migrations, retrying network errors.
+
+        A migration updates ``attempt.chat_id``. Forbidden, BadRequest and InvalidToken
+        propagate; exhausted retries raise ``_GiveUp``.
+        """
+        edition_id = self.edition.id
+        policy = self.policy
+        network_failures = flood_waits = 0
+        while True:
+            chat_id = attempt.chat_id
+            delay = 0.0
+            async with self.pacer.slot(chat_id):
+                try:
+                    attempt.requested = True
+                    await self.bot.send_message(
+                        chat_id=chat_id,
+                        text=message.text,
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=message.keyboard,
+                        link_preview_options=LinkPreviewOptions(is_disabled=True),
+                    )
+                    self.report.messages += 1
+                    return
+                except RetryAfter as exc:
+                    seconds = _retry_seconds(exc)
+                    flood_waits += 1
+                    if flood_waits > policy.max_flood_waits or seconds > policy.max_retry_after:
+                        raise _GiveUp(
+                            f"flood control: retry after {seconds:g}s", retryable=True
+                        ) from exc
+                    self.report.flood_waits += 1
+                    log.warning(
+                        "edition %d chat %d: 429, pausing all sends for %gs",
+                        edition_id,
+                        chat_id,
+                        seconds,
+                    )
+                    self.pacer.pause(seconds)
+                    continue
+                except ChatMigrated as exc:
+                    await self._follow_migration(attempt, exc.new_chat_id)
+                    continue
+                except (Forbidden, BadRequest, InvalidToken):
+                    raise
+                except NetworkError as exc:  # includes TimedOut; BadRequest handled above
+                    network_failures += 1
+                    reason = self._redact(f"{type(exc).__name__}: {exc.message}")
+                    if network_failures >= policy.network_attempts:
+                        raise _GiveUp(reason, retryable=True) from exc
+                    delay = min(policy.max_backoff, policy.backoff * 2 ** (network_failures - 1))
+                    log.warning(
+                        "edition %d chat %d: %s; retry %d in %gs",
+                        edition_id,
+                        chat_id,
+                        reason,
+                        network_failures,
+                        delay,
+                    )
+                except TelegramError as exc:
+                    # Not in the table of known meanings: do not loop on it.
+                    reason = self._redact(f"{type(exc).__name__}: {exc.message}")
+                    raise _GiveUp(reason, retryable=True) from exc
+            await asyncio.sleep(delay)
+
+
+async def deliver_edition(
+    bot: Bot,
+    store: Store,
+    edition: EditionRecord,
+    articles: Sequence[ArticleRecord] | None = None,
+    *,
+    pacer: Pacer | None = None,
+    only_chats: Collection[int] | None = None,
+    policy: DeliveryPolicy | None = None,
+) -> DeliveryReport:
+    """Send ``edition``'s digest to every active subscriber that has not had it yet.
+
+    ``articles`` defaults to the stored ones. ``only_chats`` restricts the run to those chat ids
+    (the scheduler's per-user digest times). Each chat gets the digest in its own language.
+    Safe to run again, also concurrently: claimed chats are skipped. Raises ``InvalidToken``
+    after stopping the run if Telegram rejects the token; any other error is per chat and ends
+    up in the report.
+    """
+    if articles is None:
+        articles = await asyncio.to_thread(store.articles, edition.id)
+    report_only = DeliveryReport(edition_id=edition.id)
+    if not articles:
+        log.warning("edition %d has no articles; no digest sent", edition.id)
+        return report_only
+    subscribers = await asyncio.to_thread(store.pending_chats, edition.id)
+    if only_chats is not None:
+        wanted = set(only_chats)
+        subscribers = [s for s in subscribers if s.chat_id in wanted]
+    subscribers = [s for s in subscribers if s.active]
+
+    fanout = _Fanout(bot, store, edition, articles, pacer or Pacer(), policy or DeliveryPolicy())
+    if subscribers:
+        log.info("edition %d: delivering to %d chats", edition.id, len(subscribers))
+        await fanout.run(subscribers)
+    report = fanout.report
+    log.info(
+        "edition %d: sent %d, skipped %d, blocked %d, failed %d (%d messages, %d flood waits)",
+        edition.id,
+        report.sent,
+        report.skipped,
+        report.blocked,
+        report.failed,
+        report.messages,
+        report.flood_waits,
+    )
+    if fanout.invalid_token is not None:
+        raise fanout.invalid_token
+    return report

@@ -1,0 +1,314 @@
+"""The daily digest: one edition as one or more Telegram messages with "open article" buttons.
+
+Layout of a digest (Chinese; English alike)::
+
+    📰 浙江工人日报                       ← header (bold paper), first message only
+    2024年7月1日 · 共 7 篇
+    第1版                                 ← page heading when the page changes
+    1. 标题                               ← bold number + title
+    第一句摘要。                          ← the first summary sentence
+    …
+    点击下方编号查看详细摘要。            ← footer, last message only
+    [1] [2] [3] [4] [5]                   ← buttons for the articles *in this message*
+    [6] [7]
+
+Messages are split only between article blocks, each measured after entity parsing, so a split
+can never cut a tag or an entity; one block too long for a message on its own is cut at a
+sentence/character boundary (before escaping) and ends in "…". Every piece of record text is
+escaped. ``callback_data`` is built and checked by :func:`encode_callback` and read back,
+defensively, by :func:`decode_callback`: a forged callback from a client yields None, never an
+exception.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.i18n import Markup, t, t_plain
+from bot.records import ArticleRecord, EditionRecord
+from bot.render import (
+    TEXT_LIMIT,
+    clean,
+    escape,
+    format_date,
+    page_label,
+    truncate_text,
+    visible_length,
+)
+
+__all__ = [
+    "CALLBACK_DATA_MAX_BYTES",
+    "MAX_BUTTONS",
+    "ArticleRef",
+    "DigestMessage",
+    "article_keyboard",
+    "build_digest",
+    "decode_article_callback",
+    "decode_callback",
+    "encode_callback",
+    "register_callback",
+]
+
+CALLBACK_DATA_MAX_BYTES = 64
+MAX_BUTTONS = 100  # Telegram's limit of buttons on one inline keyboard
+BUTTONS_PER_ROW = 5
+DIGEST_TITLE_MAX = 200  # UTF-16 units; a headline longer than this is a parsing accident
+DIGEST_SENTENCE_MAX = 280  # keeps a digest a digest when a "sentence" is a whole paragraph
+MIN_LIMIT = 200  # below this not even a header and one truncated block fit
+
+ARTICLE = "a"  # open article: a:{edition_id}:{number}
+SUBSCRIBE = "sub"  # the /start "subscribe" button
+SEARCH_PAGE = "s"  # search results page: s:{page}
+
+
+@dataclass(frozen=True, slots=True)
+class DigestMessage:
+    """One message of a digest: HTML text, its buttons, and the article numbers it holds."""
+
+    text: str
+    keyboard: InlineKeyboardMarkup | None
+    numbers: tuple[int, ...] = ()
+
+
+class ArticleRef(NamedTuple):
+    """What an "open article" button points at."""
+
+    edition_id: int
+    number: int
+
+
+# --------------------------------------------------------------------------- callback data
+
+_KIND = re.compile(r"[A-Za-z0-9_-]{1,16}")
+_INT = re.compile(r"-?[0-9]{1,19}")  # ASCII only: int() would also take "١٢", " 7", "1_0"
+_INT64 = range(-(2**63), 2**63)  # ids are 64-bit everywhere in the Bot API
+_CALLBACKS: dict[str, tuple[type, ...]] = {
+    ARTICLE: (int, int),
+    SUBSCRIBE: (),
+    SEARCH_PAGE: (int,),
+}
+
+
+def register_callback(kind: str, *types: type) -> None:
+    """Declare a callback kind and the types of its parts (``int`` or ``str``).
+
+    :func:`decode_callback` only accepts declared kinds with the declared number of parts, so
+    handlers never see a shape they did not ask for.
+    """
+    if not _KIND.fullmatch(kind):
+        raise ValueError(f"callback kind {kind!r} must match {_KIND.pattern}")
+    if any(tp not in (int, str) for tp in types):
+        raise ValueError(f"callback parts must be int or str, got {types!r}")
+    _CALLBACKS[kind] = tuple(types)
+
+
+def encode_callback(kind: str, *parts: int | str) -> str:
+    """``kind:part:part`` for an inline button; raises ValueError when Telegram would refuse it.
+
+    Telegram accepts 1–64 bytes of UTF-8 (one CJK character is 3 bytes), so a too-long value is
+    a bug here and now rather than a 400 for every recipient of the digest. The kind must be
+    registered and the parts must match its declared types, so whatever is encoded decodes.
+    """
+    types = _CALLBACKS.get(kind)
+    if types is None:
+        raise ValueError(f"unknown callback kind {kind!r}; register_callback() it first")
+    if len(parts) != len(types):
+        raise ValueError(f"callback {kind!r} takes {len(types)} parts, got {len(parts)}")
+    pieces = [kind]
+    for part, tp in zip(parts, types, strict=True):
+        if tp is int and (isinstance(part, bool) or not isinstance(part, int)):
+            raise ValueError(f"callback {kind!r} part {part!r} must be an int")
+        if tp is int and part not in _INT64:
+            raise ValueError(f"callback {kind!r} part {part!r} is not a 64-bit integer")
+        piece = str(part)
+        if ":" in piece:
+            raise ValueError(f"callback part {piece!r} must not contain ':'")
+        pieces.append(piece)
+    data = ":".join(pieces)
+    size = len(data.encode("utf-8"))
+    if size > CALLBACK_DATA_MAX_BYTES:
+        raise ValueError(
+            f"callback_data {data[:20]!r}… is {size} bytes; Telegram allows at most "
+            f"{CALLBACK_DATA_MAX_BYTES} bytes (UTF-8)"
+        )
+    return data
+
+
+def decode_callback(data: object) -> tuple[str | int, ...] | None:
+    """``(kind, *parts)`` with int parts converted, or None for anything malformed.
+
+    The data comes from a client and can be forged: wrong type, unknown kind, wrong number of
+    parts, non-ASCII digits, oversized — all give None, nothing raises.
+    """
+    if not isinstance(data, str) or not data:
+        return None
+    try:
+        if len(data.encode("utf-8")) > CALLBACK_DATA_MAX_BYTES:
+            return None
+    except UnicodeEncodeError:
+        return None
+    kind, *parts = data.split(":")
+    types = _CALLBACKS.get(kind)
+    if types is None or len(parts) != len(types):
+        return None
+    decoded: list[str | int] = [kind]
+    for part, tp in zip(parts, types, strict=True):
+        if tp is int:
+            if not _INT.fullmatch(part) or (value := int(part)) not in _INT64:
+                return None
+            decoded.append(value)
+        else:
+            decoded.append(part)
+    return tuple(decoded)
+
+
+def decode_article_callback(data: object) -> ArticleRef | None:
+    """The article an ``a:{edition_id}:{number}`` button opens, or None (also for ids ≤ 0)."""
+    decoded = decode_callback(data)
+    if decoded is None or decoded[0] != ARTICLE:
+        return None
+    edition_id, number = decoded[1], decoded[2]
+    assert isinstance(edition_id, int) and isinstance(number, int)
+    if edition_id <= 0 or number <= 0:
+        return None
+    return ArticleRef(edition_id, number)
+
+
+def article_keyboard(
+    refs: Sequence[ArticleRef | tuple[int, int]],
+    lang: str,
+    *,
+    labels: Sequence[str] | None = None,
+    per_row: int = BUTTONS_PER_ROW,
+) -> InlineKeyboardMarkup | None:
+    """Rows of "open article" buttons (``per_row`` each); None when there is nothing to open.
+
+    Labels default to the article number; pass ``labels`` (e.g. "1", "2" for search hits) to
+    number them differently. At most 100 buttons, Telegram's limit.
+    """
+    if not refs:
+        return None
+    if len(refs) > MAX_BUTTONS:
+        raise ValueError(f"{len(refs)} buttons; Telegram allows at most {MAX_BUTTONS}")
+    if labels is not None and len(labels) != len(refs):
+        raise ValueError("labels and refs differ in length")
+    buttons = [
+        InlineKeyboardButton(
+            labels[i] if labels is not None else t_plain(lang, "button_open_article", number=n),
+            callback_data=encode_callback(ARTICLE, edition_id, n),
+        )
+        for i, (edition_id, n) in enumerate(refs)
+    ]
+    rows = [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
+    return InlineKeyboardMarkup(rows)
+
+
+# --------------------------------------------------------------------------- the digest
+
+
+def _first_sentence(article: ArticleRecord) -> str:
+    """The first summary sentence; the start of the first paragraph when there is no summary."""
+    for source in (article.summary, article.paragraphs):
+        for text in source:
+            line = " ".join(clean(text).split())
+            if line:
+                return line
+    return ""
+
+
+def _article_block(article: ArticleRecord, lang: str, *, heading: bool, budget: int) -> str:
+    """One article's lines, at most ``budget`` visible units (cut with "…" if needed)."""
+    page = page_label(article.page, lang) if heading else None
+    prefix = f"{article.number}. "
+    title = truncate_text(" ".join(clean(article.title).split()) or "—", DIGEST_TITLE_MAX)
+    sentence = truncate_text(_first_sentence(article), DIGEST_SENTENCE_MAX)
+
+    def compose(title_text: str, sentence_text: str) -> str:
+        lines = []
+        if page:
+            lines.append(f"<u>{page}</u>")
+        lines.append(f"<b>{escape(prefix + title_text)}</b>")
+        if sentence_text:
+            lines.append(escape(sentence_text))
+        return "\n".join(lines)
+
+    block = compose(title, sentence)
+    if visible_length(block) <= budget:
+        return block
+    # Too long alone: cut the sentence first, keeping the whole title if possible.
+    without_sentence = visible_length(compose(title, ""))
+    room = budget - without_sentence - 1  # the "\n" before the sentence
+    if room >= 8:
+        return compose(title, truncate_text(sentence, room))
+    room = budget - visible_length(compose("", ""))
+    block = compose(truncate_text(title, max(room, 1)), "")
+    if visible_length(block) > budget:
+        raise ValueError(f"limit too small for article {article.number}")
+    return block
+
+
+def build_digest(
+    edition: EditionRecord,
+    articles: Sequence[ArticleRecord],
+    lang: str,
+    *,
+    limit: int = TEXT_LIMIT,
+    max_buttons: int = MAX_BUTTONS,
+) -> list[DigestMessage]:
+    """The digest of ``edition`` in ``lang`` as messages of at most ``limit`` visible units.
+
+    Articles are listed by number; each message carries the buttons for exactly the articles it
+    lists (at most ``max_buttons``). An edition without articles gives one message with the
+    header only.
+    """
+    if limit < MIN_LIMIT:
+        raise ValueError(f"limit {limit} is below the minimum of {MIN_LIMIT}")
+    if not 1 <= max_buttons <= MAX_BUTTONS:
+        raise ValueError(f"max_buttons must be 1–{MAX_BUTTONS}")
+    ordered = sorted(articles, key=lambda a: a.number)
+    paper = escape(truncate_text(" ".join(clean(edition.paper).split()) or "—", 64))
+    date = format_date(edition.date, lang)
+    first_header = t(lang, "digest_header", paper=Markup(paper), date=date, count=len(ordered))
+    next_header = t(lang, "digest_continued", paper=Markup(paper), date=date)
+    footer = t(lang, "digest_footer") if ordered else ""
+    footer_room = visible_length(footer) + 2 if footer else 0
+
+    messages: list[tuple[str, list[str], list[int]]] = []  # (header, blocks, numbers)
+    header, blocks, numbers = first_header, [], []
+    # Visible length so far: parts are joined by "\n\n" and no tag spans two parts, so the
+    # length of the joined message is the sum of the parts' lengths plus the separators.
+    used = visible_length(header) + footer_room
+    last_page: str | None = None
+
+    for article in ordered:
+        page_changed = article.page is not None and (not blocks or article.page != last_page)
+        budget = limit - footer_room - visible_length(header) - 2
+        block = _article_block(article, lang, heading=page_changed, budget=budget)
+        size = visible_length(block) + 2
+        if blocks and (len(numbers) >= max_buttons or used + size > limit):
+            messages.append((header, blocks, numbers))
+            header, blocks, numbers = next_header, [], []
+            used = visible_length(header) + footer_room
+            budget = limit - footer_room - visible_length(header) - 2
+            block = _article_block(article, lang, heading=article.page is not None, budget=budget)
+            size = visible_length(block) + 2
+        blocks.append(block)
+        numbers.append(article.number)
+        used += size
+        last_page = article.page
+    messages.append((header, blocks, numbers))
+
+    result: list[DigestMessage] = []
+    for index, (head, body, nums) in enumerate(messages):
+        parts = [head, *body]
+        if index == len(messages) - 1 and footer:
+            parts.append(footer)
+        text = "\n\n".join(parts)
+        keyboard = article_keyboard([ArticleRef(edition.id, n) for n in nums], lang)
+        result.append(DigestMessage(text=text, keyboard=keyboard, numbers=tuple(nums)))
+    return result

@@ -1,0 +1,313 @@
+"""Every user-facing string of the bot, in Chinese (default) and English.
+
+Messages are Telegram-HTML templates (``str.format`` fields). The escaping rule is single and
+lives here so no caller can forget it:
+
+    ``t()`` escapes every keyword value (``< > &``), unless the value is a :class:`Markup`.
+
+So pass user input, titles and numbers as they are; pass a fragment you built yourself from
+escaped parts (e.g. ``<b>…</b>`` from ``bot.render``) wrapped in ``Markup`` so it is not escaped
+twice. Templates themselves only contain tags Telegram accepts (``b i u code``) and no bare
+``< > &``; ``tests/bot/test_render.py`` parses every one of them with the strict parser.
+"""
+
+from __future__ import annotations
+
+import html
+import string
+from collections.abc import Mapping
+
+__all__ = [
+    "COMMANDS",
+    "DEFAULT_LANGUAGE",
+    "LANGUAGES",
+    "MESSAGES",
+    "Markup",
+    "language_for",
+    "t",
+    "t_plain",
+    "template_fields",
+]
+
+DEFAULT_LANGUAGE = "zh"
+LANGUAGES: tuple[str, ...] = ("zh", "en")
+
+
+class Markup(str):
+    """A string that is already valid Telegram HTML; ``t()`` inserts it without escaping."""
+
+    __slots__ = ()
+
+
+def language_for(code: str | None) -> str:
+    """Map a Telegram ``language_code`` (``en-GB``, ``zh-hans``, None …) to ``"zh"`` or ``"en"``.
+
+    Chinese is the default: the bot summarises Chinese newspapers, so anyone whose client is not
+    set to English gets Chinese. ``"zh"``/``"en"`` map to themselves, so a stored language can be
+    passed through again safely.
+    """
+    if code and code.strip().lower().startswith("en"):
+        return "en"
+    return DEFAULT_LANGUAGE
+
+
+# Keys are grouped by where they are used. Field names must be the same in both languages
+# (the test suite checks it).
+MESSAGES: dict[str, dict[str, str]] = {
+    "zh": {
+        # /start and /help
+        "start": (
+            "👋 你好，{name}！我是<b>报摘</b>。\n\n"
+            "每天报纸一出版，我就把当天的每篇文章浓缩成几句话发给你：先看要点，"
+            "想细读哪篇再点开。\n\n"
+            "点下面的按钮订阅每日摘要，或发送 /help 查看全部命令。"
+        ),
+        "start_button_subscribe": "📬 订阅每日摘要",
+        "help": (
+            "<b>报摘 · 使用帮助</b>\n\n"
+            "/subscribe — 订阅每日摘要\n"
+            "/unsubscribe — 取消订阅\n"
+            "/today — 查看最新一期摘要\n"
+            "/article 编号 — 查看某篇文章的摘要，如 <code>/article 3</code>\n"
+            "/search 关键词 — 搜索文章，如 <code>/search 工会</code>\n"
+            "/settings — 查看或修改每日推送时间\n"
+            "/stats — 统计数据\n"
+            "/help — 显示本帮助"
+        ),
+        # subscription
+        "subscribed": "✅ 订阅成功！每天 {time} 左右，新一期摘要会准时送到。",
+        "already_subscribed": "你已经订阅过了，每天 {time} 左右推送。",
+        "unsubscribed": "已取消订阅。想再看时，随时发送 /subscribe。",
+        "not_subscribed": "你还没有订阅。发送 /subscribe 即可订阅每日摘要。",
+        # editions and articles
+        "no_edition": "还没有可看的报纸，新一期入库后就能看到了。",
+        "article_not_found": "本期共 {count} 篇，请输入 1–{count} 之间的编号。",
+        "article_usage": "用法：<code>/article 编号</code>，例如 <code>/article 3</code>。",
+        "article_bad_argument": (
+            "“{arg}”不是有效的文章编号。用法：<code>/article 编号</code>，"
+            "例如 <code>/article 3</code>。"
+        ),
+        # search
+        "search_usage": "用法：<code>/search 关键词</code>，例如 <code>/search 工会</code>。",
+        "search_no_results": "没有找到与“{query}”相关的文章，换个关键词试试。",
+        "search_header": "🔍 “{query}”的搜索结果（共 {count} 篇）",
+        "search_result_more": "还有 {count} 篇未显示，请换个更具体的关键词。",
+        # input and errors
+        "input_too_long": "输入太长了（{length} 个字符），请控制在 {limit} 个字符以内。",
+        "unknown_command": "没有这个命令。发送 /help 查看可用命令。",
+        "internal_error": "抱歉，出了点问题，请稍后再试。我们已经记录下来，会尽快处理。",
+        # settings
+        "settings": (
+            "<b>⚙️ 推送设置</b>\n\n"
+            "每日摘要推送时间：<b>{time}</b>（北京时间，{origin}）\n\n"
+            "修改时间：<code>/settings 07:30</code>\n"
+            "恢复默认（{default}）：<code>/settings default</code>"
+        ),
+        "settings_origin_default": "默认",
+        "settings_origin_custom": "自定义",
+        "settings_saved": "✅ 好的，以后每天 <b>{time}</b>（北京时间）推送摘要。",
+        "settings_reset": "✅ 已恢复默认推送时间 <b>{time}</b>（北京时间）。",
+        "settings_invalid": (
+            "“{value}”不是有效的时间。请用 24 小时制，例如 <code>/settings 07:30</code>，"
+            "或用 <code>/settings default</code> 恢复默认。"
+        ),
+        # stats
+        "stats_header": "<b>📊 统计</b>",
+        "stats_editions": "已收录报纸：{count} 期",
+        "stats_articles": "文章：{count} 篇",
+        "stats_subscribers": "订阅用户：{count} 位",
+        "stats_delivered": "已送达摘要：{count} 份",
+        "stats_top_keywords": "<b>热门关键词</b>",
+        "stats_keyword_item": "{keyword}（{count}）",
+        "stats_daily": "<b>最近几天</b>",
+        "stats_daily_item": "{date}：{articles} 篇，{keywords} 个关键词",
+        "stats_empty": "暂无数据。",
+        # digest and article card
+        "digest_header": "<b>📰 {paper}</b>\n{date} · 共 {count} 篇",
+        "digest_continued": "<b>📰 {paper}</b> · {date}（续）",
+        "digest_footer": "点击下方编号查看详细摘要。",
+        "date": "{year}年{month}月{day}日",
+        "page": "第{page}版",
+        "keywords": "关键词：{keywords}",
+        "keyword_separator": "、",
+        "continued_on": "（下转第{page}版）",
+        "article_number": "第 {number}/{count} 篇",
+        # buttons
+        "button_open_article": "{number}",
+        "button_open_article_long": "📄 第{number}篇",
+        "button_next_page": "下一页 ▶",
+        "button_previous_page": "◀ 上一页",
+        "button_expired": "这个按钮已失效，请重新发送命令。",
+        # added for the handlers
+        "friend": "朋友",
+        "text_hint": "想找文章？发送 <code>/search 关键词</code>；发送 /help 查看全部命令。",
+        "article_no_title_match": (
+            "本期没有标题含“{query}”的文章。试试 <code>/search {query}</code> 搜索全部存档。"
+        ),
+        "stats_chart_title": "报摘 · 最近两周",
+        "admin_ingest_failed": "⚠️ {paper}：无法入库 <code>{file}</code>\n原因：{reason}",
+    },
+    "en": {
+        "start": (
+            "👋 Hello, {name}! I am <b>Baozhai</b> (报摘).\n\n"
+            "Every day, as soon as the paper is out, I boil each of its articles down to a few "
+            "sentences and send them to you: skim the gist, then open the ones you want.\n\n"
+            "Tap the button below to subscribe to the daily digest, or send /help for all "
+            "commands."
+        ),
+        "start_button_subscribe": "📬 Subscribe to the daily digest",
+        "help": (
+            "<b>Baozhai · Help</b>\n\n"
+            "/subscribe — subscribe to the daily digest\n"
+            "/unsubscribe — stop the daily digest\n"
+            "/today — the latest digest\n"
+            "/article N — the summary of article N, e.g. <code>/article 3</code>\n"
+            "/search WORDS — search articles, e.g. <code>/search 工会</code>\n"
+            "/settings — see or change your delivery time\n"
+            "/stats — statistics\n"
+            "/help — this help"
+        ),
+        "subscribed": "✅ Subscribed! A new digest will arrive every day at about {time}.",
+        "already_subscribed": "You are already subscribed; the digest arrives at about {time}.",
+        "unsubscribed": "Unsubscribed. Send /subscribe whenever you want it back.",
+        "not_subscribed": "You are not subscribed. Send /subscribe to get the daily digest.",
+        "no_edition": "No edition yet. You will find it here as soon as one is in.",
+        "article_not_found": (
+            "This edition has {count} articles; please send a number from 1 to {count}."
+        ),
+        "article_usage": "Usage: <code>/article N</code>, e.g. <code>/article 3</code>.",
+        "article_bad_argument": (
+            "“{arg}” is not an article number. Usage: <code>/article N</code>, "
+            "e.g. <code>/article 3</code>."
+        ),
+        "search_usage": "Usage: <code>/search WORDS</code>, e.g. <code>/search 工会</code>.",
+        "search_no_results": "Nothing found for “{query}”. Try another word.",
+        "search_header": "🔍 Results for “{query}” ({count} found)",
+        "search_result_more": "{count} more not shown; try a more specific word.",
+        "input_too_long": (
+            "That is too long ({length} characters); please keep it under {limit} characters."
+        ),
+        "unknown_command": "I don't know that command. Send /help to see what I can do.",
+        "internal_error": (
+            "Sorry, something went wrong on our side. It has been logged; please try again later."
+        ),
+        "settings": (
+            "<b>⚙️ Settings</b>\n\n"
+            "Daily digest time: <b>{time}</b> Beijing time ({origin})\n\n"
+            "Change it: <code>/settings 07:30</code>\n"
+            "Back to the default ({default}): <code>/settings default</code>"
+        ),
+        "settings_origin_default": "default",
+        "settings_origin_custom": "your choice",
+        "settings_saved": "✅ Done: the digest will arrive daily at <b>{time}</b> (Beijing time).",
+        "settings_reset": "✅ Back to the default time, <b>{time}</b> (Beijing time).",
+        "settings_invalid": (
+            "“{value}” is not a valid time. Use 24-hour time, e.g. <code>/settings 07:30</code>, "
+            "or <code>/settings default</code> for the default."
+        ),
+        "stats_header": "<b>📊 Statistics</b>",
+        "stats_editions": "Editions: {count}",
+        "stats_articles": "Articles: {count}",
+        "stats_subscribers": "Subscribers: {count}",
+        "stats_delivered": "Digests delivered: {count}",
+        "stats_top_keywords": "<b>Top keywords</b>",
+        "stats_keyword_item": "{keyword} ({count})",
+        "stats_daily": "<b>Recent days</b>",
+        "stats_daily_item": "{date}: {articles} articles, {keywords} keywords",
+        "stats_empty": "No data yet.",
+        "digest_header": "<b>📰 {paper}</b>\n{date} · {count} articles",
+        "digest_continued": "<b>📰 {paper}</b> · {date} (continued)",
+        "digest_footer": "Tap a number below for the full summary.",
+        "date": "{year}-{month:0>2}-{day:0>2}",
+        "page": "Page {page}",
+        "keywords": "Keywords: {keywords}",
+        "keyword_separator": ", ",
+        "continued_on": "(continued on page {page})",
+        "article_number": "article {number} of {count}",
+        "button_open_article": "{number}",
+        "button_open_article_long": "📄 Article {number}",
+        "button_next_page": "Next ▶",
+        "button_previous_page": "◀ Previous",
+        "button_expired": "This button has expired; please send the command again.",
+        "friend": "there",
+        "text_hint": (
+            "Looking for an article? Send <code>/search word</code>; /help lists all commands."
+        ),
+        "article_no_title_match": (
+            "No article in this edition has “{query}” in its title. Try "
+            "<code>/search {query}</code> to search the whole archive."
+        ),
+        "stats_chart_title": "Baozhai · last two weeks",
+        "admin_ingest_failed": "⚠️ {paper}: could not ingest <code>{file}</code>\nReason: {reason}",
+    },
+}
+
+# The command menu (setMyCommands): name 1–32 chars [a-z0-9_], description 1–256 chars.
+COMMANDS: dict[str, list[tuple[str, str]]] = {
+    "zh": [
+        ("start", "开始使用报摘"),
+        ("help", "查看全部命令"),
+        ("subscribe", "订阅每日摘要"),
+        ("unsubscribe", "取消订阅"),
+        ("today", "查看最新一期摘要"),
+        ("article", "按编号查看文章摘要，如 /article 3"),
+        ("search", "按关键词搜索文章"),
+        ("stats", "统计数据"),
+        ("settings", "查看或修改推送时间"),
+    ],
+    "en": [
+        ("start", "Start using Baozhai"),
+        ("help", "List all commands"),
+        ("subscribe", "Subscribe to the daily digest"),
+        ("unsubscribe", "Stop the daily digest"),
+        ("today", "The latest digest"),
+        ("article", "Summary of one article, e.g. /article 3"),
+        ("search", "Search articles by keyword"),
+        ("stats", "Statistics"),
+        ("settings", "See or change your delivery time"),
+    ],
+}
+
+_FORMATTER = string.Formatter()
+
+
+def template_fields(template: str) -> frozenset[str]:
+    """The field names a template uses (``{count}`` → ``"count"``)."""
+    return frozenset(
+        field.split(".")[0].split("[")[0]
+        for _, field, _, _ in _FORMATTER.parse(template)
+        if field is not None
+    )
+
+
+def _prepare(value: object) -> object:
+    """Escape one keyword value: Markup passes as is, numbers stay numbers (for format specs)."""
+    if isinstance(value, Markup):
+        return str(value)
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float):
+        return value
+    return html.escape(str(value), quote=False)
+
+
+def t(lang: str, key: str, /, **kwargs: object) -> Markup:
+    """The message ``key`` in ``lang`` with ``kwargs`` filled in, as safe Telegram HTML.
+
+    Unknown languages fall back to Chinese; an unknown key or a missing kwarg raises
+    ``KeyError`` (a programming error, caught by the tests). Every kwarg value is escaped
+    unless it is a :class:`Markup`; the result is a ``Markup`` so it can be nested.
+    """
+    table: Mapping[str, str] = MESSAGES.get(lang) or MESSAGES[DEFAULT_LANGUAGE]
+    template = table[key]
+    return Markup(template.format_map({name: _prepare(value) for name, value in kwargs.items()}))
+
+
+def t_plain(lang: str, key: str, /, **kwargs: object) -> str:
+    """The message ``key`` as plain text, nothing escaped: for button labels and other places
+    Telegram does not parse as HTML (an escaped ``&amp;`` would show literally there).
+
+    Only for keys whose template holds no HTML tags (button labels, separators).
+    """
+    table: Mapping[str, str] = MESSAGES.get(lang) or MESSAGES[DEFAULT_LANGUAGE]
+    return table[key].format_map(kwargs)

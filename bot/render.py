@@ -1,0 +1,352 @@
+"""HTML-safe rendering of records into Telegram messages.
+
+Telegram rejects a whole message when one ``<``/``&`` is unescaped or a tag is unknown
+(``400 can't parse entities``) and when the text left after entity parsing is longer than
+4096 characters (1024 for a photo caption). Every function here therefore
+
+* escapes every piece of record text (titles, summaries, bylines, user queries) with
+  :func:`escape`, and only ever adds ``<b>``/``<i>`` tags of its own, and
+* measures the *visible* length (:func:`visible_length`, in UTF-16 code units as Telegram
+  counts, which is never less than the number of characters) and cuts text **before** escaping
+  it, so a cut can never fall inside a tag or an entity.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from collections.abc import Mapping, Sequence
+
+from bot.i18n import t
+from bot.records import ArticleRecord, EditionRecord, Stats
+
+__all__ = [
+    "CAPTION_LIMIT",
+    "ELLIPSIS",
+    "TEXT_LIMIT",
+    "article_card",
+    "clean",
+    "escape",
+    "format_date",
+    "format_time",
+    "page_label",
+    "plain_text",
+    "search_results",
+    "search_results_shown",
+    "settings_text",
+    "stats_text",
+    "truncate_text",
+    "utf16_len",
+    "visible_length",
+]
+
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+ELLIPSIS = "…"
+
+# Sentence ends (Chinese and Western), optionally followed by closing quotes/brackets.
+_SENTENCE_END = re.compile(r"[。！？!?；;…]+[”’」』）)\]】》]*")
+_TAG = re.compile(r"<[^>]*>")
+
+
+def escape(text: str) -> str:
+    """Escape ``< > &`` — exactly what Telegram's HTML mode needs (quotes may stay)."""
+    return html.escape(text, quote=False)
+
+
+def clean(text: str) -> str:
+    """Make record text sendable: lone surrogates (not encodable as UTF-8) become U+FFFD.
+
+    Such characters can come out of a broken PDF dump; one of them would make the whole
+    request fail to encode, so they are replaced rather than trusted.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
+
+
+def utf16_len(text: str) -> int:
+    """Length in UTF-16 code units — how Telegram counts (an emoji outside the BMP is 2)."""
+    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+
+
+def plain_text(html_text: str) -> str:
+    """The text Telegram shows for HTML *we* produced: tags dropped, entities decoded.
+
+    Only valid for our own output (all record text escaped), where a bare ``<`` never occurs.
+    """
+    return html.unescape(_TAG.sub("", html_text))
+
+
+def visible_length(html_text: str) -> int:
+    """Length after entity parsing, in UTF-16 units: what the 4096/1024 limits apply to."""
+    return utf16_len(plain_text(html_text))
+
+
+def truncate_text(text: str, max_units: int, *, ellipsis: str = ELLIPSIS) -> str:
+    """``text`` cut to at most ``max_units`` UTF-16 units, ending in ``ellipsis`` if cut.
+
+    Cuts at the last sentence end if that keeps at least half of the room, else at a character
+    boundary (never inside a surrogate pair). Works on plain text: escape afterwards.
+    """
+    if utf16_len(text) <= max_units:
+        return text
+    room = max_units - utf16_len(ellipsis)
+    if room <= 0:
+        return ellipsis[: max(max_units, 0)]
+    used = 0
+    end = 0
+    for index, ch in enumerate(text):
+        width = 2 if ord(ch) > 0xFFFF else 1
+        if used + width > room:
+            break
+        used += width
+        end = index + 1
+    cut = text[:end]
+    sentence_ends = [m.end() for m in _SENTENCE_END.finditer(cut)]
+    if sentence_ends and sentence_ends[-1] >= len(cut) // 2:
+        cut = cut[: sentence_ends[-1]]
+    # Do not leave a dangling zero-width joiner / variation selector of a cut emoji sequence.
+    cut = cut.rstrip().rstrip("\u200d\ufe0f").rstrip()
+    return cut + ellipsis
+
+
+def format_date(date: dt.date, lang: str) -> str:
+    """A date the way a reader of ``lang`` writes it (2024年7月1日 / 2024-07-01)."""
+    return t(lang, "date", year=date.year, month=date.month, day=date.day)
+
+
+def format_time(value: dt.time) -> str:
+    """``07:30``."""
+    return f"{value.hour:02d}:{value.minute:02d}"
+
+
+def page_label(page: str | None, lang: str) -> str | None:
+    """``第1版`` / ``Page 1``, or None when the page is unknown. Returns escaped HTML."""
+    if page is None or not page.strip():
+        return None
+    return t(lang, "page", page=clean(page.strip()))
+
+
+def _one_line(text: str) -> str:
+    """Collapse newlines and runs of whitespace: titles and sentences render on one line."""
+    return " ".join(clean(text).split())
+
+
+def _join(blocks: Sequence[str]) -> str:
+    return "\n\n".join(block for block in blocks if block)
+
+
+def article_card(
+    article: ArticleRecord, edition: EditionRecord, lang: str, *, limit: int = TEXT_LIMIT
+) -> str:
+    """One article as a message: bold title, byline, paper/date/page, summary, keywords, jump.
+
+    Always fits ``limit`` after parsing: summary sentences are dropped from the end (whole
+    sentences), and only if even the first one does not fit is it cut with "…". Title, byline and
+    keywords are capped so the summary always keeps most of the room. An article without a
+    summary shows the start of its first paragraph instead, so the card is never empty.
+    """
+    title = truncate_text(_one_line(article.title) or "—", min(256, limit // 8))
+    head = [f"<b>{escape(title)}</b>"]
+    if article.byline and article.byline.strip():
+        head.append(
+            f"<i>{escape(truncate_text(_one_line(article.byline), min(200, limit // 10)))}</i>"
+        )
+    meta = [escape(_one_line(edition.paper)), format_date(edition.date, lang)]
+    page = page_label(article.page, lang)
+    if page:
+        meta.append(page)
+    meta.append(t(lang, "article_number", number=article.number, count=edition.article_count))
+    head.append(" · ".join(meta))
+
+    tail: list[str] = []
+    if article.keywords:
+        keyword_text = truncate_text(
+            t(lang, "keyword_separator").join(_one_line(k) for k in article.keywords if k.strip()),
+            min(300, limit // 8),
+        )
+        if keyword_text:
+            tail.append(t(lang, "keywords", keywords=keyword_text))
+    if article.continued_on is not None:
+        tail.append(t(lang, "continued_on", page=article.continued_on))
+
+    sentences = [s for s in (_one_line(x) for x in article.summary) if s]
+    if not sentences:
+        sentences = [s for s in (_one_line(p) for p in article.paragraphs[:1]) if s]
+
+    def compose(body: Sequence[str]) -> str:
+        return _join(["\n".join(head), "\n".join(escape(s) for s in body), "\n".join(tail)])
+
+    base = visible_length(compose([]))
+    chosen: list[str] = []
+    used = base
+    for sentence in sentences:
+        # One "\n" between sentences, or "\n\n" opening the body block.
+        extra = utf16_len(sentence) + (1 if chosen else 2)
+        if used + extra > limit:
+            break
+        chosen.append(sentence)
+        used += extra
+    if not chosen and sentences:
+        room = limit - base - 2
+        if room > utf16_len(ELLIPSIS):
+            chosen = [truncate_text(sentences[0], room)]
+    text = compose(chosen)
+    if visible_length(text) > limit:  # only with absurdly small limits: never send too long
+        text = escape(truncate_text(plain_text(text), limit))
+    return text
+
+
+def search_results(
+    query: str,
+    hits: Sequence[ArticleRecord],
+    editions: Mapping[int, EditionRecord],
+    lang: str,
+    *,
+    total: int | None = None,
+    offset: int = 0,
+    limit: int = TEXT_LIMIT,
+) -> str:
+    """One page of search hits (``Store.search``) as one message, best first.
+
+    Hits are numbered from ``offset + 1`` so pages continue each other; ``editions`` maps
+    ``edition_id`` to its edition for paper and date (a hit whose edition is missing is shown
+    without them). ``total`` is the number of matches over all pages. Hits that do not fit
+    ``limit`` are left out and counted in a "N more" line; build buttons for the first
+    :func:`search_results_shown` hits only.
+    """
+    return _search_results(query, hits, editions, lang, total, offset, limit)[0]
+
+
+def search_results_shown(
+    query: str,
+    hits: Sequence[ArticleRecord],
+    editions: Mapping[int, EditionRecord],
+    lang: str,
+    *,
+    total: int | None = None,
+    offset: int = 0,
+    limit: int = TEXT_LIMIT,
+) -> int:
+    """How many of ``hits`` :func:`search_results` shows (to build matching buttons)."""
+    return _search_results(query, hits, editions, lang, total, offset, limit)[1]
+
+
+def _search_results(
+    query: str,
+    hits: Sequence[ArticleRecord],
+    editions: Mapping[int, EditionRecord],
+    lang: str,
+    total: int | None,
+    offset: int,
+    limit: int,
+) -> tuple[str, int]:
+    shown_query = truncate_text(_one_line(query), 64)
+    if not hits:
+        return t(lang, "search_no_results", query=shown_query), 0
+    count = max(total or 0, offset + len(hits))
+    header = t(lang, "search_header", query=shown_query, count=count)
+    items: list[str] = []
+    for index, article in enumerate(hits, start=offset + 1):
+        title = truncate_text(_one_line(article.title) or "—", 120)
+        meta: list[str] = []
+        edition = editions.get(article.edition_id)
+        if edition is not None:
+            meta += [escape(_one_line(edition.paper)), format_date(edition.date, lang)]
+        page = page_label(article.page, lang)
+        if page:
+            meta.append(page)
+        lines = [f"<b>{index}. {escape(title)}</b>"]
+        if meta:
+            lines.append(" · ".join(meta))
+        first = next((s for s in (_one_line(x) for x in article.summary) if s), "")
+        if first:
+            lines.append(escape(truncate_text(first, 140)))
+        items.append("\n".join(lines))
+
+    shown = len(items)
+    while True:
+        more = count - offset - shown
+        blocks = [header, *items[:shown]]
+        if more > 0:
+            blocks.append(t(lang, "search_result_more", count=more))
+        text = _join(blocks)
+        if visible_length(text) <= limit or shown == 0:
+            return text, shown
+        shown -= 1
+
+
+def stats_text(stats: Stats, lang: str, *, caption: bool = False) -> str:
+    """/stats as text (≤ 4096) or, with ``caption=True``, as a photo caption (≤ 1024).
+
+    The caption goes under the chart that already shows the daily numbers, so it leaves the
+    daily list out and keeps fewer keywords; either way items are dropped from the end until the
+    text fits.
+    """
+    limit = CAPTION_LIMIT if caption else TEXT_LIMIT
+    counts = "\n".join(
+        [
+            t(lang, "stats_editions", count=stats.editions),
+            t(lang, "stats_articles", count=stats.articles),
+            t(lang, "stats_subscribers", count=stats.subscribers),
+            t(lang, "stats_delivered", count=stats.digests_delivered),
+        ]
+    )
+    keywords = [
+        t(lang, "stats_keyword_item", keyword=truncate_text(_one_line(word), 24), count=n)
+        for word, n in stats.top_keywords[: 8 if caption else 20]
+    ]
+    daily = (
+        []
+        if caption
+        else [
+            t(
+                lang,
+                "stats_daily_item",
+                date=format_date(day, lang),
+                articles=articles,
+                keywords=distinct,
+            )
+            for day, articles, distinct in stats.daily[-14:]
+        ]
+    )
+    separator = t(lang, "keyword_separator")
+
+    def compose(n_keywords: int, n_daily: int) -> str:
+        blocks = [f"{t(lang, 'stats_header')}\n{counts}"]
+        if n_keywords:
+            blocks.append(
+                t(lang, "stats_top_keywords") + "\n" + separator.join(keywords[:n_keywords])
+            )
+        if n_daily:
+            # Newest last in the data; keep the most recent days when cutting.
+            blocks.append(t(lang, "stats_daily") + "\n" + "\n".join(daily[-n_daily:]))
+        if stats.editions == 0 and stats.articles == 0:
+            blocks.append(t(lang, "stats_empty"))
+        return _join(blocks)
+
+    n_keywords, n_daily = len(keywords), len(daily)
+    text = compose(n_keywords, n_daily)
+    while visible_length(text) > limit and (n_keywords or n_daily):
+        if n_daily:
+            n_daily -= 1
+        else:
+            n_keywords -= 1
+        text = compose(n_keywords, n_daily)
+    return text
+
+
+def settings_text(current: dt.time | None, default: dt.time, lang: str) -> str:
+    """/settings: the chat's digest time (its own or the default) and how to change it."""
+    origin = "settings_origin_default" if current is None else "settings_origin_custom"
+    return t(
+        lang,
+        "settings",
+        time=format_time(current or default),
+        origin=t(lang, origin),
+        default=format_time(default),
+    )

@@ -1,0 +1,492 @@
+"""Specifications of bot.delivery: the digest fan-out against the local Bot API server.
+
+Everything is real: ``telegram.Bot`` talks HTTP to ``bot.local_api.LocalBotApi`` (which applies
+Telegram's checks, error texts and rate limits), and the ``Store`` runs on a SQLite file.
+"""
+
+# Fixtures are imported by name and requested as parameters (pyflakes reads redefinitions).
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import itertools
+import logging
+import socket
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+
+import pytest
+import telegram
+from fixtures_local_api import (
+    TEST_TOKEN,
+    local_api,  # noqa: F401  (fixture)
+    local_api_bot,  # noqa: F401  (fixture)
+    local_api_factory,  # noqa: F401  (fixture)
+)
+from telegram.error import InvalidToken
+
+from bot.delivery import DeliveryPolicy, Pacer, deliver_edition
+from bot.digest import build_digest
+from bot.local_api import LocalBotApi
+from bot.records import ArticleRecord, EditionRecord
+from bot.store import Store
+from summarizer.edition import Article, Edition, Summary
+from summarizer.parser import read_page
+from summarizer.sentences import split_sentences
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:Deprecated since version v22.2:telegram.warnings.PTBDeprecationWarning"
+)
+
+Factory = Callable[..., Awaitable[LocalBotApi]]
+SEED = Path(__file__).resolve().parents[2] / "bot" / "sample" / "zjgrrb-2024-07-01-p01.txt"
+PAPER = "浙江工人日报"
+FAST = DeliveryPolicy(backoff=0.01, max_backoff=0.05)
+
+
+def fast_pacer() -> Pacer:
+    """Short per-chat spacing: for tests where retries, not rates, are the point."""
+    return Pacer(chat_interval=0.01)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    s = Store(f"sqlite:///{tmp_path / 'delivery.db'}")
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+def add_seed_edition(store: Store) -> tuple[EditionRecord, list[ArticleRecord]]:
+    """The real seed page, with lead sentences as summaries (no jieba: fast)."""
+    parsed = read_page(SEED, paper=PAPER, date=dt.date(2024, 7, 1))
+    summaries = [
+        Summary(tuple(s for p in a.paragraphs[:2] for s in split_sentences(p))[:3], ("工会",))
+        for a in parsed.articles
+    ]
+    record = store.add_edition(PAPER, parsed, summaries, "seed-hash")
+    assert record is not None
+    return record, store.articles(record.id)
+
+
+def add_long_edition(store: Store, count: int = 80) -> tuple[EditionRecord, list[ArticleRecord]]:
+    """An edition whose digest needs several messages."""
+    sentence = "全省工会系统深入推进产业工人队伍建设改革，" * 6 + "取得明显成效。"
+    parsed = Edition(
+        paper=PAPER,
+        date=dt.date(2024, 7, 2),
+        page="1",
+        articles=[
+            Article(title=f"第{n}篇 工会工作新进展", paragraphs=[sentence], page="1")
+            for n in range(1, count + 1)
+        ],
+    )
+    summaries = [Summary((sentence,), ("工会",)) for _ in parsed.articles]
+    record = store.add_edition(PAPER, parsed, summaries, "long-hash")
+    assert record is not None
+    return record, store.articles(record.id)
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+async def offline_bot() -> AsyncIterator[telegram.Bot]:
+    """A bot whose Bot API server does not answer (connection refused)."""
+    bot = telegram.Bot(TEST_TOKEN, base_url=f"http://127.0.0.1:{closed_port()}/bot")
+    try:
+        yield bot
+    finally:
+        await bot.shutdown()
+
+
+def statuses(server: LocalBotApi) -> list[int]:
+    return [call.status for call in server.calls if call.method.lower() == "sendmessage"]
+
+
+# --------------------------------------------------------------------------- the fan-out
+
+
+async def test_every_active_subscriber_receives_the_digest_once(
+    local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
+) -> None:
+    edition, articles = add_seed_edition(store)
+    users = [local_api.user(chat_id, f"用户{chat_id}") for chat_id in (101, 102, 103, 104)]
+    for user in users:
+        store.subscribe(user.chat_id, "zh")
+    gone = local_api.user(105, "走了")
+    store.subscribe(gone.chat_id, "zh")
+    store.unsubscribe(gone.chat_id)
+
+    report = await deliver_edition(local_api_bot, store, edition, articles)
+
+    expected = build_digest(edition, articles, "zh")
+    for user in users:
+        assert [m.html for m in user.history] == [m.text for m in expected]
+        assert store.delivered(edition.id, user.chat_id)
+    assert gone.history == []
+    assert (report.sent, report.skipped, report.failed, report.blocked) == (4, 0, 0, 0)
+    assert report.messages == 4 * len(expected)
+
+
+async def test_each_subscriber_gets_the_digest_in_their_language(
+    local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
+) -> None:
+    edition, articles = add_seed_edition(store)
+    chinese, english = local_api.user(201, "韩梅梅"), local_api.user(202, "Jim", language_code="en")
+    store.subscribe(chinese.chat_id, "zh")
+    store.subscribe(english.chat_id, "en")
+
+    await deliver_edition(local_api_bot, store, edition, articles)
+
+    assert chinese.history[0].text.startswith("📰 浙江工人日报\n2024年7月1日 · 共 ")
+    assert english.history[0].text.startswith("📰 浙江工人日报\n2024-07-01 · ")
+    assert english.history[0].buttons[0][0]["callback_data"] == f"a:{edition.id}:1"
+
+
+async def test_a_second_run_sends_nothing(
+    local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
+) -> None:
+    edition, articles = add_seed_edition(store)
+    for chat_id in (301, 302):
+        local_api.user(chat_id)
+        store.subscribe(chat_id, "zh")
+    await deliver_edition(local_api_bot, store, edition, articles)
+    sent_before = len(local_api.sent)
+
+    again = await deliver_edition(local_api_bot, store, edition, articles)
+
+    assert len(local_api.sent) == sent_before
+    assert (again.sent, again.messages) == (0, 0)
+
+
+async def test_concurrent_runs_send_each_digest_once(
+    local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
+) -> None:
+    edition, articles = add_seed_edition(store)
+    users = [local_api.user(chat_id) for chat_id in range(401, 411)]
+    for user in users:
+        store.subscribe(user.chat_id, "zh")
+    pacer = Pacer()
+
+    first, second = await asyncio.gather(
+        deliver_edition(local_api_bot, store, edition, articles, pacer=pacer),
+        deliver_edition(local_api_bot, store, edition, articles, pacer=pacer),
+    )
+
+    assert [len(u.history) for u in users] == [1] * len(users)
+    assert first.sent + second.sent == len(users)
+
+
+async def test_only_chats_restricts_the_run_to_those_chats(
+    local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
+) -> None:
+    edition, articles = add_seed_edition(store)
+    early, late = local_api.user(501), local_api.user(502)
+    store.subscribe(early.chat_id, "zh")
+    store.subscribe(late.chat_id, "zh")
+
+    report = await deliver_edition(local_api_bot, store, edition, articles, only_chats={501})
+
+    assert (len(early.history), len(late.history), report.sent) == (1, 0, 1)
+    assert [s.chat_id for s in store.pending_chats(edition.id)] == [502]
+
+
+async def test_articles_default_to_the_stored_ones(
+    local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
+) -> None:
+    edition, articles = add_seed_edition(store)
+    user = local_api.user(601)
+    store.subscribe(user.chat_id, "zh")
+
+    await deliver_edition(local_api_bot, store, edition)
+
+    assert [m.html for m in user.history] == [m.text for m in build_digest(edition, articles, "zh")]
+
+
+# --------------------------------------------------------------------------- Telegram's errors
+
+
+async def test_a_blocked_user_is_deactivated_and_the_others_still_get_theirs(
+    local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
+) -> None:
+    edition, articles = add_seed_edition(store)
+    users = [local_api.user(chat_id) for chat_id in (701, 702, 703)]
+    for user in users:
+        store.subscribe(user.chat_id, "zh")
+    users[1].block()
+
+    report = await deliver_edition(local_api_bot, store, edition, articles)
+
+    assert (len(users[0].history), len(users[1].history), len(users[2].history)) == (1, 0, 1)
+    blocked = store.subscriber(702)
+    assert blocked is not None and not blocked.active  # kept, not deleted
+    delivery = store.delivery(edition.id, 702)
+    assert delivery is not None and delivery.status == "failed"
+    assert (report.sent, report.blocked) == (2, 1)
+
+
+async def test_a_forced_429_is_waited_out_and_the_message_arrives(
+    local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
+) -> None:
+    edition, articles = add_seed_edition(store)
+    user = local_api.user(801)
+    store.subscribe(user.chat_id, "zh")
+    user.force_retry_after(times=1, retry_after=1)
+
+    started = time.monotonic()
+    report = await deliver_edition(local_api_bot, store, edition, articles)
+
+    assert time.monotonic() - started >= 1.0
+    assert statuses(local_api) == [429, 200]
+    assert len(user.history) == 1 and store.delivered(edition.id, 801)
+    assert (report.flood_waits, report.sent) == (1, 1)
+
+
+async def test_a_429_that_never_ends_leaves_the_chat_for_a_later_run(
+    local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
+) -> None:
+    edition, articles = add_seed_edition(store)
+    user = local_api.user(802)
+    store.subscribe(user.chat_id, "zh")
+    user.force_retry_after(times=3, retry_after=1)
+    policy = DeliveryPolicy(max_flood_waits=1)
+
+    report = await deliver_edition(local_api_bot, store, edition, articles, policy=policy)
+
+    delivery = store.delivery(edition.id, 802)
+    assert delivery is not None and delivery.status == "retry"
+    assert (report.failed, report.retryable) == (1, 1)
+
+
+async def test_an_unknown_chat_is_failed_for_good_and_others_still_get_theirs(
+    local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
+) -> None:
+    edition, articles = add_seed_edition(store)
+    user = local_api.user(901)
+    store.subscribe(user.chat_id, "zh")
+    store.subscribe(999, "zh")  # the server has no such chat: 400 "chat not found"
+
+    report = await deliver_edition(local_api_bot, store, edition, articles)
+
+    delivery = store.delivery(edition.id, 999)
+    assert delivery is not None and delivery.status == "failed"
+    assert delivery.error is not None and "chat not found" in delivery.error.lower()
+    assert len(user.history) == 1
+    assert (report.sent, report.failed, report.retryable) == (1, 1, 0)
+    assert [s.chat_id for s in store.pending_chats(edition.id)] == []  # never retried blindly
+
+
+async def test_a_network_failure_leaves_the_chat_for_a_later_run(
+    offline_bot: telegram.Bot, local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
+) -> None:
+    edition, articles = add_seed_edition(store)
+    user = local_api.user(1001)
+    store.subscribe(user.chat_id, "zh")
+
+    report = await deliver_edition(
+        offline_bot, store, edition, articles, policy=FAST, pacer=fast_pacer()
+    )
+
+    delivery = store.delivery(edition.id, 1001)
+    assert delivery is not None and delivery.status == "retry"
+    assert (report.failed, report.retryable) == (1, 1)
+
+    later = await deliver_edition(local_api_bot, store, edition, articles)
+
+    assert later.sent == 1 and len(user.history) == 1
+
+
+async def test_a_rejected_token_stops_the_run_and_leaves_claims_retryable(
+    local_api: LocalBotApi, store: Store
+) -> None:
+    edition, articles = add_seed_edition(store)
+    for chat_id in range(1101, 1106):
+        local_api.user(chat_id)
+        store.subscribe(chat_id, "zh")
+    wrong = telegram.Bot("654321:WRONG-TOKEN", base_url=local_api.base_url)
+
+    with pytest.raises(InvalidToken):
+        await deliver_edition(wrong, store, edition, articles)
+
+    left = {store.delivery(edition.id, c) for c in range(1101, 1106)} - {None}
+    assert all(d is not None and d.status == "retry" for d in left)
+    assert len(store.pending_chats(edition.id)) == 5
+    await wrong.shutdown()
+
+
+async def test_the_token_never_appears_in_delivery_logs(
+    offline_bot: telegram.Bot,
+    local_api: LocalBotApi,
+    store: Store,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="bot.delivery")
+    edition, articles = add_seed_edition(store)
+    local_api.user(1201)
+    store.subscribe(1201, "zh")
+
+    await deliver_edition(offline_bot, store, edition, articles, policy=FAST, pacer=fast_pacer())
+
+    records = [r for r in caplog.records if r.name == "bot.delivery"]
+    assert records and all(TEST_TOKEN not in r.getMessage() for r in records)
+    delivery = store.delivery(edition.id, 1201)
+    assert delivery is not None and TEST_TOKEN not in (delivery.error or "")
+
+
+# --------------------------------------------------------------------------- pacing
+
+
+async def test_a_multi_message_digest_never_trips_the_per_chat_limit(
+    local_api_factory: Factory, store: Store
+) -> None:
+    server = await local_api_factory(per_chat_rate=1.0, per_chat_burst=1)
+    edition, articles = add_long_edition(store)
+    expected = build_digest(edition, articles, "zh")
+    assert len(expected) >= 3
+    users = [server.user(chat_id) for chat_id in (1301, 1302)]
+    for user in users:
+        store.subscribe(user.chat_id, "zh")
+
+    started = time.monotonic()
+    async with telegram.Bot(TEST_TOKEN, base_url=server.base_url) as bot:
+        report = await deliver_edition(bot, store, edition, articles)
+
+    assert 429 not in statuses(server)
+    assert report.flood_waits == 0
+    for user in users:
+        assert [m.html for m in user.history] == [m.text for m in expected]  # all, in order
+    # about one message per second per chat, the chats in parallel
+    assert time.monotonic() - started >= len(expected) - 1
+
+
+async def test_the_fanout_stays_under_the_global_rate(
+    local_api_factory: Factory, store: Store
+) -> None:
+    server = await local_api_factory(global_rate=20.0, global_burst=5)
+    edition, articles = add_seed_edition(store)
+    users = [server.user(chat_id) for chat_id in range(1401, 1441)]
+    for user in users:
+        store.subscribe(user.chat_id, "zh")
+
+    async with telegram.Bot(TEST_TOKEN, base_url=server.base_url) as bot:
+        report = await deliver_edition(
+            bot, store, edition, articles, pacer=Pacer(rate=18.0, burst=1)
+        )
+
+    assert 429 not in statuses(server)
+    assert report.sent == len(users) and all(len(u.history) == 1 for u in users)
+
+
+async def test_pacer_spaces_messages_to_one_chat() -> None:
+    pacer = Pacer(rate=1000.0, chat_interval=0.2)
+    stamps = []
+    for _ in range(3):
+        async with pacer.slot(42):
+            stamps.append(time.monotonic())
+    assert all(b - a >= 0.2 for a, b in itertools.pairwise(stamps))
+
+
+async def test_pacer_spaces_groups_more_than_private_chats() -> None:
+    pacer = Pacer(rate=1000.0, chat_interval=0.05, group_interval=0.3)
+    stamps = []
+    for _ in range(2):
+        async with pacer.slot(-100123):
+            stamps.append(time.monotonic())
+    assert stamps[1] - stamps[0] >= 0.3
+
+
+async def test_pacer_limits_the_overall_rate() -> None:
+    pacer = Pacer(rate=50.0, burst=1, chat_interval=0.0)
+    started = time.monotonic()
+    for chat_id in range(11):
+        await pacer.acquire(chat_id)
+    assert time.monotonic() - started >= 10 / 50 * 0.95
+
+
+async def test_pacer_pause_holds_back_every_chat() -> None:
+    pacer = Pacer(rate=1000.0, chat_interval=0.0)
+    pacer.pause(0.3)
+    started = time.monotonic()
+    await asyncio.gather(*(pacer.acquire(chat_id) for chat_id in range(5)))
+    assert time.monotonic() - started >= 0.3
+
+
+# --------------------------------------------------------------------------- group migration
+
+
+@pytest.fixture
+async def migrating_api() -> AsyncIterator[tuple[str, list[int]]]:
+    """A minimal Bot API where group -100 has become supergroup -1001000 (the local server
+    has private chats only). Yields its base_url and the chat ids messages were delivered to."""
+    from aiohttp import web
+
+    delivered: list[int] = []
+
+    async def handle(request: web.Request) -> web.Response:
+        if not request.path.lower().endswith("/sendmessage"):
+            return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"})
+        params = (
+            dict(await request.post())
+            if request.content_type != "application/json"
+            else (await request.json())
+        )
+        chat_id = int(params["chat_id"])
+        if chat_id == -100:
+            return web.json_response(
+                {
+                    "ok": False,
+                    "error_code": 400,
+                    "description": "Bad Request: group chat was upgraded to a supergroup chat",
+                    "parameters": {"migrate_to_chat_id": -1001000},
+                },
+                status=400,
+            )
+        delivered.append(chat_id)
+        message = {
+            "message_id": len(delivered),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "supergroup", "title": "报摘读者群"},
+            "text": "ok",
+        }
+        return web.json_response({"ok": True, "result": message})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handle)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    await web.SockSite(runner, sock).start()
+    try:
+        yield f"http://127.0.0.1:{port}/bot", delivered
+    finally:
+        await runner.cleanup()
+
+
+async def test_a_migrated_group_is_followed_and_gets_the_digest_once(
+    migrating_api: tuple[str, list[int]], store: Store
+) -> None:
+    base_url, delivered = migrating_api
+    edition, articles = add_seed_edition(store)
+    store.subscribe(-100, "zh")
+    bot = telegram.Bot(TEST_TOKEN, base_url=base_url)
+    pacer = Pacer(group_interval=0.01)
+
+    report = await deliver_edition(bot, store, edition, articles, pacer=pacer)
+    again = await deliver_edition(bot, store, edition, articles, pacer=pacer)
+
+    assert delivered == [-1001000]
+    assert (report.sent, report.migrated, again.sent) == (1, 1, 0)
+    assert store.delivered(edition.id, -1001000)
+    moved = store.subscriber(-1001000)
+    assert moved is not None and moved.active
+    await bot.shutdown()

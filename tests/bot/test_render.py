@@ -1,0 +1,420 @@
+"""Specifications of bot.i18n and bot.render: every string is valid Telegram HTML and fits.
+
+Validity is checked with the strict Telegram HTML parser (``bot.telegram_html.parse_html``),
+and lengths on its plain text in UTF-16 units, as Telegram counts them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.i18n import (
+    COMMANDS,
+    LANGUAGES,
+    MESSAGES,
+    Markup,
+    language_for,
+    t,
+    t_plain,
+    template_fields,
+)
+from bot.records import ArticleRecord, EditionRecord, Stats
+from bot.render import (
+    CAPTION_LIMIT,
+    TEXT_LIMIT,
+    article_card,
+    escape,
+    search_results,
+    search_results_shown,
+    settings_text,
+    stats_text,
+    truncate_text,
+    visible_length,
+)
+from bot.telegram_html import parse_html, utf16_len
+
+EDITION = EditionRecord(
+    id=7,
+    paper="浙江工人日报",
+    date=dt.date(2024, 7, 1),
+    article_count=7,
+    ingested_at=dt.datetime(2024, 7, 1, 6, 0, tzinfo=dt.UTC),
+)
+
+
+def article(**fields: object) -> ArticleRecord:
+    values: dict[str, object] = {
+        "id": 1,
+        "edition_id": EDITION.id,
+        "number": 3,
+        "page": "1",
+        "title": "全省工会宣传思想文化工作会议提出 构建“345”工作体系",
+        "byline": "本报讯 记者阮向民报道",
+        "paragraphs": ("全省工会宣传思想文化工作会议6月28日在杭州召开。",),
+        "captions": (),
+        "summary": (
+            "全省工会宣传思想文化工作会议6月28日在杭州召开。",
+            "会议强调，要紧紧围绕省委、全国总工会宣传思想文化工作部署要求，进一步聚焦聚力。",
+        ),
+        "keywords": ("工会", "宣传", "文化"),
+        "continued_on": None,
+    }
+    values.update(fields)
+    return ArticleRecord(**values)  # type: ignore[arg-type]
+
+
+def parsed_length(html_text: str) -> int:
+    """Visible length per Telegram: parse strictly (raises if invalid), count UTF-16 units."""
+    plain, _ = parse_html(html_text)
+    return utf16_len(plain)
+
+
+SAMPLE_VALUES: dict[str, object] = {
+    "name": "<Bob & Alice>",
+    "time": "07:30",
+    "default": "07:00",
+    "origin": "默认",
+    "count": 7,
+    "arg": "-1",
+    "query": "a<b & c",
+    "length": 5000,
+    "limit": 1000,
+    "value": "25:99",
+    "keyword": "工会",
+    "date": "2024年7月1日",
+    "articles": 7,
+    "keywords": "工会、劳动",
+    "paper": "浙江工人日报",
+    "year": 2024,
+    "month": 7,
+    "day": 1,
+    "page": "1",
+    "number": 3,
+    "file": "zjgrrb-2024-07-01-p01.txt",
+    "reason": "no article headings (# …) found",
+}
+
+# --------------------------------------------------------------------------- i18n
+
+
+def test_every_message_key_exists_in_both_languages() -> None:
+    assert set(MESSAGES["zh"]) == set(MESSAGES["en"])
+    assert set(MESSAGES) == set(LANGUAGES)
+
+
+@pytest.mark.parametrize("key", sorted(MESSAGES["zh"]))
+def test_every_message_uses_the_same_fields_in_both_languages(key: str) -> None:
+    assert template_fields(MESSAGES["zh"][key]) == template_fields(MESSAGES["en"][key])
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("key", sorted(MESSAGES["zh"]))
+def test_every_message_formats_with_its_fields_into_valid_html(lang: str, key: str) -> None:
+    fields = template_fields(MESSAGES[lang][key])
+    missing = fields - set(SAMPLE_VALUES)
+    assert not missing, f"add sample values for {missing}"
+    text = t(lang, key, **{name: SAMPLE_VALUES[name] for name in fields})
+    assert parsed_length(text) <= TEXT_LIMIT
+    assert "{" not in text and "}" not in text
+
+
+def test_t_escapes_keyword_values() -> None:
+    text = t("en", "search_no_results", query="<b>x</b> & y")
+    assert "&lt;b&gt;x&lt;/b&gt; &amp; y" in text
+    assert parse_html(text).text == "Nothing found for “<b>x</b> & y”. Try another word."
+
+
+def test_t_inserts_markup_values_unescaped() -> None:
+    text = t("en", "search_no_results", query=Markup("<i>x</i>"))
+    plain, entities = parse_html(text)
+    assert "“x”" in plain
+    assert [e.type for e in entities] == ["italic"]
+
+
+def test_t_falls_back_to_chinese_for_an_unknown_language() -> None:
+    assert t("fr", "unsubscribed") == t("zh", "unsubscribed")
+
+
+def test_t_raises_for_a_missing_field() -> None:
+    with pytest.raises(KeyError):
+        t("zh", "article_not_found")
+
+
+def test_article_not_found_names_the_range() -> None:
+    assert parse_html(t("zh", "article_not_found", count=7)).text == (
+        "本期共 7 篇，请输入 1–7 之间的编号。"
+    )
+
+
+def test_t_plain_leaves_button_labels_unescaped() -> None:
+    assert t_plain("en", "button_open_article_long", number=3) == "📄 Article 3"
+    for lang in LANGUAGES:
+        for key in ("button_next_page", "button_previous_page", "start_button_subscribe"):
+            label = t_plain(lang, key)
+            assert label and "<" not in label and "&" not in label
+
+
+@pytest.mark.parametrize(
+    ("code", "lang"),
+    [
+        (None, "zh"),
+        ("", "zh"),
+        ("zh-hans", "zh"),
+        ("zh", "zh"),
+        ("ru", "zh"),
+        ("en", "en"),
+        ("en-GB", "en"),
+        ("EN-us", "en"),
+    ],
+)
+def test_language_for_maps_telegram_codes(code: str | None, lang: str) -> None:
+    assert language_for(code) == lang
+
+
+def test_command_menus_list_the_same_commands_in_both_languages() -> None:
+    names = [name for name, _ in COMMANDS["zh"]]
+    assert names == [name for name, _ in COMMANDS["en"]]
+    assert set(names) == {
+        "start",
+        "help",
+        "subscribe",
+        "unsubscribe",
+        "today",
+        "article",
+        "search",
+        "stats",
+        "settings",
+    }
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_command_menu_entries_are_within_telegram_limits(lang: str) -> None:
+    assert len(COMMANDS[lang]) <= 100
+    for name, description in COMMANDS[lang]:
+        assert re.fullmatch(r"[a-z0-9_]{1,32}", name)
+        assert 1 <= len(description) <= 256
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_help_mentions_every_command_of_the_menu(lang: str) -> None:
+    text = parse_html(t(lang, "help")).text
+    for name, _ in COMMANDS[lang]:
+        if name != "start":
+            assert f"/{name}" in text
+
+
+# --------------------------------------------------------------------------- escape, truncate
+
+
+def test_escape_touches_only_lt_gt_amp() -> None:
+    assert escape("<a href=\"x\">'&'</a>") == "&lt;a href=\"x\"&gt;'&amp;'&lt;/a&gt;"
+
+
+@given(st.text())
+def test_escaped_text_parses_back_to_itself(text: str) -> None:
+    assert parse_html(escape(text)).text == text
+
+
+@given(st.text(), st.integers(min_value=1, max_value=300))
+def test_truncate_text_never_exceeds_the_room(text: str, room: int) -> None:
+    cut = truncate_text(text, room)
+    assert utf16_len(cut) <= room
+    if utf16_len(text) <= room:
+        assert cut == text
+    else:
+        assert cut.endswith("…")
+
+
+def test_truncate_text_prefers_a_sentence_end() -> None:
+    text = "第一句话说完了。第二句话很长很长很长很长很长很长很长很长很长很长。"
+    assert truncate_text(text, 14) == "第一句话说完了。…"
+
+
+def test_truncate_text_keeps_surrogate_pairs_whole() -> None:
+    assert truncate_text("😀" * 10, 5) == "😀😀…"
+
+
+# --------------------------------------------------------------------------- article card
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_article_card_is_valid_html_with_bold_title(lang: str) -> None:
+    card = article_card(article(continued_on=4), EDITION, lang)
+    plain, entities = parse_html(card)
+    title = "全省工会宣传思想文化工作会议提出 构建“345”工作体系"
+    assert plain.startswith(title)
+    assert entities[0].type == "bold" and entities[0].length == len(title)
+
+
+def test_article_card_shows_byline_page_summary_keywords_and_jump() -> None:
+    plain = parse_html(article_card(article(continued_on=4), EDITION, "zh")).text
+    for expected in (
+        "本报讯 记者阮向民报道",
+        "浙江工人日报 · 2024年7月1日 · 第1版 · 第 3/7 篇",
+        "全省工会宣传思想文化工作会议6月28日在杭州召开。",
+        "关键词：工会、宣传、文化",
+        "（下转第4版）",
+    ):
+        assert expected in plain
+
+
+def test_article_card_escapes_record_text() -> None:
+    card = article_card(
+        article(title="A<b>&C", byline="<i>", summary=("1 < 2 && 3 > 2。",)), EDITION, "en"
+    )
+    plain = parse_html(card).text
+    assert "A<b>&C" in plain and "1 < 2 && 3 > 2。" in plain
+
+
+def test_article_card_drops_whole_summary_sentences_to_fit() -> None:
+    sentences = tuple(f"第{i}句" + "很长的内容" * 60 + "。" for i in range(1, 20))
+    card = article_card(article(summary=sentences), EDITION, "zh")
+    plain = parse_html(card).text
+    assert utf16_len(plain) <= TEXT_LIMIT
+    kept = [s for s in sentences if s in plain]
+    assert kept == list(sentences[: len(kept)]) and 0 < len(kept) < len(sentences)
+    assert "…" not in plain
+
+
+def test_article_card_cuts_a_single_huge_sentence_with_ellipsis() -> None:
+    card = article_card(article(summary=("很长" * 5000 + "。",)), EDITION, "zh")
+    plain = parse_html(card).text
+    assert utf16_len(plain) <= TEXT_LIMIT
+    assert "很长很长…" in plain
+
+
+def test_article_card_without_summary_shows_the_first_paragraph() -> None:
+    card = article_card(article(summary=(), paragraphs=("开头一段。", "第二段。")), EDITION, "zh")
+    assert "开头一段。" in parse_html(card).text
+
+
+texts = st.text(max_size=6000)
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    title=texts,
+    byline=st.none() | texts,
+    summary=st.lists(texts, max_size=8),
+    keywords=st.lists(st.text(max_size=200), max_size=30),
+    page=st.none() | st.text(max_size=40),
+    lang=st.sampled_from(LANGUAGES),
+)
+def test_article_card_always_parses_and_fits(
+    title: str,
+    byline: str | None,
+    summary: list[str],
+    keywords: list[str],
+    page: str | None,
+    lang: str,
+) -> None:
+    card = article_card(
+        article(
+            title=title,
+            byline=byline,
+            summary=tuple(summary),
+            keywords=tuple(keywords),
+            page=page,
+        ),
+        EDITION,
+        lang,
+    )
+    assert parsed_length(card) <= TEXT_LIMIT
+    assert visible_length(card) == parsed_length(card)
+
+
+# --------------------------------------------------------------------------- search results
+
+
+def test_search_results_list_hits_with_escaped_query() -> None:
+    hits = [article(number=n, title=f"标题{n} <&>") for n in (1, 2)]
+    text = search_results("工会 <b>", hits, {EDITION.id: EDITION}, "zh", total=2)
+    plain = parse_html(text).text
+    assert "“工会 <b>”的搜索结果（共 2 篇）" in plain
+    assert "1. 标题1 <&>" in plain and "2. 标题2 <&>" in plain
+
+
+def test_search_results_number_from_the_page_offset() -> None:
+    hits = [article(number=n) for n in (1, 2)]
+    text = search_results("工会", hits, {EDITION.id: EDITION}, "zh", total=12, offset=10)
+    plain = parse_html(text).text
+    assert "\n11. " in "\n" + plain.split("\n\n", 1)[1] and "12. " in plain
+
+
+def test_search_results_without_hits_say_so() -> None:
+    assert "没有找到" in parse_html(search_results("xyz", [], {}, "zh")).text
+
+
+def test_search_results_leave_out_hits_that_do_not_fit() -> None:
+    hits = [article(number=n, title="很长的标题" * 30) for n in range(1, 101)]
+    editions = {EDITION.id: EDITION}
+    text = search_results("工会", hits, editions, "zh")
+    shown = search_results_shown("工会", hits, editions, "zh")
+    assert parsed_length(text) <= TEXT_LIMIT
+    assert 0 < shown < 100
+    assert f"还有 {100 - shown} 篇未显示" in parse_html(text).text
+
+
+# --------------------------------------------------------------------------- stats, settings
+
+STATS = Stats(
+    editions=3,
+    articles=21,
+    subscribers=5,
+    digests_delivered=12,
+    top_keywords=(("工会", 9), ("劳动", 4)),
+    daily=((dt.date(2024, 6, 30), 0, 0), (dt.date(2024, 7, 1), 7, 30)),
+)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_stats_text_shows_the_counts(lang: str) -> None:
+    plain = parse_html(stats_text(STATS, lang)).text
+    for number in ("3", "21", "5", "12", "工会", "9"):
+        assert number in plain
+
+
+def test_stats_caption_leaves_out_the_daily_list() -> None:
+    caption = parse_html(stats_text(STATS, "zh", caption=True)).text
+    assert "最近几天" not in caption and "工会（9）" in caption
+
+
+@settings(max_examples=40)
+@given(
+    keywords=st.lists(
+        st.tuples(st.text(max_size=300), st.integers(min_value=0, max_value=10**9)), max_size=40
+    ),
+    days=st.integers(min_value=0, max_value=60),
+    caption=st.booleans(),
+    lang=st.sampled_from(LANGUAGES),
+)
+def test_stats_text_always_fits_its_limit(
+    keywords: list[tuple[str, int]], days: int, caption: bool, lang: str
+) -> None:
+    stats = Stats(
+        editions=10**9,
+        articles=10**12,
+        subscribers=10**7,
+        digests_delivered=10**12,
+        top_keywords=tuple(keywords),
+        daily=tuple((dt.date(2024, 1, 1) + dt.timedelta(days=d), 999, 999) for d in range(days)),
+    )
+    assert parsed_length(stats_text(stats, lang, caption=caption)) <= (
+        CAPTION_LIMIT if caption else TEXT_LIMIT
+    )
+
+
+def test_settings_text_shows_a_custom_time_and_how_to_change_it() -> None:
+    plain = parse_html(settings_text(dt.time(7, 30), dt.time(6, 0), "zh")).text
+    assert "07:30（北京时间，自定义）" in plain
+    assert "/settings 07:30" in plain and "/settings default" in plain and "06:00" in plain
+
+
+def test_settings_text_marks_the_default_time() -> None:
+    plain = parse_html(settings_text(None, dt.time(6, 0), "en")).text
+    assert "06:00 Beijing time (default)" in plain
