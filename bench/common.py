@@ -1,0 +1,90 @@
+"""What the benchmarks share: where the data lives, how an article is cleaned, result files.
+
+The data is not in the repository: ``../shared/`` next to the checkout holds it (see
+``../shared/README.md``); each benchmark takes ``--data`` / ``--edition`` to point elsewhere
+and skips, exit code 0, with a message when its input is absent.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from summarizer.edition import Article
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+DEFAULT_HEADLINES = SHARED / "data" / "news_headlines.jsonl"
+DEFAULT_EDITION = SHARED / "editions" / "000_66a55eaee7fab4ff.txt"
+PACKAGED_EDITION = REPO / "bot" / "sample" / "zjgrrb-2024-07-01-p01.txt"
+RESULTS_DIR = REPO / "bench" / "results"
+
+
+@dataclass(frozen=True, slots=True)
+class HeadlineRow:
+    """One article of the headline set: its id, printed headline and body text."""
+
+    id: str
+    headline: str
+    text: str
+
+
+def load_headlines(path: Path) -> list[HeadlineRow]:
+    """Read ``news_headlines.jsonl`` (fields ``id``, ``headline``, ``text``)."""
+    rows = []
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                record = json.loads(line)
+                rows.append(HeadlineRow(record["id"], record["headline"], record["text"]))
+    return rows
+
+
+def article_cleaner() -> tuple[str, Callable[[str], Article]]:
+    """The edition parser's ``parse_article_text`` and its name, or a fallback if it is absent.
+
+    The fallback (one paragraph per non-empty line) leaves bylines in; the summarizer's own
+    candidate filter then drops them, so the numbers stay comparable but lead-1 depends on
+    that filter. The result files record which cleaner was used.
+    """
+    try:
+        parser = importlib.import_module("summarizer.parser")
+        parse = parser.parse_article_text
+    except (ImportError, AttributeError):
+        return "fallback: non-empty lines (summarizer.parser unavailable)", _lines_article
+
+    def clean(text: str) -> Article:
+        return parse(text, title="")
+
+    return "summarizer.parser.parse_article_text", clean
+
+
+def _lines_article(text: str) -> Article:
+    lines = [line.strip() for line in text.splitlines()]
+    return Article(title="", paragraphs=[line for line in lines if line])
+
+
+def quiet_jieba() -> None:
+    """jieba logs its dictionary loading at DEBUG on its own stderr handler; not in tables."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+
+
+def console_for_tables() -> Console:
+    """A rich console; when output is not a terminal (CI logs, files) 130 columns, not 80."""
+    console = Console()
+    return console if console.is_terminal else Console(width=130)
+
+
+def write_json(path: Path, payload: dict[str, Any]) -> None:
+    """Write a result file (creating ``bench/results/``, which git ignores)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -1,0 +1,336 @@
+"""Speed benchmark: ours against textrank4zh on the same articles, in the same process and run.
+
+Everything is measured warm (jieba's dictionary and POS tables loaded, one untimed pass
+first), because a bot process loads once and then summarizes for days. Reported:
+
+* per-article time, like for like: :func:`summarizer.summary.summarize` (3 sentences + 6
+  keywords, one ``jieba.lcut`` per article) against textrank4zh producing the same thing
+  (``TextRank4Sentence`` + ``TextRank4Keyword``, ``jieba.posseg`` three times each), and ours
+  with ``keywords=0`` against ``TextRank4Sentence`` alone. Ratios are totals over the same
+  articles in the same run, so the machine cancels out. Articles: the headline set cleaned
+  by the parser (``--data``), else the seed edition's articles.
+* ``jieba.lcut`` against ``jieba.posseg.cut`` on the same texts: the cost of POS tagging.
+* the seed edition page (``../shared/editions/000_66a55eaee7fab4ff.txt``, else the packaged
+  ``bot/sample`` copy): ``read_page`` + ``summarize`` of every article, median of warm runs
+  (target: under 50 ms), and the same with textrank4zh in place of ``summarize``.
+* peak memory with tracemalloc (Python allocations during one warm call; the jieba dictionary
+  loaded before is not counted, the process's max RSS is reported beside it).
+
+Timings are medians of repeated runs; ``--quick`` repeats less and uses 20 articles.
+Usage: ``python -m bench.speed [--data PATH] [--edition PATH] [--out PATH] [--quick]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import resource
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from bench import reference
+from bench.common import (
+    DEFAULT_EDITION,
+    DEFAULT_HEADLINES,
+    PACKAGED_EDITION,
+    RESULTS_DIR,
+    article_cleaner,
+    console_for_tables,
+    load_headlines,
+    quiet_jieba,
+    write_json,
+)
+from summarizer.edition import Article
+from summarizer.summary import Summarizer, default_summarizer
+from summarizer.tokens import ensure_loaded
+
+EDITION_TARGET_MS = 50.0
+SPEEDUP_TARGET = 20.0
+OURS_FULL = "ours: summarize (3 sentences + 6 keywords)"
+OURS_SENTENCES = "ours: 3 sentences (keywords=0)"
+
+
+def _median_ms(function: Callable[[], object], repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter_ns()
+        function()
+        times.append((time.perf_counter_ns() - start) / 1e6)
+    return statistics.median(times)
+
+
+def _peak_kib(function: Callable[[], object]) -> float:
+    tracemalloc.start()
+    try:
+        function()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak / 1024
+
+
+def _max_rss_mib() -> float:
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss / 1024 / 1024 if sys.platform == "darwin" else rss / 1024
+
+
+def _edition_path(edition: Path | None) -> Path | None:
+    for candidate in (edition, DEFAULT_EDITION, PACKAGED_EDITION):
+        if candidate is not None and candidate.is_file():
+            return candidate
+    return None
+
+
+def _read_page() -> Callable[[Path], Any] | None:
+    try:
+        from summarizer.parser import read_page
+    except ImportError:
+        return None
+    return read_page
+
+
+def _articles(data: Path, edition: Path | None, limit: int | None) -> tuple[str, list[Article]]:
+    if data.is_file():
+        _, clean = article_cleaner()
+        articles = [clean(row.text) for row in load_headlines(data)]
+        source = str(data)
+    else:
+        read_page = _read_page()
+        if edition is None or read_page is None:
+            return "none", []
+        articles = read_page(edition).articles
+        source = f"{edition} (headline set absent)"
+    articles = [article for article in articles if article.paragraphs]
+    return source, articles[:limit] if limit else articles
+
+
+def per_article(articles: Sequence[Article], *, repeats: int, baseline_repeats: int) -> dict:
+    """Time ours and textrank4zh on every article; totals, per-1000-char rates and ratios."""
+    summarizer = default_summarizer()
+    sentences_only = Summarizer(config=replace(summarizer.config, keywords=0))
+    texts = ["\n".join(article.paragraphs) for article in articles]
+    chars = sum(len(text) for text in texts)
+    systems: dict[str, Callable[[int], object]] = {
+        OURS_FULL: lambda i: summarizer.summarize(articles[i]),
+        "textrank4zh sentences+keywords": lambda i: reference.summarize(texts[i]),
+        OURS_SENTENCES: lambda i: sentences_only.summarize(articles[i]),
+        "textrank4zh sentences": lambda i: reference.key_sentences(texts[i], 3),
+    }
+    like_for_like = {
+        "textrank4zh sentences+keywords": OURS_FULL,
+        "textrank4zh sentences": OURS_SENTENCES,
+    }
+    for i in range(min(2, len(articles))):  # warm-up, untimed
+        for run in systems.values():
+            run(i)
+    rows = {}
+    for name, run in systems.items():
+        count = repeats if name in (OURS_FULL, OURS_SENTENCES) else baseline_repeats
+        times = [_median_ms(lambda i=i, run=run: run(i), count) for i in range(len(articles))]
+        total = sum(times)
+        rows[name] = {
+            "total_ms": total,
+            "mean_ms_per_article": total / len(articles),
+            "ms_per_1000_chars": 1000 * total / chars,
+            "repeats": count,
+        }
+    for name, ours in like_for_like.items():
+        rows[name]["against"] = ours
+        rows[name]["times_ours"] = rows[name]["total_ms"] / rows[ours]["total_ms"]
+    longest = max(range(len(articles)), key=lambda i: len(texts[i]))
+    memory = {
+        "article_chars": len(texts[longest]),
+        "ours_peak_kib": _peak_kib(lambda: summarizer.summarize(articles[longest])),
+        "textrank4zh_peak_kib": _peak_kib(lambda: reference.summarize(texts[longest])),
+    }
+    return {
+        "articles": len(articles),
+        "mean_chars": chars / len(articles),
+        "systems": rows,
+        "memory_longest_article": memory,
+    }
+
+
+def segmentation(texts: Sequence[str], *, repeats: int) -> dict:
+    """``jieba.lcut`` against ``jieba.posseg.cut`` on the same texts."""
+    import jieba
+    import jieba.posseg
+
+    lcut = sum(_median_ms(lambda t=t: jieba.lcut(t), repeats) for t in texts)
+    posseg = sum(_median_ms(lambda t=t: list(jieba.posseg.cut(t)), repeats) for t in texts)
+    return {"lcut_total_ms": lcut, "posseg_total_ms": posseg, "posseg_over_lcut": posseg / lcut}
+
+
+def edition_run(path: Path, *, repeats: int, baseline_repeats: int) -> dict | None:
+    """Warm ``read_page`` + ``summarize`` of every article of one edition page (and the same
+    with textrank4zh in place of ``summarize``, for the ratio)."""
+    read_page = _read_page()
+    if read_page is None:
+        return None
+    summarizer = default_summarizer()
+
+    def parse() -> Any:
+        return read_page(path)
+
+    def parse_and_summarize() -> list:
+        return [summarizer.summarize(article) for article in read_page(path).articles]
+
+    def parse_and_textrank4zh() -> list:
+        return [reference.summarize(article.text) for article in read_page(path).articles]
+
+    parse_and_summarize()  # warm-up
+    edition = parse()
+    ours = _median_ms(parse_and_summarize, repeats)
+    baseline = _median_ms(parse_and_textrank4zh, baseline_repeats)
+    return {
+        "path": str(path),
+        "articles": len(edition.articles),
+        "chars": sum(len(article.text) for article in edition.articles),
+        "parse_ms": _median_ms(parse, repeats),
+        "parse_and_summarize_ms": ours,
+        "parse_and_textrank4zh_ms": baseline,
+        "textrank4zh_times_ours": baseline / ours,
+        "peak_kib": _peak_kib(parse_and_summarize),
+        "target_ms": EDITION_TARGET_MS,
+    }
+
+
+def measure(data: Path, edition: Path | None, *, quick: bool) -> dict[str, Any]:
+    """Run every measurement; return the result document."""
+    quiet_jieba()
+    ensure_loaded()
+    reference.load()
+    edition_path = _edition_path(edition)
+    source, articles = _articles(data, edition_path, 20 if quick else None)
+    result: dict[str, Any] = {
+        "environment": {
+            "python": platform.python_version(),
+            "machine": platform.machine(),
+            "processor": platform.processor() or "unknown",
+        },
+        "articles_source": source,
+        "quick": quick,
+    }
+    if articles:
+        result["per_article"] = per_article(
+            articles, repeats=3 if quick else 7, baseline_repeats=1 if quick else 3
+        )
+        texts = ["\n".join(article.paragraphs) for article in articles]
+        result["segmentation"] = segmentation(texts, repeats=3 if quick else 5)
+    if edition_path is not None:
+        result["edition"] = edition_run(
+            edition_path, repeats=5 if quick else 30, baseline_repeats=1 if quick else 3
+        )
+    result["targets"] = {"textrank4zh_times_ours": SPEEDUP_TARGET, "edition_ms": EDITION_TARGET_MS}
+    result["max_rss_mib"] = _max_rss_mib()
+    return result
+
+
+def render(result: dict[str, Any], console: Console) -> None:
+    """Print the result document as tables."""
+    if "per_article" in result:
+        block = result["per_article"]
+        table = Table(
+            title=f"Speed per article: {block['articles']} articles, "
+            f"mean {block['mean_chars']:.0f} chars, warm, same run",
+            caption=f"articles: {result['articles_source']}\nx ours: textrank4zh's time over "
+            f"ours for the same output, same articles, same run (target >= {SPEEDUP_TARGET:.0f})",
+        )
+        for column in ("system", "ms/article", "ms/1000 chars", "x ours", "repeats"):
+            table.add_column(column, justify="left" if column == "system" else "right")
+        for name, row in block["systems"].items():
+            table.add_row(
+                name,
+                f"{row['mean_ms_per_article']:.2f}",
+                f"{row['ms_per_1000_chars']:.2f}",
+                f"{row['times_ours']:.1f}" if "times_ours" in row else "",
+                str(row["repeats"]),
+            )
+        console.print(table)
+        memory = block["memory_longest_article"]
+        segmentation = result["segmentation"]
+        console.print(
+            f"longest article ({memory['article_chars']} chars), tracemalloc peak: ours "
+            f"{memory['ours_peak_kib']:.0f} KiB, textrank4zh {memory['textrank4zh_peak_kib']:.0f}"
+            f" KiB\njieba.posseg.cut / jieba.lcut on the same texts: "
+            f"{segmentation['posseg_over_lcut']:.1f}x ({segmentation['lcut_total_ms']:.0f} ms vs "
+            f"{segmentation['posseg_total_ms']:.0f} ms)"
+        )
+    edition = result.get("edition")
+    if edition:
+        table = Table(title="Seed edition: read_page + summarize every article, warm")
+        columns = (
+            "edition",
+            "articles",
+            "chars",
+            "parse ms",
+            "parse+summarize ms",
+            "parse+textrank4zh ms",
+            "x ours",
+            "peak",
+        )
+        for column in columns:
+            table.add_column(column, justify="left" if column == "edition" else "right")
+        table.add_row(
+            Path(edition["path"]).name,
+            str(edition["articles"]),
+            str(edition["chars"]),
+            f"{edition['parse_ms']:.2f}",
+            f"{edition['parse_and_summarize_ms']:.2f} (target < {edition['target_ms']:.0f})",
+            f"{edition['parse_and_textrank4zh_ms']:.0f}",
+            f"{edition['textrank4zh_times_ours']:.1f}",
+            f"{edition['peak_kib']:.0f} KiB",
+        )
+        console.print(table)
+    elif "edition" in result:
+        console.print("[yellow]edition timing skipped:[/] summarizer.parser is not available")
+    console.print(f"process max RSS (jieba dictionaries included): {result['max_rss_mib']:.0f} MiB")
+
+
+def run(
+    data: Path = DEFAULT_HEADLINES,
+    *,
+    edition: Path | None = None,
+    out: Path = RESULTS_DIR / "speed.json",
+    quick: bool = False,
+    console: Console | None = None,
+) -> int:
+    """Run the benchmark, print its tables, write ``out``; 0 also when inputs are absent."""
+    console = console or console_for_tables()
+    if not data.is_file():
+        console.print(
+            f"[yellow]note:[/] {data} not found (../shared/data/ next to the repository, or "
+            "--data); timing the seed edition's articles instead"
+        )
+    result = measure(data, edition, quick=quick)
+    if "per_article" not in result and not result.get("edition"):
+        console.print("[yellow]speed benchmark skipped:[/] no articles and no edition found")
+        return 0
+    render(result, console)
+    write_json(out, result)
+    console.print(f"wrote {out}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line entry point."""
+    parser = argparse.ArgumentParser(prog="python -m bench.speed", description=__doc__)
+    parser.add_argument("--data", type=Path, default=DEFAULT_HEADLINES)
+    parser.add_argument("--edition", type=Path, default=None)
+    parser.add_argument("--out", type=Path, default=RESULTS_DIR / "speed.json")
+    parser.add_argument("--quick", action="store_true", help="fewer repeats, 20 articles")
+    args = parser.parse_args(argv)
+    return run(args.data, edition=args.edition, out=args.out, quick=args.quick)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
