@@ -1,0 +1,104 @@
+"""Where editions come from: the contract between "finding new pages" and "ingesting them".
+
+Today the only source is an inbox folder the operator (or a cron job) drops text dumps into
+(:mod:`bot.sources.inbox`). The paper's own e-paper website is planned as a second source. Both
+answer the same questions, so :mod:`bot.ingest` can drive either without knowing which:
+
+* which editions are complete and ready now (:meth:`Source.poll` → :class:`EditionBatch`),
+* how to turn one page into an :class:`~summarizer.edition.Edition` (:meth:`Source.read`),
+* what to do with pages once the ingest is settled (:meth:`Source.accept`, :meth:`Source.reject`):
+  the inbox moves files to ``done/`` or ``failed/``; a web source would remember the URLs.
+
+Deduplication is not the source's job: the ingest checks the pages' hashes and the batch's
+``content_hash`` against the store, so a source may offer the same edition twice without harm.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from summarizer.edition import Edition
+
+__all__ = ["EditionBatch", "Page", "Source", "content_hash"]
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of an edition as the source delivered it.
+
+    ``data`` is kept so the hash is computed from exactly the bytes that were checked for
+    completeness (pages are tens of kilobytes; holding a day's worth is cheap).
+    """
+
+    name: str
+    """How logs, records and admins name the page: a path for files, a URL for the web."""
+    location: Path
+    """Where the page is now (for the inbox: the file)."""
+    data: bytes
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class EditionBatch:
+    """All pages of one paper's edition of one date that are ready to ingest together."""
+
+    paper: str
+    date: dt.date
+    pages: tuple[Page, ...]
+    """In a stable order (see :func:`content_hash`)."""
+    content_hash: str
+    date_from_arrival: bool = False
+    """True when no page named its date and the arrival time (mtime) was used instead."""
+
+
+def content_hash(pages: Iterable[Page]) -> str:
+    """The sha256 of all pages' bytes, concatenated in order of their own hashes.
+
+    Ordering by content rather than by name makes the hash independent of how the files were
+    named or listed, so re-dropping an edition under other names is still recognised; for a
+    single page it is simply the file's sha256 (what ``sha256sum`` prints).
+    """
+    digest = hashlib.sha256()
+    for page in sorted(pages, key=lambda p: p.sha256):
+        digest.update(page.data)
+    return digest.hexdigest()
+
+
+class Source(Protocol):
+    """A place new editions of one paper appear in. Synchronous: the bot runs it in a thread."""
+
+    @property
+    def paper(self) -> str:
+        """The configured name of the paper this source delivers."""
+        ...
+
+    def poll(self, now: dt.datetime) -> Sequence[EditionBatch]:
+        """The editions that are complete and ready at ``now`` (aware, configured timezone).
+
+        Pages still arriving must be left out (and their whole edition with them), so that an
+        edition is never ingested half.
+        """
+        ...
+
+    def read(self, batch: EditionBatch, page: Page) -> Edition:
+        """Parse one page; raises :class:`summarizer.errors.EditionError` if it is broken."""
+        ...
+
+    def accept(self, batch: EditionBatch) -> dict[str, str]:
+        """The batch is stored (or was already): never offer its pages again.
+
+        Returns where each page now is, keyed by :attr:`Page.name` (for records and logs).
+        """
+        ...
+
+    def reject(self, page: Page, reason: str) -> str:
+        """The page cannot be ingested: set it aside for an operator; returns where it is now."""
+        ...

@@ -1,0 +1,285 @@
+"""The inbox folder source: text dumps dropped into ``<inbox>/``, one file per page.
+
+Layout an operator sees::
+
+    inbox/
+      zjgrrb-2024-07-02-p01.txt          new, waiting for the next scan
+      2024-07-03/p01.txt                 a dated folder works too (one level deep)
+      done/2024-07-01/…                  ingested (or recognised as already stored)
+      failed/broken.txt                  could not be ingested …
+      failed/broken.txt.reason.txt       … and why
+
+Why moves: the inbox stays small, and whether a file was taken is visible without a database.
+The store's hash check still makes a re-drop harmless.
+
+What is left alone until a later scan, so that no page is read half-written:
+
+* hidden files (``.name``, ``~name``, ``name~``: editors' and rsync's temporary files),
+* partial uploads (``*.part``, ``*.tmp``, ``*.partial``, ``*.crdownload``, ``*.filepart``,
+  ``*.download``): while one of them is younger than :data:`STALE_PARTIAL`, the edition of
+  its date waits for it,
+* ``*.txt`` files modified less than ``grace`` ago (default :data:`DEFAULT_GRACE`): probably
+  still being written. The whole edition of that date waits, so that its pages are ingested
+  together: a page arriving after its edition was stored would become a separate edition.
+
+Dates come from the file name (``2024-07-01.txt``, ``20240701_01.txt``,
+``zjgrrb-2024-07-01-p04.txt``), else from the name of the dated folder the file is in (the
+parser's convention, :func:`summarizer.filenames.date_from_path`, applied to the path relative to
+the inbox so the inbox's own name never counts), else from the file's arrival time (mtime, in
+the timezone of ``now``, i.e. the configured one); that last choice is logged. The date found
+here is passed to the parser, so grouping and parsing can never disagree.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import os
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from bot.sources import EditionBatch, Page, content_hash
+from summarizer.edition import Edition
+from summarizer.filenames import date_from_path
+from summarizer.parser import read_page
+
+__all__ = [
+    "DEFAULT_GRACE",
+    "DONE_DIR",
+    "FAILED_DIR",
+    "PARTIAL_SUFFIXES",
+    "STALE_PARTIAL",
+    "InboxSource",
+]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_GRACE: Final = dt.timedelta(seconds=2)
+"""A ``.txt`` file modified more recently than this is taken to be still being written."""
+STALE_PARTIAL: Final = dt.timedelta(minutes=10)
+"""A partial upload untouched for this long is abandoned and stops holding its edition back."""
+PARTIAL_SUFFIXES: Final = (".part", ".tmp", ".partial", ".crdownload", ".filepart", ".download")
+DONE_DIR: Final = "done"
+FAILED_DIR: Final = "failed"
+REASON_SUFFIX: Final = ".reason.txt"
+
+_NATURAL_RE: Final = re.compile(r"(\d+)")
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    path: Path
+    name: str  # relative to the inbox, POSIX separators
+    mtime: dt.datetime
+
+
+class InboxSource:
+    """One paper's inbox folder as a :class:`bot.sources.Source`. Created per scan or reused."""
+
+    def __init__(self, paper: str, inbox: Path, *, grace: dt.timedelta = DEFAULT_GRACE) -> None:
+        self._paper = paper
+        self.inbox = inbox
+        self.grace = grace
+        self.pending: list[str] = []
+        """Files the last :meth:`poll` left for a later scan (names relative to the inbox)."""
+
+    @property
+    def paper(self) -> str:
+        return self._paper
+
+    @property
+    def done_dir(self) -> Path:
+        return self.inbox / DONE_DIR
+
+    @property
+    def failed_dir(self) -> Path:
+        return self.inbox / FAILED_DIR
+
+    # ---------------------------------------------------------------------------------------
+    # Finding ready editions
+
+    def poll(self, now: dt.datetime) -> list[EditionBatch]:
+        """The complete editions in the inbox at ``now`` (aware), oldest date first."""
+        if now.tzinfo is None or now.utcoffset() is None:
+            raise ValueError(f"now must be timezone-aware (the configured timezone), got {now!r}")
+        self.inbox.mkdir(parents=True, exist_ok=True)
+        self.pending = []
+        groups: dict[dt.date, list[Page]] = defaultdict(list)
+        guessed: set[dt.date] = set()
+        waiting: dict[dt.date, list[str]] = defaultdict(list)
+
+        for entry in self._entries(now):
+            lowered = entry.name.lower()
+            if lowered.endswith(PARTIAL_SUFFIXES):
+                if now - entry.mtime < STALE_PARTIAL:
+                    stem = entry.name[: entry.name.rfind(".")]
+                    waiting[self._date_of(entry, stem, quiet=True)[0]].append(entry.name)
+                else:
+                    log.debug("%s: ignoring abandoned partial upload %s", self.paper, entry.name)
+                continue
+            if not lowered.endswith(".txt"):
+                log.debug("%s: ignoring %s (not a .txt page)", self.paper, entry.name)
+                continue
+            age = now - entry.mtime
+            if age < self.grace:
+                if age < -self.grace:
+                    log.warning(
+                        "%s: %s was modified in the future (%s); clock skew? waiting for it",
+                        self.paper,
+                        entry.name,
+                        entry.mtime.isoformat(),
+                    )
+                waiting[self._date_of(entry, entry.name, quiet=True)[0]].append(entry.name)
+                continue
+            try:
+                data = entry.path.read_bytes()
+            except OSError as exc:  # vanished or unreadable: the next scan will see
+                log.warning("%s: cannot read %s: %s", self.paper, entry.name, exc)
+                continue
+            date, from_arrival = self._date_of(entry, entry.name, quiet=False)
+            if from_arrival:
+                guessed.add(date)
+            groups[date].append(Page(name=entry.name, location=entry.path, data=data))
+
+        batches: list[EditionBatch] = []
+        for date in sorted(groups):
+            pages = sorted(groups[date], key=lambda p: _natural_key(p.name))
+            if date in waiting:
+                log.info(
+                    "%s: edition %s waits for %s still arriving",
+                    self.paper,
+                    date,
+                    ", ".join(waiting[date]),
+                )
+                self.pending.extend(p.name for p in pages)
+                continue
+            batches.append(
+                EditionBatch(
+                    paper=self.paper,
+                    date=date,
+                    pages=tuple(pages),
+                    content_hash=content_hash(pages),
+                    date_from_arrival=date in guessed,
+                )
+            )
+        self.pending.extend(name for names in waiting.values() for name in names)
+        self.pending.sort()
+        return batches
+
+    def _entries(self, now: dt.datetime) -> Iterator[_Entry]:
+        """Visible files in the inbox and in its (non-hidden, non-bookkeeping) folders."""
+        for path in sorted(self.inbox.iterdir()):
+            if _hidden(path.name):
+                continue
+            if path.is_dir():
+                if path.name in (DONE_DIR, FAILED_DIR):
+                    continue
+                for inner in sorted(path.iterdir()):
+                    if not _hidden(inner.name) and inner.is_file():
+                        yield from self._entry(inner, now)
+            elif path.is_file():
+                yield from self._entry(path, now)
+
+    def _entry(self, path: Path, now: dt.datetime) -> Iterator[_Entry]:
+        try:
+            stat = path.stat()
+        except OSError:  # removed between listing and stat
+            return
+        mtime = dt.datetime.fromtimestamp(stat.st_mtime, tz=now.tzinfo)
+        yield _Entry(path=path, name=path.relative_to(self.inbox).as_posix(), mtime=mtime)
+
+    def _date_of(self, entry: _Entry, name: str, *, quiet: bool) -> tuple[dt.date, bool]:
+        """The edition date of ``entry`` (``name`` minus any partial suffix), and whether it is
+        only the arrival date (``entry.mtime`` is already in the configured timezone)."""
+        # Relative to the inbox, so only the file's own name and its dated folder count,
+        # never the name of the inbox itself (same convention as the parser).
+        date = date_from_path(Path(name))
+        if date is not None:
+            return date, False
+        arrival = entry.mtime.date()
+        if not quiet:
+            log.info(
+                "%s: %s names no date; using the date it arrived, %s (file time in %s)",
+                self.paper,
+                entry.name,
+                arrival,
+                entry.mtime.tzinfo,
+            )
+        return arrival, True
+
+    # ---------------------------------------------------------------------------------------
+    # Reading and settling
+
+    def read(self, batch: EditionBatch, page: Page) -> Edition:
+        """Parse one page file; the batch's date wins over whatever the parser would guess."""
+        return read_page(page.location, paper=self.paper, date=batch.date)
+
+    def accept(self, batch: EditionBatch) -> dict[str, str]:
+        """Move the batch's files to ``done/YYYY-MM-DD/``; a failed move is logged and skipped."""
+        target_dir = self.done_dir / batch.date.isoformat()
+        locations: dict[str, str] = {}
+        for page in batch.pages:
+            locations[page.name] = str(self._move(page, target_dir))
+        return locations
+
+    def reject(self, page: Page, reason: str) -> str:
+        """Move the file to ``failed/`` and write ``<name>.reason.txt`` beside it."""
+        # "2024-07-03/p01.txt" becomes "2024-07-03_p01.txt": failed/ is flat, and the name must
+        # keep the date so that moving the repaired file back into the inbox just works.
+        moved = self._move(page, self.failed_dir, name=page.name.replace("/", "_"))
+        if moved != page.location:
+            note = moved.with_name(moved.name + REASON_SUFFIX)
+            try:
+                note.write_text(f"{page.name}: {reason}\n", encoding="utf-8")
+            except OSError as exc:
+                log.error("%s: cannot write %s: %s", self.paper, note, exc)
+        return str(moved)
+
+    def _move(self, page: Page, target_dir: Path, *, name: str | None = None) -> Path:
+        """Rename ``page`` into ``target_dir`` (as ``name``, default its own) without
+        overwriting anything; returns where it is now (its old place if the move failed)."""
+        source = page.location
+        try:
+            target_dir.mkdir(parents=True, exist_ok=True)
+            target = _free_name(target_dir, name or source.name)
+            os.replace(source, target)  # same filesystem (inside the inbox): atomic rename
+        except OSError as exc:
+            log.error("%s: cannot move %s to %s: %s", self.paper, page.name, target_dir, exc)
+            return source
+        if source.parent != self.inbox:
+            # A dated folder, once emptied, goes; not empty yet (other pages remain) is fine.
+            with contextlib.suppress(OSError):
+                source.parent.rmdir()
+        return target
+
+
+def _hidden(name: str) -> bool:
+    return name.startswith((".", "~")) or name.endswith("~")
+
+
+def _free_name(directory: Path, name: str) -> Path:
+    """``directory/name``, or ``name`` with ``-2``, ``-3`` … before the suffix if taken.
+
+    Re-dropped files keep their name in ``done/``; nothing an operator might want is overwritten.
+    """
+    candidate = directory / name
+    stem, dot, suffix = name.partition(".")
+    number = 1
+    while candidate.exists() or _reason_note_exists(candidate):
+        number += 1
+        candidate = directory / f"{stem}-{number}{dot}{suffix}"
+    return candidate
+
+
+def _reason_note_exists(candidate: Path) -> bool:
+    return candidate.with_name(candidate.name + REASON_SUFFIX).exists()
+
+
+def _natural_key(name: str) -> list[int | str]:
+    """Sort ``p2`` before ``p10``."""
+    return [int(part) if part.isdigit() else part for part in _NATURAL_RE.split(name)]

@@ -1,0 +1,297 @@
+"""Specification of inbox ingestion: real files in a temporary inbox, a real SQLite Store."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+import bot
+from bot.config import PaperConfig
+from bot.ingest import IngestReport, ingest_inbox
+from bot.store import Store
+
+SEED = Path(bot.__file__).parent / "sample" / "zjgrrb-2024-07-01-p01.txt"
+SEED_NAME = SEED.name
+SEED_ARTICLES = 7
+JULY_1 = dt.date(2024, 7, 1)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# 08:00 in Shanghai is 00:00 UTC: "today" differs between the two zones an hour earlier.
+NOW = dt.datetime(2024, 7, 1, 8, 0, tzinfo=SHANGHAI)
+AN_HOUR = dt.timedelta(hours=1)
+
+PAGE_4 = """\
+## 《求是》杂志发表习近平总书记重要文章
+
+（上接第1版）
+
+文章指出，从现在起，中国共产党的中心任务就是团结带领全国各族人民全面建成社会主义现代化强国、实现第二个百年奋斗目标。
+
+## 我省职工书屋建设再上新台阶
+
+本报讯 记者阮向民报道 近日，全省新建职工书屋一百余家，覆盖一线职工十万余人。
+
+各地工会持续推进职工书屋提质扩面，丰富数字阅读资源，让职工在家门口就能读好书。
+"""
+
+BROKEN = {
+    "empty": b"",
+    "binary": bytes(range(256)) * 8,
+    "heading-less": "这是一段没有标题的文字。\n\n又是一段没有标题的文字。\n".encode(),
+}
+
+
+@pytest.fixture
+def store(sqlite_url: str) -> Iterator[Store]:
+    """SQLite only: ingestion does not depend on the backend (the store's tests cover both)."""
+    s = Store(sqlite_url)
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+@pytest.fixture
+def paper(tmp_path: Path) -> PaperConfig:
+    return PaperConfig(name="浙江工人日报", inbox=tmp_path / "inbox")
+
+
+def drop(
+    paper: PaperConfig, name: str, data: bytes, *, arrived: dt.datetime = NOW - AN_HOUR
+) -> Path:
+    """Put a file into the inbox as if it had been fully written at ``arrived``."""
+    path = paper.inbox / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    os.utime(path, (arrived.timestamp(), arrived.timestamp()))
+    return path
+
+
+def scan(store: Store, paper: PaperConfig, *, now: dt.datetime = NOW) -> IngestReport:
+    return ingest_inbox(store, paper, sentences=3, now=now)
+
+
+def test_seed_edition_is_stored_with_seven_summarized_articles(
+    store: Store, paper: PaperConfig
+) -> None:
+    drop(paper, SEED_NAME, SEED.read_bytes())
+
+    report = scan(store, paper)
+
+    assert [(e.paper, e.date, e.article_count) for e in report.new] == [
+        (paper.name, JULY_1, SEED_ARTICLES)
+    ]
+    articles = store.articles(report.new[0].id)
+    assert len(articles) == SEED_ARTICLES
+    assert all(article.summary for article in articles)
+    assert report.failures == []
+
+
+def test_ingested_file_is_moved_to_the_done_folder_of_its_date(
+    store: Store, paper: PaperConfig
+) -> None:
+    dropped = drop(paper, SEED_NAME, SEED.read_bytes())
+
+    scan(store, paper)
+
+    assert not dropped.exists()
+    assert (paper.inbox / "done" / "2024-07-01" / SEED_NAME).read_bytes() == SEED.read_bytes()
+
+
+def test_dropping_the_same_file_again_is_a_no_op(store: Store, paper: PaperConfig) -> None:
+    drop(paper, SEED_NAME, SEED.read_bytes())
+    scan(store, paper)
+    drop(paper, SEED_NAME, SEED.read_bytes())
+
+    again = scan(store, paper)
+
+    assert again.new == []
+    assert [(s.date, s.files) for s in again.skipped] == [(JULY_1, (SEED_NAME,))]
+    assert store.stats(JULY_1).editions == 1
+    assert not (paper.inbox / SEED_NAME).exists()  # out of the inbox, not rescanned forever
+
+
+def test_the_same_edition_under_another_name_is_a_no_op(store: Store, paper: PaperConfig) -> None:
+    drop(paper, SEED_NAME, SEED.read_bytes())
+    scan(store, paper)
+    drop(paper, "zjgrrb_20240701_01.txt", SEED.read_bytes())
+
+    again = scan(store, paper)
+
+    assert again.new == []
+    assert store.stats(JULY_1).editions == 1
+
+
+@pytest.mark.parametrize("kind", sorted(BROKEN))
+def test_broken_file_goes_to_failed_with_its_reason_while_a_good_file_is_ingested(
+    store: Store, paper: PaperConfig, kind: str
+) -> None:
+    broken = "zjgrrb-2024-07-02-p01.txt"
+    drop(paper, broken, BROKEN[kind])
+    drop(paper, SEED_NAME, SEED.read_bytes())
+
+    report = scan(store, paper)
+
+    assert [e.date for e in report.new] == [JULY_1]
+    assert [f.file for f in report.failures] == [broken]
+    reason = report.failures[0].reason
+    assert reason
+    assert not (paper.inbox / broken).exists()
+    assert (paper.inbox / "failed" / broken).read_bytes() == BROKEN[kind]
+    assert reason in (paper.inbox / "failed" / f"{broken}.reason.txt").read_text("utf-8")
+
+
+def test_a_broken_file_dropped_again_is_tried_again(store: Store, paper: PaperConfig) -> None:
+    drop(paper, "zjgrrb-2024-07-02-p01.txt", BROKEN["empty"])
+    scan(store, paper)
+    drop(paper, "zjgrrb-2024-07-02-p01.txt", BROKEN["empty"])
+
+    again = scan(store, paper)
+
+    assert [f.file for f in again.failures] == ["zjgrrb-2024-07-02-p01.txt"]
+    assert not store.file_seen(hashlib.sha256(BROKEN["empty"]).hexdigest())
+
+
+def test_a_broken_page_sets_aside_its_whole_edition(store: Store, paper: PaperConfig) -> None:
+    drop(paper, SEED_NAME, SEED.read_bytes())
+    drop(paper, "zjgrrb-2024-07-01-p04.txt", BROKEN["binary"])
+
+    report = scan(store, paper)
+
+    assert report.new == []
+    assert store.stats(JULY_1).editions == 0
+    assert sorted(f.file for f in report.failures) == [SEED_NAME, "zjgrrb-2024-07-01-p04.txt"]
+    assert (paper.inbox / "failed" / SEED_NAME).exists()
+    held_back = (paper.inbox / "failed" / f"{SEED_NAME}.reason.txt").read_text("utf-8")
+    assert "zjgrrb-2024-07-01-p04.txt" in held_back
+
+
+def test_two_pages_of_one_date_become_one_edition_with_the_jump_joined(
+    store: Store, paper: PaperConfig
+) -> None:
+    drop(paper, SEED_NAME, SEED.read_bytes())
+    drop(paper, "zjgrrb-2024-07-01-p04.txt", PAGE_4.encode())
+
+    report = scan(store, paper)
+
+    assert len(report.new) == 1
+    articles = store.articles(report.new[0].id)
+    assert len(articles) == SEED_ARTICLES + 1  # the continuation is not an article of its own
+    qiushi = [a for a in articles if "求是" in a.title]
+    assert len(qiushi) == 1
+    body = "\n".join(qiushi[0].paragraphs)
+    assert "第13期《求是》杂志将发表" in body
+    assert "文章指出，从现在起" in body
+
+
+def test_file_still_being_written_is_left_for_the_next_scan(
+    store: Store, paper: PaperConfig
+) -> None:
+    writing = drop(paper, SEED_NAME, SEED.read_bytes(), arrived=NOW - dt.timedelta(seconds=0.5))
+
+    first = scan(store, paper)
+    later = scan(store, paper, now=NOW + dt.timedelta(seconds=5))
+
+    assert first.new == [] and first.failures == []
+    assert first.pending == [SEED_NAME]
+    assert [e.date for e in later.new] == [JULY_1]
+    assert not writing.exists()
+
+
+def test_a_page_still_arriving_holds_back_its_whole_edition(
+    store: Store, paper: PaperConfig
+) -> None:
+    drop(paper, SEED_NAME, SEED.read_bytes())
+    drop(paper, "zjgrrb-2024-07-01-p04.txt", PAGE_4.encode(), arrived=NOW)
+
+    report = scan(store, paper)
+
+    assert report.new == []
+    assert report.pending == [SEED_NAME, "zjgrrb-2024-07-01-p04.txt"]
+    assert (paper.inbox / SEED_NAME).exists()
+
+
+def test_a_partial_upload_holds_back_the_edition_of_its_date(
+    store: Store, paper: PaperConfig
+) -> None:
+    drop(paper, SEED_NAME, SEED.read_bytes())
+    partial = "zjgrrb-2024-07-01-p04.txt.part"
+    drop(paper, partial, PAGE_4.encode()[:100], arrived=NOW - dt.timedelta(seconds=30))
+
+    report = scan(store, paper)
+
+    assert report.new == []
+    assert report.pending == [SEED_NAME, partial]
+    assert (paper.inbox / SEED_NAME).exists()
+    assert (paper.inbox / partial).exists()
+
+
+def test_an_abandoned_partial_upload_no_longer_holds_back_its_edition(
+    store: Store, paper: PaperConfig
+) -> None:
+    drop(paper, SEED_NAME, SEED.read_bytes())
+    partial = drop(paper, "zjgrrb-2024-07-01-p04.txt.part", PAGE_4.encode()[:100])
+
+    report = scan(store, paper)
+
+    assert [e.date for e in report.new] == [JULY_1]
+    assert partial.exists()  # left for the operator; never ingested
+
+
+def test_hidden_and_non_txt_files_are_left_alone(store: Store, paper: PaperConfig) -> None:
+    hidden = drop(paper, ".zjgrrb-2024-07-01-p01.txt", SEED.read_bytes())
+    other = drop(paper, "notes.md", b"operator notes")
+
+    report = scan(store, paper)
+
+    assert report.new == [] and report.failures == [] and report.pending == []
+    assert hidden.exists() and other.exists()
+
+
+def test_undated_file_is_stored_under_its_arrival_date_in_the_configured_timezone(
+    store: Store, paper: PaperConfig
+) -> None:
+    # 07:00 in Shanghai on July 1st is still June 30th in UTC.
+    drop(paper, "000_66a55eaee7fab4ff.txt", SEED.read_bytes(), arrived=NOW - AN_HOUR)
+
+    report = scan(store, paper)
+
+    assert [e.date for e in report.new] == [JULY_1]
+    assert (paper.inbox / "done" / "2024-07-01" / "000_66a55eaee7fab4ff.txt").exists()
+
+
+def test_pages_in_a_dated_folder_take_the_folder_date(store: Store, paper: PaperConfig) -> None:
+    drop(paper, "2024-07-01/p01.txt", SEED.read_bytes())
+
+    report = scan(store, paper)
+
+    assert [e.date for e in report.new] == [JULY_1]
+    assert not (paper.inbox / "2024-07-01").exists()  # emptied, so removed
+
+
+def test_a_failed_page_from_a_dated_folder_keeps_its_date_in_failed(
+    store: Store, paper: PaperConfig
+) -> None:
+    drop(paper, "2024-07-02/p01.txt", BROKEN["empty"])
+
+    report = scan(store, paper)
+
+    assert report.failures[0].file == "2024-07-02/p01.txt"
+    assert (paper.inbox / "failed" / "2024-07-02_p01.txt").exists()
+
+
+def test_a_missing_inbox_is_created(store: Store, paper: PaperConfig) -> None:
+    report = scan(store, paper)
+
+    assert paper.inbox.is_dir()
+    assert report.new == [] and report.failures == [] and report.skipped == []
+
+
+def test_now_without_timezone_is_refused(store: Store, paper: PaperConfig) -> None:
+    with pytest.raises(ValueError, match="timezone"):
+        ingest_inbox(store, paper, sentences=3, now=dt.datetime(2024, 7, 1, 8, 0))
