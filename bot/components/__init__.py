@@ -1,0 +1,1 @@
+"""Handlers and jobs, one module per concern (the app in ``bot.app`` wires them)."""

@@ -1,0 +1,52 @@
+"""Button presses: open an article, subscribe from /start, turn a search page.
+
+callback_data comes from the client and can be forged, so it is decoded strictly
+(``bot.digest.decode_callback``) and anything unexpected just gets a polite answer.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.components.commands import subscribe_chat
+from bot.components.replies import article_reply, language, recall_search, reply, search_page
+from bot.digest import ARTICLE, SEARCH_PAGE, SUBSCRIBE, decode_callback
+from bot.i18n import t_plain
+
+log = logging.getLogger(__name__)
+
+
+async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Dispatch a button press by the kind in its callback_data."""
+    query = update.callback_query
+    lang = language(update)
+    decoded = decode_callback(query.data)
+    if decoded is None:
+        log.info("ignored malformed callback_data from chat %s", update.effective_chat.id)
+        await query.answer(t_plain(lang, "button_expired"))
+        return
+    kind = decoded[0]
+    if kind == ARTICLE:
+        edition_id, number = decoded[1], decoded[2]
+        await query.answer()
+        if isinstance(edition_id, int) and isinstance(number, int) and edition_id > 0:
+            await article_reply(update, context, edition_id, number)
+    elif kind == SUBSCRIBE:
+        await query.answer()
+        await reply(update, await subscribe_chat(update, context))
+    elif kind == SEARCH_PAGE:
+        page = decoded[1]
+        remembered = recall_search(context, query.message.message_id) if query.message else None
+        if remembered is None or not isinstance(page, int) or page < 0:
+            await query.answer(t_plain(lang, "button_expired"), show_alert=True)
+            return
+        await query.answer()
+        text, articles_of = remembered
+        await search_page(
+            update, context, text, page=page, articles_of=articles_of, edit=query.message
+        )
+    else:  # a kind registered elsewhere but not handled here
+        await query.answer(t_plain(lang, "button_expired"))

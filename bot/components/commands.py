@@ -1,0 +1,211 @@
+"""Command handlers: /start /help /subscribe /unsubscribe /today /article /search /stats /settings.
+
+Every handler answers in the user's language, escapes everything it did not write itself
+(``bot.i18n.t`` and ``bot.render`` do that), and treats arguments as hostile: a bad one gets a
+helpful reply, never an exception. Storage is synchronous SQLAlchemy, so it runs in a thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import re
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.ext import ContextTypes
+
+from bot.charts import render_stats_chart
+from bot.components.jobs import ensure_digest_job
+from bot.components.replies import article_reply, language, reply, search_page
+from bot.digest import SUBSCRIBE, build_digest, encode_callback
+from bot.i18n import t, t_plain
+from bot.render import format_time, settings_text, stats_text
+from bot.services import services
+
+log = logging.getLogger(__name__)
+
+# Longest argument we look at. Titles are < 100 characters; anything longer is a paste.
+MAX_ARGUMENT = 200
+_NUMBER = re.compile(r"[+-]?\d+")
+_TIME = re.compile(r"(\d{1,2})[:：.](\d{2})")
+
+
+def _argument(update: Update) -> str:
+    """The text after the command, whitespace-normalised (full-width spaces included)."""
+    message = update.effective_message
+    text = (message.text or message.caption or "") if message else ""
+    _, _, rest = text.partition(" ") if " " in text else text.partition("\u3000")
+    return " ".join(rest.split())
+
+
+async def _too_long(update: Update, lang: str, argument: str) -> bool:
+    if len(argument) <= MAX_ARGUMENT:
+        return False
+    await reply(update, t(lang, "input_too_long", length=len(argument), limit=MAX_ARGUMENT))
+    return True
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """What the bot does, with a one-tap subscribe button."""
+    lang = language(update)
+    user = update.effective_user
+    name = (user.first_name if user else None) or t_plain(lang, "friend")
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t_plain(lang, "start_button_subscribe"),
+                    callback_data=encode_callback(SUBSCRIBE),
+                )
+            ]
+        ]
+    )
+    await reply(update, t(lang, "start", name=name), keyboard)
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await reply(update, t(language(update), "help"))
+
+
+async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await reply(update, await subscribe_chat(update, context))
+
+
+async def subscribe_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    """Subscribe the current chat; the confirmation text (shared with the /start button)."""
+    svc = services(context)
+    lang = language(update)
+    chat_id = update.effective_chat.id
+    is_new = await asyncio.to_thread(svc.store.subscribe, chat_id, lang)
+    record = await asyncio.to_thread(svc.store.subscriber, chat_id)
+    when = format_time((record.digest_time if record else None) or svc.config.schedule.digest_time)
+    log.info("chat %s subscribed (new=%s)", chat_id, is_new)
+    return t(lang, "subscribed" if is_new else "already_subscribed", time=when)
+
+
+async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    svc = services(context)
+    lang = language(update)
+    was_active = await asyncio.to_thread(svc.store.unsubscribe, update.effective_chat.id)
+    await reply(update, t(lang, "unsubscribed" if was_active else "not_subscribed"))
+
+
+async def today(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The latest digest of every configured paper, on demand."""
+    svc = services(context)
+    lang = language(update)
+    sent = False
+    for paper in svc.config.papers:
+        edition = await asyncio.to_thread(svc.store.latest_edition, paper.name)
+        if edition is None:
+            continue
+        articles = await asyncio.to_thread(svc.store.articles, edition.id)
+        for message in build_digest(edition, articles, lang):
+            async with svc.pacer.slot(update.effective_chat.id):
+                await reply(update, message.text, message.keyboard)
+        sent = True
+    if not sent:
+        await reply(update, t(lang, "no_edition"))
+
+
+async def article(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/article N`` (article N of the latest edition) or ``/article 关键词`` (by title)."""
+    svc = services(context)
+    lang = language(update)
+    argument = _argument(update)
+    if not argument:
+        await reply(update, t(lang, "article_usage"))
+        return
+    if await _too_long(update, lang, argument):
+        return
+    edition = await asyncio.to_thread(svc.store.latest_edition)
+    if edition is None:
+        await reply(update, t(lang, "no_edition"))
+        return
+    if _NUMBER.fullmatch(argument):
+        number = int(argument)
+        if number < 1:
+            await reply(update, t(lang, "article_bad_argument", arg=argument))
+        elif number > edition.article_count:
+            await reply(update, t(lang, "article_not_found", count=edition.article_count))
+        else:
+            await article_reply(update, context, edition.id, number)
+        return
+    matches = await asyncio.to_thread(svc.store.find_articles_by_title, edition.id, argument)
+    if len(matches) == 1:
+        await article_reply(update, context, edition.id, matches[0].number)
+    elif not matches:
+        await reply(update, t(lang, "article_no_title_match", query=argument))
+    else:
+        await search_page(update, context, argument, page=0, articles_of=edition.id)
+
+
+async def search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/search 词``: titles and text across the archive, a page at a time with buttons."""
+    lang = language(update)
+    query = _argument(update)
+    if not query:
+        await reply(update, t(lang, "search_usage"))
+        return
+    if await _too_long(update, lang, query):
+        return
+    await search_page(update, context, query, page=0)
+
+
+async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Numbers and a chart: people would rather look than read."""
+    svc = services(context)
+    lang = language(update)
+    numbers = await asyncio.to_thread(svc.store.stats, svc.now().date())
+    chart = await asyncio.to_thread(
+        render_stats_chart, numbers, title=t_plain(lang, "stats_chart_title")
+    )
+    message = update.effective_message
+    await message.reply_photo(photo=chart, caption=stats_text(numbers, lang, caption=True))
+
+
+async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/settings`` shows the chat's digest time; ``/settings 07:30`` or ``default`` changes it."""
+    svc = services(context)
+    lang = language(update)
+    chat_id = update.effective_chat.id
+    default = svc.config.schedule.digest_time
+    argument = _argument(update)
+    record = await asyncio.to_thread(svc.store.subscriber, chat_id)
+    if not argument:
+        await reply(update, settings_text(record.digest_time if record else None, default, lang))
+        return
+    if await _too_long(update, lang, argument):
+        return
+    if record is None or not record.active:
+        await reply(update, t(lang, "not_subscribed"))
+        return
+    if argument.lower() in {"default", "默认", "reset"}:
+        await asyncio.to_thread(svc.store.set_digest_time, chat_id, None)
+        await reply(update, t(lang, "settings_reset", time=format_time(default)))
+        return
+    match = _TIME.fullmatch(argument)
+    hour, minute = (int(match[1]), int(match[2])) if match else (-1, -1)
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+        await reply(update, t(lang, "settings_invalid", value=argument))
+        return
+    when = dt.time(hour, minute)
+    await asyncio.to_thread(svc.store.set_digest_time, chat_id, when)
+    ensure_digest_job(context.application, when)
+    await reply(update, t(lang, "settings_saved", time=format_time(when)))
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await reply(update, t(language(update), "unknown_command"))
+
+
+async def plain_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Text that is not a command: say what to do instead of staying silent."""
+    lang = language(update)
+    message: Message | None = update.effective_message
+    text = message.text if message and message.text else ""
+    if len(text) > MAX_ARGUMENT:
+        await reply(update, t(lang, "input_too_long", length=len(text), limit=MAX_ARGUMENT))
+    else:
+        await reply(update, t(lang, "text_hint"))

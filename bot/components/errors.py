@@ -1,0 +1,48 @@
+"""The last line of defence: log what broke, with context, and apologise to the user.
+
+PTB routes exceptions from handlers and jobs here; the bot keeps running.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import Conflict, Forbidden, TelegramError
+from telegram.ext import ContextTypes
+
+from bot.components.replies import language, reply
+from bot.i18n import t
+
+log = logging.getLogger(__name__)
+
+
+def _describe(update: object) -> str:
+    if not isinstance(update, Update):
+        return "no update (job or internal task)"
+    chat = update.effective_chat.id if update.effective_chat else None
+    message = update.effective_message
+    text = (message.text or "")[:80] if message else ""
+    data = update.callback_query.data if update.callback_query else None
+    return f"update {update.update_id}, chat {chat}, text {text!r}, callback {data!r}"
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the exception with what the user did, then apologise (best effort).
+
+    A 409 Conflict while polling means another instance runs with this token: two pollers
+    would steal each other's updates and double every digest, so this one stops.
+    """
+    if isinstance(context.error, Conflict):
+        log.error("another instance is polling with this bot token; stopping this one")
+        context.application.stop_running()
+        return
+    log.error("error while handling %s", _describe(update), exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    if isinstance(context.error, Forbidden):
+        return  # the user blocked us; an apology cannot arrive either
+    try:
+        await reply(update, t(language(update), "internal_error"))
+    except TelegramError:
+        log.warning("could not send the apology to chat %s", update.effective_chat.id)

@@ -1,0 +1,186 @@
+"""The scheduler's jobs: poll the inboxes, push digests at each subscriber's time.
+
+Jobs have explicit ids and ``replace_existing`` so a restart never stacks duplicates. The
+never-twice guarantee does not rest on the scheduler but on the store: each (edition, chat)
+delivery is claimed in the database before it is sent.
+
+* ``poll-inboxes`` (every ``poll_interval_seconds``): ingest new editions, report broken
+  files to the admins, then deliver whatever is due and not yet delivered. That last step is
+  also the catch-up after downtime or a late edition: a missed digest goes out late, once.
+* ``digest-at-HH:MM`` (daily, one per distinct digest time in use): deliver the newest edition
+  to the subscribers whose digest time it is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+
+from telegram.error import TelegramError
+from telegram.ext import Application, ContextTypes
+
+from bot.delivery import DeliveryReport, deliver_edition
+from bot.i18n import t
+from bot.ingest import IngestReport, ingest_inbox
+from bot.records import EditionRecord, SubscriberRecord
+from bot.services import Services, services
+
+log = logging.getLogger(__name__)
+
+POLL_JOB = "poll-inboxes"
+DIGEST_JOB = "digest-at-{:%H:%M}"
+
+
+def digest_job_id(when: dt.time) -> str:
+    return DIGEST_JOB.format(when)
+
+
+def schedule_jobs(application: Application) -> None:
+    """Register the poll job and one daily digest job per digest time in use."""
+    svc = services(application)
+    queue = application.job_queue
+    interval = svc.config.schedule.poll_interval_seconds
+    queue.run_repeating(
+        poll_inboxes,
+        interval=interval,
+        first=0,
+        name=POLL_JOB,
+        job_kwargs={
+            "id": POLL_JOB,
+            "replace_existing": True,
+            "max_instances": 1,
+            "coalesce": True,
+            "misfire_grace_time": interval,
+        },
+    )
+    times = {svc.config.schedule.digest_time}
+    times |= {s.digest_time for s in svc.store.active_subscribers() if s.digest_time}
+    for when in sorted(times):
+        ensure_digest_job(application, when)
+
+
+def ensure_digest_job(application: Application, when: dt.time) -> None:
+    """Make sure a daily job runs at ``when`` (local time); idempotent."""
+    svc = services(application)
+    job_id = digest_job_id(when)
+    if application.job_queue.scheduler.get_job(job_id) is not None:
+        return
+    application.job_queue.run_daily(
+        digest_at_time,
+        time=when.replace(tzinfo=svc.tz),
+        data=when,
+        name=job_id,
+        job_kwargs={
+            "id": job_id,
+            "replace_existing": True,
+            "misfire_grace_time": svc.config.schedule.misfire_grace_seconds,
+            "coalesce": True,
+        },
+    )
+    log.info("digest job scheduled at %s %s", f"{when:%H:%M}", svc.tz.key)
+
+
+async def poll_inboxes(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Ingest every paper's inbox, tell admins about broken files, deliver what is due."""
+    svc = services(context)
+    for paper in svc.config.papers:
+        report: IngestReport = await asyncio.to_thread(
+            ingest_inbox,
+            svc.store,
+            paper,
+            sentences=svc.config.summary.sentences,
+            now=svc.now(),
+        )
+        for failure in report.failures:
+            await notify_admins(
+                context,
+                svc,
+                "admin_ingest_failed",
+                file=failure.file,
+                reason=failure.reason,
+                paper=paper.name,
+            )
+    await deliver_due(context.application, svc.now())
+
+
+async def digest_at_time(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The daily push for the subscribers whose digest time this job's time is."""
+    when: dt.time = context.job.data
+    svc = services(context)
+    default = svc.config.schedule.digest_time
+    await deliver_due(
+        context.application,
+        svc.now(),
+        wanted=lambda s: (s.digest_time or default) == when,
+    )
+
+
+def _due_at(now: dt.datetime, default: dt.time):
+    def due(subscriber: SubscriberRecord) -> bool:
+        return (subscriber.digest_time or default) <= now.time().replace(tzinfo=None)
+
+    return due
+
+
+async def deliver_due(
+    application: Application,
+    now: dt.datetime,
+    *,
+    wanted=None,
+) -> list[DeliveryReport]:
+    """Deliver each paper's newest fresh edition to subscribers who are due and lack it.
+
+    ``wanted`` picks the subscribers (default: those whose digest time has passed today).
+    """
+    svc = services(application)
+    chooser = wanted or _due_at(now, svc.config.schedule.digest_time)
+    reports = []
+    for edition in await asyncio.to_thread(_fresh_editions, svc, now.date()):
+        pending = await asyncio.to_thread(svc.store.pending_chats, edition.id)
+        chats = [s.chat_id for s in pending if chooser(s)]
+        if chats:
+            reports.append(await send_edition(application, svc, edition, chats))
+    return reports
+
+
+async def send_edition(
+    application: Application,
+    svc: Services,
+    edition: EditionRecord,
+    chats: list[int] | None = None,
+) -> DeliveryReport:
+    """Push ``edition`` to ``chats`` (default: every active subscriber that lacks it)."""
+    return await deliver_edition(
+        application.bot,
+        svc.store,
+        edition,
+        pacer=svc.pacer,
+        only_chats=chats,
+        policy=svc.policy,
+    )
+
+
+def _fresh_editions(svc: Services, today: dt.date) -> list[EditionRecord]:
+    editions = []
+    for paper in svc.config.papers:
+        edition = svc.store.latest_edition(paper.name)
+        if edition is None:
+            continue
+        max_age = svc.config.schedule.max_edition_age_days
+        if max_age and edition.date < today - dt.timedelta(days=max_age):
+            log.debug("%s: newest edition %s is stale; no digest", paper.name, edition.date)
+            continue
+        editions.append(edition)
+    return editions
+
+
+async def notify_admins(
+    context: ContextTypes.DEFAULT_TYPE, svc: Services, key: str, **kwargs: object
+) -> None:
+    """Tell every configured admin (best effort: a failure to notify is only logged)."""
+    for admin in svc.config.telegram.admins:
+        try:
+            await context.bot.send_message(admin, t("zh", key, **kwargs))
+        except TelegramError as exc:
+            log.warning("could not notify admin %s: %s", admin, exc)

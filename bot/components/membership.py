@@ -1,0 +1,28 @@
+"""``my_chat_member`` updates: a user who blocks the bot stops being a subscriber.
+
+Telegram tells us when the bot is blocked or kicked; acting on that keeps the next digest
+fan-out from wasting a send (and a 403) on every chat that left. History is kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import ChatMember, Update
+from telegram.ext import ContextTypes
+
+from bot.services import services
+
+log = logging.getLogger(__name__)
+
+_GONE = {ChatMember.BANNED, ChatMember.LEFT}
+
+
+async def chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    change = update.my_chat_member
+    if change is None or change.new_chat_member.status not in _GONE:
+        return
+    chat_id = change.chat.id
+    await asyncio.to_thread(services(context).store.deactivate, chat_id)
+    log.info("chat %s blocked or removed the bot; subscription deactivated", chat_id)

@@ -1,0 +1,271 @@
+"""``baozhai demo``: the real bot, a local Bot API server, and a chat in this terminal.
+
+Nothing is simulated on the bot's side: the same Application as ``baozhai run`` talks HTTP to
+:class:`bot.local_api.LocalBotApi` on 127.0.0.1, which checks every message the way Telegram
+does. The terminal plays the user: what you type is sent as a Telegram message, and the
+bot's replies are rendered with their formatting and buttons.
+
+Input: a terminal gets an interactive prompt; piped input sends one message per line; no input
+at all (``make run`` in a script, CI) plays a short tour so the demo still shows the product.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import logging
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterable, Sequence
+from importlib import resources
+from pathlib import Path
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.text import Text
+
+from bot.app import build_application, make_services
+from bot.components.jobs import digest_at_time, digest_job_id
+from bot.config import Config, PaperConfig, StorageConfig, TelegramConfig
+from bot.ingest import ingest_inbox
+from bot.local_api import LocalBotApi, LocalUser, SentMessage
+from bot.store import Store
+from bot.telegram_html import Entity
+
+log = logging.getLogger(__name__)
+
+DEMO_TOKEN = "100000001:BAOZHAI-LOCAL-DEMO"
+DEMO_CHAT = 20240701
+SAMPLE_PAPER = "浙江工人日报"
+TOUR = ("/start", "/subscribe", "/today", "/article 2", "/search 工会", "/stats", "/push")
+QUIET_SECONDS = 0.8
+FIRST_REPLY_SECONDS = 20.0
+
+_STYLES = {
+    "bold": "bold",
+    "italic": "italic",
+    "underline": "underline",
+    "strikethrough": "strike",
+    "code": "cyan",
+    "pre": "cyan",
+    "spoiler": "reverse",
+    "text_link": "underline blue",
+    "blockquote": "dim",
+}
+
+INTRO = """\
+[bold]报摘 Baozhai — local demo[/bold]
+A Bot API server is running at {url}; the real bot talks to it over HTTP.
+Sample edition: {paper} {date}, {count} articles, summarized and stored.
+
+Type a command as you would in Telegram: [cyan]/today[/cyan], [cyan]/article 2[/cyan], \
+[cyan]/search 工会[/cyan], [cyan]/stats[/cyan], [cyan]/settings 06:45[/cyan], [cyan]/help[/cyan].
+Press a button by typing its label in brackets, e.g. [cyan][3][/cyan].
+[cyan]/push[/cyan] runs the scheduled daily digest now; [cyan]/quit[/cyan] leaves.
+"""
+
+
+def sample_files() -> list[Path]:
+    """The bundled sample edition page(s) shipped inside the package."""
+    folder = resources.files("bot") / "sample"
+    return sorted(Path(str(p)) for p in folder.iterdir() if p.name.endswith(".txt"))
+
+
+def run_demo(
+    config: Config,
+    *,
+    keep_data: bool = False,
+    lines: Iterable[str] | None = None,
+    console: Console | None = None,
+) -> int:
+    """Run the demo until /quit or the end of input; returns the exit code."""
+    console = console or Console()
+    root = logging.getLogger()
+    if root.level > logging.DEBUG:  # keep the chat readable unless -v asked for details
+        root.setLevel(logging.WARNING)
+    if lines is None and not sys.stdin.isatty():
+        piped = [line for line in sys.stdin.read().splitlines() if line.strip()]
+        lines = piped or TOUR
+        if not piped:
+            console.print("[dim]No input: playing a short tour.[/dim]")
+    with tempfile.TemporaryDirectory(prefix="baozhai-demo-") as scratch:
+        workdir = Path(scratch)
+        demo_config = config if keep_data else _throwaway_config(config, workdir)
+        return asyncio.run(_demo(demo_config, lines, console))
+
+
+def _throwaway_config(config: Config, workdir: Path) -> Config:
+    """The configuration with a scratch database and inbox, so the demo touches nothing real."""
+    return dataclasses.replace(
+        config,
+        # The bundled sample is from 2024: let /push send it anyway.
+        schedule=dataclasses.replace(config.schedule, max_edition_age_days=0),
+        storage=StorageConfig(url=f"sqlite:///{workdir / 'demo.db'}"),
+        papers=(PaperConfig(name=SAMPLE_PAPER, inbox=workdir / "inbox"),),
+    )
+
+
+async def _demo(config: Config, lines: Iterable[str] | None, console: Console) -> int:
+    store = Store(config.storage.url)
+    try:
+        paper = config.papers[0]
+        edition = await asyncio.to_thread(_ingest_sample, store, config, paper)
+        async with LocalBotApi(DEMO_TOKEN) as server:
+            demo_config = dataclasses.replace(
+                config,
+                telegram=TelegramConfig(token=DEMO_TOKEN, api_base_url=server.base_url),
+            )
+            application = build_application(
+                demo_config, make_services(demo_config, store), token=DEMO_TOKEN
+            )
+            async with application:
+                await application.post_init(application)  # as run_polling does
+                await application.start()
+                await application.updater.start_polling(poll_interval=0.0, timeout=1)
+                console.print(
+                    INTRO.format(
+                        url=server.url,
+                        paper=edition.paper if edition else paper.name,
+                        date=edition.date if edition else "—",
+                        count=edition.article_count if edition else 0,
+                    )
+                )
+                user = server.user(DEMO_CHAT, "读者", language_code=_terminal_language())
+                await _chat(application, user, lines, console)
+                await application.updater.stop()
+                await application.stop()
+    finally:
+        store.close()
+    return 0
+
+
+def _ingest_sample(store: Store, config: Config, paper: PaperConfig):
+    """Drop the bundled sample into the inbox (unless an edition is stored) and ingest it."""
+    if store.latest_edition(paper.name) is None:
+        paper.inbox.mkdir(parents=True, exist_ok=True)
+        for sample in sample_files():
+            shutil.copy2(sample, paper.inbox / sample.name)  # keeps the old mtime: ready now
+    now = dt.datetime.now(config.schedule.timezone)
+    ingest_inbox(store, paper, sentences=config.summary.sentences, now=now)
+    return store.latest_edition(paper.name)
+
+
+def _terminal_language() -> str:
+    """The demo user's Telegram language: Chinese, or ``BAOZHAI_DEMO_LANG=en`` for English."""
+    return os.environ.get("BAOZHAI_DEMO_LANG") or "zh-hans"
+
+
+async def _chat(
+    application,
+    user: LocalUser,
+    lines: Iterable[str] | None,
+    console: Console,
+) -> None:
+    feed = iter(lines) if lines is not None else None
+    while True:
+        if feed is not None:
+            line = next(feed, None)
+            if line is None:
+                break
+            console.print(f"[bold green]你 ›[/bold green] {line}")
+        else:
+            try:
+                line = await asyncio.to_thread(console.input, "[bold green]你 ›[/bold green] ")
+            except (EOFError, KeyboardInterrupt):
+                break
+        line = line.strip()
+        if not line:
+            continue
+        if line in {"/quit", "/exit", "quit", "exit"}:
+            break
+        if line == "/push":
+            console.print("[dim]Running the scheduled daily digest job now…[/dim]")
+            await _push_now(application)
+            sent = await _replies(user)
+            if not sent:
+                console.print(
+                    "[dim]No digest sent: /subscribe first (each digest reaches a chat once).[/dim]"
+                )
+            for message in sent:
+                _show(message, console)
+            continue
+        elif line.startswith("[") and line.endswith("]"):
+            target = _message_with_button(user.history, line[1:-1])
+            if target is None:
+                console.print(f"[yellow]No button {line} on the recent messages.[/yellow]")
+                continue
+            await user.press(target, line[1:-1])
+        else:
+            await user.send(line)
+        for message in await _replies(user):
+            _show(message, console)
+
+
+async def _push_now(application) -> None:
+    """Run the default digest-time job through the scheduler, as at the configured time."""
+    from bot.services import services
+
+    svc = services(application)
+    job_id = digest_job_id(svc.config.schedule.digest_time)
+    job = application.job_queue.scheduler.get_job(job_id)
+    if job is not None:
+        job.modify(next_run_time=dt.datetime.now(svc.tz))
+    else:  # the jobs were not scheduled (should not happen): run the same callback directly
+        application.job_queue.run_once(digest_at_time, 0, data=svc.config.schedule.digest_time)
+
+
+async def _replies(user: LocalUser) -> list[SentMessage]:
+    """Messages the bot sends in answer: wait for the first, then until it goes quiet."""
+    try:
+        first = await user.wait_for_messages(1, timeout=FIRST_REPLY_SECONDS)
+    except TimeoutError:
+        return []
+    got = list(first)
+    while True:
+        try:
+            got += await user.wait_for_messages(1, timeout=QUIET_SECONDS)
+        except TimeoutError:
+            return got
+
+
+def _message_with_button(history: Sequence[SentMessage], label: str) -> SentMessage | None:
+    for message in reversed(history):
+        try:
+            message.button(label)
+        except LookupError:
+            continue
+        return message
+    return None
+
+
+def _show(message: SentMessage, console: Console) -> None:
+    """Render a bot message: formatting from its entities, buttons as [labels], photos saved."""
+    body = _rich_text(message.text, message.entities)
+    if message.photo:
+        path = Path(tempfile.gettempdir()) / f"baozhai-chart-{message.message_id}.png"
+        path.write_bytes(message.photo)
+        body = Text.assemble(Text(f"🖼  chart saved to {path}\n\n", style="magenta"), body)
+    buttons = [b.get("text", "") for row in message.buttons for b in row]
+    if buttons:
+        body.append("\n\n" + "  ".join(f"[{label}]" for label in buttons), style="cyan")
+    title = "报摘" + (" (edited)" if message.edit_count else "")
+    console.print(Panel(body, title=title, title_align="left", border_style="blue"))
+
+
+def _rich_text(text: str, entities: Sequence[Entity]) -> Text:
+    """Apply Telegram entities (UTF-16 offsets) to a rich Text (str indices)."""
+    index_of = [0]
+    for position, char in enumerate(text):
+        index_of.extend([position + 1] * (2 if ord(char) > 0xFFFF else 1))
+    rendered = Text(text)
+    for entity in entities:
+        style = _STYLES.get(entity.type)
+        if style is None:
+            continue
+        start = index_of[min(entity.offset, len(index_of) - 1)]
+        end = index_of[min(entity.offset + entity.length, len(index_of) - 1)]
+        rendered.stylize(style, start, end)
+    return rendered

@@ -1,0 +1,72 @@
+"""Logging set up once, for every entry point.
+
+The Bot API puts the token in every request URL and httpx logs URLs at INFO, so besides
+quieting httpx we install a filter on our handlers that masks anything shaped like a bot
+token (and the configured token itself) in every record, whoever logged it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+
+# Telegram tokens: "<bot id>:<35 url-safe chars>", found inside URLs too (".../bot<id>:..."),
+# where no word boundary precedes the id; match generously so no variant slips through.
+_TOKEN_SHAPE = re.compile(r"(?<!\d)\d{5,}:[A-Za-z0-9_-]{20,}")
+MASK = "<token>"
+
+
+class RedactTokens(logging.Filter):
+    """Replace bot tokens in a record's final message with ``<token>``."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__()
+        self._secrets = [s for s in secrets if s]
+
+    def add_secret(self, secret: str) -> None:
+        if secret and secret not in self._secrets:
+            self._secrets.append(secret)
+
+    def redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, MASK)
+        return _TOKEN_SHAPE.sub(MASK, text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = self.redact(message)
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+_redactor = RedactTokens()
+
+
+def setup_logging(level: str | int = "INFO", *, secrets: Iterable[str] = ()) -> RedactTokens:
+    """Configure the root logger once; return the redaction filter so secrets can be added."""
+    for secret in secrets:
+        _redactor.add_secret(secret)
+    root = logging.getLogger()
+    if not any(getattr(h, "_baozhai", False) for h in root.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S")
+        )
+        handler.addFilter(_redactor)
+        handler._baozhai = True  # type: ignore[attr-defined]
+        root.addHandler(handler)
+    root.setLevel(level)
+    # httpx logs every request URL (which holds the token) at INFO; APScheduler is chatty too.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    return _redactor

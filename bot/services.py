@@ -1,0 +1,47 @@
+"""What every handler and job needs, built once at start-up and kept in ``bot_data``.
+
+Handlers reach it through :func:`services` so they never import globals, and tests can build
+an application around a store of their own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from telegram.ext import Application, CallbackContext
+
+from bot.config import Config
+from bot.delivery import DeliveryPolicy, Pacer
+from bot.store import Store
+
+_KEY = "baozhai.services"
+
+
+@dataclass(slots=True)
+class Services:
+    """Configuration, the archive, and the send pacer shared by all fan-outs."""
+
+    config: Config
+    store: Store
+    pacer: Pacer
+    policy: DeliveryPolicy = field(default_factory=DeliveryPolicy)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return self.config.schedule.timezone
+
+    def now(self) -> dt.datetime:
+        """Local time in the configured timezone (digest times are local)."""
+        return dt.datetime.now(self.tz)
+
+
+def attach(application: Application, svc: Services) -> None:
+    application.bot_data[_KEY] = svc
+
+
+def services(context: CallbackContext | Application) -> Services:
+    """The :class:`Services` of the running application."""
+    data = context.bot_data
+    return data[_KEY]

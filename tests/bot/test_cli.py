@@ -1,0 +1,196 @@
+"""The ``baozhai`` command line, run as a user runs it: a real process, real files."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.local_api import LocalBotApi
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def baozhai(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, stdin: str = "", timeout: float = 90
+) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    environ.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env=environ,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def test_help_explains_every_subcommand(tmp_path: Path) -> None:
+    result = baozhai("--help", cwd=tmp_path)
+    assert result.returncode == 0
+    for word in ("run", "demo", "parse", "digest", "ingest", "db", "TELEGRAM_BOT_TOKEN"):
+        assert word in result.stdout
+
+
+def test_parse_prints_a_table_of_the_seed(tmp_path: Path, seed_path: Path) -> None:
+    result = baozhai("parse", str(seed_path), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "7 articles" in result.stdout
+    assert "徐留平" in result.stdout
+
+
+def test_parse_json_follows_the_contract(tmp_path: Path, seed_path: Path) -> None:
+    result = baozhai("parse", str(seed_path), "--json", "--sentences", "2", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert set(data) == {"paper", "date", "articles"}
+    assert len(data["articles"]) == 7
+    keys = {
+        "id",
+        "page",
+        "title",
+        "byline",
+        "paragraphs",
+        "captions",
+        "continued_on",
+        "summary",
+        "keywords",
+    }
+    for number, article in enumerate(data["articles"], start=1):
+        assert set(article) == keys
+        assert article["id"] == number
+        assert 1 <= len(article["summary"]) <= 2
+        body = "\n".join(article["paragraphs"])
+        assert all(sentence in body for sentence in article["summary"])
+    assert data["articles"][0]["continued_on"] == 4
+
+
+def test_parse_a_folder_reports_a_broken_file_and_keeps_the_rest(
+    tmp_path: Path, seed_path: Path
+) -> None:
+    folder = tmp_path / "editions"
+    folder.mkdir()
+    shutil.copy(seed_path, folder / "2024-07-01-p01.txt")
+    (folder / "2024-07-02-p01.txt").write_bytes(b"\x00\x00binary")
+    result = baozhai("parse", str(folder), "--json", cwd=tmp_path)
+    assert result.returncode == 1
+    editions = json.loads(result.stdout)
+    assert [e["date"] for e in editions] == ["2024-07-01"]
+    assert "2024-07-02-p01.txt" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_parse_a_missing_path_is_one_clear_line(tmp_path: Path) -> None:
+    result = baozhai("parse", "nowhere.txt", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "nowhere.txt" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_config_error_names_the_key(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text('[schedule]\ndigest_time = "7:3x"\n', encoding="utf-8")
+    result = baozhai("db", "upgrade", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "digest_time" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_without_a_token_run_plays_the_demo(tmp_path: Path) -> None:
+    result = baozhai("run", cwd=tmp_path, stdin="/today\n/article 2\n/stats\n")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "local demo" in result.stdout
+    assert "浙江工人日报" in result.stdout
+    assert "徐留平" in result.stdout  # /article 2
+    assert "chart saved to" in result.stdout  # /stats sent a photo
+
+
+@pytest.fixture
+def server_in_thread() -> Iterator[LocalBotApi]:
+    """A local Bot API server on its own event loop, for a bot process of its own."""
+    server = LocalBotApi("777:RIGHT-TOKEN")
+    loop = asyncio.new_event_loop()
+    ready = threading.Event()
+
+    def serve() -> None:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(server.start())
+        ready.set()
+        loop.run_forever()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    ready.wait(10)
+    yield server
+    asyncio.run_coroutine_threadsafe(server.stop(), loop).result(10)
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(10)
+
+
+def test_an_invalid_token_stops_startup_with_one_line_and_never_shows_the_token(
+    tmp_path: Path, server_in_thread: LocalBotApi
+) -> None:
+    wrong = "888:WRONG-TOKEN-abcdefghijklmnopqrstuvwxyz"
+    (tmp_path / "config.toml").write_text(
+        f'[telegram]\napi_base_url = "{server_in_thread.base_url}"\n', encoding="utf-8"
+    )
+    result = baozhai("-v", "run", cwd=tmp_path, env={"TELEGRAM_BOT_TOKEN": wrong})
+    assert result.returncode == 1
+    assert "token" in result.stderr.strip().splitlines()[-1]
+    assert wrong not in result.stdout + result.stderr
+    assert "WRONG-TOKEN" not in result.stdout + result.stderr
+
+
+def test_digest_send_pushes_now_and_skips_chats_that_have_it(
+    tmp_path: Path, seed_path: Path, server_in_thread: LocalBotApi
+) -> None:
+    from bot.store import Store
+
+    token = "777:RIGHT-TOKEN"
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy2(seed_path, inbox / "2024-07-01-p01.txt")
+    (tmp_path / "config.toml").write_text(
+        f'[telegram]\napi_base_url = "{server_in_thread.base_url}"\n'
+        f'[[papers]]\nname = "浙江工人日报"\ninbox = "inbox"\n',
+        encoding="utf-8",
+    )
+    ingested = baozhai("ingest", cwd=tmp_path)
+    assert ingested.returncode == 0, ingested.stderr
+    assert "7 articles" in ingested.stdout
+    with Store(f"sqlite:///{tmp_path / 'data' / 'baozhai.db'}") as store:
+        store.subscribe(31, "zh")
+    reader = server_in_thread.user(31, "王芳")
+
+    first = baozhai(
+        "digest", "send", "--date", "2024-07-01", cwd=tmp_path, env={"TELEGRAM_BOT_TOKEN": token}
+    )
+    assert first.returncode == 0, first.stderr
+    assert "sent 1" in first.stdout
+    assert any("浙江工人日报" in m.text for m in reader.history)
+
+    again = baozhai(
+        "digest", "send", "--date", "2024-07-01", cwd=tmp_path, env={"TELEGRAM_BOT_TOKEN": token}
+    )
+    assert again.returncode == 0, again.stderr
+    assert "sent 0" in again.stdout and "already had it 1" in again.stdout
+
+
+def test_digest_send_for_a_date_without_an_edition_says_so(tmp_path: Path) -> None:
+    result = baozhai(
+        "digest",
+        "send",
+        "--date",
+        "1999-01-01",
+        cwd=tmp_path,
+        env={"TELEGRAM_BOT_TOKEN": "777:RIGHT-TOKEN"},
+    )
+    assert result.returncode == 1
+    assert "1999-01-01" in result.stderr and "Traceback" not in result.stderr

@@ -1,0 +1,50 @@
+"""The bot token never reaches a log line, whoever logs it."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from bot.logs import MASK, RedactTokens, setup_logging
+
+TOKEN = "5012345678:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+
+
+def _record(message: str, *args: object) -> logging.LogRecord:
+    return logging.LogRecord("httpx", logging.INFO, __file__, 1, message, args, None)
+
+
+def test_a_token_in_a_request_url_is_masked() -> None:
+    record = _record('HTTP Request: POST https://api.telegram.org/bot%s/getMe "200 OK"', TOKEN)
+    RedactTokens().filter(record)
+    assert TOKEN not in record.getMessage()
+    assert MASK in record.getMessage()
+
+
+def test_a_configured_token_of_any_shape_is_masked() -> None:
+    odd = "42:short"
+    record = _record("calling with %s", odd)
+    RedactTokens([odd]).filter(record)
+    assert odd not in record.getMessage()
+
+
+def test_a_token_inside_a_traceback_is_masked() -> None:
+    try:
+        raise RuntimeError(f"failed https://api.telegram.org/bot{TOKEN}/sendMessage")
+    except RuntimeError:
+        import sys
+
+        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "boom", (), sys.exc_info())
+    RedactTokens().filter(record)
+    assert TOKEN not in (record.exc_text or "")
+
+
+def test_setup_logging_quiets_httpx_and_masks_what_reaches_the_console(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    setup_logging("DEBUG", secrets=[TOKEN])
+    assert logging.getLogger("httpx").getEffectiveLevel() >= logging.WARNING
+    logging.getLogger("telegram.ext").warning("token %s leaked?", TOKEN)
+    err = capsys.readouterr().err
+    assert TOKEN not in err and "leaked?" in err
