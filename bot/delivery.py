@@ -6,14 +6,20 @@ Why this is more than a loop over ``send_message``:
   (20/min per group); exceeding either gives 429 ``RetryAfter``. PTB's ``AIORateLimiter`` does
   not enforce the per-chat limit, so :class:`Pacer` does both: a global token bucket plus a
   minimum spacing per chat, measured from the *end* of the previous send to that chat.
-* **Exactly once, as far as possible.** Each (edition, chat) is claimed in the store *before*
-  the first message goes out (:meth:`bot.store.Store.claim_delivery`); a second run, a restart
-  or a concurrent sender gets False and skips the chat. A sender that dies mid-send leaves the
-  claim ``pending``: that chat misses the edition rather than getting it twice.
+* **Never twice.** Each (edition, chat) is claimed in the store *before* the first message
+  goes out (:meth:`bot.store.Store.claim_delivery`); a second run, a restart or a concurrent
+  sender gets False and skips the chat. A sender that dies mid-send leaves the claim
+  ``pending``: that chat misses the edition rather than getting it twice. A digest may take
+  several messages, and the claim is for all of them: once any message may have reached the
+  chat, a later failure closes the claim for good (``failed``, "partial: k of n messages
+  sent") instead of freeing it, since a later run would resend the digest from the start.
+  Only a chat that certainly got nothing is left ``retry`` (see :func:`_refused`).
 * **Errors mean different things** (``docs/telegram.md``): 429 → wait, pause everyone, retry
   the same message; 403 → the user left, deactivate (history kept); ChatMigrated → follow the
   new id and resend; 400 → our bug or a dead chat, log and give up for good; network → retry
-  with backoff, then leave the claim retryable for a later run.
+  with backoff, then leave the claim retryable for a later run — but only where the request
+  certainly did not arrive (no connection); a timeout after the request went out is never
+  retried (:meth:`_Fanout.send`).
 
 The store is synchronous SQLAlchemy; every call goes through ``asyncio.to_thread`` so the event
 loop keeps sending while the database works.
@@ -31,16 +37,19 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import httpx
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
     ChatMigrated,
+    Conflict,
     Forbidden,
     InvalidToken,
     NetworkError,
     RetryAfter,
     TelegramError,
+    TimedOut,
 )
 from telegram.warnings import PTBDeprecationWarning
 
@@ -187,7 +196,8 @@ class DeliveryReport:
     skipped: int = 0  # already claimed: sent before, being sent elsewhere, or given up
     blocked: int = 0  # 403: chat deactivated
     failed: int = 0  # given up in this run (bad request, network, flood, unexpected)
-    retryable: int = 0  # of ``failed``: left for a later run
+    retryable: int = 0  # of ``failed``: left for a later run (nothing reached the chat)
+    partial: int = 0  # of ``failed``: some messages (may have) arrived; closed, never resent
     migrated: int = 0  # group → supergroup moves followed
     messages: int = 0  # messages sent
     flood_waits: int = 0  # 429s waited out
@@ -218,14 +228,59 @@ class _AlreadyThere(Exception):
 
 @dataclass(slots=True)
 class _Attempt:
-    """One chat's delivery in progress: where it goes now and whether anything went out."""
+    """One chat's delivery in progress: where it goes now and what may have arrived."""
 
     chat_id: int
-    requested: bool = False  # a send request was started (it may have arrived)
+    total: int  # messages in this chat's digest
+    sent: int = 0  # messages Telegram confirmed
+    in_flight: bool = False  # a request is out, or ended without a sure "not delivered"
     migrations: int = 0
 
+    @property
+    def may_have_arrived(self) -> bool:
+        """True once the chat may have seen any message: resending the digest would repeat it."""
+        return self.sent > 0 or self.in_flight
 
-def _retry_seconds(exc: RetryAfter) -> float:
+    def outcome(self, reason: str, *, retryable: bool) -> tuple[str, bool]:
+        """The error text and retryability to record when delivery to this chat stops.
+
+        A failure that would free the claim (``retryable``) does not once anything may have
+        arrived: a later run resends the whole digest, so the chat would see those messages
+        twice. The text then starts with the progress, e.g. "partial: 1 of 3 messages sent".
+        """
+        if not self.may_have_arrived:
+            return reason, retryable
+        progress = f"partial: {self.sent} of {self.total} messages sent"
+        if self.in_flight:
+            progress += f" (message {self.sent + 1} may have arrived)"
+        return f"{progress}; {reason}", False
+
+
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+def _refused(exc: TelegramError) -> bool:
+    """True if ``exc`` proves the message was not delivered, so sending it again is safe.
+
+    That holds when Telegram answered with an error (429, 400, 403, 401/404, 409, 5xx: PTB
+    raises those without an HTTP-library cause) and when the request never left (no connection,
+    no free connection in the pool). It does not hold for a timeout or a broken connection after
+    the request was written, nor for a reply PTB could not read: Telegram may have sent the
+    message and only the answer was lost.
+    """
+    if isinstance(exc, (RetryAfter, ChatMigrated, Forbidden, BadRequest, InvalidToken, Conflict)):
+        return True
+    if isinstance(exc, NetworkError):
+        cause = exc.__cause__
+        if isinstance(cause, _NOT_SENT):
+            return True
+        # An error status: no cause, or the error body failed to parse. A TimedOut always has
+        # a cause in PTB's HTTPXRequest; without one (another request class) it stays unsure.
+        return not isinstance(exc, TimedOut) and (cause is None or isinstance(cause, TelegramError))
+    return False
+
+
+def retry_seconds(exc: RetryAfter) -> float:
     """``retry_after`` as seconds, whether PTB gives an int or a timedelta (v22 migration)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PTBDeprecationWarning)
@@ -294,7 +349,7 @@ class _Fanout:
                 report.skipped += 1
                 return
             messages = self.digest(subscriber.language)
-            attempt = _Attempt(chat_id)
+            attempt = _Attempt(chat_id, total=len(messages))
             for message in messages:
                 await self.send(attempt, message)
             chat_id = attempt.chat_id
@@ -314,28 +369,19 @@ class _Fanout:
             await asyncio.to_thread(self.store.mark_failed, edition_id, chat_id, reason, False)
             report.blocked += 1
         except BadRequest as exc:
-            chat_id = attempt.chat_id if attempt is not None else chat_id
-            reason = self._redact(exc.message)
-            log.error(
-                "edition %d chat %d: bad request, not retried: %s", edition_id, chat_id, reason
-            )
-            await self._failed(chat_id, f"BadRequest: {reason}", retryable=False)
+            assert attempt is not None  # raised by send() only
+            reason = f"BadRequest: {self._redact(exc.message)}"
+            await self._failed(attempt, reason, retryable=False, level=logging.ERROR)
         except _GiveUp as exc:
-            chat_id = attempt.chat_id if attempt is not None else chat_id
-            log.warning(
-                "edition %d chat %d: giving up (%s)%s",
-                edition_id,
-                chat_id,
-                exc.reason,
-                "; a later run may retry" if exc.retryable else "",
-            )
-            await self._failed(chat_id, exc.reason, retryable=exc.retryable)
+            assert attempt is not None  # raised by send() only
+            await self._failed(attempt, exc.reason, retryable=exc.retryable)
         except InvalidToken as exc:
-            chat_id = attempt.chat_id if attempt is not None else chat_id
-            # Every chat would fail the same way: stop the fan-out, leave the claim retryable.
+            assert attempt is not None  # raised by send() only
+            # Every chat would fail the same way: stop the fan-out, leave the claim retryable
+            # (unless part of this chat's digest is out already).
             self.invalid_token = exc
             log.critical("edition %d: the bot token was rejected; stopping delivery", edition_id)
-            await self._failed(chat_id, "InvalidToken", retryable=True)
+            await self._failed(attempt, "InvalidToken", retryable=True)
         except _AlreadyThere as exc:
             log.info(
                 "edition %d chat %d: migrated to %d, which already has this digest",
@@ -348,7 +394,7 @@ class _Fanout:
             )
             report.skipped += 1
         except asyncio.CancelledError:
-            if attempt is not None and not attempt.requested:
+            if attempt is not None and not attempt.may_have_arrived:
                 # Claimed but nothing sent yet: free the claim so the next run delivers.
                 self._release_sync(attempt.chat_id)
             elif attempt is not None:
@@ -363,13 +409,12 @@ class _Fanout:
             # A bug or a database error. Retry later only if nothing went out yet: once a
             # message may have arrived, a duplicate digest is the worse outcome.
             chat_id = attempt.chat_id if attempt is not None else chat_id
-            sent_something = attempt is not None and attempt.requested
             log.exception("edition %d chat %d: unexpected error", edition_id, chat_id)
             try:
                 await self._failed(
-                    chat_id,
+                    attempt or _Attempt(chat_id, total=0),
                     self._redact(f"{type(exc).__name__}: {exc}"),
-                    retryable=not sent_something,
+                    retryable=True,
                 )
             except Exception:
                 log.exception("edition %d chat %d: could not record failure", edition_id, chat_id)
@@ -400,10 +445,25 @@ class _Fanout:
         except Exception:
             log.exception("edition %d chat %d: could not free claim", self.edition.id, chat_id)
 
-    async def _failed(self, chat_id: int, reason: str, *, retryable: bool) -> None:
-        await asyncio.to_thread(self.store.mark_failed, self.edition.id, chat_id, reason, retryable)
+    async def _failed(
+        self, attempt: _Attempt, reason: str, *, retryable: bool, level: int = logging.WARNING
+    ) -> None:
+        """Log and record that delivery to this chat stopped. The claim is freed only if
+        ``retryable`` and nothing may have reached the chat (:meth:`_Attempt.outcome`)."""
+        edition_id, chat_id = self.edition.id, attempt.chat_id
+        transient = retryable
+        reason, retryable = attempt.outcome(reason, retryable=retryable)
+        if retryable:
+            note = "a later run may retry"
+        elif transient:
+            note = "not retried: a later run would resend what may have arrived"
+        else:
+            note = "not retried"
+        log.log(level, "edition %d chat %d: giving up (%s); %s", edition_id, chat_id, reason, note)
+        await asyncio.to_thread(self.store.mark_failed, edition_id, chat_id, reason, retryable)
         self.report.failed += 1
         self.report.retryable += int(retryable)
+        self.report.partial += int(attempt.may_have_arrived)
         self.report.failed_chats.append(chat_id)
 
     async def send(self, attempt: _Attempt, message: DigestMessage) -> None:
@@ -411,6 +471,15 @@ class _Fanout:
 
         A migration updates ``attempt.chat_id``. Forbidden, BadRequest and InvalidToken
         propagate; exhausted retries raise ``_GiveUp``.
+
+        A message is sent again only on proof that it did not arrive (:func:`_refused`): a 429,
+        a 5xx answer, a connection that was never made. A timeout or a dropped connection after
+        the request was written is ambiguous — Telegram may have delivered the message and only
+        its answer was lost — so it is not retried, and this chat's delivery stops there: closed
+        for good, not freed for a later run, even when it was the first message. The trade-off
+        is deliberate. A reader who misses part of one morning's digest loses little (the
+        archive has it); a reader who gets the same digest twice sees a broken bot, and the
+        product promise is "never twice". At most once beats twice for a digest.
         """
         edition_id = self.edition.id
         policy = self.policy
@@ -420,18 +489,10 @@ class _Fanout:
             delay = 0.0
             async with self.pacer.slot(chat_id):
                 try:
-                    attempt.requested = True
-                    await self.bot.send_message(
-                        chat_id=chat_id,
-                        text=message.text,
-                        parse_mode=ParseMode.HTML,
-                        reply_markup=message.keyboard,
-                        link_preview_options=LinkPreviewOptions(is_disabled=True),
-                    )
-                    self.report.messages += 1
+                    await self._post(attempt, message)
                     return
                 except RetryAfter as exc:
-                    seconds = _retry_seconds(exc)
+                    seconds = retry_seconds(exc)
                     flood_waits += 1
                     if flood_waits > policy.max_flood_waits or seconds > policy.max_retry_after:
                         raise _GiveUp(
@@ -454,7 +515,8 @@ class _Fanout:
                 except NetworkError as exc:  # includes TimedOut; BadRequest handled above
                     network_failures += 1
                     reason = self._redact(f"{type(exc).__name__}: {exc.message}")
-                    if network_failures >= policy.network_attempts:
+                    # In flight (e.g. a read timeout): it may have arrived; never resend it.
+                    if attempt.in_flight or network_failures >= policy.network_attempts:
                         raise _GiveUp(reason, retryable=True) from exc
                     delay = min(policy.max_backoff, policy.backoff * 2 ** (network_failures - 1))
                     log.warning(
@@ -470,6 +532,26 @@ class _Fanout:
                     reason = self._redact(f"{type(exc).__name__}: {exc.message}")
                     raise _GiveUp(reason, retryable=True) from exc
             await asyncio.sleep(delay)
+
+    async def _post(self, attempt: _Attempt, message: DigestMessage) -> None:
+        """One ``sendMessage``, keeping ``attempt.sent`` and ``attempt.in_flight`` true to what
+        may have reached the chat: ``in_flight`` stays set if the request failed without proof
+        that the message was not delivered (and if it was cancelled or hit a bug)."""
+        attempt.in_flight = True
+        try:
+            await self.bot.send_message(
+                chat_id=attempt.chat_id,
+                text=message.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=message.keyboard,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        except TelegramError as exc:
+            attempt.in_flight = not _refused(exc)
+            raise
+        attempt.in_flight = False
+        attempt.sent += 1
+        self.report.messages += 1
 
 
 async def deliver_edition(

@@ -18,8 +18,10 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 import telegram
+from aiohttp import web
 from fixtures_local_api import (
     TEST_TOKEN,
     local_api,  # noqa: F401  (fixture)
@@ -27,6 +29,7 @@ from fixtures_local_api import (
     local_api_factory,  # noqa: F401  (fixture)
 )
 from telegram.error import InvalidToken
+from telegram.request import HTTPXRequest
 
 from bot.delivery import DeliveryPolicy, Pacer, deliver_edition
 from bot.digest import build_digest
@@ -490,3 +493,219 @@ async def test_a_migrated_group_is_followed_and_gets_the_digest_once(
     moved = store.subscriber(-1001000)
     assert moved is not None and moved.active
     await bot.shutdown()
+
+
+# --------------------------------------------------------------------------- never twice
+
+# Any 429 is "too long to wait out in this run": the chat is given up at once.
+GIVE_UP_ON_429 = DeliveryPolicy(backoff=0.01, max_backoff=0.05, max_retry_after=0.5)
+
+
+def add_three_message_edition(store: Store) -> tuple[EditionRecord, list[ArticleRecord]]:
+    edition, articles = add_long_edition(store, count=60)
+    assert len(build_digest(edition, articles, "zh")) == 3
+    return edition, articles
+
+
+def refuse_after(server: LocalBotApi, chat_id: int, delivered: int) -> None:
+    """Once ``delivered`` messages have reached ``chat_id``, its next send answers 429 with a
+    retry_after (1s) above ``GIVE_UP_ON_429.max_retry_after``; later sends succeed again."""
+    user = server.users[chat_id]
+
+    def on_message(event: str, message: object) -> None:
+        if event == "sent" and len(user.history) == delivered:
+            user.force_retry_after(times=1, retry_after=1)
+
+    server.add_listener(on_message)
+
+
+async def test_a_digest_cut_short_by_a_429_after_message_one_is_closed_not_freed(
+    local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
+) -> None:
+    edition, articles = add_three_message_edition(store)
+    user = local_api.user(1501)
+    store.subscribe(user.chat_id, "zh")
+    refuse_after(local_api, user.chat_id, delivered=1)
+
+    report = await deliver_edition(
+        local_api_bot, store, edition, articles, policy=GIVE_UP_ON_429, pacer=fast_pacer()
+    )
+
+    first = build_digest(edition, articles, "zh")[0]
+    assert [m.html for m in user.history] == [first.text]  # message 1, once
+    assert statuses(local_api) == [200, 429]  # message 2 refused, message 3 never tried
+    delivery = store.delivery(edition.id, user.chat_id)
+    assert delivery is not None and delivery.status == "failed"
+    assert delivery.error is not None
+    assert delivery.error.startswith("partial: 1 of 3 messages sent; flood control")
+    assert (report.sent, report.failed, report.retryable, report.partial) == (0, 1, 0, 1)
+    assert store.pending_chats(edition.id) == []
+
+
+async def test_a_second_run_sends_nothing_more_to_a_partly_delivered_chat(
+    local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
+) -> None:
+    edition, articles = add_three_message_edition(store)
+    user = local_api.user(1502)
+    store.subscribe(user.chat_id, "zh")
+    refuse_after(local_api, user.chat_id, delivered=1)
+    await deliver_edition(
+        local_api_bot, store, edition, articles, policy=GIVE_UP_ON_429, pacer=fast_pacer()
+    )
+    calls_before = len(statuses(local_api))
+
+    # The server is healthy now: a run that freed the claim would resend all three messages.
+    again = await deliver_edition(
+        local_api_bot, store, edition, articles, policy=GIVE_UP_ON_429, pacer=fast_pacer()
+    )
+
+    assert len(statuses(local_api)) == calls_before
+    assert len(user.history) == 1
+    assert (again.chats, again.messages) == (0, 0)
+
+
+async def test_a_chat_whose_first_message_failed_gets_the_whole_digest_once_next_run(
+    local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
+) -> None:
+    edition, articles = add_three_message_edition(store)
+    user = local_api.user(1503)
+    store.subscribe(user.chat_id, "zh")
+    user.force_retry_after(times=1, retry_after=1)  # message 1: 429, nothing sent
+
+    first = await deliver_edition(
+        local_api_bot, store, edition, articles, policy=GIVE_UP_ON_429, pacer=fast_pacer()
+    )
+    delivery = store.delivery(edition.id, user.chat_id)
+    assert delivery is not None and delivery.status == "retry"
+    assert (first.failed, first.retryable, first.partial, len(user.history)) == (1, 1, 0, 0)
+
+    later = await deliver_edition(
+        local_api_bot, store, edition, articles, policy=GIVE_UP_ON_429, pacer=fast_pacer()
+    )
+
+    expected = build_digest(edition, articles, "zh")
+    assert [m.html for m in user.history] == [m.text for m in expected]
+    assert (later.sent, later.messages) == (1, 3)
+    assert store.delivered(edition.id, user.chat_id)
+
+
+async def test_a_partial_delivery_is_logged_as_a_warning_with_its_progress(
+    local_api: LocalBotApi,
+    local_api_bot: telegram.Bot,
+    store: Store,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger="bot.delivery")
+    edition, articles = add_three_message_edition(store)
+    user = local_api.user(1504)
+    store.subscribe(user.chat_id, "zh")
+    refuse_after(local_api, user.chat_id, delivered=1)
+
+    await deliver_edition(
+        local_api_bot, store, edition, articles, policy=GIVE_UP_ON_429, pacer=fast_pacer()
+    )
+
+    [record] = [r for r in caplog.records if "partial" in r.getMessage()]
+    assert record.levelno == logging.WARNING
+    text = record.getMessage()
+    assert f"edition {edition.id} chat 1504" in text
+    assert "1 of 3 messages sent" in text and "not retried" in text
+
+
+class HeldReplies:
+    """A proxy in front of the local Bot API that forwards every request at once (so the
+    message is delivered) but holds back the reply to chosen sendMessage calls: the client
+    times out not knowing that its message arrived."""
+
+    def __init__(self, upstream: LocalBotApi) -> None:
+        self.upstream = upstream
+        self.hold: set[int] = set()  # 1-based numbers of the sendMessage calls to hold
+        self.seconds = 1.0
+        self.base_url = ""
+        self._sends = 0
+
+    async def handle(self, request: web.Request) -> web.Response:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.request(
+                request.method,
+                self.upstream.url + request.path_qs,
+                data=await request.read(),
+                headers={"Content-Type": request.headers.get("Content-Type", "")},
+            ) as reply,
+        ):
+            body, status = await reply.read(), reply.status
+        if request.path.lower().endswith("/sendmessage"):
+            self._sends += 1
+            if self._sends in self.hold:
+                await asyncio.sleep(self.seconds)
+        return web.Response(status=status, body=body, content_type="application/json")
+
+
+@pytest.fixture
+async def held_replies(local_api: LocalBotApi) -> AsyncIterator[HeldReplies]:
+    proxy = HeldReplies(local_api)
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", proxy.handle)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    await web.SockSite(runner, sock).start()
+    proxy.base_url = f"http://127.0.0.1:{sock.getsockname()[1]}/bot"
+    try:
+        yield proxy
+    finally:
+        await runner.cleanup()
+
+
+def impatient_bot(base_url: str) -> telegram.Bot:
+    """Gives up waiting for a reply after 0.3s (the proxy holds replies for 1s)."""
+    return telegram.Bot(TEST_TOKEN, base_url=base_url, request=HTTPXRequest(read_timeout=0.3))
+
+
+async def test_a_message_that_timed_out_after_sending_is_not_resent(
+    local_api: LocalBotApi, held_replies: HeldReplies, store: Store
+) -> None:
+    edition, articles = add_three_message_edition(store)
+    user = local_api.user(1601)
+    store.subscribe(user.chat_id, "zh")
+    held_replies.hold = {2}
+
+    async with impatient_bot(held_replies.base_url) as bot:
+        report = await deliver_edition(
+            bot, store, edition, articles, policy=FAST, pacer=fast_pacer()
+        )
+
+    expected = build_digest(edition, articles, "zh")
+    assert [m.html for m in user.history] == [m.text for m in expected[:2]]  # 2 arrived once
+    assert len(statuses(local_api)) == 2  # no resend of 2, and 3 not sent after the doubt
+    delivery = store.delivery(edition.id, user.chat_id)
+    assert delivery is not None and delivery.status == "failed"
+    assert delivery.error is not None
+    assert delivery.error.startswith("partial: 1 of 3 messages sent (message 2 may have arrived)")
+    assert (report.failed, report.retryable, report.partial) == (1, 0, 1)
+
+
+async def test_a_first_message_that_timed_out_closes_the_chat_instead_of_retrying_it(
+    local_api: LocalBotApi, held_replies: HeldReplies, store: Store
+) -> None:
+    edition, articles = add_three_message_edition(store)
+    user = local_api.user(1602)
+    store.subscribe(user.chat_id, "zh")
+    held_replies.hold = {1}
+
+    async with impatient_bot(held_replies.base_url) as bot:
+        report = await deliver_edition(
+            bot, store, edition, articles, policy=FAST, pacer=fast_pacer()
+        )
+        again = await deliver_edition(
+            bot, store, edition, articles, policy=FAST, pacer=fast_pacer()
+        )
+
+    assert len(user.history) == 1  # it did arrive; at most once, so no second copy
+    delivery = store.delivery(edition.id, user.chat_id)
+    assert delivery is not None and delivery.status == "failed"
+    assert delivery.error is not None
+    assert delivery.error.startswith("partial: 0 of 3 messages sent (message 1 may have arrived)")
+    assert (report.retryable, report.partial, again.chats) == (0, 1, 0)
