@@ -5,13 +5,26 @@ skip those already stored, parse each page, join the pages of a date (``merge_pa
 上接), summarize every article and store the edition, then tell the source to settle the pages
 (the inbox moves them to ``done/YYYY-MM-DD/`` or ``failed/``).
 
+An edition is one paper and one date. When pages arrive for a date that already has a stored
+edition (a late page), they are not a second edition: the pages that edition was made from are
+read back from the source (:meth:`~bot.sources.Source.settled_pages`; for the inbox,
+``done/YYYY-MM-DD/``), merged with the new ones (so a 下转 on an old page and its 上接 on the
+new one are joined), summarized, and the stored edition's articles are replaced in place
+(:meth:`bot.store.Store.replace_edition`). Its id stays, and with it the deliveries recorded
+for it: nobody gets that day's digest twice, and whoever reads it later gets all of it. Its
+content hash becomes that of all its pages; a page dropped again is still a no-op (its own
+hash is known). The report lists such editions under ``extended``, not ``new``.
+
 Failure policy, and why:
 
-* A broken page (:class:`~summarizer.errors.EditionError`) fails its whole edition: every page
-  of that date goes to ``failed/`` with a reason. Storing the rest would send a digest with a
-  page missing, and the repaired page dropped later would become a second edition of that day
-  and so a second digest. With the whole date set aside, the operator fixes one file and
-  moves the lot back into the inbox.
+* A broken page (:class:`~summarizer.errors.EditionError`) fails its whole batch: every page
+  of that date in this scan goes to ``failed/`` with a reason, and a stored edition of that
+  date stays exactly as it was. Storing the rest would send a digest with a page missing; with
+  the whole batch set aside, the operator fixes one file and moves the lot back into the inbox.
+* The same goes when the stored pages of that date cannot be read back, or are no longer the
+  ones the stored edition was made from (moved or edited in ``done/``), or when a new file
+  is a page the edition already has with other content: replacing a stored page is not
+  supported, and keeping both would print it twice.
 * Editions of other dates keep flowing: one bad file never aborts the scan.
 * Only expected errors are caught (EditionError here; OSError on moves, in the source). Any
   other exception is a bug and propagates, so that it is seen rather than logged away.
@@ -28,8 +41,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bot.records import EditionRecord
-from bot.sources import EditionBatch, Page, Source
+from bot.sources import EditionBatch, Page, Source, content_hash
 from bot.sources.inbox import DEFAULT_GRACE, InboxSource
+from bot.store import EditionChangedError
 from summarizer.edition import Edition, merge_pages
 from summarizer.errors import EditionError
 from summarizer.summary import summarize
@@ -69,6 +83,8 @@ class IngestReport:
 
     paper: str
     new: list[EditionRecord] = field(default_factory=list)
+    extended: list[EditionRecord] = field(default_factory=list)
+    """Stored editions that late pages were added to (same id, so no second digest)."""
     skipped: list[Skipped] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     pending: list[str] = field(default_factory=list)
@@ -77,7 +93,7 @@ class IngestReport:
     @property
     def changed(self) -> bool:
         """True if the scan stored or set aside anything (worth a log line or a message)."""
-        return bool(self.new or self.skipped or self.failures)
+        return bool(self.new or self.extended or self.skipped or self.failures)
 
 
 def ingest_inbox(
@@ -106,9 +122,10 @@ def ingest(store: Store, source: Source, *, sentences: int, now: dt.datetime) ->
         _ingest_batch(store, source, batch, sentences=sentences, report=report)
     if report.changed:
         log.info(
-            "%s: %d new edition(s), %d already stored, %d file(s) failed",
+            "%s: %d new edition(s), %d extended, %d already stored, %d file(s) failed",
             source.paper,
             len(report.new),
+            len(report.extended),
             len(report.skipped),
             len(report.failures),
         )
@@ -124,28 +141,33 @@ def _ingest_batch(
     report: IngestReport,
 ) -> None:
     pages = _unique(batch.pages)
-    if all(store.file_seen(page.sha256) for page in pages):
+    seen = [page for page in pages if store.file_seen(page.sha256)]
+    if len(seen) == len(pages):
         _settle_stored(store, source, batch, report, record=None)
         return
 
-    editions: list[Edition] = []
-    broken: dict[str, str] = {}
-    for page in pages:
+    # A stored edition of this date is extended: its pages are read back and merged too.
+    stored = store.edition_on(batch.date, batch.paper)
+    earlier: list[Page] = []
+    if stored is not None:
         try:
-            editions.append(source.read(batch, page))
+            # What the stored edition was made from, as far as the source can tell, plus any
+            # page of this batch ingested before (a re-drop, or one whose move to done/
+            # failed). replace_edition checks that their hash is the stored edition's.
+            earlier = _unique((*source.settled_pages(batch.date), *seen))
         except EditionError as exc:
-            broken[page.name] = exc.reason
-    merged: Edition | None = None
-    if not broken:
-        try:
-            merged = merge_pages(editions)
-        except EditionError as exc:
-            broken = {
-                page.name: f"pages of {batch.date} cannot be joined: {exc.reason}" for page in pages
-            }
-    if merged is not None and not merged.articles:
-        broken = {page.name: "no articles found" for page in pages}
-    if merged is None or broken:
+            reason = f"the stored pages of {batch.date} cannot be read back: {exc}"
+            broken = {page.name: reason for page in pages if page not in seen}
+            _reject(store, source, batch, broken, report)
+            return
+        known = {page.sha256 for page in earlier}
+        pages = [page for page in pages if page.sha256 not in known]
+        if not pages:
+            _settle_stored(store, source, batch, report, record=None)
+            return
+
+    merged, broken = _merge(source, batch, earlier, pages)
+    if merged is None:
         _reject(store, source, batch, broken, report)
         return
 
@@ -154,8 +176,75 @@ def _ingest_batch(
     if batch.date_from_arrival:
         log.info("%s: edition stored under its arrival date %s", batch.paper, batch.date)
     summaries = [summarize(article, k=sentences) for article in merged.articles]
-    record = store.add_edition(batch.paper, merged, summaries, batch.content_hash)
-    _settle_stored(store, source, batch, report, record=record)
+    if stored is None:
+        record = store.add_edition(batch.paper, merged, summaries, batch.content_hash)
+        _settle_stored(store, source, batch, report, record=record)
+        return
+    try:
+        record = store.replace_edition(
+            stored.id,
+            merged,
+            summaries,
+            content_hash([*earlier, *pages]),
+            previous_hash=content_hash(earlier),
+        )
+    except EditionChangedError:
+        reason = (
+            f"the stored edition of {batch.date} was not made from the pages stored for it"
+            f" ({', '.join(page.name for page in earlier) or 'none'}): moved or edited?"
+        )
+        _reject(store, source, batch, {page.name: reason for page in pages}, report)
+        return
+    _settle_stored(store, source, batch, report, record=record, added=pages)
+
+
+def _merge(
+    source: Source, batch: EditionBatch, earlier: list[Page], pages: list[Page]
+) -> tuple[Edition | None, dict[str, str]]:
+    """Parse ``earlier`` (already stored) and ``pages`` (new) and join them into one edition.
+
+    On failure returns None and the reason for each new page at fault (the pages of the batch
+    not named are held back with it); ``earlier`` pages are never blamed, only read.
+    """
+    editions: list[Edition] = []
+    broken: dict[str, str] = {}
+    for page in earlier:
+        try:
+            editions.append(source.read(batch, page))
+        except EditionError as exc:
+            reason = f"{page.name}, already stored, cannot be read again: {exc.reason}"
+            return None, {new.name: reason for new in pages}
+    holder = {  # page label -> the file that has it
+        edition.page: page.name
+        for page, edition in zip(earlier, editions, strict=True)
+        if edition.page is not None
+    }
+    for page in pages:
+        try:
+            edition = source.read(batch, page)
+        except EditionError as exc:
+            broken[page.name] = exc.reason
+            continue
+        editions.append(edition)
+        if edition.page is None:
+            continue
+        if edition.page in holder:
+            broken[page.name] = (
+                f"page {edition.page} of {batch.date} is already in {holder[edition.page]},"
+                " with other content; a page is not replaced"
+            )
+        else:
+            holder[edition.page] = page.name
+    if broken:
+        return None, broken
+    try:
+        merged = merge_pages(editions)
+    except EditionError as exc:
+        reason = f"pages of {batch.date} cannot be joined: {exc.reason}"
+        return None, {page.name: reason for page in pages}
+    if not merged.articles:
+        return None, {page.name: "no articles found" for page in pages}
+    return merged, {}
 
 
 def _settle_stored(
@@ -165,13 +254,28 @@ def _settle_stored(
     report: IngestReport,
     *,
     record: EditionRecord | None,
+    added: list[Page] | None = None,
 ) -> None:
-    """The batch's content is in the store (just now, or ``record`` None: from before)."""
+    """The batch's content is in the store: just now (``record``; ``added`` to a stored
+    edition if given), or from before (``record`` None)."""
     locations = source.accept(batch)
     for page in _unique(batch.pages):
         store.record_file(locations.get(page.name, page.name), page.sha256, "ok", None)
     names = tuple(page.name for page in batch.pages)
-    if record is not None:
+    if record is None:
+        reason = "this edition is already stored"
+        report.skipped.append(Skipped(date=batch.date, files=names, reason=reason))
+        log.info("%s: %s: %s; skipped %s", batch.paper, batch.date, reason, ", ".join(names))
+    elif added is not None:
+        report.extended.append(record)
+        log.info(
+            "%s: edition %s extended with %s (now %d articles)",
+            batch.paper,
+            batch.date,
+            ", ".join(page.name for page in added),
+            record.article_count,
+        )
+    else:
         report.new.append(record)
         log.info(
             "%s: ingested edition %s (%d articles) from %s",
@@ -180,10 +284,6 @@ def _settle_stored(
             record.article_count,
             ", ".join(names),
         )
-    else:
-        reason = "this edition is already stored"
-        report.skipped.append(Skipped(date=batch.date, files=names, reason=reason))
-        log.info("%s: %s: %s; skipped %s", batch.paper, batch.date, reason, ", ".join(names))
 
 
 def _reject(

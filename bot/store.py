@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import TypeVar
 
-from sqlalchemy import Engine, Select, func, or_, select, update
+from sqlalchemy import Engine, Select, delete, func, or_, select, update
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -37,7 +37,7 @@ from bot.records import ArticleRecord, DeliveryRecord, EditionRecord, Stats, Sub
 from summarizer.edition import Edition as ParsedEdition
 from summarizer.edition import Summary
 
-__all__ = ["Store"]
+__all__ = ["EditionChangedError", "Store"]
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,10 @@ T = TypeVar("T")
 
 TOP_KEYWORDS = 10
 _ERROR_MAX = 2000  # keep stored error texts bounded; a traceback is for the log
+
+
+class EditionChangedError(Exception):
+    """:meth:`Store.replace_edition` was told which content it replaces, and it was not that."""
 
 
 class Store:
@@ -124,12 +128,9 @@ class Store:
         the watcher may see the same file twice (restart, re-drop, copy) and must not create a
         second edition, which would send a second digest. ``paper`` is the configured name
         (``edition.paper`` as printed may differ). ``summaries[i]`` belongs to article i.
+        A date that already has an edition is extended with :meth:`replace_edition` instead.
         """
-        if edition.date is None:
-            raise ValueError("edition has no date; cannot store it")
-        if len(summaries) != len(edition.articles):
-            raise ValueError(f"{len(summaries)} summaries for {len(edition.articles)} articles")
-        date = edition.date
+        date = _checked_date(edition, summaries)
 
         def work(session: Session) -> EditionRecord | None:
             paper_row = self._paper(session, paper)
@@ -150,25 +151,7 @@ class Store:
             )
             session.add(row)
             session.flush()
-            for number, (article, summary) in enumerate(
-                zip(edition.articles, summaries, strict=True), start=1
-            ):
-                session.add(
-                    ArticleRow(
-                        edition_id=row.id,
-                        number=number,
-                        page=article.page if article.page is not None else edition.page,
-                        title=article.title,
-                        byline=article.byline,
-                        paragraphs=list(article.paragraphs),
-                        captions=list(article.captions),
-                        summary=list(summary.sentences),
-                        keywords=list(summary.keywords),
-                        continued_on=article.continued_on,
-                        body=article.text,
-                    )
-                )
-            session.flush()
+            _add_articles(session, row.id, edition, summaries)
             return _edition_record(row)
 
         record = self._write_retrying(work)
@@ -182,6 +165,61 @@ class Store:
                 record.article_count,
                 record.id,
             )
+        return record
+
+    def replace_edition(
+        self,
+        edition_id: int,
+        edition: ParsedEdition,
+        summaries: Sequence[Summary],
+        content_hash: str,
+        *,
+        previous_hash: str | None = None,
+    ) -> EditionRecord:
+        """Replace a stored edition's articles in place: the same edition, now with more pages.
+
+        For a page that arrives after its edition was stored: the caller merges the stored
+        pages with the new ones and passes the whole edition here. In one transaction the old
+        articles are deleted, the new ones inserted (numbered 1..n in edition order), and the
+        edition's ``content_hash`` (now that of all its pages) and ``article_count`` updated.
+        The id, and with it every delivery recorded for the edition, stays: whoever had the
+        digest does not get it again, and whoever reads the edition later sees all of it.
+        ``ingested_at`` keeps the time of the first ingest.
+
+        ``previous_hash``, if given, is the content hash the caller merged from (that of the
+        pages it re-read): when the stored edition has another one (changed meanwhile, or the
+        caller's pages are not the ones it was made from), :class:`EditionChangedError` is
+        raised and nothing changes. Raises LookupError for an unknown id and ValueError when
+        ``edition`` is of another date.
+        """
+        date = _checked_date(edition, summaries)
+        with self._write() as session:
+            # Lock the row (PostgreSQL; SQLite's write transaction is already exclusive): a
+            # concurrent replace waits, then finds the hash changed. Only the editions row:
+            # the eagerly joined paper is on the nullable side of an outer join.
+            row = session.get(Edition, edition_id, with_for_update={"of": Edition})
+            if row is None:
+                raise LookupError(f"no edition with id {edition_id}")
+            if row.date != date:
+                raise ValueError(f"edition {edition_id} is of {row.date}, not of {date}")
+            if previous_hash is not None and row.content_hash != previous_hash:
+                raise EditionChangedError(
+                    f"edition {edition_id} ({row.date}) was not made from the pages given"
+                    f" (stored {row.content_hash[:12]}, given {previous_hash[:12]})"
+                )
+            session.execute(delete(ArticleRow).where(ArticleRow.edition_id == edition_id))
+            _add_articles(session, edition_id, edition, summaries)
+            row.content_hash = content_hash
+            row.article_count = len(edition.articles)
+            session.flush()
+            record = _edition_record(row)
+        log.info(
+            "replaced edition %s %s: %d articles (id %d)",
+            record.paper,
+            record.date,
+            record.article_count,
+            record.id,
+        )
         return record
 
     @staticmethod
@@ -616,6 +654,40 @@ def _editions(paper: str | None) -> Select[tuple[Edition]]:
     if paper is not None:
         query = query.join(Paper, Paper.id == Edition.paper_id).where(Paper.name == paper)
     return query
+
+
+def _checked_date(edition: ParsedEdition, summaries: Sequence[Summary]) -> dt.date:
+    """The edition's date, after checking it has one and one summary per article."""
+    if edition.date is None:
+        raise ValueError("edition has no date; cannot store it")
+    if len(summaries) != len(edition.articles):
+        raise ValueError(f"{len(summaries)} summaries for {len(edition.articles)} articles")
+    return edition.date
+
+
+def _add_articles(
+    session: Session, edition_id: int, edition: ParsedEdition, summaries: Sequence[Summary]
+) -> None:
+    """Insert the edition's articles, numbered 1..n in edition order, with their summaries."""
+    for number, (article, summary) in enumerate(
+        zip(edition.articles, summaries, strict=True), start=1
+    ):
+        session.add(
+            ArticleRow(
+                edition_id=edition_id,
+                number=number,
+                page=article.page if article.page is not None else edition.page,
+                title=article.title,
+                byline=article.byline,
+                paragraphs=list(article.paragraphs),
+                captions=list(article.captions),
+                summary=list(summary.sentences),
+                keywords=list(summary.keywords),
+                continued_on=article.continued_on,
+                body=article.text,
+            )
+        )
+    session.flush()
 
 
 def _subscriber(session: Session, chat_id: int) -> Subscriber | None:

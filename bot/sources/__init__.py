@@ -7,7 +7,10 @@ answer the same questions, so :mod:`bot.ingest` can drive either without knowing
 * which editions are complete and ready now (:meth:`Source.poll` → :class:`EditionBatch`),
 * how to turn one page into an :class:`~summarizer.edition.Edition` (:meth:`Source.read`),
 * what to do with pages once the ingest is settled (:meth:`Source.accept`, :meth:`Source.reject`):
-  the inbox moves files to ``done/`` or ``failed/``; a web source would remember the URLs.
+  the inbox moves files to ``done/`` or ``failed/``; a web source would remember the URLs,
+* which pages of a date it has already accepted (:meth:`Source.settled_pages`): an edition is
+  one paper and one date, so when a page arrives after its edition was stored, the ingest
+  re-reads the accepted pages and stores the edition again, whole, under the same id.
 
 Deduplication is not the source's job: the ingest checks the pages' hashes and the batch's
 ``content_hash`` against the store, so a source may offer the same edition twice without harm.
@@ -60,15 +63,18 @@ class EditionBatch:
 
 
 def content_hash(pages: Iterable[Page]) -> str:
-    """The sha256 of all pages' bytes, concatenated in order of their own hashes.
+    """The sha256 of all distinct pages' bytes, concatenated in order of their own hashes.
 
     Ordering by content rather than by name makes the hash independent of how the files were
-    named or listed, so re-dropping an edition under other names is still recognised; for a
-    single page it is simply the file's sha256 (what ``sha256sum`` prints).
+    named or listed, so re-dropping an edition under other names is still recognised; a page
+    present twice (the same bytes under two names) counts once, so the hash describes the set
+    of pages an edition is made of. For a single page it is simply the file's sha256 (what
+    ``sha256sum`` prints).
     """
     digest = hashlib.sha256()
-    for page in sorted(pages, key=lambda p: p.sha256):
-        digest.update(page.data)
+    distinct = {page.sha256: page for page in pages}
+    for sha in sorted(distinct):
+        digest.update(distinct[sha].data)
     return digest.hexdigest()
 
 
@@ -101,4 +107,13 @@ class Source(Protocol):
 
     def reject(self, page: Page, reason: str) -> str:
         """The page cannot be ingested: set it aside for an operator; returns where it is now."""
+        ...
+
+    def settled_pages(self, date: dt.date) -> tuple[Page, ...]:
+        """The pages of ``date`` this source has accepted before, in a stable order.
+
+        What the stored edition of that date was made from (plus harmless re-drops: the ingest
+        drops pages with identical content). :meth:`read` must accept them with a batch of
+        that date. Raises :class:`summarizer.errors.EditionError` if they cannot be read back.
+        """
         ...

@@ -6,11 +6,15 @@ Layout an operator sees::
       zjgrrb-2024-07-02-p01.txt          new, waiting for the next scan
       2024-07-03/p01.txt                 a dated folder works too (one level deep)
       done/2024-07-01/…                  ingested (or recognised as already stored)
+      done/2024-07-01/2-….txt            the same name dropped again (number in front)
       failed/broken.txt                  could not be ingested …
       failed/broken.txt.reason.txt       … and why
 
 Why moves: the inbox stays small, and whether a file was taken is visible without a database.
-The store's hash check still makes a re-drop harmless.
+The store's hash check still makes a re-drop harmless. ``done/YYYY-MM-DD/`` is also the record
+of what that date's edition was made from: a page of that date arriving later is ingested
+together with the pages read back from there (:meth:`InboxSource.settled_pages`), so leave
+them in place.
 
 What is left alone until a later scan, so that no page is read half-written:
 
@@ -20,7 +24,8 @@ What is left alone until a later scan, so that no page is read half-written:
   its date waits for it,
 * ``*.txt`` files modified less than ``grace`` ago (default :data:`DEFAULT_GRACE`): probably
   still being written. The whole edition of that date waits, so that its pages are ingested
-  together: a page arriving after its edition was stored would become a separate edition.
+  together. (A page arriving after its edition was stored still joins that edition, but by
+  then a digest without it may have gone out.)
 
 Dates come from the file name (``2024-07-01.txt``, ``20240701_01.txt``,
 ``zjgrrb-2024-07-01-p04.txt``), else from the name of the dated folder the file is in (the
@@ -45,6 +50,7 @@ from typing import Final
 
 from bot.sources import EditionBatch, Page, content_hash
 from summarizer.edition import Edition
+from summarizer.errors import EditionError
 from summarizer.filenames import date_from_path
 from summarizer.parser import read_page
 
@@ -227,6 +233,31 @@ class InboxSource:
             locations[page.name] = str(self._move(page, target_dir))
         return locations
 
+    def settled_pages(self, date: dt.date) -> tuple[Page, ...]:
+        """The ``.txt`` pages in ``done/YYYY-MM-DD/``, in natural order (none if no folder).
+
+        Raises :class:`~summarizer.errors.EditionError` if the folder or a page in it cannot
+        be read: extending the stored edition without one of its pages would lose it.
+        """
+        folder = self.done_dir / date.isoformat()
+        pages: list[Page] = []
+        try:
+            if not folder.is_dir():
+                return ()
+            paths = sorted(folder.iterdir(), key=lambda p: _natural_key(p.name))
+            for path in paths:
+                lowered = path.name.lower()
+                if _hidden(path.name) or not lowered.endswith(".txt") or not path.is_file():
+                    continue
+                if lowered.endswith(REASON_SUFFIX):
+                    continue
+                name = path.relative_to(self.inbox).as_posix()
+                pages.append(Page(name=name, location=path, data=path.read_bytes()))
+        except OSError as exc:
+            where = exc.filename or folder
+            raise EditionError(where, f"cannot read back ({exc.strerror or exc})") from None
+        return tuple(pages)
+
     def reject(self, page: Page, reason: str) -> str:
         """Move the file to ``failed/`` and write ``<name>.reason.txt`` beside it."""
         # "2024-07-03/p01.txt" becomes "2024-07-03_p01.txt": failed/ is flat, and the name must
@@ -263,16 +294,18 @@ def _hidden(name: str) -> bool:
 
 
 def _free_name(directory: Path, name: str) -> Path:
-    """``directory/name``, or ``name`` with ``-2``, ``-3`` … before the suffix if taken.
+    """``directory/name``, or ``name`` with ``2-``, ``3-`` … in front if taken.
 
     Re-dropped files keep their name in ``done/``; nothing an operator might want is overwritten.
+    The number goes in front because the page is read from the end of the name (``p01-2.txt``
+    would be page 2): pages in ``done/`` are read again when a late page extends their edition,
+    and a file moved back from ``failed/`` must still name its page.
     """
     candidate = directory / name
-    stem, dot, suffix = name.partition(".")
     number = 1
     while candidate.exists() or _reason_note_exists(candidate):
         number += 1
-        candidate = directory / f"{stem}-{number}{dot}{suffix}"
+        candidate = directory / f"{number}-{name}"
     return candidate
 
 

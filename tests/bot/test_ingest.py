@@ -10,10 +10,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy.engine import URL
 
 import bot
 from bot.config import PaperConfig
 from bot.ingest import IngestReport, ingest_inbox
+from bot.records import EditionRecord
 from bot.store import Store
 
 SEED = Path(bot.__file__).parent / "sample" / "zjgrrb-2024-07-01-p01.txt"
@@ -39,6 +41,22 @@ PAGE_4 = """\
 各地工会持续推进职工书屋提质扩面，丰富数字阅读资源，让职工在家门口就能读好书。
 """
 
+PAGE_2 = """\
+## 省总工会部署夏季高温劳动保护工作
+
+本报讯 各级工会要督促用人单位落实高温津贴，合理安排户外作业时间。
+
+## 职工疗休养基地新增二十家
+
+本报讯 今年全省新增职工疗休养基地二十家，疗休养线路更加丰富。
+"""
+
+PAGE_3 = """\
+## 我省评选一百名最美职工
+
+本报讯 经过层层推荐，一百名最美职工近日揭晓，涵盖制造、交通、医疗等行业。
+"""
+
 BROKEN = {
     "empty": b"",
     "binary": bytes(range(256)) * 8,
@@ -50,6 +68,17 @@ BROKEN = {
 def store(sqlite_url: str) -> Iterator[Store]:
     """SQLite only: ingestion does not depend on the backend (the store's tests cover both)."""
     s = Store(sqlite_url)
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+@pytest.fixture
+def any_store(db_url: str | URL) -> Iterator[Store]:
+    """SQLite and PostgreSQL: extending an edition replaces its rows in place, which both
+    backends must do alike (the ``store`` above is SQLite only)."""
+    s = Store(db_url)
     try:
         yield s
     finally:
@@ -74,6 +103,17 @@ def drop(
 
 def scan(store: Store, paper: PaperConfig, *, now: dt.datetime = NOW) -> IngestReport:
     return ingest_inbox(store, paper, sentences=3, now=now)
+
+
+def page_name(number: int) -> str:
+    return f"zjgrrb-2024-07-01-p{number:02d}.txt"
+
+
+def ingest_first_page(store: Store, paper: PaperConfig) -> EditionRecord:
+    """Page 1 of July 1st, ingested alone: the edition that late pages then extend."""
+    drop(paper, SEED_NAME, SEED.read_bytes())
+    (record,) = scan(store, paper).new
+    return record
 
 
 def test_seed_edition_is_stored_with_seven_summarized_articles(
@@ -295,3 +335,150 @@ def test_a_missing_inbox_is_created(store: Store, paper: PaperConfig) -> None:
 def test_now_without_timezone_is_refused(store: Store, paper: PaperConfig) -> None:
     with pytest.raises(ValueError, match="timezone"):
         ingest_inbox(store, paper, sentences=3, now=dt.datetime(2024, 7, 1, 8, 0))
+
+
+# -- a page arriving after its edition was stored -----------------------------------------
+
+
+def test_a_late_page_extends_the_stored_edition_in_page_order(
+    any_store: Store, paper: PaperConfig
+) -> None:
+    drop(paper, SEED_NAME, SEED.read_bytes())
+    drop(paper, page_name(3), PAGE_3.encode())
+    (first,) = scan(any_store, paper).new
+    drop(paper, page_name(2), PAGE_2.encode())
+
+    report = scan(any_store, paper)
+
+    assert report.new == []
+    assert [(e.id, e.article_count) for e in report.extended] == [(first.id, SEED_ARTICLES + 3)]
+    assert any_store.latest_edition(paper.name) == report.extended[0]
+    assert any_store.edition_on(JULY_1, paper.name) == report.extended[0]
+    articles = any_store.articles(first.id)
+    assert [a.number for a in articles] == list(range(1, SEED_ARTICLES + 4))
+    assert [a.page for a in articles] == ["1"] * SEED_ARTICLES + ["2", "2", "3"]
+    assert [a.title for a in articles[SEED_ARTICLES:]] == [
+        "省总工会部署夏季高温劳动保护工作",
+        "职工疗休养基地新增二十家",
+        "我省评选一百名最美职工",
+    ]
+    assert all(a.summary for a in articles)
+    stats = any_store.stats(JULY_1)
+    assert (stats.editions, stats.articles) == (1, SEED_ARTICLES + 3)
+    assert any_store.search("最美职工", offset=0, limit=10)[1] == 1
+
+
+def test_a_jump_from_a_stored_page_is_joined_with_its_late_continuation(
+    store: Store, paper: PaperConfig
+) -> None:
+    first = ingest_first_page(store, paper)
+    drop(paper, page_name(4), PAGE_4.encode())
+
+    scan(store, paper)
+
+    articles = store.articles(first.id)
+    assert len(articles) == SEED_ARTICLES + 1  # the continuation is not an article of its own
+    (qiushi,) = [a for a in articles if "求是" in a.title]
+    body = "\n".join(qiushi.paragraphs)
+    assert "第13期《求是》杂志将发表" in body
+    assert "文章指出，从现在起" in body
+
+
+def test_a_digest_delivered_before_the_late_page_still_counts(
+    any_store: Store, paper: PaperConfig
+) -> None:
+    first = ingest_first_page(any_store, paper)
+    chat = 4242
+    any_store.subscribe(chat, "zh")
+    assert any_store.claim_delivery(first.id, chat)
+    any_store.mark_delivered(first.id, chat)
+    drop(paper, page_name(2), PAGE_2.encode())
+
+    scan(any_store, paper)
+
+    latest = any_store.latest_edition(paper.name)
+    assert latest is not None and latest.id == first.id
+    assert any_store.delivered(latest.id, chat)
+    assert any_store.pending_chats(latest.id) == []  # nobody is owed that day's digest again
+
+
+def test_a_broken_late_page_leaves_the_stored_edition_untouched(
+    store: Store, paper: PaperConfig
+) -> None:
+    first = ingest_first_page(store, paper)
+    before = store.articles(first.id)
+    late = page_name(2)
+    drop(paper, late, BROKEN["binary"])
+
+    report = scan(store, paper)
+
+    assert report.new == [] and report.extended == []
+    assert [f.file for f in report.failures] == [late]
+    assert (paper.inbox / "failed" / late).read_bytes() == BROKEN["binary"]
+    assert store.articles(first.id) == before
+    assert store.edition(first.id) == first
+    assert (paper.inbox / "done" / "2024-07-01" / SEED_NAME).exists()  # the stored page stays
+
+
+def test_dropping_the_first_page_again_after_an_extension_is_a_no_op(
+    store: Store, paper: PaperConfig
+) -> None:
+    first = ingest_first_page(store, paper)
+    drop(paper, page_name(2), PAGE_2.encode())
+    (extended,) = scan(store, paper).extended
+    drop(paper, SEED_NAME, SEED.read_bytes())
+
+    again = scan(store, paper)
+
+    assert again.new == [] and again.extended == [] and again.failures == []
+    assert [(s.date, s.files) for s in again.skipped] == [(JULY_1, (SEED_NAME,))]
+    assert store.edition(first.id) == extended
+    assert store.stats(JULY_1).editions == 1
+
+
+def test_a_page_dropped_twice_is_still_read_as_its_own_page_when_its_edition_is_extended(
+    store: Store, paper: PaperConfig
+) -> None:
+    first = ingest_first_page(store, paper)
+    drop(paper, SEED_NAME, SEED.read_bytes())
+    scan(store, paper)  # a no-op, but done/ now holds page 1 twice under two names
+    drop(paper, page_name(4), PAGE_4.encode())
+
+    scan(store, paper)
+
+    articles = store.articles(first.id)
+    assert {a.page for a in articles} == {"1", "4"}
+    assert len([a for a in articles if "求是" in a.title]) == 1  # joined: p01 read as page 1
+
+
+def test_another_file_for_a_page_already_stored_is_refused(
+    store: Store, paper: PaperConfig
+) -> None:
+    first = ingest_first_page(store, paper)
+    before = store.articles(first.id)
+    corrected = "2024-07-01/p01.txt"
+    drop(paper, corrected, SEED.read_bytes().replace("求是".encode(), "人民".encode()))
+
+    report = scan(store, paper)
+
+    assert [f.file for f in report.failures] == [corrected]
+    assert "already in done/2024-07-01/" in report.failures[0].reason
+    assert store.articles(first.id) == before
+
+
+def test_a_late_page_is_refused_when_the_stored_pages_are_gone(
+    store: Store, paper: PaperConfig
+) -> None:
+    first = ingest_first_page(store, paper)
+    before = store.articles(first.id)
+    (paper.inbox / "done" / "2024-07-01" / SEED_NAME).unlink()
+    late = page_name(2)
+    drop(paper, late, PAGE_2.encode())
+
+    report = scan(store, paper)
+
+    assert report.extended == []
+    assert [f.file for f in report.failures] == [late]
+    assert "not made from the pages stored for it" in report.failures[0].reason
+    assert store.articles(first.id) == before
+    assert store.edition(first.id) == first

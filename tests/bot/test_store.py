@@ -16,7 +16,7 @@ from sqlalchemy.engine import URL
 
 from bot import db
 from bot.records import ArticleRecord, Stats, SubscriberRecord
-from bot.store import Store
+from bot.store import EditionChangedError, Store
 from summarizer.edition import Article, Edition, Summary
 
 PAPER = "浙江工人日报"
@@ -175,6 +175,64 @@ def test_article_by_number_and_by_title_words(store: Store) -> None:
     assert [a.number for a in store.find_articles_by_title(rec.id, "工会")] == [1]
     assert store.find_articles_by_title(rec.id, "工会 高温") == []
     assert store.find_articles_by_title(rec.id, "   ") == []
+
+
+def replace(store: Store, edition_id: int, ed: Edition, content_hash: str, **kw: str):
+    return store.replace_edition(edition_id, ed, summaries(ed), content_hash, **kw)
+
+
+def test_replace_edition_keeps_the_id_and_renumbers_the_new_articles(store: Store) -> None:
+    first = add(store, edition(DAY, article("头条"), article("二条")), "p1")
+    assert first is not None
+    bigger = edition(DAY, article("头条"), article("二条"), article("新闻", page="02"))
+
+    record = replace(store, first.id, bigger, "p1+p2")
+
+    assert (record.id, record.date, record.article_count) == (first.id, DAY, 3)
+    assert record.ingested_at == first.ingested_at
+    assert store.latest_edition() == record
+    articles = store.articles(first.id)
+    assert [(a.number, a.title, a.page) for a in articles] == [
+        (1, "头条", "01"),
+        (2, "二条", "01"),
+        (3, "新闻", "02"),
+    ]
+    stats = store.stats(DAY)
+    assert (stats.editions, stats.articles) == (1, 3)
+
+
+def test_replace_edition_records_the_new_content_hash(store: Store) -> None:
+    first = add(store, edition(), "p1")
+    assert first is not None
+
+    replace(store, first.id, edition(), "p1+p2")
+
+    assert add(store, edition(), "p1+p2") is None  # that content is stored now
+    with pytest.raises(EditionChangedError):
+        replace(store, first.id, edition(), "p1+p3", previous_hash="p1")
+
+
+def test_replace_edition_changes_nothing_when_the_previous_hash_is_not_the_stored_one(
+    store: Store,
+) -> None:
+    first = add(store, edition(DAY, article("头条")), "p1")
+    assert first is not None
+
+    with pytest.raises(EditionChangedError):
+        replace(store, first.id, edition(DAY, article("别的")), "x", previous_hash="other")
+
+    assert store.edition(first.id) == first
+    assert [a.title for a in store.articles(first.id)] == ["头条"]
+
+
+def test_replace_edition_refuses_an_unknown_id_and_another_date(store: Store) -> None:
+    first = add(store, edition(DAY), "p1")
+    assert first is not None
+    with pytest.raises(LookupError):
+        replace(store, first.id + 1, edition(DAY), "x")
+    with pytest.raises(ValueError, match="not of"):
+        replace(store, first.id, edition(DAY + dt.timedelta(days=1)), "x")
+    assert store.edition(first.id) == first
 
 
 # -- search --------------------------------------------------------------------------------
