@@ -12,9 +12,9 @@ import datetime as dt
 import logging
 import sys
 
-from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram import Bot, BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import InvalidToken
+from telegram.error import InvalidToken, NetworkError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -32,6 +32,8 @@ from bot.components.jobs import schedule_jobs, send_edition
 from bot.config import Config
 from bot.delivery import DeliveryPolicy, Pacer
 from bot.i18n import COMMANDS
+from bot.logs import redactor
+from bot.records import EditionRecord
 from bot.services import Services, attach, services
 from bot.store import Store
 
@@ -69,7 +71,12 @@ def build_application(
         .base_url(config.telegram.api_base_url)
         .base_file_url(config.telegram.file_base_url)
         .defaults(defaults)
-        .rate_limiter(AIORateLimiter(max_retries=2))
+        # Throttle to Telegram's overall and group limits, but retry nothing here: a 429 must
+        # reach the code that knows what to do with it (delivery pauses the fan-out and leaves
+        # the chat for a later run; a reply waits a short flood wait out once).
+        .rate_limiter(AIORateLimiter(max_retries=0))
+        # One reader's flood wait or a slow /stats chart must not hold up everyone else.
+        .concurrent_updates(True)
         .post_init(post_init)
         .build()
     )
@@ -79,7 +86,12 @@ def build_application(
 
 
 def add_handlers(application: Application) -> None:
-    """Commands first, then buttons, membership changes, and the catch-alls."""
+    """Commands first, then buttons, membership changes, and the catch-alls.
+
+    Only new messages count (editing an old ``/today`` must not send the digest again), and
+    the catch-alls answer in private chats only: in a group, chatter and other bots' commands
+    are none of our business.
+    """
     routes = {
         "start": commands.start,
         "help": commands.help_command,
@@ -91,14 +103,18 @@ def add_handlers(application: Application) -> None:
         "stats": commands.stats,
         "settings": commands.settings,
     }
+    new_message = filters.UpdateType.MESSAGE
+    private = new_message & filters.ChatType.PRIVATE
     for name, handler in routes.items():
-        application.add_handler(CommandHandler(name, handler))
+        application.add_handler(CommandHandler(name, handler, filters=new_message))
     application.add_handler(CallbackQueryHandler(callbacks.button))
     application.add_handler(
         ChatMemberHandler(membership.chat_member, ChatMemberHandler.MY_CHAT_MEMBER)
     )
-    application.add_handler(MessageHandler(filters.COMMAND, commands.unknown_command))
-    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, commands.plain_text))
+    application.add_handler(MessageHandler(private & filters.COMMAND, commands.unknown_command))
+    application.add_handler(
+        MessageHandler(private & filters.TEXT & ~filters.COMMAND, commands.plain_text)
+    )
     application.add_error_handler(errors.on_error)
 
 
@@ -121,22 +137,48 @@ def run(config: Config) -> int:
         from bot.demo import run_demo
 
         return run_demo(config)
+    problem = asyncio.run(preflight(config))
+    if problem:
+        print(f"baozhai: {problem}", file=sys.stderr)
+        return 1
     store = open_store(config)
     application = build_application(config, make_services(config, store))
-
     log.info("starting Baozhai for %s", ", ".join(p.name for p in config.papers))
     try:
         application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
-    except InvalidToken:
-        print(
-            "baozhai: Telegram rejected the bot token (check TELEGRAM_BOT_TOKEN or "
-            "[telegram] token)",
-            file=sys.stderr,
-        )
-        return 1
     finally:
         store.close()
     return 0
+
+
+async def preflight(config: Config) -> str | None:
+    """Ask the Bot API who we are; a sentence for the user if that fails, else None.
+
+    Done before anything starts, so a wrong token or an unreachable server ends start-up with
+    one clear line (PTB's own start-up retry loop would log a traceback first).
+    """
+    bot = Bot(config.telegram.token, base_url=config.telegram.api_base_url)
+    try:
+        async with bot:
+            await bot.get_me()
+    except InvalidToken:
+        return "Telegram rejected the bot token (check TELEGRAM_BOT_TOKEN or [telegram] token)"
+    except NetworkError as exc:
+        return f"cannot reach the Bot API at {_where(config)}: {_safe(exc)}"
+    return None
+
+
+def _where(config: Config) -> str:
+    """The Bot API server's address (scheme and host only: the token goes after the path)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(config.telegram.api_base_url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _safe(exc: Exception) -> str:
+    """An exception's text with anything token-shaped masked, for a one-line error."""
+    return redactor().redact(str(exc)) or type(exc).__name__
 
 
 def send_digest_now(config: Config, date: dt.date | None) -> int:
@@ -146,28 +188,32 @@ def send_digest_now(config: Config, date: dt.date | None) -> int:
         return 2
     store = open_store(config)
     try:
-        return asyncio.run(_send_now(config, store, date))
-    except InvalidToken:
-        print("baozhai: Telegram rejected the bot token", file=sys.stderr)
-        return 1
+        editions = _editions_to_send(config, store, date)
+        if not editions:
+            wanted = f"on {date.isoformat()}" if date else "stored yet"
+            print(f"baozhai: no edition {wanted}", file=sys.stderr)
+            return 1
+        problem = asyncio.run(preflight(config))
+        if problem:
+            print(f"baozhai: {problem}", file=sys.stderr)
+            return 1
+        return asyncio.run(_send_now(config, store, editions))
     finally:
         store.close()
 
 
-async def _send_now(config: Config, store: Store, date: dt.date | None) -> int:
-    svc = make_services(config, store)
-    application = build_application(config, svc, schedule=False)
-    editions = []
-    for paper in config.papers:
-        found = store.edition_on(date, paper.name) if date else store.latest_edition(paper.name)
-        if found is not None:
-            editions.append(found)
-    if not editions:
-        print(
-            f"baozhai: no edition {'on ' + date.isoformat() if date else 'stored yet'}",
-            file=sys.stderr,
-        )
-        return 1
+def _editions_to_send(config: Config, store: Store, date: dt.date | None) -> list[EditionRecord]:
+    """Each paper's edition of ``date`` (default: its newest)."""
+    found = [
+        store.edition_on(date, paper.name) if date else store.latest_edition(paper.name)
+        for paper in config.papers
+    ]
+    return [edition for edition in found if edition is not None]
+
+
+async def _send_now(config: Config, store: Store, editions: list[EditionRecord]) -> int:
+    application = build_application(config, make_services(config, store), schedule=False)
+    failed = 0
     async with application:
         active = len(await asyncio.to_thread(store.active_subscribers))
         for edition in editions:
@@ -178,7 +224,8 @@ async def _send_now(config: Config, store: Store, date: dt.date | None) -> int:
                 f"{edition.paper} {edition.date}: sent {report.sent}, already had it "
                 f"{had_it}, blocked {report.blocked}, failed {report.failed}"
             )
-    return 0
+            failed += report.failed
+    return 1 if failed else 0
 
 
 def ingest_now(config: Config) -> int:
@@ -193,6 +240,9 @@ def ingest_now(config: Config) -> int:
             report = ingest_inbox(store, paper, sentences=config.summary.sentences, now=now)
             for edition in report.new:
                 print(f"{paper.name} {edition.date}: stored, {edition.article_count} articles")
+            for edition in report.extended:
+                count = edition.article_count
+                print(f"{paper.name} {edition.date}: extended, now {count} articles")
             for skipped in report.skipped:
                 print(f"{paper.name} {skipped.date}: already stored")
             for failure in report.failures:

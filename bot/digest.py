@@ -61,6 +61,10 @@ DIGEST_TITLE_MAX = 200  # UTF-16 units; a headline longer than this is a parsing
 DIGEST_SENTENCE_MAX = 280  # keeps a digest a digest when a "sentence" is a whole paragraph
 MIN_LIMIT = 200  # below this not even a header and one truncated block fit
 
+# Database ids and article numbers are 32-bit integers; a larger one in callback_data is forged
+# and would make PostgreSQL raise "integer out of range".
+MAX_ROW_ID = 2**31 - 1
+
 ARTICLE = "a"  # open article: a:{edition_id}:{number}
 SUBSCRIBE = "sub"  # the /start "subscribe" button
 SEARCH_PAGE = "s"  # search results page: s:{page}
@@ -168,13 +172,13 @@ def decode_callback(data: object) -> tuple[str | int, ...] | None:
 
 
 def decode_article_callback(data: object) -> ArticleRef | None:
-    """The article an ``a:{edition_id}:{number}`` button opens, or None (also for ids ≤ 0)."""
+    """The article an ``a:{edition_id}:{number}`` button opens, or None (ids out of range too)."""
     decoded = decode_callback(data)
     if decoded is None or decoded[0] != ARTICLE:
         return None
     edition_id, number = decoded[1], decoded[2]
     assert isinstance(edition_id, int) and isinstance(number, int)
-    if edition_id <= 0 or number <= 0:
+    if not (0 < edition_id <= MAX_ROW_ID and 0 < number <= MAX_ROW_ID):
         return None
     return ArticleRef(edition_id, number)
 

@@ -99,14 +99,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         # settings
         "settings": (
             "<b>⚙️ 推送设置</b>\n\n"
-            "每日摘要推送时间：<b>{time}</b>（北京时间，{origin}）\n\n"
+            "每日摘要推送时间：<b>{time}</b>（{zone}，{origin}）\n\n"
             "修改时间：<code>/settings 07:30</code>\n"
             "恢复默认（{default}）：<code>/settings default</code>"
         ),
         "settings_origin_default": "默认",
         "settings_origin_custom": "自定义",
-        "settings_saved": "✅ 好的，以后每天 <b>{time}</b>（北京时间）推送摘要。",
-        "settings_reset": "✅ 已恢复默认推送时间 <b>{time}</b>（北京时间）。",
+        "settings_saved": "✅ 好的，以后每天 <b>{time}</b>（{zone}）推送摘要。",
+        "settings_reset": "✅ 已恢复默认推送时间 <b>{time}</b>（{zone}）。",
         "settings_invalid": (
             "“{value}”不是有效的时间。请用 24 小时制，例如 <code>/settings 07:30</code>，"
             "或用 <code>/settings default</code> 恢复默认。"
@@ -140,12 +140,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "button_expired": "这个按钮已失效，请重新发送命令。",
         # added for the handlers
         "friend": "朋友",
+        "zone_asia_shanghai": "北京时间",
         "text_hint": "想找文章？发送 <code>/search 关键词</code>；发送 /help 查看全部命令。",
         "article_no_title_match": (
             "本期没有标题含“{query}”的文章。试试 <code>/search {query}</code> 搜索全部存档。"
         ),
         "stats_chart_title": "报摘 · 最近两周",
-        "admin_ingest_failed": "⚠️ {paper}：无法入库 <code>{file}</code>\n原因：{reason}",
+        "admin_ingest_failed": "⚠️ {paper}：{count} 个文件无法入库，已移到 failed/：\n{items}",
+        "admin_poll_failed": "⚠️ {paper}：扫描收件箱失败：{reason}",
     },
     "en": {
         "start": (
@@ -193,14 +195,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         ),
         "settings": (
             "<b>⚙️ Settings</b>\n\n"
-            "Daily digest time: <b>{time}</b> Beijing time ({origin})\n\n"
+            "Daily digest time: <b>{time}</b> {zone} ({origin})\n\n"
             "Change it: <code>/settings 07:30</code>\n"
             "Back to the default ({default}): <code>/settings default</code>"
         ),
         "settings_origin_default": "default",
         "settings_origin_custom": "your choice",
-        "settings_saved": "✅ Done: the digest will arrive daily at <b>{time}</b> (Beijing time).",
-        "settings_reset": "✅ Back to the default time, <b>{time}</b> (Beijing time).",
+        "settings_saved": "✅ Done: the digest will arrive daily at <b>{time}</b> ({zone}).",
+        "settings_reset": "✅ Back to the default time, <b>{time}</b> ({zone}).",
         "settings_invalid": (
             "“{value}” is not a valid time. Use 24-hour time, e.g. <code>/settings 07:30</code>, "
             "or <code>/settings default</code> for the default."
@@ -230,6 +232,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "button_previous_page": "◀ Previous",
         "button_expired": "This button has expired; please send the command again.",
         "friend": "there",
+        "zone_asia_shanghai": "Beijing time",
         "text_hint": (
             "Looking for an article? Send <code>/search word</code>; /help lists all commands."
         ),
@@ -238,7 +241,10 @@ MESSAGES: dict[str, dict[str, str]] = {
             "<code>/search {query}</code> to search the whole archive."
         ),
         "stats_chart_title": "Baozhai · last two weeks",
-        "admin_ingest_failed": "⚠️ {paper}: could not ingest <code>{file}</code>\nReason: {reason}",
+        "admin_ingest_failed": (
+            "⚠️ {paper}: {count} file(s) could not be ingested, moved to failed/:\n{items}"
+        ),
+        "admin_poll_failed": "⚠️ {paper}: scanning the inbox failed: {reason}",
     },
 }
 

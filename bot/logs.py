@@ -48,6 +48,11 @@ class RedactTokens(logging.Filter):
 _redactor = RedactTokens()
 
 
+def redactor() -> RedactTokens:
+    """The process-wide filter (it knows the configured token once the CLI has loaded it)."""
+    return _redactor
+
+
 def setup_logging(level: str | int = "INFO", *, secrets: Iterable[str] = ()) -> RedactTokens:
     """Configure the root logger once; return the redaction filter so secrets can be added."""
     for secret in secrets:
@@ -69,4 +74,7 @@ def setup_logging(level: str | int = "INFO", *, secrets: Iterable[str] = ()) -> 
     logging.getLogger("jieba").setLevel(logging.WARNING)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # With max_retries=0 PTB's rate limiter logs every 429 as an ERROR with a traceback; our
+    # senders handle 429s (wait, retry or leave for later) and log them with context.
+    logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
     return _redactor

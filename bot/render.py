@@ -18,7 +18,7 @@ import html
 import re
 from collections.abc import Mapping, Sequence
 
-from bot.i18n import t
+from bot.i18n import t, t_plain
 from bot.records import ArticleRecord, EditionRecord, Stats
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
     "truncate_text",
     "utf16_len",
     "visible_length",
+    "zone_label",
 ]
 
 TEXT_LIMIT = 4096
@@ -340,8 +341,18 @@ def stats_text(stats: Stats, lang: str, *, caption: bool = False) -> str:
     return text
 
 
-def settings_text(current: dt.time | None, default: dt.time, lang: str) -> str:
-    """/settings: the chat's digest time (its own or the default) and how to change it."""
+def zone_label(zone: str, lang: str) -> str:
+    """How readers name the configured timezone: "北京时间" for Asia/Shanghai, else its IANA key."""
+    if zone == "Asia/Shanghai":
+        return t_plain(lang, "zone_asia_shanghai")
+    return zone
+
+
+def settings_text(current: dt.time | None, default: dt.time, lang: str, zone: str) -> str:
+    """/settings: the chat's digest time (its own or the default) and how to change it.
+
+    ``zone`` is the configured IANA timezone: digest times are wall-clock times there.
+    """
     origin = "settings_origin_default" if current is None else "settings_origin_custom"
     return t(
         lang,
@@ -349,4 +360,5 @@ def settings_text(current: dt.time | None, default: dt.time, lang: str) -> str:
         time=format_time(current or default),
         origin=t(lang, origin),
         default=format_time(default),
+        zone=zone_label(zone, lang),
     )

@@ -7,6 +7,7 @@ an application around a store of their own.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -21,12 +22,17 @@ _KEY = "baozhai.services"
 
 @dataclass(slots=True)
 class Services:
-    """Configuration, the archive, and the send pacer shared by all fan-outs."""
+    """Configuration, the archive, and the send pacer shared by all fan-outs.
+
+    ``clock`` answers "what time is it" for every scheduling decision (None: the real clock),
+    so tests can put the bot at a digest time instead of waiting for it.
+    """
 
     config: Config
     store: Store
     pacer: Pacer
     policy: DeliveryPolicy = field(default_factory=DeliveryPolicy)
+    clock: Callable[[], dt.datetime] | None = None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -34,6 +40,8 @@ class Services:
 
     def now(self) -> dt.datetime:
         """Local time in the configured timezone (digest times are local)."""
+        if self.clock is not None:
+            return self.clock().astimezone(self.tz)
         return dt.datetime.now(self.tz)
 
 

@@ -13,10 +13,19 @@ from telegram.ext import ContextTypes
 
 from bot.components.commands import subscribe_chat
 from bot.components.replies import article_reply, language, recall_search, reply, search_page
-from bot.digest import ARTICLE, SEARCH_PAGE, SUBSCRIBE, decode_callback
+from bot.digest import (
+    ARTICLE,
+    SEARCH_PAGE,
+    SUBSCRIBE,
+    decode_article_callback,
+    decode_callback,
+)
 from bot.i18n import t_plain
 
 log = logging.getLogger(__name__)
+
+# No search has 10,000 pages; a larger page number is forged (and would overflow an OFFSET).
+MAX_PAGE = 10_000
 
 
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -30,23 +39,23 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     kind = decoded[0]
     if kind == ARTICLE:
-        edition_id, number = decoded[1], decoded[2]
+        ref = decode_article_callback(query.data)
+        if ref is None:  # out of range: forged, or an id no database row can have
+            await query.answer(t_plain(lang, "button_expired"))
+            return
         await query.answer()
-        if isinstance(edition_id, int) and isinstance(number, int) and edition_id > 0:
-            await article_reply(update, context, edition_id, number)
+        await article_reply(update, context, ref.edition_id, ref.number)
     elif kind == SUBSCRIBE:
         await query.answer()
         await reply(update, await subscribe_chat(update, context))
     elif kind == SEARCH_PAGE:
         page = decoded[1]
         remembered = recall_search(context, query.message.message_id) if query.message else None
-        if remembered is None or not isinstance(page, int) or page < 0:
+        if remembered is None or not isinstance(page, int) or not 0 <= page <= MAX_PAGE:
             await query.answer(t_plain(lang, "button_expired"), show_alert=True)
             return
         await query.answer()
-        text, articles_of = remembered
-        await search_page(
-            update, context, text, page=page, articles_of=articles_of, edit=query.message
-        )
+        words, articles_of = remembered
+        await search_page(update, context, words, page=page, articles_of=articles_of, query=query)
     else:  # a kind registered elsewhere but not handled here
         await query.answer(t_plain(lang, "button_expired"))

@@ -17,10 +17,18 @@ from telegram.ext import ContextTypes
 
 from bot.charts import render_stats_chart
 from bot.components.jobs import ensure_digest_job
-from bot.components.replies import article_reply, language, reply, search_page
+from bot.components.replies import (
+    article_reply,
+    current_edition,
+    language,
+    patiently,
+    remember_edition,
+    reply,
+    search_page,
+)
 from bot.digest import SUBSCRIBE, build_digest, encode_callback
 from bot.i18n import t, t_plain
-from bot.render import format_time, settings_text, stats_text
+from bot.render import format_time, settings_text, stats_text, zone_label
 from bot.services import services
 
 log = logging.getLogger(__name__)
@@ -32,11 +40,11 @@ _TIME = re.compile(r"(\d{1,2})[:：.](\d{2})")
 
 
 def _argument(update: Update) -> str:
-    """The text after the command, whitespace-normalised (full-width spaces included)."""
+    """The text after the command, whitespace-normalised (any Unicode whitespace separates)."""
     message = update.effective_message
     text = (message.text or message.caption or "") if message else ""
-    _, _, rest = text.partition(" ") if " " in text else text.partition("\u3000")
-    return " ".join(rest.split())
+    parts = text.split(maxsplit=1)
+    return " ".join(parts[1].split()) if len(parts) > 1 else ""
 
 
 async def _too_long(update: Update, lang: str, argument: str) -> bool:
@@ -79,6 +87,8 @@ async def subscribe_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     chat_id = update.effective_chat.id
     is_new = await asyncio.to_thread(svc.store.subscribe, chat_id, lang)
     record = await asyncio.to_thread(svc.store.subscriber, chat_id)
+    if record is not None and record.language != lang:  # the reader switched languages
+        await asyncio.to_thread(svc.store.set_language, chat_id, lang)
     when = format_time((record.digest_time if record else None) or svc.config.schedule.digest_time)
     log.info("chat %s subscribed (new=%s)", chat_id, is_new)
     return t(lang, "subscribed" if is_new else "already_subscribed", time=when)
@@ -92,19 +102,26 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 async def today(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The latest digest of every configured paper, on demand."""
+    """The latest digest of every configured paper, on demand.
+
+    Messages to one chat are spaced like any send to it (about one per second); the shared
+    fan-out pacer is not used here, so a reader never waits behind a digest going out.
+    """
     svc = services(context)
     lang = language(update)
-    sent = False
+    gap = svc.config.delivery.per_chat_interval_seconds
+    sent = 0
     for paper in svc.config.papers:
         edition = await asyncio.to_thread(svc.store.latest_edition, paper.name)
         if edition is None:
             continue
         articles = await asyncio.to_thread(svc.store.articles, edition.id)
         for message in build_digest(edition, articles, lang):
-            async with svc.pacer.slot(update.effective_chat.id):
-                await reply(update, message.text, message.keyboard)
-        sent = True
+            if sent:
+                await asyncio.sleep(gap)
+            await reply(update, message.text, message.keyboard)
+            sent += 1
+        remember_edition(context, edition.id)
     if not sent:
         await reply(update, t(lang, "no_edition"))
 
@@ -119,7 +136,7 @@ async def article(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if await _too_long(update, lang, argument):
         return
-    edition = await asyncio.to_thread(svc.store.latest_edition)
+    edition = await current_edition(context)
     if edition is None:
         await reply(update, t(lang, "no_edition"))
         return
@@ -161,8 +178,9 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chart = await asyncio.to_thread(
         render_stats_chart, numbers, title=t_plain(lang, "stats_chart_title")
     )
-    message = update.effective_message
-    await message.reply_photo(photo=chart, caption=stats_text(numbers, lang, caption=True))
+    chat = update.effective_chat
+    caption = stats_text(numbers, lang, caption=True)
+    await patiently(chat.id, lambda: chat.send_photo(photo=chart, caption=caption))
 
 
 async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -173,8 +191,10 @@ async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     default = svc.config.schedule.digest_time
     argument = _argument(update)
     record = await asyncio.to_thread(svc.store.subscriber, chat_id)
+    zone = svc.config.schedule.timezone.key
     if not argument:
-        await reply(update, settings_text(record.digest_time if record else None, default, lang))
+        current = record.digest_time if record else None
+        await reply(update, settings_text(current, default, lang, zone))
         return
     if await _too_long(update, lang, argument):
         return
@@ -183,7 +203,10 @@ async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if argument.lower() in {"default", "默认", "reset"}:
         await asyncio.to_thread(svc.store.set_digest_time, chat_id, None)
-        await reply(update, t(lang, "settings_reset", time=format_time(default)))
+        await reply(
+            update,
+            t(lang, "settings_reset", time=format_time(default), zone=zone_label(zone, lang)),
+        )
         return
     match = _TIME.fullmatch(argument)
     hour, minute = (int(match[1]), int(match[2])) if match else (-1, -1)
@@ -193,7 +216,9 @@ async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     when = dt.time(hour, minute)
     await asyncio.to_thread(svc.store.set_digest_time, chat_id, when)
     ensure_digest_job(context.application, when)
-    await reply(update, t(lang, "settings_saved", time=format_time(when)))
+    await reply(
+        update, t(lang, "settings_saved", time=format_time(when), zone=zone_label(zone, lang))
+    )
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -8,7 +8,7 @@ delivery is claimed in the database before it is sent.
   files to the admins, then deliver whatever is due and not yet delivered. That last step is
   also the catch-up after downtime or a late edition: a missed digest goes out late, once.
 * ``digest-at-HH:MM`` (daily, one per distinct digest time in use): deliver the newest edition
-  to the subscribers whose digest time it is.
+  to every chat it is due (:func:`is_due`: the chat's time on the edition's date has come).
 """
 
 from __future__ import annotations
@@ -21,9 +21,10 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot.delivery import DeliveryReport, deliver_edition
-from bot.i18n import t
+from bot.i18n import Markup, t
 from bot.ingest import IngestReport, ingest_inbox
 from bot.records import EditionRecord, SubscriberRecord
+from bot.render import escape, truncate_text
 from bot.services import Services, services
 
 log = logging.getLogger(__name__)
@@ -82,63 +83,78 @@ def ensure_digest_job(application: Application, when: dt.time) -> None:
 
 
 async def poll_inboxes(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Ingest every paper's inbox, tell admins about broken files, deliver what is due."""
+    """Ingest every paper's inbox, tell admins about broken files, deliver what is due.
+
+    This is a supervisor loop: one paper whose inbox cannot be scanned (unmounted share, a
+    database hiccup) is logged and reported, and the other papers and the catch-up delivery
+    still run.
+    """
     svc = services(context)
-    for paper in svc.config.papers:
-        report: IngestReport = await asyncio.to_thread(
-            ingest_inbox,
-            svc.store,
-            paper,
-            sentences=svc.config.summary.sentences,
-            now=svc.now(),
-        )
-        for failure in report.failures:
-            await notify_admins(
-                context,
-                svc,
-                "admin_ingest_failed",
-                file=failure.file,
-                reason=failure.reason,
-                paper=paper.name,
-            )
-    await deliver_due(context.application, svc.now())
+    try:
+        for paper in svc.config.papers:
+            try:
+                report: IngestReport = await asyncio.to_thread(
+                    ingest_inbox,
+                    svc.store,
+                    paper,
+                    sentences=svc.config.summary.sentences,
+                    now=svc.now(),
+                )
+            except Exception as exc:  # one paper must not stop the others (see docstring)
+                log.exception("%s: scanning %s failed", paper.name, paper.inbox)
+                await notify_admins(
+                    context, svc, "admin_poll_failed", paper=paper.name, reason=str(exc)[:300]
+                )
+                continue
+            if report.failures:
+                await notify_admins(
+                    context,
+                    svc,
+                    "admin_ingest_failed",
+                    paper=paper.name,
+                    count=len(report.failures),
+                    items=_failure_lines(report),
+                )
+    finally:
+        await deliver_due(context.application, svc.now())
+
+
+def _failure_lines(report: IngestReport, limit: int = 20) -> Markup:
+    """One escaped line per failed file (the first ``limit``), for the admins' message."""
+    lines = [
+        f"• <code>{escape(f.file)}</code>: {escape(truncate_text(f.reason, 200))}"
+        for f in report.failures[:limit]
+    ]
+    if len(report.failures) > limit:
+        lines.append(f"… +{len(report.failures) - limit}")
+    return Markup("\n".join(lines))
 
 
 async def digest_at_time(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The daily push for the subscribers whose digest time this job's time is."""
-    when: dt.time = context.job.data
-    svc = services(context)
-    default = svc.config.schedule.digest_time
-    await deliver_due(
-        context.application,
-        svc.now(),
-        wanted=lambda s: (s.digest_time or default) == when,
-    )
+    """The daily push at one digest time: everyone whose digest is due now gets it."""
+    await deliver_due(context.application, services(context).now())
 
 
-def _due_at(now: dt.datetime, default: dt.time):
-    def due(subscriber: SubscriberRecord) -> bool:
-        return (subscriber.digest_time or default) <= now.time().replace(tzinfo=None)
+def is_due(
+    edition: EditionRecord, subscriber: SubscriberRecord, now: dt.datetime, default: dt.time
+) -> bool:
+    """A chat is due an edition from its digest time on the edition's own date.
 
-    return due
-
-
-async def deliver_due(
-    application: Application,
-    now: dt.datetime,
-    *,
-    wanted=None,
-) -> list[DeliveryReport]:
-    """Deliver each paper's newest fresh edition to subscribers who are due and lack it.
-
-    ``wanted`` picks the subscribers (default: those whose digest time has passed today).
+    Comparing dates, not only times of day: an edition dated tomorrow that lands tonight
+    waits for tomorrow's digest time, and one caught up after midnight is still due.
     """
+    when = subscriber.digest_time or default
+    return now >= dt.datetime.combine(edition.date, when, tzinfo=now.tzinfo)
+
+
+async def deliver_due(application: Application, now: dt.datetime) -> list[DeliveryReport]:
+    """Deliver each paper's newest fresh edition to the subscribers it is due and who lack it."""
     svc = services(application)
-    chooser = wanted or _due_at(now, svc.config.schedule.digest_time)
+    default = svc.config.schedule.digest_time
     reports = []
     for edition in await asyncio.to_thread(_fresh_editions, svc, now.date()):
         pending = await asyncio.to_thread(svc.store.pending_chats, edition.id)
-        chats = [s.chat_id for s in pending if chooser(s)]
+        chats = [s.chat_id for s in pending if is_due(edition, s, now, default)]
         if chats:
             reports.append(await send_edition(application, svc, edition, chats))
     return reports
@@ -178,9 +194,12 @@ def _fresh_editions(svc: Services, today: dt.date) -> list[EditionRecord]:
 async def notify_admins(
     context: ContextTypes.DEFAULT_TYPE, svc: Services, key: str, **kwargs: object
 ) -> None:
-    """Tell every configured admin (best effort: a failure to notify is only logged)."""
+    """Tell every configured admin, paced like any send (best effort: failures are logged)."""
     for admin in svc.config.telegram.admins:
+        record = await asyncio.to_thread(svc.store.subscriber, admin)
+        text = t(record.language if record else "zh", key, **kwargs)
         try:
-            await context.bot.send_message(admin, t("zh", key, **kwargs))
+            async with svc.pacer.slot(admin):
+                await context.bot.send_message(admin, text)
         except TelegramError as exc:
             log.warning("could not notify admin %s: %s", admin, exc)

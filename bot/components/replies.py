@@ -7,23 +7,36 @@ here once rather than in both handlers.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from telegram import (
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     LinkPreviewOptions,
     Message,
     Update,
 )
+from telegram.error import BadRequest, RetryAfter
 from telegram.ext import ContextTypes
 
+from bot.delivery import retry_seconds
 from bot.digest import SEARCH_PAGE, ArticleRef, article_keyboard, encode_callback
 from bot.i18n import language_for, t, t_plain
+from bot.records import EditionRecord
 from bot.render import article_card, search_results, search_results_shown
 from bot.services import services
 
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
 SEARCH_PAGE_SIZE = 5
+# The longest flood wait a reply waits out (seconds); Telegram's usual per-chat wait is 1-3 s.
+MAX_REPLY_WAIT = 10.0
+_EDITION = "edition"
 # How many recent search messages per chat keep working pager buttons.
 REMEMBERED_SEARCHES = 20
 _SEARCHES = "searches"
@@ -38,9 +51,45 @@ def language(update: Update) -> str:
 
 async def reply(update: Update, text: str, keyboard: InlineKeyboardMarkup | None = None) -> Message:
     """Send ``text`` (Telegram HTML) to the chat the update came from."""
-    return await update.effective_chat.send_message(
-        text, reply_markup=keyboard, link_preview_options=_NO_PREVIEW
+    chat = update.effective_chat
+    return await patiently(
+        chat.id,
+        lambda: chat.send_message(text, reply_markup=keyboard, link_preview_options=_NO_PREVIEW),
     )
+
+
+async def patiently(chat_id: int, send: Callable[[], Awaitable[T]]) -> T:
+    """Run ``send``; after a short 429 wait it out and try once more.
+
+    A reader typing faster than Telegram lets a bot answer one chat gets a flood wait of a
+    second or two: worth waiting. A long one is not: the reply is given up with a log line
+    rather than holding a handler for minutes.
+    """
+    try:
+        return await send()
+    except RetryAfter as exc:
+        wait = retry_seconds(exc)
+        if wait > MAX_REPLY_WAIT:
+            log.warning("chat %s: flood wait of %.0f s; reply given up", chat_id, wait)
+            raise
+        await asyncio.sleep(wait)
+        return await send()
+
+
+def remember_edition(context: ContextTypes.DEFAULT_TYPE, edition_id: int) -> None:
+    """The edition this chat last looked at: ``/article N`` means article N of it."""
+    context.chat_data[_EDITION] = edition_id
+
+
+async def current_edition(context: ContextTypes.DEFAULT_TYPE) -> EditionRecord | None:
+    """The edition the chat last saw in /today (with several papers), else the newest one."""
+    store = services(context).store
+    remembered = context.chat_data.get(_EDITION)
+    if isinstance(remembered, int):
+        edition = await asyncio.to_thread(store.edition, remembered)
+        if edition is not None:
+            return edition
+    return await asyncio.to_thread(store.latest_edition)
 
 
 async def article_reply(
@@ -61,34 +110,34 @@ async def article_reply(
 async def search_page(
     update: Update,
     context: ContextTypes.DEFAULT_TYPE,
-    query: str,
+    words: str,
     *,
     page: int,
     articles_of: int | None = None,
-    edit: Message | None = None,
+    query: CallbackQuery | None = None,
 ) -> None:
-    """Page ``page`` of the hits for ``query``: across the archive, or titles of one edition.
+    """Page ``page`` of the hits for ``words``: across the archive, or titles of one edition.
 
-    With ``edit`` the pager's message is edited in place; otherwise a new message is sent. The
-    query is remembered per chat under the message id, so the pager's callback_data needs only
-    the page number (a query would not fit Telegram's 64 bytes).
+    From a pager button (``query``) the message is edited in place; otherwise a new one is
+    sent. The words are remembered per chat under the message id, so the pager's callback_data
+    needs only the page number (the words would not fit Telegram's 64 bytes).
     """
     svc = services(context)
     lang = language(update)
     offset = page * SEARCH_PAGE_SIZE
     if articles_of is not None:
-        matches = await asyncio.to_thread(svc.store.find_articles_by_title, articles_of, query)
+        matches = await asyncio.to_thread(svc.store.find_articles_by_title, articles_of, words)
         hits, total = matches[offset : offset + SEARCH_PAGE_SIZE], len(matches)
     else:
         hits, total = await asyncio.to_thread(
-            svc.store.search, query, offset=offset, limit=SEARCH_PAGE_SIZE
+            svc.store.search, words, offset=offset, limit=SEARCH_PAGE_SIZE
         )
     editions = {}
     for edition_id in {hit.edition_id for hit in hits}:
         editions[edition_id] = await asyncio.to_thread(svc.store.edition, edition_id)
     found = {k: v for k, v in editions.items() if v is not None}
-    text = search_results(query, hits, found, lang, total=total, offset=offset)
-    shown = search_results_shown(query, hits, found, lang, total=total, offset=offset)
+    text = search_results(words, hits, found, lang, total=total, offset=offset)
+    shown = search_results_shown(words, hits, found, lang, total=total, offset=offset)
 
     rows = []
     if shown:
@@ -111,13 +160,18 @@ async def search_page(
             ]
         )
     keyboard = InlineKeyboardMarkup(rows) if rows else None
-    if edit is not None:
-        await edit.edit_text(text, reply_markup=keyboard, link_preview_options=_NO_PREVIEW)
-        message = edit
-    else:
-        message = await reply(update, text, keyboard)
+    if query is not None:
+        try:
+            await query.edit_message_text(
+                text, reply_markup=keyboard, link_preview_options=_NO_PREVIEW
+            )
+        except BadRequest as exc:  # a double press asks for the page already shown
+            if "not modified" not in str(exc).lower():
+                raise
+        return
+    message = await reply(update, text, keyboard)
     if pager:
-        remember_search(context, message.message_id, query, articles_of)
+        remember_search(context, message.message_id, words, articles_of)
 
 
 def remember_search(

@@ -2,14 +2,16 @@
 
 Nothing of ours is replaced: the configuration is a real ``config.toml`` read by
 ``load_config``, the archive a real database (SQLite file or PostgreSQL), the inbox a real
-folder, and the scheduler the real JobQueue. Tests move time by asking the scheduler to run
-a job now, exactly as it would at its time.
+folder, and the scheduler the real JobQueue. Tests set the bot's clock (``Services.clock``,
+which every scheduling decision reads) and ask the scheduler to run a job now, exactly as it
+would when that time came.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
 import shutil
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -23,42 +25,19 @@ from bot.components.jobs import POLL_JOB, digest_job_id
 from bot.config import Config, load_config
 from bot.delivery import DeliveryPolicy
 from bot.local_api import LocalBotApi, LocalUser
+from bot.services import Services, services
 from bot.store import Store
 
 TOKEN = "424242:E2E-TEST-TOKEN"
 PAPER = "浙江工人日报"
-# Zones far enough apart that in one of them it is always between 01:00 and 21:59.
-_ZONES = ("Asia/Shanghai", "Europe/London", "America/New_York", "Pacific/Honolulu")
-
-
-def zone_with_time_ahead() -> tuple[ZoneInfo, dt.time]:
-    """A timezone and a digest time two hours ahead of now there (same day)."""
-    for name in _ZONES:
-        zone = ZoneInfo(name)
-        now = dt.datetime.now(zone)
-        if 1 <= now.hour <= 21:
-            return zone, (now + dt.timedelta(hours=2)).time().replace(second=0, microsecond=0)
-    raise AssertionError("no zone found")  # cannot happen: the zones span more than 20 hours
-
-
-def zone_with_time_passed() -> tuple[ZoneInfo, dt.time]:
-    """A timezone and a digest time that has already passed today there."""
-    for name in _ZONES:
-        zone = ZoneInfo(name)
-        now = dt.datetime.now(zone)
-        if 2 <= now.hour <= 22:
-            return zone, (now - dt.timedelta(hours=1)).time().replace(second=0, microsecond=0)
-    raise AssertionError("no zone found")
+ZONE = ZoneInfo("Asia/Shanghai")
+DIGEST_TIME = dt.time(7, 30)
+# Long before any clock a test sets: dropped files are complete, not "still arriving".
+OLD_MTIME = 946_684_800  # 2000-01-01
 
 
 def write_config(
-    folder: Path,
-    *,
-    db_url: str,
-    api_base_url: str,
-    zone: ZoneInfo,
-    digest_time: dt.time,
-    admins: tuple[int, ...] = (),
+    folder: Path, *, db_url: str, api_base_url: str, admins: tuple[int, ...] = (), extra: str = ""
 ) -> Path:
     path = folder / "config.toml"
     path.write_text(
@@ -72,14 +51,14 @@ admins = [{", ".join(str(a) for a in admins)}]
 url = "{db_url}"
 
 [schedule]
-timezone = "{zone.key}"
-digest_time = "{digest_time:%H:%M}"
+timezone = "{ZONE.key}"
+digest_time = "{DIGEST_TIME:%H:%M}"
 poll_interval_seconds = 3600
 
 [[papers]]
 name = "{PAPER}"
 inbox = "inbox"
-
+{extra}
 [delivery]
 messages_per_second = 30
 per_chat_interval_seconds = 1.0
@@ -97,45 +76,70 @@ class RunningBot:
     config: Config
 
     @property
+    def services(self) -> Services:
+        return services(self.application)
+
+    @property
     def inbox(self) -> Path:
         return self.config.papers[0].inbox
 
-    def today(self) -> dt.date:
-        return dt.datetime.now(self.config.schedule.timezone).date()
+    def set_clock(self, day: dt.date, time: dt.time) -> None:
+        """From now on the bot believes it is ``time`` on ``day`` in the configured zone."""
+        moment = dt.datetime.combine(day, time, tzinfo=ZONE)
+        self.services.clock = lambda: moment
 
     def user(self, chat_id: int, name: str = "李雷", language: str = "zh-hans") -> LocalUser:
         return self.server.user(chat_id, name, language_code=language)
 
-    def drop_edition(self, source: Path, date: dt.date, page: int = 1) -> Path:
-        """Copy an edition page into the inbox under a dated name (old mtime: ready at once)."""
+    def drop_edition(self, source: Path | bytes, date: dt.date, page: int = 1) -> Path:
+        """Put an edition page (a file's copy, or bytes) into the inbox under a dated name,
+        complete (an old mtime)."""
         self.inbox.mkdir(parents=True, exist_ok=True)
         target = self.inbox / f"zjgrrb-{date.isoformat()}-p{page:02d}.txt"
-        shutil.copy2(source, target)
+        if isinstance(source, bytes):
+            target.write_bytes(source)
+        else:
+            shutil.copy(source, target)
+        os.utime(target, (OLD_MTIME, OLD_MTIME))
         return target
 
-    def run_job_now(self, job_id: str) -> None:
-        """Ask the scheduler to run a job now, as if its time had come."""
-        job = self.application.job_queue.scheduler.get_job(job_id)
+    async def run_job_now(self, job_id: str) -> None:
+        """Ask the scheduler to run a job now, as if its time had come.
+
+        First waits for a run of that job still under way (the poll runs once at start-up):
+        jobs allow one instance, so a run asked for meanwhile would be skipped.
+        """
+        scheduler = self.application.job_queue.scheduler
+        job = scheduler.get_job(job_id)
         assert job is not None, f"no job {job_id!r}"
-        job.modify(next_run_time=dt.datetime.now(self.config.schedule.timezone))
+        running = scheduler._lookup_executor(job.executor)._instances  # APScheduler 3 internals
+        await eventually(lambda: running.get(job_id, 0) == 0)
+        job.modify(next_run_time=dt.datetime.now(ZONE))
 
-    def poll_now(self) -> None:
-        self.run_job_now(POLL_JOB)
+    async def poll_now(self) -> None:
+        await self.run_job_now(POLL_JOB)
 
-    def digest_now(self) -> None:
-        self.run_job_now(digest_job_id(self.config.schedule.digest_time))
+    async def digest_now(self, at: dt.time = DIGEST_TIME) -> None:
+        await self.run_job_now(digest_job_id(at))
+
+    def deliveries(self, edition_id: int) -> int:
+        """How many chats have this edition's digest recorded as sent."""
+        return sum(
+            self.store.delivered(edition_id, user.chat_id) for user in self.server.users.values()
+        )
 
 
 async def eventually(check: Callable[[], object | Awaitable[object]], timeout: float = 15.0):
     """Wait until ``check()`` is truthy (polling every 50 ms); return its value."""
-    deadline = asyncio.get_running_loop().time() + timeout
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
     while True:
         value = check()
         if asyncio.iscoroutine(value):
             value = await value
         if value:
             return value
-        if asyncio.get_running_loop().time() > deadline:
+        if loop.time() > deadline:
             raise TimeoutError(f"condition not met within {timeout}s")
         await asyncio.sleep(0.05)
 
@@ -147,23 +151,18 @@ async def start_bot(
     folder: Path,
     db_url: str,
     *,
-    zone: ZoneInfo,
-    digest_time: dt.time,
     admins: tuple[int, ...] = (),
     server: LocalBotApi | None = None,
+    extra_config: str = "",
 ) -> RunningBot:
-    """Start the server (unless given) and the bot; stop with :func:`stop_bot`."""
+    """Start the server (unless given) and the bot, as ``run_polling`` would; stop with
+    :func:`stop_bot`."""
     if server is None:
         server = LocalBotApi(TOKEN)
         await server.start()
     config = load_config(
         write_config(
-            folder,
-            db_url=db_url,
-            api_base_url=server.base_url,
-            zone=zone,
-            digest_time=digest_time,
-            admins=admins,
+            folder, db_url=db_url, api_base_url=server.base_url, admins=admins, extra=extra_config
         )
     )
     store = Store(config.storage.url)

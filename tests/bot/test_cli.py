@@ -194,3 +194,41 @@ def test_digest_send_for_a_date_without_an_edition_says_so(tmp_path: Path) -> No
     )
     assert result.returncode == 1
     assert "1999-01-01" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_an_unreachable_bot_api_stops_startup_with_one_line(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    (tmp_path / "config.toml").write_text(
+        f'[telegram]\napi_base_url = "http://127.0.0.1:{port}/bot"\n', encoding="utf-8"
+    )
+    token = "999:UNREACHABLE-TOKEN"
+    result = baozhai("run", cwd=tmp_path, env={"TELEGRAM_BOT_TOKEN": token})
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("baozhai: cannot reach the Bot API at http://127.0.0.1:")
+    assert "Traceback" not in result.stderr and token not in result.stderr + result.stdout
+
+
+def test_digest_send_exits_non_zero_when_a_chat_fails(
+    tmp_path: Path, seed_path: Path, server_in_thread: LocalBotApi
+) -> None:
+    from bot.store import Store
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy2(seed_path, inbox / "2024-07-01-p01.txt")
+    (tmp_path / "config.toml").write_text(
+        f'[telegram]\napi_base_url = "{server_in_thread.base_url}"\n'
+        f'[[papers]]\nname = "浙江工人日报"\ninbox = "inbox"\n',
+        encoding="utf-8",
+    )
+    assert baozhai("ingest", cwd=tmp_path).returncode == 0
+    with Store(f"sqlite:///{tmp_path / 'data' / 'baozhai.db'}") as store:
+        store.subscribe(404404, "zh")  # a chat Telegram does not know: 400 chat not found
+    result = baozhai("digest", "send", cwd=tmp_path, env={"TELEGRAM_BOT_TOKEN": "777:RIGHT-TOKEN"})
+    assert result.returncode == 1
+    assert "failed 1" in result.stdout

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from bot.digest import (
     CALLBACK_DATA_MAX_BYTES,
     MAX_BUTTONS,
+    MAX_ROW_ID,
     ArticleRef,
     DigestMessage,
     build_digest,
@@ -243,7 +244,7 @@ def digests(draw: st.DrawFn) -> tuple[EditionRecord, list[ArticleRecord], str, i
         summary = draw(st.lists(article_text | st.just("很长的一句话" * 300), max_size=3))
         page = draw(st.none() | st.sampled_from(["1", "2", "A03", "<&>"]))
         articles.append(make_article(number, title, summary, page=page))
-    edition_id = draw(st.integers(min_value=1, max_value=10**18))
+    edition_id = draw(st.integers(min_value=1, max_value=MAX_ROW_ID))
     articles = [
         ArticleRecord(**{**{f: getattr(a, f) for f in a.__slots__}, "edition_id": edition_id})
         for a in articles
@@ -341,8 +342,13 @@ def test_decode_callback_never_raises_on_decoded_bytes(raw: bytes) -> None:
     decode_article_callback(raw.decode("latin-1"))
 
 
-@given(st.integers(min_value=1, max_value=10**18), st.integers(min_value=1, max_value=10**6))
+@given(st.integers(min_value=1, max_value=MAX_ROW_ID), st.integers(min_value=1, max_value=10**6))
 def test_every_article_callback_fits_and_round_trips(edition_id: int, number: int) -> None:
     data = encode_callback("a", edition_id, number)
     assert len(data.encode("utf-8")) <= CALLBACK_DATA_MAX_BYTES
     assert decode_article_callback(data) == ArticleRef(edition_id, number)
+
+
+@pytest.mark.parametrize("data", ["a:2147483648:1", "a:1:2147483648", "a:0:1", "a:-5:2"])
+def test_an_article_callback_out_of_database_range_is_refused(data: str) -> None:
+    assert decode_article_callback(data) is None

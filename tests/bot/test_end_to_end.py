@@ -2,14 +2,15 @@
 
 subscribe → an edition is dropped in the inbox → ingested → the digest is pushed at the
 scheduled time → /article 2 → /search → /stats, plus what goes wrong in real life: a missed
-digest after downtime, re-runs, blocked users, bad input, a handler that fails.
+digest after downtime, an edition that arrives early, re-runs, blocked users, bad input,
+forged buttons, a handler that fails, an inbox that cannot be read.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import os
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -20,42 +21,55 @@ from bot.components.jobs import POLL_JOB
 from bot.i18n import COMMANDS
 from bot.telegram_html import parse_html
 from tests.bot.running_bot import (
+    DIGEST_TIME,
     PAPER,
     RunningBot,
     eventually,
     start_bot,
     stop_bot,
-    zone_with_time_ahead,
-    zone_with_time_passed,
 )
 
 pytestmark = pytest.mark.timeout(120)
 
+DAY = dt.date(2024, 7, 1)  # the seed edition's date
+BEFORE = dt.time(6, 0)
+
 
 @pytest.fixture
 def db(db_url) -> str:
-    return str(db_url) if not isinstance(db_url, str) else db_url
+    return db_url if isinstance(db_url, str) else db_url.render_as_string(hide_password=False)
 
 
 @pytest.fixture
-async def morning(tmp_path: Path, db: str) -> AsyncIterator[RunningBot]:
-    """The bot running with today's digest time still two hours away."""
-    zone, digest_time = zone_with_time_ahead()
-    bot = await start_bot(tmp_path, db, zone=zone, digest_time=digest_time)
+async def bot(tmp_path: Path, db: str) -> AsyncIterator[RunningBot]:
+    running = await start_bot(tmp_path, db)
     try:
-        yield bot
+        yield running
     finally:
-        await stop_bot(bot)
+        await stop_bot(running)
 
 
-async def _ingest(bot: RunningBot, seed: Path, date: dt.date | None = None) -> None:
-    bot.drop_edition(seed, date or bot.today())
-    bot.poll_now()
-    await eventually(lambda: bot.store.latest_edition(PAPER))
+async def subscribed(bot: RunningBot, chat_id: int, language: str = "zh-hans"):
+    reader = bot.user(chat_id, language=language)
+    await reader.send("/subscribe")
+    await reader.wait_for_messages(1)
+    return reader
 
 
-async def test_a_readers_morning(morning: RunningBot, seed_path: Path) -> None:
-    bot = morning
+async def ingest(bot: RunningBot, seed: Path, date: dt.date = DAY) -> int:
+    """Drop the seed as ``date``'s page 1, run the poll job, return the stored edition id."""
+    bot.drop_edition(seed, date)
+    await bot.poll_now()
+    edition = await eventually(lambda: bot.store.edition_on(date, PAPER))
+    return edition.id
+
+
+async def nothing_more_arrives(reader, seconds: float = 1.0) -> None:
+    await asyncio.sleep(seconds)
+    assert reader.new_messages() == []
+
+
+async def test_a_readers_morning(bot: RunningBot, seed_path: Path) -> None:
     reader = bot.user(1001)
 
     # /start explains the bot and offers a subscribe button; pressing it subscribes.
@@ -68,128 +82,171 @@ async def test_a_readers_morning(morning: RunningBot, seed_path: Path) -> None:
     assert "订阅成功" in confirmation.text
     assert bot.store.subscriber(1001).active
 
-    # The edition arrives and is ingested; the digest waits for its time.
-    await _ingest(bot, seed_path)
-    edition = bot.store.latest_edition(PAPER)
-    assert edition.article_count == 7
-    await asyncio.sleep(0.5)
-    assert reader.new_messages() == []
+    # 06:00: the edition arrives and is ingested; the digest waits for 07:30.
+    bot.set_clock(DAY, BEFORE)
+    edition_id = await ingest(bot, seed_path)
+    assert bot.store.edition(edition_id).article_count == 7
+    await nothing_more_arrives(reader)
 
-    # At the digest time the digest is pushed: header, seven numbered articles, buttons.
-    bot.digest_now()
-    digest = await reader.wait_for_messages(1)
-    text = digest[0].text
-    assert PAPER in text and "7" in text
-    digest_text = "".join(m.text for m in digest)
-    for article in bot.store.articles(edition.id):
-        assert article.title[:10] in digest_text
-    labels = [b["text"] for row in digest[0].buttons for b in row]
-    assert labels[:7] == [str(n) for n in range(1, 8)]
+    # 07:30: the daily job pushes the digest: header, seven numbered articles, buttons.
+    bot.set_clock(DAY, DIGEST_TIME)
+    await bot.digest_now()
+    [digest] = await reader.wait_for_messages(1)
+    assert digest.text.startswith(f"📰 {PAPER}\n2024年7月1日 · 共 7 篇")
+    for article in bot.store.articles(edition_id):
+        assert f"{article.number}. {article.title[:12]}" in digest.text
+    assert [b["text"] for row in digest.buttons for b in row] == [str(n) for n in range(1, 8)]
 
     # A button opens the article card.
-    query = await reader.press(digest[0], "2")
+    query = await reader.press(digest, "2")
     await reader.wait_for_answer(query)
     [card] = await reader.wait_for_messages(1)
-    assert "徐留平" in card.text
+    assert card.text.startswith("徐留平在浙江江苏调研工会工作时指出")
 
     # /article 2 gives the same card: title, byline, page, summary, keywords.
     await reader.send("/article 2")
     [again] = await reader.wait_for_messages(1)
     assert again.text == card.text
-    assert "郑莉" in again.text and "关键词" in again.text and "第1版" in again.text
+    assert "本报讯 工人日报记者郑莉、邹偶然、黄洪涛报道" in again.text
+    assert "第1版" in again.text and "关键词：" in again.text
 
-    # /search finds articles across the archive; 会 is in all 7, so 5 per page and a pager.
+    # /search: 会 is in all seven articles, so five on the first page and a pager.
     await reader.send("/search 会")
     [results] = await reader.wait_for_messages(1)
-    assert "7" in results.text.splitlines()[0]
-    next_label = next(
-        b["text"] for row in results.buttons for b in row if b["callback_data"].startswith("s:")
-    )
-    query = await reader.press(results, next_label)
+    assert "共 7 篇" in results.text.splitlines()[0]
+    assert "1." in results.text and "6." not in results.text
+    query = await reader.press(results, "下一页 ▶")
     await reader.wait_for_answer(query)
     await eventually(lambda: results.edit_count == 1)
-    assert "6." in results.text
+    assert "6." in results.text and "7." in results.text
 
     # /stats: a chart image with the numbers in its caption.
     await reader.send("/stats")
     [stats] = await reader.wait_for_messages(1)
     assert stats.kind == "photo" and stats.photo.startswith(b"\x89PNG")
-    assert "7" in stats.caption
+    assert "文章：7 篇" in stats.caption and "订阅用户：1 位" in stats.caption
 
-    # The digest went out once: running the job again sends nothing more.
-    bot.digest_now()
-    await asyncio.sleep(1.0)
-    assert [m for m in reader.new_messages() if "📰" in m.text] == []
+    # Running the daily job again sends nothing twice — while a reader who subscribed since
+    # gets theirs from that same run (so the run really happened).
+    late = await subscribed(bot, 1002)
+    await bot.digest_now()
+    [late_digest] = await late.wait_for_messages(1)
+    assert late_digest.text == digest.text
+    await nothing_more_arrives(reader)
+    assert bot.deliveries(edition_id) == 2
 
 
-async def test_command_menu_is_registered_in_both_languages(morning: RunningBot) -> None:
-    zh = morning.user(1002, language="zh-hans").visible_commands()
-    en = morning.user(1003, "Ann", language="en").visible_commands()
+async def test_today_shows_the_latest_digest_on_demand(bot: RunningBot, seed_path: Path) -> None:
+    reader = bot.user(1101)
+    await reader.send("/today")
+    [empty] = await reader.wait_for_messages(1)
+    assert "还没有可看的报纸" in empty.text
+    bot.set_clock(DAY, BEFORE)
+    await ingest(bot, seed_path)
+    await reader.send("/today")
+    [digest] = await reader.wait_for_messages(1)
+    assert "共 7 篇" in digest.text
+
+
+async def test_command_menu_is_registered_in_both_languages(bot: RunningBot) -> None:
+    zh = bot.user(1002, language="zh-hans").visible_commands()
+    en = bot.user(1003, "Ann", language="en").visible_commands()
     assert [c["command"] for c in zh] == [name for name, _ in COMMANDS["zh"]]
     assert [c["description"] for c in en] == [d for _, d in COMMANDS["en"]]
 
 
-async def test_english_users_get_english_replies(morning: RunningBot) -> None:
-    reader = morning.user(1004, "Ann", language="en-GB")
+async def test_english_users_get_english_replies(bot: RunningBot) -> None:
+    reader = bot.user(1004, "Ann", language="en-GB")
     await reader.send("/subscribe")
     [reply] = await reader.wait_for_messages(1)
-    assert "Subscribed" in reply.text or "subscribed" in reply.text
+    assert reply.text.startswith("✅ Subscribed")
 
 
-async def test_missed_digest_is_sent_late_but_never_twice(
+async def test_a_digest_missed_during_downtime_is_sent_late_once(
     tmp_path: Path, db: str, seed_path: Path
 ) -> None:
-    zone, passed = zone_with_time_passed()
-    bot = await start_bot(tmp_path, db, zone=zone, digest_time=passed)
+    first = await start_bot(tmp_path, db)
+    reader = await subscribed(first, 2001)
+    await stop_bot(first, keep_server=True)
+
+    # The bot was down over the digest time and past midnight; the edition came meanwhile.
+    first.drop_edition(seed_path, DAY)
+    second = await start_bot(tmp_path, db, server=first.server)
     try:
-        reader = bot.user(2001)
-        await reader.send("/subscribe")
-        await reader.wait_for_messages(1)
-        # The edition arrives after the digest time (or the bot was down then): the next poll
-        # sends it late …
-        await _ingest(bot, seed_path)
-        digest = await reader.wait_for_messages(1, timeout=20)
-        assert PAPER in digest[0].text
+        second.set_clock(DAY + dt.timedelta(days=1), dt.time(1, 0))
+        await second.poll_now()
+        [late] = await reader.wait_for_messages(1, timeout=20)
+        assert late.text.startswith(f"📰 {PAPER}\n2024年7月1日")
     finally:
-        await stop_bot(bot, keep_server=True)
-    # … and after a restart, neither the poll nor the daily job sends it again.
-    bot2 = await start_bot(tmp_path, db, zone=zone, digest_time=passed, server=bot.server)
+        await stop_bot(second, keep_server=True)
+
+    # After another restart neither the poll nor the daily job sends it again.
+    third = await start_bot(tmp_path, db, server=first.server)
     try:
-        bot2.poll_now()
-        bot2.digest_now()
-        await asyncio.sleep(1.5)
-        assert [m for m in reader.new_messages() if PAPER in m.text] == []
+        third.set_clock(DAY + dt.timedelta(days=1), DIGEST_TIME)
+        newcomer = await subscribed(third, 2002)
+        await third.poll_now()
+        await third.digest_now()
+        await newcomer.wait_for_messages(1)  # the runs happened: the newcomer got it
+        await nothing_more_arrives(reader)
     finally:
-        await stop_bot(bot2)
+        await stop_bot(third)
 
 
-async def test_redropping_an_edition_changes_nothing(morning: RunningBot, seed_path: Path) -> None:
-    await _ingest(morning, seed_path)
-    morning.drop_edition(seed_path, morning.today())
-    morning.poll_now()
-    await eventually(lambda: not any(morning.inbox.glob("*.txt")))
-    with morning.store.engine.connect() as conn:
+async def test_an_edition_dated_tomorrow_waits_for_tomorrows_digest_time(
+    bot: RunningBot, seed_path: Path
+) -> None:
+    reader = await subscribed(bot, 2101)
+    bot.set_clock(DAY - dt.timedelta(days=1), dt.time(21, 0))  # the evening before
+    await ingest(bot, seed_path, DAY)
+    await nothing_more_arrives(reader)
+    bot.set_clock(DAY, DIGEST_TIME)
+    await bot.digest_now()
+    [digest] = await reader.wait_for_messages(1)
+    assert "2024年7月1日" in digest.text
+
+
+async def test_redropping_an_edition_changes_nothing(bot: RunningBot, seed_path: Path) -> None:
+    await ingest(bot, seed_path)
+    bot.drop_edition(seed_path, DAY)
+    await bot.poll_now()
+    await eventually(lambda: not any(bot.inbox.glob("*.txt")))
+    with bot.store.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM editions")).scalar_one() == 1
 
 
 async def test_a_broken_file_is_set_aside_and_reported_to_admins(
     tmp_path: Path, db: str, seed_path: Path
 ) -> None:
-    zone, later = zone_with_time_ahead()
-    bot = await start_bot(tmp_path, db, zone=zone, digest_time=later, admins=(9001,))
+    bot = await start_bot(tmp_path, db, admins=(9001,))
     try:
         admin = bot.user(9001, "Admin")
         await admin.send("/start")
         await admin.wait_for_messages(1)
-        bot.inbox.mkdir(parents=True, exist_ok=True)
-        broken = bot.inbox / "zjgrrb-2024-07-02-p01.txt"
-        broken.write_bytes(b"\x00\x01\x02 not an edition \xff\xfe")
-        os.utime(broken, (1_000_000_000, 1_000_000_000))  # long complete, not still arriving
-        await _ingest(bot, seed_path)
+        bot.drop_edition(seed_path, DAY)
+        bot.drop_edition(b"\x00\x01\x02 not an edition \xff\xfe", DAY + dt.timedelta(days=1))
+        await bot.poll_now()
         [report] = await admin.wait_for_messages(1)
-        assert "zjgrrb-2024-07-02-p01.txt" in report.text
+        assert "zjgrrb-2024-07-02-p01.txt" in report.text and "NUL" in report.text
         assert (bot.inbox / "failed" / "zjgrrb-2024-07-02-p01.txt").exists()
-        assert bot.store.latest_edition(PAPER).article_count == 7
+        assert bot.store.edition_on(DAY, PAPER).article_count == 7
+    finally:
+        await stop_bot(bot)
+
+
+async def test_an_unreadable_inbox_does_not_stop_the_other_papers(
+    tmp_path: Path, db: str, seed_path: Path
+) -> None:
+    (tmp_path / "not-a-folder").write_text("an inbox path that is a file", encoding="utf-8")
+    extra = '[[papers]]\nname = "坏报"\ninbox = "not-a-folder"\n'
+    bot = await start_bot(tmp_path, db, admins=(9002,), extra_config=extra)
+    try:
+        admin = bot.user(9002, "Admin")
+        await admin.send("/start")
+        await admin.wait_for_messages(1)
+        await ingest(bot, seed_path)
+        reports = await admin.wait_for_messages(1)
+        assert "坏报" in reports[0].text
     finally:
         await stop_bot(bot)
 
@@ -197,74 +254,159 @@ async def test_a_broken_file_is_set_aside_and_reported_to_admins(
 @pytest.mark.parametrize(
     ("command", "expected"),
     [
-        ("/article 999", "1–7"),
-        ("/article -1", "-1"),
-        ("/article", "/article"),
-        ("/search", "/search"),
-        ("/settings 25:99", "25:99"),
-        ("/nosuchcommand", "/help"),
-        ("/article " + "长" * 5000, "200"),
-        ("长" * 5000, "200"),
+        ("/article 999", "本期共 7 篇，请输入 1–7 之间的编号。"),
+        ("/article -1", "“-1”不是有效的文章编号"),
+        ("/article", "用法：/article 编号"),
+        ("/article\n2", "徐留平"),
+        ("/article 驿站", "全省首个地方性工会驿站"),
+        ("/article 没有这个标题", "本期没有标题含“没有这个标题”的文章"),
+        ("/search", "用法：/search 关键词"),
+        ("/search 50%_x", "没有找到与“50%_x”相关的文章"),
+        ("/settings 25:99", "“25:99”不是有效的时间"),
+        ("/nosuchcommand", "没有这个命令"),
+        ("/article " + "长" * 5000, "输入太长了（5000 个字符）"),
+        ("长" * 5000, "输入太长了（5000 个字符）"),
+        ("<b>&amp; hello", "/search"),
     ],
 )
 async def test_bad_input_gets_a_helpful_reply(
-    morning: RunningBot, seed_path: Path, command: str, expected: str
+    bot: RunningBot, seed_path: Path, command: str, expected: str
 ) -> None:
-    await _ingest(morning, seed_path)
-    reader = morning.user(3001)
-    await reader.send("/subscribe")
-    await reader.wait_for_messages(1)
+    await ingest(bot, seed_path)
+    reader = await subscribed(bot, 3001)
     await reader.send(command)
     [reply] = await reader.wait_for_messages(1)
     assert expected in reply.text
     parse_html(reply.html)  # valid HTML: the server would have refused it otherwise
 
 
-async def test_a_reader_who_blocks_the_bot_is_unsubscribed_and_others_still_get_theirs(
-    morning: RunningBot, seed_path: Path
+@pytest.mark.parametrize(
+    "forged", ["a:2147483648:1", "a:1:99999999999", "a:-1:1", "s:999999999", "zz", "a:1"]
+)
+async def test_a_forged_button_gets_a_polite_answer(
+    bot: RunningBot, seed_path: Path, forged: str
 ) -> None:
-    stays, leaves = morning.user(4001), morning.user(4002)
-    for reader in (stays, leaves):
-        await reader.send("/subscribe")
-        await reader.wait_for_messages(1)
-    leaves.block()
-    await _ingest(morning, seed_path)
-    morning.digest_now()
-    await stays.wait_for_messages(1)
-    await eventually(lambda: not morning.store.subscriber(4002).active)
+    await ingest(bot, seed_path)
+    reader = await subscribed(bot, 3101)
+    await reader.send("/today")
+    [digest] = await reader.wait_for_messages(1)
+    digest.reply_markup["inline_keyboard"][0][0]["callback_data"] = forged
+    query = await reader.press(digest, "1")
+    await reader.wait_for_answer(query)
+    assert query.answer_text  # "this button has expired", not an apology for a crash
+    await nothing_more_arrives(reader, 0.5)
 
 
-async def test_a_failing_handler_apologises_and_the_bot_keeps_running(
-    morning: RunningBot,
+async def test_pressing_next_page_twice_is_harmless(bot: RunningBot, seed_path: Path) -> None:
+    await ingest(bot, seed_path)
+    reader = await subscribed(bot, 3201)
+    await reader.send("/search 会")
+    [results] = await reader.wait_for_messages(1)
+    first = await reader.press(results, "下一页 ▶")
+    await reader.wait_for_answer(first)
+    await eventually(lambda: results.edit_count == 1)
+    results.reply_markup = {"inline_keyboard": [[{"text": "again", "callback_data": "s:1"}]]}
+    second = await reader.press(results, "again")
+    await reader.wait_for_answer(second)
+    await nothing_more_arrives(reader, 0.5)  # no apology
+
+
+async def test_editing_an_old_command_does_not_run_it_again(
+    bot: RunningBot, seed_path: Path
 ) -> None:
-    reader = morning.user(5001)
-    with morning.store.engine.begin() as conn:  # the subscribers table vanishes under the bot
-        conn.execute(text("ALTER TABLE subscribers RENAME TO subscribers_gone"))
-    await reader.send("/subscribe")
-    [apology] = await reader.wait_for_messages(1)
-    assert "抱歉" in apology.text
-    await reader.send("/help")
-    [help_text] = await reader.wait_for_messages(1)
-    assert "/today" in help_text.text
-    with morning.store.engine.begin() as conn:
-        conn.execute(text("ALTER TABLE subscribers_gone RENAME TO subscribers"))
-
-
-async def test_settings_change_the_readers_own_digest_time(morning: RunningBot) -> None:
-    reader = morning.user(6001)
-    await reader.send("/subscribe")
+    await ingest(bot, seed_path)
+    reader = await subscribed(bot, 3301)
+    sent = await reader.send("/today")
     await reader.wait_for_messages(1)
+    edited = dict(sent, text="/today", edit_date=int(time.time()))
+    bot.server.push_update("edited_message", edited)
+    await nothing_more_arrives(reader)
+
+
+async def test_group_chatter_gets_no_reply(bot: RunningBot) -> None:
+    member = bot.user(3401)
+    group = {"id": -100777, "type": "group", "title": "读报小组"}
+    for words in ("大家早上好", "/start@another_bot"):
+        bot.server.push_update(
+            "message",
+            {
+                "message_id": 1,
+                "from": member.to_user_api(),
+                "chat": group,
+                "date": int(time.time()),
+                "text": words,
+                "entities": (
+                    [{"type": "bot_command", "offset": 0, "length": len(words)}]
+                    if words.startswith("/")
+                    else []
+                ),
+            },
+        )
+    await reader_is_quiet(bot, -100777)
+
+
+async def reader_is_quiet(bot: RunningBot, chat_id: int) -> None:
+    await asyncio.sleep(1.0)
+    assert [c for c in bot.server.calls if c.params.get("chat_id") in (chat_id, str(chat_id))] == []
+
+
+async def test_a_reader_who_blocks_the_bot_is_unsubscribed_and_others_still_get_theirs(
+    bot: RunningBot, seed_path: Path
+) -> None:
+    stays = await subscribed(bot, 4001)
+    leaves = await subscribed(bot, 4002)
+    leaves.block()
+    bot.set_clock(DAY, BEFORE)
+    await ingest(bot, seed_path)
+    bot.set_clock(DAY, DIGEST_TIME)
+    await bot.digest_now()
+    await stays.wait_for_messages(1)
+    await eventually(lambda: not bot.store.subscriber(4002).active)
+
+
+async def test_a_failing_handler_apologises_and_the_bot_keeps_running(bot: RunningBot) -> None:
+    reader = bot.user(5001)
+    with bot.store.engine.begin() as conn:  # the subscribers table vanishes under the bot
+        conn.execute(text("ALTER TABLE subscribers RENAME TO subscribers_gone"))
+    try:
+        await reader.send("/subscribe")
+        [apology] = await reader.wait_for_messages(1)
+        assert apology.text.startswith("抱歉")
+        await reader.send("/help")
+        [help_text] = await reader.wait_for_messages(1)
+        assert "/today" in help_text.text
+    finally:
+        with bot.store.engine.begin() as conn:
+            conn.execute(text("ALTER TABLE subscribers_gone RENAME TO subscribers"))
+
+
+async def test_settings_change_the_readers_own_digest_time(bot: RunningBot) -> None:
+    reader = await subscribed(bot, 6001)
     await reader.send("/settings 06:45")
     [saved] = await reader.wait_for_messages(1)
-    assert "06:45" in saved.text
-    assert morning.store.subscriber(6001).digest_time == dt.time(6, 45)
-    assert morning.application.job_queue.scheduler.get_job("digest-at-06:45") is not None
+    assert "06:45（北京时间）" in saved.text
+    assert bot.store.subscriber(6001).digest_time == dt.time(6, 45)
+    assert bot.application.job_queue.scheduler.get_job("digest-at-06:45") is not None
     await reader.send("/settings")
     [shown] = await reader.wait_for_messages(1)
-    assert "06:45" in shown.text
+    assert "06:45（北京时间，自定义）" in shown.text
 
 
-async def test_jobs_have_explicit_ids(morning: RunningBot) -> None:
-    ids = {job.id for job in morning.application.job_queue.scheduler.get_jobs()}
-    assert POLL_JOB in ids
-    assert f"digest-at-{morning.config.schedule.digest_time:%H:%M}" in ids
+async def test_a_reader_with_an_earlier_time_gets_the_digest_at_that_time(
+    bot: RunningBot, seed_path: Path
+) -> None:
+    early = await subscribed(bot, 6101)
+    usual = await subscribed(bot, 6102)
+    await early.send("/settings 06:45")
+    await early.wait_for_messages(1)
+    bot.set_clock(DAY, dt.time(6, 0))
+    await ingest(bot, seed_path)
+    bot.set_clock(DAY, dt.time(6, 45))
+    await bot.digest_now(dt.time(6, 45))
+    await early.wait_for_messages(1)
+    await nothing_more_arrives(usual)
+
+
+async def test_jobs_have_explicit_ids(bot: RunningBot) -> None:
+    ids = {job.id for job in bot.application.job_queue.scheduler.get_jobs()}
+    assert {POLL_JOB, f"digest-at-{DIGEST_TIME:%H:%M}"} <= ids

@@ -97,6 +97,8 @@ SAMPLE_VALUES: dict[str, object] = {
     "number": 3,
     "file": "zjgrrb-2024-07-01-p01.txt",
     "reason": "no article headings (# …) found",
+    "zone": "Europe/London",
+    "items": "• <b>a.txt</b>: empty & <odd>",
 }
 
 # --------------------------------------------------------------------------- i18n
@@ -410,11 +412,16 @@ def test_stats_text_always_fits_its_limit(
 
 
 def test_settings_text_shows_a_custom_time_and_how_to_change_it() -> None:
-    plain = parse_html(settings_text(dt.time(7, 30), dt.time(6, 0), "zh")).text
+    plain = parse_html(settings_text(dt.time(7, 30), dt.time(6, 0), "zh", "Asia/Shanghai")).text
     assert "07:30（北京时间，自定义）" in plain
     assert "/settings 07:30" in plain and "/settings default" in plain and "06:00" in plain
 
 
 def test_settings_text_marks_the_default_time() -> None:
-    plain = parse_html(settings_text(None, dt.time(6, 0), "en")).text
+    plain = parse_html(settings_text(None, dt.time(6, 0), "en", "Asia/Shanghai")).text
     assert "06:00 Beijing time (default)" in plain
+
+
+def test_settings_text_names_the_configured_timezone() -> None:
+    plain = parse_html(settings_text(None, dt.time(6, 0), "zh", "Europe/London")).text
+    assert "06:00（Europe/London，默认）" in plain and "北京" not in plain
