@@ -64,6 +64,9 @@ __all__ = ["DeliveryPolicy", "DeliveryReport", "Pacer", "deliver_edition"]
 
 log = logging.getLogger(__name__)
 
+# Telegram's 400 for a chat that no longer exists (PTB strips "Bad Request: ").
+_CHAT_GONE = "chat not found"
+
 _PRUNE_AT = 4096  # chats remembered by a Pacer before expired ones are dropped
 
 
@@ -371,7 +374,15 @@ class _Fanout:
         except BadRequest as exc:
             assert attempt is not None  # raised by send() only
             reason = f"BadRequest: {self._redact(exc.message)}"
-            await self._failed(attempt, reason, retryable=False, level=logging.ERROR)
+            if _CHAT_GONE in exc.message.lower():
+                # A dead chat, not our bug: stop sending to it, as for a 403 (history kept).
+                log.info(
+                    "edition %d chat %d: %s; deactivating", edition_id, attempt.chat_id, reason
+                )
+                await asyncio.to_thread(self.store.deactivate, attempt.chat_id)
+                await self._failed(attempt, reason, retryable=False)
+            else:
+                await self._failed(attempt, reason, retryable=False, level=logging.ERROR)
         except _GiveUp as exc:
             assert attempt is not None  # raised by send() only
             await self._failed(attempt, exc.reason, retryable=exc.retryable)

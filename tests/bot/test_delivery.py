@@ -287,6 +287,15 @@ async def test_an_unknown_chat_is_failed_for_good_and_others_still_get_theirs(
     assert [s.chat_id for s in store.pending_chats(edition.id)] == []  # never retried blindly
 
 
+async def test_a_chat_telegram_does_not_know_is_deactivated(
+    local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
+) -> None:
+    edition, articles = add_seed_edition(store)
+    store.subscribe(999, "zh")  # the server has no such chat: 400 "chat not found"
+    await deliver_edition(local_api_bot, store, edition, articles)
+    assert store.subscriber(999).active is False
+
+
 async def test_a_network_failure_leaves_the_chat_for_a_later_run(
     offline_bot: telegram.Bot, local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
 ) -> None:
