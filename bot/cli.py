@@ -13,6 +13,10 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.config import PaperConfig
 
 log = logging.getLogger("baozhai")
 
@@ -153,7 +157,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.command == "parse":
         return _parse(
-            args.path, as_json=args.json, sentences=args.sentences or config.summary.sentences
+            args.path,
+            as_json=args.json,
+            sentences=args.sentences or config.summary.sentences,
+            papers=config.papers,
         )
     if args.command == "run":
         from bot.app import run
@@ -185,29 +192,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 2
 
 
-def _parse(path: Path, *, as_json: bool, sentences: int) -> int:
+def _parse(path: Path, *, as_json: bool, sentences: int, papers: Sequence[PaperConfig]) -> int:
     """``baozhai parse``: a table for people, JSON for scripts."""
     from rich.console import Console
 
-    from bot.parse_view import parse_path
+    from bot.parse_view import parse_path, print_tables
 
     console = Console(stderr=False)
-    errors = Console(stderr=True)
+    errors = Console(stderr=True, soft_wrap=True, highlight=False)
     if not path.exists():
-        errors.print(f"[red]baozhai parse: {path}: no such file or folder[/red]", soft_wrap=True)
+        # markup=False: a file name like "[red]x.txt" is a name, not rich markup.
+        errors.print(f"baozhai parse: {path}: no such file or folder", style="red", markup=False)
         return 1
-    results, failures = parse_path(path, sentences=sentences, progress=not as_json, console=errors)
+    results, failures = parse_path(
+        path, sentences=sentences, progress=not as_json, console=errors, papers=papers
+    )
     if as_json:
         payload = results[0] if path.is_file() and results else results
-        if path.is_file() and not results:
-            payload = None
-        if payload is not None:
+        if not (path.is_file() and not results):
             json.dump(payload, sys.stdout, ensure_ascii=False, indent=2)
             sys.stdout.write("\n")
     else:
-        from bot.parse_view import print_tables
-
         print_tables(console, results)
     for failure in failures:
-        errors.print(f"[red]baozhai parse: {failure}[/red]", highlight=False, soft_wrap=True)
+        errors.print(f"baozhai parse: {failure}", style="red", markup=False)
     return 1 if failures else 0

@@ -6,13 +6,16 @@ Kept apart from the CLI's argument handling so it can be tested on its own.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
+from bot.config import PaperConfig
 from summarizer.edition import Edition, merge_pages
 from summarizer.errors import EditionError
 from summarizer.export import edition_to_dict
@@ -21,37 +24,81 @@ from summarizer.summary import summarize
 
 
 def edition_files(path: Path) -> list[Path]:
-    """The edition files at ``path``: the file itself, or every visible ``*.txt`` in a folder."""
+    """The edition files at ``path``: the file itself, or the ``*.txt`` below a folder.
+
+    Skipped: hidden files and folders, and what the ingest set aside (``failed/`` folders and
+    their ``*.reason.txt`` notes), so pointing at an inbox shows what a reader would get.
+    """
     if path.is_file():
         return [path]
-    return sorted(p for p in path.rglob("*.txt") if not p.name.startswith(".") and p.is_file())
+    found = []
+    for file in path.rglob("*.txt"):
+        parts = file.relative_to(path).parts
+        if any(part.startswith(".") for part in parts) or "failed" in parts[:-1]:
+            continue
+        if file.name.endswith(".reason.txt") or not file.is_file():
+            continue
+        found.append(file)
+    return sorted(found)
 
 
-def group_pages(pages: list[Edition]) -> list[Edition]:
-    """Merge page files of one paper and date into one edition; undated pages stay alone."""
-    by_date: dict[tuple[str | None, Any], list[Edition]] = defaultdict(list)
+def paper_of(file: Path, path: Path, papers: Sequence[PaperConfig]) -> str | None:
+    """The configured paper whose inbox holds ``file``, if any."""
+    resolved = file.resolve()
+    for paper in papers:
+        if resolved.is_relative_to(paper.inbox.resolve()):
+            return paper.name
+    return None
+
+
+def _source_key(file: Path, path: Path, paper: str | None) -> str:
+    """Which pages may form one edition: same paper, or else same top folder under ``path``."""
+    if paper is not None:
+        return paper
+    if path.is_file():
+        return ""
+    parts = file.relative_to(path).parts
+    return parts[0] if len(parts) > 1 else ""
+
+
+def group_pages(pages: list[tuple[str, Edition]]) -> list[Edition]:
+    """Merge the pages of one source and date into one edition; undated pages stay alone.
+
+    ``pages`` pairs each page with its source key, so two papers' pages of the same date
+    (two inboxes under one folder) are never stitched together.
+    """
+    by_date: dict[tuple[str, Any], list[Edition]] = defaultdict(list)
     alone: list[Edition] = []
-    for page in pages:
+    for source, page in pages:
         if page.date is None:
             alone.append(page)
         else:
-            by_date[(page.paper, page.date)].append(page)
+            by_date[(source, page.date)].append(page)
     merged = [merge_pages(group) for _, group in sorted(by_date.items(), key=lambda kv: str(kv[0]))]
     return merged + alone
 
 
 def parse_path(
-    path: Path, *, sentences: int, progress: bool, console: Console
+    path: Path,
+    *,
+    sentences: int,
+    progress: bool,
+    console: Console,
+    papers: Sequence[PaperConfig] = (),
 ) -> tuple[list[dict[str, Any]], list[str]]:
-    """Parse and summarize every edition at ``path``; broken files are reported, not fatal."""
+    """Parse and summarize every edition at ``path``; broken files are reported, not fatal.
+
+    A file inside a configured paper's inbox is attributed to that paper.
+    """
     files = edition_files(path)
-    pages: list[Edition] = []
+    pages: list[tuple[str, Edition]] = []
     failures: list[str] = []
     with Progress(console=console, disable=not progress or len(files) < 2, transient=True) as bar:
         task = bar.add_task("parsing", total=len(files))
         for file in files:
+            paper = paper_of(file, path, papers)
             try:
-                pages.append(read_page(file))
+                pages.append((_source_key(file, path, paper), read_page(file, paper=paper)))
             except EditionError as exc:
                 failures.append(str(exc))
             bar.advance(task)
@@ -69,9 +116,10 @@ def print_tables(console: Console, editions: list[dict[str, Any]]) -> None:
         table = Table(title=f"{heading} · {len(edition['articles'])} articles", show_lines=True)
         table.add_column("#", justify="right", style="bold")
         table.add_column("page")
-        table.add_column("title / byline", ratio=2)
-        table.add_column("summary", ratio=4)
-        table.add_column("keywords", ratio=1)
+        # Chinese has no spaces to wrap at: fold long lines instead of cutting them with "…".
+        table.add_column("title / byline", ratio=2, overflow="fold")
+        table.add_column("summary", ratio=4, overflow="fold")
+        table.add_column("keywords", ratio=1, overflow="fold")
         for article in edition["articles"]:
             title = f"[bold]{_markup(article['title'])}[/bold]"
             if article["byline"]:
@@ -89,6 +137,4 @@ def print_tables(console: Console, editions: list[dict[str, Any]]) -> None:
 
 
 def _markup(text: str) -> str:
-    from rich.markup import escape
-
     return escape(text)

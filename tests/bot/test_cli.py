@@ -232,3 +232,44 @@ def test_digest_send_exits_non_zero_when_a_chat_fails(
     result = baozhai("digest", "send", cwd=tmp_path, env={"TELEGRAM_BOT_TOKEN": "777:RIGHT-TOKEN"})
     assert result.returncode == 1
     assert "failed 1" in result.stdout
+
+
+def test_parse_a_folder_keeps_two_papers_of_one_date_apart_and_skips_what_was_set_aside(
+    tmp_path: Path, seed_path: Path
+) -> None:
+    for paper in ("zjgrrb", "hnrb"):
+        (tmp_path / "inbox" / paper / "failed").mkdir(parents=True)
+        shutil.copy(seed_path, tmp_path / "inbox" / paper / "2024-07-01-p01.txt")
+        (tmp_path / "inbox" / paper / "failed" / "2024-07-02-p01.txt").write_bytes(b"\x00")
+        (tmp_path / "inbox" / paper / "failed" / "2024-07-02-p01.txt.reason.txt").write_text(
+            "binary", encoding="utf-8"
+        )
+    result = baozhai("parse", "inbox", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    editions = json.loads(result.stdout)
+    assert [len(e["articles"]) for e in editions] == [7, 7]
+
+
+def test_parse_names_the_paper_of_a_configured_inbox(tmp_path: Path, seed_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    shutil.copy(seed_path, tmp_path / "in" / "2024-07-01-p01.txt")
+    (tmp_path / "config.toml").write_text(
+        '[[papers]]\nname = "浙江工人日报"\ninbox = "in"\n', encoding="utf-8"
+    )
+    result = baozhai("parse", "in", "--json", cwd=tmp_path)
+    assert json.loads(result.stdout)[0]["paper"] == "浙江工人日报"
+
+
+def test_the_parse_table_folds_long_chinese_lines_instead_of_cutting_them(
+    tmp_path: Path, seed_path: Path
+) -> None:
+    result = baozhai("parse", str(seed_path), cwd=tmp_path, env={"COLUMNS": "100"})
+    assert result.returncode == 0
+    assert "…" not in result.stdout  # rich marks a cut cell with an ellipsis; the seed has none
+
+
+def test_a_file_name_that_looks_like_markup_is_reported_as_it_is(tmp_path: Path) -> None:
+    odd = tmp_path / "[red]x-2024-07-03.txt"
+    odd.write_bytes(b"")
+    result = baozhai("parse", str(tmp_path), cwd=tmp_path)
+    assert "[red]x-2024-07-03.txt" in result.stderr
