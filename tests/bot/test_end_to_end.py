@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -22,6 +23,7 @@ from bot.i18n import COMMANDS
 from bot.telegram_html import parse_html
 from tests.bot.running_bot import (
     DIGEST_TIME,
+    OLD_MTIME,
     PAPER,
     RunningBot,
     eventually,
@@ -410,3 +412,29 @@ async def test_a_reader_with_an_earlier_time_gets_the_digest_at_that_time(
 async def test_jobs_have_explicit_ids(bot: RunningBot) -> None:
     ids = {job.id for job in bot.application.job_queue.scheduler.get_jobs()}
     assert {POLL_JOB, f"digest-at-{DIGEST_TIME:%H:%M}"} <= ids
+
+
+async def test_with_two_papers_today_shows_both_and_article_follows_the_last_shown(
+    tmp_path: Path, db: str, seed_path: Path
+) -> None:
+    extra = '[[papers]]\nname = "第二张报"\ninbox = "inbox2"\n'
+    bot = await start_bot(tmp_path, db, extra_config=extra)
+    try:
+        second_inbox = tmp_path / "inbox2"
+        second_inbox.mkdir()
+        trimmed = seed_path.read_text(encoding="utf-8").split("## 全省首个地方性工会驿站")[0]
+        page = second_inbox / "2024-07-01-p01.txt"
+        page.write_text(trimmed, encoding="utf-8")
+        os.utime(page, (OLD_MTIME, OLD_MTIME))
+        await ingest(bot, seed_path)
+        await eventually(lambda: bot.store.edition_on(DAY, "第二张报"))
+        reader = bot.user(7001)
+        await reader.send("/today")
+        first, second = await reader.wait_for_messages(2)
+        assert first.text.startswith(f"📰 {PAPER}") and "共 7 篇" in first.text
+        assert second.text.startswith("📰 第二张报") and "共 5 篇" in second.text
+        await reader.send("/article 6")
+        [reply] = await reader.wait_for_messages(1)
+        assert "本期共 5 篇" in reply.text  # article 6 of the paper shown last does not exist
+    finally:
+        await stop_bot(bot)
