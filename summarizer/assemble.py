@@ -4,17 +4,33 @@ The chunks arrive in reading order, each with the number of blank lines before i
 decides what each chunk is, in this order:
 
 1. jump markers are taken out (``(下转第4版)``); a chunk that was only a marker is done;
-2. a photo credit (``新华社记者 X 摄``, ``图为…``) is a caption;
-3. before the first paragraph, a byline paragraph or a leading dateline goes to ``byline``
+2. a chunk opening with a dateline (``新华社北京7月8日电 …``) always starts a paragraph.
+   The dateline becomes the byline when there is none yet and no sentence has ended
+   before it: the unfinished lines before it are heading lines (提要, 副题), each kept as a
+   paragraph of its own even if they had been rejoined as one broken sentence;
+3. a photo credit (``新华社记者 X 摄``, ``图为…``) is a caption, but not in the middle of
+   an open sentence unless it also stands apart (``试`` + ``图为…`` is prose);
+4. before the first paragraph, a lone byline paragraph goes to ``byline``
    (a caption may come first: it does not start the body);
-4. a chunk standing apart (:data:`CAPTION_GAP` blank lines or more) that is not a
-   subheading and not too long is a caption, even in the middle of a broken sentence;
-5. anything else is prose: it continues the previous paragraph when that one stopped
-   mid-sentence, else starts a paragraph (a short unfinished one is a 小标题, see
-   :mod:`summarizer.rejoin`).
+5. a chunk standing apart (:data:`CAPTION_GAP` blank lines or more) that is not a
+   subheading and not too long is a caption, even in the middle of a broken sentence; but
+   an open sentence lets out at most one caption in a row: the chunk after it continues
+   the sentence, whatever its gap;
+6. anything else is prose: it continues the previous paragraph when that one stopped
+   mid-sentence, else starts a paragraph. A short unfinished paragraph is a 小标题 only
+   provisionally: when the next chunk continues a cut word or number
+   (:func:`summarizer.rejoin.seam_is_broken`) the two are rejoined. The first chunk of a
+   continuation (``（上接第1版）…``, or text before a page's first heading) is the rest of
+   a sentence from another page, so it is never a 小标题.
 
-Finally, an article without an opening byline takes a closing bracketed dateline
-(``（新华社北京7月7日电）``) as its byline.
+Finally, an article with no paragraph at all gets back its captions that are not photo
+credits as prose (a 简讯 after a wide gap is not a caption), and an article without a
+byline takes a closing bracketed dateline (``（新华社北京7月7日电）``) as its byline: at the
+end, or standing alone as a paragraph anywhere.
+
+Known limit: a caption that sits mid-sentence after fewer than :data:`CAPTION_GAP` blank
+lines and carries no photo credit cannot be told from the rest of the sentence; it is
+rejoined as prose.
 """
 
 from __future__ import annotations
@@ -28,11 +44,13 @@ from summarizer.captions import CAPTION_GAP, CAPTION_MAX_CHARS, is_photo_credit
 from summarizer.edition import Article
 from summarizer.markers import take_jumps
 from summarizer.rejoin import (
+    SUBHEADING_MAX_CHARS,
     ends_sentence,
     is_subheading_second_line,
     is_subheading_shape,
     join_chunks,
     normalize_ws,
+    seam_is_broken,
 )
 
 
@@ -49,51 +67,70 @@ class _State(enum.Enum):
 
     START = "start"  # no paragraph yet
     ENDED = "ended"  # a finished sentence
-    SUBHEADING = "subheading"  # a 小标题 of its own
+    SUBHEADING = "subheading"  # a 小标题 of its own (unless the next chunk continues it)
     SUBHEADING_2 = "subheading-2"  # the second line of a two-line 小标题
     OPEN = "open"  # stopped mid-sentence: the next prose chunk continues it
 
 
 _CLOSED = frozenset({_State.START, _State.ENDED, _State.SUBHEADING, _State.SUBHEADING_2})
+_PROVISIONAL = frozenset({_State.SUBHEADING, _State.SUBHEADING_2})
 
 
 class _Builder:
     """Feeds chunks into one article; see the module docstring for the rules."""
 
-    def __init__(self, article: Article) -> None:
+    def __init__(self, article: Article, *, continuation: bool = False) -> None:
         self.article = article
         self.state = _State.START
-        self.dateline_seen = False
+        self.continuation = continuation  # the first prose chunk ends another page's sentence
+        self.pieces: list[str] = []  # the chunks the last paragraph was joined from
+        self.heading_candidate = False  # the last paragraph may be a 小标题 cut in two lines
+        self.sentence_ended = False  # some paragraph has ended a sentence
+        self.lifted_while_open = False  # a caption was lifted out of the open sentence
 
     def feed(self, chunk: Chunk) -> None:
         text = self._take_markers(chunk.text)
         if not text:
             return
-        if is_photo_credit(text):
-            self.article.captions.append(text)
+        opening = split_opening(text)
+        if opening is not None:
+            self._start_at_dateline(text, *opening)
             return
-        if self.state is _State.START:
-            text, opened = self._take_opening_byline(text)
-            if not text:
-                return
-            if opened:  # the rest of a dateline chunk is the first paragraph
-                self._add_prose(text)
-                return
-        if chunk.gap >= CAPTION_GAP and self._stands_apart_as_caption(text):
-            self.article.captions.append(text)
+        if self._is_credit_caption(text, chunk.gap):
+            self._add_caption(text)
+            return
+        if self.state is _State.START and is_lone_byline(text):
+            self._add_byline(text)
+            return
+        if self._is_gap_caption(text, chunk.gap):
+            self._add_caption(text)
             return
         self._add_prose(text)
 
     def finish(self) -> Article:
-        if self.article.byline is None and self.article.paragraphs:
-            closing = split_closing(self.article.paragraphs[-1])
-            if closing is not None:
-                rest, self.article.byline = closing
-                if rest:
-                    self.article.paragraphs[-1] = rest
-                else:
-                    self.article.paragraphs.pop()
-        return self.article
+        article = self.article
+        if not article.paragraphs and article.captions:
+            prose = [c for c in article.captions if not is_photo_credit(c)]
+            article.captions = [c for c in article.captions if is_photo_credit(c)]
+            for text in prose:
+                self._add_prose(text)
+        if article.byline is None:
+            self._take_closing_byline()
+        return article
+
+    def _take_closing_byline(self) -> None:
+        """A closing dateline at the very end, or standing alone as a paragraph, is the byline."""
+        paragraphs = self.article.paragraphs
+        for index in [len(paragraphs) - 1, *range(len(paragraphs) - 1)]:
+            closing = split_closing(paragraphs[index]) if index >= 0 else None
+            if closing is None or (closing[0] and index != len(paragraphs) - 1):
+                continue
+            rest, self.article.byline = closing
+            if rest:
+                paragraphs[index] = rest
+            else:
+                del paragraphs[index]
+            return
 
     def _take_markers(self, text: str) -> str:
         rest, jumps = take_jumps(text)
@@ -103,26 +140,51 @@ class _Builder:
                 self.article.continued_on = jump.page
             elif not jump.forward and self.article.continued_from is None:
                 self.article.continued_from = jump.page
+                if not self.article.paragraphs:
+                    self.continuation = True
         return normalize_ws(rest) if jumps else rest
 
-    def _take_opening_byline(self, text: str) -> tuple[str, bool]:
-        """Move a lone byline or a leading dateline to ``byline``; return the rest."""
-        if is_lone_byline(text):
-            self._add_byline(text)
-            return "", False
-        if self.dateline_seen:
-            return text, False
-        split = split_opening(text)
-        if split is None:
-            return text, False
-        byline, rest = split
+    def _start_at_dateline(self, text: str, byline: str, rest: str) -> None:
+        """A dateline chunk starts a paragraph; its dateline is the byline if it can be."""
+        takes_byline = not self.article.paragraphs or (
+            self.article.byline is None and not self.sentence_ended
+        )
+        if not takes_byline:
+            self._new_paragraph(text)
+            return
+        if self.state is _State.OPEN and len(self.pieces) > 1:
+            self.article.paragraphs[-1:] = self.pieces  # heading lines, not one sentence
         self._add_byline(byline)
-        self.dateline_seen = True
-        return rest, True
+        if rest:
+            self._new_paragraph(rest)
 
     def _add_byline(self, text: str) -> None:
         current = self.article.byline
         self.article.byline = f"{current} {text}" if current else text
+
+    def _add_caption(self, text: str) -> None:
+        if self.state is _State.OPEN:
+            self.lifted_while_open = True
+        self.article.captions.append(text)
+
+    def _may_lift(self) -> bool:
+        """An open sentence lets out one caption at most: the rest of the sentence follows."""
+        return not (self.state is _State.OPEN and self.lifted_while_open)
+
+    def _is_credit_caption(self, text: str, gap: int) -> bool:
+        if not (self._may_lift() and is_photo_credit(text)):
+            return False
+        return gap >= CAPTION_GAP or not self._continues(text)
+
+    def _continues(self, text: str) -> bool:
+        """True when ``text`` goes on with the last paragraph (open, or a cut 小标题)."""
+        if self.state is _State.OPEN:
+            return True
+        paragraphs = self.article.paragraphs
+        return self.state in _PROVISIONAL and seam_is_broken(paragraphs[-1], text)
+
+    def _is_gap_caption(self, text: str, gap: int) -> bool:
+        return gap >= CAPTION_GAP and self._may_lift() and self._stands_apart_as_caption(text)
 
     def _stands_apart_as_caption(self, text: str) -> bool:
         if len(text) > CAPTION_MAX_CHARS:
@@ -131,31 +193,68 @@ class _Builder:
 
     def _add_prose(self, text: str) -> None:
         paragraphs = self.article.paragraphs
-        if self.state is _State.OPEN:
+        self.lifted_while_open = False
+        if self._continues(text):
             paragraphs[-1] = join_chunks(paragraphs[-1], text)
-            self.state = _State.ENDED if ends_sentence(paragraphs[-1]) else _State.OPEN
+            self.pieces.append(text)
+            if ends_sentence(paragraphs[-1]):
+                self.state = _State.ENDED
+                self.sentence_ended = True
+            elif (
+                self.heading_candidate
+                and len(self.pieces) == 2
+                and is_subheading_shape(paragraphs[-1])
+            ):
+                self.state = _State.SUBHEADING  # “…”的 / 深刻启示: one heading in two lines
+            else:
+                self.state = _State.OPEN
+            self.heading_candidate = False
             return
-        previous, self.state = self.state, self._kind_of_new_paragraph(text)
-        if (
-            previous is _State.SUBHEADING
-            and self.state is _State.OPEN
-            and is_subheading_second_line(text)
-        ):
-            self.state = _State.SUBHEADING_2
-        paragraphs.append(text)
+        self._new_paragraph(text)
 
-    @staticmethod
-    def _kind_of_new_paragraph(text: str) -> _State:
+    def _new_paragraph(self, text: str) -> None:
+        previous = self.state
         if ends_sentence(text):
-            return _State.ENDED
-        if is_subheading_shape(text):
-            return _State.SUBHEADING
-        return _State.OPEN
+            self.state = _State.ENDED
+            self.sentence_ended = True
+        elif self.continuation and previous is _State.START:
+            self.state = _State.OPEN
+        elif is_subheading_shape(text):
+            self.state = _State.SUBHEADING
+        elif previous is _State.SUBHEADING and is_subheading_second_line(text):
+            self.state = _State.SUBHEADING_2
+        else:
+            self.state = _State.OPEN
+        self.heading_candidate = (
+            self.state is _State.OPEN
+            and previous in _CLOSED
+            and not self.continuation
+            and _may_start_a_heading(text)
+        )
+        self.continuation = False
+        self.article.paragraphs.append(text)
+        self.pieces = [text]
+        self.lifted_while_open = False
 
 
-def build_article(title: str, chunks: Iterable[Chunk], *, page: str | None = None) -> Article:
-    """Assemble one article from its title and body chunks (see the module docstring)."""
-    builder = _Builder(Article(title=title, page=page))
+def _may_start_a_heading(text: str) -> bool:
+    """A short unfinished line without clause punctuation (``“二十三年红旗不倒”的``)."""
+    return len(text) < SUBHEADING_MAX_CHARS and not any(char in "，、；,;" for char in text)
+
+
+def build_article(
+    title: str,
+    chunks: Iterable[Chunk],
+    *,
+    page: str | None = None,
+    continuation: bool = False,
+) -> Article:
+    """Assemble one article from its title and body chunks (see the module docstring).
+
+    ``continuation`` says the chunks are the rest of an article from another page (text
+    before a page's first heading): the first chunk then ends a sentence begun there.
+    """
+    builder = _Builder(Article(title=title, page=page), continuation=continuation)
     for chunk in chunks:
         builder.feed(chunk)
     return builder.finish()

@@ -55,6 +55,27 @@ _CLOSING = re.compile(
 )
 
 
+# An opening dateline inside running text: one with a date (本报海口7月7日讯) anywhere, or an
+# undated one (本报讯, with the separator openings require) that no letter or digit precedes,
+# so that 向新华社发来贺电（…） stays prose.
+_DATED_DATELINE = re.compile(rf"{_ORG}{_PLACE}{_DATE}专?[讯电]")
+_DATELINE_ANYWHERE = re.compile(_DATELINE_CORE)
+
+
+def contains_dateline(text: str) -> bool:
+    """True if an opening dateline stands anywhere in ``text``, not only at its start.
+
+    The summarizer uses it to keep a sentence that swallowed a dateline (a 提要 line without
+    final punctuation running into it) out of summaries.
+    """
+    if _DATED_DATELINE.search(text):
+        return True
+    return any(
+        not text[match.start() - 1 : match.start()].isalnum()
+        for match in _DATELINE_ANYWHERE.finditer(text)
+    )
+
+
 def split_opening(text: str) -> tuple[str, str] | None:
     """Split a leading dateline (with its reporters) from the text: ``(byline, rest)``."""
     match = _OPENING.match(text)

@@ -4,6 +4,8 @@ Markers leave the text (they are not prose) but are kept verbatim on the article
 character of the input is lost, and their page numbers drive :func:`merge_pages`.
 Half- and full-width brackets, Arabic or Chinese numerals (``第四版``) and a section letter
 (``A4版``) are accepted; a bare ``下转第4版`` counts only when it is a whole chunk.
+A marker inside a line leaves nothing behind, except a space between two ASCII letters or
+digits (``Hello(下转第2版)world``), which would otherwise run together.
 """
 
 from __future__ import annotations
@@ -68,4 +70,14 @@ def take_jumps(text: str) -> tuple[str, list[Jump]]:
     jumps = [_jump(m) for m in _BRACKETED.finditer(text)]
     if not jumps:
         return text, []
-    return _BRACKETED.sub(" ", text), jumps
+    return _BRACKETED.sub(_gap_left_by, text), jumps
+
+
+def _gap_left_by(match: re.Match[str]) -> str:
+    """What replaces a marker: nothing, or a space when it stood between two ASCII words."""
+    text, start, end = match.string, match.start(), match.end()
+    before = text[start - 1] if start else ""
+    after = text[end] if end < len(text) else ""
+    return (
+        " " if before.isascii() and before.isalnum() and after.isascii() and after.isalnum() else ""
+    )

@@ -65,7 +65,7 @@ def parse_page(
         if title is None:
             if chunks:  # blank lines opening the file do not make a caption
                 chunks[0] = Chunk(chunks[0].text, 0)
-                articles.append(build_article("", chunks, page=page))
+                articles.append(build_article("", chunks, page=page, continuation=True))
             continue
         saw_heading = True
         articles.append(_article(title, chunks, page))

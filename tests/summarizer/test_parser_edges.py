@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -174,9 +175,28 @@ def test_sentence_broken_across_three_chunks_is_one_paragraph() -> None:
     ]
 
 
-def test_latin_words_broken_across_chunks_get_a_space_and_digits_none() -> None:
-    article = only(parse_page(body("据介绍，他在开幕式上说 Hello", "world 拨打123", "51热线。")))
-    assert article.paragraphs == ["据介绍，他在开幕式上说 Hello world 拨打12351热线。"]
+def test_rejoining_adds_no_space_inside_letters_or_digits_only_after_ascii_punctuation() -> None:
+    # A column break cuts words far more often than it falls on a space: no space between
+    # letters or digits (the price: ``Hello`` + ``world`` comes out glued).
+    article = only(parse_page(body("据介绍，他在开幕式上说 Hello,", "world 拨打123", "51热线。")))
+    assert article.paragraphs == ["据介绍，他在开幕式上说 Hello, world 拨打12351热线。"]
+
+
+@pytest.mark.parametrize(
+    ("head", "tail", "joined"),
+    [
+        ("今年新建5", "G基站3万个。", "今年新建5G基站3万个。"),
+        ("国产大飞机C", "919完成首航。", "国产大飞机C919完成首航。"),
+        ("比赛于晚上19:", "30开始。", "比赛于晚上19:30开始。"),
+        ("参赛人数达14,", "000人。", "参赛人数达14,000人。"),
+        ("义乌的Chinago", "ods平台上线。", "义乌的Chinagoods平台上线。"),
+        ("他说Hello,", "world。", "他说Hello, world。"),
+    ],
+)
+def test_rejoining_inserts_no_space_inside_a_token(head: str, tail: str, joined: str) -> None:
+    long_head = "据了解，在这次活动中，" + head
+    article = only(parse_page(body(long_head, tail)))
+    assert article.paragraphs == ["据了解，在这次活动中，" + joined]
 
 
 def test_closing_quote_after_a_full_stop_ends_the_sentence() -> None:
@@ -508,3 +528,230 @@ def test_benchmark_articles_all_parse_with_clean_paragraphs() -> None:
             assert article.byline, record["id"]
         with_byline += article.byline is not None
     assert with_byline >= 60
+
+
+# --- review fixes: column breaks taken for 小标题, captions, datelines, markers -------------------
+
+
+def test_short_chunk_cut_mid_word_is_joined_not_a_subheading() -> None:
+    article = only(
+        parse_page(
+            body(
+                "调研期间，听取了各级总工会。",
+                "在详细听取浙江和江苏工",
+                "会工作特别是数智化建设进展情况后，徐留平强调。",
+            )
+        )
+    )
+    assert article.paragraphs == [
+        "调研期间，听取了各级总工会。",
+        "在详细听取浙江和江苏工会工作特别是数智化建设进展情况后，徐留平强调。",
+    ]
+
+
+def test_short_chunk_cut_mid_number_is_joined_not_a_subheading() -> None:
+    article = only(parse_page(body("前文。", "党员总数为9918.", "5万名。")))
+    assert article.paragraphs == ["前文。", "党员总数为9918.5万名。"]
+
+
+@pytest.mark.parametrize("tail", ["，比上年增加。", "％，比上年增加。", "）等单位参加。"])
+def test_chunk_opening_with_closing_punctuation_continues_a_short_one(tail: str) -> None:
+    article = only(parse_page(body("前文。", "全国共设立基层党委", tail)))
+    assert article.paragraphs == ["前文。", "全国共设立基层党委" + tail]
+
+
+def test_continuation_half_starts_mid_sentence(tmp_path: Path) -> None:
+    front = "## 会议召开\n\n本报讯 记者张三报道 会议强调，要继续\n\n(下转第4版)\n"
+    back = "## 会议召开\n\n（上接第1版）推进工会\n\n工作，会议要求，落实。\n"
+    pages = [
+        read_page(write(tmp_path, front, "2024-07-01/01.txt")),
+        read_page(write(tmp_path, back, "2024-07-01/04.txt")),
+    ]
+    assert only(pages[1]).paragraphs == ["推进工会工作，会议要求，落实。"]
+    merged = only(merge_pages(pages))
+    assert merged.paragraphs == ["会议强调，要继续推进工会工作，会议要求，落实。"]
+
+
+def test_text_before_the_first_heading_starts_mid_sentence() -> None:
+    edition = parse_page("推进工会\n\n工作，会议要求。\n\n# 标题\n\n正文。\n", page="4")
+    assert edition.articles[0].paragraphs == ["推进工会工作，会议要求。"]
+
+
+@pytest.mark.parametrize(
+    ("chunks", "paragraphs", "captions"),
+    [
+        (
+            ("本报讯 记者张三报道 近日，驿站还为户外劳动者提供图", "书借阅等服务。"),
+            ["近日，驿站还为户外劳动者提供图书借阅等服务。"],
+            [],
+        ),
+        (
+            ("前文。", "据新华社发", "布的消息，会议召开。"),
+            ["前文。", "据新华社发布的消息，会议召开。"],
+            [],
+        ),
+        (
+            ("前文。", "他在图书馆里翻阅了大量资料图", "片和文献。"),
+            ["前文。", "他在图书馆里翻阅了大量资料图片和文献。"],
+            [],
+        ),
+        (
+            ("前文。", "据了解，他们在这次活动中尝试", "图为职工提供更好的服务。"),
+            ["前文。", "据了解，他们在这次活动中尝试图为职工提供更好的服务。"],
+            [],
+        ),
+        (("前文。", "（新华社发）", "后文。"), ["前文。", "后文。"], ["（新华社发）"]),
+        (
+            ("前文。", "职工在交流。 资料图片", "后文。"),
+            ["前文。", "后文。"],
+            ["职工在交流。 资料图片"],
+        ),
+    ],
+)
+def test_credit_words_cut_out_of_prose_are_not_captions(
+    chunks: tuple[str, ...], paragraphs: list[str], captions: list[str]
+) -> None:
+    article = only(parse_page(body(*chunks)))
+    assert (article.paragraphs, article.captions) == (paragraphs, captions)
+
+
+def test_bare_credit_word_in_a_long_chunk_is_prose() -> None:
+    long = "据了解，" + "这座驿站为户外劳动者提供休息、饮水、充电等服务，" * 3 + "资料图片"
+    article = only(parse_page(body("前文。", long + "展示了成效。")))
+    assert article.captions == []
+
+
+def test_dateline_after_heading_lines_is_the_byline() -> None:
+    article = parse_article_text(
+        "习近平发表重要讲话强调，科技强国建设正处于关键攻坚期。必须抓住历史机遇，以科技创新支撑和引领中国式现代化\n\n"
+        "李强主持 赵乐际王沪宁蔡奇李希出席 丁薛祥宣读奖励决定\n\n"
+        "新华社北京7月8日电 国家科学技术奖励大会8日上午在人民大会堂隆重召开。\n\n"
+        "李强主持大会。"
+    )
+    assert article.byline == "新华社北京7月8日电"
+    assert article.paragraphs == [
+        "习近平发表重要讲话强调，科技强国建设正处于关键攻坚期。必须抓住历史机遇，以科技创新支撑和引领中国式现代化",
+        "李强主持 赵乐际王沪宁蔡奇李希出席 丁薛祥宣读奖励决定",
+        "国家科学技术奖励大会8日上午在人民大会堂隆重召开。",
+        "李强主持大会。",
+    ]
+
+
+def test_dateline_chunk_after_an_open_sentence_starts_a_paragraph() -> None:
+    article = only(
+        parse_page(body("近日，开会。", "会议强调，要继续努力推进各项工作", "本报讯 又开会。"))
+    )
+    assert article.byline is None
+    assert article.paragraphs == [
+        "近日，开会。",
+        "会议强调，要继续努力推进各项工作",
+        "本报讯 又开会。",
+    ]
+
+
+def test_open_sentence_lets_out_one_caption_at_most() -> None:
+    text = body(
+        "会议强调，要守牢意识形态安全防线；加", "\n\n与会人员实地参观平台。", "\n\n快平台建设。"
+    )
+    article = only(parse_page(text))
+    assert article.captions == ["与会人员实地参观平台。"]
+    assert article.paragraphs == ["会议强调，要守牢意识形态安全防线；加快平台建设。"]
+
+
+def test_article_made_only_of_a_wide_gap_chunk_keeps_it_as_prose() -> None:
+    article = only(parse_page("## 简讯\n\n\n\n近日，杭州市总工会举办职工活动。\n"))
+    assert article.captions == []
+    assert article.paragraphs == ["近日，杭州市总工会举办职工活动。"]
+
+
+def test_article_made_only_of_captions_keeps_the_credits_as_captions() -> None:
+    article = only(parse_page("## 图片新闻\n\n\n\n职工在交流。\n\n\n\n新华社记者 李学仁 摄\n"))
+    assert article.captions == ["新华社记者 李学仁 摄"]
+    assert article.paragraphs == ["职工在交流。"]
+
+
+@pytest.mark.parametrize(
+    ("chunks", "paragraphs"),
+    [
+        (
+            ("前文。", "回望伟大成就", "激扬壮志豪情", "105载岁月峥嵘，中华民族史册镌刻荣光。"),
+            ["前文。", "回望伟大成就", "激扬壮志豪情", "105载岁月峥嵘，中华民族史册镌刻荣光。"],
+        ),
+        (
+            ("前文。", "“二十三年红旗不倒”的", "深刻启示", "人民立场是“红旗不倒”的根本所在。"),
+            ["前文。", "“二十三年红旗不倒”的深刻启示", "人民立场是“红旗不倒”的根本所在。"],
+        ),
+        (("前文。", "青年大有作为", "正文。"), ["前文。", "青年大有作为", "正文。"]),
+    ],
+)
+def test_subheading_ending_in_a_full_word_is_not_glued_to_the_body(
+    chunks: tuple[str, ...], paragraphs: list[str]
+) -> None:
+    # One 小标题 on two lines: two paragraphs when each line stands alone, one when the
+    # first line dangles (…的).
+    assert only(parse_page(body(*chunks))).paragraphs == paragraphs
+
+
+def test_marker_inside_a_line_leaves_no_space_between_cjk() -> None:
+    article = only(parse_page(body("会议指出(下转第4版)要继续努力。")))
+    assert article.paragraphs == ["会议指出要继续努力。"]
+    assert article.markers == ["(下转第4版)"]
+
+
+def test_marker_between_latin_words_leaves_a_space() -> None:
+    article = only(parse_page(body("他说Hello(下转第4版)world。")))
+    assert article.paragraphs == ["他说Hello world。"]
+
+
+def test_paragraph_ending_in_a_bracketed_byline_is_finished() -> None:
+    article = only(
+        parse_page(body("会议强调，要继续推进各项工作落实。（本报记者 李四）", "下一段开始了。"))
+    )
+    assert article.paragraphs == [
+        "会议强调，要继续推进各项工作落实。（本报记者 李四）",
+        "下一段开始了。",
+    ]
+
+
+def test_closing_dateline_standing_alone_mid_article_is_the_byline() -> None:
+    article = only(parse_page(body("会议强调。", "（本报椰林7月22日电）", "下一段开始了。")))
+    assert article.byline == "（本报椰林7月22日电）"
+    assert article.paragraphs == ["会议强调。", "下一段开始了。"]
+
+
+_DATELINE_INSIDE = re.compile(
+    r"(?<![（(])(?:新华社|本报)[\u4e00-\u9fff]{0,8}?(?:\d{1,2}月)?(?:\d{1,2}日)?专?[讯电](?=[\s（(])"
+)
+
+
+@pytest.mark.skipif(not SHARED_DATA.is_file(), reason="../shared/data/news_headlines.jsonl absent")
+def test_no_benchmark_paragraph_has_an_opening_dateline_after_its_start() -> None:
+    records = [json.loads(line) for line in SHARED_DATA.read_text(encoding="utf-8").splitlines()]
+    for record in records:
+        article = parse_article_text(record["text"], title=record["headline"])
+        for paragraph in article.paragraphs:
+            starts = [m.start() for m in _DATELINE_INSIDE.finditer(paragraph)]
+            assert all(start == 0 for start in starts), (record["id"], paragraph[:80])
+
+
+@pytest.mark.skipif(not SHARED_DATA.is_file(), reason="../shared/data/news_headlines.jsonl absent")
+@pytest.mark.parametrize(
+    ("record_id", "subheading"),
+    [
+        ("hn-2026-07-08-2-006", "回望伟大成就"),
+        ("hn-2026-07-08-2-004", "“二十三年红旗不倒”的深刻启示"),
+    ],
+)
+def test_benchmark_subheadings_stand_alone(record_id: str, subheading: str) -> None:
+    records = [json.loads(line) for line in SHARED_DATA.read_text(encoding="utf-8").splitlines()]
+    (record,) = [r for r in records if r["id"] == record_id]
+    assert subheading in parse_article_text(record["text"]).paragraphs
+
+
+@pytest.mark.skipif(not SHARED_DATA.is_file(), reason="../shared/data/news_headlines.jsonl absent")
+def test_benchmark_dateline_after_heading_lines_is_the_byline() -> None:
+    records = [json.loads(line) for line in SHARED_DATA.read_text(encoding="utf-8").splitlines()]
+    (record,) = [r for r in records if r["id"] == "hn-2026-07-09-2-001"]
+    article = parse_article_text(record["text"])
+    assert article.byline == "新华社北京7月8日电"
+    assert article.paragraphs[2].startswith("国家科学技术奖励大会")

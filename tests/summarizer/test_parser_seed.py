@@ -16,7 +16,7 @@ import pytest
 
 from summarizer.edition import Article, Edition
 from summarizer.parser import parse_page, read_page
-from summarizer.rejoin import SUBHEADING_MAX_CHARS, ends_sentence
+from summarizer.rejoin import ends_sentence, is_subheading_shape
 
 TITLES = [
     "《求是》杂志发表习近平总书记重要文章《新时代新征程中国共产党的使命任务》",
@@ -131,7 +131,17 @@ def test_phrases_cut_by_column_breaks_are_joined(
 def test_every_paragraph_ends_a_sentence(articles: list[Article]) -> None:
     for article in articles:
         for paragraph in article.paragraphs:
-            assert ends_sentence(paragraph) or len(paragraph) <= SUBHEADING_MAX_CHARS, paragraph
+            assert ends_sentence(paragraph) or is_subheading_shape(paragraph), paragraph
+
+
+def test_caption_with_wide_gaps_on_both_sides_lets_the_sentence_go_on(seed_text: str) -> None:
+    caption = "与会人员实地参观浙江工会融媒平台。"
+    wider = seed_text.replace(f"{caption}\n\n快全省", f"{caption}\n\n\n\n快全省")
+    assert wider != seed_text
+    article = parse_page(wider).articles[3]
+    assert article.captions == [caption]
+    assert "守牢意识形态安全防线；加快全省工会融媒平台建设" in article.text
+    assert len(article.paragraphs) == PARAGRAPH_COUNTS[3]
 
 
 def test_qiushi_article_continues_on_page_four(articles: list[Article]) -> None:
