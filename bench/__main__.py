@@ -12,19 +12,29 @@ from bench.common import DEFAULT_HEADLINES, RESULTS_DIR, console_for_tables
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the chosen benchmarks; the exit code is the worst of theirs."""
+    """Run the chosen benchmarks; the exit code is the worst of theirs (1 only with
+    ``--check`` and a missed target; skips for absent data are 0)."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("which", nargs="?", choices=("all", "quality", "speed"), default="all")
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     parser.add_argument("--data", type=Path, default=DEFAULT_HEADLINES, help="headline set")
     parser.add_argument("--edition", type=Path, default=None, help="edition page to time")
     parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="directory for JSON")
+    parser.add_argument(
+        "--check", action="store_true", help="exit 1 when a target is missed (else informational)"
+    )
     args = parser.parse_args(argv)
     console = console_for_tables()
     codes = []
     if args.which in ("all", "quality"):
         codes.append(
-            quality.run(args.data, out=args.out / "quality.json", quick=args.quick, console=console)
+            quality.run(
+                args.data,
+                out=args.out / "quality.json",
+                quick=args.quick,
+                console=console,
+                check=args.check,
+            )
         )
     if args.which in ("all", "speed"):
         codes.append(
@@ -34,6 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 out=args.out / "speed.json",
                 quick=args.quick,
                 console=console,
+                check=args.check,
             )
         )
     return max(codes, default=0)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import importlib
 import json
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -88,3 +88,35 @@ def write_json(path: Path, payload: dict[str, Any]) -> None:
     """Write a result file (creating ``bench/results/``, which git ignores)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One benchmark target: what was measured against what it must reach.
+
+    ``passed`` is ``None`` when the measurement could not be made (its input is absent): a
+    skip, never a failure.
+    """
+
+    name: str
+    measured: str
+    goal: str
+    passed: bool | None
+
+
+def report_targets(targets: Sequence[Target], console: Console, *, check: bool) -> int:
+    """Print PASS/FAIL/SKIP per target; the exit code: 1 when checking and one was missed."""
+    for target in targets:
+        label = {True: "[green]PASS[/]", False: "[red]FAIL[/]", None: "[yellow]SKIP[/]"}[
+            target.passed
+        ]
+        console.print(f"{label} {target.name}: {target.measured} (target {target.goal})")
+    missed = [target.name for target in targets if target.passed is False]
+    if missed and not check:
+        console.print(f"{len(missed)} target(s) missed; informational (pass --check to fail)")
+    return 1 if check and missed else 0
+
+
+def targets_json(targets: Sequence[Target]) -> list[dict[str, Any]]:
+    """The targets as JSON-ready dicts for the result files."""
+    return [asdict(target) for target in targets]

@@ -15,7 +15,10 @@ because all of them were scored on these same 71 headlines: the set was used to 
 between principled options, so the default's margin over lead-1 is optimistic by an unknown
 amount. The paired bootstrap interval beside it says how much the margin is worth anyway.
 
-Usage: ``python -m bench.quality [--data PATH] [--out PATH] [--quick]``.
+Targets (printed PASS/FAIL after the tables; ``--check`` makes a miss exit 1): ours R-2 at
+least :data:`ROUGE2_TARGET`, and ours ahead of lead-1 and of textrank4zh on R-1, R-2 and R-L.
+
+Usage: ``python -m bench.quality [--data PATH] [--out PATH] [--quick] [--check]``.
 """
 
 from __future__ import annotations
@@ -36,10 +39,13 @@ from bench import reference, rouge
 from bench.common import (
     DEFAULT_HEADLINES,
     RESULTS_DIR,
+    Target,
     article_cleaner,
     console_for_tables,
     load_headlines,
     quiet_jieba,
+    report_targets,
+    targets_json,
     write_json,
 )
 from summarizer.summary import Summarizer, SummarizerConfig, lead_sentences
@@ -49,6 +55,8 @@ Pick = tuple[str, tuple[str, ...] | None]
 """The top sentence, and the keywords when the system makes any."""
 Picker = Callable[[Sequence[str]], Pick]
 KEYWORDS = 6
+ROUGE2_TARGET = 16.0
+"""Ours must reach this R-2 (x100) on the headline set."""
 FUNCTION_ONLY = "ours, function stopwords"
 
 
@@ -259,6 +267,32 @@ def _stopword_ablation(
     }
 
 
+def targets(result: dict[str, Any]) -> list[Target]:
+    """The quality targets, checked against a result document."""
+    rows = {row["name"]: row for row in result["systems"]}
+    ours = rows["ours"]
+    found = [
+        Target(
+            f"ours R-2 >= {ROUGE2_TARGET:.1f}",
+            f"{ours['rouge2']:.2f}",
+            f">= {ROUGE2_TARGET:.1f}",
+            ours["rouge2"] >= ROUGE2_TARGET,
+        )
+    ]
+    for baseline in ("lead-1", "textrank4zh"):
+        for metric, label in (("rouge1", "R-1"), ("rouge2", "R-2"), ("rougeL", "R-L")):
+            other = rows[baseline][metric]
+            found.append(
+                Target(
+                    f"ours ahead of {baseline} on {label}",
+                    f"{ours[metric]:.2f} vs {other:.2f}",
+                    f"> {other:.2f}",
+                    ours[metric] > other,
+                )
+            )
+    return found
+
+
 def render(result: dict[str, Any], console: Console) -> None:
     """Print the result document as tables."""
     table = Table(
@@ -312,8 +346,12 @@ def run(
     out: Path = RESULTS_DIR / "quality.json",
     quick: bool = False,
     console: Console | None = None,
+    check: bool = False,
 ) -> int:
-    """Run the benchmark, print its tables, write ``out``; 0 also when the data is absent."""
+    """Run the benchmark, print its tables and targets, write ``out``.
+
+    Returns 0, also when the data is absent; with ``check``, 1 when a target is missed.
+    """
     console = console or console_for_tables()
     if not data.is_file():
         console.print(
@@ -322,10 +360,12 @@ def run(
         )
         return 0
     result = evaluate(data, bootstrap_samples=1_000 if quick else 10_000)
+    checked = targets(result)
+    result["targets"] = targets_json(checked)
     render(result, console)
     write_json(out, result)
     console.print(f"wrote {out}")
-    return 0
+    return report_targets(checked, console, check=check)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -334,8 +374,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_HEADLINES)
     parser.add_argument("--out", type=Path, default=RESULTS_DIR / "quality.json")
     parser.add_argument("--quick", action="store_true", help="fewer bootstrap samples")
+    parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
-    return run(args.data, out=args.out, quick=args.quick)
+    return run(args.data, out=args.out, quick=args.quick, check=args.check)
 
 
 if __name__ == "__main__":

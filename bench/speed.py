@@ -15,9 +15,16 @@ first), because a bot process loads once and then summarizes for days. Reported:
   (target: under 50 ms), and the same with textrank4zh in place of ``summarize``.
 * peak memory with tracemalloc (Python allocations during one warm call; the jieba dictionary
   loaded before is not counted, the process's max RSS is reported beside it).
+* pathological input, ours only (textrank4zh would take minutes): 5,000 tiny paragraphs, a
+  200,000-character article, 5,000 sentences full of ``《》（）``. No target; these rows show
+  that the summarizer's caps (:data:`summarizer.summary.MAX_SENTENCES`) keep them cheap.
+
+Targets (PASS/FAIL after the tables; ``--check`` makes a miss exit 1): textrank4zh takes at
+least :data:`SPEEDUP_TARGET` times ours per article for the same output (both like-for-like
+rows), and the seed edition's parse + summarize stays under :data:`EDITION_TARGET_MS` warm.
 
 Timings are medians of repeated runs; ``--quick`` repeats less and uses 20 articles.
-Usage: ``python -m bench.speed [--data PATH] [--edition PATH] [--out PATH] [--quick]``.
+Usage: ``python -m bench.speed [--data PATH] [--edition PATH] [--out PATH] [--quick] [--check]``.
 """
 
 from __future__ import annotations
@@ -43,10 +50,13 @@ from bench.common import (
     DEFAULT_HEADLINES,
     PACKAGED_EDITION,
     RESULTS_DIR,
+    Target,
     article_cleaner,
     console_for_tables,
     load_headlines,
     quiet_jieba,
+    report_targets,
+    targets_json,
     write_json,
 )
 from summarizer.edition import Article
@@ -204,6 +214,64 @@ def edition_run(path: Path, *, repeats: int, baseline_repeats: int) -> dict | No
     }
 
 
+def pathological_inputs() -> dict[str, list[str]]:
+    """Inputs that once cost seconds and gigabytes (dense n x n graphs, a quadratic bracket
+    check): name -> paragraphs."""
+    tiny = [f"第{i}段消息称市场运行平稳。" for i in range(5000)]
+    long_text = "".join(
+        f"省委常委会第{i}次会议研究部署固体废物专项整治工作，要求压实责任形成闭环。"
+        for i in range(6000)
+    )[:200_000]
+    brackets = "".join(f"他说（第{i}次）《报告{i}》提出了意见！" for i in range(5000))
+    return {
+        "5,000 tiny paragraphs": tiny,
+        "200,000-char article": [long_text],
+        "5,000 sentences with 《》（）": [brackets],
+    }
+
+
+def pathological(*, repeats: int) -> dict[str, dict[str, float]]:
+    """Ours on :func:`pathological_inputs`: median ms and tracemalloc peak per input."""
+    summarizer = default_summarizer()
+    rows = {}
+    for name, paragraphs in pathological_inputs().items():
+        article = Article(title="", paragraphs=paragraphs)
+        rows[name] = {
+            "chars": sum(len(p) for p in paragraphs),
+            "paragraphs": len(paragraphs),
+            "ms": _median_ms(lambda a=article: summarizer.summarize(a), repeats),
+            "peak_kib": _peak_kib(lambda a=article: summarizer.summarize(a)),
+        }
+    return rows
+
+
+def targets(result: dict[str, Any]) -> list[Target]:
+    """The speed targets, checked against a result document (skipped where not measured)."""
+    found = []
+    systems = result.get("per_article", {}).get("systems", {})
+    for name in ("textrank4zh sentences+keywords", "textrank4zh sentences"):
+        row = systems.get(name)
+        ratio = None if row is None else row["times_ours"]
+        found.append(
+            Target(
+                f"{name} / {row['against'] if row else 'ours'}, per article",
+                "not measured" if ratio is None else f"{ratio:.1f}x",
+                f">= {SPEEDUP_TARGET:.0f}x",
+                None if ratio is None else ratio >= SPEEDUP_TARGET,
+            )
+        )
+    edition = result.get("edition")
+    found.append(
+        Target(
+            "seed edition: read_page + summarize, warm",
+            "not measured" if not edition else f"{edition['parse_and_summarize_ms']:.2f} ms",
+            f"< {EDITION_TARGET_MS:.0f} ms",
+            None if not edition else edition["parse_and_summarize_ms"] < EDITION_TARGET_MS,
+        )
+    )
+    return found
+
+
 def measure(data: Path, edition: Path | None, *, quick: bool) -> dict[str, Any]:
     """Run every measurement; return the result document."""
     quiet_jieba()
@@ -230,7 +298,7 @@ def measure(data: Path, edition: Path | None, *, quick: bool) -> dict[str, Any]:
         result["edition"] = edition_run(
             edition_path, repeats=5 if quick else 30, baseline_repeats=1 if quick else 3
         )
-    result["targets"] = {"textrank4zh_times_ours": SPEEDUP_TARGET, "edition_ms": EDITION_TARGET_MS}
+    result["pathological"] = pathological(repeats=1 if quick else 3)
     result["max_rss_mib"] = _max_rss_mib()
     return result
 
@@ -293,6 +361,22 @@ def render(result: dict[str, Any], console: Console) -> None:
         console.print(table)
     elif "edition" in result:
         console.print("[yellow]edition timing skipped:[/] summarizer.parser is not available")
+    if result.get("pathological"):
+        table = Table(
+            title="Pathological input: ours only, warm",
+            caption="no target; summarize ranks only the first 300 sentences",
+        )
+        for column in ("input", "paragraphs", "chars", "ms", "peak"):
+            table.add_column(column, justify="left" if column == "input" else "right")
+        for name, row in result["pathological"].items():
+            table.add_row(
+                name,
+                str(row["paragraphs"]),
+                str(row["chars"]),
+                f"{row['ms']:.1f}",
+                f"{row['peak_kib']:.0f} KiB",
+            )
+        console.print(table)
     console.print(f"process max RSS (jieba dictionaries included): {result['max_rss_mib']:.0f} MiB")
 
 
@@ -303,8 +387,12 @@ def run(
     out: Path = RESULTS_DIR / "speed.json",
     quick: bool = False,
     console: Console | None = None,
+    check: bool = False,
 ) -> int:
-    """Run the benchmark, print its tables, write ``out``; 0 also when inputs are absent."""
+    """Run the benchmark, print its tables and targets, write ``out``.
+
+    Returns 0, also when inputs are absent; with ``check``, 1 when a target is missed.
+    """
     console = console or console_for_tables()
     if not data.is_file():
         console.print(
@@ -315,10 +403,12 @@ def run(
     if "per_article" not in result and not result.get("edition"):
         console.print("[yellow]speed benchmark skipped:[/] no articles and no edition found")
         return 0
+    checked = targets(result)
+    result["targets"] = targets_json(checked)
     render(result, console)
     write_json(out, result)
     console.print(f"wrote {out}")
-    return 0
+    return report_targets(checked, console, check=check)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -328,8 +418,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--edition", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=RESULTS_DIR / "speed.json")
     parser.add_argument("--quick", action="store_true", help="fewer repeats, 20 articles")
+    parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
-    return run(args.data, edition=args.edition, out=args.out, quick=args.quick)
+    return run(args.data, edition=args.edition, out=args.out, quick=args.quick, check=args.check)
 
 
 if __name__ == "__main__":

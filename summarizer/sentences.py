@@ -89,8 +89,17 @@ def _protected(paragraph: str) -> list[tuple[int, int]]:
 
 
 def _raw_spans(paragraph: str) -> list[tuple[int, int]]:
-    """Cut at every boundary, before merging short fragments."""
+    """Cut at every boundary, before merging short fragments.
+
+    A terminator at ``index`` is protected when ``opened < index < closed`` for some matched
+    pair. Boundaries come in order, so one sweep keeps the depth: the number of openers
+    before ``index`` minus the closers at or before it (a pair counts 1 exactly when it
+    encloses ``index``). Linear, where testing every pair at every boundary was quadratic.
+    """
     protected = _protected(paragraph)
+    opens = sorted(opened for opened, _ in protected)
+    closes = sorted(closed for _, closed in protected)
+    next_open = next_close = depth = 0
     spans: list[tuple[int, int]] = []
     start = 0
     for match in _BOUNDARY.finditer(paragraph):
@@ -98,7 +107,14 @@ def _raw_spans(paragraph: str) -> list[tuple[int, int]]:
         if paragraph[index] in _HARD_BREAKS:
             spans.append((start, index))
             start = match.end()
-        elif not any(opened < index < closed for opened, closed in protected):
+            continue
+        while next_open < len(opens) and opens[next_open] < index:
+            depth += 1
+            next_open += 1
+        while next_close < len(closes) and closes[next_close] <= index:
+            depth -= 1
+            next_close += 1
+        if depth == 0:
             spans.append((start, match.end()))
             start = match.end()
     spans.append((start, len(paragraph)))

@@ -21,6 +21,13 @@ order, both measured in ``bench/quality.py``:
   degree), and on top of the backward graph it counts the same belief twice and collapses
   onto lead-1. All variants tried are in the quality table.
 
+Only the first ``max_sentences`` (300) candidates are ranked and keywords read only the first
+``max_keyword_terms`` (20,000) terms: the similarity graph is n x n, and a pathological input
+(thousands of tiny paragraphs, a 200k-character page) must not cost seconds and gigabytes.
+News puts its point first and the backward graph favours early sentences anyway, so the cap
+changes nothing on real articles (the longest benchmark article has far fewer candidates);
+``bench/speed.py`` times such inputs in its "pathological input" rows.
+
 Damping stays at TextRank's 0.85 throughout. ``SummarizerConfig(direction="undirected",
 position_exponent=0)`` is textrank4zh's algorithm (without its self-loops): the oracle tests
 compare that configuration with textrank4zh.
@@ -39,6 +46,7 @@ from functools import cache
 
 import numpy as np
 
+from summarizer.byline import contains_dateline, split_opening
 from summarizer.edition import Article, Summary
 from summarizer.sentences import (
     CLOSERS,
@@ -56,12 +64,15 @@ log = logging.getLogger(__name__)
 HEADING_MAX_CHARS = 30
 """A piece without final punctuation and with fewer letters than this is a heading or label."""
 
+MAX_SENTENCES = 300
+"""Candidates ranked: the first this many (see the module docstring)."""
+MAX_KEYWORD_TERMS = 20_000
+"""Terms the keyword graph reads: the first this many of the ranked candidates'."""
+
 _JUMP = r"[（(〔【]\s*[上下]?[接转续]\s*第?\s*[^\s()（）]{1,4}\s*版\s*[)）〕】]"
-_DATELINE_PREFIX = re.compile(
-    rf"(?:{_JUMP}\s*)*"
-    r"(?:(?:本报|新华社|中新社|人民日报|经济日报|光明日报)[^，。！？\s（(]{0,15}[讯电]\s*"
-    r"(?:[（(][^）)]{0,40}[）)])?\s*(?:[^，。！？\s（(]{0,30}报道\s+)?)?"
-)
+_LEADING_JUMPS = re.compile(rf"(?:{_JUMP}\s*)*")
+# Bracketed notes after the last sentence end: （新华社电） （完） （记者 X）.
+_TRAILING_NOTES = re.compile(r"(?:\s*[（(][^（）()]*[）)])+\s*$")
 _JUMP_MARKER = re.compile(rf"^{_JUMP}$|^[上下]?[接转续]\s*第?\s*\S{{1,4}}\s*版$")
 _BYLINE = re.compile(r"^■|记者|通讯员")
 _CLOSER_CHARS = "".join(sorted(CLOSERS))
@@ -75,7 +86,9 @@ class SummarizerConfig:
     ``"undirected"`` (plain TextRank, as textrank4zh). ``position_exponent``: teleport
     weight of the sentence at 0-based position ``i`` is ``(i + 1) ** -position_exponent``;
     0 (the default) is uniform teleport. ``keywords``: how many keywords;
-    ``keyword_window``: co-occurrence window in terms.
+    ``keyword_window``: co-occurrence window in terms. ``max_sentences``: only the first
+    this many candidates are ranked; ``max_keyword_terms``: keywords read only the first this
+    many terms (both bound time and memory on pathological input).
     """
 
     direction: Direction = "backward"
@@ -84,6 +97,8 @@ class SummarizerConfig:
     keywords: int = 6
     keyword_window: int = 2
     min_keyword_chars: int = 2
+    max_sentences: int = MAX_SENTENCES
+    max_keyword_terms: int = MAX_KEYWORD_TERMS
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.damping < 1.0:
@@ -94,6 +109,8 @@ class SummarizerConfig:
             raise ValueError("position_exponent must be >= 0")
         if self.keywords < 0 or self.keyword_window < 2:
             raise ValueError("keywords must be >= 0 and keyword_window >= 2")
+        if self.max_sentences < 1 or self.max_keyword_terms < 1:
+            raise ValueError("max_sentences and max_keyword_terms must be >= 1")
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,10 +165,14 @@ class Summarizer:
         return Summary(sentences=tuple(s.text for s in chosen), keywords=analysis.keywords)
 
     def analyze(self, paragraphs: Sequence[str]) -> Analysis:
-        """Split, segment (one jieba pass over the whole article) and rank."""
-        candidates = list(_candidates(paragraphs))
-        text = "\n".join(paragraphs)
+        """Split, segment (one jieba pass over the article up to its last ranked candidate)
+        and rank; only the first ``max_sentences`` candidates are ranked."""
+        candidates = _candidates(paragraphs, limit=self.config.max_sentences)
+        if candidates:
+            last, _, last_end = candidates[-1]
+            paragraphs = paragraphs[: last + 1]
         bases = _paragraph_offsets(paragraphs)
+        text = "\n".join(paragraphs)[: bases[-1] + last_end] if candidates else ""
         spans = [(bases[p] + start, bases[p] + end) for p, start, end in candidates]
         terms = self.tokenizer.terms_by_span(text, spans)
         scores = rank_sentences(
@@ -178,7 +199,7 @@ class Summarizer:
             return ()
         minimum = self.config.min_keyword_chars
         ranked = rank_keywords(
-            terms,
+            _first_terms(terms, self.config.max_keyword_terms),
             is_candidate=lambda word: len(word) >= minimum and not is_quantity(word),
             window=self.config.keyword_window,
             damping=self.config.damping,
@@ -232,30 +253,64 @@ def _paragraph_offsets(paragraphs: Sequence[str]) -> list[int]:
     return offsets
 
 
-def _candidates(paragraphs: Sequence[str]) -> list[tuple[int, int, int]]:
-    """``(paragraph, start, end)`` of every sentence that may appear in a summary.
+def _first_terms(terms: Sequence[Sequence[str]], limit: int) -> list[Sequence[str]]:
+    """The sentences' term lists cut so that together they hold at most ``limit`` terms."""
+    kept: list[Sequence[str]] = []
+    for words in terms:
+        if limit <= 0:
+            break
+        kept.append(words[:limit])
+        limit -= len(words)
+    return kept
+
+
+def _candidates(
+    paragraphs: Sequence[str], *, limit: int | None = None
+) -> list[tuple[int, int, int]]:
+    """``(paragraph, start, end)`` of every sentence that may appear in a summary (the first
+    ``limit`` of them).
 
     The parser keeps bylines, datelines, headings, captions and jump markers out of
-    paragraphs; this is the second line of defence: a leading dateline/byline is cut off the
-    sentence (what remains is still a verbatim substring), and pieces that are markers,
-    bare bylines or headings (no final punctuation, short) are not candidates.
+    paragraphs; this is the second line of defence. Leading jump markers and an opening
+    dateline with its reporters (the parser's own :func:`summarizer.byline.split_opening`)
+    are cut off the sentence, and so are bracketed notes after its end (``（新华社电）``,
+    ``（完）``, ``（记者 X）``), which the splitter merges into the sentence before; what
+    remains is still a verbatim substring. Sentences with a dateline further in, markers,
+    bare bylines, bracketed notes and headings (no final punctuation, short) are not
+    candidates.
     """
     found: list[tuple[int, int, int]] = []
     for number, paragraph in enumerate(paragraphs):
         for start, end in sentence_spans(paragraph):
-            prefix = _DATELINE_PREFIX.match(paragraph, start, end)
-            if prefix and prefix.end() > start:
-                start = prefix.end()
+            start, end = _trim(paragraph, start, end)
             text = paragraph[start:end]
-            if _is_noise(text):
+            if _is_noise(text) or contains_dateline(text):
                 log.debug("not a summary candidate: %r", text)
                 continue
             found.append((number, start, end))
+            if limit is not None and len(found) >= limit:
+                return found
     return found
+
+
+def _trim(paragraph: str, start: int, end: int) -> tuple[int, int]:
+    """Cut leading jump markers and opening dateline, and trailing bracketed notes, off a span."""
+    jumps = _LEADING_JUMPS.match(paragraph, start, end)
+    start = jumps.end() if jumps else start
+    opening = split_opening(paragraph[start:end])
+    if opening is not None:
+        start = end - len(opening[1])  # the rest is a stripped suffix of a stripped span
+    if paragraph[end - 1 : end] in ("）", ")"):
+        notes = _TRAILING_NOTES.search(paragraph, start, end)
+        if notes is not None and _ends_sentence(paragraph[start : notes.start()]):
+            end = notes.start()
+    return start, end
 
 
 def _is_noise(text: str) -> bool:
     if not has_content(text, MIN_SENTENCE_CHARS) or _JUMP_MARKER.match(text):
+        return True
+    if _TRAILING_NOTES.fullmatch(text):  # a bracketed note on its own
         return True
     if _ends_sentence(text):
         return False

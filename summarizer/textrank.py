@@ -33,6 +33,8 @@ Matrix = NDArray[np.float64]
 Direction = Literal["undirected", "backward", "forward"]
 
 DAMPING = 0.85
+MAX_PAIRS_AT_ONCE = 1 << 20
+"""Sentence pairs :func:`shared_word_counts` materialises at once (a few arrays of this many)."""
 
 
 def pagerank(
@@ -157,33 +159,55 @@ def similarity_matrix(sentences: Sequence[Sequence[str]]) -> Matrix:
     ``sim(a, b) = |set(a) & set(b)| / (log len(a) + log len(b))``, 0 when nothing is shared or
     the denominator vanishes (two one-word sentences).
     """
-    common = shared_word_counts(sentences).astype(np.float64)
+    similarity = shared_word_counts(sentences).astype(np.float64)
     lengths = np.array([len(words) for words in sentences], dtype=np.float64)
     logs = np.log(np.maximum(lengths, 1.0))
-    denominator = logs[:, None] + logs[None, :]
-    similarity = np.divide(
-        common, denominator, out=np.zeros_like(common), where=denominator > 1e-12
-    )
+    denominator = np.add.outer(logs, logs)
+    vanishing = denominator <= 1e-12
+    denominator[vanishing] = 1.0
+    similarity /= denominator  # in place: one n x n float array besides the counts
+    similarity[vanishing] = 0.0
     np.fill_diagonal(similarity, 0.0)
     return similarity
 
 
-def shared_word_counts(sentences: Sequence[Sequence[str]]) -> NDArray[np.int64]:
+def shared_word_counts(
+    sentences: Sequence[Sequence[str]], *, max_pairs: int = MAX_PAIRS_AT_ONCE
+) -> NDArray[np.int64]:
     """``counts[i, j]``: how many distinct words sentences ``i`` and ``j`` have in common.
 
     Built from postings (word -> sentences holding it) rather than as a product of incidence
     matrices: only words in two or more sentences cost anything, and no BLAS call is made,
     which matters because OpenBLAS threads make a small matrix product 10x slower on a busy
     machine. The diagonal counts only words shared with some other sentence.
+
+    A word in ``g`` sentences makes ``g**2`` pairs; words are taken in chunks of about
+    ``max_pairs`` pairs (a single word may exceed it), so memory stays bounded however many
+    sentences share however many words.
     """
     size = len(sentences)
     postings: dict[str, list[int]] = {}
     for row, words in enumerate(sentences):
         for word in set(words):
             postings.setdefault(word, []).append(row)
-    groups = [rows for rows in postings.values() if len(rows) > 1]
-    if not groups:
-        return np.zeros((size, size), dtype=np.int64)
+    counts = np.zeros(size * size, dtype=np.int64)
+    chunk: list[list[int]] = []
+    pairs = 0
+    for rows in postings.values():
+        if len(rows) < 2:
+            continue
+        if chunk and pairs + len(rows) ** 2 > max_pairs:
+            counts += _pair_counts(chunk, size)
+            chunk, pairs = [], 0
+        chunk.append(rows)
+        pairs += len(rows) ** 2
+    if chunk:
+        counts += _pair_counts(chunk, size)
+    return counts.reshape(size, size)
+
+
+def _pair_counts(groups: list[list[int]], size: int) -> NDArray[np.int64]:
+    """Flattened ``size x size`` counts of the pairs (both orders, self included) per group."""
     rows = np.fromiter(chain.from_iterable(groups), dtype=np.intp)
     group_size = np.fromiter(map(len, groups), dtype=np.intp, count=len(groups))
     # Pair every entry of a group with every entry of the same group (itself included).
@@ -192,7 +216,7 @@ def shared_word_counts(sentences: Sequence[Sequence[str]]) -> NDArray[np.int64]:
     left = np.repeat(rows, repeats)
     within = np.arange(len(left)) - np.repeat(np.cumsum(repeats) - repeats, repeats)
     right = rows[np.repeat(first_of_group, repeats) + within]
-    return np.bincount(left * size + right, minlength=size * size).reshape(size, size)
+    return np.bincount(left * size + right, minlength=size * size)
 
 
 def orient(weights: Matrix, direction: Direction) -> Matrix:

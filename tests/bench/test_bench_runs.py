@@ -10,6 +10,7 @@ import pytest
 from rich.console import Console
 
 from bench import __main__ as bench_main
+from bench import common as bench_common
 from bench import quality, speed
 
 ROWS = [
@@ -82,3 +83,69 @@ def test_main_runs_both(tiny_data: Path, tmp_path: Path, seed_path: Path) -> Non
     )
     assert code == 0
     assert (tmp_path / "quality.json").is_file() and (tmp_path / "speed.json").is_file()
+
+
+def test_quality_prints_pass_or_fail_per_target_and_check_fails_on_a_miss(
+    tiny_data: Path, tmp_path: Path
+) -> None:
+    # On two articles ours picks what lead-1 picks, so "ours ahead of lead-1" is missed.
+    console, buffer = _console()
+    out = tmp_path / "quality.json"
+    assert quality.run(tiny_data, out=out, quick=True, console=console) == 0
+    printed = buffer.getvalue()
+    assert "FAIL ours ahead of lead-1 on R-1" in printed
+    assert (
+        "PASS ours ahead of textrank4zh" in printed or "FAIL ours ahead of textrank4zh" in printed
+    )
+    result = json.loads(out.read_text("utf-8"))
+    assert {t["name"] for t in result["targets"]} >= {"ours ahead of lead-1 on R-2"}
+    console, _ = _console()
+    assert quality.run(tiny_data, out=out, quick=True, console=console, check=True) == 1
+
+
+def test_quality_targets_pass_when_ours_leads() -> None:
+    rows = [
+        {"name": "ours", "rouge1": 25.0, "rouge2": 18.0, "rougeL": 23.0},
+        {"name": "lead-1", "rouge1": 24.0, "rouge2": 15.0, "rougeL": 22.0},
+        {"name": "textrank4zh", "rouge1": 16.0, "rouge2": 9.0, "rougeL": 13.0},
+    ]
+    assert all(t.passed for t in quality.targets({"systems": rows}))
+    rows[0]["rouge2"] = 15.9
+    missed = [t.name for t in quality.targets({"systems": rows}) if not t.passed]
+    assert missed == ["ours R-2 >= 16.0"]
+
+
+def test_speed_targets_fail_below_the_ratio_or_over_the_edition_budget() -> None:
+    def result(ratio: float, edition_ms: float | None) -> dict:
+        systems = {
+            name: {"times_ours": ratio, "against": speed.OURS_FULL}
+            for name in ("textrank4zh sentences+keywords", "textrank4zh sentences")
+        }
+        edition = None if edition_ms is None else {"parse_and_summarize_ms": edition_ms}
+        return {"per_article": {"systems": systems}, "edition": edition}
+
+    assert [t.passed for t in speed.targets(result(35.0, 14.0))] == [True, True, True]
+    assert [t.passed for t in speed.targets(result(19.0, 60.0))] == [False, False, False]
+    assert [t.passed for t in speed.targets(result(35.0, None))] == [True, True, None]
+    console, buffer = _console()
+    targets = speed.targets(result(19.0, None))
+    assert bench_common.report_targets(targets, console, check=False) == 0
+    assert bench_common.report_targets(targets, console, check=True) == 1
+    assert "FAIL" in buffer.getvalue() and "SKIP" in buffer.getvalue()
+
+
+def test_speed_times_pathological_input(tiny_data: Path, tmp_path: Path, seed_path: Path) -> None:
+    out = tmp_path / "speed.json"
+    console, buffer = _console()
+    speed.run(tiny_data, edition=seed_path, out=out, quick=True, console=console)
+    rows = json.loads(out.read_text("utf-8"))["pathological"]
+    assert set(rows) == set(speed.pathological_inputs())
+    assert rows["200,000-char article"]["chars"] == 200_000
+    assert "Pathological input" in buffer.getvalue()
+
+
+def test_check_without_data_still_exits_0(tmp_path: Path) -> None:
+    absent = tmp_path / "absent.jsonl"
+    assert (
+        bench_main.main(["quality", "--check", "--data", str(absent), "--out", str(tmp_path)]) == 0
+    )

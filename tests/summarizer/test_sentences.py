@@ -140,3 +140,45 @@ def test_no_short_fragment_unless_the_whole_paragraph_is_short(paragraph: str) -
     sentences = split_sentences(paragraph)
     if len(sentences) > 1:
         assert all(content_length(s) >= MIN_SENTENCE_CHARS for s in sentences)
+
+
+def _naive_protected_split(paragraph: str) -> list[tuple[int, int]]:
+    """The definition the one-pass bracket check must agree with (quadratic on purpose)."""
+    from summarizer.sentences import _BOUNDARY, _HARD_BREAKS, _protected
+
+    protected = _protected(paragraph)
+    spans, start = [], 0
+    for match in _BOUNDARY.finditer(paragraph):
+        index = match.start()
+        if paragraph[index] in _HARD_BREAKS:
+            spans.append((start, index))
+            start = match.end()
+        elif not any(opened < index < closed for opened, closed in protected):
+            spans.append((start, match.end()))
+            start = match.end()
+    spans.append((start, len(paragraph)))
+    return spans
+
+
+@given(st.text(alphabet=st.sampled_from(list("我们会议。！？《》（）()“”\n ")), max_size=80))
+@settings(max_examples=400, deadline=None)
+def test_bracket_protection_in_one_pass_matches_its_definition(paragraph: str) -> None:
+    from summarizer.sentences import _raw_spans
+
+    assert _raw_spans(paragraph) == _naive_protected_split(paragraph)
+
+
+def test_nested_and_adjacent_brackets_protect_exactly_their_inside() -> None:
+    paragraph = (
+        "他们观看了《你好！（中国！）》纪录片。（注：好！）随后开会讨论。《第二部！》也播出了。"
+    )
+    assert split_sentences(paragraph) == [
+        "他们观看了《你好！（中国！）》纪录片。",
+        "（注：好！）随后开会讨论。",
+        "《第二部！》也播出了。",
+    ]
+
+
+def test_many_bracketed_sentences_split_each() -> None:
+    paragraph = "".join(f"他说（第{i}次）《报告{i}》提出了意见！" for i in range(5000))
+    assert len(split_sentences(paragraph)) == 5000

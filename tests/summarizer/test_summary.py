@@ -190,3 +190,114 @@ def test_processes_get_the_same_answers(seed_edition: Edition) -> None:
     context = multiprocessing.get_context("spawn")  # a fresh interpreter loads jieba itself
     with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
         assert list(pool.map(summarize, articles)) == expected
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "本报记者从省电力公司获悉，今年夏季全省用电负荷创下历史新高。",
+        "新华社记者日前在电网调度中心看到，工作人员正紧张监测全网负荷。",
+        "本报通讯员深入一线走访了多家企业，了解企业生产经营情况。",
+    ],
+)
+def test_a_sentence_that_only_starts_like_a_dateline_stays_whole(sentence: str) -> None:
+    assert lead_sentences([sentence]) == [sentence]
+    assert summarize_text([sentence], k=1).sentences == (sentence,)
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "expected"),
+    [
+        (
+            "本报讯 记者阮向民报道 全省职工文化建设推进会昨天召开。",
+            "全省职工文化建设推进会昨天召开。",
+        ),
+        (
+            "新华社北京6月30日电 7月1日出版的第13期《求是》杂志将发表重要文章。",
+            "7月1日出版的第13期《求是》杂志将发表重要文章。",
+        ),
+        (
+            "（上接第1版）本报杭州7月1日讯（记者张三 通讯员李四）全省工会会议在杭州召开。",
+            "全省工会会议在杭州召开。",
+        ),
+    ],
+)
+def test_a_real_opening_dateline_is_cut_off_the_sentence(paragraph: str, expected: str) -> None:
+    assert lead_sentences([paragraph]) == [expected]
+
+
+@pytest.mark.parametrize(
+    "dateline", ["新华社北京7月8日电 ", "本报海口7月7日讯", "本报海口7月7日讯（记者黎鹏）"]
+)
+def test_a_sentence_with_a_dateline_inside_is_not_a_candidate(dateline: str) -> None:
+    prose = (
+        "全省夏季用电负荷创历史新高 "
+        + dateline
+        + "国家电网公司今天发布消息称，全国用电负荷创新高。"
+    )
+    other = "省电力公司表示，全省电网运行平稳，电力供应总体有序。"
+    assert lead_sentences([prose, other]) == [other]
+    assert summarize_text([prose, other], k=3).sentences == (other,)
+
+
+def test_agencies_named_in_prose_are_not_datelines() -> None:
+    paragraph = (
+        "他接受新华社记者采访时说，本报记者站也在跟进这件事。国务院向新华社发来贺电（全文另发）。"
+    )
+    assert lead_sentences([paragraph]) == [
+        "他接受新华社记者采访时说，本报记者站也在跟进这件事。",
+        "国务院向新华社发来贺电（全文另发）。",
+    ]
+
+
+@pytest.mark.parametrize("note", ["（新华社电）", "（完）", "（记者 张三）", "(完)"])
+def test_a_trailing_bracket_note_is_not_part_of_a_summary_sentence(note: str) -> None:
+    short = "运动员们奋勇拼搏，为国家立下新功。"
+    long = "这次比赛中，运动员们奋勇拼搏，为国家立下了新功，赢得全场观众热烈掌声与喝彩。"
+    for sentence in (short, long):
+        paragraphs = [sentence + note]
+        assert lead_sentences(paragraphs) == [sentence]
+        assert summarize_text(paragraphs, k=1).sentences == (sentence,)
+
+
+def test_a_bracket_only_paragraph_is_never_a_candidate() -> None:
+    paragraphs = [
+        "（新华社北京7月7日电 记者张三 李四）",
+        "会议指出，固废整治要压实责任，形成闭环。",
+    ]
+    assert lead_sentences(paragraphs) == [paragraphs[1]]
+    assert (
+        lead_sentences(["（记者 张三 李四 王五 赵六 孙七 周八 吴九 郑十 钱一 冯二 陈三 褚四）"])
+        == []
+    )
+
+
+def test_only_the_first_sentences_are_ranked() -> None:
+    paragraphs = [f"第{i}段消息称，全省电网运行平稳。" for i in range(50)]
+    summarizer = Summarizer(config=SummarizerConfig(max_sentences=10))
+    analysis = summarizer.analyze(paragraphs)
+    assert [s.paragraph for s in analysis.sentences] == list(range(10))
+    assert len(lead_sentences(paragraphs)) == 50
+    with pytest.raises(ValueError):
+        SummarizerConfig(max_sentences=0)
+
+
+def test_keywords_read_a_bounded_number_of_terms() -> None:
+    paragraphs = ["电网运行平稳。", "固废整治压实责任，固废整治形成闭环，固废整治见到成效。"]
+    bounded = Summarizer(config=SummarizerConfig(max_keyword_terms=3))
+    assert set(bounded.summarize_text(paragraphs).keywords) <= {"电网", "运行", "平稳"}
+    assert "固废" in summarize_text(paragraphs).keywords
+
+
+def test_pathological_inputs_summarize() -> None:
+    # No timing here: bench/speed.py times these as its "pathological input" rows.
+    sentences = (
+        f"省委常委会第{i}次会议研究部署固体废物专项整治（第{i}阶段）工作，要求压实责任形成闭环。"
+        for i in range(10_000)
+    )
+    long_article = ["".join(sentences)[:200_000]]
+    tiny_paragraphs = [f"第{i}段消息称市场运行平稳。" for i in range(5000)]
+    for paragraphs in (long_article, tiny_paragraphs):
+        summary = summarize_text(paragraphs)
+        assert len(summary.sentences) == 3 and summary.keywords
+        assert all(any(s in p for p in paragraphs) for s in summary.sentences)

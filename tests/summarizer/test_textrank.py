@@ -181,3 +181,11 @@ def test_keywords_do_not_link_across_sentences() -> None:
     assert ranked["丁"] > ranked["甲"] == pytest.approx(ranked["乙"])
     assert rank_keywords([]) == []
     assert len(rank_keywords([["甲", "乙"], ["丙", "丁", "戊"]], limit=2)) == 2
+
+
+@given(st.lists(st.lists(st.sampled_from("abcdefgh"), max_size=8), max_size=10))
+@settings(max_examples=100, deadline=None)
+def test_shared_word_counts_in_bounded_chunks_are_the_same(sentences: list[list[str]]) -> None:
+    expected = shared_word_counts(sentences)
+    np.testing.assert_array_equal(shared_word_counts(sentences, max_pairs=4), expected)
+    np.testing.assert_array_equal(shared_word_counts(sentences, max_pairs=1), expected)

@@ -94,3 +94,9 @@ def test_loading_from_many_threads_at_once() -> None:
     for thread in threads:
         thread.join()
     assert errors == []
+
+
+def test_news_filler_words_are_register_stopwords() -> None:
+    register = load_stopwords() - load_stopwords(sections=["function"])
+    assert {"上年", "始终", "重要", "只是"} <= load_stopwords()
+    assert {"上年", "始终", "重要"} <= register
