@@ -120,3 +120,20 @@ def report_targets(targets: Sequence[Target], console: Console, *, check: bool) 
 def targets_json(targets: Sequence[Target]) -> list[dict[str, Any]]:
     """The targets as JSON-ready dicts for the result files."""
     return [asdict(target) for target in targets]
+
+
+def finish(
+    result: dict[str, Any],
+    targets: Sequence[Target],
+    render: Callable[[dict[str, Any], Console], None],
+    out: Path,
+    console: Console,
+    *,
+    check: bool,
+) -> int:
+    """The common end of a benchmark: tables, the JSON file, PASS/FAIL; the exit code."""
+    result["targets"] = targets_json(targets)
+    render(result, console)
+    write_json(out, result)
+    console.print(f"wrote {out}")
+    return report_targets(targets, console, check=check)

@@ -42,11 +42,9 @@ from bench.common import (
     Target,
     article_cleaner,
     console_for_tables,
+    finish,
     load_headlines,
     quiet_jieba,
-    report_targets,
-    targets_json,
-    write_json,
 )
 from summarizer.summary import Summarizer, SummarizerConfig, lead_sentences
 from summarizer.tokens import Tokenizer, load_stopwords
@@ -360,12 +358,7 @@ def run(
         )
         return 0
     result = evaluate(data, bootstrap_samples=1_000 if quick else 10_000)
-    checked = targets(result)
-    result["targets"] = targets_json(checked)
-    render(result, console)
-    write_json(out, result)
-    console.print(f"wrote {out}")
-    return report_targets(checked, console, check=check)
+    return finish(result, targets(result), render, out, console, check=check)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -53,11 +53,9 @@ from bench.common import (
     Target,
     article_cleaner,
     console_for_tables,
+    finish,
     load_headlines,
     quiet_jieba,
-    report_targets,
-    targets_json,
-    write_json,
 )
 from summarizer.edition import Article
 from summarizer.summary import Summarizer, default_summarizer
@@ -403,12 +401,7 @@ def run(
     if "per_article" not in result and not result.get("edition"):
         console.print("[yellow]speed benchmark skipped:[/] no articles and no edition found")
         return 0
-    checked = targets(result)
-    result["targets"] = targets_json(checked)
-    render(result, console)
-    write_json(out, result)
-    console.print(f"wrote {out}")
-    return report_targets(checked, console, check=check)
+    return finish(result, targets(result), render, out, console, check=check)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

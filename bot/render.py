@@ -33,7 +33,6 @@ __all__ = [
     "page_label",
     "plain_text",
     "search_results",
-    "search_results_shown",
     "settings_text",
     "stats_text",
     "truncate_text",
@@ -211,30 +210,16 @@ def search_results(
     total: int | None = None,
     offset: int = 0,
     limit: int = TEXT_LIMIT,
-) -> str:
-    """One page of search hits (``Store.search``) as one message, best first.
+) -> tuple[str, int]:
+    """One page of search hits (``Store.search``) as one message, best first, and how many of
+    ``hits`` it shows.
 
     Hits are numbered from ``offset + 1`` so pages continue each other; ``editions`` maps
     ``edition_id`` to its edition for paper and date (a hit whose edition is missing is shown
     without them). ``total`` is the number of matches over all pages. Hits that do not fit
-    ``limit`` are left out and counted in a "N more" line; build buttons for the first
-    :func:`search_results_shown` hits only.
+    ``limit`` are left out and counted in a "N more" line; build buttons for the shown ones.
     """
-    return _search_results(query, hits, editions, lang, total, offset, limit)[0]
-
-
-def search_results_shown(
-    query: str,
-    hits: Sequence[ArticleRecord],
-    editions: Mapping[int, EditionRecord],
-    lang: str,
-    *,
-    total: int | None = None,
-    offset: int = 0,
-    limit: int = TEXT_LIMIT,
-) -> int:
-    """How many of ``hits`` :func:`search_results` shows (to build matching buttons)."""
-    return _search_results(query, hits, editions, lang, total, offset, limit)[1]
+    return _search_results(query, hits, editions, lang, total, offset, limit)
 
 
 def _search_results(

@@ -27,7 +27,7 @@ from bot.delivery import retry_seconds
 from bot.digest import SEARCH_PAGE, ArticleRef, article_keyboard, encode_callback
 from bot.i18n import language_for, t, t_plain
 from bot.records import EditionRecord
-from bot.render import article_card, search_results, search_results_shown
+from bot.render import article_card, search_results
 from bot.services import services
 
 log = logging.getLogger(__name__)
@@ -136,8 +136,7 @@ async def search_page(
     for edition_id in {hit.edition_id for hit in hits}:
         editions[edition_id] = await asyncio.to_thread(svc.store.edition, edition_id)
     found = {k: v for k, v in editions.items() if v is not None}
-    text = search_results(words, hits, found, lang, total=total, offset=offset)
-    shown = search_results_shown(words, hits, found, lang, total=total, offset=offset)
+    text, shown = search_results(words, hits, found, lang, total=total, offset=offset)
 
     rows = []
     if shown:

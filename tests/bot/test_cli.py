@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.local_api import LocalBotApi
+from bot.store import Store
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -148,24 +149,27 @@ def test_an_invalid_token_stops_startup_with_one_line_and_never_shows_the_token(
     assert "WRONG-TOKEN" not in result.stdout + result.stderr
 
 
-def test_digest_send_pushes_now_and_skips_chats_that_have_it(
-    tmp_path: Path, seed_path: Path, server_in_thread: LocalBotApi
-) -> None:
-    from bot.store import Store
-
-    token = "777:RIGHT-TOKEN"
-    inbox = tmp_path / "inbox"
+def ingested_archive(folder: Path, seed: Path, server: LocalBotApi) -> Store:
+    """A config pointing at ``server``, the seed ingested by ``baozhai ingest``, its store."""
+    inbox = folder / "inbox"
     inbox.mkdir()
-    shutil.copy2(seed_path, inbox / "2024-07-01-p01.txt")
-    (tmp_path / "config.toml").write_text(
-        f'[telegram]\napi_base_url = "{server_in_thread.base_url}"\n'
+    shutil.copy2(seed, inbox / "2024-07-01-p01.txt")
+    (folder / "config.toml").write_text(
+        f'[telegram]\napi_base_url = "{server.base_url}"\n'
         f'[[papers]]\nname = "浙江工人日报"\ninbox = "inbox"\n',
         encoding="utf-8",
     )
-    ingested = baozhai("ingest", cwd=tmp_path)
+    ingested = baozhai("ingest", cwd=folder)
     assert ingested.returncode == 0, ingested.stderr
     assert "7 articles" in ingested.stdout
-    with Store(f"sqlite:///{tmp_path / 'data' / 'baozhai.db'}") as store:
+    return Store(f"sqlite:///{folder / 'data' / 'baozhai.db'}")
+
+
+def test_digest_send_pushes_now_and_skips_chats_that_have_it(
+    tmp_path: Path, seed_path: Path, server_in_thread: LocalBotApi
+) -> None:
+    token = "777:RIGHT-TOKEN"
+    with ingested_archive(tmp_path, seed_path, server_in_thread) as store:
         store.subscribe(31, "zh")
     reader = server_in_thread.user(31, "王芳")
 
@@ -216,18 +220,7 @@ def test_an_unreachable_bot_api_stops_startup_with_one_line(tmp_path: Path) -> N
 def test_digest_send_exits_non_zero_when_a_chat_fails(
     tmp_path: Path, seed_path: Path, server_in_thread: LocalBotApi
 ) -> None:
-    from bot.store import Store
-
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    shutil.copy2(seed_path, inbox / "2024-07-01-p01.txt")
-    (tmp_path / "config.toml").write_text(
-        f'[telegram]\napi_base_url = "{server_in_thread.base_url}"\n'
-        f'[[papers]]\nname = "浙江工人日报"\ninbox = "inbox"\n',
-        encoding="utf-8",
-    )
-    assert baozhai("ingest", cwd=tmp_path).returncode == 0
-    with Store(f"sqlite:///{tmp_path / 'data' / 'baozhai.db'}") as store:
+    with ingested_archive(tmp_path, seed_path, server_in_thread) as store:
         store.subscribe(404404, "zh")  # a chat Telegram does not know: 400 chat not found
     result = baozhai("digest", "send", cwd=tmp_path, env={"TELEGRAM_BOT_TOKEN": "777:RIGHT-TOKEN"})
     assert result.returncode == 1

@@ -30,7 +30,6 @@ from bot.render import (
     article_card,
     escape,
     search_results,
-    search_results_shown,
     settings_text,
     stats_text,
     truncate_text,
@@ -335,7 +334,7 @@ def test_article_card_always_parses_and_fits(
 
 def test_search_results_list_hits_with_escaped_query() -> None:
     hits = [article(number=n, title=f"标题{n} <&>") for n in (1, 2)]
-    text = search_results("工会 <b>", hits, {EDITION.id: EDITION}, "zh", total=2)
+    text, _ = search_results("工会 <b>", hits, {EDITION.id: EDITION}, "zh", total=2)
     plain = parse_html(text).text
     assert "“工会 <b>”的搜索结果（共 2 篇）" in plain
     assert "1. 标题1 <&>" in plain and "2. 标题2 <&>" in plain
@@ -343,20 +342,19 @@ def test_search_results_list_hits_with_escaped_query() -> None:
 
 def test_search_results_number_from_the_page_offset() -> None:
     hits = [article(number=n) for n in (1, 2)]
-    text = search_results("工会", hits, {EDITION.id: EDITION}, "zh", total=12, offset=10)
+    text, _ = search_results("工会", hits, {EDITION.id: EDITION}, "zh", total=12, offset=10)
     plain = parse_html(text).text
     assert "\n11. " in "\n" + plain.split("\n\n", 1)[1] and "12. " in plain
 
 
 def test_search_results_without_hits_say_so() -> None:
-    assert "没有找到" in parse_html(search_results("xyz", [], {}, "zh")).text
+    assert "没有找到" in parse_html(search_results("xyz", [], {}, "zh")[0]).text
 
 
 def test_search_results_leave_out_hits_that_do_not_fit() -> None:
     hits = [article(number=n, title="很长的标题" * 30) for n in range(1, 101)]
     editions = {EDITION.id: EDITION}
-    text = search_results("工会", hits, editions, "zh")
-    shown = search_results_shown("工会", hits, editions, "zh")
+    text, shown = search_results("工会", hits, editions, "zh")
     assert parsed_length(text) <= TEXT_LIMIT
     assert 0 < shown < 100
     assert f"还有 {100 - shown} 篇未显示" in parse_html(text).text
