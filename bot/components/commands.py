@@ -54,6 +54,17 @@ async def _too_long(update: Update, lang: str, argument: str) -> bool:
     return True
 
 
+async def _required_argument(update: Update, lang: str, usage: str) -> str | None:
+    """The command's argument; None (after telling the user how) when missing or too long."""
+    argument = _argument(update)
+    if not argument:
+        await reply(update, t(lang, usage))
+        return None
+    if await _too_long(update, lang, argument):
+        return None
+    return argument
+
+
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """What the bot does, with a one-tap subscribe button."""
     lang = language(update)
@@ -130,11 +141,8 @@ async def article(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """``/article N`` (article N of the latest edition) or ``/article 关键词`` (by title)."""
     svc = services(context)
     lang = language(update)
-    argument = _argument(update)
-    if not argument:
-        await reply(update, t(lang, "article_usage"))
-        return
-    if await _too_long(update, lang, argument):
+    argument = await _required_argument(update, lang, "article_usage")
+    if argument is None:
         return
     edition = await current_edition(context)
     if edition is None:
@@ -160,14 +168,9 @@ async def article(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """``/search 词``: titles and text across the archive, a page at a time with buttons."""
-    lang = language(update)
-    query = _argument(update)
-    if not query:
-        await reply(update, t(lang, "search_usage"))
-        return
-    if await _too_long(update, lang, query):
-        return
-    await search_page(update, context, query, page=0)
+    query = await _required_argument(update, language(update), "search_usage")
+    if query is not None:
+        await search_page(update, context, query, page=0)
 
 
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
