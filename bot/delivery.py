@@ -108,11 +108,6 @@ class Pacer:
         """Minimum spacing for one chat: groups and channels (negative ids) are stricter."""
         return self.group_interval if chat_id < 0 else self.chat_interval
 
-    @property
-    def paused_for(self) -> float:
-        """Seconds left of the current global pause (0 when not paused)."""
-        return max(0.0, self._paused_until - self._clock())
-
     def pause(self, seconds: float) -> None:
         """Stop all sending for ``seconds`` (a 429 applies to the bot, not to one chat)."""
         now = self._clock()
