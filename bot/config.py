@@ -33,6 +33,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.db import resolve_url
+from bot.errors import ConfigError
 
 __all__ = [
     "DEFAULT_CONFIG_NAME",
@@ -60,10 +61,6 @@ _TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 # quote or newline at start-up, not to second-guess Telegram.
 _TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-
-
-class ConfigError(Exception):
-    """The configuration cannot be used; the message names the file and the offending key."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import db
+from bot.errors import EditionChangedError
 from bot.models import (
     ArticleRow,
     Delivery,
@@ -45,10 +46,6 @@ T = TypeVar("T")
 
 TOP_KEYWORDS = 10
 _ERROR_MAX = 2000  # keep stored error texts bounded; a traceback is for the log
-
-
-class EditionChangedError(Exception):
-    """:meth:`Store.replace_edition` was told which content it replaces, and it was not that."""
 
 
 class Store:

@@ -1,0 +1,113 @@
+"""Every error the bot side raises on purpose, in one hierarchy.
+
+Two ways to catch, as in httpx's exception module:
+
+- **By what to do next** — the three marker classes:
+  :class:`RetryLater` (transient: the same call may succeed later, nothing is lost by waiting),
+  :class:`GiveUp` (this item is beyond saving: set it aside and carry on with the others),
+  :class:`TellOperator` (a person must act: a bad configuration, a site whose layout changed).
+- **By where it came from** — :class:`ConfigError`, :class:`SourceError` (and its
+  :class:`FetchError`, :class:`TemplateError`), :class:`StorageError`, :class:`DeliveryError`.
+
+Each concrete class sits under exactly one origin and at most one or two markers, so a scheduler
+job writes ``except RetryLater`` and a CLI writes ``except BaozhaiError``. The summarizer keeps
+its own small hierarchy (:mod:`summarizer.errors`): it knows nothing of the bot.
+
+This module imports nothing from the rest of the bot, so every package may import it.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BaozhaiError",
+    "ConfigError",
+    "DeliveryError",
+    "EditionChangedError",
+    "FetchError",
+    "GiveUp",
+    "ResponseTooLargeError",
+    "RetryLater",
+    "SourceError",
+    "StorageError",
+    "TellOperator",
+    "TemplateError",
+]
+
+
+class BaozhaiError(Exception):
+    """Base class of everything the bot raises on purpose."""
+
+
+# --- what the caller does next ------------------------------------------------------------
+
+
+class RetryLater(BaozhaiError):
+    """Transient: try the same thing again later (next poll, after a back-off)."""
+
+
+class GiveUp(BaozhaiError):
+    """Permanent for this item: set it aside with the reason and carry on with the rest."""
+
+
+class TellOperator(BaozhaiError):
+    """A person has to act; the message says what, naming the file, key or site."""
+
+
+# --- where it came from -------------------------------------------------------------------
+
+
+class ConfigError(TellOperator):
+    """The configuration cannot be used; the message names the file and the offending key."""
+
+
+class SourceError(BaozhaiError):
+    """Reading an edition from its source (inbox folder or e-paper site) failed."""
+
+
+class FetchError(SourceError, RetryLater):
+    """An HTTP fetch failed (network, timeout, 5xx, 429) even after the fetcher's own retries.
+
+    ``url`` is the address asked for; ``status`` the HTTP status when there was one.
+    """
+
+    def __init__(self, url: str, reason: str, *, status: int | None = None) -> None:
+        self.url = url
+        self.reason = reason
+        self.status = status
+        super().__init__(f"{url}: {reason}")
+
+
+class ResponseTooLargeError(SourceError, GiveUp):
+    """A response was bigger than the configured limit; fetching it again will not help."""
+
+    def __init__(self, url: str, limit: int) -> None:
+        self.url = url
+        self.limit = limit
+        super().__init__(f"{url}: response larger than {limit} bytes")
+
+
+class TemplateError(SourceError, TellOperator):
+    """A page matches none of the e-paper template's expectations (the site's layout changed)."""
+
+    def __init__(self, url: str, reason: str, *, template: str = "") -> None:
+        self.url = url
+        self.reason = reason
+        self.template = template
+        where = f"{template} template: " if template else ""
+        super().__init__(f"{url}: {where}{reason}")
+
+
+class StorageError(BaozhaiError):
+    """The database refused or lost a write the caller depends on."""
+
+
+class EditionChangedError(StorageError, RetryLater):
+    """``replace_edition`` was told which content it replaces, and it was not that.
+
+    Another writer got there first; re-read the edition and merge again.
+    """
+
+
+class DeliveryError(BaozhaiError):
+    """Sending to Telegram failed in a way the caller must know about."""
+
