@@ -163,7 +163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             papers=config.papers,
         )
     if args.command == "run":
-        from bot.app import run
+        from bot.operations import run
 
         return run(config)
     if args.command == "demo":
@@ -173,17 +173,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "digest":
         if args.digest_command != "send":
             parser.parse_args(["digest", "--help"])
-        from bot.app import send_digest_now
+        from bot.operations import send_digest_now
 
         return send_digest_now(config, args.date)
     if args.command == "ingest":
-        from bot.app import ingest_now
+        from bot.operations import ingest_now
 
         return ingest_now(config)
     if args.command == "db":
         if args.db_command != "upgrade":
             parser.parse_args(["db", "--help"])
-        from bot.db import upgrade
+        from bot.storage.engine import upgrade
 
         upgrade(config.storage.url)
         log.info("database is at the newest schema")

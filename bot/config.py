@@ -32,8 +32,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.db import resolve_url
 from bot.errors import ConfigError
+from bot.storage.engine import resolve_url
 
 __all__ = [
     "DEFAULT_CONFIG_NAME",

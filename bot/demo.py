@@ -1,7 +1,7 @@
 """``baozhai demo``: the real bot, a local Bot API server, and a chat in this terminal.
 
 Nothing is simulated on the bot's side: the same Application as ``baozhai run`` talks HTTP to
-:class:`bot.local_api.LocalBotApi` on 127.0.0.1, which checks every message the way Telegram
+:class:`bot.localapi.server.LocalBotApi` on 127.0.0.1, which checks every message the way Telegram
 does. The terminal plays the user: what you type is sent as a Telegram message, and the
 bot's replies are rendered with their formatting and buttons.
 
@@ -31,9 +31,9 @@ from bot.app import build_application, make_services
 from bot.components.jobs import digest_at_time, digest_job_id
 from bot.config import Config, PaperConfig, StorageConfig, TelegramConfig
 from bot.ingest import ingest_inbox
-from bot.local_api import LocalBotApi, LocalUser, SentMessage
-from bot.store import Store
-from bot.telegram_html import Entity
+from bot.localapi.server import LocalBotApi, LocalUser, SentMessage
+from bot.localapi.telegram_html import Entity
+from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ edition (a late page), they are not a second edition: the pages that edition was
 read back from the source (:meth:`~bot.sources.Source.settled_pages`; for the inbox,
 ``done/YYYY-MM-DD/``), merged with the new ones (so a 下转 on an old page and its 上接 on the
 new one are joined), summarized, and the stored edition's articles are replaced in place
-(:meth:`bot.store.Store.replace_edition`). Its id stays, and with it the deliveries recorded
+(:meth:`bot.storage.store.Store.replace_edition`). Its id stays, and with it the deliveries recorded
 for it: nobody gets that day's digest twice, and whoever reads it later gets all of it. Its
 content hash becomes that of all its pages; a page dropped again is still a no-op (its own
 hash is known). The report lists such editions under ``extended``, not ``new``.
@@ -40,17 +40,17 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from bot.records import EditionRecord
 from bot.sources import EditionBatch, Page, Source, content_hash
 from bot.sources.inbox import DEFAULT_GRACE, InboxSource
-from bot.store import EditionChangedError
+from bot.storage.records import EditionRecord
+from bot.storage.store import EditionChangedError
 from summarizer.edition import Edition, merge_pages
 from summarizer.errors import EditionError
 from summarizer.summary import summarize
 
 if TYPE_CHECKING:
     from bot.config import PaperConfig
-    from bot.store import Store
+    from bot.storage.store import Store
 
 __all__ = ["Failure", "IngestReport", "Skipped", "ingest", "ingest_inbox"]
 

@@ -15,7 +15,7 @@ from telegram.ext import Application, CallbackContext
 
 from bot.config import Config
 from bot.delivery import DeliveryPolicy, Pacer
-from bot.store import Store
+from bot.storage.store import Store
 
 _KEY = "baozhai.services"
 

@@ -1,7 +1,7 @@
 """Button presses: open an article, subscribe from /start, turn a search page.
 
 callback_data comes from the client and can be forged, so it is decoded strictly
-(``bot.digest.decode_callback``) and anything unexpected just gets a polite answer.
+(``bot.render.digest.decode_callback``) and anything unexpected just gets a polite answer.
 """
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ from telegram.ext import ContextTypes
 
 from bot.components.commands import subscribe_chat
 from bot.components.replies import article_reply, language, recall_search, reply, search_page
-from bot.digest import (
+from bot.render import (
     ARTICLE,
     SEARCH_PAGE,
     SUBSCRIBE,
     decode_article_callback,
     decode_callback,
 )
-from bot.i18n import t_plain
+from bot.render.i18n import t_plain
 
 log = logging.getLogger(__name__)
 

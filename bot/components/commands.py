@@ -1,8 +1,8 @@
 """Command handlers: /start /help /subscribe /unsubscribe /today /article /search /stats /settings.
 
 Every handler answers in the user's language, escapes everything it did not write itself
-(``bot.i18n.t`` and ``bot.render`` do that), and treats arguments as hostile: a bad one gets a
-helpful reply, never an exception. Storage is synchronous SQLAlchemy, so it runs in a thread.
+(:mod:`bot.render` does that), and treats arguments as hostile: a bad one gets a helpful
+reply, never an exception. Storage is synchronous SQLAlchemy, so it runs in a thread.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import re
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import ContextTypes
 
-from bot.charts import render_stats_chart
 from bot.components.jobs import ensure_digest_job
 from bot.components.replies import (
     article_reply,
@@ -26,9 +25,17 @@ from bot.components.replies import (
     reply,
     search_page,
 )
-from bot.digest import SUBSCRIBE, build_digest, encode_callback
-from bot.i18n import t, t_plain
-from bot.render import format_time, settings_text, stats_text, zone_label
+from bot.render import (
+    SUBSCRIBE,
+    build_digest,
+    encode_callback,
+    format_time,
+    settings_text,
+    stats_text,
+    zone_label,
+)
+from bot.render.charts import render_stats_chart
+from bot.render.i18n import t, t_plain
 from bot.services import services
 
 log = logging.getLogger(__name__)

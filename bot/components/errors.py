@@ -12,7 +12,7 @@ from telegram.error import Conflict, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.components.replies import language, reply
-from bot.i18n import t
+from bot.render.i18n import t
 
 log = logging.getLogger(__name__)
 

@@ -21,11 +21,11 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot.delivery import DeliveryReport, deliver_edition
-from bot.i18n import Markup, t
 from bot.ingest import IngestReport, ingest_inbox
-from bot.records import EditionRecord, SubscriberRecord
 from bot.render import escape, truncate_text
+from bot.render.i18n import Markup, t
 from bot.services import Services, services
+from bot.storage.records import EditionRecord, SubscriberRecord
 
 log = logging.getLogger(__name__)
 

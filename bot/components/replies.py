@@ -24,11 +24,17 @@ from telegram.error import BadRequest, RetryAfter
 from telegram.ext import ContextTypes
 
 from bot.delivery import retry_seconds
-from bot.digest import SEARCH_PAGE, ArticleRef, article_keyboard, encode_callback
-from bot.i18n import language_for, t, t_plain
-from bot.records import EditionRecord
-from bot.render import article_card, search_results
+from bot.render import (
+    SEARCH_PAGE,
+    ArticleRef,
+    article_card,
+    article_keyboard,
+    encode_callback,
+    search_results,
+)
+from bot.render.i18n import language_for, t, t_plain
 from bot.services import services
+from bot.storage.records import EditionRecord
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -1,7 +1,8 @@
-"""Fixtures for talking to ``bot.local_api.LocalBotApi`` over real HTTP.
+"""Fixtures for talking to ``bot.localapi.server.LocalBotApi`` over real HTTP.
 
-Import the fixtures into a test module or a conftest (``from fixtures_local_api import *``, or
-``pytest_plugins = ["fixtures_local_api"]`` in a test module):
+Import the fixtures into a test module or a conftest
+(``from tests.bot.fixtures_local_api import *``, or
+``pytest_plugins = ["tests.bot.fixtures_local_api"]`` in a test module):
 
 * ``local_api`` — a started server with Telegram-like limits (per chat: burst 3, then 1/s;
   overall: burst 30, then 30/s), stopped after the test.
@@ -26,7 +27,7 @@ import pytest
 import telegram
 from telegram.error import RetryAfter
 
-from bot.local_api import LocalBotApi, LocalUser
+from bot.localapi.server import LocalBotApi, LocalUser
 
 __all__ = [
     "TEST_TOKEN",

@@ -24,9 +24,9 @@ from bot.app import build_application, make_services
 from bot.components.jobs import POLL_JOB, digest_job_id
 from bot.config import Config, load_config
 from bot.delivery import DeliveryPolicy
-from bot.local_api import LocalBotApi, LocalUser
+from bot.localapi.server import LocalBotApi, LocalUser
 from bot.services import Services, services
-from bot.store import Store
+from bot.storage.store import Store
 
 TOKEN = "424242:E2E-TEST-TOKEN"
 PAPER = "浙江工人日报"

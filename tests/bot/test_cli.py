@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.local_api import LocalBotApi
-from bot.store import Store
+from bot.localapi.server import LocalBotApi
+from bot.storage.store import Store
 
 REPO = Path(__file__).resolve().parents[2]
 

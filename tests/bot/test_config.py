@@ -20,7 +20,7 @@ from bot.config import (
     TelegramConfig,
     load_config,
 )
-from bot.db import resolve_url
+from bot.storage.engine import resolve_url
 
 REPO_CONFIG = Path(__file__).resolve().parents[2] / "config.toml"
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"

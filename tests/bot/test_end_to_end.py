@@ -19,8 +19,8 @@ import pytest
 from sqlalchemy import text
 
 from bot.components.jobs import POLL_JOB
-from bot.i18n import COMMANDS
-from bot.telegram_html import parse_html
+from bot.localapi.telegram_html import parse_html
+from bot.render.i18n import COMMANDS
 from tests.bot.running_bot import (
     DIGEST_TIME,
     OLD_MTIME,

@@ -15,8 +15,8 @@ from sqlalchemy.engine import URL
 import bot
 from bot.config import PaperConfig
 from bot.ingest import IngestReport, ingest_inbox
-from bot.records import EditionRecord
-from bot.store import Store
+from bot.storage.records import EditionRecord
+from bot.storage.store import Store
 
 SEED = Path(bot.__file__).parent / "sample" / "zjgrrb-2024-07-01-p01.txt"
 SEED_NAME = SEED.name

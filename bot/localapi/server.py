@@ -18,7 +18,7 @@ It also has a small in-process client API that acts as users::
         await user.press(reply, "订阅")            # queues a CallbackQuery update
         user.block()                              # sends now answer 403
 
-Scope and deliberate differences from Telegram (see also ``bot.telegram_html``):
+Scope and deliberate differences from Telegram (see also ``bot.localapi.telegram_html``):
 
 * Only private chats exist: a chat is a user registered with :meth:`LocalBotApi.user`.
 * Text length is checked with ``len()`` of the parsed text (code points), as
@@ -51,7 +51,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from bot.telegram_html import Entity, TelegramHtmlError, parse_html, utf16_len
+from bot.localapi.telegram_html import Entity, TelegramHtmlError, parse_html, utf16_len
 
 __all__ = [
     "ApiCall",
@@ -715,7 +715,7 @@ class LocalBotApi:
 
     Rate limits: ``per_chat_rate``/``per_chat_burst`` and ``global_rate``/``global_burst`` are
     token buckets (None disables one). ``clock`` is injectable so tests can move time instead of
-    sleeping. ``strict_html`` picks the HTML parser mode (see ``bot.telegram_html``).
+    sleeping. ``strict_html`` picks the HTML parser mode (see ``bot.localapi.telegram_html``).
 
     Everything runs on the event loop the server was started on; use the client API from that
     loop (from another thread: ``asyncio.run_coroutine_threadsafe`` / ``call_soon_threadsafe``).

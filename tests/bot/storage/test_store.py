@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import URL
 
-from bot import db
-from bot.records import ArticleRecord, Stats, SubscriberRecord
-from bot.store import EditionChangedError, Store
+from bot.storage import engine as db
+from bot.storage.records import ArticleRecord, Stats, SubscriberRecord
+from bot.storage.store import EditionChangedError, Store
 from summarizer.edition import Article, Edition, Summary
 
 PAPER = "浙江工人日报"

@@ -1,4 +1,4 @@
-"""Telegram's HTML parse mode (bot.telegram_html): texts, entities and Telegram's error texts."""
+"""Telegram's HTML parse mode (bot.localapi.telegram_html): texts, entities, error texts."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from bot.telegram_html import (
+from bot.localapi.telegram_html import (
     Entity,
     ParsedHtml,
     TelegramHtmlError,

@@ -8,8 +8,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import URL
 
-from bot import db
-from bot.models import Base
+from bot.storage import engine as db
+from bot.storage.models import Base
 
 TABLES = {"papers", "editions", "articles", "subscribers", "deliveries", "ingested_files"}
 

@@ -1,7 +1,8 @@
 """The database schema as SQLAlchemy 2 declarative models.
 
-Only :mod:`bot.store` uses these; everything else sees the records of :mod:`bot.records`.
-Every change here needs a migration in ``bot/migrations/versions`` (a test compares the two).
+Only the store uses these; everything else sees the records of :mod:`bot.storage.records`.
+Every change here needs a migration in ``bot/storage/migrations/versions`` (a test compares
+the two).
 
 Portability choices (SQLite and PostgreSQL):
 

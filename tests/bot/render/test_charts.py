@@ -13,7 +13,7 @@ import matplotlib.image
 import pytest
 from matplotlib import font_manager
 
-from bot.charts import (
+from bot.render.charts import (
     HEIGHT_PX,
     PNG_SIGNATURE,
     WIDTH_PX,
@@ -22,7 +22,7 @@ from bot.charts import (
     pick_cjk_font,
     render_stats_chart,
 )
-from bot.records import Stats
+from bot.storage.records import Stats
 
 EMPTY = Stats(editions=0, articles=0, subscribers=0, digests_delivered=0, top_keywords=(), daily=())
 

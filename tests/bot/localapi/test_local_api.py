@@ -13,16 +13,6 @@ from collections.abc import Awaitable, Callable
 import httpx
 import pytest
 import telegram
-from fixtures_local_api import (
-    TEST_TOKEN,
-    jpeg_bytes,
-    local_api,  # noqa: F401  (fixture)
-    local_api_bot,  # noqa: F401  (fixture)
-    local_api_factory,  # noqa: F401  (fixture)
-    local_api_user,  # noqa: F401  (fixture)
-    png_bytes,
-    retry_after_seconds,
-)
 from telegram import (
     BotCommand,
     BotCommandScopeChat,
@@ -47,8 +37,18 @@ from telegram.ext import (
     ContextTypes,
 )
 
-from bot.local_api import LocalBotApi, LocalUser
-from bot.telegram_html import Entity
+from bot.localapi.server import LocalBotApi, LocalUser
+from bot.localapi.telegram_html import Entity
+from tests.bot.fixtures_local_api import (
+    TEST_TOKEN,
+    jpeg_bytes,
+    local_api,  # noqa: F401  (fixture)
+    local_api_bot,  # noqa: F401  (fixture)
+    local_api_factory,  # noqa: F401  (fixture)
+    local_api_user,  # noqa: F401  (fixture)
+    png_bytes,
+    retry_after_seconds,
+)
 
 # PTB 22 warns about RetryAfter.retry_after becoming a timedelta whenever it builds one.
 pytestmark = pytest.mark.filterwarnings(

@@ -4,9 +4,9 @@ Revision ID: 0001
 Revises:
 Create Date: 2024-07-01 00:00:00
 
-Written by hand to match ``bot.models`` (tests/bot/test_migrations.py checks that autogenerate
-finds no difference on SQLite and PostgreSQL). Constraint names follow the models' naming
-convention so later migrations can drop or alter them by name on both backends.
+Written by hand to match ``bot.storage.models`` (tests/bot/storage/test_migrations.py checks
+that autogenerate finds no difference on SQLite and PostgreSQL). Constraint names follow the
+models' naming convention so later migrations can drop or alter them by name on both backends.
 """
 
 from __future__ import annotations

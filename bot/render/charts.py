@@ -33,7 +33,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from bot.records import Stats
+from bot.storage.records import Stats
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Plain records that cross module lines on the bot side.
 
-``bot.store`` returns these (never ORM objects), so handlers, the digest and delivery code
+``bot.storage.store`` returns these (never ORM objects), so handlers, the digest and delivery code
 work on immutable data and never touch a database session.
 """
 

@@ -4,8 +4,8 @@ Why synchronous: SQLAlchemy's sync API is the mature one for both SQLite and Pos
 each call is a few milliseconds; the bot runs them with ``asyncio.to_thread``. The engine is
 thread-safe and every method opens its own session, so calls from several threads are fine.
 
-Why records: callers get frozen dataclasses from :mod:`bot.records`, never ORM objects, so no
-session, lazy load or stale state leaks out of this module.
+Why records: callers get frozen dataclasses from :mod:`bot.storage.records`, never ORM
+objects, so no session, lazy load or stale state leaks out of this module.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import db
 from bot.errors import EditionChangedError
-from bot.models import (
+from bot.storage import engine as db
+from bot.storage.models import (
     ArticleRow,
     Delivery,
     Edition,
@@ -34,7 +34,13 @@ from bot.models import (
     Subscriber,
     utcnow,
 )
-from bot.records import ArticleRecord, DeliveryRecord, EditionRecord, Stats, SubscriberRecord
+from bot.storage.records import (
+    ArticleRecord,
+    DeliveryRecord,
+    EditionRecord,
+    Stats,
+    SubscriberRecord,
+)
 from summarizer.edition import Edition as ParsedEdition
 from summarizer.edition import Summary
 

@@ -1,7 +1,7 @@
-"""Specifications of bot.i18n and bot.render: every string is valid Telegram HTML and fits.
+"""Specifications of bot.render.i18n and bot.render: every string is valid Telegram HTML and fits.
 
-Validity is checked with the strict Telegram HTML parser (``bot.telegram_html.parse_html``),
-and lengths on its plain text in UTF-16 units, as Telegram counts them.
+Validity is checked with the strict Telegram HTML parser (``bot.localapi.parse_html``), and
+lengths on its plain text in UTF-16 units, as Telegram counts them.
 """
 
 from __future__ import annotations
@@ -13,17 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.i18n import (
-    COMMANDS,
-    LANGUAGES,
-    MESSAGES,
-    Markup,
-    language_for,
-    t,
-    t_plain,
-    template_fields,
-)
-from bot.records import ArticleRecord, EditionRecord, Stats
+from bot.localapi.telegram_html import parse_html, utf16_len
 from bot.render import (
     CAPTION_LIMIT,
     TEXT_LIMIT,
@@ -35,7 +25,17 @@ from bot.render import (
     truncate_text,
     visible_length,
 )
-from bot.telegram_html import parse_html, utf16_len
+from bot.render.i18n import (
+    COMMANDS,
+    LANGUAGES,
+    MESSAGES,
+    Markup,
+    language_for,
+    t,
+    t_plain,
+    template_fields,
+)
+from bot.storage.records import ArticleRecord, EditionRecord, Stats
 
 EDITION = EditionRecord(
     id=7,

@@ -1,4 +1,4 @@
-"""Specifications of bot.digest: the daily digest messages and the callback data of buttons.
+"""Specifications of bot.render: the daily digest messages and the callback data of buttons.
 
 Every message is checked with the strict Telegram HTML parser and measured in UTF-16 units
 after parsing, the way Telegram applies its 4096-character limit.
@@ -15,7 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.digest import (
+from bot.localapi.telegram_html import entity_text, parse_html, utf16_len
+from bot.render import (
     CALLBACK_DATA_MAX_BYTES,
     MAX_BUTTONS,
     MAX_ROW_ID,
@@ -27,13 +28,12 @@ from bot.digest import (
     encode_callback,
     register_callback,
 )
-from bot.i18n import LANGUAGES
-from bot.records import ArticleRecord, EditionRecord
-from bot.telegram_html import entity_text, parse_html, utf16_len
+from bot.render.i18n import LANGUAGES
+from bot.storage.records import ArticleRecord, EditionRecord
 from summarizer.parser import read_page
 from summarizer.sentences import split_sentences
 
-SEED = Path(__file__).resolve().parents[2] / "bot" / "sample" / "zjgrrb-2024-07-01-p01.txt"
+SEED = Path(__file__).resolve().parents[3] / "bot" / "sample" / "zjgrrb-2024-07-01-p01.txt"
 
 
 def edition(article_count: int, *, edition_id: int = 42) -> EditionRecord:

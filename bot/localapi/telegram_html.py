@@ -21,9 +21,8 @@ the server does afterwards is not reproduced: its nesting clean-up (e.g. formatt
 ``code``/``pre``), trimming of surrounding whitespace, and auto-detected URLs, hashtags and bot
 commands in outgoing messages.
 
-Used by the local Bot API server (``bot.local_api``), by the bot's message splitting (parse, cut
-the *plain text* at safe points, re-render each piece with :func:`to_html`) and by the terminal
-demo's renderer.
+Used by the local Bot API server (:mod:`bot.localapi.server`), by the tests that check every
+message the bot renders, and by the terminal demo's renderer (:func:`to_html`).
 """
 
 from __future__ import annotations

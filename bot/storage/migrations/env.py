@@ -1,8 +1,9 @@
-"""Alembic environment for Baozhai, run from code via :func:`bot.db.upgrade`.
+"""Alembic environment for Baozhai, run from code via :func:`bot.storage.engine.upgrade`.
 
-No alembic.ini: :func:`bot.db.alembic_config` passes either an open connection (preferred: the
-caller's engine, so an in-memory SQLite database is migrated where it lives) or a URL in
-``config.attributes``. ``render_as_batch`` lets future migrations alter tables on SQLite, which
+No alembic.ini: :func:`bot.storage.engine.alembic_config` passes either an open connection
+(preferred: the caller's engine, so an in-memory SQLite database is migrated where it lives)
+or a URL in ``config.attributes``. ``render_as_batch`` lets future migrations alter tables on
+SQLite, which
 has almost no ALTER TABLE.
 """
 
@@ -13,10 +14,10 @@ import logging
 from alembic import context
 from sqlalchemy import Connection
 
-from bot.db import make_engine
-from bot.models import Base
+from bot.storage.engine import make_engine
+from bot.storage.models import Base
 
-log = logging.getLogger("bot.migrations")
+log = logging.getLogger("bot.storage.migrations")
 
 config = context.config
 target_metadata = Base.metadata
@@ -54,7 +55,7 @@ def run_migrations_online() -> None:
         return
     url = config.attributes.get("url") or config.get_main_option("sqlalchemy.url")
     if not url:
-        raise RuntimeError("bot.migrations: no connection or url in the Alembic config")
+        raise RuntimeError("bot.storage.migrations: no connection or url in the Alembic config")
     engine = make_engine(url)
     try:
         with engine.connect() as conn:

@@ -1,7 +1,7 @@
 """Engines, sessions and migrations: everything that knows which database we talk to.
 
 Why a module of its own: SQLite and PostgreSQL need different connection set-up (threads,
-WAL, locking), and both the :class:`bot.store.Store` and the Alembic ``env.py`` must build
+WAL, locking), and both the :class:`bot.storage.store.Store` and the Alembic ``env.py`` must build
 engines the same way. Keeping that here lets the store be written once for both backends.
 
 SQLite notes. The bot calls the store from worker threads (``asyncio.to_thread``), so connections

@@ -22,16 +22,14 @@ exception.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.i18n import Markup, t, t_plain
-from bot.records import ArticleRecord, EditionRecord
-from bot.render import (
+from bot.render.callback_data import ARTICLE, ArticleRef, encode_callback
+from bot.render.i18n import Markup, t, t_plain
+from bot.render.text import (
     TEXT_LIMIT,
     clean,
     escape,
@@ -40,34 +38,20 @@ from bot.render import (
     truncate_text,
     visible_length,
 )
+from bot.storage.records import ArticleRecord, EditionRecord
 
 __all__ = [
-    "CALLBACK_DATA_MAX_BYTES",
     "MAX_BUTTONS",
-    "ArticleRef",
     "DigestMessage",
     "article_keyboard",
     "build_digest",
-    "decode_article_callback",
-    "decode_callback",
-    "encode_callback",
-    "register_callback",
 ]
 
-CALLBACK_DATA_MAX_BYTES = 64
 MAX_BUTTONS = 100  # Telegram's limit of buttons on one inline keyboard
 BUTTONS_PER_ROW = 5
 DIGEST_TITLE_MAX = 200  # UTF-16 units; a headline longer than this is a parsing accident
 DIGEST_SENTENCE_MAX = 280  # keeps a digest a digest when a "sentence" is a whole paragraph
 MIN_LIMIT = 200  # below this not even a header and one truncated block fit
-
-# Database ids and article numbers are 32-bit integers; a larger one in callback_data is forged
-# and would make PostgreSQL raise "integer out of range".
-MAX_ROW_ID = 2**31 - 1
-
-ARTICLE = "a"  # open article: a:{edition_id}:{number}
-SUBSCRIBE = "sub"  # the /start "subscribe" button
-SEARCH_PAGE = "s"  # search results page: s:{page}
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,108 +63,7 @@ class DigestMessage:
     numbers: tuple[int, ...] = ()
 
 
-class ArticleRef(NamedTuple):
-    """What an "open article" button points at."""
-
-    edition_id: int
-    number: int
-
-
 # --------------------------------------------------------------------------- callback data
-
-_KIND = re.compile(r"[A-Za-z0-9_-]{1,16}")
-_INT = re.compile(r"-?[0-9]{1,19}")  # ASCII only: int() would also take "١٢", " 7", "1_0"
-_INT64 = range(-(2**63), 2**63)  # ids are 64-bit everywhere in the Bot API
-_CALLBACKS: dict[str, tuple[type, ...]] = {
-    ARTICLE: (int, int),
-    SUBSCRIBE: (),
-    SEARCH_PAGE: (int,),
-}
-
-
-def register_callback(kind: str, *types: type) -> None:
-    """Declare a callback kind and the types of its parts (``int`` or ``str``).
-
-    :func:`decode_callback` only accepts declared kinds with the declared number of parts, so
-    handlers never see a shape they did not ask for.
-    """
-    if not _KIND.fullmatch(kind):
-        raise ValueError(f"callback kind {kind!r} must match {_KIND.pattern}")
-    if any(tp not in (int, str) for tp in types):
-        raise ValueError(f"callback parts must be int or str, got {types!r}")
-    _CALLBACKS[kind] = tuple(types)
-
-
-def encode_callback(kind: str, *parts: int | str) -> str:
-    """``kind:part:part`` for an inline button; raises ValueError when Telegram would refuse it.
-
-    Telegram accepts 1–64 bytes of UTF-8 (one CJK character is 3 bytes), so a too-long value is
-    a bug here and now rather than a 400 for every recipient of the digest. The kind must be
-    registered and the parts must match its declared types, so whatever is encoded decodes.
-    """
-    types = _CALLBACKS.get(kind)
-    if types is None:
-        raise ValueError(f"unknown callback kind {kind!r}; register_callback() it first")
-    if len(parts) != len(types):
-        raise ValueError(f"callback {kind!r} takes {len(types)} parts, got {len(parts)}")
-    pieces = [kind]
-    for part, tp in zip(parts, types, strict=True):
-        if tp is int and (isinstance(part, bool) or not isinstance(part, int)):
-            raise ValueError(f"callback {kind!r} part {part!r} must be an int")
-        if tp is int and part not in _INT64:
-            raise ValueError(f"callback {kind!r} part {part!r} is not a 64-bit integer")
-        piece = str(part)
-        if ":" in piece:
-            raise ValueError(f"callback part {piece!r} must not contain ':'")
-        pieces.append(piece)
-    data = ":".join(pieces)
-    size = len(data.encode("utf-8"))
-    if size > CALLBACK_DATA_MAX_BYTES:
-        raise ValueError(
-            f"callback_data {data[:20]!r}… is {size} bytes; Telegram allows at most "
-            f"{CALLBACK_DATA_MAX_BYTES} bytes (UTF-8)"
-        )
-    return data
-
-
-def decode_callback(data: object) -> tuple[str | int, ...] | None:
-    """``(kind, *parts)`` with int parts converted, or None for anything malformed.
-
-    The data comes from a client and can be forged: wrong type, unknown kind, wrong number of
-    parts, non-ASCII digits, oversized — all give None, nothing raises.
-    """
-    if not isinstance(data, str) or not data:
-        return None
-    try:
-        if len(data.encode("utf-8")) > CALLBACK_DATA_MAX_BYTES:
-            return None
-    except UnicodeEncodeError:
-        return None
-    kind, *parts = data.split(":")
-    types = _CALLBACKS.get(kind)
-    if types is None or len(parts) != len(types):
-        return None
-    decoded: list[str | int] = [kind]
-    for part, tp in zip(parts, types, strict=True):
-        if tp is int:
-            if not _INT.fullmatch(part) or (value := int(part)) not in _INT64:
-                return None
-            decoded.append(value)
-        else:
-            decoded.append(part)
-    return tuple(decoded)
-
-
-def decode_article_callback(data: object) -> ArticleRef | None:
-    """The article an ``a:{edition_id}:{number}`` button opens, or None (ids out of range too)."""
-    decoded = decode_callback(data)
-    if decoded is None or decoded[0] != ARTICLE:
-        return None
-    edition_id, number = decoded[1], decoded[2]
-    assert isinstance(edition_id, int) and isinstance(number, int)
-    if not (0 < edition_id <= MAX_ROW_ID and 0 < number <= MAX_ROW_ID):
-        return None
-    return ArticleRef(edition_id, number)
 
 
 def article_keyboard(

@@ -1,0 +1,13 @@
+"""Delivery: getting digests to chats the way Telegram wants it.
+
+Holds the :class:`Pacer` (global and per-chat rates, :mod:`.pacer`) and the fan-out of one
+edition to every subscriber with its error handling (:mod:`.fanout`).
+
+May import: python-telegram-bot, :mod:`bot.render`, :mod:`bot.storage` and :mod:`bot.errors`.
+Never the handlers (:mod:`bot.components`) or the Application wiring.
+"""
+
+from bot.delivery.fanout import DeliveryPolicy, DeliveryReport, deliver_edition, retry_seconds
+from bot.delivery.pacer import Pacer
+
+__all__ = ["DeliveryPolicy", "DeliveryReport", "Pacer", "deliver_edition", "retry_seconds"]
