@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 
-from telegram import BotCommand, LinkPreviewOptions
+from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import (
     AIORateLimiter,
@@ -26,9 +27,9 @@ from telegram.ext import (
 
 from bot.components import callbacks, commands, errors, membership
 from bot.components.jobs import schedule_jobs
+from bot.components.menu import COMMANDS, Scope, register_menus
 from bot.config import Config
 from bot.delivery import DeliveryPolicy, Pacer
-from bot.render.i18n import COMMANDS
 from bot.services import Services, attach
 from bot.storage.store import Store
 
@@ -56,7 +57,7 @@ def build_application(
     )
 
     async def post_init(application: Application) -> None:
-        await register_commands(application)
+        await register_menus(application.bot, config.telegram.admins)
         if schedule:
             await asyncio.to_thread(schedule_jobs, application)
 
@@ -76,32 +77,23 @@ def build_application(
         .build()
     )
     attach(application, svc)
-    add_handlers(application)
+    add_handlers(application, config.telegram.admins)
     return application
 
 
-def add_handlers(application: Application) -> None:
+def add_handlers(application: Application, admin_ids: Sequence[int] = ()) -> None:
     """Commands first, then buttons, membership changes, and the catch-alls.
 
     Only new messages count (editing an old ``/today`` must not send the digest again), and
     the catch-alls answer in private chats only: in a group, chatter and other bots' commands
     are none of our business.
     """
-    routes = {
-        "start": commands.start,
-        "help": commands.help_command,
-        "subscribe": commands.subscribe,
-        "unsubscribe": commands.unsubscribe,
-        "today": commands.today,
-        "article": commands.article,
-        "search": commands.search,
-        "stats": commands.stats,
-        "settings": commands.settings,
-    }
     new_message = filters.UpdateType.MESSAGE
     private = new_message & filters.ChatType.PRIVATE
-    for name, handler in routes.items():
-        application.add_handler(CommandHandler(name, handler, filters=new_message))
+    admins = filters.Chat(chat_id=admin_ids)
+    for command in COMMANDS:
+        allowed = new_message if command.scope is Scope.EVERYONE else new_message & admins
+        application.add_handler(CommandHandler(command.name, command.handler, filters=allowed))
     application.add_handler(CallbackQueryHandler(callbacks.button))
     application.add_handler(
         ChatMemberHandler(membership.chat_member, ChatMemberHandler.MY_CHAT_MEMBER)
@@ -112,11 +104,5 @@ def add_handlers(application: Application) -> None:
     )
     application.add_error_handler(errors.on_error)
 
-
-async def register_commands(application: Application) -> None:
-    """The command menu, Chinese by default and English for English clients."""
-    for lang, entries in COMMANDS.items():
-        menu = [BotCommand(name, description) for name, description in entries]
-        await application.bot.set_my_commands(menu, language_code=None if lang == "zh" else lang)
 
 

@@ -11,12 +11,12 @@ import datetime as dt
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bot.config import PaperConfig
+    from bot.config import Config
 
 log = logging.getLogger("baozhai")
 
@@ -73,14 +73,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="configuration file (default: ./config.toml if present, else built-in defaults)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(metavar="COMMAND")
 
     commands.add_parser(
         "run",
         help="start the bot and its scheduler (the demo when no token is configured)",
         description="Start the Telegram bot and its scheduler: poll the inboxes, push the "
         "daily digest, answer commands. Without a token this starts the local demo.",
-    )
+    ).set_defaults(func=_run)
     demo = commands.add_parser(
         "demo",
         help="chat with the bot in this terminal, against a local Bot API server",
@@ -94,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="use the configured database and inboxes instead of a throw-away folder",
     )
+    demo.set_defaults(func=_demo)
 
     parse = commands.add_parser(
         "parse",
@@ -114,9 +115,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="K",
         help="key sentences per article (default: [summary] sentences, 3)",
     )
+    parse.set_defaults(func=_parse)
 
-    digest = commands.add_parser("digest", help="digest operations")
-    digest_commands = digest.add_subparsers(dest="digest_command", metavar="ACTION")
+    digest = commands.add_parser(
+        "digest",
+        help="digest operations",
+        description="Operations on the daily digest (see ACTION --help).",
+    )
+    digest.set_defaults(func=_usage(digest))
+    digest_commands = digest.add_subparsers(metavar="ACTION")
     send = digest_commands.add_parser(
         "send",
         help="push a digest to every active subscriber now",
@@ -125,24 +132,39 @@ def build_parser() -> argparse.ArgumentParser:
         "have that digest are skipped, so running it twice sends nothing twice.",
     )
     send.add_argument("--date", type=_date, default=None, metavar="YYYY-MM-DD")
+    send.set_defaults(func=_digest_send)
 
     commands.add_parser(
         "ingest",
         help="poll every paper's inbox once now and store new editions",
+        description="Scan every configured paper's inbox once, parse and summarize new edition "
+        "files and store them, without Telegram. Broken files move to <inbox>/failed/ with "
+        "the reason beside them; the exit code is 1 when any file failed.",
+    ).set_defaults(func=_ingest)
+    db = commands.add_parser(
+        "db",
+        help="database operations",
+        description="Operations on the database (see ACTION --help).",
     )
-    db = commands.add_parser("db", help="database operations")
-    db_commands = db.add_subparsers(dest="db_command", metavar="ACTION")
-    db_commands.add_parser("upgrade", help="apply database migrations (run also starts with this)")
+    db.set_defaults(func=_usage(db))
+    db_commands = db.add_subparsers(metavar="ACTION")
+    db_commands.add_parser(
+        "upgrade",
+        help="apply database migrations (run also starts with this)",
+        description="Migrate the configured database ([storage] url) to the newest schema. "
+        "`baozhai run` does this at start too; run it alone before a deployment.",
+    ).set_defaults(func=_db_upgrade)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:
+    if not hasattr(args, "func"):
         parser.print_help()
         return 0
-    from bot.config import ConfigError, load_config
+    from bot.config import load_config
+    from bot.errors import ConfigError
     from bot.logs import setup_logging
 
     redactor = setup_logging("DEBUG" if args.verbose else "INFO")
@@ -155,45 +177,57 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.verbose:
         logging.getLogger().setLevel(config.logging.level)
 
-    if args.command == "parse":
-        return _parse(
-            args.path,
-            as_json=args.json,
-            sentences=args.sentences or config.summary.sentences,
-            papers=config.papers,
-        )
-    if args.command == "run":
-        from bot.operations import run
+    command: Callable[[argparse.Namespace, Config], int] = args.func
+    return command(args, config)
 
-        return run(config)
-    if args.command == "demo":
-        from bot.demo import run_demo
 
-        return run_demo(config, keep_data=args.keep_data)
-    if args.command == "digest":
-        if args.digest_command != "send":
-            parser.parse_args(["digest", "--help"])
-        from bot.operations import send_digest_now
+def _usage(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace, Config], int]:
+    """A group without its ACTION: show the group's help, like ``baozhai db --help``."""
 
-        return send_digest_now(config, args.date)
-    if args.command == "ingest":
-        from bot.operations import ingest_now
-
-        return ingest_now(config)
-    if args.command == "db":
-        if args.db_command != "upgrade":
-            parser.parse_args(["db", "--help"])
-        from bot.storage.engine import upgrade
-
-        upgrade(config.storage.url)
-        log.info("database is at the newest schema")
+    def show(args: argparse.Namespace, config: Config) -> int:
+        parser.print_help()
         return 0
-    parser.error(f"unknown command {args.command!r}")
-    return 2
+
+    return show
 
 
-def _parse(path: Path, *, as_json: bool, sentences: int, papers: Sequence[PaperConfig]) -> int:
+def _run(args: argparse.Namespace, config: Config) -> int:
+    from bot.operations import run
+
+    return run(config)
+
+
+def _demo(args: argparse.Namespace, config: Config) -> int:
+    from bot.demo import run_demo
+
+    return run_demo(config, keep_data=args.keep_data)
+
+
+def _digest_send(args: argparse.Namespace, config: Config) -> int:
+    from bot.operations import send_digest_now
+
+    return send_digest_now(config, args.date)
+
+
+def _ingest(args: argparse.Namespace, config: Config) -> int:
+    from bot.operations import ingest_now
+
+    return ingest_now(config)
+
+
+def _db_upgrade(args: argparse.Namespace, config: Config) -> int:
+    from bot.storage.engine import upgrade
+
+    upgrade(config.storage.url)
+    log.info("database is at the newest schema")
+    return 0
+
+def _parse(args: argparse.Namespace, config: Config) -> int:
     """``baozhai parse``: a table for people, JSON for scripts."""
+    path: Path = args.path
+    as_json: bool = args.json
+    sentences: int = args.sentences or config.summary.sentences
+    papers = config.papers
     from rich.console import Console
 
     from bot.parse_view import parse_path, print_tables

@@ -1,4 +1,4 @@
-"""Command handlers: /start /help /subscribe /unsubscribe /today /article /search /stats /settings.
+"""Command handlers: /start /subscribe /unsubscribe /today /article /search /stats /settings.
 
 Every handler answers in the user's language, escapes everything it did not write itself
 (:mod:`bot.render` does that), and treats arguments as hostile: a bad one gets a helpful
@@ -88,10 +88,6 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         ]
     )
     await reply(update, t(lang, "start", name=name), keyboard)
-
-
-async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await reply(update, t(language(update), "help"))
 
 
 async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -18,7 +18,6 @@ import string
 from collections.abc import Mapping
 
 __all__ = [
-    "COMMANDS",
     "DEFAULT_LANGUAGE",
     "LANGUAGES",
     "MESSAGES",
@@ -63,17 +62,20 @@ MESSAGES: dict[str, dict[str, str]] = {
             "点下面的按钮订阅每日摘要，或发送 /help 查看全部命令。"
         ),
         "start_button_subscribe": "📬 订阅每日摘要",
-        "help": (
-            "<b>报摘 · 使用帮助</b>\n\n"
-            "/subscribe — 订阅每日摘要\n"
-            "/unsubscribe — 取消订阅\n"
-            "/today — 查看最新一期摘要\n"
-            "/article 编号 — 查看某篇文章的摘要，如 <code>/article 3</code>\n"
-            "/search 关键词 — 搜索文章，如 <code>/search 工会</code>\n"
-            "/settings — 查看或修改每日推送时间\n"
-            "/stats — 统计数据\n"
-            "/help — 显示本帮助"
-        ),
+        "help_title": "报摘 · 使用帮助",
+        # the command table (bot.components.menu): menu entries and /help lines
+        "cmd_start": "开始使用报摘",
+        "cmd_help": "查看全部命令",
+        "cmd_subscribe": "订阅每日摘要",
+        "cmd_unsubscribe": "取消订阅",
+        "cmd_today": "查看最新一期摘要",
+        "cmd_article": "查看某篇文章的摘要，如 /article 3",
+        "cmd_search": "按关键词搜索文章，如 /search 工会",
+        "cmd_stats": "统计数据",
+        "cmd_settings": "查看或修改每日推送时间",
+        "usage_article": "编号",
+        "usage_search": "关键词",
+        "usage_settings": "[时间]",
         # subscription
         "subscribed": "✅ 订阅成功！每天 {time} 左右，新一期摘要会准时送到。",
         "already_subscribed": "你已经订阅过了，每天 {time} 左右推送。",
@@ -158,17 +160,19 @@ MESSAGES: dict[str, dict[str, str]] = {
             "commands."
         ),
         "start_button_subscribe": "📬 Subscribe to the daily digest",
-        "help": (
-            "<b>Baozhai · Help</b>\n\n"
-            "/subscribe — subscribe to the daily digest\n"
-            "/unsubscribe — stop the daily digest\n"
-            "/today — the latest digest\n"
-            "/article N — the summary of article N, e.g. <code>/article 3</code>\n"
-            "/search WORDS — search articles, e.g. <code>/search 工会</code>\n"
-            "/settings — see or change your delivery time\n"
-            "/stats — statistics\n"
-            "/help — this help"
-        ),
+        "help_title": "Baozhai · Help",
+        "cmd_start": "Start using Baozhai",
+        "cmd_help": "List all commands",
+        "cmd_subscribe": "Subscribe to the daily digest",
+        "cmd_unsubscribe": "Stop the daily digest",
+        "cmd_today": "The latest digest",
+        "cmd_article": "Summary of one article, e.g. /article 3",
+        "cmd_search": "Search articles by keyword, e.g. /search 工会",
+        "cmd_stats": "Statistics",
+        "cmd_settings": "See or change your delivery time",
+        "usage_article": "N",
+        "usage_search": "WORDS",
+        "usage_settings": "[HH:MM]",
         "subscribed": "✅ Subscribed! A new digest will arrive every day at about {time}.",
         "already_subscribed": "You are already subscribed; the digest arrives at about {time}.",
         "unsubscribed": "Unsubscribed. Send /subscribe whenever you want it back.",
@@ -246,32 +250,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         ),
         "admin_poll_failed": "⚠️ {paper}: scanning the inbox failed: {reason}",
     },
-}
-
-# The command menu (setMyCommands): name 1–32 chars [a-z0-9_], description 1–256 chars.
-COMMANDS: dict[str, list[tuple[str, str]]] = {
-    "zh": [
-        ("start", "开始使用报摘"),
-        ("help", "查看全部命令"),
-        ("subscribe", "订阅每日摘要"),
-        ("unsubscribe", "取消订阅"),
-        ("today", "查看最新一期摘要"),
-        ("article", "按编号查看文章摘要，如 /article 3"),
-        ("search", "按关键词搜索文章"),
-        ("stats", "统计数据"),
-        ("settings", "查看或修改推送时间"),
-    ],
-    "en": [
-        ("start", "Start using Baozhai"),
-        ("help", "List all commands"),
-        ("subscribe", "Subscribe to the daily digest"),
-        ("unsubscribe", "Stop the daily digest"),
-        ("today", "The latest digest"),
-        ("article", "Summary of one article, e.g. /article 3"),
-        ("search", "Search articles by keyword"),
-        ("stats", "Statistics"),
-        ("settings", "See or change your delivery time"),
-    ],
 }
 
 _FORMATTER = string.Formatter()

@@ -19,8 +19,8 @@ import pytest
 from sqlalchemy import text
 
 from bot.components.jobs import POLL_JOB
+from bot.components.menu import menu
 from bot.localapi.telegram_html import parse_html
-from bot.render.i18n import COMMANDS
 from tests.bot.running_bot import (
     DIGEST_TIME,
     OLD_MTIME,
@@ -153,8 +153,8 @@ async def test_today_shows_the_latest_digest_on_demand(bot: RunningBot, seed_pat
 async def test_command_menu_is_registered_in_both_languages(bot: RunningBot) -> None:
     zh = bot.user(1002, language="zh-hans").visible_commands()
     en = bot.user(1003, "Ann", language="en").visible_commands()
-    assert [c["command"] for c in zh] == [name for name, _ in COMMANDS["zh"]]
-    assert [c["description"] for c in en] == [d for _, d in COMMANDS["en"]]
+    assert [c["command"] for c in zh] == [entry.command for entry in menu("zh")]
+    assert [c["description"] for c in en] == [entry.description for entry in menu("en")]
 
 
 async def test_english_users_get_english_replies(bot: RunningBot) -> None:
