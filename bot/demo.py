@@ -26,13 +26,15 @@ from pathlib import Path
 from rich.console import Console
 from rich.panel import Panel
 from rich.text import Text
+from telegram.ext import Application
 
 from bot.app import build_application, make_services
-from bot.components.jobs import digest_at_time, digest_job_id
+from bot.components.jobs import digest_at_time, digest_job_id, job_queue
 from bot.config import Config, PaperConfig, StorageConfig, TelegramConfig
 from bot.ingest import ingest_inbox
 from bot.localapi.server import LocalBotApi, LocalUser, SentMessage
 from bot.localapi.telegram_html import Entity
+from bot.storage.records import EditionRecord
 from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -121,10 +123,13 @@ async def _demo(config: Config, lines: Iterable[str] | None, console: Console) -
             application = build_application(
                 demo_config, make_services(demo_config, store), token=DEMO_TOKEN
             )
+            updater = application.updater
+            assert updater is not None  # built by ApplicationBuilder unless told otherwise
             async with application:
-                await application.post_init(application)  # as run_polling does
+                if application.post_init is not None:
+                    await application.post_init(application)  # as run_polling does
                 await application.start()
-                await application.updater.start_polling(poll_interval=0.0, timeout=1)
+                await updater.start_polling(poll_interval=0.0, timeout=1)
                 console.print(
                     INTRO.format(
                         url=server.url,
@@ -135,14 +140,14 @@ async def _demo(config: Config, lines: Iterable[str] | None, console: Console) -
                 )
                 user = server.user(DEMO_CHAT, "读者", language_code=_terminal_language())
                 await _chat(application, user, lines, console)
-                await application.updater.stop()
+                await updater.stop()
                 await application.stop()
     finally:
         store.close()
     return 0
 
 
-def _ingest_sample(store: Store, config: Config, paper: PaperConfig):
+def _ingest_sample(store: Store, config: Config, paper: PaperConfig) -> EditionRecord | None:
     """Drop the bundled sample into the inbox (unless an edition is stored) and ingest it."""
     if store.latest_edition(paper.name) is None:
         paper.inbox.mkdir(parents=True, exist_ok=True)
@@ -159,7 +164,7 @@ def _terminal_language() -> str:
 
 
 async def _chat(
-    application,
+    application: Application,
     user: LocalUser,
     lines: Iterable[str] | None,
     console: Console,
@@ -204,17 +209,18 @@ async def _chat(
             _show(message, console)
 
 
-async def _push_now(application) -> None:
+async def _push_now(application: Application) -> None:
     """Run the default digest-time job through the scheduler, as at the configured time."""
     from bot.services import services
 
     svc = services(application)
     job_id = digest_job_id(svc.config.schedule.digest_time)
-    job = application.job_queue.scheduler.get_job(job_id)
+    queue = job_queue(application)
+    job = queue.scheduler.get_job(job_id)
     if job is not None:
         job.modify(next_run_time=dt.datetime.now(svc.tz))
     else:  # the jobs were not scheduled (should not happen): run the same callback directly
-        application.job_queue.run_once(digest_at_time, 0, data=svc.config.schedule.digest_time)
+        queue.run_once(digest_at_time, 0, data=svc.config.schedule.digest_time)
 
 
 async def _replies(user: LocalUser) -> list[SentMessage]:

@@ -12,7 +12,14 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.components.commands import subscribe_chat
-from bot.components.replies import article_reply, language, recall_search, reply, search_page
+from bot.components.replies import (
+    article_reply,
+    chat_of,
+    language,
+    recall_search,
+    reply,
+    search_page,
+)
 from bot.render import (
     ARTICLE,
     SEARCH_PAGE,
@@ -31,10 +38,12 @@ MAX_PAGE = 10_000
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Dispatch a button press by the kind in its callback_data."""
     query = update.callback_query
+    if query is None:
+        return
     lang = language(update)
     decoded = decode_callback(query.data)
     if decoded is None:
-        log.info("ignored malformed callback_data from chat %s", update.effective_chat.id)
+        log.info("ignored malformed callback_data from chat %s", chat_of(update).id)
         await query.answer(t_plain(lang, "button_expired"))
         return
     kind = decoded[0]

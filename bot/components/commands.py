@@ -18,6 +18,7 @@ from telegram.ext import ContextTypes
 from bot.components.jobs import ensure_digest_job
 from bot.components.replies import (
     article_reply,
+    chat_of,
     current_edition,
     language,
     patiently,
@@ -98,7 +99,7 @@ async def subscribe_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     """Subscribe the current chat; the confirmation text (shared with the /start button)."""
     svc = services(context)
     lang = language(update)
-    chat_id = update.effective_chat.id
+    chat_id = chat_of(update).id
     is_new = await asyncio.to_thread(svc.store.subscribe, chat_id, lang)
     record = await asyncio.to_thread(svc.store.subscriber, chat_id)
     if record is not None and record.language != lang:  # the reader switched languages
@@ -111,7 +112,7 @@ async def subscribe_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     lang = language(update)
-    was_active = await asyncio.to_thread(svc.store.unsubscribe, update.effective_chat.id)
+    was_active = await asyncio.to_thread(svc.store.unsubscribe, chat_of(update).id)
     await reply(update, t(lang, "unsubscribed" if was_active else "not_subscribed"))
 
 
@@ -184,7 +185,7 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chart = await asyncio.to_thread(
         render_stats_chart, numbers, title=t_plain(lang, "stats_chart_title")
     )
-    chat = update.effective_chat
+    chat = chat_of(update)
     caption = stats_text(numbers, lang, caption=True)
     await patiently(chat.id, lambda: chat.send_photo(photo=chart, caption=caption))
 
@@ -193,7 +194,7 @@ async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """``/settings`` shows the chat's digest time; ``/settings 07:30`` or ``default`` changes it."""
     svc = services(context)
     lang = language(update)
-    chat_id = update.effective_chat.id
+    chat_id = chat_of(update).id
     default = svc.config.schedule.digest_time
     argument = _argument(update)
     record = await asyncio.to_thread(svc.store.subscriber, chat_id)

@@ -16,9 +16,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+from typing import Any
 
 from telegram.error import TelegramError
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application, ContextTypes, JobQueue
 
 from bot.delivery import DeliveryReport, deliver_edition
 from bot.ingest import IngestReport, ingest_inbox
@@ -37,10 +38,18 @@ def digest_job_id(when: dt.time) -> str:
     return DIGEST_JOB.format(when)
 
 
+def job_queue(application: Application) -> JobQueue[Any]:
+    """The Application's JobQueue; missing only without the ``job-queue`` extra."""
+    queue = job_queue(application)
+    if queue is None:
+        raise RuntimeError("python-telegram-bot was installed without its job-queue extra")
+    return queue
+
+
 def schedule_jobs(application: Application) -> None:
     """Register the poll job and one daily digest job per digest time in use."""
     svc = services(application)
-    queue = application.job_queue
+    queue = job_queue(application)
     interval = svc.config.schedule.poll_interval_seconds
     queue.run_repeating(
         poll_inboxes,
@@ -65,9 +74,10 @@ def ensure_digest_job(application: Application, when: dt.time) -> None:
     """Make sure a daily job runs at ``when`` (local time); idempotent."""
     svc = services(application)
     job_id = digest_job_id(when)
-    if application.job_queue.scheduler.get_job(job_id) is not None:
+    queue = job_queue(application)
+    if queue.scheduler.get_job(job_id) is not None:
         return
-    application.job_queue.run_daily(
+    queue.run_daily(
         digest_at_time,
         time=when.replace(tzinfo=svc.tz),
         data=when,

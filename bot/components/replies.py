@@ -9,11 +9,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
 from telegram import (
     CallbackQuery,
+    Chat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     LinkPreviewOptions,
@@ -55,9 +56,25 @@ def language(update: Update) -> str:
     return language_for(user.language_code if user else None)
 
 
+def chat_of(update: Update) -> Chat:
+    """The chat an update came from; every handler is registered for updates that have one."""
+    chat = update.effective_chat
+    if chat is None:
+        raise LookupError(f"update {update.update_id} has no chat")
+    return chat
+
+
+def chat_data(context: ContextTypes.DEFAULT_TYPE) -> dict[Any, Any]:
+    """The per-chat memory of PTB (None only for updates without a chat)."""
+    data = context.chat_data
+    if data is None:
+        raise LookupError("this update has no chat data")
+    return data
+
+
 async def reply(update: Update, text: str, keyboard: InlineKeyboardMarkup | None = None) -> Message:
     """Send ``text`` (Telegram HTML) to the chat the update came from."""
-    chat = update.effective_chat
+    chat = chat_of(update)
     return await patiently(
         chat.id,
         lambda: chat.send_message(text, reply_markup=keyboard, link_preview_options=_NO_PREVIEW),
@@ -84,13 +101,13 @@ async def patiently(chat_id: int, send: Callable[[], Awaitable[T]]) -> T:
 
 def remember_edition(context: ContextTypes.DEFAULT_TYPE, edition_id: int) -> None:
     """The edition this chat last looked at: ``/article N`` means article N of it."""
-    context.chat_data[_EDITION] = edition_id
+    chat_data(context)[_EDITION] = edition_id
 
 
 async def current_edition(context: ContextTypes.DEFAULT_TYPE) -> EditionRecord | None:
     """The edition the chat last saw in /today (with several papers), else the newest one."""
     store = services(context).store
-    remembered = context.chat_data.get(_EDITION)
+    remembered = chat_data(context).get(_EDITION)
     if isinstance(remembered, int):
         edition = await asyncio.to_thread(store.edition, remembered)
         if edition is not None:
@@ -144,7 +161,7 @@ async def search_page(
     found = {k: v for k, v in editions.items() if v is not None}
     text, shown = search_results(words, hits, found, lang, total=total, offset=offset)
 
-    rows = []
+    rows: list[Sequence[InlineKeyboardButton]] = []
     if shown:
         buttons = article_keyboard(
             [ArticleRef(hit.edition_id, hit.number) for hit in hits[:shown]],
@@ -152,7 +169,7 @@ async def search_page(
             labels=[str(offset + i + 1) for i in range(shown)],
         )
         rows.extend(buttons.inline_keyboard if buttons else ())
-    pager = []
+    pager: list[tuple[str, int]] = []
     if page > 0:
         pager.append((t_plain(lang, "button_previous_page"), page - 1))
     if offset + len(hits) < total:
@@ -183,7 +200,7 @@ def remember_search(
     context: ContextTypes.DEFAULT_TYPE, message_id: int, query: str, articles_of: int | None
 ) -> None:
     """Keep the query of a search message so its pager buttons can turn pages."""
-    searches = context.chat_data.setdefault(_SEARCHES, OrderedDict())
+    searches = chat_data(context).setdefault(_SEARCHES, OrderedDict())
     searches[message_id] = (query, articles_of)
     searches.move_to_end(message_id)
     while len(searches) > REMEMBERED_SEARCHES:
@@ -194,5 +211,5 @@ def recall_search(
     context: ContextTypes.DEFAULT_TYPE, message_id: int
 ) -> tuple[str, int | None] | None:
     """The query behind a search message, or None when it was forgotten (e.g. a restart)."""
-    searches = context.chat_data.get(_SEARCHES) or {}
+    searches = chat_data(context).get(_SEARCHES) or {}
     return searches.get(message_id)

@@ -1225,7 +1225,7 @@ class LocalBotApi:
 
     async def _delete_webhook(self, params: _Params) -> bool:
         self.webhook_url = ""
-        self._listeners: list[Listener] = []
+        self._listeners = []
         if params.get_bool("drop_pending_updates"):
             self._updates.clear()
         return True
@@ -1293,9 +1293,9 @@ class LocalBotApi:
         for command in commands:
             if not isinstance(command, dict):
                 raise _bad_request("can't parse BotCommand: Object expected")
-            for key in ("command", "description"):
-                if key not in command:
-                    raise _bad_request(f"can't parse BotCommand: Can't find field \"{key}\"")
+            for field_name in ("command", "description"):
+                if field_name not in command:
+                    raise _bad_request(f"can't parse BotCommand: Can't find field \"{field_name}\"")
             name, description = command["command"], command["description"]
             if not isinstance(name, str) or not _COMMAND_NAME.fullmatch(name):
                 raise _bad_request("BOT_COMMAND_INVALID")
@@ -1455,6 +1455,8 @@ class LocalBotApi:
     async def _delete_message(self, params: _Params) -> bool:
         user = self._chat(params)
         message_id = params.get_int("message_id")
+        if message_id is None:
+            raise _bad_request("message identifier is not specified")
         for message in user.history:
             if message.message_id == message_id and not message.deleted:
                 message.deleted = True

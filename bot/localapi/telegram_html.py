@@ -461,8 +461,8 @@ def _checked_link(url: str) -> str | None:
     if not url or any(ch in url for ch in " \t\r\n"):
         return None
     if "://" not in url:
-        scheme = re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", url)
-        if scheme and not url[scheme.end() :].split("/", 1)[0].isdigit():
+        prefix = re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", url)
+        if prefix and not url[prefix.end() :].split("/", 1)[0].isdigit():
             return None  # javascript:, mailto:, data: ... (a digit run is host:port)
         url = "http://" + url
     try:
@@ -560,7 +560,7 @@ def to_html(text: str, entities: tuple[Entity, ...] | list[Entity] = ()) -> str:
     index_of: dict[int, int] = {}
     units = 0
     want = iter(bounds)
-    target = next(want)
+    target: int | None = next(want)
     for index, ch in enumerate(text + "\0"):
         while target is not None and units >= target:
             if units != target:

@@ -166,7 +166,9 @@ def build_digest(
     footer_room = visible_length(footer) + 2 if footer else 0
 
     messages: list[tuple[str, list[str], list[int]]] = []  # (header, blocks, numbers)
-    header, blocks, numbers = first_header, [], []
+    header: str = first_header
+    blocks: list[str] = []
+    numbers: list[int] = []
     # Visible length so far: parts are joined by "\n\n" and no tag spans two parts, so the
     # length of the joined message is the sum of the parts' lengths plus the separators.
     used = visible_length(header) + footer_room
