@@ -184,6 +184,7 @@ def evaluate(data: Path, *, bootstrap_samples: int = 10_000) -> dict[str, Any]:
     results = []
     for system in scored:
         scores = per_system[system.name]
+        system_keywords = keywords[system.name]
         results.append(
             {
                 "name": system.name,
@@ -198,11 +199,11 @@ def evaluate(data: Path, *, bootstrap_samples: int = 10_000) -> dict[str, Any]:
                 ),
                 "mean_chars": statistics.fmean(len(p) for p in picks[system.name]),
                 "keywords_in_headline": None
-                if keywords[system.name] is None
+                if system_keywords is None
                 else _mean(
                     [
                         keyword_hits(kw, row.headline)
-                        for kw, row in zip(keywords[system.name], rows, strict=True)
+                        for kw, row in zip(system_keywords, rows, strict=True)
                     ]
                 ),
             }

@@ -45,7 +45,7 @@ def load() -> types.ModuleType:
             import textrank4zh
             import textrank4zh.util as util
 
-            util.nx = types.SimpleNamespace(  # type: ignore[attr-defined]
+            util.nx = types.SimpleNamespace(
                 from_numpy_matrix=nx.from_numpy_array, pagerank=_pagerank_function()
             )
             _module = textrank4zh

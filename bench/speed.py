@@ -38,6 +38,7 @@ import time
 import tracemalloc
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -140,10 +141,10 @@ def per_article(articles: Sequence[Article], *, repeats: int, baseline_repeats: 
     for i in range(min(2, len(articles))):  # warm-up, untimed
         for run in systems.values():
             run(i)
-    rows = {}
+    rows: dict[str, dict[str, Any]] = {}
     for name, run in systems.items():
         count = repeats if name in (OURS_FULL, OURS_SENTENCES) else baseline_repeats
-        times = [_median_ms(lambda i=i, run=run: run(i), count) for i in range(len(articles))]
+        times = [_median_ms(partial(run, i), count) for i in range(len(articles))]
         total = sum(times)
         rows[name] = {
             "total_ms": total,
@@ -173,8 +174,11 @@ def segmentation(texts: Sequence[str], *, repeats: int) -> dict:
     import jieba
     import jieba.posseg
 
-    lcut = sum(_median_ms(lambda t=t: jieba.lcut(t), repeats) for t in texts)
-    posseg = sum(_median_ms(lambda t=t: list(jieba.posseg.cut(t)), repeats) for t in texts)
+    def posseg_cut(text: str) -> list[Any]:
+        return list(jieba.posseg.cut(text))
+
+    lcut = sum(_median_ms(partial(jieba.lcut, t), repeats) for t in texts)
+    posseg = sum(_median_ms(partial(posseg_cut, t), repeats) for t in texts)
     return {"lcut_total_ms": lcut, "posseg_total_ms": posseg, "posseg_over_lcut": posseg / lcut}
 
 
@@ -237,8 +241,8 @@ def pathological(*, repeats: int) -> dict[str, dict[str, float]]:
         rows[name] = {
             "chars": sum(len(p) for p in paragraphs),
             "paragraphs": len(paragraphs),
-            "ms": _median_ms(lambda a=article: summarizer.summarize(a), repeats),
-            "peak_kib": _peak_kib(lambda a=article: summarizer.summarize(a)),
+            "ms": _median_ms(partial(summarizer.summarize, article), repeats),
+            "peak_kib": _peak_kib(partial(summarizer.summarize, article)),
         }
     return rows
 

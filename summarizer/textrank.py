@@ -95,13 +95,17 @@ def pagerank_edges(
         raise ValueError(f"edge endpoints must be in [0, {size})")
     if (edge_weights < 0).any():
         raise ValueError("weights must be non-negative")
-    out_weight = np.bincount(src, weights=edge_weights, minlength=size)
+    out_weight: Vector = np.bincount(src, weights=edge_weights, minlength=size).astype(np.float64)
     out_of_source = out_weight[src]
     share = np.divide(
         edge_weights, out_of_source, out=np.zeros_like(edge_weights), where=out_of_source > 0
     )
+
+    def spread(rank: Vector) -> Vector:
+        return np.bincount(dst, weights=rank[src] * share, minlength=size).astype(np.float64)
+
     return _power_iteration(
-        lambda rank: np.bincount(dst, weights=rank[src] * share, minlength=size),
+        spread,
         out_weight,
         damping=damping,
         personalization=personalization,
