@@ -211,7 +211,7 @@ def founder_article(paper: str, date: dt.date, number: str, story: Story, q: Qui
     author = "" if q.byline_in_body else escape(story.byline or "")
     rows.append(f"<tr><td><founder-author>{author}</founder-author></td></tr>")
     rows.append(f"<tr><td><div id=ozoom>{_body_html(story, q)}</div></td></tr>")
-    return _html(q, paper, f"<table>{''.join(rows)}</table>")
+    return _html(q, paper, "".join(parts) + f"<table>{''.join(rows)}</table>")
 
 
 def founder_site(
