@@ -37,6 +37,7 @@ __all__ = [
     "meta_refresh",
     "page_label",
     "parse_html",
+    "refresh_target",
     "resolve",
     "script_title",
     "text_of",
@@ -145,6 +146,12 @@ def meta_refresh(tree: LexborHTMLParser, base_url: str) -> str | None:
             if resolved:
                 return resolved
     return None
+
+
+def refresh_target(text: str, url: str) -> str | None:
+    """A template's ``parse_entry`` for entry pages that only meta-refresh to the newest
+    edition (``paperindex.htm``, ``pc/layout/index.html``); None when the page does not."""
+    return meta_refresh(parse_html(text), url)
 
 
 _FIELD: Final = re.compile(r"<(?P<name>[a-z][a-z0-9_-]*)>(?P<value>.*?)</(?P=name)>", re.I | re.S)

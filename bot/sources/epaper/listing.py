@@ -14,15 +14,59 @@ URL's last path segment); this module finds them among the links:
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 
 from selectolax.lexbor import LexborHTMLParser
 
+from bot.errors import TemplateError
 from bot.sources.epaper.dom import links, page_label, script_title
-from bot.sources.epaper.model import ArticleRef, PageRef
+from bot.sources.epaper.model import ArticleRef, PageListing, PageRef
 
-__all__ = ["article_refs", "own_page", "page_refs", "same_folder", "title_paper"]
+__all__ = [
+    "article_refs",
+    "first_page_name",
+    "own_page",
+    "page_refs",
+    "read_listing",
+    "same_folder",
+    "title_paper",
+]
+
+
+def read_listing(
+    tree: LexborHTMLParser,
+    url: str,
+    *,
+    template: str,
+    page_file: re.Pattern[str],
+    article_file: re.Pattern[str],
+    belongs: Callable[[str], bool],
+    skip_title: Callable[[str], bool] = lambda title: False,
+    fallback_page: PageRef | None = None,
+    paper: str | None = None,
+    date: dt.date | None = None,
+) -> PageListing:
+    """A page's listing, the same way for every template; TemplateError (naming ``url`` and
+    ``template``) when the page has neither a page list nor article links.
+
+    ``fallback_page`` is this page when the page list does not name it (from the page's own
+    metadata).
+    """
+    pages = page_refs(tree, url, page_file)
+    page = own_page(pages, url) or fallback_page
+    number = page.number if page else None
+    articles = article_refs(tree, url, article_file, number, belongs=belongs, skip_title=skip_title)
+    if not pages and not articles:
+        raise TemplateError(url, "no page list and no article links", template=template)
+    return PageListing(url=url, page=page, pages=pages, articles=articles, paper=paper, date=date)
+
+
+def first_page_name(like: str | None, page_file: re.Pattern[str], default: str) -> str:
+    """The file name of ``like`` (a known first page) if it is a page's, else ``default``."""
+    name = like.rsplit("/", 1)[-1] if like else default
+    return name if page_file.fullmatch(name) else default
 
 
 def _file_name(url: str) -> str:

@@ -45,7 +45,7 @@ from bot.sources.epaper.dom import (
     parse_html,
     text_of,
 )
-from bot.sources.epaper.listing import article_refs, own_page, page_refs, same_folder
+from bot.sources.epaper.listing import first_page_name, read_listing, same_folder
 from bot.sources.epaper.model import ArticlePage, PageListing, PageRef, Template
 from summarizer.edition import normalize_page
 
@@ -62,9 +62,7 @@ def entry_url(base_url: str) -> str:
 
 def edition_url(base_url: str, date: dt.date, like: str | None = None) -> str:
     """``html/YYYY-MM/DD/<first page>``; see the module docstring for the assumption."""
-    name = like.rsplit("/", 1)[-1] if like else DEFAULT_FIRST_PAGE
-    if not PAGE_FILE.fullmatch(name):
-        name = DEFAULT_FIRST_PAGE
+    name = first_page_name(like, PAGE_FILE, DEFAULT_FIRST_PAGE)
     return urljoin(base_url, f"html/{date:%Y-%m}/{date:%d}/{name}")
 
 
@@ -93,26 +91,16 @@ def parse_entry(text: str, url: str) -> str | None:
 def parse_page(text: str, url: str) -> PageListing:
     """A page (版面): the edition's page list, this page's articles, paper and date."""
     tree = parse_html(text)
-    pages = page_refs(tree, url, PAGE_FILE)
     fields = _typed(comment_fields(tree), "2")
-    page = own_page(pages, url)
-    if page is None and fields.get("pagenum"):
-        number = normalize_page(fields["pagenum"])
-        page = PageRef(number=number, name="", url=url) if number else None
-    articles = article_refs(
+    number = normalize_page(fields.get("pagenum"))
+    return read_listing(
         tree,
         url,
-        ARTICLE_FILE,
-        page.number if page else None,
+        template=NAME,
+        page_file=PAGE_FILE,
+        article_file=ARTICLE_FILE,
         belongs=lambda link: same_folder(link, url),
-    )
-    if not pages and not articles:
-        raise TemplateError(url, "no page list and no article links", template=NAME)
-    return PageListing(
-        url=url,
-        page=page,
-        pages=pages,
-        articles=articles,
+        fallback_page=PageRef(number=number, name="", url=url) if number else None,
         paper=fields.get("papername") or None,
         date=date_from_url(url) or date_from_text(fields.get("date", "")),
     )

@@ -23,10 +23,15 @@ import re
 from typing import Final
 from urllib.parse import urljoin
 
-from bot.errors import TemplateError
-from bot.sources.epaper.dom import date_from_text, date_from_url, meta_refresh, parse_html, text_of
+from bot.sources.epaper.dom import (
+    date_from_text,
+    date_from_url,
+    parse_html,
+    refresh_target,
+    text_of,
+)
 from bot.sources.epaper.headed import headed_article
-from bot.sources.epaper.listing import article_refs, own_page, page_refs, title_paper
+from bot.sources.epaper.listing import first_page_name, read_listing, title_paper
 from bot.sources.epaper.model import ArticlePage, PageListing, Template
 from summarizer.rejoin import normalize_ws
 
@@ -44,35 +49,24 @@ def entry_url(base_url: str) -> str:
 
 def edition_url(base_url: str, date: dt.date, like: str | None = None) -> str:
     """``pc/layout/YYYYMM/DD/node_01.html`` (or ``like``'s file name)."""
-    name = like.rsplit("/", 1)[-1] if like else DEFAULT_FIRST_PAGE
-    if not PAGE_FILE.fullmatch(name):
-        name = DEFAULT_FIRST_PAGE
+    name = first_page_name(like, PAGE_FILE, DEFAULT_FIRST_PAGE)
     return urljoin(base_url, f"pc/layout/{date:%Y%m}/{date:%d}/{name}")
-
-
-def parse_entry(text: str, url: str) -> str | None:
-    """The page ``index.html`` refreshes to; None when it is not a redirect."""
-    return meta_refresh(parse_html(text), url)
 
 
 def parse_page(text: str, url: str) -> PageListing:
     """A page (版面): the edition's page list, this page's articles, paper and date."""
     tree = parse_html(text)
-    pages = page_refs(tree, url, PAGE_FILE)
-    page = own_page(pages, url)
     date = date_from_url(url)
-    articles = article_refs(
+    return read_listing(
         tree,
         url,
-        ARTICLE_FILE,
-        page.number if page else None,
+        template=NAME,
+        page_file=PAGE_FILE,
+        article_file=ARTICLE_FILE,
         belongs=lambda link: date_from_url(link) == date,
         skip_title=lambda title: title.startswith(EDITOR_NOTE),
-    )
-    if not pages and not articles:
-        raise TemplateError(url, "no page list and no article links", template=NAME)
-    return PageListing(
-        url=url, page=page, pages=pages, articles=articles, paper=title_paper(tree), date=date
+        paper=title_paper(tree),
+        date=date,
     )
 
 
@@ -94,7 +88,7 @@ TEMPLATE: Final = Template(
     name=NAME,
     entry_url=entry_url,
     edition_url=edition_url,
-    parse_entry=parse_entry,
+    parse_entry=refresh_target,
     parse_page=parse_page,
     parse_article=parse_article,
 )

@@ -24,10 +24,15 @@ import re
 from typing import Final
 from urllib.parse import urljoin
 
-from bot.errors import TemplateError
-from bot.sources.epaper.dom import date_from_text, date_from_url, meta_refresh, parse_html, text_of
+from bot.sources.epaper.dom import (
+    date_from_text,
+    date_from_url,
+    parse_html,
+    refresh_target,
+    text_of,
+)
 from bot.sources.epaper.headed import headed_article
-from bot.sources.epaper.listing import article_refs, own_page, page_refs, same_folder, title_paper
+from bot.sources.epaper.listing import first_page_name, read_listing, same_folder, title_paper
 from bot.sources.epaper.model import ArticlePage, PageListing, Template
 from summarizer.edition import normalize_page
 
@@ -45,35 +50,24 @@ def entry_url(base_url: str) -> str:
 
 def edition_url(base_url: str, date: dt.date, like: str | None = None) -> str:
     """``html/YYYY-MM/DD/nbs.D110000renmrb_01.htm`` (or ``like``'s file name)."""
-    name = like.rsplit("/", 1)[-1] if like else FIRST_PAGE
-    if not PAGE_FILE.fullmatch(name):
-        name = FIRST_PAGE
+    name = first_page_name(like, PAGE_FILE, FIRST_PAGE)
     return urljoin(base_url, f"html/{date:%Y-%m}/{date:%d}/{name}")
-
-
-def parse_entry(text: str, url: str) -> str | None:
-    """The page ``paperindex.htm`` refreshes to; None when it is not a redirect."""
-    return meta_refresh(parse_html(text), url)
 
 
 def parse_page(text: str, url: str) -> PageListing:
     """A page (版面): the edition's page list, this page's articles, paper and date."""
     tree = parse_html(text)
-    pages = page_refs(tree, url, PAGE_FILE)
-    page = own_page(pages, url)
-    articles = article_refs(
-        tree,
-        url,
-        ARTICLE_FILE,
-        page.number if page else None,
-        belongs=lambda link: same_folder(link, url),
-    )
-    if not pages and not articles:
-        raise TemplateError(url, "no page list and no article links", template=NAME)
     channel = tree.css_first("input[name=channelname]")
     paper = (channel.attributes.get("value") if channel is not None else None) or title_paper(tree)
-    return PageListing(
-        url=url, page=page, pages=pages, articles=articles, paper=paper, date=date_from_url(url)
+    return read_listing(
+        tree,
+        url,
+        template=NAME,
+        page_file=PAGE_FILE,
+        article_file=ARTICLE_FILE,
+        belongs=lambda link: same_folder(link, url),
+        paper=paper,
+        date=date_from_url(url),
     )
 
 
@@ -106,7 +100,7 @@ TEMPLATE: Final = Template(
     name=NAME,
     entry_url=entry_url,
     edition_url=edition_url,
-    parse_entry=parse_entry,
+    parse_entry=refresh_target,
     parse_page=parse_page,
     parse_article=parse_article,
 )
