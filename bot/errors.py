@@ -31,6 +31,7 @@ __all__ = [
     "StorageError",
     "TellOperator",
     "TemplateError",
+    "UnsupportedURLError",
 ]
 
 
@@ -84,6 +85,18 @@ class ResponseTooLargeError(SourceError, GiveUp):
         self.url = url
         self.limit = limit
         super().__init__(f"{url}: response larger than {limit} bytes")
+
+
+class UnsupportedURLError(SourceError, GiveUp):
+    """A URL the fetcher will not ask for (not http or https); asking again will not help.
+
+    Not a :class:`FetchError`, which promises that a later try may succeed.
+    """
+
+    def __init__(self, url: str, reason: str) -> None:
+        self.url = url
+        self.reason = reason
+        super().__init__(f"{url}: {reason}")
 
 
 class TemplateError(SourceError, TellOperator):

@@ -22,6 +22,9 @@ class Article:
     ``markers`` keeps the raw jump markers ("(下转第4版)", "（上接第1版）") exactly as they
     stood, so that no character of the input is lost; ``continued_on`` / ``continued_from``
     hold their page numbers.
+
+    ``kicker`` (引题, the line above the title) and ``subtitle`` (副题, below it) are set by
+    sources that print them apart (e-paper sites); the text parser keeps them in ``title``.
     """
 
     title: str
@@ -32,6 +35,8 @@ class Article:
     continued_on: int | None = None
     continued_from: int | None = None
     markers: list[str] = field(default_factory=list)
+    kicker: str | None = None
+    subtitle: str | None = None
 
     @property
     def text(self) -> str:

@@ -1,0 +1,371 @@
+"""One edition of one e-paper site: index → pages → articles, fetched concurrently.
+
+The crawl never loses what it got because of what it did not: an article that answers 404,
+times out or does not parse is listed in :attr:`CrawlResult.missing` with the reason, and the
+rest of the edition is there. Whether to wait for completeness (or a deadline) is the
+caller's decision; :meth:`EditionCrawler.refetch_missing` asks for just the missing URLs again.
+
+Cost of polling (all via :class:`~bot.sources.epaper.cache.CrawlCache`):
+
+* the entry page and every page are conditional requests; a 304 reuses the parsed listing;
+* an article listed by a page that answered 304 is reused without any request (articles do
+  not change while their page does not); one listed by a changed page is asked again
+  conditionally, and a new one in full.
+
+So the second poll of an unchanged site is only 304s; an edition that grows (pages added
+after the first poll) costs the changed pages and the new articles.
+
+What raises instead of reporting: the entry page or the first page failing to fetch
+(:class:`FetchError`: nothing to report yet, poll again later), and a first page or a whole
+edition the template does not understand (:class:`TemplateError`: the layout changed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import enum
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from typing import TypeVar
+
+from bot.errors import FetchError, SourceError, TemplateError
+from bot.sources.epaper.cache import CrawlCache
+from bot.sources.epaper.fetch import Fetched, Fetcher
+from bot.sources.epaper.model import (
+    ArticlePage,
+    ArticleRef,
+    PageListing,
+    PageRef,
+    Template,
+    article_page_from_json,
+    article_page_to_json,
+    listing_from_json,
+    listing_to_json,
+)
+from bot.sources.epaper.templates import get_template
+from summarizer.edition import Article, Edition
+
+__all__ = ["CrawlResult", "CrawlStats", "EditionCrawler", "Missing", "Part"]
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class Part(enum.StrEnum):
+    """Which part of an edition is missing."""
+
+    PAGE = "page"
+    ARTICLE = "article"
+
+
+@dataclass(frozen=True, slots=True)
+class Missing:
+    """A page or article the crawl could not get, and why."""
+
+    part: Part
+    url: str
+    page: str | None
+    """The page number (of the page itself, or of the page listing the article)."""
+    reason: str
+    status: int | None = None
+    """The HTTP status, when the server gave one (404 …)."""
+    error: str = ""
+    """The error's class name (``FetchError``, ``TemplateError`` …), for grouping in logs."""
+
+
+@dataclass(slots=True)
+class CrawlStats:
+    """What one crawl cost: responses with a body, 304s, and parts reused without asking."""
+
+    fetched: int = 0
+    not_modified: int = 0
+    reused: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class CrawlResult:
+    """An edition as far as the site served it, and what is missing from it."""
+
+    edition: Edition
+    """The articles fetched, in page order (page list order, then each page's order)."""
+    first_page: str
+    pages: tuple[PageRef, ...]
+    """The edition's pages as the site lists them."""
+    articles: tuple[ArticleRef, ...]
+    """Every article the fetched pages list, in order, fetched or not."""
+    missing: tuple[Missing, ...]
+    fingerprint: str
+    """sha256 of the edition's content and what is missing: equal fingerprints, same result."""
+    stats: CrawlStats = field(default_factory=CrawlStats)
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+    @property
+    def urls(self) -> tuple[str, ...]:
+        """Every URL this result was built from (to :meth:`CrawlCache.prune` the rest)."""
+        return (self.first_page, *(p.url for p in self.pages), *(a.url for a in self.articles))
+
+
+class _Mode(enum.Enum):
+    POLL = "poll"  # conditional requests for entry and pages
+    MISSING_ONLY = "missing-only"  # no request for anything cached
+
+
+@dataclass(slots=True)
+class _Page:
+    url: str
+    listing: PageListing | None = None
+    unchanged: bool = False
+    failure: Missing | None = None
+
+
+class EditionCrawler:
+    """Crawls one site (base URL + template). Keep one per site: its cache makes polls cheap.
+
+    ``entry_url`` overrides the template's entry page (e.g. a Founder site's
+    ``html/2024-07/period.xml``); ``paper`` names the paper instead of what the site says.
+    """
+
+    def __init__(
+        self,
+        fetcher: Fetcher,
+        base_url: str,
+        template: Template | str,
+        *,
+        cache: CrawlCache | None = None,
+        entry_url: str | None = None,
+        paper: str | None = None,
+    ) -> None:
+        self.fetcher = fetcher
+        self.base_url = base_url if base_url.endswith("/") else base_url + "/"
+        self.template = get_template(template) if isinstance(template, str) else template
+        self.cache = cache if cache is not None else CrawlCache()
+        self.entry_url = entry_url or self.template.entry_url(self.base_url)
+        self.paper = paper
+
+    # ---------------------------------------------------------------------------------------
+    # Public surface
+
+    async def crawl(self, date: dt.date | None = None) -> CrawlResult:
+        """The newest edition, or the edition of ``date`` (see the module docstring)."""
+        stats = CrawlStats()
+        first = await self.first_page_url(date, stats)
+        return await self._crawl(first, date, _Mode.POLL, stats)
+
+    async def refetch_missing(self, result: CrawlResult) -> CrawlResult:
+        """``result`` again, asking only for its missing pages and articles."""
+        return await self._crawl(
+            result.first_page, result.edition.date, _Mode.MISSING_ONLY, CrawlStats()
+        )
+
+    async def first_page_url(
+        self, date: dt.date | None = None, stats: CrawlStats | None = None
+    ) -> str:
+        """The URL of the newest edition's first page (from the entry page), or of ``date``'s
+        (:attr:`Template.edition_url`, modelled on the newest first page when one is known)."""
+        if date is not None:
+            known = self.cache.get(self.entry_url)
+            like = known.parsed.get("target") if known else None
+            return self.template.edition_url(self.base_url, date, like)
+        stats = stats or CrawlStats()
+        cached = self.cache.get(self.entry_url)
+        fetched = await self._get(self.entry_url, stats, conditional=True)
+        if fetched.not_modified and cached is not None:
+            return str(cached.parsed["target"])
+        assert fetched.text is not None
+        target = self.template.parse_entry(fetched.text, fetched.final_url)
+        if target is None:  # the entry is the first page itself
+            self._parse(self.template.parse_page, fetched)
+            target = fetched.final_url
+        self.cache.put(self.entry_url, fetched.validators, {"target": target})
+        return target
+
+    # ---------------------------------------------------------------------------------------
+    # The crawl
+
+    async def _crawl(
+        self, first: str, date: dt.date | None, mode: _Mode, stats: CrawlStats
+    ) -> CrawlResult:
+        head = await self._page(first, mode, stats)
+        if head.listing is None:
+            assert head.failure is not None
+            if head.failure.error == TemplateError.__name__:
+                raise TemplateError(first, head.failure.reason, template=self.template.name)
+            raise FetchError(first, head.failure.reason, status=head.failure.status)
+        if date is not None and head.listing.date not in (None, date):
+            raise FetchError(first, f"no edition of {date} (the site shows {head.listing.date})")
+        pages = await self._all_pages(head, mode, stats)
+        refs = _article_refs(pages)
+        if not refs:
+            raise TemplateError(first, "the edition lists no articles", template=self.template.name)
+        unchanged = {ref.url for p in pages if p.unchanged for ref in _refs_of(p)}
+        outcomes = await asyncio.gather(
+            *(self._article(ref, mode, ref.url in unchanged, stats) for ref in refs)
+        )
+        articles = [o for o in outcomes if isinstance(o, ArticlePage)]
+        missing = [p.failure for p in pages if p.failure is not None]
+        missing += [o for o in outcomes if isinstance(o, Missing)]
+        listing = head.listing
+        edition = Edition(
+            paper=self.paper or listing.paper or next((a.paper for a in articles if a.paper), None),
+            date=date or listing.date or next((a.date for a in articles if a.date), None),
+            page=None,
+            articles=[a.article for a in articles],
+        )
+        page_refs = _page_refs(pages)
+        result = CrawlResult(
+            edition=edition,
+            first_page=first,
+            pages=page_refs,
+            articles=tuple(refs),
+            missing=tuple(missing),
+            fingerprint=_fingerprint(edition, missing),
+            stats=stats,
+        )
+        log.info(
+            "%s %s: %d pages, %d articles, %d missing (%d fetched, %d not modified, %d reused)",
+            edition.paper or self.base_url,
+            edition.date,
+            len(page_refs),
+            len(edition.articles),
+            len(missing),
+            stats.fetched,
+            stats.not_modified,
+            stats.reused,
+        )
+        return result
+
+    async def _all_pages(self, head: _Page, mode: _Mode, stats: CrawlStats) -> list[_Page]:
+        """The first page and every page any fetched page lists, in page-list order."""
+        pages: dict[str, _Page] = {head.url: head}
+        frontier = [head]
+        while frontier:
+            wanted = [
+                ref.url
+                for page in frontier
+                if page.listing is not None
+                for ref in page.listing.pages
+                if ref.url not in pages
+            ]
+            wanted = list(dict.fromkeys(wanted))
+            for url in wanted:
+                pages[url] = _Page(url)
+            frontier = await asyncio.gather(*(self._page(url, mode, stats) for url in wanted))
+            for page in frontier:
+                pages[page.url] = page
+        order = {ref.url: i for i, ref in enumerate(_listed(pages.values()))}
+        return sorted(pages.values(), key=lambda p: order.get(p.url, -1))
+
+    async def _page(self, url: str, mode: _Mode, stats: CrawlStats) -> _Page:
+        cached = self.cache.get(url)
+        if mode is _Mode.MISSING_ONLY and cached is not None:
+            stats.reused += 1
+            return _Page(url, listing_from_json(cached.parsed), unchanged=True)
+        try:
+            fetched = await self._get(url, stats, conditional=True)
+            if fetched.not_modified and cached is not None:
+                return _Page(url, listing_from_json(cached.parsed), unchanged=True)
+            listing = self._parse(self.template.parse_page, fetched)
+        except SourceError as exc:
+            return _Page(url, failure=_missing(Part.PAGE, url, None, exc))
+        self.cache.put(url, fetched.validators, listing_to_json(listing))
+        return _Page(url, listing)
+
+    async def _article(
+        self, ref: ArticleRef, mode: _Mode, page_unchanged: bool, stats: CrawlStats
+    ) -> ArticlePage | Missing:
+        cached = self.cache.get(ref.url)
+        if cached is not None and (page_unchanged or mode is _Mode.MISSING_ONLY):
+            stats.reused += 1
+            return _placed(article_page_from_json(cached.parsed), ref)
+        try:
+            fetched = await self._get(ref.url, stats, conditional=True)
+            if fetched.not_modified and cached is not None:
+                return _placed(article_page_from_json(cached.parsed), ref)
+            page = self._parse(self.template.parse_article, fetched)
+        except SourceError as exc:
+            log.warning("%s: article missing: %s", ref.url, exc)
+            return _missing(Part.ARTICLE, ref.url, ref.page, exc)
+        self.cache.put(ref.url, fetched.validators, article_page_to_json(page))
+        return _placed(page, ref)
+
+    async def _get(self, url: str, stats: CrawlStats, *, conditional: bool) -> Fetched:
+        """Fetch, conditionally when validators are known; a 304 nothing was cached for (the
+        cache was pruned, or the server answers 304 unasked) is asked again in full."""
+        cached = self.cache.get(url) if conditional else None
+        fetched = await self.fetcher.get(url, cached.validators if cached else None)
+        if fetched.not_modified and cached is None:
+            fetched = await self.fetcher.get(url)
+        if fetched.not_modified:
+            stats.not_modified += 1
+        else:
+            stats.fetched += 1
+        return fetched
+
+    def _parse(self, parse: Callable[[str, str], T], fetched: Fetched) -> T:
+        assert fetched.text is not None
+        return parse(fetched.text, fetched.final_url)
+
+
+def _placed(page: ArticlePage, ref: ArticleRef) -> ArticlePage:
+    """The article with the listing's page number (and its title, if the page had none)."""
+    article: Article = page.article
+    article.page = ref.page or article.page
+    if not article.title and ref.title:
+        article.title = ref.title
+    return page
+
+
+def _missing(part: Part, url: str, page: str | None, error: SourceError) -> Missing:
+    reason = getattr(error, "reason", None) or str(error)
+    status = getattr(error, "status", None)
+    return Missing(part, url, page, str(reason), status, type(error).__name__)
+
+
+def _listed(pages: Iterable[_Page]) -> list[PageRef]:
+    """Every page any listing names, first appearance first, the first page's list leading."""
+    seen: dict[str, PageRef] = {}
+    for page in pages:
+        if page.listing is None:
+            continue
+        own = page.listing.page or PageRef(number="", name="", url=page.url)
+        for ref in (*page.listing.pages, own):
+            seen.setdefault(ref.url, ref)
+    return list(seen.values())
+
+
+def _page_refs(pages: list[_Page]) -> tuple[PageRef, ...]:
+    listed = {ref.url: ref for ref in _listed(pages)}
+    return tuple(listed[p.url] for p in pages if p.url in listed)
+
+
+def _refs_of(page: _Page) -> tuple[ArticleRef, ...]:
+    return page.listing.articles if page.listing is not None else ()
+
+
+def _article_refs(pages: list[_Page]) -> list[ArticleRef]:
+    """All pages' articles in page order; an article two pages list counts once (the first)."""
+    refs: dict[str, ArticleRef] = {}
+    for page in pages:
+        for ref in _refs_of(page):
+            refs.setdefault(ref.url, ref)
+    return list(refs.values())
+
+
+def _fingerprint(edition: Edition, missing: list[Missing]) -> str:
+    payload = {
+        "paper": edition.paper,
+        "date": edition.date.isoformat() if edition.date else None,
+        "articles": [asdict(article) for article in edition.articles],
+        "missing": sorted(m.url for m in missing),
+    }
+    return hashlib.sha256(
+        json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
+    ).hexdigest()

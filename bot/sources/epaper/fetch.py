@@ -1,0 +1,278 @@
+"""A polite, bounded HTTP fetcher for e-paper sites (httpx, async).
+
+Polite: a User-Agent naming the bot, at most :attr:`FetchLimits.per_site` requests in flight
+per host, conditional requests (``If-None-Match`` / ``If-Modified-Since``) when the caller
+passes the validators it kept, back-off between retries, ``Retry-After`` honoured (capped).
+Bounded: a deadline per attempt (connect to last byte), a retry budget, at most
+:attr:`FetchLimits.max_redirects` redirects, only http and https, at most
+:attr:`FetchLimits.max_bytes` per response (streamed, so a huge body is never held).
+
+Retries use ``stamina`` (hynek's well-kept wrapper over tenacity's ideas): exponential back-off
+with jitter, attempt and total-time limits, and a hook that decides per exception whether to
+retry and may return the wait (``Retry-After``); writing that loop by hand is easy to get
+subtly wrong (jitter, budget, cancellation). Transient failures are retried: network errors,
+timeouts, 5xx, 429. A 4xx other than 429, an oversized body or a redirect loop is not: asking
+again at once would get the same answer.
+
+Errors (:mod:`bot.errors`): :class:`FetchError` (after the retries; ``status`` when there
+was one), :class:`ResponseTooLargeError`, :class:`UnsupportedURLError`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import importlib.metadata
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Final, Self
+from urllib.parse import urlsplit
+
+import httpx
+import stamina
+
+from bot.errors import FetchError, ResponseTooLargeError, UnsupportedURLError
+from bot.sources.epaper.decode import decode_document
+
+__all__ = ["FetchLimits", "Fetched", "Fetcher", "Validators", "user_agent"]
+
+log = logging.getLogger(__name__)
+
+_TRANSIENT_STATUS: Final = frozenset({408, 425, 429, 500, 502, 503, 504})
+
+
+def user_agent(contact: str | None = None) -> str:
+    """``Baozhai/<version> (+<contact>)``: who is asking and how to reach its operator."""
+    try:
+        version = importlib.metadata.version("baozhai")
+    except importlib.metadata.PackageNotFoundError:  # running from a bare checkout
+        version = "0"
+    about = f"+{contact}" if contact else "Telegram news digest bot"
+    return f"Baozhai/{version} ({about})"
+
+
+@dataclass(frozen=True, slots=True)
+class FetchLimits:
+    """Every limit of the fetcher; the defaults suit a poll every few minutes."""
+
+    timeout: float = 20.0
+    """Seconds for one attempt, from connecting to the last byte."""
+    max_bytes: int = 5 * 1024 * 1024
+    """Largest response body accepted (after decompression)."""
+    max_redirects: int = 5
+    attempts: int = 3
+    """Tries per request, the first included."""
+    retry_budget: float = 120.0
+    """Seconds all tries of one request may take together (back-off included)."""
+    backoff_initial: float = 1.0
+    backoff_max: float = 30.0
+    """Also the cap on a server's ``Retry-After``."""
+    backoff_jitter: float = 1.0
+    per_site: int = 4
+    """Requests in flight at once per host."""
+
+
+@dataclass(frozen=True, slots=True)
+class Validators:
+    """What a response said to identify its version: sent back to ask "changed since?"."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+    def headers(self) -> dict[str, str]:
+        """The conditional-request headers these validators make."""
+        headers: dict[str, str] = {}
+        if self.etag:
+            headers["If-None-Match"] = self.etag
+        if self.last_modified:
+            headers["If-Modified-Since"] = self.last_modified
+        return headers
+
+    def __bool__(self) -> bool:
+        return bool(self.etag or self.last_modified)
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """One response: the decoded text (200), or ``not_modified`` (304, no text)."""
+
+    url: str
+    """The URL asked for."""
+    final_url: str
+    """Where it was found after redirects (relative links resolve against this)."""
+    status: int
+    text: str | None
+    validators: Validators = field(default_factory=Validators)
+    encoding: str | None = None
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+class _Transient(Exception):
+    """A failure worth another try; becomes a FetchError once the tries are spent."""
+
+    def __init__(self, url: str, reason: str, *, status: int | None = None) -> None:
+        super().__init__(reason)
+        self.url = url
+        self.reason = reason
+        self.status = status
+        self.retry_after: float | None = None
+
+
+class Fetcher:
+    """Fetch pages of e-paper sites; one instance per bot (it holds the connection pool).
+
+    ``transport`` replaces httpx's network layer (``httpx.MockTransport`` and the like).
+    Use as ``async with Fetcher() as fetcher:`` or call :meth:`aclose`.
+    """
+
+    def __init__(
+        self,
+        limits: FetchLimits | None = None,
+        *,
+        contact: str | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.limits = limits or FetchLimits()
+        self.user_agent = user_agent(contact)
+        self._client = httpx.AsyncClient(
+            transport=transport,
+            follow_redirects=True,
+            max_redirects=self.limits.max_redirects,
+            timeout=httpx.Timeout(self.limits.timeout),
+            headers={"User-Agent": self.user_agent, "Accept": "text/html,application/xml,*/*"},
+        )
+        self._per_site: dict[str, asyncio.Semaphore] = {}
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def get(self, url: str, validators: Validators | None = None) -> Fetched:
+        """GET ``url``; with ``validators``, a conditional GET that may answer 304.
+
+        Raises FetchError, ResponseTooLargeError or UnsupportedURLError (see the module
+        docstring).
+        """
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise UnsupportedURLError(url, "only http and https URLs are fetched")
+        limits = self.limits
+        try:
+            async for attempt in stamina.retry_context(
+                on=_retry_hook(limits.backoff_max),
+                attempts=limits.attempts,
+                timeout=limits.retry_budget,
+                wait_initial=limits.backoff_initial,
+                wait_max=limits.backoff_max,
+                wait_jitter=limits.backoff_jitter,
+            ):
+                with attempt:
+                    if attempt.num > 1:
+                        log.info("%s: try %d of %d", url, attempt.num, limits.attempts)
+                    return await self._once(url, parts.netloc.lower(), validators)
+        except _Transient as failure:
+            raise FetchError(url, failure.reason, status=failure.status) from failure
+        raise AssertionError("unreachable: stamina either returns or raises")  # pragma: no cover
+
+    async def _once(self, url: str, host: str, validators: Validators | None) -> Fetched:
+        semaphore = self._per_site.setdefault(host, asyncio.Semaphore(self.limits.per_site))
+        headers = validators.headers() if validators else {}
+        async with semaphore:
+            started = time.monotonic()
+            try:
+                async with asyncio.timeout(self.limits.timeout):
+                    return await self._request(url, headers, validators)
+            except (TimeoutError, httpx.TimeoutException):
+                raise _Transient(url, f"timed out after {self.limits.timeout:g} s") from None
+            except httpx.TooManyRedirects:
+                limit = self.limits.max_redirects
+                raise FetchError(url, f"more than {limit} redirects (a loop?)") from None
+            except httpx.UnsupportedProtocol as exc:
+                raise UnsupportedURLError(url, f"redirected to a non-http(s) URL: {exc}") from None
+            except httpx.TransportError as exc:
+                raise _Transient(url, f"{type(exc).__name__}: {exc}") from None
+            finally:
+                log.debug("GET %s took %.3f s", url, time.monotonic() - started)
+
+    async def _request(
+        self, url: str, headers: dict[str, str], validators: Validators | None
+    ) -> Fetched:
+        async with self._client.stream("GET", url, headers=headers) as response:
+            status = response.status_code
+            final_url = str(response.url)
+            if status == 304:
+                kept = validators or Validators()
+                fresh = _validators(response)
+                return Fetched(url, final_url, status, None, fresh or kept)
+            if status in _TRANSIENT_STATUS or status >= 500:
+                failure = _Transient(url, f"HTTP {status}", status=status)
+                failure.retry_after = _retry_after(response.headers.get("Retry-After"))
+                raise failure
+            if not 200 <= status < 300:
+                raise FetchError(url, f"HTTP {status}", status=status)
+            body = await self._read_bounded(url, response)
+            decoded = decode_document(body, response.headers.get("Content-Type"))
+            return Fetched(
+                url, final_url, status, decoded.text, _validators(response), decoded.encoding
+            )
+
+    async def _read_bounded(self, url: str, response: httpx.Response) -> bytes:
+        limit = self.limits.max_bytes
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise ResponseTooLargeError(url, limit)
+        body = bytearray()
+        async for chunk in response.aiter_bytes():
+            body.extend(chunk)
+            if len(body) > limit:
+                raise ResponseTooLargeError(url, limit)
+        return bytes(body)
+
+
+def _validators(response: httpx.Response) -> Validators:
+    return Validators(
+        etag=response.headers.get("ETag"), last_modified=response.headers.get("Last-Modified")
+    )
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds a ``Retry-After`` header asks for (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _retry_hook(cap: float) -> Callable[[Exception], bool | float]:
+    """Retry :class:`_Transient` failures only; wait what ``Retry-After`` asks, at most ``cap``."""
+
+    def hook(error: Exception) -> bool | float:
+        if not isinstance(error, _Transient):
+            return False
+        if error.retry_after is not None:
+            return min(error.retry_after, cap)
+        return True
+
+    return hook

@@ -1,0 +1,37 @@
+"""Fixtures of the e-paper tests: a real local HTTP server and a fetcher with test-sized limits."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.sources.epaper import Fetcher, FetchLimits
+from tests.sources.epaper.server import SiteServer
+
+FAST = FetchLimits(
+    timeout=0.2,
+    attempts=3,
+    retry_budget=5.0,
+    backoff_initial=0.01,
+    backoff_max=0.05,
+    backoff_jitter=0.01,
+    per_site=4,
+)
+"""Small timeouts and back-offs so that failure paths stay fast."""
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[SiteServer]:
+    site = SiteServer()
+    await site.start()
+    try:
+        yield site
+    finally:
+        await site.stop()
+
+
+@pytest.fixture
+async def fetcher() -> AsyncIterator[Fetcher]:
+    async with Fetcher(FAST, contact="https://example.org/baozhai") as client:
+        yield client

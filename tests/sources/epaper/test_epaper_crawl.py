@@ -1,0 +1,277 @@
+"""Crawling whole editions from fixture sites on a real local server."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.errors import FetchError, TemplateError
+from bot.sources.epaper import CrawlCache, EditionCrawler, Fetcher, Part
+from tests.sources.epaper.conftest import FAST
+from tests.sources.epaper.server import SiteServer
+from tests.sources.epaper.sites import (
+    Quirks,
+    Resource,
+    Sheet,
+    Story,
+    founder_site,
+    nbs_article_file,
+    nbs_site,
+    pc_site,
+)
+
+DATE = dt.date(2024, 7, 1)
+PAPER = "浙江工人日报"
+ALL_QUIRKS = Quirks(
+    menu_twice=True,
+    dot_slash=True,
+    image_map=True,
+    div_variants=True,
+    page_property=True,
+    paper_title_first=True,
+    enpcontent=True,
+    title_br=True,
+    byline_in_body=True,
+)
+
+
+def sheets(pages: int = 3, per_page: int = 2) -> list[Sheet]:
+    return [
+        Sheet(
+            f"{p + 1:02d}",
+            f"版{p + 1}",
+            tuple(
+                Story(
+                    title=f"第{p + 1}版 第{k + 1}篇",
+                    byline="■ 本报记者 李艳玫",
+                    paragraphs=(f"第{p + 1}版第{k + 1}篇的正文。", "第二段。"),
+                )
+                for k in range(per_page)
+            ),
+            node=58464 + 7 * p,
+        )
+        for p in range(pages)
+    ]
+
+
+def founder_crawler(
+    server: SiteServer, fetcher: Fetcher, cache: CrawlCache | None = None
+) -> EditionCrawler:
+    return EditionCrawler(fetcher, server.url("/"), "founder", cache=cache)
+
+
+async def test_founder_edition_with_every_quirk_is_crawled_whole_in_page_order(
+    server: SiteServer, fetcher: Fetcher
+) -> None:
+    server.site.update(founder_site(PAPER, DATE, sheets(), ALL_QUIRKS))
+    result = await founder_crawler(server, fetcher).crawl()
+    assert result.complete
+    assert (result.edition.paper, result.edition.date) == (PAPER, DATE)
+    assert [a.title for a in result.edition.articles] == [
+        f"第{p}版 第{k}篇" for p in (1, 2, 3) for k in (1, 2)
+    ]
+    first = result.edition.articles[0]
+    assert (first.page, first.byline, first.paragraphs) == (
+        "1",
+        "■ 本报记者 李艳玫",
+        ["第1版第1篇的正文。", "第二段。"],
+    )
+    assert [(p.number, p.name) for p in result.pages] == [("1", "版1"), ("2", "版2"), ("3", "版3")]
+
+
+async def test_each_url_of_an_edition_is_requested_once(
+    server: SiteServer, fetcher: Fetcher
+) -> None:
+    server.site.update(founder_site(PAPER, DATE, sheets(), ALL_QUIRKS))
+    await founder_crawler(server, fetcher).crawl()
+    paths = [hit.path for hit in server.hits]
+    assert len(paths) == len(set(paths)) == 1 + 3 + 6
+
+
+async def test_pc_layout_edition_is_crawled_without_editor_entries(
+    server: SiteServer, fetcher: Fetcher
+) -> None:
+    q = Quirks(editor_note=True, image_map=True, label="{number}版：{name}")
+    server.site.update(pc_site("人民日报", dt.date(2024, 12, 1), sheets(2, 2), q, root="/rmrb/"))
+    result = await EditionCrawler(fetcher, server.url("/rmrb/"), "pc_layout").crawl()
+    assert result.complete
+    assert [a.title for a in result.edition.articles] == [
+        "第1版 第1篇",
+        "第1版 第2篇",
+        "第2版 第1篇",
+        "第2版 第2篇",
+    ]
+    assert result.edition.date == dt.date(2024, 12, 1)
+
+
+REAL_PAGE = (
+    Path(__file__).parents[3].parent / "shared/data/epaper/rmrb-2017-10-18-nbs.D110000renmrb_07.htm"
+)
+
+
+async def test_rmrb_nbs_edition_with_the_real_page_07_is_crawled(
+    server: SiteServer, fetcher: Fetcher
+) -> None:
+    if not REAL_PAGE.is_file():
+        pytest.skip(f"{REAL_PAGE} not found")
+    date = dt.date(2017, 10, 18)
+    titles = ["回应人民新期待", "栋梁之材涌出来", "就业好了一切好"]
+    built = [Sheet(f"{n:02d}", "要闻", (Story(f"{n}版头条", ("正文。",)),)) for n in range(1, 25)]
+    built[6] = Sheet("07", "特别报道", tuple(Story(t, ("正文。",)) for t in titles))
+    server.site.update(nbs_site(date, built))
+    folder = "/rmrb/html/2017-10/18/"
+    server.site[folder + "nbs.D110000renmrb_07.htm"] = Resource(REAL_PAGE.read_bytes())
+    for k in range(3, 9):  # the real page lists nine articles; six of them answer 404
+        server.site.pop(folder + nbs_article_file(date, 7, k), None)
+    result = await EditionCrawler(fetcher, server.url("/rmrb/"), "rmrb_nbs").crawl()
+    page7 = [a for a in result.edition.articles if a.page == "7"]
+    assert [a.title for a in page7] == titles
+    assert len(result.edition.articles) == 23 + 3
+    assert [(m.part, m.page, m.status) for m in result.missing] == [(Part.ARTICLE, "7", 404)] * 6
+
+
+async def test_a_missing_article_does_not_lose_the_rest_and_is_fetched_later(
+    server: SiteServer, fetcher: Fetcher
+) -> None:
+    site = founder_site(PAPER, DATE, sheets())
+    gone = next(path for path in site if path.endswith("content_58471_1001.htm"))
+    server.site.update({path: r for path, r in site.items() if path != gone})
+    crawler = founder_crawler(server, fetcher)
+    first = await crawler.crawl()
+    assert len(first.edition.articles) == 5
+    assert [(m.url, m.status, m.error) for m in first.missing] == [
+        (server.url(gone), 404, "FetchError")
+    ]
+
+    server.site[gone] = site[gone]
+    server.reset()
+    second = await crawler.refetch_missing(first)
+    assert second.complete and len(second.edition.articles) == 6
+    assert [a.title for a in second.edition.articles][3] == "第2版 第2篇"
+    assert [hit.path for hit in server.hits] == [gone]
+
+
+async def test_an_article_that_no_longer_parses_is_missing_as_a_template_error(
+    server: SiteServer, fetcher: Fetcher
+) -> None:
+    site = founder_site(PAPER, DATE, sheets(1, 2))
+    broken = next(path for path in site if path.endswith("_1001.htm"))
+    site[broken] = Resource(b"<html><body>503 Service Temporarily Unavailable</body></html>")
+    server.site.update(site)
+    result = await founder_crawler(server, fetcher).crawl()
+    assert [a.title for a in result.edition.articles] == ["第1版 第1篇"]
+    assert [m.error for m in result.missing] == ["TemplateError"]
+
+
+async def test_a_second_poll_of_an_unchanged_site_costs_only_304s(
+    server: SiteServer, fetcher: Fetcher
+) -> None:
+    server.site.update(founder_site(PAPER, DATE, sheets()))
+    crawler = founder_crawler(server, fetcher)
+    first = await crawler.crawl()
+    server.reset()
+    second = await crawler.crawl()
+    assert server.statuses() == [304] * 4  # paperindex.htm and three pages; articles reused
+    assert second.fingerprint == first.fingerprint
+    assert second.edition == first.edition
+
+
+async def test_the_cache_survives_json_so_a_restarted_crawler_polls_with_304s(
+    server: SiteServer, fetcher: Fetcher
+) -> None:
+    server.site.update(founder_site(PAPER, DATE, sheets()))
+    crawler = founder_crawler(server, fetcher)
+    first = await crawler.crawl()
+    restored = CrawlCache.from_json(json.loads(json.dumps(crawler.cache.to_json())))
+    server.reset()
+    again = await founder_crawler(server, fetcher, restored).crawl()
+    assert set(server.statuses()) == {304}
+    assert again.fingerprint == first.fingerprint
+
+
+async def test_an_edition_published_in_two_halves_is_whole_after_the_second_poll(
+    server: SiteServer, fetcher: Fetcher
+) -> None:
+    full = sheets(4, 2)
+    server.site.update(founder_site(PAPER, DATE, full[:2]))
+    crawler = founder_crawler(server, fetcher)
+    first = await crawler.crawl()
+    assert len(first.pages) == 2 and first.complete
+
+    server.site.update(founder_site(PAPER, DATE, full))
+    server.reset()
+    second = await crawler.crawl()
+    assert [p.number for p in second.pages] == ["1", "2", "3", "4"]
+    assert len(second.edition.articles) == 8
+    assert second.fingerprint != first.fingerprint
+    new_articles = [h for h in server.hits if "content_" in h.path and h.status == 200]
+    assert len(new_articles) == 4  # only pages 3 and 4's articles in full; the rest 304
+
+
+async def test_a_site_whose_layout_changed_raises_a_template_error(
+    server: SiteServer, fetcher: Fetcher
+) -> None:
+    site = founder_site(PAPER, DATE, sheets(1, 1))
+    first_page = next(path for path in site if path.endswith("node_58464.htm"))
+    site[first_page] = Resource("<html><body><div id=app>新版数字报</div></body></html>".encode())
+    server.site.update(site)
+    with pytest.raises(TemplateError) as caught:
+        await founder_crawler(server, fetcher).crawl()
+    assert caught.value.url == server.url(first_page)
+    assert caught.value.template == "founder"
+
+
+async def test_an_edition_whose_pages_list_no_articles_is_a_template_error(
+    server: SiteServer, fetcher: Fetcher
+) -> None:
+    server.site.update(founder_site(PAPER, DATE, [Sheet("01", "广告", ())]))
+    with pytest.raises(TemplateError, match="lists no articles"):
+        await founder_crawler(server, fetcher).crawl()
+
+
+async def test_an_unreachable_entry_page_is_a_fetch_error(
+    server: SiteServer, fetcher: Fetcher
+) -> None:
+    with pytest.raises(FetchError) as caught:
+        await founder_crawler(server, fetcher).crawl()
+    assert caught.value.status == 404
+
+
+async def test_a_dated_crawl_follows_the_newest_first_pages_file_name(
+    server: SiteServer, fetcher: Fetcher
+) -> None:
+    older = dt.date(2024, 6, 30)
+    server.site.update(founder_site(PAPER, older, sheets(1, 1)))
+    newest = founder_site(PAPER, DATE, sheets(1, 1))
+    server.site.update(newest)  # paperindex.htm now points at DATE
+    crawler = founder_crawler(server, fetcher)
+    await crawler.crawl()
+    result = await crawler.crawl(older)
+    assert result.edition.date == older
+    assert result.first_page == server.url("/html/2024-06/30/node_58464.htm")
+
+
+async def test_a_gbk_site_declaring_gb2312_keeps_characters_outside_gb2312(
+    server: SiteServer, fetcher: Fetcher
+) -> None:
+    story = Story(title="朱镕基的堃字", paragraphs=("镕字不在GB2312里。",))
+    q = Quirks(charset="gb18030", declared="gb2312")
+    server.site.update(founder_site(PAPER, DATE, [Sheet("01", "要闻", (story,))], q))
+    result = await founder_crawler(server, fetcher).crawl()
+    assert result.edition.articles[0].title == "朱镕基的堃字"
+    assert result.edition.articles[0].paragraphs == ["镕字不在GB2312里。"]
+
+
+async def test_a_slow_article_times_out_and_is_missing(server: SiteServer) -> None:
+    site = founder_site(PAPER, DATE, sheets(1, 2))
+    slow = next(path for path in site if path.endswith("_1001.htm"))
+    site[slow] = dataclasses.replace(site[slow], delay=1.0)
+    server.site.update(site)
+    async with Fetcher(dataclasses.replace(FAST, attempts=1)) as fetcher:
+        result = await founder_crawler(server, fetcher).crawl()
+    assert len(result.edition.articles) == 1
+    assert "timed out" in result.missing[0].reason

@@ -1,0 +1,173 @@
+"""The fetcher against a real local server: politeness, limits, retries, decoding."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from bot.errors import FetchError, ResponseTooLargeError, UnsupportedURLError
+from bot.sources.epaper import Fetcher, FetchLimits, Validators
+from tests.sources.epaper.server import SiteServer
+from tests.sources.epaper.sites import Resource
+
+PAGE = "<html><body><p>正文</p></body></html>".encode()
+
+
+async def test_user_agent_names_the_bot_its_version_and_contact(
+    server: SiteServer, fetcher: Fetcher
+) -> None:
+    server.site["/a.htm"] = Resource(PAGE)
+    await fetcher.get(server.url("/a.htm"))
+    assert server.hits[0].user_agent == "Baozhai/0.1.0 (+https://example.org/baozhai)"
+
+
+async def test_gbk_bytes_declared_gb2312_in_the_header_decode_as_gb18030(
+    server: SiteServer, fetcher: Fetcher
+) -> None:
+    text = "<html><body><p>朱镕基考察堃坝</p></body></html>"  # 镕 and 堃 are not in GB2312
+    server.site["/gb.htm"] = Resource(text.encode("gbk"), content_type="text/html; charset=gb2312")
+    fetched = await fetcher.get(server.url("/gb.htm"))
+    assert fetched.text == text
+    assert fetched.encoding == "gb18030"
+
+
+async def test_gbk_bytes_declared_gb2312_in_a_meta_tag_decode_as_gb18030(
+    server: SiteServer, fetcher: Fetcher
+) -> None:
+    text = '<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312">'
+    text += "</head><body><p>朱镕基</p></body></html>"
+    server.site["/gb.htm"] = Resource(text.encode("gb18030"), content_type="text/html")
+    fetched = await fetcher.get(server.url("/gb.htm"))
+    assert fetched.text == text
+
+
+async def test_undeclared_bytes_that_are_not_utf8_decode_as_gb18030(
+    server: SiteServer, fetcher: Fetcher
+) -> None:
+    text = "<p>浙江工人日报</p>"
+    server.site["/x.htm"] = Resource(text.encode("gb18030"), content_type="text/html")
+    assert (await fetcher.get(server.url("/x.htm"))).text == text
+
+
+async def test_a_404_is_a_fetch_error_with_its_status_and_is_not_retried(
+    server: SiteServer, fetcher: Fetcher
+) -> None:
+    with pytest.raises(FetchError) as caught:
+        await fetcher.get(server.url("/gone.htm"))
+    assert caught.value.status == 404
+    assert server.statuses() == [404]
+
+
+async def test_a_slow_response_times_out_as_a_fetch_error(server: SiteServer) -> None:
+    server.site["/slow.htm"] = Resource(PAGE, delay=1.0)
+    limits = FetchLimits(timeout=0.2, attempts=2, backoff_initial=0.01, backoff_jitter=0.0)
+    started = time.monotonic()
+    async with Fetcher(limits) as fetcher:
+        with pytest.raises(FetchError, match=r"timed out after 0\.2 s"):
+            await fetcher.get(server.url("/slow.htm"))
+    assert time.monotonic() - started < 1.5
+
+
+async def test_two_failures_then_success_is_retried_with_growing_backoff(
+    server: SiteServer,
+) -> None:
+    server.site["/flaky.htm"] = Resource(PAGE, fail_first=2)
+    limits = FetchLimits(attempts=3, backoff_initial=0.1, backoff_jitter=0.0, backoff_max=1.0)
+    started = time.monotonic()
+    async with Fetcher(limits) as fetcher:
+        fetched = await fetcher.get(server.url("/flaky.htm"))
+    assert fetched.status == 200
+    assert server.statuses() == [503, 503, 200]
+    assert time.monotonic() - started >= 0.1 + 0.2  # waited 0.1 s, then 0.2 s
+
+
+async def test_retries_stop_after_the_configured_attempts(
+    server: SiteServer, fetcher: Fetcher
+) -> None:
+    server.site["/down.htm"] = Resource(PAGE, fail_first=10)
+    with pytest.raises(FetchError) as caught:
+        await fetcher.get(server.url("/down.htm"))
+    assert caught.value.status == 503
+    assert server.statuses() == [503, 503, 503]
+
+
+async def test_retry_after_is_honoured_up_to_the_backoff_cap(server: SiteServer) -> None:
+    server.site["/busy.htm"] = Resource(PAGE, fail_first=1, headers={"Retry-After": "3600"})
+    limits = FetchLimits(attempts=2, backoff_initial=0.0, backoff_jitter=0.0, backoff_max=0.3)
+    started = time.monotonic()
+    async with Fetcher(limits) as fetcher:
+        await fetcher.get(server.url("/busy.htm"))
+    assert 0.3 <= time.monotonic() - started < 1.5
+
+
+@pytest.mark.parametrize("url", ["ftp://127.0.0.1/a.htm", "file:///etc/passwd", "javascript:x"])
+async def test_a_non_http_url_is_refused_before_any_request(url: str, fetcher: Fetcher) -> None:
+    with pytest.raises(UnsupportedURLError, match="only http and https"):
+        await fetcher.get(url)
+
+
+async def test_a_redirect_to_a_non_http_url_is_refused(
+    server: SiteServer, fetcher: Fetcher
+) -> None:
+    server.site["/r.htm"] = Resource(status=302, headers={"Location": "ftp://127.0.0.1/x"})
+    with pytest.raises(UnsupportedURLError):
+        await fetcher.get(server.url("/r.htm"))
+
+
+async def test_a_response_larger_than_the_limit_is_refused(server: SiteServer) -> None:
+    server.site["/big.htm"] = Resource(b"x" * 5000)
+    async with Fetcher(FetchLimits(max_bytes=4096)) as fetcher:
+        with pytest.raises(ResponseTooLargeError, match="larger than 4096 bytes"):
+            await fetcher.get(server.url("/big.htm"))
+
+
+async def test_a_redirect_loop_stops_at_the_redirect_limit(server: SiteServer) -> None:
+    server.site["/a.htm"] = Resource(status=302, headers={"Location": "/b.htm"})
+    server.site["/b.htm"] = Resource(status=302, headers={"Location": "/a.htm"})
+    async with Fetcher(FetchLimits(max_redirects=3)) as fetcher:
+        with pytest.raises(FetchError, match="more than 3 redirects"):
+            await fetcher.get(server.url("/a.htm"))
+    assert len(server.hits) == 4  # the first request and three redirects
+
+
+async def test_a_redirect_is_followed_and_reported(server: SiteServer, fetcher: Fetcher) -> None:
+    server.site["/old.htm"] = Resource(status=301, headers={"Location": "/new.htm"})
+    server.site["/new.htm"] = Resource(PAGE)
+    fetched = await fetcher.get(server.url("/old.htm"))
+    assert fetched.final_url == server.url("/new.htm")
+
+
+async def test_validators_make_a_conditional_request_answered_304(
+    server: SiteServer, fetcher: Fetcher
+) -> None:
+    server.site["/a.htm"] = Resource(PAGE)
+    first = await fetcher.get(server.url("/a.htm"))
+    again = await fetcher.get(server.url("/a.htm"), first.validators)
+    assert first.validators.etag and first.validators.last_modified
+    assert again.not_modified and again.text is None
+    assert [(h.status, h.conditional) for h in server.hits] == [(200, False), (304, True)]
+
+
+async def test_a_changed_resource_answers_200_to_old_validators(
+    server: SiteServer, fetcher: Fetcher
+) -> None:
+    server.site["/a.htm"] = Resource(PAGE)
+    first = await fetcher.get(server.url("/a.htm"))
+    server.site["/a.htm"] = Resource(PAGE + b"<p>more</p>")
+    again = await fetcher.get(server.url("/a.htm"), first.validators)
+    assert again.status == 200 and again.text is not None and "more" in again.text
+
+
+async def test_requests_in_flight_per_site_stay_within_the_limit(server: SiteServer) -> None:
+    for n in range(8):
+        server.site[f"/{n}.htm"] = Resource(PAGE, delay=0.05)
+    async with Fetcher(FetchLimits(per_site=2)) as fetcher:
+        await asyncio.gather(*(fetcher.get(server.url(f"/{n}.htm")) for n in range(8)))
+    assert server.max_in_flight == 2
+
+
+def test_empty_validators_send_no_conditional_headers() -> None:
+    assert Validators().headers() == {}
+    assert not Validators()
