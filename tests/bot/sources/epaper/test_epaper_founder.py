@@ -8,7 +8,7 @@ import pytest
 
 from bot.errors import TemplateError
 from bot.sources.epaper import get_template
-from tests.sources.epaper.sites import Quirks, Sheet, Story, founder_article, founder_page
+from tests.bot.sources.epaper.sites import Quirks, Sheet, Story, founder_article, founder_page
 
 FOUNDER = get_template("founder")
 DATE = dt.date(2024, 7, 1)

@@ -9,12 +9,12 @@ import pytest
 
 from bot.errors import TemplateError
 from bot.sources.epaper import get_template
-from tests.sources.epaper.sites import Quirks, Sheet, Story, nbs_article, pc_article, pc_page
+from tests.bot.sources.epaper.sites import Quirks, Sheet, Story, nbs_article, pc_article, pc_page
 
 NBS = get_template("rmrb_nbs")
 PC = get_template("pc_layout")
 REAL_PAGE = (
-    Path(__file__).parents[3].parent / "shared/data/epaper/rmrb-2017-10-18-nbs.D110000renmrb_07.htm"
+    Path(__file__).parents[4].parent / "shared/data/epaper/rmrb-2017-10-18-nbs.D110000renmrb_07.htm"
 )
 NBS_FOLDER = "http://paper.people.com.cn/rmrb/html/2017-10/18/"
 PC_LAYOUT = "http://paper.people.com.cn/rmrb/pc/layout/202412/01/"

@@ -2,7 +2,7 @@
 
 Each template's site is written the way the real ones are (``../shared/docs/epaper.md``), and
 every quirk the docs list is a switch of :class:`Quirks`, so a test turns on the one it is
-about. The server (:mod:`tests.sources.epaper.server`) serves the result.
+about. The server (:mod:`tests.bot.sources.epaper.server`) serves the result.
 """
 
 from __future__ import annotations

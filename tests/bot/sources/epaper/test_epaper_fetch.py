@@ -9,8 +9,8 @@ import pytest
 
 from bot.errors import FetchError, ResponseTooLargeError, UnsupportedURLError
 from bot.sources.epaper import Fetcher, FetchLimits, Validators
-from tests.sources.epaper.server import SiteServer
-from tests.sources.epaper.sites import Resource
+from tests.bot.sources.epaper.server import SiteServer
+from tests.bot.sources.epaper.sites import Resource
 
 PAGE = "<html><body><p>正文</p></body></html>".encode()
 

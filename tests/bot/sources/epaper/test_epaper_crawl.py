@@ -11,9 +11,9 @@ import pytest
 
 from bot.errors import FetchError, TemplateError
 from bot.sources.epaper import CrawlCache, EditionCrawler, Fetcher, Part
-from tests.sources.epaper.conftest import FAST
-from tests.sources.epaper.server import SiteServer
-from tests.sources.epaper.sites import (
+from tests.bot.sources.epaper.conftest import FAST
+from tests.bot.sources.epaper.server import SiteServer
+from tests.bot.sources.epaper.sites import (
     Quirks,
     Resource,
     Sheet,
@@ -109,7 +109,7 @@ async def test_pc_layout_edition_is_crawled_without_editor_entries(
 
 
 REAL_PAGE = (
-    Path(__file__).parents[3].parent / "shared/data/epaper/rmrb-2017-10-18-nbs.D110000renmrb_07.htm"
+    Path(__file__).parents[4].parent / "shared/data/epaper/rmrb-2017-10-18-nbs.D110000renmrb_07.htm"
 )
 
 

@@ -2,7 +2,7 @@
 
 Answers like a static web server: ETag and Last-Modified on every resource that has
 ``validators``, 304 to a matching ``If-None-Match`` / ``If-Modified-Since``, 404 for unknown
-paths; plus the misbehaviour a :class:`~tests.sources.epaper.sites.Resource` asks for (delay,
+paths; plus the misbehaviour a :class:`~tests.bot.sources.epaper.sites.Resource` asks for (delay,
 503 the first N times, any status and headers). The site dict may be changed between polls.
 """
 
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from tests.sources.epaper.sites import Resource
+from tests.bot.sources.epaper.sites import Resource
 
 __all__ = ["Hit", "SiteServer"]
 

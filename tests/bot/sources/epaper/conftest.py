@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.sources.epaper import Fetcher, FetchLimits
-from tests.sources.epaper.server import SiteServer
+from tests.bot.sources.epaper.server import SiteServer
 
 FAST = FetchLimits(
     timeout=0.2,
