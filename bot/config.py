@@ -16,20 +16,31 @@ Where values come from, highest priority first:
 
 Relative paths (inboxes, a SQLite file) resolve against the directory of the config file (the
 working directory when running on defaults), so the bot behaves the same from any cwd.
+
+Each option is declared once, as a dataclass field whose metadata carries its converter (type,
+bounds, the "expected ..." wording of errors) and optionally an environment variable; one
+generic reader walks :func:`dataclasses.fields`, so adding an option is one line such as
+``retries: int = option(3, integer(0, 10))`` plus its comment in ``config.toml``. No library:
+pydantic, msgspec and cattrs all need custom hooks for ZoneInfo, "HH:MM", paths relative to the
+file and environment overrides, and their errors (multi-line, ``$.a.b`` paths, echoing secrets)
+would need a translation layer to stay one line naming the key, which leaves them only the
+integer/number checks here, too little to pay for a dependency.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import math
 import os
 import re
 import tomllib
-from collections.abc import Callable, Mapping
+import typing
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import ConfigError
@@ -62,23 +73,241 @@ _TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+
+# --------------------------------------------------------------------------------------------
+# Declaring options: option(), required(), tables() and the converters below.
+
+
+@dataclass(frozen=True, slots=True)
+class Converter(Generic[T_co]):
+    """Turns a TOML value into an option's value; ``expected`` words the error when it cannot.
+
+    ``convert(value, base)`` raises TypeError/ValueError (reported as "expected <expected>, got
+    <value> (<reason>)") or :class:`Invalid` (its message is used as is, e.g. for a secret that
+    must not be echoed). ``base`` is the config file's directory, for paths. Defaults go through
+    the converter too (that is how the default SQLite file becomes absolute), so a converter
+    also accepts its own output; a default of None means "not set" and is left alone.
+    """
+
+    expected: str
+    convert: Callable[[Any, Path], T_co]
+
+
+class Invalid(ValueError):
+    """An unusable value or combination, from a converter or a dataclass's ``__post_init__``.
+
+    The message is shown after the key, as is. ``key`` says which option to blame; a
+    ``__post_init__`` checking several options (e.g. "exactly one of inbox or epaper") gives it.
+    """
+
+    def __init__(self, message: str, key: str | None = None) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+@dataclass(frozen=True, slots=True)
+class _Tables:
+    item: str
+    default: tuple[dict[str, Any], ...]
+    nonempty: bool
+    unique: tuple[str, ...]
+
+
+_OPTION = "baozhai.option"
+_ENV = "baozhai.env"
+_TABLES = "baozhai.tables"
+_GIVEN = "baozhai.given"
+# Metadata of a field that is not in the file: whoever calls from_toml() passes it.
+NOT_IN_FILE: Mapping[str, Any] = {_GIVEN: True}
+
+
+def option(default: T, convert: Converter[T], *, env: str | None = None, secret: bool = False) -> T:
+    """An option with a default. A non-empty ``$env`` wins over the file; ``secret``: no repr."""
+    return field(default=default, repr=not secret, metadata={_OPTION: convert, _ENV: env})
+
+
+def required(convert: Converter[Any]) -> dict[str, Any]:
+    """Metadata of an option without a default: ``name: str = field(metadata=required(NAME))``.
+
+    Spelled with ``field`` so type checkers, like the dataclass, see a required argument.
+    """
+    return {_OPTION: convert, _ENV: None}
+
+
+def tables(
+    item: str,
+    *,
+    default: Sequence[dict[str, Any]] = (),
+    nonempty: bool = False,
+    unique: Sequence[str] = (),
+) -> dict[str, Any]:
+    """Metadata of an array of tables (``[[papers]]``) of the dataclass in the annotation.
+
+    ``item`` names one table in messages ("paper"); ``default`` is read like file content when
+    the array is absent; the ``unique`` keys may not repeat across tables (None aside). Checks
+    within one table belong in its ``__post_init__``, raising :class:`Invalid` with a key.
+    """
+    return {_TABLES: _Tables(item, tuple(default), nonempty, tuple(unique))}
+
+
+def _str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError
+    return value
+
+
+def _nonempty_str(value: Any) -> str:
+    if not _str(value).strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+def integer(lo: int | None = None, hi: int | None = None) -> Converter[int]:
+    """An integer within the bounds given; ``true`` is not 1 here."""
+
+    def convert(value: Any, _base: Path) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError
+        if lo is not None and value < lo:
+            raise ValueError(f"must be >= {lo}")
+        if hi is not None and value > hi:
+            raise ValueError(f"must be <= {hi}")
+        return value
+
+    if lo is not None and hi is not None:
+        return Converter(f"an integer from {lo} to {hi}", convert)
+    bound = f" >= {lo}" if lo is not None else f" <= {hi}" if hi is not None else ""
+    return Converter(f"an integer{bound}", convert)
+
+
+def number(
+    lo: float, hi: float | None = None, *, lo_open: bool = False, why: str = ""
+) -> Converter[float]:
+    """A finite number >= ``lo`` (> with ``lo_open``) and <= ``hi``; ``why`` explains a bound."""
+    low = f"> {lo}" if lo_open else f">= {lo}"
+
+    def convert(value: Any, _base: Path) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise TypeError
+        result = float(value)
+        if not math.isfinite(result):
+            raise ValueError("must be finite")
+        if result < lo or (lo_open and result == lo):
+            raise ValueError(f"must be {low}")
+        if hi is not None and result > hi:
+            raise ValueError(f"must be <= {hi}")
+        return result
+
+    high = f" and <= {hi}" if hi is not None else ""
+    return Converter(f"a number {low}{high}" + (f" ({why})" if why else ""), convert)
+
+
+def one_of(*choices: str, upper: bool = False) -> Converter[str]:
+    """One of a few strings (``upper``: compared, and kept, in upper case)."""
+
+    def convert(value: Any, _base: Path) -> str:
+        text = _str(value).upper() if upper else _str(value)
+        if text not in choices:
+            raise ValueError
+        return text
+
+    return Converter("one of " + ", ".join(choices), convert)
+
+
+def _token(value: Any, _base: Path) -> str:
+    token = _str(value).strip()
+    if token and not _TOKEN_RE.match(token):
+        # Never echo the value: it is (a mangled form of) a secret.
+        raise Invalid(
+            "expected a bot token like 123456:ABC-def..., got a malformed value (not shown)"
+        )
+    return token
+
+
+def _http_url(value: Any, _base: Path) -> str:
+    if not _str(value).startswith(("https://", "http://")):
+        raise ValueError("must start with https:// or http://")
+    return value
+
+
+def _database_url(value: Any, base: Path) -> str:
+    url = _nonempty_str(value)  # a wrong type or an empty string is safe to show
+    try:
+        return resolve_url(url, base)
+    except ValueError:
+        # Not echoed: a database URL may carry a password.
+        raise Invalid(
+            'expected an SQLAlchemy database URL like "sqlite:///data/baozhai.db", '
+            "got an unparsable value (not shown)"
+        ) from None
+
+
+def _chat_ids(value: Any, _base: Path) -> tuple[int, ...]:
+    if not isinstance(value, list | tuple):
+        raise TypeError
+    for item in value:
+        if isinstance(item, bool) or not isinstance(item, int):
+            raise TypeError("every item must be an integer chat id")
+    return tuple(value)
+
+
+def _hhmm(value: Any, _base: Path) -> dt.time:
+    # TOML has a native local-time type (digest_time = 07:30:00); accept it as well as "07:30".
+    if isinstance(value, dt.time):
+        if value.tzinfo is not None:
+            raise ValueError("must not carry an offset; the [schedule] timezone applies")
+        return value.replace(second=0, microsecond=0)
+    match = _TIME_RE.match(_str(value))
+    if match is None:
+        raise ValueError
+    return dt.time(int(match.group(1)), int(match.group(2)))
+
+
+def _zone(value: Any, _base: Path) -> ZoneInfo:
+    if isinstance(value, ZoneInfo):
+        return value
+    try:
+        return ZoneInfo(_nonempty_str(value))
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "../" or absolute paths
+        raise ValueError("unknown timezone") from None
+
+
+def _directory(value: Any, base: Path) -> Path:
+    raw = value if isinstance(value, Path) else Path(_nonempty_str(value))
+    return (base / raw.expanduser()).resolve()
+
+
+NAME = Converter("a non-empty string", lambda value, _base: _nonempty_str(value).strip())
+HTTP_URL = Converter("an http(s) URL", _http_url)
+BOT_TOKEN = Converter("a string", _token)
+DATABASE_URL = Converter("an SQLAlchemy database URL", _database_url)
+CHAT_IDS = Converter("an array of integer chat ids", _chat_ids)
+HHMM = Converter('"HH:MM"', _hhmm)
+TIMEZONE = Converter('an IANA timezone like "Asia/Shanghai"', _zone)
+DIRECTORY = Converter("a directory path", _directory)
+
+# --------------------------------------------------------------------------------------------
+# The options
+
 
 @dataclass(frozen=True, slots=True)
 class TelegramConfig:
     """How to reach Telegram and who may use admin commands."""
 
-    # repr=False: the token must never reach a log line or a traceback.
-    token: str = field(default="", repr=False)
-    api_base_url: str = "https://api.telegram.org/bot"
-    file_base_url: str = "https://api.telegram.org/file/bot"
-    admins: tuple[int, ...] = ()
+    # secret: the token must never reach a log line or a traceback.
+    token: str = option("", BOT_TOKEN, env=ENV_TOKEN, secret=True)
+    api_base_url: str = option("https://api.telegram.org/bot", HTTP_URL)
+    file_base_url: str = option("https://api.telegram.org/file/bot", HTTP_URL)
+    admins: tuple[int, ...] = option((), CHAT_IDS)
 
 
 @dataclass(frozen=True, slots=True)
 class StorageConfig:
     """Where the archive lives: an SQLAlchemy URL (SQLite file paths already absolute)."""
 
-    url: str = "sqlite:///data/baozhai.db"
+    url: str = option("sqlite:///data/baozhai.db", DATABASE_URL, env=ENV_STORAGE_URL)
 
     def __repr__(self) -> str:
         # A PostgreSQL URL may carry a password; show it masked.
@@ -95,21 +324,22 @@ class StorageConfig:
 class ScheduleConfig:
     """When digests go out and how often inboxes are polled."""
 
-    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
-    digest_time: dt.time = dt.time(7, 30)
-    poll_interval_seconds: int = 300
-    misfire_grace_seconds: int = 3600
+    # RUF009: ruff does not see through option() (ruff #6656); these defaults are immutable.
+    timezone: ZoneInfo = option(ZoneInfo("Asia/Shanghai"), TIMEZONE)  # noqa: RUF009
+    digest_time: dt.time = option(dt.time(7, 30), HHMM)  # noqa: RUF009
+    poll_interval_seconds: int = option(300, integer(5))
+    misfire_grace_seconds: int = option(3600, integer(0))
     # A newer edition than this many days before today is pushed as the digest; an older one
     # is not (after a long outage readers get today's paper, not last week's). 0: no limit.
-    max_edition_age_days: int = 2
+    max_edition_age_days: int = option(2, integer(0))
 
 
 @dataclass(frozen=True, slots=True)
 class PaperConfig:
     """One newspaper: its display name and the directory its edition files are dropped into."""
 
-    name: str
-    inbox: Path
+    name: str = field(metadata=required(NAME))
+    inbox: Path = field(metadata=required(DIRECTORY))
 
     @property
     def failed_dir(self) -> Path:
@@ -125,37 +355,46 @@ class PaperConfig:
 class SummaryConfig:
     """How long each article's summary is."""
 
-    sentences: int = 3
+    sentences: int = option(3, integer(1, 20))
 
 
 @dataclass(frozen=True, slots=True)
 class DeliveryConfig:
     """Send rates that stay under Telegram's flood limits."""
 
-    messages_per_second: float = 25.0
-    per_chat_interval_seconds: float = 1.0
+    messages_per_second: float = option(
+        25.0, number(0, 30, lo_open=True, why="Telegram's global limit")
+    )
+    per_chat_interval_seconds: float = option(1.0, number(0))
 
 
 @dataclass(frozen=True, slots=True)
 class LoggingConfig:
     """Log verbosity (a name from :mod:`logging`)."""
 
-    level: str = "INFO"
-
-
-def _default_papers(base: Path) -> tuple[PaperConfig, ...]:
-    return (PaperConfig(name="浙江工人日报", inbox=base / "data" / "inbox" / "zjgrrb"),)
+    level: str = option("INFO", one_of(*_LOG_LEVELS, upper=True))
 
 
 @dataclass(frozen=True, slots=True)
 class Config:
-    """The whole configuration. ``path`` is the file it came from (None: built-in defaults)."""
+    """The whole configuration. ``path`` is the file it came from (None: built-in defaults).
 
-    path: Path | None
+    Each field but ``path`` is a section of the file: a dataclass field is a ``[table]``, a
+    ``tables()`` field an array of ``[[tables]]``.
+    """
+
+    path: Path | None = field(metadata=NOT_IN_FILE)
     telegram: TelegramConfig
     storage: StorageConfig
     schedule: ScheduleConfig
-    papers: tuple[PaperConfig, ...]
+    papers: tuple[PaperConfig, ...] = field(
+        metadata=tables(
+            "paper",
+            default=[{"name": "浙江工人日报", "inbox": "data/inbox/zjgrrb"}],
+            nonempty=True,
+            unique=("name", "inbox"),
+        )
+    )
     summary: SummaryConfig
     delivery: DeliveryConfig
     logging: LoggingConfig
@@ -190,7 +429,7 @@ def load_config(path: Path | str | None = None, *, env: Mapping[str, str] | None
         if candidate.is_file():
             return _load_file(candidate, environ)
         log.info("no %s in %s; using built-in defaults", DEFAULT_CONFIG_NAME, Path.cwd())
-        return _build({}, None, Path.cwd(), environ)
+        return from_toml(Config, {}, where="<defaults>", base=Path.cwd(), env=environ, path=None)
     file = Path(path)
     if not file.is_file():
         raise ConfigError(f"{file}: config file not found")
@@ -206,78 +445,162 @@ def _load_file(file: Path, environ: Mapping[str, str]) -> Config:
     except OSError as exc:
         raise ConfigError(f"{file}: cannot read: {exc.strerror or exc}") from exc
     resolved = file.resolve()
-    return _build(data, file, resolved.parent, environ, resolved)
-
-
-def _build(
-    data: dict[str, Any],
-    shown: Path | None,
-    base: Path,
-    environ: Mapping[str, str],
-    resolved: Path | None = None,
-) -> Config:
-    """Turn the parsed TOML into a Config; ``shown`` is the path as error messages name it."""
-    where = str(shown) if shown is not None else "<defaults>"
-    known = {"telegram", "storage", "schedule", "papers", "summary", "delivery", "logging"}
-    for key in data:
-        if key not in known:
-            raise ConfigError(
-                f"{where}: unknown section [{key}] (expected one of: {', '.join(sorted(known))})"
-            )
-    return Config(
-        path=resolved,
-        telegram=_telegram(_Section(where, "telegram", data), environ),
-        storage=_storage(_Section(where, "storage", data), base, environ),
-        schedule=_schedule(_Section(where, "schedule", data)),
-        papers=_papers(where, data, base),
-        summary=_summary(_Section(where, "summary", data)),
-        delivery=_delivery(_Section(where, "delivery", data)),
-        logging=_logging(_Section(where, "logging", data)),
+    return from_toml(
+        Config, data, where=str(file), base=resolved.parent, env=environ, path=resolved
     )
 
 
-T = TypeVar("T")
+def from_toml(
+    cls: type[T],
+    data: Mapping[str, Any],
+    *,
+    where: str,
+    base: Path,
+    env: Mapping[str, str] | None = None,
+    **given: Any,
+) -> T:
+    """Read parsed TOML ``data`` into ``cls`` (fields not read from the file come in ``given``).
+
+    ``where`` is how messages name the file, ``base`` the directory paths are relative to.
+    """
+    reading = _Reading(where, base, {} if env is None else env)
+    return reading.table(cls, data, "", given)
 
 
-class _Section:
-    """One TOML table being read: typed getters that know how to name a key in an error."""
+_Kind = Literal["option", "table", "tables"]
 
-    def __init__(
-        self, where: str, name: str, data: Mapping[str, Any], label: str | None = None
-    ) -> None:
-        self.where = where
-        self.label = label or f"[{name}]"
-        raw = data.get(name, {}) if label is None else data
+
+def _members(cls: type) -> tuple[tuple[dataclasses.Field[Any], _Kind, Any], ...]:
+    """What each field of ``cls`` is in the file, and its dataclass if it is a table."""
+    hints = typing.get_type_hints(cls)
+    members: list[tuple[dataclasses.Field[Any], _Kind, Any]] = []
+    for f in dataclasses.fields(cls):
+        hint = hints[f.name]
+        if _OPTION in f.metadata:
+            members.append((f, "option", None))
+        elif _TABLES in f.metadata:
+            members.append((f, "tables", typing.get_args(hint)[0]))
+        elif dataclasses.is_dataclass(hint):
+            members.append((f, "table", hint))
+        elif not f.metadata.get(_GIVEN):
+            # A forgotten option() would otherwise surface as "unknown key" for a documented key.
+            raise TypeError(
+                f"{cls.__name__}.{f.name}: declare it with option(), required() or tables()"
+            )
+    return tuple(members)
+
+
+def _label(parent: str, name: str, kind: _Kind) -> str:
+    """How messages name a table: [telegram], [telegram.webhook], [[papers]], [[papers]] #1 poll."""
+    if parent.startswith("[["):
+        return f"{parent} {name}"
+    path = f"{parent[1:-1]}.{name}" if parent else name
+    return f"[[{path}]]" if kind == "tables" else f"[{path}]"
+
+
+def _key(label: str, key: str | None) -> str:
+    """How messages name a key: "[schedule] digest_time" (the table alone if no key)."""
+    return " ".join(part for part in (label, key) if part)
+
+
+def option_names(cls: type = Config, parent: str = "") -> Iterator[tuple[str, str]]:
+    """Every option as (table, key), e.g. ("[schedule]", "digest_time"), ("[[papers]]", "name")."""
+    for f, kind, inner in _members(cls):
+        if kind == "option":
+            yield parent, f.name
+        else:
+            yield from option_names(inner, _label(parent, f.name, kind))
+
+
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """One file being read: where it is (for messages and relative paths) and the environment."""
+
+    where: str
+    base: Path
+    environ: Mapping[str, str]
+
+    def error(self, label: str, message: str) -> ConfigError:
+        return ConfigError(f"{self.where}: {label}: {message}")
+
+    def table(self, cls: type[T], raw: Any, label: str, given: Mapping[str, Any]) -> T:
+        """One table: each option converted, sub-tables read, unknown keys rejected."""
         if not isinstance(raw, dict):
-            raise ConfigError(f"{where}: {self.label}: expected a table, got {_show(raw)}")
-        self.raw: dict[str, Any] = raw
-        self.used: set[str] = set()
-
-    def error(self, key: str, message: str) -> ConfigError:
-        return ConfigError(f"{self.where}: {self.label} {key}: {message}")
-
-    def get(self, key: str, default: T, convert: Callable[[Any], T], expected: str) -> T:
-        """The value of ``key`` converted, ``default`` if absent; ConfigError if unusable."""
-        self.used.add(key)
-        if key not in self.raw:
-            return default
-        value = self.raw[key]
+            raise self.error(label, f"expected a table, got {_show(raw)}")
+        values = dict(given)
+        known: list[str] = []
+        for f, kind, inner in _members(cls):
+            known.append(f.name)
+            if kind == "option":
+                values[f.name] = self.option(f, raw, label)
+            elif kind == "table":
+                values[f.name] = self.table(
+                    inner, raw.get(f.name, {}), _label(label, f.name, kind), {}
+                )
+            else:
+                values[f.name] = self.tables(
+                    inner, f.metadata[_TABLES], raw, f.name, _label(label, f.name, kind)
+                )
+        for key in raw:
+            if key not in known:
+                # Almost always a typo of a real option.
+                listed = ", ".join(sorted(known))
+                if not label:
+                    raise ConfigError(
+                        f"{self.where}: unknown section [{key}] (expected one of: {listed})"
+                    )
+                raise self.error(_key(label, key), f"unknown key (known keys: {listed})")
         try:
-            return convert(value)
+            return cls(**values)
+        except Invalid as exc:  # from __post_init__: a combination of options
+            raise self.error(_key(label, exc.key), str(exc)) from None
+
+    def option(self, f: dataclasses.Field[Any], raw: Mapping[str, Any], label: str) -> Any:
+        """The value of one option: environment, else the file, else the default; converted."""
+        convert: Converter[Any] = f.metadata[_OPTION]
+        env: str | None = f.metadata[_ENV]
+        key = _key(label, f.name)
+        if env and self.environ.get(env, "").strip():
+            value, key = self.environ[env].strip(), f"{key} (from ${env})"
+        elif f.name in raw:
+            value = raw[f.name]
+        elif f.default is not dataclasses.MISSING:
+            if f.default is None:  # None: absent, nothing to convert
+                return None
+            value = f.default
+        else:
+            raise self.error(key, "missing (required)")
+        try:
+            return convert.convert(value, self.base)
+        except Invalid as exc:
+            raise self.error(key, str(exc)) from None
         except (TypeError, ValueError) as exc:
             detail = f" ({exc})" if str(exc) else ""
-            raise self.error(key, f"expected {expected}, got {_show(value)}{detail}") from None
+            raise self.error(
+                key, f"expected {convert.expected}, got {_show(value)}{detail}"
+            ) from None
 
-    def require(self, key: str) -> None:
-        if key not in self.raw:
-            raise self.error(key, "missing (required)")
-
-    def finish(self) -> None:
-        """Reject keys nobody asked for: almost always a typo of a real option."""
-        for key in self.raw:
-            if key not in self.used:
-                known = ", ".join(sorted(self.used))
-                raise self.error(key, f"unknown key (known keys: {known})")
+    def tables(
+        self, cls: type, spec: _Tables, raw: Mapping[str, Any], key: str, label: str
+    ) -> tuple[Any, ...]:
+        """An array of tables, each read like a table, then checked for ``unique`` keys."""
+        items = raw.get(key, spec.default)
+        if not isinstance(items, list | tuple) or not all(isinstance(i, dict) for i in items):
+            raise self.error(label, f"expected an array of tables, got {_show(items)}")
+        if spec.nonempty and not items:
+            raise self.error(label, f"at least one {spec.item} is needed")
+        result: list[Any] = []
+        for index, item in enumerate(items, start=1):
+            item_label = f"{label} #{index}"
+            value: Any = self.table(cls, item, item_label, {})
+            for name in spec.unique:
+                mine = getattr(value, name)
+                same = [i for i, other in enumerate(result, 1) if getattr(other, name) == mine]
+                if mine is not None and same:
+                    message = f"duplicate {spec.item} {name} {_show(item[name])} (as in #{same[0]})"
+                    raise self.error(_key(item_label, name), message)
+            result.append(value)
+        return tuple(result)
 
 
 def _show(value: Any) -> str:
@@ -290,214 +613,3 @@ def _show(value: Any) -> str:
     if isinstance(value, list):
         return "an array"
     return repr(value)
-
-
-# Converters: raise TypeError/ValueError; _Section turns that into a ConfigError naming the key.
-
-
-def _str(value: Any) -> str:
-    if not isinstance(value, str):
-        raise TypeError
-    return value
-
-
-def _nonempty_str(value: Any) -> str:
-    if not _str(value).strip():
-        raise ValueError("must not be empty")
-    return value
-
-
-def _int(lo: int | None = None, hi: int | None = None) -> Callable[[Any], int]:
-    def convert(value: Any) -> int:
-        # bool is an int in Python; `poll_interval_seconds = true` is a mistake, not 1.
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError
-        if lo is not None and value < lo:
-            raise ValueError(f"must be >= {lo}")
-        if hi is not None and value > hi:
-            raise ValueError(f"must be <= {hi}")
-        return value
-
-    return convert
-
-
-def _float(lo: float, hi: float | None = None, *, lo_open: bool = False) -> Callable[[Any], float]:
-    def convert(value: Any) -> float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise TypeError
-        number = float(value)
-        if not math.isfinite(number):
-            raise ValueError("must be finite")
-        if (lo_open and number <= lo) or number < lo:
-            raise ValueError(f"must be > {lo}" if lo_open else f"must be >= {lo}")
-        if hi is not None and number > hi:
-            raise ValueError(f"must be <= {hi}")
-        return number
-
-    return convert
-
-
-def _chat_ids(value: Any) -> tuple[int, ...]:
-    if not isinstance(value, list):
-        raise TypeError
-    for item in value:
-        if isinstance(item, bool) or not isinstance(item, int):
-            raise TypeError("every item must be an integer chat id")
-    return tuple(value)
-
-
-def _url(value: Any) -> str:
-    text = _str(value)
-    if not text.startswith(("https://", "http://")):
-        raise ValueError("must start with https:// or http://")
-    return text
-
-
-def _hhmm(value: Any) -> dt.time:
-    # TOML has a native local-time type (digest_time = 07:30:00); accept it as well as "07:30".
-    if isinstance(value, dt.time):
-        if value.tzinfo is not None:
-            raise ValueError("must not carry an offset; the [schedule] timezone applies")
-        return value.replace(second=0, microsecond=0)
-    match = _TIME_RE.match(_str(value))
-    if match is None:
-        raise ValueError
-    return dt.time(int(match.group(1)), int(match.group(2)))
-
-
-def _zone(value: Any) -> ZoneInfo:
-    try:
-        return ZoneInfo(_nonempty_str(value))
-    except ZoneInfoNotFoundError:
-        raise ValueError("unknown timezone") from None
-    except (ValueError, OSError):  # e.g. absolute paths or "../" in the key
-        raise ValueError("unknown timezone") from None
-
-
-def _level(value: Any) -> str:
-    level = _str(value).upper()
-    if level not in _LOG_LEVELS:
-        raise ValueError
-    return level
-
-
-# Sections
-
-
-def _telegram(sec: _Section, environ: Mapping[str, str]) -> TelegramConfig:
-    d = TelegramConfig()
-    token = sec.get("token", d.token, _str, "a string")
-    api_base_url = sec.get("api_base_url", d.api_base_url, _url, "an http(s) URL")
-    file_base_url = sec.get("file_base_url", d.file_base_url, _url, "an http(s) URL")
-    admins = sec.get("admins", d.admins, _chat_ids, "an array of integer chat ids")
-    sec.finish()
-    token = token.strip()
-    source = f"{sec.label} token"
-    env_token = environ.get(ENV_TOKEN, "").strip()
-    if env_token:
-        token, source = env_token, f"${ENV_TOKEN}"
-    if token and not _TOKEN_RE.match(token):
-        # Never echo the value: it is (a mangled form of) a secret.
-        raise ConfigError(
-            f"{sec.where}: {source}: expected a bot token like 123456:ABC-def..., "
-            "got a malformed value (not shown)"
-        )
-    return TelegramConfig(
-        token=token, api_base_url=api_base_url, file_base_url=file_base_url, admins=admins
-    )
-
-
-def _storage(sec: _Section, base: Path, environ: Mapping[str, str]) -> StorageConfig:
-    raw = sec.get("url", StorageConfig().url, _nonempty_str, "an SQLAlchemy database URL")
-    sec.finish()
-    key = "url"
-    if environ.get(ENV_STORAGE_URL, "").strip():
-        raw, key = environ[ENV_STORAGE_URL].strip(), f"url (from ${ENV_STORAGE_URL})"
-    try:
-        return StorageConfig(url=resolve_url(raw, base))
-    except ValueError:
-        # Not echoed: a database URL may carry a password.
-        raise sec.error(
-            key,
-            'expected an SQLAlchemy database URL like "sqlite:///data/baozhai.db", '
-            "got an unparsable value (not shown)",
-        ) from None
-
-
-def _schedule(sec: _Section) -> ScheduleConfig:
-    d = ScheduleConfig()
-    result = ScheduleConfig(
-        timezone=sec.get("timezone", d.timezone, _zone, 'an IANA timezone like "Asia/Shanghai"'),
-        digest_time=sec.get("digest_time", d.digest_time, _hhmm, '"HH:MM"'),
-        poll_interval_seconds=sec.get(
-            "poll_interval_seconds", d.poll_interval_seconds, _int(5), "an integer >= 5"
-        ),
-        misfire_grace_seconds=sec.get(
-            "misfire_grace_seconds", d.misfire_grace_seconds, _int(0), "an integer >= 0"
-        ),
-        max_edition_age_days=sec.get(
-            "max_edition_age_days", d.max_edition_age_days, _int(0), "an integer >= 0"
-        ),
-    )
-    sec.finish()
-    return result
-
-
-def _papers(where: str, data: Mapping[str, Any], base: Path) -> tuple[PaperConfig, ...]:
-    if "papers" not in data:
-        return _default_papers(base)
-    raw = data["papers"]
-    if not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):
-        raise ConfigError(f"{where}: [[papers]]: expected an array of tables, got {_show(raw)}")
-    if not raw:
-        raise ConfigError(f"{where}: [[papers]]: at least one paper is needed")
-    papers: list[PaperConfig] = []
-    for index, item in enumerate(raw, start=1):
-        sec = _Section(where, "papers", item, label=f"[[papers]] #{index}")
-        sec.require("name")
-        sec.require("inbox")
-        name = sec.get("name", "", _nonempty_str, "a non-empty string").strip()
-        inbox = sec.get("inbox", "", _nonempty_str, "a directory path")
-        sec.finish()
-        if any(p.name == name for p in papers):
-            raise sec.error("name", f"duplicate paper name {_show(name)}")
-        path = (base / Path(inbox).expanduser()).resolve()
-        if any(p.inbox == path for p in papers):
-            raise sec.error("inbox", f"{_show(inbox)} is already the inbox of another paper")
-        papers.append(PaperConfig(name=name, inbox=path))
-    return tuple(papers)
-
-
-def _summary(sec: _Section) -> SummaryConfig:
-    d = SummaryConfig()
-    result = SummaryConfig(
-        sentences=sec.get("sentences", d.sentences, _int(1, 20), "an integer from 1 to 20"),
-    )
-    sec.finish()
-    return result
-
-
-def _delivery(sec: _Section) -> DeliveryConfig:
-    d = DeliveryConfig()
-    result = DeliveryConfig(
-        messages_per_second=sec.get(
-            "messages_per_second",
-            d.messages_per_second,
-            _float(0, 30, lo_open=True),
-            "a number > 0 and <= 30 (Telegram's global limit)",
-        ),
-        per_chat_interval_seconds=sec.get(
-            "per_chat_interval_seconds",
-            d.per_chat_interval_seconds,
-            _float(0),
-            "a number >= 0",
-        ),
-    )
-    sec.finish()
-    return result
-
-
-def _logging(sec: _Section) -> LoggingConfig:
-    level = sec.get("level", LoggingConfig().level, _level, "one of " + ", ".join(_LOG_LEVELS))
-    sec.finish()
-    return LoggingConfig(level=level)

@@ -4,21 +4,35 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 import shutil
+from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.config import (
+    DIRECTORY,
+    HTTP_URL,
+    NAME,
+    NOT_IN_FILE,
     Config,
     ConfigError,
     DeliveryConfig,
+    Invalid,
     LoggingConfig,
     ScheduleConfig,
     SummaryConfig,
     TelegramConfig,
+    from_toml,
+    integer,
     load_config,
+    one_of,
+    option,
+    option_names,
+    required,
+    tables,
 )
 from bot.storage.engine import resolve_url
 
@@ -321,3 +335,159 @@ def test_config_is_immutable(tmp_path: Path) -> None:
     config = load(write(tmp_path, ""))
     with pytest.raises(dataclasses.FrozenInstanceError):
         config.summary.sentences = 9  # type: ignore[misc]
+
+
+# -- every option documented ----------------------------------------------------------------------
+
+
+def documented_keys(text: str) -> dict[tuple[str, str], bool]:
+    """(table, key) of every `key = value` line, and whether a comment explains it.
+
+    A comment explains the key if it sits above it, possibly across the table's header and
+    other keys it also covers ("change both").
+    """
+    lines = text.splitlines()
+    keys: dict[tuple[str, str], bool] = {}
+    table = ""
+    for number, line in enumerate(lines):
+        if re.match(r"^\[\[?[\w.]+\]\]?$", line):
+            table = line
+        elif match := re.match(r"^(\w+)\s*=", line):
+            above = number - 1
+            while above >= 0 and re.match(r"^(\w+\s*=|\[)", lines[above]):
+                above -= 1
+            keys[(table, match.group(1))] = above >= 0 and lines[above].startswith("#")
+    return keys
+
+
+def test_every_option_is_documented_in_config_toml_and_nothing_else_is() -> None:
+    documented = documented_keys(REPO_CONFIG.read_text(encoding="utf-8"))
+    declared = set(option_names())
+    assert declared - documented.keys() == set(), "options missing from config.toml"
+    assert documented.keys() - declared == set(), "config.toml keys no dataclass declares"
+    assert [key for key, explained in documented.items() if not explained] == []
+
+
+# -- the declarations carry what an option needs (the shape of the options to come) -------------
+
+
+@dataclass(frozen=True, slots=True)
+class Poll:
+    every_minutes: int = option(30, integer(1, 1440))
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    name: str = field(metadata=required(NAME))
+    inbox: Path | None = option(None, DIRECTORY)  # noqa: RUF009 (ruff #6656)
+    epaper: str | None = option(None, HTTP_URL)
+    template: str = option("founder", one_of("founder", "pc_layout", "rmrb_nbs"))
+    poll: Poll = field(default_factory=Poll)
+
+    def __post_init__(self) -> None:
+        if (self.inbox is None) == (self.epaper is None):
+            raise Invalid("expected exactly one of inbox or epaper", key="inbox")
+
+
+@dataclass(frozen=True, slots=True)
+class Webhook:
+    url: str | None = option(None, HTTP_URL, env="X_WEBHOOK_URL")  # None: not set
+    port: int = option(8443, integer(1, 65535))
+
+
+@dataclass(frozen=True, slots=True)
+class Root:
+    path: Path | None = field(metadata=NOT_IN_FILE)
+    sources: tuple[Source, ...] = field(
+        metadata=tables("source", nonempty=True, unique=("name", "inbox", "epaper"))
+    )
+    webhook: Webhook = field(default_factory=Webhook)
+
+
+def read_root(text: str, tmp_path: Path, **env: str) -> Root:
+    import tomllib
+
+    return from_toml(Root, tomllib.loads(text), where="x.toml", base=tmp_path, env=env, path=None)
+
+
+def test_an_array_of_tables_with_alternative_keys_nested_tables_and_env(tmp_path: Path) -> None:
+    root = read_root(
+        "[webhook]\nport = 88\n"
+        '[[sources]]\nname = "甲"\ninbox = "in/a"\n'
+        '[[sources]]\nname = "乙"\nepaper = "https://e.example/"\ntemplate = "rmrb_nbs"\n'
+        "[sources.poll]\nevery_minutes = 5\n",
+        tmp_path,
+        X_WEBHOOK_URL="https://hook.example/",
+    )
+    assert root.webhook == Webhook("https://hook.example/", 88)
+    first, second = root.sources
+    assert (first.inbox, first.epaper, first.poll) == (
+        tmp_path.resolve() / "in" / "a",
+        None,
+        Poll(),
+    )
+    assert (second.inbox, second.epaper, second.template) == (
+        None,
+        "https://e.example/",
+        "rmrb_nbs",
+    )
+    assert second.poll == Poll(5)
+    assert set(option_names(Root)) == {
+        ("[webhook]", "url"),
+        ("[webhook]", "port"),
+        *(("[[sources]]", key) for key in ("name", "inbox", "epaper", "template")),
+        ("[[sources]] poll", "every_minutes"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            '[[sources]]\nname = "A"',
+            "[[sources]] #1 inbox: expected exactly one of inbox or epaper",
+        ),
+        (
+            '[[sources]]\nname = "A"\ninbox = "a"\nepaper = "https://e/"',
+            "[[sources]] #1 inbox: expected exactly one of inbox or epaper",
+        ),
+        (
+            '[[sources]]\nname = "A"\nepaper = "https://e/"\n'
+            '[[sources]]\nname = "B"\nepaper = "https://e/"',
+            '[[sources]] #2 epaper: duplicate source epaper "https://e/" (as in #1)',
+        ),
+        (
+            '[[sources]]\nname = "A"\ninbox = "a"\ntemplate = "x"',
+            '[[sources]] #1 template: expected one of founder, pc_layout, rmrb_nbs, got "x"',
+        ),
+        (
+            '[[sources]]\nname = "A"\ninbox = "a"\n[sources.poll]\nevery_minutes = 0',
+            "[[sources]] #1 poll every_minutes: expected an integer from 1 to 1440, got 0",
+        ),
+        ('[webhook]\nport = 0\n[[sources]]\nname = "A"\ninbox = "a"', "[webhook] port"),
+        (
+            '[webhook]\nprot = 1\n[[sources]]\nname = "A"\ninbox = "a"',
+            "[webhook] prot: unknown key (known keys: port, url)",
+        ),
+        ("", "[[sources]]: at least one source is needed"),
+    ],
+)
+def test_declared_checks_name_the_key(tmp_path: Path, content: str, message: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        read_root(content, tmp_path)
+    assert str(info.value).startswith("x.toml: ")
+    assert message in str(info.value)
+
+
+def test_an_environment_value_is_blamed_on_the_variable(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"\[webhook\] url \(from \$X_WEBHOOK_URL\): expected"):
+        read_root('[[sources]]\nname = "A"\ninbox = "a"', tmp_path, X_WEBHOOK_URL="ftp://x")
+
+
+def test_a_field_neither_option_nor_table_is_a_programming_error(tmp_path: Path) -> None:
+    @dataclass(frozen=True)
+    class Forgotten:
+        retries: int = 3  # should have been option(3, integer(0))
+
+    with pytest.raises(TypeError, match=r"Forgotten\.retries: declare it with option\(\)"):
+        from_toml(Forgotten, {}, where="x.toml", base=tmp_path)
