@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import enum
 import logging
 import math
 import os
@@ -274,6 +275,20 @@ def _zone(value: Any, _base: Path) -> ZoneInfo:
         raise ValueError("unknown timezone") from None
 
 
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError
+    return value
+
+
+def _time_window(value: Any, base: Path) -> tuple[dt.time, dt.time]:
+    """``"00:00-08:00"``: from, to (a window may wrap midnight: ``"22:00-06:00"``)."""
+    start, sep, end = _str(value).partition("-")
+    if not sep:
+        raise ValueError
+    return _hhmm(start.strip(), base), _hhmm(end.strip(), base)
+
+
 def _directory(value: Any, base: Path) -> Path:
     raw = value if isinstance(value, Path) else Path(_nonempty_str(value))
     return (base / raw.expanduser()).resolve()
@@ -287,6 +302,11 @@ CHAT_IDS = Converter("an array of integer chat ids", _chat_ids)
 HHMM = Converter('"HH:MM"', _hhmm)
 TIMEZONE = Converter('an IANA timezone like "Asia/Shanghai"', _zone)
 DIRECTORY = Converter("a directory path", _directory)
+BOOLEAN = Converter("true or false", lambda value, _base: _bool(value))
+TEXT = Converter("a string", lambda value, _base: _str(value).strip())
+TIME_WINDOW = Converter('"HH:MM-HH:MM"', _time_window)
+# The e-paper templates (bot.sources.epaper.templates; a test keeps the two lists equal).
+TEMPLATE_NAMES = ("founder", "pc_layout", "rmrb_nbs")
 
 # --------------------------------------------------------------------------------------------
 # The options
@@ -324,9 +344,8 @@ class StorageConfig:
 class ScheduleConfig:
     """When digests go out and how often inboxes are polled."""
 
-    # RUF009: ruff does not see through option() (ruff #6656); these defaults are immutable.
-    timezone: ZoneInfo = option(ZoneInfo("Asia/Shanghai"), TIMEZONE)  # noqa: RUF009
-    digest_time: dt.time = option(dt.time(7, 30), HHMM)  # noqa: RUF009
+    timezone: ZoneInfo = option(ZoneInfo("Asia/Shanghai"), TIMEZONE)
+    digest_time: dt.time = option(dt.time(7, 30), HHMM)
     poll_interval_seconds: int = option(300, integer(5))
     misfire_grace_seconds: int = option(3600, integer(0))
     # A newer edition than this many days before today is pushed as the digest; an older one
@@ -334,12 +353,61 @@ class ScheduleConfig:
     max_edition_age_days: int = option(2, integer(0))
 
 
+class SourceKind(enum.StrEnum):
+    """Where a paper's editions come from."""
+
+    INBOX = "inbox"  # text dumps dropped into a folder
+    EPAPER = "epaper"  # the paper's own e-paper website
+
+
 @dataclass(frozen=True, slots=True)
 class PaperConfig:
-    """One newspaper: its display name and the directory its edition files are dropped into."""
+    """One newspaper: its display name and its source, an inbox folder or an e-paper site.
+
+    ``epaper`` needs ``template``; the site is polled every ``poll_minutes`` within
+    ``poll_window`` (local time; None: all day). An edition with articles still missing waits
+    ``complete_within_minutes`` after it was first seen, then is stored with what it has.
+    """
 
     name: str = field(metadata=required(NAME))
-    inbox: Path = field(metadata=required(DIRECTORY))
+    inbox: Path | None = option(None, DIRECTORY)
+    epaper: str | None = option(None, HTTP_URL)
+    template: str | None = option(None, one_of(*TEMPLATE_NAMES))
+    poll_minutes: int = option(10, integer(1, 24 * 60))
+    poll_window: tuple[dt.time, dt.time] | None = option(None, TIME_WINDOW)
+    complete_within_minutes: int = option(60, integer(0, 24 * 60))
+    # New subscribers get the papers marked so; when none is marked, the first paper.
+    subscribe_by_default: bool = option(False, BOOLEAN)
+
+    def __post_init__(self) -> None:
+        if (self.inbox is None) == (self.epaper is None):
+            raise Invalid("expected exactly one of inbox or epaper", key="inbox")
+        if self.epaper is not None and self.template is None:
+            raise Invalid(
+                "an epaper site needs its template: " + ", ".join(TEMPLATE_NAMES), key="template"
+            )
+        if self.inbox is not None and self.template is not None:
+            raise Invalid("only an epaper site has a template", key="template")
+
+    @property
+    def kind(self) -> SourceKind:
+        return SourceKind.INBOX if self.inbox is not None else SourceKind.EPAPER
+
+    @property
+    def inbox_dir(self) -> Path:
+        """The inbox folder of an inbox paper (a programming error to ask an e-paper one)."""
+        if self.inbox is None:
+            raise ValueError(f"paper {self.name!r} reads an e-paper site, not an inbox")
+        return self.inbox
+
+    def polls_at(self, local: dt.time) -> bool:
+        """True when the site may be polled at this local time of day (inside the window)."""
+        if self.poll_window is None:
+            return True
+        start, end = self.poll_window
+        if start <= end:
+            return start <= local < end
+        return local >= start or local < end
 
     @property
     def failed_dir(self) -> Path:
@@ -348,7 +416,19 @@ class PaperConfig:
         Inside the inbox so it sits on the same filesystem (the move is an atomic rename) and
         an operator looking at the inbox sees the failures at once.
         """
-        return self.inbox / "failed"
+        return self.inbox_dir / "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class SourcesConfig:
+    """How e-paper sites are fetched: politely, and within limits."""
+
+    # Shown in the User-Agent so a site's operator can reach us: a URL or an e-mail address.
+    contact: str = option("", TEXT)
+    timeout_seconds: float = option(20.0, number(0, 300, lo_open=True))
+    attempts: int = option(3, integer(1, 10))
+    requests_per_site: int = option(4, integer(1, 32))
+    max_response_bytes: int = option(5 * 1024 * 1024, integer(1024))
 
 
 @dataclass(frozen=True, slots=True)
@@ -395,6 +475,7 @@ class Config:
             unique=("name", "inbox"),
         )
     )
+    sources: SourcesConfig
     summary: SummaryConfig
     delivery: DeliveryConfig
     logging: LoggingConfig
@@ -407,6 +488,22 @@ class Config:
     def paper(self, name: str) -> PaperConfig | None:
         """The paper called ``name``, if configured."""
         return next((p for p in self.papers if p.name == name), None)
+
+    @property
+    def inbox_papers(self) -> tuple[PaperConfig, ...]:
+        """The papers read from an inbox folder."""
+        return tuple(p for p in self.papers if p.kind is SourceKind.INBOX)
+
+    @property
+    def epaper_papers(self) -> tuple[PaperConfig, ...]:
+        """The papers read from their e-paper website."""
+        return tuple(p for p in self.papers if p.kind is SourceKind.EPAPER)
+
+    @property
+    def default_papers(self) -> tuple[PaperConfig, ...]:
+        """A new subscriber's papers: those marked ``subscribe_by_default``, else the first."""
+        marked = tuple(p for p in self.papers if p.subscribe_by_default)
+        return marked or self.papers[:1]
 
 
 # --------------------------------------------------------------------------------------------

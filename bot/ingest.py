@@ -104,12 +104,12 @@ def ingest_inbox(
     now: dt.datetime,
     grace: dt.timedelta = DEFAULT_GRACE,
 ) -> IngestReport:
-    """Scan ``paper.inbox`` once (creating it if missing) and ingest every ready edition.
+    """Scan the paper's inbox once (creating it if missing) and ingest every ready edition.
 
     ``now`` must be timezone-aware, in the configured timezone: it decides which files are
     old enough to be complete (``grace``) and the date of files whose name has none.
     """
-    source = InboxSource(paper.name, paper.inbox, grace=grace)
+    source = InboxSource(paper.name, paper.inbox_dir, grace=grace)
     report = ingest(store, source, sentences=sentences, now=now)
     report.pending = list(source.pending)
     return report

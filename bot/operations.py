@@ -137,7 +137,7 @@ def ingest_now(config: Config) -> int:
     failed = 0
     try:
         now = dt.datetime.now(config.schedule.timezone)
-        for paper in config.papers:
+        for paper in config.inbox_papers:
             report = ingest_inbox(store, paper, sentences=config.summary.sentences, now=now)
             for edition in report.new:
                 print(f"{paper.name} {edition.date}: stored, {edition.article_count} articles")

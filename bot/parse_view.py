@@ -46,7 +46,7 @@ def paper_of(file: Path, path: Path, papers: Sequence[PaperConfig]) -> str | Non
     """The configured paper whose inbox holds ``file``, if any."""
     resolved = file.resolve()
     for paper in papers:
-        if resolved.is_relative_to(paper.inbox.resolve()):
+        if paper.inbox is not None and resolved.is_relative_to(paper.inbox.resolve()):
             return paper.name
     return None
 

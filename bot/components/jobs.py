@@ -101,7 +101,7 @@ async def poll_inboxes(context: ContextTypes.DEFAULT_TYPE) -> None:
     """
     svc = services(context)
     try:
-        for paper in svc.config.papers:
+        for paper in svc.config.inbox_papers:
             try:
                 report: IngestReport = await asyncio.to_thread(
                     ingest_inbox,
@@ -111,7 +111,7 @@ async def poll_inboxes(context: ContextTypes.DEFAULT_TYPE) -> None:
                     now=svc.now(),
                 )
             except Exception as exc:  # one paper must not stop the others (see docstring)
-                log.exception("%s: scanning %s failed", paper.name, paper.inbox)
+                log.exception("%s: scanning %s failed", paper.name, paper.inbox_dir)
                 await notify_admins(
                     context, svc, "admin_poll_failed", paper=paper.name, reason=str(exc)[:300]
                 )

@@ -280,7 +280,26 @@ BAD_VALUES = [
     ("[delivery]\nper_chat_interval_seconds = -1", "[delivery] per_chat_interval_seconds"),
     ("[delivery]\nper_chat_interval_seconds = inf", "[delivery] per_chat_interval_seconds"),
     ('[logging]\nlevel = "LOUD"', "[logging] level"),
-    ('[[papers]]\nname = "A"', "[[papers]] #1 inbox: missing"),
+    ('[[papers]]\nname = "A"', "[[papers]] #1 inbox: expected exactly one of inbox or epaper"),
+    (
+        '[[papers]]\nname = "A"\ninbox = "a"\nepaper = "https://a.example/"',
+        "[[papers]] #1 inbox: expected exactly one of inbox or epaper",
+    ),
+    ('[[papers]]\nname = "A"\nepaper = "https://a.example/"', "[[papers]] #1 template"),
+    ('[[papers]]\nname = "A"\nepaper = "ftp://a.example/"', "[[papers]] #1 epaper"),
+    ('[[papers]]\nname = "A"\ninbox = "a"\ntemplate = "founder"', "[[papers]] #1 template"),
+    (
+        '[[papers]]\nname = "A"\nepaper = "https://a/"\ntemplate = "nope"',
+        "[[papers]] #1 template",
+    ),
+    (
+        '[[papers]]\nname = "A"\nepaper = "https://a/"\ntemplate = "founder"\npoll_window = "8"',
+        "[[papers]] #1 poll_window",
+    ),
+    (
+        '[[papers]]\nname = "A"\ninbox = "a"\nsubscribe_by_default = 1',
+        "[[papers]] #1 subscribe_by_default",
+    ),
     ('[[papers]]\ninbox = "a"', "[[papers]] #1 name: missing"),
     ('[[papers]]\nname = ""\ninbox = "a"', "[[papers]] #1 name"),
     ('[[papers]]\nname = "A"\ninbox = 3', "[[papers]] #1 inbox"),
@@ -350,11 +369,12 @@ def documented_keys(text: str) -> dict[tuple[str, str], bool]:
     keys: dict[tuple[str, str], bool] = {}
     table = ""
     for number, line in enumerate(lines):
-        if re.match(r"^\[\[?[\w.]+\]\]?$", line):
-            table = line
-        elif match := re.match(r"^(\w+)\s*=", line):
+        if re.match(r"^(?:#   )?\[\[?[\w.]+\]\]?$", line):
+            table = line.removeprefix("#   ")
+        elif match := re.match(r"^(?:#   )?(\w+)\s*=", line):
+            # "#   key = value" is a documented example (an e-paper paper's keys)
             above = number - 1
-            while above >= 0 and re.match(r"^(\w+\s*=|\[)", lines[above]):
+            while above >= 0 and re.match(r"^(\w+\s*=|\[|#   \[)", lines[above]):
                 above -= 1
             keys[(table, match.group(1))] = above >= 0 and lines[above].startswith("#")
     return keys
@@ -379,7 +399,7 @@ class Poll:
 @dataclass(frozen=True, slots=True)
 class Source:
     name: str = field(metadata=required(NAME))
-    inbox: Path | None = option(None, DIRECTORY)  # noqa: RUF009 (ruff #6656)
+    inbox: Path | None = option(None, DIRECTORY)
     epaper: str | None = option(None, HTTP_URL)
     template: str = option("founder", one_of("founder", "pc_layout", "rmrb_nbs"))
     poll: Poll = field(default_factory=Poll)
@@ -491,3 +511,57 @@ def test_a_field_neither_option_nor_table_is_a_programming_error(tmp_path: Path)
 
     with pytest.raises(TypeError, match=r"Forgotten\.retries: declare it with option\(\)"):
         from_toml(Forgotten, {}, where="x.toml", base=tmp_path)
+
+
+# -- paper sources ----------------------------------------------------------------------------
+
+
+def test_the_config_knows_exactly_the_registered_epaper_templates() -> None:
+    from bot.config import TEMPLATE_NAMES
+    from bot.sources.epaper import template_names
+
+    assert set(TEMPLATE_NAMES) == set(template_names())
+
+
+def _epaper_paper(tmp_path: Path, extra: str = "") -> Config:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        '[[papers]]\nname = "A"\ninbox = "a"\n\n'
+        f'[[papers]]\nname = "B"\nepaper = "https://b.example/"\ntemplate = "founder"\n{extra}',
+        encoding="utf-8",
+    )
+    return load(path)
+
+
+def test_an_epaper_paper_has_its_site_and_template_and_no_inbox(tmp_path: Path) -> None:
+    paper = _epaper_paper(tmp_path).papers[1]
+    assert (paper.kind, paper.epaper, paper.template, paper.inbox) == (
+        "epaper",
+        "https://b.example/",
+        "founder",
+        None,
+    )
+    with pytest.raises(ValueError, match="e-paper"):
+        _ = paper.inbox_dir
+
+
+@pytest.mark.parametrize(
+    ("window", "inside", "outside"),
+    [
+        ('"00:00-08:00"', dt.time(0, 0), dt.time(8, 0)),
+        ('"22:00-06:00"', dt.time(23, 30), dt.time(12, 0)),
+        ('"22:00-06:00"', dt.time(5, 59), dt.time(6, 0)),
+    ],
+)
+def test_a_site_is_polled_only_inside_its_window(
+    tmp_path: Path, window: str, inside: dt.time, outside: dt.time
+) -> None:
+    paper = _epaper_paper(tmp_path, f"poll_window = {window}\n").papers[1]
+    assert paper.polls_at(inside)
+    assert not paper.polls_at(outside)
+
+
+def test_a_new_subscriber_gets_the_first_paper_unless_others_are_marked(tmp_path: Path) -> None:
+    assert [p.name for p in _epaper_paper(tmp_path).default_papers] == ["A"]
+    marked = _epaper_paper(tmp_path, "subscribe_by_default = true\n")
+    assert [p.name for p in marked.default_papers] == ["B"]
