@@ -40,7 +40,7 @@ def digest_job_id(when: dt.time) -> str:
 
 def job_queue(application: Application) -> JobQueue[Any]:
     """The Application's JobQueue; missing only without the ``job-queue`` extra."""
-    queue = job_queue(application)
+    queue = application.job_queue
     if queue is None:
         raise RuntimeError("python-telegram-bot was installed without its job-queue extra")
     return queue

@@ -269,7 +269,7 @@ async def test_a_gbk_site_declaring_gb2312_keeps_characters_outside_gb2312(
 async def test_a_slow_article_times_out_and_is_missing(server: SiteServer) -> None:
     site = founder_site(PAPER, DATE, sheets(1, 2))
     slow = next(path for path in site if path.endswith("_1001.htm"))
-    site[slow] = dataclasses.replace(site[slow], delay=1.0)
+    site[slow] = dataclasses.replace(site[slow], delay=3.0)
     server.site.update(site)
     async with Fetcher(dataclasses.replace(FAST, attempts=1)) as fetcher:
         result = await founder_crawler(server, fetcher).crawl()

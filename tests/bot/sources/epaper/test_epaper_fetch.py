@@ -61,7 +61,7 @@ async def test_a_404_is_a_fetch_error_with_its_status_and_is_not_retried(
 
 
 async def test_a_slow_response_times_out_as_a_fetch_error(server: SiteServer) -> None:
-    server.site["/slow.htm"] = Resource(PAGE, delay=1.0)
+    server.site["/slow.htm"] = Resource(PAGE, delay=3.0)
     limits = FetchLimits(timeout=0.2, attempts=2, backoff_initial=0.01, backoff_jitter=0.0)
     started = time.monotonic()
     async with Fetcher(limits) as fetcher:
