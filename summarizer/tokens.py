@@ -1,20 +1,22 @@
-"""Word segmentation (jieba) and the term filter that TextRank's graphs are built from.
+"""Word segmentation and the term filter that TextRank's graphs are built from.
 
-Why plain ``jieba.lcut`` and a stopword list rather than ``jieba.posseg`` and a part-of-speech
+Segmentation itself sits behind :mod:`summarizer.segment` (rjieba when it imports, jieba as
+the reference and fallback); this module turns tokens into terms, whichever backend cut them.
+
+Why plain ``cut`` and a stopword list rather than ``jieba.posseg`` and a part-of-speech
 filter (textrank4zh's way): ``jieba.posseg`` costs about 6.5x ``jieba.lcut`` on the same text
 (``python -m bench`` measures it) and buys little for sentence similarity, where all that
 matters is that function words and punctuation do not count as shared content.
 
-jieba loads its 20 MB dictionary on first use (about a second). :func:`ensure_loaded` does it
-once per process, under a lock, so that callers can warm up at start and threads do not race;
-every call that segments does it first, so warming up is an optimisation, not a duty.
+A segmenter loads its dictionary when it is built (jieba: about a second; rjieba: 0.2 s).
+:func:`ensure_loaded` builds the default one, under a lock, so that callers can warm up at
+start and threads do not race; every call that segments does it first, so warming up is an
+optimisation, not a duty.
 """
 
 from __future__ import annotations
 
-import logging
 import re
-import threading
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -22,31 +24,16 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-import jieba
-
-log = logging.getLogger(__name__)
+from summarizer.segment import BackendName, Segmenter, make_segmenter
 
 STOPWORD_SECTIONS = ("function", "register")
 """Sections of ``data/stopwords.txt``: grammatical function words, and the news register's
 filler (reporting verbs, light verbs such as 进行/开展, time words, boilerplate adverbs)."""
 
-_load_lock = threading.Lock()
-_loaded = False
 
-
-def ensure_loaded() -> None:
-    """Load jieba's dictionary now (once per process; safe to call from many threads)."""
-    global _loaded
-    if _loaded:
-        return
-    with _load_lock:
-        if not _loaded:
-            log.debug("loading the jieba dictionary")
-            # jieba logs its start-up at DEBUG through a stderr handler of its own; a library
-            # must not print, so quiet it (its warnings still show).
-            jieba.setLogLevel(logging.WARNING)
-            jieba.initialize()
-            _loaded = True
+def ensure_loaded(backend: BackendName = "auto") -> None:
+    """Build the segmenter now, dictionary and all (once per process; thread-safe)."""
+    make_segmenter(backend)
 
 
 def load_stopwords(
@@ -113,8 +100,10 @@ def is_quantity(word: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Tokenizer:
-    """jieba segmentation plus the stopword filter; immutable, so one instance serves all threads.
+    """Segmentation plus the stopword filter; immutable, so one instance serves all threads.
 
+    ``backend`` names the segmenter (:mod:`summarizer.segment`; ``"auto"``: rjieba, else
+    jieba) and ``user_dict`` an optional jieba-format dictionary that every backend honours.
     ``hmm`` is jieba's HMM for words missing from its dictionary (names, new terms); it costs
     little and keeps names such as 徐留平 in one piece, which matters for keywords.
     The token -> term memo is an optimisation only (normalising and filtering each token
@@ -123,14 +112,20 @@ class Tokenizer:
 
     stopwords: frozenset[str]
     hmm: bool = True
+    backend: BackendName = "auto"
+    user_dict: Path | None = None
     _memo: dict[str, str | None] = field(
         default_factory=dict, init=False, repr=False, compare=False, hash=False
     )
 
+    @property
+    def segmenter(self) -> Segmenter:
+        """The segmenter this tokenizer cuts with (built on first use, shared per process)."""
+        return make_segmenter(self.backend, user_dict=self.user_dict)
+
     def cut(self, text: str) -> list[str]:
-        """jieba's tokens; they concatenate back to ``text`` exactly."""
-        ensure_loaded()
-        return jieba.lcut(text, HMM=self.hmm)
+        """The segmenter's tokens; they concatenate back to ``text`` exactly."""
+        return self.segmenter.cut(text, hmm=self.hmm)
 
     def is_term(self, word: str) -> bool:
         """Whether a normalised token counts as content: not punctuation, number or stopword."""
