@@ -14,6 +14,7 @@ from summarizer.textrank import (
     orient,
     pagerank,
     pagerank_edges,
+    pagerank_exact,
     rank_keywords,
     rank_sentences,
     shared_word_counts,
@@ -189,3 +190,28 @@ def test_shared_word_counts_in_bounded_chunks_are_the_same(sentences: list[list[
     expected = shared_word_counts(sentences)
     np.testing.assert_array_equal(shared_word_counts(sentences, max_pairs=4), expected)
     np.testing.assert_array_equal(shared_word_counts(sentences, max_pairs=1), expected)
+
+
+@given(
+    hnp.arrays(
+        np.float64,
+        st.integers(1, 9).map(lambda n: (n, n)),
+        elements=st.sampled_from([0.0, 0.0, 0.5, 1.0, 2.5]),
+    ),
+    st.sampled_from([0.5, 0.85, 0.95]),
+)
+@settings(max_examples=200, deadline=None)
+def test_exact_pagerank_is_the_power_iterations_fixed_point(
+    weights: np.ndarray, damping: float
+) -> None:
+    expected = pagerank(weights, damping=damping, tol=1e-13)
+    assert pagerank_exact(weights, damping=damping) == pytest.approx(expected, abs=1e-9)
+
+
+def test_exact_pagerank_honours_the_teleport_vector() -> None:
+    chain = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [0.0, 0.0, 0.0]])
+    prior = np.array([3.0, 2.0, 1.0])
+    assert pagerank_exact(chain, personalization=prior) == pytest.approx(
+        closed_form(chain, 0.85, prior), abs=1e-12
+    )
+    assert pagerank_exact(np.zeros((0, 0))).shape == (0,)
