@@ -53,11 +53,7 @@ def pagerank(
     ``personalization`` (uniform when ``None``), exactly as networkx's ``pagerank`` does.
     Returns scores summing to 1. Stops when the L1 change is below ``tol``.
     """
-    matrix = np.asarray(weights, dtype=np.float64)
-    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
-        raise ValueError(f"weights must be a square matrix, got shape {matrix.shape}")
-    if (matrix < 0).any():
-        raise ValueError("weights must be non-negative")
+    matrix = _square_weights(weights)
     out_weight = matrix.sum(axis=1)
     transition = np.divide(
         matrix, out_weight[:, None], out=np.zeros_like(matrix), where=out_weight[:, None] > 0
@@ -86,13 +82,8 @@ def pagerank_exact(
     iterations do, and the backward graph needs twenty or more; the answer is the same to
     rounding (within :func:`pagerank`'s tolerance of it).
     """
-    matrix = np.asarray(weights, dtype=np.float64)
-    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
-        raise ValueError(f"weights must be a square matrix, got shape {matrix.shape}")
-    if (matrix < 0).any():
-        raise ValueError("weights must be non-negative")
-    if not 0.0 <= damping < 1.0:
-        raise ValueError(f"damping must be in [0, 1), got {damping}")
+    matrix = _square_weights(weights)
+    _check_damping(damping)
     size = len(matrix)
     if size == 0:
         return np.zeros(0)
@@ -165,8 +156,7 @@ def _power_iteration(
     ``spread(r)[j]`` is the rank flowing into ``j`` along edges; nodes with no out-weight
     (dangling) send theirs through the teleport vector ``v``, as networkx does.
     """
-    if not 0.0 <= damping < 1.0:
-        raise ValueError(f"damping must be in [0, 1), got {damping}")
+    _check_damping(damping)
     size = len(out_weight)
     if size == 0:
         return np.zeros(0)
@@ -181,6 +171,20 @@ def _power_iteration(
         if np.abs(rank - previous).sum() < tol:
             break
     return rank / rank.sum()
+
+
+def _square_weights(weights: Matrix) -> Matrix:
+    matrix = np.asarray(weights, dtype=np.float64)
+    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
+        raise ValueError(f"weights must be a square matrix, got shape {matrix.shape}")
+    if (matrix < 0).any():
+        raise ValueError("weights must be non-negative")
+    return matrix
+
+
+def _check_damping(damping: float) -> None:
+    if not 0.0 <= damping < 1.0:
+        raise ValueError(f"damping must be in [0, 1), got {damping}")
 
 
 def _teleport_vector(size: int, personalization: Vector | Sequence[float] | None) -> Vector:

@@ -21,6 +21,14 @@ from summarizer.textrank import (
     similarity_matrix,
 )
 
+WEIGHTS = hnp.arrays(
+    np.float64,
+    st.integers(1, 9).map(lambda n: (n, n)),
+    elements=st.sampled_from([0.0, 0.0, 0.5, 1.0, 2.5]),
+)
+"""Small weighted graphs with zero rows (dangling nodes) and repeated weights (ties)."""
+DAMPINGS = st.sampled_from([0.5, 0.85, 0.95])
+
 
 def closed_form(
     weights: np.ndarray, damping: float, teleport: np.ndarray | None = None
@@ -70,14 +78,7 @@ def test_personalization_is_the_teleport_vector() -> None:
     assert np.argmax(scores) == 0
 
 
-@given(
-    hnp.arrays(
-        np.float64,
-        st.integers(1, 9).map(lambda n: (n, n)),
-        elements=st.sampled_from([0.0, 0.0, 0.5, 1.0, 2.5]),
-    ),
-    st.sampled_from([0.5, 0.85, 0.95]),
-)
+@given(WEIGHTS, DAMPINGS)
 @settings(max_examples=200, deadline=None)
 def test_power_iteration_matches_the_linear_system(weights: np.ndarray, damping: float) -> None:
     scores = pagerank(weights, damping=damping)
@@ -192,14 +193,7 @@ def test_shared_word_counts_in_bounded_chunks_are_the_same(sentences: list[list[
     np.testing.assert_array_equal(shared_word_counts(sentences, max_pairs=1), expected)
 
 
-@given(
-    hnp.arrays(
-        np.float64,
-        st.integers(1, 9).map(lambda n: (n, n)),
-        elements=st.sampled_from([0.0, 0.0, 0.5, 1.0, 2.5]),
-    ),
-    st.sampled_from([0.5, 0.85, 0.95]),
-)
+@given(WEIGHTS, DAMPINGS)
 @settings(max_examples=200, deadline=None)
 def test_exact_pagerank_is_the_power_iterations_fixed_point(
     weights: np.ndarray, damping: float
