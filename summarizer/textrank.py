@@ -14,8 +14,9 @@ Two graphs, one ranking:
 Differences from textrank4zh, on purpose: no self-loops (a sentence's similarity with itself
 is not a vote; textrank4zh's diagonal inflates long sentences), and no networkx/scipy: a
 50-sentence graph is a 50x50 matrix and numpy iterates it in microseconds; keyword graphs
-(hundreds of words, few edges each) are iterated as edge lists. Nothing here calls BLAS
-matrix products, whose thread pool makes small products slow on a busy machine.
+(hundreds of words, few edges each) are iterated as edge lists. The sentence graph's PageRank
+is one small LAPACK solve (:func:`pagerank_exact`); shared-word counts avoid BLAS matrix
+products, whose thread pool makes small products slow on a busy machine.
 """
 
 from __future__ import annotations
