@@ -46,7 +46,7 @@ from functools import cache
 
 import numpy as np
 
-from summarizer.byline import contains_dateline, split_opening
+from summarizer.byline import contains_dateline, may_hold_dateline, split_opening
 from summarizer.edition import Article, Summary
 from summarizer.sentences import (
     CLOSERS,
@@ -56,6 +56,7 @@ from summarizer.sentences import (
     has_content,
     sentence_spans,
 )
+from summarizer.terms import SentenceTerms
 from summarizer.textrank import DAMPING, Direction, rank_keywords, rank_sentences
 from summarizer.tokens import Tokenizer, default_tokenizer, is_quantity
 
@@ -174,7 +175,7 @@ class Summarizer:
         bases = _paragraph_offsets(paragraphs)
         text = "\n".join(paragraphs)[: bases[-1] + last_end] if candidates else ""
         spans = [(bases[p] + start, bases[p] + end) for p, start, end in candidates]
-        terms = self.tokenizer.terms_by_span(text, spans)
+        terms = self.tokenizer.term_ids_by_span(text, spans)
         scores = rank_sentences(
             terms,
             direction=self.config.direction,
@@ -194,12 +195,12 @@ class Summarizer:
             return None
         return np.arange(1, size + 1, dtype=np.float64) ** -self.config.position_exponent
 
-    def _keywords(self, terms: Sequence[Sequence[str]]) -> tuple[str, ...]:
+    def _keywords(self, terms: SentenceTerms) -> tuple[str, ...]:
         if self.config.keywords == 0:
             return ()
         minimum = self.config.min_keyword_chars
         ranked = rank_keywords(
-            _first_terms(terms, self.config.max_keyword_terms),
+            terms.head(self.config.max_keyword_terms),
             is_candidate=lambda word: len(word) >= minimum and not is_quantity(word),
             window=self.config.keyword_window,
             damping=self.config.damping,
@@ -253,17 +254,6 @@ def _paragraph_offsets(paragraphs: Sequence[str]) -> list[int]:
     return offsets
 
 
-def _first_terms(terms: Sequence[Sequence[str]], limit: int) -> list[Sequence[str]]:
-    """The sentences' term lists cut so that together they hold at most ``limit`` terms."""
-    kept: list[Sequence[str]] = []
-    for words in terms:
-        if limit <= 0:
-            break
-        kept.append(words[:limit])
-        limit -= len(words)
-    return kept
-
-
 def _candidates(
     paragraphs: Sequence[str], *, limit: int | None = None
 ) -> list[tuple[int, int, int]]:
@@ -281,10 +271,11 @@ def _candidates(
     """
     found: list[tuple[int, int, int]] = []
     for number, paragraph in enumerate(paragraphs):
+        datelines = may_hold_dateline(paragraph)
         for start, end in sentence_spans(paragraph):
-            start, end = _trim(paragraph, start, end)
+            start, end = _trim(paragraph, start, end, datelines=datelines)
             text = paragraph[start:end]
-            if _is_noise(text) or contains_dateline(text):
+            if _is_noise(text) or (datelines and contains_dateline(text)):
                 log.debug("not a summary candidate: %r", text)
                 continue
             found.append((number, start, end))
@@ -293,11 +284,14 @@ def _candidates(
     return found
 
 
-def _trim(paragraph: str, start: int, end: int) -> tuple[int, int]:
-    """Cut leading jump markers and opening dateline, and trailing bracketed notes, off a span."""
+def _trim(paragraph: str, start: int, end: int, *, datelines: bool = True) -> tuple[int, int]:
+    """Cut leading jump markers and opening dateline, and trailing bracketed notes, off a span.
+
+    ``datelines=False`` says the paragraph cannot hold one (:func:`may_hold_dateline`).
+    """
     jumps = _LEADING_JUMPS.match(paragraph, start, end)
     start = jumps.end() if jumps else start
-    opening = split_opening(paragraph[start:end])
+    opening = split_opening(paragraph[start:end]) if datelines else None
     if opening is not None:
         start = end - len(opening[1])  # the rest is a stripped suffix of a stripped span
     if paragraph[end - 1 : end] in ("）", ")"):

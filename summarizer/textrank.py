@@ -14,18 +14,20 @@ Two graphs, one ranking:
 Differences from textrank4zh, on purpose: no self-loops (a sentence's similarity with itself
 is not a vote; textrank4zh's diagonal inflates long sentences), and no networkx/scipy: a
 50-sentence graph is a 50x50 matrix and numpy iterates it in microseconds; keyword graphs
-(hundreds of words, few edges each) are iterated as edge lists. Nothing here calls BLAS
-matrix products, whose thread pool makes small products slow on a busy machine.
+(hundreds of words, few edges each) are iterated as edge lists. The sentence graph's PageRank
+is one small LAPACK solve (:func:`pagerank_exact`); shared-word counts avoid BLAS matrix
+products, whose thread pool makes small products slow on a busy machine.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from itertools import chain
 from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
+
+from summarizer.terms import SentenceTerms
 
 Vector = NDArray[np.float64]
 Matrix = NDArray[np.float64]
@@ -52,11 +54,7 @@ def pagerank(
     ``personalization`` (uniform when ``None``), exactly as networkx's ``pagerank`` does.
     Returns scores summing to 1. Stops when the L1 change is below ``tol``.
     """
-    matrix = np.asarray(weights, dtype=np.float64)
-    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
-        raise ValueError(f"weights must be a square matrix, got shape {matrix.shape}")
-    if (matrix < 0).any():
-        raise ValueError("weights must be non-negative")
+    matrix = _square_weights(weights)
     out_weight = matrix.sum(axis=1)
     transition = np.divide(
         matrix, out_weight[:, None], out=np.zeros_like(matrix), where=out_weight[:, None] > 0
@@ -69,6 +67,37 @@ def pagerank(
         tol=tol,
         max_iter=max_iter,
     )
+
+
+def pagerank_exact(
+    weights: Matrix,
+    *,
+    damping: float = DAMPING,
+    personalization: Vector | Sequence[float] | None = None,
+) -> Vector:
+    """:func:`pagerank`'s fixed point solved for directly rather than iterated towards.
+
+    ``r = (1 - d) v + d r M``, where ``M`` is the transition matrix with dangling rows
+    replaced by the teleport vector ``v``, is the linear system ``(I - d M^T) r = (1 - d) v``.
+    For a sentence graph (tens of nodes) one LAPACK solve costs what two or three power
+    iterations do, and the backward graph needs twenty or more; the answer is the same to
+    rounding (within :func:`pagerank`'s tolerance of it).
+    """
+    matrix = _square_weights(weights)
+    _check_damping(damping)
+    size = len(matrix)
+    if size == 0:
+        return np.zeros(0)
+    teleport = _teleport_vector(size, personalization)
+    out_weight = matrix.sum(axis=1)
+    dangling = out_weight <= 0
+    transition = np.divide(
+        matrix, out_weight[:, None], out=np.zeros_like(matrix), where=~dangling[:, None]
+    )
+    transition[dangling] = teleport
+    system = np.eye(size) - damping * transition.T
+    rank = np.linalg.solve(system, (1.0 - damping) * teleport)
+    return rank / rank.sum()
 
 
 def pagerank_edges(
@@ -128,8 +157,7 @@ def _power_iteration(
     ``spread(r)[j]`` is the rank flowing into ``j`` along edges; nodes with no out-weight
     (dangling) send theirs through the teleport vector ``v``, as networkx does.
     """
-    if not 0.0 <= damping < 1.0:
-        raise ValueError(f"damping must be in [0, 1), got {damping}")
+    _check_damping(damping)
     size = len(out_weight)
     if size == 0:
         return np.zeros(0)
@@ -146,6 +174,20 @@ def _power_iteration(
     return rank / rank.sum()
 
 
+def _square_weights(weights: Matrix) -> Matrix:
+    matrix = np.asarray(weights, dtype=np.float64)
+    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
+        raise ValueError(f"weights must be a square matrix, got shape {matrix.shape}")
+    if (matrix < 0).any():
+        raise ValueError("weights must be non-negative")
+    return matrix
+
+
+def _check_damping(damping: float) -> None:
+    if not 0.0 <= damping < 1.0:
+        raise ValueError(f"damping must be in [0, 1), got {damping}")
+
+
 def _teleport_vector(size: int, personalization: Vector | Sequence[float] | None) -> Vector:
     if personalization is None:
         return np.full(size, 1.0 / size)
@@ -157,15 +199,15 @@ def _teleport_vector(size: int, personalization: Vector | Sequence[float] | None
     return vector / vector.sum()
 
 
-def similarity_matrix(sentences: Sequence[Sequence[str]]) -> Matrix:
+def similarity_matrix(sentences: Sequence[Sequence[str]] | SentenceTerms) -> Matrix:
     """textrank4zh's sentence similarity for every pair, with a zero diagonal.
 
     ``sim(a, b) = |set(a) & set(b)| / (log len(a) + log len(b))``, 0 when nothing is shared or
     the denominator vanishes (two one-word sentences).
     """
-    similarity = shared_word_counts(sentences).astype(np.float64)
-    lengths = np.array([len(words) for words in sentences], dtype=np.float64)
-    logs = np.log(np.maximum(lengths, 1.0))
+    terms = _as_terms(sentences)
+    similarity = shared_word_counts(terms).astype(np.float64)
+    logs = np.log(np.maximum(terms.lengths(), 1).astype(np.float64))
     denominator = np.add.outer(logs, logs)
     vanishing = denominator <= 1e-12
     denominator[vanishing] = 1.0
@@ -176,7 +218,7 @@ def similarity_matrix(sentences: Sequence[Sequence[str]]) -> Matrix:
 
 
 def shared_word_counts(
-    sentences: Sequence[Sequence[str]], *, max_pairs: int = MAX_PAIRS_AT_ONCE
+    sentences: Sequence[Sequence[str]] | SentenceTerms, *, max_pairs: int = MAX_PAIRS_AT_ONCE
 ) -> NDArray[np.int64]:
     """``counts[i, j]``: how many distinct words sentences ``i`` and ``j`` have in common.
 
@@ -189,38 +231,50 @@ def shared_word_counts(
     ``max_pairs`` pairs (a single word may exceed it), so memory stays bounded however many
     sentences share however many words.
     """
-    size = len(sentences)
-    postings: dict[str, list[int]] = {}
-    for row, words in enumerate(sentences):
-        for word in set(words):
-            postings.setdefault(word, []).append(row)
+    terms = _as_terms(sentences)
+    size, words = terms.count, len(terms.vocabulary)
     counts = np.zeros(size * size, dtype=np.int64)
-    chunk: list[list[int]] = []
-    pairs = 0
-    for rows in postings.values():
-        if len(rows) < 2:
-            continue
-        if chunk and pairs + len(rows) ** 2 > max_pairs:
-            counts += _pair_counts(chunk, size)
-            chunk, pairs = [], 0
-        chunk.append(rows)
-        pairs += len(rows) ** 2
-    if chunk:
-        counts += _pair_counts(chunk, size)
+    if words == 0:
+        return counts.reshape(size, size)
+    # Distinct (word, sentence) pairs, ordered by word then sentence: the postings, flattened.
+    pairs = np.unique(terms.ids * size + terms.sentence)
+    word, rows = np.divmod(pairs, size)
+    group_size = np.bincount(word, minlength=words)
+    shared = group_size >= 2
+    rows = rows[np.repeat(shared, group_size)]
+    sizes = group_size[shared]
+    if len(sizes) == 0:
+        return counts.reshape(size, size)
+    ends = np.cumsum(sizes)
+    cost = np.cumsum(sizes * sizes)
+    first = 0
+    while first < len(sizes):  # chunks of about max_pairs pairs, at least one word each
+        taken = cost[first - 1] if first else 0
+        last = max(int(np.searchsorted(cost, taken + max_pairs, side="right")), first + 1)
+        begin = ends[first - 1] if first else 0
+        counts += _pair_counts(rows[begin : ends[last - 1]], sizes[first:last], size)
+        first = last
     return counts.reshape(size, size)
 
 
-def _pair_counts(groups: list[list[int]], size: int) -> NDArray[np.int64]:
-    """Flattened ``size x size`` counts of the pairs (both orders, self included) per group."""
-    rows = np.fromiter(chain.from_iterable(groups), dtype=np.intp)
-    group_size = np.fromiter(map(len, groups), dtype=np.intp, count=len(groups))
+def _pair_counts(
+    rows: NDArray[np.intp], group_size: NDArray[np.intp], size: int
+) -> NDArray[np.int64]:
+    """Flattened ``size x size`` counts of the pairs (both orders, self included) per group of
+    consecutive ``rows`` (groups of ``group_size``)."""
     # Pair every entry of a group with every entry of the same group (itself included).
     repeats = np.repeat(group_size, group_size)
     first_of_group = np.repeat(np.cumsum(group_size) - group_size, group_size)
     left = np.repeat(rows, repeats)
     within = np.arange(len(left)) - np.repeat(np.cumsum(repeats) - repeats, repeats)
     right = rows[np.repeat(first_of_group, repeats) + within]
-    return np.bincount(left * size + right, minlength=size * size)
+    return np.bincount(left * size + right, minlength=size * size).astype(np.int64)
+
+
+def _as_terms(sentences: Sequence[Sequence[str]] | SentenceTerms) -> SentenceTerms:
+    if isinstance(sentences, SentenceTerms):
+        return sentences
+    return SentenceTerms.from_lists(sentences)
 
 
 def orient(weights: Matrix, direction: Direction) -> Matrix:
@@ -239,7 +293,7 @@ def orient(weights: Matrix, direction: Direction) -> Matrix:
 
 
 def rank_sentences(
-    sentences: Sequence[Sequence[str]],
+    sentences: Sequence[Sequence[str]] | SentenceTerms,
     *,
     direction: Direction = "undirected",
     damping: float = DAMPING,
@@ -252,11 +306,11 @@ def rank_sentences(
     vote for earlier ones.
     """
     graph = orient(similarity_matrix(sentences), direction)
-    return pagerank(graph, damping=damping, personalization=personalization)
+    return pagerank_exact(graph, damping=damping, personalization=personalization)
 
 
 def rank_keywords(
-    sentences: Sequence[Sequence[str]],
+    sentences: Sequence[Sequence[str]] | SentenceTerms,
     *,
     is_candidate: Callable[[str], bool] = lambda word: True,
     window: int = 2,
@@ -274,17 +328,19 @@ def rank_keywords(
     scores (the top 6 of all 71 benchmark articles are those at 1e-12), and a keyword graph has
     hundreds of nodes, so each iteration saved counts.
     """
+    terms = _as_terms(sentences)
     window = max(window, 2)
-    gap = [""] * (window - 1)  # no edge across a sentence boundary
-    flat = [word for words in sentences for word in chain(words, gap)]
-    index = {
-        word: i for i, word in enumerate(w for w in dict.fromkeys(flat) if w and is_candidate(w))
-    }
-    size = len(index)
+    candidate = np.fromiter(
+        map(is_candidate, terms.vocabulary), dtype=bool, count=len(terms.vocabulary)
+    )
+    size = int(candidate.sum())
     if size == 0:
         return []
-    sequence = [index.get(word, -1) for word in flat]
-    ids = np.array(sequence, dtype=np.int64)
+    # Vocabulary is numbered by first occurrence, so vertices (candidates) are too.
+    vertex = np.where(candidate, np.cumsum(candidate) - 1, -1)
+    # One flat sequence with window - 1 empty slots after each sentence: no edge across.
+    ids = np.full(len(terms.ids) + (window - 1) * terms.count, -1, dtype=np.int64)
+    ids[np.arange(len(terms.ids)) + (window - 1) * terms.sentence] = vertex[terms.ids]
     codes = []
     for distance in range(1, window):
         left, right = ids[:-distance], ids[distance:]
@@ -294,5 +350,5 @@ def rank_keywords(
     edges = np.unique(np.concatenate(codes))
     scores = pagerank_edges(size, edges // size, edges % size, damping=damping, tol=tol)
     order = np.argsort(-scores, kind="stable")[:limit]
-    words = list(index)
+    words = [word for word, keep in zip(terms.vocabulary, candidate.tolist(), strict=True) if keep]
     return [(words[position], float(scores[position])) for position in order]

@@ -1,52 +1,45 @@
-"""Word segmentation (jieba) and the term filter that TextRank's graphs are built from.
+"""Word segmentation and the term filter that TextRank's graphs are built from.
 
-Why plain ``jieba.lcut`` and a stopword list rather than ``jieba.posseg`` and a part-of-speech
+Segmentation itself sits behind :mod:`summarizer.segment` (rjieba when it imports, jieba as
+the reference and fallback); this module turns tokens into terms, whichever backend cut them.
+
+Why plain ``cut`` and a stopword list rather than ``jieba.posseg`` and a part-of-speech
 filter (textrank4zh's way): ``jieba.posseg`` costs about 6.5x ``jieba.lcut`` on the same text
 (``python -m bench`` measures it) and buys little for sentence similarity, where all that
 matters is that function words and punctuation do not count as shared content.
 
-jieba loads its 20 MB dictionary on first use (about a second). :func:`ensure_loaded` does it
-once per process, under a lock, so that callers can warm up at start and threads do not race;
-every call that segments does it first, so warming up is an optimisation, not a duty.
+A segmenter loads its dictionary when it is built (jieba: about a second; rjieba: 0.2 s).
+:func:`ensure_loaded` builds the default one, under a lock, so that callers can warm up at
+start and threads do not race; every call that segments does it first, so warming up is an
+optimisation, not a duty.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
+from itertools import repeat
 from pathlib import Path
 
-import jieba
+import numpy as np
+from numpy.typing import NDArray
 
-log = logging.getLogger(__name__)
+from summarizer.segment import BackendName, Segmenter, make_segmenter
+from summarizer.terms import SentenceTerms
 
 STOPWORD_SECTIONS = ("function", "register")
 """Sections of ``data/stopwords.txt``: grammatical function words, and the news register's
 filler (reporting verbs, light verbs such as 进行/开展, time words, boilerplate adverbs)."""
 
-_load_lock = threading.Lock()
-_loaded = False
 
-
-def ensure_loaded() -> None:
-    """Load jieba's dictionary now (once per process; safe to call from many threads)."""
-    global _loaded
-    if _loaded:
-        return
-    with _load_lock:
-        if not _loaded:
-            log.debug("loading the jieba dictionary")
-            # jieba logs its start-up at DEBUG through a stderr handler of its own; a library
-            # must not print, so quiet it (its warnings still show).
-            jieba.setLogLevel(logging.WARNING)
-            jieba.initialize()
-            _loaded = True
+def ensure_loaded(backend: BackendName = "auto") -> None:
+    """Build the segmenter now, dictionary and all (once per process; thread-safe)."""
+    make_segmenter(backend)
 
 
 def load_stopwords(
@@ -93,6 +86,22 @@ def is_numeric(word: str) -> bool:
 
 _TERM_CACHE_LIMIT = 200_000
 _HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+_FULL_WIDTH = re.compile("[\uff01-\uff5e\u3000]")
+
+
+def half_width(text: str) -> str:
+    """Full-width ASCII (U+FF01..U+FF5E) and the ideographic space made half-width, one
+    character for one, so offsets hold.
+
+    Chinese news is full of full-width commas and brackets, and ``str.translate`` looks every
+    character up in a dict; doing it on the code points as a numpy array costs a tenth.
+    """
+    if not _FULL_WIDTH.search(text):
+        return text
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).copy()
+    codes[(codes >= 0xFF01) & (codes <= 0xFF5E)] -= 0xFEE0
+    codes[codes == 0x3000] = 0x20
+    return codes.tobytes().decode("utf-32-le")
 
 
 _QUANTITY = re.compile(
@@ -102,6 +111,7 @@ _QUANTITY = re.compile(
 )
 
 
+@lru_cache(maxsize=1 << 16)
 def is_quantity(word: str) -> bool:
     """True for numeral + measure-word compounds (万名, 两个, 每平方米): amounts, not topics.
 
@@ -111,26 +121,93 @@ def is_quantity(word: str) -> bool:
     return _QUANTITY.fullmatch(word) is not None
 
 
+class _TermTable:
+    """Token -> term id memo and the id -> term vocabulary of one tokenizer.
+
+    Id 0 means "not a term"; ids count up from 1 in order of first sight. Reads are
+    lock-free (a dict lookup; an id is published only after its term is in the vocabulary);
+    new tokens are added under a lock. Both tables stop growing at
+    :data:`_TERM_CACHE_LIMIT` entries: past it, new tokens are numbered per call instead
+    (:meth:`ids`), so memory stays bounded however long the process runs.
+    """
+
+    def __init__(self, is_term: Callable[[str], bool]) -> None:
+        self._is_term = is_term
+        self._memo: dict[str, int] = {}
+        self._id_of: dict[str, int] = {"": 0}
+        self.vocabulary: list[str] = [""]
+        self._lock = threading.Lock()
+
+    def term(self, token: str) -> str | None:
+        """The normalised term ``token`` stands for, or ``None``."""
+        known = self._memo.get(token)
+        if known is not None:
+            return self.vocabulary[known] if known else None
+        word = normalize(token.strip())
+        return word if self._is_term(word) else None
+
+    def ids(self, tokens: Sequence[str]) -> tuple[NDArray[np.intp], list[str]]:
+        """Term id of every token (0: not a term) and the vocabulary to read them with."""
+        found = np.fromiter(
+            map(self._memo.get, tokens, repeat(-1)), dtype=np.intp, count=len(tokens)
+        )
+        missing = np.flatnonzero(found < 0)
+        if len(missing) == 0:
+            return found, self.vocabulary
+        extra: dict[str, int] = {}
+        with self._lock:
+            for position in missing.tolist():
+                token = tokens[position]
+                known = self._memo.get(token)
+                if known is None:
+                    term = self.term(token)
+                    known = 0 if term is None else self._number(term, extra)
+                    if known < len(self.vocabulary) and len(self._memo) < _TERM_CACHE_LIMIT:
+                        self._memo[token] = known
+                found[position] = known
+            vocabulary = self.vocabulary if not extra else [*self.vocabulary, *extra]
+        return found, vocabulary
+
+    def _number(self, term: str, extra: dict[str, int]) -> int:
+        known = self._id_of.get(term)
+        if known is not None:
+            return known
+        if len(self.vocabulary) < _TERM_CACHE_LIMIT:
+            self.vocabulary.append(term)
+            self._id_of[term] = len(self.vocabulary) - 1
+            return len(self.vocabulary) - 1
+        return extra.setdefault(term, _TERM_CACHE_LIMIT + len(extra))
+
+
 @dataclass(frozen=True, slots=True)
 class Tokenizer:
-    """jieba segmentation plus the stopword filter; immutable, so one instance serves all threads.
+    """Segmentation plus the stopword filter; immutable, so one instance serves all threads.
 
+    ``backend`` names the segmenter (:mod:`summarizer.segment`; ``"auto"``: rjieba, else
+    jieba) and ``user_dict`` an optional jieba-format dictionary that every backend honours.
     ``hmm`` is jieba's HMM for words missing from its dictionary (names, new terms); it costs
     little and keeps names such as 徐留平 in one piece, which matters for keywords.
-    The token -> term memo is an optimisation only (normalising and filtering each token
-    costs a quarter of segmentation); concurrent writers at worst compute a token twice.
+    The token -> term id memo is an optimisation only (normalising and filtering each token
+    costs about what rjieba's segmentation does); it is bounded and thread-safe.
     """
 
     stopwords: frozenset[str]
     hmm: bool = True
-    _memo: dict[str, str | None] = field(
-        default_factory=dict, init=False, repr=False, compare=False, hash=False
-    )
+    backend: BackendName = "auto"
+    user_dict: Path | None = None
+    _table: _TermTable = field(init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_table", _TermTable(self.is_term))
+
+    @property
+    def segmenter(self) -> Segmenter:
+        """The segmenter this tokenizer cuts with (built on first use, shared per process)."""
+        return make_segmenter(self.backend, user_dict=self.user_dict)
 
     def cut(self, text: str) -> list[str]:
-        """jieba's tokens; they concatenate back to ``text`` exactly."""
-        ensure_loaded()
-        return jieba.lcut(text, HMM=self.hmm)
+        """The segmenter's tokens; they concatenate back to ``text`` exactly."""
+        return self.segmenter.cut(text, hmm=self.hmm)
 
     def is_term(self, word: str) -> bool:
         """Whether a normalised token counts as content: not punctuation, number or stopword."""
@@ -143,48 +220,39 @@ class Tokenizer:
 
     def term(self, token: str) -> str | None:
         """The normalised term a raw token stands for, or ``None`` if it is not content."""
-        try:
-            return self._memo[token]
-        except KeyError:
-            pass
-        word = normalize(token.strip())
-        result = word if self.is_term(word) else None
-        if len(self._memo) < _TERM_CACHE_LIMIT:
-            self._memo[token] = result
-        return result
+        return self._table.term(token)
 
     def terms(self, text: str) -> list[str]:
         """The normalised content terms of ``text``, in order, duplicates kept."""
-        tokens = self.cut(text.translate(_HALF_WIDTH))
+        tokens = self.cut(half_width(text))
         return [term for term in map(self.term, tokens) if term is not None]
 
     def terms_by_span(self, text: str, spans: Sequence[tuple[int, int]]) -> list[list[str]]:
+        """Like :meth:`term_ids_by_span`, as one list of terms per span."""
+        return self.term_ids_by_span(text, spans).lists()
+
+    def term_ids_by_span(self, text: str, spans: Sequence[tuple[int, int]]) -> SentenceTerms:
         """Segment ``text`` once and hand each ``(start, end)`` span the terms that start in it.
 
-        Spans must be sorted and disjoint. One ``lcut`` over a whole article instead of one per
+        Spans must be sorted and disjoint. One ``cut`` over a whole article instead of one per
         sentence gives the same tokens (jieba cuts at punctuation anyway) for one call's overhead.
         Full-width ASCII is made half-width first (one character for one, so offsets hold):
         jieba would otherwise cut ``ＡＰＰ`` letter by letter.
         """
-        result: list[list[str]] = [[] for _ in spans]
+        count = len(spans)
         if not spans:
-            return result
-        memo, term_of = self._memo, self.term
-        index, (start, end) = 0, spans[0]
-        last = len(spans) - 1
-        offset = 0
-        for token in self.cut(text.translate(_HALF_WIDTH)):
-            begin = offset
-            offset += len(token)
-            term = memo[token] if token in memo else term_of(token)
-            if term is None:
-                continue
-            while begin >= end and index < last:  # tokens come in order: walk the spans along
-                index += 1
-                start, end = spans[index]
-            if start <= begin < end:
-                result[index].append(term)
-        return result
+            return SentenceTerms.from_lists([])
+        tokens = self.cut(half_width(text))
+        numbered, vocabulary = self._table.ids(tokens)
+        lengths = np.fromiter(map(len, tokens), dtype=np.intp, count=len(tokens))
+        starts = np.cumsum(lengths) - lengths
+        is_term = numbered > 0
+        ids, starts = numbered[is_term], starts[is_term]
+        bounds = np.asarray(spans, dtype=np.intp)
+        row = np.searchsorted(bounds[:, 1], starts, side="right")  # first span ending after
+        inside = row < count
+        inside[inside] = starts[inside] >= bounds[row[inside], 0]
+        return SentenceTerms.compact(vocabulary, ids[inside], row[inside], count)
 
 
 @cache

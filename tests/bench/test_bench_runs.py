@@ -116,22 +116,45 @@ def test_quality_targets_pass_when_ours_leads() -> None:
 
 
 def test_speed_targets_fail_below_the_ratio_or_over_the_edition_budget() -> None:
-    def result(ratio: float, edition_ms: float | None) -> dict:
+    def result(ratio: float, edition_ms: float | None, ingest_ms: float | None = 2.0) -> dict:
         systems = {
             name: {"times_ours": ratio, "against": speed.OURS_FULL}
             for name in ("textrank4zh sentences+keywords", "textrank4zh sentences")
         }
         edition = None if edition_ms is None else {"parse_and_summarize_ms": edition_ms}
-        return {"per_article": {"systems": systems}, "edition": edition}
+        ingest = None if ingest_ms is None else {"ms_per_1000_chars": ingest_ms}
+        return {"per_article": {"systems": systems}, "edition": edition, "ingest_like": ingest}
 
-    assert [t.passed for t in speed.targets(result(35.0, 14.0))] == [True, True, True]
-    assert [t.passed for t in speed.targets(result(19.0, 60.0))] == [False, False, False]
-    assert [t.passed for t in speed.targets(result(35.0, None))] == [True, True, None]
+    assert [t.passed for t in speed.targets(result(120.0, 4.0))] == [True, True, True, True]
+    assert [t.passed for t in speed.targets(result(19.0, 6.0, 3.5))] == [False] * 4
+    assert [t.passed for t in speed.targets(result(50.0, 4.0))] == [False, True, True, True]
+    assert [t.passed for t in speed.targets(result(120.0, None, None))] == [True, True, None, None]
     console, buffer = _console()
     targets = speed.targets(result(19.0, None))
     assert bench_common.report_targets(targets, console, check=False) == 0
     assert bench_common.report_targets(targets, console, check=True) == 1
     assert "FAIL" in buffer.getvalue() and "SKIP" in buffer.getvalue()
+
+
+def test_synthetic_edition_parses_into_copies_of_every_article(tiny_data: Path) -> None:
+    from summarizer.parser import parse_page
+
+    edition = parse_page(speed.synthetic_edition(tiny_data, copies=3))
+    assert len(edition.articles) == 3 * len(ROWS)
+    assert edition.articles[0].title.startswith(ROWS[0]["headline"])
+
+
+def test_speed_reports_ingest_like_rate_and_peak_memory_per_article(
+    tiny_data: Path, tmp_path: Path, seed_path: Path
+) -> None:
+    out = tmp_path / "speed.json"
+    console, _ = _console()
+    speed.run(tiny_data, edition=seed_path, out=out, quick=True, console=console)
+    result = json.loads(out.read_text("utf-8"))
+    assert result["ingest_like"]["articles"] == speed.INGEST_COPIES * len(ROWS)
+    assert result["ingest_like"]["ms_per_1000_chars"] > 0
+    memory = result["per_article"]["memory_longest_article"]
+    assert 0 < memory["ours_peak_kib_mean"] <= memory["ours_peak_kib_max"]
 
 
 def test_speed_times_pathological_input(tiny_data: Path, tmp_path: Path, seed_path: Path) -> None:

@@ -14,11 +14,20 @@ from summarizer.textrank import (
     orient,
     pagerank,
     pagerank_edges,
+    pagerank_exact,
     rank_keywords,
     rank_sentences,
     shared_word_counts,
     similarity_matrix,
 )
+
+WEIGHTS = hnp.arrays(
+    np.float64,
+    st.integers(1, 9).map(lambda n: (n, n)),
+    elements=st.sampled_from([0.0, 0.0, 0.5, 1.0, 2.5]),
+)
+"""Small weighted graphs with zero rows (dangling nodes) and repeated weights (ties)."""
+DAMPINGS = st.sampled_from([0.5, 0.85, 0.95])
 
 
 def closed_form(
@@ -69,14 +78,7 @@ def test_personalization_is_the_teleport_vector() -> None:
     assert np.argmax(scores) == 0
 
 
-@given(
-    hnp.arrays(
-        np.float64,
-        st.integers(1, 9).map(lambda n: (n, n)),
-        elements=st.sampled_from([0.0, 0.0, 0.5, 1.0, 2.5]),
-    ),
-    st.sampled_from([0.5, 0.85, 0.95]),
-)
+@given(WEIGHTS, DAMPINGS)
 @settings(max_examples=200, deadline=None)
 def test_power_iteration_matches_the_linear_system(weights: np.ndarray, damping: float) -> None:
     scores = pagerank(weights, damping=damping)
@@ -189,3 +191,21 @@ def test_shared_word_counts_in_bounded_chunks_are_the_same(sentences: list[list[
     expected = shared_word_counts(sentences)
     np.testing.assert_array_equal(shared_word_counts(sentences, max_pairs=4), expected)
     np.testing.assert_array_equal(shared_word_counts(sentences, max_pairs=1), expected)
+
+
+@given(WEIGHTS, DAMPINGS)
+@settings(max_examples=200, deadline=None)
+def test_exact_pagerank_is_the_power_iterations_fixed_point(
+    weights: np.ndarray, damping: float
+) -> None:
+    expected = pagerank(weights, damping=damping, tol=1e-13)
+    assert pagerank_exact(weights, damping=damping) == pytest.approx(expected, abs=1e-9)
+
+
+def test_exact_pagerank_honours_the_teleport_vector() -> None:
+    chain = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [0.0, 0.0, 0.0]])
+    prior = np.array([3.0, 2.0, 1.0])
+    assert pagerank_exact(chain, personalization=prior) == pytest.approx(
+        closed_form(chain, 0.85, prior), abs=1e-12
+    )
+    assert pagerank_exact(np.zeros((0, 0))).shape == (0,)

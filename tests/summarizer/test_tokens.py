@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from summarizer.sentences import sentence_spans
 from summarizer.tokens import (
+    _HALF_WIDTH,
     Tokenizer,
     default_tokenizer,
     ensure_loaded,
+    half_width,
     is_numeric,
     is_quantity,
     is_symbolic,
@@ -100,3 +104,18 @@ def test_news_filler_words_are_register_stopwords() -> None:
     register = load_stopwords() - load_stopwords(sections=["function"])
     assert {"上年", "始终", "重要", "只是"} <= load_stopwords()
     assert {"上年", "始终", "重要"} <= register
+
+
+@pytest.mark.parametrize(
+    "text", ["", "没有全角字符", "ＡＢＣ　１２，（）～！", "职工之家ＡＰＰ上线。\uff5f\uff00"]
+)
+def test_half_width_is_translate_one_for_one(text: str) -> None:
+    assert half_width(text) == text.translate(_HALF_WIDTH)
+
+
+def test_term_ids_by_span_is_terms_by_span_as_arrays() -> None:
+    tokenizer = default_tokenizer()
+    spans = sentence_spans(TEXT)
+    terms = tokenizer.term_ids_by_span(TEXT, spans)
+    assert terms.lists() == tokenizer.terms_by_span(TEXT, spans)
+    assert terms.count == len(spans)
