@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING
 from bot.errors import EditionChangedError
 from bot.sources import EditionBatch, Page, Source, content_hash
 from bot.sources.inbox import DEFAULT_GRACE, InboxSource
-from bot.storage.records import EditionRecord
+from bot.storage.records import EditionRecord, FileStatus
 from summarizer.edition import Edition, merge_pages
 from summarizer.errors import EditionError
 from summarizer.summary import summarize
@@ -260,7 +260,7 @@ def _settle_stored(
     edition if given), or from before (``record`` None)."""
     locations = source.accept(batch)
     for page in _unique(batch.pages):
-        store.files.record(locations.get(page.name, page.name), page.sha256, "ok", None)
+        store.files.record(locations.get(page.name, page.name), page.sha256, FileStatus.OK, None)
     names = tuple(page.name for page in batch.pages)
     if record is None:
         reason = "this edition is already stored"
@@ -302,7 +302,7 @@ def _reject(
         if page.name in broken:
             # Only the broken files are recorded as failed: a held-back page may well be
             # recorded ``ok`` from an earlier edition, and that must stay true.
-            store.files.record(moved_to, page.sha256, "failed", reason)
+            store.files.record(moved_to, page.sha256, FileStatus.FAILED, reason)
             log.warning("%s: %s failed: %s (moved to %s)", batch.paper, page.name, reason, moved_to)
         else:
             log.warning("%s: %s held back: %s", batch.paper, page.name, held)

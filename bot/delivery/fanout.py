@@ -54,7 +54,7 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.delivery.pacer import Pacer
 from bot.render.digest import DigestMessage, build_digest
 from bot.render.i18n import language_for
-from bot.storage.records import ArticleRecord, EditionRecord, SubscriberRecord
+from bot.storage.records import ArticleRecord, DeliveryStatus, EditionRecord, SubscriberRecord
 
 if TYPE_CHECKING:
     from bot.storage.store import Store
@@ -342,7 +342,8 @@ class _Fanout:
         left_behind = await asyncio.to_thread(self.store.deliveries.get, edition_id, old_id)
         if left_behind is not None:
             theirs = await asyncio.to_thread(self.store.deliveries.get, edition_id, new_id)
-            if theirs is not None and theirs.status in ("sent", "pending"):
+            sent_or_sending = (DeliveryStatus.SENT, DeliveryStatus.PENDING)
+            if theirs is not None and theirs.status in sent_or_sending:
                 raise _AlreadyThere(new_id)
         attempt.chat_id = new_id
 

@@ -4,7 +4,7 @@ Public surface (re-exported here): the :class:`Store` facade and its aggregates 
 ``store.editions`` (:class:`Editions`: editions, articles, search), ``store.subscribers``
 (:class:`Subscribers`), ``store.deliveries`` (:class:`Deliveries`), ``store.files``
 (:class:`IngestedFiles`) and ``store.stats`` (:class:`ArchiveStats`) — the plain records they
-return (:mod:`.records`). Callers get records, never ORM rows or sessions.
+return and the status enums (:mod:`.records`). Callers get records, never ORM rows or sessions.
 
 Inside, not for callers: the engine and migrations (:mod:`.engine`, ``migrations/``; the CLI's
 ``db upgrade`` and the config's URL resolution use :mod:`.engine` directly), the ORM tables
@@ -20,7 +20,9 @@ from bot.storage.files import IngestedFiles
 from bot.storage.records import (
     ArticleRecord,
     DeliveryRecord,
+    DeliveryStatus,
     EditionRecord,
+    FileStatus,
     Stats,
     SubscriberRecord,
 )
@@ -33,8 +35,10 @@ __all__ = [
     "ArticleRecord",
     "Deliveries",
     "DeliveryRecord",
+    "DeliveryStatus",
     "EditionRecord",
     "Editions",
+    "FileStatus",
     "IngestedFiles",
     "Stats",
     "Store",

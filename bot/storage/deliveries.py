@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.storage.models import Delivery, Subscriber, utcnow
-from bot.storage.records import DeliveryRecord, SubscriberRecord
+from bot.storage.records import DeliveryRecord, DeliveryStatus, SubscriberRecord
 from bot.storage.subscribers import subscriber_record
 from bot.storage.transactions import Transactions
 
@@ -44,7 +44,12 @@ class Deliveries:
         try:
             with self._tx.write() as session:
                 session.add(
-                    Delivery(edition_id=edition_id, chat_id=chat_id, status="pending", attempts=1)
+                    Delivery(
+                        edition_id=edition_id,
+                        chat_id=chat_id,
+                        status=DeliveryStatus.PENDING,
+                        attempts=1,
+                    )
                 )
                 session.flush()
             return True
@@ -56,10 +61,10 @@ class Deliveries:
                 .where(
                     Delivery.edition_id == edition_id,
                     Delivery.chat_id == chat_id,
-                    Delivery.status == "retry",
+                    Delivery.status == DeliveryStatus.RETRY,
                 )
                 .values(
-                    status="pending",
+                    status=DeliveryStatus.PENDING,
                     attempts=Delivery.attempts + 1,
                     claimed_at=utcnow(),
                     updated_at=utcnow(),
@@ -78,7 +83,7 @@ class Deliveries:
                 log.warning("delivery %d -> %d marked sent without a claim", edition_id, chat_id)
                 row = Delivery(edition_id=edition_id, chat_id=chat_id, attempts=1)
                 session.add(row)
-            row.status, row.sent_at, row.error = "sent", utcnow(), None
+            row.status, row.sent_at, row.error = DeliveryStatus.SENT, utcnow(), None
             session.flush()
 
         self._tx.write_retrying(work)
@@ -91,7 +96,7 @@ class Deliveries:
         blocked) the claim is kept as ``failed`` and nobody tries again. Either way the error
         text is kept for /stats and debugging. A ``sent`` row is never downgraded.
         """
-        status = "retry" if retryable else "failed"
+        status = DeliveryStatus.RETRY if retryable else DeliveryStatus.FAILED
         error = error[:_ERROR_MAX]
 
         def work(session: Session) -> None:
@@ -99,7 +104,7 @@ class Deliveries:
             if row is None:
                 row = Delivery(edition_id=edition_id, chat_id=chat_id, attempts=1)
                 session.add(row)
-            elif row.status == "sent":
+            elif row.status == DeliveryStatus.SENT:
                 log.warning("delivery %d -> %d already sent; failure ignored", edition_id, chat_id)
                 return
             row.status, row.error = status, error
@@ -111,7 +116,7 @@ class Deliveries:
         """True if this edition's digest was sent to this chat."""
         with self._tx.read() as session:
             row = _delivery(session, edition_id, chat_id)
-            return row is not None and row.status == "sent"
+            return row is not None and row.status == DeliveryStatus.SENT
 
     def get(self, edition_id: int, chat_id: int) -> DeliveryRecord | None:
         """The delivery row of this edition and chat (status, attempts, last error)."""
@@ -127,7 +132,7 @@ class Deliveries:
         them would fail anyway.
         """
         taken = select(Delivery.chat_id).where(
-            Delivery.edition_id == edition_id, Delivery.status != "retry"
+            Delivery.edition_id == edition_id, Delivery.status != DeliveryStatus.RETRY
         )
         with self._tx.read() as session:
             rows = session.scalars(
@@ -148,7 +153,7 @@ def _delivery_record(row: Delivery) -> DeliveryRecord:
     return DeliveryRecord(
         edition_id=row.edition_id,
         chat_id=row.chat_id,
-        status=row.status,
+        status=DeliveryStatus(row.status),
         attempts=row.attempts,
         error=row.error,
         claimed_at=row.claimed_at,

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.storage.models import IngestedFile
+from bot.storage.records import FileStatus
 from bot.storage.transactions import Transactions
 
 __all__ = ["IngestedFiles"]
@@ -21,15 +22,15 @@ class IngestedFiles:
     def __init__(self, tx: Transactions) -> None:
         self._tx = tx
 
-    def record(self, path: str, content_hash: str, status: str, reason: str | None) -> None:
+    def record(self, path: str, content_hash: str, status: FileStatus, reason: str | None) -> None:
         """Remember that a file with this content was processed, and how it went.
 
         Keyed by content hash: the same bytes under another name are the same file. Recording
         the same hash again overwrites the previous outcome (a failed file re-dropped after a
-        parser fix and now ``ok``).
+        parser fix and now ``ok``). Raises ValueError for a status that is not a
+        :class:`FileStatus` value.
         """
-        if status not in ("ok", "failed"):
-            raise ValueError(f"file status must be 'ok' or 'failed', got {status!r}")
+        status = FileStatus(status)
 
         def work(session: Session) -> None:
             row = session.scalar(
@@ -52,7 +53,8 @@ class IngestedFiles:
         with self._tx.read() as session:
             found = session.scalar(
                 select(IngestedFile.id).where(
-                    IngestedFile.content_hash == content_hash, IngestedFile.status == "ok"
+                    IngestedFile.content_hash == content_hash,
+                    IngestedFile.status == FileStatus.OK,
                 )
             )
             return found is not None

@@ -11,7 +11,7 @@ from collections import Counter
 from sqlalchemy import func, select
 
 from bot.storage.models import ArticleRow, Delivery, Edition, Subscriber
-from bot.storage.records import Stats
+from bot.storage.records import DeliveryStatus, Stats
 from bot.storage.transactions import Transactions
 
 __all__ = ["ArchiveStats"]
@@ -46,7 +46,9 @@ class ArchiveStats:
                 or 0
             )
             delivered = (
-                session.scalar(select(func.count(Delivery.id)).where(Delivery.status == "sent"))
+                session.scalar(
+                    select(func.count(Delivery.id)).where(Delivery.status == DeliveryStatus.SENT)
+                )
                 or 0
             )
             rows = session.execute(

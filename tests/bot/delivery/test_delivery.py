@@ -28,7 +28,7 @@ from telegram.request import HTTPXRequest
 from bot.delivery import DeliveryPolicy, Pacer, deliver_edition
 from bot.localapi.server import LocalBotApi
 from bot.render import build_digest
-from bot.storage.records import ArticleRecord, EditionRecord
+from bot.storage.records import ArticleRecord, DeliveryStatus, EditionRecord
 from bot.storage.store import Store
 from summarizer.edition import Article, Edition, Summary
 from summarizer.parser import read_page
@@ -232,7 +232,7 @@ async def test_a_blocked_user_is_deactivated_and_the_others_still_get_theirs(
     blocked = store.subscribers.get(702)
     assert blocked is not None and not blocked.active  # kept, not deleted
     delivery = store.deliveries.get(edition.id, 702)
-    assert delivery is not None and delivery.status == "failed"
+    assert delivery is not None and delivery.status == DeliveryStatus.FAILED
     assert (report.sent, report.blocked) == (2, 1)
 
 
@@ -265,7 +265,7 @@ async def test_a_429_that_never_ends_leaves_the_chat_for_a_later_run(
     report = await deliver_edition(local_api_bot, store, edition, articles, policy=policy)
 
     delivery = store.deliveries.get(edition.id, 802)
-    assert delivery is not None and delivery.status == "retry"
+    assert delivery is not None and delivery.status == DeliveryStatus.RETRY
     assert (report.failed, report.retryable) == (1, 1)
 
 
@@ -280,7 +280,7 @@ async def test_an_unknown_chat_is_failed_for_good_and_others_still_get_theirs(
     report = await deliver_edition(local_api_bot, store, edition, articles)
 
     delivery = store.deliveries.get(edition.id, 999)
-    assert delivery is not None and delivery.status == "failed"
+    assert delivery is not None and delivery.status == DeliveryStatus.FAILED
     assert delivery.error is not None and "chat not found" in delivery.error.lower()
     assert len(user.history) == 1
     assert (report.sent, report.failed, report.retryable) == (1, 1, 0)
@@ -309,7 +309,7 @@ async def test_a_network_failure_leaves_the_chat_for_a_later_run(
     )
 
     delivery = store.deliveries.get(edition.id, 1001)
-    assert delivery is not None and delivery.status == "retry"
+    assert delivery is not None and delivery.status == DeliveryStatus.RETRY
     assert (report.failed, report.retryable) == (1, 1)
 
     later = await deliver_edition(local_api_bot, store, edition, articles)
@@ -330,7 +330,7 @@ async def test_a_rejected_token_stops_the_run_and_leaves_claims_retryable(
         await deliver_edition(wrong, store, edition, articles)
 
     left = {store.deliveries.get(edition.id, c) for c in range(1101, 1106)} - {None}
-    assert all(d is not None and d.status == "retry" for d in left)
+    assert all(d is not None and d.status == DeliveryStatus.RETRY for d in left)
     assert len(store.deliveries.pending_chats(edition.id)) == 5
     await wrong.shutdown()
 
@@ -545,7 +545,7 @@ async def test_a_digest_cut_short_by_a_429_after_message_one_is_closed_not_freed
     assert [m.html for m in user.history] == [first.text]  # message 1, once
     assert statuses(local_api) == [200, 429]  # message 2 refused, message 3 never tried
     delivery = store.deliveries.get(edition.id, user.chat_id)
-    assert delivery is not None and delivery.status == "failed"
+    assert delivery is not None and delivery.status == DeliveryStatus.FAILED
     assert delivery.error is not None
     assert delivery.error.startswith("partial: 1 of 3 messages sent; flood control")
     assert (report.sent, report.failed, report.retryable, report.partial) == (0, 1, 0, 1)
@@ -586,7 +586,7 @@ async def test_a_chat_whose_first_message_failed_gets_the_whole_digest_once_next
         local_api_bot, store, edition, articles, policy=GIVE_UP_ON_429, pacer=fast_pacer()
     )
     delivery = store.deliveries.get(edition.id, user.chat_id)
-    assert delivery is not None and delivery.status == "retry"
+    assert delivery is not None and delivery.status == DeliveryStatus.RETRY
     assert (first.failed, first.retryable, first.partial, len(user.history)) == (1, 1, 0, 0)
 
     later = await deliver_edition(
@@ -691,7 +691,7 @@ async def test_a_message_that_timed_out_after_sending_is_not_resent(
     assert [m.html for m in user.history] == [m.text for m in expected[:2]]  # 2 arrived once
     assert len(statuses(local_api)) == 2  # no resend of 2, and 3 not sent after the doubt
     delivery = store.deliveries.get(edition.id, user.chat_id)
-    assert delivery is not None and delivery.status == "failed"
+    assert delivery is not None and delivery.status == DeliveryStatus.FAILED
     assert delivery.error is not None
     assert delivery.error.startswith("partial: 1 of 3 messages sent (message 2 may have arrived)")
     assert (report.failed, report.retryable, report.partial) == (1, 0, 1)
@@ -715,7 +715,7 @@ async def test_a_first_message_that_timed_out_closes_the_chat_instead_of_retryin
 
     assert len(user.history) == 1  # it did arrive; at most once, so no second copy
     delivery = store.deliveries.get(edition.id, user.chat_id)
-    assert delivery is not None and delivery.status == "failed"
+    assert delivery is not None and delivery.status == DeliveryStatus.FAILED
     assert delivery.error is not None
     assert delivery.error.startswith("partial: 0 of 3 messages sent (message 1 may have arrived)")
     assert (report.retryable, report.partial, again.chats) == (0, 1, 0)

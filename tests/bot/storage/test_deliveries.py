@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import URL
 
+from bot.storage.records import DeliveryStatus
 from bot.storage.store import Store
 from tests.bot.storage.helpers import DAY, add, edition, run_together
 
@@ -51,7 +53,7 @@ def test_mark_delivered_records_the_send(store: Store, edition_id: int) -> None:
     store.deliveries.mark_sent(edition_id, 1)
     assert store.deliveries.was_sent(edition_id, 1)
     d = store.deliveries.get(edition_id, 1)
-    assert d is not None and d.status == "sent" and d.error is None
+    assert d is not None and d.status == DeliveryStatus.SENT and d.error is None
     assert d.sent_at is not None and d.sent_at.utcoffset() == dt.timedelta(0)
 
 
@@ -63,7 +65,8 @@ def test_a_retryable_failure_frees_the_claim(store: Store, edition_id: int) -> N
     assert store.deliveries.claim(edition_id, 1) is True
     assert store.deliveries.claim(edition_id, 1) is False
     d = store.deliveries.get(edition_id, 1)
-    assert d is not None and (d.status, d.attempts, d.error) == ("pending", 2, "Timed out")
+    assert d is not None
+    assert (d.status, d.attempts, d.error) == (DeliveryStatus.PENDING, 2, "Timed out")
 
 
 def test_a_freed_claim_is_retaken_by_only_one_of_two_threads(store: Store, edition_id: int) -> None:
@@ -85,7 +88,7 @@ def test_a_final_failure_keeps_the_claim(store: Store, edition_id: int) -> None:
     assert store.deliveries.claim(edition_id, 1) is False
     assert store.deliveries.pending_chats(edition_id) == []
     assert not store.deliveries.was_sent(edition_id, 1)
-    assert store.deliveries.get(edition_id, 1).status == "failed"  # type: ignore[union-attr]
+    assert store.deliveries.get(edition_id, 1).status == DeliveryStatus.FAILED  # type: ignore[union-attr]
 
 
 def test_a_failure_reported_after_success_does_not_undo_it(store: Store, edition_id: int) -> None:
@@ -118,3 +121,23 @@ def test_deliveries_of_one_edition_do_not_affect_another(store: Store, edition_i
     store.deliveries.mark_sent(edition_id, 1)
     assert [s.chat_id for s in store.deliveries.pending_chats(other.id)] == [1]
     assert store.deliveries.claim(other.id, 1) is True
+
+
+def test_delivery_statuses_are_stored_as_their_plain_strings(store: Store, edition_id: int) -> None:
+    """The enum is Python-side only: the column keeps the strings the schema's CHECK lists."""
+    store.deliveries.claim(edition_id, 1)
+    store.deliveries.mark_sent(edition_id, 1)
+    store.deliveries.claim(edition_id, 2)
+    store.deliveries.mark_failed(edition_id, 3, "flood", retryable=True)
+    store.deliveries.mark_failed(edition_id, 4, "blocked", retryable=False)
+    with store.engine.connect() as conn:
+        rows = conn.execute(text("SELECT chat_id, status FROM deliveries")).all()
+    assert sorted((c, s) for c, s in rows) == [
+        (1, "sent"),
+        (2, "pending"),
+        (3, "retry"),
+        (4, "failed"),
+    ]
+    record = store.deliveries.get(edition_id, 1)
+    assert record is not None and record.status is DeliveryStatus.SENT
+    assert [s.value for s in DeliveryStatus] == ["pending", "sent", "failed", "retry"]
