@@ -1,6 +1,6 @@
 # Two commands do all set-up on a fresh machine:
 #   make run    the product (the local demo when no Telegram token is configured)
-#   make test   the whole test suite
+#   make test   the whole test suite (ruff, mypy, pytest)
 # Both create .venv and install the project into it on first use.
 
 PYTHON ?= python3
@@ -21,6 +21,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

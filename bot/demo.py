@@ -149,13 +149,13 @@ async def _demo(config: Config, lines: Iterable[str] | None, console: Console) -
 
 def _ingest_sample(store: Store, config: Config, paper: PaperConfig) -> EditionRecord | None:
     """Drop the bundled sample into the inbox (unless an edition is stored) and ingest it."""
-    if store.latest_edition(paper.name) is None:
+    if store.editions.latest(paper.name) is None:
         paper.inbox_dir.mkdir(parents=True, exist_ok=True)
         for sample in sample_files():
             shutil.copy2(sample, paper.inbox_dir / sample.name)  # keeps the old mtime: ready now
     now = dt.datetime.now(config.schedule.timezone)
     ingest_inbox(store, paper, sentences=config.summary.sentences, now=now)
-    return store.latest_edition(paper.name)
+    return store.editions.latest(paper.name)
 
 
 def _terminal_language() -> str:

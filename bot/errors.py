@@ -115,7 +115,7 @@ class StorageError(BaozhaiError):
 
 
 class EditionChangedError(StorageError, RetryLater):
-    """``replace_edition`` was told which content it replaces, and it was not that.
+    """``store.editions.replace`` was told which content it replaces, and it was not that.
 
     Another writer got there first; re-read the edition and merge again.
     """

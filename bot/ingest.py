@@ -10,7 +10,7 @@ edition (a late page), they are not a second edition: the pages that edition was
 read back from the source (:meth:`~bot.sources.Source.settled_pages`; for the inbox,
 ``done/YYYY-MM-DD/``), merged with the new ones (so a 下转 on an old page and its 上接 on the
 new one are joined), summarized, and the stored edition's articles are replaced in place
-(:meth:`bot.storage.store.Store.replace_edition`). Its id stays, and with it the deliveries recorded
+(:meth:`bot.storage.Editions.replace`). Its id stays, and with it the deliveries recorded
 for it: nobody gets that day's digest twice, and whoever reads it later gets all of it. Its
 content hash becomes that of all its pages; a page dropped again is still a no-op (its own
 hash is known). The report lists such editions under ``extended``, not ``new``.
@@ -40,10 +40,10 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from bot.errors import EditionChangedError
 from bot.sources import EditionBatch, Page, Source, content_hash
 from bot.sources.inbox import DEFAULT_GRACE, InboxSource
-from bot.storage.records import EditionRecord
-from bot.storage.store import EditionChangedError
+from bot.storage.records import EditionRecord, FileStatus
 from summarizer.edition import Edition, merge_pages
 from summarizer.errors import EditionError
 from summarizer.summary import summarize
@@ -141,19 +141,19 @@ def _ingest_batch(
     report: IngestReport,
 ) -> None:
     pages = _unique(batch.pages)
-    seen = [page for page in pages if store.file_seen(page.sha256)]
+    seen = [page for page in pages if store.files.seen(page.sha256)]
     if len(seen) == len(pages):
         _settle_stored(store, source, batch, report, record=None)
         return
 
     # A stored edition of this date is extended: its pages are read back and merged too.
-    stored = store.edition_on(batch.date, batch.paper)
+    stored = store.editions.on(batch.date, batch.paper)
     earlier: list[Page] = []
     if stored is not None:
         try:
             # What the stored edition was made from, as far as the source can tell, plus any
             # page of this batch ingested before (a re-drop, or one whose move to done/
-            # failed). replace_edition checks that their hash is the stored edition's.
+            # failed). editions.replace checks that their hash is the stored edition's.
             earlier = _unique((*source.settled_pages(batch.date), *seen))
         except EditionError as exc:
             reason = f"the stored pages of {batch.date} cannot be read back: {exc}"
@@ -177,11 +177,11 @@ def _ingest_batch(
         log.info("%s: edition stored under its arrival date %s", batch.paper, batch.date)
     summaries = [summarize(article, k=sentences) for article in merged.articles]
     if stored is None:
-        record = store.add_edition(batch.paper, merged, summaries, batch.content_hash)
+        record = store.editions.add(batch.paper, merged, summaries, batch.content_hash)
         _settle_stored(store, source, batch, report, record=record)
         return
     try:
-        record = store.replace_edition(
+        record = store.editions.replace(
             stored.id,
             merged,
             summaries,
@@ -260,7 +260,7 @@ def _settle_stored(
     edition if given), or from before (``record`` None)."""
     locations = source.accept(batch)
     for page in _unique(batch.pages):
-        store.record_file(locations.get(page.name, page.name), page.sha256, "ok", None)
+        store.files.record(locations.get(page.name, page.name), page.sha256, FileStatus.OK, None)
     names = tuple(page.name for page in batch.pages)
     if record is None:
         reason = "this edition is already stored"
@@ -302,7 +302,7 @@ def _reject(
         if page.name in broken:
             # Only the broken files are recorded as failed: a held-back page may well be
             # recorded ``ok`` from an earlier edition, and that must stay true.
-            store.record_file(moved_to, page.sha256, "failed", reason)
+            store.files.record(moved_to, page.sha256, FileStatus.FAILED, reason)
             log.warning("%s: %s failed: %s (moved to %s)", batch.paper, page.name, reason, moved_to)
         else:
             log.warning("%s: %s held back: %s", batch.paper, page.name, held)

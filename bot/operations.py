@@ -106,7 +106,7 @@ def send_digest_now(config: Config, date: dt.date | None) -> int:
 def _editions_to_send(config: Config, store: Store, date: dt.date | None) -> list[EditionRecord]:
     """Each paper's edition of ``date`` (default: its newest)."""
     found = [
-        store.edition_on(date, paper.name) if date else store.latest_edition(paper.name)
+        store.editions.on(date, paper.name) if date else store.editions.latest(paper.name)
         for paper in config.papers
     ]
     return [edition for edition in found if edition is not None]
@@ -116,9 +116,9 @@ async def _send_now(config: Config, store: Store, editions: list[EditionRecord])
     application = build_application(config, make_services(config, store), schedule=False)
     failed = 0
     async with application:
-        active = len(await asyncio.to_thread(store.active_subscribers))
+        active = len(await asyncio.to_thread(store.subscribers.active))
         for edition in editions:
-            waiting = len(await asyncio.to_thread(store.pending_chats, edition.id))
+            waiting = len(await asyncio.to_thread(store.deliveries.pending_chats, edition.id))
             report = await send_edition(application, services(application), edition)
             had_it = active - waiting + report.skipped
             print(

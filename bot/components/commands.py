@@ -100,10 +100,10 @@ async def subscribe_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     svc = services(context)
     lang = language(update)
     chat_id = chat_of(update).id
-    is_new = await asyncio.to_thread(svc.store.subscribe, chat_id, lang)
-    record = await asyncio.to_thread(svc.store.subscriber, chat_id)
+    is_new = await asyncio.to_thread(svc.store.subscribers.subscribe, chat_id, lang)
+    record = await asyncio.to_thread(svc.store.subscribers.get, chat_id)
     if record is not None and record.language != lang:  # the reader switched languages
-        await asyncio.to_thread(svc.store.set_language, chat_id, lang)
+        await asyncio.to_thread(svc.store.subscribers.set_language, chat_id, lang)
     when = format_time((record.digest_time if record else None) or svc.config.schedule.digest_time)
     log.info("chat %s subscribed (new=%s)", chat_id, is_new)
     return t(lang, "subscribed" if is_new else "already_subscribed", time=when)
@@ -112,7 +112,7 @@ async def subscribe_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     lang = language(update)
-    was_active = await asyncio.to_thread(svc.store.unsubscribe, chat_of(update).id)
+    was_active = await asyncio.to_thread(svc.store.subscribers.unsubscribe, chat_of(update).id)
     await reply(update, t(lang, "unsubscribed" if was_active else "not_subscribed"))
 
 
@@ -127,10 +127,10 @@ async def today(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     gap = svc.config.delivery.per_chat_interval_seconds
     sent = 0
     for paper in svc.config.papers:
-        edition = await asyncio.to_thread(svc.store.latest_edition, paper.name)
+        edition = await asyncio.to_thread(svc.store.editions.latest, paper.name)
         if edition is None:
             continue
-        articles = await asyncio.to_thread(svc.store.articles, edition.id)
+        articles = await asyncio.to_thread(svc.store.editions.articles, edition.id)
         for message in build_digest(edition, articles, lang):
             if sent:
                 await asyncio.sleep(gap)
@@ -161,7 +161,7 @@ async def article(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         else:
             await article_reply(update, context, edition.id, number)
         return
-    matches = await asyncio.to_thread(svc.store.find_articles_by_title, edition.id, argument)
+    matches = await asyncio.to_thread(svc.store.editions.articles_by_title, edition.id, argument)
     if len(matches) == 1:
         await article_reply(update, context, edition.id, matches[0].number)
     elif not matches:
@@ -181,7 +181,7 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Numbers and a chart: people would rather look than read."""
     svc = services(context)
     lang = language(update)
-    numbers = await asyncio.to_thread(svc.store.stats, svc.now().date())
+    numbers = await asyncio.to_thread(svc.store.stats.as_of, svc.now().date())
     chart = await asyncio.to_thread(
         render_stats_chart, numbers, title=t_plain(lang, "stats_chart_title")
     )
@@ -197,7 +197,7 @@ async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat_id = chat_of(update).id
     default = svc.config.schedule.digest_time
     argument = _argument(update)
-    record = await asyncio.to_thread(svc.store.subscriber, chat_id)
+    record = await asyncio.to_thread(svc.store.subscribers.get, chat_id)
     zone = svc.config.schedule.timezone.key
     if not argument:
         current = record.digest_time if record else None
@@ -209,7 +209,7 @@ async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply(update, t(lang, "not_subscribed"))
         return
     if argument.lower() in {"default", "默认", "reset"}:
-        await asyncio.to_thread(svc.store.set_digest_time, chat_id, None)
+        await asyncio.to_thread(svc.store.subscribers.set_digest_time, chat_id, None)
         await reply(
             update,
             t(lang, "settings_reset", time=format_time(default), zone=zone_label(zone, lang)),
@@ -221,7 +221,7 @@ async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply(update, t(lang, "settings_invalid", value=argument))
         return
     when = dt.time(hour, minute)
-    await asyncio.to_thread(svc.store.set_digest_time, chat_id, when)
+    await asyncio.to_thread(svc.store.subscribers.set_digest_time, chat_id, when)
     ensure_digest_job(context.application, when)
     await reply(
         update, t(lang, "settings_saved", time=format_time(when), zone=zone_label(zone, lang))

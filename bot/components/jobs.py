@@ -65,7 +65,7 @@ def schedule_jobs(application: Application) -> None:
         },
     )
     times = {svc.config.schedule.digest_time}
-    times |= {s.digest_time for s in svc.store.active_subscribers() if s.digest_time}
+    times |= {s.digest_time for s in svc.store.subscribers.active() if s.digest_time}
     for when in sorted(times):
         ensure_digest_job(application, when)
 
@@ -163,7 +163,7 @@ async def deliver_due(application: Application, now: dt.datetime) -> list[Delive
     default = svc.config.schedule.digest_time
     reports = []
     for edition in await asyncio.to_thread(_fresh_editions, svc, now.date()):
-        pending = await asyncio.to_thread(svc.store.pending_chats, edition.id)
+        pending = await asyncio.to_thread(svc.store.deliveries.pending_chats, edition.id)
         chats = [s.chat_id for s in pending if is_due(edition, s, now, default)]
         if chats:
             reports.append(await send_edition(application, svc, edition, chats))
@@ -190,7 +190,7 @@ async def send_edition(
 def _fresh_editions(svc: Services, today: dt.date) -> list[EditionRecord]:
     editions = []
     for paper in svc.config.papers:
-        edition = svc.store.latest_edition(paper.name)
+        edition = svc.store.editions.latest(paper.name)
         if edition is None:
             continue
         max_age = svc.config.schedule.max_edition_age_days
@@ -206,7 +206,7 @@ async def notify_admins(
 ) -> None:
     """Tell every configured admin, paced like any send (best effort: failures are logged)."""
     for admin in svc.config.telegram.admins:
-        record = await asyncio.to_thread(svc.store.subscriber, admin)
+        record = await asyncio.to_thread(svc.store.subscribers.get, admin)
         text = t(record.language if record else "zh", key, **kwargs)
         try:
             async with svc.pacer.slot(admin):

@@ -24,5 +24,5 @@ async def chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if change is None or change.new_chat_member.status not in _GONE:
         return
     chat_id = change.chat.id
-    await asyncio.to_thread(services(context).store.deactivate, chat_id)
+    await asyncio.to_thread(services(context).store.subscribers.deactivate, chat_id)
     log.info("chat %s blocked or removed the bot; subscription deactivated", chat_id)

@@ -109,10 +109,10 @@ async def current_edition(context: ContextTypes.DEFAULT_TYPE) -> EditionRecord |
     store = services(context).store
     remembered = chat_data(context).get(_EDITION)
     if isinstance(remembered, int):
-        edition = await asyncio.to_thread(store.edition, remembered)
+        edition = await asyncio.to_thread(store.editions.get, remembered)
         if edition is not None:
             return edition
-    return await asyncio.to_thread(store.latest_edition)
+    return await asyncio.to_thread(store.editions.latest)
 
 
 async def article_reply(
@@ -121,8 +121,8 @@ async def article_reply(
     """Article ``number`` of edition ``edition_id``: title, byline, page, summary, keywords."""
     svc = services(context)
     lang = language(update)
-    record = await asyncio.to_thread(svc.store.article, edition_id, number)
-    edition = await asyncio.to_thread(svc.store.edition, edition_id)
+    record = await asyncio.to_thread(svc.store.editions.article, edition_id, number)
+    edition = await asyncio.to_thread(svc.store.editions.get, edition_id)
     if record is None or edition is None:
         count = edition.article_count if edition else 0
         await reply(update, t(lang, "article_not_found", count=count))
@@ -149,15 +149,15 @@ async def search_page(
     lang = language(update)
     offset = page * SEARCH_PAGE_SIZE
     if articles_of is not None:
-        matches = await asyncio.to_thread(svc.store.find_articles_by_title, articles_of, words)
+        matches = await asyncio.to_thread(svc.store.editions.articles_by_title, articles_of, words)
         hits, total = matches[offset : offset + SEARCH_PAGE_SIZE], len(matches)
     else:
         hits, total = await asyncio.to_thread(
-            svc.store.search, words, offset=offset, limit=SEARCH_PAGE_SIZE
+            svc.store.editions.search, words, offset=offset, limit=SEARCH_PAGE_SIZE
         )
     editions = {}
     for edition_id in {hit.edition_id for hit in hits}:
-        editions[edition_id] = await asyncio.to_thread(svc.store.edition, edition_id)
+        editions[edition_id] = await asyncio.to_thread(svc.store.editions.get, edition_id)
     found = {k: v for k, v in editions.items() if v is not None}
     text, shown = search_results(words, hits, found, lang, total=total, offset=offset)
 

@@ -7,7 +7,7 @@ Why this is more than a loop over ``send_message``:
   not enforce the per-chat limit, so :class:`Pacer` does both: a global token bucket plus a
   minimum spacing per chat, measured from the *end* of the previous send to that chat.
 * **Never twice.** Each (edition, chat) is claimed in the store *before* the first message
-  goes out (:meth:`bot.storage.store.Store.claim_delivery`); a second run, a restart or a concurrent
+  goes out (:meth:`bot.storage.Deliveries.claim`); a second run, a restart or a concurrent
   sender gets False and skips the chat. A sender that dies mid-send leaves the claim
   ``pending``: that chat misses the edition rather than getting it twice. A digest may take
   several messages, and the claim is for all of them: once any message may have reached the
@@ -54,7 +54,7 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.delivery.pacer import Pacer
 from bot.render.digest import DigestMessage, build_digest
 from bot.render.i18n import language_for
-from bot.storage.records import ArticleRecord, EditionRecord, SubscriberRecord
+from bot.storage.records import ArticleRecord, DeliveryStatus, EditionRecord, SubscriberRecord
 
 if TYPE_CHECKING:
     from bot.storage.store import Store
@@ -236,7 +236,7 @@ class _Fanout:
         report = self.report
         attempt: _Attempt | None = None
         try:
-            if not await asyncio.to_thread(self.store.claim_delivery, edition_id, chat_id):
+            if not await asyncio.to_thread(self.store.deliveries.claim, edition_id, chat_id):
                 log.debug("edition %d chat %d: already claimed, skipped", edition_id, chat_id)
                 report.skipped += 1
                 return
@@ -245,7 +245,7 @@ class _Fanout:
             for message in messages:
                 await self.send(attempt, message)
             chat_id = attempt.chat_id
-            await asyncio.to_thread(self.store.mark_delivered, edition_id, chat_id)
+            await asyncio.to_thread(self.store.deliveries.mark_sent, edition_id, chat_id)
             report.sent += 1
             log.info(
                 "edition %d chat %d: digest delivered (%d messages)",
@@ -257,8 +257,10 @@ class _Fanout:
             chat_id = attempt.chat_id if attempt is not None else chat_id
             reason = self._redact(exc.message)
             log.info("edition %d chat %d: %s; deactivating", edition_id, chat_id, reason)
-            await asyncio.to_thread(self.store.deactivate, chat_id)
-            await asyncio.to_thread(self.store.mark_failed, edition_id, chat_id, reason, False)
+            await asyncio.to_thread(self.store.subscribers.deactivate, chat_id)
+            await asyncio.to_thread(
+                self.store.deliveries.mark_failed, edition_id, chat_id, reason, False
+            )
             report.blocked += 1
         except BadRequest as exc:
             assert attempt is not None  # raised by send() only
@@ -268,7 +270,7 @@ class _Fanout:
                 log.info(
                     "edition %d chat %d: %s; deactivating", edition_id, attempt.chat_id, reason
                 )
-                await asyncio.to_thread(self.store.deactivate, attempt.chat_id)
+                await asyncio.to_thread(self.store.subscribers.deactivate, attempt.chat_id)
                 await self._failed(attempt, reason, retryable=False)
             else:
                 await self._failed(attempt, reason, retryable=False, level=logging.ERROR)
@@ -290,7 +292,11 @@ class _Fanout:
                 exc.new_chat_id,
             )
             await asyncio.to_thread(
-                self.store.mark_failed, edition_id, chat_id, "migrated; new chat has it", False
+                self.store.deliveries.mark_failed,
+                edition_id,
+                chat_id,
+                "migrated; new chat has it",
+                False,
             )
             report.skipped += 1
         except asyncio.CancelledError:
@@ -322,26 +328,30 @@ class _Fanout:
     async def _follow_migration(self, attempt: _Attempt, new_id: int) -> None:
         """Move the subscription (and our claim) to the supergroup's new id, then resend.
 
-        ``Store.migrate_chat`` moves the delivery row unless the new id already has one for this
-        edition; then that row decides: sent or being sent there means nothing more to do.
+        ``store.subscribers.migrate_chat`` moves the delivery row unless the new id already has
+        one for this edition; then that row decides: sent or being sent there means nothing
+        more to do.
         """
         edition_id, old_id = self.edition.id, attempt.chat_id
         attempt.migrations += 1
         if attempt.migrations > 2 or new_id == old_id:
             raise _GiveUp(f"chat {old_id} keeps migrating", retryable=False)
         log.info("edition %d chat %d: migrated to %d; resending", edition_id, old_id, new_id)
-        await asyncio.to_thread(self.store.migrate_chat, old_id, new_id)
+        await asyncio.to_thread(self.store.subscribers.migrate_chat, old_id, new_id)
         self.report.migrated += 1
-        left_behind = await asyncio.to_thread(self.store.delivery, edition_id, old_id)
+        left_behind = await asyncio.to_thread(self.store.deliveries.get, edition_id, old_id)
         if left_behind is not None:
-            theirs = await asyncio.to_thread(self.store.delivery, edition_id, new_id)
-            if theirs is not None and theirs.status in ("sent", "pending"):
+            theirs = await asyncio.to_thread(self.store.deliveries.get, edition_id, new_id)
+            sent_or_sending = (DeliveryStatus.SENT, DeliveryStatus.PENDING)
+            if theirs is not None and theirs.status in sent_or_sending:
                 raise _AlreadyThere(new_id)
         attempt.chat_id = new_id
 
     def _release_sync(self, chat_id: int) -> None:
         try:
-            self.store.mark_failed(self.edition.id, chat_id, "cancelled before sending", True)
+            self.store.deliveries.mark_failed(
+                self.edition.id, chat_id, "cancelled before sending", True
+            )
         except Exception:
             log.exception("edition %d chat %d: could not free claim", self.edition.id, chat_id)
 
@@ -360,7 +370,9 @@ class _Fanout:
         else:
             note = "not retried"
         log.log(level, "edition %d chat %d: giving up (%s); %s", edition_id, chat_id, reason, note)
-        await asyncio.to_thread(self.store.mark_failed, edition_id, chat_id, reason, retryable)
+        await asyncio.to_thread(
+            self.store.deliveries.mark_failed, edition_id, chat_id, reason, retryable
+        )
         self.report.failed += 1
         self.report.retryable += int(retryable)
         self.report.partial += int(attempt.may_have_arrived)
@@ -473,12 +485,12 @@ async def deliver_edition(
     up in the report.
     """
     if articles is None:
-        articles = await asyncio.to_thread(store.articles, edition.id)
+        articles = await asyncio.to_thread(store.editions.articles, edition.id)
     report_only = DeliveryReport(edition_id=edition.id)
     if not articles:
         log.warning("edition %d has no articles; no digest sent", edition.id)
         return report_only
-    subscribers = await asyncio.to_thread(store.pending_chats, edition.id)
+    subscribers = await asyncio.to_thread(store.deliveries.pending_chats, edition.id)
     if only_chats is not None:
         wanted = set(only_chats)
         subscribers = [s for s in subscribers if s.chat_id in wanted]

@@ -115,8 +115,8 @@ def search_results(
     offset: int = 0,
     limit: int = TEXT_LIMIT,
 ) -> tuple[str, int]:
-    """One page of search hits (``Store.search``) as one message, best first, and how many of
-    ``hits`` it shows.
+    """One page of search hits (``store.editions.search``) as one message, best first, and how
+    many of ``hits`` it shows.
 
     Hits are numbered from ``offset + 1`` so pages continue each other; ``editions`` maps
     ``edition_id`` to its edition for paper and date (a hit whose edition is missing is shown

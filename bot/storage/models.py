@@ -10,6 +10,9 @@ Portability choices (SQLite and PostgreSQL):
   Telegram chat ids need 64 bits, so they are ``BigInteger`` data columns;
 * lists as ``JSON`` (the store never queries inside them) plus a plain ``body`` text column
   for LIKE search;
+* statuses are ``String`` columns holding the values of the :mod:`bot.storage.records` enums,
+  listed by a CHECK constraint, not database ENUM types (which only PostgreSQL has, each a
+  schema object of its own); the store converts to the enum when it reads;
 * timestamps are :class:`UTCDateTime`: always timezone-aware UTC in Python, whatever the backend;
 * a naming convention, so constraint names are identical on both backends and migrations can
   refer to them.
@@ -18,6 +21,7 @@ Portability choices (SQLite and PostgreSQL):
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from typing import Any
 
 from sqlalchemy import (
@@ -40,6 +44,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from bot.storage.records import DeliveryStatus, FileStatus
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -48,8 +54,10 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-DELIVERY_STATUSES = ("pending", "sent", "failed", "retry")
-FILE_STATUSES = ("ok", "failed")
+
+def _status_in(statuses: type[enum.StrEnum]) -> str:
+    """``status IN ('a', 'b')`` over an enum's values: the CHECK text the migrations carry."""
+    return "status IN (" + ", ".join(f"'{s.value}'" for s in statuses) + ")"
 
 
 def utcnow() -> dt.datetime:
@@ -160,15 +168,14 @@ class Subscriber(Base):
 class Delivery(Base):
     """One digest of one edition to one chat: the row is the claim that prevents a resend.
 
-    ``pending``: claimed, being sent (or the sender died mid-send: never resent, by design);
-    ``sent``; ``failed``: gave up; ``retry``: failed transiently, free to be claimed again.
+    ``status`` holds a :class:`DeliveryStatus` value (``retry``: free to be claimed again).
     ``chat_id`` is deliberately not a foreign key: delivery history outlives chat id changes.
     """
 
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("edition_id", "chat_id"),
-        CheckConstraint("status IN ('pending', 'sent', 'failed', 'retry')", name="delivery_status"),
+        CheckConstraint(_status_in(DeliveryStatus), name="delivery_status"),
         Index("ix_deliveries_chat_id", "chat_id"),
     )
 
@@ -187,7 +194,7 @@ class IngestedFile(Base):
     """An edition file the watcher processed, keyed by content hash (path is informational)."""
 
     __tablename__ = "ingested_files"
-    __table_args__ = (CheckConstraint("status IN ('ok', 'failed')", name="file_status"),)
+    __table_args__ = (CheckConstraint(_status_in(FileStatus), name="file_status"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     path: Mapped[str] = mapped_column(Text)

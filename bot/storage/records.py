@@ -1,13 +1,32 @@
-"""Plain records that cross module lines on the bot side.
+"""Plain records and statuses that cross module lines on the bot side.
 
-``bot.storage.store`` returns these (never ORM objects), so handlers, the digest and delivery code
-work on immutable data and never touch a database session.
+The store returns these (never ORM objects), so handlers, the digest and delivery code work on
+immutable data and never touch a database session. The statuses are string enums:
+their values are exactly the strings in the database's ``status`` columns (and their CHECK
+constraints), so the schema stays plain ``VARCHAR`` and the store converts at the boundary.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from dataclasses import dataclass
+
+
+class DeliveryStatus(enum.StrEnum):
+    """Where one digest to one chat stands (``deliveries.status``)."""
+
+    PENDING = "pending"  # claimed, being sent (or the sender died mid-send: never resent)
+    SENT = "sent"
+    FAILED = "failed"  # given up: nobody tries again
+    RETRY = "retry"  # failed transiently: the next run may claim it again
+
+
+class FileStatus(enum.StrEnum):
+    """How ingesting one edition file went (``ingested_files.status``)."""
+
+    OK = "ok"
+    FAILED = "failed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,13 +84,12 @@ class Stats:
 class DeliveryRecord:
     """One edition's digest to one chat.
 
-    ``status``: "pending" (claimed, being sent), "sent", "failed" (given up) or "retry"
-    (failed transiently; the next run may claim it again). ``attempts`` counts claims.
+    ``status``: see :class:`DeliveryStatus`. ``attempts`` counts claims.
     """
 
     edition_id: int
     chat_id: int
-    status: str
+    status: DeliveryStatus
     attempts: int
     error: str | None
     claimed_at: dt.datetime

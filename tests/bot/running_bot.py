@@ -125,7 +125,8 @@ class RunningBot:
     def deliveries(self, edition_id: int) -> int:
         """How many chats have this edition's digest recorded as sent."""
         return sum(
-            self.store.delivered(edition_id, user.chat_id) for user in self.server.users.values()
+            self.store.deliveries.was_sent(edition_id, user.chat_id)
+            for user in self.server.users.values()
         )
 
 

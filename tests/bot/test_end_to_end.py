@@ -62,7 +62,7 @@ async def ingest(bot: RunningBot, seed: Path, date: dt.date = DAY) -> int:
     """Drop the seed as ``date``'s page 1, run the poll job, return the stored edition id."""
     bot.drop_edition(seed, date)
     await bot.poll_now()
-    edition = await eventually(lambda: bot.store.edition_on(date, PAPER))
+    edition = await eventually(lambda: bot.store.editions.on(date, PAPER))
     return edition.id
 
 
@@ -82,12 +82,12 @@ async def test_a_readers_morning(bot: RunningBot, seed_path: Path) -> None:
     await reader.wait_for_answer(query)
     [confirmation] = await reader.wait_for_messages(1)
     assert "订阅成功" in confirmation.text
-    assert bot.store.subscriber(1001).active
+    assert bot.store.subscribers.get(1001).active
 
     # 06:00: the edition arrives and is ingested; the digest waits for 07:30.
     bot.set_clock(DAY, BEFORE)
     edition_id = await ingest(bot, seed_path)
-    assert bot.store.edition(edition_id).article_count == 7
+    assert bot.store.editions.get(edition_id).article_count == 7
     await nothing_more_arrives(reader)
 
     # 07:30: the daily job pushes the digest: header, seven numbered articles, buttons.
@@ -95,7 +95,7 @@ async def test_a_readers_morning(bot: RunningBot, seed_path: Path) -> None:
     await bot.digest_now()
     [digest] = await reader.wait_for_messages(1)
     assert digest.text.startswith(f"📰 {PAPER}\n2024年7月1日 · 共 7 篇")
-    for article in bot.store.articles(edition_id):
+    for article in bot.store.editions.articles(edition_id):
         assert f"{article.number}. {article.title[:12]}" in digest.text
     assert [b["text"] for row in digest.buttons for b in row] == [str(n) for n in range(1, 8)]
 
@@ -231,7 +231,7 @@ async def test_a_broken_file_is_set_aside_and_reported_to_admins(
         [report] = await admin.wait_for_messages(1)
         assert "zjgrrb-2024-07-02-p01.txt" in report.text and "NUL" in report.text
         assert (bot.inbox / "failed" / "zjgrrb-2024-07-02-p01.txt").exists()
-        assert bot.store.edition_on(DAY, PAPER).article_count == 7
+        assert bot.store.editions.on(DAY, PAPER).article_count == 7
     finally:
         await stop_bot(bot)
 
@@ -363,7 +363,7 @@ async def test_a_reader_who_blocks_the_bot_is_unsubscribed_and_others_still_get_
     bot.set_clock(DAY, DIGEST_TIME)
     await bot.digest_now()
     await stays.wait_for_messages(1)
-    await eventually(lambda: not bot.store.subscriber(4002).active)
+    await eventually(lambda: not bot.store.subscribers.get(4002).active)
 
 
 async def test_a_failing_handler_apologises_and_the_bot_keeps_running(bot: RunningBot) -> None:
@@ -387,7 +387,7 @@ async def test_settings_change_the_readers_own_digest_time(bot: RunningBot) -> N
     await reader.send("/settings 06:45")
     [saved] = await reader.wait_for_messages(1)
     assert "06:45（北京时间）" in saved.text
-    assert bot.store.subscriber(6001).digest_time == dt.time(6, 45)
+    assert bot.store.subscribers.get(6001).digest_time == dt.time(6, 45)
     assert bot.application.job_queue.scheduler.get_job("digest-at-06:45") is not None
     await reader.send("/settings")
     [shown] = await reader.wait_for_messages(1)
@@ -427,7 +427,7 @@ async def test_with_two_papers_today_shows_both_and_article_follows_the_last_sho
         page.write_text(trimmed, encoding="utf-8")
         os.utime(page, (OLD_MTIME, OLD_MTIME))
         await ingest(bot, seed_path)
-        await eventually(lambda: bot.store.edition_on(DAY, "第二张报"))
+        await eventually(lambda: bot.store.editions.on(DAY, "第二张报"))
         reader = bot.user(7001)
         await reader.send("/today")
         first, second = await reader.wait_for_messages(2)

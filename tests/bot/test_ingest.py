@@ -126,7 +126,7 @@ def test_seed_edition_is_stored_with_seven_summarized_articles(
     assert [(e.paper, e.date, e.article_count) for e in report.new] == [
         (paper.name, JULY_1, SEED_ARTICLES)
     ]
-    articles = store.articles(report.new[0].id)
+    articles = store.editions.articles(report.new[0].id)
     assert len(articles) == SEED_ARTICLES
     assert all(article.summary for article in articles)
     assert report.failures == []
@@ -152,7 +152,7 @@ def test_dropping_the_same_file_again_is_a_no_op(store: Store, paper: PaperConfi
 
     assert again.new == []
     assert [(s.date, s.files) for s in again.skipped] == [(JULY_1, (SEED_NAME,))]
-    assert store.stats(JULY_1).editions == 1
+    assert store.stats.as_of(JULY_1).editions == 1
     assert not (paper.inbox / SEED_NAME).exists()  # out of the inbox, not rescanned forever
 
 
@@ -164,7 +164,7 @@ def test_the_same_edition_under_another_name_is_a_no_op(store: Store, paper: Pap
     again = scan(store, paper)
 
     assert again.new == []
-    assert store.stats(JULY_1).editions == 1
+    assert store.stats.as_of(JULY_1).editions == 1
 
 
 @pytest.mark.parametrize("kind", sorted(BROKEN))
@@ -194,7 +194,7 @@ def test_a_broken_file_dropped_again_is_tried_again(store: Store, paper: PaperCo
     again = scan(store, paper)
 
     assert [f.file for f in again.failures] == ["zjgrrb-2024-07-02-p01.txt"]
-    assert not store.file_seen(hashlib.sha256(BROKEN["empty"]).hexdigest())
+    assert not store.files.seen(hashlib.sha256(BROKEN["empty"]).hexdigest())
 
 
 def test_a_broken_page_sets_aside_its_whole_edition(store: Store, paper: PaperConfig) -> None:
@@ -204,7 +204,7 @@ def test_a_broken_page_sets_aside_its_whole_edition(store: Store, paper: PaperCo
     report = scan(store, paper)
 
     assert report.new == []
-    assert store.stats(JULY_1).editions == 0
+    assert store.stats.as_of(JULY_1).editions == 0
     assert sorted(f.file for f in report.failures) == [SEED_NAME, "zjgrrb-2024-07-01-p04.txt"]
     assert (paper.inbox / "failed" / SEED_NAME).exists()
     held_back = (paper.inbox / "failed" / f"{SEED_NAME}.reason.txt").read_text("utf-8")
@@ -220,7 +220,7 @@ def test_two_pages_of_one_date_become_one_edition_with_the_jump_joined(
     report = scan(store, paper)
 
     assert len(report.new) == 1
-    articles = store.articles(report.new[0].id)
+    articles = store.editions.articles(report.new[0].id)
     assert len(articles) == SEED_ARTICLES + 1  # the continuation is not an article of its own
     qiushi = [a for a in articles if "求是" in a.title]
     assert len(qiushi) == 1
@@ -352,9 +352,9 @@ def test_a_late_page_extends_the_stored_edition_in_page_order(
 
     assert report.new == []
     assert [(e.id, e.article_count) for e in report.extended] == [(first.id, SEED_ARTICLES + 3)]
-    assert any_store.latest_edition(paper.name) == report.extended[0]
-    assert any_store.edition_on(JULY_1, paper.name) == report.extended[0]
-    articles = any_store.articles(first.id)
+    assert any_store.editions.latest(paper.name) == report.extended[0]
+    assert any_store.editions.on(JULY_1, paper.name) == report.extended[0]
+    articles = any_store.editions.articles(first.id)
     assert [a.number for a in articles] == list(range(1, SEED_ARTICLES + 4))
     assert [a.page for a in articles] == ["1"] * SEED_ARTICLES + ["2", "2", "3"]
     assert [a.title for a in articles[SEED_ARTICLES:]] == [
@@ -363,9 +363,9 @@ def test_a_late_page_extends_the_stored_edition_in_page_order(
         "我省评选一百名最美职工",
     ]
     assert all(a.summary for a in articles)
-    stats = any_store.stats(JULY_1)
+    stats = any_store.stats.as_of(JULY_1)
     assert (stats.editions, stats.articles) == (1, SEED_ARTICLES + 3)
-    assert any_store.search("最美职工", offset=0, limit=10)[1] == 1
+    assert any_store.editions.search("最美职工", offset=0, limit=10)[1] == 1
 
 
 def test_a_jump_from_a_stored_page_is_joined_with_its_late_continuation(
@@ -376,7 +376,7 @@ def test_a_jump_from_a_stored_page_is_joined_with_its_late_continuation(
 
     scan(store, paper)
 
-    articles = store.articles(first.id)
+    articles = store.editions.articles(first.id)
     assert len(articles) == SEED_ARTICLES + 1  # the continuation is not an article of its own
     (qiushi,) = [a for a in articles if "求是" in a.title]
     body = "\n".join(qiushi.paragraphs)
@@ -389,24 +389,25 @@ def test_a_digest_delivered_before_the_late_page_still_counts(
 ) -> None:
     first = ingest_first_page(any_store, paper)
     chat = 4242
-    any_store.subscribe(chat, "zh")
-    assert any_store.claim_delivery(first.id, chat)
-    any_store.mark_delivered(first.id, chat)
+    any_store.subscribers.subscribe(chat, "zh")
+    assert any_store.deliveries.claim(first.id, chat)
+    any_store.deliveries.mark_sent(first.id, chat)
     drop(paper, page_name(2), PAGE_2.encode())
 
     scan(any_store, paper)
 
-    latest = any_store.latest_edition(paper.name)
+    latest = any_store.editions.latest(paper.name)
     assert latest is not None and latest.id == first.id
-    assert any_store.delivered(latest.id, chat)
-    assert any_store.pending_chats(latest.id) == []  # nobody is owed that day's digest again
+    assert any_store.deliveries.was_sent(latest.id, chat)
+    # nobody is owed that day's digest again
+    assert any_store.deliveries.pending_chats(latest.id) == []
 
 
 def test_a_broken_late_page_leaves_the_stored_edition_untouched(
     store: Store, paper: PaperConfig
 ) -> None:
     first = ingest_first_page(store, paper)
-    before = store.articles(first.id)
+    before = store.editions.articles(first.id)
     late = page_name(2)
     drop(paper, late, BROKEN["binary"])
 
@@ -415,8 +416,8 @@ def test_a_broken_late_page_leaves_the_stored_edition_untouched(
     assert report.new == [] and report.extended == []
     assert [f.file for f in report.failures] == [late]
     assert (paper.inbox / "failed" / late).read_bytes() == BROKEN["binary"]
-    assert store.articles(first.id) == before
-    assert store.edition(first.id) == first
+    assert store.editions.articles(first.id) == before
+    assert store.editions.get(first.id) == first
     assert (paper.inbox / "done" / "2024-07-01" / SEED_NAME).exists()  # the stored page stays
 
 
@@ -432,8 +433,8 @@ def test_dropping_the_first_page_again_after_an_extension_is_a_no_op(
 
     assert again.new == [] and again.extended == [] and again.failures == []
     assert [(s.date, s.files) for s in again.skipped] == [(JULY_1, (SEED_NAME,))]
-    assert store.edition(first.id) == extended
-    assert store.stats(JULY_1).editions == 1
+    assert store.editions.get(first.id) == extended
+    assert store.stats.as_of(JULY_1).editions == 1
 
 
 def test_a_page_dropped_twice_is_still_read_as_its_own_page_when_its_edition_is_extended(
@@ -446,7 +447,7 @@ def test_a_page_dropped_twice_is_still_read_as_its_own_page_when_its_edition_is_
 
     scan(store, paper)
 
-    articles = store.articles(first.id)
+    articles = store.editions.articles(first.id)
     assert {a.page for a in articles} == {"1", "4"}
     assert len([a for a in articles if "求是" in a.title]) == 1  # joined: p01 read as page 1
 
@@ -455,7 +456,7 @@ def test_another_file_for_a_page_already_stored_is_refused(
     store: Store, paper: PaperConfig
 ) -> None:
     first = ingest_first_page(store, paper)
-    before = store.articles(first.id)
+    before = store.editions.articles(first.id)
     corrected = "2024-07-01/p01.txt"
     drop(paper, corrected, SEED.read_bytes().replace("求是".encode(), "人民".encode()))
 
@@ -463,14 +464,14 @@ def test_another_file_for_a_page_already_stored_is_refused(
 
     assert [f.file for f in report.failures] == [corrected]
     assert "already in done/2024-07-01/" in report.failures[0].reason
-    assert store.articles(first.id) == before
+    assert store.editions.articles(first.id) == before
 
 
 def test_a_late_page_is_refused_when_the_stored_pages_are_gone(
     store: Store, paper: PaperConfig
 ) -> None:
     first = ingest_first_page(store, paper)
-    before = store.articles(first.id)
+    before = store.editions.articles(first.id)
     (paper.inbox / "done" / "2024-07-01" / SEED_NAME).unlink()
     late = page_name(2)
     drop(paper, late, PAGE_2.encode())
@@ -480,5 +481,5 @@ def test_a_late_page_is_refused_when_the_stored_pages_are_gone(
     assert report.extended == []
     assert [f.file for f in report.failures] == [late]
     assert "not made from the pages stored for it" in report.failures[0].reason
-    assert store.articles(first.id) == before
-    assert store.edition(first.id) == first
+    assert store.editions.articles(first.id) == before
+    assert store.editions.get(first.id) == first

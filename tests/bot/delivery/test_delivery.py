@@ -28,7 +28,7 @@ from telegram.request import HTTPXRequest
 from bot.delivery import DeliveryPolicy, Pacer, deliver_edition
 from bot.localapi.server import LocalBotApi
 from bot.render import build_digest
-from bot.storage.records import ArticleRecord, EditionRecord
+from bot.storage.records import ArticleRecord, DeliveryStatus, EditionRecord
 from bot.storage.store import Store
 from summarizer.edition import Article, Edition, Summary
 from summarizer.parser import read_page
@@ -71,9 +71,9 @@ def add_seed_edition(store: Store) -> tuple[EditionRecord, list[ArticleRecord]]:
         Summary(tuple(s for p in a.paragraphs[:2] for s in split_sentences(p))[:3], ("工会",))
         for a in parsed.articles
     ]
-    record = store.add_edition(PAPER, parsed, summaries, "seed-hash")
+    record = store.editions.add(PAPER, parsed, summaries, "seed-hash")
     assert record is not None
-    return record, store.articles(record.id)
+    return record, store.editions.articles(record.id)
 
 
 def add_long_edition(store: Store, count: int = 80) -> tuple[EditionRecord, list[ArticleRecord]]:
@@ -89,9 +89,9 @@ def add_long_edition(store: Store, count: int = 80) -> tuple[EditionRecord, list
         ],
     )
     summaries = [Summary((sentence,), ("工会",)) for _ in parsed.articles]
-    record = store.add_edition(PAPER, parsed, summaries, "long-hash")
+    record = store.editions.add(PAPER, parsed, summaries, "long-hash")
     assert record is not None
-    return record, store.articles(record.id)
+    return record, store.editions.articles(record.id)
 
 
 def closed_port() -> int:
@@ -123,17 +123,17 @@ async def test_every_active_subscriber_receives_the_digest_once(
     edition, articles = add_seed_edition(store)
     users = [local_api.user(chat_id, f"用户{chat_id}") for chat_id in (101, 102, 103, 104)]
     for user in users:
-        store.subscribe(user.chat_id, "zh")
+        store.subscribers.subscribe(user.chat_id, "zh")
     gone = local_api.user(105, "走了")
-    store.subscribe(gone.chat_id, "zh")
-    store.unsubscribe(gone.chat_id)
+    store.subscribers.subscribe(gone.chat_id, "zh")
+    store.subscribers.unsubscribe(gone.chat_id)
 
     report = await deliver_edition(local_api_bot, store, edition, articles)
 
     expected = build_digest(edition, articles, "zh")
     for user in users:
         assert [m.html for m in user.history] == [m.text for m in expected]
-        assert store.delivered(edition.id, user.chat_id)
+        assert store.deliveries.was_sent(edition.id, user.chat_id)
     assert gone.history == []
     assert (report.sent, report.skipped, report.failed, report.blocked) == (4, 0, 0, 0)
     assert report.messages == 4 * len(expected)
@@ -144,8 +144,8 @@ async def test_each_subscriber_gets_the_digest_in_their_language(
 ) -> None:
     edition, articles = add_seed_edition(store)
     chinese, english = local_api.user(201, "韩梅梅"), local_api.user(202, "Jim", language_code="en")
-    store.subscribe(chinese.chat_id, "zh")
-    store.subscribe(english.chat_id, "en")
+    store.subscribers.subscribe(chinese.chat_id, "zh")
+    store.subscribers.subscribe(english.chat_id, "en")
 
     await deliver_edition(local_api_bot, store, edition, articles)
 
@@ -160,7 +160,7 @@ async def test_a_second_run_sends_nothing(
     edition, articles = add_seed_edition(store)
     for chat_id in (301, 302):
         local_api.user(chat_id)
-        store.subscribe(chat_id, "zh")
+        store.subscribers.subscribe(chat_id, "zh")
     await deliver_edition(local_api_bot, store, edition, articles)
     sent_before = len(local_api.sent)
 
@@ -176,7 +176,7 @@ async def test_concurrent_runs_send_each_digest_once(
     edition, articles = add_seed_edition(store)
     users = [local_api.user(chat_id) for chat_id in range(401, 411)]
     for user in users:
-        store.subscribe(user.chat_id, "zh")
+        store.subscribers.subscribe(user.chat_id, "zh")
     pacer = Pacer()
 
     first, second = await asyncio.gather(
@@ -193,13 +193,13 @@ async def test_only_chats_restricts_the_run_to_those_chats(
 ) -> None:
     edition, articles = add_seed_edition(store)
     early, late = local_api.user(501), local_api.user(502)
-    store.subscribe(early.chat_id, "zh")
-    store.subscribe(late.chat_id, "zh")
+    store.subscribers.subscribe(early.chat_id, "zh")
+    store.subscribers.subscribe(late.chat_id, "zh")
 
     report = await deliver_edition(local_api_bot, store, edition, articles, only_chats={501})
 
     assert (len(early.history), len(late.history), report.sent) == (1, 0, 1)
-    assert [s.chat_id for s in store.pending_chats(edition.id)] == [502]
+    assert [s.chat_id for s in store.deliveries.pending_chats(edition.id)] == [502]
 
 
 async def test_articles_default_to_the_stored_ones(
@@ -207,7 +207,7 @@ async def test_articles_default_to_the_stored_ones(
 ) -> None:
     edition, articles = add_seed_edition(store)
     user = local_api.user(601)
-    store.subscribe(user.chat_id, "zh")
+    store.subscribers.subscribe(user.chat_id, "zh")
 
     await deliver_edition(local_api_bot, store, edition)
 
@@ -223,16 +223,16 @@ async def test_a_blocked_user_is_deactivated_and_the_others_still_get_theirs(
     edition, articles = add_seed_edition(store)
     users = [local_api.user(chat_id) for chat_id in (701, 702, 703)]
     for user in users:
-        store.subscribe(user.chat_id, "zh")
+        store.subscribers.subscribe(user.chat_id, "zh")
     users[1].block()
 
     report = await deliver_edition(local_api_bot, store, edition, articles)
 
     assert (len(users[0].history), len(users[1].history), len(users[2].history)) == (1, 0, 1)
-    blocked = store.subscriber(702)
+    blocked = store.subscribers.get(702)
     assert blocked is not None and not blocked.active  # kept, not deleted
-    delivery = store.delivery(edition.id, 702)
-    assert delivery is not None and delivery.status == "failed"
+    delivery = store.deliveries.get(edition.id, 702)
+    assert delivery is not None and delivery.status == DeliveryStatus.FAILED
     assert (report.sent, report.blocked) == (2, 1)
 
 
@@ -241,7 +241,7 @@ async def test_a_forced_429_is_waited_out_and_the_message_arrives(
 ) -> None:
     edition, articles = add_seed_edition(store)
     user = local_api.user(801)
-    store.subscribe(user.chat_id, "zh")
+    store.subscribers.subscribe(user.chat_id, "zh")
     user.force_retry_after(times=1, retry_after=1)
 
     started = time.monotonic()
@@ -249,7 +249,7 @@ async def test_a_forced_429_is_waited_out_and_the_message_arrives(
 
     assert time.monotonic() - started >= 1.0
     assert statuses(local_api) == [429, 200]
-    assert len(user.history) == 1 and store.delivered(edition.id, 801)
+    assert len(user.history) == 1 and store.deliveries.was_sent(edition.id, 801)
     assert (report.flood_waits, report.sent) == (1, 1)
 
 
@@ -258,14 +258,14 @@ async def test_a_429_that_never_ends_leaves_the_chat_for_a_later_run(
 ) -> None:
     edition, articles = add_seed_edition(store)
     user = local_api.user(802)
-    store.subscribe(user.chat_id, "zh")
+    store.subscribers.subscribe(user.chat_id, "zh")
     user.force_retry_after(times=3, retry_after=1)
     policy = DeliveryPolicy(max_flood_waits=1)
 
     report = await deliver_edition(local_api_bot, store, edition, articles, policy=policy)
 
-    delivery = store.delivery(edition.id, 802)
-    assert delivery is not None and delivery.status == "retry"
+    delivery = store.deliveries.get(edition.id, 802)
+    assert delivery is not None and delivery.status == DeliveryStatus.RETRY
     assert (report.failed, report.retryable) == (1, 1)
 
 
@@ -274,26 +274,27 @@ async def test_an_unknown_chat_is_failed_for_good_and_others_still_get_theirs(
 ) -> None:
     edition, articles = add_seed_edition(store)
     user = local_api.user(901)
-    store.subscribe(user.chat_id, "zh")
-    store.subscribe(999, "zh")  # the server has no such chat: 400 "chat not found"
+    store.subscribers.subscribe(user.chat_id, "zh")
+    store.subscribers.subscribe(999, "zh")  # the server has no such chat: 400 "chat not found"
 
     report = await deliver_edition(local_api_bot, store, edition, articles)
 
-    delivery = store.delivery(edition.id, 999)
-    assert delivery is not None and delivery.status == "failed"
+    delivery = store.deliveries.get(edition.id, 999)
+    assert delivery is not None and delivery.status == DeliveryStatus.FAILED
     assert delivery.error is not None and "chat not found" in delivery.error.lower()
     assert len(user.history) == 1
     assert (report.sent, report.failed, report.retryable) == (1, 1, 0)
-    assert [s.chat_id for s in store.pending_chats(edition.id)] == []  # never retried blindly
+    # never retried blindly
+    assert [s.chat_id for s in store.deliveries.pending_chats(edition.id)] == []
 
 
 async def test_a_chat_telegram_does_not_know_is_deactivated(
     local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
 ) -> None:
     edition, articles = add_seed_edition(store)
-    store.subscribe(999, "zh")  # the server has no such chat: 400 "chat not found"
+    store.subscribers.subscribe(999, "zh")  # the server has no such chat: 400 "chat not found"
     await deliver_edition(local_api_bot, store, edition, articles)
-    assert store.subscriber(999).active is False
+    assert store.subscribers.get(999).active is False
 
 
 async def test_a_network_failure_leaves_the_chat_for_a_later_run(
@@ -301,14 +302,14 @@ async def test_a_network_failure_leaves_the_chat_for_a_later_run(
 ) -> None:
     edition, articles = add_seed_edition(store)
     user = local_api.user(1001)
-    store.subscribe(user.chat_id, "zh")
+    store.subscribers.subscribe(user.chat_id, "zh")
 
     report = await deliver_edition(
         offline_bot, store, edition, articles, policy=FAST, pacer=fast_pacer()
     )
 
-    delivery = store.delivery(edition.id, 1001)
-    assert delivery is not None and delivery.status == "retry"
+    delivery = store.deliveries.get(edition.id, 1001)
+    assert delivery is not None and delivery.status == DeliveryStatus.RETRY
     assert (report.failed, report.retryable) == (1, 1)
 
     later = await deliver_edition(local_api_bot, store, edition, articles)
@@ -322,15 +323,15 @@ async def test_a_rejected_token_stops_the_run_and_leaves_claims_retryable(
     edition, articles = add_seed_edition(store)
     for chat_id in range(1101, 1106):
         local_api.user(chat_id)
-        store.subscribe(chat_id, "zh")
+        store.subscribers.subscribe(chat_id, "zh")
     wrong = telegram.Bot("654321:WRONG-TOKEN", base_url=local_api.base_url)
 
     with pytest.raises(InvalidToken):
         await deliver_edition(wrong, store, edition, articles)
 
-    left = {store.delivery(edition.id, c) for c in range(1101, 1106)} - {None}
-    assert all(d is not None and d.status == "retry" for d in left)
-    assert len(store.pending_chats(edition.id)) == 5
+    left = {store.deliveries.get(edition.id, c) for c in range(1101, 1106)} - {None}
+    assert all(d is not None and d.status == DeliveryStatus.RETRY for d in left)
+    assert len(store.deliveries.pending_chats(edition.id)) == 5
     await wrong.shutdown()
 
 
@@ -343,13 +344,13 @@ async def test_the_token_never_appears_in_delivery_logs(
     caplog.set_level(logging.DEBUG, logger="bot.delivery")
     edition, articles = add_seed_edition(store)
     local_api.user(1201)
-    store.subscribe(1201, "zh")
+    store.subscribers.subscribe(1201, "zh")
 
     await deliver_edition(offline_bot, store, edition, articles, policy=FAST, pacer=fast_pacer())
 
     records = [r for r in caplog.records if r.name.startswith("bot.delivery")]
     assert records and all(TEST_TOKEN not in r.getMessage() for r in records)
-    delivery = store.delivery(edition.id, 1201)
+    delivery = store.deliveries.get(edition.id, 1201)
     assert delivery is not None and TEST_TOKEN not in (delivery.error or "")
 
 
@@ -365,7 +366,7 @@ async def test_a_multi_message_digest_never_trips_the_per_chat_limit(
     assert len(expected) >= 3
     users = [server.user(chat_id) for chat_id in (1301, 1302)]
     for user in users:
-        store.subscribe(user.chat_id, "zh")
+        store.subscribers.subscribe(user.chat_id, "zh")
 
     started = time.monotonic()
     async with telegram.Bot(TEST_TOKEN, base_url=server.base_url) as bot:
@@ -386,7 +387,7 @@ async def test_the_fanout_stays_under_the_global_rate(
     edition, articles = add_seed_edition(store)
     users = [server.user(chat_id) for chat_id in range(1401, 1441)]
     for user in users:
-        store.subscribe(user.chat_id, "zh")
+        store.subscribers.subscribe(user.chat_id, "zh")
 
     async with telegram.Bot(TEST_TOKEN, base_url=server.base_url) as bot:
         report = await deliver_edition(
@@ -489,7 +490,7 @@ async def test_a_migrated_group_is_followed_and_gets_the_digest_once(
 ) -> None:
     base_url, delivered = migrating_api
     edition, articles = add_seed_edition(store)
-    store.subscribe(-100, "zh")
+    store.subscribers.subscribe(-100, "zh")
     bot = telegram.Bot(TEST_TOKEN, base_url=base_url)
     pacer = Pacer(group_interval=0.01)
 
@@ -498,8 +499,8 @@ async def test_a_migrated_group_is_followed_and_gets_the_digest_once(
 
     assert delivered == [-1001000]
     assert (report.sent, report.migrated, again.sent) == (1, 1, 0)
-    assert store.delivered(edition.id, -1001000)
-    moved = store.subscriber(-1001000)
+    assert store.deliveries.was_sent(edition.id, -1001000)
+    moved = store.subscribers.get(-1001000)
     assert moved is not None and moved.active
     await bot.shutdown()
 
@@ -533,7 +534,7 @@ async def test_a_digest_cut_short_by_a_429_after_message_one_is_closed_not_freed
 ) -> None:
     edition, articles = add_three_message_edition(store)
     user = local_api.user(1501)
-    store.subscribe(user.chat_id, "zh")
+    store.subscribers.subscribe(user.chat_id, "zh")
     refuse_after(local_api, user.chat_id, delivered=1)
 
     report = await deliver_edition(
@@ -543,12 +544,12 @@ async def test_a_digest_cut_short_by_a_429_after_message_one_is_closed_not_freed
     first = build_digest(edition, articles, "zh")[0]
     assert [m.html for m in user.history] == [first.text]  # message 1, once
     assert statuses(local_api) == [200, 429]  # message 2 refused, message 3 never tried
-    delivery = store.delivery(edition.id, user.chat_id)
-    assert delivery is not None and delivery.status == "failed"
+    delivery = store.deliveries.get(edition.id, user.chat_id)
+    assert delivery is not None and delivery.status == DeliveryStatus.FAILED
     assert delivery.error is not None
     assert delivery.error.startswith("partial: 1 of 3 messages sent; flood control")
     assert (report.sent, report.failed, report.retryable, report.partial) == (0, 1, 0, 1)
-    assert store.pending_chats(edition.id) == []
+    assert store.deliveries.pending_chats(edition.id) == []
 
 
 async def test_a_second_run_sends_nothing_more_to_a_partly_delivered_chat(
@@ -556,7 +557,7 @@ async def test_a_second_run_sends_nothing_more_to_a_partly_delivered_chat(
 ) -> None:
     edition, articles = add_three_message_edition(store)
     user = local_api.user(1502)
-    store.subscribe(user.chat_id, "zh")
+    store.subscribers.subscribe(user.chat_id, "zh")
     refuse_after(local_api, user.chat_id, delivered=1)
     await deliver_edition(
         local_api_bot, store, edition, articles, policy=GIVE_UP_ON_429, pacer=fast_pacer()
@@ -578,14 +579,14 @@ async def test_a_chat_whose_first_message_failed_gets_the_whole_digest_once_next
 ) -> None:
     edition, articles = add_three_message_edition(store)
     user = local_api.user(1503)
-    store.subscribe(user.chat_id, "zh")
+    store.subscribers.subscribe(user.chat_id, "zh")
     user.force_retry_after(times=1, retry_after=1)  # message 1: 429, nothing sent
 
     first = await deliver_edition(
         local_api_bot, store, edition, articles, policy=GIVE_UP_ON_429, pacer=fast_pacer()
     )
-    delivery = store.delivery(edition.id, user.chat_id)
-    assert delivery is not None and delivery.status == "retry"
+    delivery = store.deliveries.get(edition.id, user.chat_id)
+    assert delivery is not None and delivery.status == DeliveryStatus.RETRY
     assert (first.failed, first.retryable, first.partial, len(user.history)) == (1, 1, 0, 0)
 
     later = await deliver_edition(
@@ -595,7 +596,7 @@ async def test_a_chat_whose_first_message_failed_gets_the_whole_digest_once_next
     expected = build_digest(edition, articles, "zh")
     assert [m.html for m in user.history] == [m.text for m in expected]
     assert (later.sent, later.messages) == (1, 3)
-    assert store.delivered(edition.id, user.chat_id)
+    assert store.deliveries.was_sent(edition.id, user.chat_id)
 
 
 async def test_a_partial_delivery_is_logged_as_a_warning_with_its_progress(
@@ -607,7 +608,7 @@ async def test_a_partial_delivery_is_logged_as_a_warning_with_its_progress(
     caplog.set_level(logging.WARNING, logger="bot.delivery")
     edition, articles = add_three_message_edition(store)
     user = local_api.user(1504)
-    store.subscribe(user.chat_id, "zh")
+    store.subscribers.subscribe(user.chat_id, "zh")
     refuse_after(local_api, user.chat_id, delivered=1)
 
     await deliver_edition(
@@ -678,7 +679,7 @@ async def test_a_message_that_timed_out_after_sending_is_not_resent(
 ) -> None:
     edition, articles = add_three_message_edition(store)
     user = local_api.user(1601)
-    store.subscribe(user.chat_id, "zh")
+    store.subscribers.subscribe(user.chat_id, "zh")
     held_replies.hold = {2}
 
     async with impatient_bot(held_replies.base_url) as bot:
@@ -689,8 +690,8 @@ async def test_a_message_that_timed_out_after_sending_is_not_resent(
     expected = build_digest(edition, articles, "zh")
     assert [m.html for m in user.history] == [m.text for m in expected[:2]]  # 2 arrived once
     assert len(statuses(local_api)) == 2  # no resend of 2, and 3 not sent after the doubt
-    delivery = store.delivery(edition.id, user.chat_id)
-    assert delivery is not None and delivery.status == "failed"
+    delivery = store.deliveries.get(edition.id, user.chat_id)
+    assert delivery is not None and delivery.status == DeliveryStatus.FAILED
     assert delivery.error is not None
     assert delivery.error.startswith("partial: 1 of 3 messages sent (message 2 may have arrived)")
     assert (report.failed, report.retryable, report.partial) == (1, 0, 1)
@@ -701,7 +702,7 @@ async def test_a_first_message_that_timed_out_closes_the_chat_instead_of_retryin
 ) -> None:
     edition, articles = add_three_message_edition(store)
     user = local_api.user(1602)
-    store.subscribe(user.chat_id, "zh")
+    store.subscribers.subscribe(user.chat_id, "zh")
     held_replies.hold = {1}
 
     async with impatient_bot(held_replies.base_url) as bot:
@@ -713,8 +714,8 @@ async def test_a_first_message_that_timed_out_closes_the_chat_instead_of_retryin
         )
 
     assert len(user.history) == 1  # it did arrive; at most once, so no second copy
-    delivery = store.delivery(edition.id, user.chat_id)
-    assert delivery is not None and delivery.status == "failed"
+    delivery = store.deliveries.get(edition.id, user.chat_id)
+    assert delivery is not None and delivery.status == DeliveryStatus.FAILED
     assert delivery.error is not None
     assert delivery.error.startswith("partial: 0 of 3 messages sent (message 1 may have arrived)")
     assert (report.retryable, report.partial, again.chats) == (0, 1, 0)

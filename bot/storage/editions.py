@@ -1,0 +1,311 @@
+"""Editions and their articles: the archive the digests, /today, /article and /search read.
+
+One aggregate: an edition's articles are only ever written together with it (added with it,
+replaced with it when a late page arrives), so both live behind :class:`Editions`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+
+from sqlalchemy import Select, delete, func, or_, select
+from sqlalchemy.orm import Session
+
+from bot.errors import EditionChangedError
+from bot.storage.models import ArticleRow, Edition, Paper
+from bot.storage.records import ArticleRecord, EditionRecord
+from bot.storage.transactions import Transactions
+from summarizer.edition import Edition as ParsedEdition
+from summarizer.edition import Summary
+
+__all__ = ["Editions"]
+
+log = logging.getLogger(__name__)
+
+_NEWEST = (Edition.date.desc(), Edition.id.desc())
+
+
+class Editions:
+    """Store and read editions with their articles and summaries (``store.editions``)."""
+
+    def __init__(self, tx: Transactions) -> None:
+        self._tx = tx
+
+    def add(
+        self,
+        paper: str,
+        edition: ParsedEdition,
+        summaries: Sequence[Summary],
+        content_hash: str,
+    ) -> EditionRecord | None:
+        """Store an edition with its articles (numbered 1..n in edition order) and summaries.
+
+        Returns None when this paper already has an edition of that date with that content hash:
+        the watcher may see the same file twice (restart, re-drop, copy) and must not create a
+        second edition, which would send a second digest. ``paper`` is the configured name
+        (``edition.paper`` as printed may differ). ``summaries[i]`` belongs to article i.
+        A date that already has an edition is extended with :meth:`replace` instead.
+        """
+        date = _checked_date(edition, summaries)
+
+        def work(session: Session) -> EditionRecord | None:
+            paper_row = _paper(session, paper)
+            exists = session.scalar(
+                select(Edition.id).where(
+                    Edition.paper_id == paper_row.id,
+                    Edition.date == date,
+                    Edition.content_hash == content_hash,
+                )
+            )
+            if exists is not None:
+                return None
+            row = Edition(
+                paper=paper_row,
+                date=date,
+                content_hash=content_hash,
+                article_count=len(edition.articles),
+            )
+            session.add(row)
+            session.flush()
+            _add_articles(session, row.id, edition, summaries)
+            return _edition_record(row)
+
+        record = self._tx.write_retrying(work)
+        if record is None:
+            log.info("edition %s %s (%s) already stored", paper, date, content_hash[:12])
+        else:
+            log.info(
+                "stored edition %s %s: %d articles (id %d)",
+                paper,
+                date,
+                record.article_count,
+                record.id,
+            )
+        return record
+
+    def replace(
+        self,
+        edition_id: int,
+        edition: ParsedEdition,
+        summaries: Sequence[Summary],
+        content_hash: str,
+        *,
+        previous_hash: str | None = None,
+    ) -> EditionRecord:
+        """Replace a stored edition's articles in place: the same edition, now with more pages.
+
+        For a page that arrives after its edition was stored: the caller merges the stored
+        pages with the new ones and passes the whole edition here. In one transaction the old
+        articles are deleted, the new ones inserted (numbered 1..n in edition order), and the
+        edition's ``content_hash`` (now that of all its pages) and ``article_count`` updated.
+        The id, and with it every delivery recorded for the edition, stays: whoever had the
+        digest does not get it again, and whoever reads the edition later sees all of it.
+        ``ingested_at`` keeps the time of the first ingest.
+
+        ``previous_hash``, if given, is the content hash the caller merged from (that of the
+        pages it re-read): when the stored edition has another one (changed meanwhile, or the
+        caller's pages are not the ones it was made from), :class:`EditionChangedError` is
+        raised and nothing changes. Raises LookupError for an unknown id and ValueError when
+        ``edition`` is of another date.
+        """
+        date = _checked_date(edition, summaries)
+        with self._tx.write() as session:
+            # Lock the row (PostgreSQL; SQLite's write transaction is already exclusive): a
+            # concurrent replace waits, then finds the hash changed. Only the editions row:
+            # the eagerly joined paper is on the nullable side of an outer join.
+            row = session.get(Edition, edition_id, with_for_update={"of": Edition})
+            if row is None:
+                raise LookupError(f"no edition with id {edition_id}")
+            if row.date != date:
+                raise ValueError(f"edition {edition_id} is of {row.date}, not of {date}")
+            if previous_hash is not None and row.content_hash != previous_hash:
+                raise EditionChangedError(
+                    f"edition {edition_id} ({row.date}) was not made from the pages given"
+                    f" (stored {row.content_hash[:12]}, given {previous_hash[:12]})"
+                )
+            session.execute(delete(ArticleRow).where(ArticleRow.edition_id == edition_id))
+            _add_articles(session, edition_id, edition, summaries)
+            row.content_hash = content_hash
+            row.article_count = len(edition.articles)
+            session.flush()
+            record = _edition_record(row)
+        log.info(
+            "replaced edition %s %s: %d articles (id %d)",
+            record.paper,
+            record.date,
+            record.article_count,
+            record.id,
+        )
+        return record
+
+    def latest(self, paper: str | None = None) -> EditionRecord | None:
+        """The newest edition (by date, then by ingestion), of one paper or of any."""
+        with self._tx.read() as session:
+            row = session.scalar(_editions(paper).order_by(*_NEWEST).limit(1))
+            return _edition_record(row) if row is not None else None
+
+    def on(self, date: dt.date, paper: str | None = None) -> EditionRecord | None:
+        """The edition of ``date`` (the latest ingested one if re-issued), e.g. for /date."""
+        with self._tx.read() as session:
+            query = _editions(paper).where(Edition.date == date).order_by(*_NEWEST).limit(1)
+            row = session.scalar(query)
+            return _edition_record(row) if row is not None else None
+
+    def get(self, edition_id: int) -> EditionRecord | None:
+        """An edition by id (for links and callbacks that carry the id)."""
+        with self._tx.read() as session:
+            row = session.get(Edition, edition_id)
+            return _edition_record(row) if row is not None else None
+
+    def articles(self, edition_id: int) -> list[ArticleRecord]:
+        """All articles of an edition in edition order (the digest)."""
+        with self._tx.read() as session:
+            rows = session.scalars(
+                select(ArticleRow)
+                .where(ArticleRow.edition_id == edition_id)
+                .order_by(ArticleRow.number)
+            )
+            return [_article_record(r) for r in rows]
+
+    def article(self, edition_id: int, number: int) -> ArticleRecord | None:
+        """Article ``number`` (1-based, as shown in the digest) of an edition, e.g. for /read 3."""
+        with self._tx.read() as session:
+            row = session.scalar(
+                select(ArticleRow).where(
+                    ArticleRow.edition_id == edition_id, ArticleRow.number == number
+                )
+            )
+            return _article_record(row) if row is not None else None
+
+    def articles_by_title(self, edition_id: int, words: str) -> list[ArticleRecord]:
+        """Articles of one edition whose title contains every whitespace-separated word.
+
+        For "/read 工会" where the user names an article instead of numbering it. Matching is
+        case-insensitive for Latin letters; ``%`` and ``_`` match literally.
+        """
+        terms = words.split()
+        if not terms:
+            return []
+        with self._tx.read() as session:
+            rows = session.scalars(
+                select(ArticleRow)
+                .where(
+                    ArticleRow.edition_id == edition_id,
+                    *(ArticleRow.title.icontains(t, autoescape=True) for t in terms),
+                )
+                .order_by(ArticleRow.number)
+            )
+            return [_article_record(r) for r in rows]
+
+    def search(self, query: str, *, offset: int, limit: int) -> tuple[list[ArticleRecord], int]:
+        """Archive search: articles whose title or body contains every word of ``query``.
+
+        Newest editions first (articles in edition order within one), one page of ``limit``
+        from ``offset``, plus the total number of matches for the pager. The query is user
+        input: it only ever travels as a bound parameter, with LIKE wildcards escaped, so
+        "50%" finds "50%" and not everything starting with "50".
+        """
+        if offset < 0 or limit < 1:
+            raise ValueError(f"bad page: offset={offset}, limit={limit}")
+        terms = query.split()
+        if not terms:
+            return [], 0
+        where = [
+            or_(
+                ArticleRow.title.icontains(t, autoescape=True),
+                ArticleRow.body.icontains(t, autoescape=True),
+            )
+            for t in terms
+        ]
+        with self._tx.read() as session:
+            total = session.scalar(select(func.count(ArticleRow.id)).where(*where)) or 0
+            if offset >= total:
+                return [], total
+            rows = session.scalars(
+                select(ArticleRow)
+                .join(Edition, Edition.id == ArticleRow.edition_id)
+                .where(*where)
+                .order_by(*_NEWEST, ArticleRow.number)
+                .offset(offset)
+                .limit(limit)
+            )
+            return [_article_record(r) for r in rows], total
+
+
+def _paper(session: Session, name: str) -> Paper:
+    """The paper's row, created on first use (the caller retries a lost insert race)."""
+    row = session.scalar(select(Paper).where(Paper.name == name))
+    if row is None:
+        row = Paper(name=name)
+        session.add(row)
+        session.flush()  # IntegrityError here = a concurrent insert; caller retries
+    return row
+
+
+def _editions(paper: str | None) -> Select[Edition]:
+    query = select(Edition)
+    if paper is not None:
+        query = query.join(Paper, Paper.id == Edition.paper_id).where(Paper.name == paper)
+    return query
+
+
+def _checked_date(edition: ParsedEdition, summaries: Sequence[Summary]) -> dt.date:
+    """The edition's date, after checking it has one and one summary per article."""
+    if edition.date is None:
+        raise ValueError("edition has no date; cannot store it")
+    if len(summaries) != len(edition.articles):
+        raise ValueError(f"{len(summaries)} summaries for {len(edition.articles)} articles")
+    return edition.date
+
+
+def _add_articles(
+    session: Session, edition_id: int, edition: ParsedEdition, summaries: Sequence[Summary]
+) -> None:
+    """Insert the edition's articles, numbered 1..n in edition order, with their summaries."""
+    for number, (article, summary) in enumerate(
+        zip(edition.articles, summaries, strict=True), start=1
+    ):
+        session.add(
+            ArticleRow(
+                edition_id=edition_id,
+                number=number,
+                page=article.page if article.page is not None else edition.page,
+                title=article.title,
+                byline=article.byline,
+                paragraphs=list(article.paragraphs),
+                captions=list(article.captions),
+                summary=list(summary.sentences),
+                keywords=list(summary.keywords),
+                continued_on=article.continued_on,
+                body=article.text,
+            )
+        )
+    session.flush()
+
+
+def _edition_record(row: Edition) -> EditionRecord:
+    return EditionRecord(
+        id=row.id,
+        paper=row.paper.name,
+        date=row.date,
+        article_count=row.article_count,
+        ingested_at=row.ingested_at,
+    )
+
+
+def _article_record(row: ArticleRow) -> ArticleRecord:
+    return ArticleRecord(
+        id=row.id,
+        edition_id=row.edition_id,
+        number=row.number,
+        page=row.page,
+        title=row.title,
+        byline=row.byline,
+        paragraphs=tuple(row.paragraphs),
+        captions=tuple(row.captions),
+        summary=tuple(row.summary),
+        keywords=tuple(row.keywords),
+        continued_on=row.continued_on,
+    )

@@ -1,0 +1,81 @@
+"""The numbers behind /stats: totals over the archive and the recent days' keywords.
+
+Read-only and across every table, so it belongs to no single aggregate and sits apart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+from sqlalchemy import func, select
+
+from bot.storage.models import ArticleRow, Delivery, Edition, Subscriber
+from bot.storage.records import DeliveryStatus, Stats
+from bot.storage.transactions import Transactions
+
+__all__ = ["ArchiveStats"]
+
+TOP_KEYWORDS = 10
+
+
+class ArchiveStats:
+    """Counts and keyword tallies for /stats (``store.stats``)."""
+
+    def __init__(self, tx: Transactions) -> None:
+        self._tx = tx
+
+    def as_of(self, today: dt.date, days: int = 14) -> Stats:
+        """The numbers behind /stats, as of ``today``.
+
+        Totals over the whole archive; ``top_keywords``: the most frequent keywords of the
+        week ending ``today`` (edition dates today-6 .. today; an article counts once per
+        keyword; ties by keyword); ``daily``: for each of the last ``days`` dates, oldest
+        first and including empty days, the number of articles and of distinct keywords.
+        ``today`` is passed in because "today" depends on the configured timezone.
+        """
+        if days < 1:
+            raise ValueError(f"days must be >= 1, got {days}")
+        week_start = today - dt.timedelta(days=6)
+        first = min(week_start, today - dt.timedelta(days=days - 1))
+        with self._tx.read() as session:
+            editions = session.scalar(select(func.count(Edition.id))) or 0
+            articles = session.scalar(select(func.count(ArticleRow.id))) or 0
+            subscribers = (
+                session.scalar(select(func.count(Subscriber.id)).where(Subscriber.active.is_(True)))
+                or 0
+            )
+            delivered = (
+                session.scalar(
+                    select(func.count(Delivery.id)).where(Delivery.status == DeliveryStatus.SENT)
+                )
+                or 0
+            )
+            rows = session.execute(
+                select(Edition.date, ArticleRow.keywords)
+                .join(Edition, Edition.id == ArticleRow.edition_id)
+                .where(Edition.date >= first, Edition.date <= today)
+            ).all()
+
+        week: Counter[str] = Counter()
+        per_day: dict[dt.date, tuple[int, set[str]]] = {}
+        for date, keywords in rows:
+            unique = set(keywords or ())
+            if date >= week_start:
+                week.update(unique)
+            count, seen = per_day.get(date, (0, set()))
+            per_day[date] = (count + 1, seen | unique)
+        top = sorted(week.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_KEYWORDS]
+        daily = []
+        for offset in range(days - 1, -1, -1):
+            date = today - dt.timedelta(days=offset)
+            count, seen = per_day.get(date, (0, set()))
+            daily.append((date, count, len(seen)))
+        return Stats(
+            editions=editions,
+            articles=articles,
+            subscribers=subscribers,
+            digests_delivered=delivered,
+            top_keywords=tuple(top),
+            daily=tuple(daily),
+        )

@@ -1,0 +1,157 @@
+"""Subscribers: which chats get the daily digest, in which language, at what time.
+
+Rows are never deleted: unsubscribing, being blocked and a group's migration only deactivate
+a chat, so a returning reader keeps their settings and their delivery history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot.storage.models import Delivery, Subscriber
+from bot.storage.records import SubscriberRecord
+from bot.storage.transactions import Transactions
+
+__all__ = ["Subscribers", "subscriber_record"]
+
+log = logging.getLogger(__name__)
+
+
+class Subscribers:
+    """Subscriptions and per-chat settings (``store.subscribers``)."""
+
+    def __init__(self, tx: Transactions) -> None:
+        self._tx = tx
+
+    def subscribe(self, chat_id: int, language: str) -> bool:
+        """Make the chat an active subscriber; True if it was not active before (/start).
+
+        A returning chat keeps its stored language and digest time (its earlier choices);
+        ``language`` applies to new chats only; use :meth:`set_language` to change it.
+        """
+
+        def work(session: Session) -> bool:
+            row = _subscriber(session, chat_id)
+            if row is None:
+                session.add(
+                    Subscriber(chat_id=chat_id, language=language, active=True, digest_time=None)
+                )
+                session.flush()
+                return True
+            if row.active:
+                return False
+            row.active, row.inactive_reason = True, None
+            return True
+
+        changed = self._tx.write_retrying(work)
+        if changed:
+            log.info("chat %d subscribed", chat_id)
+        return changed
+
+    def unsubscribe(self, chat_id: int) -> bool:
+        """Stop digests at the chat's request (/stop); True if it was active. Row is kept."""
+        return self._deactivate(chat_id, "unsubscribed")
+
+    def deactivate(self, chat_id: int) -> None:
+        """Stop digests because Telegram refused delivery (403: blocked, kicked, deleted).
+
+        Unlike deleting, this keeps the chat's settings and delivery history, and a later
+        /start simply reactivates it.
+        """
+        self._deactivate(chat_id, "blocked")
+
+    def _deactivate(self, chat_id: int, reason: str) -> bool:
+        with self._tx.write() as session:
+            row = _subscriber(session, chat_id)
+            if row is None or not row.active:
+                return False
+            row.active, row.inactive_reason = False, reason
+        log.info("chat %d deactivated (%s)", chat_id, reason)
+        return True
+
+    def migrate_chat(self, old_id: int, new_id: int) -> None:
+        """Follow a group that became a supergroup (Telegram gives it a new chat id).
+
+        The subscription and its delivery history move to ``new_id`` in one transaction, so
+        the new chat neither loses its subscription nor gets a digest the old one already had
+        (which is why this touches the deliveries table too). If ``new_id`` already has a row
+        (it talked to the bot first), the two are merged and the old row is kept inactive with
+        reason "migrated".
+        """
+        if old_id == new_id:
+            return
+        with self._tx.write() as session:
+            old = _subscriber(session, old_id)
+            if old is None:
+                return
+            new = _subscriber(session, new_id)
+            if new is None:
+                old.chat_id = new_id
+            else:
+                new.active = new.active or old.active
+                new.digest_time = new.digest_time or old.digest_time
+                new.inactive_reason = None if new.active else new.inactive_reason
+                old.active, old.inactive_reason = False, "migrated"
+            already = select(Delivery.edition_id).where(Delivery.chat_id == new_id)
+            session.execute(
+                update(Delivery)
+                .where(Delivery.chat_id == old_id, Delivery.edition_id.not_in(already))
+                .values(chat_id=new_id)
+                .execution_options(synchronize_session=False)
+            )
+        log.info("chat %d migrated to %d", old_id, new_id)
+
+    def set_digest_time(self, chat_id: int, time: dt.time | None) -> bool:
+        """Set the chat's own digest time (None: back to the configured default).
+
+        Returns False if the chat is unknown (it must /start first).
+        """
+        if time is not None and time.tzinfo is not None:
+            raise ValueError("digest time is a wall-clock time in the configured timezone")
+        with self._tx.write() as session:
+            row = _subscriber(session, chat_id)
+            if row is None:
+                return False
+            row.digest_time = time
+            return True
+
+    def set_language(self, chat_id: int, language: str) -> bool:
+        """Set the chat's language; False if the chat is unknown."""
+        with self._tx.write() as session:
+            row = _subscriber(session, chat_id)
+            if row is None:
+                return False
+            row.language = language
+            return True
+
+    def get(self, chat_id: int) -> SubscriberRecord | None:
+        """The chat's subscription, active or not; None if it never subscribed."""
+        with self._tx.read() as session:
+            row = _subscriber(session, chat_id)
+            return subscriber_record(row) if row is not None else None
+
+    def active(self) -> list[SubscriberRecord]:
+        """Every chat that currently receives digests, by chat id."""
+        with self._tx.read() as session:
+            rows = session.scalars(
+                select(Subscriber).where(Subscriber.active.is_(True)).order_by(Subscriber.chat_id)
+            )
+            return [subscriber_record(r) for r in rows]
+
+
+def _subscriber(session: Session, chat_id: int) -> Subscriber | None:
+    return session.scalar(select(Subscriber).where(Subscriber.chat_id == chat_id))
+
+
+def subscriber_record(row: Subscriber) -> SubscriberRecord:
+    """The record of a subscriber row (also used by the deliveries' ``pending_chats``)."""
+    return SubscriberRecord(
+        chat_id=row.chat_id,
+        language=row.language,
+        active=row.active,
+        digest_time=row.digest_time,
+    )

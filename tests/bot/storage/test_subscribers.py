@@ -1,0 +1,101 @@
+"""Specification of ``store.subscribers``, on SQLite and PostgreSQL (see conftest)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.storage.records import SubscriberRecord
+from bot.storage.store import Store
+from tests.bot.storage.helpers import DAY, add, edition
+
+
+def test_subscribe_is_true_only_when_the_chat_becomes_active(store: Store) -> None:
+    assert store.subscribers.subscribe(1, "zh") is True
+    assert store.subscribers.subscribe(1, "zh") is False
+    assert store.subscribers.get(1) == SubscriberRecord(1, "zh", True, None)
+
+
+def test_unsubscribe_keeps_the_chat_and_resubscribing_keeps_its_settings(store: Store) -> None:
+    store.subscribers.subscribe(1, "zh")
+    store.subscribers.set_digest_time(1, dt.time(6, 0))
+    store.subscribers.set_language(1, "en")
+    assert store.subscribers.unsubscribe(1) is True
+    assert store.subscribers.unsubscribe(1) is False
+    assert store.subscribers.get(1) == SubscriberRecord(1, "en", False, dt.time(6, 0))
+    assert store.subscribers.subscribe(1, "zh") is True
+    assert store.subscribers.get(1) == SubscriberRecord(1, "en", True, dt.time(6, 0))
+
+
+def test_unsubscribe_of_an_unknown_chat_is_false(store: Store) -> None:
+    assert store.subscribers.unsubscribe(404) is False
+    assert store.subscribers.get(404) is None
+
+
+def test_deactivate_stops_digests_but_keeps_history(store: Store) -> None:
+    rec = add(store, edition())
+    assert rec is not None
+    store.subscribers.subscribe(7, "zh")
+    store.subscribers.set_digest_time(7, dt.time(8, 15))
+    assert store.deliveries.claim(rec.id, 7)
+    store.deliveries.mark_sent(rec.id, 7)
+    store.subscribers.deactivate(7)
+    assert store.subscribers.get(7) == SubscriberRecord(7, "zh", False, dt.time(8, 15))
+    assert store.subscribers.active() == []
+    assert store.deliveries.was_sent(rec.id, 7)
+    assert store.stats.as_of(DAY).digests_delivered == 1
+
+
+def test_active_subscribers_lists_only_active_chats_by_id(store: Store) -> None:
+    for chat in (30, -100123, 20):
+        store.subscribers.subscribe(chat, "zh")
+    store.subscribers.unsubscribe(20)
+    assert [s.chat_id for s in store.subscribers.active()] == [-100123, 30]
+
+
+def test_chat_ids_beyond_32_bits_are_stored(store: Store) -> None:
+    big = -1001234567890
+    store.subscribers.subscribe(big, "zh")
+    assert store.subscribers.get(big) == SubscriberRecord(big, "zh", True, None)
+
+
+def test_set_digest_time_and_back_to_default(store: Store) -> None:
+    assert store.subscribers.set_digest_time(5, dt.time(7, 0)) is False  # unknown chat
+    store.subscribers.subscribe(5, "zh")
+    assert store.subscribers.set_digest_time(5, dt.time(21, 45)) is True
+    assert store.subscribers.get(5).digest_time == dt.time(21, 45)  # type: ignore[union-attr]
+    store.subscribers.set_digest_time(5, None)
+    assert store.subscribers.get(5).digest_time is None  # type: ignore[union-attr]
+
+
+def test_set_language_of_an_unknown_chat_is_false(store: Store) -> None:
+    assert store.subscribers.set_language(9, "en") is False
+
+
+def test_migrate_chat_moves_subscription_and_delivery_history(store: Store) -> None:
+    rec = add(store, edition())
+    assert rec is not None
+    store.subscribers.subscribe(-100, "en")
+    store.subscribers.set_digest_time(-100, dt.time(9, 0))
+    store.deliveries.claim(rec.id, -100)
+    store.deliveries.mark_sent(rec.id, -100)
+    store.subscribers.migrate_chat(-100, -1001000)
+    assert store.subscribers.get(-100) is None
+    assert store.subscribers.get(-1001000) == SubscriberRecord(-1001000, "en", True, dt.time(9, 0))
+    assert store.deliveries.was_sent(rec.id, -1001000)
+    assert store.deliveries.claim(rec.id, -1001000) is False
+
+
+def test_migrate_chat_merges_into_an_existing_new_chat(store: Store) -> None:
+    rec = add(store, edition())
+    assert rec is not None
+    store.subscribers.subscribe(-100, "zh")
+    store.subscribers.set_digest_time(-100, dt.time(9, 0))
+    store.deliveries.claim(rec.id, -100)
+    store.deliveries.mark_sent(rec.id, -100)
+    store.subscribers.subscribe(-1001000, "zh")
+    store.subscribers.unsubscribe(-1001000)
+    store.subscribers.migrate_chat(-100, -1001000)
+    assert store.subscribers.get(-1001000) == SubscriberRecord(-1001000, "zh", True, dt.time(9, 0))
+    assert store.subscribers.get(-100).active is False  # type: ignore[union-attr]
+    assert [s.chat_id for s in store.subscribers.active()] == [-1001000]
+    assert store.deliveries.was_sent(rec.id, -1001000)
