@@ -1,4 +1,4 @@
-"""Button presses: open an article, subscribe from /start, turn a search page.
+"""Button presses: open an article, subscribe from /start, turn a search page, toggle a paper.
 
 callback_data comes from the client and can be forged, so it is decoded strictly
 (``bot.render.digest.decode_callback``) and anything unexpected just gets a polite answer.
@@ -11,7 +11,7 @@ import logging
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.components.commands import subscribe_chat
+from bot.components.papers import PAPER_TOGGLE, subscribe_chat, toggle_paper
 from bot.components.replies import (
     article_reply,
     chat_of,
@@ -66,5 +66,9 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.answer()
         words, articles_of = remembered
         await search_page(update, context, words, page=page, articles_of=articles_of, query=query)
+    elif kind == PAPER_TOGGLE:
+        index = decoded[1]
+        answer = await toggle_paper(update, context, index) if isinstance(index, int) else None
+        await query.answer(answer or t_plain(lang, "button_expired"))
     else:  # a kind registered elsewhere but not handled here
         await query.answer(t_plain(lang, "button_expired"))

@@ -11,11 +11,13 @@ import asyncio
 import datetime as dt
 import logging
 import re
+from typing import Literal
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import ContextTypes
 
 from bot.components.jobs import ensure_digest_job
+from bot.components.papers import find_paper, reader_papers, subscribe_chat, unsubscribe_chat
 from bot.components.replies import (
     article_reply,
     chat_of,
@@ -26,6 +28,7 @@ from bot.components.replies import (
     reply,
     search_page,
 )
+from bot.config import PaperConfig
 from bot.render import (
     SUBSCRIBE,
     build_digest,
@@ -92,32 +95,41 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await reply(update, await subscribe_chat(update, context))
-
-
-async def subscribe_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
-    """Subscribe the current chat; the confirmation text (shared with the /start button)."""
-    svc = services(context)
-    lang = language(update)
-    chat_id = chat_of(update).id
-    is_new = await asyncio.to_thread(svc.store.subscribers.subscribe, chat_id, lang)
-    record = await asyncio.to_thread(svc.store.subscribers.get, chat_id)
-    if record is not None and record.language != lang:  # the reader switched languages
-        await asyncio.to_thread(svc.store.subscribers.set_language, chat_id, lang)
-    when = format_time((record.digest_time if record else None) or svc.config.schedule.digest_time)
-    log.info("chat %s subscribed (new=%s)", chat_id, is_new)
-    return t(lang, "subscribed" if is_new else "already_subscribed", time=when)
+    """``/subscribe`` (your papers, or the default ones) or ``/subscribe 名称`` (one more)."""
+    paper = await _paper_argument(update, context)
+    if paper is not False:
+        await reply(update, await subscribe_chat(update, context, paper))
 
 
 async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    svc = services(context)
+    """``/unsubscribe`` (no more digests) or ``/unsubscribe 名称`` (drop that paper)."""
+    paper = await _paper_argument(update, context)
+    if paper is not False:
+        await reply(update, await unsubscribe_chat(update, context, paper))
+
+
+async def _paper_argument(
+    update: Update, context: ContextTypes.DEFAULT_TYPE
+) -> PaperConfig | Literal[False] | None:
+    """The paper named after the command; None without a name; False (after telling the
+    user which papers there are) when no configured paper matches."""
     lang = language(update)
-    was_active = await asyncio.to_thread(svc.store.subscribers.unsubscribe, chat_of(update).id)
-    await reply(update, t(lang, "unsubscribed" if was_active else "not_subscribed"))
+    argument = _argument(update)
+    if not argument:
+        return None
+    if await _too_long(update, lang, argument):
+        return False
+    config = services(context).config
+    paper = find_paper(config, argument)
+    if paper is None:
+        names = t_plain(lang, "list_separator").join(p.name for p in config.papers)
+        await reply(update, t(lang, "paper_unknown", name=argument, papers=names))
+        return False
+    return paper
 
 
 async def today(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The latest digest of every configured paper, on demand.
+    """The latest digest of each of the reader's papers (all papers for a non-subscriber).
 
     Messages to one chat are spaced like any send to it (about one per second); the shared
     fan-out pacer is not used here, so a reader never waits behind a digest going out.
@@ -126,7 +138,8 @@ async def today(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     lang = language(update)
     gap = svc.config.delivery.per_chat_interval_seconds
     sent = 0
-    for paper in svc.config.papers:
+    record = await asyncio.to_thread(svc.store.subscribers.get, chat_of(update).id)
+    for paper in reader_papers(svc.config, record):
         edition = await asyncio.to_thread(svc.store.editions.latest, paper.name)
         if edition is None:
             continue

@@ -20,7 +20,7 @@ from telegram import Bot, BotCommand, BotCommandScopeChat, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.components import commands
+from bot.components import commands, papers
 from bot.components.replies import language, reply
 from bot.render import Markup, escape, t_plain
 from bot.render.i18n import DEFAULT_LANGUAGE, LANGUAGES
@@ -66,8 +66,9 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 COMMANDS: tuple[Command, ...] = (
     Command("start", commands.start, "cmd_start"),
     Command("help", help_command, "cmd_help"),
-    Command("subscribe", commands.subscribe, "cmd_subscribe"),
-    Command("unsubscribe", commands.unsubscribe, "cmd_unsubscribe"),
+    Command("subscribe", commands.subscribe, "cmd_subscribe", usage="usage_paper"),
+    Command("unsubscribe", commands.unsubscribe, "cmd_unsubscribe", usage="usage_paper"),
+    Command("papers", papers.papers, "cmd_papers"),
     Command("today", commands.today, "cmd_today"),
     Command("article", commands.article, "cmd_article", usage="usage_article"),
     Command("search", commands.search, "cmd_search", usage="usage_search"),

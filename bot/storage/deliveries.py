@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.storage.models import Delivery, Subscriber, utcnow
+from bot.storage.models import Delivery, Edition, Subscriber, Subscription, utcnow
 from bot.storage.records import DeliveryRecord, DeliveryStatus, SubscriberRecord
 from bot.storage.subscribers import subscriber_record
 from bot.storage.transactions import Transactions
@@ -125,7 +125,7 @@ class Deliveries:
             return _delivery_record(row) if row is not None else None
 
     def pending_chats(self, edition_id: int) -> list[SubscriberRecord]:
-        """Active subscribers that still need this edition's digest, by chat id.
+        """Active subscribers of this edition's paper that still need its digest, by chat id.
 
         That is: no delivery row at all, or one freed for retry. Chats whose digest is sent,
         being sent (``pending``) or given up (``failed``) are left out, since a claim for
@@ -134,10 +134,18 @@ class Deliveries:
         taken = select(Delivery.chat_id).where(
             Delivery.edition_id == edition_id, Delivery.status != DeliveryStatus.RETRY
         )
+        readers = select(Subscription.subscriber_id).where(
+            Subscription.paper_id == select(Edition.paper_id).where(Edition.id == edition_id)
+            .scalar_subquery()
+        )
         with self._tx.read() as session:
             rows = session.scalars(
                 select(Subscriber)
-                .where(Subscriber.active.is_(True), Subscriber.chat_id.not_in(taken))
+                .where(
+                    Subscriber.active.is_(True),
+                    Subscriber.id.in_(readers),
+                    Subscriber.chat_id.not_in(taken),
+                )
                 .order_by(Subscriber.chat_id)
             )
             return [subscriber_record(r) for r in rows]

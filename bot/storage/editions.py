@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.errors import EditionChangedError
 from bot.storage.models import ArticleRow, Edition, Paper
+from bot.storage.papers import paper_row
 from bot.storage.records import ArticleRecord, EditionRecord
 from bot.storage.transactions import Transactions
 from summarizer.edition import Edition as ParsedEdition
@@ -51,10 +52,10 @@ class Editions:
         date = _checked_date(edition, summaries)
 
         def work(session: Session) -> EditionRecord | None:
-            paper_row = _paper(session, paper)
+            paper_of = paper_row(session, paper)
             exists = session.scalar(
                 select(Edition.id).where(
-                    Edition.paper_id == paper_row.id,
+                    Edition.paper_id == paper_of.id,
                     Edition.date == date,
                     Edition.content_hash == content_hash,
                 )
@@ -62,7 +63,7 @@ class Editions:
             if exists is not None:
                 return None
             row = Edition(
-                paper=paper_row,
+                paper=paper_of,
                 date=date,
                 content_hash=content_hash,
                 article_count=len(edition.articles),
@@ -232,16 +233,6 @@ class Editions:
                 .limit(limit)
             )
             return [_article_record(r) for r in rows], total
-
-
-def _paper(session: Session, name: str) -> Paper:
-    """The paper's row, created on first use (the caller retries a lost insert race)."""
-    row = session.scalar(select(Paper).where(Paper.name == name))
-    if row is None:
-        row = Paper(name=name)
-        session.add(row)
-        session.flush()  # IntegrityError here = a concurrent insert; caller retries
-    return row
 
 
 def _editions(paper: str | None) -> Select[Edition]:

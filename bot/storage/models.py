@@ -44,7 +44,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from bot.storage.records import DeliveryStatus, FileStatus
+from bot.storage.records import DeliveryStatus, DigestMode, FileStatus
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -55,9 +55,9 @@ NAMING_CONVENTION = {
 }
 
 
-def _status_in(statuses: type[enum.StrEnum]) -> str:
-    """``status IN ('a', 'b')`` over an enum's values: the CHECK text the migrations carry."""
-    return "status IN (" + ", ".join(f"'{s.value}'" for s in statuses) + ")"
+def _in(column: str, values: type[enum.StrEnum]) -> str:
+    """``column IN ('a', 'b')`` over an enum's values: the CHECK text the migrations carry."""
+    return f"{column} IN (" + ", ".join(f"'{v.value}'" for v in values) + ")"
 
 
 def utcnow() -> dt.datetime:
@@ -161,8 +161,35 @@ class Subscriber(Base):
     digest_time: Mapped[dt.time | None] = mapped_column(Time)
     # Why the chat stopped receiving digests: "unsubscribed", "blocked" or "migrated".
     inactive_reason: Mapped[str | None] = mapped_column(String(32))
+    # A DigestMode value.
+    digest_mode: Mapped[str] = mapped_column(
+        String(16), default=DigestMode.PER_PAPER, server_default=DigestMode.PER_PAPER.value
+    )
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    subscriptions: Mapped[list[Subscription]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", order_by="Subscription.id"
+    )
+
+    __table_args__ = (
+        CheckConstraint(_in("digest_mode", DigestMode), name="digest_mode"),
+    )
+
+
+class Subscription(Base):
+    """One paper one chat reads. A chat without any gets nothing (but stays a subscriber)."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (
+        UniqueConstraint("subscriber_id", "paper_id"),
+        Index("ix_subscriptions_paper_id", "paper_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"))
+    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    paper: Mapped[Paper] = relationship(lazy="joined")
 
 
 class Delivery(Base):
@@ -175,7 +202,7 @@ class Delivery(Base):
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("edition_id", "chat_id"),
-        CheckConstraint(_status_in(DeliveryStatus), name="delivery_status"),
+        CheckConstraint(_in("status", DeliveryStatus), name="delivery_status"),
         Index("ix_deliveries_chat_id", "chat_id"),
     )
 
@@ -194,7 +221,7 @@ class IngestedFile(Base):
     """An edition file the watcher processed, keyed by content hash (path is informational)."""
 
     __tablename__ = "ingested_files"
-    __table_args__ = (CheckConstraint(_status_in(FileStatus), name="file_status"),)
+    __table_args__ = (CheckConstraint(_in("status", FileStatus), name="file_status"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     path: Mapped[str] = mapped_column(Text)

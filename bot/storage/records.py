@@ -22,6 +22,13 @@ class DeliveryStatus(enum.StrEnum):
     RETRY = "retry"  # failed transiently: the next run may claim it again
 
 
+class DigestMode(enum.StrEnum):
+    """How a reader with several papers gets the day's digests (``subscribers.digest_mode``)."""
+
+    PER_PAPER = "per_paper"  # one digest per paper, each when its edition is due
+    COMBINED = "combined"  # one message for all the reader's papers of the day
+
+
 class FileStatus(enum.StrEnum):
     """How ingesting one edition file went (``ingested_files.status``)."""
 
@@ -65,6 +72,9 @@ class SubscriberRecord:
     language: str
     active: bool
     digest_time: dt.time | None
+    papers: tuple[str, ...] = ()
+    """The papers the chat subscribed to, by name (in the order it chose them)."""
+    digest_mode: DigestMode = DigestMode.PER_PAPER
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
-from bot.storage.models import Delivery, Subscriber
-from bot.storage.records import SubscriberRecord
+from bot.storage.models import Delivery, Paper, Subscriber, Subscription
+from bot.storage.papers import paper_row
+from bot.storage.records import DigestMode, SubscriberRecord
 from bot.storage.transactions import Transactions
 
 __all__ = ["Subscribers", "subscriber_record"]
@@ -27,30 +29,61 @@ class Subscribers:
     def __init__(self, tx: Transactions) -> None:
         self._tx = tx
 
-    def subscribe(self, chat_id: int, language: str) -> bool:
-        """Make the chat an active subscriber; True if it was not active before (/start).
+    def subscribe(self, chat_id: int, language: str, papers: Sequence[str] = ()) -> bool:
+        """Make the chat an active subscriber of ``papers`` (and of those it had); True if it
+        was not active before or a paper was added.
 
-        A returning chat keeps its stored language and digest time (its earlier choices);
-        ``language`` applies to new chats only; use :meth:`set_language` to change it.
+        A returning chat keeps its stored language, digest time and papers (its earlier
+        choices); ``language`` applies to new chats only; use :meth:`set_language` to change it.
         """
 
         def work(session: Session) -> bool:
             row = _subscriber(session, chat_id)
+            changed = False
             if row is None:
-                session.add(
-                    Subscriber(chat_id=chat_id, language=language, active=True, digest_time=None)
-                )
+                row = Subscriber(chat_id=chat_id, language=language, active=True)
+                session.add(row)
                 session.flush()
-                return True
-            if row.active:
-                return False
-            row.active, row.inactive_reason = True, None
-            return True
+                changed = True
+            elif not row.active:
+                row.active, row.inactive_reason = True, None
+                changed = True
+            return _add_papers(session, row, papers) or changed
 
         changed = self._tx.write_retrying(work)
         if changed:
             log.info("chat %d subscribed", chat_id)
         return changed
+
+    def add_paper(self, chat_id: int, paper: str) -> bool:
+        """Add one paper to an existing chat's papers; True if it was not among them."""
+
+        def work(session: Session) -> bool:
+            row = _subscriber(session, chat_id)
+            return row is not None and _add_papers(session, row, [paper])
+
+        return self._tx.write_retrying(work)
+
+    def remove_paper(self, chat_id: int, paper: str) -> bool:
+        """Drop one paper from the chat's papers; True if it was among them."""
+        with self._tx.write() as session:
+            row = _subscriber(session, chat_id)
+            if row is None:
+                return False
+            kept = [s for s in row.subscriptions if s.paper.name != paper]
+            if len(kept) == len(row.subscriptions):
+                return False
+            row.subscriptions = kept
+            return True
+
+    def set_digest_mode(self, chat_id: int, mode: DigestMode) -> bool:
+        """One digest per paper, or one combined message; False if the chat is unknown."""
+        with self._tx.write() as session:
+            row = _subscriber(session, chat_id)
+            if row is None:
+                return False
+            row.digest_mode = DigestMode(mode)
+            return True
 
     def unsubscribe(self, chat_id: int) -> bool:
         """Stop digests at the chat's request (/stop); True if it was active. Row is kept."""
@@ -134,17 +167,41 @@ class Subscribers:
             row = _subscriber(session, chat_id)
             return subscriber_record(row) if row is not None else None
 
-    def active(self) -> list[SubscriberRecord]:
-        """Every chat that currently receives digests, by chat id."""
+    def active(self, paper: str | None = None) -> list[SubscriberRecord]:
+        """Every chat that currently receives digests (of ``paper``, if given), by chat id."""
+        query = select(Subscriber).where(Subscriber.active.is_(True))
+        if paper is not None:
+            query = query.where(Subscriber.id.in_(subscribers_of(paper)))
         with self._tx.read() as session:
-            rows = session.scalars(
-                select(Subscriber).where(Subscriber.active.is_(True)).order_by(Subscriber.chat_id)
-            )
+            rows = session.scalars(query.order_by(Subscriber.chat_id))
             return [subscriber_record(r) for r in rows]
 
 
 def _subscriber(session: Session, chat_id: int) -> Subscriber | None:
     return session.scalar(select(Subscriber).where(Subscriber.chat_id == chat_id))
+
+
+def _add_papers(session: Session, row: Subscriber, papers: Sequence[str]) -> bool:
+    """Subscribe ``row`` to each of ``papers`` it lacks; True if any was added."""
+    have = {s.paper.name for s in row.subscriptions}
+    added = False
+    for name in papers:
+        if name not in have:
+            row.subscriptions.append(Subscription(paper=paper_row(session, name)))
+            have.add(name)
+            added = True
+    if added:
+        session.flush()
+    return added
+
+
+def subscribers_of(paper: str) -> Select[int]:
+    """The ids of the subscriber rows subscribed to ``paper`` (a subquery)."""
+    return (
+        select(Subscription.subscriber_id)
+        .join(Paper, Paper.id == Subscription.paper_id)
+        .where(Paper.name == paper)
+    )
 
 
 def subscriber_record(row: Subscriber) -> SubscriberRecord:
@@ -154,4 +211,6 @@ def subscriber_record(row: Subscriber) -> SubscriberRecord:
         language=row.language,
         active=row.active,
         digest_time=row.digest_time,
+        papers=tuple(s.paper.name for s in row.subscriptions),
+        digest_mode=DigestMode(row.digest_mode),
     )

@@ -170,7 +170,7 @@ def test_digest_send_pushes_now_and_skips_chats_that_have_it(
 ) -> None:
     token = "777:RIGHT-TOKEN"
     with ingested_archive(tmp_path, seed_path, server_in_thread) as store:
-        store.subscribers.subscribe(31, "zh")
+        store.subscribers.subscribe(31, "zh", ["浙江工人日报"])
     reader = server_in_thread.user(31, "王芳")
 
     first = baozhai(
@@ -222,7 +222,7 @@ def test_digest_send_exits_non_zero_when_a_chat_fails(
 ) -> None:
     with ingested_archive(tmp_path, seed_path, server_in_thread) as store:
         # a chat Telegram does not know: 400 chat not found
-        store.subscribers.subscribe(404404, "zh")
+        store.subscribers.subscribe(404404, "zh", ["浙江工人日报"])
     result = baozhai("digest", "send", cwd=tmp_path, env={"TELEGRAM_BOT_TOKEN": "777:RIGHT-TOKEN"})
     assert result.returncode == 1
     assert "failed 1" in result.stdout

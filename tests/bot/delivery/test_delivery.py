@@ -123,9 +123,9 @@ async def test_every_active_subscriber_receives_the_digest_once(
     edition, articles = add_seed_edition(store)
     users = [local_api.user(chat_id, f"用户{chat_id}") for chat_id in (101, 102, 103, 104)]
     for user in users:
-        store.subscribers.subscribe(user.chat_id, "zh")
+        store.subscribers.subscribe(user.chat_id, "zh", [PAPER])
     gone = local_api.user(105, "走了")
-    store.subscribers.subscribe(gone.chat_id, "zh")
+    store.subscribers.subscribe(gone.chat_id, "zh", [PAPER])
     store.subscribers.unsubscribe(gone.chat_id)
 
     report = await deliver_edition(local_api_bot, store, edition, articles)
@@ -144,8 +144,8 @@ async def test_each_subscriber_gets_the_digest_in_their_language(
 ) -> None:
     edition, articles = add_seed_edition(store)
     chinese, english = local_api.user(201, "韩梅梅"), local_api.user(202, "Jim", language_code="en")
-    store.subscribers.subscribe(chinese.chat_id, "zh")
-    store.subscribers.subscribe(english.chat_id, "en")
+    store.subscribers.subscribe(chinese.chat_id, "zh", [PAPER])
+    store.subscribers.subscribe(english.chat_id, "en", [PAPER])
 
     await deliver_edition(local_api_bot, store, edition, articles)
 
@@ -160,7 +160,7 @@ async def test_a_second_run_sends_nothing(
     edition, articles = add_seed_edition(store)
     for chat_id in (301, 302):
         local_api.user(chat_id)
-        store.subscribers.subscribe(chat_id, "zh")
+        store.subscribers.subscribe(chat_id, "zh", [PAPER])
     await deliver_edition(local_api_bot, store, edition, articles)
     sent_before = len(local_api.sent)
 
@@ -176,7 +176,7 @@ async def test_concurrent_runs_send_each_digest_once(
     edition, articles = add_seed_edition(store)
     users = [local_api.user(chat_id) for chat_id in range(401, 411)]
     for user in users:
-        store.subscribers.subscribe(user.chat_id, "zh")
+        store.subscribers.subscribe(user.chat_id, "zh", [PAPER])
     pacer = Pacer()
 
     first, second = await asyncio.gather(
@@ -193,8 +193,8 @@ async def test_only_chats_restricts_the_run_to_those_chats(
 ) -> None:
     edition, articles = add_seed_edition(store)
     early, late = local_api.user(501), local_api.user(502)
-    store.subscribers.subscribe(early.chat_id, "zh")
-    store.subscribers.subscribe(late.chat_id, "zh")
+    store.subscribers.subscribe(early.chat_id, "zh", [PAPER])
+    store.subscribers.subscribe(late.chat_id, "zh", [PAPER])
 
     report = await deliver_edition(local_api_bot, store, edition, articles, only_chats={501})
 
@@ -207,7 +207,7 @@ async def test_articles_default_to_the_stored_ones(
 ) -> None:
     edition, articles = add_seed_edition(store)
     user = local_api.user(601)
-    store.subscribers.subscribe(user.chat_id, "zh")
+    store.subscribers.subscribe(user.chat_id, "zh", [PAPER])
 
     await deliver_edition(local_api_bot, store, edition)
 
@@ -223,7 +223,7 @@ async def test_a_blocked_user_is_deactivated_and_the_others_still_get_theirs(
     edition, articles = add_seed_edition(store)
     users = [local_api.user(chat_id) for chat_id in (701, 702, 703)]
     for user in users:
-        store.subscribers.subscribe(user.chat_id, "zh")
+        store.subscribers.subscribe(user.chat_id, "zh", [PAPER])
     users[1].block()
 
     report = await deliver_edition(local_api_bot, store, edition, articles)
@@ -241,7 +241,7 @@ async def test_a_forced_429_is_waited_out_and_the_message_arrives(
 ) -> None:
     edition, articles = add_seed_edition(store)
     user = local_api.user(801)
-    store.subscribers.subscribe(user.chat_id, "zh")
+    store.subscribers.subscribe(user.chat_id, "zh", [PAPER])
     user.force_retry_after(times=1, retry_after=1)
 
     started = time.monotonic()
@@ -258,7 +258,7 @@ async def test_a_429_that_never_ends_leaves_the_chat_for_a_later_run(
 ) -> None:
     edition, articles = add_seed_edition(store)
     user = local_api.user(802)
-    store.subscribers.subscribe(user.chat_id, "zh")
+    store.subscribers.subscribe(user.chat_id, "zh", [PAPER])
     user.force_retry_after(times=3, retry_after=1)
     policy = DeliveryPolicy(max_flood_waits=1)
 
@@ -274,8 +274,9 @@ async def test_an_unknown_chat_is_failed_for_good_and_others_still_get_theirs(
 ) -> None:
     edition, articles = add_seed_edition(store)
     user = local_api.user(901)
-    store.subscribers.subscribe(user.chat_id, "zh")
-    store.subscribers.subscribe(999, "zh")  # the server has no such chat: 400 "chat not found"
+    store.subscribers.subscribe(user.chat_id, "zh", [PAPER])
+    # The server has no such chat: 400 "chat not found".
+    store.subscribers.subscribe(999, "zh", [PAPER])
 
     report = await deliver_edition(local_api_bot, store, edition, articles)
 
@@ -292,7 +293,8 @@ async def test_a_chat_telegram_does_not_know_is_deactivated(
     local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
 ) -> None:
     edition, articles = add_seed_edition(store)
-    store.subscribers.subscribe(999, "zh")  # the server has no such chat: 400 "chat not found"
+    # The server has no such chat: 400 "chat not found".
+    store.subscribers.subscribe(999, "zh", [PAPER])
     await deliver_edition(local_api_bot, store, edition, articles)
     assert store.subscribers.get(999).active is False
 
@@ -302,7 +304,7 @@ async def test_a_network_failure_leaves_the_chat_for_a_later_run(
 ) -> None:
     edition, articles = add_seed_edition(store)
     user = local_api.user(1001)
-    store.subscribers.subscribe(user.chat_id, "zh")
+    store.subscribers.subscribe(user.chat_id, "zh", [PAPER])
 
     report = await deliver_edition(
         offline_bot, store, edition, articles, policy=FAST, pacer=fast_pacer()
@@ -323,7 +325,7 @@ async def test_a_rejected_token_stops_the_run_and_leaves_claims_retryable(
     edition, articles = add_seed_edition(store)
     for chat_id in range(1101, 1106):
         local_api.user(chat_id)
-        store.subscribers.subscribe(chat_id, "zh")
+        store.subscribers.subscribe(chat_id, "zh", [PAPER])
     wrong = telegram.Bot("654321:WRONG-TOKEN", base_url=local_api.base_url)
 
     with pytest.raises(InvalidToken):
@@ -344,7 +346,7 @@ async def test_the_token_never_appears_in_delivery_logs(
     caplog.set_level(logging.DEBUG, logger="bot.delivery")
     edition, articles = add_seed_edition(store)
     local_api.user(1201)
-    store.subscribers.subscribe(1201, "zh")
+    store.subscribers.subscribe(1201, "zh", [PAPER])
 
     await deliver_edition(offline_bot, store, edition, articles, policy=FAST, pacer=fast_pacer())
 
@@ -366,7 +368,7 @@ async def test_a_multi_message_digest_never_trips_the_per_chat_limit(
     assert len(expected) >= 3
     users = [server.user(chat_id) for chat_id in (1301, 1302)]
     for user in users:
-        store.subscribers.subscribe(user.chat_id, "zh")
+        store.subscribers.subscribe(user.chat_id, "zh", [PAPER])
 
     started = time.monotonic()
     async with telegram.Bot(TEST_TOKEN, base_url=server.base_url) as bot:
@@ -387,7 +389,7 @@ async def test_the_fanout_stays_under_the_global_rate(
     edition, articles = add_seed_edition(store)
     users = [server.user(chat_id) for chat_id in range(1401, 1441)]
     for user in users:
-        store.subscribers.subscribe(user.chat_id, "zh")
+        store.subscribers.subscribe(user.chat_id, "zh", [PAPER])
 
     async with telegram.Bot(TEST_TOKEN, base_url=server.base_url) as bot:
         report = await deliver_edition(
@@ -490,7 +492,7 @@ async def test_a_migrated_group_is_followed_and_gets_the_digest_once(
 ) -> None:
     base_url, delivered = migrating_api
     edition, articles = add_seed_edition(store)
-    store.subscribers.subscribe(-100, "zh")
+    store.subscribers.subscribe(-100, "zh", [PAPER])
     bot = telegram.Bot(TEST_TOKEN, base_url=base_url)
     pacer = Pacer(group_interval=0.01)
 
@@ -534,7 +536,7 @@ async def test_a_digest_cut_short_by_a_429_after_message_one_is_closed_not_freed
 ) -> None:
     edition, articles = add_three_message_edition(store)
     user = local_api.user(1501)
-    store.subscribers.subscribe(user.chat_id, "zh")
+    store.subscribers.subscribe(user.chat_id, "zh", [PAPER])
     refuse_after(local_api, user.chat_id, delivered=1)
 
     report = await deliver_edition(
@@ -557,7 +559,7 @@ async def test_a_second_run_sends_nothing_more_to_a_partly_delivered_chat(
 ) -> None:
     edition, articles = add_three_message_edition(store)
     user = local_api.user(1502)
-    store.subscribers.subscribe(user.chat_id, "zh")
+    store.subscribers.subscribe(user.chat_id, "zh", [PAPER])
     refuse_after(local_api, user.chat_id, delivered=1)
     await deliver_edition(
         local_api_bot, store, edition, articles, policy=GIVE_UP_ON_429, pacer=fast_pacer()
@@ -579,7 +581,7 @@ async def test_a_chat_whose_first_message_failed_gets_the_whole_digest_once_next
 ) -> None:
     edition, articles = add_three_message_edition(store)
     user = local_api.user(1503)
-    store.subscribers.subscribe(user.chat_id, "zh")
+    store.subscribers.subscribe(user.chat_id, "zh", [PAPER])
     user.force_retry_after(times=1, retry_after=1)  # message 1: 429, nothing sent
 
     first = await deliver_edition(
@@ -608,7 +610,7 @@ async def test_a_partial_delivery_is_logged_as_a_warning_with_its_progress(
     caplog.set_level(logging.WARNING, logger="bot.delivery")
     edition, articles = add_three_message_edition(store)
     user = local_api.user(1504)
-    store.subscribers.subscribe(user.chat_id, "zh")
+    store.subscribers.subscribe(user.chat_id, "zh", [PAPER])
     refuse_after(local_api, user.chat_id, delivered=1)
 
     await deliver_edition(
@@ -679,7 +681,7 @@ async def test_a_message_that_timed_out_after_sending_is_not_resent(
 ) -> None:
     edition, articles = add_three_message_edition(store)
     user = local_api.user(1601)
-    store.subscribers.subscribe(user.chat_id, "zh")
+    store.subscribers.subscribe(user.chat_id, "zh", [PAPER])
     held_replies.hold = {2}
 
     async with impatient_bot(held_replies.base_url) as bot:
@@ -702,7 +704,7 @@ async def test_a_first_message_that_timed_out_closes_the_chat_instead_of_retryin
 ) -> None:
     edition, articles = add_three_message_edition(store)
     user = local_api.user(1602)
-    store.subscribers.subscribe(user.chat_id, "zh")
+    store.subscribers.subscribe(user.chat_id, "zh", [PAPER])
     held_replies.hold = {1}
 
     async with impatient_bot(held_replies.base_url) as bot:

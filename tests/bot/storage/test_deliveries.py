@@ -10,7 +10,7 @@ from sqlalchemy.engine import URL
 
 from bot.storage.records import DeliveryStatus
 from bot.storage.store import Store
-from tests.bot.storage.helpers import DAY, add, edition, run_together
+from tests.bot.storage.helpers import DAY, PAPER, add, edition, run_together
 
 
 @pytest.fixture
@@ -58,7 +58,7 @@ def test_mark_delivered_records_the_send(store: Store, edition_id: int) -> None:
 
 
 def test_a_retryable_failure_frees_the_claim(store: Store, edition_id: int) -> None:
-    store.subscribers.subscribe(1, "zh")
+    store.subscribers.subscribe(1, "zh", [PAPER])
     store.deliveries.claim(edition_id, 1)
     store.deliveries.mark_failed(edition_id, 1, "Timed out", retryable=True)
     assert [s.chat_id for s in store.deliveries.pending_chats(edition_id)] == [1]
@@ -82,7 +82,7 @@ def test_a_freed_claim_is_retaken_by_only_one_of_two_threads(store: Store, editi
 
 
 def test_a_final_failure_keeps_the_claim(store: Store, edition_id: int) -> None:
-    store.subscribers.subscribe(1, "zh")
+    store.subscribers.subscribe(1, "zh", [PAPER])
     store.deliveries.claim(edition_id, 1)
     store.deliveries.mark_failed(edition_id, 1, "Bad Request: chat not found", retryable=False)
     assert store.deliveries.claim(edition_id, 1) is False
@@ -103,7 +103,7 @@ def test_pending_chats_are_active_subscribers_still_owed_the_digest(
     store: Store, edition_id: int
 ) -> None:
     for chat in (1, 2, 3, 4, 5):
-        store.subscribers.subscribe(chat, "zh")
+        store.subscribers.subscribe(chat, "zh", [PAPER])
     store.subscribers.unsubscribe(5)
     store.deliveries.claim(edition_id, 1)
     store.deliveries.mark_sent(edition_id, 1)
@@ -116,7 +116,7 @@ def test_pending_chats_are_active_subscribers_still_owed_the_digest(
 def test_deliveries_of_one_edition_do_not_affect_another(store: Store, edition_id: int) -> None:
     other = add(store, edition(DAY + dt.timedelta(days=1)))
     assert other is not None
-    store.subscribers.subscribe(1, "zh")
+    store.subscribers.subscribe(1, "zh", [PAPER])
     store.deliveries.claim(edition_id, 1)
     store.deliveries.mark_sent(edition_id, 1)
     assert [s.chat_id for s in store.deliveries.pending_chats(other.id)] == [1]
@@ -141,3 +141,11 @@ def test_delivery_statuses_are_stored_as_their_plain_strings(store: Store, editi
     record = store.deliveries.get(edition_id, 1)
     assert record is not None and record.status is DeliveryStatus.SENT
     assert [s.value for s in DeliveryStatus] == ["pending", "sent", "failed", "retry"]
+
+
+def test_pending_chats_are_only_the_readers_of_the_editions_paper(store: Store) -> None:
+    ours = add(store, edition(DAY), paper="甲报")
+    store.subscribers.subscribe(1, "zh", ["甲报"])
+    store.subscribers.subscribe(2, "zh", ["乙报"])
+    store.subscribers.subscribe(3, "zh", ["乙报", "甲报"])
+    assert [s.chat_id for s in store.deliveries.pending_chats(ours.id)] == [1, 3]

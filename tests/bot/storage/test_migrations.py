@@ -11,7 +11,15 @@ from sqlalchemy.engine import URL
 from bot.storage import engine as db
 from bot.storage.models import Base
 
-TABLES = {"papers", "editions", "articles", "subscribers", "deliveries", "ingested_files"}
+TABLES = {
+    "papers",
+    "editions",
+    "articles",
+    "subscribers",
+    "subscriptions",
+    "deliveries",
+    "ingested_files",
+}
 
 
 def _diff(engine: sa.Engine, metadata: sa.MetaData) -> list:
@@ -100,4 +108,38 @@ def test_migrations_need_no_alembic_ini() -> None:
     config = db.alembic_config()
     assert config.config_file_name is None
     assert (db.MIGRATIONS_DIR / "env.py").is_file()
-    assert db.head_revision() == "0001"
+    newest = max(p.name for p in (db.MIGRATIONS_DIR / "versions").glob("[0-9]*.py"))
+    assert db.head_revision() == newest.split("_", 1)[0]
+
+
+def test_readers_from_before_paper_choice_keep_every_paper(db_url: str | URL) -> None:
+    """0002: every chat used to get every paper; after the upgrade it still does."""
+    engine = db.make_engine(db_url)
+    try:
+        db.upgrade(engine, "0001")
+        with engine.begin() as conn:
+            now = {"t": "2024-07-01 00:00:00+00:00"}
+            for name in ("甲报", "乙报"):
+                conn.execute(
+                    sa.text("INSERT INTO papers (name, created_at) VALUES (:n, :t)"),
+                    {"n": name, **now},
+                )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO subscribers (chat_id, language, active, created_at, updated_at)"
+                    " VALUES (7, 'zh', true, :t, :t)"
+                ),
+                now,
+            )
+        db.upgrade(engine)
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.text(
+                    "SELECT p.name, s.digest_mode FROM subscriptions x"
+                    " JOIN papers p ON p.id = x.paper_id"
+                    " JOIN subscribers s ON s.id = x.subscriber_id ORDER BY p.name"
+                )
+            ).all()
+        assert [tuple(r) for r in rows] == [("乙报", "per_paper"), ("甲报", "per_paper")]
+    finally:
+        engine.dispose()

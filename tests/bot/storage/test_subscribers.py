@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.storage.records import SubscriberRecord
+from bot.storage.records import DigestMode, SubscriberRecord
 from bot.storage.store import Store
 from tests.bot.storage.helpers import DAY, add, edition
 
@@ -99,3 +99,45 @@ def test_migrate_chat_merges_into_an_existing_new_chat(store: Store) -> None:
     assert store.subscribers.get(-100).active is False  # type: ignore[union-attr]
     assert [s.chat_id for s in store.subscribers.active()] == [-1001000]
     assert store.deliveries.was_sent(rec.id, -1001000)
+
+
+# -- papers a chat reads ----------------------------------------------------------------------
+
+
+def test_a_new_subscriber_gets_the_papers_it_subscribes_with(store: Store) -> None:
+    assert store.subscribers.subscribe(1, "zh", ["甲报", "乙报"])
+    assert store.subscribers.get(1).papers == ("甲报", "乙报")
+
+
+def test_subscribing_again_adds_papers_and_keeps_the_old_ones(store: Store) -> None:
+    store.subscribers.subscribe(1, "zh", ["甲报"])
+    assert store.subscribers.subscribe(1, "zh", ["乙报"]) is True
+    assert store.subscribers.subscribe(1, "zh", ["甲报"]) is False
+    assert store.subscribers.get(1).papers == ("甲报", "乙报")
+
+
+def test_a_paper_can_be_added_and_removed_alone(store: Store) -> None:
+    store.subscribers.subscribe(1, "zh", ["甲报"])
+    assert store.subscribers.add_paper(1, "乙报") is True
+    assert store.subscribers.add_paper(1, "乙报") is False
+    assert store.subscribers.remove_paper(1, "甲报") is True
+    assert store.subscribers.remove_paper(1, "甲报") is False
+    assert store.subscribers.get(1).papers == ("乙报",)
+    assert store.subscribers.add_paper(404, "甲报") is False  # unknown chat
+
+
+def test_active_subscribers_of_a_paper_are_only_its_readers(store: Store) -> None:
+    store.subscribers.subscribe(1, "zh", ["甲报"])
+    store.subscribers.subscribe(2, "zh", ["乙报"])
+    store.subscribers.subscribe(3, "zh", ["甲报", "乙报"])
+    store.subscribers.unsubscribe(3)
+    assert [s.chat_id for s in store.subscribers.active("甲报")] == [1]
+    assert [s.chat_id for s in store.subscribers.active()] == [1, 2]
+
+
+def test_the_digest_mode_is_per_paper_until_changed(store: Store) -> None:
+    store.subscribers.subscribe(1, "zh", ["甲报"])
+    assert store.subscribers.get(1).digest_mode == "per_paper"
+    assert store.subscribers.set_digest_mode(1, DigestMode.COMBINED)
+    assert store.subscribers.get(1).digest_mode is DigestMode.COMBINED
+    assert store.subscribers.set_digest_mode(404, DigestMode.COMBINED) is False
