@@ -34,6 +34,8 @@ examples:
   baozhai demo                         chat with the bot in this terminal, no token needed
   baozhai parse edition.txt            show the articles and summaries of an edition file
   baozhai parse inbox/ --json          all editions in a folder, as JSON
+  baozhai parse https://epaper.example/paperindex.htm   an e-paper edition, page or article
+  baozhai backfill 海南日报 --from 2026-07-01 --to 2026-07-31   fill the archive
   baozhai digest send --date 2024-07-01  push a digest now (skips chats that have it)
   baozhai --config /etc/baozhai.toml db upgrade
 
@@ -98,15 +100,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     parse = commands.add_parser(
         "parse",
-        help="parse an edition file (or a folder of them) and show articles and summaries",
-        description="Parse edition text dumps into articles and summarize each. PATH may be "
-        "a file or a folder (every *.txt in it; page files of one date form one edition).",
+        help="parse an edition file, a folder of them, or an e-paper URL; show the summaries",
+        description="Parse editions into articles and summarize each. PATH may be a text "
+        "dump file, a folder (every *.txt in it; page files of one date form one edition) or "
+        "an e-paper address: an index gives the whole edition, a page (版面) that page's "
+        "articles, an article page that article.",
     )
-    parse.add_argument("path", type=Path, metavar="PATH")
+    parse.add_argument("path", metavar="PATH|URL")
     parse.add_argument(
         "--json",
         action="store_true",
-        help="print JSON (an object for a file, a list of objects for a folder)",
+        help="print JSON (an object for a file or URL, a list of objects for a folder)",
+    )
+    parse.add_argument(
+        "--template",
+        default=None,
+        metavar="NAME",
+        help="the e-paper template of a URL: founder, pc_layout or rmrb_nbs (default: that "
+        "of the configured paper whose site the URL is on, else guessed from the URL)",
     )
     parse.add_argument(
         "--sentences",
@@ -116,6 +127,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="key sentences per article (default: [summary] sentences, 3)",
     )
     parse.set_defaults(func=_parse)
+
+    backfill = commands.add_parser(
+        "backfill",
+        help="store a past date range of an e-paper paper, for the archive",
+        description="Read each edition of PAPER (an e-paper paper of the configuration) from "
+        "--from to --to and store it for /search and /article. Resumable: dates already "
+        "stored are skipped. Backfilled editions are never pushed as the day's digest.",
+    )
+    backfill.add_argument("paper", metavar="PAPER", help="the paper's configured name")
+    backfill.add_argument("--from", dest="start", type=_date, required=True, metavar="YYYY-MM-DD")
+    backfill.add_argument("--to", dest="end", type=_date, required=True, metavar="YYYY-MM-DD")
+    backfill.set_defaults(func=_backfill)
 
     digest = commands.add_parser(
         "digest",
@@ -222,9 +245,26 @@ def _db_upgrade(args: argparse.Namespace, config: Config) -> int:
     log.info("database is at the newest schema")
     return 0
 
+
+def _backfill(args: argparse.Namespace, config: Config) -> int:
+    from bot.operations import backfill_now
+
+    return backfill_now(config, args.paper, args.start, args.end)
+
+
 def _parse(args: argparse.Namespace, config: Config) -> int:
     """``baozhai parse``: a table for people, JSON for scripts."""
-    path: Path = args.path
+    if args.path.startswith(("http://", "https://")):
+        from bot.parse_view import parse_url
+
+        return parse_url(
+            args.path,
+            config,
+            template=args.template,
+            as_json=args.json,
+            sentences=args.sentences or config.summary.sentences,
+        )
+    path = Path(args.path)
     as_json: bool = args.json
     sentences: int = args.sentences or config.summary.sentences
     papers = config.papers

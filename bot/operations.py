@@ -17,7 +17,10 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot.app import build_application, make_services
 from bot.components.jobs import send_edition
-from bot.config import Config
+from bot.config import Config, PaperConfig, SourceKind
+from bot.errors import FetchError, SourceError
+from bot.ingest import IngestReport, ingest_inbox, read_site
+from bot.ingest.epaper import MISSING_PREFIX
 from bot.logs import redactor
 from bot.services import services
 from bot.storage.records import EditionRecord
@@ -116,8 +119,8 @@ async def _send_now(config: Config, store: Store, editions: list[EditionRecord])
     application = build_application(config, make_services(config, store), schedule=False)
     failed = 0
     async with application:
-        active = len(await asyncio.to_thread(store.subscribers.active))
         for edition in editions:
+            active = len(await asyncio.to_thread(store.subscribers.active, edition.paper))
             waiting = len(await asyncio.to_thread(store.deliveries.pending_chats, edition.id))
             report = await send_edition(application, services(application), edition)
             had_it = active - waiting + report.skipped
@@ -130,25 +133,101 @@ async def _send_now(config: Config, store: Store, editions: list[EditionRecord])
 
 
 def ingest_now(config: Config) -> int:
-    """``baozhai ingest``: one poll of every inbox, without Telegram."""
-    from bot.ingest import ingest_inbox
-
+    """``baozhai ingest``: one poll of every inbox and every e-paper site, without Telegram."""
     store = open_store(config)
     failed = 0
     try:
         now = dt.datetime.now(config.schedule.timezone)
-        for paper in config.inbox_papers:
-            report = ingest_inbox(store, paper, sentences=config.summary.sentences, now=now)
-            for edition in report.new:
-                print(f"{paper.name} {edition.date}: stored, {edition.article_count} articles")
-            for edition in report.extended:
-                count = edition.article_count
-                print(f"{paper.name} {edition.date}: extended, now {count} articles")
-            for skipped in report.skipped:
-                print(f"{paper.name} {skipped.date}: already stored")
-            for failure in report.failures:
-                print(f"{paper.name}: {failure.file}: {failure.reason}", file=sys.stderr)
-            failed += len(report.failures)
+        for paper in config.papers:
+            try:
+                if paper.kind is SourceKind.INBOX:
+                    report = ingest_inbox(
+                        store, paper, sentences=config.summary.sentences, now=now
+                    )
+                else:
+                    report = asyncio.run(read_site(store, config, paper, now=now))
+            except SourceError as exc:
+                print(f"{paper.name}: {exc}", file=sys.stderr)
+                failed += 1
+                continue
+            failed += print_report(report)
     finally:
         store.close()
     return 1 if failed else 0
+
+
+def print_report(report: IngestReport) -> int:
+    """One line per stored, extended, skipped, waiting or failed edition; the failure count."""
+    paper = report.paper
+    for edition in report.new:
+        print(f"{paper} {edition.date}: stored, {articles(edition.article_count)}")
+    for edition in report.extended:
+        print(f"{paper} {edition.date}: extended, now {articles(edition.article_count)}")
+    for skipped in report.skipped:
+        print(f"{paper} {skipped.date}: already stored")
+    for missing in report.missing:
+        state = "stored without them" if missing.stored else "waiting for them"
+        print(f"{paper} {missing.date}: {articles(len(missing.urls))} missing, {state}")
+    for failure in report.failures:
+        print(f"{paper}: {failure.file}: {failure.reason}", file=sys.stderr)
+    if report.template_error:
+        print(f"{paper}: {report.template_error}", file=sys.stderr)
+    return len(report.failures) + (1 if report.template_error else 0)
+
+
+def articles(count: int) -> str:
+    """"1 article", "7 articles"."""
+    return f"{count} article" if count == 1 else f"{count} articles"
+
+
+def backfill_now(config: Config, name: str, start: dt.date, end: dt.date) -> int:
+    """``baozhai backfill``: store a past date range of an e-paper paper, for the archive.
+
+    Resumable: a date already stored complete is skipped without a request. Editions stored
+    here are marked as backfilled, so they are never pushed as the day's digest.
+    """
+    from rich.progress import Progress
+
+    paper = config.paper(name)
+    if paper is None or paper.kind is not SourceKind.EPAPER:
+        known = ", ".join(p.name for p in config.epaper_papers) or "none configured"
+        print(f"baozhai backfill: no e-paper paper called {name!r} ({known})", file=sys.stderr)
+        return 2
+    if end < start:
+        print("baozhai backfill: --to is before --from", file=sys.stderr)
+        return 2
+    days = [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
+    store = open_store(config)
+    counts = {"stored": 0, "already stored": 0, "no edition": 0, "failed": 0}
+    try:
+        with Progress(transient=True) as bar:
+            task = bar.add_task(f"{paper.name} backfill", total=len(days))
+            for day in days:
+                counts[_backfill_day(store, config, paper, day)] += 1
+                bar.advance(task)
+    finally:
+        store.close()
+    print(f"{paper.name} {start}..{end}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    return 1 if counts["failed"] else 0
+
+
+def _backfill_day(store: Store, config: Config, paper: PaperConfig, day: dt.date) -> str:
+    """Backfill one date; which of the outcomes counted by :func:`backfill_now` it had."""
+    stored = store.editions.on(day, paper.name)
+    if stored is not None and store.state.get(paper.name, f"{MISSING_PREFIX}{day}") is None:
+        return "already stored"
+    now = dt.datetime.now(config.schedule.timezone)
+    try:
+        report = asyncio.run(read_site(store, config, paper, now=now, date=day, backfill=True))
+    except FetchError as exc:
+        if exc.status == 404:
+            return "no edition"
+        log.warning("%s %s: %s", paper.name, day, exc)
+        return "failed"
+    except SourceError as exc:
+        log.warning("%s %s: %s", paper.name, day, exc)
+        return "failed"
+    if report.template_error:
+        log.warning("%s %s: %s", paper.name, day, report.template_error)
+        return "failed"
+    return "stored" if report.new or report.extended else "already stored"

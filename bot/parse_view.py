@@ -1,10 +1,13 @@
-"""What ``baozhai parse`` shows: editions parsed from files, summarized, as tables or JSON.
+"""What ``baozhai parse`` shows: editions from files or e-paper URLs, summarized, as tables or JSON.
 
 Kept apart from the CLI's argument handling so it can be tested on its own.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
+import sys
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,7 +18,10 @@ from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
-from bot.config import PaperConfig
+from bot.config import Config, PaperConfig
+from bot.errors import SourceError
+from bot.ingest.epaper import fetch_limits
+from bot.sources.epaper import Fetcher, UrlReading, guess_template, read_url, template_names
 from summarizer.edition import Edition, merge_pages
 from summarizer.errors import EditionError
 from summarizer.export import edition_to_dict
@@ -138,3 +144,49 @@ def print_tables(console: Console, editions: list[dict[str, Any]]) -> None:
 
 def _markup(text: str) -> str:
     return escape(text)
+
+
+def parse_url(
+    url: str, config: Config, *, template: str | None, as_json: bool, sentences: int
+) -> int:
+    """``baozhai parse URL``: an e-paper index, page or article, as a table or JSON.
+
+    The template is ``template``, else that of the configured paper whose site ``url`` is
+    on, else guessed from the URL's shape. Articles that could not be read go to stderr.
+    """
+    errors = Console(stderr=True, soft_wrap=True, highlight=False)
+    paper = next((p for p in config.epaper_papers if p.epaper and url.startswith(p.epaper)), None)
+    chosen = template or (paper.template if paper else None) or guess_template(url)
+    if chosen is None or chosen not in template_names():
+        names = ", ".join(template_names())
+        errors.print(
+            f"baozhai parse: {url}: which e-paper template? pass --template ({names})",
+            style="red",
+            markup=False,
+        )
+        return 2
+    sources = config.sources
+    limits = fetch_limits(sources)
+
+    async def read() -> UrlReading:
+        async with Fetcher(limits, contact=sources.contact or None) as fetcher:
+            return await read_url(fetcher, url, chosen)
+
+    try:
+        reading = asyncio.run(read())
+    except SourceError as exc:
+        errors.print(f"baozhai parse: {exc}", style="red", markup=False)
+        return 1
+    edition = reading.edition
+    if paper is not None:
+        edition.paper = paper.name
+    summaries = [summarize(article, k=sentences) for article in edition.articles]
+    result = edition_to_dict(edition, summaries)
+    if as_json:
+        json.dump(result, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print_tables(Console(), [result])
+    for missing_url, reason in reading.missing:
+        errors.print(f"baozhai parse: not read: {missing_url}: {reason}", style="red", markup=False)
+    return 1 if reading.missing else 0

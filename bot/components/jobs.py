@@ -7,6 +7,9 @@ delivery is claimed in the database before it is sent.
 * ``poll-inboxes`` (every ``poll_interval_seconds``): ingest new editions, report broken
   files to the admins, then deliver whatever is due and not yet delivered. That last step is
   also the catch-up after downtime or a late edition: a missed digest goes out late, once.
+* ``poll-site-N`` (one per e-paper paper, every its ``poll_minutes``, acting only inside its
+  ``poll_window``): read the site's newest edition, tell the admins once what is missing or
+  that the layout changed, then deliver what is due.
 * ``digest-at-HH:MM`` (daily, one per distinct digest time in use): deliver the newest edition
   to every chat it is due (:func:`is_due`: the chat's time on the edition's date has come).
 """
@@ -21,8 +24,11 @@ from typing import Any
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes, JobQueue
 
+from bot.config import PaperConfig, SourceKind
 from bot.delivery import DeliveryReport, deliver_edition
+from bot.errors import FetchError
 from bot.ingest import IngestReport, ingest_inbox
+from bot.ingest.epaper import read_site
 from bot.render import escape, truncate_text
 from bot.render.i18n import Markup, t
 from bot.services import Services, services
@@ -31,6 +37,8 @@ from bot.storage.records import EditionRecord, SubscriberRecord
 log = logging.getLogger(__name__)
 
 POLL_JOB = "poll-inboxes"
+SITE_JOB = "poll-site-{}"  # + the paper's index in [[papers]]
+TEMPLATE_ERROR_KEY = "template-error"  # source state: the layout error the admins were told
 DIGEST_JOB = "digest-at-{:%H:%M}"
 
 
@@ -64,6 +72,23 @@ def schedule_jobs(application: Application) -> None:
             "misfire_grace_time": interval,
         },
     )
+    for index, paper in enumerate(svc.config.papers):
+        if paper.kind is SourceKind.EPAPER:
+            every = paper.poll_minutes * 60
+            queue.run_repeating(
+                poll_site,
+                interval=every,
+                first=0,
+                data=index,
+                name=SITE_JOB.format(index),
+                job_kwargs={
+                    "id": SITE_JOB.format(index),
+                    "replace_existing": True,
+                    "max_instances": 1,
+                    "coalesce": True,
+                    "misfire_grace_time": every,
+                },
+            )
     times = {svc.config.schedule.digest_time}
     times |= {s.digest_time for s in svc.store.subscribers.active() if s.digest_time}
     for when in sorted(times):
@@ -129,6 +154,60 @@ async def poll_inboxes(context: ContextTypes.DEFAULT_TYPE) -> None:
         await deliver_due(context.application, svc.now())
 
 
+async def poll_site(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Read one e-paper paper's site (``context.job.data``: its index), then deliver what is
+    due. Outside the paper's poll window it does nothing; a failure is logged and retried at
+    the next poll, and never stops the scheduler."""
+    svc = services(context)
+    job = context.job
+    index = job.data if job is not None else None
+    if not isinstance(index, int):
+        return
+    paper = svc.config.papers[index]
+    now = svc.now()
+    if not paper.polls_at(now.time()):
+        return
+    try:
+        report = await read_site(svc.store, svc.config, paper, now=now)
+    except FetchError as exc:
+        log.warning("%s: site not reachable: %s; next poll tries again", paper.name, exc)
+        return
+    except Exception:  # a bug must not stop the other jobs
+        log.exception("%s: polling the site failed", paper.name)
+        return
+    await tell_admins_about_site(context, svc, paper, report)
+    await deliver_due(context.application, now)
+
+
+async def tell_admins_about_site(
+    context: ContextTypes.DEFAULT_TYPE, svc: Services, paper: PaperConfig, report: IngestReport
+) -> None:
+    """A changed layout (once per distinct error) and editions stored with articles missing."""
+    told = await asyncio.to_thread(svc.store.state.get, paper.name, TEMPLATE_ERROR_KEY)
+    if report.template_error is not None and report.template_error != told:
+        await asyncio.to_thread(
+            svc.store.state.put, paper.name, TEMPLATE_ERROR_KEY, report.template_error
+        )
+        reason = truncate_text(report.template_error, 300)
+        await notify_admins(context, svc, "admin_template_error", paper=paper.name, reason=reason)
+    elif report.template_error is None and told is not None:
+        await asyncio.to_thread(svc.store.state.drop, paper.name, TEMPLATE_ERROR_KEY)
+    for missing in report.missing:
+        if missing.tell:
+            lines = [f"• {escape(url)}" for url in missing.urls[:20]]
+            if len(missing.urls) > 20:
+                lines.append(f"… +{len(missing.urls) - 20}")
+            await notify_admins(
+                context,
+                svc,
+                "admin_articles_missing",
+                paper=paper.name,
+                date=missing.date.isoformat(),
+                count=len(missing.urls),
+                items=Markup("\n".join(lines)),
+            )
+
+
 def _failure_lines(report: IngestReport, limit: int = 20) -> Markup:
     """One escaped line per failed file (the first ``limit``), for the admins' message."""
     lines = [
@@ -191,7 +270,7 @@ def _fresh_editions(svc: Services, today: dt.date) -> list[EditionRecord]:
     editions = []
     for paper in svc.config.papers:
         edition = svc.store.editions.latest(paper.name)
-        if edition is None:
+        if edition is None or edition.backfilled:
             continue
         max_age = svc.config.schedule.max_edition_age_days
         if max_age and edition.date < today - dt.timedelta(days=max_age):

@@ -162,6 +162,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "stats_chart_title": "报摘 · 最近两周",
         "admin_ingest_failed": "⚠️ {paper}：{count} 个文件无法入库，已移到 failed/：\n{items}",
         "admin_poll_failed": "⚠️ {paper}：扫描收件箱失败：{reason}",
+        "admin_template_error": (
+            "⚠️ {paper}：电子报网页与模板对不上（网站改版？），暂停入库：\n{reason}"
+        ),
+        "admin_articles_missing": (
+            "⚠️ {paper} {date}：已入库，但缺 {count} 篇文章（之后的轮询会继续补）：\n{items}"
+        ),
     },
     "en": {
         "start": (
@@ -273,6 +279,14 @@ MESSAGES: dict[str, dict[str, str]] = {
             "⚠️ {paper}: {count} file(s) could not be ingested, moved to failed/:\n{items}"
         ),
         "admin_poll_failed": "⚠️ {paper}: scanning the inbox failed: {reason}",
+        "admin_template_error": (
+            "⚠️ {paper}: the e-paper pages no longer match the template (site redesign?); "
+            "nothing is ingested until it is fixed:\n{reason}"
+        ),
+        "admin_articles_missing": (
+            "⚠️ {paper} {date}: stored, but {count} article(s) are missing "
+            "(later polls keep trying):\n{items}"
+        ),
     },
 }
 

@@ -21,11 +21,13 @@ from bot.storage.records import (
     ArticleRecord,
     DeliveryRecord,
     DeliveryStatus,
+    DigestMode,
     EditionRecord,
     FileStatus,
     Stats,
     SubscriberRecord,
 )
+from bot.storage.state import SourceStates
 from bot.storage.stats import ArchiveStats
 from bot.storage.store import Store
 from bot.storage.subscribers import Subscribers
@@ -36,10 +38,12 @@ __all__ = [
     "Deliveries",
     "DeliveryRecord",
     "DeliveryStatus",
+    "DigestMode",
     "EditionRecord",
     "Editions",
     "FileStatus",
     "IngestedFiles",
+    "SourceStates",
     "Stats",
     "Store",
     "SubscriberRecord",

@@ -40,6 +40,8 @@ class Editions:
         edition: ParsedEdition,
         summaries: Sequence[Summary],
         content_hash: str,
+        *,
+        backfilled: bool = False,
     ) -> EditionRecord | None:
         """Store an edition with its articles (numbered 1..n in edition order) and summaries.
 
@@ -67,6 +69,7 @@ class Editions:
                 date=date,
                 content_hash=content_hash,
                 article_count=len(edition.articles),
+                backfilled=backfilled,
             )
             session.add(row)
             session.flush()
@@ -283,6 +286,8 @@ def _edition_record(row: Edition) -> EditionRecord:
         date=row.date,
         article_count=row.article_count,
         ingested_at=row.ingested_at,
+        backfilled=row.backfilled,
+        content_hash=row.content_hash,
     )
 
 

@@ -42,6 +42,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from bot.storage.records import DeliveryStatus, DigestMode, FileStatus
@@ -125,6 +126,27 @@ class Edition(Base):
     content_hash: Mapped[str] = mapped_column(String(128))
     article_count: Mapped[int] = mapped_column(Integer)
     ingested_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Stored by `baozhai backfill`: part of the archive, never pushed as a digest.
+    backfilled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+
+    paper: Mapped[Paper] = relationship(lazy="joined")
+
+
+class SourceState(Base):
+    """What a source remembers between polls, per paper and key (JSON text).
+
+    An e-paper site's validators and parsed listings (so an unchanged site costs only 304s,
+    also after a restart), and per edition date what is still missing and since when.
+    """
+
+    __tablename__ = "source_state"
+    __table_args__ = (UniqueConstraint("paper_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(200))
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     paper: Mapped[Paper] = relationship(lazy="joined")
 

@@ -45,6 +45,10 @@ class EditionRecord:
     date: dt.date
     article_count: int
     ingested_at: dt.datetime
+    backfilled: bool = False
+    """Stored by a backfill: archive only, never pushed as a digest."""
+    content_hash: str = ""
+    """What the edition was made from (its pages' bytes, or an e-paper crawl's fingerprint)."""
 
 
 @dataclass(frozen=True, slots=True)

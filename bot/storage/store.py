@@ -20,6 +20,7 @@ from bot.storage import engine as db
 from bot.storage.deliveries import Deliveries
 from bot.storage.editions import Editions
 from bot.storage.files import IngestedFiles
+from bot.storage.state import SourceStates
 from bot.storage.stats import ArchiveStats
 from bot.storage.subscribers import Subscribers
 from bot.storage.transactions import Transactions
@@ -39,6 +40,7 @@ class Store:
     deliveries: Deliveries
     files: IngestedFiles
     stats: ArchiveStats
+    state: SourceStates
 
     def __init__(self, url: str | URL, *, migrate: bool = True) -> None:
         self._engine = db.make_engine(url)
@@ -50,6 +52,7 @@ class Store:
         self.deliveries = Deliveries(tx)
         self.files = IngestedFiles(tx)
         self.stats = ArchiveStats(tx)
+        self.state = SourceStates(tx)
 
     @property
     def engine(self) -> Engine:

@@ -24,6 +24,7 @@ from bot.sources.epaper.crawl import CrawlResult, CrawlStats, EditionCrawler, Mi
 from bot.sources.epaper.decode import Decoded, decode_document
 from bot.sources.epaper.fetch import Fetched, Fetcher, FetchLimits, Validators, user_agent
 from bot.sources.epaper.model import ArticlePage, ArticleRef, PageListing, PageRef, Template
+from bot.sources.epaper.reader import UrlKind, UrlReading, guess_template, read_url
 from bot.sources.epaper.templates import get_template, register, template_names
 
 __all__ = [
@@ -43,9 +44,13 @@ __all__ = [
     "PageRef",
     "Part",
     "Template",
+    "UrlKind",
+    "UrlReading",
     "Validators",
     "decode_document",
     "get_template",
+    "guess_template",
+    "read_url",
     "register",
     "template_names",
     "user_agent",

@@ -17,6 +17,7 @@ TABLES = {
     "articles",
     "subscribers",
     "subscriptions",
+    "source_state",
     "deliveries",
     "ingested_files",
 }

@@ -1,4 +1,4 @@
-"""Turn new edition pages into stored, summarized editions.
+"""Inbox ingest: turn new edition pages (text dumps) into stored, summarized editions.
 
 One scan of one source: find the editions that are ready (:meth:`bot.sources.Source.poll`),
 skip those already stored, parse each page, join the pages of a date (``merge_pages``: 下转 /
@@ -37,10 +37,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bot.errors import EditionChangedError
+from bot.ingest.report import Failure, IngestReport, Skipped
 from bot.sources import EditionBatch, Page, Source, content_hash
 from bot.sources.inbox import DEFAULT_GRACE, InboxSource
 from bot.storage.records import EditionRecord, FileStatus
@@ -52,48 +52,9 @@ if TYPE_CHECKING:
     from bot.config import PaperConfig
     from bot.storage.store import Store
 
-__all__ = ["Failure", "IngestReport", "Skipped", "ingest", "ingest_inbox"]
+__all__ = ["ingest", "ingest_inbox"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class Failure:
-    """A page that could not be ingested, for the admins' report."""
-
-    file: str
-    """The page as it was named in the inbox (relative path), or its URL."""
-    reason: str
-    moved_to: str
-    """Where the page is now (``failed/…``; its old place if it could not be moved)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Skipped:
-    """An edition whose exact content is already stored: re-dropped, copied, or a restart."""
-
-    date: dt.date
-    files: tuple[str, ...]
-    reason: str
-
-
-@dataclass(slots=True)
-class IngestReport:
-    """What one scan did. ``new`` are the editions to announce; ``failures`` go to admins."""
-
-    paper: str
-    new: list[EditionRecord] = field(default_factory=list)
-    extended: list[EditionRecord] = field(default_factory=list)
-    """Stored editions that late pages were added to (same id, so no second digest)."""
-    skipped: list[Skipped] = field(default_factory=list)
-    failures: list[Failure] = field(default_factory=list)
-    pending: list[str] = field(default_factory=list)
-    """Files left for a later scan because they (or pages of their date) are still arriving."""
-
-    @property
-    def changed(self) -> bool:
-        """True if the scan stored or set aside anything (worth a log line or a message)."""
-        return bool(self.new or self.extended or self.skipped or self.failures)
 
 
 def ingest_inbox(

@@ -1,0 +1,70 @@
+"""What one poll of one source did: the report jobs, the CLI and the admins read."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from bot.storage.records import EditionRecord
+
+__all__ = ["Failure", "IngestReport", "Missing", "Skipped"]
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """A page that could not be ingested, for the admins' report."""
+
+    file: str
+    """The page as it was named in the inbox (relative path), or its URL."""
+    reason: str
+    moved_to: str
+    """Where the page is now (``failed/…``; its old place if it could not be moved)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """An edition whose exact content is already stored: re-dropped, copied, or a restart."""
+
+    date: dt.date
+    files: tuple[str, ...]
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Missing:
+    """Articles an e-paper edition still lacks (404, timeout, a page that did not parse)."""
+
+    date: dt.date
+    urls: tuple[str, ...]
+    reasons: tuple[str, ...]
+    stored: bool
+    """True once the edition was stored without them (the deadline passed)."""
+    tell: bool = False
+    """True the first time the edition is stored without them: the admins should hear."""
+
+
+@dataclass(slots=True)
+class IngestReport:
+    """What one scan did. ``new`` are the editions to announce; ``failures`` go to admins."""
+
+    paper: str
+    new: list[EditionRecord] = field(default_factory=list)
+    extended: list[EditionRecord] = field(default_factory=list)
+    """Stored editions that late pages were added to (same id, so no second digest)."""
+    skipped: list[Skipped] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    pending: list[str] = field(default_factory=list)
+    """Files left for a later scan because they (or pages of their date) are still arriving."""
+    missing: list[Missing] = field(default_factory=list)
+    """E-paper editions with articles still missing: waiting, or stored without them."""
+    template_error: str | None = None
+    """The site's pages no longer match the template (the layout changed): tell the admins."""
+
+    @property
+    def changed(self) -> bool:
+        """True if the scan stored or set aside anything (worth a log line or a message)."""
+        return bool(
+            self.new or self.extended or self.skipped or self.failures or self.template_error
+        )
+
+

@@ -1,0 +1,107 @@
+"""Reading one e-paper address a person names: an index, a page or an article.
+
+For ``baozhai parse URL``: an index (the template's entry page, or one that leads to the
+newest edition) gives the whole edition, a page (版面) that page's articles, an article page
+that article. Which template: the caller's choice, else guessed from the address's shape
+(:func:`guess_template`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import re
+import urllib.parse
+from dataclasses import dataclass
+
+from bot.errors import SourceError, TemplateError
+from bot.sources.epaper.crawl import EditionCrawler
+from bot.sources.epaper.fetch import Fetcher
+from bot.sources.epaper.model import ArticleRef, PageListing, Template
+from bot.sources.epaper.templates import get_template
+from summarizer.edition import Article, Edition
+
+__all__ = ["UrlKind", "UrlReading", "guess_template", "read_url"]
+
+_FOUNDER = re.compile(r"(?:node_\d+|content_[\d_]+)\.htm|paperindex\.htm|period\.xml", re.I)
+
+
+class UrlKind(enum.StrEnum):
+    """What an address turned out to be."""
+
+    EDITION = "edition"
+    PAGE = "page"
+    ARTICLE = "article"
+
+
+@dataclass(frozen=True, slots=True)
+class UrlReading:
+    """What one address held, and which of its articles could not be read (url, reason)."""
+
+    kind: UrlKind
+    edition: Edition
+    missing: tuple[tuple[str, str], ...] = ()
+
+
+def guess_template(url: str) -> str | None:
+    """The template an address's shape suggests, or None (then the caller must name one)."""
+    path = urllib.parse.urlsplit(url).path
+    if "/pc/layout/" in path or "/pc/content/" in path:
+        return "pc_layout"
+    if "D110000renmrb" in path:
+        return "rmrb_nbs"
+    if _FOUNDER.search(path):
+        return "founder"
+    return None
+
+
+async def read_url(fetcher: Fetcher, url: str, template: Template | str) -> UrlReading:
+    """Fetch ``url`` and read it as an index, a page or an article of ``template``.
+
+    Raises :class:`~bot.errors.TemplateError` when it is none of them, and the fetcher's
+    errors when it cannot be fetched. Articles of a page that fail are listed in ``missing``.
+    """
+    chosen = get_template(template) if isinstance(template, str) else template
+    fetched = await fetcher.get(url)
+    text, where = fetched.text or "", fetched.final_url
+    base = urllib.parse.urljoin(where, "./")
+    if chosen.parse_entry(text, where) is not None or url == chosen.entry_url(base):
+        crawler = EditionCrawler(fetcher, base, chosen, entry_url=url)
+        result = await crawler.crawl()
+        missing = tuple((m.url, m.reason) for m in result.missing)
+        return UrlReading(UrlKind.EDITION, result.edition, missing)
+    try:
+        listing = chosen.parse_page(text, where)
+    except TemplateError:
+        listing = None
+    if listing is not None and listing.articles:
+        return await _page(fetcher, chosen, listing)
+    article = chosen.parse_article(text, where)
+    edition = Edition(
+        paper=article.paper,
+        date=article.date,
+        page=article.article.page,
+        articles=[article.article],
+    )
+    return UrlReading(UrlKind.ARTICLE, edition)
+
+
+async def _page(fetcher: Fetcher, template: Template, listing: PageListing) -> UrlReading:
+    """The page's articles, fetched concurrently (within the fetcher's per-site limit)."""
+
+    async def one(ref: ArticleRef) -> Article | tuple[str, str]:
+        try:
+            fetched = await fetcher.get(ref.url)
+            page = template.parse_article(fetched.text or "", fetched.final_url)
+        except SourceError as exc:
+            return (ref.url, str(exc))
+        if page.article.page is None and listing.page is not None:
+            page.article.page = listing.page.number
+        return page.article
+
+    outcomes = await asyncio.gather(*(one(ref) for ref in listing.articles))
+    articles = [a for a in outcomes if isinstance(a, Article)]
+    missing = tuple(m for m in outcomes if isinstance(m, tuple))
+    number = listing.page.number if listing.page is not None else None
+    edition = Edition(paper=listing.paper, date=listing.date, page=number, articles=articles)
+    return UrlReading(UrlKind.PAGE, edition, missing)
