@@ -114,3 +114,9 @@ def store(db_url: str | URL) -> Iterator[Store]:
         yield s
     finally:
         s.close()
+
+
+@pytest.fixture
+def db(db_url: str | URL) -> str:
+    """``db_url`` as a string (PostgreSQL's with its password), for a config file."""
+    return db_url if isinstance(db_url, str) else db_url.render_as_string(hide_password=False)

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import os
 import shutil
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from bot.localapi.server import LocalBotApi
 from bot.storage.store import Store
+from tests.bot.sources.epaper.server import SiteServer
+from tests.bot.sources.epaper.sites import Sheet, Story, founder_site
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -113,26 +117,45 @@ def test_without_a_token_run_plays_the_demo(tmp_path: Path) -> None:
     assert "chart saved to" in result.stdout  # /stats sent a photo
 
 
-@pytest.fixture
-def server_in_thread() -> Iterator[LocalBotApi]:
-    """A local Bot API server on its own event loop, for a bot process of its own."""
-    server = LocalBotApi("777:RIGHT-TOKEN")
+@contextmanager
+def serving_in_thread(
+    start: Callable[[], Awaitable[object]], stop: Callable[[], Awaitable[object]]
+) -> Iterator[None]:
+    """Run an asyncio server on its own event loop in a thread, for a process of its own."""
     loop = asyncio.new_event_loop()
     ready = threading.Event()
 
     def serve() -> None:
         asyncio.set_event_loop(loop)
-        loop.run_until_complete(server.start())
+        loop.run_until_complete(start())
         ready.set()
         loop.run_forever()
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     ready.wait(10)
-    yield server
-    asyncio.run_coroutine_threadsafe(server.stop(), loop).result(10)
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(10)
+    try:
+        yield
+    finally:
+        asyncio.run_coroutine_threadsafe(stop(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+
+
+@pytest.fixture
+def server_in_thread() -> Iterator[LocalBotApi]:
+    """A local Bot API server on its own event loop, for a bot process of its own."""
+    server = LocalBotApi("777:RIGHT-TOKEN")
+    with serving_in_thread(server.start, server.stop):
+        yield server
+
+
+@pytest.fixture
+def site_in_thread() -> Iterator[SiteServer]:
+    """An e-paper site on 127.0.0.1, for a ``baozhai`` process to read."""
+    site = SiteServer()
+    with serving_in_thread(site.start, site.stop):
+        yield site
 
 
 def test_an_invalid_token_stops_startup_with_one_line_and_never_shows_the_token(
@@ -267,3 +290,105 @@ def test_a_file_name_that_looks_like_markup_is_reported_as_it_is(tmp_path: Path)
     odd.write_bytes(b"")
     result = baozhai("parse", str(tmp_path), cwd=tmp_path)
     assert "[red]x-2024-07-03.txt" in result.stderr
+
+
+# -- e-paper sites ------------------------------------------------------------------------------
+
+SITE_DAY = dt.date(2024, 7, 1)
+
+
+def site_sheets(day: dt.date) -> list[Sheet]:
+    return [
+        Sheet(
+            f"A0{p}",
+            f"版{p}",
+            tuple(
+                Story(
+                    title=f"{day:%m月%d日}第{p}版第{k}篇",
+                    byline="本报讯 记者 李雷",
+                    paragraphs=("海南自由贸易港建设稳步推进，各项政策陆续落地。", "职工们说好。"),
+                )
+                for k in (1, 2)
+            ),
+            node=187 + p,
+        )
+        for p in (1, 2)
+    ]
+
+
+def test_parse_of_an_index_url_prints_the_whole_edition_as_json(
+    tmp_path: Path, site_in_thread: SiteServer
+) -> None:
+    site_in_thread.site.update(founder_site("海南日报", SITE_DAY, site_sheets(SITE_DAY)))
+    result = baozhai("parse", site_in_thread.url("/paperindex.htm"), "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    edition = json.loads(result.stdout)
+    assert (edition["paper"], edition["date"]) == ("海南日报", "2024-07-01")
+    assert [a["page"] for a in edition["articles"]] == ["A01", "A01", "A02", "A02"]
+    assert all(a["summary"] for a in edition["articles"])
+
+
+def test_parse_of_a_page_url_prints_that_pages_articles(
+    tmp_path: Path, site_in_thread: SiteServer
+) -> None:
+    site = founder_site("海南日报", SITE_DAY, site_sheets(SITE_DAY))
+    site_in_thread.site.update(site)
+    page = next(path for path in site if path.endswith("node_189.htm"))
+    result = baozhai("parse", site_in_thread.url(page), "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    titles = [a["title"] for a in json.loads(result.stdout)["articles"]]
+    assert titles == ["07月01日第2版第1篇", "07月01日第2版第2篇"]
+
+
+def test_parse_of_an_article_url_prints_that_article(
+    tmp_path: Path, site_in_thread: SiteServer
+) -> None:
+    site = founder_site("海南日报", SITE_DAY, site_sheets(SITE_DAY))
+    site_in_thread.site.update(site)
+    article = next(path for path in site if "content_" in path)
+    result = baozhai("parse", site_in_thread.url(article), "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    [only] = json.loads(result.stdout)["articles"]
+    assert only["title"] == "07月01日第1版第1篇" and only["byline"]
+
+
+def test_parse_of_a_url_of_no_known_shape_asks_for_the_template(tmp_path: Path) -> None:
+    result = baozhai("parse", "http://127.0.0.1:9/news/today", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "--template" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_backfill_stores_a_date_range_once_and_never_as_a_digest(
+    tmp_path: Path, site_in_thread: SiteServer
+) -> None:
+    days = [SITE_DAY, SITE_DAY + dt.timedelta(days=2)]  # no edition on the day between
+    for day in days:
+        site_in_thread.site.update(founder_site("海南日报", day, site_sheets(day)))
+    (tmp_path / "config.toml").write_text(
+        f'[[papers]]\nname = "海南日报"\nepaper = "{site_in_thread.url("/")}"\n'
+        'template = "founder"\n',
+        encoding="utf-8",
+    )
+    first = baozhai(
+        "backfill", "海南日报", "--from", "2024-07-01", "--to", "2024-07-03", cwd=tmp_path
+    )
+    assert first.returncode == 0, first.stderr
+    assert "2 stored, 0 already stored, 1 no edition, 0 failed" in first.stdout
+
+    site_in_thread.reset()
+    again = baozhai(
+        "backfill", "海南日报", "--from", "2024-07-01", "--to", "2024-07-03", cwd=tmp_path
+    )
+    assert "0 stored, 2 already stored, 1 no edition" in again.stdout
+    assert [h.path for h in site_in_thread.hits if "content_" in h.path] == []
+    with Store(f"sqlite:///{tmp_path / 'data' / 'baozhai.db'}") as store:
+        stored = [store.editions.on(day, "海南日报") for day in days]
+        assert all(e is not None and e.backfilled for e in stored)
+
+
+def test_backfill_of_a_paper_without_a_site_says_which_have_one(tmp_path: Path) -> None:
+    result = baozhai(
+        "backfill", "浙江工人日报", "--from", "2024-07-01", "--to", "2024-07-02", cwd=tmp_path
+    )
+    assert result.returncode == 2
+    assert "no e-paper paper called '浙江工人日报'" in result.stderr

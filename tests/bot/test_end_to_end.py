@@ -38,11 +38,6 @@ BEFORE = dt.time(6, 0)
 
 
 @pytest.fixture
-def db(db_url) -> str:
-    return db_url if isinstance(db_url, str) else db_url.render_as_string(hide_password=False)
-
-
-@pytest.fixture
 async def bot(tmp_path: Path, db: str) -> AsyncIterator[RunningBot]:
     running = await start_bot(tmp_path, db)
     try:

@@ -1,0 +1,127 @@
+"""End to end from a paper's website: a new edition appears on a site served on 127.0.0.1,
+the bot's site poll reads it, and at the digest time its readers — and only they — get it.
+
+Everything is real: the site (aiohttp on 127.0.0.1), the bot (python-telegram-bot over HTTP
+against the local Bot API server), the scheduler's jobs, and the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.components.jobs import SITE_JOB
+from tests.bot.running_bot import PAPER, RunningBot, eventually, start_bot, stop_bot
+from tests.bot.sources.epaper.server import SiteServer
+from tests.bot.sources.epaper.sites import Sheet, Story, founder_site
+
+SITE_PAPER = "海南日报"
+DAY = dt.date(2024, 7, 1)
+
+
+def edition_sheets() -> list[Sheet]:
+    return [
+        Sheet(
+            "A01",
+            "要闻",
+            (
+                Story(
+                    title="自贸港建设再提速",
+                    byline="■ 海南日报全媒体记者 李艳玫",
+                    paragraphs=(
+                        "本报海口7月1日讯 海南自由贸易港建设总体方案实施以来，各项政策陆续落地。",
+                        "今年上半年，全省新增市场主体数量同比增长两成。",
+                    ),
+                ),
+                Story(
+                    title="椰城夜市人气旺",
+                    byline="■ 海南日报全媒体记者 王聪",
+                    paragraphs=(
+                        "夜幕降临，海口骑楼老街的夜市里人头攒动。",
+                        "摊主们说，生意比去年好。",
+                    ),
+                ),
+            ),
+            node=187,
+        ),
+    ]
+
+
+@pytest.fixture
+async def site() -> AsyncIterator[SiteServer]:
+    server = SiteServer()
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+@pytest.fixture
+async def bot(tmp_path: Path, db: str, site: SiteServer) -> AsyncIterator[RunningBot]:
+    extra = (
+        f'\n[[papers]]\nname = "{SITE_PAPER}"\nepaper = "{site.url("/")}"\n'
+        'template = "founder"\npoll_minutes = 60\n'
+    )
+    running = await start_bot(tmp_path, db, extra_config=extra)
+    try:
+        yield running
+    finally:
+        await stop_bot(running)
+
+
+async def test_a_new_edition_on_the_site_reaches_the_papers_readers_and_only_them(
+    bot: RunningBot, site: SiteServer
+) -> None:
+    bot.set_clock(DAY, dt.time(5, 0))
+    site_reader, inbox_reader = bot.user(8001), bot.user(8002)
+    await site_reader.send(f"/subscribe {SITE_PAPER}")
+    await site_reader.wait_for_messages(1)
+    await site_reader.send(f"/unsubscribe {PAPER}")  # the first paper came by default
+    await site_reader.wait_for_messages(1)
+    await inbox_reader.send("/subscribe")
+    await inbox_reader.wait_for_messages(1)
+    assert bot.store.subscribers.get(8001).papers == (SITE_PAPER,)
+    assert bot.store.subscribers.get(8002).papers == (PAPER,)
+
+    site.site.update(founder_site(SITE_PAPER, DAY, edition_sheets()))
+    await bot.run_job_now(SITE_JOB.format(1))
+    edition = await eventually(lambda: bot.store.editions.on(DAY, SITE_PAPER))
+    assert edition.article_count == 2
+    assert not site_reader.history[2:]  # stored at 05:00; the digest waits for 07:30
+
+    bot.set_clock(DAY, dt.time(7, 30))
+    await bot.digest_now()
+    [digest] = await site_reader.wait_for_messages(1)
+    assert digest.text.startswith(f"📰 {SITE_PAPER}") and "自贸港建设再提速" in digest.text
+    await eventually(lambda: bot.store.deliveries.was_sent(edition.id, 8001))
+    assert not bot.store.deliveries.was_sent(edition.id, 8002)
+    assert [m for m in inbox_reader.history if SITE_PAPER in m.text] == []
+
+
+async def test_papers_lists_every_paper_and_its_buttons_toggle_them(bot: RunningBot) -> None:
+    reader = bot.user(8101)
+    await reader.send("/papers")
+    [menu] = await reader.wait_for_messages(1)
+    labels = [button["text"] for row in menu.buttons for button in row]
+    assert labels == [f"➕ {PAPER}", f"➕ {SITE_PAPER}"]
+    query = await reader.press(menu, f"➕ {SITE_PAPER}")
+    await reader.wait_for_answer(query)
+    assert bot.store.subscribers.get(8101).papers == (SITE_PAPER,)
+    shown = next(m for m in reader.history if m.message_id == menu.message_id)
+    await eventually(
+        lambda: (
+            [b["text"] for row in shown.buttons for b in row] == [f"➕ {PAPER}", f"✅ {SITE_PAPER}"]
+        )
+    )
+
+
+async def test_an_unknown_paper_name_gets_the_list_of_papers(bot: RunningBot) -> None:
+    reader = bot.user(8201)
+    await reader.send("/subscribe 人民日报")
+    [answer] = await reader.wait_for_messages(1)
+    assert "人民日报" in answer.text and SITE_PAPER in answer.text and PAPER in answer.text
+    assert bot.store.subscribers.get(8201) is None
