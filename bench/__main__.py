@@ -1,4 +1,4 @@
-"""``python -m bench``: run the quality and speed benchmarks (see :mod:`bench`)."""
+"""``python -m bench``: run the quality, speed and e-paper fetch benchmarks (see :mod:`bench`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench import quality, speed
+from bench import fetch, quality, speed
 from bench.common import DEFAULT_HEADLINES, RESULTS_DIR, console_for_tables
 
 
@@ -15,7 +15,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the chosen benchmarks; the exit code is the worst of theirs (1 only with
     ``--check`` and a missed target; skips for absent data are 0)."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("which", nargs="?", choices=("all", "quality", "speed"), default="all")
+    parser.add_argument(
+        "which", nargs="?", choices=("all", "quality", "speed", "fetch"), default="all"
+    )
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     parser.add_argument("--data", type=Path, default=DEFAULT_HEADLINES, help="headline set")
     parser.add_argument("--edition", type=Path, default=None, help="edition page to time")
@@ -46,6 +48,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 console=console,
                 check=args.check,
             )
+        )
+    if args.which in ("all", "fetch"):
+        codes.append(
+            fetch.run(args.data, out=args.out / "fetch.json", console=console, check=args.check)
         )
     return max(codes, default=0)
 
