@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 from bot.storage.store import Store
+from tests.bot.sources.epaper.server import SiteServer
 
 PG_ENV = "BAOZHAI_TEST_PG_URL"
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -120,3 +121,14 @@ def store(db_url: str | URL) -> Iterator[Store]:
 def db(db_url: str | URL) -> str:
     """``db_url`` as a string (PostgreSQL's with its password), for a config file."""
     return db_url if isinstance(db_url, str) else db_url.render_as_string(hide_password=False)
+
+
+@pytest.fixture
+async def site() -> AsyncIterator[SiteServer]:
+    """An e-paper site on 127.0.0.1 (empty: tests put the pages they need into ``site.site``)."""
+    server = SiteServer()
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()

@@ -51,16 +51,6 @@ def edition_sheets() -> list[Sheet]:
 
 
 @pytest.fixture
-async def site() -> AsyncIterator[SiteServer]:
-    server = SiteServer()
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
-
-
-@pytest.fixture
 async def bot(tmp_path: Path, db: str, site: SiteServer) -> AsyncIterator[RunningBot]:
     extra = (
         f'\n[[papers]]\nname = "{SITE_PAPER}"\nepaper = "{site.url("/")}"\n'

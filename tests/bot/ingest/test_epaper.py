@@ -4,11 +4,7 @@ PostgreSQL), and what ends up stored, waited for or reported."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Iterator
 from zoneinfo import ZoneInfo
-
-import pytest
-from sqlalchemy.engine import URL
 
 from bot.config import PaperConfig
 from bot.ingest import IngestReport, poll_epaper
@@ -46,23 +42,6 @@ def sheets(pages: int = 2, per_page: int = 2) -> list[Sheet]:
     ]
 
 
-@pytest.fixture
-async def site() -> AsyncIterator[SiteServer]:
-    server = SiteServer()
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
-
-
-@pytest.fixture
-def any_store(db_url: str | URL) -> Iterator[Store]:
-    store = Store(db_url)
-    yield store
-    store.close()
-
-
 def paper_of(site: SiteServer, wait_minutes: int = 60) -> PaperConfig:
     return PaperConfig(
         name=NAME,
@@ -87,113 +66,113 @@ async def poll(
 
 
 async def test_a_complete_edition_is_stored_with_summaries(
-    site: SiteServer, any_store: Store
+    site: SiteServer, store: Store
 ) -> None:
     site.site.update(founder_site(NAME, DATE, sheets()))
-    report = await poll(any_store, paper_of(site))
+    report = await poll(store, paper_of(site))
     [edition] = report.new
     assert (edition.paper, edition.date, edition.article_count) == (NAME, DATE, 4)
-    articles = any_store.editions.articles(edition.id)
+    articles = store.editions.articles(edition.id)
     assert [a.page for a in articles] == ["1", "1", "2", "2"]
     assert articles[0].title == "第1版第1篇" and articles[0].summary
 
 
 async def test_an_unchanged_site_is_not_stored_twice_and_costs_only_304s(
-    site: SiteServer, any_store: Store
+    site: SiteServer, store: Store
 ) -> None:
     site.site.update(founder_site(NAME, DATE, sheets()))
     paper = paper_of(site)
-    await poll(any_store, paper)
+    await poll(store, paper)
     site.reset()
-    again = await poll(any_store, paper, NOW + dt.timedelta(minutes=10))
+    again = await poll(store, paper, NOW + dt.timedelta(minutes=10))
     assert not again.changed
     assert site.statuses() and set(site.statuses()) == {304}
-    assert any_store.editions.on(DATE, NAME).article_count == 4
+    assert store.editions.on(DATE, NAME).article_count == 4
 
 
 async def test_an_incomplete_edition_waits_then_is_stored_and_extended_when_it_is_whole(
-    site: SiteServer, any_store: Store
+    site: SiteServer, store: Store
 ) -> None:
     full = founder_site(NAME, DATE, sheets())
     gone = next(path for path in full if path.endswith("_1001.htm"))
     site.site.update({p: r for p, r in full.items() if p != gone})
     paper = paper_of(site, wait_minutes=30)
 
-    waiting = await poll(any_store, paper)
+    waiting = await poll(store, paper)
     assert not waiting.new and [m.stored for m in waiting.missing] == [False]
-    assert any_store.editions.on(DATE, NAME) is None
+    assert store.editions.on(DATE, NAME) is None
 
-    late = await poll(any_store, paper, NOW + dt.timedelta(minutes=31))
+    late = await poll(store, paper, NOW + dt.timedelta(minutes=31))
     [stored] = late.new
     assert stored.article_count == 3
     [missing] = late.missing
     assert missing.stored and missing.tell and missing.urls == (site.url(gone),)
 
-    still = await poll(any_store, paper, NOW + dt.timedelta(minutes=41))
+    still = await poll(store, paper, NOW + dt.timedelta(minutes=41))
     assert [m.tell for m in still.missing] == []  # unchanged: nothing to say twice
 
     site.site[gone] = full[gone]
-    found = await poll(any_store, paper, NOW + dt.timedelta(minutes=51))
+    found = await poll(store, paper, NOW + dt.timedelta(minutes=51))
     [extended] = found.extended
     assert extended.id == stored.id and extended.article_count == 4
-    assert any_store.state.keys(NAME, "missing:") == []
+    assert store.state.keys(NAME, "missing:") == []
 
 
 async def test_pages_added_after_the_first_poll_extend_the_same_edition(
-    site: SiteServer, any_store: Store
+    site: SiteServer, store: Store
 ) -> None:
     full = sheets(3)
     site.site.update(founder_site(NAME, DATE, full[:1]))
     paper = paper_of(site)
-    [first] = (await poll(any_store, paper)).new
+    [first] = (await poll(store, paper)).new
     site.site.update(founder_site(NAME, DATE, full))
-    [grown] = (await poll(any_store, paper, NOW + dt.timedelta(minutes=10))).extended
+    [grown] = (await poll(store, paper, NOW + dt.timedelta(minutes=10))).extended
     assert grown.id == first.id and grown.article_count == 6
 
 
 async def test_a_stored_edition_never_shrinks_when_an_article_disappears(
-    site: SiteServer, any_store: Store
+    site: SiteServer, store: Store
 ) -> None:
     full = founder_site(NAME, DATE, sheets())
     site.site.update(full)
     paper = paper_of(site, wait_minutes=0)
-    await poll(any_store, paper)
+    await poll(store, paper)
     gone = next(path for path in full if path.endswith("_1001.htm"))
     del site.site[gone]
-    await poll(any_store, paper, NOW + dt.timedelta(minutes=10))
-    assert any_store.editions.on(DATE, NAME).article_count == 4
+    await poll(store, paper, NOW + dt.timedelta(minutes=10))
+    assert store.editions.on(DATE, NAME).article_count == 4
 
 
 async def test_a_changed_layout_is_reported_and_nothing_is_stored(
-    site: SiteServer, any_store: Store
+    site: SiteServer, store: Store
 ) -> None:
     site.site.update(founder_site(NAME, DATE, sheets()))
     for path, resource in list(site.site.items()):
         if "node_" in path:
             site.site[path] = type(resource)(b"<html><body><p>New look!</p></body></html>")
-    report = await poll(any_store, paper_of(site))
+    report = await poll(store, paper_of(site))
     assert report.template_error and "founder" in report.template_error
-    assert any_store.editions.latest(NAME) is None
+    assert store.editions.latest(NAME) is None
 
 
 async def test_a_backfilled_edition_is_stored_at_once_and_marked(
-    site: SiteServer, any_store: Store
+    site: SiteServer, store: Store
 ) -> None:
     full = founder_site(NAME, DATE, sheets())
     gone = next(path for path in full if path.endswith("_1001.htm"))
     site.site.update({p: r for p, r in full.items() if p != gone})
-    report = await poll(any_store, paper_of(site), date=DATE, backfill=True)
+    report = await poll(store, paper_of(site), date=DATE, backfill=True)
     [edition] = report.new
     assert edition.backfilled and edition.article_count == 3
 
 
 async def test_the_crawl_cache_survives_a_restart_in_the_store(
-    site: SiteServer, any_store: Store
+    site: SiteServer, store: Store
 ) -> None:
     site.site.update(founder_site(NAME, DATE, sheets()))
     paper = paper_of(site)
-    await poll(any_store, paper)
+    await poll(store, paper)
     site.reset()
     # A new poll, as from a new process: only what the database remembers.
-    await poll(any_store, paper, NOW + dt.timedelta(minutes=10))
+    await poll(store, paper, NOW + dt.timedelta(minutes=10))
     assert set(site.statuses()) == {304}

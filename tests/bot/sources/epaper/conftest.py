@@ -22,13 +22,9 @@ FAST = FetchLimits(
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[SiteServer]:
-    site = SiteServer()
-    await site.start()
-    try:
-        yield site
-    finally:
-        await site.stop()
+def server(site: SiteServer) -> SiteServer:
+    """The e-paper tests call the site fixture (tests/bot/conftest.py) their server."""
+    return site
 
 
 @pytest.fixture
