@@ -194,7 +194,9 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Numbers and a chart: people would rather look than read."""
     svc = services(context)
     lang = language(update)
-    numbers = await asyncio.to_thread(svc.store.stats.as_of, svc.now().date())
+    record = await asyncio.to_thread(svc.store.subscribers.get, chat_of(update).id)
+    papers = [p.name for p in reader_papers(svc.config, record)]
+    numbers = await asyncio.to_thread(svc.store.stats.as_of, svc.now().date(), 14, papers)
     chart = await asyncio.to_thread(
         render_stats_chart, numbers, title=t_plain(lang, "stats_chart_title")
     )

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 
-from bot.storage.models import ArticleRow, Delivery, Edition, Subscriber
+from bot.storage.models import ArticleRow, Delivery, Edition, Paper, Subscriber
 from bot.storage.records import DeliveryStatus, Stats
 from bot.storage.transactions import Transactions
 
@@ -25,7 +26,9 @@ class ArchiveStats:
     def __init__(self, tx: Transactions) -> None:
         self._tx = tx
 
-    def as_of(self, today: dt.date, days: int = 14) -> Stats:
+    def as_of(
+        self, today: dt.date, days: int = 14, papers: Sequence[str] | None = None
+    ) -> Stats:
         """The numbers behind /stats, as of ``today``.
 
         Totals over the whole archive; ``top_keywords``: the most frequent keywords of the
@@ -33,14 +36,28 @@ class ArchiveStats:
         keyword; ties by keyword); ``daily``: for each of the last ``days`` dates, oldest
         first and including empty days, the number of articles and of distinct keywords.
         ``today`` is passed in because "today" depends on the configured timezone.
+        ``papers``: count only these papers' editions and articles (a reader's papers);
+        subscribers and deliveries are always the whole bot's.
         """
         if days < 1:
             raise ValueError(f"days must be >= 1, got {days}")
         week_start = today - dt.timedelta(days=6)
         first = min(week_start, today - dt.timedelta(days=days - 1))
+        chosen = (
+            Edition.paper_id.in_(select(Paper.id).where(Paper.name.in_(papers)))
+            if papers is not None
+            else true()
+        )
         with self._tx.read() as session:
-            editions = session.scalar(select(func.count(Edition.id))) or 0
-            articles = session.scalar(select(func.count(ArticleRow.id))) or 0
+            editions = session.scalar(select(func.count(Edition.id)).where(chosen)) or 0
+            articles = (
+                session.scalar(
+                    select(func.count(ArticleRow.id))
+                    .join(Edition, Edition.id == ArticleRow.edition_id)
+                    .where(chosen)
+                )
+                or 0
+            )
             subscribers = (
                 session.scalar(select(func.count(Subscriber.id)).where(Subscriber.active.is_(True)))
                 or 0
@@ -54,7 +71,7 @@ class ArchiveStats:
             rows = session.execute(
                 select(Edition.date, ArticleRow.keywords)
                 .join(Edition, Edition.id == ArticleRow.edition_id)
-                .where(Edition.date >= first, Edition.date <= today)
+                .where(Edition.date >= first, Edition.date <= today, chosen)
             ).all()
 
         week: Counter[str] = Counter()

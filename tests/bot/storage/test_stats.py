@@ -57,3 +57,19 @@ def test_stats_of_an_empty_archive(store: Store) -> None:
     assert stats == Stats(
         0, 0, 0, 0, (), tuple((DAY - dt.timedelta(days=n), 0, 0) for n in (2, 1, 0))
     )
+
+
+def test_stats_of_some_papers_count_only_their_editions_and_keywords(store: Store) -> None:
+    today = dt.date(2024, 7, 7)
+    add(store, edition(today, article("a")), keywords=[("工会",)], paper="甲报")
+    add(
+        store,
+        edition(today, article("b"), article("c")),
+        keywords=[("安全",), ("安全",)],
+        paper="乙报",
+    )
+    only = store.stats.as_of(today, papers=["乙报"])
+    assert (only.editions, only.articles) == (1, 2)
+    assert only.top_keywords == (("安全", 2),)
+    everything = store.stats.as_of(today)
+    assert (everything.editions, everything.articles) == (2, 3)
