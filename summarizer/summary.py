@@ -42,12 +42,15 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
+from typing import Literal
 
 import numpy as np
 
 from summarizer.byline import contains_dateline, may_hold_dateline, split_opening
 from summarizer.edition import Article, Summary
+from summarizer.features import SentenceGraph, sentence_features
+from summarizer.ranker import LinearRanker, packaged_ranker
 from summarizer.sentences import (
     CLOSERS,
     MIN_SENTENCE_CHARS,
@@ -57,7 +60,15 @@ from summarizer.sentences import (
     sentence_spans,
 )
 from summarizer.terms import SentenceTerms
-from summarizer.textrank import DAMPING, Direction, rank_keywords, rank_sentences
+from summarizer.textrank import (
+    DAMPING,
+    Direction,
+    keyword_scores,
+    one_blas_thread,
+    orient,
+    pagerank_exact,
+    similarity_matrix,
+)
 from summarizer.tokens import Tokenizer, default_tokenizer, is_quantity
 
 log = logging.getLogger(__name__)
@@ -78,11 +89,18 @@ _JUMP_MARKER = re.compile(rf"^{_JUMP}$|^[上下]?[接转续]\s*第?\s*\S{{1,4}}\
 _BYLINE = re.compile(r"^■|记者|通讯员")
 _CLOSER_CHARS = "".join(sorted(CLOSERS))
 
+RankerName = Literal["learned", "textrank"]
+
 
 @dataclass(frozen=True, slots=True)
 class SummarizerConfig:
     """The summarizer's parameters; the defaults are the ones ``python -m bench`` reports.
 
+    ``ranker``: ``"learned"`` (the default) scores sentences with the packaged linear
+    weighting of TextRank features (:mod:`summarizer.ranker`), falling back to TextRank alone
+    when the weights are absent; ``"textrank"`` ranks by the PageRank below only.
+    The next two shape that PageRank (and so the ``"textrank"`` ranking and the fallback);
+    the learned ranker reads fixed graphs (backward and undirected, uniform teleport).
     ``direction``: ``"backward"`` (later sentences vote for earlier ones; the default) or
     ``"undirected"`` (plain TextRank, as textrank4zh). ``position_exponent``: teleport
     weight of the sentence at 0-based position ``i`` is ``(i + 1) ** -position_exponent``;
@@ -92,6 +110,7 @@ class SummarizerConfig:
     many terms (both bound time and memory on pathological input).
     """
 
+    ranker: RankerName = "learned"
     direction: Direction = "backward"
     damping: float = DAMPING
     position_exponent: float = 0.0
@@ -104,6 +123,8 @@ class SummarizerConfig:
     def __post_init__(self) -> None:
         if not 0.0 <= self.damping < 1.0:
             raise ValueError(f"damping must be in [0, 1), got {self.damping}")
+        if self.ranker not in ("learned", "textrank"):
+            raise ValueError(f"unknown ranker {self.ranker!r}")
         if self.direction not in ("undirected", "backward", "forward"):
             raise ValueError(f"unknown direction {self.direction!r}")
         if self.position_exponent < 0:
@@ -139,10 +160,15 @@ class Analysis:
 
 @dataclass(frozen=True, slots=True)
 class Summarizer:
-    """TextRank summarizer: a tokenizer plus a config; immutable and thread-safe."""
+    """Summarizer: a tokenizer, a config and the learned weights; immutable, thread-safe.
+
+    ``weights`` defaults to the packaged :func:`~summarizer.ranker.packaged_ranker`; ``None``
+    (or a config with ``ranker="textrank"``) ranks by TextRank alone.
+    """
 
     tokenizer: Tokenizer = field(default_factory=default_tokenizer)
     config: SummarizerConfig = field(default_factory=SummarizerConfig)
+    weights: LinearRanker | None = field(default_factory=packaged_ranker)
 
     def summarize(self, article: Article, *, k: int = 3, max_chars: int | None = None) -> Summary:
         """Summarize an article's paragraphs (its title, byline and captions are not read)."""
@@ -165,9 +191,58 @@ class Summarizer:
         chosen = select(analysis.sentences, k=k, max_chars=max_chars)
         return Summary(sentences=tuple(s.text for s in chosen), keywords=analysis.keywords)
 
+    @property
+    def learned(self) -> bool:
+        """Whether sentences are scored by the learned weights (else by TextRank alone)."""
+        return self.config.ranker == "learned" and self.weights is not None
+
     def analyze(self, paragraphs: Sequence[str]) -> Analysis:
         """Split, segment (one jieba pass over the article up to its last ranked candidate)
         and rank; only the first ``max_sentences`` candidates are ranked."""
+        candidates, terms = self._terms(paragraphs)
+        with one_blas_thread():
+            return self._rank(paragraphs, candidates, terms)
+
+    def _rank(
+        self,
+        paragraphs: Sequence[str],
+        candidates: list[tuple[int, int, int]],
+        terms: SentenceTerms,
+    ) -> Analysis:
+        similarity = similarity_matrix(terms)
+        textrank = pagerank_exact(
+            orient(similarity, self.config.direction),
+            damping=self.config.damping,
+            personalization=self._prior(len(candidates)),
+        )
+        texts = tuple(paragraphs[p][start:end] for p, start, end in candidates)
+        wants_keywords = self.config.keywords > 0
+        word_scores = self._keyword_scores(terms) if wants_keywords or self.learned else None
+        scores = textrank
+        if self.weights is not None and self.learned and word_scores is not None and texts:
+            graph = self._graph(texts, candidates, terms, similarity, word_scores)
+            features = sentence_features(graph, list(map(is_question, texts)))
+            scores = self.weights.score(features, fallback=textrank)
+        ranked = tuple(
+            RankedSentence(text, p, start, end, position, float(score))
+            for position, (text, (p, start, end), score) in enumerate(
+                zip(texts, candidates, scores, strict=True)
+            )
+        )
+        keywords = self._top_keywords(terms, word_scores) if wants_keywords else ()
+        return Analysis(sentences=ranked, keywords=keywords)
+
+    def sentence_graph(self, paragraphs: Sequence[str]) -> SentenceGraph:
+        """What the learned ranker's features are computed from (``bench/train_ranker.py``
+        fits the weights on these)."""
+        candidates, terms = self._terms(paragraphs)
+        texts = tuple(paragraphs[p][start:end] for p, start, end in candidates)
+        similarity = similarity_matrix(terms)
+        return self._graph(texts, candidates, terms, similarity, self._keyword_scores(terms))
+
+    def _terms(
+        self, paragraphs: Sequence[str]
+    ) -> tuple[list[tuple[int, int, int]], SentenceTerms]:
         candidates = _candidates(paragraphs, limit=self.config.max_sentences)
         if candidates:
             last, _, last_end = candidates[-1]
@@ -175,38 +250,62 @@ class Summarizer:
         bases = _paragraph_offsets(paragraphs)
         text = "\n".join(paragraphs)[: bases[-1] + last_end] if candidates else ""
         spans = [(bases[p] + start, bases[p] + end) for p, start, end in candidates]
-        terms = self.tokenizer.term_ids_by_span(text, spans)
-        scores = rank_sentences(
-            terms,
-            direction=self.config.direction,
-            damping=self.config.damping,
-            personalization=self._prior(len(candidates)),
+        return candidates, self.tokenizer.term_ids_by_span(text, spans)
+
+    def _graph(
+        self,
+        texts: tuple[str, ...],
+        candidates: Sequence[tuple[int, int, int]],
+        terms: SentenceTerms,
+        similarity: np.ndarray,
+        word_scores: np.ndarray,
+    ) -> SentenceGraph:
+        damping = self.config.damping
+        return SentenceGraph(
+            texts=texts,
+            paragraphs=tuple(p for p, _, _ in candidates),
+            terms=terms,
+            similarity=similarity,
+            backward=pagerank_exact(orient(similarity, "backward"), damping=damping),
+            undirected=pagerank_exact(similarity, damping=damping),
+            keyword_scores=word_scores,
         )
-        ranked = tuple(
-            RankedSentence(paragraphs[p][start:end], p, start, end, position, float(score))
-            for position, ((p, start, end), score) in enumerate(
-                zip(candidates, scores, strict=True)
-            )
-        )
-        return Analysis(sentences=ranked, keywords=self._keywords(terms))
 
     def _prior(self, size: int) -> np.ndarray | None:
         if self.config.position_exponent == 0 or size == 0:
             return None
         return np.arange(1, size + 1, dtype=np.float64) ** -self.config.position_exponent
 
-    def _keywords(self, terms: SentenceTerms) -> tuple[str, ...]:
-        if self.config.keywords == 0:
-            return ()
+    def _keyword_scores(self, terms: SentenceTerms) -> np.ndarray:
+        """Keyword PageRank of every word of ``terms.vocabulary`` (0: not a candidate)."""
         minimum = self.config.min_keyword_chars
-        ranked = rank_keywords(
-            terms.head(self.config.max_keyword_terms),
-            is_candidate=lambda word: len(word) >= minimum and not is_quantity(word),
-            window=self.config.keyword_window,
-            damping=self.config.damping,
-            limit=self.config.keywords,
+        head = terms.head(self.config.max_keyword_terms)
+        candidate = np.fromiter(
+            (_is_keyword_candidate(word, minimum) for word in head.vocabulary),
+            dtype=bool,
+            count=len(head.vocabulary),
         )
-        return tuple(word for word, _ in ranked)
+        scores = keyword_scores(
+            head, candidate, window=self.config.keyword_window, damping=self.config.damping
+        )
+        if head is terms:
+            return scores
+        index = {word: i for i, word in enumerate(terms.vocabulary)}
+        full = np.zeros(len(terms.vocabulary))
+        full[[index[word] for word in head.vocabulary]] = scores
+        return full
+
+    def _top_keywords(self, terms: SentenceTerms, scores: np.ndarray | None) -> tuple[str, ...]:
+        if scores is None:
+            return ()
+        vertices = np.flatnonzero(scores > 0)
+        order = vertices[np.argsort(-scores[vertices], kind="stable")[: self.config.keywords]]
+        return tuple(terms.vocabulary[word] for word in order.tolist())
+
+
+@lru_cache(maxsize=1 << 16)
+def _is_keyword_candidate(word: str, minimum: int) -> bool:
+    return len(word) >= minimum and not is_quantity(word)
 
 
 def select(

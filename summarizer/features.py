@@ -1,0 +1,186 @@
+"""What the learned ranker (:mod:`summarizer.ranker`) knows about each candidate sentence.
+
+Every feature is derived from what TextRank already builds for an article: the sentence
+similarity graph and its PageRank (backward and undirected), the keyword co-occurrence graph's
+PageRank, the sentences' terms and their place in the article. Nothing is looked up outside
+the article, so the ranker needs no model download and no vocabulary of its own.
+
+Why these: unsupervised variants (backward TextRank, centroid similarity, position priors)
+each plateau near lead-1 on news, while the right one of the first few sentences is worth far
+more (``bench/quality.py``'s oracle row). A small linear weighting of TextRank's own signals
+with position, centrality and keyword coverage is how the ranker learns *when* the lead is the
+point and when a later sentence states it better. Features are scale-free (TextRank scores
+times the number of sentences, shares, logarithms), so articles of any length compare.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from summarizer.terms import SentenceTerms
+
+Vector = NDArray[np.float64]
+Matrix = NDArray[np.float64]
+
+FEATURES: tuple[str, ...] = (
+    "textrank_backward",
+    "textrank_undirected",
+    "first",
+    "second",
+    "third",
+    "log_position",
+    "relative_position",
+    "paragraph_first",
+    "centroid",
+    "keyword_mass",
+    "log_chars",
+    "degree",
+    "question",
+    "quote",
+    "digits",
+    "bigram_centroid",
+    "top_bigram_f1",
+    "top_bigram_precision",
+    "term_frequency",
+    "lead_similarity",
+    "first_log_chars",
+    "chars",
+    "log_chars_squared",
+    "first_bigram_centroid",
+)
+"""Feature names, in the column order of :func:`sentence_features`."""
+
+_QUOTES = frozenset('“”「」"')
+TOP_BIGRAMS = 20
+"""Bigrams in the pseudo-reference of :func:`_top_bigram_match` (a headline's length)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceGraph:
+    """TextRank's view of one article's candidates: what the features are computed from.
+
+    ``similarity`` is the symmetric sentence similarity (zero diagonal); ``backward`` and
+    ``undirected`` its PageRank scores (each summing to 1); ``keyword_scores`` the keyword
+    PageRank score of every term of ``terms.vocabulary`` (0 for non-candidate words).
+    """
+
+    texts: tuple[str, ...]
+    paragraphs: tuple[int, ...]
+    terms: SentenceTerms
+    similarity: Matrix
+    backward: Vector
+    undirected: Vector
+    keyword_scores: Vector
+
+
+def sentence_features(graph: SentenceGraph, is_question: Sequence[bool]) -> Matrix:
+    """One row per candidate, one column per name in :data:`FEATURES`."""
+    size = len(graph.texts)
+    columns = np.zeros((size, len(FEATURES)))
+    if size == 0:
+        return columns
+    position = np.arange(size, dtype=np.float64)
+    terms = graph.terms
+    columns[:, 0] = graph.backward * size
+    columns[:, 1] = graph.undirected * size
+    columns[:, 2] = position == 0
+    columns[:, 3] = position == 1
+    columns[:, 4] = position == 2
+    columns[:, 5] = np.log1p(position)
+    columns[:, 6] = position / max(size - 1, 1)
+    paragraph = np.asarray(graph.paragraphs)
+    columns[1:, 7] = paragraph[1:] != paragraph[:-1]
+    columns[0, 7] = 1.0
+    columns[:, 8] = _centroid_cosine(terms)
+    distinct = np.unique(terms.ids * size + terms.sentence) if len(terms.ids) else terms.ids
+    word, row = np.divmod(distinct, size)
+    vertices = max(int(np.count_nonzero(graph.keyword_scores)), 1)
+    columns[:, 9] = np.bincount(row, weights=graph.keyword_scores[word], minlength=size) * vertices
+    chars = np.fromiter(map(len, graph.texts), dtype=np.float64, count=size)
+    columns[:, 10] = np.log(np.maximum(chars, 1.0))
+    columns[:, 11] = (graph.similarity > 0).sum(axis=1) / max(size - 1, 1)
+    columns[:, 12] = np.asarray(is_question, dtype=np.float64)
+    columns[:, 13] = [any(ch in _QUOTES for ch in text) for text in graph.texts]
+    columns[:, 14] = [_digit_share(text) for text in graph.texts]
+    bigrams = _bigrams(graph.texts)
+    columns[:, 15] = _cosine_to_total(*bigrams)
+    columns[:, 16:18] = _top_bigram_match(*bigrams).T
+    if len(terms.ids):
+        document = np.bincount(terms.ids).astype(np.float64)
+        log_tf = np.bincount(terms.sentence, weights=np.log(document[terms.ids]), minlength=size)
+        columns[:, 18] = log_tf / np.maximum(terms.lengths(), 1)
+    columns[:, 19] = graph.similarity[:, 0]
+    columns[:, 20] = columns[:, 2] * columns[:, 10]
+    columns[:, 21] = chars / 100.0
+    columns[:, 22] = columns[:, 10] ** 2
+    columns[:, 23] = columns[:, 2] * columns[:, 15]
+    return columns
+
+
+def _centroid_cosine(terms: SentenceTerms) -> Vector:
+    """Cosine between each sentence's term counts and the whole article's."""
+    return _cosine_to_total(terms.ids, terms.sentence, terms.count, len(terms.vocabulary))
+
+
+def _cosine_to_total(
+    ids: NDArray[np.intp], rows: NDArray[np.intp], size: int, words: int
+) -> Vector:
+    """Cosine between each row's counts of ``ids`` and the counts over all rows."""
+    if len(ids) == 0:
+        return np.zeros(size)
+    document = np.bincount(ids, minlength=words).astype(np.float64)
+    dot = np.bincount(rows, weights=document[ids], minlength=size)
+    pairs, counts = np.unique(rows * words + ids, return_counts=True)
+    norm = np.sqrt(np.bincount(pairs // words, weights=counts**2.0, minlength=size))
+    denominator = norm * np.sqrt(float(document @ document))
+    return np.divide(dot, denominator, out=np.zeros(size), where=denominator > 0)
+
+
+def _bigrams(texts: Sequence[str]) -> tuple[NDArray[np.intp], NDArray[np.intp], int, int]:
+    """Character bigrams of each text (letters and digits only, the unit Chinese ROUGE
+    counts; blind to where the segmenter cut names apart): ``(ids, rows, texts, bigrams)``."""
+    joined = "\x00".join(texts)
+    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    letter = (
+        ((codes >= 0x3400) & (codes <= 0x9FFF))
+        | ((codes >= 0x30) & (codes <= 0x39))
+        | ((codes >= 0x41) & (codes <= 0x5A))
+        | ((codes >= 0x61) & (codes <= 0x7A))
+    )
+    row = np.cumsum(codes == 0)
+    kept = np.flatnonzero(letter)
+    first, second = kept[:-1], kept[1:]
+    same = row[first] == row[second]
+    codes_of = codes[first[same]] * (1 << 21) + codes[second[same]]
+    vocabulary, ids = np.unique(codes_of, return_inverse=True)
+    return ids.astype(np.intp), row[first[same]].astype(np.intp), len(texts), len(vocabulary)
+
+
+def _top_bigram_match(
+    ids: NDArray[np.intp], rows: NDArray[np.intp], size: int, words: int
+) -> Matrix:
+    """F1 and precision of each text's distinct bigrams against the article's
+    :data:`TOP_BIGRAMS` bigrams found in the most texts: a headline-sized pseudo-reference."""
+    if len(ids) == 0:
+        return np.zeros((2, size))
+    pairs = np.unique(rows * words + ids)
+    row, word = np.divmod(pairs, words)
+    spread = np.bincount(word, minlength=words)
+    top = np.zeros(words, dtype=bool)
+    top[np.argsort(-spread, kind="stable")[:TOP_BIGRAMS]] = True
+    hits = np.bincount(row, weights=top[word], minlength=size)
+    distinct = np.bincount(row, minlength=size).astype(np.float64)
+    precision = np.divide(hits, distinct, out=np.zeros(size), where=distinct > 0)
+    recall = hits / min(TOP_BIGRAMS, words)
+    total = precision + recall
+    f1 = np.divide(2 * precision * recall, total, out=np.zeros(size), where=total > 0)
+    return np.vstack([f1, precision])
+
+
+def _digit_share(text: str) -> float:
+    letters = sum(ch.isalnum() for ch in text)
+    return sum(ch.isdigit() for ch in text) / letters if letters else 0.0
