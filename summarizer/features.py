@@ -54,7 +54,7 @@ FEATURES: tuple[str, ...] = (
 )
 """Feature names, in the column order of :func:`sentence_features`."""
 
-_QUOTES = frozenset('“”「」"')
+_QUOTES = np.array([ord(ch) for ch in '“”「」"'])
 TOP_BIGRAMS = 20
 """Bigrams in the pseudo-reference of :func:`_top_bigram_match` (a headline's length)."""
 
@@ -104,9 +104,14 @@ def sentence_features(graph: SentenceGraph, is_question: Sequence[bool]) -> Matr
     columns[:, 10] = np.log(np.maximum(chars, 1.0))
     columns[:, 11] = (graph.similarity > 0).sum(axis=1) / max(size - 1, 1)
     columns[:, 12] = np.asarray(is_question, dtype=np.float64)
-    columns[:, 13] = [any(ch in _QUOTES for ch in text) for text in graph.texts]
-    columns[:, 14] = [_digit_share(text) for text in graph.texts]
-    bigrams = _bigrams(graph.texts)
+    codes = _CodePoints.of(graph.texts)
+    columns[:, 13] = (
+        np.bincount(codes.row, weights=np.isin(codes.codes, _QUOTES), minlength=size) > 0
+    )
+    letters = np.bincount(codes.row, weights=codes.letter, minlength=size)
+    digits = np.bincount(codes.row, weights=codes.digit, minlength=size)
+    columns[:, 14] = np.divide(digits, letters, out=np.zeros(size), where=letters > 0)
+    bigrams = _bigrams(codes, size)
     columns[:, 15] = _cosine_to_total(*bigrams)
     columns[:, 16:18] = _top_bigram_match(*bigrams).T
     if len(terms.ids):
@@ -140,24 +145,43 @@ def _cosine_to_total(
     return np.divide(dot, denominator, out=np.zeros(size), where=denominator > 0)
 
 
-def _bigrams(texts: Sequence[str]) -> tuple[NDArray[np.intp], NDArray[np.intp], int, int]:
+@dataclass(frozen=True, slots=True)
+class _CodePoints:
+    """The candidates' code points, joined with NUL between them, and what each one is.
+
+    Numpy on code points rather than ``str`` methods per character: a few array operations
+    per article instead of a Python call per character (which cost more than all of TextRank).
+    """
+
+    codes: NDArray[np.int64]
+    row: NDArray[np.intp]  # the candidate each code point belongs to (NULs: the next one)
+    letter: NDArray[np.bool_]  # CJK ideographs, ASCII and full-width letters and digits
+    digit: NDArray[np.bool_]  # ASCII and full-width digits
+
+    @classmethod
+    def of(cls, texts: Sequence[str]) -> _CodePoints:
+        joined = "\x00".join(texts)
+        codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+        folded = np.where((codes >= 0xFF10) & (codes <= 0xFF5A), codes - 0xFEE0, codes)
+        digit = (folded >= 0x30) & (folded <= 0x39)
+        letter = (
+            ((codes >= 0x3400) & (codes <= 0x9FFF))
+            | digit
+            | ((folded >= 0x41) & (folded <= 0x5A))
+            | ((folded >= 0x61) & (folded <= 0x7A))
+        )
+        return cls(codes, np.cumsum(codes == 0).astype(np.intp), letter, digit)
+
+
+def _bigrams(points: _CodePoints, size: int) -> tuple[NDArray[np.intp], NDArray[np.intp], int, int]:
     """Character bigrams of each text (letters and digits only, the unit Chinese ROUGE
     counts; blind to where the segmenter cut names apart): ``(ids, rows, texts, bigrams)``."""
-    joined = "\x00".join(texts)
-    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
-    letter = (
-        ((codes >= 0x3400) & (codes <= 0x9FFF))
-        | ((codes >= 0x30) & (codes <= 0x39))
-        | ((codes >= 0x41) & (codes <= 0x5A))
-        | ((codes >= 0x61) & (codes <= 0x7A))
-    )
-    row = np.cumsum(codes == 0)
-    kept = np.flatnonzero(letter)
+    kept = np.flatnonzero(points.letter)
     first, second = kept[:-1], kept[1:]
-    same = row[first] == row[second]
-    codes_of = codes[first[same]] * (1 << 21) + codes[second[same]]
-    vocabulary, ids = np.unique(codes_of, return_inverse=True)
-    return ids.astype(np.intp), row[first[same]].astype(np.intp), len(texts), len(vocabulary)
+    same = points.row[first] == points.row[second]
+    codes = points.codes[first[same]] * (1 << 21) + points.codes[second[same]]
+    vocabulary, ids = np.unique(codes, return_inverse=True)
+    return ids.astype(np.intp), points.row[first[same]], size, len(vocabulary)
 
 
 def _top_bigram_match(
@@ -179,8 +203,3 @@ def _top_bigram_match(
     total = precision + recall
     f1 = np.divide(2 * precision * recall, total, out=np.zeros(size), where=total > 0)
     return np.vstack([f1, precision])
-
-
-def _digit_share(text: str) -> float:
-    letters = sum(ch.isalnum() for ch in text)
-    return sum(ch.isdigit() for ch in text) / letters if letters else 0.0

@@ -1,14 +1,21 @@
-"""Article summaries: TextRank key sentences with a position prior, and TextRank keywords.
+"""Article summaries: key sentences ranked by a learned weighting of TextRank features,
+TextRank alone without the weights, and TextRank keywords.
 
 The pieces are kept apart as in ``sumy``: :mod:`summarizer.sentences` splits,
 :class:`~summarizer.tokens.Tokenizer` turns sentences into terms, :mod:`summarizer.textrank`
-ranks, and :class:`Summarizer` only chooses candidates and selects within ``k`` and a budget.
+ranks, :mod:`summarizer.features` and :mod:`summarizer.ranker` weigh, and :class:`Summarizer`
+only chooses candidates and selects within ``k`` and a budget.
 
-The position prior. News is written point first, and plain TextRank does not know it: on an
+The ranker. News is written point first, and plain TextRank does not know it: on an
 undirected graph PageRank is close to weighted degree, so it favours long sentences that share
-words with many others, in news the body's elaborations rather than the point (``python -m
-bench``: plain TextRank is far behind lead-1). Two principled ways to tell PageRank about
-order, both measured in ``bench/quality.py``:
+words with many others, in news the body's elaborations rather than the point. Unsupervised
+fixes (the backward graph below, position priors, centroid similarity) each end up near
+lead-1, while picking the right one of the first few sentences is worth several ROUGE points
+(``bench/quality.py``'s oracle row). So by default sentences are scored by a small linear
+weighting of TextRank-derived features (both PageRanks, position, centrality, keyword and
+character-bigram coverage, length; :mod:`summarizer.features`), fitted offline on other
+months of 人民日报 than any benchmark reads (``bench/train_ranker.py``) and shipped as a text
+file. Without that file, or with ``ranker="textrank"``, the ranking is TextRank's own:
 
 * edge direction (default): the *directed backward* graph, one of the three graphs the
   TextRank paper evaluates for sentence extraction on DUC 2002 news (Mihalcea & Tarau 2004,
@@ -17,9 +24,8 @@ order, both measured in ``bench/quality.py``:
 * teleport (``position_exponent``): personalised PageRank with teleport probability of the
   sentence at 0-based position ``i`` proportional to ``(i + 1) ** -a``; ``a = 1`` is
   PositionRank's prior (Florescu & Caragea 2017). Off by default: on the undirected graph it
-  was the first choice and stayed well behind lead-1 (15 % of the mass cannot outweigh
-  degree), and on top of the backward graph it counts the same belief twice and collapses
-  onto lead-1. All variants tried are in the quality table.
+  stayed well behind lead-1, and on top of the backward graph it counts the same belief twice
+  and collapses onto lead-1. All variants tried are in the quality table.
 
 Only the first ``max_sentences`` (300) candidates are ranked and keywords read only the first
 ``max_keyword_terms`` (20,000) terms: the similarity graph is n x n, and a pathological input
@@ -28,9 +34,9 @@ News puts its point first and the backward graph favours early sentences anyway,
 changes nothing on real articles (the longest benchmark article has far fewer candidates);
 ``bench/speed.py`` times such inputs in its "pathological input" rows.
 
-Damping stays at TextRank's 0.85 throughout. ``SummarizerConfig(direction="undirected",
-position_exponent=0)`` is textrank4zh's algorithm (without its self-loops): the oracle tests
-compare that configuration with textrank4zh.
+Damping stays at TextRank's 0.85 throughout. ``SummarizerConfig(ranker="textrank",
+direction="undirected")`` is textrank4zh's algorithm (without its self-loops): the oracle
+tests compare that configuration with textrank4zh.
 
 Everything here is immutable after construction; one :class:`Summarizer` serves any number
 of threads. jieba loads on first use (see :func:`summarizer.tokens.ensure_loaded`).
@@ -42,7 +48,7 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache
 from typing import Literal
 
 import numpy as np
@@ -62,6 +68,7 @@ from summarizer.sentences import (
 from summarizer.terms import SentenceTerms
 from summarizer.textrank import (
     DAMPING,
+    KEYWORD_TOLERANCE,
     Direction,
     keyword_scores,
     one_blas_thread,
@@ -105,9 +112,12 @@ class SummarizerConfig:
     ``"undirected"`` (plain TextRank, as textrank4zh). ``position_exponent``: teleport
     weight of the sentence at 0-based position ``i`` is ``(i + 1) ** -position_exponent``;
     0 (the default) is uniform teleport. ``keywords``: how many keywords;
-    ``keyword_window``: co-occurrence window in terms. ``max_sentences``: only the first
-    this many candidates are ranked; ``max_keyword_terms``: keywords read only the first this
-    many terms (both bound time and memory on pathological input).
+    ``keyword_window``: co-occurrence window in terms;
+    ``keyword_tolerance``: L1 change at which the keyword PageRank stops iterating (the top
+    words are those of the converged ranking; ``tests/summarizer/test_keywords.py``).
+    ``max_sentences``: only the first this many candidates are ranked; ``max_keyword_terms``:
+    keywords read only the first this many terms (both bound time and memory on pathological
+    input).
     """
 
     ranker: RankerName = "learned"
@@ -116,6 +126,7 @@ class SummarizerConfig:
     position_exponent: float = 0.0
     keywords: int = 6
     keyword_window: int = 2
+    keyword_tolerance: float = KEYWORD_TOLERANCE
     min_keyword_chars: int = 2
     max_sentences: int = MAX_SENTENCES
     max_keyword_terms: int = MAX_KEYWORD_TERMS
@@ -131,6 +142,8 @@ class SummarizerConfig:
             raise ValueError("position_exponent must be >= 0")
         if self.keywords < 0 or self.keyword_window < 2:
             raise ValueError("keywords must be >= 0 and keyword_window >= 2")
+        if not 0 < self.keyword_tolerance < 1:
+            raise ValueError("keyword_tolerance must be in (0, 1)")
         if self.max_sentences < 1 or self.max_keyword_terms < 1:
             raise ValueError("max_sentences and max_keyword_terms must be >= 1")
 
@@ -280,13 +293,13 @@ class Summarizer:
         """Keyword PageRank of every word of ``terms.vocabulary`` (0: not a candidate)."""
         minimum = self.config.min_keyword_chars
         head = terms.head(self.config.max_keyword_terms)
-        candidate = np.fromiter(
-            (_is_keyword_candidate(word, minimum) for word in head.vocabulary),
-            dtype=bool,
-            count=len(head.vocabulary),
-        )
+        candidate = _keyword_candidates(head.vocabulary, minimum)
         scores = keyword_scores(
-            head, candidate, window=self.config.keyword_window, damping=self.config.damping
+            head,
+            candidate,
+            window=self.config.keyword_window,
+            damping=self.config.damping,
+            tol=self.config.keyword_tolerance,
         )
         if head is terms:
             return scores
@@ -303,9 +316,25 @@ class Summarizer:
         return tuple(terms.vocabulary[word] for word in order.tolist())
 
 
-@lru_cache(maxsize=1 << 16)
-def _is_keyword_candidate(word: str, minimum: int) -> bool:
-    return len(word) >= minimum and not is_quantity(word)
+_KEYWORD_MEMO_LIMIT = 200_000
+_keyword_memo: dict[int, dict[str, bool]] = {}
+
+
+def _keyword_candidates(vocabulary: Sequence[str], minimum: int) -> np.ndarray:
+    """Which words may be keywords (``minimum`` characters or more, not a quantity).
+
+    Memoised per word in a bounded dict: the check costs a regex per word, and an article's
+    few hundred words are mostly ones seen before. Races only recompute a value.
+    """
+    memo = _keyword_memo.setdefault(minimum, {})
+    known = list(map(memo.get, vocabulary))
+    for index, value in enumerate(known):
+        if value is None:
+            word = vocabulary[index]
+            known[index] = value = len(word) >= minimum and not is_quantity(word)
+            if len(memo) < _KEYWORD_MEMO_LIMIT:
+                memo[word] = value
+    return np.array(known, dtype=bool)
 
 
 def select(
