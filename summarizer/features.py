@@ -95,11 +95,11 @@ def sentence_features(graph: SentenceGraph, is_question: Sequence[bool]) -> Matr
     paragraph = np.asarray(graph.paragraphs)
     columns[1:, 7] = paragraph[1:] != paragraph[:-1]
     columns[0, 7] = 1.0
-    columns[:, 8] = _centroid_cosine(terms)
-    distinct = np.unique(terms.ids * size + terms.sentence) if len(terms.ids) else terms.ids
-    word, row = np.divmod(distinct, size)
+    words = _Occurrences.of(terms.ids, terms.sentence, size, len(terms.vocabulary))
+    columns[:, 8] = words.cosine_to_total()
     vertices = max(int(np.count_nonzero(graph.keyword_scores)), 1)
-    columns[:, 9] = np.bincount(row, weights=graph.keyword_scores[word], minlength=size) * vertices
+    keyword_weight = graph.keyword_scores[words.word]
+    columns[:, 9] = np.bincount(words.row, weights=keyword_weight, minlength=size) * vertices
     chars = np.fromiter(map(len, graph.texts), dtype=np.float64, count=size)
     columns[:, 10] = np.log(np.maximum(chars, 1.0))
     columns[:, 11] = (graph.similarity > 0).sum(axis=1) / max(size - 1, 1)
@@ -112,8 +112,8 @@ def sentence_features(graph: SentenceGraph, is_question: Sequence[bool]) -> Matr
     digits = np.bincount(codes.row, weights=codes.digit, minlength=size)
     columns[:, 14] = np.divide(digits, letters, out=np.zeros(size), where=letters > 0)
     bigrams = _bigrams(codes, size)
-    columns[:, 15] = _cosine_to_total(*bigrams)
-    columns[:, 16:18] = _top_bigram_match(*bigrams).T
+    columns[:, 15] = bigrams.cosine_to_total()
+    columns[:, 16:18] = _top_bigram_match(bigrams).T
     if len(terms.ids):
         document = np.bincount(terms.ids).astype(np.float64)
         log_tf = np.bincount(terms.sentence, weights=np.log(document[terms.ids]), minlength=size)
@@ -126,23 +126,37 @@ def sentence_features(graph: SentenceGraph, is_question: Sequence[bool]) -> Matr
     return columns
 
 
-def _centroid_cosine(terms: SentenceTerms) -> Vector:
-    """Cosine between each sentence's term counts and the whole article's."""
-    return _cosine_to_total(terms.ids, terms.sentence, terms.count, len(terms.vocabulary))
+@dataclass(frozen=True, slots=True)
+class _Occurrences:
+    """Occurrences of items (terms or bigrams) in rows (sentences), and each row's distinct
+    items with their counts (one ``np.unique`` shared by the features that need them)."""
 
+    ids: NDArray[np.intp]
+    rows: NDArray[np.intp]
+    size: int
+    items: int
+    row: NDArray[np.intp]  # distinct (row, item) pairs: the row
+    word: NDArray[np.intp]  # ... the item
+    count: NDArray[np.intp]  # ... how often
 
-def _cosine_to_total(
-    ids: NDArray[np.intp], rows: NDArray[np.intp], size: int, words: int
-) -> Vector:
-    """Cosine between each row's counts of ``ids`` and the counts over all rows."""
-    if len(ids) == 0:
-        return np.zeros(size)
-    document = np.bincount(ids, minlength=words).astype(np.float64)
-    dot = np.bincount(rows, weights=document[ids], minlength=size)
-    pairs, counts = np.unique(rows * words + ids, return_counts=True)
-    norm = np.sqrt(np.bincount(pairs // words, weights=counts**2.0, minlength=size))
-    denominator = norm * np.sqrt(float(document @ document))
-    return np.divide(dot, denominator, out=np.zeros(size), where=denominator > 0)
+    @classmethod
+    def of(
+        cls, ids: NDArray[np.intp], rows: NDArray[np.intp], size: int, items: int
+    ) -> _Occurrences:
+        items = max(items, 1)
+        pairs, count = np.unique(rows * items + ids, return_counts=True)
+        row, word = np.divmod(pairs, items)
+        return cls(ids, rows, size, items, row, word, count)
+
+    def cosine_to_total(self) -> Vector:
+        """Cosine between each row's item counts and the counts over all rows."""
+        if len(self.ids) == 0:
+            return np.zeros(self.size)
+        document = np.bincount(self.ids, minlength=self.items).astype(np.float64)
+        dot = np.bincount(self.rows, weights=document[self.ids], minlength=self.size)
+        norm = np.sqrt(np.bincount(self.row, weights=self.count**2.0, minlength=self.size))
+        denominator = norm * np.sqrt(float(document @ document))
+        return np.divide(dot, denominator, out=np.zeros(self.size), where=denominator > 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,26 +187,23 @@ class _CodePoints:
         return cls(codes, np.cumsum(codes == 0).astype(np.intp), letter, digit)
 
 
-def _bigrams(points: _CodePoints, size: int) -> tuple[NDArray[np.intp], NDArray[np.intp], int, int]:
+def _bigrams(points: _CodePoints, size: int) -> _Occurrences:
     """Character bigrams of each text (letters and digits only, the unit Chinese ROUGE
-    counts; blind to where the segmenter cut names apart): ``(ids, rows, texts, bigrams)``."""
+    counts; blind to where the segmenter cut names apart)."""
     kept = np.flatnonzero(points.letter)
     first, second = kept[:-1], kept[1:]
     same = points.row[first] == points.row[second]
     codes = points.codes[first[same]] * (1 << 21) + points.codes[second[same]]
     vocabulary, ids = np.unique(codes, return_inverse=True)
-    return ids.astype(np.intp), points.row[first[same]], size, len(vocabulary)
+    return _Occurrences.of(ids.astype(np.intp), points.row[first[same]], size, len(vocabulary))
 
 
-def _top_bigram_match(
-    ids: NDArray[np.intp], rows: NDArray[np.intp], size: int, words: int
-) -> Matrix:
+def _top_bigram_match(bigrams: _Occurrences) -> Matrix:
     """F1 and precision of each text's distinct bigrams against the article's
     :data:`TOP_BIGRAMS` bigrams found in the most texts: a headline-sized pseudo-reference."""
-    if len(ids) == 0:
+    size, words, row, word = bigrams.size, bigrams.items, bigrams.row, bigrams.word
+    if len(bigrams.ids) == 0:
         return np.zeros((2, size))
-    pairs = np.unique(rows * words + ids)
-    row, word = np.divmod(pairs, words)
     spread = np.bincount(word, minlength=words)
     top = np.zeros(words, dtype=bool)
     top[np.argsort(-spread, kind="stable")[:TOP_BIGRAMS]] = True

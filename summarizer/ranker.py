@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
@@ -43,6 +43,7 @@ class LinearRanker:
 
     weights: tuple[tuple[str, float], ...]
     window: int | None = None
+    _vector: NDArray[np.float64] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.window is not None and self.window < 1:
@@ -55,11 +56,14 @@ class LinearRanker:
             raise RankerFormatError("a feature is weighted twice")
         if not all(math.isfinite(weight) for _, weight in self.weights):
             raise RankerFormatError("weights must be finite numbers")
+        weights = dict(self.weights)
+        vector = np.array([weights.get(name, 0.0) for name in FEATURES])
+        vector.flags.writeable = False
+        object.__setattr__(self, "_vector", vector)
 
     def vector(self) -> NDArray[np.float64]:
         """The weights in :data:`FEATURES` order, zero for features not named."""
-        weights = dict(self.weights)
-        return np.array([weights.get(name, 0.0) for name in FEATURES])
+        return self._vector.copy()
 
     def score(
         self, features: NDArray[np.float64], fallback: NDArray[np.float64] | None = None
@@ -69,7 +73,7 @@ class LinearRanker:
         Rows past ``window`` score below every row inside it, ordered among themselves by
         ``fallback`` (values in [0, 1), e.g. TextRank's), else by position.
         """
-        scores = np.asarray(features @ self.vector(), dtype=np.float64)
+        scores = np.asarray(features @ self._vector, dtype=np.float64)
         if self.window is None or len(scores) <= self.window:
             return scores
         rest = len(scores) - self.window

@@ -71,7 +71,6 @@ from summarizer.textrank import (
     KEYWORD_TOLERANCE,
     Direction,
     keyword_scores,
-    one_blas_thread,
     orient,
     pagerank_exact,
     similarity_matrix,
@@ -213,8 +212,7 @@ class Summarizer:
         """Split, segment (one jieba pass over the article up to its last ranked candidate)
         and rank; only the first ``max_sentences`` candidates are ranked."""
         candidates, terms = self._terms(paragraphs)
-        with one_blas_thread():
-            return self._rank(paragraphs, candidates, terms)
+        return self._rank(paragraphs, candidates, terms)
 
     def _rank(
         self,

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from functools import cache
 from typing import Any, Literal
 
@@ -42,6 +42,9 @@ KEYWORD_TOLERANCE = 5e-5
 """L1 change at which the keyword PageRank stops: the top words are then those of the fully
 converged ranking on the seed edition and all 71 benchmark articles (1e-4 with the warm start
 of :func:`pagerank_edges` swaps two near-tied words in one of them)."""
+ONE_THREAD_FROM = 48
+"""Solves of this many nodes or more run on one BLAS thread (smaller ones do anyway: OpenBLAS
+keeps small problems on the calling thread, and switching costs more than it saves)."""
 MAX_PAIRS_AT_ONCE = 1 << 20
 """Sentence pairs :func:`shared_word_counts` materialises at once (a few arrays of this many)."""
 
@@ -104,7 +107,7 @@ def pagerank_exact(
     )
     transition[dangling] = teleport
     system = np.eye(size) - damping * transition.T
-    with one_blas_thread():
+    with one_blas_thread() if size >= ONE_THREAD_FROM else nullcontext():
         rank = np.linalg.solve(system, (1.0 - damping) * teleport)
     return rank / rank.sum()
 
