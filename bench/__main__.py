@@ -20,6 +20,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     parser.add_argument("--data", type=Path, default=DEFAULT_HEADLINES, help="headline set")
+    parser.add_argument(
+        "--dev2", type=Path, default=None, help="extracted 人民日报 2020年1月 (dev set 2)"
+    )
     parser.add_argument("--edition", type=Path, default=None, help="edition page to time")
     parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="directory for JSON")
     parser.add_argument(
@@ -32,6 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         codes.append(
             quality.run(
                 args.data,
+                dev2=args.dev2,
                 out=args.out / "quality.json",
                 quick=args.quick,
                 console=console,

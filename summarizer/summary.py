@@ -1,14 +1,21 @@
-"""Article summaries: TextRank key sentences with a position prior, and TextRank keywords.
+"""Article summaries: key sentences ranked by a learned weighting of TextRank features,
+TextRank alone without the weights, and TextRank keywords.
 
 The pieces are kept apart as in ``sumy``: :mod:`summarizer.sentences` splits,
 :class:`~summarizer.tokens.Tokenizer` turns sentences into terms, :mod:`summarizer.textrank`
-ranks, and :class:`Summarizer` only chooses candidates and selects within ``k`` and a budget.
+ranks, :mod:`summarizer.features` and :mod:`summarizer.ranker` weigh, and :class:`Summarizer`
+only chooses candidates and selects within ``k`` and a budget.
 
-The position prior. News is written point first, and plain TextRank does not know it: on an
+The ranker. News is written point first, and plain TextRank does not know it: on an
 undirected graph PageRank is close to weighted degree, so it favours long sentences that share
-words with many others, in news the body's elaborations rather than the point (``python -m
-bench``: plain TextRank is far behind lead-1). Two principled ways to tell PageRank about
-order, both measured in ``bench/quality.py``:
+words with many others, in news the body's elaborations rather than the point. Unsupervised
+fixes (the backward graph below, position priors, centroid similarity) each end up near
+lead-1, while picking the right one of the first few sentences is worth several ROUGE points
+(``bench/quality.py``'s oracle row). So by default sentences are scored by a small linear
+weighting of TextRank-derived features (both PageRanks, position, centrality, keyword and
+character-bigram coverage, length; :mod:`summarizer.features`), fitted offline on other
+months of 人民日报 than any benchmark reads (``bench/train_ranker.py``) and shipped as a text
+file. Without that file, or with ``ranker="textrank"``, the ranking is TextRank's own:
 
 * edge direction (default): the *directed backward* graph, one of the three graphs the
   TextRank paper evaluates for sentence extraction on DUC 2002 news (Mihalcea & Tarau 2004,
@@ -17,9 +24,8 @@ order, both measured in ``bench/quality.py``:
 * teleport (``position_exponent``): personalised PageRank with teleport probability of the
   sentence at 0-based position ``i`` proportional to ``(i + 1) ** -a``; ``a = 1`` is
   PositionRank's prior (Florescu & Caragea 2017). Off by default: on the undirected graph it
-  was the first choice and stayed well behind lead-1 (15 % of the mass cannot outweigh
-  degree), and on top of the backward graph it counts the same belief twice and collapses
-  onto lead-1. All variants tried are in the quality table.
+  stayed well behind lead-1, and on top of the backward graph it counts the same belief twice
+  and collapses onto lead-1. All variants tried are in the quality table.
 
 Only the first ``max_sentences`` (300) candidates are ranked and keywords read only the first
 ``max_keyword_terms`` (20,000) terms: the similarity graph is n x n, and a pathological input
@@ -28,9 +34,9 @@ News puts its point first and the backward graph favours early sentences anyway,
 changes nothing on real articles (the longest benchmark article has far fewer candidates);
 ``bench/speed.py`` times such inputs in its "pathological input" rows.
 
-Damping stays at TextRank's 0.85 throughout. ``SummarizerConfig(direction="undirected",
-position_exponent=0)`` is textrank4zh's algorithm (without its self-loops): the oracle tests
-compare that configuration with textrank4zh.
+Damping stays at TextRank's 0.85 throughout. ``SummarizerConfig(ranker="textrank",
+direction="undirected")`` is textrank4zh's algorithm (without its self-loops): the oracle
+tests compare that configuration with textrank4zh.
 
 Everything here is immutable after construction; one :class:`Summarizer` serves any number
 of threads. jieba loads on first use (see :func:`summarizer.tokens.ensure_loaded`).
@@ -43,11 +49,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Literal
 
 import numpy as np
 
 from summarizer.byline import contains_dateline, may_hold_dateline, split_opening
 from summarizer.edition import Article, Summary
+from summarizer.features import SentenceGraph, sentence_features
+from summarizer.ranker import LinearRanker, packaged_ranker
 from summarizer.sentences import (
     CLOSERS,
     MIN_SENTENCE_CHARS,
@@ -57,7 +66,15 @@ from summarizer.sentences import (
     sentence_spans,
 )
 from summarizer.terms import SentenceTerms
-from summarizer.textrank import DAMPING, Direction, rank_keywords, rank_sentences
+from summarizer.textrank import (
+    DAMPING,
+    KEYWORD_TOLERANCE,
+    Direction,
+    keyword_scores,
+    orient,
+    pagerank_exact,
+    similarity_matrix,
+)
 from summarizer.tokens import Tokenizer, default_tokenizer, is_quantity
 
 log = logging.getLogger(__name__)
@@ -78,25 +95,37 @@ _JUMP_MARKER = re.compile(rf"^{_JUMP}$|^[上下]?[接转续]\s*第?\s*\S{{1,4}}\
 _BYLINE = re.compile(r"^■|记者|通讯员")
 _CLOSER_CHARS = "".join(sorted(CLOSERS))
 
+RankerName = Literal["learned", "textrank"]
+
 
 @dataclass(frozen=True, slots=True)
 class SummarizerConfig:
     """The summarizer's parameters; the defaults are the ones ``python -m bench`` reports.
 
+    ``ranker``: ``"learned"`` (the default) scores sentences with the packaged linear
+    weighting of TextRank features (:mod:`summarizer.ranker`), falling back to TextRank alone
+    when the weights are absent; ``"textrank"`` ranks by the PageRank below only.
+    The next two shape that PageRank (and so the ``"textrank"`` ranking and the fallback);
+    the learned ranker reads fixed graphs (backward and undirected, uniform teleport).
     ``direction``: ``"backward"`` (later sentences vote for earlier ones; the default) or
     ``"undirected"`` (plain TextRank, as textrank4zh). ``position_exponent``: teleport
     weight of the sentence at 0-based position ``i`` is ``(i + 1) ** -position_exponent``;
     0 (the default) is uniform teleport. ``keywords``: how many keywords;
-    ``keyword_window``: co-occurrence window in terms. ``max_sentences``: only the first
-    this many candidates are ranked; ``max_keyword_terms``: keywords read only the first this
-    many terms (both bound time and memory on pathological input).
+    ``keyword_window``: co-occurrence window in terms;
+    ``keyword_tolerance``: L1 change at which the keyword PageRank stops iterating (the top
+    words are those of the converged ranking; ``tests/summarizer/test_keywords.py``).
+    ``max_sentences``: only the first this many candidates are ranked; ``max_keyword_terms``:
+    keywords read only the first this many terms (both bound time and memory on pathological
+    input).
     """
 
+    ranker: RankerName = "learned"
     direction: Direction = "backward"
     damping: float = DAMPING
     position_exponent: float = 0.0
     keywords: int = 6
     keyword_window: int = 2
+    keyword_tolerance: float = KEYWORD_TOLERANCE
     min_keyword_chars: int = 2
     max_sentences: int = MAX_SENTENCES
     max_keyword_terms: int = MAX_KEYWORD_TERMS
@@ -104,12 +133,16 @@ class SummarizerConfig:
     def __post_init__(self) -> None:
         if not 0.0 <= self.damping < 1.0:
             raise ValueError(f"damping must be in [0, 1), got {self.damping}")
+        if self.ranker not in ("learned", "textrank"):
+            raise ValueError(f"unknown ranker {self.ranker!r}")
         if self.direction not in ("undirected", "backward", "forward"):
             raise ValueError(f"unknown direction {self.direction!r}")
         if self.position_exponent < 0:
             raise ValueError("position_exponent must be >= 0")
         if self.keywords < 0 or self.keyword_window < 2:
             raise ValueError("keywords must be >= 0 and keyword_window >= 2")
+        if not 0 < self.keyword_tolerance < 1:
+            raise ValueError("keyword_tolerance must be in (0, 1)")
         if self.max_sentences < 1 or self.max_keyword_terms < 1:
             raise ValueError("max_sentences and max_keyword_terms must be >= 1")
 
@@ -139,10 +172,15 @@ class Analysis:
 
 @dataclass(frozen=True, slots=True)
 class Summarizer:
-    """TextRank summarizer: a tokenizer plus a config; immutable and thread-safe."""
+    """Summarizer: a tokenizer, a config and the learned weights; immutable, thread-safe.
+
+    ``weights`` defaults to the packaged :func:`~summarizer.ranker.packaged_ranker`; ``None``
+    (or a config with ``ranker="textrank"``) ranks by TextRank alone.
+    """
 
     tokenizer: Tokenizer = field(default_factory=default_tokenizer)
     config: SummarizerConfig = field(default_factory=SummarizerConfig)
+    weights: LinearRanker | None = field(default_factory=packaged_ranker)
 
     def summarize(self, article: Article, *, k: int = 3, max_chars: int | None = None) -> Summary:
         """Summarize an article's paragraphs (its title, byline and captions are not read)."""
@@ -165,9 +203,57 @@ class Summarizer:
         chosen = select(analysis.sentences, k=k, max_chars=max_chars)
         return Summary(sentences=tuple(s.text for s in chosen), keywords=analysis.keywords)
 
+    @property
+    def learned(self) -> bool:
+        """Whether sentences are scored by the learned weights (else by TextRank alone)."""
+        return self.config.ranker == "learned" and self.weights is not None
+
     def analyze(self, paragraphs: Sequence[str]) -> Analysis:
         """Split, segment (one jieba pass over the article up to its last ranked candidate)
         and rank; only the first ``max_sentences`` candidates are ranked."""
+        candidates, terms = self._terms(paragraphs)
+        return self._rank(paragraphs, candidates, terms)
+
+    def _rank(
+        self,
+        paragraphs: Sequence[str],
+        candidates: list[tuple[int, int, int]],
+        terms: SentenceTerms,
+    ) -> Analysis:
+        similarity = similarity_matrix(terms)
+        textrank = pagerank_exact(
+            orient(similarity, self.config.direction),
+            damping=self.config.damping,
+            personalization=self._prior(len(candidates)),
+        )
+        texts = tuple(paragraphs[p][start:end] for p, start, end in candidates)
+        wants_keywords = self.config.keywords > 0
+        word_scores = self._keyword_scores(terms) if wants_keywords or self.learned else None
+        scores = textrank
+        if self.weights is not None and self.learned and word_scores is not None and texts:
+            graph = self._graph(texts, candidates, terms, similarity, word_scores)
+            features = sentence_features(graph, list(map(is_question, texts)))
+            scores = self.weights.score(features, fallback=textrank)
+        ranked = tuple(
+            RankedSentence(text, p, start, end, position, float(score))
+            for position, (text, (p, start, end), score) in enumerate(
+                zip(texts, candidates, scores, strict=True)
+            )
+        )
+        keywords = self._top_keywords(terms, word_scores) if wants_keywords else ()
+        return Analysis(sentences=ranked, keywords=keywords)
+
+    def sentence_graph(self, paragraphs: Sequence[str]) -> SentenceGraph:
+        """What the learned ranker's features are computed from (``bench/train_ranker.py``
+        fits the weights on these)."""
+        candidates, terms = self._terms(paragraphs)
+        texts = tuple(paragraphs[p][start:end] for p, start, end in candidates)
+        similarity = similarity_matrix(terms)
+        return self._graph(texts, candidates, terms, similarity, self._keyword_scores(terms))
+
+    def _terms(
+        self, paragraphs: Sequence[str]
+    ) -> tuple[list[tuple[int, int, int]], SentenceTerms]:
         candidates = _candidates(paragraphs, limit=self.config.max_sentences)
         if candidates:
             last, _, last_end = candidates[-1]
@@ -175,38 +261,78 @@ class Summarizer:
         bases = _paragraph_offsets(paragraphs)
         text = "\n".join(paragraphs)[: bases[-1] + last_end] if candidates else ""
         spans = [(bases[p] + start, bases[p] + end) for p, start, end in candidates]
-        terms = self.tokenizer.term_ids_by_span(text, spans)
-        scores = rank_sentences(
-            terms,
-            direction=self.config.direction,
-            damping=self.config.damping,
-            personalization=self._prior(len(candidates)),
+        return candidates, self.tokenizer.term_ids_by_span(text, spans)
+
+    def _graph(
+        self,
+        texts: tuple[str, ...],
+        candidates: Sequence[tuple[int, int, int]],
+        terms: SentenceTerms,
+        similarity: np.ndarray,
+        word_scores: np.ndarray,
+    ) -> SentenceGraph:
+        damping = self.config.damping
+        return SentenceGraph(
+            texts=texts,
+            paragraphs=tuple(p for p, _, _ in candidates),
+            terms=terms,
+            similarity=similarity,
+            backward=pagerank_exact(orient(similarity, "backward"), damping=damping),
+            undirected=pagerank_exact(similarity, damping=damping),
+            keyword_scores=word_scores,
         )
-        ranked = tuple(
-            RankedSentence(paragraphs[p][start:end], p, start, end, position, float(score))
-            for position, ((p, start, end), score) in enumerate(
-                zip(candidates, scores, strict=True)
-            )
-        )
-        return Analysis(sentences=ranked, keywords=self._keywords(terms))
 
     def _prior(self, size: int) -> np.ndarray | None:
         if self.config.position_exponent == 0 or size == 0:
             return None
         return np.arange(1, size + 1, dtype=np.float64) ** -self.config.position_exponent
 
-    def _keywords(self, terms: SentenceTerms) -> tuple[str, ...]:
-        if self.config.keywords == 0:
-            return ()
+    def _keyword_scores(self, terms: SentenceTerms) -> np.ndarray:
+        """Keyword PageRank of every word of ``terms.vocabulary`` (0: not a candidate)."""
         minimum = self.config.min_keyword_chars
-        ranked = rank_keywords(
-            terms.head(self.config.max_keyword_terms),
-            is_candidate=lambda word: len(word) >= minimum and not is_quantity(word),
+        head = terms.head(self.config.max_keyword_terms)
+        candidate = _keyword_candidates(head.vocabulary, minimum)
+        scores = keyword_scores(
+            head,
+            candidate,
             window=self.config.keyword_window,
             damping=self.config.damping,
-            limit=self.config.keywords,
+            tol=self.config.keyword_tolerance,
         )
-        return tuple(word for word, _ in ranked)
+        if head is terms:
+            return scores
+        index = {word: i for i, word in enumerate(terms.vocabulary)}
+        full = np.zeros(len(terms.vocabulary))
+        full[[index[word] for word in head.vocabulary]] = scores
+        return full
+
+    def _top_keywords(self, terms: SentenceTerms, scores: np.ndarray | None) -> tuple[str, ...]:
+        if scores is None:
+            return ()
+        vertices = np.flatnonzero(scores > 0)
+        order = vertices[np.argsort(-scores[vertices], kind="stable")[: self.config.keywords]]
+        return tuple(terms.vocabulary[word] for word in order.tolist())
+
+
+_KEYWORD_MEMO_LIMIT = 200_000
+_keyword_memo: dict[int, dict[str, bool]] = {}
+
+
+def _keyword_candidates(vocabulary: Sequence[str], minimum: int) -> np.ndarray:
+    """Which words may be keywords (``minimum`` characters or more, not a quantity).
+
+    Memoised per word in a bounded dict: the check costs a regex per word, and an article's
+    few hundred words are mostly ones seen before. Races only recompute a value.
+    """
+    memo = _keyword_memo.setdefault(minimum, {})
+    known = list(map(memo.get, vocabulary))
+    for index, value in enumerate(known):
+        if value is None:
+            word = vocabulary[index]
+            known[index] = value = len(word) >= minimum and not is_quantity(word)
+            if len(memo) < _KEYWORD_MEMO_LIMIT:
+                memo[word] = value
+    return np.array(known, dtype=bool)
 
 
 def select(

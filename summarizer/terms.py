@@ -56,7 +56,7 @@ class SentenceTerms:
         order = np.argsort(first, kind="stable")
         rank = np.empty(len(used), dtype=np.intp)
         rank[order] = np.arange(len(used), dtype=np.intp)
-        words = tuple(vocabulary[int(word)] for word in used[order])
+        words = tuple([vocabulary[word] for word in used[order].tolist()])
         return cls(words, rank[inverse].astype(np.intp), sentence.astype(np.intp), count)
 
     def lists(self) -> list[list[str]]:

@@ -107,7 +107,7 @@ def test_scores_equal_textrank4zhs_without_self_loops(articles: list[list[str]])
 
 def test_plain_textrank_ranks_like_textrank4zh(articles: list[list[str]]) -> None:
     tokenizer = Tokenizer(stopwords=load_stopwords(reference.stopwords_file()))
-    plain = Summarizer(tokenizer, SummarizerConfig(direction="undirected", position_exponent=0))
+    plain = Summarizer(tokenizer, SummarizerConfig(ranker="textrank", direction="undirected"))
     util = reference.load().util
 
     def off_diagonal(first: list[str], second: list[str]) -> float:

@@ -45,7 +45,7 @@ def _console() -> tuple[Console, io.StringIO]:
 def test_quality_skips_without_data(tmp_path: Path) -> None:
     console, buffer = _console()
     assert quality.run(tmp_path / "absent.jsonl", out=tmp_path / "q.json", console=console) == 0
-    assert "skipped" in buffer.getvalue()
+    assert "dev set 1 skipped" in buffer.getvalue() and "dev set 2 skipped" in buffer.getvalue()
     assert not (tmp_path / "q.json").exists()
 
 
@@ -54,13 +54,46 @@ def test_quality_on_a_tiny_set(tiny_data: Path, tmp_path: Path) -> None:
     out = tmp_path / "quality.json"
     assert quality.run(tiny_data, out=out, quick=True, console=console) == 0
     result = json.loads(out.read_text("utf-8"))
-    names = [row["name"] for row in result["systems"]]
-    assert names[:4] == ["ours", "ours, no prior", "textrank4zh", "lead-1"]
-    assert result["articles"] == 2
-    assert all(0 <= row["rouge2"] <= 100 for row in result["systems"])
+    dev1 = result["sets"]["dev set 1"]
+    names = [row["name"] for row in dev1["systems"]]
+    assert names[:5] == ["ours", "ours, TextRank only", "textrank4zh", "lead-1", "oracle"]
+    assert dev1["articles"] == 2 and result["sets"]["dev set 2"] is None
+    assert all(0 <= row["rouge2"] <= 100 for row in dev1["systems"])
     assert "lead-1" in buffer.getvalue()
-    lead = next(row for row in result["picks"] if row["id"] == "t-1")["lead-1"]
+    lead = next(row for row in dev1["picks"] if row["id"] == "t-1")["lead-1"]
     assert lead == "7月6日起，海南开展提取住房公积金支付物业费业务。"
+
+
+def test_the_oracle_is_never_below_any_system(tiny_data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "quality.json"
+    console, _ = _console()
+    quality.run(tiny_data, out=out, quick=True, console=console)
+    rows = json.loads(out.read_text("utf-8"))["sets"]["dev set 1"]["systems"]
+    oracle = next(row for row in rows if row["name"] == "oracle")
+    assert all(row["rouge2"] <= oracle["rouge2"] + 1e-9 for row in rows)
+
+
+def _month_folder(tmp_path: Path) -> Path:
+    """A fake extracted month in the 人民日报 layout: headline lines, indented paragraphs."""
+    folder = tmp_path / "2020年1月" / "20200101"
+    folder.mkdir(parents=True)
+    body = "　　海南开展提取住房公积金支付物业费业务，缴存人家庭每年可申请提取一次。" * 20
+    for number, headline in enumerate(("公积金可交物业费", "武术套路世界杯开幕")):
+        text = f"\r\n{headline}\r\n\r\n{body}\r\n　　第二段说明了具体办法。\r\n"
+        (folder / f"20200101-01-0{number}.txt").write_text(text, "utf-8")
+    (folder / "20200101-01-09.txt").write_text("\r\n图片\r\n　　短的图片说明。\r\n", "utf-8")
+    return tmp_path / "2020年1月"
+
+
+def test_quality_scores_dev_set_2_without_writing_its_text(tiny_data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "quality.json"
+    console, buffer = _console()
+    quality.run(tiny_data, dev2=_month_folder(tmp_path), out=out, quick=True, console=console)
+    dev2 = json.loads(out.read_text("utf-8"))["sets"]["dev set 2"]
+    assert dev2["articles"] == 2  # the short caption-only file is left out
+    assert "picks" not in dev2
+    assert "海南开展" not in out.read_text("utf-8").split('"dev set 2"')[1]
+    assert "dev set 2: top-1 R-2 ahead of lead-1" in buffer.getvalue()
 
 
 def test_speed_on_a_tiny_set(tiny_data: Path, tmp_path: Path, seed_path: Path) -> None:
@@ -88,31 +121,52 @@ def test_main_runs_both(tiny_data: Path, tmp_path: Path, seed_path: Path) -> Non
 def test_quality_prints_pass_or_fail_per_target_and_check_fails_on_a_miss(
     tiny_data: Path, tmp_path: Path
 ) -> None:
-    # On two articles ours picks what lead-1 picks, so "ours ahead of lead-1" is missed.
+    # On two articles ours cannot be 2 points ahead of lead-1 with an interval above zero.
     console, buffer = _console()
     out = tmp_path / "quality.json"
     assert quality.run(tiny_data, out=out, quick=True, console=console) == 0
     printed = buffer.getvalue()
-    assert "FAIL ours ahead of lead-1 on R-1" in printed
+    assert "FAIL dev set 1: top-1 R-2 ahead of lead-1 by >= 2.0" in printed
+    assert "SKIP dev set 2: top-1 R-2 ahead of lead-1" in printed
     assert (
-        "PASS ours ahead of textrank4zh" in printed or "FAIL ours ahead of textrank4zh" in printed
+        "PASS dev set 1: ours ahead of textrank4zh" in printed or "FAIL dev set 1: ours" in printed
     )
     result = json.loads(out.read_text("utf-8"))
-    assert {t["name"] for t in result["targets"]} >= {"ours ahead of lead-1 on R-2"}
+    assert {t["name"] for t in result["targets"]} >= {"dev set 1: 3 sentences R-1 not below lead-3"}
     console, _ = _console()
     assert quality.run(tiny_data, out=out, quick=True, console=console, check=True) == 1
 
 
-def test_quality_targets_pass_when_ours_leads() -> None:
-    rows = [
-        {"name": "ours", "rouge1": 25.0, "rouge2": 18.0, "rougeL": 23.0},
-        {"name": "lead-1", "rouge1": 24.0, "rouge2": 15.0, "rougeL": 22.0},
-        {"name": "textrank4zh", "rouge1": 16.0, "rouge2": 9.0, "rougeL": 13.0},
-    ]
-    assert all(t.passed for t in quality.targets({"systems": rows}))
-    rows[0]["rouge2"] = 15.9
-    missed = [t.name for t in quality.targets({"systems": rows}) if not t.passed]
-    assert missed == ["ours R-2 >= 16.0"]
+def _set_result(margin: float, low: float, three: float) -> dict:
+    interval = {"mean": margin, "ci95_low": low, "ci95_high": margin + 1}
+    return {
+        "systems": [
+            {"name": "ours", "rouge1": 25.0, "rouge2": 18.0, "rougeL": 23.0},
+            {"name": "textrank4zh", "rouge1": 16.0, "rouge2": 9.0, "rougeL": 13.0},
+        ],
+        "deltas": {"ours - lead-1": {"rouge2": interval}},
+        "three_sentences": {"delta": {"mean": three, "ci95_low": three - 1, "ci95_high": three}},
+    }
+
+
+def test_quality_targets_need_the_margin_the_interval_and_lead_3() -> None:
+    assert all(t.passed for t in quality.targets(_set_result(2.5, 0.5, 0.1), "d"))
+    missed = [t.name for t in quality.targets(_set_result(1.9, 0.5, 0.1), "d") if not t.passed]
+    assert missed == ["d: top-1 R-2 ahead of lead-1 by >= 2.0"]
+    missed = [t.name for t in quality.targets(_set_result(2.5, -0.1, 0.1), "d") if not t.passed]
+    assert missed == ["d: top-1 R-2 ahead of lead-1 by >= 2.0"]
+    missed = [t.name for t in quality.targets(_set_result(2.5, 0.5, -0.1), "d") if not t.passed]
+    assert missed == ["d: 3 sentences R-1 not below lead-3"]
+    assert {t.passed for t in quality.targets(None, "d")} == {None}
+
+
+def test_paired_bootstrap_brackets_the_mean_difference() -> None:
+    first = [0.3, 0.5, 0.2, 0.4, 0.6, 0.1]
+    second = [0.1, 0.4, 0.2, 0.1, 0.3, 0.1]
+    mean, low, high = quality.paired_bootstrap(first, second, samples=2000)
+    assert mean == pytest.approx(100 * (sum(first) - sum(second)) / len(first))
+    assert 0 < low < mean < high
+    assert quality.paired_bootstrap(first, first, samples=100) == (0.0, 0.0, 0.0)
 
 
 def test_speed_targets_fail_below_the_ratio_or_over_the_edition_budget() -> None:

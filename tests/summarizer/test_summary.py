@@ -131,8 +131,10 @@ def test_undirected_without_prior_is_plain_textrank() -> None:
         "提取住房公积金支付物业费，缴存人家庭可线上申请提取住房公积金。",
         "政策明确，缴存人家庭在海南无未结清住房公积金贷款的，可申请提取住房公积金支付物业费。",
     ]
-    plain = Summarizer(config=SummarizerConfig(direction="undirected"))
-    prior = Summarizer(config=SummarizerConfig(direction="undirected", position_exponent=3.0))
+    plain = Summarizer(config=SummarizerConfig(ranker="textrank", direction="undirected"))
+    prior = Summarizer(
+        config=SummarizerConfig(ranker="textrank", direction="undirected", position_exponent=3.0)
+    )
     assert plain.summarize_text(paragraphs, k=1).sentences != (paragraphs[0],)
     assert prior.summarize_text(paragraphs, k=1).sentences == (paragraphs[0],)
     scores = [s.score for s in plain.analyze(paragraphs).sentences]
