@@ -26,8 +26,8 @@ from bot.components.replies import (
     patiently,
     remember_edition,
     reply,
-    search_page,
 )
+from bot.components.search import search_page
 from bot.config import PaperConfig
 from bot.render import (
     SUBSCRIBE,
@@ -41,6 +41,7 @@ from bot.render import (
 from bot.render.charts import render_stats_chart
 from bot.render.i18n import t, t_plain
 from bot.services import services
+from bot.storage.records import Stats
 
 log = logging.getLogger(__name__)
 
@@ -194,10 +195,16 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Numbers and a chart: people would rather look than read."""
     svc = services(context)
     lang = language(update)
-    numbers = await asyncio.to_thread(svc.store.stats.as_of, svc.now().date())
-    chart = await asyncio.to_thread(
-        render_stats_chart, numbers, title=t_plain(lang, "stats_chart_title")
-    )
+    today = svc.now().date()
+
+    async def make() -> tuple[Stats, bytes]:
+        numbers = await asyncio.to_thread(svc.store.stats.as_of, today)
+        chart = await asyncio.to_thread(
+            render_stats_chart, numbers, title=t_plain(lang, "stats_chart_title")
+        )
+        return numbers, chart
+
+    numbers, chart = await svc.stats_cache.get((today, lang), make)
     chat = chat_of(update)
     caption = stats_text(numbers, lang, caption=True)
     await patiently(chat.id, lambda: chat.send_photo(photo=chart, caption=caption))
