@@ -1,9 +1,11 @@
 """What both backends index and how a search asks them: entries, filters, the backend API.
 
 An article is indexed under its *recency key*: the edition's date and, within a date, the
-article's id, packed into one integer that sorts newest date first and, within a date, in
-the order articles were stored (edition order). Both backends order and slice by it, so
-"newest first" and "the newest N matches" are index walks, never sorts of every match.
+article's id, packed into one integer; descending, it puts the newest date first and, within
+a date, the article stored last. Both backends order and slice by it, so "newest first" and
+"the newest N matches" are index walks, never sorts of every match. Keys grow as an edition's
+articles are stored (ids grow), which FTS5 needs to append to its doclists without a flush
+per row (a descending rowid forces one: 20 times slower bulk inserts, measured).
 """
 
 from __future__ import annotations
@@ -39,13 +41,13 @@ ID_SPAN = 2**31
 
 
 def recency(date: dt.date, article_id: int) -> int:
-    """The key: dates descending sort newest first; within a date, lower ids come first."""
-    return date.toordinal() * ID_SPAN + (ID_SPAN - 1 - article_id)
+    """The key: larger is newer (by date, then by id)."""
+    return date.toordinal() * ID_SPAN + article_id
 
 
 def article_of(key: int) -> int:
     """The article id a recency key was made from."""
-    return ID_SPAN - 1 - key % ID_SPAN
+    return key % ID_SPAN
 
 
 def day_keys(since: dt.date | None, until: dt.date | None) -> tuple[int | None, int | None]:

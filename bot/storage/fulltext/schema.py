@@ -37,6 +37,7 @@ def create(conn: Connection, *, indexes: bool = True) -> None:
     """Create the (empty) index; PostgreSQL's GIN and btree can wait for :func:`build`."""
     if conn.dialect.name == "sqlite":
         conn.execute(text(sqlite.CREATE))
+        conn.execute(text(sqlite.HASHSIZE))
         return
     for statement in postgres.CREATE:
         conn.execute(text(statement))

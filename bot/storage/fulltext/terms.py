@@ -24,7 +24,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-__all__ = ["MAX_TERM_CHARS", "document_terms", "is_han", "word_terms"]
+__all__ = ["MAX_TERM_CHARS", "document_terms", "is_han", "split_terms", "word_terms"]
 
 MAX_TERM_CHARS = 64
 """Longer letter/digit runs are cut (a pasted hash or URL is no word anyone searches for)."""
@@ -62,6 +62,12 @@ def _cut(text: str) -> tuple[list[str], list[str]]:
             terms.extend(run[i : i + 2] for i in range(len(run) - 1))
             tails.append(run[-1])
     return terms, tails
+
+
+def split_terms(text: str) -> tuple[list[str], list[str]]:
+    """Positional terms and tails of one text (:func:`document_terms` of several texts is all
+    their positional terms, then all their tails)."""
+    return _cut(normalize(text))
 
 
 def document_terms(texts: Iterable[str]) -> list[str]:

@@ -104,7 +104,7 @@ def test_pages_follow_each_other_and_report_the_total(store: Store) -> None:
     add(store, edition(DAY, *[article(f"新闻{i:02d}", "工会。") for i in range(1, 8)]))
     pages = [search(store, "工会 最新", offset=o, limit=3) for o in (0, 3, 6, 9)]
     assert [p.total for p in pages] == [7, 7, 7, 7]
-    assert [[h.article.number for h in p.hits] for p in pages] == [[1, 2, 3], [4, 5, 6], [7], []]
+    assert [[h.article.number for h in p.hits] for p in pages] == [[7, 6, 5], [4, 3, 2], [1], []]
     ranked = [search(store, "工会", offset=o, limit=3) for o in (0, 3, 6)]
     assert sorted(h.article.number for p in ranked for h in p.hits) == list(range(1, 8))
 
