@@ -143,6 +143,22 @@ def generate(corpus: Corpus, articles: int, seed: int = SEED) -> Iterator[Genera
         day += dt.timedelta(days=1)
 
 
+def batches(corpus: Corpus, articles: int, label: str | None) -> Iterator[list[Generated]]:
+    """The generated articles 10,000 at a time, with a progress line every 100,000."""
+    started = time.monotonic()
+    batch: list[Generated] = []
+    for article in generate(corpus, articles):
+        batch.append(article)
+        if len(batch) == 10_000:
+            yield batch
+            batch = []
+            if label and article.id % 100_000 == 0:
+                seconds = time.monotonic() - started
+                print(f"  {label}: {article.id:,} articles ({seconds:.0f} s)", flush=True)
+    if batch:
+        yield batch
+
+
 def _summary(paragraphs: list[str]) -> str:
     return json.dumps(paragraphs[:1], ensure_ascii=False)
 
@@ -170,20 +186,9 @@ def build_sqlite(path: Path, corpus: Corpus, articles: int, *, log: bool = True)
         [(i, name, stamp) for i, name in enumerate(PAPERS, start=1)],
     )
     index_seconds = 0.0
-    started = time.monotonic()
-    batch: list[Generated] = []
     seen_editions: set[int] = set()
-    for article in generate(corpus, articles):
-        batch.append(article)
-        if len(batch) == 10_000:
-            index_seconds += _sqlite_rows(conn, batch, seen_editions, stamp)
-            batch.clear()
-            if log and article.id % 100_000 == 0:
-                print(
-                    f"  sqlite: {article.id:,} articles ({time.monotonic() - started:.0f} s)",
-                    flush=True,
-                )
-    index_seconds += _sqlite_rows(conn, batch, seen_editions, stamp)
+    for batch in batches(corpus, articles, "sqlite" if log else None):
+        index_seconds += _sqlite_rows(conn, batch, seen_editions, stamp)
     conn.execute("COMMIT")
     conn.execute("PRAGMA journal_mode=WAL")
     conn.close()
@@ -247,7 +252,6 @@ def build_postgres(server_url: str, corpus: Corpus, articles: int, *, log: bool 
     partial = _with_db(server_url, name + "_partial")
     db.upgrade(partial)
     index_seconds = 0.0
-    started = time.monotonic()
     with psycopg.connect(partial.replace("postgresql+psycopg://", "postgresql://")) as conn:
         conn.execute("DROP INDEX ix_article_search_terms")
         conn.execute("DROP INDEX ix_article_search_recency")
@@ -256,20 +260,9 @@ def build_postgres(server_url: str, corpus: Corpus, articles: int, *, log: bool 
         with conn.cursor().copy("COPY papers (id, name, created_at) FROM STDIN") as copy:
             for i, paper in enumerate(PAPERS, start=1):
                 copy.write_row((i, paper, stamp))
-        batch: list[Generated] = []
         seen: set[int] = set()
-        for article in generate(corpus, articles):
-            batch.append(article)
-            if len(batch) == 10_000:
-                index_seconds += _pg_rows(conn, batch, seen, stamp)
-                batch.clear()
-                if log and article.id % 100_000 == 0:
-                    print(
-                        f"  postgres: {article.id:,} articles"
-                        f" ({time.monotonic() - started:.0f} s)",
-                        flush=True,
-                    )
-        index_seconds += _pg_rows(conn, batch, seen, stamp)
+        for batch in batches(corpus, articles, "postgres" if log else None):
+            index_seconds += _pg_rows(conn, batch, seen, stamp)
         conn.commit()
         built = time.monotonic()
         conn.execute("SET maintenance_work_mem = '1GB'")
