@@ -32,9 +32,9 @@ _NEWEST = (Edition.date.desc(), Edition.id.desc())
 
 COUNT_CAP = 1000
 """Matches are counted up to here ("1000+"): counting every hit of a common word is slow."""
-RANK_POOL = 1000
-"""Relevance ranks the newest this many matches (every match of all but the commonest words);
-results past them follow newest first."""
+RANK_POOL = 200
+"""Relevance ranks the newest this many matches (every match of a rare word); results past
+them follow newest first. bm25 costs ~50 µs a row on FTS5: 1,000 rows took 48 ms, 200 19 ms."""
 
 
 class Editions:
