@@ -13,8 +13,10 @@ from zoneinfo import ZoneInfo
 
 from telegram.ext import Application, CallbackContext
 
+from bot.cache import TtlCache
 from bot.config import Config
 from bot.delivery import DeliveryPolicy, Pacer
+from bot.storage.records import Stats
 from bot.storage.store import Store
 
 _KEY = "baozhai.services"
@@ -33,6 +35,8 @@ class Services:
     pacer: Pacer
     policy: DeliveryPolicy = field(default_factory=DeliveryPolicy)
     clock: Callable[[], dt.datetime] | None = None
+    stats_cache: TtlCache[tuple[Stats, bytes]] = field(default_factory=TtlCache)
+    """/stats numbers and chart by (date, language), a minute at most."""
 
     @property
     def tz(self) -> ZoneInfo:

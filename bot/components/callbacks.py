@@ -12,14 +12,8 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.components.papers import PAPER_TOGGLE, subscribe_chat, toggle_paper
-from bot.components.replies import (
-    article_reply,
-    chat_of,
-    language,
-    recall_search,
-    reply,
-    search_page,
-)
+from bot.components.replies import article_reply, chat_of, language, reply
+from bot.components.search import recall_search, search_page
 from bot.render import (
     ARTICLE,
     SEARCH_PAGE,

@@ -26,8 +26,8 @@ from bot.components.replies import (
     patiently,
     remember_edition,
     reply,
-    search_page,
 )
+from bot.components.search import search_page
 from bot.config import PaperConfig
 from bot.render import (
     SUBSCRIBE,
@@ -41,6 +41,7 @@ from bot.render import (
 from bot.render.charts import render_stats_chart
 from bot.render.i18n import t, t_plain
 from bot.services import services
+from bot.storage.records import Stats
 
 log = logging.getLogger(__name__)
 
@@ -196,10 +197,16 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     lang = language(update)
     record = await asyncio.to_thread(svc.store.subscribers.get, chat_of(update).id)
     papers = [p.name for p in reader_papers(svc.config, record)]
-    numbers = await asyncio.to_thread(svc.store.stats.as_of, svc.now().date(), 14, papers)
-    chart = await asyncio.to_thread(
-        render_stats_chart, numbers, title=t_plain(lang, "stats_chart_title")
-    )
+    today = svc.now().date()
+
+    async def make() -> tuple[Stats, bytes]:
+        numbers = await asyncio.to_thread(svc.store.stats.as_of, today, 14, papers)
+        chart = await asyncio.to_thread(
+            render_stats_chart, numbers, title=t_plain(lang, "stats_chart_title")
+        )
+        return numbers, chart
+
+    numbers, chart = await svc.stats_cache.get((today, lang, tuple(papers)), make)
     chat = chat_of(update)
     caption = stats_text(numbers, lang, caption=True)
     await patiently(chat.id, lambda: chat.send_photo(photo=chart, caption=caption))

@@ -1,4 +1,4 @@
-"""Replies shared by commands and button presses: article cards and search pages.
+"""Replies shared by commands and button presses: sending, article cards, the current edition.
 
 A button press and a typed command end in the same reply, so the code that builds it lives
 here once rather than in both handlers.
@@ -8,46 +8,27 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from telegram import (
-    CallbackQuery,
-    Chat,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    LinkPreviewOptions,
-    Message,
-    Update,
-)
-from telegram.error import BadRequest, RetryAfter
+from telegram import Chat, InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
+from telegram.error import RetryAfter
 from telegram.ext import ContextTypes
 
 from bot.delivery import retry_seconds
-from bot.render import (
-    SEARCH_PAGE,
-    ArticleRef,
-    article_card,
-    article_keyboard,
-    encode_callback,
-    search_results,
-)
-from bot.render.i18n import language_for, t, t_plain
+from bot.render import article_card
+from bot.render.i18n import language_for, t
 from bot.services import services
 from bot.storage.records import EditionRecord
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-SEARCH_PAGE_SIZE = 5
 # The longest flood wait a reply waits out (seconds); Telegram's usual per-chat wait is 1-3 s.
 MAX_REPLY_WAIT = 10.0
 _EDITION = "edition"
-# How many recent search messages per chat keep working pager buttons.
-REMEMBERED_SEARCHES = 20
-_SEARCHES = "searches"
-_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
 
 
 def language(update: Update) -> str:
@@ -77,7 +58,7 @@ async def reply(update: Update, text: str, keyboard: InlineKeyboardMarkup | None
     chat = chat_of(update)
     return await patiently(
         chat.id,
-        lambda: chat.send_message(text, reply_markup=keyboard, link_preview_options=_NO_PREVIEW),
+        lambda: chat.send_message(text, reply_markup=keyboard, link_preview_options=NO_PREVIEW),
     )
 
 
@@ -128,88 +109,3 @@ async def article_reply(
         await reply(update, t(lang, "article_not_found", count=count))
         return
     await reply(update, article_card(record, edition, lang))
-
-
-async def search_page(
-    update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
-    words: str,
-    *,
-    page: int,
-    articles_of: int | None = None,
-    query: CallbackQuery | None = None,
-) -> None:
-    """Page ``page`` of the hits for ``words``: across the archive, or titles of one edition.
-
-    From a pager button (``query``) the message is edited in place; otherwise a new one is
-    sent. The words are remembered per chat under the message id, so the pager's callback_data
-    needs only the page number (the words would not fit Telegram's 64 bytes).
-    """
-    svc = services(context)
-    lang = language(update)
-    offset = page * SEARCH_PAGE_SIZE
-    if articles_of is not None:
-        matches = await asyncio.to_thread(svc.store.editions.articles_by_title, articles_of, words)
-        hits, total = matches[offset : offset + SEARCH_PAGE_SIZE], len(matches)
-    else:
-        hits, total = await asyncio.to_thread(
-            svc.store.editions.search, words, offset=offset, limit=SEARCH_PAGE_SIZE
-        )
-    editions = {}
-    for edition_id in {hit.edition_id for hit in hits}:
-        editions[edition_id] = await asyncio.to_thread(svc.store.editions.get, edition_id)
-    found = {k: v for k, v in editions.items() if v is not None}
-    text, shown = search_results(words, hits, found, lang, total=total, offset=offset)
-
-    rows: list[Sequence[InlineKeyboardButton]] = []
-    if shown:
-        buttons = article_keyboard(
-            [ArticleRef(hit.edition_id, hit.number) for hit in hits[:shown]],
-            lang,
-            labels=[str(offset + i + 1) for i in range(shown)],
-        )
-        rows.extend(buttons.inline_keyboard if buttons else ())
-    pager: list[tuple[str, int]] = []
-    if page > 0:
-        pager.append((t_plain(lang, "button_previous_page"), page - 1))
-    if offset + len(hits) < total:
-        pager.append((t_plain(lang, "button_next_page"), page + 1))
-    if pager:
-        rows.append(
-            [
-                InlineKeyboardButton(label, callback_data=encode_callback(SEARCH_PAGE, target))
-                for label, target in pager
-            ]
-        )
-    keyboard = InlineKeyboardMarkup(rows) if rows else None
-    if query is not None:
-        try:
-            await query.edit_message_text(
-                text, reply_markup=keyboard, link_preview_options=_NO_PREVIEW
-            )
-        except BadRequest as exc:  # a double press asks for the page already shown
-            if "not modified" not in str(exc).lower():
-                raise
-        return
-    message = await reply(update, text, keyboard)
-    if pager:
-        remember_search(context, message.message_id, words, articles_of)
-
-
-def remember_search(
-    context: ContextTypes.DEFAULT_TYPE, message_id: int, query: str, articles_of: int | None
-) -> None:
-    """Keep the query of a search message so its pager buttons can turn pages."""
-    searches = chat_data(context).setdefault(_SEARCHES, OrderedDict())
-    searches[message_id] = (query, articles_of)
-    searches.move_to_end(message_id)
-    while len(searches) > REMEMBERED_SEARCHES:
-        searches.popitem(last=False)
-
-
-def recall_search(
-    context: ContextTypes.DEFAULT_TYPE, message_id: int
-) -> tuple[str, int | None] | None:
-    """The query behind a search message, or None when it was forgotten (e.g. a restart)."""
-    searches = chat_data(context).get(_SEARCHES) or {}
-    return searches.get(message_id)

@@ -7,9 +7,10 @@ after entity parsing (see :mod:`bot.render.text`), so each text fits one Telegra
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from bot.render.i18n import t, t_plain
+from bot.render.snippet import highlight, matching_sentence
 from bot.render.text import (
     CAPTION_LIMIT,
     ELLIPSIS,
@@ -24,7 +25,7 @@ from bot.render.text import (
     utf16_len,
     visible_length,
 )
-from bot.storage.records import ArticleRecord, EditionRecord, Stats
+from bot.storage.records import ArticleRecord, EditionRecord, SearchHit, Stats
 
 __all__ = [
     "article_card",
@@ -107,67 +108,65 @@ def article_card(
 
 def search_results(
     query: str,
-    hits: Sequence[ArticleRecord],
-    editions: Mapping[int, EditionRecord],
+    hits: Sequence[SearchHit],
     lang: str,
     *,
+    words: Sequence[str] = (),
     total: int | None = None,
+    exact: bool = True,
+    newest: bool = False,
     offset: int = 0,
+    page_size: int | None = None,
     limit: int = TEXT_LIMIT,
 ) -> tuple[str, int]:
-    """One page of search hits (``store.editions.search``) as one message, best first, and how
-    many of ``hits`` it shows.
+    """One page of search hits as one message, and how many of ``hits`` it shows.
 
-    Hits are numbered from ``offset + 1`` so pages continue each other; ``editions`` maps
-    ``edition_id`` to its edition for paper and date (a hit whose edition is missing is shown
-    without them). ``total`` is the number of matches over all pages. Hits that do not fit
-    ``limit`` are left out and counted in a "N more" line; build buttons for the shown ones.
+    Each hit: number (from ``offset + 1``, so pages continue each other), title, paper, date,
+    page, and the sentence that matched with ``words`` in bold (the first summary sentence
+    when none matched, e.g. a title-only hit). ``total`` is the number of matches over all
+    pages (a lower bound when not ``exact``); when more pages follow (``page_size`` hits a
+    page) the footer says how to turn them. Hits that do not fit ``limit`` are left out and
+    counted; build buttons for the shown ones.
     """
-    return _search_results(query, hits, editions, lang, total, offset, limit)
-
-
-def _search_results(
-    query: str,
-    hits: Sequence[ArticleRecord],
-    editions: Mapping[int, EditionRecord],
-    lang: str,
-    total: int | None,
-    offset: int,
-    limit: int,
-) -> tuple[str, int]:
     shown_query = truncate_text(_one_line(query), 64)
     if not hits:
         return t(lang, "search_no_results", query=shown_query), 0
     count = max(total or 0, offset + len(hits))
-    header = t(lang, "search_header", query=shown_query, count=count)
-    items: list[str] = []
-    for index, article in enumerate(hits, start=offset + 1):
-        title = truncate_text(_one_line(article.title) or "—", 120)
-        meta: list[str] = []
-        edition = editions.get(article.edition_id)
-        if edition is not None:
-            meta += [escape(_one_line(edition.paper)), format_date(edition.date, lang)]
-        page = page_label(article.page, lang)
-        if page:
-            meta.append(page)
-        lines = [f"<b>{index}. {escape(title)}</b>"]
-        if meta:
-            lines.append(" · ".join(meta))
-        first = next((s for s in (_one_line(x) for x in article.summary) if s), "")
-        if first:
-            lines.append(escape(truncate_text(first, 140)))
-        items.append("\n".join(lines))
-
+    count_text = str(count) if exact else t(lang, "search_count_at_least", count=count)
+    order = t(lang, "search_order_newest" if newest else "search_order_relevance")
+    header = t(lang, "search_header", query=shown_query, count=count_text, order=order)
+    items = [_search_item(index, hit, words, lang) for index, hit in enumerate(hits, offset + 1)]
+    later = max(0, count - offset - (page_size or len(hits)))
     shown = len(items)
     while True:
-        more = count - offset - shown
         blocks = [header, *items[:shown]]
-        if more > 0:
+        if shown < len(items):
+            blocks.append(t(lang, "search_result_hidden", count=len(items) - shown))
+        if later > 0:
+            more = str(later) if exact else t(lang, "search_count_at_least", count=later)
             blocks.append(t(lang, "search_result_more", count=more))
         text = _join(blocks)
         if visible_length(text) <= limit or shown == 0:
             return text, shown
         shown -= 1
+
+
+def _search_item(index: int, hit: SearchHit, words: Sequence[str], lang: str) -> str:
+    article, edition = hit.article, hit.edition
+    title = truncate_text(_one_line(article.title) or "—", 120)
+    meta = [escape(_one_line(edition.paper)), format_date(edition.date, lang)]
+    page = page_label(article.page, lang)
+    if page:
+        meta.append(page)
+    lines = [f"<b>{index}. {escape(title)}</b>", " · ".join(meta)]
+    matched = matching_sentence(article.paragraphs, words) if words else None
+    if matched is not None:
+        lines.append(highlight(_one_line(matched), words, 140))
+    else:
+        first = next((s for s in (_one_line(x) for x in article.summary) if s), "")
+        if first:
+            lines.append(escape(truncate_text(first, 140)))
+    return "\n".join(lines)
 
 
 def stats_text(stats: Stats, lang: str, *, caption: bool = False) -> str:

@@ -102,10 +102,20 @@ MESSAGES: dict[str, dict[str, str]] = {
             "例如 <code>/article 3</code>。"
         ),
         # search
-        "search_usage": "用法：<code>/search 关键词</code>，例如 <code>/search 工会</code>。",
+        "search_usage": (
+            "用法：<code>/search 关键词</code>，例如 <code>/search 工会</code>。\n"
+            "几个词（都要有）：<code>/search 工会 劳模</code>；"
+            "短语：<code>/search \"乡村振兴\"</code>；"
+            "排除：<code>/search 工会 -美国</code>；日期：<code>/search 工会 2024-07</code>；"
+            "报纸：<code>/search 工会 海南日报</code>；最新的在前：<code>/search 工会 最新</code>。"
+        ),
         "search_no_results": "没有找到与“{query}”相关的文章，换个关键词试试。",
-        "search_header": "🔍 “{query}”的搜索结果（共 {count} 篇）",
-        "search_result_more": "还有 {count} 篇未显示，请换个更具体的关键词。",
+        "search_header": "🔍 “{query}”的搜索结果（共 {count} 篇，{order}）",
+        "search_order_relevance": "最相关的在前",
+        "search_order_newest": "最新的在前",
+        "search_count_at_least": "{count}+",
+        "search_result_more": "还有 {count} 篇，点 ◀ ▶ 翻页。",
+        "search_result_hidden": "还有 {count} 篇未显示。",
         # input and errors
         "input_too_long": "输入太长了（{length} 个字符），请控制在 {limit} 个字符以内。",
         "unknown_command": "没有这个命令。发送 /help 查看可用命令。",
@@ -216,10 +226,21 @@ MESSAGES: dict[str, dict[str, str]] = {
             "“{arg}” is not an article number. Usage: <code>/article N</code>, "
             "e.g. <code>/article 3</code>."
         ),
-        "search_usage": "Usage: <code>/search WORDS</code>, e.g. <code>/search 工会</code>.",
+        "search_usage": (
+            "Usage: <code>/search WORDS</code>, e.g. <code>/search 工会</code>.\n"
+            "Several words (all must match): <code>/search 工会 劳模</code>; a phrase: "
+            "<code>/search \"乡村振兴\"</code>; leave out: <code>/search 工会 -美国</code>; "
+            "dates: <code>/search 工会 2024-07</code>; "
+            "a paper: <code>/search 工会 海南日报</code>; "
+            "newest first: <code>/search 工会 newest</code>."
+        ),
         "search_no_results": "Nothing found for “{query}”. Try another word.",
-        "search_header": "🔍 Results for “{query}” ({count} found)",
-        "search_result_more": "{count} more not shown; try a more specific word.",
+        "search_header": "🔍 Results for “{query}” ({count} found, {order})",
+        "search_order_relevance": "best match first",
+        "search_order_newest": "newest first",
+        "search_count_at_least": "{count}+",
+        "search_result_more": "{count} more: turn pages with ◀ ▶.",
+        "search_result_hidden": "{count} more not shown.",
         "input_too_long": (
             "That is too long ({length} characters); please keep it under {limit} characters."
         ),

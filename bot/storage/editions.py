@@ -10,13 +10,16 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 
-from sqlalchemy import Select, delete, func, or_, select
+from sqlalchemy import Select, delete, select
 from sqlalchemy.orm import Session
 
 from bot.errors import EditionChangedError
+from bot.storage import fulltext
+from bot.storage.fulltext import Filters, SearchBackend, SearchOrder, SearchQuery
+from bot.storage.fulltext.index import article_of, day_keys
 from bot.storage.models import ArticleRow, Edition, Paper
 from bot.storage.papers import paper_row
-from bot.storage.records import ArticleRecord, EditionRecord
+from bot.storage.records import ArticleRecord, EditionRecord, SearchHit, SearchPage
 from bot.storage.transactions import Transactions
 from summarizer.edition import Edition as ParsedEdition
 from summarizer.edition import Summary
@@ -27,12 +30,19 @@ log = logging.getLogger(__name__)
 
 _NEWEST = (Edition.date.desc(), Edition.id.desc())
 
+COUNT_CAP = 1000
+"""Matches are counted up to here ("1000+"): counting every hit of a common word is slow."""
+RANK_POOL = 200
+"""Relevance ranks the newest this many matches (every match of a rare word); results past
+them follow newest first. bm25 costs ~50 µs a row on FTS5: 1,000 rows took 48 ms, 200 19 ms."""
+
 
 class Editions:
     """Store and read editions with their articles and summaries (``store.editions``)."""
 
-    def __init__(self, tx: Transactions) -> None:
+    def __init__(self, tx: Transactions, index: SearchBackend) -> None:
         self._tx = tx
+        self._index = index
 
     def add(
         self,
@@ -73,7 +83,7 @@ class Editions:
             )
             session.add(row)
             session.flush()
-            _add_articles(session, row.id, edition, summaries)
+            _add_articles(session, self._index, row, edition, summaries)
             return _edition_record(row)
 
         record = self._tx.write_retrying(work)
@@ -129,8 +139,10 @@ class Editions:
                     f"edition {edition_id} ({row.date}) was not made from the pages given"
                     f" (stored {row.content_hash[:12]}, given {previous_hash[:12]})"
                 )
+            old = session.scalars(select(ArticleRow).where(ArticleRow.edition_id == edition_id))
+            self._index.remove(session, [_entry(a, row) for a in old])
             session.execute(delete(ArticleRow).where(ArticleRow.edition_id == edition_id))
-            _add_articles(session, edition_id, edition, summaries)
+            _add_articles(session, self._index, row, edition, summaries)
             row.content_hash = content_hash
             row.article_count = len(edition.articles)
             session.flush()
@@ -203,39 +215,80 @@ class Editions:
             )
             return [_article_record(r) for r in rows]
 
-    def search(self, query: str, *, offset: int, limit: int) -> tuple[list[ArticleRecord], int]:
-        """Archive search: articles whose title or body contains every word of ``query``.
+    def search(self, query: SearchQuery, *, offset: int, limit: int) -> SearchPage:
+        """Archive search: one page of the articles that match ``query`` (title or text).
 
-        Newest editions first (articles in edition order within one), one page of ``limit``
-        from ``offset``, plus the total number of matches for the pager. The query is user
-        input: it only ever travels as a bound parameter, with LIKE wildcards escaped, so
-        "50%" finds "50%" and not everything starting with "50".
+        Most relevant first (bm25 on SQLite, ``ts_rank`` on PostgreSQL; among equals the
+        newer), ranking the newest :data:`RANK_POOL` matches; or newest first when the query
+        says so. ``query.papers`` limits it to those papers (names; unknown ones match
+        nothing), ``since``/``until`` to those edition dates. ``limit`` hits from ``offset``
+        and the number of matches, counted up to :data:`COUNT_CAP`. Build ``query`` with
+        :func:`bot.storage.fulltext.parse_query`: user text only ever reaches the database as
+        quoted index terms in a bound parameter.
         """
         if offset < 0 or limit < 1:
             raise ValueError(f"bad page: offset={offset}, limit={limit}")
-        terms = query.split()
-        if not terms:
-            return [], 0
-        where = [
-            or_(
-                ArticleRow.title.icontains(t, autoescape=True),
-                ArticleRow.body.icontains(t, autoescape=True),
-            )
-            for t in terms
-        ]
+        if query.empty:
+            return SearchPage((), 0)
         with self._tx.read() as session:
-            total = session.scalar(select(func.count(ArticleRow.id)).where(*where)) or 0
-            if offset >= total:
-                return [], total
-            rows = session.scalars(
-                select(ArticleRow)
-                .join(Edition, Edition.id == ArticleRow.edition_id)
-                .where(*where)
-                .order_by(*_NEWEST, ArticleRow.number)
-                .offset(offset)
-                .limit(limit)
-            )
-            return [_article_record(r) for r in rows], total
+            where = _filters(session, query)
+            if where is None:
+                return SearchPage((), 0)
+            keys, total, exact = self._page(session, query, where, offset, limit)
+            return SearchPage(_hits(session, keys), total, exact)
+
+    def _page(
+        self, session: Session, query: SearchQuery, where: Filters, offset: int, limit: int
+    ) -> tuple[list[int], int, bool]:
+        """Recency keys of the page, the total and whether it is exact."""
+        index = self._index
+        if query.order is SearchOrder.NEWEST:
+            total = index.count(session, query, where, COUNT_CAP + 1)
+            keys = index.newest(session, query, where, offset, limit) if offset < total else []
+            return keys, min(total, COUNT_CAP), total <= COUNT_CAP
+        pool = index.newest(session, query, where, 0, RANK_POOL)
+        if len(pool) < RANK_POOL:  # every match is in the pool: the count is free
+            total, exact = len(pool), True
+        else:
+            counted = index.count(session, query, where, COUNT_CAP + 1)
+            total, exact = min(counted, COUNT_CAP), counted <= COUNT_CAP
+        if not pool:
+            return [], total, exact
+        if offset >= len(pool):
+            return index.newest(session, query, where, offset, limit), total, exact
+        scored = index.ranked(session, query, where, (pool[-1], pool[0]))
+        best = [key for key, _ in sorted(scored, key=lambda ks: (-ks[1], -ks[0]))]
+        keys = best[offset : offset + limit]
+        if len(keys) < limit and len(pool) == RANK_POOL:
+            keys += index.newest(session, query, where, len(pool), limit - len(keys))
+        return keys, total, exact
+
+
+def _filters(session: Session, query: SearchQuery) -> Filters | None:
+    """The query's papers as ids and dates as a key range; None when no paper is known."""
+    paper_ids: tuple[int, ...] = ()
+    if query.papers:
+        paper_ids = tuple(
+            session.scalars(select(Paper.id).where(Paper.name.in_(query.papers)).order_by(Paper.id))
+        )
+        if not paper_ids:
+            return None
+    low, high = day_keys(query.since, query.until)
+    return Filters(paper_ids, low, high)
+
+
+def _hits(session: Session, keys: Sequence[int]) -> tuple[SearchHit, ...]:
+    """The articles behind recency keys, in the keys' order, each with its edition."""
+    ids = [article_of(key) for key in keys]
+    if not ids:
+        return ()
+    rows = session.execute(
+        select(ArticleRow, Edition)
+        .join(Edition, Edition.id == ArticleRow.edition_id)
+        .where(ArticleRow.id.in_(ids))
+    ).all()
+    found = {a.id: SearchHit(_article_record(a), _edition_record(e)) for a, e in rows}
+    return tuple(found[i] for i in ids if i in found)
 
 
 def _editions(paper: str | None) -> Select[Edition]:
@@ -254,16 +307,28 @@ def _checked_date(edition: ParsedEdition, summaries: Sequence[Summary]) -> dt.da
     return edition.date
 
 
+def _entry(article: ArticleRow, edition: Edition) -> fulltext.IndexEntry:
+    return fulltext.entry(
+        article.id, edition.paper_id, edition.date, article.title, article.paragraphs
+    )
+
+
 def _add_articles(
-    session: Session, edition_id: int, edition: ParsedEdition, summaries: Sequence[Summary]
+    session: Session,
+    index: SearchBackend,
+    edition_row: Edition,
+    edition: ParsedEdition,
+    summaries: Sequence[Summary],
 ) -> None:
-    """Insert the edition's articles, numbered 1..n in edition order, with their summaries."""
+    """Insert the edition's articles, numbered 1..n in edition order, with their summaries,
+    and index them."""
+    rows = []
     for number, (article, summary) in enumerate(
         zip(edition.articles, summaries, strict=True), start=1
     ):
-        session.add(
+        rows.append(
             ArticleRow(
-                edition_id=edition_id,
+                edition_id=edition_row.id,
                 number=number,
                 page=article.page if article.page is not None else edition.page,
                 title=article.title,
@@ -273,10 +338,11 @@ def _add_articles(
                 summary=list(summary.sentences),
                 keywords=list(summary.keywords),
                 continued_on=article.continued_on,
-                body=article.text,
             )
         )
+    session.add_all(rows)
     session.flush()
+    index.add(session, [_entry(row, edition_row) for row in rows])
 
 
 def _edition_record(row: Edition) -> EditionRecord:

@@ -8,8 +8,9 @@ Portability choices (SQLite and PostgreSQL):
 
 * integer surrogate keys (``Integer``: on SQLite only INTEGER PRIMARY KEY auto-increments);
   Telegram chat ids need 64 bits, so they are ``BigInteger`` data columns;
-* lists as ``JSON`` (the store never queries inside them) plus a plain ``body`` text column
-  for LIKE search;
+* lists as ``JSON`` (the store never queries inside them); search reads a full-text index
+  made by migration 0003 outside these models (an FTS5 table on SQLite, a ``tsvector``
+  table on PostgreSQL: see :mod:`bot.storage.fulltext`), so an article's text is stored once;
 * statuses are ``String`` columns holding the values of the :mod:`bot.storage.records` enums,
   listed by a CHECK constraint, not database ENUM types (which only PostgreSQL has, each a
   schema object of its own); the store converts to the enum when it reads;
@@ -152,7 +153,7 @@ class SourceState(Base):
 
 
 class ArticleRow(Base):
-    """An article with its summary. ``body`` is the paragraphs joined by newlines, for search."""
+    """An article with its summary (its text once: the paragraphs; search has its own index)."""
 
     __tablename__ = "articles"
     __table_args__ = (UniqueConstraint("edition_id", "number"),)
@@ -168,7 +169,6 @@ class ArticleRow(Base):
     summary: Mapped[list[str]] = mapped_column(JSON)
     keywords: Mapped[list[str]] = mapped_column(JSON)
     continued_on: Mapped[int | None] = mapped_column(Integer)
-    body: Mapped[str] = mapped_column(Text)
 
 
 class Subscriber(Base):

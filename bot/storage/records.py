@@ -108,3 +108,24 @@ class DeliveryRecord:
     error: str | None
     claimed_at: dt.datetime
     sent_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """One search result: the article and the edition it appeared in."""
+
+    article: ArticleRecord
+    edition: EditionRecord
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    """One page of search results and how many there are in all.
+
+    ``total`` counts at most a cap (``store.editions.COUNT_CAP``); ``exact`` is False when
+    there are more matches than that.
+    """
+
+    hits: tuple[SearchHit, ...]
+    total: int
+    exact: bool = True

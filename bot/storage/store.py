@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import URL
 
 from bot.storage import engine as db
+from bot.storage import fulltext
 from bot.storage.deliveries import Deliveries
 from bot.storage.editions import Editions
 from bot.storage.files import IngestedFiles
@@ -47,7 +48,7 @@ class Store:
         if migrate:
             db.upgrade(self._engine)
         tx = Transactions(self._engine)
-        self.editions = Editions(tx)
+        self.editions = Editions(tx, fulltext.backend_for(self._engine.dialect.name))
         self.subscribers = Subscribers(tx)
         self.deliveries = Deliveries(tx)
         self.files = IngestedFiles(tx)

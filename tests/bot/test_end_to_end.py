@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
+import re
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -111,11 +112,14 @@ async def test_a_readers_morning(bot: RunningBot, seed_path: Path) -> None:
     await reader.send("/search 会")
     [results] = await reader.wait_for_messages(1)
     assert "共 7 篇" in results.text.splitlines()[0]
-    assert "1." in results.text and "6." not in results.text
+    numbers = re.findall(r"^(\d+)\. ", results.text, re.MULTILINE)
+    assert numbers == ["1", "2", "3", "4", "5"]
+    assert "点 ◀ ▶ 翻页" in results.text
     query = await reader.press(results, "下一页 ▶")
     await reader.wait_for_answer(query)
     await eventually(lambda: results.edit_count == 1)
-    assert "6." in results.text and "7." in results.text
+    assert re.findall(r"^(\d+)\. ", results.text, re.MULTILINE) == ["6", "7"]
+    assert "<b>会</b>" in results.html
 
     # /stats: a chart image with the numbers in its caption.
     await reader.send("/stats")

@@ -15,6 +15,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from bot.storage.engine import make_engine
+from bot.storage.fulltext.schema import is_index_table
 from bot.storage.models import Base
 
 log = logging.getLogger("bot.storage.migrations")
@@ -23,12 +24,18 @@ config = context.config
 target_metadata = Base.metadata
 
 
+def include_name(name: str | None, type_: str, _parents: object) -> bool:
+    """Leave the full-text index's tables (not in the models) out of autogenerate."""
+    return not (type_ == "table" and name is not None and is_index_table(name))
+
+
 def _configure(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

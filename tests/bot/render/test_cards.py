@@ -33,7 +33,7 @@ from bot.render.i18n import (
     t_plain,
     template_fields,
 )
-from bot.storage.records import ArticleRecord, EditionRecord, Stats
+from bot.storage.records import ArticleRecord, EditionRecord, SearchHit, Stats
 
 EDITION = EditionRecord(
     id=7,
@@ -79,6 +79,7 @@ SAMPLE_VALUES: dict[str, object] = {
     "count": 7,
     "arg": "-1",
     "query": "a<b & c",
+    "order": "最相关的在前",
     "length": 5000,
     "limit": 1000,
     "value": "25:99",
@@ -299,32 +300,84 @@ def test_article_card_always_parses_and_fits(
 # --------------------------------------------------------------------------- search results
 
 
+def hits(*articles: ArticleRecord) -> list[SearchHit]:
+    return [SearchHit(a, EDITION) for a in articles]
+
+
 def test_search_results_list_hits_with_escaped_query() -> None:
-    hits = [article(number=n, title=f"标题{n} <&>") for n in (1, 2)]
-    text, _ = search_results("工会 <b>", hits, {EDITION.id: EDITION}, "zh", total=2)
+    found = hits(*(article(number=n, title=f"标题{n} <&>") for n in (1, 2)))
+    text, _ = search_results("工会 <b>", found, "zh", total=2)
     plain = parse_html(text).text
-    assert "“工会 <b>”的搜索结果（共 2 篇）" in plain
+    assert "“工会 <b>”的搜索结果（共 2 篇，最相关的在前）" in plain
     assert "1. 标题1 <&>" in plain and "2. 标题2 <&>" in plain
 
 
 def test_search_results_number_from_the_page_offset() -> None:
-    hits = [article(number=n) for n in (1, 2)]
-    text, _ = search_results("工会", hits, {EDITION.id: EDITION}, "zh", total=12, offset=10)
+    found = hits(*(article(number=n) for n in (1, 2)))
+    text, _ = search_results("工会", found, "zh", total=12, offset=10)
     plain = parse_html(text).text
     assert "\n11. " in "\n" + plain.split("\n\n", 1)[1] and "12. " in plain
 
 
 def test_search_results_without_hits_say_so() -> None:
-    assert "没有找到" in parse_html(search_results("xyz", [], {}, "zh")[0]).text
+    assert "没有找到" in parse_html(search_results("xyz", [], "zh")[0]).text
+
+
+def test_search_results_show_the_matching_sentence_with_the_words_in_bold() -> None:
+    found = hits(article(paragraphs=("开头一句。全国总工会召开<会议>，工会干部参加。结尾。",)))
+    text, _ = search_results("工会", found, "zh", words=["工会"], total=1)
+    assert "全国总<b>工会</b>召开&lt;会议&gt;，<b>工会</b>干部参加。" in text
+    assert "开头一句" not in parse_html(text).text
+
+
+def test_search_results_highlight_a_phrase_typed_with_spaces() -> None:
+    found = hits(article(paragraphs=("学习习近平新时代中国特色社会主义思想。",)))
+    text, _ = search_results("习近平 新时代", found, "zh", words=["习近平 新时代"], total=1)
+    assert "学习<b>习近平新时代</b>中国特色" in text
+
+
+def test_search_results_fall_back_to_the_summary_when_no_sentence_matches() -> None:
+    found = hits(article(title="工会", paragraphs=("无关。",), summary=("摘要句。",)))
+    text, _ = search_results("工会", found, "zh", words=["工会"], total=1)
+    assert "摘要句。" in parse_html(text).text
+
+
+def test_search_results_say_how_to_turn_pages_when_more_follow() -> None:
+    found = hits(*(article(number=n) for n in range(1, 6)))
+    text, _ = search_results("工会", found, "zh", total=12, page_size=5)
+    plain = parse_html(text).text
+    assert "还有 7 篇，点 ◀ ▶ 翻页。" in plain and "更具体" not in plain
+    last, _ = search_results("工会", found[:2], "zh", total=12, offset=10, page_size=5)
+    assert "翻页" not in parse_html(last).text
+
+
+def test_search_results_show_a_capped_count_as_at_least() -> None:
+    found = hits(*(article(number=n) for n in range(1, 6)))
+    text, _ = search_results("工会", found, "en", total=1000, exact=False, newest=True, page_size=5)
+    plain = parse_html(text).text
+    assert "(1000+ found, newest first)" in plain and "995+ more" in plain
 
 
 def test_search_results_leave_out_hits_that_do_not_fit() -> None:
-    hits = [article(number=n, title="很长的标题" * 30) for n in range(1, 101)]
-    editions = {EDITION.id: EDITION}
-    text, shown = search_results("工会", hits, editions, "zh")
+    found = hits(*(article(number=n, title="很长的标题" * 30) for n in range(1, 101)))
+    text, shown = search_results("工会", found, "zh")
     assert parsed_length(text) <= TEXT_LIMIT
     assert 0 < shown < 100
     assert f"还有 {100 - shown} 篇未显示" in parse_html(text).text
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    words=st.lists(st.text(min_size=1, max_size=12), max_size=4),
+    title=st.text(max_size=300),
+    paragraph=st.text(max_size=3000),
+)
+def test_search_results_are_valid_html_within_the_limit_whatever_the_text(
+    words: list[str], title: str, paragraph: str
+) -> None:
+    found = hits(*(article(number=n, title=title, paragraphs=(paragraph,)) for n in range(1, 6)))
+    text, shown = search_results(" ".join(words), found, "zh", words=words, total=99, page_size=5)
+    assert parsed_length(text) <= TEXT_LIMIT and shown == 5
 
 
 # --------------------------------------------------------------------------- stats, settings

@@ -6,8 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from bot.errors import EditionChangedError
 from bot.storage.records import ArticleRecord
@@ -183,85 +181,3 @@ def test_replace_edition_refuses_an_unknown_id_and_another_date(store: Store) ->
     with pytest.raises(ValueError, match="not of"):
         replace(store, first.id, edition(DAY + dt.timedelta(days=1)), "x")
     assert store.editions.get(first.id) == first
-
-
-# -- search --------------------------------------------------------------------------------
-
-
-def test_search_finds_title_and_body_matches_newest_edition_first(store: Store) -> None:
-    old = add(store, edition(DAY, article("工会工作", "无关。")))
-    new = add(store, edition(DAY + dt.timedelta(days=1), article("别的", "谈工会。")))
-    assert old is not None and new is not None
-    found, total = store.editions.search("工会", offset=0, limit=10)
-    assert total == 2
-    assert [a.edition_id for a in found] == [new.id, old.id]
-
-
-def test_search_requires_every_word(store: Store) -> None:
-    add(store, edition(DAY, article("工会", "高温。"), article("工会", "寒潮。")))
-    found, total = store.editions.search("工会 寒潮", offset=0, limit=10)
-    assert (total, [a.number for a in found]) == (1, [2])
-
-
-def test_search_treats_percent_and_underscore_literally(store: Store) -> None:
-    add(
-        store,
-        edition(
-            DAY,
-            article("增长50%", "正文。"),
-            article("增长500", "正文。"),
-            article("a_b", "正文。"),
-            article("axb", "正文。"),
-        ),
-    )
-    assert [a.title for a in store.editions.search("50%", offset=0, limit=10)[0]] == ["增长50%"]
-    assert [a.title for a in store.editions.search("a_b", offset=0, limit=10)[0]] == ["a_b"]
-    assert store.editions.search("%", offset=0, limit=10)[1] == 1
-    assert store.editions.search("_", offset=0, limit=10)[1] == 1
-
-
-def test_search_is_not_sql(store: Store) -> None:
-    add(store, edition(DAY, article("普通")))
-    found, total = store.editions.search("'; DROP TABLE articles; --", offset=0, limit=10)
-    assert (found, total) == ([], 0)
-    assert store.stats.as_of(DAY).articles == 1
-
-
-def test_search_paginates_and_reports_the_total(store: Store) -> None:
-    arts = [article(f"新闻{i:02d}", "工会。") for i in range(1, 8)]
-    add(store, edition(DAY, *arts))
-    pages = [store.editions.search("工会", offset=o, limit=3) for o in (0, 3, 6, 9)]
-    assert [total for _, total in pages] == [7, 7, 7, 7]
-    assert [[a.number for a in found] for found, _ in pages] == [[1, 2, 3], [4, 5, 6], [7], []]
-
-
-def test_search_with_an_empty_query_finds_nothing(store: Store) -> None:
-    add(store, edition())
-    assert store.editions.search("  ", offset=0, limit=5) == ([], 0)
-
-
-def test_search_rejects_a_bad_page(store: Store) -> None:
-    with pytest.raises(ValueError):
-        store.editions.search("x", offset=-1, limit=5)
-    with pytest.raises(ValueError):
-        store.editions.search("x", offset=0, limit=0)
-
-
-TITLES = ["50%", "5_0", "a/b", "a\\b", "A%b_C", "工会%", "ab", "/%_"]
-
-
-@settings(
-    max_examples=40,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
-@given(query=st.text(alphabet="%_/\\aAbB5工会 ", min_size=1, max_size=4))
-def test_search_matches_plain_substring_semantics(store: Store, query: str) -> None:
-    """Whatever the user types, search means "every word occurs in title or body"."""
-    if store.stats.as_of(DAY).editions == 0:
-        add(store, edition(DAY, *(article(t, "正文。") for t in TITLES)))
-    found, total = store.editions.search(query, offset=0, limit=100)
-    words = [w.lower() for w in query.split()]
-    expected = [t for t in TITLES if words and all(w in t.lower() for w in words)]
-    assert [a.title for a in found] == expected
-    assert total == len(expected)

@@ -3,13 +3,20 @@ backends, from an empty database, and can be undone."""
 
 from __future__ import annotations
 
+import json
+import logging
+
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import URL
 
 from bot.storage import engine as db
+from bot.storage.fulltext import parse_query
+from bot.storage.fulltext.schema import is_index_table
 from bot.storage.models import Base
+from bot.storage.store import Store
 
 TABLES = {
     "papers",
@@ -25,13 +32,20 @@ TABLES = {
 
 def _diff(engine: sa.Engine, metadata: sa.MetaData) -> list:
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_name": _not_the_index}
+        )
         return compare_metadata(context, metadata)
 
 
+def _not_the_index(name: str | None, type_: str, _parents: object) -> bool:
+    return not (type_ == "table" and name is not None and is_index_table(name))
+
+
 def _tables(engine: sa.Engine) -> set[str]:
+    """The tables the models describe (the full-text index's own are left out)."""
     with engine.connect() as conn:
-        return set(sa.inspect(conn).get_table_names())
+        return {t for t in sa.inspect(conn).get_table_names() if not is_index_table(t)}
 
 
 def test_upgrade_takes_an_empty_database_to_head(db_url: str | URL) -> None:
@@ -142,5 +156,92 @@ def test_readers_from_before_paper_choice_keep_every_paper(db_url: str | URL) ->
                 )
             ).all()
         assert [tuple(r) for r in rows] == [("乙报", "per_paper"), ("甲报", "per_paper")]
+    finally:
+        engine.dispose()
+
+
+def _index_tables(engine: sa.Engine) -> set[str]:
+    with engine.connect() as conn:
+        return {t for t in sa.inspect(conn).get_table_names() if is_index_table(t)}
+
+
+def test_upgrade_creates_the_full_text_index_and_downgrade_removes_it(db_url: str | URL) -> None:
+    engine = db.make_engine(db_url)
+    try:
+        db.upgrade(engine)
+        expected = "article_fts" if engine.dialect.name == "sqlite" else "article_search"
+        assert expected in _index_tables(engine)
+        db.downgrade(engine, "0002")
+        assert _index_tables(engine) == set()
+    finally:
+        engine.dispose()
+
+
+def _archive_at_0002(engine: sa.Engine, articles: int) -> None:
+    """An archive as 0002 left it: one paper, one edition, articles with ``body``."""
+    now = "2024-07-01 00:00:00+00:00"
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text("INSERT INTO papers (id, name, created_at) VALUES (1, '甲报', :t)"), {"t": now}
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO editions (id, paper_id, date, content_hash, article_count,"
+                " ingested_at) VALUES (1, 1, :d, 'h', :n, :t)"
+            ),
+            {"d": "2024-07-01", "n": articles, "t": now},
+        )
+        for number in range(1, articles + 1):
+            paragraphs = ["全国总工会召开会议。", f"第{number}篇。"] if number % 2 else ["高温。"]
+            conn.execute(
+                sa.text(
+                    "INSERT INTO articles (edition_id, number, title, paragraphs, captions,"
+                    " summary, keywords, body) VALUES (1, :n, :title, :p, '[]', '[]', '[]', :b)"
+                ),
+                {
+                    "n": number,
+                    "title": f"标题{number}",
+                    "p": json.dumps(paragraphs, ensure_ascii=False),
+                    "b": "\n".join(paragraphs),
+                },
+            )
+
+
+def test_upgrade_from_0002_indexes_the_existing_archive_with_progress_lines(
+    db_url: str | URL, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.storage.fulltext import schema
+
+    monkeypatch.setattr(schema, "BATCH", 2)
+    engine = db.make_engine(db_url)
+    try:
+        db.upgrade(engine, "0002")
+        _archive_at_0002(engine, 5)
+        with caplog.at_level(logging.INFO, logger="bot.storage.fulltext.schema"):
+            db.upgrade(engine)
+        progress = [r.getMessage() for r in caplog.records if "search index" in r.getMessage()]
+        assert progress[-1].startswith("search index: 5 of 5 articles")
+        assert len(progress) == 3
+        with engine.connect() as conn:
+            columns = {c["name"] for c in sa.inspect(conn).get_columns("articles")}
+        assert "body" not in columns
+    finally:
+        engine.dispose()
+    with Store(db_url) as store:
+        page = store.editions.search(parse_query("工会"), offset=0, limit=10)
+        assert sorted(h.article.number for h in page.hits) == [1, 3, 5]
+        assert store.editions.search(parse_query("高温"), offset=0, limit=10).total == 2
+
+
+def test_downgrade_to_0002_gives_body_back_from_the_paragraphs(db_url: str | URL) -> None:
+    engine = db.make_engine(db_url)
+    try:
+        db.upgrade(engine, "0002")
+        _archive_at_0002(engine, 2)
+        db.upgrade(engine)
+        db.downgrade(engine, "0002")
+        with engine.connect() as conn:
+            bodies = conn.execute(sa.text("SELECT body FROM articles ORDER BY number")).scalars()
+            assert list(bodies) == ["全国总工会召开会议。\n第1篇。", "高温。"]
     finally:
         engine.dispose()

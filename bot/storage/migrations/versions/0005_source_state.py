@@ -1,7 +1,7 @@
 """E-paper sources: state kept between polls, and editions stored by a backfill.
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-29 00:00:00
 
 ``source_state`` holds a site's validators and parsed listings (so the first poll after a
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005"
-down_revision: str | None = "0002"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -39,13 +39,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_source_state"),
         sa.UniqueConstraint("paper_id", "key", name="uq_source_state_paper_id_key"),
     )
-    with op.batch_alter_table("editions") as batch:
-        batch.add_column(
-            sa.Column("backfilled", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
+    # A plain ADD COLUMN, never a batch rebuild: on SQLite, rebuilding ``editions`` drops the
+    # old table, and with foreign keys on that cascades to every article of the archive.
+    op.add_column(
+        "editions",
+        sa.Column("backfilled", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("editions") as batch:
-        batch.drop_column("backfilled")
+    # SQLite (3.35+) drops a column in place; a batch rebuild would cascade (see upgrade).
+    op.execute("ALTER TABLE editions DROP COLUMN backfilled")
     op.drop_table("source_state")

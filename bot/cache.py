@@ -1,0 +1,52 @@
+"""A short-lived async cache. /stats answers from one: its numbers scan the archive and its
+chart takes matplotlib tens of milliseconds, and neither changes within a minute.
+
+One computation per key at a time: readers who ask while it runs wait for it and share it,
+so a burst of /stats costs one archive scan, not one per reader.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+__all__ = ["STATS_TTL_SECONDS", "TtlCache"]
+
+STATS_TTL_SECONDS = 60.0
+
+V = TypeVar("V")
+
+
+@dataclass
+class TtlCache(Generic[V]):
+    """Values by key, each kept ``ttl`` seconds after it was made (``clock``: monotonic)."""
+
+    ttl: float = STATS_TTL_SECONDS
+    clock: Callable[[], float] = time.monotonic
+    max_entries: int = 64
+    _entries: dict[Hashable, tuple[float, V]] = field(default_factory=dict)
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def get(self, key: Hashable, make: Callable[[], Awaitable[V]]) -> V:
+        """The cached value of ``key``, or ``await make()`` (once, however many ask)."""
+        hit = self._fresh(key)
+        if hit is not None:
+            return hit[1]
+        async with self._lock:
+            hit = self._fresh(key)
+            if hit is not None:
+                return hit[1]
+            value = await make()
+            if len(self._entries) >= self.max_entries:
+                self._entries.clear()
+            self._entries[key] = (self.clock(), value)
+            return value
+
+    def _fresh(self, key: Hashable) -> tuple[float, V] | None:
+        entry = self._entries.get(key)
+        if entry is not None and self.clock() - entry[0] < self.ttl:
+            return entry
+        return None

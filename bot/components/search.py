@@ -1,0 +1,159 @@
+"""/search and its pager: the archive (or one edition's titles) a page at a time.
+
+The words are parsed here (:func:`archive_query`: the reader's papers unless the words name
+one) and searched in a worker thread; the reply is edited in place when a pager button asks
+for another page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from collections import OrderedDict
+from collections.abc import Sequence
+
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
+
+from bot.components.papers import reader_papers
+from bot.components.replies import NO_PREVIEW, chat_data, chat_of, language, reply
+from bot.config import Config
+from bot.render import SEARCH_PAGE, ArticleRef, article_keyboard, encode_callback, search_results
+from bot.render.i18n import t_plain
+from bot.services import services
+from bot.storage.fulltext import SearchOrder, SearchQuery, parse_query
+from bot.storage.records import SearchHit, SubscriberRecord
+from bot.storage.store import Store
+
+__all__ = ["SEARCH_PAGE_SIZE", "archive_query", "recall_search", "remember_search", "search_page"]
+
+log = logging.getLogger(__name__)
+
+SEARCH_PAGE_SIZE = 5
+# How many recent search messages per chat keep working pager buttons.
+REMEMBERED_SEARCHES = 20
+_SEARCHES = "searches"
+
+
+async def search_page(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    words: str,
+    *,
+    page: int,
+    articles_of: int | None = None,
+    query: CallbackQuery | None = None,
+) -> None:
+    """Page ``page`` of the hits for ``words``: across the archive, or titles of one edition.
+
+    From a pager button (``query``) the message is edited in place; otherwise a new one is
+    sent. The words are remembered per chat under the message id, so the pager's callback_data
+    needs only the page number (the words would not fit Telegram's 64 bytes).
+    """
+    svc = services(context)
+    lang = language(update)
+    offset = page * SEARCH_PAGE_SIZE
+    newest, words_found = False, [words]
+    if articles_of is not None:
+        hits, total, exact = await _title_matches(svc.store, articles_of, words, offset)
+    else:
+        record = await asyncio.to_thread(svc.store.subscribers.get, chat_of(update).id)
+        parsed = archive_query(svc.config, record, words)
+        newest, words_found = parsed.order is SearchOrder.NEWEST, list(parsed.words)
+        result = await asyncio.to_thread(
+            svc.store.editions.search, parsed, offset=offset, limit=SEARCH_PAGE_SIZE
+        )
+        hits, total, exact = list(result.hits), result.total, result.exact
+    text, shown = search_results(
+        words,
+        hits,
+        lang,
+        words=words_found,
+        total=total,
+        exact=exact,
+        newest=newest,
+        offset=offset,
+        page_size=SEARCH_PAGE_SIZE,
+    )
+
+    rows: list[Sequence[InlineKeyboardButton]] = []
+    if shown:
+        buttons = article_keyboard(
+            [ArticleRef(hit.article.edition_id, hit.article.number) for hit in hits[:shown]],
+            lang,
+            labels=[str(offset + i + 1) for i in range(shown)],
+        )
+        rows.extend(buttons.inline_keyboard if buttons else ())
+    pager: list[tuple[str, int]] = []
+    if page > 0:
+        pager.append((t_plain(lang, "button_previous_page"), page - 1))
+    if offset + len(hits) < total:
+        pager.append((t_plain(lang, "button_next_page"), page + 1))
+    if pager:
+        rows.append(
+            [
+                InlineKeyboardButton(label, callback_data=encode_callback(SEARCH_PAGE, target))
+                for label, target in pager
+            ]
+        )
+    keyboard = InlineKeyboardMarkup(rows) if rows else None
+    if query is not None:
+        try:
+            await query.edit_message_text(
+                text, reply_markup=keyboard, link_preview_options=NO_PREVIEW
+            )
+        except BadRequest as exc:  # a double press asks for the page already shown
+            if "not modified" not in str(exc).lower():
+                raise
+        return
+    message = await reply(update, text, keyboard)
+    if pager:
+        remember_search(context, message.message_id, words, articles_of)
+
+
+def archive_query(config: Config, record: SubscriberRecord | None, words: str) -> SearchQuery:
+    """``words`` parsed, limited to the reader's papers unless it names papers itself.
+
+    A word that is exactly a configured paper's name selects that paper; a subscriber's search
+    covers their papers, anyone else's every paper in the archive.
+    """
+    parsed = parse_query(words, [p.name for p in config.papers])
+    if parsed.papers:
+        return parsed
+    mine = [p.name for p in reader_papers(config, record)]
+    if len(mine) == len(config.papers):
+        return parsed
+    return dataclasses.replace(parsed, papers=tuple(mine))
+
+
+async def _title_matches(
+    store: Store, edition_id: int, words: str, offset: int
+) -> tuple[list[SearchHit], int, bool]:
+    """One page of the articles of one edition whose titles have the words (``/article 词``)."""
+    edition = await asyncio.to_thread(store.editions.get, edition_id)
+    if edition is None:
+        return [], 0, True
+    matches = await asyncio.to_thread(store.editions.articles_by_title, edition_id, words)
+    hits = [SearchHit(a, edition) for a in matches[offset : offset + SEARCH_PAGE_SIZE]]
+    return hits, len(matches), True
+
+
+def remember_search(
+    context: ContextTypes.DEFAULT_TYPE, message_id: int, query: str, articles_of: int | None
+) -> None:
+    """Keep the query of a search message so its pager buttons can turn pages."""
+    searches = chat_data(context).setdefault(_SEARCHES, OrderedDict())
+    searches[message_id] = (query, articles_of)
+    searches.move_to_end(message_id)
+    while len(searches) > REMEMBERED_SEARCHES:
+        searches.popitem(last=False)
+
+
+def recall_search(
+    context: ContextTypes.DEFAULT_TYPE, message_id: int
+) -> tuple[str, int | None] | None:
+    """The query behind a search message, or None when it was forgotten (e.g. a restart)."""
+    searches = chat_data(context).get(_SEARCHES) or {}
+    return searches.get(message_id)

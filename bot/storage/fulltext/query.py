@@ -1,0 +1,147 @@
+"""What a reader typed after /search → a :class:`SearchQuery`: pure, total, never raises.
+
+Syntax (every part optional but one word to find)::
+
+    工会 劳模            both words (in title or text)
+    "习近平 新时代"      a phrase (quotes "…" or “…”; spaces between Chinese characters ignored)
+    -美国  -"贸易战"     not this word / phrase
+    2024-07  2024-07-01  2024年7月  2024年7月1日   only that month or day (two dates: the span)
+    海南日报             a word that is exactly a configured paper's name: only that paper
+    最新 / newest        newest first instead of most relevant first
+
+Everything else is text: ``%``, ``_``, quotes without a partner, NUL and HTML are never
+operators; symbols separate words (:mod:`.terms`). A word that yields no terms (only
+symbols) is dropped; a query left without any word to find matches nothing.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import enum
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.storage.fulltext.terms import normalize, word_terms
+
+__all__ = ["MAX_PHRASES", "Phrase", "SearchOrder", "SearchQuery", "parse_query"]
+
+MAX_PHRASES = 8
+"""Words (found plus excluded) kept from one query: more only make it slower, not better."""
+MAX_PHRASE_TERMS = 32
+
+_NEWEST = frozenset({"最新", "newest", "latest"})
+_DATE = re.compile(
+    r"(?P<y>(?:19|20)\d\d)(?:[-/.](?P<m>\d{1,2})(?:[-/.](?P<d>\d{1,2}))?"
+    r"|年(?P<m2>\d{1,2})月(?:(?P<d2>\d{1,2})[日号])?)"
+)
+_TOKEN = re.compile(r'(?P<neg>[-－])?(?:["“”](?P<quoted>[^"“”]*)["“”]?|(?P<bare>[^\s"“”]+))')
+
+
+class SearchOrder(enum.StrEnum):
+    """How hits are ordered."""
+
+    RELEVANCE = "relevance"  # best match first (bm25 / ts_rank), newer first among equals
+    NEWEST = "newest"  # newest edition first
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    """One word or quoted phrase: ``text`` as typed (normalised) and the terms it stands for.
+
+    A single Han character (``prefix``) matches every term it starts (see :mod:`.terms`).
+    """
+
+    text: str
+    terms: tuple[str, ...]
+
+    @property
+    def prefix(self) -> bool:
+        return len(self.terms) == 1 and len(self.terms[0]) == 1 and not self.terms[0].isascii()
+
+
+@dataclass(frozen=True, slots=True)
+class SearchQuery:
+    """A parsed search: what must match, what must not, which papers and dates, what order."""
+
+    include: tuple[Phrase, ...] = ()
+    exclude: tuple[Phrase, ...] = ()
+    papers: tuple[str, ...] = ()
+    """Configured paper names to search in (empty: every paper)."""
+    since: dt.date | None = None
+    until: dt.date | None = None
+    order: SearchOrder = SearchOrder.RELEVANCE
+
+    @property
+    def empty(self) -> bool:
+        """Nothing to find: such a query matches no article."""
+        return not self.include
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        """The found words as typed (normalised): what a snippet shows in bold."""
+        return tuple(p.text for p in self.include)
+
+
+def _date_span(match: re.Match[str]) -> tuple[dt.date, dt.date] | None:
+    year = int(match["y"])
+    month_text, day_text = match["m"] or match["m2"], match["d"] or match["d2"]
+    try:
+        if month_text is None:
+            return None
+        month = int(month_text)
+        if day_text is not None:
+            day = dt.date(year, month, int(day_text))
+            return day, day
+        last = calendar.monthrange(year, month)[1]
+        return dt.date(year, month, 1), dt.date(year, month, last)
+    except ValueError:
+        return None
+
+
+def _phrase(text: str) -> Phrase | None:
+    terms = word_terms(text)[:MAX_PHRASE_TERMS]
+    if not terms:
+        return None
+    return Phrase(" ".join(normalize(text).split()), tuple(terms))
+
+
+def parse_query(text: str, papers: Sequence[str] = ()) -> SearchQuery:
+    """Parse ``text``; ``papers`` are the configured paper names a word may select."""
+    by_name = {normalize(name).strip(): name for name in papers}
+    include: list[Phrase] = []
+    exclude: list[Phrase] = []
+    chosen: list[str] = []
+    spans: list[tuple[dt.date, dt.date]] = []
+    order = SearchOrder.RELEVANCE
+    for match in _TOKEN.finditer(text.replace("\x00", " ")):
+        quoted, bare, negated = match["quoted"], match["bare"], bool(match["neg"])
+        if bare is not None and not negated:
+            key = normalize(bare)
+            if key in _NEWEST:
+                order = SearchOrder.NEWEST
+                continue
+            if key in by_name:
+                if by_name[key] not in chosen:
+                    chosen.append(by_name[key])
+                continue
+            date = _DATE.fullmatch(key)
+            span = _date_span(date) if date else None
+            if span is not None:
+                spans.append(span)
+                continue
+        phrase = _phrase(quoted if quoted is not None else bare or "")
+        if phrase is None or len(include) + len(exclude) >= MAX_PHRASES:
+            continue
+        target = exclude if negated else include
+        if phrase not in target:
+            target.append(phrase)
+    return SearchQuery(
+        include=tuple(include),
+        exclude=tuple(exclude),
+        papers=tuple(chosen),
+        since=min((s for s, _ in spans), default=None),
+        until=max((u for _, u in spans), default=None),
+        order=order,
+    )

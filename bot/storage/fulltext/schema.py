@@ -1,0 +1,113 @@
+"""The index's tables: create, drop, and build over an archive that has none (migration 0003).
+
+They live outside the ORM models (an FTS5 virtual table with its shadow tables on SQLite,
+a table with a ``tsvector`` column on PostgreSQL), so the migrations' comparison with the
+models skips them by name (:func:`is_index_table`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import time
+from collections.abc import Callable
+
+from sqlalchemy import Connection, text
+
+from bot.storage.fulltext import postgres, sqlite
+from bot.storage.fulltext.index import entry
+from bot.storage.fulltext.postgres import PostgresSearch
+from bot.storage.fulltext.sqlite import SqliteSearch
+
+__all__ = ["BATCH", "build", "create", "drop", "is_index_table"]
+
+log = logging.getLogger(__name__)
+
+BATCH = 2000
+"""Articles read, cut and indexed per step of :func:`build` (and per progress line)."""
+
+
+def is_index_table(name: str) -> bool:
+    """True for the index's own tables (not described by the ORM models)."""
+    return name == "article_search" or name == "article_fts" or name.startswith("article_fts_")
+
+
+def create(conn: Connection, *, indexes: bool = True) -> None:
+    """Create the (empty) index; PostgreSQL's GIN and btree can wait for :func:`build`."""
+    if conn.dialect.name == "sqlite":
+        conn.execute(text(sqlite.CREATE))
+        conn.execute(text(sqlite.HASHSIZE))
+        return
+    for statement in postgres.CREATE:
+        conn.execute(text(statement))
+    if indexes:
+        create_indexes(conn)
+
+
+def create_indexes(conn: Connection) -> None:
+    """PostgreSQL's GIN over the terms and the recency btree (no-op on SQLite)."""
+    if conn.dialect.name != "sqlite":
+        for statement in postgres.INDEXES:
+            conn.execute(text(statement))
+
+
+def drop(conn: Connection) -> None:
+    conn.execute(text(sqlite.DROP if conn.dialect.name == "sqlite" else postgres.DROP))
+
+
+def build(
+    conn: Connection,
+    *,
+    batch: int | None = None,
+    progress: Callable[[int, int, float], None] | None = None,
+) -> int:
+    """Index every stored article (the index must be empty); returns how many.
+
+    Reads in id order, ``batch`` (default :data:`BATCH`) at a time, and reports
+    ``progress(done, total, seconds)`` after each step (default: a log line), so building
+    over a large archive shows how far it got. The caller creates PostgreSQL's indexes after
+    the rows (:func:`create_indexes`): one sorted build, not a million inserts into a GIN.
+    """
+    backend = SqliteSearch() if conn.dialect.name == "sqlite" else PostgresSearch()
+    total = int(conn.scalar(text("SELECT count(*) FROM articles")) or 0)
+    started = time.monotonic()
+    report = progress or _log_progress
+    step = batch or BATCH
+    done, last_id = 0, 0
+    while True:
+        rows = conn.execute(
+            text(
+                "SELECT a.id, e.paper_id, e.date, a.title, a.paragraphs FROM articles a"
+                " JOIN editions e ON e.id = a.edition_id WHERE a.id > :last"
+                " ORDER BY a.id LIMIT :batch"
+            ),
+            {"last": last_id, "batch": step},
+        ).all()
+        if not rows:
+            break
+        entries = [
+            entry(article_id, paper_id, _date(day), title, _list(paragraphs))
+            for article_id, paper_id, day, title, paragraphs in rows
+        ]
+        backend.add(conn, entries)
+        done += len(rows)
+        last_id = rows[-1][0]
+        report(done, total, time.monotonic() - started)
+    return done
+
+
+def _log_progress(done: int, total: int, seconds: float) -> None:
+    log.info("search index: %d of %d articles (%.0f s)", done, total, seconds)
+
+
+def _date(value: object) -> dt.date:
+    """A DATE as the driver returns it (SQLite: ISO text)."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+def _list(value: object) -> list[str]:
+    """A JSON list as the driver returns it (text without the ORM's JSON type)."""
+    if isinstance(value, str):
+        value = json.loads(value)
+    return [str(p) for p in value] if isinstance(value, list) else []

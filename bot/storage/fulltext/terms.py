@@ -1,0 +1,95 @@
+"""Text → index terms, the same for both backends: Chinese as overlapping character bigrams.
+
+Why bigrams and not jieba words: readers search Chinese by substring (工会 must find 全国总工会,
+which jieba keeps as one word), and the index must be rebuilt exactly when an article is
+removed (SQLite 3.40's contentless FTS5 deletes by re-sending the terms it indexed), which a
+dictionary-driven segmenter cannot promise across versions and backends (jieba and rjieba
+disagree on one article in 71). Bigrams need no dictionary: a query word of n ≥ 2 Han
+characters is the phrase of its n-1 bigrams, which matches exactly where the word occurs as a
+substring inside a run of Han characters. One character is a prefix query (every bigram it
+starts) plus the run's last character, which is indexed once per run as a "tail" after all
+positional terms, so it never sits between two terms of a phrase.
+
+Everything else is a word: letters and digits (any script but Han and kana) up to the next
+symbol or space, lower-cased after NFKC ("５Ｇ" and "5g" are one term). Punctuation, symbols,
+``%``, ``_``, quotes and NUL separate terms and are never terms themselves.
+
+Changing what this module produces changes what the index holds: it needs a migration that
+rebuilds the index (see migration 0003).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+__all__ = ["MAX_TERM_CHARS", "document_terms", "is_han", "split_terms", "word_terms"]
+
+MAX_TERM_CHARS = 64
+"""Longer letter/digit runs are cut (a pasted hash or URL is no word anyone searches for)."""
+
+_HAN = (
+    "\u3040-\u30ff"  # kana (Japanese names in the news read like Han here)
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+    "\U00020000-\U0003134f"
+)
+_RUNS = re.compile(rf"(?P<han>[{_HAN}]+)|(?P<word>[^\W_{_HAN}]+)")
+_HAN_CHAR = re.compile(rf"[{_HAN}]")
+
+
+def normalize(text: str) -> str:
+    """NFKC and case-folded: the form both documents and queries are cut from."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def is_han(char: str) -> bool:
+    """True for a character that is cut into bigrams (Han or kana)."""
+    return bool(_HAN_CHAR.fullmatch(char))
+
+
+def _cut(text: str) -> tuple[list[str], list[str]]:
+    """Positional terms of normalised ``text`` in order, and the tails of its Han runs."""
+    terms: list[str] = []
+    tails: list[str] = []
+    for match in _RUNS.finditer(text):
+        run = match.group()
+        if match.lastgroup == "word":
+            terms.append(run[:MAX_TERM_CHARS])
+        elif len(run) == 1:
+            terms.append(run)
+        else:
+            terms.extend(run[i : i + 2] for i in range(len(run) - 1))
+            tails.append(run[-1])
+    return terms, tails
+
+
+def split_terms(text: str) -> tuple[list[str], list[str]]:
+    """Positional terms and tails of one text (:func:`document_terms` of several texts is all
+    their positional terms, then all their tails)."""
+    return _cut(normalize(text))
+
+
+def document_terms(texts: Iterable[str]) -> list[str]:
+    """The terms to index for a field made of ``texts`` (a title, or the paragraphs), in order.
+
+    Positional terms of every text first, then the tails of all their Han runs.
+    """
+    terms: list[str] = []
+    tails: list[str] = []
+    for text in texts:
+        positional, ends = _cut(normalize(text))
+        terms.extend(positional)
+        tails.extend(ends)
+    return terms + tails
+
+
+def word_terms(word: str) -> list[str]:
+    """The phrase a query word stands for: its positional terms in order (no tails).
+
+    Whitespace between two Han characters is dropped first, so "习近平 新时代" in quotes
+    finds 习近平新时代 as printed; between Latin words it separates them ("new york").
+    """
+    text = normalize(word)
+    text = re.sub(rf"(?<=[{_HAN}])\s+(?=[{_HAN}])", "", text)
+    return _cut(text)[0]

@@ -1,0 +1,161 @@
+"""Specification of ``store.editions.search`` (full-text, made for Chinese) on SQLite and
+PostgreSQL: words, phrases, exclusion, filters, order, paging, and the index staying in step
+with replace."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.storage.fulltext import parse_query
+from bot.storage.records import SearchPage
+from bot.storage.store import Store
+from tests.bot.storage.helpers import DAY, add, article, edition, summaries
+
+
+def search(
+    store: Store, text: str, *, papers: tuple[str, ...] = (), offset: int = 0, limit: int = 10
+) -> SearchPage:
+    query = parse_query(text, ["甲报", "乙报"])
+    if papers:
+        query = dataclasses.replace(query, papers=papers)
+    return store.editions.search(query, offset=offset, limit=limit)
+
+
+def titles(page: SearchPage) -> list[str]:
+    return [hit.article.title for hit in page.hits]
+
+
+def test_a_two_character_word_is_found_inside_a_longer_word(store: Store) -> None:
+    add(store, edition(DAY, article("全国总工会开会", "正文。"), article("别的", "没有。")))
+    assert titles(search(store, "工会")) == ["全国总工会开会"]
+
+
+def test_a_single_character_is_found_anywhere_in_a_run(store: Store) -> None:
+    add(store, edition(DAY, article("甲", "开会。"), article("乙", "会议。"), article("丙", "无")))
+    assert sorted(titles(search(store, "会"))) == ["乙", "甲"]
+
+
+def test_title_and_text_both_count_and_every_word_must_match(store: Store) -> None:
+    add(store, edition(DAY, article("工会", "高温。"), article("工会", "寒潮来了。")))
+    page = search(store, "工会 寒潮")
+    assert (page.total, [h.article.number for h in page.hits]) == (1, [2])
+
+
+def test_a_phrase_matches_its_words_in_order_only(store: Store) -> None:
+    add(
+        store,
+        edition(
+            DAY,
+            article("一", "习近平新时代中国特色社会主义思想。"),
+            article("二", "新时代的习近平。"),
+        ),
+    )
+    assert titles(search(store, '"习近平 新时代"')) == ["一"]
+    assert sorted(titles(search(store, "习近平 新时代"))) == ["一", "二"]
+
+
+def test_a_minus_word_excludes_articles_with_it(store: Store) -> None:
+    add(store, edition(DAY, article("工会与美国", "正文。"), article("工会", "正文。")))
+    assert titles(search(store, "工会 -美国")) == ["工会"]
+
+
+def test_a_month_or_a_day_filters_by_edition_date(store: Store) -> None:
+    add(store, edition(dt.date(2024, 6, 30), article("六月工会", "正文。")))
+    add(store, edition(dt.date(2024, 7, 1), article("七月一日工会", "正文。")))
+    add(store, edition(dt.date(2024, 7, 2), article("七月二日工会", "正文。")))
+    assert sorted(titles(search(store, "工会 2024-07"))) == ["七月一日工会", "七月二日工会"]
+    assert titles(search(store, "工会 2024-07-01")) == ["七月一日工会"]
+
+
+def test_a_paper_name_filters_by_paper(store: Store) -> None:
+    add(store, edition(DAY, article("甲报的工会", "正文。")), paper="甲报")
+    add(store, edition(DAY, article("乙报的工会", "正文。")), paper="乙报")
+    assert titles(search(store, "工会 乙报")) == ["乙报的工会"]
+    assert titles(search(store, "工会", papers=("甲报",))) == ["甲报的工会"]
+    assert titles(search(store, "工会", papers=("没有这份报",))) == []
+
+
+def test_the_more_relevant_article_comes_first_and_newer_breaks_ties(store: Store) -> None:
+    once = "提到一次工会。" + "其他内容。" * 30
+    add(store, edition(DAY, article("旧一篇", once)))
+    add(store, edition(DAY + dt.timedelta(days=1), article("工会工会", "工会工会工会。")))
+    add(store, edition(DAY + dt.timedelta(days=2), article("新一篇", once)))
+    assert titles(search(store, "工会")) == ["工会工会", "新一篇", "旧一篇"]
+
+
+def test_newest_first_on_request(store: Store) -> None:
+    add(store, edition(DAY, article("旧的工会工会工会", "工会工会。")))
+    add(store, edition(DAY + dt.timedelta(days=1), article("新的", "工会。")))
+    assert titles(search(store, "工会 最新")) == ["新的", "旧的工会工会工会"]
+
+
+def test_results_come_with_their_edition(store: Store) -> None:
+    record = add(store, edition(DAY, article("工会", "正文。")))
+    [hit] = search(store, "工会").hits
+    assert hit.edition == record
+
+
+def test_pages_follow_each_other_and_report_the_total(store: Store) -> None:
+    add(store, edition(DAY, *[article(f"新闻{i:02d}", "工会。") for i in range(1, 8)]))
+    pages = [search(store, "工会 最新", offset=o, limit=3) for o in (0, 3, 6, 9)]
+    assert [p.total for p in pages] == [7, 7, 7, 7]
+    assert [[h.article.number for h in p.hits] for p in pages] == [[7, 6, 5], [4, 3, 2], [1], []]
+    ranked = [search(store, "工会", offset=o, limit=3) for o in (0, 3, 6)]
+    assert sorted(h.article.number for p in ranked for h in p.hits) == list(range(1, 8))
+
+
+@pytest.mark.parametrize("query", ["%", "_", "50%_", '"', "<b>", "'; DROP TABLE articles; --"])
+def test_wildcards_quotes_html_and_sql_are_just_text(store: Store, query: str) -> None:
+    add(store, edition(DAY, article("增长50%", "正文。"), article("<b>粗体</b>", "正文。")))
+    page = search(store, query)
+    expected = {"50%_": ["增长50%"], "<b>": ["<b>粗体</b>"]}.get(query, [])
+    assert titles(page) == expected
+    assert store.stats.as_of(DAY).articles == 2
+
+
+def test_a_query_without_words_finds_nothing(store: Store) -> None:
+    add(store, edition())
+    assert search(store, "  2024-07 最新") == SearchPage((), 0)
+
+
+def test_search_rejects_a_bad_page(store: Store) -> None:
+    with pytest.raises(ValueError):
+        search(store, "x", offset=-1, limit=5)
+    with pytest.raises(ValueError):
+        search(store, "x", offset=0, limit=0)
+
+
+def test_after_a_late_page_replaces_an_edition_the_index_has_only_the_new_articles(
+    store: Store,
+) -> None:
+    first = edition(DAY, article("头版工会", "高温。"))
+    record = add(store, first)
+    assert record is not None
+    merged = edition(DAY, article("头版劳模", "寒潮。"), article("二版工会", "暴雨。", page="02"))
+    store.editions.replace(record.id, merged, summaries(merged), "merged")
+    assert titles(search(store, "工会")) == ["二版工会"]
+    assert titles(search(store, "高温")) == []
+    assert titles(search(store, "寒潮")) == ["头版劳模"]
+    assert [h.edition.id for h in search(store, "暴雨").hits] == [record.id]
+
+
+TITLES = ["总工会", "工会组织", "会议", "全国工人", "人会", "组织工作"]
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(query=st.text(alphabet="总工会组织全国人议 ", min_size=1, max_size=5))
+def test_chinese_words_mean_every_word_occurs_in_title_or_text(store: Store, query: str) -> None:
+    if store.stats.as_of(DAY).editions == 0:
+        add(store, edition(DAY, *(article(t, "。") for t in TITLES)))
+    page = search(store, query, limit=100)
+    words = query.split()
+    expected = sorted(t for t in TITLES if words and all(w in t for w in words))
+    assert sorted(titles(page)) == expected
+    assert page.total == len(expected)

@@ -1,0 +1,92 @@
+"""Specification of query parsing (bot.storage.fulltext.query): words, phrases, exclusions,
+dates, papers, order; pure and total."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.storage.fulltext import SearchOrder, parse_query
+from bot.storage.fulltext.query import MAX_PHRASES
+
+PAPERS = ["海南日报", "浙江工人日报"]
+
+
+def _terms(text: str) -> list[tuple[str, ...]]:
+    return [p.terms for p in parse_query(text, PAPERS).include]
+
+
+def test_several_words_must_all_match() -> None:
+    assert _terms("工会 劳模") == [("工会",), ("劳模",)]
+
+
+def test_a_quoted_phrase_is_one_phrase_in_either_kind_of_quotes() -> None:
+    assert _terms('"习近平 新时代"') == [("习近", "近平", "平新", "新时", "时代")]
+    assert _terms("“乡村振兴”") == [("乡村", "村振", "振兴")]
+
+
+def test_a_minus_excludes_a_word_or_a_phrase() -> None:
+    query = parse_query('工会 -美国 -"贸易 战"')
+    assert [p.text for p in query.include] == ["工会"]
+    assert [p.terms for p in query.exclude] == [("美国",), ("贸易", "易战")]
+
+
+def test_a_month_and_a_day_filter_by_date_and_two_dates_span_between_them() -> None:
+    assert (parse_query("工会 2024-07").since, parse_query("工会 2024-07").until) == (
+        dt.date(2024, 7, 1),
+        dt.date(2024, 7, 31),
+    )
+    day = parse_query("工会 2024年7月1日")
+    assert (day.since, day.until) == (dt.date(2024, 7, 1), dt.date(2024, 7, 1))
+    span = parse_query("工会 2024-09 2024-07-15")
+    assert (span.since, span.until) == (dt.date(2024, 7, 15), dt.date(2024, 9, 30))
+
+
+def test_an_impossible_date_is_just_a_word() -> None:
+    query = parse_query("2024-13")
+    assert query.since is None and [p.terms for p in query.include] == [("2024", "13")]
+
+
+def test_a_word_that_is_exactly_a_paper_name_filters_by_it() -> None:
+    query = parse_query("工会 海南日报", PAPERS)
+    assert query.papers == ("海南日报",) and _terms("工会 海南日报") == [("工会",)]
+    assert parse_query("工会 海南", PAPERS).papers == ()
+
+
+def test_newest_first_on_request_in_either_language() -> None:
+    assert parse_query("工会").order is SearchOrder.RELEVANCE
+    assert parse_query("工会 最新").order is SearchOrder.NEWEST
+    assert parse_query("Newest 工会").order is SearchOrder.NEWEST
+
+
+def test_wildcards_quotes_and_html_are_just_text() -> None:
+    assert _terms("50%") == [("50",)]
+    assert _terms("%") == [] and parse_query("% _ \"").empty
+    assert _terms("<b>工会</b>") == [("b", "工会", "b")]
+
+
+def test_a_single_han_character_is_a_prefix_phrase() -> None:
+    [phrase] = parse_query("会").include
+    assert phrase.prefix and phrase.terms == ("会",)
+    assert not parse_query("a").include[0].prefix
+
+
+def test_the_number_of_words_is_capped() -> None:
+    query = parse_query(" ".join(f"词{i}" for i in range(50)))
+    assert len(query.include) == MAX_PHRASES
+
+
+@given(st.text(max_size=300), st.lists(st.text(max_size=10), max_size=3))
+def test_parsing_never_fails_and_only_yields_terms_of_letters_digits_and_han(
+    text: str, papers: list[str]
+) -> None:
+    query = parse_query(text, papers)
+    for phrase in query.include + query.exclude:
+        assert phrase.terms
+        for term in phrase.terms:
+            assert term and all(c.isalnum() for c in term)
+    assert set(query.papers) <= set(papers)
+    if query.since is not None and query.until is not None:
+        assert query.since <= query.until

@@ -1,0 +1,54 @@
+"""Specification of the index terms (bot.storage.fulltext.terms): Han bigrams, words, tails."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.storage.fulltext.terms import MAX_TERM_CHARS, document_terms, word_terms
+
+
+def test_han_text_is_cut_into_overlapping_bigrams_with_the_run_tail_at_the_end() -> None:
+    assert document_terms(["总工会，召开"]) == ["总工", "工会", "召开", "会", "开"]
+
+
+def test_a_single_han_character_between_symbols_is_a_term_of_its_own() -> None:
+    assert document_terms(["《好》"]) == ["好"]
+
+
+def test_latin_words_and_numbers_are_whole_lower_cased_terms() -> None:
+    assert document_terms(["GDP增长５.２%"]) == ["gdp", "增长", "5", "2", "长"]
+
+
+def test_symbols_and_nul_are_never_terms() -> None:
+    assert document_terms(["%_\"'<b>&\x00"]) == ["b"]
+
+
+def test_an_overlong_word_is_cut() -> None:
+    assert document_terms(["x" * 500]) == ["x" * MAX_TERM_CHARS]
+
+
+def test_a_query_word_has_no_tail_and_ignores_spaces_between_han_characters() -> None:
+    assert word_terms("习近平 新时代") == ["习近", "近平", "平新", "新时", "时代"]
+    assert word_terms("New York") == ["new", "york"]
+
+
+@given(st.text(max_size=200))
+def test_terms_are_never_empty_and_never_hold_a_space_or_quote(text: str) -> None:
+    for term in document_terms([text]) + word_terms(text):
+        assert term and not any(c.isspace() or c in "\"'\\\x00" for c in term)
+
+
+@given(st.text(alphabet="工会组织全国总召开a1 ，。", max_size=40))
+def test_every_query_phrase_is_a_run_of_the_document_terms_when_it_is_a_substring(
+    text: str,
+) -> None:
+    """Substring semantics: a word that occurs in the text finds its terms there in order."""
+    doc = document_terms([text])
+    for start in range(len(text)):
+        for end in range(start + 2, min(len(text), start + 6) + 1):
+            word = text[start:end]
+            if not all("\u4e00" <= c <= "\u9fff" for c in word):
+                continue
+            phrase = word_terms(word)
+            assert any(doc[i : i + len(phrase)] == phrase for i in range(len(doc)))
