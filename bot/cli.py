@@ -279,7 +279,12 @@ def _parse(args: argparse.Namespace, config: Config) -> int:
         errors.print(f"baozhai parse: {path}: no such file or folder", style="red", markup=False)
         return 1
     results, failures = parse_path(
-        path, sentences=sentences, progress=not as_json, console=errors, papers=papers
+        path,
+        sentences=sentences,
+        progress=not as_json,
+        console=errors,
+        papers=papers,
+        limits=config.limits.text,
     )
     if as_json:
         payload = results[0] if path.is_file() and results else results

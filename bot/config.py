@@ -46,12 +46,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import ConfigError
 from bot.storage.engine import resolve_url
+from summarizer.limits import DEFAULT_LIMITS, Limits
 
 __all__ = [
     "DEFAULT_CONFIG_NAME",
     "Config",
     "ConfigError",
     "DeliveryConfig",
+    "LimitsConfig",
     "LoggingConfig",
     "PaperConfig",
     "ScheduleConfig",
@@ -432,6 +434,28 @@ class SourcesConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class LimitsConfig:
+    """What one input may cost (:mod:`summarizer.limits`); beyond a limit it is set aside."""
+
+    file_bytes: int = option(DEFAULT_LIMITS.file_bytes, integer(1024))
+    articles_per_page: int = option(DEFAULT_LIMITS.articles_per_page, integer(1))
+    articles_per_edition: int = option(DEFAULT_LIMITS.articles_per_edition, integer(1))
+    article_chars: int = option(DEFAULT_LIMITS.article_chars, integer(100))
+    sentence_chars: int = option(DEFAULT_LIMITS.sentence_chars, integer(50))
+
+    @property
+    def text(self) -> Limits:
+        """The limits as the summarizer takes them."""
+        return Limits(
+            file_bytes=self.file_bytes,
+            articles_per_page=self.articles_per_page,
+            articles_per_edition=self.articles_per_edition,
+            article_chars=self.article_chars,
+            sentence_chars=self.sentence_chars,
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class SummaryConfig:
     """How long each article's summary is."""
 
@@ -476,6 +500,7 @@ class Config:
         )
     )
     sources: SourcesConfig
+    limits: LimitsConfig
     summary: SummaryConfig
     delivery: DeliveryConfig
     logging: LoggingConfig

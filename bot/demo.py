@@ -154,7 +154,9 @@ def _ingest_sample(store: Store, config: Config, paper: PaperConfig) -> EditionR
         for sample in sample_files():
             shutil.copy2(sample, paper.inbox_dir / sample.name)  # keeps the old mtime: ready now
     now = dt.datetime.now(config.schedule.timezone)
-    ingest_inbox(store, paper, sentences=config.summary.sentences, now=now)
+    ingest_inbox(
+        store, paper, sentences=config.summary.sentences, now=now, limits=config.limits.text
+    )
     return store.editions.latest(paper.name)
 
 

@@ -142,7 +142,11 @@ def ingest_now(config: Config) -> int:
             try:
                 if paper.kind is SourceKind.INBOX:
                     report = ingest_inbox(
-                        store, paper, sentences=config.summary.sentences, now=now
+                        store,
+                        paper,
+                        sentences=config.summary.sentences,
+                        now=now,
+                        limits=config.limits.text,
                     )
                 else:
                     report = asyncio.run(read_site(store, config, paper, now=now))

@@ -50,6 +50,7 @@ from summarizer.byline import contains_dateline, may_hold_dateline, split_openin
 from summarizer.edition import Article, Summary
 from summarizer.sentences import (
     CLOSERS,
+    MAX_SENTENCE_CHARS,
     MIN_SENTENCE_CHARS,
     TERMINATORS,
     content_length,
@@ -100,6 +101,7 @@ class SummarizerConfig:
     min_keyword_chars: int = 2
     max_sentences: int = MAX_SENTENCES
     max_keyword_terms: int = MAX_KEYWORD_TERMS
+    max_sentence_chars: int = MAX_SENTENCE_CHARS  # longer: cut at clause marks, or not chosen
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.damping < 1.0:
@@ -168,7 +170,9 @@ class Summarizer:
     def analyze(self, paragraphs: Sequence[str]) -> Analysis:
         """Split, segment (one jieba pass over the article up to its last ranked candidate)
         and rank; only the first ``max_sentences`` candidates are ranked."""
-        candidates = _candidates(paragraphs, limit=self.config.max_sentences)
+        candidates = _candidates(
+            paragraphs, limit=self.config.max_sentences, max_chars=self.config.max_sentence_chars
+        )
         if candidates:
             last, _, last_end = candidates[-1]
             paragraphs = paragraphs[: last + 1]
@@ -255,7 +259,7 @@ def _paragraph_offsets(paragraphs: Sequence[str]) -> list[int]:
 
 
 def _candidates(
-    paragraphs: Sequence[str], *, limit: int | None = None
+    paragraphs: Sequence[str], *, limit: int | None = None, max_chars: int = MAX_SENTENCE_CHARS
 ) -> list[tuple[int, int, int]]:
     """``(paragraph, start, end)`` of every sentence that may appear in a summary (the first
     ``limit`` of them).
@@ -272,10 +276,10 @@ def _candidates(
     found: list[tuple[int, int, int]] = []
     for number, paragraph in enumerate(paragraphs):
         datelines = may_hold_dateline(paragraph)
-        for start, end in sentence_spans(paragraph):
+        for start, end in sentence_spans(paragraph, max_chars=max_chars):
             start, end = _trim(paragraph, start, end, datelines=datelines)
             text = paragraph[start:end]
-            if _is_noise(text) or (datelines and contains_dateline(text)):
+            if len(text) > max_chars or _is_noise(text) or (datelines and contains_dateline(text)):
                 log.debug("not a summary candidate: %r", text)
                 continue
             found.append((number, start, end))
