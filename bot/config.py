@@ -442,6 +442,10 @@ class LimitsConfig:
     articles_per_edition: int = option(DEFAULT_LIMITS.articles_per_edition, integer(1))
     article_chars: int = option(DEFAULT_LIMITS.article_chars, integer(100))
     sentence_chars: int = option(DEFAULT_LIMITS.sentence_chars, integer(50))
+    # A chat sending more than this many commands (or button presses) in the window below
+    # is told once to slow down and ignored until the window passes.
+    commands_per_chat: int = option(20, integer(1))
+    commands_window_seconds: float = option(60.0, number(0, 3600, lo_open=True))
 
     @property
     def text(self) -> Limits:

@@ -21,6 +21,7 @@ from rich.table import Table
 from bot.config import Config, PaperConfig
 from bot.errors import SourceError
 from bot.ingest.epaper import fetch_limits
+from bot.render.i18n import plural
 from bot.sources.epaper import Fetcher, UrlReading, guess_template, read_url, template_names
 from summarizer.edition import Edition, merge_pages
 from summarizer.errors import EditionError
@@ -135,7 +136,8 @@ def print_tables(console: Console, editions: list[dict[str, Any]]) -> None:
     """One readable table per edition: number, page, title, byline, summary, keywords."""
     for edition in editions:
         heading = " ".join(str(x) for x in (edition["paper"], edition["date"]) if x) or "edition"
-        table = Table(title=f"{heading} · {len(edition['articles'])} articles", show_lines=True)
+        count = plural(len(edition["articles"]), "article", "articles")
+        table = Table(title=f"{heading} · {count}", show_lines=True)
         table.add_column("#", justify="right", style="bold")
         table.add_column("page")
         # Chinese has no spaces to wrap at: fold long lines instead of cutting them with "…".

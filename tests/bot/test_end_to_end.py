@@ -264,6 +264,12 @@ async def test_an_unreadable_inbox_does_not_stop_the_other_papers(
         ("/article " + "长" * 5000, "输入太长了（5000 个字符）"),
         ("长" * 5000, "输入太长了（5000 个字符）"),
         ("<b>&amp; hello", "/search"),
+        ("/search \x00", "用法：/search 关键词"),
+        ("/search \u202e\u200f\u200b", "用法：/search 关键词"),
+        ("/search \x00没有这个词", "没有找到与“没有这个词”相关的文章"),
+        ("/search 工\u202e会\u200f", "“工会”的搜索结果"),
+        ("/article ２", "徐留平"),
+        ("/article \u200f2\u202e", "徐留平"),
     ],
 )
 async def test_bad_input_gets_a_helpful_reply(
