@@ -40,13 +40,14 @@ from bot.render import (
 )
 from bot.render.charts import render_stats_chart
 from bot.render.i18n import t, t_plain
-from bot.services import services
+from bot.services import Services, services
 from summarizer.decode import strip_invisible
 
 log = logging.getLogger(__name__)
 
 # Longest argument we look at. Titles are < 100 characters; anything longer is a paste.
 MAX_ARGUMENT = 200
+STATS_DAYS = 14  # the /stats chart's window
 _NUMBER = re.compile(r"[+-]?[0-9]+")
 _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 _TIME = re.compile(r"([0-9]{1,2})[:：.]([0-9]{2})")
@@ -207,13 +208,24 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     lang = language(update)
     record = await asyncio.to_thread(svc.store.subscribers.get, chat_of(update).id)
     papers = [p.name for p in reader_papers(svc.config, record)]
-    numbers = await asyncio.to_thread(svc.store.stats.as_of, svc.now().date(), 14, papers)
+    day = await asyncio.to_thread(_stats_day, svc, papers)
+    numbers = await asyncio.to_thread(svc.store.stats.as_of, day, STATS_DAYS, papers)
     chart = await asyncio.to_thread(
         render_stats_chart, numbers, title=t_plain(lang, "stats_chart_title")
     )
     chat = chat_of(update)
     caption = stats_text(numbers, lang, caption=True)
     await patiently(chat, lambda: chat.send_photo(photo=chart, caption=caption))
+
+
+def _stats_day(svc: Services, papers: list[str]) -> dt.date:
+    """The day /stats is as of: today, or the newest edition's date when the archive stopped
+    before the chart's window (a paused source, an archive of old editions, the demo's
+    sample): a chart of empty days says nothing."""
+    today = svc.now().date()
+    dates = [e.date for e in map(svc.store.editions.latest, papers) if e is not None]
+    newest = max(dates, default=today)
+    return newest if newest <= today - dt.timedelta(days=STATS_DAYS) else today
 
 
 async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -86,9 +86,7 @@ async def test_a_flooding_chat_slows_nobody_else_and_gets_one_slow_down(
     assert not any(r.exc_info for r in caplog.records)
 
 
-async def test_the_flooder_is_heard_again_after_its_window(
-    tmp_path: Path, sqlite_url: str
-) -> None:
+async def test_the_flooder_is_heard_again_after_its_window(tmp_path: Path, sqlite_url: str) -> None:
     limits = "[limits]\ncommands_per_chat = 3\ncommands_window_seconds = 2.0\n"
     running = await start_bot(tmp_path, sqlite_url, extra_config=limits)
     try:

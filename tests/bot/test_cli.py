@@ -117,6 +117,41 @@ def test_without_a_token_run_plays_the_demo(tmp_path: Path) -> None:
     assert "chart saved to" in result.stdout  # /stats sent a photo
 
 
+def test_the_demo_shows_a_search_turning_its_page(tmp_path: Path) -> None:
+    result = baozhai("demo", cwd=tmp_path, stdin="/search 的\n[下一页 ▶]\n")
+    assert result.returncode == 0, result.stderr[-2000:]
+    first, _, turned = result.stdout.partition("[下一页 ▶]")
+    assert "1. " in first and "(edited)" not in first
+    assert "(edited)" in turned and "6. " in turned and "[◀ 上一页]" in turned
+
+
+def test_a_second_push_in_the_demo_says_the_digest_was_delivered(tmp_path: Path) -> None:
+    result = baozhai("demo", cwd=tmp_path, stdin="/subscribe\n/push\n/push\n")
+    assert result.returncode == 0, result.stderr[-2000:]
+    _, _, second = result.stdout.rpartition("/push")
+    assert "already has the digest" in second
+    assert "/subscribe first" not in result.stdout
+
+
+def test_a_push_before_subscribing_says_so_at_once(tmp_path: Path) -> None:
+    result = baozhai("demo", cwd=tmp_path, stdin="/push\n")
+    assert "not subscribed" in result.stdout
+    assert "Running the scheduled daily digest job" not in result.stdout
+
+
+def test_the_demo_in_english_is_english_throughout(tmp_path: Path) -> None:
+    result = baozhai("demo", cwd=tmp_path, env={"BAOZHAI_DEMO_LANG": "en"}, stdin="/start\n")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "you › /start" in result.stdout and "你 ›" not in result.stdout
+    assert "Hello, Reader!" in result.stdout and "读者" not in result.stdout
+
+
+def test_stats_on_the_demos_old_sample_shows_its_keywords(tmp_path: Path) -> None:
+    result = baozhai("demo", cwd=tmp_path, stdin="/stats\n")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "热门关键词" in result.stdout and "工会" in result.stdout
+
+
 @contextmanager
 def serving_in_thread(
     start: Callable[[], Awaitable[object]], stop: Callable[[], Awaitable[object]]

@@ -439,3 +439,14 @@ async def test_with_two_papers_today_shows_both_and_article_follows_the_last_sho
         assert "本期共 5 篇" in reply.text  # article 6 of the paper shown last does not exist
     finally:
         await stop_bot(bot)
+
+
+async def test_stats_of_an_archive_older_than_the_chart_is_as_of_its_newest_edition(
+    bot: RunningBot, seed_path: Path
+) -> None:
+    await ingest(bot, seed_path)
+    bot.set_clock(DAY + dt.timedelta(days=90), BEFORE)
+    reader = bot.user(3901)
+    await reader.send("/stats")
+    [chart] = await reader.wait_for_messages(1)
+    assert chart.photo and "热门关键词" in chart.text and "工会" in chart.text
