@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import datetime as dt
 import json
@@ -45,6 +46,38 @@ def test_help_explains_every_subcommand(tmp_path: Path) -> None:
     assert result.returncode == 0
     for word in ("run", "demo", "parse", "digest", "ingest", "db", "TELEGRAM_BOT_TOKEN"):
         assert word in result.stdout
+
+
+def test_every_subcommand_has_a_description_in_its_help() -> None:
+    from bot.cli import build_parser
+
+    def parsers(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
+        yield parser
+        for action in parser._actions:  # argparse keeps its subparsers here only
+            if isinstance(action, argparse._SubParsersAction):
+                for child in action.choices.values():
+                    yield from parsers(child)
+
+    found = {parser.prog: parser.description for parser in parsers(build_parser())}
+    assert len(found) >= 10  # baozhai, run, demo, parse, backfill, digest (send), ingest, db …
+    assert all(found.values()), [prog for prog, text in found.items() if not text]
+
+
+def test_parse_into_a_closed_pipe_stops_quietly(tmp_path: Path, seed_path: Path) -> None:
+    for day in range(1, 21):  # JSON well beyond a pipe's buffer
+        shutil.copy(seed_path, tmp_path / f"2024-07-{day:02d}.txt")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "parse", str(tmp_path), "--json"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.read(100)  # what `head -c 100` reads
+    process.stdout.close()
+    errors = process.stderr.read().decode()
+    assert process.wait(timeout=90) == 141
+    assert "Traceback" not in errors and "BrokenPipe" not in errors
 
 
 def test_parse_prints_a_table_of_the_seed(tmp_path: Path, seed_path: Path) -> None:
