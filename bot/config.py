@@ -449,14 +449,8 @@ class LimitsConfig:
 
     @property
     def text(self) -> Limits:
-        """The limits as the summarizer takes them."""
-        return Limits(
-            file_bytes=self.file_bytes,
-            articles_per_page=self.articles_per_page,
-            articles_per_edition=self.articles_per_edition,
-            article_chars=self.article_chars,
-            sentence_chars=self.sentence_chars,
-        )
+        """The limits as the summarizer takes them (its fields, by name)."""
+        return Limits(**{f.name: getattr(self, f.name) for f in dataclasses.fields(Limits)})
 
 
 @dataclass(frozen=True, slots=True)

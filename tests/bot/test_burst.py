@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from bot.localapi.server import LocalUser
-from tests.bot.running_bot import RunningBot, eventually, start_bot, stop_bot
+from tests.bot.running_bot import RunningBot, bot_running, eventually
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -27,11 +27,8 @@ SLOW_DOWN = "太快"
 
 @pytest.fixture
 async def bot(tmp_path: Path, sqlite_url: str) -> AsyncIterator[RunningBot]:
-    running = await start_bot(tmp_path, sqlite_url)
-    try:
+    async with bot_running(tmp_path, sqlite_url) as running:
         yield running
-    finally:
-        await stop_bot(running)
 
 
 async def flood(user: LocalUser, count: int) -> float:
@@ -88,8 +85,7 @@ async def test_a_flooding_chat_slows_nobody_else_and_gets_one_slow_down(
 
 async def test_the_flooder_is_heard_again_after_its_window(tmp_path: Path, sqlite_url: str) -> None:
     limits = "[limits]\ncommands_per_chat = 3\ncommands_window_seconds = 2.0\n"
-    running = await start_bot(tmp_path, sqlite_url, extra_config=limits)
-    try:
+    async with bot_running(tmp_path, sqlite_url, extra_config=limits) as running:
         flooder = running.user(503)
         await flood(flooder, 8)
         await flooder.wait_for_messages(3 + 1, timeout=20)
@@ -97,8 +93,6 @@ async def test_the_flooder_is_heard_again_after_its_window(tmp_path: Path, sqlit
         await flooder.send("/help")
         [answer] = await flooder.wait_for_messages(1, timeout=10)
         assert "/subscribe" in answer.text
-    finally:
-        await stop_bot(running)
 
 
 async def test_a_flood_wait_on_a_reply_is_waited_out_not_reported_as_an_error(

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from bot.config import PaperConfig
 from bot.ingest import IngestReport, poll_epaper
 from bot.sources.epaper import Fetcher, FetchLimits
@@ -172,21 +174,19 @@ async def test_an_edition_listing_more_articles_than_the_limit_is_refused_unfetc
     assert not any("content_" in hit.path for hit in site.hits)
 
 
-async def test_a_page_listing_more_articles_than_the_limit_is_refused(
-    site: SiteServer, store: Store
+@pytest.mark.parametrize(
+    ("pages", "per_page", "limits", "key"),
+    [
+        (1, 4, Limits(articles_per_page=3), "articles_per_page"),
+        (2, 2, Limits(article_chars=20), "article_chars"),
+    ],
+)
+async def test_an_edition_beyond_a_limit_is_refused_naming_it(
+    site: SiteServer, store: Store, pages: int, per_page: int, limits: Limits, key: str
 ) -> None:
-    site.site.update(founder_site(NAME, DATE, sheets(pages=1, per_page=4)))
-    report = await poll(store, paper_of(site), limits=Limits(articles_per_page=3))
-    assert report.template_error and "[limits] articles_per_page" in report.template_error
-    assert store.editions.latest(NAME) is None
-
-
-async def test_an_edition_with_too_long_an_article_is_refused(
-    site: SiteServer, store: Store
-) -> None:
-    site.site.update(founder_site(NAME, DATE, sheets()))
-    report = await poll(store, paper_of(site), limits=Limits(article_chars=20))
-    assert report.template_error and "[limits] article_chars" in report.template_error
+    site.site.update(founder_site(NAME, DATE, sheets(pages=pages, per_page=per_page)))
+    report = await poll(store, paper_of(site), limits=limits)
+    assert report.template_error and f"[limits] {key}" in report.template_error
     assert store.editions.latest(NAME) is None
 
 
