@@ -25,7 +25,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.components import callbacks, commands, errors, membership
+from bot.components import callbacks, commands, errors, membership, throttle
 from bot.components.jobs import schedule_jobs
 from bot.components.menu import COMMANDS, Scope, register_menus
 from bot.config import Config
@@ -34,6 +34,10 @@ from bot.services import Services, attach
 from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
+# The AIORateLimiter logs every 429 it passes on (max_retries=0) as an ERROR with a traceback.
+# Its callers handle them (a reply waits the flood out, a fan-out pauses) and log what matters
+# once, so its own line is noise that one flooding user could multiply.
+logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
 
 
 def make_services(config: Config, store: Store, policy: DeliveryPolicy | None = None) -> Services:
@@ -78,6 +82,10 @@ def build_application(
     )
     attach(application, svc)
     add_handlers(application, config.telegram.admins)
+    limits = config.limits
+    throttle.install(
+        application, limit=limits.commands_per_chat, window=limits.commands_window_seconds
+    )
     return application
 
 

@@ -10,6 +10,8 @@ import argparse
 import datetime as dt
 import json
 import logging
+import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -201,7 +203,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger().setLevel(config.logging.level)
 
     command: Callable[[argparse.Namespace, Config], int] = args.func
-    return command(args, config)
+    try:
+        code = command(args, config)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        return _closed_pipe()
+    return code
+
+
+def _closed_pipe() -> int:
+    """The reader of our output went away (``baozhai parse … | head``): stop quietly, as
+    ``cat`` does, with the shell's code for SIGPIPE.
+
+    The recipe of the Python docs (signal, "Note on SIGPIPE"): stdout now points to devnull,
+    so the interpreter's final flush cannot raise a second BrokenPipeError at exit.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 128 + signal.SIGPIPE
 
 
 def _usage(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace, Config], int]:
@@ -279,7 +298,12 @@ def _parse(args: argparse.Namespace, config: Config) -> int:
         errors.print(f"baozhai parse: {path}: no such file or folder", style="red", markup=False)
         return 1
     results, failures = parse_path(
-        path, sentences=sentences, progress=not as_json, console=errors, papers=papers
+        path,
+        sentences=sentences,
+        progress=not as_json,
+        console=errors,
+        papers=papers,
+        limits=config.limits.text,
     )
     if as_json:
         payload = results[0] if path.is_file() and results else results

@@ -46,12 +46,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import ConfigError
 from bot.storage.engine import resolve_url
+from summarizer.limits import DEFAULT_LIMITS, Limits
 
 __all__ = [
     "DEFAULT_CONFIG_NAME",
     "Config",
     "ConfigError",
     "DeliveryConfig",
+    "LimitsConfig",
     "LoggingConfig",
     "PaperConfig",
     "ScheduleConfig",
@@ -432,6 +434,26 @@ class SourcesConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class LimitsConfig:
+    """What one input may cost (:mod:`summarizer.limits`); beyond a limit it is set aside."""
+
+    file_bytes: int = option(DEFAULT_LIMITS.file_bytes, integer(1024))
+    articles_per_page: int = option(DEFAULT_LIMITS.articles_per_page, integer(1))
+    articles_per_edition: int = option(DEFAULT_LIMITS.articles_per_edition, integer(1))
+    article_chars: int = option(DEFAULT_LIMITS.article_chars, integer(100))
+    sentence_chars: int = option(DEFAULT_LIMITS.sentence_chars, integer(50))
+    # A chat sending more than this many commands (or button presses) in the window below
+    # is told once to slow down and ignored until the window passes.
+    commands_per_chat: int = option(20, integer(1))
+    commands_window_seconds: float = option(60.0, number(0, 3600, lo_open=True))
+
+    @property
+    def text(self) -> Limits:
+        """The limits as the summarizer takes them (its fields, by name)."""
+        return Limits(**{f.name: getattr(self, f.name) for f in dataclasses.fields(Limits)})
+
+
+@dataclass(frozen=True, slots=True)
 class SummaryConfig:
     """How long each article's summary is."""
 
@@ -476,6 +498,7 @@ class Config:
         )
     )
     sources: SourcesConfig
+    limits: LimitsConfig
     summary: SummaryConfig
     delivery: DeliveryConfig
     logging: LoggingConfig

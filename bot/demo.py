@@ -7,6 +7,10 @@ bot's replies are rendered with their formatting and buttons.
 
 Input: a terminal gets an interactive prompt; piped input sends one message per line; no input
 at all (``make run`` in a script, CI) plays a short tour so the demo still shows the product.
+
+What the chat shows is what the bot did to it: new messages, and messages edited in place
+(a search's ◀ ▶ pager turns the page of the message it is on), marked "(edited)".
+``BAOZHAI_DEMO_LANG=en`` makes the demo user an English-speaking one, prompt and name included.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from importlib import resources
 from pathlib import Path
 
@@ -34,6 +38,8 @@ from bot.config import Config, PaperConfig, StorageConfig, TelegramConfig
 from bot.ingest import ingest_inbox
 from bot.localapi.server import LocalBotApi, LocalUser, SentMessage
 from bot.localapi.telegram_html import Entity
+from bot.render.i18n import language_for
+from bot.services import services
 from bot.storage.records import EditionRecord
 from bot.storage.store import Store
 
@@ -45,6 +51,8 @@ SAMPLE_PAPER = "浙江工人日报"
 TOUR = ("/start", "/subscribe", "/today", "/article 2", "/search 工会", "/stats", "/push")
 QUIET_SECONDS = 0.8
 FIRST_REPLY_SECONDS = 20.0
+# The demo user, per language: (name, prompt).
+PERSONA = {"zh": ("读者", "你"), "en": ("Reader", "you")}
 
 _STYLES = {
     "bold": "bold",
@@ -138,8 +146,11 @@ async def _demo(config: Config, lines: Iterable[str] | None, console: Console) -
                         count=edition.article_count if edition else 0,
                     )
                 )
-                user = server.user(DEMO_CHAT, "读者", language_code=_terminal_language())
-                await _chat(application, user, lines, console)
+                code = _terminal_language()
+                name, prompt = PERSONA[language_for(code)]
+                user = server.user(DEMO_CHAT, name, language_code=code)
+                feed = _Feed(server, DEMO_CHAT)
+                await _chat(application, user, feed, lines, console, prompt=prompt)
                 await updater.stop()
                 await application.stop()
     finally:
@@ -154,7 +165,9 @@ def _ingest_sample(store: Store, config: Config, paper: PaperConfig) -> EditionR
         for sample in sample_files():
             shutil.copy2(sample, paper.inbox_dir / sample.name)  # keeps the old mtime: ready now
     now = dt.datetime.now(config.schedule.timezone)
-    ingest_inbox(store, paper, sentences=config.summary.sentences, now=now)
+    ingest_inbox(
+        store, paper, sentences=config.summary.sentences, now=now, limits=config.limits.text
+    )
     return store.editions.latest(paper.name)
 
 
@@ -163,22 +176,50 @@ def _terminal_language() -> str:
     return os.environ.get("BAOZHAI_DEMO_LANG") or "zh-hans"
 
 
+class _Feed:
+    """What the bot does to one chat, in order: messages sent, and messages edited in place."""
+
+    def __init__(self, server: LocalBotApi, chat_id: int) -> None:
+        self.server = server
+        self.events: list[tuple[str, SentMessage]] = []
+        self._seen = 0
+        server.add_listener(self._listen(chat_id))
+
+    def _listen(self, chat_id: int) -> Callable[[str, SentMessage], None]:
+        def listen(event: str, message: SentMessage) -> None:
+            if message.chat_id == chat_id and event in ("sent", "edited"):
+                self.events.append((event, message))
+
+        return listen
+
+    async def next(self, timeout: float) -> list[SentMessage]:
+        """The messages sent or edited since the last call (waiting up to ``timeout``)."""
+        await self.server.wait_for(lambda: len(self.events) > self._seen, timeout)
+        fresh = [message for _, message in self.events[self._seen :]]
+        self._seen = len(self.events)
+        return fresh
+
+
 async def _chat(
     application: Application,
     user: LocalUser,
+    feed: _Feed,
     lines: Iterable[str] | None,
     console: Console,
+    *,
+    prompt: str,
 ) -> None:
-    feed = iter(lines) if lines is not None else None
+    label = f"[bold green]{prompt} ›[/bold green]"
+    source = iter(lines) if lines is not None else None
     while True:
-        if feed is not None:
-            line = next(feed, None)
+        if source is not None:
+            line = next(source, None)
             if line is None:
                 break
-            console.print(f"[bold green]你 ›[/bold green] {line}")
+            console.print(f"{label} {line}")
         else:
             try:
-                line = await asyncio.to_thread(console.input, "[bold green]你 ›[/bold green] ")
+                line = await asyncio.to_thread(console.input, f"{label} ")
             except (EOFError, KeyboardInterrupt):
                 break
         line = line.strip()
@@ -187,15 +228,7 @@ async def _chat(
         if line in {"/quit", "/exit", "quit", "exit"}:
             break
         if line == "/push":
-            console.print("[dim]Running the scheduled daily digest job now…[/dim]")
-            await _push_now(application)
-            sent = await _replies(user)
-            if not sent:
-                console.print(
-                    "[dim]No digest sent: /subscribe first (each digest reaches a chat once).[/dim]"
-                )
-            for message in sent:
-                _show(message, console)
+            await _push(application, feed, console)
             continue
         elif line.startswith("[") and line.endswith("]"):
             target = _message_with_button(user.history, line[1:-1])
@@ -205,14 +238,46 @@ async def _chat(
             await user.press(target, line[1:-1])
         else:
             await user.send(line)
-        for message in await _replies(user):
+        for message in await _replies(feed):
             _show(message, console)
+
+
+async def _push(application: Application, feed: _Feed, console: Console) -> None:
+    """Run the scheduled daily digest job now, or say at once why it would send nothing."""
+    reason = await asyncio.to_thread(_why_no_digest, application)
+    if reason is not None:
+        console.print(f"[dim]{reason}[/dim]")
+        return
+    console.print("[dim]Running the scheduled daily digest job now…[/dim]")
+    await _push_now(application)
+    sent = await _replies(feed)
+    if not sent:
+        console.print("[dim]No digest was sent (run with -v to see why).[/dim]")
+    for message in sent:
+        _show(message, console)
+
+
+def _why_no_digest(application: Application) -> str | None:
+    """Why the digest job would send this chat nothing now, or None if it would send one."""
+    svc = services(application)
+    subscriber = svc.store.subscribers.get(DEMO_CHAT)
+    if subscriber is None or not subscriber.active:
+        return "No digest: this chat is not subscribed. Send /subscribe first, then /push."
+    editions = [svc.store.editions.latest(paper.name) for paper in svc.config.papers]
+    stored = [edition for edition in editions if edition is not None]
+    if not stored:
+        return "No digest: no edition is stored."
+    if all(svc.store.deliveries.was_sent(edition.id, DEMO_CHAT) for edition in stored):
+        names = ", ".join(f"{edition.paper} {edition.date}" for edition in stored)
+        return (
+            f"No digest: this chat already has the digest of {names}; each digest reaches a "
+            "chat once. /today shows it again."
+        )
+    return None
 
 
 async def _push_now(application: Application) -> None:
     """Run the default digest-time job through the scheduler, as at the configured time."""
-    from bot.services import services
-
     svc = services(application)
     job_id = digest_job_id(svc.config.schedule.digest_time)
     queue = job_queue(application)
@@ -223,18 +288,18 @@ async def _push_now(application: Application) -> None:
         queue.run_once(digest_at_time, 0, data=svc.config.schedule.digest_time)
 
 
-async def _replies(user: LocalUser) -> list[SentMessage]:
-    """Messages the bot sends in answer: wait for the first, then until it goes quiet."""
+async def _replies(feed: _Feed) -> list[SentMessage]:
+    """What the bot does in answer: wait for the first message or edit, then until it goes
+    quiet."""
     try:
-        first = await user.wait_for_messages(1, timeout=FIRST_REPLY_SECONDS)
+        got = await feed.next(FIRST_REPLY_SECONDS)
     except TimeoutError:
         return []
-    got = list(first)
     while True:
         try:
-            got += await user.wait_for_messages(1, timeout=QUIET_SECONDS)
+            got += await feed.next(QUIET_SECONDS)
         except TimeoutError:
-            return got
+            return list(dict.fromkeys(got))  # sent, then edited: shown once, as it is now
 
 
 def _message_with_button(history: Sequence[SentMessage], label: str) -> SentMessage | None:

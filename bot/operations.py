@@ -22,6 +22,7 @@ from bot.errors import FetchError, SourceError
 from bot.ingest import IngestReport, ingest_inbox, read_site
 from bot.ingest.epaper import MISSING_PREFIX
 from bot.logs import redactor
+from bot.render.i18n import plural
 from bot.services import services
 from bot.storage.records import EditionRecord
 from bot.storage.store import Store
@@ -142,7 +143,11 @@ def ingest_now(config: Config) -> int:
             try:
                 if paper.kind is SourceKind.INBOX:
                     report = ingest_inbox(
-                        store, paper, sentences=config.summary.sentences, now=now
+                        store,
+                        paper,
+                        sentences=config.summary.sentences,
+                        now=now,
+                        limits=config.limits.text,
                     )
                 else:
                     report = asyncio.run(read_site(store, config, paper, now=now))
@@ -177,7 +182,7 @@ def print_report(report: IngestReport) -> int:
 
 def articles(count: int) -> str:
     """"1 article", "7 articles"."""
-    return f"{count} article" if count == 1 else f"{count} articles"
+    return plural(count, "article", "articles")
 
 
 def backfill_now(config: Config, name: str, start: dt.date, end: dt.date) -> int:

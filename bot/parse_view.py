@@ -21,12 +21,19 @@ from rich.table import Table
 from bot.config import Config, PaperConfig
 from bot.errors import SourceError
 from bot.ingest.epaper import fetch_limits
+from bot.render.i18n import plural
 from bot.sources.epaper import Fetcher, UrlReading, guess_template, read_url, template_names
 from summarizer.edition import Edition, merge_pages
 from summarizer.errors import EditionError
 from summarizer.export import edition_to_dict
+from summarizer.limits import (
+    DEFAULT_LIMITS,
+    LimitError,
+    Limits,
+    check_article_count,
+    summarizer_for,
+)
 from summarizer.parser import read_page
-from summarizer.summary import summarize
 
 
 def edition_files(path: Path) -> list[Path]:
@@ -91,10 +98,12 @@ def parse_path(
     progress: bool,
     console: Console,
     papers: Sequence[PaperConfig] = (),
+    limits: Limits = DEFAULT_LIMITS,
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """Parse and summarize every edition at ``path``; broken files are reported, not fatal.
 
-    A file inside a configured paper's inbox is attributed to that paper.
+    A file inside a configured paper's inbox is attributed to that paper. Files and editions
+    beyond ``limits`` are reported as broken, before they are summarized.
     """
     files = edition_files(path)
     pages: list[tuple[str, Edition]] = []
@@ -104,13 +113,21 @@ def parse_path(
         for file in files:
             paper = paper_of(file, path, papers)
             try:
-                pages.append((_source_key(file, path, paper), read_page(file, paper=paper)))
+                page = read_page(file, paper=paper, limits=limits)
+                pages.append((_source_key(file, path, paper), page))
             except EditionError as exc:
                 failures.append(str(exc))
             bar.advance(task)
     results = []
+    summarizer = summarizer_for(limits)
     for edition in group_pages(pages):
-        summaries = [summarize(article, k=sentences) for article in edition.articles]
+        try:
+            where = f"{edition.paper or path} {edition.date or ''}".strip()
+            check_article_count(len(edition.articles), limits, where)
+        except LimitError as exc:
+            failures.append(str(exc))
+            continue
+        summaries = [summarizer.summarize(article, k=sentences) for article in edition.articles]
         results.append(edition_to_dict(edition, summaries))
     return results, failures
 
@@ -119,7 +136,8 @@ def print_tables(console: Console, editions: list[dict[str, Any]]) -> None:
     """One readable table per edition: number, page, title, byline, summary, keywords."""
     for edition in editions:
         heading = " ".join(str(x) for x in (edition["paper"], edition["date"]) if x) or "edition"
-        table = Table(title=f"{heading} · {len(edition['articles'])} articles", show_lines=True)
+        count = plural(len(edition["articles"]), "article", "articles")
+        table = Table(title=f"{heading} · {count}", show_lines=True)
         table.add_column("#", justify="right", style="bold")
         table.add_column("page")
         # Chinese has no spaces to wrap at: fold long lines instead of cutting them with "…".
@@ -180,7 +198,13 @@ def parse_url(
     edition = reading.edition
     if paper is not None:
         edition.paper = paper.name
-    summaries = [summarize(article, k=sentences) for article in edition.articles]
+    try:
+        check_article_count(len(edition.articles), config.limits.text, url)
+    except LimitError as exc:
+        errors.print(f"baozhai parse: {exc}", style="red", markup=False)
+        return 1
+    summarizer = summarizer_for(config.limits.text)
+    summaries = [summarizer.summarize(article, k=sentences) for article in edition.articles]
     result = edition_to_dict(edition, summaries)
     if as_json:
         json.dump(result, sys.stdout, ensure_ascii=False, indent=2)

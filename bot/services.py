@@ -1,16 +1,20 @@
 """What every handler and job needs, built once at start-up and kept in ``bot_data``.
 
 Handlers reach it through :func:`services` so they never import globals, and tests can build
-an application around a store of their own.
+an application around a store of their own. Code that holds only a Telegram object (a reply
+sent from a chat) reaches the same services through the bot that object came with
+(:func:`services_of_bot`): every update PTB hands out carries the application's bot.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from telegram import Bot
 from telegram.ext import Application, CallbackContext
 
 from bot.cache import TtlCache
@@ -20,6 +24,8 @@ from bot.storage.records import Stats
 from bot.storage.store import Store
 
 _KEY = "baozhai.services"
+# By the bot object's identity (bots with one token compare equal); dropped with the bot.
+_BY_BOT: dict[int, Services] = {}
 
 
 @dataclass(slots=True)
@@ -51,6 +57,17 @@ class Services:
 
 def attach(application: Application, svc: Services) -> None:
     application.bot_data[_KEY] = svc
+    bot = application.bot
+    _BY_BOT[id(bot)] = svc
+    weakref.finalize(bot, _BY_BOT.pop, id(bot), None)
+
+
+def services_of_bot(bot: Bot) -> Services:
+    """The :class:`Services` of the application ``bot`` belongs to."""
+    try:
+        return _BY_BOT[id(bot)]
+    except KeyError:
+        raise LookupError("this bot belongs to no Baozhai application") from None
 
 
 def services(context: CallbackContext | Application) -> Services:

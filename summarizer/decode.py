@@ -13,6 +13,10 @@ something that is not text at all. Decisions:
 * Line ends become ``\\n`` (CRLF, CR, form feed, U+2028/2029). Full-width spaces and NBSP
   are left in place: they are whitespace to the parser, and no character is lost here.
 * Empty files, NUL bytes, PDFs and text full of control characters are refused.
+* Invisible characters have no place in an edition and are dropped (:func:`strip_invisible`):
+  control characters other than the line break and tab, and format characters (Unicode
+  category Cf: bidi overrides such as U+202E, zero-width spaces, soft hyphens, a stray BOM).
+  They would hide inside titles and search terms and make equal words unequal.
 """
 
 from __future__ import annotations
@@ -30,6 +34,13 @@ CONTROL_CHAR_LIMIT = 0.02
 
 _LINE_BREAKS = re.compile(r"\r\n?|[\f\v\u2028\u2029\x85]")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
+# Cc but line break and tab; Cf (Unicode 15; a test checks it against unicodedata).
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891"
+    "\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
+    "\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]"
+)
 _TRUNCATED = frozenset({"unexpected end of data", "incomplete multibyte sequence"})
 _MAX_CHAR_BYTES = 4
 
@@ -47,7 +58,12 @@ def decode_bytes(data: bytes, source: str) -> str:
     controls = len(_CONTROL.findall(text))
     if controls / len(text) > CONTROL_CHAR_LIMIT:
         raise EditionError(source, f"binary data, not text ({controls} control characters)")
-    return text
+    return strip_invisible(text)
+
+
+def strip_invisible(text: str) -> str:
+    """``text`` without control characters (but ``\\n`` and ``\\t``) and format characters (Cf)."""
+    return _INVISIBLE.sub("", text)
 
 
 def _decode(data: bytes, source: str) -> str:

@@ -15,6 +15,11 @@ Decisions worth knowing:
   stitch it; consumers that show titles may skip untitled articles.
 * Text without any heading is refused: ``EditionError(source, "no article headings (# …)
   found")``; so is blank text. A truncated file parses as far as it goes.
+* Work is bounded (:mod:`summarizer.limits`): a file larger than ``file_bytes`` is refused
+  before it is read, and the scan stops with a :class:`~summarizer.limits.LimitError` at the
+  first heading beyond ``articles_per_page`` or the first line that takes an article beyond
+  ``article_chars`` (characters counted as they stand in the file), before any article is
+  built.
 * File names (:func:`read_page`): the date is ``YYYY-MM-DD``/``YYYYMMDD`` (``-_.``
   separators) in the stem, else in the folder (``2024-07-01/04.txt``); the page ends the
   stem after a separator: ``p04``/``_04``/``-04`` → ``"4"`` (leading zeros dropped),
@@ -35,6 +40,7 @@ from summarizer.decode import decode_bytes
 from summarizer.edition import Article, Edition, normalize_page
 from summarizer.errors import EditionError
 from summarizer.filenames import date_from_path, page_from_path
+from summarizer.limits import DEFAULT_LIMITS, LimitError, Limits
 from summarizer.markers import take_jumps
 from summarizer.rejoin import normalize_ws
 
@@ -50,10 +56,12 @@ def parse_page(
     paper: str | None = None,
     date: dt.date | None = None,
     page: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Edition:
     """Parse one page's text dump into an :class:`Edition` of its articles.
 
-    Raises :class:`EditionError` naming ``source`` when the text is blank or has no heading.
+    Raises :class:`EditionError` naming ``source`` when the text is blank or has no heading,
+    and its :class:`~summarizer.limits.LimitError` when the page is beyond ``limits``.
     """
     page = normalize_page(page)
     text = text.removeprefix("\ufeff")
@@ -61,7 +69,8 @@ def parse_page(
         raise EditionError(source, "no text (the file is blank)")
     articles: list[Article] = []
     saw_heading = False
-    for title, chunks in _sections(text.splitlines()):
+    sections = list(_sections(text.splitlines(), limits, source))  # bounded before any work
+    for title, chunks in sections:
         if title is None:
             if chunks:  # blank lines opening the file do not make a caption
                 chunks[0] = Chunk(chunks[0].text, 0)
@@ -80,11 +89,15 @@ def read_page(
     paper: str | None = None,
     date: dt.date | None = None,
     page: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Edition:
-    """Read, decode and parse one page file; date and page default to what its name says."""
+    """Read, decode and parse one page file; date and page default to what its name says.
+
+    A file larger than ``limits.file_bytes`` is refused by its size, before it is read.
+    """
     path = Path(path)
     try:
-        data = path.read_bytes()
+        data = read_bounded(path, limits.file_bytes)
     except OSError as exc:
         raise EditionError(path, f"cannot read the file ({exc.strerror or exc})") from None
     text = decode_bytes(data, str(path))
@@ -94,7 +107,26 @@ def read_page(
         paper=paper,
         date=date if date is not None else date_from_path(path),
         page=page if page is not None else page_from_path(path),
+        limits=limits,
     )
+
+
+def read_bounded(path: Path, max_bytes: int) -> bytes:
+    """The file's bytes, or :class:`LimitError` when it holds more than ``max_bytes``.
+
+    The size is asked first (a 20 GB file costs one ``stat``), and at most ``max_bytes + 1``
+    bytes are read, so a file that grows meanwhile cannot slip through either.
+    """
+    size = path.stat().st_size
+    if size > max_bytes:
+        what = f"too large a file ({size:,} bytes)"
+        raise LimitError(str(path), what, max_bytes, "file_bytes", "bytes")
+    with path.open("rb") as handle:
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        what = "too large a file (it grew while read)"
+        raise LimitError(str(path), what, max_bytes, "file_bytes", "bytes")
+    return data
 
 
 def parse_article_text(text: str, *, title: str = "") -> Article:
@@ -116,17 +148,32 @@ def _article(heading: str, chunks: list[Chunk], page: str | None) -> Article:
     return build_article(normalize_ws(title), [*marker_chunks, *chunks], page=page)
 
 
-def _sections(lines: list[str]) -> Iterator[tuple[str | None, list[Chunk]]]:
-    """Split lines at headings: (heading text or None before the first, its chunks)."""
+def _sections(
+    lines: list[str], limits: Limits, source: str
+) -> Iterator[tuple[str | None, list[Chunk]]]:
+    """Split lines at headings: (heading text or None before the first, its chunks).
+
+    Stops with :class:`LimitError` at the first heading or line beyond ``limits``.
+    """
     title: str | None = None
     body: list[str] = []
+    headings = 0
+    size = 0  # characters of the current article so far, as they stand in the file
     for line in lines:
         match = _HEADING.match(line)
         if match is None:
+            size += len(line)
             body.append(line)
-            continue
-        yield title, list(_chunks(body))
-        title, body = match["title"], []
+        else:
+            headings += 1
+            if headings > limits.articles_per_page:
+                what = "too many article headings on one page"
+                raise LimitError(source, what, limits.articles_per_page, "articles_per_page")
+            yield title, list(_chunks(body))
+            title, body, size = match["title"], [], len(match["title"])
+        if size > limits.article_chars:
+            what = "too long an article" + (f" ({title.strip()[:20]}…)" if title else "")
+            raise LimitError(source, what, limits.article_chars, "article_chars", "characters")
     yield title, list(_chunks(body))
 
 

@@ -15,6 +15,10 @@ and that a naive ``re.split("[。！？]")`` (what textrank4zh does) gets wrong:
 * A line break is a hard boundary (a paragraph should hold none, but the input is not ours).
 * A fragment with fewer than :data:`MIN_SENTENCE_CHARS` letters or digits is merged into a
   neighbour: the previous sentence (``…。”他说。``), or the next one when it opens the paragraph.
+* A run-on "sentence" longer than ``max_chars`` (:data:`MAX_SENTENCE_CHARS`; a list, a table
+  flattened into prose, or no punctuation at all) is cut after clause punctuation (``，；、：``)
+  into pieces within the limit. A piece that still runs over (no clause mark in reach) stays
+  whole; the summarizer never chooses it. Splitting is linear in the paragraph's length.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from itertools import islice
 
 MIN_SENTENCE_CHARS = 6
 """Fragments with fewer letters/digits than this are merged into a neighbour."""
+MAX_SENTENCE_CHARS = 500
+"""Longer "sentences" are cut at clause punctuation (``[limits] sentence_chars``)."""
 
 TERMINATORS = frozenset("。！？!?")
 CLOSERS = frozenset("”’）」』》)】〕〗〉\"'")
@@ -39,22 +45,32 @@ _BRACKETS = re.compile(
     f"[{re.escape(''.join(_PROTECTED_PAIRS) + ''.join(_PROTECTED_PAIRS.values()))}]"
 )
 _CONTENT = re.compile(r"[^\W_]")
+_CLAUSE = re.compile(r"[，；、：,;:]")
 
 
-def split_sentences(paragraph: str, *, min_chars: int = MIN_SENTENCE_CHARS) -> list[str]:
+def split_sentences(
+    paragraph: str, *, min_chars: int = MIN_SENTENCE_CHARS, max_chars: int = MAX_SENTENCE_CHARS
+) -> list[str]:
     """Split ``paragraph`` into sentences, each a verbatim substring of it, in order.
 
     Concatenated, the sentences give the paragraph minus the whitespace between them (leading
     and trailing whitespace of each sentence is not part of it). A paragraph that is all
     whitespace gives ``[]``; one shorter than ``min_chars`` gives itself.
     """
-    return [paragraph[start:end] for start, end in sentence_spans(paragraph, min_chars=min_chars)]
+    spans = sentence_spans(paragraph, min_chars=min_chars, max_chars=max_chars)
+    return [paragraph[start:end] for start, end in spans]
 
 
-def sentence_spans(paragraph: str, *, min_chars: int = MIN_SENTENCE_CHARS) -> list[tuple[int, int]]:
+def sentence_spans(
+    paragraph: str, *, min_chars: int = MIN_SENTENCE_CHARS, max_chars: int = MAX_SENTENCE_CHARS
+) -> list[tuple[int, int]]:
     """Like :func:`split_sentences` but return ``(start, end)`` offsets into ``paragraph``."""
     raw = [_strip_span(paragraph, s, e) for s, e in _raw_spans(paragraph)]
-    return _merge_short(paragraph, [span for span in raw if span[0] < span[1]], min_chars)
+    spans = _merge_short(paragraph, [span for span in raw if span[0] < span[1]], min_chars)
+    if all(end - start <= max_chars for start, end in spans):
+        return spans
+    cut = [_strip_span(paragraph, s, e) for s, e in _cut_run_ons(paragraph, spans, max_chars)]
+    return _merge_short(paragraph, [span for span in cut if span[0] < span[1]], min_chars)
 
 
 def content_length(text: str) -> int:
@@ -119,6 +135,31 @@ def _raw_spans(paragraph: str) -> list[tuple[int, int]]:
             start = match.end()
     spans.append((start, len(paragraph)))
     return spans
+
+
+def _cut_run_ons(
+    paragraph: str, spans: list[tuple[int, int]], max_chars: int
+) -> list[tuple[int, int]]:
+    """Cut each span longer than ``max_chars`` after the farthest clause mark in reach."""
+    result: list[tuple[int, int]] = []
+    for start, end in spans:
+        if end - start <= max_chars:
+            result.append((start, end))
+            continue
+        marks = [match.end() for match in _CLAUSE.finditer(paragraph, start, end)]
+        piece, index = start, 0
+        while end - piece > max_chars:
+            best = None
+            while index < len(marks) and marks[index] - piece <= max_chars:
+                best, index = marks[index], index + 1
+            if best is None and index < len(marks):  # no mark in reach: run over to the next
+                best, index = marks[index], index + 1
+            if best is None or best >= end:
+                break
+            result.append((piece, best))
+            piece = best
+        result.append((piece, end))
+    return result
 
 
 def _strip_span(paragraph: str, start: int, end: int) -> tuple[int, int]:

@@ -59,6 +59,7 @@ from summarizer.features import SentenceGraph, sentence_features
 from summarizer.ranker import LinearRanker, packaged_ranker
 from summarizer.sentences import (
     CLOSERS,
+    MAX_SENTENCE_CHARS,
     MIN_SENTENCE_CHARS,
     TERMINATORS,
     content_length,
@@ -129,6 +130,7 @@ class SummarizerConfig:
     min_keyword_chars: int = 2
     max_sentences: int = MAX_SENTENCES
     max_keyword_terms: int = MAX_KEYWORD_TERMS
+    max_sentence_chars: int = MAX_SENTENCE_CHARS  # longer: cut at clause marks, or not chosen
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.damping < 1.0:
@@ -254,7 +256,9 @@ class Summarizer:
     def _terms(
         self, paragraphs: Sequence[str]
     ) -> tuple[list[tuple[int, int, int]], SentenceTerms]:
-        candidates = _candidates(paragraphs, limit=self.config.max_sentences)
+        candidates = _candidates(
+            paragraphs, limit=self.config.max_sentences, max_chars=self.config.max_sentence_chars
+        )
         if candidates:
             last, _, last_end = candidates[-1]
             paragraphs = paragraphs[: last + 1]
@@ -381,7 +385,7 @@ def _paragraph_offsets(paragraphs: Sequence[str]) -> list[int]:
 
 
 def _candidates(
-    paragraphs: Sequence[str], *, limit: int | None = None
+    paragraphs: Sequence[str], *, limit: int | None = None, max_chars: int = MAX_SENTENCE_CHARS
 ) -> list[tuple[int, int, int]]:
     """``(paragraph, start, end)`` of every sentence that may appear in a summary (the first
     ``limit`` of them).
@@ -398,10 +402,10 @@ def _candidates(
     found: list[tuple[int, int, int]] = []
     for number, paragraph in enumerate(paragraphs):
         datelines = may_hold_dateline(paragraph)
-        for start, end in sentence_spans(paragraph):
+        for start, end in sentence_spans(paragraph, max_chars=max_chars):
             start, end = _trim(paragraph, start, end, datelines=datelines)
             text = paragraph[start:end]
-            if _is_noise(text) or (datelines and contains_dateline(text)):
+            if len(text) > max_chars or _is_noise(text) or (datelines and contains_dateline(text)):
                 log.debug("not a summary candidate: %r", text)
                 continue
             found.append((number, start, end))

@@ -40,23 +40,38 @@ from bot.render import (
 )
 from bot.render.charts import render_stats_chart
 from bot.render.i18n import t, t_plain
-from bot.services import services
+from bot.services import Services, services
 from bot.storage.records import Stats
+from summarizer.decode import strip_invisible
 
 log = logging.getLogger(__name__)
 
 # Longest argument we look at. Titles are < 100 characters; anything longer is a paste.
 MAX_ARGUMENT = 200
-_NUMBER = re.compile(r"[+-]?\d+")
-_TIME = re.compile(r"(\d{1,2})[:：.](\d{2})")
+STATS_DAYS = 14  # the /stats chart's window
+_NUMBER = re.compile(r"[+-]?[0-9]+")
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+_TIME = re.compile(r"([0-9]{1,2})[:：.]([0-9]{2})")
 
 
 def _argument(update: Update) -> str:
-    """The text after the command, whitespace-normalised (any Unicode whitespace separates)."""
+    """The text after the command, cleaned (:func:`clean_argument`)."""
     message = update.effective_message
     text = (message.text or message.caption or "") if message else ""
     parts = text.split(maxsplit=1)
-    return " ".join(parts[1].split()) if len(parts) > 1 else ""
+    return clean_argument(parts[1]) if len(parts) > 1 else ""
+
+
+def clean_argument(text: str) -> str:
+    """An argument as a person meant it: no invisible characters, ASCII digits, one space.
+
+    Control and format characters (a NUL, U+202E RIGHT-TO-LEFT OVERRIDE, zero-width spaces)
+    are invisible in the chat but would reach the store: a NUL made ``/search`` match every
+    article. Full-width digits (``６:４５``, from Chinese input methods) become ASCII; any
+    Unicode whitespace separates words. Empty after this means no argument (the usage reply).
+    """
+    visible = strip_invisible(text).translate(_FULL_WIDTH_DIGITS)
+    return " ".join(visible.split())
 
 
 async def _too_long(update: Update, lang: str, argument: str) -> bool:
@@ -132,12 +147,11 @@ async def _paper_argument(
 async def today(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The latest digest of each of the reader's papers (all papers for a non-subscriber).
 
-    Messages to one chat are spaced like any send to it (about one per second); the shared
-    fan-out pacer is not used here, so a reader never waits behind a digest going out.
+    Messages to one chat are spaced like any send to it (:func:`reply` goes through the
+    shared pacer: about one per second).
     """
     svc = services(context)
     lang = language(update)
-    gap = svc.config.delivery.per_chat_interval_seconds
     sent = 0
     record = await asyncio.to_thread(svc.store.subscribers.get, chat_of(update).id)
     for paper in reader_papers(svc.config, record):
@@ -146,8 +160,6 @@ async def today(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             continue
         articles = await asyncio.to_thread(svc.store.editions.articles, edition.id)
         for message in build_digest(edition, articles, lang):
-            if sent:
-                await asyncio.sleep(gap)
             await reply(update, message.text, message.keyboard)
             sent += 1
         remember_edition(context, edition.id)
@@ -197,19 +209,29 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     lang = language(update)
     record = await asyncio.to_thread(svc.store.subscribers.get, chat_of(update).id)
     papers = [p.name for p in reader_papers(svc.config, record)]
-    today = svc.now().date()
+    day = await asyncio.to_thread(_stats_day, svc, papers)
 
     async def make() -> tuple[Stats, bytes]:
-        numbers = await asyncio.to_thread(svc.store.stats.as_of, today, 14, papers)
+        numbers = await asyncio.to_thread(svc.store.stats.as_of, day, STATS_DAYS, papers)
         chart = await asyncio.to_thread(
             render_stats_chart, numbers, title=t_plain(lang, "stats_chart_title")
         )
         return numbers, chart
 
-    numbers, chart = await svc.stats_cache.get((today, lang, tuple(papers)), make)
+    numbers, chart = await svc.stats_cache.get((day, lang, tuple(papers)), make)
     chat = chat_of(update)
     caption = stats_text(numbers, lang, caption=True)
-    await patiently(chat.id, lambda: chat.send_photo(photo=chart, caption=caption))
+    await patiently(chat, lambda: chat.send_photo(photo=chart, caption=caption))
+
+
+def _stats_day(svc: Services, papers: list[str]) -> dt.date:
+    """The day /stats is as of: today, or the newest edition's date when the archive stopped
+    before the chart's window (a paused source, an archive of old editions, the demo's
+    sample): a chart of empty days says nothing."""
+    today = svc.now().date()
+    dates = [e.date for e in map(svc.store.editions.latest, papers) if e is not None]
+    newest = max(dates, default=today)
+    return newest if newest <= today - dt.timedelta(days=STATS_DAYS) else today
 
 
 async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

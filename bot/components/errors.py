@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import Conflict, Forbidden, TelegramError
+from telegram.error import Conflict, Forbidden, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.components.replies import language, reply
@@ -31,11 +31,16 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the exception with what the user did, then apologise (best effort).
 
     A 409 Conflict while polling means another instance runs with this token: two pollers
-    would steal each other's updates and double every digest, so this one stops.
+    would steal each other's updates and double every digest, so this one stops. A flood
+    wait (429) that outlasted the reply's patience is Telegram's pacing, not a bug: one
+    warning line, no traceback, and no apology (it could not be sent either).
     """
     if isinstance(context.error, Conflict):
         log.error("another instance is polling with this bot token; stopping this one")
         context.application.stop_running()
+        return
+    if isinstance(context.error, RetryAfter):
+        log.warning("flood wait while handling %s: %s", _describe(update), context.error)
         return
     log.error("error while handling %s", _describe(update), exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:

@@ -134,6 +134,7 @@ async def poll_inboxes(context: ContextTypes.DEFAULT_TYPE) -> None:
                     paper,
                     sentences=svc.config.summary.sentences,
                     now=svc.now(),
+                    limits=svc.config.limits.text,
                 )
             except Exception as exc:  # one paper must not stop the others (see docstring)
                 log.exception("%s: scanning %s failed", paper.name, paper.inbox_dir)

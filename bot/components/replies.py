@@ -18,14 +18,14 @@ from telegram.ext import ContextTypes
 from bot.delivery import retry_seconds
 from bot.render import article_card
 from bot.render.i18n import language_for, t
-from bot.services import services
+from bot.services import services, services_of_bot
 from bot.storage.records import EditionRecord
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# The longest flood wait a reply waits out (seconds); Telegram's usual per-chat wait is 1-3 s.
-MAX_REPLY_WAIT = 10.0
+# How long a reply may wait out flood waits (429) in all, in seconds; then it is given up.
+MAX_REPLY_WAIT = 60.0
 _EDITION = "edition"
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
@@ -57,27 +57,33 @@ async def reply(update: Update, text: str, keyboard: InlineKeyboardMarkup | None
     """Send ``text`` (Telegram HTML) to the chat the update came from."""
     chat = chat_of(update)
     return await patiently(
-        chat.id,
+        chat,
         lambda: chat.send_message(text, reply_markup=keyboard, link_preview_options=NO_PREVIEW),
     )
 
 
-async def patiently(chat_id: int, send: Callable[[], Awaitable[T]]) -> T:
-    """Run ``send``; after a short 429 wait it out and try once more.
+async def patiently(chat: Chat, send: Callable[[], Awaitable[T]]) -> T:
+    """Run ``send`` (a message to ``chat``) through the send pacer; wait out any 429.
 
-    A reader typing faster than Telegram lets a bot answer one chat gets a flood wait of a
-    second or two: worth waiting. A long one is not: the reply is given up with a log line
-    rather than holding a handler for minutes.
+    Replies share :attr:`Services.pacer` with the digests: per chat about one message a
+    second, overall within Telegram's limit, so a reader typing fast is answered at the pace
+    Telegram allows instead of earning flood waits. A 429 that comes anyway is waited out
+    and the send tried again, up to :data:`MAX_REPLY_WAIT` seconds in all; then it is given
+    up (``RetryAfter`` propagates, and the error handler logs one line: it is not a bug).
     """
-    try:
-        return await send()
-    except RetryAfter as exc:
-        wait = retry_seconds(exc)
-        if wait > MAX_REPLY_WAIT:
-            log.warning("chat %s: flood wait of %.0f s; reply given up", chat_id, wait)
-            raise
-        await asyncio.sleep(wait)
-        return await send()
+    pacer = services_of_bot(chat.get_bot()).pacer
+    waited = 0.0
+    while True:
+        try:
+            async with pacer.slot(chat.id):
+                return await send()
+        except RetryAfter as exc:
+            wait = retry_seconds(exc)
+            if waited + wait > MAX_REPLY_WAIT:
+                log.warning("chat %s: flood wait of %.0f s; reply given up", chat.id, wait)
+                raise
+            waited += wait
+            await asyncio.sleep(wait)
 
 
 def remember_edition(context: ContextTypes.DEFAULT_TYPE, edition_id: int) -> None:

@@ -37,7 +37,7 @@ from bot.errors import TemplateError
 from bot.ingest.report import IngestReport, Missing
 from bot.sources.epaper import CrawlCache, CrawlResult, EditionCrawler, Fetcher, FetchLimits
 from bot.storage.store import Store
-from summarizer.summary import summarize
+from summarizer.limits import DEFAULT_LIMITS, Limits, summarizer_for
 
 __all__ = ["CACHE_KEY", "MISSING_PREFIX", "fetch_limits", "poll_epaper", "read_site"]
 
@@ -78,6 +78,7 @@ async def read_site(
             now=now,
             date=date,
             backfill=backfill,
+            limits=config.limits.text,
         )
 
 
@@ -90,6 +91,7 @@ async def poll_epaper(
     now: dt.datetime,
     date: dt.date | None = None,
     backfill: bool = False,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> IngestReport:
     """One poll of ``paper``'s site: its newest edition (or ``date``'s), settled as above.
 
@@ -101,7 +103,9 @@ async def poll_epaper(
     report = IngestReport(paper=paper.name)
     cached = await asyncio.to_thread(store.state.get, paper.name, CACHE_KEY)
     cache = CrawlCache.from_json(cached) if isinstance(cached, dict) else CrawlCache()
-    crawler = EditionCrawler(fetcher, paper.epaper, paper.template, cache=cache, paper=paper.name)
+    crawler = EditionCrawler(
+        fetcher, paper.epaper, paper.template, cache=cache, paper=paper.name, limits=limits
+    )
     try:
         if date is not None and crawler.entry_url not in cache:
             # A date's first page is named like the newest one's (Founder's node_N.htm):
@@ -125,6 +129,7 @@ async def poll_epaper(
             now=now,
             sentences=sentences,
             backfill=backfill,
+            limits=limits,
             report=report,
         )
     return report
@@ -155,6 +160,7 @@ def _settle(
     now: dt.datetime,
     sentences: int,
     backfill: bool,
+    limits: Limits,
     report: IngestReport,
 ) -> None:
     """Store, extend, wait for or skip one crawled edition (see the module docstring)."""
@@ -187,7 +193,8 @@ def _settle(
             )
             return
 
-    summaries = [summarize(article, k=sentences) for article in edition.articles]
+    summarizer = summarizer_for(limits)
+    summaries = [summarizer.summarize(article, k=sentences) for article in edition.articles]
     if stored is None:
         record = store.editions.add(
             paper.name, edition, summaries, result.fingerprint, backfilled=backfill

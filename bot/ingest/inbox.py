@@ -25,6 +25,10 @@ Failure policy, and why:
   ones the stored edition was made from (moved or edited in ``done/``), or when a new file
   is a page the edition already has with other content: replacing a stored page is not
   supported, and keeping both would print it twice.
+* A page beyond ``[limits]`` (:mod:`summarizer.limits`) is a broken page like any other: a
+  file too large is refused by its size before it is read, a page with too many headings or
+  too long an article while it is scanned, an edition with too many articles before any of
+  it is summarized.
 * Editions of other dates keep flowing: one bad file never aborts the scan.
 * Only expected errors are caught (EditionError here; OSError on moves, in the source). Any
   other exception is a bug and propagates, so that it is seen rather than logged away.
@@ -46,7 +50,13 @@ from bot.sources.inbox import DEFAULT_GRACE, InboxSource
 from bot.storage.records import EditionRecord, FileStatus
 from summarizer.edition import Edition, merge_pages
 from summarizer.errors import EditionError
-from summarizer.summary import summarize
+from summarizer.limits import (
+    DEFAULT_LIMITS,
+    LimitError,
+    Limits,
+    check_article_count,
+    summarizer_for,
+)
 
 if TYPE_CHECKING:
     from bot.config import PaperConfig
@@ -64,23 +74,31 @@ def ingest_inbox(
     sentences: int,
     now: dt.datetime,
     grace: dt.timedelta = DEFAULT_GRACE,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> IngestReport:
     """Scan the paper's inbox once (creating it if missing) and ingest every ready edition.
 
     ``now`` must be timezone-aware, in the configured timezone: it decides which files are
     old enough to be complete (``grace``) and the date of files whose name has none.
     """
-    source = InboxSource(paper.name, paper.inbox_dir, grace=grace)
-    report = ingest(store, source, sentences=sentences, now=now)
+    source = InboxSource(paper.name, paper.inbox_dir, grace=grace, limits=limits)
+    report = ingest(store, source, sentences=sentences, now=now, limits=limits)
     report.pending = list(source.pending)
     return report
 
 
-def ingest(store: Store, source: Source, *, sentences: int, now: dt.datetime) -> IngestReport:
+def ingest(
+    store: Store,
+    source: Source,
+    *,
+    sentences: int,
+    now: dt.datetime,
+    limits: Limits = DEFAULT_LIMITS,
+) -> IngestReport:
     """One scan of any :class:`~bot.sources.Source`; see the module docstring for the policy."""
     report = IngestReport(paper=source.paper)
     for batch in source.poll(now):
-        _ingest_batch(store, source, batch, sentences=sentences, report=report)
+        _ingest_batch(store, source, batch, sentences=sentences, limits=limits, report=report)
     if report.changed:
         log.info(
             "%s: %d new edition(s), %d extended, %d already stored, %d file(s) failed",
@@ -99,8 +117,13 @@ def _ingest_batch(
     batch: EditionBatch,
     *,
     sentences: int,
+    limits: Limits,
     report: IngestReport,
 ) -> None:
+    refused = {page.name: page.refused for page in batch.pages if page.refused}
+    if refused:
+        _reject(store, source, batch, refused, report)
+        return
     pages = _unique(batch.pages)
     seen = [page for page in pages if store.files.seen(page.sha256)]
     if len(seen) == len(pages):
@@ -127,7 +150,7 @@ def _ingest_batch(
             _settle_stored(store, source, batch, report, record=None)
             return
 
-    merged, broken = _merge(source, batch, earlier, pages)
+    merged, broken = _merge(source, batch, earlier, pages, limits)
     if merged is None:
         _reject(store, source, batch, broken, report)
         return
@@ -136,7 +159,8 @@ def _ingest_batch(
         merged.date = batch.date
     if batch.date_from_arrival:
         log.info("%s: edition stored under its arrival date %s", batch.paper, batch.date)
-    summaries = [summarize(article, k=sentences) for article in merged.articles]
+    summarizer = summarizer_for(limits)
+    summaries = [summarizer.summarize(article, k=sentences) for article in merged.articles]
     if stored is None:
         record = store.editions.add(batch.paper, merged, summaries, batch.content_hash)
         _settle_stored(store, source, batch, report, record=record)
@@ -160,7 +184,7 @@ def _ingest_batch(
 
 
 def _merge(
-    source: Source, batch: EditionBatch, earlier: list[Page], pages: list[Page]
+    source: Source, batch: EditionBatch, earlier: list[Page], pages: list[Page], limits: Limits
 ) -> tuple[Edition | None, dict[str, str]]:
     """Parse ``earlier`` (already stored) and ``pages`` (new) and join them into one edition.
 
@@ -205,6 +229,10 @@ def _merge(
         return None, {page.name: reason for page in pages}
     if not merged.articles:
         return None, {page.name: "no articles found" for page in pages}
+    try:
+        check_article_count(len(merged.articles), limits, str(batch.date))
+    except LimitError as exc:
+        return None, {page.name: exc.reason for page in pages}
     return merged, {}
 
 
@@ -262,8 +290,10 @@ def _reject(
         moved_to = source.reject(page, reason)
         if page.name in broken:
             # Only the broken files are recorded as failed: a held-back page may well be
-            # recorded ``ok`` from an earlier edition, and that must stay true.
-            store.files.record(moved_to, page.sha256, FileStatus.FAILED, reason)
+            # recorded ``ok`` from an earlier edition, and that must stay true. A page
+            # refused unread has no content to record.
+            if page.refused is None:
+                store.files.record(moved_to, page.sha256, FileStatus.FAILED, reason)
             log.warning("%s: %s failed: %s (moved to %s)", batch.paper, page.name, reason, moved_to)
         else:
             log.warning("%s: %s held back: %s", batch.paper, page.name, held)

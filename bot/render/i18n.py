@@ -9,6 +9,11 @@ So pass user input, titles and numbers as they are; pass a fragment you built yo
 escaped parts (e.g. ``<b>…</b>`` from ``bot.render``) wrapped in ``Markup`` so it is not escaped
 twice. Templates themselves only contain tags Telegram accepts (``b i u code``) and no bare
 ``< > &``; ``tests/bot/test_render.py`` parses every one of them with the strict parser.
+
+Plurals are explicit: ``{count:article|articles}`` is the word that goes with the integer
+``count`` (the singular for exactly 1, else the plural), so an English template says
+``{count} {count:article|articles}``. Chinese needs none. Two forms cover both languages we
+have; a language with more (gettext's plural rules, Babel) would need a library.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ __all__ = [
     "MESSAGES",
     "Markup",
     "language_for",
+    "plural",
     "t",
     "t_plain",
     "template_fields",
@@ -120,6 +126,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "input_too_long": "输入太长了（{length} 个字符），请控制在 {limit} 个字符以内。",
         "unknown_command": "没有这个命令。发送 /help 查看可用命令。",
         "internal_error": "抱歉，出了点问题，请稍后再试。我们已经记录下来，会尽快处理。",
+        "slow_down": "你发得太快啦，我跟不上。请 {seconds} 秒后再试，这期间的消息我会先忽略。",
         # settings
         "settings": (
             "<b>⚙️ 推送设置</b>\n\n"
@@ -219,7 +226,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "list_separator": ", ",
         "no_edition": "No edition yet. You will find it here as soon as one is in.",
         "article_not_found": (
-            "This edition has {count} articles; please send a number from 1 to {count}."
+            "This edition has {count} {count:article|articles}; please send a number from 1 "
+            "to {count}."
         ),
         "article_usage": "Usage: <code>/article N</code>, e.g. <code>/article 3</code>.",
         "article_bad_argument": (
@@ -248,6 +256,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "internal_error": (
             "Sorry, something went wrong on our side. It has been logged; please try again later."
         ),
+        "slow_down": (
+            "Whoa, that is faster than I can keep up with. Please try again in {seconds} "
+            "{seconds:second|seconds}; I will ignore messages until then."
+        ),
         "settings": (
             "<b>⚙️ Settings</b>\n\n"
             "Daily digest time: <b>{time}</b> {zone} ({origin})\n\n"
@@ -270,9 +282,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "stats_top_keywords": "<b>Top keywords</b>",
         "stats_keyword_item": "{keyword} ({count})",
         "stats_daily": "<b>Recent days</b>",
-        "stats_daily_item": "{date}: {articles} articles, {keywords} keywords",
+        "stats_daily_item": (
+            "{date}: {articles} {articles:article|articles}, "
+            "{keywords} {keywords:keyword|keywords}"
+        ),
         "stats_empty": "No data yet.",
-        "digest_header": "<b>📰 {paper}</b>\n{date} · {count} articles",
+        "digest_header": "<b>📰 {paper}</b>\n{date} · {count} {count:article|articles}",
         "digest_continued": "<b>📰 {paper}</b> · {date} (continued)",
         "digest_footer": "Tap a number below for the full summary.",
         "date": "{year}-{month:0>2}-{day:0>2}",
@@ -297,7 +312,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         ),
         "stats_chart_title": "Baozhai · last two weeks",
         "admin_ingest_failed": (
-            "⚠️ {paper}: {count} file(s) could not be ingested, moved to failed/:\n{items}"
+            "⚠️ {paper}: {count} {count:file|files} could not be ingested, moved to "
+            "failed/:\n{items}"
         ),
         "admin_poll_failed": "⚠️ {paper}: scanning the inbox failed: {reason}",
         "admin_template_error": (
@@ -305,13 +321,30 @@ MESSAGES: dict[str, dict[str, str]] = {
             "nothing is ingested until it is fixed:\n{reason}"
         ),
         "admin_articles_missing": (
-            "⚠️ {paper} {date}: stored, but {count} article(s) are missing "
+            "⚠️ {paper} {date}: stored, but {count} {count:article is|articles are} missing "
             "(later polls keep trying):\n{items}"
         ),
     },
 }
 
-_FORMATTER = string.Formatter()
+class _Formatter(string.Formatter):
+    """``str.format`` plus the plural spec ``{count:one|other}`` (see the module docstring)."""
+
+    def format_field(self, value: object, format_spec: str) -> str:
+        if "|" not in format_spec:
+            return str(super().format_field(value, format_spec))
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"a plural needs an integer, got {value!r}")
+        one, other = format_spec.split("|", 1)
+        return one if value == 1 else other
+
+
+_FORMATTER = _Formatter()
+
+
+def plural(count: int, one: str, other: str) -> str:
+    """``"1 article"``, ``"7 articles"``: the count and the word that goes with it."""
+    return f"{count} {_FORMATTER.format_field(count, f'{one}|{other}')}"
 
 
 def template_fields(template: str) -> frozenset[str]:
@@ -342,8 +375,8 @@ def t(lang: str, key: str, /, **kwargs: object) -> Markup:
     unless it is a :class:`Markup`; the result is a ``Markup`` so it can be nested.
     """
     table: Mapping[str, str] = MESSAGES.get(lang) or MESSAGES[DEFAULT_LANGUAGE]
-    template = table[key]
-    return Markup(template.format_map({name: _prepare(value) for name, value in kwargs.items()}))
+    values = {name: _prepare(value) for name, value in kwargs.items()}
+    return Markup(_FORMATTER.vformat(table[key], (), values))
 
 
 def t_plain(lang: str, key: str, /, **kwargs: object) -> str:
@@ -353,4 +386,4 @@ def t_plain(lang: str, key: str, /, **kwargs: object) -> str:
     Only for keys whose template holds no HTML tags (button labels, separators).
     """
     table: Mapping[str, str] = MESSAGES.get(lang) or MESSAGES[DEFAULT_LANGUAGE]
-    return table[key].format_map(kwargs)
+    return _FORMATTER.vformat(table[key], (), kwargs)

@@ -35,7 +35,9 @@ class Page:
     """One page of an edition as the source delivered it.
 
     ``data`` is kept so the hash is computed from exactly the bytes that were checked for
-    completeness (pages are tens of kilobytes; holding a day's worth is cheap).
+    completeness (pages are tens of kilobytes; holding a day's worth is cheap). A page the
+    source would not even read (beyond ``[limits] file_bytes``) has no data and says why in
+    ``refused``: the ingest sets it aside with its edition, like a page that did not parse.
     """
 
     name: str
@@ -43,6 +45,7 @@ class Page:
     location: Path
     """Where the page is now (for the inbox: the file)."""
     data: bytes
+    refused: str | None = None
 
     @property
     def sha256(self) -> str:

@@ -52,7 +52,8 @@ from bot.sources import EditionBatch, Page, content_hash
 from summarizer.edition import Edition
 from summarizer.errors import EditionError
 from summarizer.filenames import date_from_path
-from summarizer.parser import read_page
+from summarizer.limits import DEFAULT_LIMITS, LimitError, Limits
+from summarizer.parser import read_bounded, read_page
 
 __all__ = [
     "DEFAULT_GRACE",
@@ -87,10 +88,18 @@ class _Entry:
 class InboxSource:
     """One paper's inbox folder as a :class:`bot.sources.Source`. Created per scan or reused."""
 
-    def __init__(self, paper: str, inbox: Path, *, grace: dt.timedelta = DEFAULT_GRACE) -> None:
+    def __init__(
+        self,
+        paper: str,
+        inbox: Path,
+        *,
+        grace: dt.timedelta = DEFAULT_GRACE,
+        limits: Limits = DEFAULT_LIMITS,
+    ) -> None:
         self._paper = paper
         self.inbox = inbox
         self.grace = grace
+        self.limits = limits
         self.pending: list[str] = []
         """Files the last :meth:`poll` left for a later scan (names relative to the inbox)."""
 
@@ -142,15 +151,19 @@ class InboxSource:
                     )
                 waiting[self._date_of(entry, entry.name, quiet=True)[0]].append(entry.name)
                 continue
+            refused = None
             try:
-                data = entry.path.read_bytes()
+                data = read_bounded(entry.path, self.limits.file_bytes)
+            except LimitError as exc:  # not read at all: set aside with its edition
+                data, refused = b"", exc.reason
             except OSError as exc:  # vanished or unreadable: the next scan will see
                 log.warning("%s: cannot read %s: %s", self.paper, entry.name, exc)
                 continue
             date, from_arrival = self._date_of(entry, entry.name, quiet=False)
             if from_arrival:
                 guessed.add(date)
-            groups[date].append(Page(name=entry.name, location=entry.path, data=data))
+            page = Page(name=entry.name, location=entry.path, data=data, refused=refused)
+            groups[date].append(page)
 
         batches: list[EditionBatch] = []
         for date in sorted(groups):
@@ -223,7 +236,7 @@ class InboxSource:
 
     def read(self, batch: EditionBatch, page: Page) -> Edition:
         """Parse one page file; the batch's date wins over whatever the parser would guess."""
-        return read_page(page.location, paper=self.paper, date=batch.date)
+        return read_page(page.location, paper=self.paper, date=batch.date, limits=self.limits)
 
     def accept(self, batch: EditionBatch) -> dict[str, str]:
         """Move the batch's files to ``done/YYYY-MM-DD/``; a failed move is logged and skipped."""

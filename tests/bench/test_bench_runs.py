@@ -116,6 +116,8 @@ def test_main_runs_both(tiny_data: Path, tmp_path: Path, seed_path: Path) -> Non
     )
     assert code == 0
     assert (tmp_path / "quality.json").is_file() and (tmp_path / "speed.json").is_file()
+    hostile = json.loads((tmp_path / "hostile.json").read_text(encoding="utf-8"))
+    assert {row["name"] for row in hostile["rows"]} >= {"200,000 headings"}
 
 
 def test_quality_prints_pass_or_fail_per_target_and_check_fails_on_a_miss(

@@ -13,9 +13,11 @@ import asyncio
 import datetime as dt
 import os
 import shutil
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram.ext import Application
@@ -173,6 +175,16 @@ async def start_bot(
     await application.start()
     await application.updater.start_polling(poll_interval=0.0, timeout=1)
     return RunningBot(server=server, application=application, store=store, config=config)
+
+
+@asynccontextmanager
+async def bot_running(folder: Path, db_url: str, **options: Any) -> AsyncIterator[RunningBot]:
+    """:func:`start_bot` … :func:`stop_bot` around a block."""
+    running = await start_bot(folder, db_url, **options)
+    try:
+        yield running
+    finally:
+        await stop_bot(running)
 
 
 async def stop_bot(bot: RunningBot, *, keep_server: bool = False) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import datetime as dt
 import json
@@ -45,6 +46,38 @@ def test_help_explains_every_subcommand(tmp_path: Path) -> None:
     assert result.returncode == 0
     for word in ("run", "demo", "parse", "digest", "ingest", "db", "TELEGRAM_BOT_TOKEN"):
         assert word in result.stdout
+
+
+def test_every_subcommand_has_a_description_in_its_help() -> None:
+    from bot.cli import build_parser
+
+    def parsers(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
+        yield parser
+        for action in parser._actions:  # argparse keeps its subparsers here only
+            if isinstance(action, argparse._SubParsersAction):
+                for child in action.choices.values():
+                    yield from parsers(child)
+
+    found = {parser.prog: parser.description for parser in parsers(build_parser())}
+    assert len(found) >= 10  # baozhai, run, demo, parse, backfill, digest (send), ingest, db …
+    assert all(found.values()), [prog for prog, text in found.items() if not text]
+
+
+def test_parse_into_a_closed_pipe_stops_quietly(tmp_path: Path, seed_path: Path) -> None:
+    for day in range(1, 21):  # JSON well beyond a pipe's buffer
+        shutil.copy(seed_path, tmp_path / f"2024-07-{day:02d}.txt")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "parse", str(tmp_path), "--json"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.read(100)  # what `head -c 100` reads
+    process.stdout.close()
+    errors = process.stderr.read().decode()
+    assert process.wait(timeout=90) == 141
+    assert "Traceback" not in errors and "BrokenPipe" not in errors
 
 
 def test_parse_prints_a_table_of_the_seed(tmp_path: Path, seed_path: Path) -> None:
@@ -115,6 +148,41 @@ def test_without_a_token_run_plays_the_demo(tmp_path: Path) -> None:
     assert "浙江工人日报" in result.stdout
     assert "徐留平" in result.stdout  # /article 2
     assert "chart saved to" in result.stdout  # /stats sent a photo
+
+
+def test_the_demo_shows_a_search_turning_its_page(tmp_path: Path) -> None:
+    result = baozhai("demo", cwd=tmp_path, stdin="/search 的\n[下一页 ▶]\n")
+    assert result.returncode == 0, result.stderr[-2000:]
+    first, _, turned = result.stdout.partition("[下一页 ▶]")
+    assert "1. " in first and "(edited)" not in first
+    assert "(edited)" in turned and "6. " in turned and "[◀ 上一页]" in turned
+
+
+def test_a_second_push_in_the_demo_says_the_digest_was_delivered(tmp_path: Path) -> None:
+    result = baozhai("demo", cwd=tmp_path, stdin="/subscribe\n/push\n/push\n")
+    assert result.returncode == 0, result.stderr[-2000:]
+    _, _, second = result.stdout.rpartition("/push")
+    assert "already has the digest" in second
+    assert "/subscribe first" not in result.stdout
+
+
+def test_a_push_before_subscribing_says_so_at_once(tmp_path: Path) -> None:
+    result = baozhai("demo", cwd=tmp_path, stdin="/push\n")
+    assert "not subscribed" in result.stdout
+    assert "Running the scheduled daily digest job" not in result.stdout
+
+
+def test_the_demo_in_english_is_english_throughout(tmp_path: Path) -> None:
+    result = baozhai("demo", cwd=tmp_path, env={"BAOZHAI_DEMO_LANG": "en"}, stdin="/start\n")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "you › /start" in result.stdout and "你 ›" not in result.stdout
+    assert "Hello, Reader!" in result.stdout and "读者" not in result.stdout
+
+
+def test_stats_on_the_demos_old_sample_shows_its_keywords(tmp_path: Path) -> None:
+    result = baozhai("demo", cwd=tmp_path, stdin="/stats\n")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "热门关键词" in result.stdout and "工会" in result.stdout
 
 
 @contextmanager

@@ -268,6 +268,12 @@ async def test_an_unreadable_inbox_does_not_stop_the_other_papers(
         ("/article " + "长" * 5000, "输入太长了（5000 个字符）"),
         ("长" * 5000, "输入太长了（5000 个字符）"),
         ("<b>&amp; hello", "/search"),
+        ("/search \x00", "用法：/search 关键词"),
+        ("/search \u202e\u200f\u200b", "用法：/search 关键词"),
+        ("/search \x00没有这个词", "没有找到与“没有这个词”相关的文章"),
+        ("/search 工\u202e会\u200f", "“工会”的搜索结果"),
+        ("/article ２", "徐留平"),
+        ("/article \u200f2\u202e", "徐留平"),
     ],
 )
 async def test_bad_input_gets_a_helpful_reply(
@@ -437,3 +443,14 @@ async def test_with_two_papers_today_shows_both_and_article_follows_the_last_sho
         assert "本期共 5 篇" in reply.text  # article 6 of the paper shown last does not exist
     finally:
         await stop_bot(bot)
+
+
+async def test_stats_of_an_archive_older_than_the_chart_is_as_of_its_newest_edition(
+    bot: RunningBot, seed_path: Path
+) -> None:
+    await ingest(bot, seed_path)
+    bot.set_clock(DAY + dt.timedelta(days=90), BEFORE)
+    reader = bot.user(3901)
+    await reader.send("/stats")
+    [chart] = await reader.wait_for_messages(1)
+    assert chart.photo and "热门关键词" in chart.text and "工会" in chart.text

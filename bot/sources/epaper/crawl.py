@@ -17,7 +17,10 @@ after the first poll) costs the changed pages and the new articles.
 
 What raises instead of reporting: the entry page or the first page failing to fetch
 (:class:`FetchError`: nothing to report yet, poll again later), and a first page or a whole
-edition the template does not understand (:class:`TemplateError`: the layout changed).
+edition the template does not understand (:class:`TemplateError`: the layout changed). An
+edition beyond ``[limits]`` (:mod:`summarizer.limits`) is a :class:`TemplateError` too, naming
+the limit: too many articles on a page or in the edition (checked on the listings, before a
+single article is fetched), or too long an article.
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ from bot.sources.epaper.model import (
 )
 from bot.sources.epaper.templates import get_template
 from summarizer.edition import Article, Edition
+from summarizer.limits import DEFAULT_LIMITS, LimitError, Limits, article_chars, check_article_count
 
 __all__ = ["CrawlResult", "CrawlStats", "EditionCrawler", "Missing", "Part"]
 
@@ -142,6 +146,7 @@ class EditionCrawler:
         cache: CrawlCache | None = None,
         entry_url: str | None = None,
         paper: str | None = None,
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         self.fetcher = fetcher
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
@@ -149,6 +154,7 @@ class EditionCrawler:
         self.cache = cache if cache is not None else CrawlCache()
         self.entry_url = entry_url or self.template.entry_url(self.base_url)
         self.paper = paper
+        self.limits = limits
 
     # ---------------------------------------------------------------------------------------
     # Public surface
@@ -205,11 +211,13 @@ class EditionCrawler:
         refs = _article_refs(pages)
         if not refs:
             raise TemplateError(first, "the edition lists no articles", template=self.template.name)
+        self._check_listings(first, pages, refs)
         unchanged = {ref.url for p in pages if p.unchanged for ref in _refs_of(p)}
         outcomes = await asyncio.gather(
             *(self._article(ref, mode, ref.url in unchanged, stats) for ref in refs)
         )
         articles = [o for o in outcomes if isinstance(o, ArticlePage)]
+        self._check_articles(articles)
         missing = [p.failure for p in pages if p.failure is not None]
         missing += [o for o in outcomes if isinstance(o, Missing)]
         listing = head.listing
@@ -241,6 +249,27 @@ class EditionCrawler:
             stats.reused,
         )
         return result
+
+    def _check_listings(self, first: str, pages: list[_Page], refs: list[ArticleRef]) -> None:
+        """Refuse an edition whose listings are beyond the limits, before fetching articles."""
+        per_page = self.limits.articles_per_page
+        for page in pages:
+            if len(_refs_of(page)) > per_page:
+                what = f"too many articles on one page ({len(_refs_of(page)):,})"
+                limit = LimitError(page.url, what, per_page, "articles_per_page")
+                raise TemplateError(page.url, limit.reason)
+        try:
+            check_article_count(len(refs), self.limits, first)
+        except LimitError as exc:
+            raise TemplateError(first, exc.reason) from None
+
+    def _check_articles(self, articles: list[ArticlePage]) -> None:
+        """Refuse an edition with an article beyond ``article_chars``."""
+        for page in articles:
+            if article_chars(page.article) > self.limits.article_chars:
+                what = f"too long an article ({article_chars(page.article):,} characters)"
+                limit = LimitError("", what, self.limits.article_chars, "article_chars")
+                raise TemplateError(page.url, limit.reason)
 
     async def _all_pages(self, head: _Page, mode: _Mode, stats: CrawlStats) -> list[_Page]:
         """The first page and every page any fetched page lists, in page-list order."""

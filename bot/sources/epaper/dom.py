@@ -23,6 +23,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from summarizer.decode import strip_invisible
 from summarizer.edition import normalize_page
 from summarizer.rejoin import normalize_ws
 
@@ -77,7 +78,7 @@ def text_of(node: LexborNode) -> str:
             parts.append(child.text_content or "")
         elif child.tag == "br":
             parts.append(" ")
-    return normalize_ws("".join(parts))
+    return normalize_ws(strip_invisible("".join(parts)))
 
 
 def fragment_text(html: str) -> str:
@@ -94,7 +95,8 @@ def block_texts(node: LexborNode) -> list[str]:
             parts.append(child.text_content or "")
         elif child.tag in _BLOCK:
             parts.append("\n")
-    return [line for line in (normalize_ws(x) for x in "".join(parts).split("\n")) if line]
+    lines = strip_invisible("".join(parts)).split("\n")
+    return [line for line in (normalize_ws(x) for x in lines) if line]
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,10 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from bot.config import PaperConfig
 from bot.ingest import IngestReport, poll_epaper
 from bot.sources.epaper import Fetcher, FetchLimits
 from bot.storage.store import Store
+from summarizer.limits import DEFAULT_LIMITS, Limits
 from tests.bot.sources.epaper.server import SiteServer
 from tests.bot.sources.epaper.sites import Sheet, Story, founder_site
 
@@ -58,16 +61,22 @@ async def poll(
     *,
     date: dt.date | None = None,
     backfill: bool = False,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> IngestReport:
     async with Fetcher(LIMITS) as fetcher:
         return await poll_epaper(
-            store, paper, fetcher, sentences=2, now=now, date=date, backfill=backfill
+            store,
+            paper,
+            fetcher,
+            sentences=2,
+            now=now,
+            date=date,
+            backfill=backfill,
+            limits=limits,
         )
 
 
-async def test_a_complete_edition_is_stored_with_summaries(
-    site: SiteServer, store: Store
-) -> None:
+async def test_a_complete_edition_is_stored_with_summaries(site: SiteServer, store: Store) -> None:
     site.site.update(founder_site(NAME, DATE, sheets()))
     report = await poll(store, paper_of(site))
     [edition] = report.new
@@ -152,6 +161,32 @@ async def test_a_changed_layout_is_reported_and_nothing_is_stored(
             site.site[path] = type(resource)(b"<html><body><p>New look!</p></body></html>")
     report = await poll(store, paper_of(site))
     assert report.template_error and "founder" in report.template_error
+    assert store.editions.latest(NAME) is None
+
+
+async def test_an_edition_listing_more_articles_than_the_limit_is_refused_unfetched(
+    site: SiteServer, store: Store
+) -> None:
+    site.site.update(founder_site(NAME, DATE, sheets(pages=2, per_page=3)))
+    report = await poll(store, paper_of(site), limits=Limits(articles_per_edition=5))
+    assert report.template_error and "[limits] articles_per_edition" in report.template_error
+    assert store.editions.latest(NAME) is None
+    assert not any("content_" in hit.path for hit in site.hits)
+
+
+@pytest.mark.parametrize(
+    ("pages", "per_page", "limits", "key"),
+    [
+        (1, 4, Limits(articles_per_page=3), "articles_per_page"),
+        (2, 2, Limits(article_chars=20), "article_chars"),
+    ],
+)
+async def test_an_edition_beyond_a_limit_is_refused_naming_it(
+    site: SiteServer, store: Store, pages: int, per_page: int, limits: Limits, key: str
+) -> None:
+    site.site.update(founder_site(NAME, DATE, sheets(pages=pages, per_page=per_page)))
+    report = await poll(store, paper_of(site), limits=limits)
+    assert report.template_error and f"[limits] {key}" in report.template_error
     assert store.editions.latest(NAME) is None
 
 

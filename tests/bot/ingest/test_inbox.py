@@ -17,6 +17,7 @@ from bot.ingest import IngestReport, ingest_inbox
 from bot.storage.fulltext import parse_query
 from bot.storage.records import EditionRecord
 from bot.storage.store import Store
+from summarizer.limits import Limits
 
 SEED = Path(bot.__file__).parent / "sample" / "zjgrrb-2024-07-01-p01.txt"
 SEED_NAME = SEED.name
@@ -204,6 +205,59 @@ def test_a_broken_page_sets_aside_its_whole_edition(
     assert (paper.inbox / "failed" / SEED_NAME).exists()
     held_back = (paper.inbox / "failed" / f"{SEED_NAME}.reason.txt").read_text("utf-8")
     assert "zjgrrb-2024-07-01-p04.txt" in held_back
+
+
+HOSTILE = {
+    "too large": ("zjgrrb-2024-07-02-p01.txt", None, "[limits] file_bytes"),
+    "200,000 headings": (
+        "zjgrrb-2024-07-02-p01.txt",
+        b"# a\n" * 200_000,
+        "[limits] articles_per_page",
+    ),
+    "one 2,000,000-character line": (
+        "zjgrrb-2024-07-02-p01.txt",
+        b"# T\n" + b"a" * 2_000_000,
+        "[limits] article_chars",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(HOSTILE))
+def test_a_hostile_file_is_set_aside_with_the_limit_it_broke_and_the_rest_flows(
+    sqlite_store: Store, paper: PaperConfig, kind: str
+) -> None:
+    name, data, limit = HOSTILE[kind]
+    if data is None:  # 20 MB, sparse: refused by its size without being read
+        path = drop(paper, name, b"")
+        with path.open("r+b") as handle:
+            handle.truncate(20 * 1024 * 1024)
+        os.utime(path, ((NOW - AN_HOUR).timestamp(), (NOW - AN_HOUR).timestamp()))
+    else:
+        drop(paper, name, data)
+    drop(paper, SEED_NAME, SEED.read_bytes())
+
+    report = scan(sqlite_store, paper)
+
+    assert [e.date for e in report.new] == [JULY_1]
+    [failure] = report.failures
+    assert failure.file == name and limit in failure.reason
+    assert limit in (paper.inbox / "failed" / f"{name}.reason.txt").read_text("utf-8")
+    assert not (paper.inbox / name).exists()
+
+
+def test_an_edition_with_more_articles_than_the_limit_is_set_aside_whole(
+    sqlite_store: Store, paper: PaperConfig
+) -> None:
+    drop(paper, page_name(1), PAGE_2.encode())
+    drop(paper, page_name(2), PAGE_3.encode())
+
+    report = ingest_inbox(
+        sqlite_store, paper, sentences=3, now=NOW, limits=Limits(articles_per_edition=2)
+    )
+
+    assert report.new == []
+    assert sorted(f.file for f in report.failures) == [page_name(1), page_name(2)]
+    assert all("[limits] articles_per_edition" in f.reason for f in report.failures)
 
 
 def test_two_pages_of_one_date_become_one_edition_with_the_jump_joined(

@@ -29,6 +29,7 @@ from bot.render.i18n import (
     MESSAGES,
     Markup,
     language_for,
+    plural,
     t,
     t_plain,
     template_fields,
@@ -97,8 +98,12 @@ SAMPLE_VALUES: dict[str, object] = {
     "file": "zjgrrb-2024-07-01-p01.txt",
     "reason": "no article headings (# …) found",
     "zone": "Europe/London",
+    "seconds": 42,
     "items": "• <b>a.txt</b>: empty & <odd>",
 }
+
+# Fields that are counts in one message and text in another (sample values are per name).
+PLURAL_FIELDS = {"stats_daily_item": ("keywords",)}
 
 # --------------------------------------------------------------------------- i18n
 
@@ -119,9 +124,25 @@ def test_every_message_formats_with_its_fields_into_valid_html(lang: str, key: s
     fields = template_fields(MESSAGES[lang][key])
     missing = fields - set(SAMPLE_VALUES)
     assert not missing, f"add sample values for {missing}"
-    text = t(lang, key, **{name: SAMPLE_VALUES[name] for name in fields})
+    values = {name: SAMPLE_VALUES[name] for name in fields}
+    values |= {name: 3 for name in PLURAL_FIELDS.get(key, ())}
+    text = t(lang, key, **values)
     assert parsed_length(text) <= TEXT_LIMIT
     assert "{" not in text and "}" not in text
+
+
+@pytest.mark.parametrize(("count", "expected"), [(1, "1 article;"), (2, "2 articles;")])
+def test_english_counts_take_the_singular_for_exactly_one(count: int, expected: str) -> None:
+    assert expected in t("en", "article_not_found", count=count)
+
+
+def test_a_plural_of_something_not_an_integer_is_a_programming_error() -> None:
+    with pytest.raises(TypeError):
+        t("en", "article_not_found", count="7")
+
+
+def test_plural_puts_the_count_before_its_word() -> None:
+    assert [plural(n, "file", "files") for n in (0, 1, 2)] == ["0 files", "1 file", "2 files"]
 
 
 def test_t_escapes_keyword_values() -> None:
