@@ -1,7 +1,8 @@
 """The Store: one database URL, opened once, with one attribute per aggregate.
 
 ``store.editions`` (editions and their articles, search), ``store.subscribers``,
-``store.deliveries``, ``store.files`` (ingested edition files) and ``store.stats``. Each is a
+``store.deliveries``, ``store.files`` (ingested edition files), ``store.leases`` (leader and
+sender leases) and ``store.stats``. Each is a
 small class over the shared :class:`~bot.storage.transactions.Transactions`; every call is one
 short transaction returning plain records (:mod:`bot.storage.records`), never ORM objects, so
 no session, lazy load or stale state leaks out of the package.
@@ -20,6 +21,7 @@ from bot.storage import engine as db
 from bot.storage.deliveries import Deliveries
 from bot.storage.editions import Editions
 from bot.storage.files import IngestedFiles
+from bot.storage.leases import Leases
 from bot.storage.stats import ArchiveStats
 from bot.storage.subscribers import Subscribers
 from bot.storage.transactions import Transactions
@@ -38,6 +40,7 @@ class Store:
     subscribers: Subscribers
     deliveries: Deliveries
     files: IngestedFiles
+    leases: Leases
     stats: ArchiveStats
 
     def __init__(self, url: str | URL, *, migrate: bool = True) -> None:
@@ -49,6 +52,7 @@ class Store:
         self.subscribers = Subscribers(tx)
         self.deliveries = Deliveries(tx)
         self.files = IngestedFiles(tx)
+        self.leases = Leases(tx)
         self.stats = ArchiveStats(tx)
 
     @property

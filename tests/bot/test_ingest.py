@@ -390,7 +390,7 @@ def test_a_digest_delivered_before_the_late_page_still_counts(
     first = ingest_first_page(any_store, paper)
     chat = 4242
     any_store.subscribers.subscribe(chat, "zh", [paper.name])
-    assert any_store.deliveries.claim(first.id, chat)
+    assert any_store.deliveries.claim(first.id, chat, "test-sender")
     any_store.deliveries.mark_sent(first.id, chat)
     drop(paper, page_name(2), PAGE_2.encode())
 

@@ -18,6 +18,8 @@ TABLES = {
     "subscribers",
     "subscriptions",
     "deliveries",
+    "delivery_messages",
+    "leases",
     "ingested_files",
 }
 

@@ -36,7 +36,7 @@ def test_deactivate_stops_digests_but_keeps_history(store: Store) -> None:
     assert rec is not None
     store.subscribers.subscribe(7, "zh")
     store.subscribers.set_digest_time(7, dt.time(8, 15))
-    assert store.deliveries.claim(rec.id, 7)
+    assert store.deliveries.claim(rec.id, 7, "test-sender")
     store.deliveries.mark_sent(rec.id, 7)
     store.subscribers.deactivate(7)
     assert store.subscribers.get(7) == SubscriberRecord(7, "zh", False, dt.time(8, 15))
@@ -76,13 +76,13 @@ def test_migrate_chat_moves_subscription_and_delivery_history(store: Store) -> N
     assert rec is not None
     store.subscribers.subscribe(-100, "en")
     store.subscribers.set_digest_time(-100, dt.time(9, 0))
-    store.deliveries.claim(rec.id, -100)
+    store.deliveries.claim(rec.id, -100, "test-sender")
     store.deliveries.mark_sent(rec.id, -100)
     store.subscribers.migrate_chat(-100, -1001000)
     assert store.subscribers.get(-100) is None
     assert store.subscribers.get(-1001000) == SubscriberRecord(-1001000, "en", True, dt.time(9, 0))
     assert store.deliveries.was_sent(rec.id, -1001000)
-    assert store.deliveries.claim(rec.id, -1001000) is False
+    assert store.deliveries.claim(rec.id, -1001000, "test-sender") is None
 
 
 def test_migrate_chat_merges_into_an_existing_new_chat(store: Store) -> None:
@@ -90,7 +90,7 @@ def test_migrate_chat_merges_into_an_existing_new_chat(store: Store) -> None:
     assert rec is not None
     store.subscribers.subscribe(-100, "zh")
     store.subscribers.set_digest_time(-100, dt.time(9, 0))
-    store.deliveries.claim(rec.id, -100)
+    store.deliveries.claim(rec.id, -100, "test-sender")
     store.deliveries.mark_sent(rec.id, -100)
     store.subscribers.subscribe(-1001000, "zh")
     store.subscribers.unsubscribe(-1001000)
