@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from telegram.ext import Application, CallbackContext
 
 from bot.config import Config
-from bot.delivery import DeliveryPolicy, Pacer
+from bot.delivery import DeliveryPolicy, LeaseKeeper, Pacer
 from bot.storage.store import Store
 
 _KEY = "baozhai.services"
@@ -33,6 +33,16 @@ class Services:
     pacer: Pacer
     policy: DeliveryPolicy = field(default_factory=DeliveryPolicy)
     clock: Callable[[], dt.datetime] | None = None
+    lease: LeaseKeeper | None = None
+    """The leader lease this process holds (``baozhai run``); None: every fan-out keeps a
+    sender lease of its own."""
+    stop_reason: str | None = None
+    """Set when the service had to stop (lost the lease, 409 without one): exit non-zero."""
+
+    @property
+    def owner(self) -> str | None:
+        """The lease holder id deliveries are claimed for (None: a fresh one per fan-out)."""
+        return self.lease.holder if self.lease is not None else None
 
     @property
     def tz(self) -> ZoneInfo:

@@ -184,6 +184,7 @@ async def send_edition(
         pacer=svc.pacer,
         only_chats=chats,
         policy=svc.policy,
+        owner=svc.owner,
     )
 
 
