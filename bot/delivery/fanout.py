@@ -486,7 +486,10 @@ class _Fanout:
         after, the row removed again when Telegram's answer proves nothing was delivered."""
         deliveries = self.store.deliveries
         delivery_id = attempt.claim.delivery_id
-        if not await asyncio.to_thread(deliveries.put_on_wire, delivery_id, part, self.owner):
+        renew = dt.timedelta(seconds=self.policy.lease_seconds)
+        if not await asyncio.to_thread(
+            deliveries.put_on_wire, delivery_id, part, self.owner, renew
+        ):
             raise LeaseLost(f"sender {self.owner}: lease or claim lost; not sending")
         try:
             sent = await self.bot.send_message(

@@ -18,6 +18,7 @@ import secrets
 import socket
 import time
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
@@ -58,6 +59,9 @@ class LeaseKeeper:
         self.lost = False
         self.lease: Lease | None = None
         self._task: asyncio.Task[None] | None = None
+        # Its own thread: a renewal must not queue behind a busy fan-out's database calls in
+        # the shared default executor, or a healthy sender would lose its lease.
+        self._thread: ThreadPoolExecutor | None = None
 
     @property
     def valid(self) -> bool:
@@ -95,18 +99,17 @@ class LeaseKeeper:
         period = self.ttl.total_seconds() / 3
         while not self.lost:
             await asyncio.sleep(period)
-            # Woken late (paused, starved)? Then the lease may be gone: do not even try.
-            if self.lease is not None and time.time() >= self.lease.expires_at.timestamp():
-                self._lose("expired while this process was not running")
-                return
+            # The database decides: a lease that expired while this process was paused (or
+            # starved) cannot be renewed; one that its sends renewed meanwhile can.
             try:
-                await asyncio.to_thread(self.renew)
+                await asyncio.get_running_loop().run_in_executor(self._thread, self.renew)
             except Exception:  # a database hiccup: try again next period, still valid till then
                 log.warning("lease %r: renewal failed; retrying", self.name, exc_info=True)
 
     def start(self) -> None:
         """Renew in the background from now on (the lease must be held)."""
         if self._task is None:
+            self._thread = ThreadPoolExecutor(1, thread_name_prefix=f"lease-{self.name}")
             self._task = asyncio.get_running_loop().create_task(self._keep())
 
     async def stop(self, *, release: bool = True) -> None:
@@ -116,6 +119,9 @@ class LeaseKeeper:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        if self._thread is not None:
+            self._thread.shutdown(wait=False)
+            self._thread = None
         if release and not self.lost and self.lease is not None:
             try:
                 await asyncio.to_thread(self.store.leases.release, self.name, self.holder)

@@ -115,12 +115,16 @@ class Deliveries:
             parts = _parts(session, row.id)
             return Claim(row.id, edition_id, chat_id, resumed=True, parts=parts)
 
-    def put_on_wire(self, delivery_id: int, part: int, owner: str) -> bool:
+    def put_on_wire(
+        self, delivery_id: int, part: int, owner: str, renew: dt.timedelta | None = None
+    ) -> bool:
         """Record that message ``part`` is about to be sent; False if ``owner`` may not.
 
         The fence: the claim must still be ``owner``'s and ``owner``'s lease live *now*. A
         sender that was paused past its lease, or whose claim was taken over, gets False and
-        must send nothing.
+        must send nothing. ``renew`` extends the live lease by that much in the same
+        transaction: a sender making progress is alive, even when its heartbeat thread waits
+        for a busy SQLite write lock.
         """
         now = utcnow()
         own_lease = exists().where(LeaseRow.holder == owner, LeaseRow.expires_at > now)
@@ -137,7 +141,26 @@ class Deliveries:
                 .execution_options(synchronize_session=False)
             )
             if fenced.rowcount != 1:  # type: ignore[attr-defined]
+                row = session.get(Delivery, delivery_id)
+                lease = session.scalar(select(LeaseRow).where(LeaseRow.holder == owner))
+                log.warning(
+                    "delivery %d: not put on the wire for %s (claim: %s by %s; lease until %s, "
+                    "now %s)",
+                    delivery_id,
+                    owner,
+                    row.status if row is not None else None,
+                    row.claimed_by if row is not None else None,
+                    lease.expires_at if lease is not None else None,
+                    now,
+                )
                 return False
+            if renew is not None:
+                session.execute(
+                    update(LeaseRow)
+                    .where(LeaseRow.holder == owner, LeaseRow.expires_at > now)
+                    .values(expires_at=now + renew)
+                    .execution_options(synchronize_session=False)
+                )
             self._set_part(session, delivery_id, part, MessageState.ON_WIRE, None)
             return True
 

@@ -10,7 +10,6 @@ Telegram's checks, error texts and rate limits), and the ``Store`` runs on a SQL
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import itertools
 import logging
 import socket
@@ -36,9 +35,7 @@ from bot.storage.records import (
     MessageState,
 )
 from bot.storage.store import Store
-from summarizer.edition import Article, Edition, Summary
-from summarizer.parser import read_page
-from summarizer.sentences import split_sentences
+from tests.bot.delivery.editions import PAPER, add_long_edition, add_seed_edition
 from tests.bot.fixtures_local_api import (
     TEST_TOKEN,
     local_api,  # noqa: F401  (fixture)
@@ -51,8 +48,6 @@ pytestmark = pytest.mark.filterwarnings(
 )
 
 Factory = Callable[..., Awaitable[LocalBotApi]]
-SEED = Path(__file__).resolve().parents[3] / "bot" / "sample" / "zjgrrb-2024-07-01-p01.txt"
-PAPER = "浙江工人日报"
 FAST = DeliveryPolicy(backoff=0.01, max_backoff=0.05)
 
 
@@ -68,36 +63,6 @@ def store(tmp_path: Path) -> Iterator[Store]:
         yield s
     finally:
         s.close()
-
-
-def add_seed_edition(store: Store) -> tuple[EditionRecord, list[ArticleRecord]]:
-    """The real seed page, with lead sentences as summaries (no jieba: fast)."""
-    parsed = read_page(SEED, paper=PAPER, date=dt.date(2024, 7, 1))
-    summaries = [
-        Summary(tuple(s for p in a.paragraphs[:2] for s in split_sentences(p))[:3], ("工会",))
-        for a in parsed.articles
-    ]
-    record = store.editions.add(PAPER, parsed, summaries, "seed-hash")
-    assert record is not None
-    return record, store.editions.articles(record.id)
-
-
-def add_long_edition(store: Store, count: int = 80) -> tuple[EditionRecord, list[ArticleRecord]]:
-    """An edition whose digest needs several messages."""
-    sentence = "全省工会系统深入推进产业工人队伍建设改革，" * 6 + "取得明显成效。"
-    parsed = Edition(
-        paper=PAPER,
-        date=dt.date(2024, 7, 2),
-        page="1",
-        articles=[
-            Article(title=f"第{n}篇 工会工作新进展", paragraphs=[sentence], page="1")
-            for n in range(1, count + 1)
-        ],
-    )
-    summaries = [Summary((sentence,), ("工会",)) for _ in parsed.articles]
-    record = store.editions.add(PAPER, parsed, summaries, "long-hash")
-    assert record is not None
-    return record, store.editions.articles(record.id)
 
 
 def closed_port() -> int:

@@ -8,11 +8,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import URL
 
-from bot.storage.records import DeliveryStatus, MessageState
 from bot.storage.leases import sender_lease_name
+from bot.storage.records import DeliveryStatus, MessageState
 from bot.storage.store import Store
 from tests.bot.storage.helpers import DAY, PAPER, add, edition, run_together
-
 
 LIVE = "live-sender"
 TTL = dt.timedelta(seconds=60)

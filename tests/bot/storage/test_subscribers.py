@@ -6,7 +6,7 @@ import datetime as dt
 
 from bot.storage.records import DigestMode, SubscriberRecord
 from bot.storage.store import Store
-from tests.bot.storage.helpers import DAY, add, edition
+from tests.bot.storage.helpers import DAY, PAPER, add, edition
 
 
 def test_subscribe_is_true_only_when_the_chat_becomes_active(store: Store) -> None:
@@ -141,3 +141,16 @@ def test_the_digest_mode_is_per_paper_until_changed(store: Store) -> None:
     assert store.subscribers.set_digest_mode(1, DigestMode.COMBINED)
     assert store.subscribers.get(1).digest_mode is DigestMode.COMBINED
     assert store.subscribers.set_digest_mode(404, DigestMode.COMBINED) is False
+
+
+def test_many_chats_are_subscribed_at_once_and_known_ones_are_left_alone(store: Store) -> None:
+    store.subscribers.subscribe(2, "en", [PAPER])
+
+    added = store.subscribers.subscribe_many([1, 2, 3], "zh", [PAPER])
+
+    assert added == 2
+    assert [(s.chat_id, s.language) for s in store.subscribers.active(PAPER)] == [
+        (1, "zh"),
+        (2, "en"),
+        (3, "zh"),
+    ]
