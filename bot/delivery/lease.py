@@ -77,23 +77,18 @@ class LeaseKeeper:
         return self.lease is not None
 
     def renew(self) -> bool:
-        """Extend the lease (blocking); False, and ``lost``, once it cannot be."""
+        """Extend the lease (blocking, any thread); False, and ``lost``, once it cannot be.
+
+        ``on_lost`` is not called here but by the renewing task, on the event loop."""
         if self.lost:
             return False
         lease = self.store.leases.renew(self.name, self.holder, self.ttl)
         if lease is None:
-            self._lose("expired or taken over")
+            self.lost = True
+            log.error("lease %r lost (expired or taken over); must stop sending", self.name)
             return False
         self.lease = lease
         return True
-
-    def _lose(self, why: str) -> None:
-        if self.lost:
-            return
-        self.lost = True
-        log.error("lease %r lost (%s); this process must stop sending", self.name, why)
-        if self.on_lost is not None:
-            self.on_lost()
 
     async def _keep(self) -> None:
         period = self.ttl.total_seconds() / 3
@@ -102,9 +97,14 @@ class LeaseKeeper:
             # The database decides: a lease that expired while this process was paused (or
             # starved) cannot be renewed; one that its sends renewed meanwhile can.
             try:
-                await asyncio.get_running_loop().run_in_executor(self._thread, self.renew)
+                renewed = await asyncio.get_running_loop().run_in_executor(
+                    self._thread, self.renew
+                )
             except Exception:  # a database hiccup: try again next period, still valid till then
                 log.warning("lease %r: renewal failed; retrying", self.name, exc_info=True)
+                continue
+            if not renewed and self.on_lost is not None:
+                self.on_lost()
 
     def start(self) -> None:
         """Renew in the background from now on (the lease must be held)."""
