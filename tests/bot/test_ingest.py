@@ -65,9 +65,9 @@ BROKEN = {
 
 
 @pytest.fixture
-def store(sqlite_url: str) -> Iterator[Store]:
-    """SQLite only: ingestion does not depend on the backend (the store's tests cover both)."""
-    s = Store(sqlite_url)
+def store(one_db_url: str | URL) -> Iterator[Store]:
+    """One backend: ingestion does not depend on it (the store's tests cover both)."""
+    s = Store(one_db_url)
     try:
         yield s
     finally:
@@ -77,7 +77,7 @@ def store(sqlite_url: str) -> Iterator[Store]:
 @pytest.fixture
 def any_store(db_url: str | URL) -> Iterator[Store]:
     """SQLite and PostgreSQL: extending an edition replaces its rows in place, which both
-    backends must do alike (the ``store`` above is SQLite only)."""
+    backends must do alike (the ``store`` above is on one backend)."""
     s = Store(db_url)
     try:
         yield s

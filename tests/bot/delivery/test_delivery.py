@@ -1,7 +1,8 @@
 """Specifications of bot.delivery: the digest fan-out against the local Bot API server.
 
 Everything is real: ``telegram.Bot`` talks HTTP to ``bot.localapi.LocalBotApi`` (which applies
-Telegram's checks, error texts and rate limits), and the ``Store`` runs on a SQLite file.
+Telegram's checks, error texts and rate limits), and the ``Store`` runs on a SQLite file and
+on PostgreSQL (the ``store`` fixture of ``tests/bot/conftest.py``).
 """
 
 # Fixtures are imported by name and requested as parameters (pyflakes reads redefinitions).
@@ -14,8 +15,7 @@ import itertools
 import logging
 import socket
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import aiohttp
 import pytest
@@ -54,15 +54,6 @@ FAST = DeliveryPolicy(backoff=0.01, max_backoff=0.05)
 def fast_pacer() -> Pacer:
     """Short per-chat spacing: for tests where retries, not rates, are the point."""
     return Pacer(chat_interval=0.01)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(f"sqlite:///{tmp_path / 'delivery.db'}")
-    try:
-        yield s
-    finally:
-        s.close()
 
 
 def closed_port() -> int:
