@@ -194,8 +194,10 @@ async def _send_until_done(
 
     A sender killed a moment ago keeps its claims until its heartbeat lease runs out; rather
     than leave those readers for the next poll, wait for it (at most two leases) and resume.
+    If this process itself stalled past its own lease (an overloaded machine), its claims are
+    dead like anyone's: it resumes them under a fresh lease, a few times at most.
     """
-    total = await send_edition(application, svc, edition)
+    total = await _send_resuming(application, svc, edition)
     deadline = time.time() + 2 * svc.config.service.lease_seconds + 1
     while time.time() < deadline:
         held = await asyncio.to_thread(svc.store.deliveries.held_elsewhere, edition.id, "")
@@ -204,8 +206,23 @@ async def _send_until_done(
         wait = min(held.timestamp() - time.time(), deadline - time.time()) + 0.2
         log.info("chats held by another sender until %s; waiting %.1fs", f"{held:%X}", wait)
         await asyncio.sleep(max(0.2, wait))
-        more = await send_edition(application, svc, edition)
+        more = await _send_resuming(application, svc, edition)
         total = _merged(total, more)
+    return total
+
+
+async def _send_resuming(
+    application: Application, svc: Services, edition: EditionRecord, attempts: int = 3
+) -> DeliveryReport:
+    total = DeliveryReport(edition_id=edition.id)
+    for attempt in range(1, attempts + 1):
+        try:
+            return _merged(total, await send_edition(application, svc, edition))
+        except LeaseLost as exc:
+            if exc.report is None or attempt == attempts:
+                raise
+            log.warning("this sender stalled past its lease; resuming under a new one")
+            total = _merged(total, exc.report)
     return total
 
 

@@ -118,7 +118,11 @@ class DeliveryReport:
 
 
 class LeaseLost(DeliveryError, RetryLater):
-    """This sender's lease is gone (paused too long, or superseded): it must stop sending."""
+    """This sender's lease is gone (paused too long, or superseded): it must stop sending.
+
+    ``report`` is what the run did before it stopped (set by :func:`deliver_edition`)."""
+
+    report: DeliveryReport | None = None
 
 
 class _GiveUp(Exception):
@@ -574,6 +578,7 @@ async def deliver_edition(
         report.flood_waits,
     )
     if fanout.lease_lost is not None:
+        fanout.lease_lost.report = report
         raise fanout.lease_lost
     if fanout.invalid_token is not None:
         raise fanout.invalid_token

@@ -11,6 +11,9 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -90,28 +93,26 @@ async def stop(process: BotProcess) -> int:
     return await process.wait(30)
 
 
-async def test_only_the_leader_polls_and_a_standby_takes_over_a_killed_leader(
-    tmp_path: Path, migrated: str | URL, server: LocalBotApi
-) -> None:
-    a = await start(tmp_path, migrated, server, "A")
+@dataclass
+class Pair:
+    leader: BotProcess  # "A", answering readers
+    standby: BotProcess  # "B", started after A led
+    first_holder: str | None  # A's lease holder id
+
+
+@asynccontextmanager
+async def leader_and_standby(
+    tmp_path: Path, db_url: str | URL, server: LocalBotApi
+) -> AsyncIterator[Pair]:
+    """A leads (it answers a reader), then B starts; both are stopped afterwards (B cleanly)."""
+    a = await start(tmp_path, db_url, server, "A")
     b: BotProcess | None = None
     try:
         assert await answered_by(server, timeout=30) == "A"
-        first = await leader_holder(migrated)
-        b = await start(tmp_path, migrated, server, "B")
+        first = await leader_holder(db_url)
+        b = await start(tmp_path, db_url, server, "B")
         await eventually(lambda: calls_from(server, "B"), timeout=30)  # B is up
-        await asyncio.sleep(2 * LEASE)
-        assert await answered_by(server, timeout=10) == "A"  # B waits as a hot standby
-        assert "getUpdates" not in calls_from(server, "B")
-
-        killed = time.monotonic()
-        a.process.kill()
-        await eventually(lambda: _changed(migrated, first), timeout=4 * LEASE)
-        took = time.monotonic() - killed
-        assert await answered_by(server, timeout=30) == "B"
-        answered = time.monotonic() - killed
-        print(f"\nfailover after SIGKILL: lease {took:.2f}s, first answer {answered:.2f}s")
-        assert took <= 2 * LEASE
+        yield Pair(a, b, first)
     finally:
         await stop(a)
         if b is not None:
@@ -123,20 +124,32 @@ async def _changed(db_url: str | URL, first: str | None) -> bool:
     return holder is not None and holder != first
 
 
+async def test_only_the_leader_polls_and_a_standby_takes_over_a_killed_leader(
+    tmp_path: Path, migrated: str | URL, server: LocalBotApi
+) -> None:
+    async with leader_and_standby(tmp_path, migrated, server) as pair:
+        await asyncio.sleep(2 * LEASE)
+        assert await answered_by(server, timeout=10) == "A"  # B waits as a hot standby
+        assert "getUpdates" not in calls_from(server, "B")
+
+        killed = time.monotonic()
+        pair.leader.process.kill()
+        await eventually(lambda: _changed(migrated, pair.first_holder), timeout=4 * LEASE)
+        took = time.monotonic() - killed
+        assert await answered_by(server, timeout=30) == "B"
+        answered = time.monotonic() - killed
+        print(f"\nfailover after SIGKILL: lease {took:.2f}s, first answer {answered:.2f}s")
+        assert took <= 2 * LEASE
+
+
 async def test_a_paused_leader_sends_nothing_when_it_wakes_and_exits_non_zero(
     tmp_path: Path, migrated: str | URL, server: LocalBotApi
 ) -> None:
-    a = await start(tmp_path, migrated, server, "A")
-    b: BotProcess | None = None
-    try:
-        assert await answered_by(server, timeout=30) == "A"
-        first = await leader_holder(migrated)
-        b = await start(tmp_path, migrated, server, "B")
-        await eventually(lambda: calls_from(server, "B"), timeout=30)
-
+    async with leader_and_standby(tmp_path, migrated, server) as pair:
+        a = pair.leader
         paused = time.monotonic()
         a.process.send_signal(signal.SIGSTOP)
-        await eventually(lambda: _changed(migrated, first), timeout=4 * LEASE)
+        await eventually(lambda: _changed(migrated, pair.first_holder), timeout=4 * LEASE)
         assert await answered_by(server, timeout=30) == "B"
         print(f"\nfailover after SIGSTOP: {time.monotonic() - paused:.2f}s to B's first answer")
         woken = time.monotonic()
@@ -145,7 +158,3 @@ async def test_a_paused_leader_sends_nothing_when_it_wakes_and_exits_non_zero(
         assert await a.wait(30) == EXIT_STOPPED, a.output()
         assert calls_from(server, "A", since=woken) == []
         assert "lost" in a.output()
-    finally:
-        await stop(a)
-        if b is not None:
-            assert await stop(b) == 0, b.output()

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.timeout(300)
 READERS = 2000
 KILL_AT = 600  # digests in when the sender is killed
 CONCURRENCY = 16  # DeliveryPolicy's default: at most one request on the wire per worker
-LEASE = 3.0
+LEASE = 5.0
 
 
 def subscribe_readers(store: Store, server: LocalBotApi) -> list[int]:
