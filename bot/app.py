@@ -30,6 +30,7 @@ from bot.components.jobs import schedule_jobs
 from bot.components.menu import COMMANDS, Scope, register_menus
 from bot.config import Config
 from bot.delivery import DeliveryPolicy, Pacer
+from bot.leader import FencedRequest
 from bot.services import Services, attach
 from bot.storage.store import Store
 
@@ -40,10 +41,21 @@ log = logging.getLogger(__name__)
 logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
 
 
+def delivery_policy(config: Config) -> DeliveryPolicy:
+    """The fan-out's settings from ``[delivery]`` and ``[service]``."""
+    return DeliveryPolicy(
+        in_doubt=config.delivery.in_doubt,
+        lease_seconds=config.service.lease_seconds,
+        paid_broadcast=config.delivery.allow_paid_broadcast,
+    )
+
+
 def make_services(config: Config, store: Store, policy: DeliveryPolicy | None = None) -> Services:
     delivery = config.delivery
     pacer = Pacer(delivery.messages_per_second, chat_interval=delivery.per_chat_interval_seconds)
-    return Services(config=config, store=store, pacer=pacer, policy=policy or DeliveryPolicy())
+    return Services(
+        config=config, store=store, pacer=pacer, policy=policy or delivery_policy(config)
+    )
 
 
 def build_application(
@@ -53,7 +65,11 @@ def build_application(
     token: str | None = None,
     schedule: bool = True,
 ) -> Application:
-    """The bot: handlers, error handler, command menu and (with ``schedule``) the jobs."""
+    """The bot: handlers, error handler, command menu and (with ``schedule``) the jobs.
+
+    With a leader lease in ``svc.lease`` every Bot API request is fenced by it
+    (:class:`bot.leader.FencedRequest`) and the lease is renewed while the application runs.
+    """
     defaults = Defaults(
         parse_mode=ParseMode.HTML,
         tzinfo=config.schedule.timezone,
@@ -61,12 +77,24 @@ def build_application(
     )
 
     async def post_init(application: Application) -> None:
+        if svc.lease is not None:
+            svc.lease.start()
         await register_menus(application.bot, config.telegram.admins)
         if schedule:
             await asyncio.to_thread(schedule_jobs, application)
 
+    async def post_shutdown(application: Application) -> None:
+        if svc.lease is not None:
+            await svc.lease.stop()
+
+    builder = ApplicationBuilder()
+    lease = svc.lease
+    if lease is not None:
+        builder = builder.request(
+            FencedRequest(lambda: lease.valid, connection_pool_size=256)
+        ).get_updates_request(FencedRequest(lambda: lease.valid))
     application = (
-        ApplicationBuilder()
+        builder
         .token(token or config.telegram.token)
         .base_url(config.telegram.api_base_url)
         .base_file_url(config.telegram.file_base_url)
@@ -78,6 +106,7 @@ def build_application(
         # One reader's flood wait or a slow /stats chart must not hold up everyone else.
         .concurrent_updates(True)
         .post_init(post_init)
+        .post_shutdown(post_shutdown)
         .build()
     )
     attach(application, svc)
@@ -111,6 +140,3 @@ def add_handlers(application: Application, admin_ids: Sequence[int] = ()) -> Non
         MessageHandler(private & filters.TEXT & ~filters.COMMAND, commands.plain_text)
     )
     application.add_error_handler(errors.on_error)
-
-
-

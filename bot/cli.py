@@ -79,12 +79,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
     commands = parser.add_subparsers(metavar="COMMAND")
 
-    commands.add_parser(
+    run = commands.add_parser(
         "run",
         help="start the bot and its scheduler (the demo when no token is configured)",
         description="Start the Telegram bot and its scheduler: poll the inboxes, push the "
-        "daily digest, answer commands. Without a token this starts the local demo.",
-    ).set_defaults(func=_run)
+        "daily digest, answer commands. Without a token this starts the local demo. Several "
+        "processes may share one database: one leads, the others wait as hot standbys. Exit "
+        "code 3: the process had to stop (lost its lease, or 409 Conflict without it).",
+    )
+    run.add_argument(
+        "--webhook",
+        action="store_true",
+        help="receive updates on [telegram] webhook_url (behind a reverse proxy) instead of "
+        "long polling",
+    )
+    run.set_defaults(func=_run)
     demo = commands.add_parser(
         "demo",
         help="chat with the bot in this terminal, against a local Bot API server",
@@ -236,7 +245,7 @@ def _usage(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace, Con
 def _run(args: argparse.Namespace, config: Config) -> int:
     from bot.operations import run
 
-    return run(config)
+    return run(config, webhook=args.webhook)
 
 
 def _demo(args: argparse.Namespace, config: Config) -> int:

@@ -46,6 +46,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import ConfigError
 from bot.storage.engine import resolve_url
+from bot.storage.records import InDoubt
 from summarizer.limits import DEFAULT_LIMITS, Limits
 
 __all__ = [
@@ -57,6 +58,7 @@ __all__ = [
     "LoggingConfig",
     "PaperConfig",
     "ScheduleConfig",
+    "ServiceConfig",
     "StorageConfig",
     "SummaryConfig",
     "TelegramConfig",
@@ -69,6 +71,7 @@ DEFAULT_CONFIG_NAME = "config.toml"
 ENV_TOKEN = "TELEGRAM_BOT_TOKEN"
 ENV_STORAGE_URL = "BAOZHAI_STORAGE_URL"
 ENV_CONFIG = "BAOZHAI_CONFIG"
+ENV_WEBHOOK_SECRET = "TELEGRAM_WEBHOOK_SECRET"
 
 _TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 # Bot API tokens look like "123456789:AAE...". Checked loosely: the point is to catch a pasted
@@ -291,6 +294,22 @@ def _time_window(value: Any, base: Path) -> tuple[dt.time, dt.time]:
     return _hhmm(start.strip(), base), _hhmm(end.strip(), base)
 
 
+def _optional_https_url(value: Any, _base: Path) -> str:
+    if _str(value) and not value.startswith("https://"):
+        raise ValueError("Telegram posts to https:// URLs only")
+    return value
+
+
+_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+def _webhook_secret(value: Any, _base: Path) -> str:
+    if _str(value) and not _SECRET_RE.match(value):
+        # Never echo the value: it is a secret.
+        raise Invalid("expected 1-256 characters A-Z, a-z, 0-9, _ and -, got another (not shown)")
+    return value
+
+
 def _directory(value: Any, base: Path) -> Path:
     raw = value if isinstance(value, Path) else Path(_nonempty_str(value))
     return (base / raw.expanduser()).resolve()
@@ -307,6 +326,13 @@ DIRECTORY = Converter("a directory path", _directory)
 BOOLEAN = Converter("true or false", lambda value, _base: _bool(value))
 TEXT = Converter("a string", lambda value, _base: _str(value).strip())
 TIME_WINDOW = Converter('"HH:MM-HH:MM"', _time_window)
+OPTIONAL_HTTPS_URL = Converter('an https URL, or "" for none', _optional_https_url)
+WEBHOOK_SECRET = Converter("a string", _webhook_secret)
+IN_DOUBT = Converter(
+    "one of " + ", ".join(m.value for m in InDoubt), lambda value, _base: InDoubt(_str(value))
+)
+FREE_RATE = 30.0  # messages per second Telegram allows a bot overall
+PAID_RATE = 1000.0  # … with allow_paid_broadcast (paid in Stars)
 # The e-paper templates (bot.sources.epaper.templates; a test keeps the two lists equal).
 TEMPLATE_NAMES = ("founder", "pc_layout", "rmrb_nbs")
 
@@ -323,6 +349,19 @@ class TelegramConfig:
     api_base_url: str = option("https://api.telegram.org/bot", HTTP_URL)
     file_base_url: str = option("https://api.telegram.org/file/bot", HTTP_URL)
     admins: tuple[int, ...] = option((), CHAT_IDS)
+    # Webhook mode (empty: long polling, the default): Telegram posts updates to this public
+    # HTTPS URL, which a reverse proxy forwards to webhook_listen:webhook_port.
+    webhook_url: str = option("", OPTIONAL_HTTPS_URL)
+    webhook_listen: str = option("127.0.0.1", NAME)
+    webhook_port: int = option(8443, integer(1, 65535))
+    # secret: compared with X-Telegram-Bot-Api-Secret-Token on every webhook request.
+    webhook_secret: str = option("", WEBHOOK_SECRET, env=ENV_WEBHOOK_SECRET, secret=True)
+
+    def __post_init__(self) -> None:
+        if self.webhook_url and not self.webhook_secret:
+            raise Invalid(
+                f"a webhook needs a secret token (set ${ENV_WEBHOOK_SECRET})", key="webhook_secret"
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -465,9 +504,25 @@ class DeliveryConfig:
     """Send rates that stay under Telegram's flood limits."""
 
     messages_per_second: float = option(
-        25.0, number(0, 30, lo_open=True, why="Telegram's global limit")
+        25.0, number(0, PAID_RATE, lo_open=True, why="30 unless allow_paid_broadcast")
     )
     per_chat_interval_seconds: float = option(1.0, number(0))
+    allow_paid_broadcast: bool = option(False, BOOLEAN)
+    in_doubt: InDoubt = option(InDoubt.RESEND, IN_DOUBT)
+
+    def __post_init__(self) -> None:
+        if self.messages_per_second > FREE_RATE and not self.allow_paid_broadcast:
+            raise Invalid(
+                f"must be <= {FREE_RATE:g} (Telegram's limit) unless allow_paid_broadcast = true",
+                key="messages_per_second",
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceConfig:
+    """How several processes on one database share the work: one leader, lease-based."""
+
+    lease_seconds: float = option(15.0, number(1, 600))
 
 
 @dataclass(frozen=True, slots=True)
@@ -501,6 +556,7 @@ class Config:
     limits: LimitsConfig
     summary: SummaryConfig
     delivery: DeliveryConfig
+    service: ServiceConfig
     logging: LoggingConfig
 
     @property

@@ -8,22 +8,29 @@ the user can fix (wrong token, unreachable server) is one line on stderr, never 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
+import signal
 import sys
+import time
+from collections.abc import Iterator
 
 from telegram import Bot, Update
 from telegram.error import InvalidToken, NetworkError
+from telegram.ext import Application
 
 from bot.app import build_application, make_services
 from bot.components.jobs import send_edition
 from bot.config import Config, PaperConfig, SourceKind
+from bot.delivery import DeliveryReport, LeaseKeeper, LeaseLost, new_holder_id
 from bot.errors import FetchError, SourceError
 from bot.ingest import IngestReport, ingest_inbox, read_site
 from bot.ingest.epaper import MISSING_PREFIX
+from bot.leader import LEADER, wait_for_leadership
 from bot.logs import redactor
 from bot.render.i18n import plural
-from bot.services import services
+from bot.services import Services
 from bot.storage.records import EditionRecord
 from bot.storage.store import Store
 
@@ -35,25 +42,69 @@ def open_store(config: Config) -> Store:
     return Store(config.storage.url)
 
 
-def run(config: Config) -> int:
-    """``baozhai run``: the long-running service (the demo when no token is configured)."""
+EXIT_STOPPED = 3  # the service had to stop (lease lost, 409 without the lease): restart me
+
+
+def run(config: Config, *, webhook: bool = False) -> int:
+    """``baozhai run``: the long-running service (the demo when no token is configured).
+
+    Waits as a hot standby until it holds the leader lease (:mod:`bot.leader`), then polls
+    Telegram (or, with ``webhook``, serves the webhook) and runs the scheduler. Exits 0 on a
+    stop signal, :data:`EXIT_STOPPED` when it had to stop.
+    """
     if not config.telegram.token:
         log.warning("no Telegram token configured (TELEGRAM_BOT_TOKEN): starting the local demo")
         from bot.demo import run_demo
 
         return run_demo(config)
+    if webhook and not config.telegram.webhook_url:
+        print("baozhai: --webhook needs [telegram] webhook_url", file=sys.stderr)
+        return 2
     problem = asyncio.run(preflight(config))
     if problem:
         print(f"baozhai: {problem}", file=sys.stderr)
         return 1
     store = open_store(config)
-    application = build_application(config, make_services(config, store))
-    log.info("starting Baozhai for %s", ", ".join(p.name for p in config.papers))
     try:
-        application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+        keeper = LeaseKeeper(store, LEADER, new_holder_id(), config.service.lease_seconds)
+        with _terminate_quietly():
+            wait_for_leadership(keeper)
+        svc = make_services(config, store)
+        svc.lease = keeper
+        application = build_application(config, svc)
+
+        def lost() -> None:
+            svc.stop_reason = "lost the leader lease"
+            application.stop_running()
+
+        keeper.on_lost = lost
+        log.info("starting Baozhai for %s", ", ".join(p.name for p in config.papers))
+        if webhook:
+            from bot.webhook import run_webhook
+
+            run_webhook(application, config.telegram)
+        else:
+            application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
     finally:
         store.close()
+    if svc.stop_reason:
+        print(f"baozhai: stopped: {svc.stop_reason}", file=sys.stderr)
+        return EXIT_STOPPED
     return 0
+
+
+@contextlib.contextmanager
+def _terminate_quietly() -> Iterator[None]:
+    """SIGTERM while waiting as a standby: exit 0 like a leader would, without a traceback."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(0)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 async def preflight(config: Config) -> str | None:
@@ -117,20 +168,86 @@ def _editions_to_send(config: Config, store: Store, date: dt.date | None) -> lis
 
 
 async def _send_now(config: Config, store: Store, editions: list[EditionRecord]) -> int:
-    application = build_application(config, make_services(config, store), schedule=False)
+    svc = make_services(config, store)
+    application = build_application(config, svc, schedule=False)
     failed = 0
     async with application:
         for edition in editions:
             active = len(await asyncio.to_thread(store.subscribers.active, edition.paper))
             waiting = len(await asyncio.to_thread(store.deliveries.pending_chats, edition.id))
-            report = await send_edition(application, services(application), edition)
-            had_it = active - waiting + report.skipped
+            try:
+                report = await _send_until_done(application, svc, edition)
+            except LeaseLost as exc:
+                print(f"baozhai: stopped: {exc}", file=sys.stderr)
+                return EXIT_STOPPED
+            had_it = active - waiting
             print(
-                f"{edition.paper} {edition.date}: sent {report.sent}, already had it "
-                f"{had_it}, blocked {report.blocked}, failed {report.failed}"
+                f"{edition.paper} {edition.date}: sent {report.sent} "
+                f"(resumed {report.resumed}), in doubt {report.in_doubt}, "
+                f"failed {report.failed}, blocked {report.blocked}, already had it {had_it}, "
+                f"messages {report.messages}"
             )
             failed += report.failed
     return 1 if failed else 0
+
+
+async def _send_until_done(
+    application: Application, svc: Services, edition: EditionRecord
+) -> DeliveryReport:
+    """Send, then take over what a dead sender still holds once its lease has expired.
+
+    A sender killed a moment ago keeps its claims until its heartbeat lease runs out; rather
+    than leave those readers for the next poll, wait for it (at most two leases) and resume.
+    If this process itself stalled past its own lease (an overloaded machine), its claims are
+    dead like anyone's: it resumes them under a fresh lease, a few times at most.
+    """
+    total = await _send_resuming(application, svc, edition)
+    deadline = time.time() + 2 * svc.config.service.lease_seconds + 1
+    while time.time() < deadline:
+        held = await asyncio.to_thread(svc.store.deliveries.held_elsewhere, edition.id, "")
+        if held is None:
+            break
+        wait = min(held.timestamp() - time.time(), deadline - time.time()) + 0.2
+        log.info("chats held by another sender until %s; waiting %.1fs", f"{held:%X}", wait)
+        await asyncio.sleep(max(0.2, wait))
+        more = await _send_resuming(application, svc, edition)
+        total = _merged(total, more)
+    return total
+
+
+async def _send_resuming(
+    application: Application, svc: Services, edition: EditionRecord, attempts: int = 3
+) -> DeliveryReport:
+    total = DeliveryReport(edition_id=edition.id)
+    for attempt in range(1, attempts + 1):
+        try:
+            return _merged(total, await send_edition(application, svc, edition))
+        except LeaseLost as exc:
+            if exc.report is None or attempt == attempts:
+                raise
+            log.warning("this sender stalled past its lease; resuming under a new one")
+            total = _merged(total, exc.report)
+    return total
+
+
+def _merged(a: DeliveryReport, b: DeliveryReport) -> DeliveryReport:
+    """Two runs' reports as one; a chat skipped in the first and sent in the second is sent."""
+    merged = DeliveryReport(edition_id=a.edition_id)
+    for name in (
+        "sent",
+        "resumed",
+        "in_doubt",
+        "blocked",
+        "failed",
+        "retryable",
+        "migrated",
+        "messages",
+        "flood_waits",
+    ):
+        setattr(merged, name, getattr(a, name) + getattr(b, name))
+    merged.skipped = max(0, a.skipped - (b.chats - b.skipped)) + b.skipped
+    merged.failed_chats = a.failed_chats + b.failed_chats
+    return merged
 
 
 def ingest_now(config: Config) -> int:

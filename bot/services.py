@@ -19,7 +19,7 @@ from telegram.ext import Application, CallbackContext
 
 from bot.cache import TtlCache
 from bot.config import Config
-from bot.delivery import DeliveryPolicy, Pacer
+from bot.delivery import DeliveryPolicy, LeaseKeeper, Pacer
 from bot.storage.records import Stats
 from bot.storage.store import Store
 
@@ -43,6 +43,16 @@ class Services:
     clock: Callable[[], dt.datetime] | None = None
     stats_cache: TtlCache[tuple[Stats, bytes]] = field(default_factory=TtlCache)
     """/stats numbers and chart by (date, language), a minute at most."""
+    lease: LeaseKeeper | None = None
+    """The leader lease this process holds (``baozhai run``); None: every fan-out keeps a
+    sender lease of its own."""
+    stop_reason: str | None = None
+    """Set when the service had to stop (lost the lease, 409 without one): exit non-zero."""
+
+    @property
+    def owner(self) -> str | None:
+        """The lease holder id deliveries are claimed for (None: a fresh one per fan-out)."""
+        return self.lease.holder if self.lease is not None else None
 
     @property
     def tz(self) -> ZoneInfo:

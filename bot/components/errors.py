@@ -13,6 +13,7 @@ from telegram.ext import ContextTypes
 
 from bot.components.replies import language, reply
 from bot.render.i18n import t
+from bot.services import services
 
 log = logging.getLogger(__name__)
 
@@ -30,12 +31,19 @@ def _describe(update: object) -> str:
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the exception with what the user did, then apologise (best effort).
 
-    A 409 Conflict while polling means another instance runs with this token: two pollers
-    would steal each other's updates and double every digest, so this one stops. A flood
+    A 409 Conflict while polling means another process polls with this token. The holder of
+    the leader lease carries on (the other one is not a Baozhai of this database, or a paused
+    ex-leader that will notice it lost the lease); a process without the lease stops, and
+    ``stop_reason`` makes it exit non-zero so a supervisor restarts it. A flood
     wait (429) that outlasted the reply's patience is Telegram's pacing, not a bug: one
     warning line, no traceback, and no apology (it could not be sent either).
     """
     if isinstance(context.error, Conflict):
+        svc = services(context)
+        if svc.lease is not None and svc.lease.valid:
+            log.warning("409 Conflict: another process polls with this token; we hold the lease")
+            return
+        svc.stop_reason = "409 Conflict: another instance is polling with this bot token"
         log.error("another instance is polling with this bot token; stopping this one")
         context.application.stop_running()
         return

@@ -264,6 +264,7 @@ async def send_edition(
         pacer=svc.pacer,
         only_chats=chats,
         policy=svc.policy,
+        owner=svc.owner,
     )
 
 

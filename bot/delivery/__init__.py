@@ -7,7 +7,24 @@ May import: python-telegram-bot, :mod:`bot.render`, :mod:`bot.storage` and :mod:
 Never the handlers (:mod:`bot.components`) or the Application wiring.
 """
 
-from bot.delivery.fanout import DeliveryPolicy, DeliveryReport, deliver_edition, retry_seconds
+from bot.delivery.fanout import (
+    DeliveryPolicy,
+    DeliveryReport,
+    LeaseLost,
+    deliver_edition,
+    retry_seconds,
+)
+from bot.delivery.lease import LeaseKeeper, new_holder_id, sender_lease
 from bot.delivery.pacer import Pacer
 
-__all__ = ["DeliveryPolicy", "DeliveryReport", "Pacer", "deliver_edition", "retry_seconds"]
+__all__ = [
+    "DeliveryPolicy",
+    "DeliveryReport",
+    "LeaseKeeper",
+    "LeaseLost",
+    "Pacer",
+    "deliver_edition",
+    "new_holder_id",
+    "retry_seconds",
+    "sender_lease",
+]

@@ -6,20 +6,22 @@ Why this is more than a loop over ``send_message``:
   (20/min per group); exceeding either gives 429 ``RetryAfter``. PTB's ``AIORateLimiter`` does
   not enforce the per-chat limit, so :class:`Pacer` does both: a global token bucket plus a
   minimum spacing per chat, measured from the *end* of the previous send to that chat.
-* **Never twice.** Each (edition, chat) is claimed in the store *before* the first message
-  goes out (:meth:`bot.storage.Deliveries.claim`); a second run, a restart or a concurrent
-  sender gets False and skips the chat. A sender that dies mid-send leaves the claim
-  ``pending``: that chat misses the edition rather than getting it twice. A digest may take
-  several messages, and the claim is for all of them: once any message may have reached the
-  chat, a later failure closes the claim for good (``failed``, "partial: k of n messages
-  sent") instead of freeing it, since a later run would resend the digest from the start.
-  Only a chat that certainly got nothing is left ``retry`` (see :func:`_refused`).
+* **No digest lost, none sent twice by two senders.** Each (edition, chat) is claimed in the
+  store for this sender *before* the first message goes out
+  (:meth:`bot.storage.Deliveries.claim`); a live sender's claim is never taken, a dead one's
+  (no live lease) is taken over by the next run. Each message is written to the ledger
+  ``on_wire`` before its request and ``confirmed`` with Telegram's message id after, so a run
+  that takes over a claim sends exactly what is missing; a message left ``on_wire`` is *in
+  doubt* (the request went out, the answer never came) and ``[delivery] in_doubt`` decides:
+  ``resend`` (default: a rare duplicate beats a lost morning digest) or ``skip``. Writing
+  ``on_wire`` is also the fence: it fails once this sender's lease is gone, so a sender that
+  was paused or superseded sends nothing more. Duplicates are thus bounded by the requests on
+  the wire at a crash: at most one per worker (``DeliveryPolicy.concurrency``).
 * **Errors mean different things** (``docs/telegram.md``): 429 → wait, pause everyone, retry
   the same message; 403 → the user left, deactivate (history kept); ChatMigrated → follow the
   new id and resend; 400 → our bug or a dead chat, log and give up for good; network → retry
-  with backoff, then leave the claim retryable for a later run — but only where the request
-  certainly did not arrive (no connection); a timeout after the request went out is never
-  retried (:meth:`_Fanout.send`).
+  with backoff (a timeout after the request went out is in doubt: the policy decides), then
+  leave the claim retryable: a later run sends what the ledger lacks.
 
 The store is synchronous SQLAlchemy; every call goes through ``asyncio.to_thread`` so the event
 loop keeps sending while the database works.
@@ -51,15 +53,25 @@ from telegram.error import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.delivery.lease import sender_lease
 from bot.delivery.pacer import Pacer
+from bot.errors import DeliveryError, RetryLater
 from bot.render.digest import DigestMessage, build_digest
 from bot.render.i18n import language_for
-from bot.storage.records import ArticleRecord, DeliveryStatus, EditionRecord, SubscriberRecord
+from bot.storage.records import (
+    ArticleRecord,
+    Claim,
+    DeliveryStatus,
+    EditionRecord,
+    InDoubt,
+    MessageState,
+    SubscriberRecord,
+)
 
 if TYPE_CHECKING:
     from bot.storage.store import Store
 
-__all__ = ["DeliveryPolicy", "DeliveryReport", "Pacer", "deliver_edition"]
+__all__ = ["DeliveryPolicy", "DeliveryReport", "LeaseLost", "Pacer", "deliver_edition"]
 
 log = logging.getLogger(__name__)
 
@@ -69,14 +81,17 @@ _CHAT_GONE = "chat not found"
 
 @dataclass(frozen=True, slots=True)
 class DeliveryPolicy:
-    """Retry and concurrency settings (tests shrink the waits)."""
+    """Retry, concurrency and in-doubt settings (tests shrink the waits)."""
 
-    concurrency: int = 32  # chats sent to at the same time; the pacer caps the rate anyway
+    concurrency: int = 16  # chats sent to at the same time; also the bound on in-doubt messages
     network_attempts: int = 4  # tries per message on NetworkError/TimedOut
     backoff: float = 1.0  # first network retry delay, doubled each time …
     max_backoff: float = 30.0  # … up to this
     max_flood_waits: int = 5  # 429s for one message before leaving it for a later run
     max_retry_after: float = 600.0  # a longer 429 wait is not waited out in this run
+    in_doubt: InDoubt = InDoubt.RESEND  # a message whose fate is unknown: send again or not
+    lease_seconds: float = 15.0  # a sender's heartbeat lease when it is not the leader
+    paid_broadcast: bool = False  # allow_paid_broadcast on every send (up to 1000 msg/s)
 
 
 @dataclass(slots=True)
@@ -84,14 +99,15 @@ class DeliveryReport:
     """What one fan-out did, counted per chat (``messages`` counts single messages)."""
 
     edition_id: int
-    sent: int = 0  # chats that got the whole digest
-    skipped: int = 0  # already claimed: sent before, being sent elsewhere, or given up
+    sent: int = 0  # chats whose digest is now complete (resumed ones included)
+    resumed: int = 0  # of ``sent``: taken over from an earlier run, only the rest sent
+    in_doubt: int = 0  # chats with a message in doubt (resent or skipped by the policy)
+    skipped: int = 0  # not claimable: sent before, being sent by a live sender, given up
     blocked: int = 0  # 403: chat deactivated
     failed: int = 0  # given up in this run (bad request, network, flood, unexpected)
-    retryable: int = 0  # of ``failed``: left for a later run (nothing reached the chat)
-    partial: int = 0  # of ``failed``: some messages (may have) arrived; closed, never resent
+    retryable: int = 0  # of ``failed``: left for a later run, which sends what is missing
     migrated: int = 0  # group → supergroup moves followed
-    messages: int = 0  # messages sent
+    messages: int = 0  # messages confirmed by Telegram
     flood_waits: int = 0  # 429s waited out
     failed_chats: list[int] = field(default_factory=list)
 
@@ -99,6 +115,14 @@ class DeliveryReport:
     def chats(self) -> int:
         """Chats looked at."""
         return self.sent + self.skipped + self.blocked + self.failed
+
+
+class LeaseLost(DeliveryError, RetryLater):
+    """This sender's lease is gone (paused too long, or superseded): it must stop sending.
+
+    ``report`` is what the run did before it stopped (set by :func:`deliver_edition`)."""
+
+    report: DeliveryReport | None = None
 
 
 class _GiveUp(Exception):
@@ -120,32 +144,22 @@ class _AlreadyThere(Exception):
 
 @dataclass(slots=True)
 class _Attempt:
-    """One chat's delivery in progress: where it goes now and what may have arrived."""
+    """One chat's delivery in progress: its claim, where it goes now and what arrived."""
 
+    claim: Claim
     chat_id: int
     total: int  # messages in this chat's digest
-    sent: int = 0  # messages Telegram confirmed
-    in_flight: bool = False  # a request is out, or ended without a sure "not delivered"
+    confirmed: int = 0  # messages Telegram confirmed (in any run)
+    in_doubt: bool = False  # a message was on the wire without an answer
+    skipped: int = 0  # in-doubt messages not resent (policy "skip")
     migrations: int = 0
 
-    @property
-    def may_have_arrived(self) -> bool:
-        """True once the chat may have seen any message: resending the digest would repeat it."""
-        return self.sent > 0 or self.in_flight
-
-    def outcome(self, reason: str, *, retryable: bool) -> tuple[str, bool]:
-        """The error text and retryability to record when delivery to this chat stops.
-
-        A failure that would free the claim (``retryable``) does not once anything may have
-        arrived: a later run resends the whole digest, so the chat would see those messages
-        twice. The text then starts with the progress, e.g. "partial: 1 of 3 messages sent".
-        """
-        if not self.may_have_arrived:
-            return reason, retryable
-        progress = f"partial: {self.sent} of {self.total} messages sent"
-        if self.in_flight:
-            progress += f" (message {self.sent + 1} may have arrived)"
-        return f"{progress}; {reason}", False
+    def describe(self, reason: str) -> str:
+        """The error text to record, with the progress when some messages are out."""
+        if not self.confirmed and not self.in_doubt:
+            return reason
+        doubt = " (one in doubt)" if self.in_doubt else ""
+        return f"partial: {self.confirmed} of {self.total} messages sent{doubt}; {reason}"
 
 
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -193,6 +207,7 @@ class _Fanout:
         articles: Sequence[ArticleRecord],
         pacer: Pacer,
         policy: DeliveryPolicy,
+        owner: str,
     ) -> None:
         self.bot = bot
         self.store = store
@@ -200,9 +215,11 @@ class _Fanout:
         self.articles = articles
         self.pacer = pacer
         self.policy = policy
+        self.owner = owner
         self.report = DeliveryReport(edition_id=edition.id)
         self.digests: dict[str, list[DigestMessage]] = {}
         self.invalid_token: InvalidToken | None = None
+        self.lease_lost: LeaseLost | None = None
 
     def _redact(self, text: str) -> str:
         """Error texts may embed a request URL, and the URL holds the token."""
@@ -215,12 +232,16 @@ class _Fanout:
             self.digests[lang] = build_digest(self.edition, self.articles, lang)
         return self.digests[lang]
 
+    @property
+    def stopped(self) -> bool:
+        return self.invalid_token is not None or self.lease_lost is not None
+
     async def run(self, subscribers: Sequence[SubscriberRecord]) -> None:
         queue = iter(subscribers)  # shared by the workers; next() never awaits
 
         async def worker() -> None:
             for subscriber in queue:
-                if self.invalid_token is not None:
+                if self.stopped:
                     return
                 await self.deliver_chat(subscriber)
 
@@ -230,29 +251,40 @@ class _Fanout:
                 group.create_task(worker())
 
     async def deliver_chat(self, subscriber: SubscriberRecord) -> None:
-        """Claim, send every message of the digest, record the outcome. Never raises
+        """Claim, send every message the ledger lacks, record the outcome. Never raises
         (except cancellation): one chat's trouble must not stop the others."""
         edition_id, chat_id = self.edition.id, subscriber.chat_id
         report = self.report
         attempt: _Attempt | None = None
         try:
-            if not await asyncio.to_thread(self.store.deliveries.claim, edition_id, chat_id):
+            claim = await asyncio.to_thread(
+                self.store.deliveries.claim, edition_id, chat_id, self.owner
+            )
+            if claim is None:
                 log.debug("edition %d chat %d: already claimed, skipped", edition_id, chat_id)
                 report.skipped += 1
                 return
             messages = self.digest(subscriber.language)
-            attempt = _Attempt(chat_id, total=len(messages))
-            for message in messages:
-                await self.send(attempt, message)
-            chat_id = attempt.chat_id
-            await asyncio.to_thread(self.store.deliveries.mark_sent, edition_id, chat_id)
-            report.sent += 1
-            log.info(
-                "edition %d chat %d: digest delivered (%d messages)",
-                edition_id,
-                chat_id,
-                len(messages),
+            attempt = _Attempt(claim, chat_id, total=len(messages))
+            for part, message in enumerate(messages):
+                await self.send_part(attempt, part, message)
+            status = DeliveryStatus.IN_DOUBT if attempt.skipped else DeliveryStatus.SENT
+            await asyncio.to_thread(
+                self.store.deliveries.mark_sent, edition_id, attempt.chat_id, status
             )
+            report.sent += 1
+            report.resumed += int(claim.resumed)
+            report.in_doubt += int(attempt.in_doubt)
+            log.info(
+                "edition %d chat %d: digest delivered (%d messages%s)",
+                edition_id,
+                attempt.chat_id,
+                len(messages),
+                ", resumed" if claim.resumed else "",
+            )
+        except LeaseLost as exc:
+            # Sends nothing more and writes nothing: the claim belongs to whoever takes it.
+            self.lease_lost = exc
         except Forbidden as exc:
             chat_id = attempt.chat_id if attempt is not None else chat_id
             reason = self._redact(exc.message)
@@ -279,8 +311,7 @@ class _Fanout:
             await self._failed(attempt, exc.reason, retryable=exc.retryable)
         except InvalidToken as exc:
             assert attempt is not None  # raised by send() only
-            # Every chat would fail the same way: stop the fan-out, leave the claim retryable
-            # (unless part of this chat's digest is out already).
+            # Every chat would fail the same way: stop the fan-out, leave the claim retryable.
             self.invalid_token = exc
             log.critical("edition %d: the bot token was rejected; stopping delivery", edition_id)
             await self._failed(attempt, "InvalidToken", retryable=True)
@@ -300,27 +331,19 @@ class _Fanout:
             )
             report.skipped += 1
         except asyncio.CancelledError:
-            if attempt is not None and not attempt.may_have_arrived:
-                # Claimed but nothing sent yet: free the claim so the next run delivers.
+            if attempt is not None:
+                # Free the claim: the ledger knows what went out, a later run sends the rest.
                 self._release_sync(attempt.chat_id)
-            elif attempt is not None:
-                chat_id = attempt.chat_id
-                log.warning(
-                    "edition %d chat %d: cancelled mid-send; claim left pending",
-                    edition_id,
-                    chat_id,
-                )
             raise
         except Exception as exc:
-            # A bug or a database error. Retry later only if nothing went out yet: once a
-            # message may have arrived, a duplicate digest is the worse outcome.
+            # A bug or a database error: leave the chat for a later run, which resumes it.
             chat_id = attempt.chat_id if attempt is not None else chat_id
             log.exception("edition %d chat %d: unexpected error", edition_id, chat_id)
+            if attempt is None:
+                return  # nothing claimed (or the claim itself failed)
             try:
                 await self._failed(
-                    attempt or _Attempt(chat_id, total=0),
-                    self._redact(f"{type(exc).__name__}: {exc}"),
-                    retryable=True,
+                    attempt, self._redact(f"{type(exc).__name__}: {exc}"), retryable=True
                 )
             except Exception:
                 log.exception("edition %d chat %d: could not record failure", edition_id, chat_id)
@@ -328,9 +351,9 @@ class _Fanout:
     async def _follow_migration(self, attempt: _Attempt, new_id: int) -> None:
         """Move the subscription (and our claim) to the supergroup's new id, then resend.
 
-        ``store.subscribers.migrate_chat`` moves the delivery row unless the new id already has
-        one for this edition; then that row decides: sent or being sent there means nothing
-        more to do.
+        ``store.subscribers.migrate_chat`` moves the delivery row (and so its ledger) unless the
+        new id already has one for this edition; then that row decides: sent or being sent
+        there means nothing more to do.
         """
         edition_id, old_id = self.edition.id, attempt.chat_id
         attempt.migrations += 1
@@ -349,49 +372,61 @@ class _Fanout:
 
     def _release_sync(self, chat_id: int) -> None:
         try:
-            self.store.deliveries.mark_failed(
-                self.edition.id, chat_id, "cancelled before sending", True
-            )
+            self.store.deliveries.mark_failed(self.edition.id, chat_id, "cancelled", True)
         except Exception:
             log.exception("edition %d chat %d: could not free claim", self.edition.id, chat_id)
 
     async def _failed(
         self, attempt: _Attempt, reason: str, *, retryable: bool, level: int = logging.WARNING
     ) -> None:
-        """Log and record that delivery to this chat stopped. The claim is freed only if
-        ``retryable`` and nothing may have reached the chat (:meth:`_Attempt.outcome`)."""
+        """Log and record that delivery to this chat stopped; ``retryable`` frees the claim
+        (a later run sends what the ledger lacks)."""
         edition_id, chat_id = self.edition.id, attempt.chat_id
-        transient = retryable
-        reason, retryable = attempt.outcome(reason, retryable=retryable)
-        if retryable:
-            note = "a later run may retry"
-        elif transient:
-            note = "not retried: a later run would resend what may have arrived"
-        else:
-            note = "not retried"
+        reason = attempt.describe(reason)
+        note = "a later run sends the rest" if retryable else "not retried"
         log.log(level, "edition %d chat %d: giving up (%s); %s", edition_id, chat_id, reason, note)
         await asyncio.to_thread(
             self.store.deliveries.mark_failed, edition_id, chat_id, reason, retryable
         )
         self.report.failed += 1
         self.report.retryable += int(retryable)
-        self.report.partial += int(attempt.may_have_arrived)
+        self.report.in_doubt += int(attempt.in_doubt)
         self.report.failed_chats.append(chat_id)
 
-    async def send(self, attempt: _Attempt, message: DigestMessage) -> None:
+    async def send_part(self, attempt: _Attempt, part: int, message: DigestMessage) -> None:
+        """Send message ``part`` unless the ledger has it; an in-doubt one by the policy."""
+        state = attempt.claim.parts.get(part)
+        if state is MessageState.CONFIRMED or state is MessageState.SKIPPED:
+            attempt.confirmed += state is MessageState.CONFIRMED
+            return
+        if state is MessageState.ON_WIRE:
+            attempt.in_doubt = True
+            if self.policy.in_doubt is InDoubt.SKIP:
+                await self._skip(attempt, part)
+                return
+        await self.send(attempt, part, message)
+
+    async def _skip(self, attempt: _Attempt, part: int) -> None:
+        log.info(
+            "edition %d chat %d: message %d in doubt; not resent (in_doubt = skip)",
+            self.edition.id,
+            attempt.chat_id,
+            part + 1,
+        )
+        await asyncio.to_thread(self.store.deliveries.skip, attempt.claim.delivery_id, part)
+        attempt.skipped += 1
+
+    async def send(self, attempt: _Attempt, part: int, message: DigestMessage) -> None:
         """Send one message, waiting out 429s, following migrations, retrying network errors.
 
-        A migration updates ``attempt.chat_id``. Forbidden, BadRequest and InvalidToken
-        propagate; exhausted retries raise ``_GiveUp``.
+        A migration updates ``attempt.chat_id``. Forbidden, BadRequest, InvalidToken and
+        LeaseLost propagate; exhausted retries raise ``_GiveUp``.
 
-        A message is sent again only on proof that it did not arrive (:func:`_refused`): a 429,
-        a 5xx answer, a connection that was never made. A timeout or a dropped connection after
-        the request was written is ambiguous — Telegram may have delivered the message and only
-        its answer was lost — so it is not retried, and this chat's delivery stops there: closed
-        for good, not freed for a later run, even when it was the first message. The trade-off
-        is deliberate. A reader who misses part of one morning's digest loses little (the
-        archive has it); a reader who gets the same digest twice sees a broken bot, and the
-        product promise is "never twice". At most once beats twice for a digest.
+        A message is sent again at once on proof that it did not arrive (:func:`_refused`): a
+        429, a 5xx answer, a connection that was never made. A timeout or a dropped connection
+        after the request was written is *in doubt* — Telegram may have delivered it and only
+        the answer was lost: ``resend`` retries it (a possible duplicate), ``skip`` goes on
+        with the next message.
         """
         edition_id = self.edition.id
         policy = self.policy
@@ -401,7 +436,7 @@ class _Fanout:
             delay = 0.0
             async with self.pacer.slot(chat_id):
                 try:
-                    await self._post(attempt, message)
+                    await self._post(attempt, part, message)
                     return
                 except RetryAfter as exc:
                     seconds = retry_seconds(exc)
@@ -427,8 +462,12 @@ class _Fanout:
                 except NetworkError as exc:  # includes TimedOut; BadRequest handled above
                     network_failures += 1
                     reason = self._redact(f"{type(exc).__name__}: {exc.message}")
-                    # In flight (e.g. a read timeout): it may have arrived; never resend it.
-                    if attempt.in_flight or network_failures >= policy.network_attempts:
+                    if not _refused(exc):
+                        attempt.in_doubt = True
+                        if policy.in_doubt is InDoubt.SKIP:
+                            await self._skip(attempt, part)
+                            return
+                    if network_failures >= policy.network_attempts:
                         raise _GiveUp(reason, retryable=True) from exc
                     delay = min(policy.max_backoff, policy.backoff * 2 ** (network_failures - 1))
                     log.warning(
@@ -445,24 +484,32 @@ class _Fanout:
                     raise _GiveUp(reason, retryable=True) from exc
             await asyncio.sleep(delay)
 
-    async def _post(self, attempt: _Attempt, message: DigestMessage) -> None:
-        """One ``sendMessage``, keeping ``attempt.sent`` and ``attempt.in_flight`` true to what
-        may have reached the chat: ``in_flight`` stays set if the request failed without proof
-        that the message was not delivered (and if it was cancelled or hit a bug)."""
-        attempt.in_flight = True
+    async def _post(self, attempt: _Attempt, part: int, message: DigestMessage) -> None:
+        """One ``sendMessage``, with the ledger written around it: ``on_wire`` first (the
+        fence: refused once this sender's lease is gone), ``confirmed`` with the message id
+        after, the row removed again when Telegram's answer proves nothing was delivered."""
+        deliveries = self.store.deliveries
+        delivery_id = attempt.claim.delivery_id
+        renew = dt.timedelta(seconds=self.policy.lease_seconds)
+        if not await asyncio.to_thread(
+            deliveries.put_on_wire, delivery_id, part, self.owner, renew
+        ):
+            raise LeaseLost(f"sender {self.owner}: lease or claim lost; not sending")
         try:
-            await self.bot.send_message(
+            sent = await self.bot.send_message(
                 chat_id=attempt.chat_id,
                 text=message.text,
                 parse_mode=ParseMode.HTML,
                 reply_markup=message.keyboard,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
+                allow_paid_broadcast=self.policy.paid_broadcast or None,
             )
         except TelegramError as exc:
-            attempt.in_flight = not _refused(exc)
+            if _refused(exc):
+                await asyncio.to_thread(deliveries.refused, delivery_id, part)
             raise
-        attempt.in_flight = False
-        attempt.sent += 1
+        await asyncio.to_thread(deliveries.confirm, delivery_id, part, sent.message_id)
+        attempt.confirmed += 1
         self.report.messages += 1
 
 
@@ -475,15 +522,31 @@ async def deliver_edition(
     pacer: Pacer | None = None,
     only_chats: Collection[int] | None = None,
     policy: DeliveryPolicy | None = None,
+    owner: str | None = None,
 ) -> DeliveryReport:
     """Send ``edition``'s digest to every active subscriber that has not had it yet.
 
     ``articles`` defaults to the stored ones. ``only_chats`` restricts the run to those chat ids
     (the scheduler's per-user digest times). Each chat gets the digest in its own language.
-    Safe to run again, also concurrently: claimed chats are skipped. Raises ``InvalidToken``
-    after stopping the run if Telegram rejects the token; any other error is per chat and ends
-    up in the report.
+    ``owner`` is the holder of a live lease this process keeps (the leader's); without one the
+    run keeps a sender heartbeat lease of its own for its duration. Safe to run again, also
+    concurrently: claimed chats are skipped, a dead sender's are resumed. Raises
+    ``InvalidToken`` if Telegram rejects the token and :class:`LeaseLost` if this sender's lease
+    is gone (both after stopping the run); any other error is per chat and in the report.
     """
+    policy = policy or DeliveryPolicy()
+    if owner is None:
+        async with sender_lease(store, policy.lease_seconds) as keeper:
+            return await deliver_edition(
+                bot,
+                store,
+                edition,
+                articles,
+                pacer=pacer,
+                only_chats=only_chats,
+                policy=policy,
+                owner=keeper.holder,
+            )
     if articles is None:
         articles = await asyncio.to_thread(store.editions.articles, edition.id)
     report_only = DeliveryReport(edition_id=edition.id)
@@ -496,21 +559,27 @@ async def deliver_edition(
         subscribers = [s for s in subscribers if s.chat_id in wanted]
     subscribers = [s for s in subscribers if s.active]
 
-    fanout = _Fanout(bot, store, edition, articles, pacer or Pacer(), policy or DeliveryPolicy())
+    fanout = _Fanout(bot, store, edition, articles, pacer or Pacer(), policy, owner)
     if subscribers:
         log.info("edition %d: delivering to %d chats", edition.id, len(subscribers))
         await fanout.run(subscribers)
     report = fanout.report
     log.info(
-        "edition %d: sent %d, skipped %d, blocked %d, failed %d (%d messages, %d flood waits)",
+        "edition %d: sent %d (resumed %d), in doubt %d, skipped %d, blocked %d, failed %d "
+        "(%d messages, %d flood waits)",
         edition.id,
         report.sent,
+        report.resumed,
+        report.in_doubt,
         report.skipped,
         report.blocked,
         report.failed,
         report.messages,
         report.flood_waits,
     )
+    if fanout.lease_lost is not None:
+        fanout.lease_lost.report = report
+        raise fanout.lease_lost
     if fanout.invalid_token is not None:
         raise fanout.invalid_token
     return report

@@ -254,6 +254,11 @@ class ApiCall:
     params: dict[str, Any]
     status: int
     description: str | None = None
+    client: str = ""
+    """The path prefix the request came by (``/<client>/bot<token>/...``; "" without one), so a
+    test running several bot processes against one server can tell whose request it was."""
+    at: float = 0.0
+    """When it was answered (``time.monotonic()``)."""
 
 
 # --- internals -----------------------------------------------------------------------------------
@@ -950,10 +955,11 @@ class LocalBotApi:
     # -- HTTP -------------------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.Response:
-        match = re.fullmatch(r"bot([^/]*)/([^/]+)", request.match_info["tail"])
+        match = re.fullmatch(r"(?:([^/]+)/)?bot([^/]*)/([^/]+)", request.match_info["tail"])
         if match is None:
             return self._respond(ApiError(404, "Not Found").to_api(), 404)
-        token, method = match.groups()
+        client, token, method = match.groups()
+        client = client or ""
         if token != self.token:
             status = 401 if _TOKEN_SHAPE.fullmatch(token) else 404
             error = ApiError(status, "Unauthorized" if status == 401 else "Not Found")
@@ -961,7 +967,7 @@ class LocalBotApi:
         handler = self._methods.get(method.lower())
         if handler is None:
             logger.warning("local Bot API: method %s is not implemented; answered 404", method)
-            self.calls.append(ApiCall(method, {}, 404, "Not Found"))
+            self.calls.append(ApiCall(method, {}, 404, "Not Found", client, time.monotonic()))
             return self._respond(ApiError(404, "Not Found").to_api(), 404)
 
         params = _Params({}, {})
@@ -970,13 +976,31 @@ class LocalBotApi:
             result = await handler(params)
         except ApiError as error:
             logger.debug("local Bot API %s -> %s %s", method, error.status, error.description)
-            self.calls.append(ApiCall(method, params.loggable(), error.status, error.description))
+            self.calls.append(
+                ApiCall(
+                    method,
+                    params.loggable(),
+                    error.status,
+                    error.description,
+                    client,
+                    time.monotonic(),
+                )
+            )
             return self._respond(error.to_api(), error.status)
         except Exception:
             logger.exception("local Bot API: %s failed", method)
-            self.calls.append(ApiCall(method, params.loggable(), 500, "Internal Server Error"))
+            self.calls.append(
+                ApiCall(
+                    method,
+                    params.loggable(),
+                    500,
+                    "Internal Server Error",
+                    client,
+                    time.monotonic(),
+                )
+            )
             return self._respond(ApiError(500, "Internal Server Error").to_api(), 500)
-        self.calls.append(ApiCall(method, params.loggable(), 200))
+        self.calls.append(ApiCall(method, params.loggable(), 200, None, client, time.monotonic()))
         return self._respond({"ok": True, "result": result}, 200)
 
     @staticmethod

@@ -1,19 +1,39 @@
-"""Deliveries: one row per edition and chat, claimed before the digest goes out.
+"""Deliveries and their ledger: one row per edition and chat, one per message sent.
 
-Why a row before sending: the claim under UNIQUE(edition_id, chat_id) is what makes delivery at
-most once across restarts and concurrent senders (see :meth:`Deliveries.claim`).
+Why a row before sending: the claim under UNIQUE(edition_id, chat_id) names its sender
+(``claimed_by``), so two live senders never send the same digest. Why a row per message, written
+*before* its request goes out (``on_wire``) and after Telegram's answer (``confirmed``, with the
+message id): after a crash the truth per chat is known — nothing sent (safe to send), some
+messages confirmed (send the rest), or a request on the wire without an answer (in doubt; the
+``[delivery] in_doubt`` policy decides). A claim whose sender has no live lease
+(:mod:`bot.storage.leases`) is taken over by the next claim; a live sender's never is.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import ColumnElement, delete, exists, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.storage.models import Delivery, Edition, Subscriber, Subscription, utcnow
-from bot.storage.records import DeliveryRecord, DeliveryStatus, SubscriberRecord
+from bot.storage.models import (
+    Delivery,
+    DeliveryMessage,
+    Edition,
+    LeaseRow,
+    Subscriber,
+    Subscription,
+    utcnow,
+)
+from bot.storage.records import (
+    Claim,
+    DeliveryRecord,
+    DeliveryStatus,
+    MessageState,
+    SubscriberRecord,
+)
 from bot.storage.subscribers import subscriber_record
 from bot.storage.transactions import Transactions
 
@@ -24,58 +44,208 @@ log = logging.getLogger(__name__)
 _ERROR_MAX = 2000  # keep stored error texts bounded; a traceback is for the log
 
 
+def _live_holders(now: dt.datetime) -> ColumnElement[bool]:
+    """``Delivery.claimed_by`` names a holder with a live lease."""
+    return Delivery.claimed_by.in_(select(LeaseRow.holder).where(LeaseRow.expires_at > now))
+
+
+def _takeable(now: dt.datetime) -> ColumnElement[bool]:
+    """A row a new claim may take: freed for retry, or pending under a dead sender."""
+    return or_(
+        Delivery.status == DeliveryStatus.RETRY,
+        (Delivery.status == DeliveryStatus.PENDING)
+        & or_(Delivery.claimed_by.is_(None), ~_live_holders(now)),
+    )
+
+
 class Deliveries:
-    """Claims and outcomes of digest sends (``store.deliveries``)."""
+    """Claims, the per-message ledger and outcomes of digest sends (``store.deliveries``)."""
 
     def __init__(self, tx: Transactions) -> None:
         self._tx = tx
 
-    def claim(self, edition_id: int, chat_id: int) -> bool:
-        """Claim the right to send this edition's digest to this chat; True if we got it.
+    def claim(self, edition_id: int, chat_id: int, owner: str) -> Claim | None:
+        """Claim the right to send this edition's digest to this chat for ``owner``.
 
-        The claim is a row under UNIQUE(edition_id, chat_id), inserted *before* sending. A
-        second claim, from this process after a restart or from a concurrent sender, hits the
-        constraint and gets False: a digest is sent at most once. The price is that a sender
-        dying mid-send leaves the row ``pending`` and that chat misses this edition; a
-        duplicate morning digest is the worse failure. A row left in ``retry`` by
-        :meth:`mark_failed` is taken over by a conditional UPDATE, atomic on both backends.
-        An unknown ``edition_id`` cannot be claimed (False; the foreign key refuses it).
+        A new row is inserted (``INSERT … ON CONFLICT DO NOTHING``); an existing one is taken
+        over by a conditional UPDATE only if it is ``retry`` or ``pending`` under a sender
+        without a live lease — atomic on both backends. None: someone else has it (sending,
+        sent, given up), or the edition is unknown.
         """
-        try:
-            with self._tx.write() as session:
-                session.add(
-                    Delivery(
-                        edition_id=edition_id,
-                        chat_id=chat_id,
-                        status=DeliveryStatus.PENDING,
-                        attempts=1,
-                    )
-                )
-                session.flush()
-            return True
-        except IntegrityError:
-            pass
+        now = utcnow()
         with self._tx.write() as session:
-            result = session.execute(
+            if session.get(Edition, edition_id) is None:
+                return None
+            insert = _insert(session).values(
+                edition_id=edition_id,
+                chat_id=chat_id,
+                status=DeliveryStatus.PENDING.value,
+                attempts=1,
+                claimed_by=owner,
+                claimed_at=now,
+                updated_at=now,
+            )
+            inserted = session.scalar(
+                insert.on_conflict_do_nothing(index_elements=["edition_id", "chat_id"]).returning(
+                    Delivery.id
+                )
+            )
+            if inserted is not None:
+                return Claim(inserted, edition_id, chat_id, resumed=False, parts={})
+            taken = session.execute(
                 update(Delivery)
                 .where(
                     Delivery.edition_id == edition_id,
                     Delivery.chat_id == chat_id,
-                    Delivery.status == DeliveryStatus.RETRY,
+                    _takeable(now),
                 )
                 .values(
                     status=DeliveryStatus.PENDING,
+                    claimed_by=owner,
                     attempts=Delivery.attempts + 1,
-                    claimed_at=utcnow(),
-                    updated_at=utcnow(),
+                    claimed_at=now,
+                    updated_at=now,
                 )
                 .execution_options(synchronize_session=False)
             )
-            return result.rowcount == 1  # type: ignore[attr-defined]
+            if taken.rowcount != 1:  # type: ignore[attr-defined]
+                return None
+            row = _delivery(session, edition_id, chat_id)
+            assert row is not None
+            parts = _parts(session, row.id)
+            return Claim(row.id, edition_id, chat_id, resumed=True, parts=parts)
 
-    def mark_sent(self, edition_id: int, chat_id: int) -> None:
-        """Record a successful send. Without a prior claim the row is created anyway: the
-        message is out, and recording that is what keeps it from going out twice."""
+    def put_on_wire(
+        self, delivery_id: int, part: int, owner: str, renew: dt.timedelta | None = None
+    ) -> bool:
+        """Record that message ``part`` is about to be sent; False if ``owner`` may not.
+
+        The fence: the claim must still be ``owner``'s and ``owner``'s lease live *now*. A
+        sender that was paused past its lease, or whose claim was taken over, gets False and
+        must send nothing. ``renew`` extends the live lease by that much in the same
+        transaction: a sender making progress is alive, even when its heartbeat thread waits
+        for a busy SQLite write lock.
+        """
+        now = utcnow()
+        own_lease = exists().where(LeaseRow.holder == owner, LeaseRow.expires_at > now)
+        with self._tx.write() as session:
+            fenced = session.execute(
+                update(Delivery)
+                .where(
+                    Delivery.id == delivery_id,
+                    Delivery.claimed_by == owner,
+                    Delivery.status == DeliveryStatus.PENDING,
+                    own_lease,
+                )
+                .values(updated_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            if fenced.rowcount != 1:  # type: ignore[attr-defined]
+                row = session.get(Delivery, delivery_id)
+                lease = session.scalar(select(LeaseRow).where(LeaseRow.holder == owner))
+                log.warning(
+                    "delivery %d: not put on the wire for %s (claim: %s by %s; lease until %s, "
+                    "now %s)",
+                    delivery_id,
+                    owner,
+                    row.status if row is not None else None,
+                    row.claimed_by if row is not None else None,
+                    lease.expires_at if lease is not None else None,
+                    now,
+                )
+                return False
+            if renew is not None:
+                session.execute(
+                    update(LeaseRow)
+                    .where(LeaseRow.holder == owner, LeaseRow.expires_at > now)
+                    .values(expires_at=now + renew)
+                    .execution_options(synchronize_session=False)
+                )
+            self._set_part(session, delivery_id, part, MessageState.ON_WIRE, None)
+            return True
+
+    def confirm(self, delivery_id: int, part: int, message_id: int) -> None:
+        """Telegram answered with ``message_id``: the message arrived (a fact, whoever owns
+        the claim now)."""
+        with self._tx.write() as session:
+            self._set_part(session, delivery_id, part, MessageState.CONFIRMED, message_id)
+
+    def skip(self, delivery_id: int, part: int) -> None:
+        """The message was in doubt and, by policy, is not sent again."""
+        with self._tx.write() as session:
+            self._set_part(session, delivery_id, part, MessageState.SKIPPED, None)
+
+    def refused(self, delivery_id: int, part: int) -> None:
+        """Telegram refused the message (or it never left): nothing is on the wire."""
+        with self._tx.write() as session:
+            session.execute(
+                delete(DeliveryMessage).where(
+                    DeliveryMessage.delivery_id == delivery_id,
+                    DeliveryMessage.part == part,
+                    DeliveryMessage.state == MessageState.ON_WIRE,
+                )
+            )
+
+    @staticmethod
+    def _set_part(
+        session: Session,
+        delivery_id: int,
+        part: int,
+        state: MessageState,
+        message_id: int | None,
+    ) -> None:
+        row = session.scalar(
+            select(DeliveryMessage).where(
+                DeliveryMessage.delivery_id == delivery_id, DeliveryMessage.part == part
+            )
+        )
+        if row is None:
+            session.add(
+                DeliveryMessage(
+                    delivery_id=delivery_id, part=part, state=state, message_id=message_id
+                )
+            )
+        elif row.state != MessageState.CONFIRMED:  # a confirmation is never undone
+            row.state, row.message_id = state, message_id
+
+    def parts(self, edition_id: int, chat_id: int) -> dict[int, MessageState]:
+        """The ledger of one delivery: message number → state."""
+        with self._tx.read() as session:
+            row = _delivery(session, edition_id, chat_id)
+            return _parts(session, row.id) if row is not None else {}
+
+    def held_elsewhere(self, edition_id: int, owner: str) -> dt.datetime | None:
+        """When the last live lease of another sender holding a claim of this edition expires
+        (None: no such claim). A run that found chats held waits until then to take them over."""
+        now = utcnow()
+        with self._tx.read() as session:
+            return session.scalar(
+                select(func.max(LeaseRow.expires_at))
+                .join(Delivery, Delivery.claimed_by == LeaseRow.holder)
+                .where(
+                    Delivery.edition_id == edition_id,
+                    Delivery.status == DeliveryStatus.PENDING,
+                    Delivery.claimed_by != owner,
+                    LeaseRow.expires_at > now,
+                )
+            )
+
+    def counts(self, edition_id: int) -> dict[DeliveryStatus, int]:
+        """How many chats of this edition are in each status (for /status)."""
+        with self._tx.read() as session:
+            rows = session.execute(
+                select(Delivery.status, func.count())
+                .where(Delivery.edition_id == edition_id)
+                .group_by(Delivery.status)
+            ).all()
+            return {DeliveryStatus(status): int(n) for status, n in rows}
+
+    def mark_sent(
+        self, edition_id: int, chat_id: int, status: DeliveryStatus = DeliveryStatus.SENT
+    ) -> None:
+        """Record a finished send (``status``: SENT, or IN_DOUBT when an in-doubt message was
+        skipped). Without a prior claim the row is created anyway: the message is out, and
+        recording that is what keeps it from going out twice."""
 
         def work(session: Session) -> None:
             row = _delivery(session, edition_id, chat_id)
@@ -83,7 +253,7 @@ class Deliveries:
                 log.warning("delivery %d -> %d marked sent without a claim", edition_id, chat_id)
                 row = Delivery(edition_id=edition_id, chat_id=chat_id, attempts=1)
                 session.add(row)
-            row.status, row.sent_at, row.error = DeliveryStatus.SENT, utcnow(), None
+            row.status, row.sent_at, row.error = status, utcnow(), None
             session.flush()
 
         self._tx.write_retrying(work)
@@ -92,8 +262,9 @@ class Deliveries:
         """Record a failed send.
 
         ``retryable`` (network error, flood wait, server error) frees the claim: the row goes
-        to ``retry`` and a later run's :meth:`claim` may take it. Otherwise (bad request,
-        blocked) the claim is kept as ``failed`` and nobody tries again. Either way the error
+        to ``retry`` and a later run's :meth:`claim` takes it and sends what the ledger does
+        not have confirmed. Otherwise (bad request, blocked) the claim is kept as ``failed``
+        and nobody tries again. Either way the error
         text is kept for /stats and debugging. A ``sent`` row is never downgraded.
         """
         status = DeliveryStatus.RETRY if retryable else DeliveryStatus.FAILED
@@ -127,12 +298,12 @@ class Deliveries:
     def pending_chats(self, edition_id: int) -> list[SubscriberRecord]:
         """Active subscribers of this edition's paper that still need its digest, by chat id.
 
-        That is: no delivery row at all, or one freed for retry. Chats whose digest is sent,
-        being sent (``pending``) or given up (``failed``) are left out, since a claim for
-        them would fail anyway.
+        That is: no delivery row at all, one freed for retry, or one pending under a sender
+        without a live lease (taken over by the next claim). Chats whose digest is sent, being
+        sent by a live sender or given up are left out, since a claim for them would fail.
         """
         taken = select(Delivery.chat_id).where(
-            Delivery.edition_id == edition_id, Delivery.status != DeliveryStatus.RETRY
+            Delivery.edition_id == edition_id, ~_takeable(utcnow())
         )
         readers = select(Subscription.subscriber_id).where(
             Subscription.paper_id == select(Edition.paper_id).where(Edition.id == edition_id)
@@ -149,6 +320,21 @@ class Deliveries:
                 .order_by(Subscriber.chat_id)
             )
             return [subscriber_record(r) for r in rows]
+
+
+def _insert(session: Session) -> sqlite.Insert | postgresql.Insert:
+    """The dialect's INSERT, which knows ON CONFLICT DO NOTHING."""
+    dialect = session.get_bind().dialect.name
+    return postgresql.insert(Delivery) if dialect == "postgresql" else sqlite.insert(Delivery)
+
+
+def _parts(session: Session, delivery_id: int) -> dict[int, MessageState]:
+    rows = session.execute(
+        select(DeliveryMessage.part, DeliveryMessage.state).where(
+            DeliveryMessage.delivery_id == delivery_id
+        )
+    ).all()
+    return {part: MessageState(state) for part, state in rows}
 
 
 def _delivery(session: Session, edition_id: int, chat_id: int) -> Delivery | None:

@@ -46,7 +46,7 @@ from sqlalchemy import (
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from bot.storage.records import DeliveryStatus, DigestMode, FileStatus
+from bot.storage.records import DeliveryStatus, DigestMode, FileStatus, MessageState
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -237,6 +237,38 @@ class Delivery(Base):
     claimed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[dt.datetime | None] = mapped_column()
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # The lease holder sending it (a live holder's claim is never taken over).
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class DeliveryMessage(Base):
+    """The ledger: one message of one delivery, written before it goes out (see MessageState)."""
+
+    __tablename__ = "delivery_messages"
+    __table_args__ = (
+        UniqueConstraint("delivery_id", "part"),
+        CheckConstraint(_in("state", MessageState), name="message_state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"))
+    part: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16))
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class LeaseRow(Base):
+    """A lease with an expiry: ``leader`` (one ``baozhai run`` polls and schedules) and one
+    ``sender:<holder>`` heartbeat per sending process. Expired means dead: never renewed."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    token: Mapped[int] = mapped_column(BigInteger)
+    expires_at: Mapped[dt.datetime] = mapped_column()
+    acquired_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class IngestedFile(Base):

@@ -16,10 +16,31 @@ from dataclasses import dataclass
 class DeliveryStatus(enum.StrEnum):
     """Where one digest to one chat stands (``deliveries.status``)."""
 
-    PENDING = "pending"  # claimed, being sent (or the sender died mid-send: never resent)
-    SENT = "sent"
+    PENDING = "pending"  # claimed by a live sender; a dead sender's claim is taken over
+    SENT = "sent"  # every message confirmed by Telegram
+    IN_DOUBT = "in_doubt"  # finished, but a message in doubt was not resent ([delivery] in_doubt)
     FAILED = "failed"  # given up: nobody tries again
-    RETRY = "retry"  # failed transiently: the next run may claim it again
+    RETRY = "retry"  # failed transiently: the next run claims it again and sends what is missing
+
+
+class MessageState(enum.StrEnum):
+    """One message of one digest to one chat in the ledger (``delivery_messages.state``).
+
+    A message is written ``on_wire`` *before* its request goes out and ``confirmed`` (with
+    Telegram's message id) after the answer; a refusal deletes the row. So after a crash an
+    ``on_wire`` row is exactly a request whose fate is unknown.
+    """
+
+    ON_WIRE = "on_wire"
+    CONFIRMED = "confirmed"
+    SKIPPED = "skipped"  # was in doubt and, by the in-doubt policy, not sent again
+
+
+class InDoubt(enum.StrEnum):
+    """What to do with a message that was on the wire when its sender died or timed out."""
+
+    RESEND = "resend"  # a rare duplicate beats a lost morning digest
+    SKIP = "skip"  # assume it arrived
 
 
 class DigestMode(enum.StrEnum):
@@ -92,6 +113,34 @@ class Stats:
     top_keywords: tuple[tuple[str, int], ...]
     # (date, articles that day, distinct keywords that day), oldest first
     daily: tuple[tuple[dt.date, int, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """The right to send one digest to one chat, and what the ledger knows of it so far.
+
+    ``parts`` maps message numbers (0-based) to their state; ``resumed`` is True when an
+    earlier run (a dead or failed sender) had this claim, so only what is missing is sent.
+    """
+
+    delivery_id: int
+    edition_id: int
+    chat_id: int
+    resumed: bool
+    parts: dict[int, MessageState]
+
+
+@dataclass(frozen=True, slots=True)
+class Lease:
+    """A named lease (the leader's, or a sender's heartbeat): who holds it until when.
+
+    ``token`` grows by one at every change of holder: a fencing token.
+    """
+
+    name: str
+    holder: str
+    token: int
+    expires_at: dt.datetime
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,8 @@
 """The Store: one database URL, opened once, with one attribute per aggregate.
 
 ``store.editions`` (editions and their articles, search), ``store.subscribers``,
-``store.deliveries``, ``store.files`` (ingested edition files) and ``store.stats``. Each is a
+``store.deliveries``, ``store.files`` (ingested edition files), ``store.leases`` (leader and
+sender leases) and ``store.stats``. Each is a
 small class over the shared :class:`~bot.storage.transactions.Transactions`; every call is one
 short transaction returning plain records (:mod:`bot.storage.records`), never ORM objects, so
 no session, lazy load or stale state leaks out of the package.
@@ -21,6 +22,7 @@ from bot.storage import fulltext
 from bot.storage.deliveries import Deliveries
 from bot.storage.editions import Editions
 from bot.storage.files import IngestedFiles
+from bot.storage.leases import Leases
 from bot.storage.state import SourceStates
 from bot.storage.stats import ArchiveStats
 from bot.storage.subscribers import Subscribers
@@ -40,6 +42,7 @@ class Store:
     subscribers: Subscribers
     deliveries: Deliveries
     files: IngestedFiles
+    leases: Leases
     stats: ArchiveStats
     state: SourceStates
 
@@ -52,6 +55,7 @@ class Store:
         self.subscribers = Subscribers(tx)
         self.deliveries = Deliveries(tx)
         self.files = IngestedFiles(tx)
+        self.leases = Leases(tx)
         self.stats = ArchiveStats(tx)
         self.state = SourceStates(tx)
 

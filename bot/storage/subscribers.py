@@ -55,6 +55,26 @@ class Subscribers:
             log.info("chat %d subscribed", chat_id)
         return changed
 
+    def subscribe_many(self, chat_ids: Sequence[int], language: str, papers: Sequence[str]) -> int:
+        """Subscribe many new chats at once to ``papers`` (an import, a benchmark's readers);
+        chats that exist already are left as they are. Returns how many were added."""
+        with self._tx.write() as session:
+            known = set(
+                session.scalars(select(Subscriber.chat_id).where(Subscriber.chat_id.in_(chat_ids)))
+            )
+            fresh = [c for c in dict.fromkeys(chat_ids) if c not in known]
+            rows = [Subscriber(chat_id=c, language=language, active=True) for c in fresh]
+            session.add_all(rows)
+            session.flush()
+            paper_ids = [paper_row(session, name).id for name in papers]
+            session.add_all(
+                Subscription(subscriber_id=row.id, paper_id=paper_id)
+                for row in rows
+                for paper_id in paper_ids
+            )
+        log.info("%d chats subscribed", len(fresh))
+        return len(fresh)
+
     def add_paper(self, chat_id: int, paper: str) -> bool:
         """Add one paper to an existing chat's papers; True if it was not among them."""
 

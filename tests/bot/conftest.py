@@ -1,4 +1,5 @@
-"""Database fixtures: every storage test runs on a real SQLite file and on real PostgreSQL.
+"""Database fixtures: every store-backed test runs on a real SQLite file and on real PostgreSQL
+(or on one of them: ``BAOZHAI_TEST_BACKEND=sqlite|postgresql``, as ``.ci/run`` does).
 
 PostgreSQL: ``$BAOZHAI_TEST_PG_URL`` (default ``postgresql+psycopg://postgres@127.0.0.1:5432/test``).
 Each test gets its own freshly created schema, named after this test session, selected through
@@ -27,6 +28,19 @@ from tests.bot.sources.epaper.server import SiteServer
 
 PG_ENV = "BAOZHAI_TEST_PG_URL"
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+BACKEND_ENV = "BAOZHAI_TEST_BACKEND"
+BACKENDS = ("sqlite", "postgresql")
+
+
+def _backends() -> list[str]:
+    """``$BAOZHAI_TEST_BACKEND`` (sqlite or postgresql) runs every store-backed test on that
+    backend only (CI runs the suite once per backend); unset, each runs on both."""
+    chosen = os.environ.get(BACKEND_ENV, "").strip().lower()
+    if not chosen:
+        return list(BACKENDS)
+    if chosen not in BACKENDS:
+        raise pytest.UsageError(f"{BACKEND_ENV} must be one of {', '.join(BACKENDS)}")
+    return [chosen]
 
 
 @dataclass
@@ -66,7 +80,10 @@ def pg_server() -> Iterator[_PgServer]:
     except OperationalError as exc:
         admin.dispose()
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        pytest.skip(f"PostgreSQL not reachable at {where} (set {PG_ENV}): {reason}")
+        message = f"PostgreSQL not reachable at {where} (set {PG_ENV}): {reason}"
+        if _backends() == ["postgresql"]:
+            pytest.fail(f"{BACKEND_ENV}=postgresql, but {message}")
+        pytest.skip(message)
     prefix = f"baozhai_test_{uuid.uuid4().hex[:10]}"
     server = _PgServer(url=url, admin=admin, prefix=prefix, counter=itertools.count(1))
     try:
@@ -99,12 +116,21 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'db' / 'baozhai.db'}"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=_backends())
 def db_url(request: pytest.FixtureRequest) -> str | URL:
-    """An empty database on each backend (the PostgreSQL one may be skipped)."""
+    """An empty database on each backend chosen (the PostgreSQL one may be skipped)."""
     if request.param == "sqlite":
         return request.getfixturevalue("sqlite_url")
     return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def one_db_url(request: pytest.FixtureRequest) -> str | URL:
+    """One empty database, for tests whose subject does not depend on the backend: SQLite,
+    or PostgreSQL when ``BAOZHAI_TEST_BACKEND=postgresql``."""
+    if _backends() == ["postgresql"]:
+        return request.getfixturevalue("pg_url")
+    return request.getfixturevalue("sqlite_url")
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 """Specifications of bot.delivery: the digest fan-out against the local Bot API server.
 
 Everything is real: ``telegram.Bot`` talks HTTP to ``bot.localapi.LocalBotApi`` (which applies
-Telegram's checks, error texts and rate limits), and the ``Store`` runs on a SQLite file.
+Telegram's checks, error texts and rate limits), and the ``Store`` runs on a SQLite file and
+on PostgreSQL (the ``store`` fixture of ``tests/bot/conftest.py``).
 """
 
 # Fixtures are imported by name and requested as parameters (pyflakes reads redefinitions).
@@ -10,13 +11,11 @@ Telegram's checks, error texts and rate limits), and the ``Store`` runs on a SQL
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import itertools
 import logging
 import socket
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import aiohttp
 import pytest
@@ -28,11 +27,15 @@ from telegram.request import HTTPXRequest
 from bot.delivery import DeliveryPolicy, Pacer, deliver_edition
 from bot.localapi.server import LocalBotApi
 from bot.render import build_digest
-from bot.storage.records import ArticleRecord, DeliveryStatus, EditionRecord
+from bot.storage.records import (
+    ArticleRecord,
+    DeliveryStatus,
+    EditionRecord,
+    InDoubt,
+    MessageState,
+)
 from bot.storage.store import Store
-from summarizer.edition import Article, Edition, Summary
-from summarizer.parser import read_page
-from summarizer.sentences import split_sentences
+from tests.bot.delivery.editions import PAPER, add_long_edition, add_seed_edition
 from tests.bot.fixtures_local_api import (
     TEST_TOKEN,
     local_api,  # noqa: F401  (fixture)
@@ -45,53 +48,12 @@ pytestmark = pytest.mark.filterwarnings(
 )
 
 Factory = Callable[..., Awaitable[LocalBotApi]]
-SEED = Path(__file__).resolve().parents[3] / "bot" / "sample" / "zjgrrb-2024-07-01-p01.txt"
-PAPER = "浙江工人日报"
 FAST = DeliveryPolicy(backoff=0.01, max_backoff=0.05)
 
 
 def fast_pacer() -> Pacer:
     """Short per-chat spacing: for tests where retries, not rates, are the point."""
     return Pacer(chat_interval=0.01)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(f"sqlite:///{tmp_path / 'delivery.db'}")
-    try:
-        yield s
-    finally:
-        s.close()
-
-
-def add_seed_edition(store: Store) -> tuple[EditionRecord, list[ArticleRecord]]:
-    """The real seed page, with lead sentences as summaries (no jieba: fast)."""
-    parsed = read_page(SEED, paper=PAPER, date=dt.date(2024, 7, 1))
-    summaries = [
-        Summary(tuple(s for p in a.paragraphs[:2] for s in split_sentences(p))[:3], ("工会",))
-        for a in parsed.articles
-    ]
-    record = store.editions.add(PAPER, parsed, summaries, "seed-hash")
-    assert record is not None
-    return record, store.editions.articles(record.id)
-
-
-def add_long_edition(store: Store, count: int = 80) -> tuple[EditionRecord, list[ArticleRecord]]:
-    """An edition whose digest needs several messages."""
-    sentence = "全省工会系统深入推进产业工人队伍建设改革，" * 6 + "取得明显成效。"
-    parsed = Edition(
-        paper=PAPER,
-        date=dt.date(2024, 7, 2),
-        page="1",
-        articles=[
-            Article(title=f"第{n}篇 工会工作新进展", paragraphs=[sentence], page="1")
-            for n in range(1, count + 1)
-        ],
-    )
-    summaries = [Summary((sentence,), ("工会",)) for _ in parsed.articles]
-    record = store.editions.add(PAPER, parsed, summaries, "long-hash")
-    assert record is not None
-    return record, store.editions.articles(record.id)
 
 
 def closed_port() -> int:
@@ -531,7 +493,7 @@ def refuse_after(server: LocalBotApi, chat_id: int, delivered: int) -> None:
     server.add_listener(on_message)
 
 
-async def test_a_digest_cut_short_by_a_429_after_message_one_is_closed_not_freed(
+async def test_a_digest_cut_short_by_a_429_leaves_the_rest_for_a_later_run(
     local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
 ) -> None:
     edition, articles = add_three_message_edition(store)
@@ -547,14 +509,14 @@ async def test_a_digest_cut_short_by_a_429_after_message_one_is_closed_not_freed
     assert [m.html for m in user.history] == [first.text]  # message 1, once
     assert statuses(local_api) == [200, 429]  # message 2 refused, message 3 never tried
     delivery = store.deliveries.get(edition.id, user.chat_id)
-    assert delivery is not None and delivery.status == DeliveryStatus.FAILED
+    assert delivery is not None and delivery.status == DeliveryStatus.RETRY
     assert delivery.error is not None
     assert delivery.error.startswith("partial: 1 of 3 messages sent; flood control")
-    assert (report.sent, report.failed, report.retryable, report.partial) == (0, 1, 0, 1)
-    assert store.deliveries.pending_chats(edition.id) == []
+    assert store.deliveries.parts(edition.id, user.chat_id) == {0: MessageState.CONFIRMED}
+    assert (report.sent, report.failed, report.retryable) == (0, 1, 1)
 
 
-async def test_a_second_run_sends_nothing_more_to_a_partly_delivered_chat(
+async def test_a_later_run_sends_only_the_messages_a_cut_short_digest_lacks(
     local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
 ) -> None:
     edition, articles = add_three_message_edition(store)
@@ -564,16 +526,15 @@ async def test_a_second_run_sends_nothing_more_to_a_partly_delivered_chat(
     await deliver_edition(
         local_api_bot, store, edition, articles, policy=GIVE_UP_ON_429, pacer=fast_pacer()
     )
-    calls_before = len(statuses(local_api))
 
-    # The server is healthy now: a run that freed the claim would resend all three messages.
     again = await deliver_edition(
         local_api_bot, store, edition, articles, policy=GIVE_UP_ON_429, pacer=fast_pacer()
     )
 
-    assert len(statuses(local_api)) == calls_before
-    assert len(user.history) == 1
-    assert (again.chats, again.messages) == (0, 0)
+    expected = build_digest(edition, articles, "zh")
+    assert [m.html for m in user.history] == [m.text for m in expected]  # each once
+    assert (again.sent, again.resumed, again.messages) == (1, 1, 2)
+    assert store.deliveries.was_sent(edition.id, user.chat_id)
 
 
 async def test_a_chat_whose_first_message_failed_gets_the_whole_digest_once_next_run(
@@ -589,7 +550,7 @@ async def test_a_chat_whose_first_message_failed_gets_the_whole_digest_once_next
     )
     delivery = store.deliveries.get(edition.id, user.chat_id)
     assert delivery is not None and delivery.status == DeliveryStatus.RETRY
-    assert (first.failed, first.retryable, first.partial, len(user.history)) == (1, 1, 0, 0)
+    assert (first.failed, first.retryable, len(user.history)) == (1, 1, 0)
 
     later = await deliver_edition(
         local_api_bot, store, edition, articles, policy=GIVE_UP_ON_429, pacer=fast_pacer()
@@ -621,7 +582,7 @@ async def test_a_partial_delivery_is_logged_as_a_warning_with_its_progress(
     assert record.levelno == logging.WARNING
     text = record.getMessage()
     assert f"edition {edition.id} chat 1504" in text
-    assert "1 of 3 messages sent" in text and "not retried" in text
+    assert "1 of 3 messages sent" in text and "a later run sends the rest" in text
 
 
 class HeldReplies:
@@ -676,48 +637,42 @@ def impatient_bot(base_url: str) -> telegram.Bot:
     return telegram.Bot(TEST_TOKEN, base_url=base_url, request=HTTPXRequest(read_timeout=0.3))
 
 
-async def test_a_message_that_timed_out_after_sending_is_not_resent(
+async def test_a_message_in_doubt_is_resent_by_default(
     local_api: LocalBotApi, held_replies: HeldReplies, store: Store
 ) -> None:
     edition, articles = add_three_message_edition(store)
     user = local_api.user(1601)
     store.subscribers.subscribe(user.chat_id, "zh", [PAPER])
-    held_replies.hold = {2}
+    held_replies.hold = {2}  # message 2 arrives, but its answer comes too late
 
     async with impatient_bot(held_replies.base_url) as bot:
         report = await deliver_edition(
             bot, store, edition, articles, policy=FAST, pacer=fast_pacer()
         )
 
-    expected = build_digest(edition, articles, "zh")
-    assert [m.html for m in user.history] == [m.text for m in expected[:2]]  # 2 arrived once
-    assert len(statuses(local_api)) == 2  # no resend of 2, and 3 not sent after the doubt
-    delivery = store.deliveries.get(edition.id, user.chat_id)
-    assert delivery is not None and delivery.status == DeliveryStatus.FAILED
-    assert delivery.error is not None
-    assert delivery.error.startswith("partial: 1 of 3 messages sent (message 2 may have arrived)")
-    assert (report.failed, report.retryable, report.partial) == (1, 0, 1)
+    one, two, three = (m.text for m in build_digest(edition, articles, "zh"))
+    assert [m.html for m in user.history] == [one, two, two, three]  # the one duplicate
+    assert (report.sent, report.in_doubt, report.messages) == (1, 1, 3)
+    assert store.deliveries.was_sent(edition.id, user.chat_id)
 
 
-async def test_a_first_message_that_timed_out_closes_the_chat_instead_of_retrying_it(
+async def test_a_message_in_doubt_is_not_resent_when_the_policy_says_skip(
     local_api: LocalBotApi, held_replies: HeldReplies, store: Store
 ) -> None:
     edition, articles = add_three_message_edition(store)
     user = local_api.user(1602)
     store.subscribers.subscribe(user.chat_id, "zh", [PAPER])
-    held_replies.hold = {1}
+    held_replies.hold = {2}
+    skip = DeliveryPolicy(backoff=0.01, max_backoff=0.05, in_doubt=InDoubt.SKIP)
 
     async with impatient_bot(held_replies.base_url) as bot:
         report = await deliver_edition(
-            bot, store, edition, articles, policy=FAST, pacer=fast_pacer()
-        )
-        again = await deliver_edition(
-            bot, store, edition, articles, policy=FAST, pacer=fast_pacer()
+            bot, store, edition, articles, policy=skip, pacer=fast_pacer()
         )
 
-    assert len(user.history) == 1  # it did arrive; at most once, so no second copy
+    expected = build_digest(edition, articles, "zh")
+    assert [m.html for m in user.history] == [m.text for m in expected]  # each once
     delivery = store.deliveries.get(edition.id, user.chat_id)
-    assert delivery is not None and delivery.status == DeliveryStatus.FAILED
-    assert delivery.error is not None
-    assert delivery.error.startswith("partial: 0 of 3 messages sent (message 1 may have arrived)")
-    assert (report.retryable, report.partial, again.chats) == (0, 1, 0)
+    assert delivery is not None and delivery.status == DeliveryStatus.IN_DOUBT
+    assert store.deliveries.parts(edition.id, user.chat_id)[1] == MessageState.SKIPPED
+    assert (report.sent, report.in_doubt, report.messages) == (1, 1, 2)

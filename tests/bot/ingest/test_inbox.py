@@ -10,6 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy.engine import URL
 
 import bot
 from bot.config import PaperConfig
@@ -66,9 +67,9 @@ BROKEN = {
 
 
 @pytest.fixture
-def sqlite_store(sqlite_url: str) -> Iterator[Store]:
-    """SQLite only: ingestion does not depend on the backend (the store's tests cover both)."""
-    s = Store(sqlite_url)
+def one_store(one_db_url: str | URL) -> Iterator[Store]:
+    """One backend: ingestion does not depend on it (the store's tests cover both)."""
+    s = Store(one_db_url)
     try:
         yield s
     finally:
@@ -91,83 +92,83 @@ def drop(
     return path
 
 
-def scan(sqlite_store: Store, paper: PaperConfig, *, now: dt.datetime = NOW) -> IngestReport:
-    return ingest_inbox(sqlite_store, paper, sentences=3, now=now)
+def scan(one_store: Store, paper: PaperConfig, *, now: dt.datetime = NOW) -> IngestReport:
+    return ingest_inbox(one_store, paper, sentences=3, now=now)
 
 
 def page_name(number: int) -> str:
     return f"zjgrrb-2024-07-01-p{number:02d}.txt"
 
 
-def ingest_first_page(sqlite_store: Store, paper: PaperConfig) -> EditionRecord:
+def ingest_first_page(one_store: Store, paper: PaperConfig) -> EditionRecord:
     """Page 1 of July 1st, ingested alone: the edition that late pages then extend."""
     drop(paper, SEED_NAME, SEED.read_bytes())
-    (record,) = scan(sqlite_store, paper).new
+    (record,) = scan(one_store, paper).new
     return record
 
 
 def test_seed_edition_is_stored_with_seven_summarized_articles(
-    sqlite_store: Store, paper: PaperConfig
+    one_store: Store, paper: PaperConfig
 ) -> None:
     drop(paper, SEED_NAME, SEED.read_bytes())
 
-    report = scan(sqlite_store, paper)
+    report = scan(one_store, paper)
 
     assert [(e.paper, e.date, e.article_count) for e in report.new] == [
         (paper.name, JULY_1, SEED_ARTICLES)
     ]
-    articles = sqlite_store.editions.articles(report.new[0].id)
+    articles = one_store.editions.articles(report.new[0].id)
     assert len(articles) == SEED_ARTICLES
     assert all(article.summary for article in articles)
     assert report.failures == []
 
 
 def test_ingested_file_is_moved_to_the_done_folder_of_its_date(
-    sqlite_store: Store, paper: PaperConfig
+    one_store: Store, paper: PaperConfig
 ) -> None:
     dropped = drop(paper, SEED_NAME, SEED.read_bytes())
 
-    scan(sqlite_store, paper)
+    scan(one_store, paper)
 
     assert not dropped.exists()
     assert (paper.inbox / "done" / "2024-07-01" / SEED_NAME).read_bytes() == SEED.read_bytes()
 
 
-def test_dropping_the_same_file_again_is_a_no_op(sqlite_store: Store, paper: PaperConfig) -> None:
+def test_dropping_the_same_file_again_is_a_no_op(one_store: Store, paper: PaperConfig) -> None:
     drop(paper, SEED_NAME, SEED.read_bytes())
-    scan(sqlite_store, paper)
+    scan(one_store, paper)
     drop(paper, SEED_NAME, SEED.read_bytes())
 
-    again = scan(sqlite_store, paper)
+    again = scan(one_store, paper)
 
     assert again.new == []
     assert [(s.date, s.files) for s in again.skipped] == [(JULY_1, (SEED_NAME,))]
-    assert sqlite_store.stats.as_of(JULY_1).editions == 1
+    assert one_store.stats.as_of(JULY_1).editions == 1
     assert not (paper.inbox / SEED_NAME).exists()  # out of the inbox, not rescanned forever
 
 
 def test_the_same_edition_under_another_name_is_a_no_op(
-    sqlite_store: Store, paper: PaperConfig
+    one_store: Store, paper: PaperConfig
 ) -> None:
     drop(paper, SEED_NAME, SEED.read_bytes())
-    scan(sqlite_store, paper)
+    scan(one_store, paper)
     drop(paper, "zjgrrb_20240701_01.txt", SEED.read_bytes())
 
-    again = scan(sqlite_store, paper)
+    again = scan(one_store, paper)
 
     assert again.new == []
-    assert sqlite_store.stats.as_of(JULY_1).editions == 1
+    assert one_store.stats.as_of(JULY_1).editions == 1
 
 
 @pytest.mark.parametrize("kind", sorted(BROKEN))
 def test_broken_file_goes_to_failed_with_its_reason_while_a_good_file_is_ingested(
-    sqlite_store: Store, paper: PaperConfig, kind: str
+    one_store: Store, paper: PaperConfig, kind: str
 ) -> None:
     broken = "zjgrrb-2024-07-02-p01.txt"
     drop(paper, broken, BROKEN[kind])
     drop(paper, SEED_NAME, SEED.read_bytes())
 
-    report = scan(sqlite_store, paper)
+    report = scan(one_store, paper)
 
     assert [e.date for e in report.new] == [JULY_1]
     assert [f.file for f in report.failures] == [broken]
@@ -179,28 +180,28 @@ def test_broken_file_goes_to_failed_with_its_reason_while_a_good_file_is_ingeste
 
 
 def test_a_broken_file_dropped_again_is_tried_again(
-    sqlite_store: Store, paper: PaperConfig
+    one_store: Store, paper: PaperConfig
 ) -> None:
     drop(paper, "zjgrrb-2024-07-02-p01.txt", BROKEN["empty"])
-    scan(sqlite_store, paper)
+    scan(one_store, paper)
     drop(paper, "zjgrrb-2024-07-02-p01.txt", BROKEN["empty"])
 
-    again = scan(sqlite_store, paper)
+    again = scan(one_store, paper)
 
     assert [f.file for f in again.failures] == ["zjgrrb-2024-07-02-p01.txt"]
-    assert not sqlite_store.files.seen(hashlib.sha256(BROKEN["empty"]).hexdigest())
+    assert not one_store.files.seen(hashlib.sha256(BROKEN["empty"]).hexdigest())
 
 
 def test_a_broken_page_sets_aside_its_whole_edition(
-    sqlite_store: Store, paper: PaperConfig
+    one_store: Store, paper: PaperConfig
 ) -> None:
     drop(paper, SEED_NAME, SEED.read_bytes())
     drop(paper, "zjgrrb-2024-07-01-p04.txt", BROKEN["binary"])
 
-    report = scan(sqlite_store, paper)
+    report = scan(one_store, paper)
 
     assert report.new == []
-    assert sqlite_store.stats.as_of(JULY_1).editions == 0
+    assert one_store.stats.as_of(JULY_1).editions == 0
     assert sorted(f.file for f in report.failures) == [SEED_NAME, "zjgrrb-2024-07-01-p04.txt"]
     assert (paper.inbox / "failed" / SEED_NAME).exists()
     held_back = (paper.inbox / "failed" / f"{SEED_NAME}.reason.txt").read_text("utf-8")
@@ -224,7 +225,7 @@ HOSTILE = {
 
 @pytest.mark.parametrize("kind", sorted(HOSTILE))
 def test_a_hostile_file_is_set_aside_with_the_limit_it_broke_and_the_rest_flows(
-    sqlite_store: Store, paper: PaperConfig, kind: str
+    one_store: Store, paper: PaperConfig, kind: str
 ) -> None:
     name, data, limit = HOSTILE[kind]
     if data is None:  # 20 MB, sparse: refused by its size without being read
@@ -236,7 +237,7 @@ def test_a_hostile_file_is_set_aside_with_the_limit_it_broke_and_the_rest_flows(
         drop(paper, name, data)
     drop(paper, SEED_NAME, SEED.read_bytes())
 
-    report = scan(sqlite_store, paper)
+    report = scan(one_store, paper)
 
     assert [e.date for e in report.new] == [JULY_1]
     [failure] = report.failures
@@ -246,13 +247,13 @@ def test_a_hostile_file_is_set_aside_with_the_limit_it_broke_and_the_rest_flows(
 
 
 def test_an_edition_with_more_articles_than_the_limit_is_set_aside_whole(
-    sqlite_store: Store, paper: PaperConfig
+    one_store: Store, paper: PaperConfig
 ) -> None:
     drop(paper, page_name(1), PAGE_2.encode())
     drop(paper, page_name(2), PAGE_3.encode())
 
     report = ingest_inbox(
-        sqlite_store, paper, sentences=3, now=NOW, limits=Limits(articles_per_edition=2)
+        one_store, paper, sentences=3, now=NOW, limits=Limits(articles_per_edition=2)
     )
 
     assert report.new == []
@@ -261,15 +262,15 @@ def test_an_edition_with_more_articles_than_the_limit_is_set_aside_whole(
 
 
 def test_two_pages_of_one_date_become_one_edition_with_the_jump_joined(
-    sqlite_store: Store, paper: PaperConfig
+    one_store: Store, paper: PaperConfig
 ) -> None:
     drop(paper, SEED_NAME, SEED.read_bytes())
     drop(paper, "zjgrrb-2024-07-01-p04.txt", PAGE_4.encode())
 
-    report = scan(sqlite_store, paper)
+    report = scan(one_store, paper)
 
     assert len(report.new) == 1
-    articles = sqlite_store.editions.articles(report.new[0].id)
+    articles = one_store.editions.articles(report.new[0].id)
     assert len(articles) == SEED_ARTICLES + 1  # the continuation is not an article of its own
     qiushi = [a for a in articles if "求是" in a.title]
     assert len(qiushi) == 1
@@ -279,12 +280,12 @@ def test_two_pages_of_one_date_become_one_edition_with_the_jump_joined(
 
 
 def test_file_still_being_written_is_left_for_the_next_scan(
-    sqlite_store: Store, paper: PaperConfig
+    one_store: Store, paper: PaperConfig
 ) -> None:
     writing = drop(paper, SEED_NAME, SEED.read_bytes(), arrived=NOW - dt.timedelta(seconds=0.5))
 
-    first = scan(sqlite_store, paper)
-    later = scan(sqlite_store, paper, now=NOW + dt.timedelta(seconds=5))
+    first = scan(one_store, paper)
+    later = scan(one_store, paper, now=NOW + dt.timedelta(seconds=5))
 
     assert first.new == [] and first.failures == []
     assert first.pending == [SEED_NAME]
@@ -293,12 +294,12 @@ def test_file_still_being_written_is_left_for_the_next_scan(
 
 
 def test_a_page_still_arriving_holds_back_its_whole_edition(
-    sqlite_store: Store, paper: PaperConfig
+    one_store: Store, paper: PaperConfig
 ) -> None:
     drop(paper, SEED_NAME, SEED.read_bytes())
     drop(paper, "zjgrrb-2024-07-01-p04.txt", PAGE_4.encode(), arrived=NOW)
 
-    report = scan(sqlite_store, paper)
+    report = scan(one_store, paper)
 
     assert report.new == []
     assert report.pending == [SEED_NAME, "zjgrrb-2024-07-01-p04.txt"]
@@ -306,13 +307,13 @@ def test_a_page_still_arriving_holds_back_its_whole_edition(
 
 
 def test_a_partial_upload_holds_back_the_edition_of_its_date(
-    sqlite_store: Store, paper: PaperConfig
+    one_store: Store, paper: PaperConfig
 ) -> None:
     drop(paper, SEED_NAME, SEED.read_bytes())
     partial = "zjgrrb-2024-07-01-p04.txt.part"
     drop(paper, partial, PAGE_4.encode()[:100], arrived=NOW - dt.timedelta(seconds=30))
 
-    report = scan(sqlite_store, paper)
+    report = scan(one_store, paper)
 
     assert report.new == []
     assert report.pending == [SEED_NAME, partial]
@@ -321,71 +322,71 @@ def test_a_partial_upload_holds_back_the_edition_of_its_date(
 
 
 def test_an_abandoned_partial_upload_no_longer_holds_back_its_edition(
-    sqlite_store: Store, paper: PaperConfig
+    one_store: Store, paper: PaperConfig
 ) -> None:
     drop(paper, SEED_NAME, SEED.read_bytes())
     partial = drop(paper, "zjgrrb-2024-07-01-p04.txt.part", PAGE_4.encode()[:100])
 
-    report = scan(sqlite_store, paper)
+    report = scan(one_store, paper)
 
     assert [e.date for e in report.new] == [JULY_1]
     assert partial.exists()  # left for the operator; never ingested
 
 
-def test_hidden_and_non_txt_files_are_left_alone(sqlite_store: Store, paper: PaperConfig) -> None:
+def test_hidden_and_non_txt_files_are_left_alone(one_store: Store, paper: PaperConfig) -> None:
     hidden = drop(paper, ".zjgrrb-2024-07-01-p01.txt", SEED.read_bytes())
     other = drop(paper, "notes.md", b"operator notes")
 
-    report = scan(sqlite_store, paper)
+    report = scan(one_store, paper)
 
     assert report.new == [] and report.failures == [] and report.pending == []
     assert hidden.exists() and other.exists()
 
 
 def test_undated_file_is_stored_under_its_arrival_date_in_the_configured_timezone(
-    sqlite_store: Store, paper: PaperConfig
+    one_store: Store, paper: PaperConfig
 ) -> None:
     # 07:00 in Shanghai on July 1st is still June 30th in UTC.
     drop(paper, "000_66a55eaee7fab4ff.txt", SEED.read_bytes(), arrived=NOW - AN_HOUR)
 
-    report = scan(sqlite_store, paper)
+    report = scan(one_store, paper)
 
     assert [e.date for e in report.new] == [JULY_1]
     assert (paper.inbox / "done" / "2024-07-01" / "000_66a55eaee7fab4ff.txt").exists()
 
 
 def test_pages_in_a_dated_folder_take_the_folder_date(
-    sqlite_store: Store, paper: PaperConfig
+    one_store: Store, paper: PaperConfig
 ) -> None:
     drop(paper, "2024-07-01/p01.txt", SEED.read_bytes())
 
-    report = scan(sqlite_store, paper)
+    report = scan(one_store, paper)
 
     assert [e.date for e in report.new] == [JULY_1]
     assert not (paper.inbox / "2024-07-01").exists()  # emptied, so removed
 
 
 def test_a_failed_page_from_a_dated_folder_keeps_its_date_in_failed(
-    sqlite_store: Store, paper: PaperConfig
+    one_store: Store, paper: PaperConfig
 ) -> None:
     drop(paper, "2024-07-02/p01.txt", BROKEN["empty"])
 
-    report = scan(sqlite_store, paper)
+    report = scan(one_store, paper)
 
     assert report.failures[0].file == "2024-07-02/p01.txt"
     assert (paper.inbox / "failed" / "2024-07-02_p01.txt").exists()
 
 
-def test_a_missing_inbox_is_created(sqlite_store: Store, paper: PaperConfig) -> None:
-    report = scan(sqlite_store, paper)
+def test_a_missing_inbox_is_created(one_store: Store, paper: PaperConfig) -> None:
+    report = scan(one_store, paper)
 
     assert paper.inbox.is_dir()
     assert report.new == [] and report.failures == [] and report.skipped == []
 
 
-def test_now_without_timezone_is_refused(sqlite_store: Store, paper: PaperConfig) -> None:
+def test_now_without_timezone_is_refused(one_store: Store, paper: PaperConfig) -> None:
     with pytest.raises(ValueError, match="timezone"):
-        ingest_inbox(sqlite_store, paper, sentences=3, now=dt.datetime(2024, 7, 1, 8, 0))
+        ingest_inbox(one_store, paper, sentences=3, now=dt.datetime(2024, 7, 1, 8, 0))
 
 
 # -- a page arriving after its edition was stored -----------------------------------------
@@ -421,14 +422,14 @@ def test_a_late_page_extends_the_stored_edition_in_page_order(
 
 
 def test_a_jump_from_a_stored_page_is_joined_with_its_late_continuation(
-    sqlite_store: Store, paper: PaperConfig
+    one_store: Store, paper: PaperConfig
 ) -> None:
-    first = ingest_first_page(sqlite_store, paper)
+    first = ingest_first_page(one_store, paper)
     drop(paper, page_name(4), PAGE_4.encode())
 
-    scan(sqlite_store, paper)
+    scan(one_store, paper)
 
-    articles = sqlite_store.editions.articles(first.id)
+    articles = one_store.editions.articles(first.id)
     assert len(articles) == SEED_ARTICLES + 1  # the continuation is not an article of its own
     (qiushi,) = [a for a in articles if "求是" in a.title]
     body = "\n".join(qiushi.paragraphs)
@@ -442,7 +443,7 @@ def test_a_digest_delivered_before_the_late_page_still_counts(
     first = ingest_first_page(store, paper)
     chat = 4242
     store.subscribers.subscribe(chat, "zh", [paper.name])
-    assert store.deliveries.claim(first.id, chat)
+    assert store.deliveries.claim(first.id, chat, "test-sender")
     store.deliveries.mark_sent(first.id, chat)
     drop(paper, page_name(2), PAGE_2.encode())
 
@@ -456,82 +457,82 @@ def test_a_digest_delivered_before_the_late_page_still_counts(
 
 
 def test_a_broken_late_page_leaves_the_stored_edition_untouched(
-    sqlite_store: Store, paper: PaperConfig
+    one_store: Store, paper: PaperConfig
 ) -> None:
-    first = ingest_first_page(sqlite_store, paper)
-    before = sqlite_store.editions.articles(first.id)
+    first = ingest_first_page(one_store, paper)
+    before = one_store.editions.articles(first.id)
     late = page_name(2)
     drop(paper, late, BROKEN["binary"])
 
-    report = scan(sqlite_store, paper)
+    report = scan(one_store, paper)
 
     assert report.new == [] and report.extended == []
     assert [f.file for f in report.failures] == [late]
     assert (paper.inbox / "failed" / late).read_bytes() == BROKEN["binary"]
-    assert sqlite_store.editions.articles(first.id) == before
-    assert sqlite_store.editions.get(first.id) == first
+    assert one_store.editions.articles(first.id) == before
+    assert one_store.editions.get(first.id) == first
     assert (paper.inbox / "done" / "2024-07-01" / SEED_NAME).exists()  # the stored page stays
 
 
 def test_dropping_the_first_page_again_after_an_extension_is_a_no_op(
-    sqlite_store: Store, paper: PaperConfig
+    one_store: Store, paper: PaperConfig
 ) -> None:
-    first = ingest_first_page(sqlite_store, paper)
+    first = ingest_first_page(one_store, paper)
     drop(paper, page_name(2), PAGE_2.encode())
-    (extended,) = scan(sqlite_store, paper).extended
+    (extended,) = scan(one_store, paper).extended
     drop(paper, SEED_NAME, SEED.read_bytes())
 
-    again = scan(sqlite_store, paper)
+    again = scan(one_store, paper)
 
     assert again.new == [] and again.extended == [] and again.failures == []
     assert [(s.date, s.files) for s in again.skipped] == [(JULY_1, (SEED_NAME,))]
-    assert sqlite_store.editions.get(first.id) == extended
-    assert sqlite_store.stats.as_of(JULY_1).editions == 1
+    assert one_store.editions.get(first.id) == extended
+    assert one_store.stats.as_of(JULY_1).editions == 1
 
 
 def test_a_page_dropped_twice_is_still_read_as_its_own_page_when_its_edition_is_extended(
-    sqlite_store: Store, paper: PaperConfig
+    one_store: Store, paper: PaperConfig
 ) -> None:
-    first = ingest_first_page(sqlite_store, paper)
+    first = ingest_first_page(one_store, paper)
     drop(paper, SEED_NAME, SEED.read_bytes())
-    scan(sqlite_store, paper)  # a no-op, but done/ now holds page 1 twice under two names
+    scan(one_store, paper)  # a no-op, but done/ now holds page 1 twice under two names
     drop(paper, page_name(4), PAGE_4.encode())
 
-    scan(sqlite_store, paper)
+    scan(one_store, paper)
 
-    articles = sqlite_store.editions.articles(first.id)
+    articles = one_store.editions.articles(first.id)
     assert {a.page for a in articles} == {"1", "4"}
     assert len([a for a in articles if "求是" in a.title]) == 1  # joined: p01 read as page 1
 
 
 def test_another_file_for_a_page_already_stored_is_refused(
-    sqlite_store: Store, paper: PaperConfig
+    one_store: Store, paper: PaperConfig
 ) -> None:
-    first = ingest_first_page(sqlite_store, paper)
-    before = sqlite_store.editions.articles(first.id)
+    first = ingest_first_page(one_store, paper)
+    before = one_store.editions.articles(first.id)
     corrected = "2024-07-01/p01.txt"
     drop(paper, corrected, SEED.read_bytes().replace("求是".encode(), "人民".encode()))
 
-    report = scan(sqlite_store, paper)
+    report = scan(one_store, paper)
 
     assert [f.file for f in report.failures] == [corrected]
     assert "already in done/2024-07-01/" in report.failures[0].reason
-    assert sqlite_store.editions.articles(first.id) == before
+    assert one_store.editions.articles(first.id) == before
 
 
 def test_a_late_page_is_refused_when_the_stored_pages_are_gone(
-    sqlite_store: Store, paper: PaperConfig
+    one_store: Store, paper: PaperConfig
 ) -> None:
-    first = ingest_first_page(sqlite_store, paper)
-    before = sqlite_store.editions.articles(first.id)
+    first = ingest_first_page(one_store, paper)
+    before = one_store.editions.articles(first.id)
     (paper.inbox / "done" / "2024-07-01" / SEED_NAME).unlink()
     late = page_name(2)
     drop(paper, late, PAGE_2.encode())
 
-    report = scan(sqlite_store, paper)
+    report = scan(one_store, paper)
 
     assert report.extended == []
     assert [f.file for f in report.failures] == [late]
     assert "not made from the pages stored for it" in report.failures[0].reason
-    assert sqlite_store.editions.articles(first.id) == before
-    assert sqlite_store.editions.get(first.id) == first
+    assert one_store.editions.articles(first.id) == before
+    assert one_store.editions.get(first.id) == first

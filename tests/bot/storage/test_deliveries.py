@@ -8,9 +8,19 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import URL
 
-from bot.storage.records import DeliveryStatus
+from bot.storage.leases import sender_lease_name
+from bot.storage.records import DeliveryStatus, MessageState
 from bot.storage.store import Store
 from tests.bot.storage.helpers import DAY, PAPER, add, edition, run_together
+
+LIVE = "live-sender"
+TTL = dt.timedelta(seconds=60)
+
+
+@pytest.fixture(autouse=True)
+def live_sender(store: Store) -> None:
+    """Claims in these tests belong to a sender with a live lease."""
+    assert store.leases.acquire(sender_lease_name(LIVE), LIVE, TTL) is not None
 
 
 @pytest.fixture
@@ -21,9 +31,9 @@ def edition_id(store: Store) -> int:
 
 
 def test_claim_delivery_succeeds_once(store: Store, edition_id: int) -> None:
-    assert store.deliveries.claim(edition_id, 1) is True
-    assert store.deliveries.claim(edition_id, 1) is False
-    assert store.deliveries.claim(edition_id, 2) is True
+    assert store.deliveries.claim(edition_id, 1, LIVE) is not None
+    assert store.deliveries.claim(edition_id, 1, LIVE) is None
+    assert store.deliveries.claim(edition_id, 2, LIVE) is not None
 
 
 def test_claim_delivery_from_two_threads_has_exactly_one_winner(
@@ -32,7 +42,7 @@ def test_claim_delivery_from_two_threads_has_exactly_one_winner(
     chats = range(1, 26)
 
     def claim_all(_: int) -> list[bool]:
-        return [store.deliveries.claim(edition_id, chat) for chat in chats]
+        return [store.deliveries.claim(edition_id, chat, LIVE) is not None for chat in chats]
 
     a, b = run_together(2, claim_all)
     assert all(x != y for x, y in zip(a, b, strict=True))  # one True, one False per chat
@@ -40,15 +50,16 @@ def test_claim_delivery_from_two_threads_has_exactly_one_winner(
 
 def test_a_claim_survives_a_restart(db_url: str | URL) -> None:
     with Store(db_url) as first:
+        first.leases.acquire(sender_lease_name(LIVE), LIVE, TTL)
         rec = add(first, edition())
         assert rec is not None
-        assert first.deliveries.claim(rec.id, 1)
+        assert first.deliveries.claim(rec.id, 1, LIVE)
     with Store(db_url) as second:
-        assert second.deliveries.claim(rec.id, 1) is False
+        assert second.deliveries.claim(rec.id, 1, LIVE) is None
 
 
 def test_mark_delivered_records_the_send(store: Store, edition_id: int) -> None:
-    store.deliveries.claim(edition_id, 1)
+    store.deliveries.claim(edition_id, 1, LIVE)
     assert not store.deliveries.was_sent(edition_id, 1)
     store.deliveries.mark_sent(edition_id, 1)
     assert store.deliveries.was_sent(edition_id, 1)
@@ -59,11 +70,11 @@ def test_mark_delivered_records_the_send(store: Store, edition_id: int) -> None:
 
 def test_a_retryable_failure_frees_the_claim(store: Store, edition_id: int) -> None:
     store.subscribers.subscribe(1, "zh", [PAPER])
-    store.deliveries.claim(edition_id, 1)
+    store.deliveries.claim(edition_id, 1, LIVE)
     store.deliveries.mark_failed(edition_id, 1, "Timed out", retryable=True)
     assert [s.chat_id for s in store.deliveries.pending_chats(edition_id)] == [1]
-    assert store.deliveries.claim(edition_id, 1) is True
-    assert store.deliveries.claim(edition_id, 1) is False
+    assert store.deliveries.claim(edition_id, 1, LIVE) is not None
+    assert store.deliveries.claim(edition_id, 1, LIVE) is None
     d = store.deliveries.get(edition_id, 1)
     assert d is not None
     assert (d.status, d.attempts, d.error) == (DeliveryStatus.PENDING, 2, "Timed out")
@@ -71,11 +82,11 @@ def test_a_retryable_failure_frees_the_claim(store: Store, edition_id: int) -> N
 
 def test_a_freed_claim_is_retaken_by_only_one_of_two_threads(store: Store, edition_id: int) -> None:
     for chat in range(1, 16):
-        store.deliveries.claim(edition_id, chat)
+        store.deliveries.claim(edition_id, chat, LIVE)
         store.deliveries.mark_failed(edition_id, chat, "flood", retryable=True)
 
     def claim_all(_: int) -> list[bool]:
-        return [store.deliveries.claim(edition_id, chat) for chat in range(1, 16)]
+        return [store.deliveries.claim(edition_id, chat, LIVE) is not None for chat in range(1, 16)]
 
     a, b = run_together(2, claim_all)
     assert all(x != y for x, y in zip(a, b, strict=True))
@@ -83,20 +94,20 @@ def test_a_freed_claim_is_retaken_by_only_one_of_two_threads(store: Store, editi
 
 def test_a_final_failure_keeps_the_claim(store: Store, edition_id: int) -> None:
     store.subscribers.subscribe(1, "zh", [PAPER])
-    store.deliveries.claim(edition_id, 1)
+    store.deliveries.claim(edition_id, 1, LIVE)
     store.deliveries.mark_failed(edition_id, 1, "Bad Request: chat not found", retryable=False)
-    assert store.deliveries.claim(edition_id, 1) is False
+    assert store.deliveries.claim(edition_id, 1, LIVE) is None
     assert store.deliveries.pending_chats(edition_id) == []
     assert not store.deliveries.was_sent(edition_id, 1)
     assert store.deliveries.get(edition_id, 1).status == DeliveryStatus.FAILED  # type: ignore[union-attr]
 
 
 def test_a_failure_reported_after_success_does_not_undo_it(store: Store, edition_id: int) -> None:
-    store.deliveries.claim(edition_id, 1)
+    store.deliveries.claim(edition_id, 1, LIVE)
     store.deliveries.mark_sent(edition_id, 1)
     store.deliveries.mark_failed(edition_id, 1, "late error", retryable=True)
     assert store.deliveries.was_sent(edition_id, 1)
-    assert store.deliveries.claim(edition_id, 1) is False
+    assert store.deliveries.claim(edition_id, 1, LIVE) is None
 
 
 def test_pending_chats_are_active_subscribers_still_owed_the_digest(
@@ -105,10 +116,10 @@ def test_pending_chats_are_active_subscribers_still_owed_the_digest(
     for chat in (1, 2, 3, 4, 5):
         store.subscribers.subscribe(chat, "zh", [PAPER])
     store.subscribers.unsubscribe(5)
-    store.deliveries.claim(edition_id, 1)
+    store.deliveries.claim(edition_id, 1, LIVE)
     store.deliveries.mark_sent(edition_id, 1)
-    store.deliveries.claim(edition_id, 2)  # in flight
-    store.deliveries.claim(edition_id, 3)
+    store.deliveries.claim(edition_id, 2, LIVE)  # in flight
+    store.deliveries.claim(edition_id, 3, LIVE)
     store.deliveries.mark_failed(edition_id, 3, "timeout", retryable=True)
     assert [s.chat_id for s in store.deliveries.pending_chats(edition_id)] == [3, 4]
 
@@ -117,17 +128,17 @@ def test_deliveries_of_one_edition_do_not_affect_another(store: Store, edition_i
     other = add(store, edition(DAY + dt.timedelta(days=1)))
     assert other is not None
     store.subscribers.subscribe(1, "zh", [PAPER])
-    store.deliveries.claim(edition_id, 1)
+    store.deliveries.claim(edition_id, 1, LIVE)
     store.deliveries.mark_sent(edition_id, 1)
     assert [s.chat_id for s in store.deliveries.pending_chats(other.id)] == [1]
-    assert store.deliveries.claim(other.id, 1) is True
+    assert store.deliveries.claim(other.id, 1, LIVE) is not None
 
 
 def test_delivery_statuses_are_stored_as_their_plain_strings(store: Store, edition_id: int) -> None:
     """The enum is Python-side only: the column keeps the strings the schema's CHECK lists."""
-    store.deliveries.claim(edition_id, 1)
+    store.deliveries.claim(edition_id, 1, LIVE)
     store.deliveries.mark_sent(edition_id, 1)
-    store.deliveries.claim(edition_id, 2)
+    store.deliveries.claim(edition_id, 2, LIVE)
     store.deliveries.mark_failed(edition_id, 3, "flood", retryable=True)
     store.deliveries.mark_failed(edition_id, 4, "blocked", retryable=False)
     with store.engine.connect() as conn:
@@ -140,7 +151,7 @@ def test_delivery_statuses_are_stored_as_their_plain_strings(store: Store, editi
     ]
     record = store.deliveries.get(edition_id, 1)
     assert record is not None and record.status is DeliveryStatus.SENT
-    assert [s.value for s in DeliveryStatus] == ["pending", "sent", "failed", "retry"]
+    assert [s.value for s in DeliveryStatus] == ["pending", "sent", "in_doubt", "failed", "retry"]
 
 
 def test_pending_chats_are_only_the_readers_of_the_editions_paper(store: Store) -> None:
@@ -149,3 +160,111 @@ def test_pending_chats_are_only_the_readers_of_the_editions_paper(store: Store) 
     store.subscribers.subscribe(2, "zh", ["乙报"])
     store.subscribers.subscribe(3, "zh", ["乙报", "甲报"])
     assert [s.chat_id for s in store.deliveries.pending_chats(ours.id)] == [1, 3]
+
+
+# --------------------------------------------------------------------------- the ledger
+
+DEAD = "dead-sender"
+
+
+def dead_sender(store: Store) -> None:
+    """A sender whose heartbeat lease expired (it was killed)."""
+    store.leases.acquire(sender_lease_name(DEAD), DEAD, dt.timedelta(seconds=-1))
+
+
+def test_a_dead_senders_claim_is_taken_over_with_its_ledger(store: Store, edition_id: int) -> None:
+    dead_sender(store)
+    claim = store.deliveries.claim(edition_id, 1, DEAD)
+    assert claim is not None
+    store.deliveries.confirm(claim.delivery_id, 0, message_id=11)
+    store.deliveries.confirm(claim.delivery_id, 1, message_id=12)
+
+    taken = store.deliveries.claim(edition_id, 1, LIVE)
+
+    assert taken is not None and taken.resumed
+    assert taken.parts == {0: MessageState.CONFIRMED, 1: MessageState.CONFIRMED}
+
+
+def test_a_live_senders_claim_is_never_taken_over(store: Store, edition_id: int) -> None:
+    other = "other-live-sender"
+    store.leases.acquire(sender_lease_name(other), other, TTL)
+    assert store.deliveries.claim(edition_id, 1, other) is not None
+
+    assert store.deliveries.claim(edition_id, 1, LIVE) is None
+    assert store.deliveries.pending_chats(edition_id) == []
+
+
+def test_a_dead_senders_chat_is_pending_again(store: Store, edition_id: int) -> None:
+    store.subscribers.subscribe(1, "zh", [PAPER])
+    dead_sender(store)
+    store.deliveries.claim(edition_id, 1, DEAD)
+
+    assert [s.chat_id for s in store.deliveries.pending_chats(edition_id)] == [1]
+
+
+def test_a_message_goes_on_the_wire_only_for_the_claims_live_owner(
+    store: Store, edition_id: int
+) -> None:
+    claim = store.deliveries.claim(edition_id, 1, LIVE)
+    assert claim is not None
+
+    assert store.deliveries.put_on_wire(claim.delivery_id, 0, LIVE)
+    assert not store.deliveries.put_on_wire(claim.delivery_id, 1, "someone-else")
+    assert store.deliveries.parts(edition_id, 1) == {0: MessageState.ON_WIRE}
+
+
+def test_a_sender_whose_lease_expired_may_send_nothing_more(store: Store, edition_id: int) -> None:
+    claim = store.deliveries.claim(edition_id, 1, LIVE)
+    assert claim is not None
+    store.leases.release(sender_lease_name(LIVE), LIVE)
+
+    assert not store.deliveries.put_on_wire(claim.delivery_id, 0, LIVE)
+
+
+def test_a_message_on_the_wire_at_a_crash_is_in_doubt_for_the_next_sender(
+    store: Store, edition_id: int
+) -> None:
+    dead_sender(store)
+    store.leases.acquire(sender_lease_name(DEAD), DEAD, TTL)  # alive while sending …
+    claim = store.deliveries.claim(edition_id, 1, DEAD)
+    assert claim is not None
+    assert store.deliveries.put_on_wire(claim.delivery_id, 0, DEAD)
+    store.leases.release(sender_lease_name(DEAD), DEAD)  # … then killed
+
+    taken = store.deliveries.claim(edition_id, 1, LIVE)
+
+    assert taken is not None and taken.parts == {0: MessageState.ON_WIRE}
+
+
+def test_a_refused_message_leaves_the_ledger(store: Store, edition_id: int) -> None:
+    claim = store.deliveries.claim(edition_id, 1, LIVE)
+    assert claim is not None
+    store.deliveries.put_on_wire(claim.delivery_id, 0, LIVE)
+
+    store.deliveries.refused(claim.delivery_id, 0)
+
+    assert store.deliveries.parts(edition_id, 1) == {}
+
+
+def test_a_confirmation_is_never_undone(store: Store, edition_id: int) -> None:
+    claim = store.deliveries.claim(edition_id, 1, LIVE)
+    assert claim is not None
+    store.deliveries.confirm(claim.delivery_id, 0, message_id=5)
+
+    store.deliveries.put_on_wire(claim.delivery_id, 0, LIVE)
+    store.deliveries.refused(claim.delivery_id, 0)
+
+    assert store.deliveries.parts(edition_id, 1) == {0: MessageState.CONFIRMED}
+
+
+def test_counts_per_status_of_an_edition(store: Store, edition_id: int) -> None:
+    for chat in (1, 2, 3):
+        store.deliveries.claim(edition_id, chat, LIVE)
+    store.deliveries.mark_sent(edition_id, 1)
+    store.deliveries.mark_sent(edition_id, 2, DeliveryStatus.IN_DOUBT)
+
+    assert store.deliveries.counts(edition_id) == {
+        DeliveryStatus.SENT: 1,
+        DeliveryStatus.IN_DOUBT: 1,
+        DeliveryStatus.PENDING: 1,
+    }

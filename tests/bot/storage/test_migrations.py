@@ -26,6 +26,8 @@ TABLES = {
     "subscriptions",
     "source_state",
     "deliveries",
+    "delivery_messages",
+    "leases",
     "ingested_files",
 }
 

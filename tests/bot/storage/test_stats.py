@@ -32,7 +32,7 @@ def test_stats_on_a_small_hand_made_archive(store: Store) -> None:
     latest = store.editions.on(today)
     assert latest is not None
     for chat in (1, 2):
-        store.deliveries.claim(latest.id, chat)
+        store.deliveries.claim(latest.id, chat, "test-sender")
     store.deliveries.mark_sent(latest.id, 1)
     store.deliveries.mark_failed(latest.id, 2, "blocked", retryable=False)
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 from bot.storage.records import DigestMode, SubscriberRecord
 from bot.storage.store import Store
-from tests.bot.storage.helpers import DAY, add, edition
+from tests.bot.storage.helpers import DAY, PAPER, add, edition
 
 
 def test_subscribe_is_true_only_when_the_chat_becomes_active(store: Store) -> None:
@@ -36,7 +36,7 @@ def test_deactivate_stops_digests_but_keeps_history(store: Store) -> None:
     assert rec is not None
     store.subscribers.subscribe(7, "zh")
     store.subscribers.set_digest_time(7, dt.time(8, 15))
-    assert store.deliveries.claim(rec.id, 7)
+    assert store.deliveries.claim(rec.id, 7, "test-sender")
     store.deliveries.mark_sent(rec.id, 7)
     store.subscribers.deactivate(7)
     assert store.subscribers.get(7) == SubscriberRecord(7, "zh", False, dt.time(8, 15))
@@ -76,13 +76,13 @@ def test_migrate_chat_moves_subscription_and_delivery_history(store: Store) -> N
     assert rec is not None
     store.subscribers.subscribe(-100, "en")
     store.subscribers.set_digest_time(-100, dt.time(9, 0))
-    store.deliveries.claim(rec.id, -100)
+    store.deliveries.claim(rec.id, -100, "test-sender")
     store.deliveries.mark_sent(rec.id, -100)
     store.subscribers.migrate_chat(-100, -1001000)
     assert store.subscribers.get(-100) is None
     assert store.subscribers.get(-1001000) == SubscriberRecord(-1001000, "en", True, dt.time(9, 0))
     assert store.deliveries.was_sent(rec.id, -1001000)
-    assert store.deliveries.claim(rec.id, -1001000) is False
+    assert store.deliveries.claim(rec.id, -1001000, "test-sender") is None
 
 
 def test_migrate_chat_merges_into_an_existing_new_chat(store: Store) -> None:
@@ -90,7 +90,7 @@ def test_migrate_chat_merges_into_an_existing_new_chat(store: Store) -> None:
     assert rec is not None
     store.subscribers.subscribe(-100, "zh")
     store.subscribers.set_digest_time(-100, dt.time(9, 0))
-    store.deliveries.claim(rec.id, -100)
+    store.deliveries.claim(rec.id, -100, "test-sender")
     store.deliveries.mark_sent(rec.id, -100)
     store.subscribers.subscribe(-1001000, "zh")
     store.subscribers.unsubscribe(-1001000)
@@ -141,3 +141,16 @@ def test_the_digest_mode_is_per_paper_until_changed(store: Store) -> None:
     assert store.subscribers.set_digest_mode(1, DigestMode.COMBINED)
     assert store.subscribers.get(1).digest_mode is DigestMode.COMBINED
     assert store.subscribers.set_digest_mode(404, DigestMode.COMBINED) is False
+
+
+def test_many_chats_are_subscribed_at_once_and_known_ones_are_left_alone(store: Store) -> None:
+    store.subscribers.subscribe(2, "en", [PAPER])
+
+    added = store.subscribers.subscribe_many([1, 2, 3], "zh", [PAPER])
+
+    assert added == 2
+    assert [(s.chat_id, s.language) for s in store.subscribers.active(PAPER)] == [
+        (1, "zh"),
+        (2, "en"),
+        (3, "zh"),
+    ]

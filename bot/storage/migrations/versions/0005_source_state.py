@@ -1,7 +1,7 @@
 """E-paper sources: state kept between polls, and editions stored by a backfill.
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-29 00:00:00
 
 ``source_state`` holds a site's validators and parsed listings (so the first poll after a
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005"
-down_revision: str | None = "0003"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

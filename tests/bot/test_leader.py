@@ -1,0 +1,160 @@
+"""One leader per database: two real ``baozhai run`` processes, on SQLite and PostgreSQL.
+
+Each process reaches the local Bot API server by its own path prefix (``/A/bot…``,
+``/B/bot…``), so the server can tell whose request it was. Only the leader polls; a standby
+takes over within two leases after the leader is SIGKILLed; a leader that was paused
+(SIGSTOP) past its lease sends nothing when it runs again and exits non-zero.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import URL
+
+from bot.localapi.server import LocalBotApi
+from bot.storage.store import Store
+from tests.bot.processes import BotProcess, process_config, start_baozhai
+from tests.bot.running_bot import TOKEN, eventually
+
+pytestmark = pytest.mark.timeout(180)
+
+LEASE = 3.0
+EXIT_STOPPED = 3
+
+
+def calls_from(server: LocalBotApi, client: str, since: float = 0.0) -> list[str]:
+    """Methods ``client`` called that were answered at or after ``since``."""
+    return [c.method for c in list(server.calls) if c.client == client and c.at >= since]
+
+
+async def answered_by(server: LocalBotApi, timeout: float) -> str:
+    """A reader sends /help; which process answered it."""
+    reader = server.user(1001)
+    await reader.send("/help")
+    [reply] = await reader.wait_for_messages(1, timeout=timeout)
+    [call] = [
+        c
+        for c in list(server.calls)
+        if c.method.lower() == "sendmessage" and c.params.get("chat_id") in (1001, "1001")
+        and c.params.get("text") == reply.html
+    ][-1:]
+    return call.client
+
+
+async def leader_holder(db_url: str | URL) -> str | None:
+    def read() -> str | None:
+        with Store(db_url, migrate=False) as store:
+            lease = store.leases.leader()
+            return lease.holder if lease is not None else None
+
+    return await asyncio.to_thread(read)
+
+
+async def start(tmp_path: Path, db_url: str | URL, server: LocalBotApi, client: str) -> BotProcess:
+    config = process_config(
+        tmp_path,
+        db_url=db_url,
+        api_base_url=f"{server.url}/{client}/bot",
+        lease_seconds=LEASE,
+        rate=30,
+        name=f"{client}.toml",
+    )
+    return await start_baozhai(config, "run")
+
+
+@pytest.fixture
+async def server() -> LocalBotApi:
+    api = LocalBotApi(TOKEN)
+    await api.start()
+    try:
+        yield api
+    finally:
+        await api.stop()
+
+
+@pytest.fixture
+def migrated(db_url: str | URL) -> str | URL:
+    Store(db_url).close()  # both processes start on a migrated database
+    return db_url
+
+
+async def stop(process: BotProcess) -> int:
+    if process.process.returncode is None:
+        process.process.send_signal(signal.SIGCONT)
+        process.process.terminate()
+    return await process.wait(30)
+
+
+@dataclass
+class Pair:
+    leader: BotProcess  # "A", answering readers
+    standby: BotProcess  # "B", started after A led
+    first_holder: str | None  # A's lease holder id
+
+
+@asynccontextmanager
+async def leader_and_standby(
+    tmp_path: Path, db_url: str | URL, server: LocalBotApi
+) -> AsyncIterator[Pair]:
+    """A leads (it answers a reader), then B starts; both are stopped afterwards (B cleanly)."""
+    a = await start(tmp_path, db_url, server, "A")
+    b: BotProcess | None = None
+    try:
+        assert await answered_by(server, timeout=30) == "A"
+        first = await leader_holder(db_url)
+        b = await start(tmp_path, db_url, server, "B")
+        await eventually(lambda: calls_from(server, "B"), timeout=30)  # B is up
+        yield Pair(a, b, first)
+    finally:
+        await stop(a)
+        if b is not None:
+            assert await stop(b) == 0, b.output()
+
+
+async def _changed(db_url: str | URL, first: str | None) -> bool:
+    holder = await leader_holder(db_url)
+    return holder is not None and holder != first
+
+
+async def test_only_the_leader_polls_and_a_standby_takes_over_a_killed_leader(
+    tmp_path: Path, migrated: str | URL, server: LocalBotApi
+) -> None:
+    async with leader_and_standby(tmp_path, migrated, server) as pair:
+        await asyncio.sleep(2 * LEASE)
+        assert await answered_by(server, timeout=10) == "A"  # B waits as a hot standby
+        assert "getUpdates" not in calls_from(server, "B")
+
+        killed = time.monotonic()
+        pair.leader.process.kill()
+        await eventually(lambda: _changed(migrated, pair.first_holder), timeout=4 * LEASE)
+        took = time.monotonic() - killed
+        assert await answered_by(server, timeout=30) == "B"
+        answered = time.monotonic() - killed
+        print(f"\nfailover after SIGKILL: lease {took:.2f}s, first answer {answered:.2f}s")
+        assert took <= 2 * LEASE
+
+
+async def test_a_paused_leader_sends_nothing_when_it_wakes_and_exits_non_zero(
+    tmp_path: Path, migrated: str | URL, server: LocalBotApi
+) -> None:
+    async with leader_and_standby(tmp_path, migrated, server) as pair:
+        a = pair.leader
+        paused = time.monotonic()
+        a.process.send_signal(signal.SIGSTOP)
+        await eventually(lambda: _changed(migrated, pair.first_holder), timeout=4 * LEASE)
+        assert await answered_by(server, timeout=30) == "B"
+        print(f"\nfailover after SIGSTOP: {time.monotonic() - paused:.2f}s to B's first answer")
+        woken = time.monotonic()
+        a.process.send_signal(signal.SIGCONT)
+
+        assert await a.wait(30) == EXIT_STOPPED, a.output()
+        assert calls_from(server, "A", since=woken) == []
+        assert "lost" in a.output()

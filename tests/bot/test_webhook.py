@@ -1,0 +1,133 @@
+"""Webhook mode over real HTTP: ``baozhai run --webhook`` as a real process.
+
+The process registers its webhook with the local Bot API server, listens on a local port (where
+a reverse proxy would forward Telegram's requests) and processes an update only when it carries
+the secret token in ``X-Telegram-Bot-Api-Secret-Token``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import time
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from bot.localapi.server import LocalBotApi
+from tests.bot.processes import BotProcess, start_baozhai
+from tests.bot.running_bot import TOKEN, eventually
+
+pytestmark = pytest.mark.timeout(120)
+
+SECRET = "s3cret-token_for-tests"
+PUBLIC_URL = "https://bot.example.org/telegram/hook"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def webhook_config(folder: Path, server: LocalBotApi, port: int, sqlite_url: str) -> Path:
+    path = folder / "config.toml"
+    path.write_text(
+        f"""
+[telegram]
+api_base_url = "{server.base_url}"
+webhook_url = "{PUBLIC_URL}"
+webhook_listen = "127.0.0.1"
+webhook_port = {port}
+
+[storage]
+url = "{sqlite_url}"
+
+[[papers]]
+name = "浙江工人日报"
+inbox = "inbox"
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+def update(update_id: int, chat_id: int, text: str) -> dict[str, object]:
+    user = {"id": chat_id, "is_bot": False, "first_name": "李雷", "language_code": "zh-hans"}
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "from": user,
+            "chat": {"id": chat_id, "type": "private", "first_name": "李雷"},
+            "date": int(time.time()),
+            "text": text,
+            "entities": [{"type": "bot_command", "offset": 0, "length": len(text)}],
+        },
+    }
+
+
+@pytest.fixture
+async def webhook_bot(
+    tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> tuple[LocalBotApi, BotProcess, str]:
+    server = LocalBotApi(TOKEN)
+    await server.start()
+    port = free_port()
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", SECRET)
+    process = await start_baozhai(
+        webhook_config(tmp_path, server, port, sqlite_url), "run", "--webhook"
+    )
+    await eventually(lambda: server.webhook_url, timeout=60)
+    yield server, process, f"http://127.0.0.1:{port}/telegram/hook"
+    process.process.terminate()
+    await process.wait(30)
+    await server.stop()
+
+
+async def post(url: str, body: dict[str, object], secret: str | None) -> int:
+    headers = {"Content-Type": "application/json"}
+    if secret is not None:
+        headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+    async with aiohttp.ClientSession() as session:
+        for _ in range(50):  # the listener may come up a moment after setWebhook
+            try:
+                async with session.post(url, data=json.dumps(body), headers=headers) as reply:
+                    return reply.status
+            except aiohttp.ClientConnectionError:
+                await asyncio.sleep(0.1)
+    raise AssertionError(f"nothing listens on {url}")
+
+
+async def test_the_webhook_is_registered_with_its_public_url(
+    webhook_bot: tuple[LocalBotApi, BotProcess, str],
+) -> None:
+    server, _, _ = webhook_bot
+    assert server.webhook_url == PUBLIC_URL
+
+
+async def test_an_update_with_the_secret_token_is_answered(
+    webhook_bot: tuple[LocalBotApi, BotProcess, str],
+) -> None:
+    server, _, url = webhook_bot
+    reader = server.user(1001)
+
+    assert await post(url, update(1, 1001, "/help"), SECRET) == 200
+
+    [reply] = await reader.wait_for_messages(1, timeout=20)
+    assert "/today" in reply.text
+
+
+@pytest.mark.parametrize("secret", [None, "wrong-token"])
+async def test_an_update_without_the_right_secret_gets_403_and_is_ignored(
+    webhook_bot: tuple[LocalBotApi, BotProcess, str], secret: str | None
+) -> None:
+    server, _, url = webhook_bot
+    reader = server.user(1002)
+
+    assert await post(url, update(2, 1002, "/help"), secret) == 403
+
+    await asyncio.sleep(1.0)
+    assert reader.new_messages() == []
