@@ -233,7 +233,10 @@ class Summarizer:
         word_scores = self._keyword_scores(terms) if wants_keywords or self.learned else None
         scores = textrank
         if self.weights is not None and self.learned and word_scores is not None and texts:
-            graph = self._graph(texts, candidates, terms, similarity, word_scores)
+            same = self.config.direction == "backward" and self.config.position_exponent == 0
+            graph = self._graph(
+                texts, candidates, terms, similarity, word_scores, textrank if same else None
+            )
             features = sentence_features(graph, list(map(is_question, texts)))
             scores = self.weights.score(features, fallback=textrank)
         ranked = tuple(
@@ -274,14 +277,18 @@ class Summarizer:
         terms: SentenceTerms,
         similarity: np.ndarray,
         word_scores: np.ndarray,
+        backward: np.ndarray | None = None,
     ) -> SentenceGraph:
+        """``backward``: the backward PageRank when already computed (the default config's)."""
         damping = self.config.damping
+        if backward is None:
+            backward = pagerank_exact(orient(similarity, "backward"), damping=damping)
         return SentenceGraph(
             texts=texts,
             paragraphs=tuple(p for p, _, _ in candidates),
             terms=terms,
             similarity=similarity,
-            backward=pagerank_exact(orient(similarity, "backward"), damping=damping),
+            backward=backward,
             undirected=pagerank_exact(similarity, damping=damping),
             keyword_scores=word_scores,
         )
