@@ -203,16 +203,16 @@ async def _send_until_done(
     """
     total = await _send_resuming(application, svc, edition)
     deadline = time.time() + 2 * svc.config.service.lease_seconds + 1
-    while time.time() < deadline:
+    while True:
+        # A sender whose lease ran out while we sent (or while we waited) is dead: its claims
+        # are free now, so take them over before looking for live ones.
+        total = _merged(total, await _send_resuming(application, svc, edition))
         held = await asyncio.to_thread(svc.store.deliveries.held_elsewhere, edition.id, "")
-        if held is None:
-            break
+        if held is None or time.time() >= deadline:
+            return total
         wait = min(held.timestamp() - time.time(), deadline - time.time()) + 0.2
         log.info("chats held by another sender until %s; waiting %.1fs", f"{held:%X}", wait)
         await asyncio.sleep(max(0.2, wait))
-        more = await _send_resuming(application, svc, edition)
-        total = _merged(total, more)
-    return total
 
 
 async def _send_resuming(
