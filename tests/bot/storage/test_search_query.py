@@ -4,12 +4,14 @@ dates, papers, order; pure and total."""
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.storage.fulltext import SearchOrder, parse_query
 from bot.storage.fulltext.query import MAX_PHRASES
+from bot.storage.fulltext.terms import is_han
 
 PAPERS = ["海南日报", "浙江工人日报"]
 
@@ -78,6 +80,20 @@ def test_the_number_of_words_is_capped() -> None:
     assert len(query.include) == MAX_PHRASES
 
 
+def _letter_digit_or_han(char: str) -> bool:
+    """A letter or digit, or a code point of the CJK ideograph planes that this Python's
+    Unicode tables do not know yet (they are reserved for ideographs: U+2EBE1 is Unicode 15.1
+    CJK Extension I, unassigned in the Unicode 14 of Python 3.11)."""
+    if char.isalnum():
+        return True
+    return unicodedata.category(char) == "Cn" and is_han(char) and ord(char) >= 0x20000
+
+
+def test_a_character_of_a_newer_cjk_extension_is_searched_as_han() -> None:
+    assert _terms("\U0002ebe1") == [("\U0002ebe1",)]
+    assert _terms("\U0002ebe1\U0002ebe2") == [("\U0002ebe1\U0002ebe2",)]
+
+
 @given(st.text(max_size=300), st.lists(st.text(max_size=10), max_size=3))
 def test_parsing_never_fails_and_only_yields_terms_of_letters_digits_and_han(
     text: str, papers: list[str]
@@ -86,7 +102,7 @@ def test_parsing_never_fails_and_only_yields_terms_of_letters_digits_and_han(
     for phrase in query.include + query.exclude:
         assert phrase.terms
         for term in phrase.terms:
-            assert term and all(c.isalnum() for c in term)
+            assert term and all(_letter_digit_or_han(c) for c in term)
     assert set(query.papers) <= set(papers)
     if query.since is not None and query.until is not None:
         assert query.since <= query.until
