@@ -11,6 +11,7 @@ from bot.delivery.fanout import (
     DeliveryPolicy,
     DeliveryReport,
     LeaseLost,
+    deliver_broadcast,
     deliver_edition,
     retry_seconds,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "LeaseKeeper",
     "LeaseLost",
     "Pacer",
+    "deliver_broadcast",
     "deliver_edition",
     "new_holder_id",
     "retry_seconds",

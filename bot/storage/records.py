@@ -178,3 +178,46 @@ class SearchPage:
     hits: tuple[SearchHit, ...]
     total: int
     exact: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class BroadcastRecord:
+    """An announcement to every active subscriber (``/broadcast``).
+
+    Not sent before ``confirmed_at`` (the admin pressed the confirmation button); finished
+    (``finished_at``) when a run left no chat to send it to.
+    """
+
+    id: int
+    text: str
+    author_chat_id: int
+    created_at: dt.datetime
+    confirmed_at: dt.datetime | None = None
+    finished_at: dt.datetime | None = None
+
+
+class PollOutcome(enum.StrEnum):
+    """How the last poll of one paper's source went (for /status)."""
+
+    NEW = "new"  # stored a new (or more of an) edition
+    NOTHING_NEW = "nothing_new"
+    FAILED = "failed"  # the source could not be read, or a file of it was set aside
+
+
+@dataclass(frozen=True, slots=True)
+class PollRecord:
+    """The last poll of one paper: when, how it went, and a short detail (an error text)."""
+
+    at: dt.datetime
+    outcome: PollOutcome
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelRecord:
+    """A channel bound with ``/channel @name`` by the chat ``bound_by``."""
+
+    chat_id: int
+    username: str
+    title: str | None
+    bound_by: int
