@@ -596,9 +596,7 @@ async def deliver_broadcast(
     fanout = _Fanout(bot, store, ledger, lambda lang: message, pacer or Pacer(), policy, owner)
     subscribers = await asyncio.to_thread(store.broadcasts.pending_chats, broadcast.id)
     report = await _run(fanout, subscribers)
-    left = await asyncio.to_thread(store.broadcasts.pending_chats, broadcast.id)
-    if not left:
-        await asyncio.to_thread(store.broadcasts.finish, broadcast.id)
+    await asyncio.to_thread(store.broadcasts.finish_if_done, broadcast.id)
     return report
 
 

@@ -82,15 +82,63 @@ class Broadcasts:
             )
             return done.rowcount == 1  # type: ignore[attr-defined]
 
-    def finish(self, broadcast_id: int) -> None:
-        """No chat is left to send it to: the broadcast is done (resumption stops)."""
+    def discard(self, broadcast_id: int) -> bool:
+        """Drop a draft nobody confirmed (the cancel button); False if it was confirmed."""
         with self._tx.write() as session:
+            row = session.get(Broadcast, broadcast_id)
+            if row is None or row.confirmed_at is not None:
+                return False
+            session.delete(row)
+            return True
+
+    def finish_if_done(self, broadcast_id: int) -> bool:
+        """Mark the broadcast finished (resumption stops) when no chat is left: every active
+        subscriber has a row, and none is pending or left for a retry. True if finished."""
+        open_rows = select(BroadcastDelivery.id).where(
+            BroadcastDelivery.broadcast_id == broadcast_id,
+            BroadcastDelivery.status.in_((DeliveryStatus.PENDING, DeliveryStatus.RETRY)),
+        )
+        with self._tx.write() as session:
+            if session.scalar(select(exists(open_rows))) or self._unreached(
+                session, broadcast_id
+            ):
+                return False
             session.execute(
                 update(Broadcast)
                 .where(Broadcast.id == broadcast_id, Broadcast.finished_at.is_(None))
                 .values(finished_at=utcnow())
                 .execution_options(synchronize_session=False)
             )
+            return True
+
+    @staticmethod
+    def _unreached(session: Session, broadcast_id: int) -> int:
+        """Active subscribers without a row for this broadcast."""
+        reached = select(BroadcastDelivery.chat_id).where(
+            BroadcastDelivery.broadcast_id == broadcast_id
+        )
+        count = session.scalar(
+            select(func.count())
+            .select_from(Subscriber)
+            .where(Subscriber.active.is_(True), Subscriber.chat_id.not_in(reached))
+        )
+        return int(count or 0)
+
+    def waiting(self, broadcast_id: int) -> int:
+        """Active subscribers that do not have it yet: no row, or one being sent or left for
+        a retry (the "pending" of /status)."""
+        finished = (DeliveryStatus.SENT, DeliveryStatus.IN_DOUBT, DeliveryStatus.FAILED)
+        done = select(BroadcastDelivery.chat_id).where(
+            BroadcastDelivery.broadcast_id == broadcast_id,
+            BroadcastDelivery.status.in_(finished),
+        )
+        with self._tx.read() as session:
+            count = session.scalar(
+                select(func.count())
+                .select_from(Subscriber)
+                .where(Subscriber.active.is_(True), Subscriber.chat_id.not_in(done))
+            )
+            return int(count or 0)
 
     def unfinished(self) -> list[BroadcastRecord]:
         """Confirmed broadcasts not finished yet, oldest first (to resume after a crash)."""

@@ -221,3 +221,38 @@ class ChannelRecord:
     username: str
     title: str | None
     bound_by: int
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """Where one digest or broadcast stands, in chats."""
+
+    sent: int = 0
+    pending: int = 0  # not sent yet: no attempt, being sent, or left for a retry
+    in_doubt: int = 0
+    failed: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PaperStatus:
+    """One paper on the status page: its last poll and its newest edition."""
+
+    name: str
+    last_poll: PollRecord | None
+    last_edition: EditionRecord | None
+
+
+@dataclass(frozen=True, slots=True)
+class StatusReport:
+    """What ``/status`` and ``baozhai status`` show (gathered by :mod:`bot.status`)."""
+
+    papers: tuple[PaperStatus, ...]
+    digest: EditionRecord | None
+    """The last digest: the newest edition any chat was sent (or is being sent)."""
+    digest_counts: Counts
+    broadcast: BroadcastRecord | None
+    broadcast_counts: Counts
+    subscribers: int
+    leader: Lease | None
+    database: str
+    version: str

@@ -10,7 +10,7 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.storage.models import Delivery, Paper, Subscriber, Subscription
@@ -195,6 +195,15 @@ class Subscribers:
         with self._tx.read() as session:
             rows = session.scalars(query.order_by(Subscriber.chat_id))
             return [subscriber_record(r) for r in rows]
+
+
+    def count_active(self) -> int:
+        """How many chats receive digests (readers, groups and channels)."""
+        with self._tx.read() as session:
+            count = session.scalar(
+                select(func.count()).select_from(Subscriber).where(Subscriber.active.is_(True))
+            )
+            return int(count or 0)
 
 
 def _subscriber(session: Session, chat_id: int) -> Subscriber | None:
