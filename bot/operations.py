@@ -31,7 +31,7 @@ from bot.leader import LEADER, wait_for_leadership
 from bot.logs import redactor
 from bot.render.i18n import plural
 from bot.services import Services
-from bot.storage.records import EditionRecord
+from bot.storage.records import EditionRecord, PollOutcome
 from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -270,8 +270,10 @@ def ingest_now(config: Config) -> int:
                     report = asyncio.run(read_site(store, config, paper, now=now))
             except SourceError as exc:
                 print(f"{paper.name}: {exc}", file=sys.stderr)
+                store.state.record_poll(paper.name, PollOutcome.FAILED, str(exc))
                 failed += 1
                 continue
+            store.state.record_poll(paper.name, *report.outcome())
             failed += print_report(report)
     finally:
         store.close()
