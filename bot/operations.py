@@ -1,6 +1,7 @@
 """Operations: what the ``baozhai`` subcommands do, each a function returning an exit code.
 
-``run`` (the long-running service, or the demo without a token), ``digest send``, ``ingest``.
+``run`` (the long-running service, or the demo without a token), ``digest send``, ``ingest``,
+``status``.
 They build the Application through :mod:`bot.app` and print one line per outcome; a failure
 the user can fix (wrong token, unreachable server) is one line on stderr, never a traceback.
 """
@@ -278,6 +279,24 @@ def ingest_now(config: Config) -> int:
     finally:
         store.close()
     return 1 if failed else 0
+
+
+def status_now(config: Config, lang: str = "en") -> int:
+    """``baozhai status``: the admins' /status page on the terminal (from the database)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.render.status import status_plain
+    from bot.status import gather_status, masked_url
+
+    try:
+        with open_store(config) as store:
+            report = gather_status(store, config)
+    except SQLAlchemyError as exc:
+        reason = type(exc).__name__
+        print(f"baozhai: database {masked_url(config.storage.url)}: {reason}", file=sys.stderr)
+        return 1
+    print(status_plain(report, lang, config.schedule.timezone))
+    return 0
 
 
 def print_report(report: IngestReport) -> int:

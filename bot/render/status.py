@@ -53,7 +53,7 @@ def _paper(paper: PaperStatus, lang: str, zone: ZoneInfo) -> Markup:
             when=_when(edition.ingested_at, zone),
         )
         if edition is not None
-        else t(lang, "status_never")
+        else t(lang, "status_no_edition")
     )
     return t(lang, "status_paper", paper=paper.name, poll=poll_text, edition=edition_text)
 
