@@ -81,6 +81,26 @@ async def test_in_a_group_a_member_cannot_unsubscribe_it(bot: RunningBot) -> Non
     assert bot.store.subscribers.get(GROUP).active
 
 
+async def test_in_a_group_a_members_paper_toggle_is_refused(bot: RunningBot) -> None:
+    group, owner, member = reading_group(bot)
+    await group.send(owner, "/papers")
+    [papers] = await group.wait_for_messages(1)
+    query = await group.press(member, papers, papers.buttons[0][0]["text"])
+    await member.wait_for_answer(query)
+    assert query.answer_text == REFUSED
+    assert bot.store.subscribers.get(GROUP) is None
+
+
+async def test_in_a_group_a_members_settings_change_is_refused(bot: RunningBot) -> None:
+    group, owner, member = reading_group(bot)
+    await group.send(owner, "/subscribe")
+    await group.wait_for_messages(1)
+    await group.send(member, "/settings 06:00")
+    [answer] = await group.wait_for_messages(1)
+    assert answer.text == REFUSED
+    assert bot.store.subscribers.get(GROUP).digest_time is None
+
+
 async def test_a_subscribed_group_gets_the_digest(bot: RunningBot, seed_path: Path) -> None:
     group, owner, _ = reading_group(bot)
     await group.send(owner, "/subscribe")

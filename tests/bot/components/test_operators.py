@@ -16,7 +16,7 @@ from telegram import BotCommandScopeChat
 from bot.components.jobs import POLL_JOB
 from bot.localapi.server import LocalUser
 from bot.storage.leases import sender_lease_name
-from bot.storage.records import DeliveryStatus, MessageState, PollOutcome
+from bot.storage.records import DeliveryStatus, PollOutcome
 from tests.bot.running_bot import (
     DIGEST_TIME,
     PAPER,
@@ -301,8 +301,3 @@ async def test_ingest_polls_every_paper_now_and_says_how_it_went(
     await admin.send("/ingest")
     _, again = await admin.wait_for_messages(2)
     assert again.text == f"检查完毕：\n• {PAPER}：没有新内容"
-
-
-def test_a_claim_ledger_state_is_one_message() -> None:
-    """The broadcast ledger's state values are the digest ledger's (one CHECK for both)."""
-    assert {s.value for s in MessageState} == {"on_wire", "confirmed", "skipped"}
