@@ -112,3 +112,13 @@ def test_it_finishes_once_every_active_subscriber_has_it(store: Store) -> None:
     assert store.broadcasts.finish_if_done(broadcast_id)
     assert store.broadcasts.unfinished() == []
     assert store.broadcasts.counts(broadcast_id) == {DeliveryStatus.SENT: 2}
+
+
+def test_a_migrated_group_keeps_the_broadcast_it_had(store: Store) -> None:
+    senders(store)
+    store.subscribers.subscribe(-100, "zh", ["甲报"])
+    broadcast_id = confirmed(store)
+    store.broadcasts.mark_sent(broadcast_id, -100)
+    store.subscribers.migrate_chat(-100, -1001000)
+    assert store.broadcasts.claim(broadcast_id, -1001000, LIVE) is None
+    assert store.broadcasts.pending_chats(broadcast_id) == []
