@@ -14,7 +14,7 @@ import pytest
 from telegram import BotCommandScopeChat
 
 from bot.components.jobs import POLL_JOB
-from bot.localapi.server import LocalUser
+from bot.localapi.server import LocalUser, SentMessage
 from bot.storage.leases import sender_lease_name
 from bot.storage.records import DeliveryStatus, PollOutcome
 from tests.bot.running_bot import (
@@ -240,6 +240,29 @@ async def test_a_double_press_of_the_confirmation_sends_it_once(bot: RunningBot)
     ]
     await reader.wait_for_messages(1)
     await bot.poll_now()  # the poll resumes unfinished broadcasts: this one is finished
+    await nothing_more_arrives(reader)
+
+
+async def test_a_forged_confirmation_from_a_non_admin_sends_nothing(bot: RunningBot) -> None:
+    reader = await subscribed(bot, 1001)
+    draft = bot.store.broadcasts.create("伪造的公告", ADMIN)
+    # A client can put any callback_data on a button of any message in its own chat.
+    [confirmation] = reader.history
+    forged = SentMessage(
+        chat_id=reader.chat_id,
+        message_id=confirmation.message_id,
+        date=confirmation.date,
+        kind="text",
+        text=confirmation.text,
+        html=None,
+        parse_mode=None,
+        entities=(),
+        reply_markup={"inline_keyboard": [[{"text": "x", "callback_data": f"bcs:{draft.id}"}]]},
+    )
+    query = await reader.press(forged, "x")
+    await reader.wait_for_answer(query)
+    assert query.answer_text == "这个按钮已失效，请重新发送命令。"
+    assert bot.store.broadcasts.get(draft.id).confirmed_at is None
     await nothing_more_arrives(reader)
 
 
