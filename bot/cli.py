@@ -182,7 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Print the same status page as the admins' /status: each paper's last "
         "poll and newest edition, the last digest and broadcast with sent / pending / in doubt "
         "/ failed counts, the subscribed chats, the leader, the database (password masked) "
-        "and the version. Reads the database only, so it works beside a running bot.",
+        "and the version. Reads the database only (never creates or migrates it), so it works "
+        "beside a running bot; exit code 1 when there is no database or it needs an upgrade.",
     )
     status.add_argument(
         "--lang",

@@ -16,7 +16,9 @@ import signal
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
+from sqlalchemy.engine import make_url
 from telegram import Bot, Update
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application
@@ -282,18 +284,32 @@ def ingest_now(config: Config) -> int:
 
 
 def status_now(config: Config, lang: str = "en") -> int:
-    """``baozhai status``: the admins' /status page on the terminal (from the database)."""
+    """``baozhai status``: the admins' /status page on the terminal, read from the database
+    (never migrated from here: a database behind the code is told, not changed)."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from bot.render.status import status_plain
     from bot.status import gather_status, masked_url
+    from bot.storage.engine import current_revision, head_revision, is_sqlite
 
+    url = config.storage.url
+    shown = masked_url(url)
+    if is_sqlite(url) and not Path(make_url(url).database or "").is_file():
+        print(f"baozhai: no database at {shown} yet (`baozhai run` creates it)", file=sys.stderr)
+        return 1
     try:
-        with open_store(config) as store:
+        with Store(url, migrate=False) as store:
+            revision, head = current_revision(store.engine), head_revision()
+            if revision != head:
+                print(
+                    f"baozhai: database {shown} is at schema {revision or 'none'}, the code "
+                    f"needs {head}: run `baozhai db upgrade`",
+                    file=sys.stderr,
+                )
+                return 1
             report = gather_status(store, config)
     except SQLAlchemyError as exc:
-        reason = type(exc).__name__
-        print(f"baozhai: database {masked_url(config.storage.url)}: {reason}", file=sys.stderr)
+        print(f"baozhai: database {shown}: {type(exc).__name__}", file=sys.stderr)
         return 1
     print(status_plain(report, lang, config.schedule.timezone))
     return 0

@@ -514,3 +514,20 @@ def test_status_of_an_unreachable_database_masks_its_password(tmp_path: Path) ->
     assert "hunter2" not in result.stdout + result.stderr
     assert f"baozhai:***@127.0.0.1:{port}/baozhai" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_status_changes_no_database_and_asks_for_an_upgrade_when_behind(tmp_path: Path) -> None:
+    from bot.storage.engine import current_revision, downgrade, upgrade
+
+    missing = baozhai("status", cwd=tmp_path)
+    assert missing.returncode == 1 and "no database" in missing.stderr
+    assert not (tmp_path / "data" / "baozhai.db").exists()
+
+    url = f"sqlite:///{tmp_path / 'data' / 'baozhai.db'}"
+    (tmp_path / "data").mkdir()
+    upgrade(url)
+    downgrade(url, "0005")
+    behind = baozhai("status", cwd=tmp_path)
+    assert behind.returncode == 1
+    assert "run `baozhai db upgrade`" in behind.stderr and "Traceback" not in behind.stderr
+    assert current_revision(url) == "0005"
