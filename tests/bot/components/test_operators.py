@@ -15,7 +15,7 @@ from telegram import BotCommandScopeChat
 
 from bot.components.jobs import POLL_JOB
 from bot.localapi.server import LocalUser, SentMessage
-from bot.storage.leases import sender_lease_name
+from bot.storage.leases import LEADER, sender_lease_name
 from bot.storage.records import DeliveryStatus, PollOutcome
 from tests.bot.running_bot import (
     DIGEST_TIME,
@@ -162,6 +162,14 @@ async def test_status_shows_polls_editions_and_the_last_digests_counts(
     [page] = await admin.wait_for_messages(1)
     for part in expected:
         assert part in page.text, page.text
+
+
+async def test_status_names_the_leader_holding_the_lease(bot: RunningBot) -> None:
+    bot.store.leases.acquire(LEADER, "host-a:4242:abcd", dt.timedelta(minutes=1))
+    admin = await admin_of(bot, "en")
+    await admin.send("/status")
+    [page] = await admin.wait_for_messages(1)
+    assert "Leader: host-a:4242:abcd (lease until " in page.text
 
 
 async def test_status_names_the_database_but_never_the_token_or_a_password(
