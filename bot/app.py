@@ -52,7 +52,11 @@ def delivery_policy(config: Config) -> DeliveryPolicy:
 
 def make_services(config: Config, store: Store, policy: DeliveryPolicy | None = None) -> Services:
     delivery = config.delivery
-    pacer = Pacer(delivery.messages_per_second, chat_interval=delivery.per_chat_interval_seconds)
+    pacer = Pacer(
+        delivery.messages_per_second,
+        chat_interval=delivery.per_chat_interval_seconds,
+        group_interval=delivery.group_interval_seconds,
+    )
     return Services(
         config=config, store=store, pacer=pacer, policy=policy or delivery_policy(config)
     )

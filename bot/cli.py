@@ -39,6 +39,7 @@ examples:
   baozhai parse https://epaper.example/paperindex.htm   an e-paper edition, page or article
   baozhai backfill 海南日报 --from 2026-07-01 --to 2026-07-31   fill the archive
   baozhai digest send --date 2024-07-01  push a digest now (skips chats that have it)
+  baozhai status                       last polls, editions, digest counts, leader, version
   baozhai --config /etc/baozhai.toml db upgrade
 
 The bot token is read from TELEGRAM_BOT_TOKEN, or from [telegram] token in the config file.
@@ -175,6 +176,22 @@ def build_parser() -> argparse.ArgumentParser:
         "files and store them, without Telegram. Broken files move to <inbox>/failed/ with "
         "the reason beside them; the exit code is 1 when any file failed.",
     ).set_defaults(func=_ingest)
+    status = commands.add_parser(
+        "status",
+        help="show what the bot did last: polls, editions, digest and broadcast counts, leader",
+        description="Print the same status page as the admins' /status: each paper's last "
+        "poll and newest edition, the last digest and broadcast with sent / pending / in doubt "
+        "/ failed counts, the subscribed chats, the leader, the database (password masked) "
+        "and the version. Reads the database only (never creates or migrates it), so it works "
+        "beside a running bot; exit code 1 when there is no database or it needs an upgrade.",
+    )
+    status.add_argument(
+        "--lang",
+        choices=("en", "zh"),
+        default="en",
+        help="language of the page (default: en)",
+    )
+    status.set_defaults(func=_status)
     db = commands.add_parser(
         "db",
         help="database operations",
@@ -264,6 +281,12 @@ def _ingest(args: argparse.Namespace, config: Config) -> int:
     from bot.operations import ingest_now
 
     return ingest_now(config)
+
+
+def _status(args: argparse.Namespace, config: Config) -> int:
+    from bot.operations import status_now
+
+    return status_now(config, args.lang)
 
 
 def _db_upgrade(args: argparse.Namespace, config: Config) -> int:

@@ -507,6 +507,7 @@ class DeliveryConfig:
         25.0, number(0, PAID_RATE, lo_open=True, why="30 unless allow_paid_broadcast")
     )
     per_chat_interval_seconds: float = option(1.0, number(0))
+    group_interval_seconds: float = option(3.1, number(0))
     allow_paid_broadcast: bool = option(False, BOOLEAN)
     in_doubt: InDoubt = option(InDoubt.RESEND, IN_DOUBT)
 

@@ -1,6 +1,7 @@
 """Operations: what the ``baozhai`` subcommands do, each a function returning an exit code.
 
-``run`` (the long-running service, or the demo without a token), ``digest send``, ``ingest``.
+``run`` (the long-running service, or the demo without a token), ``digest send``, ``ingest``,
+``status``.
 They build the Application through :mod:`bot.app` and print one line per outcome; a failure
 the user can fix (wrong token, unreachable server) is one line on stderr, never a traceback.
 """
@@ -15,7 +16,9 @@ import signal
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
+from sqlalchemy.engine import make_url
 from telegram import Bot, Update
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application
@@ -31,7 +34,7 @@ from bot.leader import LEADER, wait_for_leadership
 from bot.logs import redactor
 from bot.render.i18n import plural
 from bot.services import Services
-from bot.storage.records import EditionRecord
+from bot.storage.records import EditionRecord, PollOutcome
 from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -270,12 +273,46 @@ def ingest_now(config: Config) -> int:
                     report = asyncio.run(read_site(store, config, paper, now=now))
             except SourceError as exc:
                 print(f"{paper.name}: {exc}", file=sys.stderr)
+                store.state.record_poll(paper.name, PollOutcome.FAILED, str(exc))
                 failed += 1
                 continue
+            store.state.record_poll(paper.name, *report.outcome())
             failed += print_report(report)
     finally:
         store.close()
     return 1 if failed else 0
+
+
+def status_now(config: Config, lang: str = "en") -> int:
+    """``baozhai status``: the admins' /status page on the terminal, read from the database
+    (never migrated from here: a database behind the code is told, not changed)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.render.status import status_plain
+    from bot.status import gather_status, masked_url
+    from bot.storage.engine import current_revision, head_revision, is_sqlite
+
+    url = config.storage.url
+    shown = masked_url(url)
+    if is_sqlite(url) and not Path(make_url(url).database or "").is_file():
+        print(f"baozhai: no database at {shown} yet (`baozhai run` creates it)", file=sys.stderr)
+        return 1
+    try:
+        with Store(url, migrate=False) as store:
+            revision, head = current_revision(store.engine), head_revision()
+            if revision != head:
+                print(
+                    f"baozhai: database {shown} is at schema {revision or 'none'}, the code "
+                    f"needs {head}: run `baozhai db upgrade`",
+                    file=sys.stderr,
+                )
+                return 1
+            report = gather_status(store, config)
+    except SQLAlchemyError as exc:
+        print(f"baozhai: database {shown}: {type(exc).__name__}", file=sys.stderr)
+        return 1
+    print(status_plain(report, lang, config.schedule.timezone))
+    return 0
 
 
 def print_report(report: IngestReport) -> int:

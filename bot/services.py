@@ -8,6 +8,7 @@ sent from a chat) reaches the same services through the bot that object came wit
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import weakref
 from collections.abc import Callable
@@ -48,6 +49,14 @@ class Services:
     sender lease of its own."""
     stop_reason: str | None = None
     """Set when the service had to stop (lost the lease, 409 without one): exit non-zero."""
+    poll_locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+    """One lock per paper: a scheduled poll and an admin's /ingest never read a source at once."""
+    broadcasts_sending: set[int] = field(default_factory=set)
+    """Broadcasts this process is sending now (a resume leaves them to that run)."""
+
+    def poll_lock(self, paper: str) -> asyncio.Lock:
+        """The lock held while ``paper``'s source is read."""
+        return self.poll_locks.setdefault(paper, asyncio.Lock())
 
     @property
     def owner(self) -> str | None:

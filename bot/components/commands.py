@@ -16,6 +16,7 @@ from typing import Literal
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import ContextTypes
 
+from bot.components.chats import may_manage
 from bot.components.jobs import ensure_digest_job
 from bot.components.papers import find_paper, reader_papers, subscribe_chat, unsubscribe_chat
 from bot.components.replies import (
@@ -248,6 +249,9 @@ async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply(update, settings_text(current, default, lang, zone))
         return
     if await _too_long(update, lang, argument):
+        return
+    if not await may_manage(update, context):
+        await reply(update, t(lang, "group_admins_only"))
         return
     if record is None or not record.active:
         await reply(update, t(lang, "not_subscribed"))

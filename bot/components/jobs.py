@@ -7,6 +7,10 @@ delivery is claimed in the database before it is sent.
 * ``poll-inboxes`` (every ``poll_interval_seconds``): ingest new editions, report broken
   files to the admins, then deliver whatever is due and not yet delivered. That last step is
   also the catch-up after downtime or a late edition: a missed digest goes out late, once.
+  Broadcasts left unfinished by a crash are resumed here too.
+* Every poll of a paper, scheduled or asked for with /ingest, is recorded (when, how it went)
+  in the database for /status and ``baozhai status``; one lock per paper keeps two polls of
+  one source apart.
 * ``poll-site-N`` (one per e-paper paper, every its ``poll_minutes``, acting only inside its
   ``poll_window``): read the site's newest edition, tell the admins once what is missing or
   that the layout changed, then deliver what is due.
@@ -25,14 +29,14 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes, JobQueue
 
 from bot.config import PaperConfig, SourceKind
-from bot.delivery import DeliveryReport, deliver_edition
+from bot.delivery import DeliveryReport, deliver_broadcast, deliver_edition
 from bot.errors import FetchError
 from bot.ingest import IngestReport, ingest_inbox
 from bot.ingest.epaper import read_site
 from bot.render import escape, truncate_text
 from bot.render.i18n import Markup, t
 from bot.services import Services, services
-from bot.storage.records import EditionRecord, SubscriberRecord
+from bot.storage.records import BroadcastRecord, EditionRecord, PollOutcome, SubscriberRecord
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +122,8 @@ def ensure_digest_job(application: Application, when: dt.time) -> None:
 
 
 async def poll_inboxes(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Ingest every paper's inbox, tell admins about broken files, deliver what is due.
+    """Ingest every paper's inbox, tell admins about broken files, deliver what is due, and
+    resume any broadcast a crash interrupted.
 
     This is a supervisor loop: one paper whose inbox cannot be scanned (unmounted share, a
     database hiccup) is logged and reported, and the other papers and the catch-up delivery
@@ -127,38 +132,52 @@ async def poll_inboxes(context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     try:
         for paper in svc.config.inbox_papers:
-            try:
-                report: IngestReport = await asyncio.to_thread(
-                    ingest_inbox,
-                    svc.store,
-                    paper,
-                    sentences=svc.config.summary.sentences,
-                    now=svc.now(),
-                    limits=svc.config.limits.text,
-                )
-            except Exception as exc:  # one paper must not stop the others (see docstring)
-                log.exception("%s: scanning %s failed", paper.name, paper.inbox_dir)
-                await notify_admins(
-                    context, svc, "admin_poll_failed", paper=paper.name, reason=str(exc)[:300]
-                )
-                continue
-            if report.failures:
-                await notify_admins(
-                    context,
-                    svc,
-                    "admin_ingest_failed",
-                    paper=paper.name,
-                    count=len(report.failures),
-                    items=_failure_lines(report),
-                )
+            await poll_inbox_paper(context, svc, paper)
     finally:
         await deliver_due(context.application, svc.now())
+        await resume_broadcasts(context.application)
+
+
+async def poll_inbox_paper(
+    context: ContextTypes.DEFAULT_TYPE, svc: Services, paper: PaperConfig
+) -> tuple[PollOutcome, str]:
+    """Scan one paper's inbox once, record how it went (for /status), tell the admins about
+    files set aside. Never raises: a failure is the outcome."""
+    async with svc.poll_lock(paper.name):
+        try:
+            report: IngestReport = await asyncio.to_thread(
+                ingest_inbox,
+                svc.store,
+                paper,
+                sentences=svc.config.summary.sentences,
+                now=svc.now(),
+                limits=svc.config.limits.text,
+            )
+        except Exception as exc:  # one paper must not stop the others (see poll_inboxes)
+            log.exception("%s: scanning %s failed", paper.name, paper.inbox_dir)
+            reason = str(exc)[:300]
+            await _record_poll(svc, paper, PollOutcome.FAILED, reason)
+            await notify_admins(context, svc, "admin_poll_failed", paper=paper.name, reason=reason)
+            return PollOutcome.FAILED, reason
+        outcome, detail = report.outcome()
+        await _record_poll(svc, paper, outcome, detail)
+    if report.failures:
+        await notify_admins(
+            context,
+            svc,
+            "admin_ingest_failed",
+            paper=paper.name,
+            count=len(report.failures),
+            items=_failure_lines(report),
+        )
+    return outcome, detail
 
 
 async def poll_site(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Read one e-paper paper's site (``context.job.data``: its index), then deliver what is
-    due. Outside the paper's poll window it does nothing; a failure is logged and retried at
-    the next poll, and never stops the scheduler."""
+    due (a site that failed does not hold up what is stored already). Outside the paper's
+    poll window it does nothing; a failure is logged and retried at the next poll, and never
+    stops the scheduler."""
     svc = services(context)
     job = context.job
     index = job.data if job is not None else None
@@ -168,16 +187,41 @@ async def poll_site(context: ContextTypes.DEFAULT_TYPE) -> None:
     now = svc.now()
     if not paper.polls_at(now.time()):
         return
-    try:
-        report = await read_site(svc.store, svc.config, paper, now=now)
-    except FetchError as exc:
-        log.warning("%s: site not reachable: %s; next poll tries again", paper.name, exc)
-        return
-    except Exception:  # a bug must not stop the other jobs
-        log.exception("%s: polling the site failed", paper.name)
-        return
-    await tell_admins_about_site(context, svc, paper, report)
+    await poll_site_paper(context, svc, paper, now)
     await deliver_due(context.application, now)
+
+
+async def poll_site_paper(
+    context: ContextTypes.DEFAULT_TYPE, svc: Services, paper: PaperConfig, now: dt.datetime
+) -> tuple[PollOutcome, str]:
+    """Read one e-paper site once, record how it went, tell the admins what they should
+    know. Never raises: a failure is the outcome (and the next poll tries again)."""
+    async with svc.poll_lock(paper.name):
+        try:
+            report = await read_site(svc.store, svc.config, paper, now=now)
+        except FetchError as exc:
+            log.warning("%s: site not reachable: %s; next poll tries again", paper.name, exc)
+            await _record_poll(svc, paper, PollOutcome.FAILED, str(exc))
+            return PollOutcome.FAILED, str(exc)
+        except Exception as exc:  # a bug must not stop the other jobs
+            log.exception("%s: polling the site failed", paper.name)
+            reason = f"{type(exc).__name__}: {exc}"[:300]
+            await _record_poll(svc, paper, PollOutcome.FAILED, reason)
+            return PollOutcome.FAILED, reason
+        outcome, detail = report.outcome()
+        await _record_poll(svc, paper, outcome, detail)
+    await tell_admins_about_site(context, svc, paper, report)
+    return outcome, detail
+
+
+async def _record_poll(
+    svc: Services, paper: PaperConfig, outcome: PollOutcome, detail: str
+) -> None:
+    """Remember the poll for /status; a database that cannot take it is only logged."""
+    try:
+        await asyncio.to_thread(svc.store.state.record_poll, paper.name, outcome, detail)
+    except Exception:
+        log.exception("%s: could not record the poll", paper.name)
 
 
 async def tell_admins_about_site(
@@ -266,6 +310,36 @@ async def send_edition(
         policy=svc.policy,
         owner=svc.owner,
     )
+
+
+async def send_broadcast(
+    application: Application, svc: Services, broadcast: BroadcastRecord
+) -> DeliveryReport:
+    """Send a confirmed broadcast to every active subscriber that lacks it (its own ledger)."""
+    svc.broadcasts_sending.add(broadcast.id)
+    try:
+        return await deliver_broadcast(
+            application.bot,
+            svc.store,
+            broadcast,
+            pacer=svc.pacer,
+            policy=svc.policy,
+            owner=svc.owner,
+        )
+    finally:
+        svc.broadcasts_sending.discard(broadcast.id)
+
+
+async def resume_broadcasts(application: Application) -> list[DeliveryReport]:
+    """Finish confirmed broadcasts a crash (or a lost lease) left unfinished; the ledger makes
+    sure no chat gets one twice. Broadcasts this process is sending now are left alone."""
+    svc = services(application)
+    reports = []
+    for broadcast in await asyncio.to_thread(svc.store.broadcasts.unfinished):
+        if broadcast.id not in svc.broadcasts_sending:
+            log.info("broadcast %d: resuming", broadcast.id)
+            reports.append(await send_broadcast(application, svc, broadcast))
+    return reports
 
 
 def _fresh_editions(svc: Services, today: dt.date) -> list[EditionRecord]:

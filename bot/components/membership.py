@@ -1,4 +1,5 @@
-"""``my_chat_member`` updates: a user who blocks the bot stops being a subscriber.
+"""``my_chat_member`` updates: a user who blocks the bot stops being a subscriber, and so does
+a group that removes it or a channel that takes its admin rights away.
 
 Telegram tells us when the bot is blocked or kicked; acting on that keeps the next digest
 fan-out from wasting a send (and a 403) on every chat that left. History is kept.
@@ -10,6 +11,7 @@ import asyncio
 import logging
 
 from telegram import ChatMember, Update
+from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot.services import services
@@ -21,7 +23,12 @@ _GONE = {ChatMember.BANNED, ChatMember.LEFT}
 
 async def chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     change = update.my_chat_member
-    if change is None or change.new_chat_member.status not in _GONE:
+    if change is None:
+        return
+    status = change.new_chat_member.status
+    # In a channel the bot can post only as an administrator: demoted is as good as gone.
+    demoted = change.chat.type == ChatType.CHANNEL and status != ChatMember.ADMINISTRATOR
+    if status not in _GONE and not demoted:
         return
     chat_id = change.chat.id
     await asyncio.to_thread(services(context).store.subscribers.deactivate, chat_id)

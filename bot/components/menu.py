@@ -20,7 +20,7 @@ from telegram import Bot, BotCommand, BotCommandScopeChat, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.components import commands, papers
+from bot.components import admin, chats, commands, papers
 from bot.components.replies import language, reply
 from bot.render import Markup, escape, t_plain
 from bot.render.i18n import DEFAULT_LANGUAGE, LANGUAGES
@@ -74,6 +74,12 @@ COMMANDS: tuple[Command, ...] = (
     Command("search", commands.search, "cmd_search", usage="usage_search"),
     Command("stats", commands.stats, "cmd_stats"),
     Command("settings", commands.settings, "cmd_settings", usage="usage_settings"),
+    Command("channel", chats.channel, "cmd_channel", usage="usage_channel"),
+    Command("status", admin.status, "cmd_status", scope=Scope.ADMINS),
+    Command(
+        "broadcast", admin.broadcast, "cmd_broadcast", usage="usage_broadcast", scope=Scope.ADMINS
+    ),
+    Command("ingest", admin.ingest, "cmd_ingest", scope=Scope.ADMINS),
 )
 
 

@@ -16,6 +16,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
+from bot.components.chats import may_manage
 from bot.components.replies import chat_of, language, reply
 from bot.config import Config, PaperConfig
 from bot.render import Markup, escape, format_time, register_callback, t, t_plain
@@ -64,10 +65,13 @@ async def subscribe_chat(
 ) -> str:
     """Subscribe the current chat (to ``paper``, or to its old or the default papers).
 
-    Returns the confirmation text (shared by /subscribe, the /start button and /papers).
+    Returns the confirmation text (shared by /subscribe, the /start button and /papers); in a
+    group, the refusal when the sender is not one of its admins.
     """
     svc = services(context)
     lang = language(update)
+    if not await may_manage(update, context):
+        return t(lang, "group_admins_only")
     chat_id = chat_of(update).id
     store = svc.store.subscribers
     before = await asyncio.to_thread(store.get, chat_id)
@@ -91,9 +95,12 @@ async def subscribe_chat(
 async def unsubscribe_chat(
     update: Update, context: ContextTypes.DEFAULT_TYPE, paper: PaperConfig | None = None
 ) -> str:
-    """Drop one paper, or (without one, or when none is left) stop all digests."""
+    """Drop one paper, or (without one, or when none is left) stop all digests (in a group:
+    its admins only)."""
     svc = services(context)
     lang = language(update)
+    if not await may_manage(update, context):
+        return t(lang, "group_admins_only")
     chat_id = chat_of(update).id
     store = svc.store.subscribers
     if paper is not None:
@@ -127,6 +134,8 @@ async def toggle_paper(
     query = update.callback_query
     if not 0 <= index < len(svc.config.papers):
         return None
+    if not await may_manage(update, context):
+        return t_plain(lang, "group_admins_only")
     paper = svc.config.papers[index]
     chat_id = chat_of(update).id
     record = await asyncio.to_thread(svc.store.subscribers.get, chat_id)

@@ -1,7 +1,8 @@
 """Delivery: getting digests to chats the way Telegram wants it.
 
 Holds the :class:`Pacer` (global and per-chat rates, :mod:`.pacer`) and the fan-out of one
-edition to every subscriber with its error handling (:mod:`.fanout`).
+edition's digest, or of one broadcast, to every subscriber with its error handling
+(:mod:`.fanout`), against the ledger of what it sends (:mod:`.ledger`).
 
 May import: python-telegram-bot, :mod:`bot.render`, :mod:`bot.storage` and :mod:`bot.errors`.
 Never the handlers (:mod:`bot.components`) or the Application wiring.
@@ -11,6 +12,7 @@ from bot.delivery.fanout import (
     DeliveryPolicy,
     DeliveryReport,
     LeaseLost,
+    deliver_broadcast,
     deliver_edition,
     retry_seconds,
 )
@@ -23,6 +25,7 @@ __all__ = [
     "LeaseKeeper",
     "LeaseLost",
     "Pacer",
+    "deliver_broadcast",
     "deliver_edition",
     "new_holder_id",
     "retry_seconds",

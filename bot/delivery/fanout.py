@@ -1,4 +1,5 @@
-"""Fan-out of one edition's digest to every subscriber, the way Telegram wants it.
+"""Fan-out of one edition's digest (or of a broadcast) to every subscriber, the way Telegram
+wants it. What is sent and which ledger records it is a :class:`~bot.delivery.ledger.Ledger`.
 
 Why this is more than a loop over ``send_message``:
 
@@ -33,7 +34,7 @@ import asyncio
 import datetime as dt
 import logging
 import warnings
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -54,12 +55,15 @@ from telegram.error import (
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.delivery.lease import sender_lease
+from bot.delivery.ledger import BroadcastLedger, EditionLedger, Ledger
 from bot.delivery.pacer import Pacer
 from bot.errors import DeliveryError, RetryLater
 from bot.render.digest import DigestMessage, build_digest
 from bot.render.i18n import language_for
+from bot.render.text import escape
 from bot.storage.records import (
     ArticleRecord,
+    BroadcastRecord,
     Claim,
     DeliveryStatus,
     EditionRecord,
@@ -71,7 +75,14 @@ from bot.storage.records import (
 if TYPE_CHECKING:
     from bot.storage.store import Store
 
-__all__ = ["DeliveryPolicy", "DeliveryReport", "LeaseLost", "Pacer", "deliver_edition"]
+__all__ = [
+    "DeliveryPolicy",
+    "DeliveryReport",
+    "LeaseLost",
+    "Pacer",
+    "deliver_broadcast",
+    "deliver_edition",
+]
 
 log = logging.getLogger(__name__)
 
@@ -203,20 +214,21 @@ class _Fanout:
         self,
         bot: Bot,
         store: Store,
-        edition: EditionRecord,
-        articles: Sequence[ArticleRecord],
+        ledger: Ledger,
+        messages: Callable[[str], list[DigestMessage]],
         pacer: Pacer,
         policy: DeliveryPolicy,
         owner: str,
     ) -> None:
         self.bot = bot
         self.store = store
-        self.edition = edition
-        self.articles = articles
+        self.ledger = ledger
+        self.label = ledger.label
+        self.messages = messages
         self.pacer = pacer
         self.policy = policy
         self.owner = owner
-        self.report = DeliveryReport(edition_id=edition.id)
+        self.report = DeliveryReport(edition_id=ledger.subject_id)
         self.digests: dict[str, list[DigestMessage]] = {}
         self.invalid_token: InvalidToken | None = None
         self.lease_lost: LeaseLost | None = None
@@ -229,7 +241,7 @@ class _Fanout:
     def digest(self, language: str) -> list[DigestMessage]:
         lang = language_for(language)
         if lang not in self.digests:
-            self.digests[lang] = build_digest(self.edition, self.articles, lang)
+            self.digests[lang] = self.messages(lang)
         return self.digests[lang]
 
     @property
@@ -253,15 +265,13 @@ class _Fanout:
     async def deliver_chat(self, subscriber: SubscriberRecord) -> None:
         """Claim, send every message the ledger lacks, record the outcome. Never raises
         (except cancellation): one chat's trouble must not stop the others."""
-        edition_id, chat_id = self.edition.id, subscriber.chat_id
+        label, chat_id = self.label, subscriber.chat_id
         report = self.report
         attempt: _Attempt | None = None
         try:
-            claim = await asyncio.to_thread(
-                self.store.deliveries.claim, edition_id, chat_id, self.owner
-            )
+            claim = await asyncio.to_thread(self.ledger.claim, chat_id, self.owner)
             if claim is None:
-                log.debug("edition %d chat %d: already claimed, skipped", edition_id, chat_id)
+                log.debug("%s chat %d: already claimed, skipped", label, chat_id)
                 report.skipped += 1
                 return
             messages = self.digest(subscriber.language)
@@ -269,15 +279,13 @@ class _Fanout:
             for part, message in enumerate(messages):
                 await self.send_part(attempt, part, message)
             status = DeliveryStatus.IN_DOUBT if attempt.skipped else DeliveryStatus.SENT
-            await asyncio.to_thread(
-                self.store.deliveries.mark_sent, edition_id, attempt.chat_id, status
-            )
+            await asyncio.to_thread(self.ledger.mark_sent, attempt.chat_id, status)
             report.sent += 1
             report.resumed += int(claim.resumed)
             report.in_doubt += int(attempt.in_doubt)
             log.info(
-                "edition %d chat %d: digest delivered (%d messages%s)",
-                edition_id,
+                "%s chat %d: digest delivered (%d messages%s)",
+                label,
                 attempt.chat_id,
                 len(messages),
                 ", resumed" if claim.resumed else "",
@@ -288,20 +296,16 @@ class _Fanout:
         except Forbidden as exc:
             chat_id = attempt.chat_id if attempt is not None else chat_id
             reason = self._redact(exc.message)
-            log.info("edition %d chat %d: %s; deactivating", edition_id, chat_id, reason)
+            log.info("%s chat %d: %s; deactivating", label, chat_id, reason)
             await asyncio.to_thread(self.store.subscribers.deactivate, chat_id)
-            await asyncio.to_thread(
-                self.store.deliveries.mark_failed, edition_id, chat_id, reason, False
-            )
+            await asyncio.to_thread(self.ledger.mark_failed, chat_id, reason, False)
             report.blocked += 1
         except BadRequest as exc:
             assert attempt is not None  # raised by send() only
             reason = f"BadRequest: {self._redact(exc.message)}"
             if _CHAT_GONE in exc.message.lower():
                 # A dead chat, not our bug: stop sending to it, as for a 403 (history kept).
-                log.info(
-                    "edition %d chat %d: %s; deactivating", edition_id, attempt.chat_id, reason
-                )
+                log.info("%s chat %d: %s; deactivating", label, attempt.chat_id, reason)
                 await asyncio.to_thread(self.store.subscribers.deactivate, attempt.chat_id)
                 await self._failed(attempt, reason, retryable=False)
             else:
@@ -313,18 +317,17 @@ class _Fanout:
             assert attempt is not None  # raised by send() only
             # Every chat would fail the same way: stop the fan-out, leave the claim retryable.
             self.invalid_token = exc
-            log.critical("edition %d: the bot token was rejected; stopping delivery", edition_id)
+            log.critical("%s: the bot token was rejected; stopping delivery", label)
             await self._failed(attempt, "InvalidToken", retryable=True)
         except _AlreadyThere as exc:
             log.info(
-                "edition %d chat %d: migrated to %d, which already has this digest",
-                edition_id,
+                "%s chat %d: migrated to %d, which already has this digest",
+                label,
                 chat_id,
                 exc.new_chat_id,
             )
             await asyncio.to_thread(
-                self.store.deliveries.mark_failed,
-                edition_id,
+                self.ledger.mark_failed,
                 chat_id,
                 "migrated; new chat has it",
                 False,
@@ -338,7 +341,7 @@ class _Fanout:
         except Exception as exc:
             # A bug or a database error: leave the chat for a later run, which resumes it.
             chat_id = attempt.chat_id if attempt is not None else chat_id
-            log.exception("edition %d chat %d: unexpected error", edition_id, chat_id)
+            log.exception("%s chat %d: unexpected error", label, chat_id)
             if attempt is None:
                 return  # nothing claimed (or the claim itself failed)
             try:
@@ -346,7 +349,7 @@ class _Fanout:
                     attempt, self._redact(f"{type(exc).__name__}: {exc}"), retryable=True
                 )
             except Exception:
-                log.exception("edition %d chat %d: could not record failure", edition_id, chat_id)
+                log.exception("%s chat %d: could not record failure", label, chat_id)
 
     async def _follow_migration(self, attempt: _Attempt, new_id: int) -> None:
         """Move the subscription (and our claim) to the supergroup's new id, then resend.
@@ -355,16 +358,16 @@ class _Fanout:
         new id already has one for this edition; then that row decides: sent or being sent
         there means nothing more to do.
         """
-        edition_id, old_id = self.edition.id, attempt.chat_id
+        label, old_id = self.label, attempt.chat_id
         attempt.migrations += 1
         if attempt.migrations > 2 or new_id == old_id:
             raise _GiveUp(f"chat {old_id} keeps migrating", retryable=False)
-        log.info("edition %d chat %d: migrated to %d; resending", edition_id, old_id, new_id)
+        log.info("%s chat %d: migrated to %d; resending", label, old_id, new_id)
         await asyncio.to_thread(self.store.subscribers.migrate_chat, old_id, new_id)
         self.report.migrated += 1
-        left_behind = await asyncio.to_thread(self.store.deliveries.get, edition_id, old_id)
+        left_behind = await asyncio.to_thread(self.ledger.get, old_id)
         if left_behind is not None:
-            theirs = await asyncio.to_thread(self.store.deliveries.get, edition_id, new_id)
+            theirs = await asyncio.to_thread(self.ledger.get, new_id)
             sent_or_sending = (DeliveryStatus.SENT, DeliveryStatus.PENDING)
             if theirs is not None and theirs.status in sent_or_sending:
                 raise _AlreadyThere(new_id)
@@ -372,22 +375,20 @@ class _Fanout:
 
     def _release_sync(self, chat_id: int) -> None:
         try:
-            self.store.deliveries.mark_failed(self.edition.id, chat_id, "cancelled", True)
+            self.ledger.mark_failed(chat_id, "cancelled", True)
         except Exception:
-            log.exception("edition %d chat %d: could not free claim", self.edition.id, chat_id)
+            log.exception("%s chat %d: could not free claim", self.label, chat_id)
 
     async def _failed(
         self, attempt: _Attempt, reason: str, *, retryable: bool, level: int = logging.WARNING
     ) -> None:
         """Log and record that delivery to this chat stopped; ``retryable`` frees the claim
         (a later run sends what the ledger lacks)."""
-        edition_id, chat_id = self.edition.id, attempt.chat_id
+        label, chat_id = self.label, attempt.chat_id
         reason = attempt.describe(reason)
         note = "a later run sends the rest" if retryable else "not retried"
-        log.log(level, "edition %d chat %d: giving up (%s); %s", edition_id, chat_id, reason, note)
-        await asyncio.to_thread(
-            self.store.deliveries.mark_failed, edition_id, chat_id, reason, retryable
-        )
+        log.log(level, "%s chat %d: giving up (%s); %s", label, chat_id, reason, note)
+        await asyncio.to_thread(self.ledger.mark_failed, chat_id, reason, retryable)
         self.report.failed += 1
         self.report.retryable += int(retryable)
         self.report.in_doubt += int(attempt.in_doubt)
@@ -408,12 +409,12 @@ class _Fanout:
 
     async def _skip(self, attempt: _Attempt, part: int) -> None:
         log.info(
-            "edition %d chat %d: message %d in doubt; not resent (in_doubt = skip)",
-            self.edition.id,
+            "%s chat %d: message %d in doubt; not resent (in_doubt = skip)",
+            self.label,
             attempt.chat_id,
             part + 1,
         )
-        await asyncio.to_thread(self.store.deliveries.skip, attempt.claim.delivery_id, part)
+        await asyncio.to_thread(self.ledger.skip, attempt.claim.delivery_id, part)
         attempt.skipped += 1
 
     async def send(self, attempt: _Attempt, part: int, message: DigestMessage) -> None:
@@ -428,7 +429,7 @@ class _Fanout:
         the answer was lost: ``resend`` retries it (a possible duplicate), ``skip`` goes on
         with the next message.
         """
-        edition_id = self.edition.id
+        label = self.label
         policy = self.policy
         network_failures = flood_waits = 0
         while True:
@@ -447,8 +448,8 @@ class _Fanout:
                         ) from exc
                     self.report.flood_waits += 1
                     log.warning(
-                        "edition %d chat %d: 429, pausing all sends for %gs",
-                        edition_id,
+                        "%s chat %d: 429, pausing all sends for %gs",
+                        label,
                         chat_id,
                         seconds,
                     )
@@ -471,8 +472,8 @@ class _Fanout:
                         raise _GiveUp(reason, retryable=True) from exc
                     delay = min(policy.max_backoff, policy.backoff * 2 ** (network_failures - 1))
                     log.warning(
-                        "edition %d chat %d: %s; retry %d in %gs",
-                        edition_id,
+                        "%s chat %d: %s; retry %d in %gs",
+                        label,
                         chat_id,
                         reason,
                         network_failures,
@@ -488,7 +489,7 @@ class _Fanout:
         """One ``sendMessage``, with the ledger written around it: ``on_wire`` first (the
         fence: refused once this sender's lease is gone), ``confirmed`` with the message id
         after, the row removed again when Telegram's answer proves nothing was delivered."""
-        deliveries = self.store.deliveries
+        deliveries = self.ledger
         delivery_id = attempt.claim.delivery_id
         renew = dt.timedelta(seconds=self.policy.lease_seconds)
         if not await asyncio.to_thread(
@@ -549,25 +550,70 @@ async def deliver_edition(
             )
     if articles is None:
         articles = await asyncio.to_thread(store.editions.articles, edition.id)
-    report_only = DeliveryReport(edition_id=edition.id)
     if not articles:
         log.warning("edition %d has no articles; no digest sent", edition.id)
-        return report_only
+        return DeliveryReport(edition_id=edition.id)
     subscribers = await asyncio.to_thread(store.deliveries.pending_chats, edition.id)
     if only_chats is not None:
         wanted = set(only_chats)
         subscribers = [s for s in subscribers if s.chat_id in wanted]
-    subscribers = [s for s in subscribers if s.active]
+    chosen = articles
 
-    fanout = _Fanout(bot, store, edition, articles, pacer or Pacer(), policy, owner)
+    def digest(lang: str) -> list[DigestMessage]:
+        return build_digest(edition, chosen, lang)
+
+    ledger = EditionLedger(store.deliveries, edition.id)
+    fanout = _Fanout(bot, store, ledger, digest, pacer or Pacer(), policy, owner)
+    return await _run(fanout, subscribers)
+
+
+async def deliver_broadcast(
+    bot: Bot,
+    store: Store,
+    broadcast: BroadcastRecord,
+    *,
+    pacer: Pacer | None = None,
+    policy: DeliveryPolicy | None = None,
+    owner: str | None = None,
+) -> DeliveryReport:
+    """Send ``broadcast`` to every active subscriber that has not had it yet, through the same
+    claims, ledger, pacing and error handling as a digest (its ledger is its own:
+    ``store.broadcasts``). Safe to run again and to resume after a crash: a chat that has it
+    is skipped, one in doubt follows ``[delivery] in_doubt``. ``report.edition_id`` holds the
+    broadcast's id. Nothing is sent for an unconfirmed broadcast.
+    """
+    policy = policy or DeliveryPolicy()
+    if owner is None:
+        async with sender_lease(store, policy.lease_seconds) as keeper:
+            return await deliver_broadcast(
+                bot, store, broadcast, pacer=pacer, policy=policy, owner=keeper.holder
+            )
+    if broadcast.confirmed_at is None:
+        log.warning("broadcast %d is not confirmed; nothing sent", broadcast.id)
+        return DeliveryReport(edition_id=broadcast.id)
+    message = [DigestMessage(text=escape(broadcast.text), keyboard=None)]
+    ledger = BroadcastLedger(store.broadcasts, broadcast.id)
+    fanout = _Fanout(bot, store, ledger, lambda lang: message, pacer or Pacer(), policy, owner)
+    subscribers = await asyncio.to_thread(store.broadcasts.pending_chats, broadcast.id)
+    report = await _run(fanout, subscribers)
+    await asyncio.to_thread(store.broadcasts.finish_if_done, broadcast.id)
+    return report
+
+
+async def _run(fanout: _Fanout, subscribers: Sequence[SubscriberRecord]) -> DeliveryReport:
+    """Run ``fanout`` over the active ones of ``subscribers``; log and return what it did.
+
+    Raises the fan-out's :class:`LeaseLost` or ``InvalidToken`` after it stopped."""
+    subscribers = [s for s in subscribers if s.active]
+    label = fanout.label
     if subscribers:
-        log.info("edition %d: delivering to %d chats", edition.id, len(subscribers))
+        log.info("%s: delivering to %d chats", label, len(subscribers))
         await fanout.run(subscribers)
     report = fanout.report
     log.info(
-        "edition %d: sent %d (resumed %d), in doubt %d, skipped %d, blocked %d, failed %d "
+        "%s: sent %d (resumed %d), in doubt %d, skipped %d, blocked %d, failed %d "
         "(%d messages, %d flood waits)",
-        edition.id,
+        label,
         report.sent,
         report.resumed,
         report.in_doubt,

@@ -1,9 +1,10 @@
 """Pacing of sends to Telegram: a global token bucket plus a minimum gap per chat.
 
-Telegram allows about 30 messages/s overall and about 1/s per private chat (20/min per
-group); exceeding either gives 429 ``RetryAfter``. PTB's ``AIORateLimiter`` does not enforce
-the per-chat limit, so :class:`Pacer` does both, measuring the gap from the *end* of the
-previous send to that chat.
+Telegram allows about 30 messages/s overall, about 1/s per private chat and 20/min per group
+or channel; exceeding either gives 429 ``RetryAfter``. Groups and channels are told apart by
+their negative chat ids (a channel bound by ``@name`` is stored under the id ``getChat`` gave).
+PTB's ``AIORateLimiter`` does not enforce the per-chat limit, so :class:`Pacer` does both,
+measuring the gap from the *end* of the previous send to that chat.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 __all__ = ["Pacer"]
@@ -31,6 +32,7 @@ class Pacer:
 
     Use it as ``async with pacer.slot(chat_id): await bot.send_message(...)``. One pacer may be
     shared by concurrent fan-outs (they then share the budget, as they share the bot token).
+    ``clock`` and ``sleep`` are the time it keeps (tests pass a simulated one).
     """
 
     def __init__(
@@ -41,6 +43,7 @@ class Pacer:
         chat_interval: float = 1.05,
         group_interval: float = 3.1,
         clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         if rate <= 0 or burst < 1 or chat_interval < 0 or group_interval < 0:
             raise ValueError("rate and burst must be positive, intervals non-negative")
@@ -49,6 +52,7 @@ class Pacer:
         self.chat_interval = chat_interval
         self.group_interval = group_interval
         self._clock = clock
+        self._sleep = sleep
         self._tokens = float(burst)
         self._updated = clock()
         self._paused_until = 0.0
@@ -68,7 +72,7 @@ class Pacer:
 
     async def _wait_for_chat(self, chat_id: int) -> None:
         while (wait := self._chat_ready.get(chat_id, 0.0) - self._clock()) > 0:
-            await asyncio.sleep(wait)
+            await self._sleep(wait)
 
     async def _take_token(self) -> None:
         # The lock makes waiters queue in arrival order (asyncio.Lock is FIFO).
@@ -76,7 +80,7 @@ class Pacer:
             while True:
                 now = self._clock()
                 if now < self._paused_until:
-                    await asyncio.sleep(self._paused_until - now)
+                    await self._sleep(self._paused_until - now)
                     continue
                 if now > self._updated:
                     self._tokens = min(
@@ -86,7 +90,7 @@ class Pacer:
                 if self._tokens >= 1.0:
                     self._tokens -= 1.0
                     return
-                await asyncio.sleep((1.0 - self._tokens) / self.rate)
+                await self._sleep((1.0 - self._tokens) / self.rate)
 
     async def acquire(self, chat_id: int) -> None:
         """Wait until one message may be sent to ``chat_id``; reserves the chat until release."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from bot.storage.records import EditionRecord
+from bot.storage.records import EditionRecord, PollOutcome
 
 __all__ = ["Failure", "IngestReport", "Missing", "Skipped"]
 
@@ -59,6 +59,19 @@ class IngestReport:
     """E-paper editions with articles still missing: waiting, or stored without them."""
     template_error: str | None = None
     """The site's pages no longer match the template (the layout changed): tell the admins."""
+
+    def outcome(self) -> tuple[PollOutcome, str]:
+        """How the poll went, for the last-poll record /status shows: failed (with why) when
+        a file was set aside or the layout no longer matches, else new or nothing new."""
+        if self.template_error:
+            return PollOutcome.FAILED, self.template_error
+        if self.failures:
+            first = self.failures[0]
+            more = f" (+{len(self.failures) - 1})" if len(self.failures) > 1 else ""
+            return PollOutcome.FAILED, f"{first.file}: {first.reason}{more}"
+        if self.new or self.extended:
+            return PollOutcome.NEW, ""
+        return PollOutcome.NOTHING_NEW, ""
 
     @property
     def changed(self) -> bool:

@@ -20,14 +20,20 @@ It also has a small in-process client API that acts as users::
 
 Scope and deliberate differences from Telegram (see also ``bot.localapi.telegram_html``):
 
-* Only private chats exist: a chat is a user registered with :meth:`LocalBotApi.user`.
+* Private chats are users registered with :meth:`LocalBotApi.user`; groups, supergroups and
+  channels (:meth:`LocalBotApi.group`, :meth:`LocalBotApi.channel`) have members with a status
+  each, the bot's among them: ``getChatMember`` and ``getChatAdministrators`` answer from it,
+  a channel is writable only with ``can_post_messages``, its member list only for its
+  administrators, and ``@username`` resolves channels and public supergroups. Channel posts by
+  people, anonymous admins and group → supergroup migration are not modelled.
 * Text length is checked with ``len()`` of the parsed text (code points), as
   ``shared/docs/telegram.md`` states the limit in characters; Telegram may count UTF-16 units,
   which differs only for characters outside the BMP (emoji), never for CJK text.
 * HTML is parsed strictly by default (a bare ``&`` or ``>`` is an error; tdlib lets them through).
-* Rate limits are token buckets (default: per chat 3 burst + 1/s, overall 30 burst + 30/s) that
-  only sends (``sendMessage``, ``sendPhoto``) consume; ``retry_after`` is the whole number of
-  seconds until a token is free (at least 1). Telegram's real numbers are fuzzier.
+* Rate limits are token buckets (default: per private chat 3 burst + 1/s, overall 30 burst +
+  30/s) and, for groups and channels, 20 messages in any 60 seconds; only sends
+  (``sendMessage``, ``sendPhoto``) count; ``retry_after`` is the whole number of seconds until
+  a send would be accepted (at least 1). Telegram's real numbers are fuzzier.
 * Not implemented methods answer 404 ``Not Found`` (what Telegram says for unknown methods) and
   are logged as warnings, so a missing method is visible rather than silently faked.
 """
@@ -58,6 +64,8 @@ __all__ = [
     "ApiError",
     "CallbackQuery",
     "LocalBotApi",
+    "LocalChat",
+    "LocalGroup",
     "LocalUser",
     "SentMessage",
     "Update",
@@ -470,7 +478,71 @@ def _language_code(params: _Params) -> str:
 # --- users ---------------------------------------------------------------------------------------
 
 
-class LocalUser:
+class LocalChat:
+    """A chat as the bot's messages land in it: what the private chats of :class:`LocalUser`
+    and the groups and channels of :class:`LocalGroup` have in common."""
+
+    def __init__(self, server: LocalBotApi, chat_id: int) -> None:
+        self.server = server
+        self.chat_id = chat_id
+        self.history: list[SentMessage] = []
+        """Every message the bot sent to this chat, oldest first; edits are applied in place."""
+        self.sent: list[dict[str, Any]] = []
+        """Every message people sent to this chat (Bot API Message objects)."""
+        self.deleted_incoming: set[int] = set()
+        """Ids of people's messages that the bot deleted."""
+        self.chat_actions: list[str] = []
+        """sendChatAction actions, in order."""
+        self._seen = 0
+        self._forced_429: deque[int] = deque()
+        self._bucket: _TokenBucket | None = None
+
+    @property
+    def id(self) -> int:
+        return self.chat_id
+
+    def to_chat_api(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def force_retry_after(self, times: int = 1, retry_after: int = 1) -> None:
+        """Make the next ``times`` sends to this chat answer 429 with ``retry_after``."""
+        self._forced_429.extend([retry_after] * times)
+
+    def new_messages(self) -> list[SentMessage]:
+        """Messages sent since the last check (this or :meth:`wait_for_messages`), no waiting."""
+        fresh = self.history[self._seen :]
+        self._seen = len(self.history)
+        return fresh
+
+    async def wait_for_messages(self, n: int = 1, timeout: float = 10.0) -> list[SentMessage]:
+        """Wait for the next ``n`` messages the bot sends to this chat, and return exactly them.
+
+        Raises ``TimeoutError`` listing what did arrive.
+        """
+        try:
+            await self.server.wait_for(lambda: len(self.history) - self._seen >= n, timeout)
+        except TimeoutError:
+            got = [m.text[:80] for m in self.history[self._seen :]]
+            raise TimeoutError(
+                f"chat {self.chat_id}: expected {n} new message(s) within {timeout}s, "
+                f"got {len(got)}: {got}"
+            ) from None
+        fresh = self.history[self._seen : self._seen + n]
+        self._seen += n
+        return fresh
+
+    def _message(self, message: SentMessage | int | Any) -> SentMessage:
+        """Accept our record, a message id, or anything with ``message_id`` (a PTB Message)."""
+        if isinstance(message, SentMessage):
+            return message
+        message_id = message if isinstance(message, int) else int(message.message_id)
+        for candidate in self.history:
+            if candidate.message_id == message_id:
+                return candidate
+        raise LookupError(f"chat {self.chat_id} has no bot message {message_id}")
+
+
+class LocalUser(LocalChat):
     """A Telegram user in a private chat with the bot; the test's or demo's hands and eyes.
 
     Create with :meth:`LocalBotApi.user`. ``chat_id`` equals the user id, as in Telegram.
@@ -486,8 +558,7 @@ class LocalUser:
         language_code: str | None,
         started: bool,
     ) -> None:
-        self.server = server
-        self.chat_id = chat_id
+        super().__init__(server, chat_id)
         self.first_name = first_name
         self.last_name = last_name
         self.username = username
@@ -495,23 +566,8 @@ class LocalUser:
         self.started = started
         self.blocked = False
         self.deactivated = False
-        self.history: list[SentMessage] = []
-        """Every message the bot sent to this chat, oldest first; edits are applied in place."""
-        self.sent: list[dict[str, Any]] = []
-        """Every message this user sent to the bot (Bot API Message objects)."""
-        self.deleted_incoming: set[int] = set()
-        """Ids of this user's messages that the bot deleted."""
-        self.chat_actions: list[str] = []
-        """sendChatAction actions, in order."""
         self.queries: list[CallbackQuery] = []
         """Every button press, with the bot's answer once it arrives."""
-        self._seen = 0
-        self._forced_429: deque[int] = deque()
-        self._bucket: _TokenBucket | None = None
-
-    @property
-    def id(self) -> int:
-        return self.chat_id
 
     def __repr__(self) -> str:
         return f"LocalUser(chat_id={self.chat_id}, first_name={self.first_name!r})"
@@ -551,62 +607,16 @@ class LocalUser:
         if self.deactivated:
             raise RuntimeError(f"user {self.chat_id} is deactivated")
         self.started = True
-        message: dict[str, Any] = {
-            "message_id": self.server._next_message_id(self.chat_id),
-            "from": self.to_user_api(),
-            "chat": self.to_chat_api(),
-            "date": int(time.time()),
-            "text": text,
-        }
-        entities = [
-            {
-                "type": "bot_command",
-                "offset": utf16_len(text[: m.start()]),
-                "length": utf16_len(m.group(0)),
-            }
-            for m in _BOT_COMMAND.finditer(text)
-        ]
-        if entities:
-            message["entities"] = entities
-        self.sent.append(message)
-        self.server.push_update("message", message)
-        await asyncio.sleep(0)
-        return message
+        return await self.server._incoming(self, self, text)
 
     async def press(self, message: SentMessage | int | Any, button: str) -> CallbackQuery:
         """Press an inline button (by its text, or else its callback_data) on a bot message.
 
         ``message`` is a :class:`SentMessage`, a message id, or a PTB ``Message``.
         """
-        msg = self._message(message)
-        if msg.deleted:
-            raise LookupError(f"message {msg.message_id} was deleted")
-        chosen = msg.button(button)
-        data = chosen.get("callback_data")
-        if not data:
-            raise ValueError(f"button {button!r} has no callback_data; nothing reaches the bot")
         if self.blocked:
             raise RuntimeError(f"user {self.chat_id} blocked the bot; call unblock() first")
-        query = CallbackQuery(
-            id=str(next(self.server._query_ids)),
-            chat_id=self.chat_id,
-            message_id=msg.message_id,
-            data=data,
-        )
-        self.queries.append(query)
-        self.server._queries[query.id] = query
-        self.server.push_update(
-            "callback_query",
-            {
-                "id": query.id,
-                "from": self.to_user_api(),
-                "message": self.server._message_api(msg),
-                "chat_instance": str(abs(hash((self.server.bot_id, self.chat_id)))),
-                "data": data,
-            },
-        )
-        await asyncio.sleep(0)
-        return query
+        return await self.server._press(self, self, message, button)
 
     def block(self) -> None:
         """Block the bot: sends answer 403; the bot gets a ``my_chat_member`` (kicked) update."""
@@ -625,34 +635,7 @@ class LocalUser:
         self.deactivated = True
         self.server._changed.notify()
 
-    def force_retry_after(self, times: int = 1, retry_after: int = 1) -> None:
-        """Make the next ``times`` sends to this chat answer 429 with ``retry_after``."""
-        self._forced_429.extend([retry_after] * times)
-
     # -- observing --------------------------------------------------------------------------
-
-    def new_messages(self) -> list[SentMessage]:
-        """Messages sent since the last check (this or :meth:`wait_for_messages`), no waiting."""
-        fresh = self.history[self._seen :]
-        self._seen = len(self.history)
-        return fresh
-
-    async def wait_for_messages(self, n: int = 1, timeout: float = 10.0) -> list[SentMessage]:
-        """Wait for the next ``n`` messages the bot sends to this chat, and return exactly them.
-
-        Raises ``TimeoutError`` listing what did arrive.
-        """
-        try:
-            await self.server.wait_for(lambda: len(self.history) - self._seen >= n, timeout)
-        except TimeoutError:
-            got = [m.text[:80] for m in self.history[self._seen :]]
-            raise TimeoutError(
-                f"chat {self.chat_id}: expected {n} new message(s) within {timeout}s, "
-                f"got {len(got)}: {got}"
-            ) from None
-        fresh = self.history[self._seen : self._seen + n]
-        self._seen += n
-        return fresh
 
     async def wait_for_answer(self, query: CallbackQuery, timeout: float = 10.0) -> CallbackQuery:
         """Wait until the bot answers ``query`` (answerCallbackQuery)."""
@@ -679,16 +662,6 @@ class LocalUser:
                     return list(commands)
         return []
 
-    def _message(self, message: SentMessage | int | Any) -> SentMessage:
-        """Accept our record, a message id, or anything with ``message_id`` (a PTB Message)."""
-        if isinstance(message, SentMessage):
-            return message
-        message_id = message if isinstance(message, int) else int(message.message_id)
-        for candidate in self.history:
-            if candidate.message_id == message_id:
-                return candidate
-        raise LookupError(f"chat {self.chat_id} has no bot message {message_id}")
-
     def _member_update(self, old: str, new: str) -> None:
         bot_user = self.server.bot_user_api(short=True)
         new_member: dict[str, Any] = {"status": new, "user": bot_user}
@@ -707,6 +680,117 @@ class LocalUser:
                 "new_chat_member": new_member,
             },
         )
+
+
+_MEMBER_STATUSES = ("creator", "administrator", "member", "restricted", "left", "kicked")
+# The rights of a ChatMemberAdministrator (Bot API 9): all of them are required fields.
+_ADMIN_RIGHTS = (
+    "can_manage_chat",
+    "can_delete_messages",
+    "can_manage_video_chats",
+    "can_restrict_members",
+    "can_promote_members",
+    "can_change_info",
+    "can_invite_users",
+    "can_post_stories",
+    "can_edit_stories",
+    "can_delete_stories",
+)
+_CHANNEL_RIGHTS = ("can_post_messages", "can_edit_messages")
+_GROUP_RIGHTS = ("can_pin_messages",)
+
+
+class LocalGroup(LocalChat):
+    """A group, supergroup or channel, with its members and the bot's place in it.
+
+    Create with :meth:`LocalBotApi.group` or :meth:`LocalBotApi.channel`. Chat ids are
+    negative, as Telegram's are (supergroups and channels ``-100…``). ``members`` maps user ids
+    to their status (``creator``, ``administrator``, ``member``, ``left``, ``kicked``);
+    ``bot_status`` is the bot's, and ``bot_rights`` its administrator rights
+    (``can_post_messages`` decides whether it may post in a channel).
+    """
+
+    def __init__(
+        self,
+        server: LocalBotApi,
+        chat_id: int,
+        kind: str,
+        title: str,
+        username: str | None,
+        bot_status: str,
+    ) -> None:
+        if chat_id >= 0:
+            raise ValueError("group and channel ids are negative")
+        if kind not in ("group", "supergroup", "channel"):
+            raise ValueError(f"unknown chat type {kind!r}")
+        super().__init__(server, chat_id)
+        self.kind = kind
+        self.title = title
+        self.username = username
+        self.members: dict[int, str] = {}
+        self.bot_status = bot_status
+        self.bot_rights: set[str] = set(_ADMIN_RIGHTS + _CHANNEL_RIGHTS + _GROUP_RIGHTS)
+        self.send_times: deque[float] = deque()
+        """When each message the bot sent here was accepted (the 20-a-minute window)."""
+
+    def __repr__(self) -> str:
+        return f"LocalGroup(chat_id={self.chat_id}, type={self.kind!r}, title={self.title!r})"
+
+    def to_chat_api(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.chat_id, "type": self.kind, "title": self.title}
+        if self.username:
+            data["username"] = self.username
+        return data
+
+    # -- membership -------------------------------------------------------------------------
+
+    def add(self, user: LocalUser, status: str = "member") -> LocalUser:
+        """Make ``user`` a member (or ``administrator``, ``creator``) of this chat."""
+        if status not in _MEMBER_STATUSES:
+            raise ValueError(f"unknown member status {status!r}")
+        self.members[user.chat_id] = status
+        return user
+
+    def set_bot_status(self, status: str, *, rights: set[str] | None = None) -> None:
+        """Change the bot's membership (``administrator``, ``member``, ``left``, ``kicked``);
+        the bot gets the ``my_chat_member`` update Telegram sends for it."""
+        if status not in _MEMBER_STATUSES:
+            raise ValueError(f"unknown member status {status!r}")
+        old, self.bot_status = self.bot_status, status
+        if rights is not None:
+            self.bot_rights = set(rights)
+        if old != status:
+            admin = next((u for u, s in self.members.items() if s == "creator"), None)
+            actor = self.server.users[admin].to_user_api() if admin in self.server.users else None
+            payload: dict[str, Any] = {
+                "chat": self.to_chat_api(),
+                "from": actor or self.server.bot_user_api(short=True),
+                "date": int(time.time()),
+                "old_chat_member": self.server._member_api(self, self.server.bot_id, old),
+                "new_chat_member": self.server._member_api(self, self.server.bot_id, status),
+            }
+            self.server.push_update("my_chat_member", payload)
+
+    def status_of(self, user_id: int) -> str:
+        if user_id == self.server.bot_id:
+            return self.bot_status
+        return self.members.get(user_id, "left")
+
+    # -- acting -----------------------------------------------------------------------------
+
+    async def send(self, user: LocalUser, text: str) -> dict[str, Any]:
+        """``user`` writes ``text`` in this group (a channel has no such messages)."""
+        if self.kind == "channel":
+            raise RuntimeError("people do not write in channels; channel posts are not modelled")
+        if self.members.get(user.chat_id, "left") in ("left", "kicked"):
+            raise RuntimeError(f"user {user.chat_id} is not a member of {self.title!r}")
+        return await self.server._incoming(self, user, text)
+
+    async def press(
+        self, user: LocalUser, message: SentMessage | int | Any, button: str
+    ) -> CallbackQuery:
+        """``user`` presses an inline button on a bot message in this group."""
+        return await self.server._press(self, user, message, button)
 
 
 # --- the server ----------------------------------------------------------------------------------
@@ -737,6 +821,7 @@ class LocalBotApi:
         bot_first_name: str = "报摘",
         per_chat_rate: float | None = 1.0,
         per_chat_burst: int = 3,
+        per_group_per_minute: int | None = 20,
         global_rate: float | None = 30.0,
         global_burst: int = 30,
         strict_html: bool = True,
@@ -751,6 +836,7 @@ class LocalBotApi:
         self.bot_first_name = bot_first_name
         self.per_chat_rate = per_chat_rate
         self.per_chat_burst = per_chat_burst
+        self.per_group_per_minute = per_group_per_minute
         self.strict_html = strict_html
         self.clock = clock
         self._global_bucket = (
@@ -760,6 +846,8 @@ class LocalBotApi:
         )
 
         self.users: dict[int, LocalUser] = {}
+        self.groups: dict[int, LocalGroup] = {}
+        """Groups, supergroups and channels by (negative) chat id."""
         self.sent: list[SentMessage] = []
         """Every message the bot sent, in order, across chats."""
         self.calls: deque[ApiCall] = deque(maxlen=10_000)
@@ -809,6 +897,9 @@ class LocalBotApi:
                 "answerCallbackQuery": self._answer_callback_query,
                 "sendChatAction": self._send_chat_action,
                 "getChat": self._get_chat,
+                "getChatMember": self._get_chat_member,
+                "getChatAdministrators": self._get_chat_administrators,
+                "getChatMemberCount": self._get_chat_member_count,
             }.items()
         }
 
@@ -889,6 +980,46 @@ class LocalBotApi:
         self.users[chat_id] = created
         return created
 
+    def group(
+        self,
+        chat_id: int,
+        title: str = "Test group",
+        *,
+        supergroup: bool = True,
+        username: str | None = None,
+        bot_status: str = "member",
+    ) -> LocalGroup:
+        """The group with this (negative) id, created on first use with the bot in it."""
+        return self._group(
+            chat_id, "supergroup" if supergroup else "group", title, username, bot_status
+        )
+
+    def channel(
+        self, chat_id: int, title: str, username: str, *, bot_status: str = "administrator"
+    ) -> LocalGroup:
+        """The channel with this (negative) id and public ``@username``, created on first use;
+        the bot is an administrator there unless ``bot_status`` says otherwise."""
+        return self._group(chat_id, "channel", title, username, bot_status)
+
+    def _group(
+        self, chat_id: int, kind: str, title: str, username: str | None, bot_status: str
+    ) -> LocalGroup:
+        existing = self.groups.get(chat_id)
+        if existing is not None:
+            return existing
+        if chat_id in self.users:
+            raise ValueError(f"chat {chat_id} is a private chat")
+        created = LocalGroup(self, chat_id, kind, title, username, bot_status)
+        self.groups[chat_id] = created
+        return created
+
+    def chat(self, chat_id: int) -> LocalChat:
+        """The private chat, group or channel with this id."""
+        found = self.users.get(chat_id) or self.groups.get(chat_id)
+        if found is None:
+            raise KeyError(chat_id)
+        return found
+
     def force_retry_after(
         self, chat_id: int | None = None, times: int = 1, retry_after: int = 1
     ) -> None:
@@ -896,7 +1027,7 @@ class LocalBotApi:
         if chat_id is None:
             self._forced_429_any.extend([retry_after] * times)
         else:
-            self.users[chat_id].force_retry_after(times, retry_after)
+            self.chat(chat_id).force_retry_after(times, retry_after)
 
     def commands(
         self, language_code: str = "", scope: dict[str, Any] | None = None
@@ -923,6 +1054,83 @@ class LocalBotApi:
         that raises is logged and otherwise ignored, so a broken renderer can't fail a send.
         """
         self._listeners.append(listener)
+
+    async def _incoming(self, chat: LocalChat, user: LocalUser, text: str) -> dict[str, Any]:
+        """Queue the Message update of ``user`` writing ``text`` in ``chat``, with the
+        ``bot_command`` entities Telegram gives ``/commands`` (so PTB's CommandHandler
+        matches)."""
+        message: dict[str, Any] = {
+            "message_id": self._next_message_id(chat.chat_id),
+            "from": user.to_user_api(),
+            "chat": chat.to_chat_api(),
+            "date": int(time.time()),
+            "text": text,
+        }
+        entities = [
+            {
+                "type": "bot_command",
+                "offset": utf16_len(text[: m.start()]),
+                "length": utf16_len(m.group(0)),
+            }
+            for m in _BOT_COMMAND.finditer(text)
+        ]
+        if entities:
+            message["entities"] = entities
+        chat.sent.append(message)
+        self.push_update("message", message)
+        await asyncio.sleep(0)
+        return message
+
+    async def _press(
+        self, chat: LocalChat, user: LocalUser, message: SentMessage | int | Any, button: str
+    ) -> CallbackQuery:
+        msg = chat._message(message)
+        if msg.deleted:
+            raise LookupError(f"message {msg.message_id} was deleted")
+        chosen = msg.button(button)
+        data = chosen.get("callback_data")
+        if not data:
+            raise ValueError(f"button {button!r} has no callback_data; nothing reaches the bot")
+        query = CallbackQuery(
+            id=str(next(self._query_ids)),
+            chat_id=chat.chat_id,
+            message_id=msg.message_id,
+            data=data,
+        )
+        user.queries.append(query)
+        self._queries[query.id] = query
+        self.push_update(
+            "callback_query",
+            {
+                "id": query.id,
+                "from": user.to_user_api(),
+                "message": self._message_api(msg),
+                "chat_instance": str(abs(hash((self.bot_id, chat.chat_id)))),
+                "data": data,
+            },
+        )
+        await asyncio.sleep(0)
+        return query
+
+    def _member_api(self, chat: LocalGroup, user_id: int, status: str) -> dict[str, Any]:
+        """A ChatMember object as Telegram gives it for ``status``."""
+        if user_id == self.bot_id:
+            user = self.bot_user_api(short=True)
+        elif user_id in self.users:
+            user = self.users[user_id].to_user_api()
+        else:
+            raise _bad_request("user not found")
+        member: dict[str, Any] = {"status": status, "user": user}
+        if status == "creator":
+            member["is_anonymous"] = False
+        elif status == "administrator":
+            rights = chat.bot_rights if user_id == self.bot_id else set(_ADMIN_RIGHTS)
+            names = _ADMIN_RIGHTS + (_CHANNEL_RIGHTS if chat.kind == "channel" else _GROUP_RIGHTS)
+            member.update(can_be_edited=False, is_anonymous=False)
+            member.update({name: name in rights for name in names})
+        elif status == "kicked":
+            member["until_date"] = 0
+        return member
 
     def _emit(self, event: str, message: SentMessage) -> None:
         for listener in self._listeners:
@@ -1034,41 +1242,78 @@ class LocalBotApi:
 
     # -- shared checks ----------------------------------------------------------------------
 
-    def _chat(self, params: _Params) -> LocalUser:
+    def _chat(self, params: _Params) -> LocalChat:
+        """The chat ``chat_id`` names: a number, or ``@username`` of a channel or a public
+        supergroup (Telegram resolves no private chat by username)."""
         raw = params.get_str("chat_id")
         if raw is None or raw == "":
             raise _bad_request("chat_id is empty")
+        if raw.startswith("@"):
+            wanted = raw[1:].lower()
+            for group in self.groups.values():
+                if group.username and group.username.lower() == wanted:
+                    return group
+            raise _bad_request("chat not found")
         try:
             chat_id = int(raw)
         except ValueError:
             raise _bad_request("chat not found") from None
-        user = self.users.get(chat_id)
-        if user is None:
+        chat = self.users.get(chat_id) or self.groups.get(chat_id)
+        if chat is None:
             raise _bad_request("chat not found")
-        return user
+        return chat
 
-    def _writable_chat(self, params: _Params) -> LocalUser:
-        user = self._chat(params)
-        if user.deactivated:
+    def _group_chat(self, params: _Params) -> LocalGroup:
+        chat = self._chat(params)
+        if not isinstance(chat, LocalGroup):
+            raise _bad_request("there are no administrators in the private chat")
+        return chat
+
+    def _writable_chat(self, params: _Params) -> LocalChat:
+        chat = self._chat(params)
+        if isinstance(chat, LocalGroup):
+            where = "channel" if chat.kind == "channel" else "group"
+            if chat.bot_status == "kicked":
+                raise ApiError(403, f"Forbidden: bot was kicked from the {where} chat")
+            if chat.bot_status == "left":
+                raise ApiError(403, f"Forbidden: bot is not a member of the {where} chat")
+            if chat.kind == "channel" and not (
+                chat.bot_status == "administrator" and "can_post_messages" in chat.bot_rights
+            ):
+                raise _bad_request("need administrator rights in the channel chat")
+            return chat
+        assert isinstance(chat, LocalUser)
+        if chat.deactivated:
             raise ApiError(403, "Forbidden: user is deactivated")
-        if user.blocked:
+        if chat.blocked:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
-        if not user.started:
+        if not chat.started:
             raise ApiError(403, "Forbidden: bot can't initiate conversation with a user")
-        return user
+        return chat
 
-    def _check_flood(self, user: LocalUser) -> None:
-        """Forced 429s first, then the token buckets; consumes tokens only on success."""
-        forced = user._forced_429 or self._forced_429_any
+    def _check_flood(self, chat: LocalChat) -> None:
+        """Forced 429s first, then the chat's limit and the overall bucket; a send counts
+        only when it is accepted. Groups and channels allow ``per_group_per_minute`` messages
+        in any 60 seconds; private chats have a token bucket."""
+        forced = chat._forced_429 or self._forced_429_any
         if forced:
             raise self._too_many(forced.popleft())
         now = self.clock()
-        buckets = [b for b in (user._bucket, self._global_bucket) if b is not None]
+        buckets = [b for b in (chat._bucket, self._global_bucket) if b is not None]
         wait = max((b.wait_time(now) for b in buckets), default=0.0)
+        window = chat.send_times if isinstance(chat, LocalGroup) else None
+        limit = self.per_group_per_minute
+        if window is not None and limit is not None:
+            while window and window[0] <= now - 60.0:
+                window.popleft()
+            if len(window) >= limit:
+                wait = max(wait, window[len(window) - limit] + 60.0 - now)
         if wait > 0:
             raise self._too_many(max(1, math.ceil(wait)))
         for bucket in buckets:
             bucket.take()
+        if window is not None:
+            window.append(now)
 
     @staticmethod
     def _too_many(retry_after: int) -> ApiError:
@@ -1117,7 +1362,7 @@ class LocalBotApi:
             raise _bad_request("message caption is too long" if caption else "message is too long")
         return plain, raw, parse_mode, entities
 
-    def _reply_to(self, user: LocalUser, params: _Params) -> int | None:
+    def _reply_to(self, user: LocalChat, params: _Params) -> int | None:
         reply = params.get_json("reply_parameters")
         message_id = (
             reply.get("message_id")
@@ -1139,7 +1384,7 @@ class LocalBotApi:
         return next(counter)
 
     def _record(self, message: SentMessage) -> SentMessage:
-        self.users[message.chat_id].history.append(message)
+        self.chat(message.chat_id).history.append(message)
         self.sent.append(message)
         self._changed.notify()
         self._emit("sent", message)
@@ -1154,13 +1399,13 @@ class LocalBotApi:
 
     def _message_api(self, message: SentMessage) -> dict[str, Any]:
         """The Bot API Message object for a bot message."""
-        user = self.users[message.chat_id]
-        data: dict[str, Any] = {
-            "message_id": message.message_id,
-            "from": self.bot_user_api(short=True),
-            "chat": user.to_chat_api(),
-            "date": message.date,
-        }
+        user = self.chat(message.chat_id)
+        data: dict[str, Any] = {"message_id": message.message_id}
+        if isinstance(user, LocalGroup) and user.kind == "channel":
+            data["sender_chat"] = user.to_chat_api()  # a channel post has no "from"
+        else:
+            data["from"] = self.bot_user_api(short=True)
+        data.update(chat=user.to_chat_api(), date=message.date)
         entities = [e.to_api() for e in message.entities]
         if message.kind == "photo":
             width, height = message.photo_size or (0, 0)
@@ -1207,13 +1452,13 @@ class LocalBotApi:
             options = {"is_disabled": True}
         return options
 
-    def _editable(self, params: _Params) -> tuple[LocalUser, SentMessage]:
+    def _editable(self, params: _Params) -> tuple[LocalChat, SentMessage]:
         if params.has("inline_message_id"):
             raise _bad_request("inline messages are not supported by the local Bot API")
         user = self._chat(params)
-        if user.deactivated:
+        if isinstance(user, LocalUser) and user.deactivated:
             raise ApiError(403, "Forbidden: user is deactivated")
-        if user.blocked:
+        if isinstance(user, LocalUser) and user.blocked:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
         message_id = params.get_int("message_id")
         if message_id is None:
@@ -1518,9 +1763,13 @@ class LocalBotApi:
         return True
 
     async def _get_chat(self, params: _Params) -> dict[str, Any]:
-        user = self._chat(params)
+        chat = self._chat(params)
+        extra: dict[str, Any] = {}
+        if isinstance(chat, LocalGroup) and chat.kind != "channel":
+            extra["permissions"] = {"can_send_messages": True}
         return {
-            **user.to_chat_api(),
+            **chat.to_chat_api(),
+            **extra,
             "accent_color_id": 0,
             "max_reaction_count": 11,
             "accepted_gift_types": {
@@ -1531,3 +1780,46 @@ class LocalBotApi:
                 "gifts_from_channels": False,
             },
         }
+
+    def _member_list(self, chat: LocalGroup) -> None:
+        """In a channel only its administrators may see who else is in it."""
+        if chat.kind == "channel" and chat.bot_status != "administrator":
+            raise _bad_request("member list is inaccessible")
+
+    async def _get_chat_member(self, params: _Params) -> dict[str, Any]:
+        chat = self._chat(params)
+        user_id = params.get_int("user_id")
+        if user_id is None:
+            raise _bad_request(
+                "user_id is empty" if not params.has("user_id") else "invalid user_id specified"
+            )
+        if not isinstance(chat, LocalGroup):
+            if user_id not in (chat.chat_id, self.bot_id):
+                raise _bad_request("user not found")
+            status = "member" if user_id == self.bot_id else "creator"
+            if user_id == self.bot_id:
+                return {"status": status, "user": self.bot_user_api(short=True)}
+            assert isinstance(chat, LocalUser)
+            return {"status": status, "user": chat.to_user_api(), "is_anonymous": False}
+        if user_id != self.bot_id:
+            self._member_list(chat)
+        return self._member_api(chat, user_id, chat.status_of(user_id))
+
+    async def _get_chat_administrators(self, params: _Params) -> list[dict[str, Any]]:
+        chat = self._group_chat(params)
+        self._member_list(chat)
+        found = [
+            self._member_api(chat, user_id, status)
+            for user_id, status in chat.members.items()
+            if status in ("creator", "administrator")
+        ]
+        if chat.bot_status == "administrator":
+            found.append(self._member_api(chat, self.bot_id, "administrator"))
+        return found
+
+    async def _get_chat_member_count(self, params: _Params) -> int:
+        chat = self._chat(params)
+        if not isinstance(chat, LocalGroup):
+            return 2
+        present = [s for s in chat.members.values() if s not in ("left", "kicked")]
+        return len(present) + (chat.bot_status not in ("left", "kicked"))

@@ -84,6 +84,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "usage_search": "关键词",
         "usage_paper": "[报纸]",
         "usage_settings": "[时间]",
+        "cmd_channel": "把每日摘要发到频道，如 /channel @频道名",
+        "cmd_status": "运行状态（管理员）",
+        "cmd_broadcast": "向所有订阅者发公告（管理员）",
+        "cmd_ingest": "立即检查各报新一期（管理员）",
+        "usage_channel": "@频道名",
+        "usage_broadcast": "公告内容",
         # subscription
         "subscribed": "✅ 订阅成功！每天 {time} 左右，新一期摘要会准时送到。",
         "already_subscribed": "你已经订阅过了，每天 {time} 左右推送。",
@@ -185,6 +191,66 @@ MESSAGES: dict[str, dict[str, str]] = {
         "admin_articles_missing": (
             "⚠️ {paper} {date}：已入库，但缺 {count} 篇文章（之后的轮询会继续补）：\n{items}"
         ),
+        # operators: /status, /broadcast, /ingest (bot.components.admin)
+        "status_title": "<b>报摘运行状态</b>",
+        "status_paper": "<b>{paper}</b>\n  上次检查：{poll}\n  最新一期：{edition}",
+        "status_poll": "{when}，{outcome}",
+        "status_never": "还没有",
+        "status_no_edition": "还没有",
+        "poll_new": "有新内容",
+        "poll_nothing_new": "没有新内容",
+        "poll_failed": "失败：{detail}",
+        "status_edition": "{date}，共 {count} 篇（{when} 入库）",
+        "status_digest": (
+            "最近一次推送：{paper} {date}\n"
+            "  已送达 {sent} · 待发送 {pending} · 存疑 {in_doubt} · 失败 {failed}"
+        ),
+        "status_no_digest": "最近一次推送：还没有",
+        "status_broadcast": (
+            "最近一次公告：{when}\n"
+            "  已送达 {sent} · 待发送 {pending} · 存疑 {in_doubt} · 失败 {failed}"
+        ),
+        "status_subscribers": "订阅中的聊天：{count}",
+        "status_leader": "主进程：<code>{holder}</code>（租约到 {until}）",
+        "status_no_leader": "主进程：无（没有进程持有租约）",
+        "status_database": "数据库：<code>{url}</code>",
+        "status_version": "版本：{version}",
+        "broadcast_usage": (
+            "用法：<code>/broadcast 公告内容</code>——先给你看一遍，确认后才发给所有订阅者。"
+        ),
+        "broadcast_too_long": "公告太长了：{length} 个字，最多 {limit} 个字。",
+        "broadcast_preview": (
+            "📢 这条公告将发给 <b>{count}</b> 个订阅中的聊天：\n\n{text}\n\n确认发送吗？"
+        ),
+        "broadcast_button_send": "✅ 发送（{count}）",
+        "broadcast_button_cancel": "取消",
+        "broadcast_sending": "📢 公告开始发送，共 {count} 个聊天。",
+        "broadcast_done": (
+            "📢 公告发完了：送达 {sent}，存疑 {in_doubt}，失败 {failed}，已屏蔽机器人 {blocked}。"
+        ),
+        "broadcast_cancelled": "公告已取消，没有发送。",
+        "broadcast_gone": "这条公告已经发送或取消了。",
+        "ingest_started": "正在检查各报的新一期……",
+        "ingest_done": "检查完毕：\n{lines}",
+        "ingest_line": "• {paper}：{outcome}",
+        # groups and channels (bot.components.chats)
+        "group_admins_only": "在群里，只有群管理员可以订阅、退订或修改设置。",
+        "channel_usage": (
+            "用法：<code>/channel @频道名</code>。先把我设为该频道的管理员（允许发消息），"
+            "每日摘要就会发到频道里；<code>/channel off @频道名</code> 停止。"
+        ),
+        "channel_list": "已绑定的频道：{channels}",
+        "channel_bad_name": "“{name}”不是频道的用户名。用法：<code>/channel @频道名</code>",
+        "channel_not_found": "找不到频道 {name}：请确认它是公开频道，用户名没有拼错。",
+        "channel_not_a_channel": "{name} 不是频道。",
+        "channel_bot_not_admin": (
+            "我还不是 {name} 的管理员，不能在那里发消息。请在频道设置里把 @{bot} 添加为管理员"
+            "并允许发消息，然后再试一次。"
+        ),
+        "channel_user_not_admin": "只有 {name} 的管理员才能把它绑定到报摘。",
+        "channel_bound": "✅ 每天 {time} 会把 {papers} 的摘要发到 {name}。",
+        "channel_unbound": "已停止向 {name} 发送摘要。",
+        "channel_not_bound": "{name} 没有从这里绑定。",
     },
     "en": {
         "start": (
@@ -210,6 +276,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "usage_search": "WORDS",
         "usage_paper": "[PAPER]",
         "usage_settings": "[HH:MM]",
+        "cmd_channel": "Post the daily digest to a channel, e.g. /channel @name",
+        "cmd_status": "Service status (admins)",
+        "cmd_broadcast": "Announce something to every subscriber (admins)",
+        "cmd_ingest": "Look for new editions now (admins)",
+        "usage_channel": "@channel",
+        "usage_broadcast": "TEXT",
         "subscribed": "✅ Subscribed! A new digest will arrive every day at about {time}.",
         "already_subscribed": "You are already subscribed; the digest arrives at about {time}.",
         "unsubscribed": "Unsubscribed. Send /subscribe whenever you want it back.",
@@ -324,6 +396,77 @@ MESSAGES: dict[str, dict[str, str]] = {
             "⚠️ {paper} {date}: stored, but {count} {count:article is|articles are} missing "
             "(later polls keep trying):\n{items}"
         ),
+        # operators: /status, /broadcast, /ingest (bot.components.admin)
+        "status_title": "<b>Baozhai status</b>",
+        "status_paper": "<b>{paper}</b>\n  last poll: {poll}\n  last edition: {edition}",
+        "status_poll": "{when}, {outcome}",
+        "status_never": "never",
+        "status_no_edition": "none yet",
+        "poll_new": "new edition",
+        "poll_nothing_new": "nothing new",
+        "poll_failed": "failed: {detail}",
+        "status_edition": "{date}, {count} {count:article|articles} (stored {when})",
+        "status_digest": (
+            "Last digest: {paper} {date}\n"
+            "  sent {sent} · pending {pending} · in doubt {in_doubt} · failed {failed}"
+        ),
+        "status_no_digest": "Last digest: none yet",
+        "status_broadcast": (
+            "Last broadcast: {when}\n"
+            "  sent {sent} · pending {pending} · in doubt {in_doubt} · failed {failed}"
+        ),
+        "status_subscribers": "Subscribed chats: {count}",
+        "status_leader": "Leader: <code>{holder}</code> (lease until {until})",
+        "status_no_leader": "Leader: none (no process holds the lease)",
+        "status_database": "Database: <code>{url}</code>",
+        "status_version": "Version: {version}",
+        "broadcast_usage": (
+            "Usage: <code>/broadcast TEXT</code>. You see it first; it goes to every subscriber "
+            "only once you confirm."
+        ),
+        "broadcast_too_long": (
+            "That announcement is too long: {length} characters, at most {limit}."
+        ),
+        "broadcast_preview": (
+            "📢 This goes to <b>{count}</b> subscribed {count:chat|chats}:\n\n{text}\n\nSend it?"
+        ),
+        "broadcast_button_send": "✅ Send ({count})",
+        "broadcast_button_cancel": "Cancel",
+        "broadcast_sending": "📢 Sending the announcement to {count} {count:chat|chats}.",
+        "broadcast_done": (
+            "📢 Announcement sent: delivered {sent}, in doubt {in_doubt}, failed {failed}, "
+            "blocked {blocked}."
+        ),
+        "broadcast_cancelled": "Announcement cancelled; nothing was sent.",
+        "broadcast_gone": "This announcement was already sent or cancelled.",
+        "ingest_started": "Looking for new editions…",
+        "ingest_done": "Done:\n{lines}",
+        "ingest_line": "• {paper}: {outcome}",
+        # groups and channels (bot.components.chats)
+        "group_admins_only": (
+            "In a group, only its admins can subscribe, unsubscribe or change settings."
+        ),
+        "channel_usage": (
+            "Usage: <code>/channel @name</code>. Make me an admin of the channel (allowed to "
+            "post messages) and the daily digest is posted there; <code>/channel off @name</code> "
+            "stops it."
+        ),
+        "channel_list": "Bound channels: {channels}",
+        "channel_bad_name": (
+            "“{name}” is not a channel username. Usage: <code>/channel @name</code>"
+        ),
+        "channel_not_found": (
+            "Channel {name} not found: check that it is public and the username is right."
+        ),
+        "channel_not_a_channel": "{name} is not a channel.",
+        "channel_bot_not_admin": (
+            "I am not an admin of {name} yet, so I cannot post there. Add @{bot} as an admin "
+            "of the channel, allowed to post messages, then try again."
+        ),
+        "channel_user_not_admin": "Only an admin of {name} can bind it to Baozhai.",
+        "channel_bound": "✅ The digest of {papers} will be posted to {name} every day at {time}.",
+        "channel_unbound": "{name} no longer gets the digest.",
+        "channel_not_bound": "{name} was not bound from here.",
     },
 }
 

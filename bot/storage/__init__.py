@@ -14,16 +14,22 @@ May import: SQLAlchemy, Alembic, :mod:`summarizer` (the parsed editions it store
 :mod:`bot.errors`. Nothing else of the bot.
 """
 
+from bot.storage.broadcasts import Broadcasts
+from bot.storage.channels import Channels
 from bot.storage.deliveries import Deliveries
 from bot.storage.editions import Editions
 from bot.storage.files import IngestedFiles
 from bot.storage.records import (
     ArticleRecord,
+    BroadcastRecord,
+    ChannelRecord,
     DeliveryRecord,
     DeliveryStatus,
     DigestMode,
     EditionRecord,
     FileStatus,
+    PollOutcome,
+    PollRecord,
     Stats,
     SubscriberRecord,
 )
@@ -35,6 +41,10 @@ from bot.storage.subscribers import Subscribers
 __all__ = [
     "ArchiveStats",
     "ArticleRecord",
+    "BroadcastRecord",
+    "Broadcasts",
+    "ChannelRecord",
+    "Channels",
     "Deliveries",
     "DeliveryRecord",
     "DeliveryStatus",
@@ -43,6 +53,8 @@ __all__ = [
     "Editions",
     "FileStatus",
     "IngestedFiles",
+    "PollOutcome",
+    "PollRecord",
     "SourceStates",
     "Stats",
     "Store",

@@ -240,6 +240,29 @@ class Deliveries:
             ).all()
             return {DeliveryStatus(status): int(n) for status, n in rows}
 
+    def waiting(self, edition_id: int) -> int:
+        """Active subscribers of the edition's paper that do not have its digest yet: no row,
+        or one being sent or left for a retry (the "pending" of /status)."""
+        finished = (DeliveryStatus.SENT, DeliveryStatus.IN_DOUBT, DeliveryStatus.FAILED)
+        done = select(Delivery.chat_id).where(
+            Delivery.edition_id == edition_id, Delivery.status.in_(finished)
+        )
+        readers = select(Subscription.subscriber_id).where(
+            Subscription.paper_id
+            == select(Edition.paper_id).where(Edition.id == edition_id).scalar_subquery()
+        )
+        with self._tx.read() as session:
+            count = session.scalar(
+                select(func.count())
+                .select_from(Subscriber)
+                .where(
+                    Subscriber.active.is_(True),
+                    Subscriber.id.in_(readers),
+                    Subscriber.chat_id.not_in(done),
+                )
+            )
+            return int(count or 0)
+
     def mark_sent(
         self, edition_id: int, chat_id: int, status: DeliveryStatus = DeliveryStatus.SENT
     ) -> None:

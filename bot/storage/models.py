@@ -258,6 +258,61 @@ class DeliveryMessage(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+class Broadcast(Base):
+    """An announcement to every active subscriber (``/broadcast``): written when an admin asks,
+    sent only once ``confirmed_at`` is set (the confirmation button), done at ``finished_at``."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    author_chat_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column()
+    finished_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class BroadcastDelivery(Base):
+    """One broadcast to one chat: the claim (as :class:`Delivery`) and, a broadcast being one
+    message, that message's ledger state (``state``, a :class:`MessageState`, and Telegram's
+    ``message_id``)."""
+
+    __tablename__ = "broadcast_deliveries"
+    __table_args__ = (
+        UniqueConstraint("broadcast_id", "chat_id"),
+        CheckConstraint(_in("status", DeliveryStatus), name="broadcast_status"),
+        CheckConstraint(_in("state", MessageState), name="broadcast_state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    error: Mapped[str | None] = mapped_column(Text)
+    claimed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    sent_at: Mapped[dt.datetime | None] = mapped_column()
+    state: Mapped[str | None] = mapped_column(String(16))
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ChannelRow(Base):
+    """A channel bound with ``/channel @name``: it is a subscriber by its own (negative) chat
+    id; this row says by which name and by whom (a group's or a reader's chat id)."""
+
+    __tablename__ = "channels"
+    __table_args__ = (Index("ix_channels_bound_by", "bound_by"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    username: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str | None] = mapped_column(Text)
+    bound_by: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class LeaseRow(Base):
     """A lease with an expiry: ``leader`` (one ``baozhai run`` polls and schedules) and one
     ``sender:<holder>`` heartbeat per sending process. Expired means dead: never renewed."""

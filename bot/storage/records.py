@@ -178,3 +178,81 @@ class SearchPage:
     hits: tuple[SearchHit, ...]
     total: int
     exact: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class BroadcastRecord:
+    """An announcement to every active subscriber (``/broadcast``).
+
+    Not sent before ``confirmed_at`` (the admin pressed the confirmation button); finished
+    (``finished_at``) when a run left no chat to send it to.
+    """
+
+    id: int
+    text: str
+    author_chat_id: int
+    created_at: dt.datetime
+    confirmed_at: dt.datetime | None = None
+    finished_at: dt.datetime | None = None
+
+
+class PollOutcome(enum.StrEnum):
+    """How the last poll of one paper's source went (for /status)."""
+
+    NEW = "new"  # stored a new (or more of an) edition
+    NOTHING_NEW = "nothing_new"
+    FAILED = "failed"  # the source could not be read, or a file of it was set aside
+
+
+@dataclass(frozen=True, slots=True)
+class PollRecord:
+    """The last poll of one paper: when, how it went, and a short detail (an error text)."""
+
+    at: dt.datetime
+    outcome: PollOutcome
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelRecord:
+    """A channel bound with ``/channel @name`` by the chat ``bound_by``."""
+
+    chat_id: int
+    username: str
+    title: str | None
+    bound_by: int
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """Where one digest or broadcast stands, in chats."""
+
+    sent: int = 0
+    pending: int = 0  # not sent yet: no attempt, being sent, or left for a retry
+    in_doubt: int = 0
+    failed: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PaperStatus:
+    """One paper on the status page: its last poll and its newest edition."""
+
+    name: str
+    last_poll: PollRecord | None
+    last_edition: EditionRecord | None
+
+
+@dataclass(frozen=True, slots=True)
+class StatusReport:
+    """What ``/status`` and ``baozhai status`` show (gathered by :mod:`bot.status`)."""
+
+    papers: tuple[PaperStatus, ...]
+    digest: EditionRecord | None
+    """The last digest: the newest edition any chat was sent (or is being sent)."""
+    digest_counts: Counts
+    broadcast: BroadcastRecord | None
+    broadcast_counts: Counts
+    subscribers: int
+    leader: Lease | None
+    database: str
+    version: str

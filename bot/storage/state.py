@@ -7,6 +7,7 @@ first one knew about missing articles.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -15,9 +16,10 @@ from sqlalchemy.orm import Session
 
 from bot.storage.models import Paper, SourceState
 from bot.storage.papers import paper_row
+from bot.storage.records import PollOutcome, PollRecord
 from bot.storage.transactions import Transactions
 
-__all__ = ["SourceStates"]
+__all__ = ["LAST_POLL_KEY", "SourceStates"]
 
 
 class SourceStates:
@@ -57,6 +59,17 @@ class SourceStates:
             )
             return list(keys)
 
+    def record_poll(self, paper: str, outcome: PollOutcome, detail: str = "") -> None:
+        """Remember that ``paper``'s source was polled now and how it went (for /status and
+        ``baozhai status``, which may run in another process: hence the database)."""
+        now = dt.datetime.now(dt.UTC)
+        value = {"at": now.isoformat(), "outcome": outcome.value, "detail": detail[:300]}
+        self.put(paper, LAST_POLL_KEY, value)
+
+    def last_poll(self, paper: str) -> PollRecord | None:
+        """The last poll of ``paper`` recorded by :meth:`record_poll`, if any."""
+        return poll_record(self.get(paper, LAST_POLL_KEY))
+
     def drop(self, paper: str, key: str) -> None:
         """Forget (paper, key); nothing happens if it was not stored."""
         with self._tx.write() as session:
@@ -80,3 +93,20 @@ def _value(paper: str, key: str) -> Any:
         .join(Paper, Paper.id == SourceState.paper_id)
         .where(Paper.name == paper, SourceState.key == key)
     )
+
+
+LAST_POLL_KEY = "last-poll"
+
+
+def poll_record(value: Any) -> PollRecord | None:
+    """A stored last-poll document as a record (None when absent or not understood)."""
+    if not isinstance(value, dict):
+        return None
+    try:
+        return PollRecord(
+            at=dt.datetime.fromisoformat(value["at"]),
+            outcome=PollOutcome(value["outcome"]),
+            detail=str(value.get("detail", "")),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None

@@ -1,7 +1,8 @@
 """The Store: one database URL, opened once, with one attribute per aggregate.
 
 ``store.editions`` (editions and their articles, search), ``store.subscribers``,
-``store.deliveries``, ``store.files`` (ingested edition files), ``store.leases`` (leader and
+``store.deliveries``, ``store.broadcasts`` (announcements and their ledger), ``store.channels``
+(bound channels), ``store.files`` (ingested edition files), ``store.leases`` (leader and
 sender leases) and ``store.stats``. Each is a
 small class over the shared :class:`~bot.storage.transactions.Transactions`; every call is one
 short transaction returning plain records (:mod:`bot.storage.records`), never ORM objects, so
@@ -19,6 +20,8 @@ from sqlalchemy.engine import URL
 
 from bot.storage import engine as db
 from bot.storage import fulltext
+from bot.storage.broadcasts import Broadcasts
+from bot.storage.channels import Channels
 from bot.storage.deliveries import Deliveries
 from bot.storage.editions import Editions
 from bot.storage.files import IngestedFiles
@@ -41,6 +44,8 @@ class Store:
     editions: Editions
     subscribers: Subscribers
     deliveries: Deliveries
+    broadcasts: Broadcasts
+    channels: Channels
     files: IngestedFiles
     leases: Leases
     stats: ArchiveStats
@@ -54,6 +59,8 @@ class Store:
         self.editions = Editions(tx, fulltext.backend_for(self._engine.dialect.name))
         self.subscribers = Subscribers(tx)
         self.deliveries = Deliveries(tx)
+        self.broadcasts = Broadcasts(tx)
+        self.channels = Channels(tx, self.subscribers)
         self.files = IngestedFiles(tx)
         self.leases = Leases(tx)
         self.stats = ArchiveStats(tx)

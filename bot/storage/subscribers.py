@@ -10,10 +10,17 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
-from bot.storage.models import Delivery, Paper, Subscriber, Subscription
+from bot.storage.models import (
+    BroadcastDelivery,
+    ChannelRow,
+    Delivery,
+    Paper,
+    Subscriber,
+    Subscription,
+)
 from bot.storage.papers import paper_row
 from bot.storage.records import DigestMode, SubscriberRecord
 from bot.storage.transactions import Transactions
@@ -129,9 +136,10 @@ class Subscribers:
     def migrate_chat(self, old_id: int, new_id: int) -> None:
         """Follow a group that became a supergroup (Telegram gives it a new chat id).
 
-        The subscription and its delivery history move to ``new_id`` in one transaction, so
-        the new chat neither loses its subscription nor gets a digest the old one already had
-        (which is why this touches the deliveries table too). If ``new_id`` already has a row
+        The subscription and its delivery history (digests and broadcasts) move to ``new_id``
+        in one transaction, so the new chat neither loses its subscription nor gets a digest or
+        an announcement the old one already had (which is why this touches the delivery
+        tables too). If ``new_id`` already has a row
         (it talked to the bot first), the two are merged and the old row is kept inactive with
         reason "migrated".
         """
@@ -154,6 +162,24 @@ class Subscribers:
                 update(Delivery)
                 .where(Delivery.chat_id == old_id, Delivery.edition_id.not_in(already))
                 .values(chat_id=new_id)
+                .execution_options(synchronize_session=False)
+            )
+            heard = select(BroadcastDelivery.broadcast_id).where(
+                BroadcastDelivery.chat_id == new_id
+            )
+            session.execute(
+                update(BroadcastDelivery)
+                .where(
+                    BroadcastDelivery.chat_id == old_id,
+                    BroadcastDelivery.broadcast_id.not_in(heard),
+                )
+                .values(chat_id=new_id)
+                .execution_options(synchronize_session=False)
+            )
+            session.execute(  # the channels a group bound stay bound by it
+                update(ChannelRow)
+                .where(ChannelRow.bound_by == old_id)
+                .values(bound_by=new_id)
                 .execution_options(synchronize_session=False)
             )
         log.info("chat %d migrated to %d", old_id, new_id)
@@ -195,6 +221,15 @@ class Subscribers:
         with self._tx.read() as session:
             rows = session.scalars(query.order_by(Subscriber.chat_id))
             return [subscriber_record(r) for r in rows]
+
+
+    def count_active(self) -> int:
+        """How many chats receive digests (readers, groups and channels)."""
+        with self._tx.read() as session:
+            count = session.scalar(
+                select(func.count()).select_from(Subscriber).where(Subscriber.active.is_(True))
+            )
+            return int(count or 0)
 
 
 def _subscriber(session: Session, chat_id: int) -> Subscriber | None:

@@ -460,3 +460,74 @@ def test_backfill_of_a_paper_without_a_site_says_which_have_one(tmp_path: Path) 
     )
     assert result.returncode == 2
     assert "no e-paper paper called '浙江工人日报'" in result.stderr
+
+
+def test_status_prints_polls_editions_and_digest_counts_without_the_token(
+    tmp_path: Path, seed_path: Path, server_in_thread: LocalBotApi
+) -> None:
+    token = "777:RIGHT-TOKEN"
+    with ingested_archive(tmp_path, seed_path, server_in_thread) as store:
+        store.subscribers.subscribe(31, "zh", ["浙江工人日报"])
+        store.subscribers.subscribe(32, "en", ["浙江工人日报"])
+    server_in_thread.user(31, "王芳")
+    server_in_thread.user(32, "Ann")
+    env = {"TELEGRAM_BOT_TOKEN": token}
+    sent = baozhai("digest", "send", "--date", "2024-07-01", cwd=tmp_path, env=env)
+    assert sent.returncode == 0, sent.stderr
+
+    result = baozhai("status", cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    page = result.stdout
+    assert "浙江工人日报\n  last poll: " in page and ", new edition\n" in page
+    assert "last edition: 2024-07-01, 7 articles" in page
+    assert (
+        "Last digest: 浙江工人日报 2024-07-01\n  sent 2 · pending 0 · in doubt 0 · failed 0" in page
+    )
+    assert "Subscribed chats: 2" in page
+    assert "Leader: none" in page
+    assert f"Database: sqlite:///{tmp_path / 'data' / 'baozhai.db'}" in page
+    assert "Version: 0.1.0" in page
+    assert "RIGHT-TOKEN" not in page + result.stderr
+
+
+def test_status_in_chinese_is_the_admins_status_page(
+    tmp_path: Path, seed_path: Path, server_in_thread: LocalBotApi
+) -> None:
+    ingested_archive(tmp_path, seed_path, server_in_thread).close()
+    result = baozhai("status", "--lang", "zh", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("报摘运行状态\n")
+    assert "最新一期：2024年7月1日，共 7 篇" in result.stdout
+    assert "最近一次推送：还没有" in result.stdout
+
+
+def test_status_of_an_unreachable_database_masks_its_password(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"postgresql+psycopg://baozhai:hunter2@127.0.0.1:{port}/baozhai"
+    (tmp_path / "config.toml").write_text(f'[storage]\nurl = "{url}"\n', encoding="utf-8")
+    result = baozhai("status", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "hunter2" not in result.stdout + result.stderr
+    assert f"baozhai:***@127.0.0.1:{port}/baozhai" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_status_changes_no_database_and_asks_for_an_upgrade_when_behind(tmp_path: Path) -> None:
+    from bot.storage.engine import current_revision, downgrade, upgrade
+
+    missing = baozhai("status", cwd=tmp_path)
+    assert missing.returncode == 1 and "no database" in missing.stderr
+    assert not (tmp_path / "data" / "baozhai.db").exists()
+
+    url = f"sqlite:///{tmp_path / 'data' / 'baozhai.db'}"
+    (tmp_path / "data").mkdir()
+    upgrade(url)
+    downgrade(url, "0005")
+    behind = baozhai("status", cwd=tmp_path)
+    assert behind.returncode == 1
+    assert "run `baozhai db upgrade`" in behind.stderr and "Traceback" not in behind.stderr
+    assert current_revision(url) == "0005"

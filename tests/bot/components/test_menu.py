@@ -26,7 +26,15 @@ def test_command_menus_list_the_same_commands_in_both_languages() -> None:
         "search",
         "stats",
         "settings",
+        "channel",
     }
+
+
+def test_the_admin_menu_adds_status_broadcast_and_ingest() -> None:
+    everyone = {c.command for c in menu("zh", Scope.EVERYONE)}
+    admins = {c.command for c in menu("zh", Scope.ADMINS)}
+    assert admins - everyone == {"status", "broadcast", "ingest"}
+    assert everyone <= admins
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

@@ -29,6 +29,9 @@ TABLES = {
     "delivery_messages",
     "leases",
     "ingested_files",
+    "broadcasts",
+    "broadcast_deliveries",
+    "channels",
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.storage.records import PollOutcome
 from bot.storage.store import Store
 
 
@@ -31,3 +32,14 @@ def test_keys_lists_a_papers_keys_by_prefix_literally(store: Store) -> None:
     store.state.put("乙报", "missing:2024-07-03", True)
     assert store.state.keys("甲报", "missing:") == ["missing:2024-07-01", "missing:2024-07-02"]
     assert store.state.keys("甲报", "missing_") == ["missing_x"]
+
+
+def test_the_last_poll_of_each_paper_is_remembered_with_its_outcome(store: Store) -> None:
+    store.state.record_poll("甲报", PollOutcome.NOTHING_NEW)
+    store.state.record_poll("甲报", PollOutcome.FAILED, "HTTP 503")
+    store.state.record_poll("乙报", PollOutcome.NEW)
+    first, second = store.state.last_poll("甲报"), store.state.last_poll("乙报")
+    assert first is not None and (first.outcome, first.detail) == (PollOutcome.FAILED, "HTTP 503")
+    assert second is not None and second.outcome is PollOutcome.NEW
+    assert first.at.tzinfo is not None and first.at <= second.at
+    assert store.state.last_poll("丙报") is None

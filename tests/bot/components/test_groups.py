@@ -1,0 +1,199 @@
+"""Groups and channels over the real bot stack against the local Bot API server, on both
+databases: in a group only its admins change the subscription; ``/channel @name`` binds a
+channel only when the bot (and the sender) administer it, and the digest is then posted there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.localapi.server import LocalGroup, LocalUser
+from tests.bot.running_bot import DIGEST_TIME, PAPER, RunningBot, eventually, start_bot, stop_bot
+
+pytestmark = pytest.mark.timeout(120)
+
+DAY = dt.date(2024, 7, 1)  # the seed edition's date
+GROUP = -1001600000001
+CHANNEL = -1001700000002
+REFUSED = "在群里，只有群管理员可以订阅、退订或修改设置。"
+
+
+@pytest.fixture
+async def bot(tmp_path: Path, db: str) -> AsyncIterator[RunningBot]:
+    running = await start_bot(tmp_path, db)
+    try:
+        yield running
+    finally:
+        await stop_bot(running)
+
+
+def reading_group(bot: RunningBot) -> tuple[LocalGroup, LocalUser, LocalUser]:
+    """A supergroup with its owner (2001) and a plain member (2002)."""
+    group = bot.server.group(GROUP, "读报会")
+    owner = group.add(bot.user(2001, "群主"), "creator")
+    member = group.add(bot.user(2002, "群友"))
+    return group, owner, member
+
+
+async def digest_day(bot: RunningBot, seed: Path) -> int:
+    """The seed edition arrives at 06:00 and the 07:30 digest goes out; its id."""
+    bot.set_clock(DAY, dt.time(6, 0))
+    bot.drop_edition(seed, DAY)
+    await bot.poll_now()
+    edition = await eventually(lambda: bot.store.editions.on(DAY, PAPER))
+    bot.set_clock(DAY, DIGEST_TIME)
+    await bot.digest_now()
+    return edition.id
+
+
+# --------------------------------------------------------------------------- groups
+
+
+async def test_in_a_group_a_members_subscribe_is_refused(bot: RunningBot) -> None:
+    group, _, member = reading_group(bot)
+    await group.send(member, "/subscribe@baozhai_bot")
+    [answer] = await group.wait_for_messages(1)
+    assert answer.text == REFUSED
+    assert bot.store.subscribers.get(GROUP) is None
+
+
+async def test_in_a_group_an_admins_subscribe_subscribes_the_group(bot: RunningBot) -> None:
+    group, owner, _ = reading_group(bot)
+    await group.send(owner, "/subscribe")
+    [answer] = await group.wait_for_messages(1)
+    assert "订阅成功" in answer.text
+    record = bot.store.subscribers.get(GROUP)
+    assert record is not None and record.active and record.papers == (PAPER,)
+
+
+async def test_in_a_group_a_member_cannot_unsubscribe_it(bot: RunningBot) -> None:
+    group, owner, member = reading_group(bot)
+    await group.send(owner, "/subscribe")
+    await group.wait_for_messages(1)
+    await group.send(member, "/unsubscribe")
+    [answer] = await group.wait_for_messages(1)
+    assert answer.text == REFUSED
+    assert bot.store.subscribers.get(GROUP).active
+
+
+async def test_in_a_group_a_members_paper_toggle_is_refused(bot: RunningBot) -> None:
+    group, owner, member = reading_group(bot)
+    await group.send(owner, "/papers")
+    [papers] = await group.wait_for_messages(1)
+    query = await group.press(member, papers, papers.buttons[0][0]["text"])
+    await member.wait_for_answer(query)
+    assert query.answer_text == REFUSED
+    assert bot.store.subscribers.get(GROUP) is None
+
+
+async def test_in_a_group_a_members_settings_change_is_refused(bot: RunningBot) -> None:
+    group, owner, member = reading_group(bot)
+    await group.send(owner, "/subscribe")
+    await group.wait_for_messages(1)
+    await group.send(member, "/settings 06:00")
+    [answer] = await group.wait_for_messages(1)
+    assert answer.text == REFUSED
+    assert bot.store.subscribers.get(GROUP).digest_time is None
+
+
+async def test_a_subscribed_group_gets_the_digest(bot: RunningBot, seed_path: Path) -> None:
+    group, owner, _ = reading_group(bot)
+    await group.send(owner, "/subscribe")
+    await group.wait_for_messages(1)
+    edition_id = await digest_day(bot, seed_path)
+    [digest] = await group.wait_for_messages(1)
+    assert digest.text.startswith(f"📰 {PAPER}")
+    await eventually(lambda: bot.store.deliveries.was_sent(edition_id, GROUP))
+
+
+# --------------------------------------------------------------------------- channels
+
+
+def news_channel(bot: RunningBot, *, bot_status: str = "administrator") -> LocalGroup:
+    channel = bot.server.channel(CHANNEL, "早报频道", "morning_news", bot_status=bot_status)
+    channel.add(bot.user(2001, "频道主"), "creator")
+    return channel
+
+
+async def test_channel_fails_clearly_when_the_bot_is_not_an_admin_there(bot: RunningBot) -> None:
+    news_channel(bot, bot_status="member")
+    owner = bot.user(2001, "频道主")
+    await owner.send("/channel @morning_news")
+    [answer] = await owner.wait_for_messages(1)
+    assert answer.text == (
+        "我还不是 @morning_news 的管理员，不能在那里发消息。请在频道设置里把 @baozhai_bot "
+        "添加为管理员并允许发消息，然后再试一次。"
+    )
+    assert bot.store.channels.get(CHANNEL) is None
+    assert bot.store.subscribers.get(CHANNEL) is None
+
+
+async def test_channel_fails_when_the_sender_does_not_administer_it(bot: RunningBot) -> None:
+    news_channel(bot)
+    stranger = bot.user(2003, "路人")
+    await stranger.send("/channel @morning_news")
+    [answer] = await stranger.wait_for_messages(1)
+    assert answer.text == "只有 @morning_news 的管理员才能把它绑定到报摘。"
+    assert bot.store.subscribers.get(CHANNEL) is None
+
+
+async def test_channel_of_an_unknown_name_says_so(bot: RunningBot) -> None:
+    reader = bot.user(2001)
+    await reader.send("/channel @no_such_channel")
+    [answer] = await reader.wait_for_messages(1)
+    assert answer.text == "找不到频道 @no_such_channel：请确认它是公开频道，用户名没有拼错。"
+
+
+async def test_channel_binds_and_the_digest_is_then_posted_there(
+    bot: RunningBot, seed_path: Path
+) -> None:
+    channel = news_channel(bot)
+    owner = bot.user(2001, "频道主")
+    await owner.send("/channel @morning_news")
+    [answer] = await owner.wait_for_messages(1)
+    assert answer.text == f"✅ 每天 07:30 会把 {PAPER} 的摘要发到 @morning_news。"
+    bound = bot.store.channels.get(CHANNEL)
+    assert bound is not None and (bound.username, bound.bound_by) == ("morning_news", 2001)
+    edition_id = await digest_day(bot, seed_path)
+    [digest] = await channel.wait_for_messages(1)
+    assert digest.text.startswith(f"📰 {PAPER}")
+    await eventually(lambda: bot.store.deliveries.was_sent(edition_id, CHANNEL))
+
+
+async def test_channel_off_stops_the_digest_there(bot: RunningBot, seed_path: Path) -> None:
+    channel = news_channel(bot)
+    owner = bot.user(2001, "频道主")
+    await owner.send("/channel @morning_news")
+    await owner.wait_for_messages(1)
+    await owner.send("/channel off @morning_news")
+    [answer] = await owner.wait_for_messages(1)
+    assert answer.text == "已停止向 @morning_news 发送摘要。"
+    await digest_day(bot, seed_path)
+    await asyncio.sleep(1.0)
+    assert channel.history == []
+
+
+async def test_in_a_group_only_its_admins_bind_a_channel(bot: RunningBot) -> None:
+    news_channel(bot)
+    group, _, member = reading_group(bot)
+    news_channel(bot).add(member, "administrator")  # a channel admin, but not a group admin
+    await group.send(member, "/channel @morning_news")
+    [answer] = await group.wait_for_messages(1)
+    assert answer.text == REFUSED
+    assert bot.store.subscribers.get(CHANNEL) is None
+
+
+async def test_a_channel_that_takes_the_bots_admin_rights_stops_getting_digests(
+    bot: RunningBot,
+) -> None:
+    channel = news_channel(bot)
+    owner = bot.user(2001, "频道主")
+    await owner.send("/channel @morning_news")
+    await owner.wait_for_messages(1)
+    channel.set_bot_status("member")
+    await eventually(lambda: not bot.store.subscribers.get(CHANNEL).active)
