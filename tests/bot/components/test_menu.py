@@ -24,6 +24,9 @@ def test_command_menus_list_the_same_commands_in_both_languages() -> None:
         "today",
         "article",
         "search",
+        "follow",
+        "unfollow",
+        "following",
         "stats",
         "settings",
     }

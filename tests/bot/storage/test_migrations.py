@@ -29,6 +29,8 @@ TABLES = {
     "delivery_messages",
     "leases",
     "ingested_files",
+    "follows",
+    "alerts",
 }
 
 
