@@ -79,18 +79,20 @@ def reader_zone(subscriber: SubscriberRecord | None, default: dt.tzinfo) -> dt.t
 
 def digest_moment(date: dt.date, when: dt.time, zone: dt.tzinfo) -> dt.datetime:
     """The instant ``when`` o'clock happens on ``date`` in ``zone`` (see the module
-    docstring for the daylight-saving edges), as an aware datetime in ``zone``."""
+    docstring for the daylight-saving edges), in UTC: a wall time of the repeated autumn
+    hour never compares equal across zones (PEP 495), an instant in UTC always does."""
     wall = dt.datetime.combine(date, when.replace(tzinfo=None), tzinfo=zone)
-    return wall.astimezone(dt.UTC).astimezone(zone)
+    return wall.astimezone(dt.UTC)
 
 
 def next_digest(now: dt.datetime, when: dt.time, zone: dt.tzinfo) -> dt.datetime:
-    """The next instant at or after ``now`` that the reader's digest time comes round."""
+    """The next instant at or after ``now`` that the reader's digest time comes round, in
+    the reader's zone (for showing: its wall-clock date and time are what they will see)."""
     local = now.astimezone(zone)
     for days in range(3):  # today, else tomorrow (a gap day still has the time, shifted)
         moment = digest_moment(local.date() + dt.timedelta(days=days), when, zone)
         if moment >= now:
-            return moment
+            return moment.astimezone(zone)
     raise AssertionError("a digest time comes round every day")
 
 
