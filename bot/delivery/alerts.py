@@ -187,7 +187,13 @@ async def _send_one(
             await asyncio.to_thread(alerts.release, alert.id, "edition gone", retryable=False)
             report.failed += 1
             return
-        message = build_alert(edition, articles, claim.alert.items, language_for(reader.language))
+        message = build_alert(
+            edition,
+            articles,
+            claim.alert.items,
+            language_for(reader.language),
+            matched=claim.alert.matched,
+        )
         async with pacer.slot(alert.chat_id):
             renew = dt.timedelta(seconds=policy.lease_seconds)
             if not await asyncio.to_thread(alerts.put_on_wire, alert.id, owner, renew):

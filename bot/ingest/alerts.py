@@ -23,7 +23,7 @@ __all__ = ["MAX_ALERT_ITEMS", "decide_alerts"]
 
 log = logging.getLogger(__name__)
 
-MAX_ALERT_ITEMS = 30  # articles stored per alert (the message lists fewer and counts the rest)
+MAX_ALERT_ITEMS = 10  # articles stored per alert (and listed in it); the rest are counted
 _SENTENCE_CHARS = 300  # stored sentence length; the message shows less around the term
 
 
@@ -40,12 +40,12 @@ def decide_alerts(store: Store, edition: EditionRecord, segmenter: Segmenter | N
     started = time.perf_counter()
     articles = store.editions.articles(edition.id)
     index = EditionIndex(articles, segmenter)
-    found = match_readers(index, follows)
-    items = {
-        chat: [(i.number, i.term, i.sentence[:_SENTENCE_CHARS]) for i in matched[:MAX_ALERT_ITEMS]]
-        for chat, matched in found.items()
+    found = match_readers(index, follows, limit=MAX_ALERT_ITEMS)
+    decisions = {
+        chat: ([(i.number, i.term, i.sentence[:_SENTENCE_CHARS]) for i in match.items], match.total)
+        for chat, match in found.items()
     }
-    added = store.alerts.decide(edition.id, items)
+    added = store.alerts.decide(edition.id, decisions)
     log.info(
         "edition %d: %d readers' topics matched (%d new alerts) in %.2fs",
         edition.id,

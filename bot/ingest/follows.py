@@ -3,26 +3,35 @@
 A reader who follows 工会 wants 全国总工会 and 工会 but not 分工会议 (分工 + 会议: the two
 characters straddle two words). So matching uses the summarizer's own segmentation
 (:mod:`summarizer.segment`) in search mode, which yields every word of the precise cut plus
-the dictionary words inside the long ones (全国总工会 → 全国, 工会, 总工会, 全国总工会), each
-with its character span. A followed term matches where its text starts at a token that is a
-prefix of it and ends at the end of a token: a single word, a word inside a compound, or a
-phrase of consecutive tokens (乡村振兴 over 乡村 + 振兴). Latin words come out of the
-segmenter as whole alphanumeric runs, so ``apple`` matches "Apple" but not "pineapple".
-Both sides are NFKC-normalised and case-folded, with whitespace runs as one space.
+the dictionary words inside the long ones (全国总工会 → 全国, 工会, 总工会, 全国总工会):
 
-Why it is fast: the edition is indexed once (token → where it starts), then each *distinct*
-term is looked up — 10,000 readers with 20 follows each share most of their terms, and a
-lookup is a handful of dictionary probes, not a scan of the edition. ``bench/follows.py``
-measures it against scanning every article for every reader's terms.
+* a term that is one word (its own segmentation is one token) matches an article that has it
+  among its search-mode tokens — a word, or a word inside a compound;
+* a phrase (several tokens of its own: 乡村振兴 → 乡村 振兴, ``xi jinping``) matches where
+  the article has its tokens consecutively: the article has every one of them, the phrase's
+  text occurs, and that occurrence starts and ends on token boundaries.
+
+Latin words come out of the segmenter as whole alphanumeric runs, so ``apple`` matches
+"Apple" but not "pineapple". Both sides are NFKC-normalised and case-folded, whitespace runs
+read as one space. Titles, keywords and body all count; the alert quotes the first body
+sentence with the term (none when only the title or a keyword has it).
+
+Why it is fast: the edition is segmented once (one call per article) and inverted into
+word → bitmask of articles; each *distinct* term is then a dictionary probe (a phrase: a
+few, ANDed, and a check in the few articles left) — 10,000 readers with 20 follows each
+share most of their terms. A reader's articles are the OR of their terms' masks; only the
+few an alert lists are looked at further. ``bench/follows.py`` measures it.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
 
 from bot.storage.records import ArticleRecord
 from summarizer.segment import Segmenter, make_segmenter
@@ -32,121 +41,235 @@ __all__ = [
     "MAX_FOLLOW_CHARS",
     "AlertItem",
     "EditionIndex",
-    "Hit",
+    "ReaderMatch",
     "match_readers",
     "normalize_term",
 ]
 
 MAX_FOLLOW_CHARS = 30  # a topic, not a sentence: longer would never match anyway
+_BLOCK = 1024  # readers matched at once: a block's table is readers × terms × articles bytes
 _SPACE = re.compile(r"\s+")
 _WORD_CHAR = re.compile(r"\w")
+
+
+def _normalize(text: str) -> str:
+    return _SPACE.sub(" ", unicodedata.normalize("NFKC", text).casefold())
 
 
 def normalize_term(text: str) -> str:
     """A followed term as it is stored and looked up: NFKC, case-folded, one space between
     words, no space at the ends. Empty when nothing word-like is left."""
-    folded = _SPACE.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
+    folded = _normalize(text).strip()
     return folded if _WORD_CHAR.search(folded) else ""
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
-    """Where a term matched in one article: the first body sentence with it, else the title
-    or keyword it is in (``kind`` says which), as printed."""
-
-    article: int  # index into the edition's articles
-    kind: str  # "title", "keyword" or "body"
-    text: str  # the title, the keyword or the body sentence, as printed
-
-
-@dataclass(frozen=True, slots=True)
-class AlertItem:
-    """One article of a reader's alert: its number, the term that matched, where it did."""
+class AlertItem(NamedTuple):
+    """One article of a reader's alert: its number, the term that matched, where it did
+    (a named tuple: ten thousand readers make a hundred thousand of these per edition)."""
 
     number: int
     term: str
     sentence: str  # the body sentence it is in; "" when only the title or a keyword has it
 
 
-class EditionIndex:
-    """The search-mode tokens of one edition's titles, keywords and body sentences.
+class ReaderMatch(NamedTuple):
+    """A reader's matches: the first ``limit`` articles (by number) and how many in all."""
 
-    Built once per edition (the cost is the segmentation); :meth:`find` then answers any
-    term with a few dictionary probes.
-    """
+    items: tuple[AlertItem, ...]
+    total: int
+
+
+class _Article:
+    """One article, normalised and segmented: its text (title, keywords, then paragraphs,
+    one per line), where each part starts, and the token boundaries."""
+
+    __slots__ = (
+        "_bounds",
+        "body_from",
+        "paragraphs",
+        "part_starts",
+        "sentences",
+        "text",
+        "tokens",
+        "words",
+    )
+
+    def __init__(self, article: ArticleRecord, seg: Segmenter) -> None:
+        parts = [article.title, *article.keywords]
+        self.paragraphs = article.paragraphs
+        offsets, texts, cursor = [], [], 0
+        for part in (*parts, *article.paragraphs):
+            normalized = _normalize(part)
+            offsets.append(cursor)
+            texts.append(normalized)
+            cursor += len(normalized) + 1
+        self.text = "\n".join(texts)
+        self.part_starts = offsets
+        self.body_from = len(parts)  # index of the first paragraph among the parts
+        self.tokens = seg.search_tokens(self.text)
+        self.words = frozenset(word for word, _, _ in self.tokens)
+        self._bounds: tuple[frozenset[int], frozenset[int]] | None = None
+        self.sentences: dict[
+            int, list[tuple[str, str]]
+        ] = {}  # paragraph → (normalised, as printed)
+
+    def bounds(self) -> tuple[frozenset[int], frozenset[int]]:
+        """Where tokens start and end (made when a phrase or a quote first needs them)."""
+        if self._bounds is None:
+            _, starts, ends = zip(*self.tokens, strict=True) if self.tokens else ((), (), ())
+            self._bounds = frozenset(starts), frozenset(ends)
+        return self._bounds
+
+    def occurrences(self, term: str) -> Iterable[int]:
+        """Where ``term`` occurs on token boundaries (start offsets, in order)."""
+        size = len(term)
+        starts, ends = self.bounds()
+        at = self.text.find(term)
+        while at >= 0:
+            if at in starts and at + size in ends:
+                yield at
+            at = self.text.find(term, at + 1)
+
+    def quote(self, term: str) -> str:
+        """The first body sentence with ``term`` on token boundaries; "" if only the title or
+        a keyword has it."""
+        for at in self.occurrences(term):
+            part = bisect.bisect_right(self.part_starts, at) - 1
+            if part >= self.body_from:
+                number = part - self.body_from
+                sentences = self.sentences.get(number)
+                if sentences is None:
+                    sentences = self.sentences[number] = [
+                        (_normalize(s), " ".join(s.split()))
+                        for s in split_sentences(self.paragraphs[number], min_chars=1)
+                    ]
+                for normalized, printed in sentences:
+                    if term in normalized:
+                        return printed
+                return " ".join(self.paragraphs[number].split())
+        return ""
+
+
+class EditionIndex:
+    """One edition's articles, segmented once, inverted into word → bitmask of articles."""
 
     def __init__(
         self, articles: Sequence[ArticleRecord], segmenter: Segmenter | None = None
     ) -> None:
         self.articles = tuple(articles)
-        seg = segmenter or make_segmenter("auto")
-        self._units: list[str] = []  # normalised texts
-        self._origin: list[tuple[int, str, str]] = []  # (article index, kind, printed text)
-        self._ends: list[frozenset[int]] = []
-        self._starts: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        for index, article in enumerate(self.articles):
-            self._add(seg, index, "title", article.title)
-            for keyword in article.keywords:
-                self._add(seg, index, "keyword", keyword)
-            for paragraph in article.paragraphs:
-                for sentence in split_sentences(paragraph, min_chars=1):
-                    self._add(seg, index, "body", sentence)
+        self._seg = segmenter or make_segmenter("auto")
+        self._parsed = [_Article(article, self._seg) for article in self.articles]
+        masks: dict[str, int] = {}
+        for index, parsed in enumerate(self._parsed):
+            bit = 1 << index
+            for word in parsed.words:
+                masks[word] = masks.get(word, 0) | bit
+        self._masks = masks
+        self._terms: dict[str, int] = {}
+        self._quotes: dict[tuple[str, int], str] = {}
 
-    def _add(self, seg: Segmenter, article: int, kind: str, text: str) -> None:
-        unit = _SPACE.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
-        if not unit:
-            return
-        number = len(self._units)
-        ends: set[int] = set()
-        for word, start, end in seg.search_tokens(unit):
-            self._starts[word].append((number, start))
-            ends.add(end)
-        self._units.append(unit)
-        self._origin.append((article, kind, " ".join(text.split())))
-        self._ends.append(frozenset(ends))
+    def mask(self, term: str) -> int:
+        """The articles (bit i: article i) a normalised ``term`` matches; cached."""
+        found = self._terms.get(term)
+        if found is not None:
+            return found
+        found = self._masks.get(term, 0)  # articles with the term as one of their words
+        own = [word for word in self._seg.cut(term) if word.strip()]
+        if len(own) > 1 or " " in term:  # a phrase: its tokens, standing together
+            candidates = ~found
+            for word in own:
+                candidates &= self._masks.get(word, 0)
+                if not candidates:
+                    break
+            while candidates > 0:
+                low = candidates & -candidates
+                index = low.bit_length() - 1
+                if next(iter(self._parsed[index].occurrences(term)), None) is not None:
+                    found |= low
+                candidates ^= low
+        self._terms[term] = found
+        return found
 
-    def find(self, term: str) -> list[Hit]:
-        """The first hit of a normalised ``term`` in each article it matches, by article."""
-        # article → (not in the body, unit): a body sentence is what an alert quotes, so the
-        # first body hit wins over a title or keyword hit
-        first: dict[int, tuple[bool, int]] = {}
-        size = len(term)
-        for cut in range(1, size + 1):
-            for unit, start in self._starts.get(term[:cut], ()):
-                end = start + size
-                if end in self._ends[unit] and self._units[unit].startswith(term, start):
-                    article, kind, _ = self._origin[unit]
-                    rank = (kind != "body", unit)
-                    if article not in first or rank < first[article]:
-                        first[article] = rank
-        hits = []
-        for article in sorted(first):
-            _, kind, text = self._origin[first[article][1]]
-            hits.append(Hit(article, kind, text))
-        return hits
+    def find(self, term: str) -> list[int]:
+        """The indexes of the articles a normalised ``term`` matches, in order."""
+        return _bits(self.mask(term))
+
+    def quote(self, term: str, index: int) -> str:
+        """The sentence an alert quotes for ``term`` in article ``index``; cached."""
+        key = (term, index)
+        if key not in self._quotes:
+            self._quotes[key] = self._parsed[index].quote(term)
+        return self._quotes[key]
+
+
+def _bits(mask: int, limit: int | None = None) -> list[int]:
+    """The set bits of ``mask``, lowest first (at most ``limit``)."""
+    found: list[int] = []
+    while mask and (limit is None or len(found) < limit):
+        low = mask & -mask
+        found.append(low.bit_length() - 1)
+        mask ^= low
+    return found
 
 
 def match_readers(
-    index: EditionIndex, follows: Iterable[tuple[int, str]]
-) -> dict[int, list[AlertItem]]:
-    """Each reader's matching articles (by number) from ``(chat_id, term)`` pairs.
+    index: EditionIndex, follows: Iterable[tuple[int, str]], *, limit: int = 10
+) -> dict[int, ReaderMatch]:
+    """Each reader's matching articles from ``(chat_id, term)`` pairs, grouped by reader.
 
-    Each distinct term is looked up once; a reader's article is listed once, with the first
-    of the reader's terms (in the order given) that matched it. Readers without a match are
-    left out.
+    A reader's articles are listed by number, at most ``limit`` (``total`` counts all), each
+    with the first of the reader's terms (in the order given) that matched it. Readers
+    without a match are left out.
+
+    Vectorised: each distinct term's articles become a row of a boolean table; a block of
+    readers gathers its terms' rows (readers × terms × articles), and "any", "first term"
+    and "the first ``limit``" are numpy reductions; Python only builds the listed items.
     """
-    by_term: dict[str, list[Hit]] = {}
-    found: dict[int, dict[int, AlertItem]] = defaultdict(dict)
+    terms_of: dict[int, list[str]] = {}
     for chat_id, term in follows:
-        hits = by_term.get(term)
-        if hits is None:
-            hits = by_term[term] = index.find(term)
-        if not hits:
-            continue
-        items = found[chat_id]
-        for hit in hits:
-            if hit.article not in items:
-                number = index.articles[hit.article].number
-                sentence = hit.text if hit.kind == "body" else ""
-                items[hit.article] = AlertItem(number, term, sentence)
-    return {chat: sorted(items.values(), key=lambda i: i.number) for chat, items in found.items()}
+        terms_of.setdefault(chat_id, []).append(term)
+    if not terms_of or not index.articles:
+        return {}
+    distinct = list(dict.fromkeys(term for terms in terms_of.values() for term in terms))
+    term_id = {term: number for number, term in enumerate(distinct)}
+    count = len(index.articles)
+    size = (count + 7) // 8
+    table = np.zeros((len(distinct) + 1, count), dtype=bool)  # the last row: padding
+    for row, term in enumerate(distinct):
+        mask = index.mask(term)
+        if mask:
+            bits = np.frombuffer(mask.to_bytes(size, "little"), dtype=np.uint8)
+            table[row] = np.unpackbits(bits, bitorder="little")[:count]
+    chats = list(terms_of)
+    ids = np.full((len(chats), max(map(len, terms_of.values()))), len(distinct), dtype=np.int32)
+    for row, chat_id in enumerate(chats):
+        ids[row, : len(terms_of[chat_id])] = [term_id[term] for term in terms_of[chat_id]]
+
+    numbers = [article.number for article in index.articles]
+    items_of: dict[tuple[int, int], AlertItem] = {}  # (term id, article): shared by readers
+    found: dict[int, ReaderMatch] = {}
+    for start in range(0, len(chats), _BLOCK):
+        block = table[ids[start : start + _BLOCK]]  # readers × terms × articles
+        every = block.any(axis=1)
+        totals = every.sum(axis=1).tolist()
+        listed = every & (np.cumsum(every, axis=1) <= limit)
+        rows, articles = np.nonzero(listed)  # by reader, then by article
+        first = block.argmax(axis=1)[rows, articles]  # the reader's first term with it
+        term_ids = ids[start + rows, first]
+        current, items = -1, list[AlertItem]()
+        for row, article, tid in zip(
+            rows.tolist(), articles.tolist(), term_ids.tolist(), strict=True
+        ):
+            if row != current:
+                if items:
+                    found[chats[start + current]] = ReaderMatch(tuple(items), totals[current])
+                current, items = row, list[AlertItem]()
+            item = items_of.get((tid, article))
+            if item is None:
+                term = distinct[tid]
+                item = AlertItem(numbers[article], term, index.quote(term, article))
+                items_of[tid, article] = item
+            items.append(item)
+        if items:
+            found[chats[start + current]] = ReaderMatch(tuple(items), totals[current])
+    return found

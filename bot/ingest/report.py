@@ -66,5 +66,3 @@ class IngestReport:
         return bool(
             self.new or self.extended or self.skipped or self.failures or self.template_error
         )
-
-

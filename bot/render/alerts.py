@@ -48,9 +48,12 @@ def build_alert(
     items: Sequence[tuple[int, str, str]],
     lang: str,
     *,
+    matched: int | None = None,
     limit: int = TEXT_LIMIT,
 ) -> DigestMessage:
-    """The alert of ``edition`` for one reader; ``items`` are (number, term, sentence)."""
+    """The alert of ``edition`` for one reader; ``items`` are (number, term, sentence), the
+    first of ``matched`` articles (default: as many as ``items``)."""
+    total = max(matched or 0, len(items))
     by_number = (
         dict(articles)
         if isinstance(articles, Mapping)
@@ -62,7 +65,7 @@ def build_alert(
         "alert_header",
         paper=Markup(paper),
         date=format_date(edition.date, lang),
-        count=len(items),
+        count=total,
     )
     blocks = [
         _item(by_number.get(number), number, term, sentence, lang)
@@ -71,8 +74,8 @@ def build_alert(
     shown = len(blocks)
     while True:
         parts = [header, *blocks[:shown]]
-        if shown < len(items):
-            parts.append(t(lang, "alert_more", count=len(items) - shown))
+        if shown < total:
+            parts.append(t(lang, "alert_more", count=total - shown))
         text = "\n\n".join(parts)
         if visible_length(text) <= limit or shown == 0:
             break

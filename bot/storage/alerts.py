@@ -33,6 +33,7 @@ _ERROR_MAX = 2000
 _BATCH = 500  # rows per INSERT when deciding an edition's alerts
 
 AlertItems = Sequence[tuple[int, str, str]]
+Decision = tuple[AlertItems, int]  # the listed articles, and how many matched in all
 
 
 def _takeable(now: dt.datetime) -> ColumnElement[bool]:
@@ -49,7 +50,7 @@ class Alerts:
     def __init__(self, tx: Transactions) -> None:
         self._tx = tx
 
-    def decide(self, edition_id: int, items: Mapping[int, AlertItems]) -> int:
+    def decide(self, edition_id: int, decisions: Mapping[int, Decision]) -> int:
         """Record each chat's alert of this edition unless it has one; how many were new.
 
         ``INSERT … ON CONFLICT DO NOTHING``: deciding again (a restart, a re-read edition)
@@ -60,12 +61,13 @@ class Alerts:
                 "edition_id": edition_id,
                 "chat_id": chat_id,
                 "items": [list(item) for item in chat_items],
+                "matched": max(matched, len(chat_items)),
                 "status": AlertStatus.PENDING.value,
                 "attempts": 0,
                 "created_at": utcnow(),
                 "updated_at": utcnow(),
             }
-            for chat_id, chat_items in sorted(items.items())
+            for chat_id, (chat_items, matched) in sorted(decisions.items())
             if chat_items
         ]
         added = 0
@@ -224,6 +226,7 @@ def _record(row: AlertRow) -> AlertRecord:
         chat_id=row.chat_id,
         items=tuple((int(n), str(term), str(sentence)) for n, term, sentence in row.items),
         status=AlertStatus(row.status),
+        matched=row.matched,
         attempts=row.attempts,
         claimed_by=row.claimed_by,
     )

@@ -252,6 +252,8 @@ class AlertRow(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger)
     # [[article number, term, sentence], ...] by article number
     items: Mapped[list[list[Any]]] = mapped_column(JSON)
+    # How many articles matched in all (the message lists the first few and counts the rest).
+    matched: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     claimed_by: Mapped[str | None] = mapped_column(String(64))

@@ -199,8 +199,8 @@ class SearchPage:
 class AlertRecord:
     """A decided topic alert: which articles of an edition matched which of the chat's terms.
 
-    ``items`` are (article number, term, sentence) by number; the sentence is "" when only the
-    title or a keyword matched.
+    ``items`` are (article number, term, sentence) by number, the first few of ``matched``;
+    the sentence is "" when only the title or a keyword matched.
     """
 
     id: int
@@ -208,6 +208,8 @@ class AlertRecord:
     chat_id: int
     items: tuple[tuple[int, str, str], ...]
     status: AlertStatus
+    matched: int = 0
+    """How many articles matched in all (``items`` are the first few)."""
     attempts: int = 0
     claimed_by: str | None = None
 

@@ -26,7 +26,7 @@ def decided(store: Store, chat_id: int = 101) -> int:
     """An edition with one decided alert for ``chat_id``; the alert's id."""
     store.subscribers.subscribe(chat_id, "zh", [PAPER])
     record = add(store, edition())
-    assert store.alerts.decide(record.id, {chat_id: ITEMS}) == 1
+    assert store.alerts.decide(record.id, {chat_id: (ITEMS, 2)}) == 1
     alert = store.alerts.get(record.id, chat_id)
     assert alert is not None
     return alert.id
@@ -100,8 +100,8 @@ def test_a_readers_zone_and_quiet_hours_round_trip(store: Store) -> None:
 def test_deciding_again_adds_nothing_and_changes_nothing(store: Store) -> None:
     store.subscribers.subscribe(101, "zh", [PAPER])
     record = add(store, edition())
-    assert store.alerts.decide(record.id, {101: ITEMS}) == 1
-    assert store.alerts.decide(record.id, {101: [(2, "别的", "")], 102: ITEMS}) == 1
+    assert store.alerts.decide(record.id, {101: (ITEMS, 2)}) == 1
+    assert store.alerts.decide(record.id, {101: ([(2, "别的", "")], 1), 102: (ITEMS, 2)}) == 1
     alert = store.alerts.get(record.id, 101)
     assert alert is not None and alert.items == tuple(ITEMS)
 

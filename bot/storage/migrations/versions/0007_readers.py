@@ -51,6 +51,7 @@ def upgrade() -> None:
         sa.Column("edition_id", sa.Integer(), nullable=False),
         sa.Column("chat_id", sa.BigInteger(), nullable=False),
         sa.Column("items", sa.JSON(), nullable=False),
+        sa.Column("matched", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("claimed_by", sa.String(64), nullable=True),
