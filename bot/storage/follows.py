@@ -42,7 +42,11 @@ class Follows:
         """Follow ``term`` (normalised) unless the chat already does or has ``cap`` terms."""
 
         def work(session: Session) -> FollowResult:
-            subscriber = session.scalar(select(Subscriber.id).where(Subscriber.chat_id == chat_id))
+            # The reader's row locked (PostgreSQL; SQLite's write transaction is exclusive):
+            # a concurrent /follow waits here, then counts this one.
+            subscriber = session.scalar(
+                select(Subscriber.id).where(Subscriber.chat_id == chat_id).with_for_update()
+            )
             if subscriber is None:
                 return FollowResult.UNKNOWN
             terms = set(

@@ -12,7 +12,7 @@ from bot.storage.follows import FollowResult
 from bot.storage.models import utcnow
 from bot.storage.records import AlertStatus
 from bot.storage.store import Store
-from tests.bot.storage.helpers import PAPER, add, edition
+from tests.bot.storage.helpers import PAPER, add, edition, run_together
 
 ITEMS = [(1, "工会", "工会主席讲话。"), (3, "劳模", "")]
 
@@ -194,3 +194,12 @@ def test_deleting_a_subscriber_row_takes_its_follows_along(store: Store) -> None
     with store.engine.begin() as conn:
         conn.execute(text("DELETE FROM subscribers WHERE chat_id = 1"))
     assert store.follows.of(1) == []
+
+
+def test_two_follows_at_once_at_the_cap_do_not_both_pass(store: Store) -> None:
+    store.subscribers.subscribe(1, "zh", [PAPER])
+    for n in range(4):
+        store.follows.add(1, f"词{n}", cap=5)
+    results = run_together(2, lambda i: store.follows.add(1, f"新{i}", cap=5))
+    assert sorted(results) == [FollowResult.ADDED, FollowResult.FULL]
+    assert store.follows.count(1) == 5
