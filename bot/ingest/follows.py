@@ -107,7 +107,7 @@ class _Article:
         self.part_starts = offsets
         self.body_from = len(parts)  # index of the first paragraph among the parts
         self.tokens = seg.search_tokens(self.text)
-        self.words = frozenset(word for word, _, _ in self.tokens)
+        self.words = frozenset([word for word, _, _ in self.tokens])
         self._bounds: tuple[frozenset[int], frozenset[int]] | None = None
         self.sentences: dict[
             int, list[tuple[str, str]]
@@ -116,8 +116,11 @@ class _Article:
     def bounds(self) -> tuple[frozenset[int], frozenset[int]]:
         """Where tokens start and end (made when a phrase or a quote first needs them)."""
         if self._bounds is None:
-            _, starts, ends = zip(*self.tokens, strict=True) if self.tokens else ((), (), ())
-            self._bounds = frozenset(starts), frozenset(ends)
+            tokens = self.tokens
+            self._bounds = (
+                frozenset([start for _, start, _ in tokens]),
+                frozenset([end for _, _, end in tokens]),
+            )
         return self._bounds
 
     def occurrences(self, term: str) -> Iterable[int]:
@@ -225,28 +228,36 @@ def match_readers(
     readers gathers its terms' rows (readers × terms × articles), and "any", "first term"
     and "the first ``limit``" are numpy reductions; Python only builds the listed items.
     """
-    terms_of: dict[int, list[str]] = {}
-    for chat_id, term in follows:
-        terms_of.setdefault(chat_id, []).append(term)
-    if not terms_of or not index.articles:
+    pairs = list(follows)
+    if not pairs or not index.articles:
         return {}
-    distinct = list(dict.fromkeys(term for terms in terms_of.values() for term in terms))
-    term_id = {term: number for number, term in enumerate(distinct)}
+    # Term ids (in first-seen order) and, per pair, its reader's row and place in the row.
+    term_id: dict[str, int] = {}
+    tids = np.fromiter(
+        (term_id.setdefault(term, len(term_id)) for _, term in pairs), np.int32, len(pairs)
+    )
+    distinct = list(term_id)
+    chat_ids = np.fromiter((chat for chat, _ in pairs), np.int64, len(pairs))
+    order = np.argsort(chat_ids, kind="stable")  # each reader's terms in the order given
+    chat_ids, tids = chat_ids[order], tids[order]
+    readers, begins, counts = np.unique(chat_ids, return_index=True, return_counts=True)
+    row_of = np.repeat(np.arange(len(readers)), counts)
+    place = np.arange(len(pairs)) - np.repeat(begins, counts)
+    ids = np.full((len(readers), int(counts.max())), len(distinct), dtype=np.int32)
+    ids[row_of, place] = tids
+    chats = readers.tolist()
+
+    # Each distinct term's articles as a row of booleans (the last row: padding, no article).
     count = len(index.articles)
     size = (count + 7) // 8
-    table = np.zeros((len(distinct) + 1, count), dtype=bool)  # the last row: padding
-    for row, term in enumerate(distinct):
-        mask = index.mask(term)
-        if mask:
-            bits = np.frombuffer(mask.to_bytes(size, "little"), dtype=np.uint8)
-            table[row] = np.unpackbits(bits, bitorder="little")[:count]
-    chats = list(terms_of)
-    ids = np.full((len(chats), max(map(len, terms_of.values()))), len(distinct), dtype=np.int32)
-    for row, chat_id in enumerate(chats):
-        ids[row, : len(terms_of[chat_id])] = [term_id[term] for term in terms_of[chat_id]]
+    packed = b"".join(index.mask(term).to_bytes(size, "little") for term in distinct)
+    table = np.zeros((len(distinct) + 1, count), dtype=bool)
+    if packed:
+        raw = np.frombuffer(packed, dtype=np.uint8).reshape(len(distinct), size)
+        table[:-1] = np.unpackbits(raw, axis=1, bitorder="little")[:, :count].astype(bool)
 
     numbers = [article.number for article in index.articles]
-    items_of: dict[tuple[int, int], AlertItem] = {}  # (term id, article): shared by readers
+    items_of: dict[int, AlertItem] = {}  # by term id × articles + article: shared by readers
     found: dict[int, ReaderMatch] = {}
     for start in range(0, len(chats), _BLOCK):
         block = table[ids[start : start + _BLOCK]]  # readers × terms × articles
@@ -264,11 +275,12 @@ def match_readers(
                 if items:
                     found[chats[start + current]] = ReaderMatch(tuple(items), totals[current])
                 current, items = row, list[AlertItem]()
-            item = items_of.get((tid, article))
+            key = tid * count + article
+            item = items_of.get(key)
             if item is None:
                 term = distinct[tid]
                 item = AlertItem(numbers[article], term, index.quote(term, article))
-                items_of[tid, article] = item
+                items_of[key] = item
             items.append(item)
         if items:
             found[chats[start + current]] = ReaderMatch(tuple(items), totals[current])
