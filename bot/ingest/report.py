@@ -66,3 +66,5 @@ class IngestReport:
         return bool(
             self.new or self.extended or self.skipped or self.failures or self.template_error
         )
+
+
