@@ -288,6 +288,8 @@ def _bool(value: Any) -> bool:
 
 def _time_window(value: Any, base: Path) -> tuple[dt.time, dt.time]:
     """``"00:00-08:00"``: from, to (a window may wrap midnight: ``"22:00-06:00"``)."""
+    if isinstance(value, tuple) and len(value) == 2:  # a built-in default
+        return _hhmm(value[0], base), _hhmm(value[1], base)
     start, sep, end = _str(value).partition("-")
     if not sep:
         raise ValueError
@@ -392,6 +394,9 @@ class ScheduleConfig:
     # A newer edition than this many days before today is pushed as the digest; an older one
     # is not (after a long outage readers get today's paper, not last week's). 0: no limit.
     max_edition_age_days: int = option(2, integer(0))
+    # Default quiet hours for topic alerts, wall-clock in each reader's timezone (a reader
+    # may set their own); equal ends ("00:00-00:00"): none. Alerts wait, they are not dropped.
+    quiet_hours: tuple[dt.time, dt.time] = option((dt.time(22, 0), dt.time(7, 0)), TIME_WINDOW)
 
 
 class SourceKind(enum.StrEnum):
@@ -485,6 +490,8 @@ class LimitsConfig:
     # is told once to slow down and ignored until the window passes.
     commands_per_chat: int = option(20, integer(1))
     commands_window_seconds: float = option(60.0, number(0, 3600, lo_open=True))
+    # Topics one reader may follow (/follow).
+    follows_per_reader: int = option(20, integer(1, 100))
 
     @property
     def text(self) -> Limits:

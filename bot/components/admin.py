@@ -20,7 +20,7 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.components.jobs import (
-    deliver_due,
+    after_poll,
     poll_inbox_paper,
     poll_site_paper,
     send_broadcast,
@@ -182,4 +182,4 @@ async def ingest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             t(lang, "ingest_line", paper=paper.name, outcome=poll_outcome(lang, outcome, detail))
         )
     await reply(update, t(lang, "ingest_done", lines=Markup("\n".join(lines))))
-    await deliver_due(context.application, svc.now())
+    await after_poll(context.application, svc.now())

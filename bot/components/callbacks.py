@@ -1,5 +1,5 @@
 """Button presses: open an article, subscribe from /start, turn a search page, toggle a paper,
-confirm or cancel an admin's broadcast.
+choose a time zone in /settings, confirm or cancel an admin's broadcast.
 
 callback_data comes from the client and can be forged, so it is decoded strictly
 (``bot.render.digest.decode_callback``) and anything unexpected just gets a polite answer.
@@ -16,6 +16,7 @@ from bot.components.admin import BROADCAST_CANCEL, BROADCAST_SEND, broadcast_but
 from bot.components.papers import PAPER_TOGGLE, subscribe_chat, toggle_paper
 from bot.components.replies import article_reply, chat_of, language, reply
 from bot.components.search import recall_search, search_page
+from bot.components.settings import SETTINGS_ZONE, zone_button
 from bot.render import (
     ARTICLE,
     SEARCH_PAGE,
@@ -68,5 +69,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         index = decoded[1]
         answer = await toggle_paper(update, context, index) if isinstance(index, int) else None
         await query.answer(answer or t_plain(lang, "button_expired"))
+    elif kind == SETTINGS_ZONE:
+        await zone_button(update, context, query, decoded[1])
     else:  # a kind registered elsewhere but not handled here
         await query.answer(t_plain(lang, "button_expired"))

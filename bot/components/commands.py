@@ -1,4 +1,7 @@
-"""Command handlers: /start /subscribe /unsubscribe /today /article /search /stats /settings.
+"""Command handlers: /start /subscribe /unsubscribe /today /article /search /stats.
+
+/settings lives in :mod:`bot.components.settings`, /follow and friends in
+:mod:`bot.components.follows`.
 
 Every handler answers in the user's language, escapes everything it did not write itself
 (:mod:`bot.render` does that), and treats arguments as hostile: a bad one gets a helpful
@@ -16,8 +19,6 @@ from typing import Literal
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import ContextTypes
 
-from bot.components.chats import may_manage
-from bot.components.jobs import ensure_digest_job
 from bot.components.papers import find_paper, reader_papers, subscribe_chat, unsubscribe_chat
 from bot.components.replies import (
     article_reply,
@@ -34,10 +35,7 @@ from bot.render import (
     SUBSCRIBE,
     build_digest,
     encode_callback,
-    format_time,
-    settings_text,
     stats_text,
-    zone_label,
 )
 from bot.render.charts import render_stats_chart
 from bot.render.i18n import t, t_plain
@@ -52,7 +50,6 @@ MAX_ARGUMENT = 200
 STATS_DAYS = 14  # the /stats chart's window
 _NUMBER = re.compile(r"[+-]?[0-9]+")
 _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
-_TIME = re.compile(r"([0-9]{1,2})[:：.]([0-9]{2})")
 
 
 def _argument(update: Update) -> str:
@@ -233,47 +230,6 @@ def _stats_day(svc: Services, papers: list[str]) -> dt.date:
     dates = [e.date for e in map(svc.store.editions.latest, papers) if e is not None]
     newest = max(dates, default=today)
     return newest if newest <= today - dt.timedelta(days=STATS_DAYS) else today
-
-
-async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """``/settings`` shows the chat's digest time; ``/settings 07:30`` or ``default`` changes it."""
-    svc = services(context)
-    lang = language(update)
-    chat_id = chat_of(update).id
-    default = svc.config.schedule.digest_time
-    argument = _argument(update)
-    record = await asyncio.to_thread(svc.store.subscribers.get, chat_id)
-    zone = svc.config.schedule.timezone.key
-    if not argument:
-        current = record.digest_time if record else None
-        await reply(update, settings_text(current, default, lang, zone))
-        return
-    if await _too_long(update, lang, argument):
-        return
-    if not await may_manage(update, context):
-        await reply(update, t(lang, "group_admins_only"))
-        return
-    if record is None or not record.active:
-        await reply(update, t(lang, "not_subscribed"))
-        return
-    if argument.lower() in {"default", "默认", "reset"}:
-        await asyncio.to_thread(svc.store.subscribers.set_digest_time, chat_id, None)
-        await reply(
-            update,
-            t(lang, "settings_reset", time=format_time(default), zone=zone_label(zone, lang)),
-        )
-        return
-    match = _TIME.fullmatch(argument)
-    hour, minute = (int(match[1]), int(match[2])) if match else (-1, -1)
-    if not (0 <= hour <= 23 and 0 <= minute <= 59):
-        await reply(update, t(lang, "settings_invalid", value=argument))
-        return
-    when = dt.time(hour, minute)
-    await asyncio.to_thread(svc.store.subscribers.set_digest_time, chat_id, when)
-    ensure_digest_job(context.application, when)
-    await reply(
-        update, t(lang, "settings_saved", time=format_time(when), zone=zone_label(zone, lang))
-    )
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -14,8 +14,16 @@ delivery is claimed in the database before it is sent.
 * ``poll-site-N`` (one per e-paper paper, every its ``poll_minutes``, acting only inside its
   ``poll_window``): read the site's newest edition, tell the admins once what is missing or
   that the layout changed, then deliver what is due.
-* ``digest-at-HH:MM`` (daily, one per distinct digest time in use): deliver the newest edition
-  to every chat it is due (:func:`is_due`: the chat's time on the edition's date has come).
+* ``digest-at-HH:MM`` (daily, one per distinct digest time in use; ``digest-at-HH:MM@Zone``
+  for readers in a timezone of their own): deliver the newest edition to every chat it is due
+  (:func:`is_due`: the chat's time, in the chat's zone, on the edition's date has come). The
+  job only makes a digest punctual; the polls' catch-up is what makes it certain, in every
+  zone and across daylight-saving changes.
+
+After each poll, topic alerts: the fresh editions' alerts are decided once
+(:func:`bot.ingest.alerts.decide_alerts`, stored) and every decided alert whose reader is
+not in their quiet hours is sent (:func:`bot.delivery.alerts.send_alerts`); the others wait
+for a later poll.
 """
 
 from __future__ import annotations
@@ -24,14 +32,18 @@ import asyncio
 import datetime as dt
 import logging
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes, JobQueue
 
 from bot.config import PaperConfig, SourceKind
 from bot.delivery import DeliveryReport, deliver_broadcast, deliver_edition
+from bot.delivery.alerts import AlertReport, send_alerts
+from bot.delivery.readertime import digest_moment, reader_zone
 from bot.errors import FetchError
 from bot.ingest import IngestReport, ingest_inbox
+from bot.ingest.alerts import decide_alerts
 from bot.ingest.epaper import read_site
 from bot.render import escape, truncate_text
 from bot.render.i18n import Markup, t
@@ -44,10 +56,13 @@ POLL_JOB = "poll-inboxes"
 SITE_JOB = "poll-site-{}"  # + the paper's index in [[papers]]
 TEMPLATE_ERROR_KEY = "template-error"  # source state: the layout error the admins were told
 DIGEST_JOB = "digest-at-{:%H:%M}"
+_DECIDED = "baozhai.alerts-decided"  # bot_data: edition id → content hash already decided
 
 
-def digest_job_id(when: dt.time) -> str:
-    return DIGEST_JOB.format(when)
+def digest_job_id(when: dt.time, zone: ZoneInfo | None = None) -> str:
+    """``digest-at-07:30``; ``digest-at-07:30@Europe/Berlin`` for a zone of a reader's own."""
+    job_id = DIGEST_JOB.format(when)
+    return job_id if zone is None else f"{job_id}@{zone.key}"
 
 
 def job_queue(application: Application) -> JobQueue[Any]:
@@ -93,22 +108,29 @@ def schedule_jobs(application: Application) -> None:
                     "misfire_grace_time": every,
                 },
             )
-    times = {svc.config.schedule.digest_time}
-    times |= {s.digest_time for s in svc.store.subscribers.active() if s.digest_time}
-    for when in sorted(times):
-        ensure_digest_job(application, when)
+    default = svc.config.schedule.digest_time
+    moments = {(default, svc.tz.key)}
+    for reader in svc.store.subscribers.active():
+        moments.add((reader.digest_time or default, reader_zone(reader, svc.tz).key))
+    for when, key in sorted(moments):
+        ensure_digest_job(application, when, ZoneInfo(key))
 
 
-def ensure_digest_job(application: Application, when: dt.time) -> None:
-    """Make sure a daily job runs at ``when`` (local time); idempotent."""
+def ensure_digest_job(
+    application: Application, when: dt.time, zone: ZoneInfo | None = None
+) -> None:
+    """Make sure a daily job runs at ``when``, wall-clock in ``zone`` (default: the configured
+    one); idempotent. APScheduler's cron trigger keeps it at that wall-clock time across
+    daylight-saving changes."""
     svc = services(application)
-    job_id = digest_job_id(when)
+    zone = zone or svc.tz
+    job_id = digest_job_id(when, None if zone.key == svc.tz.key else zone)
     queue = job_queue(application)
     if queue.scheduler.get_job(job_id) is not None:
         return
     queue.run_daily(
         digest_at_time,
-        time=when.replace(tzinfo=svc.tz),
+        time=when.replace(tzinfo=zone),
         data=when,
         name=job_id,
         job_kwargs={
@@ -118,7 +140,7 @@ def ensure_digest_job(application: Application, when: dt.time) -> None:
             "coalesce": True,
         },
     )
-    log.info("digest job scheduled at %s %s", f"{when:%H:%M}", svc.tz.key)
+    log.info("digest job scheduled at %s %s", f"{when:%H:%M}", zone.key)
 
 
 async def poll_inboxes(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -134,8 +156,7 @@ async def poll_inboxes(context: ContextTypes.DEFAULT_TYPE) -> None:
         for paper in svc.config.inbox_papers:
             await poll_inbox_paper(context, svc, paper)
     finally:
-        await deliver_due(context.application, svc.now())
-        await resume_broadcasts(context.application)
+        await after_poll(context.application, svc.now())
 
 
 async def poll_inbox_paper(
@@ -188,7 +209,54 @@ async def poll_site(context: ContextTypes.DEFAULT_TYPE) -> None:
     if not paper.polls_at(now.time()):
         return
     await poll_site_paper(context, svc, paper, now)
-    await deliver_due(context.application, now)
+    await after_poll(context.application, now)
+
+
+async def after_poll(application: Application, now: dt.datetime) -> None:
+    """What every poll ends with: decide new editions' alerts, send the digests that are due,
+    resume unfinished broadcasts, then the alerts outside quiet hours. A failure in one step
+    is logged and the next still runs (a later poll retries: every step is repeatable)."""
+    try:
+        await decide_due_alerts(application, now)
+    except Exception:
+        log.exception("deciding topic alerts failed; the next poll tries again")
+    try:
+        await deliver_due(application, now)
+        await resume_broadcasts(application)
+    finally:
+        try:
+            await send_due_alerts(application, now)
+        except Exception:
+            log.exception("sending topic alerts failed; the next poll tries again")
+
+
+async def decide_due_alerts(application: Application, now: dt.datetime) -> int:
+    """Decide the alerts of each fresh edition not decided yet in this process (or changed
+    since: late pages); deciding again after a restart adds nothing already decided."""
+    svc = services(application)
+    decided: dict[int, str] = application.bot_data.setdefault(_DECIDED, {})
+    added = 0
+    for edition in await asyncio.to_thread(_fresh_editions, svc, now.date()):
+        if decided.get(edition.id) == edition.content_hash:
+            continue
+        added += await asyncio.to_thread(decide_alerts, svc.store, edition)
+        decided[edition.id] = edition.content_hash
+    return added
+
+
+async def send_due_alerts(application: Application, now: dt.datetime) -> AlertReport:
+    """Send the decided alerts whose readers are outside their quiet hours at ``now``."""
+    svc = services(application)
+    return await send_alerts(
+        application.bot,
+        svc.store,
+        now=now,
+        zone=svc.tz,
+        quiet_hours=svc.config.schedule.quiet_hours,
+        pacer=svc.pacer,
+        policy=svc.policy,
+        owner=svc.owner,
+    )
 
 
 async def poll_site_paper(
@@ -272,13 +340,18 @@ async def digest_at_time(context: ContextTypes.DEFAULT_TYPE) -> None:
 def is_due(
     edition: EditionRecord, subscriber: SubscriberRecord, now: dt.datetime, default: dt.time
 ) -> bool:
-    """A chat is due an edition from its digest time on the edition's own date.
+    """A chat is due an edition from its digest time on the edition's own date, wall-clock
+    in the chat's zone (``now``'s zone when it has none of its own).
 
-    Comparing dates, not only times of day: an edition dated tomorrow that lands tonight
-    waits for tomorrow's digest time, and one caught up after midnight is still due.
+    Comparing instants, not only times of day: an edition dated tomorrow that lands tonight
+    waits for tomorrow's digest time, and one caught up after midnight is still due. The
+    moment is computed in the reader's zone (:func:`digest_moment`), so it is right on
+    daylight-saving days: a time in the spring-forward gap falls just after it, one repeated
+    in autumn counts at its first occurrence.
     """
     when = subscriber.digest_time or default
-    return now >= dt.datetime.combine(edition.date, when, tzinfo=now.tzinfo)
+    zone = reader_zone(subscriber, now.tzinfo or dt.UTC)
+    return now >= digest_moment(edition.date, when, zone)
 
 
 async def deliver_due(application: Application, now: dt.datetime) -> list[DeliveryReport]:

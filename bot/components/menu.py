@@ -20,7 +20,7 @@ from telegram import Bot, BotCommand, BotCommandScopeChat, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.components import admin, chats, commands, papers
+from bot.components import admin, chats, commands, follows, papers, settings
 from bot.components.replies import language, reply
 from bot.render import Markup, escape, t_plain
 from bot.render.i18n import DEFAULT_LANGUAGE, LANGUAGES
@@ -72,8 +72,11 @@ COMMANDS: tuple[Command, ...] = (
     Command("today", commands.today, "cmd_today"),
     Command("article", commands.article, "cmd_article", usage="usage_article"),
     Command("search", commands.search, "cmd_search", usage="usage_search"),
+    Command("follow", follows.follow, "cmd_follow", usage="usage_follow"),
+    Command("unfollow", follows.unfollow, "cmd_unfollow", usage="usage_follow"),
+    Command("following", follows.following, "cmd_following"),
     Command("stats", commands.stats, "cmd_stats"),
-    Command("settings", commands.settings, "cmd_settings", usage="usage_settings"),
+    Command("settings", settings.settings, "cmd_settings", usage="usage_settings"),
     Command("channel", chats.channel, "cmd_channel", usage="usage_channel"),
     Command("status", admin.status, "cmd_status", scope=Scope.ADMINS),
     Command(

@@ -29,6 +29,7 @@ from bot.storage.records import ArticleRecord, EditionRecord, SearchHit, Stats
 
 __all__ = [
     "article_card",
+    "quiet_label",
     "search_results",
     "settings_text",
     "stats_text",
@@ -236,17 +237,48 @@ def zone_label(zone: str, lang: str) -> str:
     return zone
 
 
-def settings_text(current: dt.time | None, default: dt.time, lang: str, zone: str) -> str:
-    """/settings: the chat's digest time (its own or the default) and how to change it.
+def quiet_label(window: tuple[dt.time, dt.time], lang: str) -> str:
+    """``22:00–07:00``, or "none" for a window of equal ends."""
+    start, end = window
+    if start == end:
+        return t_plain(lang, "settings_quiet_none")
+    return t_plain(lang, "settings_quiet_window", start=format_time(start), end=format_time(end))
 
-    ``zone`` is the configured IANA timezone: digest times are wall-clock times there.
+
+def settings_text(
+    current: dt.time | None,
+    default: dt.time,
+    lang: str,
+    zone: str,
+    *,
+    next_digest: dt.datetime | None = None,
+    quiet: tuple[dt.time, dt.time] | None = None,
+) -> str:
+    """/settings: the chat's digest time (its own or the default) in its zone, when the next
+    digest comes (local date and time), its quiet hours for alerts, and how to change them.
+
+    ``zone`` is the reader's IANA timezone: digest times are wall-clock times there.
     """
     origin = "settings_origin_default" if current is None else "settings_origin_custom"
+    label = zone_label(zone, lang)
+    next_text = (
+        t(
+            lang,
+            "settings_next",
+            date=format_date(next_digest.date(), lang),
+            time=format_time(next_digest.time()),
+            zone=label,
+        )
+        if next_digest is not None
+        else "—"
+    )
     return t(
         lang,
         "settings",
         time=format_time(current or default),
         origin=t(lang, origin),
         default=format_time(default),
-        zone=zone_label(zone, lang),
+        zone=label,
+        next=next_text,
+        quiet=quiet_label(quiet, lang) if quiet is not None else "—",
     )

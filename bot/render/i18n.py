@@ -79,17 +79,21 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cmd_article": "查看某篇文章的摘要，如 /article 3",
         "cmd_search": "按关键词搜索文章，如 /search 工会",
         "cmd_stats": "统计数据",
-        "cmd_settings": "查看或修改每日推送时间",
+        "cmd_settings": "推送时间、时区与免打扰",
+        "cmd_follow": "关注话题：新一期报纸提到它就提醒你",
+        "cmd_unfollow": "取消关注话题",
+        "cmd_following": "查看你关注的话题",
         "usage_article": "编号",
         "usage_search": "关键词",
         "usage_paper": "[报纸]",
-        "usage_settings": "[时间]",
         "cmd_channel": "把每日摘要发到频道，如 /channel @频道名",
         "cmd_status": "运行状态（管理员）",
         "cmd_broadcast": "向所有订阅者发公告（管理员）",
         "cmd_ingest": "立即检查各报新一期（管理员）",
         "usage_channel": "@频道名",
         "usage_broadcast": "公告内容",
+        "usage_settings": "[时间 | tz 时区 | quiet 时段]",
+        "usage_follow": "话题",
         # subscription
         "subscribed": "✅ 订阅成功！每天 {time} 左右，新一期摘要会准时送到。",
         "already_subscribed": "你已经订阅过了，每天 {time} 左右推送。",
@@ -136,10 +140,68 @@ MESSAGES: dict[str, dict[str, str]] = {
         # settings
         "settings": (
             "<b>⚙️ 推送设置</b>\n\n"
-            "每日摘要推送时间：<b>{time}</b>（{zone}，{origin}）\n\n"
+            "每日摘要推送时间：<b>{time}</b>（{zone}，{origin}）\n"
+            "下一期摘要：{next}\n"
+            "话题提醒免打扰：{quiet}\n\n"
             "修改时间：<code>/settings 07:30</code>\n"
-            "恢复默认（{default}）：<code>/settings default</code>"
+            "恢复默认（{default}）：<code>/settings default</code>\n"
+            "时区：<code>/settings tz Europe/Berlin</code>，或点下面的按钮\n"
+            "免打扰：<code>/settings quiet 22:00-07:00</code>，"
+            "关闭：<code>/settings quiet off</code>"
         ),
+        "settings_next": "{date} {time}（{zone}）",
+        "settings_quiet_none": "不设",
+        "settings_quiet_window": "{start}–{end}",
+        "settings_tz_saved": (
+            "✅ 时区已设为 <b>{zone}</b>。每日摘要在当地时间 {time} 推送，下一期：{next}。"
+        ),
+        "settings_tz_invalid": (
+            "“{value}”不是可用的时区。请用 IANA 时区名，写成“地区/城市”，例如 "
+            "<code>/settings tz Europe/Berlin</code>、<code>/settings tz America/New_York</code>、"
+            "<code>/settings tz Asia/Shanghai</code>；恢复默认："
+            "<code>/settings tz default</code>。也可以点下面的按钮。"
+        ),
+        "settings_tz_usage": (
+            "发送 <code>/settings tz 时区</code>，例如 <code>/settings tz Europe/Berlin</code>，"
+            "或点下面的按钮。"
+        ),
+        "settings_quiet_saved": (
+            "✅ 话题提醒免打扰：<b>{quiet}</b>（{zone}）。这段时间里的提醒会在结束后再发。"
+        ),
+        "settings_quiet_off": "✅ 已关闭免打扰：话题提醒随到随发。",
+        "settings_quiet_reset": "✅ 免打扰已恢复默认：<b>{quiet}</b>（{zone}）。",
+        "settings_quiet_invalid": (
+            "“{value}”不是有效的时段。请写成 <code>/settings quiet 22:00-07:00</code>"
+            "（可以跨午夜），关闭用 <code>/settings quiet off</code>，"
+            "恢复默认用 <code>/settings quiet default</code>。"
+        ),
+        "settings_zone_chosen": "时区：{zone}",
+        # follows and alerts
+        "follow_usage": (
+            "用法：<code>/follow 话题</code>，例如 <code>/follow 工会</code>。"
+            "新一期报纸有文章提到它时，我会提醒你。"
+        ),
+        "follow_added": (
+            "✅ 已关注“{term}”（{count}/{cap}）。新一期报纸提到它时我会提醒你；"
+            "免打扰时段（{quiet}）的提醒会在结束后再发。"
+        ),
+        "follow_exists": "你已经关注了“{term}”。发送 /following 查看全部。",
+        "follow_full": (
+            "最多可以关注 {cap} 个话题。先用 <code>/unfollow 话题</code> 取消一个，再关注新的。"
+        ),
+        "follow_too_long": "话题太长了（{length} 个字符），请控制在 {limit} 个字符以内。",
+        "follow_invalid": "这里没有可以匹配的文字。请发送词语，例如 <code>/follow 工会</code>。",
+        "unfollow_usage": "用法：<code>/unfollow 话题</code>。发送 /following 查看你关注的话题。",
+        "unfollowed": "已取消关注“{term}”。",
+        "unfollow_unknown": "你没有关注“{term}”。发送 /following 查看你关注的话题。",
+        "following_none": "你还没有关注任何话题。试试 <code>/follow 工会</code>。",
+        "following_list": (
+            "<b>🔔 你关注的话题（{count}/{cap}）</b>\n{terms}\n\n"
+            "取消关注：<code>/unfollow 话题</code>"
+        ),
+        "alert_header": "<b>🔔 你关注的话题上报了</b>\n《{paper}》{date} · {count} 篇",
+        "alert_term": "关注：{term}",
+        "alert_more": "还有 {count} 篇未列出，发送 /today 查看全部。",
         "settings_origin_default": "默认",
         "settings_origin_custom": "自定义",
         "settings_saved": "✅ 好的，以后每天 <b>{time}</b>（{zone}）推送摘要。",
@@ -271,17 +333,21 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cmd_article": "Summary of one article, e.g. /article 3",
         "cmd_search": "Search articles by keyword, e.g. /search 工会",
         "cmd_stats": "Statistics",
-        "cmd_settings": "See or change your delivery time",
+        "cmd_settings": "Delivery time, time zone and quiet hours",
+        "cmd_follow": "Follow a topic: an alert when a new edition mentions it",
+        "cmd_unfollow": "Stop following a topic",
+        "cmd_following": "The topics you follow",
         "usage_article": "N",
         "usage_search": "WORDS",
         "usage_paper": "[PAPER]",
-        "usage_settings": "[HH:MM]",
         "cmd_channel": "Post the daily digest to a channel, e.g. /channel @name",
         "cmd_status": "Service status (admins)",
         "cmd_broadcast": "Announce something to every subscriber (admins)",
         "cmd_ingest": "Look for new editions now (admins)",
         "usage_channel": "@channel",
         "usage_broadcast": "TEXT",
+        "usage_settings": "[HH:MM | tz ZONE | quiet HH:MM-HH:MM]",
+        "usage_follow": "TOPIC",
         "subscribed": "✅ Subscribed! A new digest will arrive every day at about {time}.",
         "already_subscribed": "You are already subscribed; the digest arrives at about {time}.",
         "unsubscribed": "Unsubscribed. Send /subscribe whenever you want it back.",
@@ -334,10 +400,77 @@ MESSAGES: dict[str, dict[str, str]] = {
         ),
         "settings": (
             "<b>⚙️ Settings</b>\n\n"
-            "Daily digest time: <b>{time}</b> {zone} ({origin})\n\n"
-            "Change it: <code>/settings 07:30</code>\n"
-            "Back to the default ({default}): <code>/settings default</code>"
+            "Daily digest time: <b>{time}</b> {zone} ({origin})\n"
+            "Next digest: {next}\n"
+            "Quiet hours for topic alerts: {quiet}\n\n"
+            "Change the time: <code>/settings 07:30</code>\n"
+            "Back to the default ({default}): <code>/settings default</code>\n"
+            "Time zone: <code>/settings tz Europe/Berlin</code>, or tap a button below\n"
+            "Quiet hours: <code>/settings quiet 22:00-07:00</code>, "
+            "none: <code>/settings quiet off</code>"
         ),
+        "settings_next": "{date} {time} ({zone})",
+        "settings_quiet_none": "none",
+        "settings_quiet_window": "{start}–{end}",
+        "settings_tz_saved": (
+            "✅ Time zone set to <b>{zone}</b>. The digest arrives at {time} local time; "
+            "next: {next}."
+        ),
+        "settings_tz_invalid": (
+            "“{value}” is not a time zone I know. Use an IANA name, Area/City, e.g. "
+            "<code>/settings tz Europe/Berlin</code>, <code>/settings tz America/New_York</code>, "
+            "<code>/settings tz Asia/Shanghai</code>; back to the default: "
+            "<code>/settings tz default</code>. Or tap a button below."
+        ),
+        "settings_tz_usage": (
+            "Send <code>/settings tz ZONE</code>, e.g. <code>/settings tz Europe/Berlin</code>, "
+            "or tap a button below."
+        ),
+        "settings_quiet_saved": (
+            "✅ Quiet hours for topic alerts: <b>{quiet}</b> ({zone}). Alerts due meanwhile "
+            "arrive when they end."
+        ),
+        "settings_quiet_off": "✅ No quiet hours: topic alerts arrive as soon as they are due.",
+        "settings_quiet_reset": "✅ Quiet hours back to the default: <b>{quiet}</b> ({zone}).",
+        "settings_quiet_invalid": (
+            "“{value}” is not a time window. Write <code>/settings quiet 22:00-07:00</code> "
+            "(it may wrap midnight), <code>/settings quiet off</code> for none, or "
+            "<code>/settings quiet default</code>."
+        ),
+        "settings_zone_chosen": "Time zone: {zone}",
+        "follow_usage": (
+            "Usage: <code>/follow TOPIC</code>, e.g. <code>/follow 工会</code>. When a new "
+            "edition has an article about it, I will alert you."
+        ),
+        "follow_added": (
+            "✅ Following “{term}” ({count}/{cap}). A new edition that mentions it gets you an "
+            "alert; during your quiet hours ({quiet}) it waits until they end."
+        ),
+        "follow_exists": "You already follow “{term}”. /following lists your topics.",
+        "follow_full": (
+            "You can follow at most {cap} topics. Drop one with <code>/unfollow TOPIC</code> "
+            "first."
+        ),
+        "follow_too_long": (
+            "That topic is too long ({length} characters); please keep it under {limit}."
+        ),
+        "follow_invalid": (
+            "There is nothing to match in that. Send a word, e.g. <code>/follow 工会</code>."
+        ),
+        "unfollow_usage": "Usage: <code>/unfollow TOPIC</code>. /following lists your topics.",
+        "unfollowed": "No longer following “{term}”.",
+        "unfollow_unknown": "You do not follow “{term}”. /following lists your topics.",
+        "following_none": "You follow no topics yet. Try <code>/follow 工会</code>.",
+        "following_list": (
+            "<b>🔔 Your topics ({count}/{cap})</b>\n{terms}\n\n"
+            "Stop one: <code>/unfollow TOPIC</code>"
+        ),
+        "alert_header": (
+            "<b>🔔 Your topics are in the paper</b>\n{paper} · {date} · "
+            "{count} {count:article|articles}"
+        ),
+        "alert_term": "Topic: {term}",
+        "alert_more": "{count} more not listed; /today has them all.",
         "settings_origin_default": "default",
         "settings_origin_custom": "your choice",
         "settings_saved": "✅ Done: the digest will arrive daily at <b>{time}</b> ({zone}).",

@@ -46,7 +46,7 @@ from sqlalchemy import (
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from bot.storage.records import DeliveryStatus, DigestMode, FileStatus, MessageState
+from bot.storage.records import AlertStatus, DeliveryStatus, DigestMode, FileStatus, MessageState
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -187,6 +187,12 @@ class Subscriber(Base):
     digest_mode: Mapped[str] = mapped_column(
         String(16), default=DigestMode.PER_PAPER, server_default=DigestMode.PER_PAPER.value
     )
+    # The reader's IANA timezone for the digest time and quiet hours (None: the configured).
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    # Quiet hours for alerts, local wall-clock times (both None: the configured default;
+    # equal: none). The window may wrap midnight.
+    quiet_start: Mapped[dt.time | None] = mapped_column(Time)
+    quiet_end: Mapped[dt.time | None] = mapped_column(Time)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     subscriptions: Mapped[list[Subscription]] = relationship(
@@ -212,6 +218,50 @@ class Subscription(Base):
     paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     paper: Mapped[Paper] = relationship(lazy="joined")
+
+
+class Follow(Base):
+    """A topic one reader follows: its normalised term (see ``bot.ingest.follows``)."""
+
+    __tablename__ = "follows"
+    __table_args__ = (UniqueConstraint("subscriber_id", "term"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"))
+    term: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class AlertRow(Base):
+    """One alert of one edition to one chat: its articles, and the ledger of its one message.
+
+    The row is decided (``pending``, unclaimed) when the edition is ingested; a sender claims
+    it (``claimed_by``), writes ``on_wire`` before the request and ``sent`` with Telegram's
+    message id after. UNIQUE(edition_id, chat_id): never two alerts of one edition to a chat.
+    """
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        UniqueConstraint("edition_id", "chat_id"),
+        CheckConstraint(_in("status", AlertStatus), name="alert_status"),
+        Index("ix_alerts_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id", ondelete="CASCADE"))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    # [[article number, term, sentence], ...] by article number
+    items: Mapped[list[list[Any]]] = mapped_column(JSON)
+    # How many articles matched in all (the message lists the first few and counts the rest).
+    matched: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column()
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class Delivery(Base):

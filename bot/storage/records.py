@@ -43,6 +43,16 @@ class InDoubt(enum.StrEnum):
     SKIP = "skip"  # assume it arrived
 
 
+class AlertStatus(enum.StrEnum):
+    """Where one topic alert to one chat stands (``alerts.status``): a one-message ledger."""
+
+    PENDING = "pending"  # decided, not sent; claimable when unclaimed or its sender is dead
+    ON_WIRE = "on_wire"  # the request went out; a dead sender's is in doubt
+    SENT = "sent"  # Telegram confirmed it
+    IN_DOUBT = "in_doubt"  # was on the wire when its sender died; not resent ([delivery] skip)
+    FAILED = "failed"  # given up (blocked, bad request)
+
+
 class DigestMode(enum.StrEnum):
     """How a reader with several papers gets the day's digests (``subscribers.digest_mode``)."""
 
@@ -100,6 +110,11 @@ class SubscriberRecord:
     papers: tuple[str, ...] = ()
     """The papers the chat subscribed to, by name (in the order it chose them)."""
     digest_mode: DigestMode = DigestMode.PER_PAPER
+    timezone: str | None = None
+    """The reader's IANA timezone (None: the configured one)."""
+    quiet_hours: tuple[dt.time, dt.time] | None = None
+    """Local wall-clock window without alerts (None: the configured default; equal ends:
+    none)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,3 +271,31 @@ class StatusReport:
     leader: Lease | None
     database: str
     version: str
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRecord:
+    """A decided topic alert: which articles of an edition matched which of the chat's terms.
+
+    ``items`` are (article number, term, sentence) by number, the first few of ``matched``;
+    the sentence is "" when only the title or a keyword matched.
+    """
+
+    id: int
+    edition_id: int
+    chat_id: int
+    items: tuple[tuple[int, str, str], ...]
+    status: AlertStatus
+    matched: int = 0
+    """How many articles matched in all (``items`` are the first few)."""
+    attempts: int = 0
+    claimed_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AlertClaim:
+    """The right to send one alert; ``in_doubt``: its message was on the wire when an earlier
+    sender died (the ``[delivery] in_doubt`` policy decides whether to send it again)."""
+
+    alert: AlertRecord
+    in_doubt: bool

@@ -3,7 +3,8 @@
 ``store.editions`` (editions and their articles, search), ``store.subscribers``,
 ``store.deliveries``, ``store.broadcasts`` (announcements and their ledger), ``store.channels``
 (bound channels), ``store.files`` (ingested edition files), ``store.leases`` (leader and
-sender leases) and ``store.stats``. Each is a
+sender leases), ``store.stats``, ``store.follows`` (followed topics) and ``store.alerts``
+(topic alerts and their ledger). Each is a
 small class over the shared :class:`~bot.storage.transactions.Transactions`; every call is one
 short transaction returning plain records (:mod:`bot.storage.records`), never ORM objects, so
 no session, lazy load or stale state leaks out of the package.
@@ -20,11 +21,13 @@ from sqlalchemy.engine import URL
 
 from bot.storage import engine as db
 from bot.storage import fulltext
+from bot.storage.alerts import Alerts
 from bot.storage.broadcasts import Broadcasts
 from bot.storage.channels import Channels
 from bot.storage.deliveries import Deliveries
 from bot.storage.editions import Editions
 from bot.storage.files import IngestedFiles
+from bot.storage.follows import Follows
 from bot.storage.leases import Leases
 from bot.storage.state import SourceStates
 from bot.storage.stats import ArchiveStats
@@ -50,6 +53,8 @@ class Store:
     leases: Leases
     stats: ArchiveStats
     state: SourceStates
+    follows: Follows
+    alerts: Alerts
 
     def __init__(self, url: str | URL, *, migrate: bool = True) -> None:
         self._engine = db.make_engine(url)
@@ -65,6 +70,8 @@ class Store:
         self.leases = Leases(tx)
         self.stats = ArchiveStats(tx)
         self.state = SourceStates(tx)
+        self.follows = Follows(tx)
+        self.alerts = Alerts(tx)
 
     @property
     def engine(self) -> Engine:

@@ -155,6 +155,7 @@ class Subscribers:
             else:
                 new.active = new.active or old.active
                 new.digest_time = new.digest_time or old.digest_time
+                new.timezone = new.timezone or old.timezone
                 new.inactive_reason = None if new.active else new.inactive_reason
                 old.active, old.inactive_reason = False, "migrated"
             already = select(Delivery.edition_id).where(Delivery.chat_id == new_id)
@@ -196,6 +197,29 @@ class Subscribers:
             if row is None:
                 return False
             row.digest_time = time
+            return True
+
+    def set_timezone(self, chat_id: int, zone: str | None) -> bool:
+        """Set the chat's IANA timezone (None: back to the configured one); the caller checks
+        that ``zone`` exists. False if the chat is unknown."""
+        with self._tx.write() as session:
+            row = _subscriber(session, chat_id)
+            if row is None:
+                return False
+            row.timezone = zone
+            return True
+
+    def set_quiet_hours(self, chat_id: int, window: tuple[dt.time, dt.time] | None) -> bool:
+        """Set the chat's quiet hours for alerts, local ``(start, end)`` (may wrap midnight;
+        equal ends: none; None: back to the configured default). False if the chat is unknown.
+        """
+        if window is not None and any(t.tzinfo is not None for t in window):
+            raise ValueError("quiet hours are wall-clock times in the reader's timezone")
+        with self._tx.write() as session:
+            row = _subscriber(session, chat_id)
+            if row is None:
+                return False
+            row.quiet_start, row.quiet_end = window if window is not None else (None, None)
             return True
 
     def set_language(self, chat_id: int, language: str) -> bool:
@@ -268,4 +292,10 @@ def subscriber_record(row: Subscriber) -> SubscriberRecord:
         digest_time=row.digest_time,
         papers=tuple(s.paper.name for s in row.subscriptions),
         digest_mode=DigestMode(row.digest_mode),
+        timezone=row.timezone,
+        quiet_hours=(
+            (row.quiet_start, row.quiet_end)
+            if row.quiet_start is not None and row.quiet_end is not None
+            else None
+        ),
     )

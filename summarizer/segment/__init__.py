@@ -40,6 +40,12 @@ class Segmenter(Protocol):
         """The tokens of ``text`` in order; ``hmm`` finds words missing from the dictionary."""
         ...
 
+    def search_tokens(self, text: str) -> list[tuple[str, int, int]]:
+        """Search-mode tokens with their character spans: every word of :meth:`cut` plus the
+        dictionary words inside the long ones (全国总工会 also yields 工会 at 3–5), so a
+        lookup can tell a word inside a compound from characters across two words."""
+        ...
+
 
 class BackendUnavailable(RuntimeError):
     """The named backend cannot be used here (its package is missing or does not load)."""

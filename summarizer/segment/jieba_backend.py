@@ -42,3 +42,7 @@ class JiebaSegmenter:
         """jieba's tokens of ``text``."""
         tokens: list[str] = self._jieba.lcut(text, HMM=hmm)
         return tokens
+
+    def search_tokens(self, text: str) -> list[tuple[str, int, int]]:
+        """jieba's ``tokenize`` in search mode: (word, start, end) in characters."""
+        return list(self._jieba.tokenize(text, mode="search", HMM=True))

@@ -37,3 +37,7 @@ class RjiebaSegmenter:
     def cut(self, text: str, *, hmm: bool = True) -> list[str]:
         """rjieba's tokens of ``text``."""
         return self._jieba.cut(text, hmm)
+
+    def search_tokens(self, text: str) -> list[tuple[str, int, int]]:
+        """rjieba's ``tokenize`` in search mode: (word, start, end) in characters."""
+        return self._jieba.tokenize(text, "search", True)

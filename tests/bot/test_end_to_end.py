@@ -207,6 +207,56 @@ async def test_an_edition_dated_tomorrow_waits_for_tomorrows_digest_time(
     assert "2024年7月1日" in digest.text
 
 
+async def test_a_followed_topic_alerts_once_when_the_edition_arrives_then_the_digest_comes(
+    bot: RunningBot, seed_path: Path
+) -> None:
+    reader = await subscribed(bot, 2151)
+    await reader.send("/follow 工会")
+    [followed] = await reader.wait_for_messages(1)
+    assert followed.text.startswith("✅ 已关注“工会”（1/20）")
+
+    # The evening before (outside the default quiet hours) the next day's edition arrives:
+    # one alert, listing the articles about 工会, each with a button that opens it.
+    bot.set_clock(DAY - dt.timedelta(days=1), dt.time(20, 0))
+    edition_id = await ingest(bot, seed_path, DAY)
+    [alert] = await reader.wait_for_messages(1)
+    assert alert.text.startswith(f"🔔 你关注的话题上报了\n《{PAPER}》2024年7月1日")
+    assert "关注：工会" in alert.text
+    assert "2. 徐留平在浙江江苏调研工会工作时指出" in alert.text
+    assert "省总工会主办" in alert.text  # 工会 inside 省总工会 counts, with its sentence
+    assert "党员" not in alert.text  # the article without 工会 is not listed
+    query = await reader.press(alert, "2")
+    await reader.wait_for_answer(query)
+    [card] = await reader.wait_for_messages(1)
+    assert card.text.startswith("徐留平在浙江江苏调研工会工作时指出")
+
+    # Later polls (and the alert's ledger) never send it again.
+    await bot.poll_now()
+    await nothing_more_arrives(reader)
+    assert bot.store.alerts.get(edition_id, 2151).status == "sent"
+
+    # The next morning the digest comes as usual.
+    bot.set_clock(DAY, DIGEST_TIME)
+    await bot.digest_now()
+    [digest] = await reader.wait_for_messages(1)
+    assert digest.text.startswith(f"📰 {PAPER}\n2024年7月1日 · 共 7 篇")
+
+
+async def test_an_alert_due_in_quiet_hours_waits_for_their_end(
+    bot: RunningBot, seed_path: Path
+) -> None:
+    reader = await subscribed(bot, 2161)
+    await reader.send("/follow 驿站")
+    await reader.wait_for_messages(1)
+    bot.set_clock(DAY, dt.time(2, 0))  # the edition arrives in the night
+    await ingest(bot, seed_path)
+    await nothing_more_arrives(reader)
+    bot.set_clock(DAY, dt.time(7, 0))  # the default quiet hours (22:00-07:00) are over
+    await bot.poll_now()
+    [alert] = await reader.wait_for_messages(1)
+    assert "驿站" in alert.text
+
+
 async def test_redropping_an_edition_changes_nothing(bot: RunningBot, seed_path: Path) -> None:
     await ingest(bot, seed_path)
     bot.drop_edition(seed_path, DAY)

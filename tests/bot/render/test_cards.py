@@ -118,6 +118,13 @@ SAMPLE_VALUES: dict[str, object] = {
     "lines": "• 浙江工人日报：有新内容",
     "channels": "@morning_news、@<evening>",
     "bot": "baozhai_bot",
+    "next": "2024年7月2日 07:30（北京时间）",
+    "quiet": "22:00–07:00",
+    "start": "22:00",
+    "end": "07:00",
+    "term": "<工会> & co",
+    "cap": 20,
+    "terms": "• 工会\n• apple",
 }
 
 # Fields that are counts in one message and text in another (sample values are per name).

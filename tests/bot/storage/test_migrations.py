@@ -32,6 +32,8 @@ TABLES = {
     "broadcasts",
     "broadcast_deliveries",
     "channels",
+    "follows",
+    "alerts",
 }
 
 

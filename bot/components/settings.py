@@ -1,0 +1,275 @@
+"""/settings: the reader's digest time, timezone and quiet hours (and whatever joins them).
+
+``/settings`` shows them with the next digest's local date and time and a keyboard;
+``/settings 07:30`` / ``default`` sets the digest time, ``/settings tz Europe/Berlin`` /
+``tz default`` the timezone, ``/settings quiet 22:00-07:00`` / ``off`` / ``default`` the
+quiet hours for topic alerts. Kept modular so other settings plug in without touching the
+handler: a subcommand is an entry of :data:`SUBCOMMANDS` (first word → handler), a row of
+buttons under the /settings text a function in :data:`KEYBOARD_ROWS`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import re
+from collections.abc import Awaitable, Callable
+
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import ContextTypes
+
+from bot.components.chats import may_manage
+from bot.components.commands import clean_argument
+from bot.components.jobs import ensure_digest_job
+from bot.components.replies import chat_of, language, reply
+from bot.delivery.readertime import (
+    COMMON_ZONES,
+    next_digest,
+    parse_zone,
+    quiet_window,
+    reader_zone,
+)
+from bot.render import (
+    encode_callback,
+    format_date,
+    format_time,
+    register_callback,
+    settings_text,
+    zone_label,
+)
+from bot.render.cards import quiet_label
+from bot.render.i18n import t, t_plain
+from bot.services import services
+from bot.storage.records import SubscriberRecord
+
+__all__ = [
+    "KEYBOARD_ROWS",
+    "SETTINGS_ZONE",
+    "SUBCOMMANDS",
+    "settings",
+    "settings_keyboard",
+    "zone_button",
+]
+
+SETTINGS_ZONE = "tz"  # a common-zone button: tz:{index into COMMON_ZONES}
+register_callback(SETTINGS_ZONE, int)
+
+_TIME = re.compile(r"([0-9]{1,2})[:：.]([0-9]{2})")
+_WINDOW = re.compile(r"([0-9]{1,2}[:：.][0-9]{2})\s*[-–—~～到至]\s*([0-9]{1,2}[:：.][0-9]{2})")
+_DEFAULT_WORDS = {"default", "默认", "reset"}
+_OFF_WORDS = {"off", "none", "关闭", "关", "无"}
+MAX_SETTINGS_ARGUMENT = 200
+
+Subcommand = Callable[[Update, ContextTypes.DEFAULT_TYPE, str], Awaitable[None]]
+KeyboardRows = Callable[[SubscriberRecord | None, str], list[list[InlineKeyboardButton]]]
+
+
+def _parse_time(text: str) -> dt.time | None:
+    match = _TIME.fullmatch(text.strip())
+    if match is None:
+        return None
+    hour, minute = int(match[1]), int(match[2])
+    return dt.time(hour, minute) if hour <= 23 and minute <= 59 else None
+
+
+def parse_window(text: str) -> tuple[dt.time, dt.time] | None:
+    """``22:00-07:00`` (also ``22:00–07:00``, ``22：00到7:00``) → (start, end); None if bad."""
+    match = _WINDOW.fullmatch(text.strip())
+    if match is None:
+        return None
+    start, end = _parse_time(match[1]), _parse_time(match[2])
+    return (start, end) if start is not None and end is not None else None
+
+
+def zone_rows(record: SubscriberRecord | None, lang: str) -> list[list[InlineKeyboardButton]]:
+    """The common zones as buttons, three a row; the reader's own marked ✅."""
+    current = record.timezone if record is not None else None
+    buttons = [
+        InlineKeyboardButton(
+            ("✅ " if name == current else "") + zone_label(name, lang),
+            callback_data=encode_callback(SETTINGS_ZONE, index),
+        )
+        for index, name in enumerate(COMMON_ZONES)
+    ]
+    return [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+
+
+KEYBOARD_ROWS: list[KeyboardRows] = [zone_rows]
+
+
+def settings_keyboard(record: SubscriberRecord | None, lang: str) -> InlineKeyboardMarkup | None:
+    """The buttons under /settings: every :data:`KEYBOARD_ROWS` function's rows, in order."""
+    rows = [row for make in KEYBOARD_ROWS for row in make(record, lang)]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def _settings_view(
+    context: ContextTypes.DEFAULT_TYPE, record: SubscriberRecord | None, lang: str
+) -> str:
+    svc = services(context)
+    schedule = svc.config.schedule
+    zone = reader_zone(record, svc.tz)
+    current = record.digest_time if record else None
+    upcoming = next_digest(svc.now(), current or schedule.digest_time, zone)
+    return settings_text(
+        current,
+        schedule.digest_time,
+        lang,
+        zone.key,
+        next_digest=upcoming,
+        quiet=quiet_window(record, schedule.quiet_hours),
+    )
+
+
+async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/settings`` (show), ``/settings HH:MM|default``, or a :data:`SUBCOMMANDS` entry."""
+    svc = services(context)
+    lang = language(update)
+    message = update.effective_message
+    text = (message.text or "") if message else ""
+    parts = text.split(maxsplit=1)
+    argument = clean_argument(parts[1]) if len(parts) > 1 else ""
+    chat_id = chat_of(update).id
+    record = await asyncio.to_thread(svc.store.subscribers.get, chat_id)
+    if not argument:
+        await reply(update, _settings_view(context, record, lang), settings_keyboard(record, lang))
+        return
+    if len(argument) > MAX_SETTINGS_ARGUMENT:
+        await reply(
+            update,
+            t(lang, "input_too_long", length=len(argument), limit=MAX_SETTINGS_ARGUMENT),
+        )
+        return
+    if not await may_manage(update, context):
+        await reply(update, t(lang, "group_admins_only"))
+        return
+    if record is None or not record.active:
+        await reply(update, t(lang, "not_subscribed"))
+        return
+    word, _, rest = argument.partition(" ")
+    subcommand = SUBCOMMANDS.get(word.casefold())
+    if subcommand is not None:
+        await subcommand(update, context, rest.strip())
+        return
+    await _set_time(update, context, record, argument)
+
+
+async def _set_time(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, record: SubscriberRecord, argument: str
+) -> None:
+    svc = services(context)
+    lang = language(update)
+    default = svc.config.schedule.digest_time
+    zone = reader_zone(record, svc.tz)
+    label = zone_label(zone.key, lang)
+    if argument.casefold() in _DEFAULT_WORDS:
+        await asyncio.to_thread(svc.store.subscribers.set_digest_time, record.chat_id, None)
+        ensure_digest_job(context.application, default, zone)
+        await reply(update, t(lang, "settings_reset", time=format_time(default), zone=label))
+        return
+    when = _parse_time(argument)
+    if when is None:
+        await reply(update, t(lang, "settings_invalid", value=argument))
+        return
+    await asyncio.to_thread(svc.store.subscribers.set_digest_time, record.chat_id, when)
+    ensure_digest_job(context.application, when, zone)
+    await reply(update, t(lang, "settings_saved", time=format_time(when), zone=label))
+
+
+async def set_zone(update: Update, context: ContextTypes.DEFAULT_TYPE, value: str) -> None:
+    """``/settings tz Europe/Berlin`` (any case), ``tz default``; a clear message otherwise."""
+    lang = language(update)
+    chat_id = chat_of(update).id
+    if not value:
+        record = await asyncio.to_thread(services(context).store.subscribers.get, chat_id)
+        await reply(update, t(lang, "settings_tz_usage"), settings_keyboard(record, lang))
+        return
+    if value.casefold() in _DEFAULT_WORDS:
+        await reply(update, await _save_zone(context, chat_id, None, lang))
+        return
+    zone = parse_zone(value)
+    if zone is None:
+        record = await asyncio.to_thread(services(context).store.subscribers.get, chat_id)
+        await reply(
+            update, t(lang, "settings_tz_invalid", value=value), settings_keyboard(record, lang)
+        )
+        return
+    await reply(update, await _save_zone(context, chat_id, zone.key, lang))
+
+
+async def _save_zone(
+    context: ContextTypes.DEFAULT_TYPE, chat_id: int, key: str | None, lang: str
+) -> str:
+    """Store the zone, make sure a digest job runs at the reader's time there, and say so."""
+    svc = services(context)
+    store = svc.store.subscribers
+    await asyncio.to_thread(store.set_timezone, chat_id, key)
+    record = await asyncio.to_thread(store.get, chat_id)
+    zone = reader_zone(record, svc.tz)
+    when = (record.digest_time if record else None) or svc.config.schedule.digest_time
+    ensure_digest_job(context.application, when, zone)
+    upcoming = next_digest(svc.now(), when, zone)
+    label = zone_label(zone.key, lang)
+    next_text = t(
+        lang,
+        "settings_next",
+        date=format_date(upcoming.date(), lang),
+        time=format_time(upcoming.time()),
+        zone=label,
+    )
+    return t(lang, "settings_tz_saved", zone=label, time=format_time(when), next=next_text)
+
+
+async def set_quiet(update: Update, context: ContextTypes.DEFAULT_TYPE, value: str) -> None:
+    """``/settings quiet 22:00-07:00``, ``quiet off``, ``quiet default``."""
+    svc = services(context)
+    lang = language(update)
+    chat_id = chat_of(update).id
+    folded = value.casefold()
+    window: tuple[dt.time, dt.time] | None
+    if folded in _DEFAULT_WORDS:
+        window, key = None, "settings_quiet_reset"
+    elif folded in _OFF_WORDS:
+        window, key = (dt.time(0, 0), dt.time(0, 0)), "settings_quiet_off"
+    else:
+        window, key = parse_window(value), "settings_quiet_saved"
+        if window is None:
+            await reply(update, t(lang, "settings_quiet_invalid", value=value))
+            return
+    await asyncio.to_thread(svc.store.subscribers.set_quiet_hours, chat_id, window)
+    record = await asyncio.to_thread(svc.store.subscribers.get, chat_id)
+    shown = quiet_window(record, svc.config.schedule.quiet_hours)
+    zone = zone_label(reader_zone(record, svc.tz).key, lang)
+    await reply(update, t(lang, key, quiet=quiet_label(shown, lang), zone=zone))
+
+
+SUBCOMMANDS: dict[str, Subcommand] = {
+    "tz": set_zone,
+    "zone": set_zone,
+    "时区": set_zone,
+    "quiet": set_quiet,
+    "免打扰": set_quiet,
+}
+
+
+async def zone_button(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, query: CallbackQuery, index: object
+) -> None:
+    """A common-zone button under /settings: set it, answer, and show the new settings."""
+    lang = language(update)
+    if not isinstance(index, int) or not 0 <= index < len(COMMON_ZONES):
+        await query.answer(t_plain(lang, "button_expired"))
+        return
+    if not await may_manage(update, context):
+        await query.answer(t_plain(lang, "group_admins_only"))
+        return
+    svc = services(context)
+    chat_id = chat_of(update).id
+    record = await asyncio.to_thread(svc.store.subscribers.get, chat_id)
+    if record is None or not record.active:
+        await query.answer()
+        await reply(update, t(lang, "not_subscribed"))
+        return
+    key = COMMON_ZONES[index]
+    await query.answer(t_plain(lang, "settings_zone_chosen", zone=zone_label(key, lang)))
+    await reply(update, await _save_zone(context, chat_id, key, lang))

@@ -1,0 +1,260 @@
+"""Sending decided topic alerts: outside each reader's quiet hours, paced, at most once.
+
+The alerts were decided at ingest (:mod:`bot.ingest.alerts`) and wait in the store; every
+poll calls :func:`send_alerts`, which sends those whose readers are not in their quiet hours
+(the others wait for a later poll: deferred, never dropped). Sends share the digests' pacer
+(30/s overall, ~1/s per chat) and follow the ledger rules of :mod:`bot.storage.alerts`: a
+claim per alert, ``on_wire`` before the request (the lease fence), ``sent`` after. Telegram's
+answers mean what they mean for digests (:mod:`bot.delivery.fanout`): 429 pauses every send
+and leaves the alert for the next poll, 403 deactivates the reader, a timeout after the
+request left is in doubt and ``[delivery] in_doubt`` decides.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from telegram import Bot, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+
+from bot.delivery.fanout import DeliveryPolicy, LeaseLost, _refused, retry_seconds
+from bot.delivery.lease import sender_lease
+from bot.delivery.pacer import Pacer
+from bot.delivery.readertime import in_quiet_hours, quiet_window, reader_zone
+from bot.render.alerts import build_alert
+from bot.render.i18n import language_for
+from bot.storage.records import (
+    AlertRecord,
+    ArticleRecord,
+    EditionRecord,
+    InDoubt,
+    SubscriberRecord,
+)
+
+if TYPE_CHECKING:
+    from bot.storage.store import Store
+
+__all__ = ["AlertReport", "send_alerts"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class AlertReport:
+    """What one :func:`send_alerts` run did, counted per alert."""
+
+    sent: int = 0
+    quiet: int = 0  # waiting for the reader's quiet hours to end
+    skipped: int = 0  # not claimable (a live sender has it), or in doubt and not resent
+    failed: int = 0  # given up, or left for a later poll (``retryable``)
+    retryable: int = 0
+
+
+_Edition = tuple[EditionRecord | None, dict[int, ArticleRecord]]
+
+
+class _Stop(Exception):
+    """Stop the run: the lease is gone or the token was rejected."""
+
+
+async def send_alerts(
+    bot: Bot,
+    store: Store,
+    *,
+    now: dt.datetime,
+    zone: ZoneInfo,
+    quiet_hours: tuple[dt.time, dt.time],
+    pacer: Pacer | None = None,
+    policy: DeliveryPolicy | None = None,
+    owner: str | None = None,
+) -> AlertReport:
+    """Send every decided alert whose reader is outside their quiet hours at ``now``.
+
+    ``zone`` and ``quiet_hours`` are the configured defaults for readers without their own.
+    ``owner`` as for :func:`bot.delivery.deliver_edition` (None: a sender lease of its own).
+    """
+    policy = policy or DeliveryPolicy()
+    report = AlertReport()
+    due = await asyncio.to_thread(store.alerts.due)
+    ready: list[tuple[AlertRecord, SubscriberRecord]] = []
+    for alert, reader in due:
+        window = quiet_window(reader, quiet_hours)
+        if in_quiet_hours(now, window, reader_zone(reader, zone)):
+            report.quiet += 1
+        else:
+            ready.append((alert, reader))
+    if not ready:
+        return report
+    if owner is None:
+        async with sender_lease(store, policy.lease_seconds) as keeper:
+            await _send(bot, store, ready, pacer or Pacer(), policy, keeper.holder, report)
+    else:
+        await _send(bot, store, ready, pacer or Pacer(), policy, owner, report)
+    log.info(
+        "alerts: sent %d, waiting for quiet hours %d, skipped %d, failed %d (%d retryable)",
+        report.sent,
+        report.quiet,
+        report.skipped,
+        report.failed,
+        report.retryable,
+    )
+    return report
+
+
+async def _send(
+    bot: Bot,
+    store: Store,
+    ready: Sequence[tuple[AlertRecord, SubscriberRecord]],
+    pacer: Pacer,
+    policy: DeliveryPolicy,
+    owner: str,
+    report: AlertReport,
+) -> None:
+    editions: dict[int, _Edition] = {}
+    lock = asyncio.Lock()
+    queue = iter(ready)
+    stopped: list[BaseException] = []
+
+    async def edition_of(edition_id: int) -> _Edition:
+        async with lock:
+            if edition_id not in editions:
+                edition = await asyncio.to_thread(store.editions.get, edition_id)
+                articles = await asyncio.to_thread(store.editions.articles, edition_id)
+                editions[edition_id] = (edition, {a.number: a for a in articles})
+            return editions[edition_id]
+
+    async def worker() -> None:
+        for alert, reader in queue:
+            if stopped:
+                return
+            try:
+                await _send_one(bot, store, alert, reader, pacer, policy, owner, report, edition_of)
+            except _Stop as exc:
+                stopped.append(exc)
+                return
+
+    async with asyncio.TaskGroup() as group:
+        for _ in range(max(1, min(policy.concurrency, len(ready)))):
+            group.create_task(worker())
+    if stopped and isinstance(stopped[0].__cause__, InvalidToken):
+        raise stopped[0].__cause__
+    if stopped and isinstance(stopped[0].__cause__, LeaseLost):
+        raise stopped[0].__cause__
+
+
+async def _send_one(
+    bot: Bot,
+    store: Store,
+    alert: AlertRecord,
+    reader: SubscriberRecord,
+    pacer: Pacer,
+    policy: DeliveryPolicy,
+    owner: str,
+    report: AlertReport,
+    edition_of: Callable[[int], Awaitable[_Edition]],
+) -> None:
+    """Claim, fence, send and record one alert; never raises but :class:`_Stop`."""
+    alerts = store.alerts
+    claim = await asyncio.to_thread(alerts.claim, alert.id, owner)
+    if claim is None:
+        report.skipped += 1
+        return
+    if claim.in_doubt and policy.in_doubt is InDoubt.SKIP:
+        log.info(
+            "alert %d chat %d: in doubt; not resent (in_doubt = skip)", alert.id, alert.chat_id
+        )
+        await asyncio.to_thread(alerts.skip, alert.id)
+        report.skipped += 1
+        return
+    try:
+        edition, articles = await edition_of(alert.edition_id)
+        if edition is None:
+            await asyncio.to_thread(alerts.release, alert.id, "edition gone", retryable=False)
+            report.failed += 1
+            return
+        message = build_alert(
+            edition,
+            articles,
+            claim.alert.items,
+            language_for(reader.language),
+            matched=claim.alert.matched,
+        )
+        async with pacer.slot(alert.chat_id):
+            renew = dt.timedelta(seconds=policy.lease_seconds)
+            if not await asyncio.to_thread(alerts.put_on_wire, alert.id, owner, renew):
+                raise _Stop() from LeaseLost(f"sender {owner}: lease or claim lost")
+            try:
+                sent = await bot.send_message(
+                    chat_id=alert.chat_id,
+                    text=message.text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=message.keyboard,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                    allow_paid_broadcast=policy.paid_broadcast or None,
+                )
+            except TelegramError as exc:
+                if _refused(exc):
+                    await asyncio.to_thread(alerts.refused, alert.id)
+                raise
+        await asyncio.to_thread(alerts.confirm, alert.id, sent.message_id)
+        report.sent += 1
+        log.info("alert %d chat %d: sent (%d articles)", alert.id, alert.chat_id, len(alert.items))
+    except _Stop:
+        raise
+    except RetryAfter as exc:
+        seconds = retry_seconds(exc)
+        pacer.pause(min(seconds, policy.max_retry_after))
+        await _failed(store, alert, f"flood control: retry after {seconds:g}s", True, report)
+    except Forbidden as exc:
+        await asyncio.to_thread(store.subscribers.deactivate, alert.chat_id)
+        await _failed(store, alert, exc.message, False, report)
+    except ChatMigrated as exc:
+        # The reader's subscription moves; this alert, decided for the old id, is given up.
+        await asyncio.to_thread(store.subscribers.migrate_chat, alert.chat_id, exc.new_chat_id)
+        await _failed(store, alert, f"migrated to {exc.new_chat_id}", False, report)
+    except BadRequest as exc:
+        if "chat not found" in exc.message.lower():
+            await asyncio.to_thread(store.subscribers.deactivate, alert.chat_id)
+        await _failed(store, alert, f"BadRequest: {exc.message}", False, report)
+    except InvalidToken as exc:
+        log.critical("alerts: the bot token was rejected; stopping")
+        await _failed(store, alert, "InvalidToken", True, report)
+        raise _Stop() from exc
+    except NetworkError as exc:
+        if not _refused(exc) and policy.in_doubt is InDoubt.SKIP:
+            log.info("alert %d chat %d: in doubt (%s); not resent", alert.id, alert.chat_id, exc)
+            await asyncio.to_thread(store.alerts.skip, alert.id)
+            report.skipped += 1
+            return
+        await _failed(store, alert, f"{type(exc).__name__}: {exc.message}", True, report)
+    except Exception as exc:  # a bug or a database error: the next poll tries again
+        log.exception("alert %d chat %d: unexpected error", alert.id, alert.chat_id)
+        try:
+            await _failed(store, alert, f"{type(exc).__name__}: {exc}", True, report)
+        except Exception:
+            log.exception("alert %d: could not record the failure", alert.id)
+
+
+async def _failed(
+    store: Store, alert: AlertRecord, reason: str, retryable: bool, report: AlertReport
+) -> None:
+    note = "the next poll tries again" if retryable else "not retried"
+    log.warning("alert %d chat %d: %s; %s", alert.id, alert.chat_id, reason, note)
+    await asyncio.to_thread(store.alerts.release, alert.id, reason, retryable=retryable)
+    report.failed += 1
+    report.retryable += int(retryable)

@@ -1,0 +1,232 @@
+"""Topic alerts and their one-message ledger: decided at ingest, claimed, sent once.
+
+Why a row per (edition, chat), written when the edition is ingested: the decision survives a
+restart and a quiet night (the alert waits in ``pending`` until the reader's quiet hours end),
+and UNIQUE(edition_id, chat_id) makes "one alert per edition, never twice" a database fact.
+Sending follows the digest ledger's rules (:mod:`bot.storage.deliveries`) for a single
+message: a claim names its sender, ``on_wire`` is written before the request — the fence, it
+fails once the sender's lease is gone — and ``sent`` with Telegram's message id after. A
+claim whose sender has no live lease is taken over; if that sender had the message on the
+wire it is *in doubt* and the ``[delivery] in_doubt`` policy decides.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Mapping, Sequence
+
+from sqlalchemy import ColumnElement, exists, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from bot.storage.models import AlertRow, Edition, LeaseRow, Subscriber, utcnow
+from bot.storage.records import AlertClaim, AlertRecord, AlertStatus, SubscriberRecord
+from bot.storage.subscribers import subscriber_record
+from bot.storage.transactions import Transactions
+
+__all__ = ["Alerts"]
+
+log = logging.getLogger(__name__)
+
+_ERROR_MAX = 2000
+_BATCH = 500  # rows per INSERT when deciding an edition's alerts
+
+AlertItems = Sequence[tuple[int, str, str]]
+Decision = tuple[AlertItems, int]  # the listed articles, and how many matched in all
+
+
+def _takeable(now: dt.datetime) -> ColumnElement[bool]:
+    """Not sent nor given up, and unclaimed or claimed by a sender without a live lease."""
+    live = select(LeaseRow.holder).where(LeaseRow.expires_at > now)
+    return AlertRow.status.in_((AlertStatus.PENDING, AlertStatus.ON_WIRE)) & or_(
+        AlertRow.claimed_by.is_(None), AlertRow.claimed_by.not_in(live)
+    )
+
+
+class Alerts:
+    """Decided alerts and their sends (``store.alerts``)."""
+
+    def __init__(self, tx: Transactions) -> None:
+        self._tx = tx
+
+    def decide(self, edition_id: int, decisions: Mapping[int, Decision]) -> int:
+        """Record each chat's alert of this edition unless it has one; how many were new.
+
+        ``INSERT … ON CONFLICT DO NOTHING``: deciding again (a restart, a re-read edition)
+        never makes a second alert nor changes one that was decided.
+        """
+        rows = [
+            {
+                "edition_id": edition_id,
+                "chat_id": chat_id,
+                "items": [list(item) for item in chat_items],
+                "matched": max(matched, len(chat_items)),
+                "status": AlertStatus.PENDING.value,
+                "attempts": 0,
+                "created_at": utcnow(),
+                "updated_at": utcnow(),
+            }
+            for chat_id, (chat_items, matched) in sorted(decisions.items())
+            if chat_items
+        ]
+        added = 0
+        with self._tx.write() as session:
+            if session.get(Edition, edition_id) is None:
+                return 0
+            insert = _insert(session)
+            for start in range(0, len(rows), _BATCH):
+                result = session.execute(
+                    insert.on_conflict_do_nothing(
+                        index_elements=["edition_id", "chat_id"]
+                    ).returning(AlertRow.id),
+                    rows[start : start + _BATCH],
+                )
+                added += len(result.all())
+        return added
+
+    def due(self) -> list[tuple[AlertRecord, SubscriberRecord]]:
+        """Alerts not yet sent that a sender may take now, with their active readers.
+
+        Quiet hours are the caller's business (they need each reader's timezone).
+        """
+        with self._tx.read() as session:
+            rows = session.execute(
+                select(AlertRow, Subscriber)
+                .join(Subscriber, Subscriber.chat_id == AlertRow.chat_id)
+                .where(_takeable(utcnow()), Subscriber.active.is_(True))
+                .order_by(AlertRow.edition_id, AlertRow.chat_id)
+            ).all()
+            return [(_record(alert), subscriber_record(sub)) for alert, sub in rows]
+
+    def claim(self, alert_id: int, owner: str) -> AlertClaim | None:
+        """Claim one alert for ``owner``; None if it is sent, given up or a live sender's."""
+        now = utcnow()
+        with self._tx.write() as session:
+            row = session.get(AlertRow, alert_id)
+            if row is None:
+                return None
+            in_doubt = row.status == AlertStatus.ON_WIRE
+            taken = session.execute(
+                update(AlertRow)
+                .where(AlertRow.id == alert_id, _takeable(now))
+                .values(
+                    status=AlertStatus.PENDING,
+                    claimed_by=owner,
+                    attempts=AlertRow.attempts + 1,
+                    updated_at=now,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            if taken.rowcount != 1:  # type: ignore[attr-defined]
+                return None
+            session.refresh(row)
+            return AlertClaim(_record(row), in_doubt=in_doubt)
+
+    def put_on_wire(self, alert_id: int, owner: str, renew: dt.timedelta | None = None) -> bool:
+        """Record that the alert is about to be sent; False if ``owner`` may not (the fence:
+        the claim must still be ``owner``'s and its lease live now). ``renew`` extends that
+        lease, as for digests."""
+        now = utcnow()
+        own_lease = exists().where(LeaseRow.holder == owner, LeaseRow.expires_at > now)
+        with self._tx.write() as session:
+            fenced = session.execute(
+                update(AlertRow)
+                .where(
+                    AlertRow.id == alert_id,
+                    AlertRow.claimed_by == owner,
+                    AlertRow.status == AlertStatus.PENDING,
+                    own_lease,
+                )
+                .values(status=AlertStatus.ON_WIRE, updated_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            if fenced.rowcount != 1:  # type: ignore[attr-defined]
+                log.warning("alert %d: not put on the wire for %s", alert_id, owner)
+                return False
+            if renew is not None:
+                session.execute(
+                    update(LeaseRow)
+                    .where(LeaseRow.holder == owner, LeaseRow.expires_at > now)
+                    .values(expires_at=now + renew)
+                    .execution_options(synchronize_session=False)
+                )
+            return True
+
+    def confirm(self, alert_id: int, message_id: int) -> None:
+        """Telegram answered with ``message_id``: sent (a fact, whoever holds the claim)."""
+        self._set(alert_id, AlertStatus.SENT, message_id=message_id, sent_at=utcnow(), error=None)
+
+    def refused(self, alert_id: int) -> None:
+        """Telegram refused it (or it never left): nothing on the wire, the claim stays."""
+        with self._tx.write() as session:
+            session.execute(
+                update(AlertRow)
+                .where(AlertRow.id == alert_id, AlertRow.status == AlertStatus.ON_WIRE)
+                .values(status=AlertStatus.PENDING, updated_at=utcnow())
+                .execution_options(synchronize_session=False)
+            )
+
+    def skip(self, alert_id: int) -> None:
+        """It was in doubt and, by policy, is not sent again."""
+        self._set(alert_id, AlertStatus.IN_DOUBT)
+
+    def release(self, alert_id: int, error: str, *, retryable: bool) -> None:
+        """Stop sending it in this run: ``retryable`` frees the claim for a later run, else
+        it is given up. A sent alert is never downgraded."""
+        with self._tx.write() as session:
+            values: dict[str, object] = {"error": error[:_ERROR_MAX], "updated_at": utcnow()}
+            if retryable:
+                values |= {"status": AlertStatus.PENDING, "claimed_by": None}
+            else:
+                values |= {"status": AlertStatus.FAILED}
+            session.execute(
+                update(AlertRow)
+                .where(AlertRow.id == alert_id, AlertRow.status != AlertStatus.SENT)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+
+    def get(self, edition_id: int, chat_id: int) -> AlertRecord | None:
+        with self._tx.read() as session:
+            row = session.scalar(
+                select(AlertRow).where(
+                    AlertRow.edition_id == edition_id, AlertRow.chat_id == chat_id
+                )
+            )
+            return _record(row) if row is not None else None
+
+    def of_chat(self, chat_id: int) -> list[AlertRecord]:
+        """The chat's alerts, oldest edition first."""
+        with self._tx.read() as session:
+            rows = session.scalars(
+                select(AlertRow).where(AlertRow.chat_id == chat_id).order_by(AlertRow.edition_id)
+            )
+            return [_record(row) for row in rows]
+
+    def _set(self, alert_id: int, status: AlertStatus, **values: object) -> None:
+        with self._tx.write() as session:
+            session.execute(
+                update(AlertRow)
+                .where(AlertRow.id == alert_id, AlertRow.status != AlertStatus.SENT)
+                .values(status=status, updated_at=utcnow(), **values)
+                .execution_options(synchronize_session=False)
+            )
+
+
+def _insert(session: Session) -> sqlite.Insert | postgresql.Insert:
+    dialect = session.get_bind().dialect.name
+    return postgresql.insert(AlertRow) if dialect == "postgresql" else sqlite.insert(AlertRow)
+
+
+def _record(row: AlertRow) -> AlertRecord:
+    return AlertRecord(
+        id=row.id,
+        edition_id=row.edition_id,
+        chat_id=row.chat_id,
+        items=tuple((int(n), str(term), str(sentence)) for n, term, sentence in row.items),
+        status=AlertStatus(row.status),
+        matched=row.matched,
+        attempts=row.attempts,
+        claimed_by=row.claimed_by,
+    )

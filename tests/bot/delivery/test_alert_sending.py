@@ -1,0 +1,192 @@
+"""Specification of sending topic alerts (bot.delivery.alerts) against the local Bot API
+server: once per edition and reader, never inside quiet hours (deferred, not dropped), and
+crash-safe through the alert ledger, on both databases."""
+
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+import telegram
+
+from bot.delivery import DeliveryPolicy, Pacer
+from bot.delivery.alerts import send_alerts
+from bot.ingest.alerts import decide_alerts
+from bot.localapi.server import LocalBotApi
+from bot.render.alerts import build_alert
+from bot.storage.records import AlertStatus, InDoubt
+from bot.storage.store import Store
+from tests.bot.delivery.editions import PAPER, add_seed_edition
+from tests.bot.fixtures_local_api import (
+    local_api,  # noqa: F401  (fixture)
+    local_api_bot,  # noqa: F401  (fixture)
+    local_api_factory,  # noqa: F401  (fixture)
+)
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:Deprecated since version v22.2:telegram.warnings.PTBDeprecationWarning"
+)
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+QUIET = (dt.time(22, 0), dt.time(7, 0))
+NOON = dt.datetime(2024, 7, 1, 12, 0, tzinfo=SHANGHAI)
+NIGHT = dt.datetime(2024, 7, 1, 2, 0, tzinfo=SHANGHAI)
+FAST = DeliveryPolicy(backoff=0.01, max_backoff=0.05)
+
+
+def follower(store: Store, chat_id: int, *terms: str, language: str = "zh") -> None:
+    store.subscribers.subscribe(chat_id, language, [PAPER])
+    for term in terms:
+        store.follows.add(chat_id, term, cap=20)
+
+
+def seed_with_follows(store: Store, *readers: tuple[int, tuple[str, ...]]):
+    """Followers first, then the edition (topics count when followed before it arrived)."""
+    for chat_id, terms in readers:
+        follower(store, chat_id, *terms)
+    edition, articles = add_seed_edition(store)
+    return edition, articles
+
+
+async def send(bot: telegram.Bot, store: Store, now: dt.datetime, **kw: object):
+    return await send_alerts(
+        bot,
+        store,
+        now=now,
+        zone=SHANGHAI,
+        quiet_hours=QUIET,
+        pacer=Pacer(chat_interval=0.01),
+        policy=kw.pop("policy", FAST),  # type: ignore[arg-type]
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+async def test_a_reader_gets_one_alert_listing_the_matching_articles(
+    local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
+) -> None:
+    user = local_api.user(301, "韩梅梅")
+    edition, articles = seed_with_follows(store, (301, ("驿站", "电梯")))
+    assert decide_alerts(store, edition) == 1
+
+    report = await send(local_api_bot, store, NOON)
+
+    [message] = user.history
+    alert = store.alerts.get(edition.id, 301)
+    assert alert is not None and alert.status is AlertStatus.SENT
+    assert message.html == build_alert(edition, articles, alert.items, "zh").text
+    assert "驿站" in message.text and "电梯" in message.text
+    assert report.sent == 1
+
+
+async def test_an_alert_is_never_sent_twice(
+    local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
+) -> None:
+    user = local_api.user(302, "李雷")
+    edition, _ = seed_with_follows(store, (302, ("工会",)))
+    decide_alerts(store, edition)
+    await send(local_api_bot, store, NOON)
+    decide_alerts(store, edition)  # a restart decides again
+    report = await send(local_api_bot, store, NOON)
+    assert len(user.history) == 1
+    assert report.sent == 0
+
+
+async def test_a_reader_without_a_match_gets_nothing(
+    local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
+) -> None:
+    user = local_api.user(303, "无关")
+    edition, _ = seed_with_follows(store, (303, ("分工会", "火星")))
+    assert decide_alerts(store, edition) == 0
+    await send(local_api_bot, store, NOON)
+    assert user.history == []
+
+
+async def test_a_topic_followed_after_the_edition_arrived_waits_for_the_next(
+    local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
+) -> None:
+    local_api.user(304, "晚到")
+    edition, _ = add_seed_edition(store)
+    follower(store, 304, "工会")
+    assert decide_alerts(store, edition) == 0
+
+
+async def test_inside_quiet_hours_the_alert_waits_and_goes_out_after(
+    local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
+) -> None:
+    user = local_api.user(305, "夜猫子")
+    edition, _ = seed_with_follows(store, (305, ("工会",)))
+    decide_alerts(store, edition)
+
+    night = await send(local_api_bot, store, NIGHT)
+    assert user.history == [] and night.quiet == 1
+
+    morning = await send(local_api_bot, store, NIGHT.replace(hour=7))
+    assert len(user.history) == 1 and morning.sent == 1
+
+
+async def test_quiet_hours_are_the_readers_own_in_their_own_zone(
+    local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
+) -> None:
+    berlin = local_api.user(306, "Hans")
+    no_quiet = local_api.user(307, "醒着")
+    edition, _ = seed_with_follows(store, (306, ("工会",)), (307, ("工会",)))
+    store.subscribers.set_timezone(306, "Europe/Berlin")
+    store.subscribers.set_quiet_hours(307, (dt.time(0, 0), dt.time(0, 0)))
+    decide_alerts(store, edition)
+    # 02:00 in Beijing is 20:00 the evening before in Berlin: outside both readers' quiet.
+    await send(local_api_bot, store, NIGHT)
+    assert len(berlin.history) == 1 and len(no_quiet.history) == 1
+
+
+async def test_an_alert_in_doubt_is_resent_by_default_and_skipped_on_request(
+    local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
+) -> None:
+    resent, skipped = local_api.user(308, "甲"), local_api.user(309, "乙")
+    edition, _ = seed_with_follows(store, (308, ("工会",)), (309, ("工会",)))
+    decide_alerts(store, edition)
+    for chat in (308, 309):  # a sender put both on the wire, then died
+        alert = store.alerts.get(edition.id, chat)
+        assert alert is not None
+        store.leases.acquire("sender:crashed", "crashed", dt.timedelta(minutes=5))
+        store.alerts.claim(alert.id, "crashed")
+        assert store.alerts.put_on_wire(alert.id, "crashed")
+    store.leases.release("sender:crashed", "crashed")
+
+    store.subscribers.unsubscribe(309)
+    await send(local_api_bot, store, NOON)
+    store.subscribers.subscribe(309, "zh", [PAPER])
+    store.subscribers.unsubscribe(308)
+    await send(local_api_bot, store, NOON, policy=DeliveryPolicy(in_doubt=InDoubt.SKIP))
+
+    assert len(resent.history) == 1
+    assert skipped.history == []
+    assert store.alerts.get(edition.id, 309).status is AlertStatus.IN_DOUBT  # type: ignore[union-attr]
+
+
+async def test_a_reader_who_blocked_the_bot_is_deactivated_and_not_retried(
+    local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
+) -> None:
+    user = local_api.user(310, "走了")
+    edition, _ = seed_with_follows(store, (310, ("工会",)))
+    decide_alerts(store, edition)
+    user.block()
+    report = await send(local_api_bot, store, NOON)
+    assert report.failed == 1 and report.retryable == 0
+    assert not store.subscribers.get(310).active  # type: ignore[union-attr]
+    assert store.alerts.get(edition.id, 310).status is AlertStatus.FAILED  # type: ignore[union-attr]
+
+
+async def test_each_reader_gets_the_alert_in_their_language(
+    local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
+) -> None:
+    english = local_api.user(311, "Jim", language_code="en")
+    store.subscribers.subscribe(311, "en", [PAPER])
+    store.follows.add(311, "工会", cap=20)
+    edition, _ = add_seed_edition(store)
+    decide_alerts(store, edition)
+    await send(local_api_bot, store, NOON)
+    [message] = english.history
+    assert message.text.startswith("🔔 Your topics are in the paper")

@@ -1,0 +1,136 @@
+"""End to end, the reader's own settings: topics to follow (and what a bad one gets), a
+timezone of their own (typed or from a button) with the digest at their local time, and
+quiet hours — over real HTTP against the local Bot API server, on both databases."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.localapi.telegram_html import parse_html
+from tests.bot.running_bot import PAPER, RunningBot, start_bot, stop_bot
+
+pytestmark = pytest.mark.timeout(120)
+
+DAY = dt.date(2024, 7, 1)  # the seed edition's date
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+@pytest.fixture
+async def bot(tmp_path: Path, db: str) -> AsyncIterator[RunningBot]:
+    running = await start_bot(tmp_path, db)
+    try:
+        yield running
+    finally:
+        await stop_bot(running)
+
+
+async def subscribed(bot: RunningBot, chat_id: int, language: str = "zh-hans"):
+    reader = bot.user(chat_id, language=language)
+    await reader.send("/subscribe")
+    await reader.wait_for_messages(1)
+    return reader
+
+
+async def answer(reader, command: str) -> str:
+    await reader.send(command)
+    [reply] = await reader.wait_for_messages(1)
+    parse_html(reply.html)  # valid Telegram HTML
+    return str(reply.text)
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("/follow", "用法：/follow 话题"),
+        ("/follow " + "工" * 31, "话题太长了（31 个字符），请控制在 30 个字符以内"),
+        ("/follow " + "工" * 5000, "话题太长了（200+ 个字符）"),
+        ("/follow ？！…", "这里没有可以匹配的文字"),
+        ("/unfollow 火星", "你没有关注“火星”"),
+        ("/following", "你还没有关注任何话题"),
+        ("/settings tz Mars/Phobos", "“Mars/Phobos”不是可用的时区。请用 IANA 时区名"),
+        ("/settings tz ../../etc/passwd", "不是可用的时区"),
+        ("/settings quiet 25:00-07:00", "“25:00-07:00”不是有效的时段"),
+        ("/settings 7点半", "“7点半”不是有效的时间"),
+    ],
+)
+async def test_bad_reader_input_gets_a_clear_message(
+    bot: RunningBot, command: str, expected: str
+) -> None:
+    reader = await subscribed(bot, 8001)
+    assert expected in await answer(reader, command)
+
+
+async def test_following_unfollowing_and_the_cap(bot: RunningBot) -> None:
+    reader = await subscribed(bot, 8101)
+    assert "已关注“apple”" in await answer(reader, "/follow ＡＰＰＬＥ")
+    assert "你已经关注了“apple”" in await answer(reader, "/follow Apple")
+    for n in range(19):  # up to the cap, as /follow would (the chat's rate limit aside)
+        bot.store.follows.add(8101, f"话题{n}", cap=20)
+    assert "最多可以关注 20 个话题" in await answer(reader, "/follow 工会")
+    listing = await answer(reader, "/following")
+    assert listing.startswith("🔔 你关注的话题（20/20）") and "• apple" in listing
+    assert "已取消关注“apple”" in await answer(reader, "/unfollow APPLE")
+    assert bot.store.follows.count(8101) == 19
+
+
+async def test_a_non_subscriber_is_told_to_subscribe_before_following(bot: RunningBot) -> None:
+    stranger = bot.user(8201)
+    assert "你还没有订阅" in await answer(stranger, "/follow 工会")
+
+
+async def test_a_reader_in_berlin_gets_the_digest_at_their_local_time(
+    bot: RunningBot, seed_path: Path
+) -> None:
+    reader = await subscribed(bot, 8301)
+    bot.set_clock(DAY, dt.time(6, 0))  # 00:00 in Berlin (summer time)
+    saved = await answer(reader, "/settings tz europe/berlin")
+    assert "时区已设为 Europe/Berlin" in saved
+    assert "下一期：2024年7月1日 07:30（Europe/Berlin）" in saved
+    shown = await answer(reader, "/settings")
+    assert "07:30（Europe/Berlin，默认）" in shown
+    assert "下一期摘要：2024年7月1日 07:30（Europe/Berlin）" in shown
+
+    job = bot.application.job_queue.scheduler.get_job("digest-at-07:30@Europe/Berlin")
+    assert job is not None
+    # Its trigger keeps 07:30 in Berlin across the spring-forward night.
+    fire = job.trigger.get_next_fire_time(None, dt.datetime(2026, 3, 28, 8, 0, tzinfo=BERLIN))
+    assert fire.astimezone(dt.UTC) == dt.datetime(2026, 3, 29, 5, 30, tzinfo=dt.UTC)
+
+    bot.drop_edition(seed_path, DAY)
+    await bot.poll_now()  # 06:00 Beijing: ingested; 07:30 Beijing would be the default
+    bot.set_clock(DAY, dt.time(13, 29))  # 07:29 in Berlin
+    await bot.poll_now()
+    await bot.run_job_now("digest-at-07:30")
+    assert reader.new_messages() == []
+    bot.set_clock(DAY, dt.time(13, 30))  # 07:30 in Berlin
+    await bot.run_job_now("digest-at-07:30@Europe/Berlin")
+    [digest] = await reader.wait_for_messages(1)
+    assert digest.text.startswith(f"📰 {PAPER}")
+
+
+async def test_a_zone_button_sets_the_zone(bot: RunningBot) -> None:
+    reader = await subscribed(bot, 8401, language="en")
+    await reader.send("/settings")
+    [settings] = await reader.wait_for_messages(1)
+    assert "Next digest:" in settings.text and "Quiet hours for topic alerts: 22:00–07:00" in (
+        settings.text
+    )
+    query = await reader.press(settings, "America/New_York")
+    assert (await reader.wait_for_answer(query)).answer_text == "Time zone: America/New_York"
+    [saved] = await reader.wait_for_messages(1)
+    assert "Time zone set to America/New_York" in saved.text
+    assert bot.store.subscribers.get(8401).timezone == "America/New_York"
+
+
+async def test_quiet_hours_are_set_switched_off_and_reset(bot: RunningBot) -> None:
+    reader = await subscribed(bot, 8501)
+    assert "免打扰：23:00–06:30（北京时间）" in await answer(reader, "/settings quiet 23:00-06:30")
+    assert bot.store.subscribers.get(8501).quiet_hours == (dt.time(23, 0), dt.time(6, 30))
+    assert "已关闭免打扰" in await answer(reader, "/settings quiet off")
+    assert "话题提醒免打扰：不设" in await answer(reader, "/settings")
+    assert "免打扰已恢复默认：22:00–07:00" in await answer(reader, "/settings quiet default")
