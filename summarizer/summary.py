@@ -113,7 +113,7 @@ class SummarizerConfig:
     weight of the sentence at 0-based position ``i`` is ``(i + 1) ** -position_exponent``;
     0 (the default) is uniform teleport. ``keywords``: how many keywords;
     ``keyword_window``: co-occurrence window in terms;
-    ``keyword_tolerance``: L1 change at which the keyword PageRank stops iterating (the top
+    ``keyword_tolerance``: L1 error within which the keyword PageRank is solved (the top
     words are those of the converged ranking; ``tests/summarizer/test_keywords.py``).
     ``max_sentences``: only the first this many candidates are ranked; ``max_keyword_terms``:
     keywords read only the first this many terms (both bound time and memory on pathological
