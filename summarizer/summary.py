@@ -223,30 +223,37 @@ class Summarizer:
         terms: SentenceTerms,
     ) -> Analysis:
         similarity = similarity_matrix(terms)
-        textrank = pagerank_exact(
-            orient(similarity, self.config.direction),
-            damping=self.config.damping,
-            personalization=self._prior(len(candidates)),
-        )
-        texts = tuple(paragraphs[p][start:end] for p, start, end in candidates)
+        texts = tuple([paragraphs[p][start:end] for p, start, end in candidates])
         wants_keywords = self.config.keywords > 0
-        word_scores = self._keyword_scores(terms) if wants_keywords or self.learned else None
-        scores = textrank
-        if self.weights is not None and self.learned and word_scores is not None and texts:
-            same = self.config.direction == "backward" and self.config.position_exponent == 0
-            graph = self._graph(
-                texts, candidates, terms, similarity, word_scores, textrank if same else None
-            )
+        weights = self.weights if self.learned and texts else None
+        word_scores = self._keyword_scores(terms) if wants_keywords or weights else None
+        if weights is not None and word_scores is not None:
+            own = self.config.direction != "backward" or self.config.position_exponent != 0
+            textrank = self._textrank(similarity) if own else None
+            graph = self._graph(texts, candidates, terms, similarity, word_scores)
             features = sentence_features(graph, list(map(is_question, texts)))
-            scores = self.weights.score(features, fallback=textrank)
+            fallback = graph.backward if textrank is None else textrank
+            scores = weights.score(features, fallback=fallback)
+        else:
+            scores = self._textrank(similarity)
         ranked = tuple(
-            RankedSentence(text, p, start, end, position, float(score))
-            for position, (text, (p, start, end), score) in enumerate(
-                zip(texts, candidates, scores, strict=True)
-            )
+            [
+                RankedSentence(text, p, start, end, position, score)
+                for position, (text, (p, start, end), score) in enumerate(
+                    zip(texts, candidates, scores.tolist(), strict=True)
+                )
+            ]
         )
         keywords = self._top_keywords(terms, word_scores) if wants_keywords else ()
         return Analysis(sentences=ranked, keywords=keywords)
+
+    def _textrank(self, similarity: np.ndarray) -> np.ndarray:
+        """TextRank as configured (direction, teleport prior)."""
+        return pagerank_exact(
+            orient(similarity, self.config.direction),
+            damping=self.config.damping,
+            personalization=self._prior(len(similarity)),
+        )
 
     def sentence_graph(self, paragraphs: Sequence[str]) -> SentenceGraph:
         """What the learned ranker's features are computed from (``bench/train_ranker.py``
@@ -277,19 +284,18 @@ class Summarizer:
         terms: SentenceTerms,
         similarity: np.ndarray,
         word_scores: np.ndarray,
-        backward: np.ndarray | None = None,
     ) -> SentenceGraph:
-        """``backward``: the backward PageRank when already computed (the default config's)."""
-        damping = self.config.damping
-        if backward is None:
-            backward = pagerank_exact(orient(similarity, "backward"), damping=damping)
+        """The features' graph; both PageRanks (backward, undirected) in one batched solve."""
+        backward, undirected = pagerank_exact(
+            np.stack([orient(similarity, "backward"), similarity]), damping=self.config.damping
+        )
         return SentenceGraph(
             texts=texts,
             paragraphs=tuple(p for p, _, _ in candidates),
             terms=terms,
             similarity=similarity,
             backward=backward,
-            undirected=pagerank_exact(similarity, damping=damping),
+            undirected=undirected,
             keyword_scores=word_scores,
         )
 
