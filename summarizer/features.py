@@ -101,8 +101,9 @@ def sentence_features(graph: SentenceGraph, is_question: Sequence[bool]) -> Matr
     columns[:, 11] = np.count_nonzero(graph.similarity, axis=1) / max(size - 1, 1)
     columns[:, 12] = is_question
     codes = _CodePoints.of(graph.texts)
-    columns[:, 13] = codes.per_row(_QUOTE, size) > 0
-    letters, digits = codes.per_row(_LETTER, size), codes.per_row(_DIGIT, size)
+    per_class = codes.per_row(size)
+    columns[:, 13] = per_class[:, _QUOTE:].sum(axis=1) > 0
+    letters, digits = per_class[:, _LETTER::2].sum(axis=1), per_class[:, _LETTER | _DIGIT]
     columns[:, 14] = np.divide(digits, letters, out=np.zeros(size), where=letters > 0)
     bigrams = _bigrams(codes, size)
     columns[:, 15] = bigrams.cosine_to_total()
@@ -256,11 +257,11 @@ class _CodePoints:
         classes = _CLASSES[np.minimum(codes, 0xFFFF)]  # U+FFFF and beyond: no class
         return cls(codes, np.cumsum(codes == 0), classes)
 
-    def per_row(self, kind: int, size: int) -> Vector:
-        """How many code points of each row are of ``kind``."""
-        return np.bincount(self.row[(self.classes & kind) > 0], minlength=size).astype(
-            np.float64
-        )
+    def per_row(self, size: int) -> Matrix:
+        """``counts[row, bits]``: how many code points of each row have each set of class bits
+        (8 columns: every combination of :data:`_LETTER`, :data:`_DIGIT`, :data:`_QUOTE`)."""
+        flat = np.bincount(self.row * 8 + self.classes, minlength=size * 8)
+        return flat[: size * 8].reshape(size, 8).astype(np.float64)
 
 
 def _bigrams(points: _CodePoints, size: int) -> _Occurrences:
