@@ -34,6 +34,7 @@ MAX_SENTENCE_CHARS = 500
 TERMINATORS = frozenset("。！？!?")
 CLOSERS = frozenset("”’）」』》)】〕〗〉\"'")
 _PROTECTED_PAIRS = {"《": "》", "（": "）", "(": ")"}
+_OPENER_OF = {closer: opener for opener, closer in _PROTECTED_PAIRS.items()}
 _HARD_BREAKS = "\n\r\u2028\u2029"
 
 # A boundary: a hard break, or a terminator with the terminators and closers that follow it.
@@ -100,13 +101,12 @@ def _protected(paragraph: str) -> list[tuple[int, int]]:
     """
     pairs: list[tuple[int, int]] = []
     stacks: dict[str, list[int]] = {opener: [] for opener in _PROTECTED_PAIRS}
-    closer_of = {closer: opener for opener, closer in _PROTECTED_PAIRS.items()}
     for match in _BRACKETS.finditer(paragraph):
         ch, index = match.group(), match.start()
         if ch in stacks:
             stacks[ch].append(index)
-        elif stacks[closer_of[ch]]:
-            pairs.append((stacks[closer_of[ch]].pop(), index))
+        elif stacks[_OPENER_OF[ch]]:
+            pairs.append((stacks[_OPENER_OF[ch]].pop(), index))
     return pairs
 
 
@@ -119,11 +119,18 @@ def _raw_spans(paragraph: str) -> list[tuple[int, int]]:
     encloses ``index``). Linear, where testing every pair at every boundary was quadratic.
     """
     protected = _protected(paragraph)
+    spans: list[tuple[int, int]] = []
+    start = 0
+    if not protected:  # the common case: every boundary counts
+        for match in _BOUNDARY.finditer(paragraph):
+            index = match.start()
+            spans.append((start, index if paragraph[index] in _HARD_BREAKS else match.end()))
+            start = match.end()
+        spans.append((start, len(paragraph)))
+        return spans
     opens = sorted(opened for opened, _ in protected)
     closes = sorted(closed for _, closed in protected)
     next_open = next_close = depth = 0
-    spans: list[tuple[int, int]] = []
-    start = 0
     for match in _BOUNDARY.finditer(paragraph):
         index = match.start()
         if paragraph[index] in _HARD_BREAKS:

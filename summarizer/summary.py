@@ -343,6 +343,8 @@ def _keyword_candidates(vocabulary: Sequence[str], minimum: int) -> np.ndarray:
     """
     memo = _keyword_memo.setdefault(minimum, {})
     known = list(map(memo.get, vocabulary))
+    if None not in known:  # the usual case once warm: no Python step per word
+        return np.array(known, dtype=bool)
     for index, value in enumerate(known):
         if value is None:
             word = vocabulary[index]
