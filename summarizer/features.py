@@ -120,8 +120,10 @@ def sentence_features(graph: SentenceGraph, is_question: Sequence[bool]) -> Matr
     return columns
 
 
-DENSE_CELLS = 1 << 16
-"""Up to this many rows x items, occurrences are counted in a dense matrix (512 KiB at most)."""
+DENSE_CELLS = 1 << 14
+"""Up to this many rows x items, occurrences are counted in a dense matrix (128 KiB at most;
+measured: past about this size, the passes over a mostly empty matrix cost more than the
+sparse layout's sorting)."""
 
 
 @dataclass(frozen=True, slots=True)
