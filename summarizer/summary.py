@@ -366,8 +366,9 @@ def select(
     seen: set[str] = set()
     used = 0
     ranked = sorted(sentences, key=lambda s: (-s.score, s.position))
-    statements = [s for s in ranked if not is_question(s.text)]
-    questions = [s for s in ranked if is_question(s.text)]
+    asks = [is_question(s.text) for s in ranked]
+    statements = [s for s, ask in zip(ranked, asks, strict=True) if not ask]
+    questions = [s for s, ask in zip(ranked, asks, strict=True) if ask]
     for sentence in statements + questions:
         if len(chosen) >= k:
             break
