@@ -179,7 +179,7 @@ def test_speed_targets_fail_below_the_ratio_or_over_the_edition_budget() -> None
         }
         edition = None if edition_ms is None else {"parse_and_summarize_ms": edition_ms}
         ingest = None if ingest_ms is None else {"ms_per_1000_chars": ingest_ms}
-        return {"per_article": {"systems": systems}, "edition": edition, "ingest_like": ingest}
+        return {"per_article": {"systems": systems}, "edition": edition, "ingest": ingest}
 
     assert [t.passed for t in speed.targets(result(120.0, 4.0))] == [True, True, True, True]
     assert [t.passed for t in speed.targets(result(19.0, 6.0, 3.5))] == [False] * 4
@@ -210,7 +210,7 @@ def test_speed_reports_the_end_to_end_ingest_rate_and_peak_memory_per_article(
     console, _ = _console()
     speed.run(tiny_data, edition=seed_path, out=out, quick=True, console=console)
     result = json.loads(out.read_text("utf-8"))
-    ingest = result["ingest_like"]
+    ingest = result["ingest"]
     assert ingest["articles"] == speed.INGEST_COPIES * len(ROWS)
     assert ingest["ms_per_1000_chars"] > 0
     for step in ("parse", "summarize", "store"):
