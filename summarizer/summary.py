@@ -70,6 +70,7 @@ from summarizer.terms import SentenceTerms
 from summarizer.textrank import (
     DAMPING,
     KEYWORD_TOLERANCE,
+    ONE_THREAD_FROM,
     Direction,
     keyword_scores,
     orient,
@@ -285,10 +286,17 @@ class Summarizer:
         similarity: np.ndarray,
         word_scores: np.ndarray,
     ) -> SentenceGraph:
-        """The features' graph; both PageRanks (backward, undirected) in one batched solve."""
-        backward, undirected = pagerank_exact(
-            np.stack([orient(similarity, "backward"), similarity]), damping=self.config.damping
-        )
+        """The features' graph; both PageRanks (backward, undirected) in one batched solve,
+        or in two where the matrices are large (memory, not call overhead, matters there)."""
+        damping = self.config.damping
+        backward_graph = orient(similarity, "backward")
+        if len(similarity) < ONE_THREAD_FROM:
+            backward, undirected = pagerank_exact(
+                np.stack([backward_graph, similarity]), damping=damping
+            )
+        else:
+            backward = pagerank_exact(backward_graph, damping=damping)
+            undirected = pagerank_exact(similarity, damping=damping)
         return SentenceGraph(
             texts=texts,
             paragraphs=tuple(p for p, _, _ in candidates),
