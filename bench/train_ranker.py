@@ -15,9 +15,10 @@ is the best sentence (ties share) or, with ``--temperature``, a softmax of the g
 ``--cv`` first scores every setting of :data:`GRID` by leave-one-month-out cross-validation
 on the training months (mean top-1 ROUGE-2 minus lead-1's on the held-out month) and fits the
 final weights with the best one; the table of every setting is printed, nothing is chosen by
-looking at a dev set.
+looking at a dev set. ``--ablate`` prints instead what each feature group of
+:data:`ABLATIONS` brings (the same CV with the group left out) and writes nothing.
 
-Usage: ``python -m bench.train_ranker MONTH_DIR [MONTH_DIR ...] [--out PATH] [--cv]``.
+Usage: ``python -m bench.train_ranker MONTH_DIR [MONTH_DIR ...] [--out PATH] [--cv] [--ablate]``.
 """
 
 from __future__ import annotations
@@ -166,14 +167,35 @@ def top1_gains(samples: Sequence[Sample], ranker: LinearRanker | None) -> list[f
     return picked
 
 
+ABLATIONS: dict[str, tuple[str, ...]] = {
+    "all features": (),
+    "without the bigram features": (
+        "bigram_centroid",
+        "top_bigram_f1",
+        "top_bigram_precision",
+        "first_bigram_centroid",
+    ),
+    "without the undirected PageRank": ("textrank_undirected",),
+    "without keyword coverage": ("keyword_mass",),
+    "without quote and digit share": ("quote", "digits"),
+    "without the term centroid": ("centroid",),
+    "without the term frequency": ("term_frequency",),
+}
+"""Feature groups whose contribution ``--ablate`` measures (each left out in turn)."""
+
+
 def cross_validate(
-    months: dict[str, list[Sample]], l2: float, temperature: float, window: int | None
+    months: dict[str, list[Sample]],
+    l2: float,
+    temperature: float,
+    window: int | None,
+    features: Sequence[str] = FEATURES,
 ) -> dict[str, float]:
     """Leave one month out: held-out top-1 ROUGE-2 minus lead-1's (x100), per month."""
     result = {}
     for held_out, samples in months.items():
         train = [s for month, rows in months.items() if month != held_out for s in rows]
-        ranker = fit(train, l2=l2, temperature=temperature, window=window)
+        ranker = fit(train, l2=l2, temperature=temperature, window=window, features=features)
         ours, lead = top1_gains(samples, ranker), top1_gains(samples, None)
         result[held_out] = 100 * (statistics.fmean(ours) - statistics.fmean(lead))
     return result
@@ -188,6 +210,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--l2", type=float, default=10.0)
     parser.add_argument("--temperature", type=float, default=0.05)
     parser.add_argument("--window", type=int, default=8)
+    parser.add_argument(
+        "--ablate",
+        action="store_true",
+        help="print each feature group's CV contribution (ABLATIONS) and write nothing",
+    )
     args = parser.parse_args(argv)
     names = [path.name for path in args.months]
     if any("2019年10月" in name or "2019-10" in name for name in names):
@@ -197,6 +224,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, samples in months.items():
         print(f"{name}: {len(samples)} articles")
     l2, temperature, window = args.l2, args.temperature, args.window
+    if args.ablate:
+        print(f"leave-one-month-out, l2={l2:g} t={temperature:g} window={window}: held-out")
+        print("top-1 R-2 minus lead-1 (x100), each feature group left out in turn")
+        for name, dropped in ABLATIONS.items():
+            kept = [feature for feature in FEATURES if feature not in dropped]
+            per_month = cross_validate(months, l2, temperature, window, kept)
+            cells = "  ".join(f"{month} {delta:+.2f}" for month, delta in per_month.items())
+            print(f"  {name}: {statistics.fmean(per_month.values()):+.2f} ({cells})")
+        return 0
     if args.cv:
         print("leave-one-month-out: held-out top-1 R-2 minus lead-1 (x100)")
         best = None

@@ -24,7 +24,7 @@ and that a naive ``re.split("[。！？]")`` (what textrank4zh does) gets wrong:
 from __future__ import annotations
 
 import re
-from itertools import islice
+from functools import lru_cache
 
 MIN_SENTENCE_CHARS = 6
 """Fragments with fewer letters/digits than this are merged into a neighbour."""
@@ -34,6 +34,7 @@ MAX_SENTENCE_CHARS = 500
 TERMINATORS = frozenset("。！？!?")
 CLOSERS = frozenset("”’）」』》)】〕〗〉\"'")
 _PROTECTED_PAIRS = {"《": "》", "（": "）", "(": ")"}
+_OPENER_OF = {closer: opener for opener, closer in _PROTECTED_PAIRS.items()}
 _HARD_BREAKS = "\n\r\u2028\u2029"
 
 # A boundary: a hard break, or a terminator with the terminators and closers that follow it.
@@ -44,7 +45,6 @@ _BOUNDARY = re.compile(
 _BRACKETS = re.compile(
     f"[{re.escape(''.join(_PROTECTED_PAIRS) + ''.join(_PROTECTED_PAIRS.values()))}]"
 )
-_CONTENT = re.compile(r"[^\W_]")
 _CLAUSE = re.compile(r"[，；、：,;:]")
 
 
@@ -84,7 +84,14 @@ def has_content(text: str, minimum: int) -> bool:
         return True
     if len(text) < minimum:
         return False
-    return sum(1 for _ in islice(_CONTENT.finditer(text), minimum)) >= minimum
+    return _at_least(minimum).match(text) is not None
+
+
+@lru_cache(maxsize=16)
+def _at_least(count: int) -> re.Pattern[str]:
+    """Matches a text's start up to its ``count``-th letter or digit (one regex call, where
+    counting matches one by one cost a Python step per character)."""
+    return re.compile(rf"(?:[\W_]*[^\W_]){{{count}}}")
 
 
 def _protected(paragraph: str) -> list[tuple[int, int]]:
@@ -94,13 +101,12 @@ def _protected(paragraph: str) -> list[tuple[int, int]]:
     """
     pairs: list[tuple[int, int]] = []
     stacks: dict[str, list[int]] = {opener: [] for opener in _PROTECTED_PAIRS}
-    closer_of = {closer: opener for opener, closer in _PROTECTED_PAIRS.items()}
     for match in _BRACKETS.finditer(paragraph):
         ch, index = match.group(), match.start()
         if ch in stacks:
             stacks[ch].append(index)
-        elif stacks[closer_of[ch]]:
-            pairs.append((stacks[closer_of[ch]].pop(), index))
+        elif stacks[_OPENER_OF[ch]]:
+            pairs.append((stacks[_OPENER_OF[ch]].pop(), index))
     return pairs
 
 
@@ -113,11 +119,18 @@ def _raw_spans(paragraph: str) -> list[tuple[int, int]]:
     encloses ``index``). Linear, where testing every pair at every boundary was quadratic.
     """
     protected = _protected(paragraph)
+    spans: list[tuple[int, int]] = []
+    start = 0
+    if not protected:  # the common case: every boundary counts
+        for match in _BOUNDARY.finditer(paragraph):
+            index = match.start()
+            spans.append((start, index if paragraph[index] in _HARD_BREAKS else match.end()))
+            start = match.end()
+        spans.append((start, len(paragraph)))
+        return spans
     opens = sorted(opened for opened, _ in protected)
     closes = sorted(closed for _, closed in protected)
     next_open = next_close = depth = 0
-    spans: list[tuple[int, int]] = []
-    start = 0
     for match in _BOUNDARY.finditer(paragraph):
         index = match.start()
         if paragraph[index] in _HARD_BREAKS:

@@ -70,6 +70,7 @@ from summarizer.terms import SentenceTerms
 from summarizer.textrank import (
     DAMPING,
     KEYWORD_TOLERANCE,
+    ONE_THREAD_FROM,
     Direction,
     keyword_scores,
     orient,
@@ -113,7 +114,7 @@ class SummarizerConfig:
     weight of the sentence at 0-based position ``i`` is ``(i + 1) ** -position_exponent``;
     0 (the default) is uniform teleport. ``keywords``: how many keywords;
     ``keyword_window``: co-occurrence window in terms;
-    ``keyword_tolerance``: L1 change at which the keyword PageRank stops iterating (the top
+    ``keyword_tolerance``: L1 error within which the keyword PageRank is solved (the top
     words are those of the converged ranking; ``tests/summarizer/test_keywords.py``).
     ``max_sentences``: only the first this many candidates are ranked; ``max_keyword_terms``:
     keywords read only the first this many terms (both bound time and memory on pathological
@@ -223,30 +224,37 @@ class Summarizer:
         terms: SentenceTerms,
     ) -> Analysis:
         similarity = similarity_matrix(terms)
-        textrank = pagerank_exact(
-            orient(similarity, self.config.direction),
-            damping=self.config.damping,
-            personalization=self._prior(len(candidates)),
-        )
-        texts = tuple(paragraphs[p][start:end] for p, start, end in candidates)
+        texts = tuple([paragraphs[p][start:end] for p, start, end in candidates])
         wants_keywords = self.config.keywords > 0
-        word_scores = self._keyword_scores(terms) if wants_keywords or self.learned else None
-        scores = textrank
-        if self.weights is not None and self.learned and word_scores is not None and texts:
-            same = self.config.direction == "backward" and self.config.position_exponent == 0
-            graph = self._graph(
-                texts, candidates, terms, similarity, word_scores, textrank if same else None
-            )
+        weights = self.weights if self.learned and texts else None
+        word_scores = self._keyword_scores(terms) if wants_keywords or weights else None
+        if weights is not None and word_scores is not None:
+            own = self.config.direction != "backward" or self.config.position_exponent != 0
+            textrank = self._textrank(similarity) if own else None
+            graph = self._graph(texts, candidates, terms, similarity, word_scores)
             features = sentence_features(graph, list(map(is_question, texts)))
-            scores = self.weights.score(features, fallback=textrank)
+            fallback = graph.backward if textrank is None else textrank
+            scores = weights.score(features, fallback=fallback)
+        else:
+            scores = self._textrank(similarity)
         ranked = tuple(
-            RankedSentence(text, p, start, end, position, float(score))
-            for position, (text, (p, start, end), score) in enumerate(
-                zip(texts, candidates, scores, strict=True)
-            )
+            [
+                RankedSentence(text, p, start, end, position, score)
+                for position, (text, (p, start, end), score) in enumerate(
+                    zip(texts, candidates, scores.tolist(), strict=True)
+                )
+            ]
         )
         keywords = self._top_keywords(terms, word_scores) if wants_keywords else ()
         return Analysis(sentences=ranked, keywords=keywords)
+
+    def _textrank(self, similarity: np.ndarray) -> np.ndarray:
+        """TextRank as configured (direction, teleport prior)."""
+        return pagerank_exact(
+            orient(similarity, self.config.direction),
+            damping=self.config.damping,
+            personalization=self._prior(len(similarity)),
+        )
 
     def sentence_graph(self, paragraphs: Sequence[str]) -> SentenceGraph:
         """What the learned ranker's features are computed from (``bench/train_ranker.py``
@@ -277,19 +285,25 @@ class Summarizer:
         terms: SentenceTerms,
         similarity: np.ndarray,
         word_scores: np.ndarray,
-        backward: np.ndarray | None = None,
     ) -> SentenceGraph:
-        """``backward``: the backward PageRank when already computed (the default config's)."""
+        """The features' graph; both PageRanks (backward, undirected) in one batched solve,
+        or in two where the matrices are large (memory, not call overhead, matters there)."""
         damping = self.config.damping
-        if backward is None:
-            backward = pagerank_exact(orient(similarity, "backward"), damping=damping)
+        backward_graph = orient(similarity, "backward")
+        if len(similarity) < ONE_THREAD_FROM:
+            backward, undirected = pagerank_exact(
+                np.stack([backward_graph, similarity]), damping=damping
+            )
+        else:
+            backward = pagerank_exact(backward_graph, damping=damping)
+            undirected = pagerank_exact(similarity, damping=damping)
         return SentenceGraph(
             texts=texts,
             paragraphs=tuple(p for p, _, _ in candidates),
             terms=terms,
             similarity=similarity,
             backward=backward,
-            undirected=pagerank_exact(similarity, damping=damping),
+            undirected=undirected,
             keyword_scores=word_scores,
         )
 
@@ -337,6 +351,8 @@ def _keyword_candidates(vocabulary: Sequence[str], minimum: int) -> np.ndarray:
     """
     memo = _keyword_memo.setdefault(minimum, {})
     known = list(map(memo.get, vocabulary))
+    if None not in known:  # the usual case once warm: no Python step per word
+        return np.array(known, dtype=bool)
     for index, value in enumerate(known):
         if value is None:
             word = vocabulary[index]
@@ -358,8 +374,9 @@ def select(
     seen: set[str] = set()
     used = 0
     ranked = sorted(sentences, key=lambda s: (-s.score, s.position))
-    statements = [s for s in ranked if not is_question(s.text)]
-    questions = [s for s in ranked if is_question(s.text)]
+    asks = [is_question(s.text) for s in ranked]
+    statements = [s for s, ask in zip(ranked, asks, strict=True) if not ask]
+    questions = [s for s, ask in zip(ranked, asks, strict=True) if ask]
     for sentence in statements + questions:
         if len(chosen) >= k:
             break

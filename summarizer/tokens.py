@@ -244,8 +244,7 @@ class Tokenizer:
             return SentenceTerms.from_lists([])
         tokens = self.cut(half_width(text))
         numbered, vocabulary = self._table.ids(tokens)
-        lengths = np.fromiter(map(len, tokens), dtype=np.intp, count=len(tokens))
-        starts = np.cumsum(lengths) - lengths
+        starts = _token_starts(tokens, text)
         is_term = numbered > 0
         ids, starts = numbered[is_term], starts[is_term]
         bounds = np.asarray(spans, dtype=np.intp)
@@ -253,6 +252,20 @@ class Tokenizer:
         inside = row < count
         inside[inside] = starts[inside] >= bounds[row[inside], 0]
         return SentenceTerms.compact(vocabulary, ids[inside], row[inside], count)
+
+
+def _token_starts(tokens: Sequence[str], text: str) -> NDArray[np.intp]:
+    """Where each token starts in ``text`` (which they concatenate to).
+
+    Joined with NUL between them, token ``i`` starts ``i`` characters before its place in the
+    joined string: one join and one array scan instead of a Python ``len`` per token, which
+    cost a quarter of all the segmentation work. Text holding NUL itself is measured per token.
+    """
+    if "\x00" in text:
+        lengths = np.fromiter(map(len, tokens), dtype=np.intp, count=len(tokens))
+        return np.cumsum(lengths) - lengths
+    joined = np.frombuffer("\x00".join(["", *tokens]).encode("utf-32-le"), dtype=np.uint32)
+    return np.flatnonzero(joined == 0) - np.arange(len(tokens), dtype=np.intp)
 
 
 @cache

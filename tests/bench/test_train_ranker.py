@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bench.train_ranker import Sample, fit, main, top1_gains
+from bench.train_ranker import ABLATIONS, Sample, cross_validate, fit, main, top1_gains
 from summarizer.features import FEATURES
 
 
@@ -39,3 +39,14 @@ def test_fit_on_a_window_only_reads_the_first_sentences() -> None:
 def test_training_refuses_the_held_out_month() -> None:
     with pytest.raises(SystemExit):
         main(["/data/2019年10月"])
+
+
+def test_cross_validation_without_the_deciding_feature_loses_its_gain() -> None:
+    months = {"a": _samples(150, seed=2), "b": _samples(150, seed=3)}
+    everything = cross_validate(months, 1.0, 0.0, None)
+    kept = [name for name in FEATURES if name != "centroid"]
+    without = cross_validate(months, 1.0, 0.0, None, kept)
+    assert min(everything.values()) > max(without.values())
+    assert "all features" in ABLATIONS and all(
+        set(group) <= set(FEATURES) for group in ABLATIONS.values()
+    )

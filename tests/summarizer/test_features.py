@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from summarizer import features as features_module
 from summarizer.features import FEATURES, sentence_features
 from summarizer.summary import Summarizer, is_question
 
@@ -69,3 +70,18 @@ def test_no_candidates_no_rows() -> None:
 @settings(max_examples=100, deadline=None)
 def test_features_are_always_finite(paragraphs: list[str]) -> None:
     assert np.isfinite(_features(paragraphs)).all()
+
+
+@given(
+    st.lists(
+        st.text(alphabet="公积金物业费海南缴存。，？“”0123456789ab ", min_size=0, max_size=60),
+        max_size=6,
+    )
+)
+@settings(max_examples=100, deadline=None)
+def test_dense_and_sparse_counting_give_the_same_features(paragraphs: list[str]) -> None:
+    dense = _features(paragraphs)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(features_module, "DENSE_CELLS", 0)
+        sparse = _features(paragraphs)
+    np.testing.assert_allclose(dense, sparse, rtol=1e-12, atol=1e-12)

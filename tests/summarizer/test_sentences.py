@@ -182,3 +182,10 @@ def test_nested_and_adjacent_brackets_protect_exactly_their_inside() -> None:
 def test_many_bracketed_sentences_split_each() -> None:
     paragraph = "".join(f"他说（第{i}次）《报告{i}》提出了意见！" for i in range(5000))
     assert len(split_sentences(paragraph)) == 5000
+
+
+@given(st.text(alphabet="公积金，。 _a1？”“\n\u0301", max_size=20), st.integers(-1, 8))
+@settings(max_examples=300, deadline=None)
+def test_has_content_counts_letters_and_digits(text: str, minimum: int) -> None:
+    letters_and_digits = len(re.findall(r"[^\W_]", text))
+    assert has_content(text, minimum) == (letters_and_digits >= minimum)

@@ -10,11 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from summarizer import textrank
 from summarizer.textrank import (
     orient,
     pagerank,
     pagerank_edges,
     pagerank_exact,
+    pagerank_undirected,
     rank_keywords,
     rank_sentences,
     shared_word_counts,
@@ -92,6 +94,31 @@ def test_power_iteration_matches_the_linear_system(weights: np.ndarray, damping:
     assert pagerank(weights * 7.0, damping=damping) == pytest.approx(scores, abs=1e-9)
 
 
+UNDIRECTED = hnp.arrays(
+    np.bool_, st.integers(1, 12).map(lambda n: (n, n)), elements=st.booleans()
+).map(lambda links: np.triu(links, k=1) | np.triu(links, k=1).T)
+"""Small undirected graphs, isolated vertices included."""
+
+
+@given(UNDIRECTED, DAMPINGS)
+@settings(max_examples=200, deadline=None)
+def test_undirected_pagerank_by_conjugate_gradients_is_pagerank(
+    links: np.ndarray, damping: float
+) -> None:
+    sources, targets = np.nonzero(links)
+    expected = closed_form(links.astype(np.float64), damping)
+    direct = pagerank_undirected(len(links), sources, targets, damping=damping)
+    assert direct == pytest.approx(expected, abs=1e-9)  # small graphs: solved exactly
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(textrank, "DIRECT_SOLVE_MAX", 0)  # conjugate gradients whatever the size
+        scores = pagerank_undirected(len(links), sources, targets, damping=damping, tol=1e-12)
+        # The tolerance bounds the L1 error (up to the final normalisation).
+        loose = pagerank_undirected(len(links), sources, targets, damping=damping, tol=1e-3)
+    assert scores.sum() == pytest.approx(1.0)
+    assert scores == pytest.approx(expected, abs=1e-9)
+    assert np.abs(loose - expected).sum() <= 2e-3
+
+
 def test_agrees_with_networkx() -> None:
     nx = pytest.importorskip("networkx")
     from networkx.algorithms.link_analysis.pagerank_alg import _pagerank_python
@@ -131,6 +158,18 @@ def test_similarity_is_textrank4zhs_formula_without_self_loops() -> None:
 def test_two_one_word_sentences_have_no_similarity() -> None:
     # log 1 + log 1 = 0: textrank4zh returns 0 rather than dividing by zero
     assert similarity_matrix([["电梯"], ["电梯"]])[0, 1] == 0.0
+
+
+@given(st.lists(st.lists(st.sampled_from("abcdefgh"), max_size=8), max_size=10))
+@settings(max_examples=100, deadline=None)
+def test_similarity_is_the_same_from_a_dense_incidence_matrix_and_from_postings(
+    sentences: list[list[str]],
+) -> None:
+    dense = similarity_matrix(sentences)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(textrank, "DENSE_INCIDENCE_CELLS", 0)
+        from_postings = similarity_matrix(sentences)
+    np.testing.assert_allclose(dense, from_postings, rtol=1e-12, atol=0)
 
 
 @given(st.lists(st.lists(st.sampled_from("abcdefgh"), max_size=8), max_size=10))
