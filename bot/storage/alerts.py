@@ -16,11 +16,12 @@ import datetime as dt
 import logging
 from collections.abc import Mapping, Sequence
 
-from sqlalchemy import ColumnElement, exists, or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.storage.models import AlertRow, Edition, LeaseRow, Subscriber, utcnow
+from bot.storage.leases import extend_live_lease, holds_live_lease, live_holders
+from bot.storage.models import AlertRow, Edition, Subscriber, utcnow
 from bot.storage.records import AlertClaim, AlertRecord, AlertStatus, SubscriberRecord
 from bot.storage.subscribers import subscriber_record
 from bot.storage.transactions import Transactions
@@ -38,7 +39,7 @@ Decision = tuple[AlertItems, int]  # the listed articles, and how many matched i
 
 def _takeable(now: dt.datetime) -> ColumnElement[bool]:
     """Not sent nor given up, and unclaimed or claimed by a sender without a live lease."""
-    live = select(LeaseRow.holder).where(LeaseRow.expires_at > now)
+    live = live_holders(now)
     return AlertRow.status.in_((AlertStatus.PENDING, AlertStatus.ON_WIRE)) & or_(
         AlertRow.claimed_by.is_(None), AlertRow.claimed_by.not_in(live)
     )
@@ -128,7 +129,7 @@ class Alerts:
         the claim must still be ``owner``'s and its lease live now). ``renew`` extends that
         lease, as for digests."""
         now = utcnow()
-        own_lease = exists().where(LeaseRow.holder == owner, LeaseRow.expires_at > now)
+        own_lease = holds_live_lease(owner, now)
         with self._tx.write() as session:
             fenced = session.execute(
                 update(AlertRow)
@@ -145,12 +146,7 @@ class Alerts:
                 log.warning("alert %d: not put on the wire for %s", alert_id, owner)
                 return False
             if renew is not None:
-                session.execute(
-                    update(LeaseRow)
-                    .where(LeaseRow.holder == owner, LeaseRow.expires_at > now)
-                    .values(expires_at=now + renew)
-                    .execution_options(synchronize_session=False)
-                )
+                extend_live_lease(session, owner, now, renew)
             return True
 
     def confirm(self, alert_id: int, message_id: int) -> None:

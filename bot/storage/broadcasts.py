@@ -18,7 +18,8 @@ from sqlalchemy import ColumnElement, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.storage.models import Broadcast, BroadcastDelivery, LeaseRow, Subscriber, utcnow
+from bot.storage.leases import extend_live_lease, holds_live_lease, live_holders
+from bot.storage.models import Broadcast, BroadcastDelivery, Subscriber, utcnow
 from bot.storage.records import (
     BroadcastRecord,
     Claim,
@@ -41,7 +42,7 @@ _PART = 0  # a broadcast is one message
 def _takeable(now: dt.datetime) -> ColumnElement[bool]:
     """A row a new claim may take: freed for retry, or pending under a sender without a live
     lease (the same rule as for digests)."""
-    live = select(LeaseRow.holder).where(LeaseRow.expires_at > now)
+    live = live_holders(now)
     return or_(
         BroadcastDelivery.status == DeliveryStatus.RETRY,
         (BroadcastDelivery.status == DeliveryStatus.PENDING)
@@ -218,7 +219,7 @@ class Broadcasts:
         """Record that the message is about to be sent; False (send nothing) unless the claim
         is still ``owner``'s and ``owner``'s lease is live now. ``renew`` extends that lease."""
         now = utcnow()
-        own_lease = exists().where(LeaseRow.holder == owner, LeaseRow.expires_at > now)
+        own_lease = holds_live_lease(owner, now)
         with self._tx.write() as session:
             fenced = session.execute(
                 update(BroadcastDelivery)
@@ -239,12 +240,7 @@ class Broadcasts:
                 log.warning("broadcast delivery %d: not put on the wire for %s", delivery_id, owner)
                 return False
             if renew is not None:
-                session.execute(
-                    update(LeaseRow)
-                    .where(LeaseRow.holder == owner, LeaseRow.expires_at > now)
-                    .values(expires_at=now + renew)
-                    .execution_options(synchronize_session=False)
-                )
+                extend_live_lease(session, owner, now, renew)
             return True
 
     def confirm_part(self, delivery_id: int, part: int, message_id: int) -> None:

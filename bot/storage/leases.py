@@ -16,15 +16,16 @@ database must keep their clocks in sync (NTP), which any two processes on one ma
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, Select, exists, select, update
 from sqlalchemy.orm import Session
 
 from bot.storage.models import LeaseRow, utcnow
 from bot.storage.records import Lease
 from bot.storage.transactions import Transactions
 
-__all__ = ["Leases", "sender_lease_name"]
+__all__ = ["Leases", "extend_live_lease", "holds_live_lease", "live_holders", "sender_lease_name"]
 
 LEADER = "leader"
 
@@ -32,6 +33,28 @@ LEADER = "leader"
 def sender_lease_name(holder: str) -> str:
     """The heartbeat lease of one sending process."""
     return f"sender:{holder}"
+
+
+def live_holders(now: dt.datetime) -> Select[Any]:
+    """The holders whose lease is live at ``now``: a claim of anyone else may be taken over."""
+    return select(LeaseRow.holder).where(LeaseRow.expires_at > now)
+
+
+def holds_live_lease(owner: str, now: dt.datetime) -> ColumnElement[bool]:
+    """True where ``owner``'s lease is live at ``now``: the fence every ledger puts in the
+    statement that marks a message as on the wire, so a paused sender sends nothing."""
+    return exists().where(LeaseRow.holder == owner, LeaseRow.expires_at > now)
+
+
+def extend_live_lease(session: Session, owner: str, now: dt.datetime, by: dt.timedelta) -> None:
+    """Extend ``owner``'s lease to ``now + by`` if it is still live (never revive a dead one),
+    in the caller's transaction: a sender making progress is alive."""
+    session.execute(
+        update(LeaseRow)
+        .where(LeaseRow.holder == owner, LeaseRow.expires_at > now)
+        .values(expires_at=now + by)
+        .execution_options(synchronize_session=False)
+    )
 
 
 class Leases:
