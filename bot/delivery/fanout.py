@@ -24,7 +24,9 @@ Why this is more than a loop over ``send_message``:
   leave the claim retryable: a later run sends what the ledger lacks.
 
 The store is synchronous SQLAlchemy; every call goes through ``asyncio.to_thread`` so the event
-loop keeps sending while the database works.
+loop keeps sending while the database works. The hot writes (claim, on the wire, confirmed,
+sent) go through :class:`bot.delivery.ledger.LedgerWriter`, which commits what all workers are
+waiting for in one transaction: each worker still acts only once its own write is stored.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ from telegram.error import (
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.delivery.lease import sender_lease
+from bot.delivery.ledger import LedgerWriter
 from bot.delivery.pacer import Pacer
 from bot.errors import DeliveryError, RetryLater
 from bot.render.digest import DigestMessage, build_digest
@@ -220,6 +223,10 @@ class _Fanout:
         self.digests: dict[str, list[DigestMessage]] = {}
         self.invalid_token: InvalidToken | None = None
         self.lease_lost: LeaseLost | None = None
+        # Claims, on-wire fences, confirmations and outcomes of all workers, group-committed.
+        self.ledger = LedgerWriter(
+            store.deliveries, owner, renew=dt.timedelta(seconds=policy.lease_seconds)
+        )
 
     def _redact(self, text: str) -> str:
         """Error texts may embed a request URL, and the URL holds the token."""
@@ -246,9 +253,12 @@ class _Fanout:
                 await self.deliver_chat(subscriber)
 
         workers = max(1, min(self.policy.concurrency, len(subscribers)))
-        async with asyncio.TaskGroup() as group:
-            for _ in range(workers):
-                group.create_task(worker())
+        try:
+            async with asyncio.TaskGroup() as group:
+                for _ in range(workers):
+                    group.create_task(worker())
+        finally:
+            await self.ledger.close()
 
     async def deliver_chat(self, subscriber: SubscriberRecord) -> None:
         """Claim, send every message the ledger lacks, record the outcome. Never raises
@@ -257,9 +267,7 @@ class _Fanout:
         report = self.report
         attempt: _Attempt | None = None
         try:
-            claim = await asyncio.to_thread(
-                self.store.deliveries.claim, edition_id, chat_id, self.owner
-            )
+            claim = await self.ledger.claim(edition_id, chat_id)
             if claim is None:
                 log.debug("edition %d chat %d: already claimed, skipped", edition_id, chat_id)
                 report.skipped += 1
@@ -269,9 +277,7 @@ class _Fanout:
             for part, message in enumerate(messages):
                 await self.send_part(attempt, part, message)
             status = DeliveryStatus.IN_DOUBT if attempt.skipped else DeliveryStatus.SENT
-            await asyncio.to_thread(
-                self.store.deliveries.mark_sent, edition_id, attempt.chat_id, status
-            )
+            await self.ledger.mark_sent(edition_id, attempt.chat_id, status)
             report.sent += 1
             report.resumed += int(claim.resumed)
             report.in_doubt += int(attempt.in_doubt)
@@ -490,10 +496,7 @@ class _Fanout:
         after, the row removed again when Telegram's answer proves nothing was delivered."""
         deliveries = self.store.deliveries
         delivery_id = attempt.claim.delivery_id
-        renew = dt.timedelta(seconds=self.policy.lease_seconds)
-        if not await asyncio.to_thread(
-            deliveries.put_on_wire, delivery_id, part, self.owner, renew
-        ):
+        if not await self.ledger.put_on_wire(delivery_id, part):
             raise LeaseLost(f"sender {self.owner}: lease or claim lost; not sending")
         try:
             sent = await self.bot.send_message(
@@ -508,7 +511,7 @@ class _Fanout:
             if _refused(exc):
                 await asyncio.to_thread(deliveries.refused, delivery_id, part)
             raise
-        await asyncio.to_thread(deliveries.confirm, delivery_id, part, sent.message_id)
+        await self.ledger.confirm(delivery_id, part, sent.message_id)
         attempt.confirmed += 1
         self.report.messages += 1
 
