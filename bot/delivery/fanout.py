@@ -253,6 +253,7 @@ class _Fanout:
                 await self.deliver_chat(subscriber)
 
         workers = max(1, min(self.policy.concurrency, len(subscribers)))
+        self.ledger.expect(self.edition.id, [s.chat_id for s in subscribers])
         try:
             async with asyncio.TaskGroup() as group:
                 for _ in range(workers):
@@ -277,7 +278,7 @@ class _Fanout:
             for part, message in enumerate(messages):
                 await self.send_part(attempt, part, message)
             status = DeliveryStatus.IN_DOUBT if attempt.skipped else DeliveryStatus.SENT
-            await self.ledger.mark_sent(edition_id, attempt.chat_id, status)
+            self.ledger.mark_sent(edition_id, attempt.chat_id, status)
             report.sent += 1
             report.resumed += int(claim.resumed)
             report.in_doubt += int(attempt.in_doubt)

@@ -19,6 +19,7 @@ import datetime as dt
 import logging
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +33,7 @@ __all__ = ["LedgerWriter"]
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 256  # writes per transaction: bounded statements (SQLite's variable limit)
+CLAIM_AHEAD = 32  # chats claimed in one go when a claim has to go to the database
 RENEW_EVERY = 1.0  # seconds: a sender making progress extends its lease at most this often
 
 
@@ -66,10 +68,29 @@ class LedgerWriter:
         self._running = 0  # flushers started and not yet past their last look at the queue
         self._renewed = -math.inf  # time.monotonic() of the last lease renewal asked for
         self.transactions = 0  # committed (for tests and benchmarks)
+        self._expected: dict[int, dict[int, int]] = {}  # edition → chat → position
+        self._order: dict[int, list[int]] = {}
+        self._ahead: dict[tuple[int, int], asyncio.Future[Any]] = {}  # claims taken ahead
+
+    def expect(self, edition_id: int, chat_ids: Sequence[int]) -> None:
+        """The chats this run will claim, in order: each claim that must go to the database
+        takes the next :data:`CLAIM_AHEAD` of them along (claimed but unsent is a safe state:
+        nothing is on the wire, and :meth:`close` frees what the run did not get to)."""
+        self._expected[edition_id] = {chat: n for n, chat in enumerate(chat_ids)}
+        self._order[edition_id] = list(chat_ids)
 
     async def claim(self, edition_id: int, chat_id: int) -> Claim | None:
         """:meth:`Deliveries.claim`: the right to send this digest to this chat, or None."""
-        result: Claim | None = await self._submit("claim", (edition_id, chat_id))
+        ahead = self._ahead.pop((edition_id, chat_id), None)
+        if ahead is None:
+            ahead = self._enqueue("claim", (edition_id, chat_id))
+            position = self._expected.get(edition_id, {}).get(chat_id)
+            if position is not None:
+                order = self._order[edition_id]
+                for chat in order[position + 1 : position + CLAIM_AHEAD]:
+                    if (edition_id, chat) not in self._ahead:
+                        self._ahead[(edition_id, chat)] = self._enqueue("claim", (edition_id, chat))
+        result: Claim | None = await ahead
         return result
 
     async def put_on_wire(self, delivery_id: int, part: int) -> bool:
@@ -81,17 +102,45 @@ class LedgerWriter:
         """:meth:`Deliveries.confirm`: Telegram answered with ``message_id``."""
         await self._submit("confirm", (delivery_id, part, message_id))
 
-    async def mark_sent(
+    def mark_sent(
         self, edition_id: int, chat_id: int, status: DeliveryStatus = DeliveryStatus.SENT
     ) -> None:
-        """:meth:`Deliveries.mark_sent`: the digest to this chat is finished."""
-        await self._submit("finish", (edition_id, chat_id, status))
+        """:meth:`Deliveries.mark_sent`, written behind: the caller does not wait for it.
+
+        Safe because it only records what the ledger already proves (every message confirmed
+        or skipped, committed before this is called): a crash before it is stored leaves a
+        claim whose ledger is complete, and the run that takes it over sends nothing and marks
+        it sent. :meth:`close` waits for it; a failure is logged (the same takeover heals it).
+        """
+        done = self._enqueue("finish", (edition_id, chat_id, status))
+        done.add_done_callback(_log_failure)
 
     async def close(self) -> None:
-        """Wait for the last transactions (every caller has its answer by then anyway)."""
-        await asyncio.gather(*self._flushers, return_exceptions=True)
+        """Wait for the last transactions and free the claims taken ahead and never used.
+
+        Freed as ``retry`` (what :meth:`Deliveries.mark_failed` does with a retryable failure):
+        under a live lease — the leader's — they would otherwise be held until it dies."""
+        unused = [(key, future) for key, future in self._ahead.items() if not future.cancelled()]
+        self._ahead.clear()
+        while self._flushers:
+            await asyncio.gather(*self._flushers, return_exceptions=True)
+        for (edition_id, chat_id), future in unused:
+            if future.done() and future.exception() is None and future.result() is not None:
+                try:
+                    await asyncio.to_thread(
+                        self._deliveries.mark_failed,
+                        edition_id,
+                        chat_id,
+                        "claimed ahead, not sent in this run",
+                        True,
+                    )
+                except Exception:
+                    log.exception("edition %d chat %d: could not free claim", edition_id, chat_id)
 
     async def _submit(self, kind: str, key: tuple[Any, ...]) -> Any:
+        return await self._enqueue(kind, key)
+
+    def _enqueue(self, kind: str, key: tuple[Any, ...]) -> asyncio.Future[Any]:
         write = _Write(kind, key)
         self._pending.append(write)
         if self._running < self._concurrency:
@@ -101,7 +150,7 @@ class LedgerWriter:
             flusher = asyncio.get_running_loop().create_task(self._flush())
             self._flushers.add(flusher)
             flusher.add_done_callback(self._flushers.discard)
-        return await write.done
+        return write.done
 
     async def _flush(self) -> None:
         """Commit what is pending, then what arrived meanwhile, until nothing is left."""
@@ -161,6 +210,11 @@ def _resolve(write: _Write, written: LedgerWritten) -> None:
         write.done.set_result((write.key[0], write.key[1]) in written.on_wire)
     else:
         write.done.set_result(None)
+
+
+def _log_failure(done: asyncio.Future[Any]) -> None:
+    if not done.cancelled() and (exc := done.exception()) is not None:
+        log.warning("ledger: a write behind failed (a later run heals it): %s", exc)
 
 
 def _fail(write: _Write, exc: Exception) -> None:

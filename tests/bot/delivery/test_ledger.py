@@ -38,7 +38,7 @@ async def test_concurrent_workers_share_transactions_and_every_write_is_stored(
             assert claim is not None
             assert await ledger.put_on_wire(claim.delivery_id, 0)
             await ledger.confirm(claim.delivery_id, 0, message_id=chat)
-            await ledger.mark_sent(edition_id, chat)
+            ledger.mark_sent(edition_id, chat)
 
     await asyncio.gather(*(worker() for _ in range(8)))
     await ledger.close()
@@ -83,3 +83,35 @@ async def test_a_sender_without_its_lease_gets_no_message_on_the_wire(
 
     assert not await ledger.put_on_wire(claim.delivery_id, 0)
     assert store.deliveries.parts(edition_id, 1) == {}
+
+
+async def test_claims_taken_ahead_and_not_used_are_freed_at_close(
+    store: Store, edition_id: int
+) -> None:
+    ledger = LedgerWriter(store.deliveries, OWNER)
+    ledger.expect(edition_id, [1, 2, 3, 4, 5])
+
+    claim = await ledger.claim(edition_id, 1)  # takes 2 … 5 along in the same transaction
+    second = await ledger.claim(edition_id, 2)
+    transactions = ledger.transactions
+    await ledger.close()
+
+    assert claim is not None and second is not None and transactions == 1
+    # The live sender keeps what it started; the rest is free for the next run at once.
+    assert store.deliveries.counts(edition_id) == {
+        DeliveryStatus.PENDING: 2,
+        DeliveryStatus.RETRY: 3,
+    }
+
+
+async def test_an_outcome_is_written_behind_and_stored_by_close(
+    store: Store, edition_id: int
+) -> None:
+    ledger = LedgerWriter(store.deliveries, OWNER)
+    claim = await ledger.claim(edition_id, 1)
+    assert claim is not None
+
+    ledger.mark_sent(edition_id, 1)
+    await ledger.close()
+
+    assert store.deliveries.was_sent(edition_id, 1)
