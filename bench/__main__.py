@@ -1,4 +1,7 @@
-"""``python -m bench``: run the quality, speed, e-paper fetch and hostile-input benchmarks."""
+"""``python -m bench``: run the quality, speed, e-paper fetch and hostile-input benchmarks.
+
+``python -m bench broadcast`` runs the broadcast benchmark (10,000 readers; minutes by design,
+so not part of ``all``; ``--quick``: 2,000)."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench import fetch, hostile, quality, speed
+from bench import broadcast, fetch, hostile, quality, speed
 from bench.common import DEFAULT_HEADLINES, RESULTS_DIR, console_for_tables
 
 
@@ -16,7 +19,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ``--check`` and a missed target; skips for absent data are 0)."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument(
-        "which", nargs="?", choices=("all", "quality", "speed", "fetch", "hostile"), default="all"
+        "which",
+        nargs="?",
+        choices=("all", "quality", "speed", "fetch", "hostile", "broadcast"),
+        default="all",
     )
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     parser.add_argument("--data", type=Path, default=DEFAULT_HEADLINES, help="headline set")
@@ -61,6 +67,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         codes.append(
             hostile.run(
                 out=args.out / "hostile.json", quick=args.quick, console=console, check=args.check
+            )
+        )
+    if args.which == "broadcast":
+        codes.append(
+            broadcast.run(
+                subscribers=2000 if args.quick else 10_000,
+                out=args.out / "broadcast.json",
+                console=console,
+                check=args.check,
             )
         )
     return max(codes, default=0)

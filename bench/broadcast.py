@@ -18,13 +18,22 @@ Rows:
   same messages with the same concurrency and no pacer, no database, no ledger. The paid rows
   are also given as a ratio of it: on a small machine the local server and PTB themselves may
   be what limits, and the ratio shows how much of that ceiling Baozhai keeps.
+* **ledger alone** (in this process, no HTTP): the delivery ledger's writes for 1,000 chats by
+  16 workers as the fan-out makes them (claim, on the wire, confirmed, sent), through the
+  group commit (:mod:`bot.delivery.ledger`) against one transaction per write (the baseline,
+  same run). Target: at least 1,000 chats/s, so the ledger is never what limits a paid
+  broadcast.
 
 The achieved rate is the server's: messages received over the time from the first to the last
 (process start-up and the subscriber query are reported apart, as "start-up"). Peak RSS is the
-sender process's ``ru_maxrss``. ``--subscribers 2000`` (or ``--quick``) for a smoke run; the
-limited row alone takes subscribers / 30 seconds. Usage:
-``python -m bench.broadcast [--subscribers N] [--rows limited,paid] [--backends sqlite,postgresql]
-[--out PATH] [--check]``; also ``python -m bench broadcast``.
+sender process's ``ru_maxrss``; CPU per message is the sender's user + system time (start-up
+included) over the messages. ``--subscribers 2000`` (or ``--quick``) for a smoke run; the
+limited row alone takes subscribers / 30 seconds per backend. Usage:
+``python -m bench.broadcast [--subscribers N] [--rows limited,paid,ledger]
+[--backends sqlite,postgresql] [--out PATH] [--check]``; also ``python -m bench broadcast``.
+PostgreSQL: ``$BAOZHAI_BENCH_PG_URL`` (default ``postgresql+psycopg://postgres@127.0.0.1:5432/
+test``); each run gets a schema of its own, dropped afterwards; unreachable, its rows are
+skipped.
 """
 
 from __future__ import annotations

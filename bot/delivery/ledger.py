@@ -10,6 +10,11 @@ only once its confirmation is stored, so at most one message per worker is ever 
 changes is that writes arriving while a transaction runs are collected and committed together
 by :meth:`bot.storage.Deliveries.write` in the next one (no timer: an idle ledger commits at
 once, a busy one in batches as large as the workers make them).
+
+Two writes need no wait of their own, so a worker waits for two commits per message: claims
+are taken :data:`CLAIM_AHEAD` chats at a time (claimed but unsent is a safe state, and
+:meth:`LedgerWriter.close` frees what the run did not reach), and the outcome (``sent``) is
+written behind (it records what the committed ledger already proves).
 """
 
 from __future__ import annotations

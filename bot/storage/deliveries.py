@@ -355,8 +355,8 @@ class Deliveries:
             Delivery.edition_id == edition_id, ~_takeable(utcnow())
         )
         readers = select(Subscription.subscriber_id).where(
-            Subscription.paper_id
-            == select(Edition.paper_id).where(Edition.id == edition_id).scalar_subquery()
+            Subscription.paper_id == select(Edition.paper_id).where(Edition.id == edition_id)
+            .scalar_subquery()
         )
         with self._tx.read() as session:
             rows = session.scalars(
