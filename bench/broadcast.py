@@ -20,8 +20,8 @@ Rows:
   be what limits, and the ratio shows how much of that ceiling Baozhai keeps.
 * **ledger alone** (in this process, no HTTP): the delivery ledger's writes for 1,000 chats by
   16 workers as the fan-out makes them (claim, on the wire, confirmed, sent), through the
-  group commit (:mod:`bot.delivery.ledger`) against one transaction per write (the baseline,
-  same run). Target: at least 1,000 chats/s, so the ledger is never what limits a paid
+  group commit (:mod:`bot.delivery.group_commit`) against one transaction per write (the
+  baseline, same run). Target: at least 1,000 chats/s, so the ledger is never what limits a paid
   broadcast.
 
 The achieved rate is the server's: messages received over the time from the first to the last
@@ -306,8 +306,8 @@ async def run_transport(subscribers: int) -> dict[str, Any]:
 async def _ledger_pass(url: str, chats: int, batched: bool) -> tuple[float, float]:
     """Claim, on the wire, confirmed, sent for ``chats`` chats by CONCURRENCY workers, as the
     fan-out does, without HTTP: (chats per second, CPU ms per chat)."""
+    from bot.delivery.group_commit import LedgerWriter
     from bot.delivery.lease import new_holder_id
-    from bot.delivery.ledger import LedgerWriter
     from bot.storage.leases import sender_lease_name
     from bot.storage.store import Store
 

@@ -25,8 +25,8 @@ Why this is more than a loop over ``send_message``:
 
 The store is synchronous SQLAlchemy; every call goes through ``asyncio.to_thread`` so the event
 loop keeps sending while the database works. The hot writes (claim, on the wire, confirmed,
-sent) go through :class:`bot.delivery.ledger.LedgerWriter`, which commits what all workers are
-waiting for in one transaction: each worker still acts only once its own write is stored.
+sent) go through :class:`bot.delivery.group_commit.LedgerWriter`, which commits what all
+workers are waiting for in one transaction: each worker acts only once its own write is stored.
 """
 
 from __future__ import annotations
@@ -55,8 +55,8 @@ from telegram.error import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.delivery.group_commit import LedgerWriter
 from bot.delivery.lease import sender_lease
-from bot.delivery.ledger import LedgerWriter
 from bot.delivery.pacer import Pacer
 from bot.errors import DeliveryError, RetryLater
 from bot.render.digest import DigestMessage, build_digest

@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from bot.delivery.ledger import LedgerWriter
+from bot.delivery.group_commit import LedgerWriter
 from bot.storage.leases import sender_lease_name
 from bot.storage.records import DeliveryStatus, MessageState
 from bot.storage.store import Store
