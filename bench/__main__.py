@@ -1,5 +1,8 @@
 """``python -m bench``: run the quality, speed, e-paper fetch, hostile-input and topic-matching
-benchmarks."""
+benchmarks.
+
+``python -m bench broadcast`` runs the broadcast benchmark (10,000 readers; minutes by design,
+so not part of ``all``; ``--quick``: 2,000)."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench import fetch, follows, hostile, quality, speed
+from bench import broadcast, fetch, follows, hostile, quality, speed
 from bench.common import DEFAULT_HEADLINES, RESULTS_DIR, console_for_tables
 
 
@@ -19,7 +22,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "which",
         nargs="?",
-        choices=("all", "quality", "speed", "fetch", "hostile", "follows"),
+        choices=("all", "quality", "speed", "fetch", "hostile", "follows", "broadcast"),
         default="all",
     )
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
@@ -73,6 +76,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args.data,
                 out=args.out / "follows.json",
                 quick=args.quick,
+                console=console,
+                check=args.check,
+            )
+        )
+    if args.which == "broadcast":
+        codes.append(
+            broadcast.run(
+                subscribers=2000 if args.quick else 10_000,
+                out=args.out / "broadcast.json",
                 console=console,
                 check=args.check,
             )

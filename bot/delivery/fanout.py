@@ -25,7 +25,9 @@ Why this is more than a loop over ``send_message``:
   leave the claim retryable: a later run sends what the ledger lacks.
 
 The store is synchronous SQLAlchemy; every call goes through ``asyncio.to_thread`` so the event
-loop keeps sending while the database works.
+loop keeps sending while the database works. The hot writes (claim, on the wire, confirmed,
+sent) go through :class:`bot.delivery.group_commit.LedgerWriter`, which commits what all
+workers are waiting for in one transaction: each worker acts only once its own write is stored.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ from telegram.error import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.delivery.group_commit import LedgerWriter
 from bot.delivery.lease import sender_lease
 from bot.delivery.ledger import BroadcastLedger, EditionLedger, Ledger
 from bot.delivery.pacer import Pacer
@@ -232,6 +235,13 @@ class _Fanout:
         self.digests: dict[str, list[DigestMessage]] = {}
         self.invalid_token: InvalidToken | None = None
         self.lease_lost: LeaseLost | None = None
+        # An edition's claims, on-wire fences, confirmations and outcomes of all workers are
+        # group-committed (the hot path of a morning's digest); other ledgers write per call.
+        self.writer = (
+            LedgerWriter(store.deliveries, owner, renew=dt.timedelta(seconds=policy.lease_seconds))
+            if isinstance(ledger, EditionLedger)
+            else None
+        )
 
     def _redact(self, text: str) -> str:
         """Error texts may embed a request URL, and the URL holds the token."""
@@ -258,9 +268,42 @@ class _Fanout:
                 await self.deliver_chat(subscriber)
 
         workers = max(1, min(self.policy.concurrency, len(subscribers)))
-        async with asyncio.TaskGroup() as group:
-            for _ in range(workers):
-                group.create_task(worker())
+        if self.writer is not None:
+            self.writer.expect(self.ledger.subject_id, [s.chat_id for s in subscribers])
+        try:
+            async with asyncio.TaskGroup() as group:
+                for _ in range(workers):
+                    group.create_task(worker())
+        finally:
+            if self.writer is not None:
+                await self.writer.close()
+
+    async def _claim(self, chat_id: int) -> Claim | None:
+        if self.writer is not None:
+            return await self.writer.claim(self.ledger.subject_id, chat_id)
+        return await asyncio.to_thread(self.ledger.claim, chat_id, self.owner)
+
+    async def _put_on_wire(self, delivery_id: int, part: int) -> bool:
+        if self.writer is not None:
+            return await self.writer.put_on_wire(delivery_id, part)
+        renew = dt.timedelta(seconds=self.policy.lease_seconds)
+        return await asyncio.to_thread(
+            self.ledger.put_on_wire, delivery_id, part, self.owner, renew
+        )
+
+    async def _confirm(self, delivery_id: int, part: int, message_id: int) -> None:
+        if self.writer is not None:
+            await self.writer.confirm(delivery_id, part, message_id)
+        else:
+            await asyncio.to_thread(self.ledger.confirm, delivery_id, part, message_id)
+
+    async def _mark_sent(self, chat_id: int, status: DeliveryStatus) -> None:
+        """Recorded behind the group commit (not waited for: the committed message ledger
+        already proves the chat has everything), or per call for other ledgers."""
+        if self.writer is not None:
+            self.writer.mark_sent(self.ledger.subject_id, chat_id, status)
+        else:
+            await asyncio.to_thread(self.ledger.mark_sent, chat_id, status)
 
     async def deliver_chat(self, subscriber: SubscriberRecord) -> None:
         """Claim, send every message the ledger lacks, record the outcome. Never raises
@@ -269,7 +312,7 @@ class _Fanout:
         report = self.report
         attempt: _Attempt | None = None
         try:
-            claim = await asyncio.to_thread(self.ledger.claim, chat_id, self.owner)
+            claim = await self._claim(chat_id)
             if claim is None:
                 log.debug("%s chat %d: already claimed, skipped", label, chat_id)
                 report.skipped += 1
@@ -279,7 +322,7 @@ class _Fanout:
             for part, message in enumerate(messages):
                 await self.send_part(attempt, part, message)
             status = DeliveryStatus.IN_DOUBT if attempt.skipped else DeliveryStatus.SENT
-            await asyncio.to_thread(self.ledger.mark_sent, attempt.chat_id, status)
+            await self._mark_sent(attempt.chat_id, status)
             report.sent += 1
             report.resumed += int(claim.resumed)
             report.in_doubt += int(attempt.in_doubt)
@@ -489,12 +532,8 @@ class _Fanout:
         """One ``sendMessage``, with the ledger written around it: ``on_wire`` first (the
         fence: refused once this sender's lease is gone), ``confirmed`` with the message id
         after, the row removed again when Telegram's answer proves nothing was delivered."""
-        deliveries = self.ledger
         delivery_id = attempt.claim.delivery_id
-        renew = dt.timedelta(seconds=self.policy.lease_seconds)
-        if not await asyncio.to_thread(
-            deliveries.put_on_wire, delivery_id, part, self.owner, renew
-        ):
+        if not await self._put_on_wire(delivery_id, part):
             raise LeaseLost(f"sender {self.owner}: lease or claim lost; not sending")
         try:
             sent = await self.bot.send_message(
@@ -507,9 +546,9 @@ class _Fanout:
             )
         except TelegramError as exc:
             if _refused(exc):
-                await asyncio.to_thread(deliveries.refused, delivery_id, part)
+                await asyncio.to_thread(self.ledger.refused, delivery_id, part)
             raise
-        await asyncio.to_thread(deliveries.confirm, delivery_id, part, sent.message_id)
+        await self._confirm(delivery_id, part, sent.message_id)
         attempt.confirmed += 1
         self.report.messages += 1
 

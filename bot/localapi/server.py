@@ -33,7 +33,10 @@ Scope and deliberate differences from Telegram (see also ``bot.localapi.telegram
 * Rate limits are token buckets (default: per private chat 3 burst + 1/s, overall 30 burst +
   30/s) and, for groups and channels, 20 messages in any 60 seconds; only sends
   (``sendMessage``, ``sendPhoto``) count; ``retry_after`` is the whole number of seconds until
-  a send would be accepted (at least 1). Telegram's real numbers are fuzzier.
+  a send would be accepted (at least 1). Telegram's real numbers are fuzzier. A send with
+  ``allow_paid_broadcast`` draws on a bucket of its own (default 1000 burst + 1000/s: the
+  paid-broadcast ceiling) instead of the overall one; the chat's own limit still applies.
+  :attr:`LocalBotApi.flood_refusals` counts the 429s answered.
 * Not implemented methods answer 404 ``Not Found`` (what Telegram says for unknown methods) and
   are logged as warnings, so a missing method is visible rather than silently faked.
 """
@@ -802,9 +805,11 @@ Listener = Callable[[str, SentMessage], None]
 class LocalBotApi:
     """The server. ``port=0`` picks a free port; ``base_url`` is what PTB needs.
 
-    Rate limits: ``per_chat_rate``/``per_chat_burst`` and ``global_rate``/``global_burst`` are
-    token buckets (None disables one). ``clock`` is injectable so tests can move time instead of
-    sleeping. ``strict_html`` picks the HTML parser mode (see ``bot.localapi.telegram_html``).
+    Rate limits: ``per_chat_rate``/``per_chat_burst``, ``global_rate``/``global_burst`` and
+    ``paid_rate`` (sends with ``allow_paid_broadcast``, instead of the global one; its burst is
+    one second's worth) are token buckets (None disables one). ``clock`` is injectable so tests
+    can move time instead of sleeping. ``strict_html`` picks the HTML parser mode (see
+    ``bot.localapi.telegram_html``).
 
     Everything runs on the event loop the server was started on; use the client API from that
     loop (from another thread: ``asyncio.run_coroutine_threadsafe`` / ``call_soon_threadsafe``).
@@ -824,6 +829,7 @@ class LocalBotApi:
         per_group_per_minute: int | None = 20,
         global_rate: float | None = 30.0,
         global_burst: int = 30,
+        paid_rate: float | None = 1000.0,
         strict_html: bool = True,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -844,6 +850,13 @@ class LocalBotApi:
             if global_rate is not None
             else None
         )
+        self._paid_bucket = (
+            _TokenBucket(paid_rate, paid_rate, paid_rate, clock())
+            if paid_rate is not None
+            else None
+        )
+        self.flood_refusals = 0
+        """How many sends were answered 429 (forced ones included)."""
 
         self.users: dict[int, LocalUser] = {}
         self.groups: dict[int, LocalGroup] = {}
@@ -1291,15 +1304,19 @@ class LocalBotApi:
             raise ApiError(403, "Forbidden: bot can't initiate conversation with a user")
         return chat
 
-    def _check_flood(self, chat: LocalChat) -> None:
+    def _check_flood(self, chat: LocalChat, params: _Params) -> None:
         """Forced 429s first, then the chat's limit and the overall bucket; a send counts
         only when it is accepted. Groups and channels allow ``per_group_per_minute`` messages
-        in any 60 seconds; private chats have a token bucket."""
+        in any 60 seconds; private chats have a token bucket. A paid broadcast
+        (``allow_paid_broadcast``) is held to the paid bucket instead of the overall one."""
         forced = chat._forced_429 or self._forced_429_any
         if forced:
             raise self._too_many(forced.popleft())
         now = self.clock()
-        buckets = [b for b in (chat._bucket, self._global_bucket) if b is not None]
+        overall = (
+            self._paid_bucket if params.get_bool("allow_paid_broadcast") else self._global_bucket
+        )
+        buckets = [b for b in (chat._bucket, overall) if b is not None]
         wait = max((b.wait_time(now) for b in buckets), default=0.0)
         window = chat.send_times if isinstance(chat, LocalGroup) else None
         limit = self.per_group_per_minute
@@ -1315,8 +1332,8 @@ class LocalBotApi:
         if window is not None:
             window.append(now)
 
-    @staticmethod
-    def _too_many(retry_after: int) -> ApiError:
+    def _too_many(self, retry_after: int) -> ApiError:
+        self.flood_refusals += 1
         return ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after)
 
     def _formatted(
@@ -1599,7 +1616,7 @@ class LocalBotApi:
         markup = _validate_reply_markup(params.get_json("reply_markup"))
         preview = self._link_preview_options(params)
         reply_to = self._reply_to(user, params)
-        self._check_flood(user)
+        self._check_flood(user, params)
         message = SentMessage(
             chat_id=user.chat_id,
             message_id=self._next_message_id(user.chat_id),
@@ -1660,7 +1677,7 @@ class LocalBotApi:
         )
         markup = _validate_reply_markup(params.get_json("reply_markup"))
         reply_to = self._reply_to(user, params)
-        self._check_flood(user)
+        self._check_flood(user, params)
         if file_id is None:
             file_id = f"AgACAgLocal{next(self._file_ids):06d}"
             self._files[file_id] = data

@@ -14,7 +14,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from sqlalchemy import ColumnElement, delete, exists, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    bindparam,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -31,6 +41,8 @@ from bot.storage.records import (
     Claim,
     DeliveryRecord,
     DeliveryStatus,
+    LedgerWrites,
+    LedgerWritten,
     MessageState,
     SubscriberRecord,
 )
@@ -63,6 +75,12 @@ class Deliveries:
 
     def __init__(self, tx: Transactions) -> None:
         self._tx = tx
+
+    @property
+    def write_concurrency(self) -> int:
+        """How many :meth:`write` transactions are worth running at once: one on SQLite
+        (one writer at a time), a few on a server, where commit latency, not work, limits."""
+        return 1 if self._tx.one_writer else 4
 
     def claim(self, edition_id: int, chat_id: int, owner: str) -> Claim | None:
         """Claim the right to send this edition's digest to this chat for ``owner``.
@@ -208,6 +226,37 @@ class Deliveries:
         elif row.state != MessageState.CONFIRMED:  # a confirmation is never undone
             row.state, row.message_id = state, message_id
 
+    def write(self, writes: LedgerWrites) -> LedgerWritten:
+        """Apply many ledger writes in one transaction (a group commit of a fan-out's workers).
+
+        Every entry means what its single-row method means — :meth:`confirm`,
+        :meth:`mark_sent`, :meth:`claim`, :meth:`put_on_wire` (the fence: the claim still
+        ``writes.owner``'s and its lease live now) — and the commit comes before any caller
+        acts on the result, so the crash guarantees are those of the single-row methods; set
+        statements only make the writes cheap. Refused on-wire entries are left out of the
+        result (that sender must stop).
+        """
+        now = utcnow()
+        with self._tx.write() as session:
+            if writes.confirmed:
+                _upsert_parts(
+                    session,
+                    [(d, p, MessageState.CONFIRMED, m) for d, p, m in writes.confirmed],
+                )
+            if writes.finished:
+                _finish(session, writes.finished, now)
+            claims: dict[tuple[int, int], Claim | None] = {}
+            for edition_id in dict.fromkeys(e for e, _ in writes.claims):
+                chats = [c for e, c in writes.claims if e == edition_id]
+                got = _claim_many(session, edition_id, chats, writes.owner, now)
+                claims.update(((edition_id, chat), got.get(chat)) for chat in chats)
+            fenced = (
+                _fence(session, writes.on_wire, writes.owner, writes.renew, now)
+                if writes.on_wire
+                else frozenset()
+            )
+            return LedgerWritten(claims, fenced)
+
     def parts(self, edition_id: int, chat_id: int) -> dict[int, MessageState]:
         """The ledger of one delivery: message number → state."""
         with self._tx.read() as session:
@@ -349,6 +398,220 @@ def _insert(session: Session) -> sqlite.Insert | postgresql.Insert:
     """The dialect's INSERT, which knows ON CONFLICT DO NOTHING."""
     dialect = session.get_bind().dialect.name
     return postgresql.insert(Delivery) if dialect == "postgresql" else sqlite.insert(Delivery)
+
+
+_DELIVERIES: Table = Delivery.__table__  # type: ignore[assignment]
+_MESSAGES: Table = DeliveryMessage.__table__  # type: ignore[assignment]
+_LEASES: Table = LeaseRow.__table__  # type: ignore[assignment]
+_EDITIONS: Table = Edition.__table__  # type: ignore[assignment]
+
+
+class _BatchStatements:
+    """The statements of :meth:`Deliveries.write`, built once per dialect.
+
+    Why: at a thousand messages a second, building and compiling SQLAlchemy statements cost
+    more than the database work. These are Core statements with bind parameters (expanding
+    ones for the id lists) that SQLAlchemy compiles once and caches; rows go in as
+    executemany (its insertmanyvalues batching), not as a ``values([...])`` per batch.
+    """
+
+    def __init__(self, dialect: str) -> None:
+        def insert(table: Table) -> sqlite.Insert | postgresql.Insert:
+            return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+
+        deliveries, messages, leases = _DELIVERIES.c, _MESSAGES.c, _LEASES.c
+        upsert = insert(_MESSAGES)
+        self.set_parts = upsert.on_conflict_do_update(
+            index_elements=["delivery_id", "part"],
+            set_={"state": upsert.excluded.state, "message_id": upsert.excluded.message_id},
+            where=messages.state != MessageState.CONFIRMED.value,
+        )
+        self.edition = select(_EDITIONS.c.id).where(_EDITIONS.c.id == bindparam("edition"))
+        self.claim = (
+            insert(_DELIVERIES)
+            .on_conflict_do_nothing(index_elements=["edition_id", "chat_id"])
+            .returning(deliveries.id, deliveries.chat_id)
+        )
+        self.finish = (
+            update(_DELIVERIES)
+            .where(
+                deliveries.edition_id == bindparam("edition"),
+                deliveries.chat_id.in_(bindparam("chats", expanding=True)),
+            )
+            .values(status=bindparam("to"), sent_at=bindparam("at"), error=None)
+            .values(updated_at=bindparam("at"))
+            .returning(deliveries.chat_id)
+        )
+        self.fence = (
+            update(_DELIVERIES)
+            .where(
+                deliveries.id.in_(bindparam("ids", expanding=True)),
+                deliveries.claimed_by == bindparam("owner"),
+                deliveries.status == DeliveryStatus.PENDING.value,
+                exists().where(
+                    leases.holder == bindparam("owner"), leases.expires_at > bindparam("at")
+                ),
+            )
+            .values(updated_at=bindparam("at"))
+            .returning(deliveries.id)
+        )
+        self.renew = (
+            update(_LEASES)
+            .where(leases.holder == bindparam("owner"), leases.expires_at > bindparam("at"))
+            .values(expires_at=bindparam("until"))
+        )
+
+
+_STATEMENTS: dict[str, _BatchStatements] = {}
+
+
+def _statements(session: Session) -> _BatchStatements:
+    dialect = session.get_bind().dialect.name
+    if dialect not in _STATEMENTS:
+        _STATEMENTS[dialect] = _BatchStatements(dialect)
+    return _STATEMENTS[dialect]
+
+
+def _upsert_parts(session: Session, rows: list[tuple[int, int, MessageState, int | None]]) -> None:
+    """Set ledger rows to these states in one statement; a confirmation is never undone."""
+    latest = {(d, p): (state, m) for d, p, state, m in rows}  # one row may appear once only
+    session.connection().execute(
+        _statements(session).set_parts,
+        [
+            {"delivery_id": d, "part": p, "state": state.value, "message_id": m}
+            for (d, p), (state, m) in latest.items()
+        ],
+    )
+
+
+def _finish(
+    session: Session, finished: tuple[tuple[int, int, DeliveryStatus], ...], now: dt.datetime
+) -> None:
+    """:meth:`Deliveries.mark_sent` for many chats: one UPDATE per edition and status."""
+    groups: dict[tuple[int, DeliveryStatus], list[int]] = {}
+    for edition_id, chat_id, status in finished:
+        groups.setdefault((edition_id, status), []).append(chat_id)
+    connection = session.connection()
+    for (edition_id, status), chats in groups.items():
+        params = {"edition": edition_id, "chats": chats, "to": status.value, "at": now}
+        done = set(connection.execute(_statements(session).finish, params).scalars())
+        for chat_id in chats:
+            if chat_id not in done:  # no claim: recorded anyway, as mark_sent does
+                log.warning("delivery %d -> %d marked sent without a claim", edition_id, chat_id)
+                session.add(
+                    Delivery(
+                        edition_id=edition_id,
+                        chat_id=chat_id,
+                        attempts=1,
+                        status=status,
+                        sent_at=now,
+                    )
+                )
+    session.flush()
+
+
+def _claim_many(
+    session: Session, edition_id: int, chats: list[int], owner: str, now: dt.datetime
+) -> dict[int, Claim]:
+    """:meth:`Deliveries.claim` for many chats of one edition: one INSERT for the new rows,
+    one conditional UPDATE taking over the takeable ones, one SELECT of their ledgers."""
+    statements = _statements(session)
+    connection = session.connection()
+    if connection.execute(statements.edition, {"edition": edition_id}).first() is None:
+        return {}
+    unique = list(dict.fromkeys(chats))
+    inserted = connection.execute(
+        statements.claim,
+        [
+            {
+                "edition_id": edition_id,
+                "chat_id": chat_id,
+                "status": DeliveryStatus.PENDING.value,
+                "attempts": 1,
+                "claimed_by": owner,
+                "claimed_at": now,
+                "updated_at": now,
+            }
+            for chat_id in unique
+        ],
+    ).all()
+    claims = {
+        chat_id: Claim(delivery_id, edition_id, chat_id, resumed=False, parts={})
+        for delivery_id, chat_id in inserted
+    }
+    rest = [chat_id for chat_id in unique if chat_id not in claims]
+    if not rest:
+        return claims
+    taken = session.execute(
+        update(Delivery)
+        .where(
+            Delivery.edition_id == edition_id,
+            Delivery.chat_id.in_(rest),
+            _takeable(now),
+        )
+        .values(
+            status=DeliveryStatus.PENDING,
+            claimed_by=owner,
+            attempts=Delivery.attempts + 1,
+            claimed_at=now,
+            updated_at=now,
+        )
+        .returning(Delivery.id, Delivery.chat_id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    parts: dict[int, dict[int, MessageState]] = {delivery_id: {} for delivery_id, _ in taken}
+    if taken:
+        rows = session.execute(
+            select(DeliveryMessage.delivery_id, DeliveryMessage.part, DeliveryMessage.state).where(
+                DeliveryMessage.delivery_id.in_(list(parts))
+            )
+        )
+        for delivery_id, part, state in rows:
+            parts[delivery_id][part] = MessageState(state)
+    for delivery_id, chat_id in taken:
+        claims[chat_id] = Claim(
+            delivery_id, edition_id, chat_id, resumed=True, parts=parts[delivery_id]
+        )
+    return claims
+
+
+def _fence(
+    session: Session,
+    on_wire: tuple[tuple[int, int], ...],
+    owner: str,
+    renew: dt.timedelta | None,
+    now: dt.datetime,
+) -> frozenset[tuple[int, int]]:
+    """:meth:`Deliveries.put_on_wire` for many messages: the claims that are still
+    ``owner``'s under a live lease get their messages written ``on_wire``."""
+    statements = _statements(session)
+    connection = session.connection()
+    ids = list(dict.fromkeys(d for d, _ in on_wire))
+    held = set(
+        connection.execute(statements.fence, {"ids": ids, "owner": owner, "at": now}).scalars()
+    )
+    if len(held) < len(ids):
+        lease = session.scalar(select(LeaseRow.expires_at).where(LeaseRow.holder == owner))
+        for delivery_id in ids:
+            if delivery_id not in held:
+                row = session.get(Delivery, delivery_id)
+                log.warning(
+                    "delivery %d: not put on the wire for %s (claim: %s by %s; lease until "
+                    "%s, now %s)",
+                    delivery_id,
+                    owner,
+                    row.status if row is not None else None,
+                    row.claimed_by if row is not None else None,
+                    lease,
+                    now,
+                )
+    fenced = frozenset((d, p) for d, p in on_wire if d in held)
+    if not fenced:
+        return fenced
+    if renew is not None:
+        connection.execute(statements.renew, {"owner": owner, "at": now, "until": now + renew})
+    _upsert_parts(session, [(d, p, MessageState.ON_WIRE, None) for d, p in sorted(fenced)])
+    return fenced
 
 
 def _parts(session: Session, delivery_id: int) -> dict[int, MessageState]:

@@ -146,6 +146,34 @@ class Claim:
 
 
 @dataclass(frozen=True, slots=True)
+class LedgerWrites:
+    """Ledger writes of one sender's workers, applied together in one transaction.
+
+    Why together: at paid-broadcast rates a transaction per message (claim, on the wire,
+    confirmed, sent) costs more than the send itself. Each entry keeps the meaning of its
+    single-row method in :class:`bot.storage.Deliveries` (``claim``, ``put_on_wire``,
+    ``confirm``, ``mark_sent``); only the commits are shared. Applied in the order
+    confirmed → finished → claims → on the wire.
+    """
+
+    owner: str
+    claims: tuple[tuple[int, int], ...] = ()  # (edition_id, chat_id)
+    on_wire: tuple[tuple[int, int], ...] = ()  # (delivery_id, part): the fence, as put_on_wire
+    confirmed: tuple[tuple[int, int, int], ...] = ()  # (delivery_id, part, message_id)
+    finished: tuple[tuple[int, int, DeliveryStatus], ...] = ()  # (edition_id, chat_id, status)
+    renew: dt.timedelta | None = None  # extend the owner's live lease, as put_on_wire does
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerWritten:
+    """What :class:`LedgerWrites` did: each claim's result (None: not claimable) and the
+    messages put on the wire (the others were refused: lease or claim lost)."""
+
+    claims: dict[tuple[int, int], Claim | None]
+    on_wire: frozenset[tuple[int, int]]
+
+
+@dataclass(frozen=True, slots=True)
 class Lease:
     """A named lease (the leader's, or a sender's heartbeat): who holds it until when.
 

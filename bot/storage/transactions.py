@@ -38,6 +38,9 @@ class Transactions:
         self._serial: AbstractContextManager[object] = (
             threading.RLock() if db.is_memory_sqlite(engine) else nullcontext()
         )
+        # SQLite has one writer at a time (BEGIN IMMEDIATE queues the others); a server
+        # database commits concurrent write transactions side by side.
+        self.one_writer = db.is_sqlite(engine)
 
     @contextmanager
     def read(self) -> Iterator[Session]:

@@ -355,6 +355,33 @@ async def test_global_token_bucket(local_api_factory: Factory) -> None:
         await bot.send_message(4, "x")
 
 
+async def test_paid_broadcasts_have_a_bucket_of_their_own(local_api_factory: Factory) -> None:
+    server = await local_api_factory(
+        per_chat_rate=None, global_rate=30.0, global_burst=1, paid_rate=1000.0, clock=FakeClock()
+    )
+    for chat_id in range(1, 5):
+        server.user(chat_id)
+    async with telegram.Bot(TEST_TOKEN, base_url=server.base_url) as bot:
+        await bot.send_message(1, "x")
+        with pytest.raises(RetryAfter):
+            await bot.send_message(2, "x")  # the overall bucket is empty …
+        for chat_id in (2, 3, 4):  # … paid broadcasts draw on their own (1000/s)
+            await bot.send_message(chat_id, "x", allow_paid_broadcast=True)
+    assert server.flood_refusals == 1
+
+
+async def test_a_paid_broadcast_still_keeps_to_the_chats_own_limit(
+    local_api_factory: Factory,
+) -> None:
+    server = await local_api_factory(per_chat_rate=1.0, per_chat_burst=1, clock=FakeClock())
+    server.user(1)
+    async with telegram.Bot(TEST_TOKEN, base_url=server.base_url) as bot:
+        await bot.send_message(1, "a", allow_paid_broadcast=True)
+        with pytest.raises(RetryAfter):
+            await bot.send_message(1, "b", allow_paid_broadcast=True)
+    assert server.flood_refusals == 1
+
+
 async def test_rejected_sends_do_not_use_the_budget(local_api_factory: Factory) -> None:
     server = await local_api_factory(per_chat_burst=1, clock=FakeClock())
     server.user(1)

@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import URL
 
 from bot.storage.leases import sender_lease_name
-from bot.storage.records import DeliveryStatus, MessageState
+from bot.storage.records import DeliveryStatus, LedgerWrites, MessageState
 from bot.storage.store import Store
 from tests.bot.storage.helpers import DAY, PAPER, add, edition, run_together
 
@@ -267,4 +267,103 @@ def test_counts_per_status_of_an_edition(store: Store, edition_id: int) -> None:
         DeliveryStatus.SENT: 1,
         DeliveryStatus.IN_DOUBT: 1,
         DeliveryStatus.PENDING: 1,
+    }
+
+
+# --- many writes in one transaction (the fan-out's group commit) ---------------------------
+
+
+def test_batched_claims_are_new_taken_over_or_refused_as_single_claims_are(
+    store: Store, edition_id: int
+) -> None:
+    dead_sender(store)
+    dead = store.deliveries.claim(edition_id, 2, DEAD)
+    assert dead is not None
+    store.deliveries.confirm(dead.delivery_id, 0, message_id=7)
+    other = "other-live-sender"
+    store.leases.acquire(sender_lease_name(other), other, TTL)
+    store.deliveries.claim(edition_id, 3, other)
+
+    written = store.deliveries.write(
+        LedgerWrites(LIVE, claims=((edition_id, 1), (edition_id, 2), (edition_id, 3)))
+    )
+
+    new, taken, held = (written.claims[(edition_id, chat)] for chat in (1, 2, 3))
+    assert new is not None and not new.resumed and new.parts == {}
+    assert taken is not None and taken.resumed and taken.parts == {0: MessageState.CONFIRMED}
+    assert held is None
+
+
+def test_a_batched_claim_of_an_unknown_edition_is_refused(store: Store, edition_id: int) -> None:
+    written = store.deliveries.write(LedgerWrites(LIVE, claims=((edition_id + 99, 1),)))
+
+    assert written.claims == {(edition_id + 99, 1): None}
+
+
+def test_batched_messages_go_on_the_wire_only_for_claims_of_the_live_owner(
+    store: Store, edition_id: int
+) -> None:
+    mine = store.deliveries.claim(edition_id, 1, LIVE)
+    other = "other-live-sender"
+    store.leases.acquire(sender_lease_name(other), other, TTL)
+    theirs = store.deliveries.claim(edition_id, 2, other)
+    assert mine is not None and theirs is not None
+
+    written = store.deliveries.write(
+        LedgerWrites(LIVE, on_wire=((mine.delivery_id, 0), (theirs.delivery_id, 0)))
+    )
+
+    assert written.on_wire == {(mine.delivery_id, 0)}
+    assert store.deliveries.parts(edition_id, 1) == {0: MessageState.ON_WIRE}
+    assert store.deliveries.parts(edition_id, 2) == {}
+
+
+def test_a_batch_puts_nothing_on_the_wire_once_the_lease_expired(
+    store: Store, edition_id: int
+) -> None:
+    claim = store.deliveries.claim(edition_id, 1, LIVE)
+    assert claim is not None
+    store.leases.release(sender_lease_name(LIVE), LIVE)
+
+    written = store.deliveries.write(LedgerWrites(LIVE, on_wire=((claim.delivery_id, 0),)))
+
+    assert written.on_wire == frozenset()
+    assert store.deliveries.parts(edition_id, 1) == {}
+
+
+def test_a_batch_on_the_wire_renews_the_live_lease(store: Store, edition_id: int) -> None:
+    claim = store.deliveries.claim(edition_id, 1, LIVE)
+    assert claim is not None
+    before = store.leases.get(sender_lease_name(LIVE))
+
+    store.deliveries.write(
+        LedgerWrites(LIVE, on_wire=((claim.delivery_id, 0),), renew=dt.timedelta(hours=1))
+    )
+
+    after = store.leases.get(sender_lease_name(LIVE))
+    assert before is not None and after is not None and after.expires_at > before.expires_at
+
+
+def test_batched_confirmations_and_outcomes_are_recorded_and_end_the_sending(
+    store: Store, edition_id: int
+) -> None:
+    one, two = (store.deliveries.claim(edition_id, chat, LIVE) for chat in (1, 2))
+    assert one is not None and two is not None
+    store.deliveries.write(
+        LedgerWrites(
+            LIVE,
+            confirmed=((one.delivery_id, 0, 11), (two.delivery_id, 0, 21)),
+            finished=(
+                (edition_id, 1, DeliveryStatus.SENT),
+                (edition_id, 2, DeliveryStatus.IN_DOUBT),
+                (edition_id, 3, DeliveryStatus.SENT),  # no claim: recorded anyway
+            ),
+        )
+    )
+    store.deliveries.write(LedgerWrites(LIVE, on_wire=((one.delivery_id, 0),)))
+
+    assert store.deliveries.parts(edition_id, 1) == {0: MessageState.CONFIRMED}
+    assert store.deliveries.counts(edition_id) == {
+        DeliveryStatus.SENT: 2,
+        DeliveryStatus.IN_DOUBT: 1,
     }
