@@ -157,6 +157,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "digest_header": "<b>📰 {paper}</b>\n{date} · 共 {count} 篇",
         "digest_continued": "<b>📰 {paper}</b> · {date}（续）",
         "digest_footer": "点击下方编号查看详细摘要。",
+        "combined_header": "<b>📰 今日报摘</b>\n{date} · {paper_count} 份报纸 · 共 {count} 篇",
+        "combined_continued": "<b>📰 今日报摘</b> · {date}（续）",
+        "combined_section": "<b>📄 {paper}</b> · {date} · {count} 篇",
+        "combined_section_continued": "<b>📄 {paper}</b>（续）",
+        "digest_also_in": "<i>也见于：{papers}</i>",
         "date": "{year}年{month}月{day}日",
         "page": "第{page}版",
         "keywords": "关键词：{keywords}",
@@ -290,6 +295,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "digest_header": "<b>📰 {paper}</b>\n{date} · {count} {count:article|articles}",
         "digest_continued": "<b>📰 {paper}</b> · {date} (continued)",
         "digest_footer": "Tap a number below for the full summary.",
+        "combined_header": (
+            "<b>📰 Today's papers</b>\n{date} · {paper_count} {paper_count:paper|papers} · "
+            "{count} {count:article|articles}"
+        ),
+        "combined_continued": "<b>📰 Today's papers</b> · {date} (continued)",
+        "combined_section": "<b>📄 {paper}</b> · {date} · {count} {count:article|articles}",
+        "combined_section_continued": "<b>📄 {paper}</b> (continued)",
+        "digest_also_in": "<i>Also in: {papers}</i>",
         "date": "{year}-{month:0>2}-{day:0>2}",
         "page": "Page {page}",
         "keywords": "Keywords: {keywords}",
