@@ -1,4 +1,5 @@
-"""Button presses: open an article, subscribe from /start, turn a search page, toggle a paper.
+"""Button presses: open an article, subscribe from /start, turn a search page, toggle a paper,
+choose the digest mode under /settings.
 
 callback_data comes from the client and can be forged, so it is decoded strictly
 (``bot.render.digest.decode_callback``) and anything unexpected just gets a polite answer.
@@ -11,6 +12,7 @@ import logging
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot.components.digest_mode import DIGEST_MODE, switch_digest_mode
 from bot.components.papers import PAPER_TOGGLE, subscribe_chat, toggle_paper
 from bot.components.replies import article_reply, chat_of, language, reply
 from bot.components.search import recall_search, search_page
@@ -60,6 +62,10 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.answer()
         words, articles_of = remembered
         await search_page(update, context, words, page=page, articles_of=articles_of, query=query)
+    elif kind == DIGEST_MODE:
+        code = decoded[1]
+        answer = await switch_digest_mode(update, context, code) if isinstance(code, str) else None
+        await query.answer(answer or t_plain(lang, "button_expired"))
     elif kind == PAPER_TOGGLE:
         index = decoded[1]
         answer = await toggle_paper(update, context, index) if isinstance(index, int) else None

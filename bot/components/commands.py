@@ -16,6 +16,7 @@ from typing import Literal
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import ContextTypes
 
+from bot.components.digest_mode import mode_hint, mode_keyboard
 from bot.components.jobs import ensure_digest_job
 from bot.components.papers import find_paper, reader_papers, subscribe_chat, unsubscribe_chat
 from bot.components.replies import (
@@ -235,7 +236,8 @@ def _stats_day(svc: Services, papers: list[str]) -> dt.date:
 
 
 async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """``/settings`` shows the chat's digest time; ``/settings 07:30`` or ``default`` changes it."""
+    """``/settings`` shows the chat's digest time (and, to a subscriber, the digest-mode
+    buttons); ``/settings 07:30`` or ``default`` changes the time."""
     svc = services(context)
     lang = language(update)
     chat_id = chat_of(update).id
@@ -245,7 +247,12 @@ async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     zone = svc.config.schedule.timezone.key
     if not argument:
         current = record.digest_time if record else None
-        await reply(update, settings_text(current, default, lang, zone))
+        text = settings_text(current, default, lang, zone)
+        if record is None or not record.active:
+            await reply(update, text)
+        else:  # the digest mode, as buttons (bot.components.digest_mode)
+            keyboard = mode_keyboard(record.digest_mode, lang)
+            await reply(update, f"{text}\n\n{mode_hint(lang)}", keyboard)
         return
     if await _too_long(update, lang, argument):
         return

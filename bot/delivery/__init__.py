@@ -1,7 +1,8 @@
 """Delivery: getting digests to chats the way Telegram wants it.
 
 Holds the :class:`Pacer` (global and per-chat rates, :mod:`.pacer`) and the fan-out of one
-edition to every subscriber with its error handling (:mod:`.fanout`).
+edition to every subscriber, or of a reader's papers in one combined message, with its
+error handling (:mod:`.fanout`).
 
 May import: python-telegram-bot, :mod:`bot.render`, :mod:`bot.storage` and :mod:`bot.errors`.
 Never the handlers (:mod:`bot.components`) or the Application wiring.
@@ -11,6 +12,7 @@ from bot.delivery.fanout import (
     DeliveryPolicy,
     DeliveryReport,
     LeaseLost,
+    deliver_combined,
     deliver_edition,
     retry_seconds,
 )
@@ -23,6 +25,7 @@ __all__ = [
     "LeaseKeeper",
     "LeaseLost",
     "Pacer",
+    "deliver_combined",
     "deliver_edition",
     "new_holder_id",
     "retry_seconds",

@@ -33,7 +33,7 @@ import asyncio
 import datetime as dt
 import logging
 import warnings
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -56,12 +56,14 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.delivery.lease import sender_lease
 from bot.delivery.pacer import Pacer
 from bot.errors import DeliveryError, RetryLater
+from bot.render.combined import Section, build_combined_digest
 from bot.render.digest import DigestMessage, build_digest
 from bot.render.i18n import language_for
 from bot.storage.records import (
     ArticleRecord,
     Claim,
     DeliveryStatus,
+    DigestMode,
     EditionRecord,
     InDoubt,
     MessageState,
@@ -71,7 +73,14 @@ from bot.storage.records import (
 if TYPE_CHECKING:
     from bot.storage.store import Store
 
-__all__ = ["DeliveryPolicy", "DeliveryReport", "LeaseLost", "Pacer", "deliver_edition"]
+__all__ = [
+    "DeliveryPolicy",
+    "DeliveryReport",
+    "LeaseLost",
+    "Pacer",
+    "deliver_combined",
+    "deliver_edition",
+]
 
 log = logging.getLogger(__name__)
 
@@ -197,27 +206,29 @@ def retry_seconds(exc: RetryAfter) -> float:
 
 
 class _Fanout:
-    """State of one :func:`deliver_edition` run."""
+    """State of one :func:`deliver_edition` or :func:`deliver_combined` run."""
 
     def __init__(
         self,
         bot: Bot,
         store: Store,
-        edition: EditionRecord,
-        articles: Sequence[ArticleRecord],
+        editions: Sequence[EditionRecord],
+        articles: Mapping[int, Sequence[ArticleRecord]],
         pacer: Pacer,
         policy: DeliveryPolicy,
         owner: str,
+        paper_order: Sequence[str] = (),
     ) -> None:
         self.bot = bot
         self.store = store
-        self.edition = edition
-        self.articles = articles
+        self.editions = {edition.id: edition for edition in editions}
+        self.articles = dict(articles)
         self.pacer = pacer
         self.policy = policy
         self.owner = owner
-        self.report = DeliveryReport(edition_id=edition.id)
-        self.digests: dict[str, list[DigestMessage]] = {}
+        self.paper_order = {name: index for index, name in enumerate(paper_order)}
+        self.report = DeliveryReport(edition_id=editions[0].id)
+        self.digests: dict[tuple[tuple[int, ...], str], list[DigestMessage]] = {}
         self.invalid_token: InvalidToken | None = None
         self.lease_lost: LeaseLost | None = None
 
@@ -226,45 +237,100 @@ class _Fanout:
         token = getattr(self.bot, "token", None)
         return text.replace(token, "<token>") if token else text
 
-    def digest(self, language: str) -> list[DigestMessage]:
+    async def digest(self, covers: Sequence[int], language: str) -> list[DigestMessage]:
+        """The messages of a claim's digest in ``language``: one edition's digest, or the
+        combined digest of several (sections in the configured order of their papers, so a
+        resumed claim renders the very messages its ledger counts)."""
         lang = language_for(language)
-        if lang not in self.digests:
-            self.digests[lang] = build_digest(self.edition, self.articles, lang)
-        return self.digests[lang]
+        key = (tuple(sorted(covers)), lang)
+        if key not in self.digests:
+            for edition_id in covers:
+                if edition_id not in self.editions:  # a resumed bundle's other editions
+                    edition = await asyncio.to_thread(self.store.editions.get, edition_id)
+                    if edition is None:
+                        raise LookupError(f"edition {edition_id} is gone")
+                    self.editions[edition_id] = edition
+                if edition_id not in self.articles:
+                    self.articles[edition_id] = await asyncio.to_thread(
+                        self.store.editions.articles, edition_id
+                    )
+            if len(covers) == 1:
+                edition = self.editions[covers[0]]
+                self.digests[key] = build_digest(edition, self.articles[edition.id], lang)
+            else:
+                order = sorted(
+                    covers,
+                    key=lambda e: (
+                        self.paper_order.get(self.editions[e].paper, len(self.paper_order)),
+                        self.editions[e].paper,
+                        e,
+                    ),
+                )
+                sections = [Section(self.editions[e], self.articles[e]) for e in order]
+                self.digests[key] = build_combined_digest(sections, lang)
+        return self.digests[key]
 
     @property
     def stopped(self) -> bool:
         return self.invalid_token is not None or self.lease_lost is not None
 
-    async def run(self, subscribers: Sequence[SubscriberRecord]) -> None:
-        queue = iter(subscribers)  # shared by the workers; next() never awaits
+    async def run(self, work: Sequence[tuple[SubscriberRecord, tuple[int, ...]]]) -> None:
+        """Deliver to each chat the editions listed for it (one digest per claim)."""
+        queue = iter(work)  # shared by the workers; next() never awaits
 
         async def worker() -> None:
-            for subscriber in queue:
+            for subscriber, editions in queue:
                 if self.stopped:
                     return
-                await self.deliver_chat(subscriber)
+                await self.deliver_chat(subscriber, editions)
 
-        workers = max(1, min(self.policy.concurrency, len(subscribers)))
+        workers = max(1, min(self.policy.concurrency, len(work)))
         async with asyncio.TaskGroup() as group:
             for _ in range(workers):
                 group.create_task(worker())
 
-    async def deliver_chat(self, subscriber: SubscriberRecord) -> None:
-        """Claim, send every message the ledger lacks, record the outcome. Never raises
-        (except cancellation): one chat's trouble must not stop the others."""
-        edition_id, chat_id = self.edition.id, subscriber.chat_id
+    async def deliver_chat(self, subscriber: SubscriberRecord, editions: tuple[int, ...]) -> None:
+        """Claim and deliver digests covering ``editions`` until none is left to claim.
+
+        One claim is one digest: ``editions`` together (a combined digest), or what the store
+        hands back first — an unfinished digest of an earlier run, resumed whole (see
+        ``Deliveries.claim_bundle``); the rest then goes in the next claim.
+        """
+        pending = list(editions)
+        first = True
+        while pending and not self.stopped:
+            try:
+                claim = await asyncio.to_thread(
+                    self.store.deliveries.claim_bundle, pending, subscriber.chat_id, self.owner
+                )
+            except Exception:
+                log.exception("chat %d: claiming its digest failed", subscriber.chat_id)
+                self.report.failed += 1
+                self.report.failed_chats.append(subscriber.chat_id)
+                return
+            if claim is None:
+                if first:
+                    log.debug(
+                        "editions %s chat %d: already claimed, skipped",
+                        pending,
+                        subscriber.chat_id,
+                    )
+                    self.report.skipped += 1
+                return
+            first = False
+            if not await self.deliver_claim(subscriber, claim):
+                return
+            pending = [e for e in pending if e not in claim.covers]
+
+    async def deliver_claim(self, subscriber: SubscriberRecord, claim: Claim) -> bool:
+        """Send every message of the claim's digest the ledger lacks, record the outcome;
+        True when it is delivered. Never raises (except cancellation): one chat's trouble
+        must not stop the others."""
+        edition_id, chat_id = claim.edition_id, subscriber.chat_id
         report = self.report
         attempt: _Attempt | None = None
         try:
-            claim = await asyncio.to_thread(
-                self.store.deliveries.claim, edition_id, chat_id, self.owner
-            )
-            if claim is None:
-                log.debug("edition %d chat %d: already claimed, skipped", edition_id, chat_id)
-                report.skipped += 1
-                return
-            messages = self.digest(subscriber.language)
+            messages = await self.digest(claim.covers, subscriber.language)
             attempt = _Attempt(claim, chat_id, total=len(messages))
             for part, message in enumerate(messages):
                 await self.send_part(attempt, part, message)
@@ -276,12 +342,14 @@ class _Fanout:
             report.resumed += int(claim.resumed)
             report.in_doubt += int(attempt.in_doubt)
             log.info(
-                "edition %d chat %d: digest delivered (%d messages%s)",
+                "edition %d chat %d: digest delivered (%d messages%s%s)",
                 edition_id,
                 attempt.chat_id,
                 len(messages),
+                f", combined with editions {claim.covers[1:]}" if claim.editions else "",
                 ", resumed" if claim.resumed else "",
             )
+            return True
         except LeaseLost as exc:
             # Sends nothing more and writes nothing: the claim belongs to whoever takes it.
             self.lease_lost = exc
@@ -331,22 +399,24 @@ class _Fanout:
             )
             report.skipped += 1
         except asyncio.CancelledError:
-            if attempt is not None:
-                # Free the claim: the ledger knows what went out, a later run sends the rest.
-                self._release_sync(attempt.chat_id)
+            # Free the claim: the ledger knows what went out, a later run sends the rest.
+            self._release_sync(edition_id, attempt.chat_id if attempt else chat_id)
             raise
         except Exception as exc:
             # A bug or a database error: leave the chat for a later run, which resumes it.
             chat_id = attempt.chat_id if attempt is not None else chat_id
             log.exception("edition %d chat %d: unexpected error", edition_id, chat_id)
             if attempt is None:
-                return  # nothing claimed (or the claim itself failed)
+                # Nothing sent (the digest could not be built): free the claim for a later run.
+                self._release_sync(claim.edition_id, chat_id, f"{type(exc).__name__}: {exc}")
+                return False
             try:
                 await self._failed(
                     attempt, self._redact(f"{type(exc).__name__}: {exc}"), retryable=True
                 )
             except Exception:
                 log.exception("edition %d chat %d: could not record failure", edition_id, chat_id)
+        return False
 
     async def _follow_migration(self, attempt: _Attempt, new_id: int) -> None:
         """Move the subscription (and our claim) to the supergroup's new id, then resend.
@@ -355,7 +425,7 @@ class _Fanout:
         new id already has one for this edition; then that row decides: sent or being sent
         there means nothing more to do.
         """
-        edition_id, old_id = self.edition.id, attempt.chat_id
+        edition_id, old_id = attempt.claim.edition_id, attempt.chat_id
         attempt.migrations += 1
         if attempt.migrations > 2 or new_id == old_id:
             raise _GiveUp(f"chat {old_id} keeps migrating", retryable=False)
@@ -370,18 +440,18 @@ class _Fanout:
                 raise _AlreadyThere(new_id)
         attempt.chat_id = new_id
 
-    def _release_sync(self, chat_id: int) -> None:
+    def _release_sync(self, edition_id: int, chat_id: int, reason: str = "cancelled") -> None:
         try:
-            self.store.deliveries.mark_failed(self.edition.id, chat_id, "cancelled", True)
+            self.store.deliveries.mark_failed(edition_id, chat_id, reason, True)
         except Exception:
-            log.exception("edition %d chat %d: could not free claim", self.edition.id, chat_id)
+            log.exception("edition %d chat %d: could not free claim", edition_id, chat_id)
 
     async def _failed(
         self, attempt: _Attempt, reason: str, *, retryable: bool, level: int = logging.WARNING
     ) -> None:
         """Log and record that delivery to this chat stopped; ``retryable`` frees the claim
         (a later run sends what the ledger lacks)."""
-        edition_id, chat_id = self.edition.id, attempt.chat_id
+        edition_id, chat_id = attempt.claim.edition_id, attempt.chat_id
         reason = attempt.describe(reason)
         note = "a later run sends the rest" if retryable else "not retried"
         log.log(level, "edition %d chat %d: giving up (%s); %s", edition_id, chat_id, reason, note)
@@ -409,7 +479,7 @@ class _Fanout:
     async def _skip(self, attempt: _Attempt, part: int) -> None:
         log.info(
             "edition %d chat %d: message %d in doubt; not resent (in_doubt = skip)",
-            self.edition.id,
+            attempt.claim.edition_id,
             attempt.chat_id,
             part + 1,
         )
@@ -428,7 +498,7 @@ class _Fanout:
         the answer was lost: ``resend`` retries it (a possible duplicate), ``skip`` goes on
         with the next message.
         """
-        edition_id = self.edition.id
+        edition_id = attempt.claim.edition_id
         policy = self.policy
         network_failures = flood_waits = 0
         while True:
@@ -527,12 +597,14 @@ async def deliver_edition(
     """Send ``edition``'s digest to every active subscriber that has not had it yet.
 
     ``articles`` defaults to the stored ones. ``only_chats`` restricts the run to those chat ids
-    (the scheduler's per-user digest times). Each chat gets the digest in its own language.
-    ``owner`` is the holder of a live lease this process keeps (the leader's); without one the
-    run keeps a sender heartbeat lease of its own for its duration. Safe to run again, also
-    concurrently: claimed chats are skipped, a dead sender's are resumed. Raises
-    ``InvalidToken`` if Telegram rejects the token and :class:`LeaseLost` if this sender's lease
-    is gone (both after stopping the run); any other error is per chat and in the report.
+    (the scheduler's per-user digest times); without it, readers who chose one combined
+    message (``DigestMode.COMBINED``) are left to :func:`deliver_combined`. Each chat gets the
+    digest in its own language. ``owner`` is the holder of a live lease this process keeps (the
+    leader's); without one the run keeps a sender heartbeat lease of its own for its duration.
+    Safe to run again, also concurrently: claimed chats are skipped, a dead sender's are
+    resumed (a combined digest it left unfinished is resumed whole). Raises ``InvalidToken``
+    if Telegram rejects the token and :class:`LeaseLost` if this sender's lease is gone (both
+    after stopping the run); any other error is per chat and in the report.
     """
     policy = policy or DeliveryPolicy()
     if owner is None:
@@ -549,25 +621,93 @@ async def deliver_edition(
             )
     if articles is None:
         articles = await asyncio.to_thread(store.editions.articles, edition.id)
-    report_only = DeliveryReport(edition_id=edition.id)
     if not articles:
         log.warning("edition %d has no articles; no digest sent", edition.id)
-        return report_only
+        return DeliveryReport(edition_id=edition.id)
     subscribers = await asyncio.to_thread(store.deliveries.pending_chats, edition.id)
     if only_chats is not None:
         wanted = set(only_chats)
         subscribers = [s for s in subscribers if s.chat_id in wanted]
-    subscribers = [s for s in subscribers if s.active]
+    else:
+        subscribers = [s for s in subscribers if s.digest_mode is not DigestMode.COMBINED]
+    work = [(s, (edition.id,)) for s in subscribers if s.active]
+    fanout = _Fanout(bot, store, [edition], {edition.id: articles}, pacer or Pacer(), policy, owner)
+    return await _finish(fanout, work, f"edition {edition.id}")
 
-    fanout = _Fanout(bot, store, edition, articles, pacer or Pacer(), policy, owner)
-    if subscribers:
-        log.info("edition %d: delivering to %d chats", edition.id, len(subscribers))
-        await fanout.run(subscribers)
+
+async def deliver_combined(
+    bot: Bot,
+    store: Store,
+    editions: Sequence[EditionRecord],
+    due: Mapping[int, Collection[int]] | None = None,
+    *,
+    pacer: Pacer | None = None,
+    policy: DeliveryPolicy | None = None,
+    owner: str | None = None,
+    paper_order: Sequence[str] = (),
+) -> DeliveryReport:
+    """Send each chat one combined digest of those of ``editions`` it is owed.
+
+    ``due`` maps chat ids to the ids of the editions due to them now (the scheduler's digest
+    times); without it, every active reader who chose one combined message and is owed any of
+    ``editions`` gets all of them they are owed. Each chat's editions are claimed together and
+    recorded in one ledger (``Deliveries.claim_bundle``), so crash-resume, in-doubt handling
+    and "never twice" hold as for one edition; an edition the chat already had (a paper that
+    came out after its combined digest went out gets a digest of its own) is never in it. One
+    edition alone is sent as its plain digest. Sections follow ``paper_order`` (paper
+    names). The report is keyed by the first edition; errors as :func:`deliver_edition`.
+    """
+    policy = policy or DeliveryPolicy()
+    if owner is None:
+        async with sender_lease(store, policy.lease_seconds) as keeper:
+            return await deliver_combined(
+                bot,
+                store,
+                editions,
+                due,
+                pacer=pacer,
+                policy=policy,
+                owner=keeper.holder,
+                paper_order=paper_order,
+            )
+    if not editions:
+        raise ValueError("deliver_combined needs at least one edition")
+    articles: dict[int, Sequence[ArticleRecord]] = {}
+    for edition in editions:
+        articles[edition.id] = await asyncio.to_thread(store.editions.articles, edition.id)
+    readers: dict[int, SubscriberRecord] = {}
+    owed: dict[int, list[int]] = {}
+    for edition in editions:
+        if not articles[edition.id]:
+            log.warning("edition %d has no articles; left out of combined digests", edition.id)
+            continue
+        for reader in await asyncio.to_thread(store.deliveries.pending_chats, edition.id):
+            if due is None:
+                wanted = reader.digest_mode is DigestMode.COMBINED
+            else:
+                wanted = edition.id in due.get(reader.chat_id, ())
+            if wanted and reader.active:
+                readers[reader.chat_id] = reader
+                owed.setdefault(reader.chat_id, []).append(edition.id)
+    work = [(readers[chat], tuple(owed[chat])) for chat in sorted(owed)]
+    fanout = _Fanout(
+        bot, store, editions, articles, pacer or Pacer(), policy, owner, paper_order
+    )
+    return await _finish(fanout, work, f"combined digest of editions {[e.id for e in editions]}")
+
+
+async def _finish(
+    fanout: _Fanout, work: Sequence[tuple[SubscriberRecord, tuple[int, ...]]], what: str
+) -> DeliveryReport:
+    """Run the fan-out, log its report, raise what stopped it."""
+    if work:
+        log.info("%s: delivering to %d chats", what, len(work))
+        await fanout.run(work)
     report = fanout.report
     log.info(
-        "edition %d: sent %d (resumed %d), in doubt %d, skipped %d, blocked %d, failed %d "
+        "%s: sent %d (resumed %d), in doubt %d, skipped %d, blocked %d, failed %d "
         "(%d messages, %d flood waits)",
-        edition.id,
+        what,
         report.sent,
         report.resumed,
         report.in_doubt,

@@ -134,6 +134,15 @@ MESSAGES: dict[str, dict[str, str]] = {
             "修改时间：<code>/settings 07:30</code>\n"
             "恢复默认（{default}）：<code>/settings default</code>"
         ),
+        "settings_mode_hint": (
+            "<b>摘要方式</b>：订阅了几份报纸时，每份各发一条，还是合并成一条？（✅ 为当前选择）"
+        ),
+        "mode_per_paper": "每份报纸一条",
+        "mode_combined": "合并成一条",
+        "mode_selected": "✅ {label}",
+        "mode_saved_per_paper": "好的，以后每份报纸各发一条摘要",
+        "mode_saved_combined": "好的，以后你的报纸合并成一条摘要",
+        "mode_not_subscribed": "请先订阅（/subscribe）",
         "settings_origin_default": "默认",
         "settings_origin_custom": "自定义",
         "settings_saved": "✅ 好的，以后每天 <b>{time}</b>（{zone}）推送摘要。",
@@ -271,6 +280,16 @@ MESSAGES: dict[str, dict[str, str]] = {
             "Change it: <code>/settings 07:30</code>\n"
             "Back to the default ({default}): <code>/settings default</code>"
         ),
+        "settings_mode_hint": (
+            "<b>Digest</b>: with several papers, one message per paper or all in one? "
+            "(✅: your choice)"
+        ),
+        "mode_per_paper": "One per paper",
+        "mode_combined": "All in one",
+        "mode_selected": "✅ {label}",
+        "mode_saved_per_paper": "Done: one digest per paper",
+        "mode_saved_combined": "Done: all your papers in one digest",
+        "mode_not_subscribed": "Subscribe first (/subscribe)",
         "settings_origin_default": "default",
         "settings_origin_custom": "your choice",
         "settings_saved": "✅ Done: the digest will arrive daily at <b>{time}</b> ({zone}).",

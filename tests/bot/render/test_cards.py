@@ -91,6 +91,7 @@ SAMPLE_VALUES: dict[str, object] = {
     "paper": "浙江工人日报",
     "papers": "浙江工人日报、<海南日报>",
     "paper_count": 2,
+    "label": "合并成一条",
     "year": 2024,
     "month": 7,
     "day": 1,
