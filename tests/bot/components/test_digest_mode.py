@@ -1,0 +1,91 @@
+"""The /settings digest-mode buttons (one digest per paper, or one combined message), pressed
+by a reader of the real bot over real HTTP against the local Bot API server, on both
+databases."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.storage.records import DigestMode
+from tests.bot.running_bot import RunningBot, start_bot, stop_bot
+
+pytestmark = pytest.mark.timeout(120)
+
+
+@pytest.fixture
+async def bot(tmp_path: Path, db: str) -> AsyncIterator[RunningBot]:
+    running = await start_bot(tmp_path, db)
+    try:
+        yield running
+    finally:
+        await stop_bot(running)
+
+
+async def settings_of(bot: RunningBot, chat_id: int, language: str = "zh-hans"):
+    reader = bot.user(chat_id, language=language)
+    await reader.send("/subscribe")
+    await reader.wait_for_messages(1)
+    await reader.send("/settings")
+    [shown] = await reader.wait_for_messages(1)
+    return reader, shown
+
+
+def labels(message) -> list[str]:
+    return [button["text"] for row in message.buttons for button in row]
+
+
+async def test_settings_shows_the_digest_mode_with_the_current_one_marked(bot: RunningBot) -> None:
+    _, shown = await settings_of(bot, 9101)
+    assert "摘要方式" in shown.text
+    assert labels(shown) == ["✅ 每份报纸一条", "合并成一条"]
+    assert all(len(b["callback_data"].encode()) <= 64 for row in shown.buttons for b in row)
+
+
+async def test_pressing_combined_switches_the_mode_and_marks_it(bot: RunningBot) -> None:
+    reader, shown = await settings_of(bot, 9102)
+    query = await reader.press(shown, "合并成一条")
+    await reader.wait_for_answer(query)
+    assert query.answer_text == "好的，以后你的报纸合并成一条摘要"
+    assert bot.store.subscribers.get(9102).digest_mode is DigestMode.COMBINED
+    assert labels(shown) == ["每份报纸一条", "✅ 合并成一条"]  # the same message, edited
+
+    back = await reader.press(shown, "每份报纸一条")
+    await reader.wait_for_answer(back)
+    assert bot.store.subscribers.get(9102).digest_mode is DigestMode.PER_PAPER
+    assert labels(shown) == ["✅ 每份报纸一条", "合并成一条"]
+
+
+async def test_the_digest_mode_buttons_speak_english_to_english_readers(bot: RunningBot) -> None:
+    reader, shown = await settings_of(bot, 9103, language="en")
+    assert labels(shown) == ["✅ One per paper", "All in one"]
+    query = await reader.press(shown, "All in one")
+    await reader.wait_for_answer(query)
+    assert query.answer_text == "Done: all your papers in one digest"
+
+
+async def test_pressing_the_current_mode_again_is_harmless(bot: RunningBot) -> None:
+    reader, shown = await settings_of(bot, 9104)
+    for _ in range(2):
+        query = await reader.press(shown, "✅ 每份报纸一条")
+        await reader.wait_for_answer(query)
+    assert bot.store.subscribers.get(9104).digest_mode is DigestMode.PER_PAPER
+    assert reader.new_messages() == []
+
+
+async def test_a_non_subscriber_sees_no_mode_buttons(bot: RunningBot) -> None:
+    reader = bot.user(9105)
+    await reader.send("/settings")
+    [shown] = await reader.wait_for_messages(1)
+    assert shown.buttons == []
+
+
+async def test_a_forged_mode_button_gets_the_expired_answer(bot: RunningBot) -> None:
+    reader, shown = await settings_of(bot, 9106)
+    shown.reply_markup = {"inline_keyboard": [[{"text": "x", "callback_data": "dm:zz"}]]}
+    query = await reader.press(shown, "x")
+    await reader.wait_for_answer(query)
+    assert bot.store.subscribers.get(9106).digest_mode is DigestMode.PER_PAPER
+    assert query.answer_text == "这个按钮已失效，请重新发送命令。"
