@@ -1,4 +1,5 @@
-"""``python -m bench``: run the quality, speed, e-paper fetch and hostile-input benchmarks."""
+"""``python -m bench``: run the quality, speed, e-paper fetch, hostile-input and near-duplicate
+benchmarks."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench import fetch, hostile, quality, speed
+from bench import dedup, fetch, hostile, quality, speed
 from bench.common import DEFAULT_HEADLINES, RESULTS_DIR, console_for_tables
 
 
@@ -16,7 +17,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ``--check`` and a missed target; skips for absent data are 0)."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument(
-        "which", nargs="?", choices=("all", "quality", "speed", "fetch", "hostile"), default="all"
+        "which",
+        nargs="?",
+        choices=("all", "quality", "speed", "fetch", "hostile", "dedup"),
+        default="all",
     )
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     parser.add_argument("--data", type=Path, default=DEFAULT_HEADLINES, help="headline set")
@@ -61,6 +65,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         codes.append(
             hostile.run(
                 out=args.out / "hostile.json", quick=args.quick, console=console, check=args.check
+            )
+        )
+    if args.which in ("all", "dedup"):
+        codes.append(
+            dedup.run(
+                args.data,
+                pd=[args.dev2] if args.dev2 else [],
+                out=args.out / "dedup.json",
+                console=console,
+                check=args.check,
             )
         )
     return max(codes, default=0)

@@ -267,7 +267,8 @@ class _Fanout:
                     ),
                 )
                 sections = [Section(self.editions[e], self.articles[e]) for e in order]
-                self.digests[key] = build_combined_digest(sections, lang)
+                # Finding the stories two papers share reads every body: off the event loop.
+                self.digests[key] = await asyncio.to_thread(build_combined_digest, sections, lang)
         return self.digests[key]
 
     @property
