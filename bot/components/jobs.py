@@ -278,6 +278,7 @@ async def send_edition(
         only_chats=chats,
         policy=svc.policy,
         owner=svc.owner,
+        paper_order=[paper.name for paper in svc.config.papers],
     )
 
 

@@ -1,4 +1,5 @@
-"""Fan-out of one edition's digest to every subscriber, the way Telegram wants it.
+"""Fan-out of one edition's digest to every subscriber — or of a reader's papers in one
+combined message (:func:`deliver_combined`) — the way Telegram wants it.
 
 Why this is more than a loop over ``send_message``:
 
@@ -16,7 +17,11 @@ Why this is more than a loop over ``send_message``:
   ``resend`` (default: a rare duplicate beats a lost morning digest) or ``skip``. Writing
   ``on_wire`` is also the fence: it fails once this sender's lease is gone, so a sender that
   was paused or superseded sends nothing more. Duplicates are thus bounded by the requests on
-  the wire at a crash: at most one per worker (``DeliveryPolicy.concurrency``).
+  the wire at a crash: at most one per worker (``DeliveryPolicy.concurrency``). A combined
+  digest covers several editions: their rows are claimed together as one *bundle* whose lead
+  row holds the ledger (``Deliveries.claim_bundle``), so all of the above holds for it as a
+  whole; an unfinished bundle is only ever resumed whole, and an edition the chat already had
+  (a paper out after its combined digest went) is never put in another.
 * **Errors mean different things** (``docs/telegram.md``): 429 → wait, pause everyone, retry
   the same message; 403 → the user left, deactivate (history kept); ChatMigrated → follow the
   new id and resend; 400 → our bug or a dead chat, log and give up for good; network → retry
@@ -594,6 +599,7 @@ async def deliver_edition(
     only_chats: Collection[int] | None = None,
     policy: DeliveryPolicy | None = None,
     owner: str | None = None,
+    paper_order: Sequence[str] = (),
 ) -> DeliveryReport:
     """Send ``edition``'s digest to every active subscriber that has not had it yet.
 
@@ -605,7 +611,8 @@ async def deliver_edition(
     Safe to run again, also concurrently: claimed chats are skipped, a dead sender's are
     resumed (a combined digest it left unfinished is resumed whole). Raises ``InvalidToken``
     if Telegram rejects the token and :class:`LeaseLost` if this sender's lease is gone (both
-    after stopping the run); any other error is per chat and in the report.
+    after stopping the run); any other error is per chat and in the report. ``paper_order``
+    orders the sections of a combined digest resumed here, as :func:`deliver_combined` does.
     """
     policy = policy or DeliveryPolicy()
     if owner is None:
@@ -619,6 +626,7 @@ async def deliver_edition(
                 only_chats=only_chats,
                 policy=policy,
                 owner=keeper.holder,
+                paper_order=paper_order,
             )
     if articles is None:
         articles = await asyncio.to_thread(store.editions.articles, edition.id)
@@ -632,7 +640,9 @@ async def deliver_edition(
     else:
         subscribers = [s for s in subscribers if s.digest_mode is not DigestMode.COMBINED]
     work = [(s, (edition.id,)) for s in subscribers if s.active]
-    fanout = _Fanout(bot, store, [edition], {edition.id: articles}, pacer or Pacer(), policy, owner)
+    fanout = _Fanout(
+        bot, store, [edition], {edition.id: articles}, pacer or Pacer(), policy, owner, paper_order
+    )
     return await _finish(fanout, work, f"edition {edition.id}")
 
 
