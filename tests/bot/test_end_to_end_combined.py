@@ -131,3 +131,23 @@ async def test_a_paper_out_after_the_combined_digest_still_arrives_once(
     await bot.poll_now()
     await bot.digest_now()
     await nothing_more_arrives(combined)
+
+
+async def test_today_follows_the_readers_choice(
+    bot: RunningBot, seed_path: Path, seed_text: str
+) -> None:
+    combined = await reader_of_both(bot, 8201, combined=True)
+    per_paper = await reader_of_both(bot, 8202, combined=False)
+    bot.set_clock(DAY, dt.time(6, 0))  # before the digest time: only /today sends
+    bot.drop_edition(seed_path, DAY)
+    drop_second_paper(bot, seed_text)
+    await bot.poll_now()
+    await eventually(lambda: bot.store.editions.on(DAY, SECOND_PAPER))
+    await eventually(lambda: bot.store.editions.on(DAY, PAPER))
+
+    await combined.send("/today")
+    await per_paper.send("/today")
+
+    [one] = await combined.wait_for_messages(1)
+    assert one.text.startswith("📰 今日报摘") and "也见于：海南日报" in one.text
+    assert len(await per_paper.wait_for_messages(2)) == 2
