@@ -324,14 +324,14 @@ class _Fanout:
                     self.report.skipped += 1
                 return
             first = False
-            if not await self.deliver_claim(subscriber, claim):
-                return
+            if await self.deliver_claim(subscriber, claim) != subscriber.chat_id:
+                return  # failed, or the chat moved (migrated): the next run sends the rest
             pending = [e for e in pending if e not in claim.covers]
 
-    async def deliver_claim(self, subscriber: SubscriberRecord, claim: Claim) -> bool:
+    async def deliver_claim(self, subscriber: SubscriberRecord, claim: Claim) -> int | None:
         """Send every message of the claim's digest the ledger lacks, record the outcome;
-        True when it is delivered. Never raises (except cancellation): one chat's trouble
-        must not stop the others."""
+        the chat id it went to when it is delivered (a migrated group's new one), else None.
+        Never raises (except cancellation): one chat's trouble must not stop the others."""
         edition_id, chat_id = claim.edition_id, subscriber.chat_id
         report = self.report
         attempt: _Attempt | None = None
@@ -355,7 +355,7 @@ class _Fanout:
                 f", combined with editions {claim.covers[1:]}" if claim.editions else "",
                 ", resumed" if claim.resumed else "",
             )
-            return True
+            return attempt.chat_id
         except LeaseLost as exc:
             # Sends nothing more and writes nothing: the claim belongs to whoever takes it.
             self.lease_lost = exc
@@ -414,15 +414,16 @@ class _Fanout:
             log.exception("edition %d chat %d: unexpected error", edition_id, chat_id)
             if attempt is None:
                 # Nothing sent (the digest could not be built): free the claim for a later run.
-                self._release_sync(claim.edition_id, chat_id, f"{type(exc).__name__}: {exc}")
-                return False
+                reason = self._redact(f"{type(exc).__name__}: {exc}")
+                await asyncio.to_thread(self._release_sync, claim.edition_id, chat_id, reason)
+                return None
             try:
                 await self._failed(
                     attempt, self._redact(f"{type(exc).__name__}: {exc}"), retryable=True
                 )
             except Exception:
                 log.exception("edition %d chat %d: could not record failure", edition_id, chat_id)
-        return False
+        return None
 
     async def _follow_migration(self, attempt: _Attempt, new_id: int) -> None:
         """Move the subscription (and our claim) to the supergroup's new id, then resend.

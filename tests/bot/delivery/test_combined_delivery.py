@@ -30,7 +30,9 @@ from tests.bot.delivery.editions import (
     add_reprint_edition,
     add_seed_edition,
 )
+from tests.bot.delivery.test_delivery import migrating_api  # noqa: F401  (fixture)
 from tests.bot.fixtures_local_api import (
+    TEST_TOKEN,
     local_api,  # noqa: F401  (fixture)
     local_api_bot,  # noqa: F401  (fixture)
     local_api_factory,  # noqa: F401  (fixture)
@@ -198,3 +200,25 @@ async def test_a_per_paper_run_resumes_a_crashed_combined_digest_whole(
 
     [message] = user.history
     assert message.text.startswith("📰 今日报摘")
+
+
+async def test_a_migrated_group_gets_its_combined_digest_once_at_the_new_id(
+    migrating_api: tuple[str, list[int]], store: Store
+) -> None:
+    base_url, delivered = migrating_api
+    seed, _ = add_seed_edition(store)
+    second, _ = add_reprint_edition(store)
+    store.subscribers.subscribe(-100, "zh", ORDER)
+    store.subscribers.set_digest_mode(-100, DigestMode.COMBINED)
+    bot = telegram.Bot(TEST_TOKEN, base_url=base_url)
+    pacer = Pacer(group_interval=0.01)
+    try:
+        report = await deliver_combined(bot, store, [seed, second], pacer=pacer, policy=FAST)
+        again = await deliver_combined(bot, store, [seed, second], pacer=pacer, policy=FAST)
+    finally:
+        await bot.shutdown()
+
+    assert delivered == [-1001000]
+    assert (report.sent, report.migrated, again.sent) == (1, 1, 0)
+    assert store.deliveries.was_sent(seed.id, -1001000)
+    assert store.deliveries.was_sent(second.id, -1001000)
