@@ -1,5 +1,5 @@
-"""``python -m bench``: run the quality, speed, e-paper fetch, hostile-input and topic-matching
-benchmarks."""
+"""``python -m bench``: run the quality, speed, e-paper fetch, hostile-input, topic-matching and
+near-duplicate benchmarks."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench import fetch, follows, hostile, quality, speed
+from bench import dedup, fetch, follows, hostile, quality, speed
 from bench.common import DEFAULT_HEADLINES, RESULTS_DIR, console_for_tables
 
 
@@ -19,7 +19,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "which",
         nargs="?",
-        choices=("all", "quality", "speed", "fetch", "hostile", "follows"),
+        choices=("all", "quality", "speed", "fetch", "hostile", "follows", "dedup"),
         default="all",
     )
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
@@ -73,6 +73,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args.data,
                 out=args.out / "follows.json",
                 quick=args.quick,
+                console=console,
+                check=args.check,
+            )
+        )
+    if args.which in ("all", "dedup"):
+        codes.append(
+            dedup.run(
+                args.data,
+                pd=[args.dev2] if args.dev2 else [],
+                out=args.out / "dedup.json",
                 console=console,
                 check=args.check,
             )

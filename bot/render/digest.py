@@ -108,10 +108,22 @@ def _first_sentence(article: ArticleRecord) -> str:
     return ""
 
 
-def _article_block(article: ArticleRecord, lang: str, *, heading: bool, budget: int) -> str:
-    """One article's lines, at most ``budget`` visible units (cut with "…" if needed)."""
+def _article_block(
+    article: ArticleRecord,
+    lang: str,
+    *,
+    heading: bool,
+    budget: int,
+    label: int | None = None,
+    note: str = "",
+) -> str:
+    """One article's lines, at most ``budget`` visible units (cut with "…" if needed).
+
+    ``label`` replaces the article's number (a combined digest numbers across papers);
+    ``note`` is a last line of ready HTML (a combined digest's "also in"), always kept.
+    """
     page = page_label(article.page, lang) if heading else None
-    prefix = f"{article.number}. "
+    prefix = f"{article.number if label is None else label}. "
     title = truncate_text(" ".join(clean(article.title).split()) or "—", DIGEST_TITLE_MAX)
     sentence = truncate_text(_first_sentence(article), DIGEST_SENTENCE_MAX)
 
@@ -122,6 +134,8 @@ def _article_block(article: ArticleRecord, lang: str, *, heading: bool, budget: 
         lines.append(f"<b>{escape(prefix + title_text)}</b>")
         if sentence_text:
             lines.append(escape(sentence_text))
+        if note:
+            lines.append(note)
         return "\n".join(lines)
 
     block = compose(title, sentence)
