@@ -39,7 +39,7 @@ import asyncio
 import datetime as dt
 import logging
 import warnings
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -63,7 +63,7 @@ from bot.delivery.lease import sender_lease
 from bot.delivery.ledger import BroadcastLedger, BundleLedger, EditionLedger, Ledger
 from bot.delivery.pacer import Pacer
 from bot.errors import DeliveryError, RetryLater
-from bot.render.combined import Section, build_combined_digest
+from bot.render.combined import Section, build_combined_digest, told_earlier
 from bot.render.digest import DigestMessage, build_digest
 from bot.render.i18n import language_for
 from bot.render.text import escape
@@ -97,10 +97,14 @@ log = logging.getLogger(__name__)
 # Telegram's 400 for a chat that no longer exists (PTB strips "Bad Request: ").
 _CHAT_GONE = "chat not found"
 
-MessageBuilder = Callable[[Sequence[int], str], list[DigestMessage]]
+MessageBuilder = Callable[[Sequence[int], str, Sequence[int]], Awaitable[list[DigestMessage]]]
 """The messages of one claim's digest: (the editions it covers — ``Claim.covers``, a
-broadcast's id for a broadcast —, language) → messages. Called off the event loop (it may read
-the store and find the stories two papers share), once per distinct (covers, language)."""
+broadcast's id for a broadcast —, language, the editions of that day the chat already had,
+whose stories a late digest marks) → messages. Awaited once per distinct (covers, language,
+earlier), one build at a time; what reads the store or every body runs off the event loop.
+"""
+EarlierEditions = Callable[[int, int], list[int]]
+"""(edition id, chat id) → the other editions of that day the chat already has."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,17 +237,19 @@ class _Fanout:
         pacer: Pacer,
         policy: DeliveryPolicy,
         owner: str,
+        earlier: EarlierEditions | None = None,
     ) -> None:
         self.bot = bot
         self.store = store
         self.ledger = ledger
+        self.earlier = earlier
         self.label = ledger.label
         self.messages = messages
         self.pacer = pacer
         self.policy = policy
         self.owner = owner
         self.report = DeliveryReport(edition_id=ledger.subject_id)
-        self.digests: dict[tuple[tuple[int, ...], str], list[DigestMessage]] = {}
+        self.digests: dict[tuple[tuple[int, ...], str, tuple[int, ...]], list[DigestMessage]] = {}
         self._building = asyncio.Lock()
         self.invalid_token: InvalidToken | None = None
         self.lease_lost: LeaseLost | None = None
@@ -253,15 +259,29 @@ class _Fanout:
         token = getattr(self.bot, "token", None)
         return text.replace(token, "<token>") if token else text
 
-    async def digest(self, covers: Sequence[int], language: str) -> list[DigestMessage]:
+    async def digest(
+        self, covers: Sequence[int], language: str, earlier: Sequence[int] = ()
+    ) -> list[DigestMessage]:
         """The messages of a claim's digest in ``language``, built once per run (one build at
-        a time, off the event loop: a combined digest reads every body)."""
-        key = (tuple(sorted(covers)), language_for(language))
+        a time: a combined digest reads every body, so it is built off the event loop)."""
+        key = (tuple(sorted(covers)), language_for(language), tuple(earlier))
         if key not in self.digests:
             async with self._building:
                 if key not in self.digests:
-                    self.digests[key] = await asyncio.to_thread(self.messages, covers, key[1])
+                    self.digests[key] = await self.messages(covers, key[1], key[2])
         return self.digests[key]
+
+    async def told_before(self, subscriber: SubscriberRecord, claim: Claim) -> list[int]:
+        """The editions of the day whose stories this digest should mark as told: only for a
+        reader of one combined message getting one edition alone (a paper that came out after
+        their combined digest went); per-paper readers chose every paper whole."""
+        if (
+            self.earlier is None
+            or claim.editions
+            or subscriber.digest_mode is not DigestMode.COMBINED
+        ):
+            return []
+        return await asyncio.to_thread(self.earlier, claim.edition_id, subscriber.chat_id)
 
     @property
     def stopped(self) -> bool:
@@ -320,7 +340,8 @@ class _Fanout:
         ledger, report = self.ledger, self.report
         attempt: _Attempt | None = None
         try:
-            messages = await self.digest(claim.covers, subscriber.language)
+            earlier = await self.told_before(subscriber, claim)
+            messages = await self.digest(claim.covers, subscriber.language, earlier)
             attempt = _Attempt(claim, chat_id, total=len(messages))
             for part, message in enumerate(messages):
                 await self.send_part(attempt, part, message)
@@ -564,7 +585,9 @@ class _EditionDigests:
     """The :data:`MessageBuilder` of digests: one edition's digest, or the combined digest of
     several (sections in the configured order of their papers, so a resumed bundle renders the
     very messages its ledger counts). Editions a resumed bundle holds besides the run's own are
-    read from the store. Runs in worker threads, one at a time (``_Fanout.digest``)."""
+    read from the store. One edition's plain digest is built on the event loop, as it always
+    was (quick, and a run's chats get their first message without a thread hop); anything
+    that reads the store or compares bodies runs in a worker thread."""
 
     def __init__(
         self,
@@ -578,8 +601,8 @@ class _EditionDigests:
         self.articles = dict(articles)
         self.paper_order = {name: index for index, name in enumerate(paper_order)}
 
-    def __call__(self, covers: Sequence[int], lang: str) -> list[DigestMessage]:
-        for edition_id in covers:
+    def _load(self, edition_ids: Sequence[int]) -> None:
+        for edition_id in edition_ids:
             if edition_id not in self.editions:  # a resumed bundle's other editions
                 edition = self.store.editions.get(edition_id)
                 if edition is None:
@@ -587,9 +610,25 @@ class _EditionDigests:
                 self.editions[edition_id] = edition
             if edition_id not in self.articles:
                 self.articles[edition_id] = self.store.editions.articles(edition_id)
-        if len(covers) == 1:
+
+    async def __call__(
+        self, covers: Sequence[int], lang: str, earlier: Sequence[int] = ()
+    ) -> list[DigestMessage]:
+        if len(covers) == 1 and not earlier and covers[0] in self.articles:
             edition = self.editions[covers[0]]
             return build_digest(edition, self.articles[edition.id], lang)
+        return await asyncio.to_thread(self._build, covers, lang, earlier)
+
+    def _build(
+        self, covers: Sequence[int], lang: str, earlier: Sequence[int]
+    ) -> list[DigestMessage]:
+        self._load([*covers, *earlier])
+        if len(covers) == 1:
+            edition = self.editions[covers[0]]
+            articles = self.articles[edition.id]
+            sections = [Section(self.editions[e], self.articles[e]) for e in earlier]
+            notes = told_earlier(sections, articles, lang) if sections else None
+            return build_digest(edition, articles, lang, notes=notes)
         order = sorted(
             covers,
             key=lambda e: (
@@ -655,7 +694,16 @@ async def deliver_edition(
         subscribers = [s for s in subscribers if s.digest_mode is not DigestMode.COMBINED]
     digests = _EditionDigests(store, [edition], {edition.id: articles}, paper_order)
     ledger = EditionLedger(store.deliveries, edition.id)
-    fanout = _Fanout(bot, store, ledger, digests, pacer or Pacer(), policy, owner)
+    fanout = _Fanout(
+        bot,
+        store,
+        ledger,
+        digests,
+        pacer or Pacer(),
+        policy,
+        owner,
+        earlier=store.deliveries.delivered_same_day,
+    )
     return await _run(fanout, subscribers)
 
 
@@ -716,7 +764,16 @@ async def deliver_combined(
                 owed.setdefault(reader.chat_id, []).append(edition.id)
     digests = _EditionDigests(store, editions, articles, paper_order)
     ledger = BundleLedger(store.deliveries, [e.id for e in editions], owed)
-    fanout = _Fanout(bot, store, ledger, digests, pacer or Pacer(), policy, owner)
+    fanout = _Fanout(
+        bot,
+        store,
+        ledger,
+        digests,
+        pacer or Pacer(),
+        policy,
+        owner,
+        earlier=store.deliveries.delivered_same_day,
+    )
     return await _run(fanout, [readers[chat] for chat in sorted(owed)])
 
 
@@ -745,10 +802,14 @@ async def deliver_broadcast(
         log.warning("broadcast %d is not confirmed; nothing sent", broadcast.id)
         return DeliveryReport(edition_id=broadcast.id)
     message = [DigestMessage(text=escape(broadcast.text), keyboard=None)]
+
+    async def messages(
+        covers: Sequence[int], lang: str, earlier: Sequence[int]
+    ) -> list[DigestMessage]:
+        return message  # the same text for everyone
+
     ledger = BroadcastLedger(store.broadcasts, broadcast.id)
-    fanout = _Fanout(
-        bot, store, ledger, lambda covers, lang: message, pacer or Pacer(), policy, owner
-    )
+    fanout = _Fanout(bot, store, ledger, messages, pacer or Pacer(), policy, owner)
     subscribers = await asyncio.to_thread(store.broadcasts.pending_chats, broadcast.id)
     report = await _run(fanout, subscribers)
     await asyncio.to_thread(store.broadcasts.finish_if_done, broadcast.id)

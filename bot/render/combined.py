@@ -42,7 +42,7 @@ from bot.render.text import TEXT_LIMIT, clean, escape, format_date, truncate_tex
 from bot.storage.records import ArticleRecord, EditionRecord
 from summarizer.duplicates import THRESHOLD, find_repeats
 
-__all__ = ["Section", "build_combined_digest", "story_text"]
+__all__ = ["Section", "build_combined_digest", "story_text", "told_earlier"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +94,37 @@ def _items(sections: Sequence[Section], threshold: float) -> list[list[_Item]]:
         if repeats[position] is None:
             listed[index].append(_Item(index, article, tuple(also.get(position, ()))))
     return listed
+
+
+def told_earlier(
+    earlier: Sequence[Section],
+    articles: Sequence[ArticleRecord],
+    lang: str,
+    *,
+    threshold: float = THRESHOLD,
+) -> dict[int, str]:
+    """For a digest that goes out after the reader's combined digest of the day (a paper that
+    came out late): the notes of its ``articles`` whose story the reader already had in an
+    ``earlier`` section, as article number → "already in today's digest: PAPER". The articles
+    stay listed (numbers and buttons unchanged), only marked: a wire a paper edited may still
+    be worth opening, and a wrongly merged story must not vanish."""
+    flat = [
+        (index, article) for index, section in enumerate(earlier) for article in section.articles
+    ]
+    late = len(earlier)
+    flat += [(late, article) for article in sorted(articles, key=lambda a: a.number)]
+    repeats = find_repeats(
+        [story_text(article) for _, article in flat],
+        groups=[index for index, _ in flat],
+        threshold=threshold,
+    )
+    notes: dict[int, str] = {}
+    for position, leader in enumerate(repeats):
+        index, article = flat[position]
+        if index == late and leader is not None and flat[leader][0] != late:
+            paper = _paper(earlier[flat[leader][0]].edition)
+            notes[article.number] = t(lang, "digest_told_earlier", papers=paper)
+    return notes
 
 
 def build_combined_digest(
@@ -185,9 +216,6 @@ def build_combined_digest(
             parts.append(footer)
         keyboard = article_keyboard(message_refs, lang, labels=[str(n) for n in message_labels])
         result.append(
-            DigestMessage(
-                text="\n\n".join(parts), keyboard=keyboard, numbers=tuple(message_labels)
-            )
+            DigestMessage(text="\n\n".join(parts), keyboard=keyboard, numbers=tuple(message_labels))
         )
     return result
-

@@ -293,6 +293,25 @@ class Deliveries:
             )
             return int(count or 0)
 
+    def delivered_same_day(self, edition_id: int, chat_id: int) -> list[int]:
+        """The other editions of ``edition_id``'s date whose digest this chat has (sent, or in
+        doubt and not resent), by id: what a late digest of that day marks as told before."""
+        day = select(Edition.date).where(Edition.id == edition_id).scalar_subquery()
+        had = (DeliveryStatus.SENT, DeliveryStatus.IN_DOUBT)
+        with self._tx.read() as session:
+            rows = session.scalars(
+                select(Delivery.edition_id)
+                .join(Edition, Edition.id == Delivery.edition_id)
+                .where(
+                    Delivery.chat_id == chat_id,
+                    Delivery.edition_id != edition_id,
+                    Delivery.status.in_(had),
+                    Edition.date == day,
+                )
+                .order_by(Delivery.edition_id)
+            )
+            return list(rows)
+
     def mark_sent(
         self, edition_id: int, chat_id: int, status: DeliveryStatus = DeliveryStatus.SENT
     ) -> None:
@@ -364,8 +383,8 @@ class Deliveries:
             Delivery.edition_id == edition_id, ~_takeable(utcnow())
         )
         readers = select(Subscription.subscriber_id).where(
-            Subscription.paper_id == select(Edition.paper_id).where(Edition.id == edition_id)
-            .scalar_subquery()
+            Subscription.paper_id
+            == select(Edition.paper_id).where(Edition.id == edition_id).scalar_subquery()
         )
         with self._tx.read() as session:
             rows = session.scalars(

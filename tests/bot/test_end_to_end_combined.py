@@ -130,6 +130,7 @@ async def test_a_paper_out_after_the_combined_digest_still_arrives_once(
 
     [late] = await combined.wait_for_messages(1)
     assert late.text.startswith(f"📰 {SECOND_PAPER}")
+    assert f"已见于今日摘要：{PAPER}" in late.text  # the wire it reprints came at breakfast
     await bot.poll_now()
     await bot.digest_now()
     await nothing_more_arrives(combined)

@@ -108,6 +108,23 @@ async def test_an_edition_after_the_combined_digest_reaches_the_reader_once_on_i
 
     first, late = user.history
     assert first.text.startswith(f"📰 {PAPER}")
+    [reprint] = [a for a in second_articles if a.title == REPRINT_TITLE]
+    note = "<i>已见于今日摘要：浙江工人日报</i>"
+    expected = build_digest(second, second_articles, "zh", notes={reprint.number: note})
+    assert late.html == expected[0].text  # the wire the reader had at breakfast is marked
+
+
+async def test_a_per_paper_readers_later_paper_marks_nothing(
+    local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
+) -> None:
+    seed, _ = add_seed_edition(store)
+    user = reader(local_api, store, 32, DigestMode.PER_PAPER)
+    await deliver_edition(local_api_bot, store, seed, policy=FAST)
+    second, second_articles = add_reprint_edition(store)
+
+    await deliver_edition(local_api_bot, store, second, policy=FAST)
+
+    _, late = user.history
     assert late.html == build_digest(second, second_articles, "zh")[0].text
 
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from bot.localapi.telegram_html import entity_text, parse_html, utf16_len
 from bot.render import MAX_BUTTONS, ArticleRef, DigestMessage, build_digest, decode_article_callback
-from bot.render.combined import Section, build_combined_digest
+from bot.render.combined import Section, build_combined_digest, told_earlier
 from bot.render.i18n import LANGUAGES
 from tests.bot.render.test_digest import callback_data, digests, edition, seed_articles
 
@@ -70,9 +70,11 @@ def check_combined(messages: list[DigestMessage], limit: int) -> None:
         bold = [entity_text(plain, e) for e in entities if e.type == "bold"]
         numbered = [int(m.group(1)) for b in bold if (m := re.match(r"(\d+)\. ", b))]
         assert numbered == list(message.numbers)
-        buttons = [b.text for row in message.keyboard.inline_keyboard for b in row] if (
-            message.keyboard
-        ) else []
+        buttons = (
+            [b.text for row in message.keyboard.inline_keyboard for b in row]
+            if (message.keyboard)
+            else []
+        )
         assert buttons == [str(n) for n in message.numbers] and len(buttons) <= MAX_BUTTONS
         labels.extend(message.numbers)
     assert labels == list(range(1, len(labels) + 1))
@@ -121,6 +123,25 @@ def test_a_different_story_on_the_same_topic_is_not_merged() -> None:
     messages = build_combined_digest([first, other], "zh")
     assert ArticleRef(43, 2) in listed(messages)
     assert "也见于" not in messages[0].text
+
+
+def test_a_late_papers_story_already_in_todays_digest_is_marked_not_dropped() -> None:
+    late = second_paper((4,))
+    notes = told_earlier([seed_section((1, 2, 3))], late.articles, "zh")
+    [message] = build_digest(late.edition, late.articles, "zh", notes=notes)
+    assert notes == {1: "<i>已见于今日摘要：浙江工人日报</i>"}
+    first, second = plain(message).split("\n\n")[1:3]
+    assert "1. 我国党员总数超过九千九百万" in first  # listed under its number, as ever
+    assert first.endswith("已见于今日摘要：浙江工人日报")
+    assert "已见于" not in second  # a story the earlier digest did not have
+
+
+def test_told_earlier_is_localised_and_empty_without_a_shared_story() -> None:
+    late = second_paper()
+    assert told_earlier([seed_section()], late.articles, "en") == {
+        1: "<i>Already in today's digest: 浙江工人日报</i>"
+    }
+    assert told_earlier([seed_section((1, 2))], late.articles, "zh") == {}
 
 
 def test_per_paper_digests_list_the_shared_story_in_each_paper() -> None:
@@ -175,5 +196,3 @@ def test_every_combined_digest_parses_fits_and_lists_each_article_once(
 def test_no_sections_is_a_programming_error() -> None:
     with pytest.raises(ValueError):
         build_combined_digest([], "zh")
-
-

@@ -97,9 +97,7 @@ def test_a_dead_senders_bundle_is_resumed_whole_with_its_ledger(store: Store, ed
     assert rest is not None and rest.covers == (c,)
 
 
-def test_an_edition_of_a_crashed_bundle_is_never_claimed_on_its_own(
-    store: Store, editions
-) -> None:
+def test_an_edition_of_a_crashed_bundle_is_never_claimed_on_its_own(store: Store, editions) -> None:
     a, b, _ = editions
     dead_sender(store)
     assert store.deliveries.claim_bundle([a, b], 1, DEAD) is not None
@@ -133,9 +131,7 @@ def test_a_single_digest_begun_is_resumed_alone_not_bundled(store: Store, editio
     assert rest is not None and rest.covers == (b,)
 
 
-def test_two_senders_bundling_the_same_chat_never_share_an_edition(
-    store: Store, editions
-) -> None:
+def test_two_senders_bundling_the_same_chat_never_share_an_edition(store: Store, editions) -> None:
     def claim(_: int) -> tuple[int, ...]:
         got = store.deliveries.claim_bundle(list(editions), 1, LIVE)
         return got.covers if got is not None else ()
@@ -143,3 +139,23 @@ def test_two_senders_bundling_the_same_chat_never_share_an_edition(
     first, second = run_together(2, claim)
     assert not set(first) & set(second)
     assert set(first) | set(second) == set(editions)
+
+
+def test_delivered_same_day_names_the_days_other_editions_the_chat_has(
+    store: Store, editions
+) -> None:
+    a, b, c = editions
+    claim = store.deliveries.claim_bundle([a, b], 1, LIVE)
+    assert claim is not None
+    store.deliveries.mark_sent(claim.edition_id, 1)
+    other_day = add(store, edition(DAY + dt.timedelta(days=1)), paper="甲报")
+    assert other_day is not None
+    store.deliveries.claim(other_day.id, 1, LIVE)
+    store.deliveries.mark_sent(other_day.id, 1)
+    store.deliveries.claim(c, 2, LIVE)  # another chat's digest, and one not sent yet
+    store.deliveries.claim(b, 3, LIVE)
+
+    assert store.deliveries.delivered_same_day(c, 1) == [a, b]
+    assert store.deliveries.delivered_same_day(a, 1) == [b]
+    assert store.deliveries.delivered_same_day(a, 2) == []
+    assert store.deliveries.delivered_same_day(a, 3) == []
