@@ -1,5 +1,5 @@
-"""``python -m bench``: run the quality, speed, e-paper fetch, hostile-input and topic-matching
-benchmarks.
+"""``python -m bench``: run the quality, speed, e-paper fetch, hostile-input, topic-matching and
+near-duplicate benchmarks.
 
 ``python -m bench broadcast`` runs the broadcast benchmark (10,000 readers; minutes by design,
 so not part of ``all``; ``--quick``: 2,000)."""
@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench import broadcast, fetch, follows, hostile, quality, speed
+from bench import broadcast, dedup, fetch, follows, hostile, quality, speed
 from bench.common import DEFAULT_HEADLINES, RESULTS_DIR, console_for_tables
 
 
@@ -22,7 +22,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "which",
         nargs="?",
-        choices=("all", "quality", "speed", "fetch", "hostile", "follows", "broadcast"),
+        choices=("all", "quality", "speed", "fetch", "hostile", "follows", "dedup", "broadcast"),
         default="all",
     )
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
@@ -76,6 +76,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args.data,
                 out=args.out / "follows.json",
                 quick=args.quick,
+                console=console,
+                check=args.check,
+            )
+        )
+    if args.which in ("all", "dedup"):
+        codes.append(
+            dedup.run(
+                args.data,
+                pd=[args.dev2] if args.dev2 else [],
+                out=args.out / "dedup.json",
                 console=console,
                 check=args.check,
             )

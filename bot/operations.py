@@ -11,20 +11,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import logging
 import signal
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
 from telegram import Bot, Update
 from telegram.error import InvalidToken, NetworkError
-from telegram.ext import Application
 
 from bot.app import build_application, make_services
-from bot.components.jobs import send_edition
+from bot.components.jobs import send_combined, send_edition
 from bot.config import Config, PaperConfig, SourceKind
 from bot.delivery import DeliveryReport, LeaseKeeper, LeaseLost, new_holder_id
 from bot.errors import FetchError, SourceError
@@ -171,6 +171,8 @@ def _editions_to_send(config: Config, store: Store, date: dt.date | None) -> lis
 
 
 async def _send_now(config: Config, store: Store, editions: list[EditionRecord]) -> int:
+    """Each edition to its per-paper readers, then one combined digest to each reader who
+    chose that (``DigestMode.COMBINED``); one line per edition and one for the combined."""
     svc = make_services(config, store)
     application = build_application(config, svc, schedule=False)
     failed = 0
@@ -179,7 +181,9 @@ async def _send_now(config: Config, store: Store, editions: list[EditionRecord])
             active = len(await asyncio.to_thread(store.subscribers.active, edition.paper))
             waiting = len(await asyncio.to_thread(store.deliveries.pending_chats, edition.id))
             try:
-                report = await _send_until_done(application, svc, edition)
+                report = await _send_until_done(
+                    svc, [edition.id], functools.partial(send_edition, application, svc, edition)
+                )
             except LeaseLost as exc:
                 print(f"baozhai: stopped: {exc}", file=sys.stderr)
                 return EXIT_STOPPED
@@ -191,11 +195,25 @@ async def _send_now(config: Config, store: Store, editions: list[EditionRecord])
                 f"messages {report.messages}"
             )
             failed += report.failed
+        try:
+            report = await _send_until_done(
+                svc, [e.id for e in editions], lambda: send_combined(application, svc, editions)
+            )
+        except LeaseLost as exc:
+            print(f"baozhai: stopped: {exc}", file=sys.stderr)
+            return EXIT_STOPPED
+        if report.chats:
+            print(
+                f"combined digest ({', '.join(e.paper for e in editions)}): sent {report.sent} "
+                f"(resumed {report.resumed}), in doubt {report.in_doubt}, "
+                f"failed {report.failed}, blocked {report.blocked}, messages {report.messages}"
+            )
+        failed += report.failed
     return 1 if failed else 0
 
 
 async def _send_until_done(
-    application: Application, svc: Services, edition: EditionRecord
+    svc: Services, edition_ids: list[int], send: Callable[[], Awaitable[DeliveryReport]]
 ) -> DeliveryReport:
     """Send, then take over what a dead sender still holds once its lease has expired.
 
@@ -204,13 +222,17 @@ async def _send_until_done(
     If this process itself stalled past its own lease (an overloaded machine), its claims are
     dead like anyone's: it resumes them under a fresh lease, a few times at most.
     """
-    total = await _send_resuming(application, svc, edition)
+    total = await _send_resuming(edition_ids[0], send)
     deadline = time.time() + 2 * svc.config.service.lease_seconds + 1
     while True:
         # A sender whose lease ran out while we sent (or while we waited) is dead: its claims
         # are free now, so take them over before looking for live ones.
-        total = _merged(total, await _send_resuming(application, svc, edition))
-        held = await asyncio.to_thread(svc.store.deliveries.held_elsewhere, edition.id, "")
+        total = _merged(total, await _send_resuming(edition_ids[0], send))
+        holds = [
+            await asyncio.to_thread(svc.store.deliveries.held_elsewhere, edition_id, "")
+            for edition_id in edition_ids
+        ]
+        held = max((h for h in holds if h is not None), default=None)
         if held is None or time.time() >= deadline:
             return total
         wait = min(held.timestamp() - time.time(), deadline - time.time()) + 0.2
@@ -219,12 +241,12 @@ async def _send_until_done(
 
 
 async def _send_resuming(
-    application: Application, svc: Services, edition: EditionRecord, attempts: int = 3
+    edition_id: int, send: Callable[[], Awaitable[DeliveryReport]], attempts: int = 3
 ) -> DeliveryReport:
-    total = DeliveryReport(edition_id=edition.id)
+    total = DeliveryReport(edition_id=edition_id)
     for attempt in range(1, attempts + 1):
         try:
-            return _merged(total, await send_edition(application, svc, edition))
+            return _merged(total, await send())
         except LeaseLost as exc:
             if exc.report is None or attempt == attempts:
                 raise

@@ -1,5 +1,5 @@
 """Button presses: open an article, subscribe from /start, turn a search page, toggle a paper,
-choose a time zone in /settings, confirm or cancel an admin's broadcast.
+choose a time zone or the digest mode in /settings, confirm or cancel an admin's broadcast.
 
 callback_data comes from the client and can be forged, so it is decoded strictly
 (``bot.render.digest.decode_callback``) and anything unexpected just gets a polite answer.
@@ -13,6 +13,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.components.admin import BROADCAST_CANCEL, BROADCAST_SEND, broadcast_button
+from bot.components.digest_mode import DIGEST_MODE, switch_digest_mode
 from bot.components.papers import PAPER_TOGGLE, subscribe_chat, toggle_paper
 from bot.components.replies import article_reply, chat_of, language, reply
 from bot.components.search import recall_search, search_page
@@ -65,6 +66,10 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await search_page(update, context, words, page=page, articles_of=articles_of, query=query)
     elif kind in (BROADCAST_SEND, BROADCAST_CANCEL) and isinstance(decoded[1], int):
         await broadcast_button(update, context, str(kind), decoded[1])
+    elif kind == DIGEST_MODE:
+        code = decoded[1]
+        answer = await switch_digest_mode(update, context, code) if isinstance(code, str) else None
+        await query.answer(answer or t_plain(lang, "button_expired"))
     elif kind == PAPER_TOGGLE:
         index = decoded[1]
         answer = await toggle_paper(update, context, index) if isinstance(index, int) else None

@@ -38,9 +38,10 @@ from bot.render import (
     stats_text,
 )
 from bot.render.charts import render_stats_chart
+from bot.render.combined import Section, build_combined_digest
 from bot.render.i18n import t, t_plain
 from bot.services import Services, services
-from bot.storage.records import Stats
+from bot.storage.records import DigestMode, Stats
 from summarizer.decode import strip_invisible
 
 log = logging.getLogger(__name__)
@@ -143,26 +144,33 @@ async def _paper_argument(
 
 
 async def today(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The latest digest of each of the reader's papers (all papers for a non-subscriber).
+    """The latest digest of each of the reader's papers (all papers for a non-subscriber), or
+    one combined digest of them for a reader who chose that in /settings.
 
     Messages to one chat are spaced like any send to it (:func:`reply` goes through the
     shared pacer: about one per second).
     """
     svc = services(context)
     lang = language(update)
-    sent = 0
     record = await asyncio.to_thread(svc.store.subscribers.get, chat_of(update).id)
+    sections = []
     for paper in reader_papers(svc.config, record):
         edition = await asyncio.to_thread(svc.store.editions.latest, paper.name)
         if edition is None:
             continue
         articles = await asyncio.to_thread(svc.store.editions.articles, edition.id)
-        for message in build_digest(edition, articles, lang):
-            await reply(update, message.text, message.keyboard)
-            sent += 1
-        remember_edition(context, edition.id)
-    if not sent:
+        sections.append(Section(edition, articles))
+    if not sections:
         await reply(update, t(lang, "no_edition"))
+        return
+    combined = record is not None and record.digest_mode is DigestMode.COMBINED
+    if combined and len(sections) > 1:  # as the reader chose in /settings
+        messages = await asyncio.to_thread(build_combined_digest, sections, lang)
+    else:
+        messages = [m for s in sections for m in build_digest(s.edition, s.articles, lang)]
+    for message in messages:
+        await reply(update, message.text, message.keyboard)
+    remember_edition(context, sections[-1].edition.id)
 
 
 async def article(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

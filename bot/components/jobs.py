@@ -16,7 +16,8 @@ delivery is claimed in the database before it is sent.
   that the layout changed, then deliver what is due.
 * ``digest-at-HH:MM`` (daily, one per distinct digest time in use; ``digest-at-HH:MM@Zone``
   for readers in a timezone of their own): deliver the newest edition to every chat it is due
-  (:func:`is_due`: the chat's time, in the chat's zone, on the edition's date has come). The
+  (:func:`is_due`: the chat's time, in the chat's zone, on the edition's date has come), or,
+  to a reader who chose one combined message, all their papers' due editions together. The
   job only makes a digest punctual; the polls' catch-up is what makes it certain, in every
   zone and across daylight-saving changes.
 
@@ -38,7 +39,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes, JobQueue
 
 from bot.config import PaperConfig, SourceKind
-from bot.delivery import DeliveryReport, deliver_broadcast, deliver_edition
+from bot.delivery import DeliveryReport, deliver_broadcast, deliver_combined, deliver_edition
 from bot.delivery.alerts import AlertReport, send_alerts
 from bot.delivery.readertime import digest_moment, reader_zone
 from bot.errors import FetchError
@@ -48,7 +49,13 @@ from bot.ingest.epaper import read_site
 from bot.render import escape, truncate_text
 from bot.render.i18n import Markup, t
 from bot.services import Services, services
-from bot.storage.records import BroadcastRecord, EditionRecord, PollOutcome, SubscriberRecord
+from bot.storage.records import (
+    BroadcastRecord,
+    DigestMode,
+    EditionRecord,
+    PollOutcome,
+    SubscriberRecord,
+)
 
 log = logging.getLogger(__name__)
 
@@ -355,15 +362,27 @@ def is_due(
 
 
 async def deliver_due(application: Application, now: dt.datetime) -> list[DeliveryReport]:
-    """Deliver each paper's newest fresh edition to the subscribers it is due and who lack it."""
+    """Deliver each paper's newest fresh edition to the subscribers it is due and who lack it.
+
+    A reader who chose one combined message gets the editions due to them together, in one
+    digest; an edition that comes out after it went out reaches them on its own, once.
+    """
     svc = services(application)
     default = svc.config.schedule.digest_time
     reports = []
-    for edition in await asyncio.to_thread(_fresh_editions, svc, now.date()):
+    editions = await asyncio.to_thread(_fresh_editions, svc, now.date())
+    combined: dict[int, list[int]] = {}
+    for edition in editions:
         pending = await asyncio.to_thread(svc.store.deliveries.pending_chats, edition.id)
-        chats = [s.chat_id for s in pending if is_due(edition, s, now, default)]
+        due = [s for s in pending if is_due(edition, s, now, default)]
+        chats = [s.chat_id for s in due if s.digest_mode is not DigestMode.COMBINED]
+        for reader in due:
+            if reader.digest_mode is DigestMode.COMBINED:
+                combined.setdefault(reader.chat_id, []).append(edition.id)
         if chats:
             reports.append(await send_edition(application, svc, edition, chats))
+    if combined:
+        reports.append(await send_combined(application, svc, editions, combined))
     return reports
 
 
@@ -382,6 +401,27 @@ async def send_edition(
         only_chats=chats,
         policy=svc.policy,
         owner=svc.owner,
+        paper_order=[paper.name for paper in svc.config.papers],
+    )
+
+
+async def send_combined(
+    application: Application,
+    svc: Services,
+    editions: list[EditionRecord],
+    due: dict[int, list[int]] | None = None,
+) -> DeliveryReport:
+    """Push one combined digest of ``editions`` to each chat in ``due`` (chat → the ids of the
+    editions due to it; default: every combined-mode reader owed any of them)."""
+    return await deliver_combined(
+        application.bot,
+        svc.store,
+        editions,
+        due,
+        pacer=svc.pacer,
+        policy=svc.policy,
+        owner=svc.owner,
+        paper_order=[paper.name for paper in svc.config.papers],
     )
 
 

@@ -1,4 +1,5 @@
-"""/settings: the reader's digest time, timezone and quiet hours (and whatever joins them).
+"""/settings: the reader's digest time, timezone, quiet hours and digest mode (and whatever
+joins them).
 
 ``/settings`` shows them with the next digest's local date and time and a keyboard;
 ``/settings 07:30`` / ``default`` sets the digest time, ``/settings tz Europe/Berlin`` /
@@ -20,6 +21,7 @@ from telegram.ext import ContextTypes
 
 from bot.components.chats import may_manage
 from bot.components.commands import clean_argument
+from bot.components.digest_mode import mode_hint, mode_rows
 from bot.components.jobs import ensure_digest_job
 from bot.components.replies import chat_of, language, reply
 from bot.delivery.readertime import (
@@ -94,7 +96,7 @@ def zone_rows(record: SubscriberRecord | None, lang: str) -> list[list[InlineKey
     return [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
 
 
-KEYBOARD_ROWS: list[KeyboardRows] = [zone_rows]
+KEYBOARD_ROWS: list[KeyboardRows] = [zone_rows, mode_rows]
 
 
 def settings_keyboard(record: SubscriberRecord | None, lang: str) -> InlineKeyboardMarkup | None:
@@ -111,7 +113,7 @@ def _settings_view(
     zone = reader_zone(record, svc.tz)
     current = record.digest_time if record else None
     upcoming = next_digest(svc.now(), current or schedule.digest_time, zone)
-    return settings_text(
+    text = settings_text(
         current,
         schedule.digest_time,
         lang,
@@ -119,6 +121,9 @@ def _settings_view(
         next_digest=upcoming,
         quiet=quiet_window(record, schedule.quiet_hours),
     )
+    if mode_rows(record, lang):  # the digest-mode buttons are shown: say what they choose
+        return f"{text}\n\n{mode_hint(lang)}"
+    return text
 
 
 async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

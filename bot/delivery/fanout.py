@@ -1,5 +1,6 @@
-"""Fan-out of one edition's digest (or of a broadcast) to every subscriber, the way Telegram
-wants it. What is sent and which ledger records it is a :class:`~bot.delivery.ledger.Ledger`.
+"""Fan-out of one edition's digest (or of a broadcast) to every subscriber — or of a reader's
+papers in one combined message (:func:`deliver_combined`) — the way Telegram wants it. What is
+sent and which ledger records it is a :class:`~bot.delivery.ledger.Ledger`.
 
 Why this is more than a loop over ``send_message``:
 
@@ -17,7 +18,11 @@ Why this is more than a loop over ``send_message``:
   ``resend`` (default: a rare duplicate beats a lost morning digest) or ``skip``. Writing
   ``on_wire`` is also the fence: it fails once this sender's lease is gone, so a sender that
   was paused or superseded sends nothing more. Duplicates are thus bounded by the requests on
-  the wire at a crash: at most one per worker (``DeliveryPolicy.concurrency``).
+  the wire at a crash: at most one per worker (``DeliveryPolicy.concurrency``). A combined
+  digest covers several editions: their rows are claimed together as one *bundle* whose lead
+  row holds the ledger (``Deliveries.claim_bundle``), so all of the above holds for it as a
+  whole; an unfinished bundle is only ever resumed whole, and an edition the chat already had
+  (a paper out after its combined digest went) is never put in another.
 * **Errors mean different things** (``docs/telegram.md``): 429 → wait, pause everyone, retry
   the same message; 403 → the user left, deactivate (history kept); ChatMigrated → follow the
   new id and resend; 400 → our bug or a dead chat, log and give up for good; network → retry
@@ -36,7 +41,7 @@ import asyncio
 import datetime as dt
 import logging
 import warnings
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -58,9 +63,10 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.delivery.group_commit import LedgerWriter
 from bot.delivery.lease import sender_lease
-from bot.delivery.ledger import BroadcastLedger, EditionLedger, Ledger
+from bot.delivery.ledger import BroadcastLedger, BundleLedger, EditionLedger, Ledger
 from bot.delivery.pacer import Pacer
 from bot.errors import DeliveryError, RetryLater
+from bot.render.combined import Section, build_combined_digest, told_earlier
 from bot.render.digest import DigestMessage, build_digest
 from bot.render.i18n import language_for
 from bot.render.text import escape
@@ -69,6 +75,7 @@ from bot.storage.records import (
     BroadcastRecord,
     Claim,
     DeliveryStatus,
+    DigestMode,
     EditionRecord,
     InDoubt,
     MessageState,
@@ -84,6 +91,7 @@ __all__ = [
     "LeaseLost",
     "Pacer",
     "deliver_broadcast",
+    "deliver_combined",
     "deliver_edition",
 ]
 
@@ -91,6 +99,15 @@ log = logging.getLogger(__name__)
 
 # Telegram's 400 for a chat that no longer exists (PTB strips "Bad Request: ").
 _CHAT_GONE = "chat not found"
+
+MessageBuilder = Callable[[Sequence[int], str, Sequence[int]], Awaitable[list[DigestMessage]]]
+"""The messages of one claim's digest: (the editions it covers — ``Claim.covers``, a
+broadcast's id for a broadcast —, language, the editions of that day the chat already had,
+whose stories a late digest marks) → messages. Awaited once per distinct (covers, language,
+earlier), one build at a time; what reads the store or every body runs off the event loop.
+"""
+EarlierEditions = Callable[[int, int], list[int]]
+"""(edition id, chat id) → the other editions of that day the chat already has."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,28 +228,32 @@ def retry_seconds(exc: RetryAfter) -> float:
 
 
 class _Fanout:
-    """State of one :func:`deliver_edition` run."""
+    """State of one :func:`deliver_edition`, :func:`deliver_combined` or
+    :func:`deliver_broadcast` run."""
 
     def __init__(
         self,
         bot: Bot,
         store: Store,
         ledger: Ledger,
-        messages: Callable[[str], list[DigestMessage]],
+        messages: MessageBuilder,
         pacer: Pacer,
         policy: DeliveryPolicy,
         owner: str,
+        earlier: EarlierEditions | None = None,
     ) -> None:
         self.bot = bot
         self.store = store
         self.ledger = ledger
+        self.earlier = earlier
         self.label = ledger.label
         self.messages = messages
         self.pacer = pacer
         self.policy = policy
         self.owner = owner
         self.report = DeliveryReport(edition_id=ledger.subject_id)
-        self.digests: dict[str, list[DigestMessage]] = {}
+        self.digests: dict[tuple[tuple[int, ...], str, tuple[int, ...]], list[DigestMessage]] = {}
+        self._building = asyncio.Lock()
         self.invalid_token: InvalidToken | None = None
         self.lease_lost: LeaseLost | None = None
         # An edition's claims, on-wire fences, confirmations and outcomes of all workers are
@@ -248,11 +269,29 @@ class _Fanout:
         token = getattr(self.bot, "token", None)
         return text.replace(token, "<token>") if token else text
 
-    def digest(self, language: str) -> list[DigestMessage]:
-        lang = language_for(language)
-        if lang not in self.digests:
-            self.digests[lang] = self.messages(lang)
-        return self.digests[lang]
+    async def digest(
+        self, covers: Sequence[int], language: str, earlier: Sequence[int] = ()
+    ) -> list[DigestMessage]:
+        """The messages of a claim's digest in ``language``, built once per run (one build at
+        a time: a combined digest reads every body, so it is built off the event loop)."""
+        key = (tuple(sorted(covers)), language_for(language), tuple(earlier))
+        if key not in self.digests:
+            async with self._building:
+                if key not in self.digests:
+                    self.digests[key] = await self.messages(covers, key[1], key[2])
+        return self.digests[key]
+
+    async def told_before(self, subscriber: SubscriberRecord, claim: Claim) -> list[int]:
+        """The editions of the day whose stories this digest should mark as told: only for a
+        reader of one combined message getting one edition alone (a paper that came out after
+        their combined digest went); per-paper readers chose every paper whole."""
+        if (
+            self.earlier is None
+            or claim.editions
+            or subscriber.digest_mode is not DigestMode.COMBINED
+        ):
+            return []
+        return await asyncio.to_thread(self.earlier, claim.edition_id, subscriber.chat_id)
 
     @property
     def stopped(self) -> bool:
@@ -279,8 +318,13 @@ class _Fanout:
                 await self.writer.close()
 
     async def _claim(self, chat_id: int) -> Claim | None:
+        """The group commit claims an edition's rows that stand alone; a row it leaves is
+        finished, a live sender's, or part of a combined digest an earlier run left
+        unfinished, which the ledger resumes whole (``Deliveries.claim_bundle``)."""
         if self.writer is not None:
-            return await self.writer.claim(self.ledger.subject_id, chat_id)
+            claim = await self.writer.claim(self.ledger.subject_id, chat_id)
+            if claim is not None:
+                return claim
         return await asyncio.to_thread(self.ledger.claim, chat_id, self.owner)
 
     async def _put_on_wire(self, delivery_id: int, part: int) -> bool:
@@ -297,42 +341,73 @@ class _Fanout:
         else:
             await asyncio.to_thread(self.ledger.confirm, delivery_id, part, message_id)
 
-    async def _mark_sent(self, chat_id: int, status: DeliveryStatus) -> None:
+    async def _mark_sent(self, claim: Claim, chat_id: int, status: DeliveryStatus) -> None:
         """Recorded behind the group commit (not waited for: the committed message ledger
-        already proves the chat has everything), or per call for other ledgers."""
-        if self.writer is not None:
-            self.writer.mark_sent(self.ledger.subject_id, chat_id, status)
+        already proves the chat has everything), or per call for other ledgers and for a
+        combined digest (its rows are finished together)."""
+        if self.writer is not None and not claim.editions:
+            self.writer.mark_sent(claim.edition_id, chat_id, status)
         else:
-            await asyncio.to_thread(self.ledger.mark_sent, chat_id, status)
+            await asyncio.to_thread(self.ledger.mark_sent, claim, chat_id, status)
 
     async def deliver_chat(self, subscriber: SubscriberRecord) -> None:
-        """Claim, send every message the ledger lacks, record the outcome. Never raises
-        (except cancellation): one chat's trouble must not stop the others."""
+        """Claim and deliver until the ledger has nothing more to claim for this chat.
+
+        One claim is one digest. A combined digest's ledger may hand back first an unfinished
+        digest of an earlier run (resumed whole, see ``Deliveries.claim_bundle``); what it owes
+        besides goes in the next claim (``Ledger.owes_more``). Never raises (except
+        cancellation): one chat's trouble must not stop the others.
+        """
         label, chat_id = self.label, subscriber.chat_id
-        report = self.report
+        first = True
+        while not self.stopped:
+            try:
+                claim = await self._claim(chat_id)
+            except Exception:
+                # A database error: nothing claimed, a later run tries again.
+                log.exception("%s chat %d: claiming failed", label, chat_id)
+                self.report.failed += 1
+                self.report.retryable += 1
+                self.report.failed_chats.append(chat_id)
+                return
+            if claim is None:
+                if first:
+                    log.debug("%s chat %d: already claimed, skipped", label, chat_id)
+                    self.report.skipped += 1
+                return
+            first = False
+            if await self.deliver_claim(subscriber, claim) != chat_id:
+                return  # failed, or the chat moved (migrated): a later run sends the rest
+            if not self.ledger.owes_more(chat_id, claim):
+                return
+
+    async def deliver_claim(self, subscriber: SubscriberRecord, claim: Claim) -> int | None:
+        """Send every message of the claim's digest the ledger lacks, record the outcome;
+        the chat id it went to when it is delivered (a migrated group's new one), else None.
+        Never raises (except cancellation)."""
+        label, chat_id = self.label, subscriber.chat_id
+        ledger, report = self.ledger, self.report
         attempt: _Attempt | None = None
         try:
-            claim = await self._claim(chat_id)
-            if claim is None:
-                log.debug("%s chat %d: already claimed, skipped", label, chat_id)
-                report.skipped += 1
-                return
-            messages = self.digest(subscriber.language)
+            earlier = await self.told_before(subscriber, claim)
+            messages = await self.digest(claim.covers, subscriber.language, earlier)
             attempt = _Attempt(claim, chat_id, total=len(messages))
             for part, message in enumerate(messages):
                 await self.send_part(attempt, part, message)
             status = DeliveryStatus.IN_DOUBT if attempt.skipped else DeliveryStatus.SENT
-            await self._mark_sent(attempt.chat_id, status)
+            await self._mark_sent(claim, attempt.chat_id, status)
             report.sent += 1
             report.resumed += int(claim.resumed)
             report.in_doubt += int(attempt.in_doubt)
             log.info(
-                "%s chat %d: digest delivered (%d messages%s)",
+                "%s chat %d: digest delivered (%d messages%s%s)",
                 label,
                 attempt.chat_id,
                 len(messages),
+                f", combined: editions {claim.covers}" if claim.editions else "",
                 ", resumed" if claim.resumed else "",
             )
+            return attempt.chat_id
         except LeaseLost as exc:
             # Sends nothing more and writes nothing: the claim belongs to whoever takes it.
             self.lease_lost = exc
@@ -341,7 +416,7 @@ class _Fanout:
             reason = self._redact(exc.message)
             log.info("%s chat %d: %s; deactivating", label, chat_id, reason)
             await asyncio.to_thread(self.store.subscribers.deactivate, chat_id)
-            await asyncio.to_thread(self.ledger.mark_failed, chat_id, reason, False)
+            await asyncio.to_thread(ledger.mark_failed, claim, chat_id, reason, False)
             report.blocked += 1
         except BadRequest as exc:
             assert attempt is not None  # raised by send() only
@@ -370,29 +445,27 @@ class _Fanout:
                 exc.new_chat_id,
             )
             await asyncio.to_thread(
-                self.ledger.mark_failed,
-                chat_id,
-                "migrated; new chat has it",
-                False,
+                ledger.mark_failed, claim, chat_id, "migrated; new chat has it", False
             )
             report.skipped += 1
         except asyncio.CancelledError:
-            if attempt is not None:
-                # Free the claim: the ledger knows what went out, a later run sends the rest.
-                self._release_sync(attempt.chat_id)
+            # Free the claim: the ledger knows what went out, a later run sends the rest.
+            self._release_sync(claim, attempt.chat_id if attempt is not None else chat_id)
             raise
         except Exception as exc:
             # A bug or a database error: leave the chat for a later run, which resumes it.
             chat_id = attempt.chat_id if attempt is not None else chat_id
             log.exception("%s chat %d: unexpected error", label, chat_id)
+            reason = self._redact(f"{type(exc).__name__}: {exc}")
             if attempt is None:
-                return  # nothing claimed (or the claim itself failed)
+                # Nothing sent (the digest could not be built): free the claim for a later run.
+                await asyncio.to_thread(self._release_sync, claim, chat_id, reason)
+                return None
             try:
-                await self._failed(
-                    attempt, self._redact(f"{type(exc).__name__}: {exc}"), retryable=True
-                )
+                await self._failed(attempt, reason, retryable=True)
             except Exception:
                 log.exception("%s chat %d: could not record failure", label, chat_id)
+        return None
 
     async def _follow_migration(self, attempt: _Attempt, new_id: int) -> None:
         """Move the subscription (and our claim) to the supergroup's new id, then resend.
@@ -401,24 +474,24 @@ class _Fanout:
         new id already has one for this edition; then that row decides: sent or being sent
         there means nothing more to do.
         """
-        label, old_id = self.label, attempt.chat_id
+        label, old_id, claim = self.label, attempt.chat_id, attempt.claim
         attempt.migrations += 1
         if attempt.migrations > 2 or new_id == old_id:
             raise _GiveUp(f"chat {old_id} keeps migrating", retryable=False)
         log.info("%s chat %d: migrated to %d; resending", label, old_id, new_id)
         await asyncio.to_thread(self.store.subscribers.migrate_chat, old_id, new_id)
         self.report.migrated += 1
-        left_behind = await asyncio.to_thread(self.ledger.get, old_id)
+        left_behind = await asyncio.to_thread(self.ledger.get, claim, old_id)
         if left_behind is not None:
-            theirs = await asyncio.to_thread(self.ledger.get, new_id)
+            theirs = await asyncio.to_thread(self.ledger.get, claim, new_id)
             sent_or_sending = (DeliveryStatus.SENT, DeliveryStatus.PENDING)
             if theirs is not None and theirs.status in sent_or_sending:
                 raise _AlreadyThere(new_id)
         attempt.chat_id = new_id
 
-    def _release_sync(self, chat_id: int) -> None:
+    def _release_sync(self, claim: Claim, chat_id: int, reason: str = "cancelled") -> None:
         try:
-            self.ledger.mark_failed(chat_id, "cancelled", True)
+            self.ledger.mark_failed(claim, chat_id, reason, True)
         except Exception:
             log.exception("%s chat %d: could not free claim", self.label, chat_id)
 
@@ -431,7 +504,7 @@ class _Fanout:
         reason = attempt.describe(reason)
         note = "a later run sends the rest" if retryable else "not retried"
         log.log(level, "%s chat %d: giving up (%s); %s", label, chat_id, reason, note)
-        await asyncio.to_thread(self.ledger.mark_failed, chat_id, reason, retryable)
+        await asyncio.to_thread(self.ledger.mark_failed, attempt.claim, chat_id, reason, retryable)
         self.report.failed += 1
         self.report.retryable += int(retryable)
         self.report.in_doubt += int(attempt.in_doubt)
@@ -553,6 +626,67 @@ class _Fanout:
         self.report.messages += 1
 
 
+class _EditionDigests:
+    """The :data:`MessageBuilder` of digests: one edition's digest, or the combined digest of
+    several (sections in the configured order of their papers, so a resumed bundle renders the
+    very messages its ledger counts). Editions a resumed bundle holds besides the run's own are
+    read from the store. One edition's plain digest is built on the event loop, as it always
+    was (quick, and a run's chats get their first message without a thread hop); anything
+    that reads the store or compares bodies runs in a worker thread."""
+
+    def __init__(
+        self,
+        store: Store,
+        editions: Sequence[EditionRecord],
+        articles: Mapping[int, Sequence[ArticleRecord]],
+        paper_order: Sequence[str],
+    ) -> None:
+        self.store = store
+        self.editions = {edition.id: edition for edition in editions}
+        self.articles = dict(articles)
+        self.paper_order = {name: index for index, name in enumerate(paper_order)}
+
+    def _load(self, edition_ids: Sequence[int]) -> None:
+        for edition_id in edition_ids:
+            if edition_id not in self.editions:  # a resumed bundle's other editions
+                edition = self.store.editions.get(edition_id)
+                if edition is None:
+                    raise LookupError(f"edition {edition_id} is gone")
+                self.editions[edition_id] = edition
+            if edition_id not in self.articles:
+                self.articles[edition_id] = self.store.editions.articles(edition_id)
+
+    async def __call__(
+        self, covers: Sequence[int], lang: str, earlier: Sequence[int] = ()
+    ) -> list[DigestMessage]:
+        if len(covers) == 1 and not earlier and covers[0] in self.articles:
+            edition = self.editions[covers[0]]
+            return build_digest(edition, self.articles[edition.id], lang)
+        return await asyncio.to_thread(self._build, covers, lang, earlier)
+
+    def _build(
+        self, covers: Sequence[int], lang: str, earlier: Sequence[int]
+    ) -> list[DigestMessage]:
+        self._load([*covers, *earlier])
+        if len(covers) == 1:
+            edition = self.editions[covers[0]]
+            articles = self.articles[edition.id]
+            sections = [Section(self.editions[e], self.articles[e]) for e in earlier]
+            notes = told_earlier(sections, articles, lang) if sections else None
+            return build_digest(edition, articles, lang, notes=notes)
+        order = sorted(
+            covers,
+            key=lambda e: (
+                self.paper_order.get(self.editions[e].paper, len(self.paper_order)),
+                self.editions[e].paper,
+                e,
+            ),
+        )
+        return build_combined_digest(
+            [Section(self.editions[e], self.articles[e]) for e in order], lang
+        )
+
+
 async def deliver_edition(
     bot: Bot,
     store: Store,
@@ -563,16 +697,20 @@ async def deliver_edition(
     only_chats: Collection[int] | None = None,
     policy: DeliveryPolicy | None = None,
     owner: str | None = None,
+    paper_order: Sequence[str] = (),
 ) -> DeliveryReport:
     """Send ``edition``'s digest to every active subscriber that has not had it yet.
 
     ``articles`` defaults to the stored ones. ``only_chats`` restricts the run to those chat ids
-    (the scheduler's per-user digest times). Each chat gets the digest in its own language.
-    ``owner`` is the holder of a live lease this process keeps (the leader's); without one the
-    run keeps a sender heartbeat lease of its own for its duration. Safe to run again, also
-    concurrently: claimed chats are skipped, a dead sender's are resumed. Raises
-    ``InvalidToken`` if Telegram rejects the token and :class:`LeaseLost` if this sender's lease
-    is gone (both after stopping the run); any other error is per chat and in the report.
+    (the scheduler's per-user digest times); without it, readers who chose one combined
+    message (``DigestMode.COMBINED``) are left to :func:`deliver_combined`. Each chat gets the
+    digest in its own language. ``owner`` is the holder of a live lease this process keeps (the
+    leader's); without one the run keeps a sender heartbeat lease of its own for its duration.
+    Safe to run again, also concurrently: claimed chats are skipped, a dead sender's are
+    resumed (a combined digest it left unfinished is resumed whole, its sections in
+    ``paper_order`` as :func:`deliver_combined` orders them). Raises ``InvalidToken`` if
+    Telegram rejects the token and :class:`LeaseLost` if this sender's lease is gone (both
+    after stopping the run); any other error is per chat and in the report.
     """
     policy = policy or DeliveryPolicy()
     if owner is None:
@@ -586,6 +724,7 @@ async def deliver_edition(
                 only_chats=only_chats,
                 policy=policy,
                 owner=keeper.holder,
+                paper_order=paper_order,
             )
     if articles is None:
         articles = await asyncio.to_thread(store.editions.articles, edition.id)
@@ -596,14 +735,91 @@ async def deliver_edition(
     if only_chats is not None:
         wanted = set(only_chats)
         subscribers = [s for s in subscribers if s.chat_id in wanted]
-    chosen = articles
-
-    def digest(lang: str) -> list[DigestMessage]:
-        return build_digest(edition, chosen, lang)
-
+    else:
+        subscribers = [s for s in subscribers if s.digest_mode is not DigestMode.COMBINED]
+    digests = _EditionDigests(store, [edition], {edition.id: articles}, paper_order)
     ledger = EditionLedger(store.deliveries, edition.id)
-    fanout = _Fanout(bot, store, ledger, digest, pacer or Pacer(), policy, owner)
+    fanout = _Fanout(
+        bot,
+        store,
+        ledger,
+        digests,
+        pacer or Pacer(),
+        policy,
+        owner,
+        earlier=store.deliveries.delivered_same_day,
+    )
     return await _run(fanout, subscribers)
+
+
+async def deliver_combined(
+    bot: Bot,
+    store: Store,
+    editions: Sequence[EditionRecord],
+    due: Mapping[int, Collection[int]] | None = None,
+    *,
+    pacer: Pacer | None = None,
+    policy: DeliveryPolicy | None = None,
+    owner: str | None = None,
+    paper_order: Sequence[str] = (),
+) -> DeliveryReport:
+    """Send each chat one combined digest of those of ``editions`` it is owed.
+
+    ``due`` maps chat ids to the ids of the editions due to them now (the scheduler's digest
+    times); without it, every active reader who chose one combined message and is owed any of
+    ``editions`` gets all of them they are owed. Each chat's editions are claimed together and
+    recorded in one ledger (:class:`~bot.delivery.ledger.BundleLedger`), so crash-resume,
+    in-doubt handling, the lease fence and "never twice" hold as for one edition; an edition
+    the chat already had (a paper that came out after its combined digest went out gets a
+    digest of its own) is never in it. One edition alone is sent as its plain digest. Sections
+    follow ``paper_order`` (paper names). The report is keyed by the first edition; errors as
+    :func:`deliver_edition`.
+    """
+    policy = policy or DeliveryPolicy()
+    if owner is None:
+        async with sender_lease(store, policy.lease_seconds) as keeper:
+            return await deliver_combined(
+                bot,
+                store,
+                editions,
+                due,
+                pacer=pacer,
+                policy=policy,
+                owner=keeper.holder,
+                paper_order=paper_order,
+            )
+    if not editions:
+        raise ValueError("deliver_combined needs at least one edition")
+    articles: dict[int, Sequence[ArticleRecord]] = {}
+    for edition in editions:
+        articles[edition.id] = await asyncio.to_thread(store.editions.articles, edition.id)
+    readers: dict[int, SubscriberRecord] = {}
+    owed: dict[int, list[int]] = {}
+    for edition in editions:
+        if not articles[edition.id]:
+            log.warning("edition %d has no articles; left out of combined digests", edition.id)
+            continue
+        for reader in await asyncio.to_thread(store.deliveries.pending_chats, edition.id):
+            if due is None:
+                wanted = reader.digest_mode is DigestMode.COMBINED
+            else:
+                wanted = edition.id in due.get(reader.chat_id, ())
+            if wanted and reader.active:
+                readers[reader.chat_id] = reader
+                owed.setdefault(reader.chat_id, []).append(edition.id)
+    digests = _EditionDigests(store, editions, articles, paper_order)
+    ledger = BundleLedger(store.deliveries, [e.id for e in editions], owed)
+    fanout = _Fanout(
+        bot,
+        store,
+        ledger,
+        digests,
+        pacer or Pacer(),
+        policy,
+        owner,
+        earlier=store.deliveries.delivered_same_day,
+    )
+    return await _run(fanout, [readers[chat] for chat in sorted(owed)])
 
 
 async def deliver_broadcast(
@@ -631,8 +847,14 @@ async def deliver_broadcast(
         log.warning("broadcast %d is not confirmed; nothing sent", broadcast.id)
         return DeliveryReport(edition_id=broadcast.id)
     message = [DigestMessage(text=escape(broadcast.text), keyboard=None)]
+
+    async def messages(
+        covers: Sequence[int], lang: str, earlier: Sequence[int]
+    ) -> list[DigestMessage]:
+        return message  # the same text for everyone
+
     ledger = BroadcastLedger(store.broadcasts, broadcast.id)
-    fanout = _Fanout(bot, store, ledger, lambda lang: message, pacer or Pacer(), policy, owner)
+    fanout = _Fanout(bot, store, ledger, messages, pacer or Pacer(), policy, owner)
     subscribers = await asyncio.to_thread(store.broadcasts.pending_chats, broadcast.id)
     report = await _run(fanout, subscribers)
     await asyncio.to_thread(store.broadcasts.finish_if_done, broadcast.id)

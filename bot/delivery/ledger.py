@@ -2,16 +2,22 @@
 
 The fan-out (:mod:`.fanout`) does not care *what* it delivers, only that each (subject, chat)
 is claimed before the first message and every message is written ``on_wire`` before its
-request and ``confirmed`` after. Two subjects exist: an edition's digest
-(``store.deliveries``, keyed by edition) and a broadcast (``store.broadcasts``, keyed by
-broadcast). Each gets the same crash-resume and never-twice guarantees through this one
-interface.
+request and ``confirmed`` after. Three subjects exist: an edition's digest
+(``store.deliveries``, keyed by edition), a combined digest of several editions per chat
+(``store.deliveries`` again, its rows claimed as one *bundle*) and a broadcast
+(``store.broadcasts``, keyed by broadcast). Each gets the same crash-resume and never-twice
+guarantees through this one interface.
+
+What is recorded after the sending (``mark_sent``, ``mark_failed``, ``get``) is given the
+claim it follows: a digest's claim may lead a bundle (``Claim.covers``), and the chat id may
+have changed on the way (a group that migrated).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from bot.storage.records import Claim, DeliveryRecord, DeliveryStatus
@@ -20,7 +26,7 @@ if TYPE_CHECKING:
     from bot.storage.broadcasts import Broadcasts
     from bot.storage.deliveries import Deliveries
 
-__all__ = ["BroadcastLedger", "EditionLedger", "Ledger"]
+__all__ = ["BroadcastLedger", "BundleLedger", "EditionLedger", "Ledger"]
 
 
 class Ledger(Protocol):
@@ -33,7 +39,13 @@ class Ledger(Protocol):
     @property
     def subject_id(self) -> int: ...
 
-    def claim(self, chat_id: int, owner: str) -> Claim | None: ...
+    def claim(self, chat_id: int, owner: str) -> Claim | None:
+        """The right to send the chat one digest (or message); None when nothing is owed or
+        another live sender has it."""
+
+    def owes_more(self, chat_id: int, delivered: Claim) -> bool:
+        """After ``delivered`` went out: whether another :meth:`claim` may find more for the
+        chat in this run (a combined digest that first resumed an earlier one)."""
 
     def put_on_wire(
         self, delivery_id: int, part: int, owner: str, renew: dt.timedelta | None = None
@@ -45,16 +57,20 @@ class Ledger(Protocol):
 
     def refused(self, delivery_id: int, part: int) -> None: ...
 
-    def mark_sent(self, chat_id: int, status: DeliveryStatus = DeliveryStatus.SENT) -> None: ...
+    def mark_sent(
+        self, claim: Claim, chat_id: int, status: DeliveryStatus = DeliveryStatus.SENT
+    ) -> None: ...
 
-    def mark_failed(self, chat_id: int, error: str, retryable: bool) -> None: ...
+    def mark_failed(self, claim: Claim, chat_id: int, error: str, retryable: bool) -> None: ...
 
-    def get(self, chat_id: int) -> DeliveryRecord | None: ...
+    def get(self, claim: Claim, chat_id: int) -> DeliveryRecord | None: ...
 
 
 @dataclass(frozen=True, slots=True)
 class EditionLedger:
-    """An edition's digest: ``store.deliveries`` with the edition bound."""
+    """An edition's digest: ``store.deliveries`` with the edition bound. A combined digest
+    holding the edition that an earlier run left unfinished is resumed whole here (its claim
+    covers the bundle; ``Deliveries.claim_bundle``): never re-sent apart."""
 
     deliveries: Deliveries
     edition_id: int
@@ -68,7 +84,10 @@ class EditionLedger:
         return self.edition_id
 
     def claim(self, chat_id: int, owner: str) -> Claim | None:
-        return self.deliveries.claim(self.edition_id, chat_id, owner)
+        return self.deliveries.claim_bundle([self.edition_id], chat_id, owner)
+
+    def owes_more(self, chat_id: int, delivered: Claim) -> bool:
+        return False  # the claim covered this edition (alone or in its bundle)
 
     def put_on_wire(
         self, delivery_id: int, part: int, owner: str, renew: dt.timedelta | None = None
@@ -84,14 +103,75 @@ class EditionLedger:
     def refused(self, delivery_id: int, part: int) -> None:
         self.deliveries.refused(delivery_id, part)
 
-    def mark_sent(self, chat_id: int, status: DeliveryStatus = DeliveryStatus.SENT) -> None:
-        self.deliveries.mark_sent(self.edition_id, chat_id, status)
+    def mark_sent(
+        self, claim: Claim, chat_id: int, status: DeliveryStatus = DeliveryStatus.SENT
+    ) -> None:
+        self.deliveries.mark_sent(claim.edition_id, chat_id, status)
 
-    def mark_failed(self, chat_id: int, error: str, retryable: bool) -> None:
-        self.deliveries.mark_failed(self.edition_id, chat_id, error, retryable)
+    def mark_failed(self, claim: Claim, chat_id: int, error: str, retryable: bool) -> None:
+        self.deliveries.mark_failed(claim.edition_id, chat_id, error, retryable)
 
-    def get(self, chat_id: int) -> DeliveryRecord | None:
-        return self.deliveries.get(self.edition_id, chat_id)
+    def get(self, claim: Claim, chat_id: int) -> DeliveryRecord | None:
+        return self.deliveries.get(claim.edition_id, chat_id)
+
+
+@dataclass(slots=True)
+class BundleLedger:
+    """Combined digests: ``store.deliveries`` with, per chat, the editions owed to it in this
+    run. A claim covers as many of them as ``Deliveries.claim_bundle`` gives (an unfinished
+    bundle of an earlier run first, whole); the fan-out claims again while some are left.
+    What is recorded acts on the claim's lead edition, whose row carries the whole bundle."""
+
+    deliveries: Deliveries
+    editions: Sequence[int]
+    due: Mapping[int, Sequence[int]]
+    _left: dict[int, list[int]] = field(default_factory=dict, init=False)
+
+    @property
+    def label(self) -> str:
+        return f"combined digest of editions {list(self.editions)}"
+
+    @property
+    def subject_id(self) -> int:
+        return self.editions[0]
+
+    def claim(self, chat_id: int, owner: str) -> Claim | None:
+        left = self._left.get(chat_id)
+        if left is None:
+            left = self._left[chat_id] = list(self.due.get(chat_id, ()))
+        if not left:
+            return None
+        return self.deliveries.claim_bundle(left, chat_id, owner)
+
+    def owes_more(self, chat_id: int, delivered: Claim) -> bool:
+        left = [e for e in self._left.get(chat_id, ()) if e not in delivered.covers]
+        self._left[chat_id] = left
+        return bool(left)
+
+    def put_on_wire(
+        self, delivery_id: int, part: int, owner: str, renew: dt.timedelta | None = None
+    ) -> bool:
+        return self.deliveries.put_on_wire(delivery_id, part, owner, renew)
+
+    def confirm(self, delivery_id: int, part: int, message_id: int) -> None:
+        self.deliveries.confirm(delivery_id, part, message_id)
+
+    def skip(self, delivery_id: int, part: int) -> None:
+        self.deliveries.skip(delivery_id, part)
+
+    def refused(self, delivery_id: int, part: int) -> None:
+        self.deliveries.refused(delivery_id, part)
+
+    def mark_sent(
+        self, claim: Claim, chat_id: int, status: DeliveryStatus = DeliveryStatus.SENT
+    ) -> None:
+        self.deliveries.mark_sent(claim.edition_id, chat_id, status)
+
+    def mark_failed(self, claim: Claim, chat_id: int, error: str, retryable: bool) -> None:
+        self.deliveries.mark_failed(claim.edition_id, chat_id, error, retryable)
+
+    def get(self, claim: Claim, chat_id: int) -> DeliveryRecord | None:
+        return self.deliveries.get(claim.edition_id, chat_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +192,9 @@ class BroadcastLedger:
     def claim(self, chat_id: int, owner: str) -> Claim | None:
         return self.broadcasts.claim(self.broadcast_id, chat_id, owner)
 
+    def owes_more(self, chat_id: int, delivered: Claim) -> bool:
+        return False  # one message per chat
+
     def put_on_wire(
         self, delivery_id: int, part: int, owner: str, renew: dt.timedelta | None = None
     ) -> bool:
@@ -126,11 +209,13 @@ class BroadcastLedger:
     def refused(self, delivery_id: int, part: int) -> None:
         self.broadcasts.refused(delivery_id, part)
 
-    def mark_sent(self, chat_id: int, status: DeliveryStatus = DeliveryStatus.SENT) -> None:
+    def mark_sent(
+        self, claim: Claim, chat_id: int, status: DeliveryStatus = DeliveryStatus.SENT
+    ) -> None:
         self.broadcasts.mark_sent(self.broadcast_id, chat_id, status)
 
-    def mark_failed(self, chat_id: int, error: str, retryable: bool) -> None:
+    def mark_failed(self, claim: Claim, chat_id: int, error: str, retryable: bool) -> None:
         self.broadcasts.mark_failed(self.broadcast_id, chat_id, error, retryable)
 
-    def get(self, chat_id: int) -> DeliveryRecord | None:
+    def get(self, claim: Claim, chat_id: int) -> DeliveryRecord | None:
         return self.broadcasts.get_delivery(self.broadcast_id, chat_id)

@@ -22,7 +22,7 @@ exception.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -108,10 +108,22 @@ def _first_sentence(article: ArticleRecord) -> str:
     return ""
 
 
-def _article_block(article: ArticleRecord, lang: str, *, heading: bool, budget: int) -> str:
-    """One article's lines, at most ``budget`` visible units (cut with "…" if needed)."""
+def _article_block(
+    article: ArticleRecord,
+    lang: str,
+    *,
+    heading: bool,
+    budget: int,
+    label: int | None = None,
+    note: str = "",
+) -> str:
+    """One article's lines, at most ``budget`` visible units (cut with "…" if needed).
+
+    ``label`` replaces the article's number (a combined digest numbers across papers);
+    ``note`` is a last line of ready HTML (a combined digest's "also in"), always kept.
+    """
     page = page_label(article.page, lang) if heading else None
-    prefix = f"{article.number}. "
+    prefix = f"{article.number if label is None else label}. "
     title = truncate_text(" ".join(clean(article.title).split()) or "—", DIGEST_TITLE_MAX)
     sentence = truncate_text(_first_sentence(article), DIGEST_SENTENCE_MAX)
 
@@ -122,6 +134,8 @@ def _article_block(article: ArticleRecord, lang: str, *, heading: bool, budget: 
         lines.append(f"<b>{escape(prefix + title_text)}</b>")
         if sentence_text:
             lines.append(escape(sentence_text))
+        if note:
+            lines.append(note)
         return "\n".join(lines)
 
     block = compose(title, sentence)
@@ -146,13 +160,16 @@ def build_digest(
     *,
     limit: int = TEXT_LIMIT,
     max_buttons: int = MAX_BUTTONS,
+    notes: Mapping[int, str] | None = None,
 ) -> list[DigestMessage]:
     """The digest of ``edition`` in ``lang`` as messages of at most ``limit`` visible units.
 
     Articles are listed by number; each message carries the buttons for exactly the articles it
     lists (at most ``max_buttons``). An edition without articles gives one message with the
-    header only.
+    header only. ``notes`` maps article numbers to a last line of ready HTML under the article
+    (a late digest's "already in today's digest", :func:`bot.render.combined.told_earlier`).
     """
+    notes = notes or {}
     if limit < MIN_LIMIT:
         raise ValueError(f"limit {limit} is below the minimum of {MIN_LIMIT}")
     if not 1 <= max_buttons <= MAX_BUTTONS:
@@ -177,14 +194,17 @@ def build_digest(
     for article in ordered:
         page_changed = article.page is not None and (not blocks or article.page != last_page)
         budget = limit - footer_room - visible_length(header) - 2
-        block = _article_block(article, lang, heading=page_changed, budget=budget)
+        note = notes.get(article.number, "")
+        block = _article_block(article, lang, heading=page_changed, budget=budget, note=note)
         size = visible_length(block) + 2
         if blocks and (len(numbers) >= max_buttons or used + size > limit):
             messages.append((header, blocks, numbers))
             header, blocks, numbers = next_header, [], []
             used = visible_length(header) + footer_room
             budget = limit - footer_room - visible_length(header) - 2
-            block = _article_block(article, lang, heading=article.page is not None, budget=budget)
+            block = _article_block(
+                article, lang, heading=article.page is not None, budget=budget, note=note
+            )
             size = visible_length(block) + 2
         blocks.append(block)
         numbers.append(article.number)

@@ -202,6 +202,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "alert_header": "<b>🔔 你关注的话题上报了</b>\n《{paper}》{date} · {count} 篇",
         "alert_term": "关注：{term}",
         "alert_more": "还有 {count} 篇未列出，发送 /today 查看全部。",
+        "settings_mode_hint": (
+            "<b>摘要方式</b>：订阅了几份报纸时，每份各发一条，还是合并成一条？（✅ 为当前选择）"
+        ),
+        "mode_per_paper": "每份报纸一条",
+        "mode_combined": "合并成一条",
+        "mode_selected": "✅ {label}",
+        "mode_saved_per_paper": "好的，以后每份报纸各发一条摘要",
+        "mode_saved_combined": "好的，以后你的报纸合并成一条摘要",
+        "mode_not_subscribed": "请先订阅（/subscribe）",
         "settings_origin_default": "默认",
         "settings_origin_custom": "自定义",
         "settings_saved": "✅ 好的，以后每天 <b>{time}</b>（{zone}）推送摘要。",
@@ -225,6 +234,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "digest_header": "<b>📰 {paper}</b>\n{date} · 共 {count} 篇",
         "digest_continued": "<b>📰 {paper}</b> · {date}（续）",
         "digest_footer": "点击下方编号查看详细摘要。",
+        "combined_header": "<b>📰 今日报摘</b>\n{date} · {paper_count} 份报纸 · 共 {count} 篇",
+        "combined_continued": "<b>📰 今日报摘</b> · {date}（续）",
+        "combined_section": "<b>📄 {paper}</b> · {date} · {count} 篇",
+        "combined_section_continued": "<b>📄 {paper}</b>（续）",
+        "digest_also_in": "<i>也见于：{papers}</i>",
+        "digest_told_earlier": "<i>已见于今日摘要：{papers}</i>",
         "date": "{year}年{month}月{day}日",
         "page": "第{page}版",
         "keywords": "关键词：{keywords}",
@@ -471,6 +486,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         ),
         "alert_term": "Topic: {term}",
         "alert_more": "{count} more not listed; /today has them all.",
+        "settings_mode_hint": (
+            "<b>Digest</b>: with several papers, one message per paper or all in one? "
+            "(✅: your choice)"
+        ),
+        "mode_per_paper": "One per paper",
+        "mode_combined": "All in one",
+        "mode_selected": "✅ {label}",
+        "mode_saved_per_paper": "Done: one digest per paper",
+        "mode_saved_combined": "Done: all your papers in one digest",
+        "mode_not_subscribed": "Subscribe first (/subscribe)",
         "settings_origin_default": "default",
         "settings_origin_custom": "your choice",
         "settings_saved": "✅ Done: the digest will arrive daily at <b>{time}</b> ({zone}).",
@@ -495,6 +520,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "digest_header": "<b>📰 {paper}</b>\n{date} · {count} {count:article|articles}",
         "digest_continued": "<b>📰 {paper}</b> · {date} (continued)",
         "digest_footer": "Tap a number below for the full summary.",
+        "combined_header": (
+            "<b>📰 Today's papers</b>\n{date} · {paper_count} {paper_count:paper|papers} · "
+            "{count} {count:article|articles}"
+        ),
+        "combined_continued": "<b>📰 Today's papers</b> · {date} (continued)",
+        "combined_section": "<b>📄 {paper}</b> · {date} · {count} {count:article|articles}",
+        "combined_section_continued": "<b>📄 {paper}</b> (continued)",
+        "digest_also_in": "<i>Also in: {papers}</i>",
+        "digest_told_earlier": "<i>Already in today's digest: {papers}</i>",
         "date": "{year}-{month:0>2}-{day:0>2}",
         "page": "Page {page}",
         "keywords": "Keywords: {keywords}",

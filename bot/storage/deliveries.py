@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 
 from sqlalchemy import (
     ColumnElement,
@@ -88,50 +89,79 @@ class Deliveries:
         A new row is inserted (``INSERT … ON CONFLICT DO NOTHING``); an existing one is taken
         over by a conditional UPDATE only if it is ``retry`` or ``pending`` under a sender
         without a live lease — atomic on both backends. None: someone else has it (sending,
-        sent, given up), or the edition is unknown.
+        sent, given up), the edition is unknown, or the row belongs to a combined digest
+        (only :meth:`claim_bundle` resumes those, as a whole).
         """
         now = utcnow()
         with self._tx.write() as session:
-            if session.get(Edition, edition_id) is None:
-                return None
-            insert = _insert(session).values(
-                edition_id=edition_id,
-                chat_id=chat_id,
-                status=DeliveryStatus.PENDING.value,
-                attempts=1,
-                claimed_by=owner,
-                claimed_at=now,
-                updated_at=now,
-            )
-            inserted = session.scalar(
-                insert.on_conflict_do_nothing(index_elements=["edition_id", "chat_id"]).returning(
-                    Delivery.id
+            return _claim_row(session, edition_id, chat_id, owner, now)
+
+    def claim_bundle(self, edition_ids: Sequence[int], chat_id: int, owner: str) -> Claim | None:
+        """Claim one digest for this chat covering as many of ``edition_ids`` as are owed.
+
+        In this order, in one transaction:
+
+        1. an unfinished combined digest (a bundle) holding one of them is resumed whole —
+           its own editions, whatever was asked — since its ledger counts the messages of
+           *that* message; an edition that arrived since goes into a later digest;
+        2. an unfinished single digest with messages in its ledger is resumed alone, for the
+           same reason;
+        3. otherwise every edition whose row can be claimed (as :meth:`claim`) is claimed:
+           one gives a plain claim, several a bundle led by the first asked for
+           (``Claim.editions``).
+
+        None: nothing of ``edition_ids`` is owed or claimable now. Call again with the
+        editions the claim does not cover (``Claim.covers``) until it returns None. Rows are
+        locked in edition-id order, so two senders never deadlock over a chat.
+        """
+        wanted = list(dict.fromkeys(edition_ids))
+        if not wanted:
+            return None
+        now = utcnow()
+        with self._tx.write() as session:
+            rows = {
+                row.edition_id: row
+                for row in session.scalars(
+                    select(Delivery).where(
+                        Delivery.chat_id == chat_id, Delivery.edition_id.in_(wanted)
+                    )
                 )
-            )
-            if inserted is not None:
-                return Claim(inserted, edition_id, chat_id, resumed=False, parts={})
-            taken = session.execute(
+            }
+            for edition_id in wanted:
+                row = rows.get(edition_id)
+                if row is not None and row.bundle is not None:
+                    resumed = _resume_bundle(session, row.bundle, owner, now)
+                    if resumed is not None:
+                        return resumed
+            for edition_id in wanted:
+                row = rows.get(edition_id)
+                if row is not None and row.bundle is None and _parts(session, row.id):
+                    claim = _claim_row(session, edition_id, chat_id, owner, now)
+                    if claim is not None:
+                        return claim
+            claims: dict[int, Claim] = {}
+            for edition_id in sorted(wanted):
+                claim = _claim_row(session, edition_id, chat_id, owner, now)
+                if claim is not None:
+                    claims[edition_id] = claim
+            ordered = [claims[e] for e in wanted if e in claims]
+            if len(ordered) <= 1:
+                return ordered[0] if ordered else None
+            lead = ordered[0]
+            session.execute(
                 update(Delivery)
-                .where(
-                    Delivery.edition_id == edition_id,
-                    Delivery.chat_id == chat_id,
-                    _takeable(now),
-                )
-                .values(
-                    status=DeliveryStatus.PENDING,
-                    claimed_by=owner,
-                    attempts=Delivery.attempts + 1,
-                    claimed_at=now,
-                    updated_at=now,
-                )
+                .where(Delivery.id.in_([c.delivery_id for c in ordered]))
+                .values(bundle=lead.delivery_id)
                 .execution_options(synchronize_session=False)
             )
-            if taken.rowcount != 1:  # type: ignore[attr-defined]
-                return None
-            row = _delivery(session, edition_id, chat_id)
-            assert row is not None
-            parts = _parts(session, row.id)
-            return Claim(row.id, edition_id, chat_id, resumed=True, parts=parts)
+            return Claim(
+                lead.delivery_id,
+                lead.edition_id,
+                chat_id,
+                resumed=False,
+                parts={},
+                editions=tuple(c.edition_id for c in ordered),
+            )
 
     def put_on_wire(
         self, delivery_id: int, part: int, owner: str, renew: dt.timedelta | None = None
@@ -312,12 +342,32 @@ class Deliveries:
             )
             return int(count or 0)
 
+    def delivered_same_day(self, edition_id: int, chat_id: int) -> list[int]:
+        """The other editions of ``edition_id``'s date whose digest this chat has (sent, or in
+        doubt and not resent), by id: what a late digest of that day marks as told before."""
+        day = select(Edition.date).where(Edition.id == edition_id).scalar_subquery()
+        had = (DeliveryStatus.SENT, DeliveryStatus.IN_DOUBT)
+        with self._tx.read() as session:
+            rows = session.scalars(
+                select(Delivery.edition_id)
+                .join(Edition, Edition.id == Delivery.edition_id)
+                .where(
+                    Delivery.chat_id == chat_id,
+                    Delivery.edition_id != edition_id,
+                    Delivery.status.in_(had),
+                    Edition.date == day,
+                )
+                .order_by(Delivery.edition_id)
+            )
+            return list(rows)
+
     def mark_sent(
         self, edition_id: int, chat_id: int, status: DeliveryStatus = DeliveryStatus.SENT
     ) -> None:
         """Record a finished send (``status``: SENT, or IN_DOUBT when an in-doubt message was
-        skipped). Without a prior claim the row is created anyway: the message is out, and
-        recording that is what keeps it from going out twice."""
+        skipped), for every edition of its combined digest if it was one. Without a prior
+        claim the row is created anyway: the message is out, and recording that is what keeps
+        it from going out twice."""
 
         def work(session: Session) -> None:
             row = _delivery(session, edition_id, chat_id)
@@ -325,7 +375,8 @@ class Deliveries:
                 log.warning("delivery %d -> %d marked sent without a claim", edition_id, chat_id)
                 row = Delivery(edition_id=edition_id, chat_id=chat_id, attempts=1)
                 session.add(row)
-            row.status, row.sent_at, row.error = status, utcnow(), None
+            for one in _bundle_rows(session, row):
+                one.status, one.sent_at, one.error = status, utcnow(), None
             session.flush()
 
         self._tx.write_retrying(work)
@@ -337,7 +388,8 @@ class Deliveries:
         to ``retry`` and a later run's :meth:`claim` takes it and sends what the ledger does
         not have confirmed. Otherwise (bad request, blocked) the claim is kept as ``failed``
         and nobody tries again. Either way the error
-        text is kept for /stats and debugging. A ``sent`` row is never downgraded.
+        text is kept for /stats and debugging. A ``sent`` row is never downgraded. The rows
+        of a combined digest fail together (a later run resumes the bundle whole).
         """
         status = DeliveryStatus.RETRY if retryable else DeliveryStatus.FAILED
         error = error[:_ERROR_MAX]
@@ -350,7 +402,9 @@ class Deliveries:
             elif row.status == DeliveryStatus.SENT:
                 log.warning("delivery %d -> %d already sent; failure ignored", edition_id, chat_id)
                 return
-            row.status, row.error = status, error
+            for one in _bundle_rows(session, row):
+                if one.status != DeliveryStatus.SENT:
+                    one.status, one.error = status, error
             session.flush()
 
         self._tx.write_retrying(work)
@@ -378,8 +432,8 @@ class Deliveries:
             Delivery.edition_id == edition_id, ~_takeable(utcnow())
         )
         readers = select(Subscription.subscriber_id).where(
-            Subscription.paper_id == select(Edition.paper_id).where(Edition.id == edition_id)
-            .scalar_subquery()
+            Subscription.paper_id
+            == select(Edition.paper_id).where(Edition.id == edition_id).scalar_subquery()
         )
         with self._tx.read() as session:
             rows = session.scalars(
@@ -547,6 +601,7 @@ def _claim_many(
         .where(
             Delivery.edition_id == edition_id,
             Delivery.chat_id.in_(rest),
+            Delivery.bundle.is_(None),  # a combined digest's row is resumed whole, never alone
             _takeable(now),
         )
         .values(
@@ -612,6 +667,101 @@ def _fence(
         connection.execute(statements.renew, {"owner": owner, "at": now, "until": now + renew})
     _upsert_parts(session, [(d, p, MessageState.ON_WIRE, None) for d, p in sorted(fenced)])
     return fenced
+
+
+def _claim_row(
+    session: Session, edition_id: int, chat_id: int, owner: str, now: dt.datetime
+) -> Claim | None:
+    """Insert or take over the row of (edition, chat) for ``owner``; None if not claimable
+    (someone has it, it is finished, it belongs to a bundle, the edition is unknown)."""
+    if session.get(Edition, edition_id) is None:
+        return None
+    insert = _insert(session).values(
+        edition_id=edition_id,
+        chat_id=chat_id,
+        status=DeliveryStatus.PENDING.value,
+        attempts=1,
+        claimed_by=owner,
+        claimed_at=now,
+        updated_at=now,
+    )
+    inserted = session.scalar(
+        insert.on_conflict_do_nothing(index_elements=["edition_id", "chat_id"]).returning(
+            Delivery.id
+        )
+    )
+    if inserted is not None:
+        return Claim(inserted, edition_id, chat_id, resumed=False, parts={})
+    taken = session.execute(
+        update(Delivery)
+        .where(
+            Delivery.edition_id == edition_id,
+            Delivery.chat_id == chat_id,
+            Delivery.bundle.is_(None),
+            _takeable(now),
+        )
+        .values(
+            status=DeliveryStatus.PENDING,
+            claimed_by=owner,
+            attempts=Delivery.attempts + 1,
+            claimed_at=now,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if taken.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    row = _delivery(session, edition_id, chat_id)
+    assert row is not None
+    return Claim(row.id, edition_id, chat_id, resumed=True, parts=_parts(session, row.id))
+
+
+def _resume_bundle(session: Session, lead_id: int, owner: str, now: dt.datetime) -> Claim | None:
+    """Take over an unfinished combined digest whole (lead row and members); None if its
+    sender is alive or it is finished."""
+    taken = session.execute(
+        update(Delivery)
+        .where(Delivery.id == lead_id, _takeable(now))
+        .values(
+            status=DeliveryStatus.PENDING,
+            claimed_by=owner,
+            attempts=Delivery.attempts + 1,
+            claimed_at=now,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if taken.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    session.execute(
+        update(Delivery)
+        .where(Delivery.bundle == lead_id, Delivery.id != lead_id)
+        .values(status=DeliveryStatus.PENDING, claimed_by=owner, claimed_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    lead = session.get(Delivery, lead_id)
+    assert lead is not None
+    session.refresh(lead)
+    members = session.execute(
+        select(Delivery.id, Delivery.edition_id).where(Delivery.bundle == lead_id)
+    ).all()
+    # The lead first; the renderer orders the sections by paper, not by this.
+    order = sorted(members, key=lambda m: (m.id != lead_id, m.id))
+    return Claim(
+        lead_id,
+        lead.edition_id,
+        lead.chat_id,
+        resumed=True,
+        parts=_parts(session, lead_id),
+        editions=tuple(m.edition_id for m in order),
+    )
+
+
+def _bundle_rows(session: Session, row: Delivery) -> list[Delivery]:
+    """``row`` and, when it is part of a combined digest, the other rows of that digest."""
+    if row.bundle is None:
+        return [row]
+    return list(session.scalars(select(Delivery).where(Delivery.bundle == row.bundle)))
 
 
 def _parts(session: Session, delivery_id: int) -> dict[int, MessageState]:

@@ -276,6 +276,7 @@ class Delivery(Base):
         UniqueConstraint("edition_id", "chat_id"),
         CheckConstraint(_in("status", DeliveryStatus), name="delivery_status"),
         Index("ix_deliveries_chat_id", "chat_id"),
+        Index("ix_deliveries_bundle", "bundle"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -289,6 +290,10 @@ class Delivery(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # The lease holder sending it (a live holder's claim is never taken over).
     claimed_by: Mapped[str | None] = mapped_column(String(64))
+    # One combined message for several editions: the id of the bundle's lead row, whose ledger
+    # holds the messages (the lead points at itself). None: a digest of this edition alone.
+    # Not a foreign key: rows of one bundle are claimed, finished and failed together.
+    bundle: Mapped[int | None] = mapped_column(Integer)
 
 
 class DeliveryMessage(Base):

@@ -134,6 +134,8 @@ class Stats:
 class Claim:
     """The right to send one digest to one chat, and what the ledger knows of it so far.
 
+    One digest covers one edition, or several in one combined message (a *bundle*: one row per
+    edition, claimed and finished together, the lead row's ledger holding the messages).
     ``parts`` maps message numbers (0-based) to their state; ``resumed`` is True when an
     earlier run (a dead or failed sender) had this claim, so only what is missing is sent.
     """
@@ -143,6 +145,14 @@ class Claim:
     chat_id: int
     resumed: bool
     parts: dict[int, MessageState]
+    editions: tuple[int, ...] = ()
+    """A combined digest's editions, ``edition_id`` first (its row, the lead, holds the
+    ledger); empty for a digest of ``edition_id`` alone. The renderer orders the sections."""
+
+    @property
+    def covers(self) -> tuple[int, ...]:
+        """The editions this claim delivers: the bundle's, or ``edition_id`` alone."""
+        return self.editions or (self.edition_id,)
 
 
 @dataclass(frozen=True, slots=True)

@@ -234,3 +234,31 @@ def test_check_without_data_still_exits_0(tmp_path: Path) -> None:
     assert (
         bench_main.main(["quality", "--check", "--data", str(absent), "--out", str(tmp_path)]) == 0
     )
+
+
+def test_dedup_on_the_tiny_set_reports_precision_and_recall(
+    tiny_data: Path, tmp_path: Path
+) -> None:
+    from bench import dedup
+
+    console, buffer = _console()
+    out = tmp_path / "dedup.json"
+    assert dedup.run(tiny_data, out=out, console=console) == 0
+    result = json.loads(out.read_text("utf-8"))
+    [evaluation] = result["sets"]
+    assert evaluation["positives"] > 0 and evaluation["negatives"] > 0
+    assert {"precision", "recall", "threshold"} <= set(evaluation["shipped"])
+    assert "overlap (shipped)" in buffer.getvalue() and "SKIP" in buffer.getvalue()
+
+
+def test_dedup_reprints_are_labelled_positive_and_other_stories_negative() -> None:
+    import random
+
+    from bench.dedup import Item, labelled_pairs
+
+    body = "。".join(f"第{n}段讲的是一件具体的事情，有数字{n * 37}和地名海口" for n in range(12))
+    other = "。".join(f"另一篇文章第{n}句写的是三亚的旅游市场{n * 11}" for n in range(12))
+    items = [Item("a", "d1", "甲标题很长很长", body), Item("b", "d1", "乙标题很长很长", other)]
+    pairs = labelled_pairs(items, random.Random(1))
+    kinds = {(p.kind.split(":")[0], p.label) for p in pairs}
+    assert kinds == {("synthetic", True), ("negative", False)}

@@ -111,12 +111,19 @@ class RunningBot:
         First waits for a run of that job still under way (the poll runs once at start-up):
         jobs allow one instance, so a run asked for meanwhile would be skipped.
         """
+        await self.job_done(job_id)
+        job = self.application.job_queue.scheduler.get_job(job_id)
+        assert job is not None, f"no job {job_id!r}"
+        job.modify(next_run_time=dt.datetime.now(ZONE))
+
+    async def job_done(self, job_id: str = POLL_JOB) -> None:
+        """Wait until no run of the job is under way (a poll ends with its catch-up delivery,
+        which reads the clock: move the clock only after it)."""
         scheduler = self.application.job_queue.scheduler
         job = scheduler.get_job(job_id)
         assert job is not None, f"no job {job_id!r}"
         running = scheduler._lookup_executor(job.executor)._instances  # APScheduler 3 internals
         await eventually(lambda: running.get(job_id, 0) == 0)
-        job.modify(next_run_time=dt.datetime.now(ZONE))
 
     async def poll_now(self) -> None:
         await self.run_job_now(POLL_JOB)

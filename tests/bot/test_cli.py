@@ -278,6 +278,37 @@ def test_digest_send_pushes_now_and_skips_chats_that_have_it(
     assert "sent 0" in again.stdout and "already had it 1" in again.stdout
 
 
+def test_digest_send_gives_a_combined_reader_one_message_and_a_per_paper_reader_two(
+    tmp_path: Path, seed_path: Path, server_in_thread: LocalBotApi
+) -> None:
+    from bot.storage.records import DigestMode
+    from tests.bot.delivery.editions import SECOND_PAPER, reprint_page
+
+    for inbox, text in (("inbox", seed_path.read_text("utf-8")), ("inbox2", None)):
+        (tmp_path / inbox).mkdir()
+        page = reprint_page(seed_path.read_text("utf-8")) if text is None else text
+        (tmp_path / inbox / "2024-07-01-p01.txt").write_text(page, encoding="utf-8")
+    (tmp_path / "config.toml").write_text(
+        f'[telegram]\napi_base_url = "{server_in_thread.base_url}"\n'
+        f'[[papers]]\nname = "浙江工人日报"\ninbox = "inbox"\n'
+        f'[[papers]]\nname = "{SECOND_PAPER}"\ninbox = "inbox2"\n',
+        encoding="utf-8",
+    )
+    assert baozhai("ingest", cwd=tmp_path).returncode == 0
+    with Store(f"sqlite:///{tmp_path / 'data' / 'baozhai.db'}") as store:
+        for chat_id in (41, 42):
+            store.subscribers.subscribe(chat_id, "zh", ["浙江工人日报", SECOND_PAPER])
+        store.subscribers.set_digest_mode(41, DigestMode.COMBINED)
+    combined, per_paper = server_in_thread.user(41, "甲"), server_in_thread.user(42, "乙")
+
+    result = baozhai("digest", "send", cwd=tmp_path, env={"TELEGRAM_BOT_TOKEN": "777:RIGHT-TOKEN"})
+
+    assert result.returncode == 0, result.stderr
+    assert [m.text.splitlines()[0] for m in combined.history] == ["📰 今日报摘"]
+    assert len(per_paper.history) == 2
+    assert "combined digest (浙江工人日报, 海南日报): sent 1" in result.stdout
+
+
 def test_digest_send_for_a_date_without_an_edition_says_so(tmp_path: Path) -> None:
     result = baozhai(
         "digest",

@@ -90,6 +90,8 @@ SAMPLE_VALUES: dict[str, object] = {
     "keywords": "工会、劳动",
     "paper": "浙江工人日报",
     "papers": "浙江工人日报、<海南日报>",
+    "paper_count": 2,
+    "label": "合并成一条",
     "year": 2024,
     "month": 7,
     "day": 1,
