@@ -1,5 +1,6 @@
 """End to end: readers of two papers, one in combined mode, one per paper, over real HTTP on
-both databases — from the editions dropped in two inboxes to the digests pushed at 07:30.
+both databases — from the editions dropped in two inboxes to the digests pushed at 07:30 (and,
+for a reader who follows a topic, the alert the evening before).
 
 浙江工人日报 is the seed; 海南日报 is a hand-made page reprinting the seed's Xinhua wire under
 another headline (``tests/bot/delivery/editions.py``): the combined digest shows it once.
@@ -108,6 +109,38 @@ async def test_a_combined_reader_gets_one_message_a_per_paper_reader_two(
     # The next run of the daily job sends nothing twice.
     await bot.digest_now()
     await nothing_more_arrives(combined, per_paper)
+
+
+async def test_follow_then_one_alert_then_a_morning_digest_without_a_repeated_story(
+    bot: RunningBot, seed_path: Path, seed_text: str
+) -> None:
+    reader = await reader_of_both(bot, 8301, combined=True)
+    await reader.send("/follow 工会")
+    await reader.wait_for_messages(1)
+
+    # The evening before (outside the default quiet hours) both papers' editions arrive: one
+    # alert, for the paper whose articles are about 工会 (the reprinted wire is not).
+    bot.set_clock(DAY - dt.timedelta(days=1), dt.time(20, 0))
+    bot.drop_edition(seed_path, DAY)
+    drop_second_paper(bot, seed_text)
+    await bot.poll_now()
+    await eventually(lambda: bot.store.editions.on(DAY, PAPER))
+    await eventually(lambda: bot.store.editions.on(DAY, SECOND_PAPER))
+    [alert] = await reader.wait_for_messages(1)
+    assert alert.text.startswith(f"🔔 你关注的话题上报了\n《{PAPER}》2024年7月1日")
+    await bot.job_done()
+    await bot.poll_now()
+    await nothing_more_arrives(reader)
+
+    # The next morning one combined digest, the wire both papers printed listed once.
+    bot.set_clock(DAY, DIGEST_TIME)
+    await bot.digest_now()
+    [digest] = await reader.wait_for_messages(1)
+    assert digest.text.startswith("📰 今日报摘\n2024年7月1日 · 2 份报纸")
+    assert digest.text.count(WIRE_TITLE) == 1 and REPRINT_TITLE not in digest.text
+    assert "也见于：海南日报" in digest.text
+    await bot.digest_now()
+    await nothing_more_arrives(reader)
 
 
 async def test_a_paper_out_after_the_combined_digest_still_arrives_once(

@@ -3,7 +3,7 @@
 
 Adding a fourth: write ``templates/<name>.py`` exposing ``TEMPLATE`` (a
 :class:`bot.sources.epaper.model.Template`), add it to ``_BUILT_IN`` below, and build its
-fixture site in ``tests/sources/epaper/sites.py``.
+fixture site in ``tests/bot/sources/epaper/sites.py``.
 """
 
 from __future__ import annotations
