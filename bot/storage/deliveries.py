@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from bot.storage.leases import extend_live_lease, holds_live_lease, live_holders
 from bot.storage.models import (
     Delivery,
     DeliveryMessage,
@@ -59,7 +60,7 @@ _ERROR_MAX = 2000  # keep stored error texts bounded; a traceback is for the log
 
 def _live_holders(now: dt.datetime) -> ColumnElement[bool]:
     """``Delivery.claimed_by`` names a holder with a live lease."""
-    return Delivery.claimed_by.in_(select(LeaseRow.holder).where(LeaseRow.expires_at > now))
+    return Delivery.claimed_by.in_(live_holders(now))
 
 
 def _takeable(now: dt.datetime) -> ColumnElement[bool]:
@@ -175,7 +176,7 @@ class Deliveries:
         for a busy SQLite write lock.
         """
         now = utcnow()
-        own_lease = exists().where(LeaseRow.holder == owner, LeaseRow.expires_at > now)
+        own_lease = holds_live_lease(owner, now)
         with self._tx.write() as session:
             fenced = session.execute(
                 update(Delivery)
@@ -203,12 +204,7 @@ class Deliveries:
                 )
                 return False
             if renew is not None:
-                session.execute(
-                    update(LeaseRow)
-                    .where(LeaseRow.holder == owner, LeaseRow.expires_at > now)
-                    .values(expires_at=now + renew)
-                    .execution_options(synchronize_session=False)
-                )
+                extend_live_lease(session, owner, now, renew)
             self._set_part(session, delivery_id, part, MessageState.ON_WIRE, None)
             return True
 
