@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -61,6 +62,18 @@ _ERROR_MAX = 2000  # keep stored error texts bounded; a traceback is for the log
 def _live_holders(now: dt.datetime) -> ColumnElement[bool]:
     """``Delivery.claimed_by`` names a holder with a live lease."""
     return Delivery.claimed_by.in_(live_holders(now))
+
+
+def _taken_over_by(owner: str, now: dt.datetime) -> dict[str, Any]:
+    """The values a claim taken over (from a dead sender, or after a retry) writes: one
+    more attempt, now ``owner``'s."""
+    return {
+        "status": DeliveryStatus.PENDING,
+        "claimed_by": owner,
+        "attempts": Delivery.attempts + 1,
+        "claimed_at": now,
+        "updated_at": now,
+    }
 
 
 def _takeable(now: dt.datetime) -> ColumnElement[bool]:
@@ -600,13 +613,7 @@ def _claim_many(
             Delivery.bundle.is_(None),  # a combined digest's row is resumed whole, never alone
             _takeable(now),
         )
-        .values(
-            status=DeliveryStatus.PENDING,
-            claimed_by=owner,
-            attempts=Delivery.attempts + 1,
-            claimed_at=now,
-            updated_at=now,
-        )
+        .values(_taken_over_by(owner, now))
         .returning(Delivery.id, Delivery.chat_id)
         .execution_options(synchronize_session=False)
     ).all()
@@ -696,13 +703,7 @@ def _claim_row(
             Delivery.bundle.is_(None),
             _takeable(now),
         )
-        .values(
-            status=DeliveryStatus.PENDING,
-            claimed_by=owner,
-            attempts=Delivery.attempts + 1,
-            claimed_at=now,
-            updated_at=now,
-        )
+        .values(_taken_over_by(owner, now))
         .execution_options(synchronize_session=False)
     )
     if taken.rowcount != 1:  # type: ignore[attr-defined]
@@ -718,13 +719,7 @@ def _resume_bundle(session: Session, lead_id: int, owner: str, now: dt.datetime)
     taken = session.execute(
         update(Delivery)
         .where(Delivery.id == lead_id, _takeable(now))
-        .values(
-            status=DeliveryStatus.PENDING,
-            claimed_by=owner,
-            attempts=Delivery.attempts + 1,
-            claimed_at=now,
-            updated_at=now,
-        )
+        .values(_taken_over_by(owner, now))
         .execution_options(synchronize_session=False)
     )
     if taken.rowcount != 1:  # type: ignore[attr-defined]
