@@ -338,7 +338,8 @@ def status_now(config: Config, lang: str = "en") -> int:
 
 
 def print_report(report: IngestReport) -> int:
-    """One line per stored, extended, skipped, waiting or failed edition; the failure count."""
+    """One line per stored, extended, skipped, waiting or failed edition, and one for the files
+    still arriving (left for the next run rather than read half-written); the failure count."""
     paper = report.paper
     for edition in report.new:
         print(f"{paper} {edition.date}: stored, {articles(edition.article_count)}")
@@ -349,6 +350,12 @@ def print_report(report: IngestReport) -> int:
     for missing in report.missing:
         state = "stored without them" if missing.stored else "waiting for them"
         print(f"{paper} {missing.date}: {articles(len(missing.urls))} missing, {state}")
+    if report.pending:
+        shown = ", ".join(report.pending[:3]) + (", …" if len(report.pending) > 3 else "")
+        print(
+            f"{paper}: waiting for {plural(len(report.pending), 'file', 'files')} still "
+            f"arriving ({shown}); run again in a few seconds"
+        )
     for failure in report.failures:
         print(f"{paper}: {failure.file}: {failure.reason}", file=sys.stderr)
     if report.template_error:

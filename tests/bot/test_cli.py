@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -294,6 +295,8 @@ def test_digest_send_gives_a_combined_reader_one_message_and_a_per_paper_reader_
         f'[[papers]]\nname = "{SECOND_PAPER}"\ninbox = "inbox2"\n',
         encoding="utf-8",
     )
+    for page in tmp_path.glob("inbox*/*.txt"):  # arrived a minute ago, not being written now
+        os.utime(page, (time.time() - 60, time.time() - 60))
     assert baozhai("ingest", cwd=tmp_path).returncode == 0
     with Store(f"sqlite:///{tmp_path / 'data' / 'baozhai.db'}") as store:
         for chat_id in (41, 42):
@@ -307,6 +310,23 @@ def test_digest_send_gives_a_combined_reader_one_message_and_a_per_paper_reader_
     assert [m.text.splitlines()[0] for m in combined.history] == ["📰 今日报摘"]
     assert len(per_paper.history) == 2
     assert "combined digest (浙江工人日报, 海南日报): sent 1" in result.stdout
+
+
+def test_ingest_leaves_an_edition_still_uploading_and_says_it_waits(tmp_path: Path) -> None:
+    (tmp_path / "inbox").mkdir()
+    ready = tmp_path / "inbox" / "2024-07-01-p01.txt"
+    ready.write_text("第1版：要闻\n", encoding="utf-8")
+    os.utime(ready, (time.time() - 60, time.time() - 60))
+    (tmp_path / "inbox" / "2024-07-01-p02.txt.part").write_text("第2版", encoding="utf-8")
+    (tmp_path / "config.toml").write_text(
+        '[[papers]]\nname = "浙江工人日报"\ninbox = "inbox"\n', encoding="utf-8"
+    )
+
+    result = baozhai("ingest", cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    assert "浙江工人日报: waiting for 2 files still arriving (2024-07-01-p01.txt" in result.stdout
+    assert ready.exists()
 
 
 def test_digest_send_for_a_date_without_an_edition_says_so(tmp_path: Path) -> None:
