@@ -93,6 +93,13 @@ def _targets(samples: Sequence[Sample], temperature: float) -> list[Vector]:
     return targets
 
 
+OBJECTIVES = ("listwise", "pairwise", "regression", "ensemble")
+"""Learning objectives ``fit`` knows: the listwise softmax (shipped), pairwise logistic
+(RankNet: every ordered pair of an article's sentences, weighted by their ROUGE-2 gap),
+ridge regression on the gains centred per article, and the ensemble of the three (the mean
+of their standardized weight vectors, each scaled to unit length: still one linear ranker)."""
+
+
 def fit(
     samples: Sequence[Sample],
     *,
@@ -100,21 +107,54 @@ def fit(
     temperature: float = 0.0,
     window: int | None = None,
     features: Sequence[str] = FEATURES,
-    steps: int = 30,
+    objective: str = "listwise",
 ) -> LinearRanker:
-    """The listwise ranker's weights (in the features' raw units), by damped Newton steps,
-    on each article's first ``window`` candidates."""
+    """The ranker's weights (in the features' raw units) on each article's first ``window``
+    candidates, by ``objective`` (:data:`OBJECTIVES`)."""
+    columns = [FEATURES.index(name) for name in features]
+    picked = [Sample(s.features[:, columns], s.gains, s.questions) for s in samples]
+    raw = fit_weights(picked, l2=l2, temperature=temperature, window=window, objective=objective)
+    pairs = tuple((name, float(w)) for name, w in zip(features, raw, strict=True))
+    return LinearRanker(pairs, window)
+
+
+def fit_weights(
+    samples: Sequence[Sample],
+    *,
+    l2: float = 10.0,
+    temperature: float = 0.0,
+    window: int | None = None,
+    objective: str = "listwise",
+) -> Vector:
+    """One weight per feature column of the samples (raw units), fitted on standardized
+    columns so that ``l2`` penalizes every feature alike."""
+    if objective not in OBJECTIVES:
+        raise ValueError(f"unknown objective {objective!r}")
     cut = [_head(s, window) for s in samples]
     usable = [s for s in cut if s.gains.max() > 0 and len(s.gains) > 1]
-    columns = [FEATURES.index(name) for name in features]
-    matrix = np.concatenate([s.features[:, columns] for s in usable])
+    matrix = np.concatenate([s.features for s in usable])
     mean, scale = matrix.mean(axis=0), matrix.std(axis=0)
     scale[scale == 0] = 1.0
     x = (matrix - mean) / scale
-    target = np.concatenate(_targets(usable, temperature))
     sizes = np.array([len(s.gains) for s in usable])
+    fitted = {
+        "listwise": lambda: _listwise(x, _targets(usable, temperature), sizes, l2),
+        "pairwise": lambda: _pairwise(x, usable, sizes, l2),
+        "regression": lambda: _regression(x, usable, sizes, l2),
+    }
+    if objective == "ensemble":
+        members = [fitter() for fitter in fitted.values()]
+        weights = np.mean([w / max(float(np.linalg.norm(w)), 1e-12) for w in members], axis=0)
+    else:
+        weights = fitted[objective]()
+    return weights / scale
+
+
+def _listwise(x: Matrix, targets: list[Vector], sizes: NDArray[np.intp], l2: float) -> Vector:
+    """Conditional logit by damped Newton steps."""
+    target = np.concatenate(targets)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    segment = np.repeat(np.arange(len(usable)), sizes)
+    segment = np.repeat(np.arange(len(sizes)), sizes)
 
     def loss_parts(w: Vector) -> tuple[float, Vector]:
         scores = x @ w
@@ -125,12 +165,12 @@ def fit(
         loss = -(target * log_p).sum() + l2 * float(w @ w)
         return loss, np.exp(log_p)
 
-    weights = np.zeros(len(columns))
+    weights = np.zeros(x.shape[1])
     loss, p = loss_parts(weights)
-    for _ in range(steps):
+    for _ in range(30):
         gradient = x.T @ (p - target) + 2 * l2 * weights
         mu = np.add.reduceat(x * p[:, None], starts)
-        hessian = (x * p[:, None]).T @ x - mu.T @ mu + 2 * l2 * np.eye(len(columns))
+        hessian = (x * p[:, None]).T @ x - mu.T @ mu + 2 * l2 * np.eye(x.shape[1])
         step = np.linalg.solve(hessian, gradient)
         rate = 1.0
         while rate > 1e-4:
@@ -143,9 +183,48 @@ def fit(
             weights, loss, p = candidate, new_loss, new_p
             break
         weights, loss, p = candidate, new_loss, new_p
-    raw = weights / scale
-    pairs = tuple((name, float(w)) for name, w in zip(features, raw, strict=True))
-    return LinearRanker(pairs, window)
+    return weights
+
+
+def _pairwise(x: Matrix, samples: Sequence[Sample], sizes: NDArray[np.intp], l2: float) -> Vector:
+    """RankNet: logistic loss on feature differences of every pair with different gains,
+    each pair weighted by its gain gap; Newton steps (the loss is convex)."""
+    differences, gaps = [], []
+    start = 0
+    for sample, size in zip(samples, sizes.tolist(), strict=True):
+        rows = x[start : start + size]
+        start += size
+        first, second = np.triu_indices(size, 1)
+        gap = sample.gains[first] - sample.gains[second]
+        keep = np.abs(gap) > 1e-12
+        first, second, gap = first[keep], second[keep], gap[keep]
+        sign = np.sign(gap)[:, None]
+        differences.append(sign * (rows[first] - rows[second]))
+        gaps.append(np.abs(gap))
+    d, w = np.concatenate(differences), np.concatenate(gaps)
+    weights = np.zeros(x.shape[1])
+    for _ in range(30):
+        p = 1.0 / (1.0 + np.exp(-(d @ weights)))
+        gradient = -(d * (w * (1 - p))[:, None]).sum(axis=0) + 2 * l2 * weights
+        hessian = (d * (w * p * (1 - p))[:, None]).T @ d + 2 * l2 * np.eye(x.shape[1])
+        step = np.linalg.solve(hessian, gradient)
+        weights -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return weights
+
+
+def _regression(
+    x: Matrix, samples: Sequence[Sample], sizes: NDArray[np.intp], l2: float
+) -> Vector:
+    """Ridge regression of the gains on the features, both centred per article (only the
+    order within an article matters)."""
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    segment = np.repeat(np.arange(len(sizes)), sizes)
+    centred = x - (np.add.reduceat(x, starts) / sizes[:, None])[segment]
+    gains = np.concatenate([s.gains - s.gains.mean() for s in samples])
+    penalty = 2 * l2 * np.eye(x.shape[1])
+    return np.linalg.solve(centred.T @ centred + penalty, centred.T @ gains)
 
 
 def _head(sample: Sample, window: int | None) -> Sample:
@@ -190,12 +269,20 @@ def cross_validate(
     temperature: float,
     window: int | None,
     features: Sequence[str] = FEATURES,
+    objective: str = "listwise",
 ) -> dict[str, float]:
     """Leave one month out: held-out top-1 ROUGE-2 minus lead-1's (x100), per month."""
     result = {}
     for held_out, samples in months.items():
         train = [s for month, rows in months.items() if month != held_out for s in rows]
-        ranker = fit(train, l2=l2, temperature=temperature, window=window, features=features)
+        ranker = fit(
+            train,
+            l2=l2,
+            temperature=temperature,
+            window=window,
+            features=features,
+            objective=objective,
+        )
         ours, lead = top1_gains(samples, ranker), top1_gains(samples, None)
         result[held_out] = 100 * (statistics.fmean(ours) - statistics.fmean(lead))
     return result
@@ -210,6 +297,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--l2", type=float, default=10.0)
     parser.add_argument("--temperature", type=float, default=0.05)
     parser.add_argument("--window", type=int, default=8)
+    parser.add_argument("--objective", choices=OBJECTIVES, default="listwise")
     parser.add_argument(
         "--ablate",
         action="store_true",
@@ -229,7 +317,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("top-1 R-2 minus lead-1 (x100), each feature group left out in turn")
         for name, dropped in ABLATIONS.items():
             kept = [feature for feature in FEATURES if feature not in dropped]
-            per_month = cross_validate(months, l2, temperature, window, kept)
+            per_month = cross_validate(months, l2, temperature, window, kept, args.objective)
             cells = "  ".join(f"{month} {delta:+.2f}" for month, delta in per_month.items())
             print(f"  {name}: {statistics.fmean(per_month.values()):+.2f} ({cells})")
         return 0
@@ -237,7 +325,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("leave-one-month-out: held-out top-1 R-2 minus lead-1 (x100)")
         best = None
         for setting in GRID:
-            per_month = cross_validate(months, *setting)
+            per_month = cross_validate(months, *setting, objective=args.objective)
             mean = statistics.fmean(per_month.values())
             cells = "  ".join(f"{month} {delta:+.2f}" for month, delta in per_month.items())
             l2_, t_, window_ = setting
@@ -247,11 +335,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         assert best is not None
         l2, temperature, window = best[1]
     everything = [s for samples in months.values() for s in samples]
-    ranker = fit(everything, l2=l2, temperature=temperature, window=window)
+    ranker = fit(
+        everything, l2=l2, temperature=temperature, window=window, objective=args.objective
+    )
     header = [
         "Learned sentence ranker: score = sum of weight x feature (summarizer/features.py).",
         f"Fitted by bench/train_ranker.py on {', '.join(names)} ({len(everything)} articles),",
-        f"l2={l2:g}, temperature={temperature:g}, window={window}.",
+        f"objective={args.objective}, l2={l2:g}, temperature={temperature:g}, window={window}.",
     ]
     args.out.write_text(ranker.dumps(header), encoding="utf-8")
     print(f"wrote {args.out}")

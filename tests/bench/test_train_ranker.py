@@ -5,7 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bench.train_ranker import ABLATIONS, Sample, cross_validate, fit, main, top1_gains
+from bench.train_ranker import (
+    ABLATIONS,
+    OBJECTIVES,
+    Sample,
+    cross_validate,
+    fit,
+    fit_weights,
+    main,
+    top1_gains,
+)
 from summarizer.features import FEATURES
 
 
@@ -29,6 +38,20 @@ def test_fit_learns_the_deciding_feature() -> None:
     assert weights["centroid"] == max(weights.values())
     held_out = _samples(100, seed=1)
     assert np.mean(top1_gains(held_out, ranker)) > np.mean(top1_gains(held_out, None))
+
+
+@pytest.mark.parametrize("objective", OBJECTIVES)
+def test_every_objective_learns_the_deciding_feature(objective: str) -> None:
+    ranker = fit(_samples(300), l2=1.0, objective=objective)
+    weights = dict(ranker.weights)
+    assert weights["centroid"] == max(weights.values())
+    held_out = _samples(100, seed=1)
+    assert np.mean(top1_gains(held_out, ranker)) > np.mean(top1_gains(held_out, None))
+
+
+def test_an_unknown_objective_is_refused() -> None:
+    with pytest.raises(ValueError, match="objective"):
+        fit_weights(_samples(20), objective="pointwise")
 
 
 def test_fit_on_a_window_only_reads_the_first_sentences() -> None:
