@@ -11,6 +11,9 @@ listwise ranker (a softmax over an article's sentences, the conditional logit), 
 Newton's method with an L2 penalty on standardized features: with about fifteen features the
 Hessian is fifteen by fifteen, so a dozen exact steps converge and numpy suffices. The target
 is the best sentence (ties share) or, with ``--temperature``, a softmax of the gains.
+``--objective`` fits a pairwise (RankNet), a regression or an ensemble ranker instead
+(:data:`OBJECTIVES`); ``bench/ranker_variants.py`` compares them, and feature sets, on the
+training months and both dev sets.
 
 ``--cv`` first scores every setting of :data:`GRID` by leave-one-month-out cross-validation
 on the training months (mean top-1 ROUGE-2 minus lead-1's on the held-out month) and fits the
@@ -18,7 +21,8 @@ final weights with the best one; the table of every setting is printed, nothing 
 looking at a dev set. ``--ablate`` prints instead what each feature group of
 :data:`ABLATIONS` brings (the same CV with the group left out) and writes nothing.
 
-Usage: ``python -m bench.train_ranker MONTH_DIR [MONTH_DIR ...] [--out PATH] [--cv] [--ablate]``.
+Usage: ``python -m bench.train_ranker MONTH_DIR [MONTH_DIR ...] [--out PATH] [--cv] [--ablate]
+[--objective NAME]``.
 """
 
 from __future__ import annotations
