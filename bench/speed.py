@@ -8,7 +8,8 @@ first), because a bot process loads once and then summarizes for days. Reported:
   (``TextRank4Sentence`` + ``TextRank4Keyword``, ``jieba.posseg`` three times each), and ours
   with ``keywords=0`` against ``TextRank4Sentence`` alone. Ratios are totals over the same
   articles in the same run, so the machine cancels out. Articles: the headline set cleaned
-  by the parser (``--data``), else the seed edition's articles.
+  by the parser (``--data``), else the seed edition's articles. Each article is timed by
+  every system in turn, so that a change in a shared machine's load hits both sides.
 * ``jieba.lcut`` against ``jieba.posseg.cut`` on the same texts: the cost of POS tagging.
 * the seed edition page (``../shared/editions/000_66a55eaee7fab4ff.txt``, else the packaged
   ``bot/sample`` copy): ``read_page`` + ``summarize`` of every article, median of warm runs
@@ -190,11 +191,20 @@ def per_article(articles: Sequence[Article], *, repeats: int, baseline_repeats: 
     for i in range(min(2, len(articles))):  # warm-up, untimed
         for run in systems.values():
             run(i)
+    counts = {
+        name: repeats if name in (OURS_FULL, OURS_SENTENCES) else baseline_repeats
+        for name in systems
+    }
+    # Article by article, every system in turn: a change in the machine's load (shared,
+    # noisy) then falls on ours and the baseline alike instead of on one of them.
+    times: dict[str, list[float]] = {name: [] for name in systems}
+    for i in range(len(articles)):
+        for name, run in systems.items():
+            times[name].append(_median_ms(partial(run, i), counts[name]))
     rows: dict[str, dict[str, Any]] = {}
-    for name, run in systems.items():
-        count = repeats if name in (OURS_FULL, OURS_SENTENCES) else baseline_repeats
-        times = [_median_ms(partial(run, i), count) for i in range(len(articles))]
-        total = sum(times)
+    for name in systems:
+        count = counts[name]
+        total = sum(times[name])
         rows[name] = {
             "total_ms": total,
             "mean_ms_per_article": total / len(articles),
