@@ -8,7 +8,8 @@ first), because a bot process loads once and then summarizes for days. Reported:
   (``TextRank4Sentence`` + ``TextRank4Keyword``, ``jieba.posseg`` three times each), and ours
   with ``keywords=0`` against ``TextRank4Sentence`` alone. Ratios are totals over the same
   articles in the same run, so the machine cancels out. Articles: the headline set cleaned
-  by the parser (``--data``), else the seed edition's articles.
+  by the parser (``--data``), else the seed edition's articles. Each article is timed by
+  every system in turn, so that a change in a shared machine's load hits both sides.
 * ``jieba.lcut`` against ``jieba.posseg.cut`` on the same texts: the cost of POS tagging.
 * the seed edition page (``../shared/editions/000_66a55eaee7fab4ff.txt``, else the packaged
   ``bot/sample`` copy): ``read_page`` + ``summarize`` of every article, median of warm runs
@@ -30,7 +31,10 @@ least :data:`SPEEDUP_TARGET` times ours per article for 3 sentences + keywords
 stays under :data:`EDITION_TARGET_MS` warm, and the end-to-end ingest rate is at most
 :data:`INGEST_TARGET_MS_PER_1000` ms per 1,000 characters.
 
-Timings are medians of repeated runs; ``--quick`` repeats less and uses 20 articles.
+Timings are medians of repeated runs; ``--quick`` repeats less and uses 20 articles. The
+targets are wall-clock times; beside the seed edition's and the ingest's, the process's CPU
+time of the same runs is reported, and the load average before and after: on a shared machine
+the wall clock counts other processes' turns on the cores, the CPU time only ours.
 Usage: ``python -m bench.speed [--data PATH] [--edition PATH] [--out PATH] [--quick] [--check]``.
 """
 
@@ -38,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import platform
 import resource
 import statistics
@@ -101,6 +106,25 @@ def _times_ms(function: Callable[[], object], repeats: int) -> list[float]:
 
 def _median_ms(function: Callable[[], object], repeats: int) -> float:
     return statistics.median(_times_ms(function, repeats))
+
+
+def _wall_and_cpu_ms(function: Callable[[], object], repeats: int) -> tuple[list[float], float]:
+    """Wall times of every run, and the median CPU time of this process over the same runs."""
+    wall, cpu = [], []
+    for _ in range(repeats):
+        started, started_cpu = time.perf_counter_ns(), time.process_time_ns()
+        function()
+        cpu.append((time.process_time_ns() - started_cpu) / 1e6)
+        wall.append((time.perf_counter_ns() - started) / 1e6)
+    return wall, statistics.median(cpu)
+
+
+def _load() -> list[float] | None:
+    """The 1, 5 and 15 minute load averages, where the platform has them."""
+    try:
+        return [round(value, 2) for value in os.getloadavg()]
+    except (AttributeError, OSError):
+        return None
 
 
 def _peak_kib(function: Callable[[], object]) -> float:
@@ -167,11 +191,20 @@ def per_article(articles: Sequence[Article], *, repeats: int, baseline_repeats: 
     for i in range(min(2, len(articles))):  # warm-up, untimed
         for run in systems.values():
             run(i)
+    counts = {
+        name: repeats if name in (OURS_FULL, OURS_SENTENCES) else baseline_repeats
+        for name in systems
+    }
+    # Article by article, every system in turn: a change in the machine's load (shared,
+    # noisy) then falls on ours and the baseline alike instead of on one of them.
+    times: dict[str, list[float]] = {name: [] for name in systems}
+    for i in range(len(articles)):
+        for name, run in systems.items():
+            times[name].append(_median_ms(partial(run, i), counts[name]))
     rows: dict[str, dict[str, Any]] = {}
-    for name, run in systems.items():
-        count = repeats if name in (OURS_FULL, OURS_SENTENCES) else baseline_repeats
-        times = [_median_ms(partial(run, i), count) for i in range(len(articles))]
-        total = sum(times)
+    for name in systems:
+        count = counts[name]
+        total = sum(times[name])
         rows[name] = {
             "total_ms": total,
             "mean_ms_per_article": total / len(articles),
@@ -231,7 +264,7 @@ def edition_run(path: Path, *, repeats: int, baseline_repeats: int) -> dict | No
 
     parse_and_summarize()  # warm-up
     edition = parse()
-    times = _times_ms(parse_and_summarize, repeats)
+    times, cpu = _wall_and_cpu_ms(parse_and_summarize, repeats)
     ours = statistics.median(times)
     baseline = _median_ms(parse_and_textrank4zh, baseline_repeats)
     return {
@@ -241,6 +274,7 @@ def edition_run(path: Path, *, repeats: int, baseline_repeats: int) -> dict | No
         "parse_ms": _median_ms(parse, repeats),
         "parse_and_summarize_ms": ours,
         "parse_and_summarize_min_ms": min(times),
+        "parse_and_summarize_cpu_ms": cpu,
         "parse_and_textrank4zh_ms": baseline,
         "textrank4zh_times_ours": baseline / ours,
         "peak_kib": _peak_kib(parse_and_summarize),
@@ -297,36 +331,42 @@ def ingest_end_to_end(data: Path, *, repeats: int) -> dict[str, Any] | None:
         day = iter(first_day + dt.timedelta(days=i) for i in range(10_000))
         try:
 
-            def end_to_end() -> int:
+            def end_to_end() -> tuple[int, int]:
                 date = next(day)
                 for number, text in enumerate(pages, start=1):
                     name = f"{date.isoformat()}_p{number:02d}.txt"
                     dated = text.replace("# ", f"# {date.isoformat()} ", 1)  # new files
                     (source.inbox / name).write_text(dated, encoding="utf-8")
                 now = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
-                started = time.perf_counter_ns()
+                started, started_cpu = time.perf_counter_ns(), time.process_time_ns()
                 report = ingest(store, source, sentences=3, now=now, limits=INGEST_LIMITS)
+                cpu = time.process_time_ns() - started_cpu
                 elapsed = time.perf_counter_ns() - started
                 if len(report.new) != 1 or report.failures:
                     raise RuntimeError(f"synthetic edition not ingested: {report}")
-                return elapsed
+                return elapsed, cpu
 
             end_to_end()  # warm-up (and a first edition in the database)
             edition = parse(first_day)
             articles = edition.articles
             chars = sum(len(article.text) for article in articles)
-            total_ms = statistics.median(end_to_end() / 1e6 for _ in range(repeats))
+            runs = [end_to_end() for _ in range(repeats)]
+            total_ms = statistics.median(wall / 1e6 for wall, _ in runs)
+            total_cpu_ms = statistics.median(cpu / 1e6 for _, cpu in runs)
             summaries = [summarizer.summarize(article, k=3) for article in articles]
 
             def store_once() -> None:
                 edition.date = next(day)
                 store.editions.add("bench-store", edition, summaries, f"hash-{edition.date}")
 
-            parse_ms = _median_ms(partial(parse, first_day), repeats)
-            summarize_ms = _median_ms(
+            parse_times, parse_cpu = _wall_and_cpu_ms(partial(parse, first_day), repeats)
+            summarize_times, summarize_cpu = _wall_and_cpu_ms(
                 lambda: [summarizer.summarize(article, k=3) for article in articles], repeats
             )
-            store_ms = _median_ms(store_once, repeats)
+            store_times, store_cpu = _wall_and_cpu_ms(store_once, repeats)
+            parse_ms, summarize_ms, store_ms = map(
+                statistics.median, (parse_times, summarize_times, store_times)
+            )
         finally:
             store.close()
     per_1000 = 1000 / chars
@@ -342,6 +382,12 @@ def ingest_end_to_end(data: Path, *, repeats: int) -> dict[str, Any] | None:
         "parse_ms_per_1000_chars": parse_ms * per_1000,
         "summarize_ms_per_1000_chars": summarize_ms * per_1000,
         "store_ms_per_1000_chars": store_ms * per_1000,
+        "cpu_ms_per_1000_chars": {
+            "parse": parse_cpu * per_1000,
+            "summarize": summarize_cpu * per_1000,
+            "store": store_cpu * per_1000,
+            "ingest": total_cpu_ms * per_1000,
+        },
         "target_ms_per_1000_chars": INGEST_TARGET_MS_PER_1000,
         "database": "SQLite (temporary file)",
     }
@@ -432,6 +478,7 @@ def measure(data: Path, edition: Path | None, *, quick: bool) -> dict[str, Any]:
         },
         "articles_source": source,
         "quick": quick,
+        "load_average_before": _load(),
     }
     if articles:
         result["per_article"] = per_article(
@@ -447,6 +494,7 @@ def measure(data: Path, edition: Path | None, *, quick: bool) -> dict[str, Any]:
         result["ingest"] = ingest_end_to_end(data, repeats=1 if quick else 3)
     result["pathological"] = pathological(repeats=1 if quick else 3)
     result["max_rss_mib"] = _max_rss_mib()
+    result["load_average_after"] = _load()
     return result
 
 
@@ -489,7 +537,8 @@ def render(result: dict[str, Any], console: Console) -> None:
         table = Table(
             title="Seed edition: read_page + summarize every article, warm",
             caption="parse+summarize: median of the warm runs (the target); fastest run: the "
-            "least disturbed one on a shared machine",
+            "least disturbed one on a shared machine; CPU: the process's CPU time, median of "
+            "the same runs",
         )
         columns = (
             "edition",
@@ -498,6 +547,7 @@ def render(result: dict[str, Any], console: Console) -> None:
             "parse ms",
             "parse+summarize ms",
             "fastest run ms",
+            "CPU ms",
             "parse+textrank4zh ms",
             "x ours",
             "peak",
@@ -511,6 +561,7 @@ def render(result: dict[str, Any], console: Console) -> None:
             f"{edition['parse_ms']:.2f}",
             f"{edition['parse_and_summarize_ms']:.2f} (target < {edition['target_ms']:.0f})",
             f"{edition.get('parse_and_summarize_min_ms', float('nan')):.2f}",
+            f"{edition.get('parse_and_summarize_cpu_ms', float('nan')):.2f}",
             f"{edition['parse_and_textrank4zh_ms']:.0f}",
             f"{edition['textrank4zh_times_ours']:.1f}",
             f"{edition['peak_kib']:.0f} KiB",
@@ -524,10 +575,12 @@ def render(result: dict[str, Any], console: Console) -> None:
             title=f"Ingest end to end: a {ingest['pages']}-page edition of the headline set x "
             f"{INGEST_COPIES}, warm",
             caption="bot.ingest.ingest from the inbox: read, parse, merge, summarize, store "
-            f"({ingest['database']}), move to done/; the parts timed alone on the same edition",
+            f"({ingest['database']}), move to done/; the parts timed alone on the same edition;"
+            " CPU: the process's CPU time, median of the same runs",
         )
-        for column in ("articles", "chars", "step", "ms", "ms/1000 chars"):
+        for column in ("articles", "chars", "step", "ms", "ms/1000 chars", "CPU ms/1000 chars"):
             table.add_column(column, justify="right")
+        cpu = ingest.get("cpu_ms_per_1000_chars", {})
         for step, key in (
             ("parse + merge", "parse"),
             ("summarize", "summarize"),
@@ -539,6 +592,7 @@ def render(result: dict[str, Any], console: Console) -> None:
                 step,
                 f"{ingest[key + '_ms']:.0f}",
                 f"{ingest[key + '_ms_per_1000_chars']:.2f}",
+                f"{cpu.get(key, float('nan')):.2f}",
             )
         table.add_row(
             str(ingest["articles"]),
@@ -547,6 +601,7 @@ def render(result: dict[str, Any], console: Console) -> None:
             f"{ingest['ingest_ms']:.0f}",
             f"{ingest['ms_per_1000_chars']:.2f} (target <= "
             f"{ingest['target_ms_per_1000_chars']:.0f})",
+            f"{cpu.get('ingest', float('nan')):.2f}",
         )
         console.print(table)
     if result.get("pathological"):
@@ -566,6 +621,10 @@ def render(result: dict[str, Any], console: Console) -> None:
             )
         console.print(table)
     console.print(f"process max RSS (jieba dictionaries included): {result['max_rss_mib']:.0f} MiB")
+    console.print(
+        f"load average (1, 5, 15 min) before: {result.get('load_average_before')}, after: "
+        f"{result.get('load_average_after')} ({os.cpu_count()} CPUs)"
+    )
 
 
 def run(

@@ -284,8 +284,7 @@ def _top_bigram_match(bigrams: _Occurrences) -> Matrix:
     size, words = bigrams.size, bigrams.items
     if len(bigrams.ids) == 0:
         return np.zeros((2, size))
-    top = np.zeros(words)
-    top[np.argsort(-bigrams.spread(), kind="stable")[:TOP_BIGRAMS]] = 1.0
+    top = _top_items(bigrams.spread(), TOP_BIGRAMS)
     hits = bigrams.distinct_sum(top)
     distinct = bigrams.distinct()
     precision = np.divide(hits, distinct, out=np.zeros(size), where=distinct > 0)
@@ -293,3 +292,18 @@ def _top_bigram_match(bigrams: _Occurrences) -> Matrix:
     total = precision + recall
     f1 = np.divide(2 * precision * recall, total, out=np.zeros(size), where=total > 0)
     return np.vstack([f1, precision])
+
+
+def _top_items(values: NDArray[np.intp], count: int) -> Vector:
+    """1.0 at the ``count`` items of largest value (ties: the lower index first), else 0.0.
+
+    The same set as the first ``count`` of a stable descending sort, from one partial
+    partition: a sort of every bigram cost more than the rest of the feature.
+    """
+    if len(values) <= count:
+        return np.ones(len(values))
+    threshold = np.partition(values, len(values) - count)[len(values) - count]
+    top = (values > threshold).astype(np.float64)
+    missing = count - int(np.count_nonzero(top))
+    top[np.flatnonzero(values == threshold)[:missing]] = 1.0
+    return top

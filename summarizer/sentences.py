@@ -46,6 +46,7 @@ _BRACKETS = re.compile(
     f"[{re.escape(''.join(_PROTECTED_PAIRS) + ''.join(_PROTECTED_PAIRS.values()))}]"
 )
 _CLAUSE = re.compile(r"[，；、：,;:]")
+_SPACE = re.compile(r"\s")  # what str.isspace() is true for
 
 
 def split_sentences(
@@ -65,7 +66,9 @@ def sentence_spans(
     paragraph: str, *, min_chars: int = MIN_SENTENCE_CHARS, max_chars: int = MAX_SENTENCE_CHARS
 ) -> list[tuple[int, int]]:
     """Like :func:`split_sentences` but return ``(start, end)`` offsets into ``paragraph``."""
-    raw = [_strip_span(paragraph, s, e) for s, e in _raw_spans(paragraph)]
+    raw = _raw_spans(paragraph)
+    if _SPACE.search(paragraph):  # most Chinese paragraphs hold none: nothing to strip
+        raw = [_strip_span(paragraph, s, e) for s, e in raw]
     spans = _merge_short(paragraph, [span for span in raw if span[0] < span[1]], min_chars)
     if all(end - start <= max_chars for start, end in spans):
         return spans
@@ -189,10 +192,11 @@ def _merge_short(
     """Merge fragments under ``min_chars`` into the previous sentence, or the next at the start."""
     merged: list[tuple[int, int]] = []
     pending: int | None = None  # start of a run of short fragments opening the paragraph
+    enough = _at_least(max(min_chars, 1)).match  # has_content, without slicing each span
     for start, end in spans:
         if pending is not None:
             start, pending = pending, None
-        if has_content(paragraph[start:end], min_chars):
+        if min_chars <= 0 or (end - start >= min_chars and enough(paragraph, start, end)):
             merged.append((start, end))
         elif merged:
             merged[-1] = (merged[-1][0], end)

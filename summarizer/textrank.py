@@ -26,7 +26,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from functools import cache
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -52,9 +52,10 @@ DENSE_INCIDENCE_CELLS = 1 << 16
 ONE_THREAD_PRODUCT = 1 << 18
 """Matrix products of more multiply-adds than this run on one BLAS thread (OpenBLAS keeps
 smaller ones on the calling thread anyway)."""
-DIRECT_SOLVE_MAX = 64
-"""Keyword graphs up to this many vertices are solved directly (measured crossover with
-conjugate gradients: about 80 vertices)."""
+DIRECT_SOLVE_MAX = 128
+"""Keyword graphs up to this many vertices are solved directly (:func:`_solve_undirected`;
+measured crossover with conjugate gradients on the seed edition and the headline set: about
+140 vertices, one BLAS thread)."""
 MAX_PAIRS_AT_ONCE = 1 << 20
 """Sentence pairs :func:`shared_word_counts` materialises at once (a few arrays of this many)."""
 
@@ -460,8 +461,9 @@ def keyword_scores(
     for distance in range(1, window):
         left, right = ids[:-distance], ids[distance:]
         keep = (left >= 0) & (right >= 0) & (left != right)
-        codes.append(left[keep] * size + right[keep])
-        codes.append(right[keep] * size + left[keep])
+        left, right = left[keep], right[keep]
+        codes.append(left * size + right)
+        codes.append(right * size + left)
     edges = np.unique(np.concatenate(codes))
     sources, targets = np.divmod(edges, size)
     scores[candidate] = pagerank_undirected(size, sources, targets, damping=damping, tol=tol)
@@ -489,16 +491,12 @@ def pagerank_undirected(
     tenth of the error. The system's residual is the PageRank equation's own, and
     ``(I - d A D^-1)^-1`` has L1 norm at most ``1 / (1 - d)``, so stopping once the residual's
     L1 norm is below ``(1 - d) tol`` bounds the error by ``tol``. Graphs of up to
-    :data:`DIRECT_SOLVE_MAX` vertices are solved exactly (:func:`pagerank_exact`) instead:
+    :data:`DIRECT_SOLVE_MAX` vertices are solved exactly (:func:`_solve_undirected`) instead:
     one small LAPACK call costs less than a dozen steps of array operations.
     """
     _check_damping(damping)
     if size == 0:
         return np.zeros(0)
-    if size <= DIRECT_SOLVE_MAX:
-        dense = np.zeros(size * size)
-        dense[sources * size + targets] = 1.0
-        return pagerank_exact(dense.reshape(size, size), damping=damping)
     degree = np.bincount(sources, minlength=size).astype(np.float64)
     linked = degree > 0
     isolated = size - int(np.count_nonzero(linked))
@@ -506,14 +504,24 @@ def pagerank_undirected(
     rank = np.full(size, constant)
     if isolated == size:
         return rank / rank.sum()
+    if size <= DIRECT_SOLVE_MAX:
+        return _solve_undirected(size, sources, targets, degree, damping, constant)
     inverse = np.divide(1.0, degree, out=np.zeros(size), where=linked)
     right_side = np.where(linked, constant, 0.0)
     # Start near the answer: teleport plus a degree share (PageRank as damping -> 1).
     y = (constant + damping * degree / degree.sum()) * inverse
+    # The system's matrix as one edge list, its diagonal (the degrees) as self-loops: a
+    # product is then three array operations, not five (per-call overhead, not arithmetic,
+    # is what a few hundred vertices cost).
+    every = np.arange(size)
+    tails = np.concatenate([sources, every])
+    heads = np.concatenate([targets, every])
+    coefficients = np.concatenate([np.full(len(sources), -damping), degree])
 
     def apply(vector: Vector) -> Vector:
-        spread = np.bincount(targets, weights=vector[sources], minlength=size)
-        return degree * vector - damping * spread
+        # float64 already (weights given): a cast for the type checker, not a copy
+        product = np.bincount(heads, weights=vector[tails] * coefficients, minlength=size)
+        return cast(Vector, product)
 
     residual = right_side - apply(y)
     step = residual * inverse
@@ -532,3 +540,24 @@ def pagerank_undirected(
         direction = step + (along / previous) * direction
     rank[linked] = (degree * y)[linked]
     return rank / rank.sum()
+
+
+def _solve_undirected(
+    size: int,
+    sources: NDArray[np.intp],
+    targets: NDArray[np.intp],
+    degree: Vector,
+    damping: float,
+    constant: float,
+) -> Vector:
+    """:func:`pagerank_undirected`'s system ``(D - d A) y = c`` solved exactly, the matrix
+    built as it is (an isolated vertex's row is ``y = c``, its rank): one LAPACK call and a
+    few array operations, where the general :func:`pagerank_exact` normalises, transposes
+    and checks an ``n x n`` matrix first."""
+    system = np.zeros(size * size)
+    system[sources * size + targets] = -damping
+    system[:: size + 1] = np.where(degree > 0, degree, 1.0)
+    with one_blas_thread() if size >= ONE_THREAD_FROM else nullcontext():
+        y = np.linalg.solve(system.reshape(size, size), np.full(size, constant))
+    rank = np.where(degree > 0, degree * y, y)
+    return cast(Vector, rank / rank.sum())
