@@ -27,8 +27,13 @@ Rows:
 The achieved rate is the server's: messages received over the time from the first to the last
 (process start-up and the subscriber query are reported apart, as "start-up"). Peak RSS is the
 sender process's ``ru_maxrss``; CPU per message is the sender's user + system time (start-up
-included) over the messages. ``--subscribers 2000`` (or ``--quick``) for a smoke run; the
-limited row alone takes subscribers / 30 seconds per backend. Usage:
+included) over the messages; "of it ours" is that minus the transport baseline's (Baozhai's own
+overhead beyond PTB), and the server's CPU per message is this process's (the local server runs
+in it) while the sender ran. From the transport's two the table's footer derives the CPU
+ceiling: the rate no one-process PTB sender can pass on this machine (the client and server
+share the cores; one asyncio process uses one).
+``--subscribers 2000`` (or ``--quick``) for a smoke run; the limited row alone takes
+subscribers / 30 seconds per backend. Usage:
 ``python -m bench.broadcast [--subscribers N] [--rows limited,paid,ledger]
 [--backends sqlite,postgresql] [--limited-backends sqlite] [--out PATH] [--check]``; also
 ``python -m bench broadcast``.
@@ -245,11 +250,12 @@ async def run_send(
         await server.start()
         try:
             config = write_config(folder, url, server.base_url, scenario)
-            started = time.perf_counter()
+            started, server_cpu = time.perf_counter(), time.process_time()
             # A ceiling, not a target: a busy small machine may manage a tenth of the rate.
             timeout = 300 + 10 * subscribers / min(scenario.rate, 100)
             code, out, err = await _child("--sender", str(config), timeout=timeout)
             wall = time.perf_counter() - started
+            server_cpu = time.process_time() - server_cpu
         finally:
             await server.stop()
         if code != 0:
@@ -272,6 +278,7 @@ async def run_send(
             "seconds_startup": max(0.0, wall - sending),
             "peak_rss_mib": sender["peak_rss_mib"],
             "cpu_ms_per_message": sender["cpu"] / max(1, len(receipts.times)) * 1000,
+            "server_cpu_ms_per_message": server_cpu / max(1, len(receipts.times)) * 1000,
             "report": " ".join(out.strip().splitlines()[:-1]),
         }
 
@@ -283,9 +290,11 @@ async def run_transport(subscribers: int) -> dict[str, Any]:
     server.add_listener(receipts)
     await server.start()
     try:
+        server_cpu = time.process_time()
         code, out, err = await _child(
             "--transport", server.base_url, str(subscribers), timeout=300 + subscribers / 10
         )
+        server_cpu = time.process_time() - server_cpu
     finally:
         await server.stop()
     if code != 0:
@@ -300,6 +309,7 @@ async def run_transport(subscribers: int) -> dict[str, Any]:
         "duplicates": sum(n - 1 for n in receipts.copies.values()),
         "peak_rss_mib": sender["peak_rss_mib"],
         "cpu_ms_per_message": sender["cpu"] / max(1, len(receipts.times)) * 1000,
+        "server_cpu_ms_per_message": server_cpu / max(1, len(receipts.times)) * 1000,
     }
 
 
@@ -476,6 +486,27 @@ def targets(result: dict[str, Any]) -> list[Target]:
     return found
 
 
+def own_cpu_ms(row: dict[str, Any], transport: dict[str, Any]) -> float:
+    """The sender's CPU per message beyond the bare PTB ``Bot``'s: Baozhai's own overhead
+    (database, ledger, pacer, rendering, start-up), the transport being the same."""
+    return float(row["cpu_ms_per_message"] - transport["cpu_ms_per_message"])
+
+
+def cpu_ceiling(rows: Sequence[dict[str, Any]], cpus: int) -> float | None:
+    """Messages per second this machine could carry if the bare transport's client and the
+    local server had every core to themselves: what no one-process sender built on PTB can
+    pass here. The lower of two bounds: the client and the server share ``cpus`` cores, and
+    one asyncio process (one GIL) uses at most one of them."""
+    transport = next((r for r in rows if r["row"] == "transport baseline"), None)
+    if transport is None or "server_cpu_ms_per_message" not in transport:
+        return None
+    client = transport["cpu_ms_per_message"]
+    both = client + transport["server_cpu_ms_per_message"]
+    if client <= 0:
+        return None
+    return float(min(cpus * 1000 / both, 1000 / client))
+
+
 def render(result: dict[str, Any], console: Console) -> None:
     table = Table(
         title=f"broadcast: one digest to {result['subscribers']:,} readers over real HTTP "
@@ -494,6 +525,8 @@ def render(result: dict[str, Any], console: Console) -> None:
         "sending",
         "start-up",
         "CPU/msg",
+        "of it ours",
+        "server CPU/msg",
         "peak RSS",
     )
     for column in columns:
@@ -522,9 +555,18 @@ def render(result: dict[str, Any], console: Console) -> None:
             "" if baseline else f"{row['seconds_sending']:.1f} s",
             "" if baseline else f"{row['seconds_startup']:.1f} s",
             f"{row['cpu_ms_per_message']:.2f} ms",
+            f"{own_cpu_ms(row, ceiling):+.2f} ms" if ceiling and not baseline else "",
+            f"{row.get('server_cpu_ms_per_message', 0.0):.2f} ms",
             f"{row['peak_rss_mib']:.0f} MiB",
         )
     console.print(table)
+    if result.get("cpu_ceiling"):
+        console.print(
+            f"CPU ceiling of this machine for a one-process PTB sender: {result['cpu_ceiling']:.0f}"
+            f" msg/s (the lower of {result['cpus']} cores / (client + server CPU per message) "
+            "and 1 core / client CPU per message, for the bare transport; were the machine "
+            "otherwise idle)"
+        )
     if not result.get("ledger"):
         return
     ledger = Table(
@@ -605,6 +647,7 @@ def run(
         "rows": measured,
         "ledger": ledger,
     }
+    result["cpu_ceiling"] = cpu_ceiling(measured, os.cpu_count() or 1)
     return finish(result, targets(result), render, out, console, check=check)
 
 

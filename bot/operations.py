@@ -178,8 +178,8 @@ async def _send_now(config: Config, store: Store, editions: list[EditionRecord])
     failed = 0
     async with application:
         for edition in editions:
-            active = len(await asyncio.to_thread(store.subscribers.active, edition.paper))
-            waiting = len(await asyncio.to_thread(store.deliveries.pending_chats, edition.id))
+            active = await asyncio.to_thread(store.subscribers.count_active, edition.paper)
+            waiting = await asyncio.to_thread(store.deliveries.count_pending, edition.id)
             try:
                 report = await _send_until_done(
                     svc, [edition.id], functools.partial(send_edition, application, svc, edition)

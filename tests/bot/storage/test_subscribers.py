@@ -154,3 +154,24 @@ def test_many_chats_are_subscribed_at_once_and_known_ones_are_left_alone(store: 
         (2, "en"),
         (3, "zh"),
     ]
+
+
+def test_active_subscribers_carry_every_setting_as_get_reads_them(store: Store) -> None:
+    store.subscribers.subscribe(1, "en", ["乙报", "甲报"])
+    store.subscribers.set_digest_time(1, dt.time(6, 30))
+    store.subscribers.set_digest_mode(1, DigestMode.COMBINED)
+    store.subscribers.set_timezone(1, "Europe/Berlin")
+    store.subscribers.set_quiet_hours(1, (dt.time(22, 0), dt.time(7, 0)))
+    store.subscribers.subscribe(2, "zh", ["甲报"])
+    store.subscribers.subscribe(3, "zh")  # no paper at all
+
+    assert store.subscribers.active() == [store.subscribers.get(chat) for chat in (1, 2, 3)]
+
+
+def test_active_subscribers_of_a_paper_are_counted_without_reading_them(store: Store) -> None:
+    store.subscribers.subscribe(1, "zh", ["甲报"])
+    store.subscribers.subscribe(2, "zh", ["乙报"])
+    store.subscribers.subscribe(3, "zh", ["甲报", "乙报"])
+    store.subscribers.unsubscribe(3)
+    assert store.subscribers.count_active("甲报") == 1
+    assert store.subscribers.count_active() == 2
