@@ -81,12 +81,21 @@ def test_the_number_of_words_is_capped() -> None:
 
 
 def _letter_digit_or_han(char: str) -> bool:
-    """A letter or digit, or a code point of the CJK ideograph planes that this Python's
+    """A letter or digit; or a code point of the CJK ideograph planes that this Python's
     Unicode tables do not know yet (they are reserved for ideographs: U+2EBE1 is Unicode 15.1
-    CJK Extension I, unassigned in the Unicode 14 of Python 3.11)."""
+    CJK Extension I, unassigned in the Unicode 14 of Python 3.11); or any code point of the
+    kana blocks, which the index reads as Han whole (its few marks and gaps included, such as
+    U+30FB ・ and the unassigned U+3040)."""
     if char.isalnum():
         return True
+    if 0x3040 <= ord(char) <= 0x30FF:
+        return is_han(char)
     return unicodedata.category(char) == "Cn" and is_han(char) and ord(char) >= 0x20000
+
+
+def test_a_mark_of_the_kana_blocks_is_searched_as_han_like_the_kana_around_it() -> None:
+    assert _terms("\u3040") == [("\u3040",)]
+    assert _terms("トム・ハンクス") == [("トム", "ム・", "・ハ", "ハン", "ンク", "クス")]
 
 
 def test_a_character_of_a_newer_cjk_extension_is_searched_as_han() -> None:
