@@ -21,6 +21,7 @@ from telegram.ext import Application, CallbackContext
 from bot.cache import TtlCache
 from bot.config import Config
 from bot.delivery import DeliveryPolicy, LeaseKeeper, Pacer
+from bot.render.digest import DigestMessage
 from bot.storage.records import Stats
 from bot.storage.store import Store
 
@@ -43,7 +44,10 @@ class Services:
     policy: DeliveryPolicy = field(default_factory=DeliveryPolicy)
     clock: Callable[[], dt.datetime] | None = None
     stats_cache: TtlCache[tuple[Stats, bytes]] = field(default_factory=TtlCache)
-    """/stats numbers and chart by (date, language), a minute at most."""
+    """/stats numbers and chart by (date, language, papers, their newest editions), a minute
+    at most (subscriber and delivery counts change without a new edition)."""
+    digest_cache: TtlCache[list[DigestMessage]] = field(default_factory=TtlCache)
+    """/today's digest messages by (edition, its content hash, language)."""
     lease: LeaseKeeper | None = None
     """The leader lease this process holds (``baozhai run``); None: every fan-out keeps a
     sender lease of its own."""
