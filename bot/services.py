@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from telegram import Bot
 from telegram.ext import Application, CallbackContext
 
-from bot.cache import TtlCache
+from bot.cache import ARCHIVE_STATS_TTL_SECONDS, TtlCache
 from bot.config import Config
 from bot.delivery import DeliveryPolicy, LeaseKeeper, Pacer
 from bot.render.digest import DigestMessage
@@ -43,9 +43,13 @@ class Services:
     pacer: Pacer
     policy: DeliveryPolicy = field(default_factory=DeliveryPolicy)
     clock: Callable[[], dt.datetime] | None = None
-    stats_cache: TtlCache[tuple[Stats, bytes]] = field(default_factory=TtlCache)
-    """/stats numbers and chart by (date, language, papers, their newest editions), a minute
-    at most (subscriber and delivery counts change without a new edition)."""
+    stats_cache: TtlCache[tuple[Stats, bytes]] = field(
+        default_factory=lambda: TtlCache(ttl=ARCHIVE_STATS_TTL_SECONDS)
+    )
+    """/stats numbers and chart by (date, language, papers, their newest editions): made again
+    for a new or replaced edition, else after ten minutes."""
+    audience_cache: TtlCache[tuple[int, int]] = field(default_factory=TtlCache)
+    """/stats' subscriber and delivered-digest counts, a minute at most."""
     digest_cache: TtlCache[list[DigestMessage]] = field(default_factory=TtlCache)
     """/today's digest messages by (edition, its content hash, language)."""
     lease: LeaseKeeper | None = None

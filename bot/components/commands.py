@@ -11,6 +11,7 @@ reply, never an exception. Storage is synchronous SQLAlchemy, so it runs in a th
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import logging
 import re
@@ -246,6 +247,10 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     # The newest editions are in the key: a new or replaced one is counted at once.
     key = (day, lang, tuple(papers), newest)
     numbers, chart = await svc.stats_cache.get(key, make)
+    subscribers, delivered = await svc.audience_cache.get(
+        "audience", lambda: asyncio.to_thread(svc.store.stats.audience)
+    )
+    numbers = dataclasses.replace(numbers, subscribers=subscribers, digests_delivered=delivered)
     chat = chat_of(update)
     caption = stats_text(numbers, lang, caption=True)
     await patiently(chat, lambda: chat.send_photo(photo=chart, caption=caption))
