@@ -137,11 +137,10 @@ def archive_copy(kind: str, articles: int, folder: Path, console: Console) -> It
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def prepare(url: str, users: int) -> None:
+def prepare(url: str, chats: Sequence[int]) -> None:
     """The readers, subscribed round robin to one paper each (the store migrates first)."""
     from bot.storage.store import Store
 
-    chats = list(range(FIRST_CHAT, FIRST_CHAT + users + 1))  # + the one of the alone phase
     with Store(url) as store:
         for index, paper in enumerate(archive.PAPERS):
             mine = chats[index :: len(archive.PAPERS)]
@@ -275,11 +274,12 @@ async def reader(
     return samples
 
 
-async def alone(server: Any, inboxes: Inboxes, chat: int, repeats: int) -> list[Sample]:
-    """One reader and no load: each command ``repeats`` times."""
+async def alone(server: Any, inboxes: Inboxes, chats: Sequence[int]) -> list[Sample]:
+    """No load: one reader at a time sends each command, a reader per round (a reader sending
+    25 commands a minute would be throttled: 20 is the limit)."""
     rng = random.Random(1)
     samples = []
-    for round_ in range(repeats):
+    for round_, chat in enumerate(chats):
         for command in COMMANDS:
             ms = await ask(server, inboxes, chat, command_text(command, rng))
             cold = command == "stats" and round_ == 0
@@ -308,9 +308,10 @@ async def run_backend(
     of an archive the bot may write to)."""
     from bot.localapi.server import LocalBotApi
 
-    await asyncio.to_thread(prepare, url, users)
+    chats = list(range(FIRST_CHAT, FIRST_CHAT + users + repeats))
+    readers, quiet = chats[:users], chats[users:]
+    await asyncio.to_thread(prepare, url, chats)
     server = LocalBotApi(TOKEN, per_chat_rate=None, global_rate=None, paid_rate=None)
-    chats = list(range(FIRST_CHAT, FIRST_CHAT + users + 1))
     for i, chat in enumerate(chats):
         server.user(chat, f"读者{i}", language_code="en" if i % 4 == 3 else "zh-hans")
     inboxes = Inboxes()
@@ -327,19 +328,19 @@ async def run_backend(
         )
     try:
         started = time.perf_counter()
-        if await ask(server, inboxes, chats[-1], "/help", STARTUP_TIMEOUT) is None:
+        if await ask(server, inboxes, quiet[0], "/help", STARTUP_TIMEOUT) is None:
             tail = (out.read_text() + err.read_text())[-3000:]
             raise RuntimeError(f"the bot did not answer /help in {STARTUP_TIMEOUT:g} s:\n{tail}")
         startup = time.perf_counter() - started
         window_start, driver_cpu = time.time(), time.process_time()
-        samples = await alone(server, inboxes, chats[-1], repeats)
+        samples = await alone(server, inboxes, quiet)
         load_before = _load()
-        samples += await burst(server, inboxes, chats[:-1])
+        samples += await burst(server, inboxes, readers)
         sent_before = sum(len(times) for times in inboxes.arrivals.values())
         load_started = time.perf_counter()
         tasks = [
             asyncio.create_task(reader(server, inboxes, chat, load_started + seconds, think))
-            for chat in chats[:-1]
+            for chat in readers
         ]
         for found in await asyncio.gather(*tasks):
             samples.extend(found)
