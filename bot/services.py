@@ -12,6 +12,7 @@ import asyncio
 import datetime as dt
 import weakref
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -26,6 +27,7 @@ from bot.storage.records import Stats
 from bot.storage.store import Store
 
 _KEY = "baozhai.services"
+SEARCH_WORKERS = 2  # searches at once; more would only queue in the database on 2 cores
 # By the bot object's identity (bots with one token compare equal); dropped with the bot.
 _BY_BOT: dict[int, Services] = {}
 
@@ -50,6 +52,12 @@ class Services:
     for a new or replaced edition, else after ten minutes."""
     audience_cache: TtlCache[tuple[int, int]] = field(default_factory=TtlCache)
     """/stats' subscriber and delivered-digest counts, a minute at most."""
+    search_pool: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(SEARCH_WORKERS, thread_name_prefix="search")
+    )
+    """The threads /search queries run in: a search of a large archive takes tens to hundreds
+    of milliseconds, and in the shared default pool a few of them at once made every other
+    reader's quick lookups (/today, /article, /stats) queue behind them."""
     digest_cache: TtlCache[list[DigestMessage]] = field(default_factory=TtlCache)
     """/today's digest messages by (edition, its content hash, language)."""
     lease: LeaseKeeper | None = None

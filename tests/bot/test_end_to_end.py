@@ -12,6 +12,7 @@ import asyncio
 import datetime as dt
 import os
 import re
+import threading
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -22,6 +23,7 @@ from sqlalchemy import text
 from bot.components.jobs import POLL_JOB
 from bot.components.menu import menu
 from bot.localapi.telegram_html import parse_html
+from bot.services import SEARCH_WORKERS
 from tests.bot.ingest.test_inbox import PAGE_2
 from tests.bot.running_bot import (
     DIGEST_TIME,
@@ -181,6 +183,27 @@ async def test_stats_counts_a_replaced_edition_at_once(bot: RunningBot, seed_pat
     await reader.send("/stats")
     [after] = await reader.wait_for_messages(1, timeout=15)
     assert "文章：9 篇" in after.caption  # within the cache's minute, yet counted
+
+
+async def test_searches_busy_in_their_own_threads_hold_up_no_other_reply(
+    bot: RunningBot, seed_path: Path
+) -> None:
+    bot.set_clock(DAY, BEFORE)
+    await ingest(bot, seed_path)
+    release = threading.Event()
+    pool = bot.services.search_pool
+    busy = [pool.submit(release.wait, 30) for _ in range(SEARCH_WORKERS)]
+    try:
+        searcher, reader = bot.user(1121), bot.user(1122)
+        await searcher.send("/search 工会")
+        await reader.send("/today")
+        [digest] = await reader.wait_for_messages(1)
+        assert "共 7 篇" in digest.text
+        assert searcher.new_messages() == []  # its search waits for a search thread
+    finally:
+        release.set()
+    [results] = await searcher.wait_for_messages(1)
+    assert "工会" in results.text and all(f.result() for f in busy)
 
 
 async def test_command_menu_is_registered_in_both_languages(bot: RunningBot) -> None:
