@@ -19,8 +19,9 @@ second apart, as Telegram wants).
 Latency is the time from the reader's message arriving at the server to the bot's first reply
 arriving there (a /today's first message; the rest follow a second apart). Phases, in order:
 
-* **alone**: one reader, no load, each command five times; its first /stats makes the cache
-  ("stats, cold"), the others hit it.
+* **alone**: no load; five readers one after another, each command once. Each reader has a
+  paper of its own, so its /today and /stats make that paper's digest and chart: the caches'
+  cold cost ("stats, cold" is the very first /stats, when matplotlib starts too).
 * **burst**: all 200 readers send one command at the same moment (the five in turn). The
   bot's PTB ``AIORateLimiter`` holds replies to Telegram's 30 messages a second overall, so
   200 first replies take at least 6.7 s to go out: this row shows that queue.
