@@ -49,6 +49,7 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
+import gc
 import json
 import os
 import random
@@ -385,6 +386,11 @@ async def run_backend(
         "slow_callbacks": [
             {**c, "at": round(c["at"] - window_start, 2)} for c in slow if c["ms"] >= 100
         ],
+        "collections_over_threshold": [
+            {**c, "at": round(c["at"] - window_start, 2)}
+            for c in report["collections"]
+            if window_start <= c["at"] <= window_end
+        ],
     }
 
 
@@ -506,12 +512,31 @@ def _position(handle: asyncio.events.Handle) -> str:
     return f"{chosen.f_code.co_qualname} {short}:{chosen.f_lineno}"
 
 
+def _time_collections() -> list[dict[str, Any]]:
+    """The garbage collector's runs over :data:`SLOW_CALLBACK_MS` (when, generation, ms): a
+    full collection of a large heap stops the loop as a blocking call would."""
+    found: list[dict[str, Any]] = []
+    started = [0.0]
+
+    def timed(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started[0] = time.perf_counter()
+            return
+        ms = (time.perf_counter() - started[0]) * 1000
+        if ms >= SLOW_CALLBACK_MS:
+            found.append({"at": time.time(), "generation": info["generation"], "ms": ms})
+
+    gc.callbacks.append(timed)
+    return found
+
+
 def bot_main(config: str) -> int:
     """``baozhai run`` in this process with the loop timed; then what it measured as JSON."""
     from bot.cli import main as baozhai
 
     watch = SlowCallbacks(SLOW_CALLBACK_MS)
     watch.install()
+    collections = _time_collections()
     code = baozhai(["--config", config, "run"])
     usage = resource.getrusage(resource.RUSAGE_SELF)
     print(
@@ -522,6 +547,7 @@ def bot_main(config: str) -> int:
                 "cpu": usage.ru_utime + usage.ru_stime,
                 "callbacks": watch.count,
                 "slow_callbacks": watch.slow,
+                "collections": collections,
             },
             ensure_ascii=False,
         ),
@@ -610,7 +636,9 @@ def render(result: dict[str, Any], console: Console) -> None:
             f"unanswered {backend['unanswered']}, errors logged {backend['errors_logged']}; "
             f"CPU: bot {backend['cpu_seconds']:.0f} s, readers and server "
             f"{backend['driver_cpu_seconds']:.0f} s; "
-            f"bot start-up {backend['startup_seconds']:.0f} s"
+            f"bot start-up {backend['startup_seconds']:.0f} s; garbage collections over "
+            f"{loop['threshold_ms']:g} ms: {len(backend['collections_over_threshold'])} (most "
+            f"{max((c['ms'] for c in backend['collections_over_threshold']), default=0):.0f} ms)"
         )
         for top in loop["top"]:
             console.print(
