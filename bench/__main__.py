@@ -2,7 +2,10 @@
 near-duplicate benchmarks.
 
 ``python -m bench broadcast`` runs the broadcast benchmark (10,000 readers; minutes by design,
-so not part of ``all``; ``--quick``: 2,000)."""
+so not part of ``all``; ``--quick``: 2,000). ``python -m bench load`` runs the load benchmark
+(200 readers against the bot on the 1,000,000-article archive, SQLite and PostgreSQL; minutes,
+not part of ``all``; ``--quick``: a 30-second steady phase; more options:
+``python -m bench.load --help``)."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench import broadcast, dedup, fetch, follows, hostile, quality, speed
+from bench import broadcast, dedup, fetch, follows, hostile, load, quality, speed
 from bench.common import DEFAULT_HEADLINES, RESULTS_DIR, console_for_tables
 
 
@@ -22,7 +25,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "which",
         nargs="?",
-        choices=("all", "quality", "speed", "fetch", "hostile", "follows", "dedup", "broadcast"),
+        choices=(
+            "all", "quality", "speed", "fetch", "hostile", "follows", "dedup", "broadcast", "load"
+        ),
         default="all",
     )
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
@@ -95,6 +100,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             broadcast.run(
                 subscribers=2000 if args.quick else 10_000,
                 out=args.out / "broadcast.json",
+                console=console,
+                check=args.check,
+            )
+        )
+    if args.which == "load":
+        codes.append(
+            load.run(
+                seconds=30 if args.quick else 120,
+                out=args.out / "load.json",
                 console=console,
                 check=args.check,
             )

@@ -1,5 +1,6 @@
 """A short-lived async cache. /stats answers from one: its numbers scan the archive and its
-chart takes matplotlib tens of milliseconds, and neither changes within a minute.
+chart takes matplotlib hundreds of milliseconds of CPU (holding the GIL: every other reader's
+reply waits meanwhile), and neither changes until a new edition; /today's digests too.
 
 One computation per key at a time: readers who ask while it runs wait for it and share it,
 so a burst of /stats costs one archive scan, not one per reader.
@@ -13,9 +14,12 @@ from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-__all__ = ["STATS_TTL_SECONDS", "TtlCache"]
+__all__ = ["ARCHIVE_STATS_TTL_SECONDS", "STATS_TTL_SECONDS", "TtlCache"]
 
 STATS_TTL_SECONDS = 60.0
+ARCHIVE_STATS_TTL_SECONDS = 600.0
+"""For values keyed by the newest editions: only what no new edition announces (an old
+edition backfilled) waits this long."""
 
 V = TypeVar("V")
 

@@ -12,19 +12,22 @@ import asyncio
 import datetime as dt
 import weakref
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from telegram import Bot
 from telegram.ext import Application, CallbackContext
 
-from bot.cache import TtlCache
+from bot.cache import ARCHIVE_STATS_TTL_SECONDS, TtlCache
 from bot.config import Config
 from bot.delivery import DeliveryPolicy, LeaseKeeper, Pacer
+from bot.render.digest import DigestMessage
 from bot.storage.records import Stats
 from bot.storage.store import Store
 
 _KEY = "baozhai.services"
+SEARCH_WORKERS = 2  # searches at once; more would only queue in the database on 2 cores
 # By the bot object's identity (bots with one token compare equal); dropped with the bot.
 _BY_BOT: dict[int, Services] = {}
 
@@ -42,8 +45,21 @@ class Services:
     pacer: Pacer
     policy: DeliveryPolicy = field(default_factory=DeliveryPolicy)
     clock: Callable[[], dt.datetime] | None = None
-    stats_cache: TtlCache[tuple[Stats, bytes]] = field(default_factory=TtlCache)
-    """/stats numbers and chart by (date, language), a minute at most."""
+    stats_cache: TtlCache[tuple[Stats, bytes]] = field(
+        default_factory=lambda: TtlCache(ttl=ARCHIVE_STATS_TTL_SECONDS)
+    )
+    """/stats numbers and chart by (date, language, papers, their newest editions): made again
+    for a new or replaced edition, else after ten minutes."""
+    audience_cache: TtlCache[tuple[int, int]] = field(default_factory=TtlCache)
+    """/stats' subscriber and delivered-digest counts, a minute at most."""
+    search_pool: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(SEARCH_WORKERS, thread_name_prefix="search")
+    )
+    """The threads /search queries run in: a search of a large archive takes tens to hundreds
+    of milliseconds, and in the shared default pool a few of them at once made every other
+    reader's quick lookups (/today, /article, /stats) queue behind them."""
+    digest_cache: TtlCache[list[DigestMessage]] = field(default_factory=TtlCache)
+    """/today's digest messages by (edition, its content hash, language)."""
     lease: LeaseKeeper | None = None
     """The leader lease this process holds (``baozhai run``); None: every fan-out keeps a
     sender lease of its own."""

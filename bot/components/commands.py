@@ -11,6 +11,7 @@ reply, never an exception. Storage is synchronous SQLAlchemy, so it runs in a th
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import logging
 import re
@@ -39,9 +40,10 @@ from bot.render import (
 )
 from bot.render.charts import render_stats_chart
 from bot.render.combined import Section, build_combined_digest
+from bot.render.digest import DigestMessage
 from bot.render.i18n import t, t_plain
 from bot.services import Services, services
-from bot.storage.records import DigestMode, Stats
+from bot.storage.records import DigestMode, EditionRecord, Stats
 from summarizer.decode import strip_invisible
 
 log = logging.getLogger(__name__)
@@ -153,24 +155,42 @@ async def today(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     lang = language(update)
     record = await asyncio.to_thread(svc.store.subscribers.get, chat_of(update).id)
-    sections = []
+    editions = []
     for paper in reader_papers(svc.config, record):
         edition = await asyncio.to_thread(svc.store.editions.latest, paper.name)
-        if edition is None:
-            continue
-        articles = await asyncio.to_thread(svc.store.editions.articles, edition.id)
-        sections.append(Section(edition, articles))
-    if not sections:
+        if edition is not None:
+            editions.append(edition)
+    if not editions:
         await reply(update, t(lang, "no_edition"))
         return
     combined = record is not None and record.digest_mode is DigestMode.COMBINED
-    if combined and len(sections) > 1:  # as the reader chose in /settings
+    if combined and len(editions) > 1:  # as the reader chose in /settings
+        sections = [
+            Section(e, await asyncio.to_thread(svc.store.editions.articles, e.id))
+            for e in editions
+        ]
         messages = await asyncio.to_thread(build_combined_digest, sections, lang)
     else:
-        messages = [m for s in sections for m in build_digest(s.edition, s.articles, lang)]
+        messages = [m for e in editions for m in await edition_digest(svc, e, lang)]
     for message in messages:
         await reply(update, message.text, message.keyboard)
-    remember_edition(context, sections[-1].edition.id)
+    remember_edition(context, editions[-1].id)
+
+
+async def edition_digest(svc: Services, edition: EditionRecord, lang: str) -> list[DigestMessage]:
+    """The digest of ``edition`` in ``lang``, made once per edition version and language.
+
+    Every reader's /today of an edition is the same messages, and loading and rendering a
+    hundred articles takes tens of milliseconds of Python: done once, in a worker thread, not
+    on the event loop where every other reader's reply waits. A replaced edition (a late
+    page: a new ``content_hash``) or a new one is a new key.
+    """
+
+    def make() -> list[DigestMessage]:
+        return build_digest(edition, svc.store.editions.articles(edition.id), lang)
+
+    key = (edition.id, edition.content_hash, lang)
+    return await svc.digest_cache.get(key, lambda: asyncio.to_thread(make))
 
 
 async def article(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -215,7 +235,7 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     lang = language(update)
     record = await asyncio.to_thread(svc.store.subscribers.get, chat_of(update).id)
     papers = [p.name for p in reader_papers(svc.config, record)]
-    day = await asyncio.to_thread(_stats_day, svc, papers)
+    day, newest = await asyncio.to_thread(_stats_as_of, svc, papers)
 
     async def make() -> tuple[Stats, bytes]:
         numbers = await asyncio.to_thread(svc.store.stats.as_of, day, STATS_DAYS, papers)
@@ -224,20 +244,32 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
         return numbers, chart
 
-    numbers, chart = await svc.stats_cache.get((day, lang, tuple(papers)), make)
+    # The newest editions are in the key: a new or replaced one is counted at once.
+    key = (day, lang, tuple(papers), newest)
+    numbers, chart = await svc.stats_cache.get(key, make)
+    subscribers, delivered = await svc.audience_cache.get(
+        "audience", lambda: asyncio.to_thread(svc.store.stats.audience)
+    )
+    numbers = dataclasses.replace(numbers, subscribers=subscribers, digests_delivered=delivered)
     chat = chat_of(update)
     caption = stats_text(numbers, lang, caption=True)
     await patiently(chat, lambda: chat.send_photo(photo=chart, caption=caption))
 
 
-def _stats_day(svc: Services, papers: list[str]) -> dt.date:
-    """The day /stats is as of: today, or the newest edition's date when the archive stopped
-    before the chart's window (a paused source, an archive of old editions, the demo's
-    sample): a chart of empty days says nothing."""
+def _stats_as_of(
+    svc: Services, papers: list[str]
+) -> tuple[dt.date, tuple[tuple[int, str], ...]]:
+    """The day /stats is as of, and the papers' newest editions (id, content hash).
+
+    The day is today, or the newest edition's date when the archive stopped before the
+    chart's window (a paused source, an archive of old editions, the demo's sample): a chart
+    of empty days says nothing.
+    """
     today = svc.now().date()
-    dates = [e.date for e in map(svc.store.editions.latest, papers) if e is not None]
-    newest = max(dates, default=today)
-    return newest if newest <= today - dt.timedelta(days=STATS_DAYS) else today
+    latest = [e for e in map(svc.store.editions.latest, papers) if e is not None]
+    newest = max((e.date for e in latest), default=today)
+    day = newest if newest <= today - dt.timedelta(days=STATS_DAYS) else today
+    return day, tuple((e.id, e.content_hash) for e in latest)
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import logging
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -62,9 +63,11 @@ async def search_page(
         record = await asyncio.to_thread(svc.store.subscribers.get, chat_of(update).id)
         parsed = archive_query(svc.config, record, words)
         newest, words_found = parsed.order is SearchOrder.NEWEST, list(parsed.words)
-        result = await asyncio.to_thread(
+        search = functools.partial(
             svc.store.editions.search, parsed, offset=offset, limit=SEARCH_PAGE_SIZE
         )
+        # In threads of their own: a slow search must not hold up other readers' replies.
+        result = await asyncio.get_running_loop().run_in_executor(svc.search_pool, search)
         hits, total, exact = list(result.hits), result.total, result.exact
     text, shown = search_results(
         words,

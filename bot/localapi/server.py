@@ -1511,7 +1511,6 @@ class LocalBotApi:
 
     async def _delete_webhook(self, params: _Params) -> bool:
         self.webhook_url = ""
-        self._listeners = []
         if params.get_bool("drop_pending_updates"):
             self._updates.clear()
         return True

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from sqlalchemy import func, select, true
+from sqlalchemy.orm import Session
 
 from bot.storage.models import ArticleRow, Delivery, Edition, Paper, Subscriber
 from bot.storage.records import DeliveryStatus, Stats
@@ -25,6 +26,12 @@ class ArchiveStats:
 
     def __init__(self, tx: Transactions) -> None:
         self._tx = tx
+
+    def audience(self) -> tuple[int, int]:
+        """Active subscribers and digests delivered, the whole bot's: the part of
+        :meth:`as_of` that changes without a new edition."""
+        with self._tx.read() as session:
+            return _audience(session)
 
     def as_of(
         self, today: dt.date, days: int = 14, papers: Sequence[str] | None = None
@@ -58,16 +65,7 @@ class ArchiveStats:
                 )
                 or 0
             )
-            subscribers = (
-                session.scalar(select(func.count(Subscriber.id)).where(Subscriber.active.is_(True)))
-                or 0
-            )
-            delivered = (
-                session.scalar(
-                    select(func.count(Delivery.id)).where(Delivery.status == DeliveryStatus.SENT)
-                )
-                or 0
-            )
+            subscribers, delivered = _audience(session)
             rows = session.execute(
                 select(Edition.date, ArticleRow.keywords)
                 .join(Edition, Edition.id == ArticleRow.edition_id)
@@ -96,3 +94,16 @@ class ArchiveStats:
             top_keywords=tuple(top),
             daily=tuple(daily),
         )
+
+
+def _audience(session: Session) -> tuple[int, int]:
+    subscribers = (
+        session.scalar(select(func.count(Subscriber.id)).where(Subscriber.active.is_(True))) or 0
+    )
+    delivered = (
+        session.scalar(
+            select(func.count(Delivery.id)).where(Delivery.status == DeliveryStatus.SENT)
+        )
+        or 0
+    )
+    return subscribers, delivered

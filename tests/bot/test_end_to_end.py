@@ -12,6 +12,7 @@ import asyncio
 import datetime as dt
 import os
 import re
+import threading
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -22,6 +23,8 @@ from sqlalchemy import text
 from bot.components.jobs import POLL_JOB
 from bot.components.menu import menu
 from bot.localapi.telegram_html import parse_html
+from bot.services import SEARCH_WORKERS
+from tests.bot.ingest.test_inbox import PAGE_2
 from tests.bot.running_bot import (
     DIGEST_TIME,
     OLD_MTIME,
@@ -147,6 +150,60 @@ async def test_today_shows_the_latest_digest_on_demand(bot: RunningBot, seed_pat
     await reader.send("/today")
     [digest] = await reader.wait_for_messages(1)
     assert "共 7 篇" in digest.text
+
+
+async def late_page(bot: RunningBot, seed: Path) -> None:
+    """Page 2 of DAY's edition arrives late: the stored edition now has 7 + 2 articles."""
+    bot.drop_edition(PAGE_2.encode(), DAY, page=2)
+    await bot.poll_now()
+    await eventually(lambda: bot.store.editions.on(DAY, PAPER).article_count == 9)
+
+
+async def test_today_shows_a_replaced_edition_at_once(bot: RunningBot, seed_path: Path) -> None:
+    reader = bot.user(1111)
+    bot.set_clock(DAY, BEFORE)
+    await ingest(bot, seed_path)
+    await reader.send("/today")
+    [first] = await reader.wait_for_messages(1)
+    assert "共 7 篇" in first.text
+    await late_page(bot, seed_path)
+    await reader.send("/today")
+    [second] = await reader.wait_for_messages(1)
+    assert "共 9 篇" in second.text  # not the digest made for the first /today
+
+
+async def test_stats_counts_a_replaced_edition_at_once(bot: RunningBot, seed_path: Path) -> None:
+    reader = bot.user(1112)
+    bot.set_clock(DAY, BEFORE)
+    await ingest(bot, seed_path)
+    await reader.send("/stats")
+    [before] = await reader.wait_for_messages(1)
+    assert "文章：7 篇" in before.caption
+    await late_page(bot, seed_path)
+    await reader.send("/stats")
+    [after] = await reader.wait_for_messages(1, timeout=15)
+    assert "文章：9 篇" in after.caption  # within the cache's minute, yet counted
+
+
+async def test_searches_busy_in_their_own_threads_hold_up_no_other_reply(
+    bot: RunningBot, seed_path: Path
+) -> None:
+    bot.set_clock(DAY, BEFORE)
+    await ingest(bot, seed_path)
+    release = threading.Event()
+    pool = bot.services.search_pool
+    busy = [pool.submit(release.wait, 30) for _ in range(SEARCH_WORKERS)]
+    try:
+        searcher, reader = bot.user(1121), bot.user(1122)
+        await searcher.send("/search 工会")
+        await reader.send("/today")
+        [digest] = await reader.wait_for_messages(1)
+        assert "共 7 篇" in digest.text
+        assert searcher.new_messages() == []  # its search waits for a search thread
+    finally:
+        release.set()
+    [results] = await searcher.wait_for_messages(1)
+    assert "工会" in results.text and all(f.result() for f in busy)
 
 
 async def test_command_menu_is_registered_in_both_languages(bot: RunningBot) -> None:

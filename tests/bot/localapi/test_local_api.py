@@ -712,6 +712,18 @@ async def test_listeners_see_sends_edits_and_deletes(
     assert events == [("sent", "一"), ("edited", "二"), ("deleted", "二")]
 
 
+async def test_listeners_keep_listening_after_delete_webhook(
+    local_api: LocalBotApi, local_api_bot: telegram.Bot, local_api_user: LocalUser
+) -> None:
+    """PTB's run_polling calls deleteWebhook first: a listener added before must still hear
+    the replies (the load benchmark times them with one)."""
+    events: list[str] = []
+    local_api.add_listener(lambda event, message: events.append(message.text))
+    assert await local_api_bot.delete_webhook()
+    await local_api_bot.send_message(1001, "还在")
+    assert events == ["还在"]
+
+
 def test_user_is_created_once(local_api: LocalBotApi) -> None:
     first = local_api.user(5, "甲")
     assert local_api.user(5, "乙") is first

@@ -73,3 +73,17 @@ def test_stats_of_some_papers_count_only_their_editions_and_keywords(store: Stor
     assert only.top_keywords == (("安全", 2),)
     everything = store.stats.as_of(today)
     assert (everything.editions, everything.articles) == (2, 3)
+
+
+def test_audience_counts_active_subscribers_and_sent_digests(store: Store) -> None:
+    add(store, edition(DAY, article("a")))
+    for chat in (1, 2, 3):
+        store.subscribers.subscribe(chat, "zh")
+    store.subscribers.unsubscribe(3)
+    stored = store.editions.on(DAY)
+    assert stored is not None
+    for chat in (1, 2):
+        store.deliveries.claim(stored.id, chat, "test-sender")
+    store.deliveries.mark_sent(stored.id, 1)
+
+    assert store.stats.audience() == (2, 1)
