@@ -79,6 +79,14 @@ def _where(where: Filters) -> str:
     return " AND ".join(clauses)
 
 
+def _custom_plans(session: Executor) -> None:
+    """Plan each search for its own words. The driver prepares a statement run five times
+    and PostgreSQL may then keep one generic plan, blind to the words; the cheapest plan for
+    "newest 200 of a common word" (walk the recency btree, test each row) is a full scan for
+    a word no article has (measured: 0.5 s instead of 1 ms at 20,000 articles)."""
+    session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+
+
 def _params(query: SearchQuery, where: Filters) -> dict[str, object]:
     return {
         "q": tsquery(query),
@@ -116,6 +124,7 @@ class PostgresSearch:
             "SELECT count(*) FROM"
             f" (SELECT 1 FROM article_search WHERE {_where(where)} LIMIT :cap) AS matches"
         )
+        _custom_plans(session)
         return int(session.scalar(text(sql), {**_params(query, where), "cap": cap}) or 0)
 
     def newest(
@@ -126,6 +135,7 @@ class PostgresSearch:
             " ORDER BY recency DESC LIMIT :limit OFFSET :offset"
         )
         params = {**_params(query, where), "limit": limit, "offset": offset}
+        _custom_plans(session)
         return [int(k) for k in session.scalars(text(sql), params)]
 
     def ranked(
@@ -136,4 +146,5 @@ class PostgresSearch:
             "SELECT recency, ts_rank(terms, CAST(:q AS tsquery), 1) FROM article_search"
             f" WHERE {_where(bounded)}"
         )
+        _custom_plans(session)
         return [(int(k), float(s)) for k, s in session.execute(text(sql), _params(query, bounded))]
