@@ -31,8 +31,7 @@ from bench.common import DEFAULT_HEADLINES, RESULTS_DIR, Target, console_for_tab
 from bot.storage import engine as db
 from bot.storage.editions import Editions
 from bot.storage.fulltext import backend_for, parse_query
-from bot.storage.fulltext.index import Executor, Filters, IndexEntry, recency
-from bot.storage.fulltext.query import SearchQuery
+from bot.storage.fulltext.index import Executor, IndexEntry, recency
 from bot.storage.store import Store
 from bot.storage.transactions import Transactions
 from summarizer.edition import Article, Edition, Summary
@@ -143,9 +142,6 @@ class _NoIndex:
 
     def remove(self, session: Executor, entries: Any) -> None:
         pass
-
-    def count(self, session: Executor, query: SearchQuery, where: Filters, cap: int) -> int:
-        return 0
 
     def newest(self, *args: Any) -> list[int]:
         return []

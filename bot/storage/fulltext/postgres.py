@@ -119,14 +119,6 @@ class PostgresSearch:
                 {"ids": [e.article_id for e in entries]},
             )
 
-    def count(self, session: Executor, query: SearchQuery, where: Filters, cap: int) -> int:
-        sql = (
-            "SELECT count(*) FROM"
-            f" (SELECT 1 FROM article_search WHERE {_where(where)} LIMIT :cap) AS matches"
-        )
-        _custom_plans(session)
-        return int(session.scalar(text(sql), {**_params(query, where), "cap": cap}) or 0)
-
     def newest(
         self, session: Executor, query: SearchQuery, where: Filters, offset: int, limit: int
     ) -> list[int]:
