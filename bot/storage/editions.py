@@ -250,8 +250,8 @@ class Editions:
         One walk gives all three: the newest ``COUNT_CAP + 1`` matches (or up to the page's
         end, further on) are the count, the ranking pool and the newest-first pages.
         """
-        newest = _newest_keys(self._index, session, query, where, max(COUNT_CAP + 1,
-                                                                    offset + limit))
+        need = max(COUNT_CAP + 1, offset + limit)
+        newest = _newest_keys(self._index, session, query, where, need)
         total, exact = min(len(newest), COUNT_CAP), len(newest) <= COUNT_CAP
         if query.order is SearchOrder.NEWEST or offset >= RANK_POOL:
             return newest[offset : offset + limit], total, exact
@@ -272,10 +272,10 @@ def _newest_keys(
     """Recency keys of the newest ``need`` matches, newest first, found window by window.
 
     Walks back from the newest edition in slices of :data:`WINDOW_DAYS`, then the rest, and
-    stops as soon as it has ``need``: a common word (发展 in half the archive) is found in
-    the last week and never makes an index read all its matches, and a rare one costs a few
-    cheap probes more. Each slice is a key range both indexes seek to (FTS5 rowids, the
-    recency btree).
+    stops as soon as it has ``need``: a common word (发展, in 88 % of the benchmark's
+    articles) is found in the last week and never makes an index read all its matches, and
+    a rare one costs a few cheap probes more. Each slice is a key range both indexes seek
+    to (FTS5 rowids, the recency btree).
     """
     newest_day = session.scalar(select(func.max(Edition.date)))
     if newest_day is None:
