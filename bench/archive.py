@@ -35,7 +35,7 @@ from summarizer.parser import read_page
 from summarizer.sentences import split_sentences
 
 CACHE = REPO / "bench" / "cache"
-VERSION = 1
+VERSION = 2  # 2: PostgreSQL vectors hold the day lexeme (migration 0009)
 SEED = 20240701
 PAPERS = ("人民日报", "海南日报", "浙江工人日报", "光明日报", "经济日报")
 PER_PAPER_PER_DAY = 100
@@ -307,7 +307,8 @@ def _pg_rows(conn: object, batch: list[Generated], seen: set[int], stamp: dt.dat
     ) as copy:
         for a in batch:
             copy.write_row((a.id, a.paper_id, recency(a.date, a.id),
-                            postgres.tsvector(a.title_terms, a.body_terms)))
+                            postgres.tsvector(a.title_terms, a.body_terms,
+                                              a.date.toordinal())))
     return time.monotonic() - started
 
 
