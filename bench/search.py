@@ -62,7 +62,7 @@ def _url(kind: str, articles: int) -> str:
 
 def ensure_archive(kind: str, articles: int, console: Console) -> dict[str, Any]:
     """Build the cached archive when missing; its build times (from the cache's note)."""
-    note = archive.CACHE / f"archive-{articles}-v{archive.VERSION}.{kind}.json"
+    note = archive.CACHE / f"archive-{articles}-v{archive.version(kind)}.{kind}.json"
     exists = (
         archive.sqlite_path(articles).is_file()
         if kind == "sqlite"
