@@ -47,8 +47,10 @@ INSERT = (
     " VALUES (:article_id, :paper_id, :key, CAST(:terms AS tsvector))"
 )
 MAX_POSITION = 16383  # tsvector positions stop here; later ones are clamped to it
-MAX_DAYS = 512
-"""Slices of more days than this search without day lexemes (the ``tsquery`` would be long)."""
+MAX_DAYS = 8
+"""Only slices of up to this many days (the first, the newest week) ask for day lexemes: with
+a 64- or 512-day list the planner walked the recency btree for a rare word (1.6 s p50 at
+100,000 articles, measured), and the GIN alone finds those quickly."""
 
 
 def _lexeme(term: str) -> str:
