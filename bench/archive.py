@@ -12,7 +12,7 @@ Rows go in with bulk inserts (``executemany`` on SQLite, ``COPY`` on PostgreSQL)
 the schema the migrations made, with the index filled the way the store fills it
 (:mod:`bot.storage.fulltext`). The result is cached: ``bench/cache/archive-N.sqlite`` (git
 ignores it) and, on PostgreSQL, the database ``baozhai_bench_N``; a re-run with the same N
-and :data:`VERSION` reuses them.
+and version (:func:`version`) reuses them.
 """
 
 from __future__ import annotations
@@ -35,7 +35,9 @@ from summarizer.parser import read_page
 from summarizer.sentences import split_sentences
 
 CACHE = REPO / "bench" / "cache"
-VERSION = 1
+VERSIONS = {"sqlite": 1, "postgres": 2}
+"""What each backend's archive holds; a change makes new cache names. PostgreSQL 2: the
+vectors hold day lexemes (migration 0009); SQLite's FTS5 index is unchanged since 1."""
 SEED = 20240701
 PAPERS = ("人民日报", "海南日报", "浙江工人日报", "光明日报", "经济日报")
 PER_PAPER_PER_DAY = 100
@@ -166,8 +168,13 @@ def _summary(paragraphs: list[str]) -> str:
 # -------------------------------------------------------------------------------- SQLite
 
 
+def version(kind: str) -> int:
+    """The archive version of a backend ("sqlite" or "postgres")."""
+    return VERSIONS[kind]
+
+
 def sqlite_path(articles: int) -> Path:
-    return CACHE / f"archive-{articles}-v{VERSION}.sqlite"
+    return CACHE / f"archive-{articles}-v{version('sqlite')}.sqlite"
 
 
 def build_sqlite(path: Path, corpus: Corpus, articles: int, *, log: bool = True) -> float:
@@ -236,7 +243,7 @@ def _sqlite_rows(
 
 
 def pg_database(articles: int) -> str:
-    return f"baozhai_bench_{articles}_v{VERSION}"
+    return f"baozhai_bench_{articles}_v{version('postgres')}"
 
 
 def build_postgres(server_url: str, corpus: Corpus, articles: int, *, log: bool = True) -> float:
@@ -307,7 +314,8 @@ def _pg_rows(conn: object, batch: list[Generated], seen: set[int], stamp: dt.dat
     ) as copy:
         for a in batch:
             copy.write_row((a.id, a.paper_id, recency(a.date, a.id),
-                            postgres.tsvector(a.title_terms, a.body_terms)))
+                            postgres.tsvector(a.title_terms, a.body_terms,
+                                              a.date.toordinal())))
     return time.monotonic() - started
 
 
@@ -339,4 +347,5 @@ __all__ = [
     "pg_database",
     "pg_exists",
     "sqlite_path",
+    "version",
 ]

@@ -31,8 +31,7 @@ from bench.common import DEFAULT_HEADLINES, RESULTS_DIR, Target, console_for_tab
 from bot.storage import engine as db
 from bot.storage.editions import Editions
 from bot.storage.fulltext import backend_for, parse_query
-from bot.storage.fulltext.index import Executor, Filters, IndexEntry, recency
-from bot.storage.fulltext.query import SearchQuery
+from bot.storage.fulltext.index import Executor, IndexEntry, recency
 from bot.storage.store import Store
 from bot.storage.transactions import Transactions
 from summarizer.edition import Article, Edition, Summary
@@ -63,7 +62,7 @@ def _url(kind: str, articles: int) -> str:
 
 def ensure_archive(kind: str, articles: int, console: Console) -> dict[str, Any]:
     """Build the cached archive when missing; its build times (from the cache's note)."""
-    note = archive.CACHE / f"archive-{articles}-v{archive.VERSION}.{kind}.json"
+    note = archive.CACHE / f"archive-{articles}-v{archive.version(kind)}.{kind}.json"
     exists = (
         archive.sqlite_path(articles).is_file()
         if kind == "sqlite"
@@ -143,9 +142,6 @@ class _NoIndex:
 
     def remove(self, session: Executor, entries: Any) -> None:
         pass
-
-    def count(self, session: Executor, query: SearchQuery, where: Filters, cap: int) -> int:
-        return 0
 
     def newest(self, *args: Any) -> list[int]:
         return []

@@ -101,10 +101,6 @@ class SearchBackend(Protocol):
         """Drop these articles from the index (as they were indexed)."""
         ...
 
-    def count(self, session: Executor, query: SearchQuery, where: Filters, cap: int) -> int:
-        """How many articles match, counting at most ``cap``."""
-        ...
-
     def newest(
         self, session: Executor, query: SearchQuery, where: Filters, offset: int, limit: int
     ) -> list[int]:

@@ -16,11 +16,11 @@ from collections.abc import Callable
 from sqlalchemy import Connection, text
 
 from bot.storage.fulltext import postgres, sqlite
-from bot.storage.fulltext.index import entry
+from bot.storage.fulltext.index import ID_SPAN, entry
 from bot.storage.fulltext.postgres import PostgresSearch
 from bot.storage.fulltext.sqlite import SqliteSearch
 
-__all__ = ["BATCH", "build", "create", "drop", "is_index_table"]
+__all__ = ["BATCH", "add_days", "build", "create", "drop", "is_index_table", "remove_days"]
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +95,56 @@ def build(
         last_id = rows[-1][0]
         report(done, total, time.monotonic() - started)
     return done
+
+
+def add_days(
+    conn: Connection, *, progress: Callable[[int, int, float], None] | None = None
+) -> int:
+    """PostgreSQL: give every stored vector its day lexeme (migration 0009); returns how many.
+
+    The GIN goes first and is built again at the end; rows change :data:`BATCH` at a time
+    in article-id order, with ``progress(done, total, seconds)`` after each (default: a log
+    line). Adding a lexeme a vector already holds changes nothing.
+    """
+    return _each_batch(conn, f"terms || array_to_tsvector(ARRAY[{_DAY}])", progress)
+
+
+def remove_days(conn: Connection) -> int:
+    """PostgreSQL: take the day lexemes out again (downgrade of 0009)."""
+    return _each_batch(conn, f"ts_delete(terms, {_DAY})", None)
+
+
+_DAY = f"'#' || (recency / {ID_SPAN})::text"
+
+
+def _each_batch(
+    conn: Connection, terms: str, progress: Callable[[int, int, float], None] | None
+) -> int:
+    conn.execute(text("DROP INDEX IF EXISTS ix_article_search_terms"))
+    total = int(conn.scalar(text("SELECT count(*) FROM article_search")) or 0)
+    started = time.monotonic()
+    report = progress or _log_days
+    done, last_id = 0, 0
+    while True:
+        changed = conn.execute(
+            text(
+                f"UPDATE article_search SET terms = {terms} WHERE article_id IN"
+                " (SELECT article_id FROM article_search WHERE article_id > :last"
+                " ORDER BY article_id LIMIT :batch) RETURNING article_id"
+            ),
+            {"last": last_id, "batch": BATCH},
+        ).scalars().all()
+        if not changed:
+            break
+        done += len(changed)
+        last_id = max(changed)
+        report(done, total, time.monotonic() - started)
+    conn.execute(text(postgres.INDEXES[0]))
+    return done
+
+
+def _log_days(done: int, total: int, seconds: float) -> None:
+    log.info("day lexemes: %d of %d articles (%.0f s)", done, total, seconds)
 
 
 def _log_progress(done: int, total: int, seconds: float) -> None:

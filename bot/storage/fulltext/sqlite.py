@@ -89,10 +89,6 @@ class SqliteSearch:
         if entries:
             session.execute(text(DELETE), [_row(e) for e in entries])
 
-    def count(self, session: Executor, query: SearchQuery, where: Filters, cap: int) -> int:
-        sql = f"SELECT count(*) FROM (SELECT 1 FROM article_fts WHERE {_where(where)} LIMIT :cap)"
-        return int(session.scalar(text(sql), {**_params(query, where), "cap": cap}) or 0)
-
     def newest(
         self, session: Executor, query: SearchQuery, where: Filters, offset: int, limit: int
     ) -> list[int]:

@@ -252,3 +252,30 @@ def test_downgrade_to_0002_gives_body_back_from_the_paragraphs(db_url: str | URL
             assert list(bodies) == ["全国总工会召开会议。\n第1篇。", "高温。"]
     finally:
         engine.dispose()
+
+
+def test_upgrade_to_0009_gives_existing_postgres_vectors_their_day_lexemes(
+    db_url: str | URL, caplog: pytest.LogCaptureFixture
+) -> None:
+    from bot.storage.fulltext import schema
+
+    engine = db.make_engine(db_url)
+    if engine.dialect.name == "sqlite":
+        engine.dispose()
+        pytest.skip("FTS5 keeps no day lexemes: 0009 changes nothing on SQLite")
+    try:
+        db.upgrade(engine, "0002")
+        _archive_at_0002(engine, 3)
+        db.upgrade(engine, "0008")
+        with engine.begin() as conn:
+            schema.remove_days(conn)  # vectors as stored before 0009
+        with Store(db_url, migrate=False) as store:
+            assert store.editions.search(parse_query("工会 2024-07"), offset=0, limit=10).total == 0
+        with caplog.at_level(logging.INFO, logger="bot.storage.fulltext.schema"):
+            db.upgrade(engine)
+        assert caplog.records[-1].getMessage().startswith("day lexemes: 3 of 3 articles")
+    finally:
+        engine.dispose()
+    with Store(db_url) as store:
+        page = store.editions.search(parse_query("工会 2024-07"), offset=0, limit=10)
+        assert sorted(h.article.number for h in page.hits) == [1, 3]

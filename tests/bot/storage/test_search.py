@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.storage import editions
 from bot.storage.fulltext import parse_query
 from bot.storage.records import SearchPage
 from bot.storage.store import Store
@@ -107,6 +108,32 @@ def test_pages_follow_each_other_and_report_the_total(store: Store) -> None:
     assert [[h.article.number for h in p.hits] for p in pages] == [[7, 6, 5], [4, 3, 2], [1], []]
     ranked = [search(store, "工会", offset=o, limit=3) for o in (0, 3, 6)]
     assert sorted(h.article.number for p in ranked for h in p.hits) == list(range(1, 8))
+
+
+def test_matches_years_apart_are_all_found_newest_first(store: Store) -> None:
+    days = [0, 5, 9, 70, 600, 1500]  # one per slice of the walk back from the newest edition
+    for back in days:
+        add(store, edition(DAY - dt.timedelta(days=back), article(f"工会{back}", "正文。")))
+    add(store, edition(DAY + dt.timedelta(days=1), article("最新一期", "没有那个词。")))
+    page = search(store, "工会 最新")
+    assert (titles(page), page.total) == ([f"工会{back}" for back in days], len(days))
+    assert sorted(titles(search(store, "工会"))) == sorted(f"工会{back}" for back in days)
+
+
+def test_a_date_filter_long_before_the_newest_edition_finds_its_matches(store: Store) -> None:
+    add(store, edition(dt.date(2020, 3, 2), article("旧工会", "正文。")))
+    add(store, edition(DAY, article("新工会", "正文。")))
+    assert titles(search(store, "工会 2020-03")) == ["旧工会"]
+    assert titles(search(store, "工会 2020-03 2020-04 最新")) == ["旧工会"]
+
+
+def test_counts_stop_at_the_cap_and_pages_go_on_past_it(store: Store) -> None:
+    cap = editions.COUNT_CAP
+    add(store, edition(DAY, *[article(f"新闻{i}", "工会。") for i in range(1, cap + 4)]))
+    first, past = search(store, "工会", limit=5), search(store, "工会", offset=cap, limit=5)
+    assert (first.total, first.exact) == (cap, False)
+    assert [h.article.number for h in past.hits] == [3, 2, 1]
+    assert search(store, "工会 最新", offset=cap + 2, limit=5).hits[0].article.number == 1
 
 
 @pytest.mark.parametrize("query", ["%", "_", "50%_", '"', "<b>", "'; DROP TABLE articles; --"])
