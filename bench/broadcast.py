@@ -64,7 +64,14 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from bench.common import PACKAGED_EDITION, RESULTS_DIR, Target, console_for_tables, finish
+from bench.common import (
+    PACKAGED_EDITION,
+    RESULTS_DIR,
+    Target,
+    console_for_tables,
+    finish,
+    names_in,
+)
 
 TOKEN = "123456:BENCH-BROADCAST-TOKEN"
 PAPER = "浙江工人日报"
@@ -651,23 +658,15 @@ def run(
     return finish(result, targets(result), render, out, console, check=check)
 
 
-def _names(text: str, allowed: Sequence[str]) -> list[str]:
-    names = [name.strip() for name in text.split(",") if name.strip()]
-    unknown = [name for name in names if name not in allowed]
-    if unknown:
-        raise argparse.ArgumentTypeError(f"unknown: {', '.join(unknown)}; pick from {allowed}")
-    return names
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.broadcast", description=__doc__)
     parser.add_argument("--subscribers", type=int, default=10_000)
     parser.add_argument("--quick", action="store_true", help="2,000 subscribers")
-    parser.add_argument("--rows", type=lambda t: _names(t, ROWS), default=list(ROWS))
-    parser.add_argument("--backends", type=lambda t: _names(t, BACKENDS), default=list(BACKENDS))
+    parser.add_argument("--rows", type=lambda t: names_in(t, ROWS), default=list(ROWS))
+    parser.add_argument("--backends", type=lambda t: names_in(t, BACKENDS), default=list(BACKENDS))
     parser.add_argument(
         "--limited-backends",
-        type=lambda t: _names(t, BACKENDS),
+        type=lambda t: names_in(t, BACKENDS),
         default=None,
         help="where the limited row runs (default: --backends)",
     )

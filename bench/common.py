@@ -7,6 +7,7 @@ and skips, exit code 0, with a message when its input is absent.
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import json
 import logging
@@ -137,3 +138,13 @@ def finish(
     write_json(out, result)
     console.print(f"wrote {out}")
     return report_targets(targets, console, check=check)
+
+
+def names_in(text: str, allowed: Sequence[str]) -> list[str]:
+    """A command line's comma-separated choice ("sqlite,postgres"), each checked against
+    ``allowed``, for ``argparse``'s ``type=``."""
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in allowed]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown: {', '.join(unknown)}; pick from {allowed}")
+    return names

@@ -70,7 +70,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench import archive
-from bench.common import RESULTS_DIR, Target, console_for_tables, finish
+from bench.common import RESULTS_DIR, Target, console_for_tables, finish, names_in
 from bench.search import MIX, PG_SERVER, ensure_archive
 
 TOKEN = "123456:BENCH-LOAD-TOKEN"
@@ -678,18 +678,10 @@ def run(
     return finish(result, targets(result), render, out, console, check=check)
 
 
-def _names(text: str) -> list[str]:
-    names = [name.strip() for name in text.split(",") if name.strip()]
-    unknown = [name for name in names if name not in BACKENDS]
-    if unknown:
-        raise argparse.ArgumentTypeError(f"unknown: {', '.join(unknown)}; pick from {BACKENDS}")
-    return names
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__)
     parser.add_argument("--articles", type=int, default=1_000_000)
-    parser.add_argument("--backends", type=_names, default=list(BACKENDS))
+    parser.add_argument("--backends", type=lambda t: names_in(t, BACKENDS), default=list(BACKENDS))
     parser.add_argument("--users", type=int, default=USERS)
     parser.add_argument("--seconds", type=float, default=120.0, help="the steady phase")
     parser.add_argument("--out", type=Path, default=RESULTS_DIR / "load.json")
