@@ -66,28 +66,13 @@ class Ledger(Protocol):
     def get(self, claim: Claim, chat_id: int) -> DeliveryRecord | None: ...
 
 
-@dataclass(frozen=True, slots=True)
-class EditionLedger:
-    """An edition's digest: ``store.deliveries`` with the edition bound. A combined digest
-    holding the edition that an earlier run left unfinished is resumed whole here (its claim
-    covers the bundle; ``Deliveries.claim_bundle``): never re-sent apart."""
+class _DigestRows:
+    """The message ledger and outcomes of digests, shared by :class:`EditionLedger` and
+    :class:`BundleLedger`: both record on ``store.deliveries``, against the claim's lead
+    edition (whose row carries a bundle); they differ only in what they claim."""
 
+    __slots__ = ()
     deliveries: Deliveries
-    edition_id: int
-
-    @property
-    def label(self) -> str:
-        return f"edition {self.edition_id}"
-
-    @property
-    def subject_id(self) -> int:
-        return self.edition_id
-
-    def claim(self, chat_id: int, owner: str) -> Claim | None:
-        return self.deliveries.claim_bundle([self.edition_id], chat_id, owner)
-
-    def owes_more(self, chat_id: int, delivered: Claim) -> bool:
-        return False  # the claim covered this edition (alone or in its bundle)
 
     def put_on_wire(
         self, delivery_id: int, part: int, owner: str, renew: dt.timedelta | None = None
@@ -115,8 +100,32 @@ class EditionLedger:
         return self.deliveries.get(claim.edition_id, chat_id)
 
 
+@dataclass(frozen=True, slots=True)
+class EditionLedger(_DigestRows):
+    """An edition's digest: ``store.deliveries`` with the edition bound. A combined digest
+    holding the edition that an earlier run left unfinished is resumed whole here (its claim
+    covers the bundle; ``Deliveries.claim_bundle``): never re-sent apart."""
+
+    deliveries: Deliveries
+    edition_id: int
+
+    @property
+    def label(self) -> str:
+        return f"edition {self.edition_id}"
+
+    @property
+    def subject_id(self) -> int:
+        return self.edition_id
+
+    def claim(self, chat_id: int, owner: str) -> Claim | None:
+        return self.deliveries.claim_bundle([self.edition_id], chat_id, owner)
+
+    def owes_more(self, chat_id: int, delivered: Claim) -> bool:
+        return False  # the claim covered this edition (alone or in its bundle)
+
+
 @dataclass(slots=True)
-class BundleLedger:
+class BundleLedger(_DigestRows):
     """Combined digests: ``store.deliveries`` with, per chat, the editions owed to it in this
     run. A claim covers as many of them as ``Deliveries.claim_bundle`` gives (an unfinished
     bundle of an earlier run first, whole); the fan-out claims again while some are left.
@@ -147,31 +156,6 @@ class BundleLedger:
         left = [e for e in self._left.get(chat_id, ()) if e not in delivered.covers]
         self._left[chat_id] = left
         return bool(left)
-
-    def put_on_wire(
-        self, delivery_id: int, part: int, owner: str, renew: dt.timedelta | None = None
-    ) -> bool:
-        return self.deliveries.put_on_wire(delivery_id, part, owner, renew)
-
-    def confirm(self, delivery_id: int, part: int, message_id: int) -> None:
-        self.deliveries.confirm(delivery_id, part, message_id)
-
-    def skip(self, delivery_id: int, part: int) -> None:
-        self.deliveries.skip(delivery_id, part)
-
-    def refused(self, delivery_id: int, part: int) -> None:
-        self.deliveries.refused(delivery_id, part)
-
-    def mark_sent(
-        self, claim: Claim, chat_id: int, status: DeliveryStatus = DeliveryStatus.SENT
-    ) -> None:
-        self.deliveries.mark_sent(claim.edition_id, chat_id, status)
-
-    def mark_failed(self, claim: Claim, chat_id: int, error: str, retryable: bool) -> None:
-        self.deliveries.mark_failed(claim.edition_id, chat_id, error, retryable)
-
-    def get(self, claim: Claim, chat_id: int) -> DeliveryRecord | None:
-        return self.deliveries.get(claim.edition_id, chat_id)
 
 
 @dataclass(frozen=True, slots=True)
