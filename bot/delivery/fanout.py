@@ -741,6 +741,21 @@ async def deliver_edition(
         subscribers = [s for s in subscribers if s.digest_mode is not DigestMode.COMBINED]
     digests = _EditionDigests(store, [edition], {edition.id: articles}, paper_order)
     ledger = EditionLedger(store.deliveries, edition.id)
+    return await _send_digests(bot, store, ledger, digests, pacer, policy, owner, subscribers)
+
+
+async def _send_digests(
+    bot: Bot,
+    store: Store,
+    ledger: Ledger,
+    digests: _EditionDigests,
+    pacer: Pacer | None,
+    policy: DeliveryPolicy,
+    owner: str,
+    readers: Sequence[SubscriberRecord],
+) -> DeliveryReport:
+    """Digests (one edition's or combined) to ``readers``: a stale story is marked against
+    what each reader already had that day."""
     fanout = _Fanout(
         bot,
         store,
@@ -751,7 +766,7 @@ async def deliver_edition(
         owner,
         earlier=store.deliveries.delivered_same_day,
     )
-    return await _run(fanout, subscribers)
+    return await _run(fanout, readers)
 
 
 async def deliver_combined(
@@ -811,17 +826,8 @@ async def deliver_combined(
                 owed.setdefault(reader.chat_id, []).append(edition.id)
     digests = _EditionDigests(store, editions, articles, paper_order)
     ledger = BundleLedger(store.deliveries, [e.id for e in editions], owed)
-    fanout = _Fanout(
-        bot,
-        store,
-        ledger,
-        digests,
-        pacer or Pacer(),
-        policy,
-        owner,
-        earlier=store.deliveries.delivered_same_day,
-    )
-    return await _run(fanout, [readers[chat] for chat in sorted(owed)])
+    chats = [readers[chat] for chat in sorted(owed)]
+    return await _send_digests(bot, store, ledger, digests, pacer, policy, owner, chats)
 
 
 async def deliver_broadcast(
