@@ -36,7 +36,9 @@ pool, and on PostgreSQL each match of a phrase costs a read of its ``tsvector`` 
 (~10-40 µs), so counting to 1,000 alone would cost more than the 50 ms budget."""
 RANK_POOL = 200
 """Relevance ranks the newest this many matches (every match of a rare word); results past
-them follow newest first. bm25 costs ~50 µs a row on FTS5: 1,000 rows took 48 ms, 200 19 ms."""
+them follow newest first. Ranking reads each pooled article (SQLite counts the words in its
+text, :mod:`bot.storage.fulltext.rank`; PostgreSQL reads its ``tsvector``), so the pool is
+what bounds a search's cost, not the archive."""
 WINDOW_DAYS = (8, 64, 512)
 """The slices of edition days, back from the newest, that a search walks before the rest
 (see :func:`_newest_keys`)."""
@@ -223,13 +225,13 @@ class Editions:
     def search(self, query: SearchQuery, *, offset: int, limit: int) -> SearchPage:
         """Archive search: one page of the articles that match ``query`` (title or text).
 
-        Most relevant first (bm25 on SQLite, ``ts_rank`` on PostgreSQL; among equals the
-        newer), ranking the newest :data:`RANK_POOL` matches; or newest first when the query
-        says so. ``query.papers`` limits it to those papers (names; unknown ones match
-        nothing), ``since``/``until`` to those edition dates. ``limit`` hits from ``offset``
-        and the number of matches, counted up to :data:`COUNT_CAP`. Build ``query`` with
-        :func:`bot.storage.fulltext.parse_query`: user text only ever reaches the database as
-        quoted index terms in a bound parameter.
+        Most relevant first (bm25 over the pool on SQLite, ``ts_rank`` on PostgreSQL; among
+        equals the newer), ranking the newest :data:`RANK_POOL` matches; or newest first
+        when the query says so. ``query.papers`` limits it to those papers (names; unknown
+        ones match nothing), ``since``/``until`` to those edition dates. ``limit`` hits from
+        ``offset`` and the number of matches, counted up to :data:`COUNT_CAP`. Build
+        ``query`` with :func:`bot.storage.fulltext.parse_query`: user text only ever reaches
+        the database as quoted index terms in a bound parameter.
         """
         if offset < 0 or limit < 1:
             raise ValueError(f"bad page: offset={offset}, limit={limit}")
@@ -258,7 +260,7 @@ class Editions:
         pool = newest[:RANK_POOL]
         if not pool:
             return [], total, exact
-        scored = self._index.ranked(session, query, where, (pool[-1], pool[0]))
+        scored = self._index.ranked(session, query, where, pool)
         best = [key for key, _ in sorted(scored, key=lambda ks: (-ks[1], -ks[0]))]
         keys = best[offset : offset + limit]
         if len(keys) < limit:

@@ -108,8 +108,8 @@ class SearchBackend(Protocol):
         ...
 
     def ranked(
-        self, session: Executor, query: SearchQuery, where: Filters, keys: tuple[int, int]
+        self, session: Executor, query: SearchQuery, where: Filters, pool: Sequence[int]
     ) -> list[tuple[int, float]]:
-        """(recency key, score) of the matches with keys in ``keys`` (inclusive); higher
-        scores are better."""
+        """(recency key, score) of the matches in ``pool``: recency keys, newest first, of
+        every match between the first and the last. Higher scores are better."""
         ...

@@ -160,9 +160,11 @@ class PostgresSearch:
         return [int(k) for k in session.scalars(text(sql), params)]
 
     def ranked(
-        self, session: Executor, query: SearchQuery, where: Filters, keys: tuple[int, int]
+        self, session: Executor, query: SearchQuery, where: Filters, pool: Sequence[int]
     ) -> list[tuple[int, float]]:
-        bounded = Filters(where.paper_ids, keys[0], keys[1])
+        if not pool:
+            return []
+        bounded = Filters(where.paper_ids, pool[-1], pool[0])
         sql = (
             "SELECT recency, ts_rank(terms, CAST(:rank AS tsquery), 1) FROM article_search"
             f" WHERE {_where(bounded)}"

@@ -12,12 +12,15 @@ the stored article, which :mod:`.terms` (no dictionary) reproduces exactly.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections.abc import Sequence
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 
-from bot.storage.fulltext.index import Executor, Filters, IndexEntry
+from bot.storage.fulltext.index import ID_SPAN, Executor, Filters, IndexEntry, article_of
 from bot.storage.fulltext.query import Phrase, SearchQuery
+from bot.storage.fulltext.rank import PoolArticle, bm25, idf
 
 __all__ = ["CREATE", "DROP", "SqliteSearch", "match_expression"]
 
@@ -35,8 +38,6 @@ DELETE = (
     "INSERT INTO article_fts(article_fts, rowid, title, body, paper)"
     " VALUES ('delete', :key, :title, :body, :paper)"
 )
-# bm25 column weights: a word in the title counts three times one in the text.
-_RANK = "bm25(article_fts, 3.0, 1.0, 0.0)"
 
 
 def _phrase(phrase: Phrase) -> str:
@@ -100,12 +101,66 @@ class SqliteSearch:
         return list(session.scalars(text(sql), params))
 
     def ranked(
-        self, session: Executor, query: SearchQuery, where: Filters, keys: tuple[int, int]
+        self, session: Executor, query: SearchQuery, where: Filters, pool: Sequence[int]
     ) -> list[tuple[int, float]]:
-        sql = (
-            f"SELECT rowid, -{_RANK} FROM article_fts"
-            " WHERE article_fts MATCH :match AND rowid BETWEEN :low AND :high"
+        """Okapi bm25 over the pool alone (:mod:`.rank`), never FTS5's ``bm25()``, whose IDF
+        runs every phrase over the whole table."""
+        ids = [article_of(key) for key in pool]
+        rows = session.execute(_POOL, {"ids": ids}).all()
+        by_id = {int(i): (title, paragraphs) for i, title, paragraphs in rows}
+        articles = [
+            PoolArticle(key, by_id[i][0], json.loads(by_id[i][1]))
+            for key, i in zip(pool, ids, strict=True)
+            if i in by_id
+        ]
+        return bm25(articles, query.include, _idfs(session, query, where, pool))
+
+
+_POOL = text("SELECT id, title, paragraphs FROM articles WHERE id IN :ids").bindparams(
+    bindparam("ids", expanding=True)
+)
+IDF_SAMPLE = 1000
+"""Articles (whole days, newest first) in which each phrase's share is counted for its IDF."""
+
+
+def _idfs(
+    session: Executor, query: SearchQuery, where: Filters, pool: Sequence[int]
+) -> list[float]:
+    """Each found phrase's IDF, from its share of the newest :data:`IDF_SAMPLE` articles of
+    the pool's days (in the query's papers). With one phrase: 1, it would change no order."""
+    if len(query.include) < 2 or not pool:
+        return [1.0] * len(query.include)
+    first, last = pool[-1] // ID_SPAN, pool[0] // ID_SPAN
+    papers = " AND e.paper_id IN :papers" if where.paper_ids else ""
+    days = text(
+        "SELECT e.date, count(*) FROM editions e JOIN articles a ON a.edition_id = e.id"
+        f" WHERE e.date BETWEEN :first AND :last{papers}"
+        " GROUP BY e.date ORDER BY e.date DESC LIMIT :limit"
+    )
+    if where.paper_ids:
+        days = days.bindparams(bindparam("papers", expanding=True))
+    params: dict[str, object] = {
+        "first": dt.date.fromordinal(first).isoformat(),
+        "last": dt.date.fromordinal(last).isoformat(),
+        "limit": IDF_SAMPLE,
+        "papers": list(where.paper_ids),
+    }
+    articles, oldest = 0, last
+    for day, count in session.execute(days, params):
+        articles += int(count)
+        oldest = dt.date.fromisoformat(str(day)).toordinal()
+        if articles >= IDF_SAMPLE:
+            break
+    low, high = oldest * ID_SPAN, (last + 1) * ID_SPAN - 1
+    counted = []
+    for phrase in query.include:
+        alone = SearchQuery(include=(phrase,))
+        matches = session.scalar(
+            text(
+                "SELECT count(*) FROM article_fts WHERE article_fts MATCH :match"
+                " AND rowid BETWEEN :low AND :high"
+            ),
+            {"match": match_expression(alone, where.paper_ids), "low": low, "high": high},
         )
-        match = match_expression(query, where.paper_ids)
-        params = {"match": match, "low": keys[0], "high": keys[1]}
-        return [(int(k), float(s)) for k, s in session.execute(text(sql), params)]
+        counted.append(idf(int(matches or 0), articles))
+    return counted

@@ -24,18 +24,19 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-__all__ = ["MAX_TERM_CHARS", "document_terms", "is_han", "split_terms", "word_terms"]
+__all__ = ["HAN_CLASS", "MAX_TERM_CHARS", "document_terms", "is_han", "split_terms", "word_terms"]
 
 MAX_TERM_CHARS = 64
 """Longer letter/digit runs are cut (a pasted hash or URL is no word anyone searches for)."""
 
-_HAN = (
+HAN_CLASS = (
     "\u3040-\u30ff"  # kana (Japanese names in the news read like Han here)
     "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
     "\U00020000-\U0003134f"
 )
-_RUNS = re.compile(rf"(?P<han>[{_HAN}]+)|(?P<word>[^\W_{_HAN}]+)")
-_HAN_CHAR = re.compile(rf"[{_HAN}]")
+"""The characters cut into bigrams, as the inside of a regex class ``[...]``."""
+_RUNS = re.compile(rf"(?P<han>[{HAN_CLASS}]+)|(?P<word>[^\W_{HAN_CLASS}]+)")
+_HAN_CHAR = re.compile(rf"[{HAN_CLASS}]")
 
 
 def normalize(text: str) -> str:
@@ -91,5 +92,5 @@ def word_terms(word: str) -> list[str]:
     finds 习近平新时代 as printed; between Latin words it separates them ("new york").
     """
     text = normalize(word)
-    text = re.sub(rf"(?<=[{_HAN}])\s+(?=[{_HAN}])", "", text)
+    text = re.sub(rf"(?<=[{HAN_CLASS}])\s+(?=[{HAN_CLASS}])", "", text)
     return _cut(text)[0]

@@ -89,6 +89,15 @@ def test_the_more_relevant_article_comes_first_and_newer_breaks_ties(store: Stor
     assert titles(search(store, "工会")) == ["工会工会", "新一篇", "旧一篇"]
 
 
+def test_among_several_words_the_rarer_one_weighs_more(store: Store) -> None:
+    if store.engine.dialect.name != "sqlite":
+        pytest.skip("ts_rank weighs every word alike: PostgreSQL ranks without IDF")
+    others = [article(f"其他{i}", "工会。") for i in range(8)]
+    add(store, edition(DAY, article("劳模多", "劳模劳模劳模工会。"), *others))
+    add(store, edition(DAY + dt.timedelta(days=1), article("工会多", "工会工会工会劳模。")))
+    assert titles(search(store, "工会 劳模")) == ["劳模多", "工会多"]
+
+
 def test_newest_first_on_request(store: Store) -> None:
     add(store, edition(DAY, article("旧的工会工会工会", "工会工会。")))
     add(store, edition(DAY + dt.timedelta(days=1), article("新的", "工会。")))
