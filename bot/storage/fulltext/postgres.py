@@ -19,8 +19,7 @@ the date filter: 160 ms instead of 14-16 ms for "新质生产力" in a week of 2
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from sqlalchemy import text
 
@@ -46,15 +45,19 @@ INSERT = (
     "INSERT INTO article_search (article_id, paper_id, recency, terms)"
     " VALUES (:article_id, :paper_id, :key, CAST(:terms AS tsvector))"
 )
-MAX_POSITION = 16383  # tsvector positions stop here; later ones are clamped to it
+MAX_POSITION = 16383  # tsvector positions stop here; the server clamps later ones to it
 MAX_DAYS = 8
 """Only slices of up to this many days (the first, the newest week) ask for day lexemes: with
 a 64- or 512-day list the planner walked the recency btree for a rare word (1.6 s p50 at
 100,000 articles, measured), and the GIN alone finds those quickly."""
 
 
+def _escaped(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("'", "''")
+
+
 def _lexeme(term: str) -> str:
-    return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
+    return "'" + _escaped(term) + "'"
 
 
 def day_lexeme(day: int) -> str:
@@ -62,17 +65,26 @@ def day_lexeme(day: int) -> str:
     return f"'#{day}'"
 
 
-def tsvector(title: Iterable[str], body: Iterable[str], day: int) -> str:
+def tsvector(title: Sequence[str], body: Sequence[str], day: int) -> str:
     """The ``tsvector`` literal of an article: title terms (weight A) first, then the body,
-    then the day lexeme of its edition (``day``: the date's ordinal)."""
-    positions: defaultdict[str, list[str]] = defaultdict(list)
-    position = 0
-    for weight, terms in (("A", title), ("", body)):
-        for term in terms:
-            position = min(position + 1, MAX_POSITION)
-            positions[term].append(f"{position}{weight}")
-    found = " ".join(f"{_lexeme(t)}:{','.join(p[:256])}" for t, p in positions.items())
-    return f"{found} {day_lexeme(day)}" if found else day_lexeme(day)
+    then the day lexeme of its edition (``day``: the date's ordinal).
+
+    One entry per term occurrence, in order (``'工会':3A '会议':4 …``): PostgreSQL's input
+    merges repeated lexemes, sorts their positions, keeps a lexeme's first 256 and clamps
+    positions past :data:`MAX_POSITION`, so grouping them here (as before) gave the same
+    vector at 9 times the Python time: 4.1 → 0.45 ms for an article of 1,900 terms, while
+    the server's input takes ~0.5 ms longer (1.7 → 2.2 ms per row stored, measured). Terms
+    hold no quote or backslash (:mod:`.terms` cuts only letters, digits, Han and kana); one
+    scan of the joined text checks that before quoting without escapes.
+    """
+    joined = "".join(title) + "".join(body)
+    if "'" in joined or "\\" in joined:
+        title, body = [_escaped(t) for t in title], [_escaped(t) for t in body]
+    start = len(title) + 1
+    parts = [f"'{t}':{i}A" for i, t in enumerate(title, 1)]
+    parts += [f"'{t}':{i}" for i, t in enumerate(body, start)]
+    parts.append(day_lexeme(day))
+    return " ".join(parts)
 
 
 def _phrase(phrase: Phrase) -> str:
