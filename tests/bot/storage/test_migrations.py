@@ -279,3 +279,39 @@ def test_upgrade_to_0009_gives_existing_postgres_vectors_their_day_lexemes(
     with Store(db_url) as store:
         page = store.editions.search(parse_query("工会 2024-07"), offset=0, limit=10)
         assert sorted(h.article.number for h in page.hits) == [1, 3]
+
+
+def _terms_storage(engine: sa.Engine) -> str:
+    with engine.connect() as conn:
+        return str(
+            conn.execute(
+                sa.text(
+                    "SELECT attstorage FROM pg_attribute"
+                    " WHERE attrelid = 'article_search'::regclass AND attname = 'terms'"
+                )
+            ).scalar_one()
+        )
+
+
+def test_upgrade_to_0010_stores_existing_postgres_vectors_uncompressed(db_url: str | URL) -> None:
+    engine = db.make_engine(db_url)
+    if engine.dialect.name == "sqlite":
+        engine.dispose()
+        pytest.skip("FTS5 has no column storage: 0010 changes nothing on SQLite")
+    try:
+        db.upgrade(engine, "0002")
+        _archive_at_0002(engine, 3)
+        db.upgrade(engine, "0009")
+        with engine.begin() as conn:  # as created before 0010
+            conn.execute(
+                sa.text("ALTER TABLE article_search ALTER COLUMN terms SET STORAGE EXTENDED")
+            )
+        db.upgrade(engine)
+        assert _terms_storage(engine) == "e"
+        db.downgrade(engine, "0009")
+        assert _terms_storage(engine) == "x"
+    finally:
+        engine.dispose()
+    with Store(db_url) as store:
+        page = store.editions.search(parse_query("工会"), offset=0, limit=10)
+        assert sorted(h.article.number for h in page.hits) == [1, 3]
