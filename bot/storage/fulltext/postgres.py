@@ -33,6 +33,12 @@ __all__ = ["CREATE", "DROP", "STORAGE", "PostgresSearch", "day_lexeme", "tsquery
 STORAGE = "ALTER TABLE article_search ALTER COLUMN terms SET STORAGE EXTERNAL"
 """Vectors out of line and uncompressed: pglz never shrank one (see above) but tried each time:
 storing 500 articles without GIN took 2.73 → 2.26 ms each (measured, same run)."""
+CLEANUP_MEMORY = "SET LOCAL work_mem = '16MB'"
+"""An insert that finds GIN's pending list past ``gin_pending_list_limit`` (4 MB) moves it into
+the index within ``work_mem``; at the default 4 MB that takes several passes, each inserting
+its keys again. In one pass, storing a vector with GIN (the pending list left at the end
+included) took 5.2 → 4.3 ms per article (500 articles in editions of 100; 64 MB measured the
+same). The memory is held only during that move, and reads are unchanged (same list limit)."""
 CREATE = (
     "CREATE TABLE article_search ("
     " article_id integer PRIMARY KEY REFERENCES articles (id) ON DELETE CASCADE,"
@@ -157,6 +163,7 @@ class PostgresSearch:
                 }
                 for e in entries
             ]
+            session.execute(text(CLEANUP_MEMORY))
             session.execute(text(INSERT), rows)
 
     def remove(self, session: Executor, entries: Sequence[IndexEntry]) -> None:
