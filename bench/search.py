@@ -13,6 +13,7 @@ edition. Targets: p99 of the mix < 50 ms; the index adds ≤ 20 % to ingest per 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import random
@@ -32,6 +33,7 @@ from bot.storage import engine as db
 from bot.storage.editions import Editions
 from bot.storage.fulltext import backend_for, parse_query
 from bot.storage.fulltext.index import Executor, IndexEntry, recency
+from bot.storage.fulltext.index import entry as fulltext_entry
 from bot.storage.store import Store
 from bot.storage.transactions import Transactions
 from summarizer.edition import Article, Edition, Summary
@@ -164,8 +166,14 @@ def _editions(count: int) -> list[Edition]:
 
 
 def ingest_overhead(url_for: Any, editions: list[Edition]) -> dict[str, float]:
-    """ms per article to store editions with and without the index (fresh databases), and
-    the summarizer's ms per article on the same articles (the rest of an ingest)."""
+    """ms per article to store editions with and without the index (fresh databases), the
+    index terms' share of both, and the summarizer's ms per article on the same articles
+    (the rest of an ingest).
+
+    The store cuts an article's index terms before it hands them to the index, so the run
+    "without index" pays for them too: ``index terms`` is timed alone, to be moved from the
+    baseline to the index's side. On PostgreSQL the indexed run ends by merging what is left
+    in GIN's pending list (a later insert would pay for it)."""
     from summarizer.summary import default_summarizer
 
     result: dict[str, float] = {}
@@ -180,9 +188,17 @@ def ingest_overhead(url_for: Any, editions: list[Edition]) -> dict[str, float]:
             for i, edition in enumerate(editions):
                 summaries = [Summary(tuple(a.paragraphs[:1]), ()) for a in edition.articles]
                 store.editions.add("人民日报", edition, summaries, f"h{i}")
+            if indexed and store.engine.dialect.name == "postgresql":
+                with store.engine.begin() as conn:
+                    conn.execute(text("SELECT gin_clean_pending_list('ix_article_search_terms')"))
             result[label] = (time.perf_counter() - started) * 1000 / n
         finally:
             store.close()
+    day = dt.date(2024, 7, 1)
+    started = time.perf_counter()
+    for number, a in enumerate(a for e in editions for a in e.articles):
+        fulltext_entry(number + 1, 1, day, a.title, a.paragraphs)
+    result["index terms"] = (time.perf_counter() - started) * 1000 / n
     summarizer = default_summarizer()
     sample = [a for e in editions[:3] for a in e.articles]
     started = time.perf_counter()
@@ -333,8 +349,16 @@ def render(result: dict[str, Any], console: Console) -> None:
             f"\nbytes/article ({SAMPLE:,}): before {sizes['before (0002)']:,.0f}, "
             f"after {sizes['after']:,.0f}"
             f"\ningest ms/article: store {ingest['store without index']:.2f} -> "
-            f"{ingest['store with index']:.2f} with index; summarize {ingest['summarize']:.2f}"
+            f"{ingest['store with index']:.2f} with index (index terms, in both: "
+            f"{ingest['index terms']:.2f}); summarize {ingest['summarize']:.2f}"
         )
+
+
+def _index_share(ingest: dict[str, float]) -> tuple[float, float]:
+    """ms per article the index adds (its terms included), and the ingest without it (store
+    without terms, plus summarize)."""
+    base = ingest["store without index"] - ingest["index terms"]
+    return ingest["store with index"] - base, base + ingest["summarize"]
 
 
 def targets(result: dict[str, Any]) -> list[Target]:
@@ -343,9 +367,7 @@ def targets(result: dict[str, Any]) -> list[Target]:
         p99 = backend["mix"]["p99_ms"]
         found.append(Target(f"{backend['backend']} search p99 of the mix", f"{p99:.1f} ms",
                             f"< {P99_TARGET_MS:.0f} ms", p99 < P99_TARGET_MS))
-        ingest = backend["ingest_ms_per_article"]
-        extra = ingest["store with index"] - ingest["store without index"]
-        whole = ingest["store without index"] + ingest["summarize"]
+        extra, whole = _index_share(backend["ingest_ms_per_article"])
         share = extra / whole
         found.append(
             Target(

@@ -20,6 +20,7 @@ rebuilds the index (see migration 0003).
 
 from __future__ import annotations
 
+import operator
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -39,9 +40,21 @@ _RUNS = re.compile(rf"(?P<han>[{HAN_CLASS}]+)|(?P<word>[^\W_{HAN_CLASS}]+)")
 _HAN_CHAR = re.compile(rf"[{HAN_CLASS}]")
 
 
+# The compatibility characters of everyday Chinese text, with their NFKC forms: replaced first
+# (str.replace is ~50x cheaper than NFKC), most text is then NFKC already and skips it.
+_COMMON_COMPATIBLE = tuple(
+    (wide, unicodedata.normalize("NFKC", wide)) for wide in "，：；（）！？％\u3000…"
+)
+
+
 def normalize(text: str) -> str:
     """NFKC and case-folded: the form both documents and queries are cut from."""
-    return unicodedata.normalize("NFKC", text).casefold()
+    for wide, narrow in _COMMON_COMPATIBLE:
+        if wide in text:
+            text = text.replace(wide, narrow)
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    return text.casefold()
 
 
 def is_han(char: str) -> bool:
@@ -60,7 +73,7 @@ def _cut(text: str) -> tuple[list[str], list[str]]:
         elif len(run) == 1:
             terms.append(run)
         else:
-            terms.extend(run[i : i + 2] for i in range(len(run) - 1))
+            terms.extend(map(operator.add, run[:-1], run[1:]))  # its bigrams, in C
             tails.append(run[-1])
     return terms, tails
 

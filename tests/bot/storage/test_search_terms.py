@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.storage.fulltext.terms import MAX_TERM_CHARS, document_terms, word_terms
+from bot.storage.fulltext.terms import MAX_TERM_CHARS, document_terms, normalize, word_terms
 
 
 def test_han_text_is_cut_into_overlapping_bigrams_with_the_run_tail_at_the_end() -> None:
@@ -52,3 +54,13 @@ def test_every_query_phrase_is_a_run_of_the_document_terms_when_it_is_a_substrin
                 continue
             phrase = word_terms(word)
             assert any(doc[i : i + len(phrase)] == phrase for i in range(len(doc)))
+
+
+@given(st.text())
+def test_normalising_is_nfkc_then_case_folding_for_any_text(text: str) -> None:
+    assert normalize(text) == unicodedata.normalize("NFKC", text).casefold()
+
+
+@given(st.text(st.sampled_from("工会，：；（）！？％\u3000…ＡＢ１ａ\u0301ⅡⅢ①㎡ ")))
+def test_normalising_common_chinese_punctuation_is_nfkc_then_case_folding(text: str) -> None:
+    assert normalize(text) == unicodedata.normalize("NFKC", text).casefold()
