@@ -121,6 +121,8 @@ _POOL = text("SELECT id, title, paragraphs FROM articles WHERE id IN :ids").bind
 )
 IDF_SAMPLE = 1000
 """Articles (whole days, newest first) in which each phrase's share is counted for its IDF."""
+IDF_DAYS = 64
+"""At most this many days of articles are counted for :data:`IDF_SAMPLE` (a sparse paper)."""
 
 
 def _idfs(
@@ -131,22 +133,22 @@ def _idfs(
     if len(query.include) < 2 or not pool:
         return [1.0] * len(query.include)
     first, last = pool[-1] // ID_SPAN, pool[0] // ID_SPAN
-    papers = " AND e.paper_id IN :papers" if where.paper_ids else ""
-    days = text(
-        "SELECT e.date, count(*) FROM editions e JOIN articles a ON a.edition_id = e.id"
-        f" WHERE e.date BETWEEN :first AND :last{papers}"
-        " GROUP BY e.date ORDER BY e.date DESC LIMIT :limit"
+    papers = " AND paper_id IN :papers" if where.paper_ids else ""
+    days = text(  # every edition's articles are indexed, re-issues too
+        "SELECT date, sum(article_count) FROM editions"
+        f" WHERE date BETWEEN :first AND :last{papers}"
+        " GROUP BY date ORDER BY date DESC LIMIT :limit"
     )
     if where.paper_ids:
         days = days.bindparams(bindparam("papers", expanding=True))
     params: dict[str, object] = {
         "first": dt.date.fromordinal(first).isoformat(),
         "last": dt.date.fromordinal(last).isoformat(),
-        "limit": IDF_SAMPLE,
+        "limit": IDF_DAYS,
         "papers": list(where.paper_ids),
     }
     articles, oldest = 0, last
-    for day, count in session.execute(days, params):
+    for day, count in session.execute(days, params).all():
         articles += int(count)
         oldest = dt.date.fromisoformat(str(day)).toordinal()
         if articles >= IDF_SAMPLE:

@@ -98,6 +98,17 @@ def test_among_several_words_the_rarer_one_weighs_more(store: Store) -> None:
     assert titles(search(store, "工会 劳模")) == ["劳模多", "工会多"]
 
 
+def test_with_a_paper_chosen_a_word_is_rare_or_common_in_that_paper(store: Store) -> None:
+    if store.engine.dialect.name != "sqlite":
+        pytest.skip("ts_rank weighs every word alike: PostgreSQL ranks without IDF")
+    mostly_labour = [article(f"甲{i}", "劳模。") for i in range(8)]
+    union_more = article("甲一", "工会工会工会劳模。")
+    labour_more = article("甲二", "劳模劳模劳模工会。")
+    add(store, edition(DAY, union_more, labour_more, *mostly_labour), paper="甲报")
+    add(store, edition(DAY, *[article(f"乙{i}", "工会。") for i in range(8)]), paper="乙报")
+    assert titles(search(store, "工会 劳模 甲报")) == ["甲一", "甲二"]
+
+
 def test_newest_first_on_request(store: Store) -> None:
     add(store, edition(DAY, article("旧的工会工会工会", "工会工会。")))
     add(store, edition(DAY + dt.timedelta(days=1), article("新的", "工会。")))
