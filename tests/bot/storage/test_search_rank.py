@@ -3,12 +3,15 @@ term frequencies counted in the stored text where the index matches."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.storage.fulltext.query import Phrase
-from bot.storage.fulltext.rank import PoolArticle, bm25, idf, phrase_pattern
-from bot.storage.fulltext.terms import normalize, split_terms, word_terms
+from bot.storage.fulltext.rank import PLAIN, PoolArticle, bm25, idf, phrase_pattern
+from bot.storage.fulltext.terms import is_han, normalize, split_terms, word_terms
 
 
 def phrase(text: str) -> Phrase:
@@ -92,3 +95,39 @@ def test_a_word_is_counted_in_a_text_exactly_when_the_index_matches_it(
     else:
         indexed = _has_run(split_terms(text)[0], list(query.terms))
     assert (count(word, text) > 0) == indexed
+
+
+def _separates(char: str) -> bool:
+    return re.fullmatch(r"[\W_]", char) is not None
+
+
+def test_plain_characters_read_the_same_to_han_words_before_and_after_normalising() -> None:
+    for code in range(0x110000):
+        char = chr(code)
+        if 0xD800 <= code <= 0xDFFF or not PLAIN.fullmatch(char):
+            continue
+        folded = normalize(char)
+        assert unicodedata.combining(char) == 0, hex(code)
+        for before in "a工か":  # nothing composes with what precedes it
+            assert normalize(before + char) == before + folded, hex(code)
+        if folded != char:
+            assert not is_han(char) and not any(is_han(c) for c in folded), hex(code)
+            assert _separates(char) == all(_separates(c) for c in folded), hex(code)
+
+
+_MIXED = st.text(
+    st.sampled_from(list("工会科技创新⼯，。（）ＡＢａ％…Ⅱ〸ｶﾞ㍿①\u3000 \n")), max_size=60
+)
+
+
+@given(st.lists(_MIXED, min_size=1, max_size=3), _WORD.filter(lambda w: all(map(is_han, w))))
+def test_han_words_score_the_same_on_text_as_stored_and_normalised(
+    paragraphs: list[str], word: str
+) -> None:
+    stored = [PoolArticle(1, "标题", paragraphs), PoolArticle(2, "工会", ["工会。"])]
+    normalised = [
+        PoolArticle(a.key, normalize(a.title), [normalize(p) for p in a.paragraphs]) for a in stored
+    ]
+    scored = bm25(stored, [phrase(word)], [1.0])
+    assert [k for k, _ in scored] == [1, 2]
+    assert [s > 0 for _, s in scored] == [s > 0 for _, s in bm25(normalised, [phrase(word)], [1.0])]
