@@ -3,7 +3,8 @@
 * :mod:`.terms`: text → index terms (Han bigrams, words), the same for both backends;
 * :mod:`.query`: what a reader typed → :class:`SearchQuery` (pure; never raises);
 * :mod:`.index`: index entries, the recency key, the :class:`SearchBackend` protocol;
-* :mod:`.sqlite`, :mod:`.postgres`: the backends; :func:`backend_for` picks one.
+* :mod:`.sqlite`, :mod:`.postgres`: the backends; :func:`backend_for` picks one;
+* :mod:`.rank`, :mod:`.pool`: SQLite's relevance (bm25 over the ranking pool's text).
 
 The store (:mod:`bot.storage.editions`) keeps the index in step with every write and runs
 searches through it; the schema is made by migration 0003.

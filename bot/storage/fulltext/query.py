@@ -42,7 +42,7 @@ _TOKEN = re.compile(r'(?P<neg>[-－])?(?:["“”](?P<quoted>[^"“”]*)["“�
 class SearchOrder(enum.StrEnum):
     """How hits are ordered."""
 
-    RELEVANCE = "relevance"  # best match first (bm25 / ts_rank), newer first among equals
+    RELEVANCE = "relevance"  # best match first (bm25 over the pool), newer first among equals
     NEWEST = "newest"  # newest edition first
 
 

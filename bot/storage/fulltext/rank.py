@@ -1,11 +1,5 @@
-"""bm25 over the ranking pool, counted in the stored text: relevance on SQLite without FTS5's
-``bm25()``.
-
-Why not ``bm25()``: FTS5 computes each phrase's IDF by running the phrase over the *whole*
-table (``fts5Bm25GetData`` → ``xQueryPhrase``), so ranking the newest 200 matches of 发展 cost
-as much as counting all 878,384 of them at 1,000,000 articles (138-299 ms; 573 ms for two
-common words), and it grows with the archive. Here the same Okapi formula runs over the pool
-alone:
+"""Okapi bm25 over the ranking pool, counted in the stored text (:mod:`.pool` reads the
+pool; this module is pure).
 
 * *term frequency*: each found phrase's occurrences in the article's normalised title
   (weighted :data:`TITLE_WEIGHT`) and text, counted by :func:`phrase_pattern`, which matches
@@ -14,7 +8,7 @@ alone:
   character), against the pool's mean;
 * *IDF*: with one found phrase it is the same for every article and so changes no order;
   with several, each phrase's share of the articles of the newest days of the pool
-  (:func:`idf`, from counts the caller takes in that slice), not of the whole archive.
+  (:func:`idf`, from counts :mod:`.pool` takes in that slice), not of the whole archive.
 """
 
 from __future__ import annotations

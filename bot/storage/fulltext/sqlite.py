@@ -12,15 +12,13 @@ the stored article, which :mod:`.terms` (no dictionary) reproduces exactly.
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 from collections.abc import Sequence
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import text
 
-from bot.storage.fulltext.index import ID_SPAN, Executor, Filters, IndexEntry, article_of
+from bot.storage.fulltext.index import Executor, Filters, IndexEntry
+from bot.storage.fulltext.pool import rank_pool
 from bot.storage.fulltext.query import Phrase, SearchQuery
-from bot.storage.fulltext.rank import PoolArticle, bm25, idf
 
 __all__ = ["CREATE", "DROP", "SqliteSearch", "match_expression"]
 
@@ -103,66 +101,11 @@ class SqliteSearch:
     def ranked(
         self, session: Executor, query: SearchQuery, where: Filters, pool: Sequence[int]
     ) -> list[tuple[int, float]]:
-        """Okapi bm25 over the pool alone (:mod:`.rank`), never FTS5's ``bm25()``, whose IDF
-        runs every phrase over the whole table."""
-        ids = [article_of(key) for key in pool]
-        rows = session.execute(_POOL, {"ids": ids}).all()
-        by_id = {int(i): (title, paragraphs) for i, title, paragraphs in rows}
-        articles = [
-            PoolArticle(key, by_id[i][0], json.loads(by_id[i][1]))
-            for key, i in zip(pool, ids, strict=True)
-            if i in by_id
-        ]
-        return bm25(articles, query.include, _idfs(session, query, where, pool))
+        """Our own bm25 over the pool (:mod:`.pool`), never FTS5's ``bm25()``, whose IDF
+        runs every word over the whole table."""
+        return rank_pool(session, query, where, pool, self.count)
 
-
-_POOL = text("SELECT id, title, paragraphs FROM articles WHERE id IN :ids").bindparams(
-    bindparam("ids", expanding=True)
-)
-IDF_SAMPLE = 1000
-"""Articles (whole days, newest first) in which each phrase's share is counted for its IDF."""
-IDF_DAYS = 64
-"""At most this many days of articles are counted for :data:`IDF_SAMPLE` (a sparse paper)."""
-
-
-def _idfs(
-    session: Executor, query: SearchQuery, where: Filters, pool: Sequence[int]
-) -> list[float]:
-    """Each found phrase's IDF, from its share of the newest :data:`IDF_SAMPLE` articles of
-    the pool's days (in the query's papers). With one phrase: 1, it would change no order."""
-    if len(query.include) < 2 or not pool:
-        return [1.0] * len(query.include)
-    first, last = pool[-1] // ID_SPAN, pool[0] // ID_SPAN
-    papers = " AND paper_id IN :papers" if where.paper_ids else ""
-    days = text(  # every edition's articles are indexed, re-issues too
-        "SELECT date, sum(article_count) FROM editions"
-        f" WHERE date BETWEEN :first AND :last{papers}"
-        " GROUP BY date ORDER BY date DESC LIMIT :limit"
-    )
-    if where.paper_ids:
-        days = days.bindparams(bindparam("papers", expanding=True))
-    params: dict[str, object] = {
-        "first": dt.date.fromordinal(first).isoformat(),
-        "last": dt.date.fromordinal(last).isoformat(),
-        "limit": IDF_DAYS,
-        "papers": list(where.paper_ids),
-    }
-    articles, oldest = 0, last
-    for day, count in session.execute(days, params).all():
-        articles += int(count)
-        oldest = dt.date.fromisoformat(str(day)).toordinal()
-        if articles >= IDF_SAMPLE:
-            break
-    low, high = oldest * ID_SPAN, (last + 1) * ID_SPAN - 1
-    counted = []
-    for phrase in query.include:
-        alone = SearchQuery(include=(phrase,))
-        matches = session.scalar(
-            text(
-                "SELECT count(*) FROM article_fts WHERE article_fts MATCH :match"
-                " AND rowid BETWEEN :low AND :high"
-            ),
-            {"match": match_expression(alone, where.paper_ids), "low": low, "high": high},
-        )
-        counted.append(idf(int(matches or 0), articles))
-    return counted
+    def count(self, session: Executor, query: SearchQuery, where: Filters) -> int:
+        """How many articles in ``where`` match ``query``."""
+        sql = f"SELECT count(*) FROM article_fts WHERE {_where(where)}"
+        return int(session.scalar(text(sql), _params(query, where)) or 0)

@@ -140,6 +140,20 @@ def test_matches_years_apart_are_all_found_newest_first(store: Store) -> None:
     assert sorted(titles(search(store, "工会"))) == sorted(f"工会{back}" for back in days)
 
 
+@pytest.mark.parametrize("printed", [3, 400], ids=["in a few articles", "in hundreds"])
+def test_a_phrase_in_the_last_week_is_found_newest_first_however_common(
+    store: Store, printed: int
+) -> None:
+    # PostgreSQL answers a rare phrase's week from GIN and a common one's by walking recency
+    others = [article(f"其他{i}", "质量发展的高度。") for i in range(50)]
+    found = [article(f"发展{i:03d}", "推动高质量发展。") for i in range(printed)]
+    add(store, edition(DAY - dt.timedelta(days=2), *found[: printed // 2], *others))
+    add(store, edition(DAY, *found[printed // 2 :], *others))
+    page = search(store, '"高质量发展" 最新', limit=3)
+    newest = [f"发展{i:03d}" for i in range(printed - 1, printed - 4, -1)]
+    assert (titles(page), page.total) == (newest, min(printed, editions.COUNT_CAP))
+
+
 def test_a_date_filter_long_before_the_newest_edition_finds_its_matches(store: Store) -> None:
     add(store, edition(dt.date(2020, 3, 2), article("旧工会", "正文。")))
     add(store, edition(DAY, article("新工会", "正文。")))
