@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import os
 import re
 import threading
@@ -184,6 +185,22 @@ async def test_stats_counts_a_replaced_edition_at_once(bot: RunningBot, seed_pat
     await reader.send("/stats")
     [after] = await reader.wait_for_messages(1, timeout=15)
     assert "文章：9 篇" in after.caption  # within the cache's minute, yet counted
+
+
+async def test_start_up_leaves_the_applications_objects_out_of_full_collections(
+    bot: RunningBot,
+) -> None:
+    assert gc.get_freeze_count() > 0
+    collected = gc.get_objects()  # generations 0-2: what a full collection walks
+    assert not any(o is bot.application or o is bot.services for o in collected)
+
+
+async def test_shutdown_gives_the_frozen_objects_back_to_the_collector(
+    tmp_path: Path, db: str
+) -> None:
+    running = await start_bot(tmp_path, db)
+    await stop_bot(running)
+    assert gc.get_freeze_count() == 0
 
 
 async def stats_chart(reader) -> SentMessage:
