@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-__all__ = ["ARCHIVE_STATS_TTL_SECONDS", "STATS_TTL_SECONDS", "TtlCache"]
+__all__ = ["ARCHIVE_STATS_TTL_SECONDS", "STATS_TTL_SECONDS", "CachedPhoto", "TtlCache"]
 
 STATS_TTL_SECONDS = 60.0
 ARCHIVE_STATS_TTL_SECONDS = 600.0
@@ -54,3 +54,17 @@ class TtlCache(Generic[V]):
         if entry is not None and self.clock() - entry[0] < self.ttl:
             return entry
         return None
+
+
+@dataclass(slots=True, eq=False)
+class CachedPhoto:
+    """A cached image, and the ``file_id`` Telegram gave it once it was first sent.
+
+    A /stats chart is about 60 kB; uploading it for every reader made each reply wait for the
+    upload. Sent once, the same photo goes to any chat of this bot by its ``file_id``
+    (:func:`bot.components.replies.send_cached_photo`). The id lives as long as the cached
+    entry holds this object: a new chart starts without one.
+    """
+
+    png: bytes
+    file_id: str | None = None

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from telegram import Bot
 from telegram.ext import Application, CallbackContext
 
-from bot.cache import ARCHIVE_STATS_TTL_SECONDS, TtlCache
+from bot.cache import ARCHIVE_STATS_TTL_SECONDS, CachedPhoto, TtlCache
 from bot.config import Config
 from bot.delivery import DeliveryPolicy, LeaseKeeper, Pacer
 from bot.render.digest import DigestMessage
@@ -45,11 +45,12 @@ class Services:
     pacer: Pacer
     policy: DeliveryPolicy = field(default_factory=DeliveryPolicy)
     clock: Callable[[], dt.datetime] | None = None
-    stats_cache: TtlCache[tuple[Stats, bytes]] = field(
+    stats_cache: TtlCache[tuple[Stats, CachedPhoto]] = field(
         default_factory=lambda: TtlCache(ttl=ARCHIVE_STATS_TTL_SECONDS)
     )
     """/stats numbers and chart by (date, language, papers, their newest editions): made again
-    for a new or replaced edition, else after ten minutes."""
+    for a new or replaced edition, else after ten minutes. The chart keeps its Telegram
+    ``file_id`` once sent, so later replies do not upload it again."""
     audience_cache: TtlCache[tuple[int, int]] = field(default_factory=TtlCache)
     """/stats' subscriber and delivered-digest counts, a minute at most."""
     search_pool: ThreadPoolExecutor = field(

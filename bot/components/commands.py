@@ -20,15 +20,16 @@ from typing import Literal
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import ContextTypes
 
+from bot.cache import CachedPhoto
 from bot.components.papers import find_paper, reader_papers, subscribe_chat, unsubscribe_chat
 from bot.components.replies import (
     article_reply,
     chat_of,
     current_edition,
     language,
-    patiently,
     remember_edition,
     reply,
+    send_cached_photo,
 )
 from bot.components.search import search_page
 from bot.config import PaperConfig
@@ -237,12 +238,12 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     papers = [p.name for p in reader_papers(svc.config, record)]
     day, newest = await asyncio.to_thread(_stats_as_of, svc, papers)
 
-    async def make() -> tuple[Stats, bytes]:
+    async def make() -> tuple[Stats, CachedPhoto]:
         numbers = await asyncio.to_thread(svc.store.stats.as_of, day, STATS_DAYS, papers)
         chart = await asyncio.to_thread(
             render_stats_chart, numbers, title=t_plain(lang, "stats_chart_title")
         )
-        return numbers, chart
+        return numbers, CachedPhoto(chart)
 
     # The newest editions are in the key: a new or replaced one is counted at once.
     key = (day, lang, tuple(papers), newest)
@@ -253,7 +254,7 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     numbers = dataclasses.replace(numbers, subscribers=subscribers, digests_delivered=delivered)
     chat = chat_of(update)
     caption = stats_text(numbers, lang, caption=True)
-    await patiently(chat, lambda: chat.send_photo(photo=chart, caption=caption))
+    await send_cached_photo(chat, chart, caption)
 
 
 def _stats_as_of(

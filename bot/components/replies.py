@@ -12,9 +12,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from telegram import Chat, InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
-from telegram.error import RetryAfter
+from telegram.error import BadRequest, RetryAfter
 from telegram.ext import ContextTypes
 
+from bot.cache import CachedPhoto
 from bot.delivery import retry_seconds
 from bot.render import article_card
 from bot.render.i18n import language_for, t
@@ -84,6 +85,26 @@ async def patiently(chat: Chat, send: Callable[[], Awaitable[T]]) -> T:
                 raise
             waited += wait
             await asyncio.sleep(wait)
+
+
+async def send_cached_photo(chat: Chat, photo: CachedPhoto, caption: str) -> Message:
+    """Send ``photo`` to ``chat``: by its ``file_id`` once it has one, else its bytes.
+
+    The first successful upload keeps the ``file_id`` of the largest size Telegram made of it.
+    Telegram may stop honouring an id (400 "wrong file identifier"): then the bytes go once
+    more and the new id replaces the old. Readers who ask before the first upload came back
+    upload too; the last id to arrive is kept (any of them works).
+    """
+    file_id = photo.file_id
+    if file_id is not None:
+        try:
+            return await patiently(chat, lambda: chat.send_photo(photo=file_id, caption=caption))
+        except BadRequest as exc:
+            log.info("cached photo %s refused (%s); uploading it again", file_id, exc.message)
+    sent = await patiently(chat, lambda: chat.send_photo(photo=photo.png, caption=caption))
+    if sent.photo:
+        photo.file_id = max(sent.photo, key=lambda size: size.width * size.height).file_id
+    return sent
 
 
 def remember_edition(context: ContextTypes.DEFAULT_TYPE, edition_id: int) -> None:

@@ -37,6 +37,10 @@ Scope and deliberate differences from Telegram (see also ``bot.localapi.telegram
   ``allow_paid_broadcast`` draws on a bucket of its own (default 1000 burst + 1000/s: the
   paid-broadcast ceiling) instead of the overall one; the chat's own limit still applies.
   :attr:`LocalBotApi.flood_refusals` counts the 429s answered.
+* A photo is stored once per upload and answered with one PhotoSize (the image as sent; Telegram
+  adds smaller re-encoded sizes). Its ``file_id`` sends it again without the bytes, as on
+  Telegram; :meth:`LocalBotApi.expire_file` makes one stop working, as Telegram's ids may, and
+  :attr:`SentMessage.photo_uploaded` tells a test whether a send carried the bytes.
 * Not implemented methods answer 404 ``Not Found`` (what Telegram says for unknown methods) and
   are logged as warnings, so a missing method is visible rather than silently faked.
 """
@@ -185,9 +189,10 @@ class SentMessage:
     """A message the bot sent, as the chat shows it now (edits are applied in place).
 
     ``text`` is the plain text after entity parsing — the caption for a photo ("" if none);
-    ``html`` is the raw text/caption exactly as the bot sent it. ``photo`` holds the uploaded
-    bytes. ``params`` are the request's raw parameters (for asserting on e.g.
-    ``disable_notification``).
+    ``html`` is the raw text/caption exactly as the bot sent it. ``photo`` holds the photo's
+    bytes, ``photo_uploaded`` whether the request carried them (a multipart upload) rather than
+    a ``file_id`` of an earlier photo. ``params`` are the request's raw parameters (for
+    asserting on e.g. ``disable_notification``).
     """
 
     chat_id: int
@@ -202,6 +207,7 @@ class SentMessage:
     photo: bytes | None = None
     photo_file_id: str | None = None
     photo_size: tuple[int, int] | None = None
+    photo_uploaded: bool = False
     link_preview_options: dict[str, Any] | None = None
     reply_to_message_id: int | None = None
     params: dict[str, Any] = field(default_factory=dict)
@@ -879,6 +885,7 @@ class LocalBotApi:
         self._queries: dict[str, CallbackQuery] = {}
         self._query_ids = itertools.count(4_000_000_000_000_000_001)
         self._files: dict[str, bytes] = {}
+        self._expired_files: set[str] = set()
         self._file_ids = itertools.count(1)
         self._forced_429_any: deque[int] = deque()
         self._changed = _Signal()
@@ -1041,6 +1048,14 @@ class LocalBotApi:
             self._forced_429_any.extend([retry_after] * times)
         else:
             self.chat(chat_id).force_retry_after(times, retry_after)
+
+    def expire_file(self, file_id: str) -> None:
+        """Make ``file_id`` stop working: a send by it answers 400, as Telegram does for an id
+        it no longer honours ("wrong file identifier/HTTP URL specified"). Uploading the bytes
+        again gives a new one."""
+        if self._files.pop(file_id, None) is None:
+            raise KeyError(file_id)
+        self._expired_files.add(file_id)
 
     def commands(
         self, language_code: str = "", scope: dict[str, Any] | None = None
@@ -1647,6 +1662,8 @@ class LocalBotApi:
             return attached, None
         if ref in self._files:
             return self._files[ref], ref
+        if ref in self._expired_files:
+            raise _bad_request("wrong file identifier/HTTP URL specified")
         if re.match(r"(?i)https?://", ref):
             raise _bad_request(
                 "wrong file identifier/HTTP URL specified "
@@ -1677,6 +1694,7 @@ class LocalBotApi:
         markup = _validate_reply_markup(params.get_json("reply_markup"))
         reply_to = self._reply_to(user, params)
         self._check_flood(user, params)
+        uploaded = file_id is None
         if file_id is None:
             file_id = f"AgACAgLocal{next(self._file_ids):06d}"
             self._files[file_id] = data
@@ -1693,6 +1711,7 @@ class LocalBotApi:
             photo=data,
             photo_file_id=file_id,
             photo_size=(width, height),
+            photo_uploaded=uploaded,
             reply_to_message_id=reply_to,
             params=params.loggable(),
         )

@@ -198,6 +198,8 @@ async def stop_bot(bot: RunningBot, *, keep_server: bool = False) -> None:
     await bot.application.updater.stop()
     await bot.application.stop()
     await bot.application.shutdown()
+    if bot.application.post_shutdown is not None:
+        await bot.application.post_shutdown(bot.application)  # as run_polling does
     bot.store.close()
     if not keep_server:
         await bot.server.stop()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import os
 import re
 import threading
@@ -22,6 +23,7 @@ from sqlalchemy import text
 
 from bot.components.jobs import POLL_JOB
 from bot.components.menu import menu
+from bot.localapi.server import SentMessage
 from bot.localapi.telegram_html import parse_html
 from bot.services import SEARCH_WORKERS
 from tests.bot.ingest.test_inbox import PAGE_2
@@ -183,6 +185,71 @@ async def test_stats_counts_a_replaced_edition_at_once(bot: RunningBot, seed_pat
     await reader.send("/stats")
     [after] = await reader.wait_for_messages(1, timeout=15)
     assert "文章：9 篇" in after.caption  # within the cache's minute, yet counted
+
+
+async def test_start_up_leaves_the_applications_objects_out_of_full_collections(
+    bot: RunningBot,
+) -> None:
+    assert gc.get_freeze_count() > 0
+    collected = gc.get_objects()  # generations 0-2: what a full collection walks
+    assert not any(o is bot.application or o is bot.services for o in collected)
+
+
+async def test_shutdown_gives_the_frozen_objects_back_to_the_collector(
+    tmp_path: Path, db: str
+) -> None:
+    running = await start_bot(tmp_path, db)
+    await stop_bot(running)
+    assert gc.get_freeze_count() == 0
+
+
+async def stats_chart(reader) -> SentMessage:
+    await reader.send("/stats")
+    [chart] = await reader.wait_for_messages(1, timeout=15)
+    assert chart.kind == "photo"
+    return chart
+
+
+async def test_stats_uploads_its_chart_once_then_sends_it_by_file_id(
+    bot: RunningBot, seed_path: Path
+) -> None:
+    bot.set_clock(DAY, BEFORE)
+    await ingest(bot, seed_path)
+    first = await stats_chart(bot.user(1131))
+    second = await stats_chart(bot.user(1132))
+    again = await stats_chart(bot.user(1131))
+    assert [c.photo_uploaded for c in (first, second, again)] == [True, False, False]
+    assert second.photo_file_id == again.photo_file_id == first.photo_file_id
+    assert second.photo == first.photo and "文章：7 篇" in second.caption
+
+
+async def test_stats_uploads_its_chart_again_when_telegram_refuses_the_file_id(
+    bot: RunningBot, seed_path: Path
+) -> None:
+    bot.set_clock(DAY, BEFORE)
+    await ingest(bot, seed_path)
+    first = await stats_chart(bot.user(1141))
+    bot.server.expire_file(first.photo_file_id)
+    reader = bot.user(1142)
+    refused_then_uploaded = await stats_chart(reader)
+    after = await stats_chart(bot.user(1143))
+    assert refused_then_uploaded.photo_uploaded and refused_then_uploaded.photo == first.photo
+    assert not after.photo_uploaded
+    assert after.photo_file_id == refused_then_uploaded.photo_file_id != first.photo_file_id
+    assert reader.new_messages() == []  # one reply, not an error message as well
+
+
+async def test_stats_uploads_the_chart_of_a_replaced_edition(
+    bot: RunningBot, seed_path: Path
+) -> None:
+    reader = bot.user(1151)
+    bot.set_clock(DAY, BEFORE)
+    await ingest(bot, seed_path)
+    before = await stats_chart(reader)
+    await late_page(bot, seed_path)
+    after = await stats_chart(reader)
+    assert after.photo_uploaded and after.photo_file_id != before.photo_file_id
+    assert "文章：9 篇" in after.caption
 
 
 async def test_searches_busy_in_their_own_threads_hold_up_no_other_reply(

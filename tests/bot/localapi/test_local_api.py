@@ -568,6 +568,28 @@ async def test_send_photo_records_bytes_and_caption(
     assert again.photo[-1].file_id == message.photo[-1].file_id
 
 
+async def test_send_photo_tells_an_upload_from_a_file_id(
+    local_api_bot: telegram.Bot, local_api_user: LocalUser
+) -> None:
+    message = await local_api_bot.send_photo(1001, png_bytes(40, 30))
+    await local_api_bot.send_photo(1001, message.photo[-1].file_id)
+    assert [m.photo_uploaded for m in local_api_user.history] == [True, False]
+
+
+async def test_an_expired_file_id_is_refused_and_an_upload_gives_a_new_one(
+    local_api: LocalBotApi, local_api_bot: telegram.Bot, local_api_user: LocalUser
+) -> None:
+    image = png_bytes(40, 30)
+    first = await local_api_bot.send_photo(1001, image)
+    local_api.expire_file(first.photo[-1].file_id)
+    with pytest.raises(BadRequest, match=r"(?i)^wrong file identifier/HTTP URL specified$"):
+        await local_api_bot.send_photo(1001, first.photo[-1].file_id)
+    second = await local_api_bot.send_photo(1001, image)
+    assert second.photo[-1].file_id != first.photo[-1].file_id
+    await local_api_bot.send_photo(1001, second.photo[-1].file_id)
+    assert len(local_api_user.history) == 3
+
+
 async def test_send_photo_accepts_jpeg(
     local_api_bot: telegram.Bot, local_api_user: LocalUser
 ) -> None:
