@@ -69,7 +69,8 @@ async def search_page(
         # In threads of their own: a slow search must not hold up other readers' replies.
         result = await asyncio.get_running_loop().run_in_executor(svc.search_pool, search)
         hits, total, exact = list(result.hits), result.total, result.exact
-    text, shown = search_results(
+    render = functools.partial(
+        search_results,
         words,
         hits,
         lang,
@@ -80,6 +81,9 @@ async def search_page(
         offset=offset,
         page_size=SEARCH_PAGE_SIZE,
     )
+    # Off the event loop too: finding and marking each hit's sentence took up to 26 ms of
+    # CPU for a page of long articles (the load benchmark's slow-callback check).
+    text, shown = await asyncio.get_running_loop().run_in_executor(svc.search_pool, render)
 
     rows: list[Sequence[InlineKeyboardButton]] = []
     if shown:
