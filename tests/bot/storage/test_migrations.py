@@ -3,8 +3,10 @@ backends, from an empty database, and can be undone."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -254,19 +256,30 @@ def test_downgrade_to_0002_gives_body_back_from_the_paragraphs(db_url: str | URL
         engine.dispose()
 
 
+@contextlib.contextmanager
+def _postgres_archive_at(
+    db_url: str | URL, revision: str, why_not_sqlite: str
+) -> Iterator[sa.Engine]:
+    """An engine on a database of three articles stored at 0002, then upgraded to
+    ``revision``; skips on SQLite (``why_not_sqlite``: what the migration has nothing of)."""
+    engine = db.make_engine(db_url)
+    try:
+        if engine.dialect.name == "sqlite":
+            pytest.skip(f"{why_not_sqlite}: the migration changes nothing on SQLite")
+        db.upgrade(engine, "0002")
+        _archive_at_0002(engine, 3)
+        db.upgrade(engine, revision)
+        yield engine
+    finally:
+        engine.dispose()
+
+
 def test_upgrade_to_0009_gives_existing_postgres_vectors_their_day_lexemes(
     db_url: str | URL, caplog: pytest.LogCaptureFixture
 ) -> None:
     from bot.storage.fulltext import schema
 
-    engine = db.make_engine(db_url)
-    if engine.dialect.name == "sqlite":
-        engine.dispose()
-        pytest.skip("FTS5 keeps no day lexemes: 0009 changes nothing on SQLite")
-    try:
-        db.upgrade(engine, "0002")
-        _archive_at_0002(engine, 3)
-        db.upgrade(engine, "0008")
+    with _postgres_archive_at(db_url, "0008", "FTS5 keeps no day lexemes") as engine:
         with engine.begin() as conn:
             schema.remove_days(conn)  # vectors as stored before 0009
         with Store(db_url, migrate=False) as store:
@@ -274,8 +287,6 @@ def test_upgrade_to_0009_gives_existing_postgres_vectors_their_day_lexemes(
         with caplog.at_level(logging.INFO, logger="bot.storage.fulltext.schema"):
             db.upgrade(engine)
         assert caplog.records[-1].getMessage().startswith("day lexemes: 3 of 3 articles")
-    finally:
-        engine.dispose()
     with Store(db_url) as store:
         page = store.editions.search(parse_query("工会 2024-07"), offset=0, limit=10)
         assert sorted(h.article.number for h in page.hits) == [1, 3]
@@ -294,14 +305,7 @@ def _terms_storage(engine: sa.Engine) -> str:
 
 
 def test_upgrade_to_0010_stores_existing_postgres_vectors_uncompressed(db_url: str | URL) -> None:
-    engine = db.make_engine(db_url)
-    if engine.dialect.name == "sqlite":
-        engine.dispose()
-        pytest.skip("FTS5 has no column storage: 0010 changes nothing on SQLite")
-    try:
-        db.upgrade(engine, "0002")
-        _archive_at_0002(engine, 3)
-        db.upgrade(engine, "0009")
+    with _postgres_archive_at(db_url, "0009", "FTS5 has no column storage") as engine:
         with engine.begin() as conn:  # as created before 0010
             conn.execute(
                 sa.text("ALTER TABLE article_search ALTER COLUMN terms SET STORAGE EXTENDED")
@@ -310,8 +314,6 @@ def test_upgrade_to_0010_stores_existing_postgres_vectors_uncompressed(db_url: s
         assert _terms_storage(engine) == "e"
         db.downgrade(engine, "0009")
         assert _terms_storage(engine) == "x"
-    finally:
-        engine.dispose()
     with Store(db_url) as store:
         page = store.editions.search(parse_query("工会"), offset=0, limit=10)
         assert sorted(h.article.number for h in page.hits) == [1, 3]
