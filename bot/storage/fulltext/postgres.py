@@ -3,9 +3,8 @@
 ``article_search(article_id, paper_id, recency, terms)``: ``terms`` is built here, not by a
 text search configuration (PostgreSQL has no Chinese parser without extensions), as a
 ``tsvector`` literal of the terms of :mod:`.terms` with their positions (title terms weighted
-A, so ``ts_rank`` prefers them). GIN answers "which articles have these
-terms", the btree on ``recency`` walks them newest first. Rows go with their article
-(``ON DELETE CASCADE``).
+A, so ``ts_rank`` prefers them). GIN answers "which articles have these terms", the btree on
+``recency`` walks them newest first. Rows go with their article (``ON DELETE CASCADE``).
 ``toast_tuple_target`` is low so the vectors live out of line and a bitmap scan over matches
 reads narrow rows. They are stored ``EXTERNAL``, uncompressed: pglz never shrank one (a vector
 of bigrams is not 25 % compressible, its threshold; none of 200 generated articles), so bytes
@@ -154,8 +153,8 @@ is answered from GIN alone; more, and the recency btree is walked until enough m
 
 
 def _from_gin(session: Executor, query: SearchQuery, where: Filters) -> bool:
-    """Whether the newest week's slice should come from GIN (a bitmap, then a sort) rather
-    than from walking the recency btree and testing each row.
+    """Whether the newest week's slice (``where``, with day lexemes) should come from GIN (a
+    bitmap, then a sort) rather than from walking the recency btree and testing each row.
 
     The planner picks the walk when it believes the words rare in the slice, and for a word
     that is rare it is wrong: it tests every article of the week, each read from TOAST
@@ -163,9 +162,6 @@ def _from_gin(session: Executor, query: SearchQuery, where: Filters) -> bool:
     exact for words of one term; for phrases it only knows which articles hold all the
     terms, so those are counted first (capped, from GIN): few, and GIN's candidates are
     cheap to recheck; many, and the walk stops sooner (10 ms against 41 for 高质量发展)."""
-    days = _days(where)
-    if not days:
-        return False
     if all(len(p.terms) == 1 for p in query.include) and not query.exclude:
         return True
     terms = _all_terms(query)
@@ -174,7 +170,11 @@ def _from_gin(session: Executor, query: SearchQuery, where: Filters) -> bool:
         "SELECT count(*) FROM (SELECT 1 FROM article_search"
         f" WHERE terms @@ CAST(:q AS tsquery){papers} LIMIT :cap) AS candidates"
     )
-    params = {"q": f"({terms}){days}", "papers": list(where.paper_ids), "cap": FEW_CANDIDATES}
+    params = {
+        "q": f"({terms}){_days(where)}",
+        "papers": list(where.paper_ids),
+        "cap": FEW_CANDIDATES,
+    }
     return int(session.scalar(text(probe), params) or 0) < FEW_CANDIDATES
 
 
@@ -220,6 +220,8 @@ class PostgresSearch:
         )
         params = {**_params(query, where), "limit": limit, "offset": offset}
         _custom_plans(session)
+        if not _days(where):  # past the newest week: the planner's choice stands
+            return [int(k) for k in session.scalars(text(sql), params)]
         session.execute(text("SET LOCAL enable_indexscan = off"))  # the probe reads GIN
         try:
             if not _from_gin(session, query, where):
