@@ -122,6 +122,13 @@ async def a_morning_with_numbers(bot: RunningBot, seed: Path) -> None:
     await bot.user(1001).wait_for_messages(1)
     await bot.user(1002).wait_for_messages(1)
     await eventually(lambda: not bot.store.subscribers.get(1003).active)
+    # The server has the two digests before the ledger records Telegram's answers (its
+    # flushers commit in groups): /status counts what the ledger knows.
+    edition = bot.store.editions.latest(PAPER)
+    assert edition is not None
+    await eventually(
+        lambda: bot.store.deliveries.counts(edition.id).get(DeliveryStatus.SENT, 0) == 2
+    )
 
 
 @pytest.mark.parametrize(
