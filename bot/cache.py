@@ -68,3 +68,6 @@ class CachedPhoto:
 
     png: bytes
     file_id: str | None = None
+    upload: asyncio.Event | None = field(default=None, repr=False)
+    """Set while a reader's upload of the bytes is on its way (unset: none is): readers who
+    ask meanwhile wait for its ``file_id`` instead of uploading the same bytes again."""

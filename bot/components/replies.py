@@ -7,6 +7,7 @@ here once rather than in both handlers.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -27,9 +28,10 @@ T = TypeVar("T")
 
 # How long a reply may wait out flood waits (429) in all, in seconds; then it is given up.
 MAX_REPLY_WAIT = 60.0
+# How long a reader waits for another reader's upload of the same photo before uploading it.
+UPLOAD_WAIT = 10.0
 _EDITION = "edition"
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-
 
 
 def language(update: Update) -> str:
@@ -91,19 +93,32 @@ async def send_cached_photo(chat: Chat, photo: CachedPhoto, caption: str) -> Mes
     """Send ``photo`` to ``chat``: by its ``file_id`` once it has one, else its bytes.
 
     The first successful upload keeps the ``file_id`` of the largest size Telegram made of it.
-    Telegram may stop honouring an id (400 "wrong file identifier"): then the bytes go once
-    more and the new id replaces the old. Readers who ask before the first upload came back
-    upload too; the last id to arrive is kept (any of them works).
+    Readers who ask while it is on its way wait for it (up to :data:`UPLOAD_WAIT` seconds,
+    then upload themselves), so a burst of /stats on a new chart uploads it once. Telegram may
+    stop honouring an id (400 "wrong file identifier"): then the bytes go once more and the
+    new id replaces the old.
     """
+    in_flight = photo.upload
+    if photo.file_id is None and in_flight is not None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(in_flight.wait(), UPLOAD_WAIT)
     file_id = photo.file_id
     if file_id is not None:
         try:
             return await patiently(chat, lambda: chat.send_photo(photo=file_id, caption=caption))
         except BadRequest as exc:
             log.info("cached photo %s refused (%s); uploading it again", file_id, exc.message)
-    sent = await patiently(chat, lambda: chat.send_photo(photo=photo.png, caption=caption))
-    if sent.photo:
-        photo.file_id = max(sent.photo, key=lambda size: size.width * size.height).file_id
+    own = asyncio.Event() if photo.upload is None else None
+    if own is not None:
+        photo.upload = own
+    try:
+        sent = await patiently(chat, lambda: chat.send_photo(photo=photo.png, caption=caption))
+        if sent.photo:
+            photo.file_id = max(sent.photo, key=lambda size: size.width * size.height).file_id
+    finally:
+        if own is not None:
+            photo.upload = None
+            own.set()  # those waiting go on: by the new id, or with an upload of their own
     return sent
 
 

@@ -223,6 +223,36 @@ async def test_stats_uploads_its_chart_once_then_sends_it_by_file_id(
     assert second.photo == first.photo and "文章：7 篇" in second.caption
 
 
+async def test_readers_asking_for_a_new_chart_at_once_share_one_upload(
+    bot: RunningBot, seed_path: Path
+) -> None:
+    bot.set_clock(DAY, BEFORE)
+    await ingest(bot, seed_path)
+    readers = [bot.user(1161 + i) for i in range(4)]
+    await asyncio.gather(*(reader.send("/stats") for reader in readers))
+    charts = [
+        chart for reader in readers for chart in await reader.wait_for_messages(1, timeout=15)
+    ]
+    assert [c.kind for c in charts] == ["photo"] * 4
+    assert sorted(c.photo_uploaded for c in charts) == [False, False, False, True]
+    assert len({c.photo_file_id for c in charts}) == 1
+
+
+async def test_a_reader_who_blocked_the_bot_holds_up_no_one_elses_chart(
+    bot: RunningBot, seed_path: Path
+) -> None:
+    bot.set_clock(DAY, BEFORE)
+    await ingest(bot, seed_path)
+    gone, *readers = [bot.user(1171 + i) for i in range(4)]
+    await gone.send("/stats")
+    gone.block()  # before the bot's reply: it gets 403
+    await asyncio.gather(*(reader.send("/stats") for reader in readers))
+    for reader in readers:  # well within UPLOAD_WAIT: nobody waits on the failed upload
+        [chart] = await reader.wait_for_messages(1, timeout=5)
+        assert chart.kind == "photo"
+    assert gone.new_messages() == []
+
+
 async def test_stats_uploads_its_chart_again_when_telegram_refuses_the_file_id(
     bot: RunningBot, seed_path: Path
 ) -> None:
