@@ -17,17 +17,42 @@ from summarizer.sentences import split_sentences
 __all__ = ["highlight", "matching_sentence"]
 
 _HAN_SPACE = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
+_FOLD_CACHE_LIMIT = 1 << 16
 
 
-def _normalized(text: str) -> tuple[str, list[int]]:
-    """``text`` NFKC-casefolded, and for each of its characters the index it came from."""
-    chars: list[str] = []
+class _FoldTable(dict[int, str]):
+    """Each character's NFKC-casefolded form, for ``str.translate``: filled as characters
+    are met (a Chinese article has a few hundred distinct ones), so folding runs in C instead
+    of a Python step per character. ``uneven`` collects the characters that fold to other
+    than one character (ﬁ → fi): text holding none keeps its offsets."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.uneven: set[str] = set()
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        folded = unicodedata.normalize("NFKC", char).casefold()
+        if len(folded) != 1:
+            self.uneven.add(char)
+        if len(self) < _FOLD_CACHE_LIMIT:
+            self[code] = folded
+        return folded
+
+
+_FOLD = _FoldTable()
+
+
+def _normalized(text: str) -> tuple[str, Sequence[int]]:
+    """``text`` NFKC-casefolded character by character, and for each of its characters the
+    index it came from."""
+    folded = text.translate(_FOLD)
+    if _FOLD.uneven.isdisjoint(text):
+        return folded, range(len(text))
     origin: list[int] = []
     for index, char in enumerate(text):
-        folded = unicodedata.normalize("NFKC", char).casefold()
-        chars.append(folded)
-        origin.extend([index] * len(folded))
-    return "".join(chars), origin
+        origin.extend([index] * len(_FOLD[ord(char)]))
+    return folded, origin
 
 
 def _needles(words: Sequence[str]) -> list[str]:
@@ -62,10 +87,16 @@ def _spans(text: str, words: Sequence[str]) -> list[tuple[int, int]]:
 
 def matching_sentence(paragraphs: Sequence[str], words: Sequence[str]) -> str | None:
     """The first sentence with the most of ``words`` in it; None when none has any."""
+    wanted = [_needles([word]) for word in words]
+    everything = [needle for needles in wanted for needle in needles]
     best: tuple[int, str] | None = None
     for paragraph in paragraphs:
+        folded = _normalized(paragraph)[0]
+        if not any(needle in folded for needle in everything):
+            continue  # its sentences are substrings of it, folded alike: none has a word
         for sentence in split_sentences(paragraph, min_chars=1):
-            hits = sum(1 for word in words if _spans(sentence, [word]))
+            folded = _normalized(sentence)[0]
+            hits = sum(1 for needles in wanted if any(n in folded for n in needles))
             if hits and (best is None or hits > best[0]):
                 best = (hits, sentence)
                 if hits == len(words):
@@ -83,7 +114,11 @@ def highlight(text: str, words: Sequence[str], max_units: int) -> str:
         start = max(0, min(first - max_units // 4, len(text) - max_units))
         end = start
         budget = max_units - (utf16_len(ELLIPSIS) if start > 0 else 0) - utf16_len(ELLIPSIS)
-        while end < len(text) and utf16_len(text[start : end + 1]) <= budget:
+        while end < len(text):  # as many characters as fit in the budget's UTF-16 units
+            units = 2 if ord(text[end]) > 0xFFFF else 1
+            if units > budget:
+                break
+            budget -= units
             end += 1
     pieces = [ELLIPSIS] if start > 0 else []
     cursor = start

@@ -63,7 +63,7 @@ def clean(text: str) -> str:
 
 def utf16_len(text: str) -> int:
     """Length in UTF-16 code units — how Telegram counts (an emoji outside the BMP is 2)."""
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2  # in C; a lone surrogate is 1
 
 
 def plain_text(html_text: str) -> str:

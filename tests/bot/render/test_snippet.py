@@ -1,0 +1,57 @@
+"""Finding where a search hit's words are: folding, matching sentence, highlighting."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.render.snippet import _normalized, highlight, matching_sentence
+from bot.render.text import utf16_len
+
+
+def folded_char_by_char(text: str) -> tuple[str, list[int]]:
+    """The definition: each character NFKC-casefolded, and where each folded one came from."""
+    chars, origin = [], []
+    for index, char in enumerate(text):
+        folded = unicodedata.normalize("NFKC", char).casefold()
+        chars.append(folded)
+        origin.extend([index] * len(folded))
+    return "".join(chars), origin
+
+
+@given(st.text(max_size=200))
+def test_folding_is_nfkc_casefold_per_character_with_offsets_into_the_text(text: str) -> None:
+    folded, origin = _normalized(text)
+    assert (folded, list(origin)) == folded_char_by_char(text)
+
+
+def test_folding_keeps_offsets_when_a_character_widens() -> None:
+    folded, origin = _normalized("ＡﬁＢ工会")
+    assert folded == "afib工会"
+    assert list(origin) == [0, 1, 1, 2, 3, 4]
+
+
+def test_a_full_width_query_finds_and_bolds_half_width_text() -> None:
+    sentence = matching_sentence(["开头。今年5G基站建成。结尾。"], ["５ｇ"])
+    assert sentence == "今年5G基站建成。"
+    assert highlight(sentence, ["５ｇ"], 140) == "今年<b>5G</b>基站建成。"
+
+
+def test_the_sentence_with_most_words_wins_over_an_earlier_one_with_fewer() -> None:
+    paragraphs = ["工会召开会议。", "无关的一段。", "工会干部学习新思想。"]
+    assert matching_sentence(paragraphs, ["工会", "学习"]) == "工会干部学习新思想。"
+
+
+def test_a_long_sentence_is_cut_around_its_first_match_within_the_units() -> None:
+    text = "😀" * 100 + "工会" + "字" * 300
+    shown = highlight(text, ["工会"], 60)
+    visible = shown.replace("<b>", "").replace("</b>", "")
+    assert "<b>工会</b>" in shown and visible.startswith("…") and visible.endswith("…")
+    assert utf16_len(visible) <= 60
+
+
+@given(st.text(max_size=300))
+def test_utf16_length_counts_characters_beyond_the_bmp_twice(text: str) -> None:
+    assert utf16_len(text) == len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
