@@ -1,11 +1,11 @@
 """``python -m bench``: run the quality, speed, e-paper fetch, hostile-input, topic-matching and
 near-duplicate benchmarks.
 
-``python -m bench broadcast`` runs the broadcast benchmark (10,000 readers; minutes by design,
-so not part of ``all``; ``--quick``: 2,000). ``python -m bench load`` runs the load benchmark
-(200 readers against the bot on the 1,000,000-article archive, SQLite and PostgreSQL; minutes,
-not part of ``all``; ``--quick``: a 30-second steady phase; more options:
-``python -m bench.load --help``)."""
+The long ones are not part of ``all`` and take their own options (``python -m bench load
+--help``): ``python -m bench broadcast`` (a digest to 10,000 readers; ``--quick``: 2,000),
+``python -m bench load`` (200 readers against the bot on the 1,000,000-article archive, SQLite
+and PostgreSQL; ``--quick``: a 30-second steady phase) and ``python -m bench search`` (the query
+mix on that archive). Each is also ``python -m bench.<name>``."""
 
 from __future__ import annotations
 
@@ -14,20 +14,24 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench import broadcast, dedup, fetch, follows, hostile, load, quality, speed
+from bench import broadcast, dedup, fetch, follows, hostile, load, quality, search, speed
 from bench.common import DEFAULT_HEADLINES, RESULTS_DIR, console_for_tables
+
+LONG = {"broadcast": broadcast.main, "load": load.main, "search": search.main}
+"""Benchmarks of minutes that parse the rest of the command line themselves."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the chosen benchmarks; the exit code is the worst of theirs (1 only with
     ``--check`` and a missed target; skips for absent data are 0)."""
+    args_given = list(sys.argv[1:] if argv is None else argv)
+    if args_given and args_given[0] in LONG:
+        return LONG[args_given[0]](args_given[1:])
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument(
         "which",
         nargs="?",
-        choices=(
-            "all", "quality", "speed", "fetch", "hostile", "follows", "dedup", "broadcast", "load"
-        ),
+        choices=("all", "quality", "speed", "fetch", "hostile", "follows", "dedup", *LONG),
         default="all",
     )
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
@@ -91,24 +95,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args.data,
                 pd=[args.dev2] if args.dev2 else [],
                 out=args.out / "dedup.json",
-                console=console,
-                check=args.check,
-            )
-        )
-    if args.which == "broadcast":
-        codes.append(
-            broadcast.run(
-                subscribers=2000 if args.quick else 10_000,
-                out=args.out / "broadcast.json",
-                console=console,
-                check=args.check,
-            )
-        )
-    if args.which == "load":
-        codes.append(
-            load.run(
-                seconds=30 if args.quick else 120,
-                out=args.out / "load.json",
                 console=console,
                 check=args.check,
             )

@@ -711,12 +711,20 @@ def run(
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__)
-    parser.add_argument("--articles", type=int, default=1_000_000)
-    parser.add_argument("--backends", type=lambda t: names_in(t, BACKENDS), default=list(BACKENDS))
-    parser.add_argument("--users", type=int, default=USERS)
+    parser.add_argument(
+        "--articles", type=int, default=1_000_000, help="archive size (built once, then cached)"
+    )
+    parser.add_argument(
+        "--backends",
+        type=lambda t: names_in(t, BACKENDS),
+        default=list(BACKENDS),
+        help="comma-separated: " + ",".join(BACKENDS),
+    )
+    parser.add_argument("--users", type=int, default=USERS, help="simulated readers")
     parser.add_argument("--seconds", type=float, default=120.0, help="the steady phase")
-    parser.add_argument("--out", type=Path, default=RESULTS_DIR / "load.json")
-    parser.add_argument("--check", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="a 30-second steady phase")
+    parser.add_argument("--out", type=Path, default=RESULTS_DIR / "load.json", help="JSON file")
+    parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument("--bot", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.bot is not None:
@@ -725,7 +733,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         articles=args.articles,
         backends=args.backends,
         users=args.users,
-        seconds=args.seconds,
+        seconds=30.0 if args.quick else args.seconds,
         out=args.out,
         check=args.check,
     )

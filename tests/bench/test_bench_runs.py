@@ -236,6 +236,22 @@ def test_check_without_data_still_exits_0(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("which", "own_option"),
+    [("load", "--seconds"), ("broadcast", "--subscribers"), ("search", "--rounds")],
+)
+def test_the_long_benchmarks_take_their_own_options_through_python_m_bench(
+    which: str, own_option: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        bench_main.main([which, "--help"])
+    assert exited.value.code == 0
+    assert f"python -m bench.{which}" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as refused:  # an option of theirs, not of the short ones'
+        bench_main.main(["speed", own_option, "1"])
+    assert refused.value.code == 2
+
+
 def test_dedup_on_the_tiny_set_reports_precision_and_recall(
     tiny_data: Path, tmp_path: Path
 ) -> None:
