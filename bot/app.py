@@ -92,6 +92,7 @@ def build_application(
     async def post_shutdown(application: Application) -> None:
         if svc.lease is not None:
             await svc.lease.stop()
+        await asyncio.to_thread(svc.charts.close)
         gc.unfreeze()
 
     builder = ApplicationBuilder()

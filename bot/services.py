@@ -22,6 +22,7 @@ from telegram.ext import Application, CallbackContext
 from bot.cache import ARCHIVE_STATS_TTL_SECONDS, CachedPhoto, TtlCache
 from bot.config import Config
 from bot.delivery import DeliveryPolicy, LeaseKeeper, Pacer
+from bot.render.chart_worker import ChartWorker
 from bot.render.digest import DigestMessage
 from bot.storage.records import Stats
 from bot.storage.store import Store
@@ -59,6 +60,8 @@ class Services:
     """The threads /search queries run in: a search of a large archive takes tens to hundreds
     of milliseconds, and in the shared default pool a few of them at once made every other
     reader's quick lookups (/today, /article, /stats) queue behind them."""
+    charts: ChartWorker = field(default_factory=ChartWorker)
+    """Draws /stats charts in a process of its own, off the GIL of every other reply."""
     digest_cache: TtlCache[list[DigestMessage]] = field(default_factory=TtlCache)
     """/today's digest messages by (edition, its content hash, language)."""
     lease: LeaseKeeper | None = None

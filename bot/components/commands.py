@@ -39,7 +39,6 @@ from bot.render import (
     encode_callback,
     stats_text,
 )
-from bot.render.charts import render_stats_chart
 from bot.render.combined import Section, build_combined_digest
 from bot.render.digest import DigestMessage
 from bot.render.i18n import t, t_plain
@@ -240,9 +239,7 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
     async def make() -> tuple[Stats, CachedPhoto]:
         numbers = await asyncio.to_thread(svc.store.stats.as_of, day, STATS_DAYS, papers)
-        chart = await asyncio.to_thread(
-            render_stats_chart, numbers, title=t_plain(lang, "stats_chart_title")
-        )
+        chart = await svc.charts.render(numbers, title=t_plain(lang, "stats_chart_title"))
         return numbers, CachedPhoto(chart)
 
     # The newest editions are in the key: a new or replaced one is counted at once.
