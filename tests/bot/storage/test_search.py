@@ -154,6 +154,23 @@ def test_a_phrase_in_the_last_week_is_found_newest_first_however_common(
     assert (titles(page), page.total) == (newest, min(printed, editions.COUNT_CAP))
 
 
+@pytest.mark.parametrize("back", [30, 300, 1000], ids=["a month", "a year", "years"])
+def test_an_older_phrase_is_found_among_articles_with_its_words_apart(
+    store: Store, back: int
+) -> None:
+    # PostgreSQL takes an older slice's candidates from GIN by the terms alone (all of them
+    # are in the articles with the words apart), then tests positions, exclusions and papers
+    day = DAY - dt.timedelta(days=back)
+    apart = [article(f"其他{i}", "质量发展，真高质。") for i in range(40)]
+    found = article("找到", "推动高质量发展。")
+    excluded = article("排除", "推动高质量发展，美国。")
+    add(store, edition(day, *apart, found, excluded), paper="乙报")
+    add(store, edition(day, article("甲报的", "推动高质量发展。")), paper="甲报")
+    add(store, edition(DAY, *apart), paper="乙报")
+    page = search(store, '"高质量发展" -美国 乙报')
+    assert (titles(page), page.total) == (["找到"], 1)
+
+
 def test_a_date_filter_long_before_the_newest_edition_finds_its_matches(store: Store) -> None:
     add(store, edition(dt.date(2020, 3, 2), article("旧工会", "正文。")))
     add(store, edition(DAY, article("新工会", "正文。")))
