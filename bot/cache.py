@@ -69,5 +69,6 @@ class CachedPhoto:
     png: bytes
     file_id: str | None = None
     upload: asyncio.Event | None = field(default=None, repr=False)
-    """Set while a reader's upload of the bytes is on its way (unset: none is): readers who
-    ask meanwhile wait for its ``file_id`` instead of uploading the same bytes again."""
+    """While one reader's upload of the bytes is on its way, the event its end sets (None: no
+    upload is): readers who ask meanwhile wait for its ``file_id`` instead of uploading the
+    same bytes again."""

@@ -1,9 +1,8 @@
 """/stats charts drawn in a process of their own.
 
-Why: matplotlib spends 200-300 ms of CPU on a chart, and in a thread of the bot it holds the
-GIL for most of it, so every other reader's reply waited meanwhile: in the load benchmark the
-slowest replies of every command, ``/help`` included, came in the second a new chart was drawn.
-In a worker process the bot's event loop and threads keep running.
+Why: matplotlib spends 200-290 ms of CPU on a chart (measured alone), and in a thread of the
+bot it holds the GIL for most of that, so every other reader's reply waited meanwhile. In a
+worker process the bot's event loop and threads keep running.
 
 The worker is spawned (not forked: the bot has threads) on the first chart, so a bot that is
 never asked for one never starts it; it draws one chart at a time, and if it dies (killed, out
