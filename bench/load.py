@@ -24,7 +24,9 @@ arriving there (a /today's first message; the rest follow a second apart). Phase
   cold cost ("stats, cold" is the very first /stats, when matplotlib starts too).
 * **burst**: all 200 readers send one command at the same moment (the five in turn). The
   bot's PTB ``AIORateLimiter`` holds replies to Telegram's 30 messages a second overall, so
-  200 first replies take at least 6.7 s to go out: this row shows that queue.
+  200 first replies take at least 6.7 s to go out: this row shows that queue. The steady
+  phase starts once the bot has sent nothing for :data:`BURST_DRAINED` s (the burst's
+  /today parts still going out would otherwise be timed as steady load).
 * **steady** (``--seconds``, default 120; the targets): the readers go on at a reader's pace,
   :data:`THINK` s between a whole reply and the next command, about 11 commands and 21
   replies a second, under the 30 a second. A /stats whose chart (paper and language) nobody
@@ -87,6 +89,7 @@ QUIET = 1.3  # seconds without a message: the reply is complete (one chat: 1 mes
 # AIORateLimiter in the bot holds replies to it; beyond it the figures time that queue).
 THINK = (10.0, 20.0)
 REPLY_TIMEOUT = 30.0
+BURST_DRAINED = 3.0  # seconds without any message: the burst's replies are all out
 STARTUP_TIMEOUT = 300.0
 ALONE_REPEATS = 5
 QUERIES = tuple(q for queries in MIX.values() for q in queries)
@@ -201,11 +204,13 @@ class Inboxes:
 
     def __init__(self) -> None:
         self.arrivals: dict[int, list[float]] = defaultdict(list)
+        self.last = 0.0  # when the newest message to any chat came (perf_counter)
         self._changed: dict[int, asyncio.Event] = defaultdict(asyncio.Event)
 
     def __call__(self, event: str, message: Any) -> None:
         if event == "sent":
-            self.arrivals[message.chat_id].append(time.perf_counter())
+            self.last = time.perf_counter()
+            self.arrivals[message.chat_id].append(self.last)
             self._changed[message.chat_id].set()
 
     async def first_reply(self, chat: int, seen: int, timeout: float) -> float | None:
@@ -227,6 +232,15 @@ class Inboxes:
         """Wait until no message came to ``chat`` for :data:`QUIET` seconds."""
         arrivals = self.arrivals[chat]
         while arrivals and (wait := arrivals[-1] + QUIET - time.perf_counter()) > 0:
+            await asyncio.sleep(wait)
+
+    async def all_quiet(self, seconds: float) -> None:
+        """Wait until no message came to any chat for ``seconds``: the bot's queue is empty.
+
+        One chat's quiet is not enough after a burst: 200 replies share the 30 messages a
+        second Telegram allows overall, so a /today's next part can come more than
+        :data:`QUIET` s after its last, and the burst's tail would be timed as steady load."""
+        while (wait := self.last + seconds - time.perf_counter()) > 0:
             await asyncio.sleep(wait)
 
 
@@ -358,6 +372,7 @@ async def run_backend(
         samples = await alone(server, inboxes, quiet)
         load_before = _load()
         samples += await burst(server, inboxes, readers)
+        await inboxes.all_quiet(BURST_DRAINED)
         sent_before = sum(len(times) for times in inboxes.arrivals.values())
         load_started = time.perf_counter()
         # The chart of a reader's /stats: paper (round robin, as in prepare) and language.
