@@ -19,7 +19,7 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from bot.storage.fulltext.query import SearchQuery
-from bot.storage.fulltext.terms import document_terms
+from bot.storage.fulltext.terms import document_text
 
 __all__ = [
     "ID_SPAN",
@@ -59,13 +59,14 @@ def day_keys(since: dt.date | None, until: dt.date | None) -> tuple[int | None, 
 
 @dataclass(frozen=True, slots=True)
 class IndexEntry:
-    """One article as the index sees it."""
+    """One article as the index sees it: its title's and its paragraphs' terms, each field
+    one string of space-separated terms (:func:`~.terms.document_text`), as FTS5 takes it."""
 
     article_id: int
     key: int
     paper_id: int
-    title: tuple[str, ...]
-    body: tuple[str, ...]
+    title: str
+    body: str
 
 
 def entry(
@@ -76,8 +77,8 @@ def entry(
         article_id=article_id,
         key=recency(date, article_id),
         paper_id=paper_id,
-        title=tuple(document_terms([title])),
-        body=tuple(document_terms(paragraphs)),
+        title=document_text([title]),
+        body=document_text(paragraphs),
     )
 
 

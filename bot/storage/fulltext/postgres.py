@@ -249,7 +249,7 @@ class PostgresSearch:
                     "article_id": e.article_id,
                     "paper_id": e.paper_id,
                     "key": e.key,
-                    "terms": tsvector(e.title, e.body, e.key // ID_SPAN),
+                    "terms": tsvector(e.title.split(), e.body.split(), e.key // ID_SPAN),
                 }
                 for e in entries
             ]

@@ -71,8 +71,8 @@ def _params(query: SearchQuery, where: Filters) -> dict[str, object]:
 def _row(entry: IndexEntry) -> dict[str, object]:
     return {
         "key": entry.key,
-        "title": " ".join(entry.title),
-        "body": " ".join(entry.body),
+        "title": entry.title,
+        "body": entry.body,
         "paper": f"p{entry.paper_id}",
     }
 

@@ -20,12 +20,24 @@ rebuilds the index (see migration 0003).
 
 from __future__ import annotations
 
+import functools
 import operator
 import re
 import unicodedata
 from collections.abc import Iterable
 
-__all__ = ["HAN_CLASS", "MAX_TERM_CHARS", "document_terms", "is_han", "split_terms", "word_terms"]
+import numpy as np
+import numpy.typing as npt
+
+__all__ = [
+    "HAN_CLASS",
+    "MAX_TERM_CHARS",
+    "document_terms",
+    "document_text",
+    "is_han",
+    "split_terms",
+    "word_terms",
+]
 
 MAX_TERM_CHARS = 64
 """Longer letter/digit runs are cut (a pasted hash or URL is no word anyone searches for)."""
@@ -36,6 +48,8 @@ HAN_CLASS = (
     "\U00020000-\U0003134f"
 )
 """The characters cut into bigrams, as the inside of a regex class ``[...]``."""
+_HAN_RANGES = ((0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
+""":data:`HAN_CLASS` in the Basic Multilingual Plane, as code point ranges (inclusive)."""
 _RUNS = re.compile(rf"(?P<han>[{HAN_CLASS}]+)|(?P<word>[^\W_{HAN_CLASS}]+)")
 _HAN_CHAR = re.compile(rf"[{HAN_CLASS}]")
 
@@ -110,6 +124,75 @@ def document_terms(texts: Iterable[str]) -> list[str]:
         terms.extend(positional)
         tails.extend(ends)
     return terms + tails
+
+
+VECTORISED_FROM = 200
+"""Texts this long (characters, all texts of a field together) are cut by the vectorised
+:func:`_joined_terms`; shorter ones (titles) are quicker by :func:`document_terms`."""
+_SPACE = ord(" ")
+_HAN, _WORD = 1, 2
+
+
+@functools.cache
+def _classes() -> npt.NDArray[np.uint8]:
+    """Each BMP code point's class: :data:`_HAN`, :data:`_WORD` (a letter or digit of another
+    script, as the regex ``[^\\W_]`` decides) or 0. Built once, ~10 ms."""
+    table = np.array([chr(c).isalnum() for c in range(0x10000)], dtype=np.uint8) * _WORD
+    for low, high in _HAN_RANGES:
+        table[low : high + 1] = _HAN
+    return table
+
+
+def _joined_terms(text: str) -> str | None:
+    """The terms of normalised ``text`` (texts joined by a newline), space-separated, cut with
+    array operations instead of one string object per bigram: ~5 times faster for an
+    article. None where :func:`_cut` must decide (a character beyond the BMP, a word longer
+    than :data:`MAX_TERM_CHARS`).
+
+    Each character emits what starts at it: a bigram (itself, the next, a space), a
+    one-character run (itself, a space), a word's character (itself; a space after the
+    word's last); then the tails of the Han runs, in order."""
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    if not codes.size or int(codes.max()) > 0xFFFF:
+        return None
+    kind = _classes()[codes]
+    han = np.append(kind == _HAN, False)  # one past the end: no run goes on beyond the text
+    word = np.append(kind == _WORD, False)
+    bigram = han[:-1] & han[1:]
+    end = han[:-1] & ~han[1:]
+    starts_run = np.insert(~han[:-2], 0, True)
+    single, tail = end & starts_run, end & ~starts_run
+    letter = word[:-1]
+    word_end = letter & ~word[1:]
+    if word_end.any():
+        word_start = letter & np.insert(~word[:-2], 0, True)
+        if (np.flatnonzero(word_end) - np.flatnonzero(word_start) >= MAX_TERM_CHARS).any():
+            return None
+    count = 3 * bigram.astype(np.intp) + 2 * single + letter + word_end
+    ends = np.cumsum(count)
+    at = ends - count
+    tails = np.flatnonzero(tail)
+    out = np.full(int(ends[-1]) + 2 * tails.size, _SPACE, dtype=np.uint32)
+    first = np.flatnonzero(bigram)
+    out[at[first]] = codes[first]
+    out[at[first] + 1] = codes[first + 1]
+    alone = np.flatnonzero(single | letter)
+    out[at[alone]] = codes[alone]
+    out[int(ends[-1]) + 2 * np.arange(tails.size)] = codes[tails]
+    return out[:-1].tobytes().decode("utf-32-le") if out.size else ""
+
+
+def document_text(texts: Iterable[str]) -> str:
+    """``" ".join(document_terms(texts))``, what the index stores for a field, made quickly.
+
+    Texts are joined by a newline (never part of a term) and cut in one pass: the positional
+    terms of every text in order, then the tails of all, as :func:`document_terms` orders
+    them."""
+    texts = list(texts)
+    text = "\n".join(map(normalize, texts))
+    if len(text) >= VECTORISED_FROM and (joined := _joined_terms(text)) is not None:
+        return joined
+    return " ".join(document_terms(texts))
 
 
 def word_terms(word: str) -> list[str]:

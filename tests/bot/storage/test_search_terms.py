@@ -7,7 +7,14 @@ import unicodedata
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.storage.fulltext.terms import MAX_TERM_CHARS, document_terms, normalize, word_terms
+from bot.storage.fulltext.terms import (
+    MAX_TERM_CHARS,
+    VECTORISED_FROM,
+    document_terms,
+    document_text,
+    normalize,
+    word_terms,
+)
 
 
 def test_han_text_is_cut_into_overlapping_bigrams_with_the_run_tail_at_the_end() -> None:
@@ -64,3 +71,33 @@ def test_normalising_is_nfkc_then_case_folding_for_any_text(text: str) -> None:
 @given(st.text(st.sampled_from("工会，：；（）！？％\u3000…ＡＢ１ａ\u0301ⅡⅢ①㎡ ")))
 def test_normalising_common_chinese_punctuation_is_nfkc_then_case_folding(text: str) -> None:
     assert normalize(text) == unicodedata.normalize("NFKC", text).casefold()
+
+
+def test_a_field_is_stored_as_its_terms_separated_by_spaces() -> None:
+    paragraphs = ["全国总工会召开会议。" * 20, "GDP增长５.２%，《好》"]
+    assert document_text(paragraphs) == " ".join(document_terms(paragraphs))
+
+
+def test_a_long_field_with_an_overlong_word_keeps_the_word_cut() -> None:
+    paragraphs = ["工会" * 150, "x" * 500]
+    assert document_text(paragraphs).endswith("x" * MAX_TERM_CHARS + " 会")
+
+
+def test_a_long_field_beyond_the_basic_plane_is_cut_as_document_terms_cuts_it() -> None:
+    paragraphs = ["𠀀𠀁工会" * 60 + "😀abc"]
+    assert document_text(paragraphs) == " ".join(document_terms(paragraphs))
+
+
+# Han, kana, Latin, digits, compatibility forms, punctuation, whitespace, NUL; the "long"
+# test keeps to the Basic Multilingual Plane, where the array path cuts it.
+_BASIC = "工会组织全国总召开カナ・ー中a1Zéß ５Ⅱ①，。、“”《》%_'\\\x00\n\t"
+
+
+@given(st.lists(st.text(st.sampled_from(_BASIC + "𠀀😀"), max_size=400), max_size=4))
+def test_a_field_is_always_its_document_terms_joined_by_spaces(texts: list[str]) -> None:
+    assert document_text(texts) == " ".join(document_terms(texts))
+
+
+@given(st.lists(st.text(st.sampled_from(_BASIC), min_size=VECTORISED_FROM), min_size=1, max_size=3))
+def test_a_long_field_is_cut_by_arrays_exactly_as_by_the_regex(texts: list[str]) -> None:
+    assert document_text(texts) == " ".join(document_terms(texts))
