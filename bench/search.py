@@ -214,11 +214,11 @@ def ingest_overhead(url_for: Any, editions: list[Edition]) -> dict[str, float]:
     return result
 
 
-def bytes_per_article(kind: str, workdir: Path) -> dict[str, float]:
-    """Database bytes per article of the first :data:`SAMPLE` generated articles, at schema
+def bytes_per_article(kind: str, workdir: Path, count: int = SAMPLE) -> dict[str, float]:
+    """Database bytes per article of the first ``count`` generated articles, at schema
     0002 (``body`` repeats the text, no index) and at head (text once, index)."""
     corpus = archive.load_corpus(DEFAULT_HEADLINES)
-    sample = list(archive.generate(corpus, SAMPLE))
+    sample = list(archive.generate(corpus, count))
     sizes: dict[str, float] = {}
     for revision in ("0002", "head"):
         url = _scratch_url(kind, workdir, revision)
@@ -247,7 +247,7 @@ def bytes_per_article(kind: str, workdir: Path) -> dict[str, float]:
             )
             if revision == "head":
                 index.add(conn, [IndexEntry(a.id, recency(a.date, a.id), 1,
-                                            tuple(a.title_terms), tuple(a.body_terms))
+                                            " ".join(a.title_terms), " ".join(a.body_terms))
                                  for a in sample])
         sizes[revision] = _size(engine, kind) / len(sample)
         engine.dispose()

@@ -278,3 +278,12 @@ def test_dedup_reprints_are_labelled_positive_and_other_stories_negative() -> No
     pairs = labelled_pairs(items, random.Random(1))
     kinds = {(p.kind.split(":")[0], p.label) for p in pairs}
     assert kinds == {("synthetic", True), ("negative", False)}
+
+
+def test_search_bench_measures_bytes_per_article_before_and_after_the_index(
+    tmp_path: Path,
+) -> None:
+    from bench import search
+
+    sizes = search.bytes_per_article("sqlite", tmp_path, count=300)
+    assert sizes["before (0002)"] > 0 and sizes["after"] > 0
