@@ -155,17 +155,17 @@ def _joined_terms(text: str) -> str | None:
     codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
     if not codes.size or int(codes.max()) > 0xFFFF:
         return None
-    kind = _classes()[codes]
-    han = np.append(kind == _HAN, False)  # one past the end: no run goes on beyond the text
-    word = np.append(kind == _WORD, False)
-    bigram = han[:-1] & han[1:]
-    end = han[:-1] & ~han[1:]
-    starts_run = np.insert(~han[:-2], 0, True)
-    single, tail = end & starts_run, end & ~starts_run
-    letter = word[:-1]
-    word_end = letter & ~word[1:]
+    kind = np.zeros(codes.size + 2, dtype=np.uint8)  # a class-0 character at either end
+    kind[1:-1] = _classes()[codes]
+    is_han, is_word = kind == _HAN, kind == _WORD
+    han, before, after = is_han[1:-1], is_han[:-2], is_han[2:]
+    bigram = han & after
+    end = han & ~after
+    single, tail = end & ~before, end & before
+    letter = is_word[1:-1]
+    word_end = letter & ~is_word[2:]
     if word_end.any():
-        word_start = letter & np.insert(~word[:-2], 0, True)
+        word_start = letter & ~is_word[:-2]
         if (np.flatnonzero(word_end) - np.flatnonzero(word_start) >= MAX_TERM_CHARS).any():
             return None
     count = 3 * bigram.astype(np.intp) + 2 * single + letter + word_end
@@ -189,7 +189,7 @@ def document_text(texts: Iterable[str]) -> str:
     terms of every text in order, then the tails of all, as :func:`document_terms` orders
     them."""
     texts = list(texts)
-    text = "\n".join(map(normalize, texts))
+    text = normalize("\n".join(texts))  # the same as each text's: "\n" never composes
     if len(text) >= VECTORISED_FROM and (joined := _joined_terms(text)) is not None:
         return joined
     return " ".join(document_terms(texts))
