@@ -38,6 +38,7 @@ def create(conn: Connection, *, indexes: bool = True) -> None:
     if conn.dialect.name == "sqlite":
         conn.execute(text(sqlite.CREATE))
         conn.execute(text(sqlite.HASHSIZE))
+        conn.execute(text(sqlite.AUTOMERGE))
         return
     for statement in postgres.CREATE:
         conn.execute(text(statement))

@@ -30,6 +30,12 @@ CREATE = (
 # default, about six articles of bigrams): 64 MB lets an edition go in as one segment, and
 # bulk inserts run 2.7x faster (3.6 -> 1.3 ms per article, measured). Stored in the table.
 HASHSIZE = "INSERT INTO article_fts(article_fts, rank) VALUES ('hashsize', 67108864)"
+AUTOMERGE = "INSERT INTO article_fts(article_fts, rank) VALUES ('automerge', 8)"
+"""Merge segments eight at a time, not four (FTS5's default): each edition's commit writes a
+segment, and an article's terms are rewritten once per merge level they pass through, so
+fewer, wider merges cost less per article stored (20 editions: 0.85 -> 0.74 ms per article
+stored with the index), while a search reads a few more segments (100,000 articles built
+alike: 7 segments instead of 5, query mix p50 3.2 -> 3.5 ms). Stored in the table."""
 DROP = "DROP TABLE IF EXISTS article_fts"
 INSERT = "INSERT INTO article_fts(rowid, title, body, paper) VALUES (:key, :title, :body, :paper)"
 DELETE = (

@@ -317,3 +317,44 @@ def test_upgrade_to_0010_stores_existing_postgres_vectors_uncompressed(db_url: s
     with Store(db_url) as store:
         page = store.editions.search(parse_query("工会"), offset=0, limit=10)
         assert sorted(h.article.number for h in page.hits) == [1, 3]
+
+
+def _automerge(engine: sa.Engine) -> int | None:
+    with engine.connect() as conn:
+        value = conn.execute(
+            sa.text("SELECT v FROM article_fts_config WHERE k = 'automerge'")
+        ).scalar()
+    return None if value is None else int(value)
+
+
+def test_upgrade_to_0011_has_fts5_merge_eight_segments_at_a_time(db_url: str | URL) -> None:
+    engine = db.make_engine(db_url)
+    try:
+        if engine.dialect.name != "sqlite":
+            pytest.skip("GIN has no segments to merge: the migration changes nothing here")
+        db.upgrade(engine, "0002")
+        _archive_at_0002(engine, 3)
+        db.upgrade(engine, "0010")
+        with engine.begin() as conn:  # as 0003 created the table before 0011
+            conn.execute(sa.text("DELETE FROM article_fts_config WHERE k = 'automerge'"))
+        assert _automerge(engine) is None  # FTS5's default: 4
+        db.upgrade(engine)
+        assert _automerge(engine) == 8
+        db.downgrade(engine, "0010")
+        assert _automerge(engine) == 4
+    finally:
+        engine.dispose()
+    with Store(db_url) as store:
+        page = store.editions.search(parse_query("工会"), offset=0, limit=10)
+        assert sorted(h.article.number for h in page.hits) == [1, 3]
+
+
+def test_a_new_sqlite_index_merges_eight_segments_at_a_time(db_url: str | URL) -> None:
+    engine = db.make_engine(db_url)
+    try:
+        if engine.dialect.name != "sqlite":
+            pytest.skip("GIN has no segments to merge")
+        db.upgrade(engine)
+        assert _automerge(engine) == 8
+    finally:
+        engine.dispose()
