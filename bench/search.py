@@ -209,7 +209,6 @@ def ingest_overhead(url_for: Any, editions: list[Edition], rounds: int = 3) -> d
         )
         for e in editions
     }
-    now = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
     day = dt.date(2024, 7, 1)
 
     def merge_pending(store: Store) -> None:
@@ -222,6 +221,7 @@ def ingest_overhead(url_for: Any, editions: list[Edition], rounds: int = 3) -> d
         inbox.mkdir(parents=True, exist_ok=True)
         for name, page in files.items():
             (inbox / name).write_text(page, encoding="utf-8")
+        now = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)  # the files are complete
         started = time.perf_counter()
         report = ingest(store, source, sentences=3, now=now)
         if indexed:
