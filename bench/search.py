@@ -23,7 +23,6 @@ import statistics
 import sys
 import time
 from collections import defaultdict
-from itertools import product
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +57,10 @@ MIX: dict[str, tuple[str, ...]] = {
 }
 SAMPLE = 20_000
 INGEST_EDITIONS = 20
+INGEST_RUNS = tuple(
+    f"{what} {how} index" for what in ("ingest", "store") for how in ("without", "with")
+)
+"""The runs of :func:`ingest_overhead`, each on a fresh database of its own."""
 """Editions of 100 articles stored for the ingest share: enough commits for the index's
 segments to be merged as they are day after day (FTS5 merges every few commits)."""
 
@@ -247,13 +250,13 @@ def ingest_overhead(url_for: Any, editions: list[Edition], rounds: int = 3) -> d
             first = next(iter(pages))
             run(store, root / "warm-up", {first: pages[first]})
         for round_ in range(rounds):
-            for what, indexed in product(("ingest", "store"), (False, True)):
-                label = f"{what} {'with' if indexed else 'without'} index"
+            for label in INGEST_RUNS:
+                indexed = label.endswith(" with index")
                 store = Store(url_for(label))
                 try:
                     if not indexed:
                         store.editions = Editions(Transactions(store.engine), _NoIndex())
-                    if what == "ingest":
+                    if label.startswith("ingest"):
                         elapsed = run(store, root / f"inbox-{round_}-{indexed}", pages, indexed)
                     else:
                         elapsed = store_all(store, indexed)
@@ -366,7 +369,7 @@ def run_backend(kind: str, articles: int, rounds: int, console: Console) -> dict
 
     overhead = ingest_overhead(ingest_url, editions)
     if kind != "sqlite":
-        for label in (label for label in overhead if label != "index terms"):
+        for label in INGEST_RUNS:
             _drop_scratch(kind, workdir, label.replace(" ", "_"))
     sizes = bytes_per_article(kind, workdir)
     mix = [t for values in times.values() for t in values]

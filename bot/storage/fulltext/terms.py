@@ -145,9 +145,9 @@ def _classes() -> npt.NDArray[np.uint8]:
 
 def _joined_terms(text: str) -> str | None:
     """The terms of normalised ``text`` (texts joined by a newline), space-separated, cut with
-    array operations instead of one string object per bigram: ~5 times faster for an
-    article. None where :func:`_cut` must decide (a character beyond the BMP, a word longer
-    than :data:`MAX_TERM_CHARS`).
+    array operations instead of one string object per bigram (with normalising, 107 against
+    398 us for an article of 2,176 characters). None where :func:`_cut` must decide (a
+    character beyond the BMP, a word longer than :data:`MAX_TERM_CHARS`).
 
     Each character emits what starts at it: a bigram (itself, the next, a space), a
     one-character run (itself, a space), a word's character (itself; a space after the
@@ -188,11 +188,11 @@ def document_text(texts: Iterable[str]) -> str:
     Texts are joined by a newline (never part of a term) and cut in one pass: the positional
     terms of every text in order, then the tails of all, as :func:`document_terms` orders
     them."""
-    texts = list(texts)
     text = normalize("\n".join(texts))  # the same as each text's: "\n" never composes
     if len(text) >= VECTORISED_FROM and (joined := _joined_terms(text)) is not None:
         return joined
-    return " ".join(document_terms(texts))
+    positional, tails = _cut(text)
+    return " ".join(positional + tails)
 
 
 def word_terms(word: str) -> list[str]:
