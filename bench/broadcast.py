@@ -14,10 +14,12 @@ Rows:
   ``allow_paid_broadcast``), on SQLite and on PostgreSQL: our own overhead. Target: at least
   1,000 messages/s (95 % of it, as for the limited row: the pacer never lets more through), so
   that Telegram, never Baozhai, is the bottleneck.
-* **transport baseline** (same run, same server, same machine): a bare PTB ``Bot`` sending the
-  same messages with the same concurrency and no pacer, no database, no ledger. The paid rows
-  are also given as a ratio of it: on a small machine the local server and PTB themselves may
-  be what limits, and the ratio shows how much of that ceiling Baozhai keeps.
+* **transport baseline** (same run, same server, same machine): a bare PTB ``Bot`` on the
+  product's transport (:mod:`bot.transport`) sending the same messages with the same
+  concurrency and no pacer, no database, no ledger. The paid rows are also given as a ratio of
+  it: on a small machine the local server and PTB themselves may be what limits, and the ratio
+  shows how much of that ceiling Baozhai keeps. **stock PTB transport**: the same with PTB's
+  default ``HTTPXRequest``, for reference (what the transport saves).
 * **ledger alone** (in this process, no HTTP): the delivery ledger's writes for 1,000 chats by
   16 workers as the fan-out makes them (claim, on the wire, confirmed, sent), through the
   group commit (:mod:`bot.delivery.group_commit`) against one transaction per write (the
@@ -290,8 +292,14 @@ async def run_send(
         }
 
 
-async def run_transport(subscribers: int) -> dict[str, Any]:
-    """The same messages by a bare PTB Bot, no pacer and no database: the ceiling."""
+BASELINE = "transport baseline"
+STOCK = "stock PTB transport (httpx)"
+TRANSPORTS = {BASELINE: "product", STOCK: "httpx"}
+
+
+async def run_transport(subscribers: int, row: str = BASELINE) -> dict[str, Any]:
+    """The same messages by a bare PTB Bot, no pacer and no database: the ceiling (``row``:
+    on the product's transport, or on PTB's stock one)."""
     server = _server(subscribers, limits=False)
     receipts = Receipts()
     server.add_listener(receipts)
@@ -299,7 +307,11 @@ async def run_transport(subscribers: int) -> dict[str, Any]:
     try:
         server_cpu = time.process_time()
         code, out, err = await _child(
-            "--transport", server.base_url, str(subscribers), timeout=300 + subscribers / 10
+            "--transport",
+            server.base_url,
+            str(subscribers),
+            TRANSPORTS[row],
+            timeout=300 + subscribers / 10,
         )
         server_cpu = time.process_time() - server_cpu
     finally:
@@ -308,7 +320,7 @@ async def run_transport(subscribers: int) -> dict[str, Any]:
         raise RuntimeError(f"transport baseline exited {code}:\n{err[-2000:]}")
     sender = _last_json(out)
     return {
-        "row": "transport baseline",
+        "row": row,
         "backend": "none",
         "subscribers": subscribers,
         "messages": len(receipts.times),
@@ -401,14 +413,16 @@ def sender_main(config: str) -> int:
     return code
 
 
-def transport_main(base_url: str, subscribers: int) -> int:
-    """PTB's Bot sending the digest's first message to every chat, CONCURRENCY at a time."""
+def transport_main(base_url: str, subscribers: int, transport: str) -> int:
+    """PTB's Bot sending the digest's first message to every chat, CONCURRENCY at a time, on
+    the product's transport or (``transport`` "httpx") on PTB's stock one."""
     from telegram import Bot, LinkPreviewOptions
     from telegram.constants import ParseMode
-    from telegram.request import HTTPXRequest
+    from telegram.request import BaseRequest, HTTPXRequest
 
     from bot.render.digest import build_digest
     from bot.storage.store import Store
+    from bot.transport import AiohttpRequest
 
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{Path(folder) / 'edition.db'}"
@@ -419,7 +433,11 @@ def transport_main(base_url: str, subscribers: int) -> int:
             messages = build_digest(edition, store.editions.articles(edition.id), "zh")
 
     async def send_all() -> None:
-        request = HTTPXRequest(connection_pool_size=256)
+        request: BaseRequest = (
+            HTTPXRequest(connection_pool_size=256)
+            if transport == "httpx"
+            else AiohttpRequest(connection_pool_size=256)
+        )
         queue = iter(range(FIRST_CHAT, FIRST_CHAT + subscribers))
         async with Bot(TOKEN, base_url=base_url, request=request) as bot:
 
@@ -450,7 +468,7 @@ def transport_main(base_url: str, subscribers: int) -> int:
 def targets(result: dict[str, Any]) -> list[Target]:
     found = []
     for row in result["rows"]:
-        if row["row"] == "transport baseline":
+        if row["row"] in TRANSPORTS:
             continue
         name = f"{row['row']}, {row['backend']}"
         if "skipped" in row:
@@ -504,7 +522,7 @@ def cpu_ceiling(rows: Sequence[dict[str, Any]], cpus: int) -> float | None:
     local server had every core to themselves: what no one-process sender built on PTB can
     pass here. The lower of two bounds: the client and the server share ``cpus`` cores, and
     one asyncio process (one GIL) uses at most one of them."""
-    transport = next((r for r in rows if r["row"] == "transport baseline"), None)
+    transport = next((r for r in rows if r["row"] == BASELINE), None)
     if transport is None or "server_cpu_ms_per_message" not in transport:
         return None
     client = transport["cpu_ms_per_message"]
@@ -538,12 +556,12 @@ def render(result: dict[str, Any], console: Console) -> None:
     )
     for column in columns:
         table.add_column(column, justify="left" if column in ("row", "db") else "right")
-    ceiling = next((r for r in result["rows"] if r["row"] == "transport baseline"), None)
+    ceiling = next((r for r in result["rows"] if r["row"] == BASELINE), None)
     for row in result["rows"]:
         if "skipped" in row:
             table.add_row(row["row"], row["backend"], f"{row['rate']:g}", row["skipped"])
             continue
-        baseline = row["row"] == "transport baseline"
+        baseline = row["row"] in TRANSPORTS
         of_transport = (
             f"{row['achieved'] / ceiling['achieved']:.2f}×"
             if ceiling and not baseline and row["rate"] > FREE_RATE
@@ -608,7 +626,7 @@ async def _measure(
     limited_backends: Sequence[str],
     folder: Path,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    measured = [_progress(await run_transport(subscribers))]
+    measured = [_progress(await run_transport(subscribers, row)) for row in TRANSPORTS]
     for scenario in (LIMITED, PAID):
         if scenario.name in rows:
             for backend in limited_backends if scenario is LIMITED else backends:
@@ -673,12 +691,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS_DIR / "broadcast.json")
     parser.add_argument("--check", action="store_true")
     parser.add_argument("--sender", default=None, help=argparse.SUPPRESS)
-    parser.add_argument("--transport", nargs=2, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--transport", nargs=3, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.sender is not None:
         return sender_main(args.sender)
     if args.transport is not None:
-        return transport_main(args.transport[0], int(args.transport[1]))
+        return transport_main(args.transport[0], int(args.transport[1]), args.transport[2])
     subscribers = 2000 if args.quick else args.subscribers
     return run(
         subscribers=subscribers,

@@ -34,6 +34,7 @@ from bot.delivery import DeliveryPolicy, Pacer
 from bot.leader import FencedRequest
 from bot.services import Services, attach
 from bot.storage.store import Store
+from bot.transport import AiohttpRequest
 
 log = logging.getLogger(__name__)
 # The AIORateLimiter logs every 429 it passes on (max_retries=0) as an ERROR with a traceback.
@@ -95,14 +96,16 @@ def build_application(
         await asyncio.to_thread(svc.charts.close)
         gc.unfreeze()
 
-    builder = ApplicationBuilder()
     lease = svc.lease
     if lease is not None:
-        builder = builder.request(
-            FencedRequest(lambda: lease.valid, connection_pool_size=256)
-        ).get_updates_request(FencedRequest(lambda: lease.valid))
+        request: AiohttpRequest = FencedRequest(lambda: lease.valid)
+        polling: AiohttpRequest = FencedRequest(lambda: lease.valid, connection_pool_size=1)
+    else:
+        request, polling = AiohttpRequest(), AiohttpRequest(connection_pool_size=1)
     application = (
-        builder
+        ApplicationBuilder()
+        .request(request)
+        .get_updates_request(polling)
         .token(token or config.telegram.token)
         .base_url(config.telegram.api_base_url)
         .base_file_url(config.telegram.file_base_url)

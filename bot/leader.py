@@ -22,10 +22,10 @@ from collections.abc import Callable
 from typing import Any
 
 from telegram.error import NetworkError
-from telegram.request import HTTPXRequest
 
 from bot.delivery.lease import LeaseKeeper
 from bot.storage.leases import LEADER
+from bot.transport import AiohttpRequest
 
 __all__ = ["LEADER", "FencedRequest", "NotLeader", "wait_for_leadership"]
 
@@ -36,8 +36,8 @@ class NotLeader(NetworkError):
     """A request refused before it left: this process does not (surely) hold the lease."""
 
 
-class FencedRequest(HTTPXRequest):
-    """PTB's HTTP request that first asks ``fence()`` whether this process may act."""
+class FencedRequest(AiohttpRequest):
+    """The Bot API transport, first asking ``fence()`` whether this process may act."""
 
     def __init__(self, fence: Callable[[], bool], **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -36,6 +36,7 @@ from bot.render.i18n import plural
 from bot.services import Services
 from bot.storage.records import EditionRecord, PollOutcome
 from bot.storage.store import Store
+from bot.transport import AiohttpRequest
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +117,11 @@ async def preflight(config: Config) -> str | None:
     Done before anything starts, so a wrong token or an unreachable server ends start-up with
     one clear line (PTB's own start-up retry loop would log a traceback first).
     """
-    bot = Bot(config.telegram.token, base_url=config.telegram.api_base_url)
+    bot = Bot(
+        config.telegram.token,
+        base_url=config.telegram.api_base_url,
+        request=AiohttpRequest(connection_pool_size=1),
+    )
     try:
         async with bot:
             await bot.get_me()

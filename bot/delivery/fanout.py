@@ -81,6 +81,7 @@ from bot.storage.records import (
     MessageState,
     SubscriberRecord,
 )
+from bot.transport import NOT_SENT
 
 if TYPE_CHECKING:
     from bot.storage.store import Store
@@ -193,7 +194,8 @@ class _Attempt:
         return f"partial: {self.confirmed} of {self.total} messages sent{doubt}; {reason}"
 
 
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+_NOT_SENT = (*NOT_SENT, httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+"""What proves a request never left, from our transport and from PTB's default one."""
 
 
 def _refused(exc: TelegramError) -> bool:
@@ -212,7 +214,8 @@ def _refused(exc: TelegramError) -> bool:
         if isinstance(cause, _NOT_SENT):
             return True
         # An error status: no cause, or the error body failed to parse. A TimedOut always has
-        # a cause in PTB's HTTPXRequest; without one (another request class) it stays unsure.
+        # a cause in our transport and PTB's; without one (another request class) it stays
+        # unsure.
         return not isinstance(exc, TimedOut) and (cause is None or isinstance(cause, TelegramError))
     return False
 

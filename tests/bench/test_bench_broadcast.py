@@ -25,7 +25,7 @@ def test_broadcast_at_a_tiny_size_serves_every_reader_once_without_429s(tmp_path
 
     assert code == 0  # informational: a slow machine never fails it
     result = json.loads(out.read_text(encoding="utf-8"))
-    sends = [row for row in result["rows"] if row["row"] != "transport baseline"]
+    sends = [row for row in result["rows"] if row["row"] not in broadcast.TRANSPORTS]
     assert {(row["row"], row["backend"]) for row in sends} == {
         ("limited", "sqlite"),
         ("limited", "postgresql"),
@@ -38,7 +38,8 @@ def test_broadcast_at_a_tiny_size_serves_every_reader_once_without_429s(tmp_path
         assert row["messages"] == 12 and row["missing"] == 0, row
         assert row["duplicates"] == 0 and row["flood_429"] == 0, row
         assert row["peak_rss_mib"] > 0 and row["achieved"] > 0
-    transport = result["rows"][0]
-    assert transport["row"] == "transport baseline" and transport["messages"] == 12
+    transports = result["rows"][:2]
+    assert [row["row"] for row in transports] == [broadcast.BASELINE, broadcast.STOCK]
+    assert all(row["messages"] == 12 and row["duplicates"] == 0 for row in transports)
     assert {row["backend"] for row in result["ledger"]} == {"sqlite", "postgresql"}
     assert "429s" in buffer.getvalue() and "group commit" in buffer.getvalue()

@@ -8,10 +8,13 @@ Import the fixtures into a test module or a conftest
   overall: burst 30, then 30/s), stopped after the test.
 * ``local_api_factory`` — ``await local_api_factory(per_chat_rate=None, ...)`` starts more
   servers with other settings; all are stopped after the test.
-* ``local_api_bot`` — an initialised ``telegram.Bot`` pointed at ``local_api``.
+* ``local_api_bot`` — an initialised ``telegram.Bot`` pointed at ``local_api``, on the product's
+  transport (:mod:`bot.transport`); tests that build their own ``telegram.Bot`` without
+  ``api_bot`` talk to the server through PTB's stock httpx transport.
 * ``local_api_user`` — user/chat 1001 "李雷" (language ``zh-hans``) who has started the bot.
 
-Helpers: ``TEST_TOKEN``, ``png_bytes()``, ``jpeg_bytes()``, ``retry_after_seconds()``.
+Helpers: ``TEST_TOKEN``, ``api_bot()``, ``png_bytes()``, ``jpeg_bytes()``,
+``retry_after_seconds()``.
 """
 
 from __future__ import annotations
@@ -28,9 +31,11 @@ import telegram
 from telegram.error import RetryAfter
 
 from bot.localapi.server import LocalBotApi, LocalUser
+from bot.transport import AiohttpRequest
 
 __all__ = [
     "TEST_TOKEN",
+    "api_bot",
     "jpeg_bytes",
     "local_api",
     "local_api_bot",
@@ -41,6 +46,11 @@ __all__ = [
 ]
 
 TEST_TOKEN = "123456:LOCAL-TEST-TOKEN"
+
+
+def api_bot(base_url: str, token: str = TEST_TOKEN, **request: Any) -> telegram.Bot:
+    """A ``telegram.Bot`` on the product's transport (``request``: its timeouts, pool size)."""
+    return telegram.Bot(token, base_url=base_url, request=AiohttpRequest(**request))
 
 
 def png_bytes(width: int = 4, height: int = 3) -> bytes:
@@ -100,7 +110,7 @@ async def local_api(
 
 @pytest.fixture
 async def local_api_bot(local_api: LocalBotApi) -> AsyncIterator[telegram.Bot]:
-    bot = telegram.Bot(TEST_TOKEN, base_url=local_api.base_url)
+    bot = api_bot(local_api.base_url)
     async with bot:
         yield bot
 

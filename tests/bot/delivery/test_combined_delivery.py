@@ -32,7 +32,7 @@ from tests.bot.delivery.editions import (
 )
 from tests.bot.delivery.test_delivery import migrating_api  # noqa: F401  (fixture)
 from tests.bot.fixtures_local_api import (
-    TEST_TOKEN,
+    api_bot,
     local_api,  # noqa: F401  (fixture)
     local_api_bot,  # noqa: F401  (fixture)
     local_api_factory,  # noqa: F401  (fixture)
@@ -227,13 +227,13 @@ async def test_a_migrated_group_gets_its_combined_digest_once_at_the_new_id(
     second, _ = add_reprint_edition(store)
     store.subscribers.subscribe(-100, "zh", ORDER)
     store.subscribers.set_digest_mode(-100, DigestMode.COMBINED)
-    bot = telegram.Bot(TEST_TOKEN, base_url=base_url)
+    bot = api_bot(base_url)
     pacer = Pacer(group_interval=0.01)
     try:
         report = await deliver_combined(bot, store, [seed, second], pacer=pacer, policy=FAST)
         again = await deliver_combined(bot, store, [seed, second], pacer=pacer, policy=FAST)
     finally:
-        await bot.shutdown()
+        await bot.request.shutdown()  # the fake server answers sendMessage only, not getMe
 
     assert delivered == [-1001000]
     assert (report.sent, report.migrated, again.sent) == (1, 1, 0)

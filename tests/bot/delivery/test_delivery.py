@@ -22,7 +22,6 @@ import pytest
 import telegram
 from aiohttp import web
 from telegram.error import InvalidToken
-from telegram.request import HTTPXRequest
 
 from bot.delivery import DeliveryPolicy, Pacer, deliver_edition
 from bot.localapi.server import LocalBotApi
@@ -38,6 +37,7 @@ from bot.storage.store import Store
 from tests.bot.delivery.editions import PAPER, add_long_edition, add_seed_edition
 from tests.bot.fixtures_local_api import (
     TEST_TOKEN,
+    api_bot,
     local_api,  # noqa: F401  (fixture)
     local_api_bot,  # noqa: F401  (fixture)
     local_api_factory,  # noqa: F401  (fixture)
@@ -62,14 +62,16 @@ def closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture
-async def offline_bot() -> AsyncIterator[telegram.Bot]:
-    """A bot whose Bot API server does not answer (connection refused)."""
-    bot = telegram.Bot(TEST_TOKEN, base_url=f"http://127.0.0.1:{closed_port()}/bot")
+@pytest.fixture(params=["product transport", "PTB's httpx"])
+async def offline_bot(request: pytest.FixtureRequest) -> AsyncIterator[telegram.Bot]:
+    """A bot whose Bot API server does not answer (connection refused), on our transport and
+    on PTB's stock one (the fan-out takes any ``Bot``: both must read as "not sent")."""
+    url = f"http://127.0.0.1:{closed_port()}/bot"
+    bot = api_bot(url) if request.param == "product transport" else telegram.Bot(TEST_TOKEN, url)
     try:
         yield bot
     finally:
-        await bot.shutdown()
+        await bot.request.shutdown()  # never initialised: its getMe would fail
 
 
 def statuses(server: LocalBotApi) -> list[int]:
@@ -288,10 +290,11 @@ async def test_a_rejected_token_stops_the_run_and_leaves_claims_retryable(
     for chat_id in range(1101, 1106):
         local_api.user(chat_id)
         store.subscribers.subscribe(chat_id, "zh", [PAPER])
-    wrong = telegram.Bot("654321:WRONG-TOKEN", base_url=local_api.base_url)
+    wrong = api_bot(local_api.base_url, token="654321:WRONG-TOKEN")
 
     with pytest.raises(InvalidToken):
         await deliver_edition(wrong, store, edition, articles)
+    await wrong.request.shutdown()
 
     left = {store.deliveries.get(edition.id, c) for c in range(1101, 1106)} - {None}
     assert all(d is not None and d.status == DeliveryStatus.RETRY for d in left)
@@ -333,7 +336,7 @@ async def test_a_multi_message_digest_never_trips_the_per_chat_limit(
         store.subscribers.subscribe(user.chat_id, "zh", [PAPER])
 
     started = time.monotonic()
-    async with telegram.Bot(TEST_TOKEN, base_url=server.base_url) as bot:
+    async with api_bot(server.base_url) as bot:
         report = await deliver_edition(bot, store, edition, articles)
 
     assert 429 not in statuses(server)
@@ -353,7 +356,7 @@ async def test_the_fanout_stays_under_the_global_rate(
     for user in users:
         store.subscribers.subscribe(user.chat_id, "zh", [PAPER])
 
-    async with telegram.Bot(TEST_TOKEN, base_url=server.base_url) as bot:
+    async with api_bot(server.base_url) as bot:
         report = await deliver_edition(
             bot, store, edition, articles, pacer=Pacer(rate=18.0, burst=1)
         )
@@ -455,7 +458,7 @@ async def test_a_migrated_group_is_followed_and_gets_the_digest_once(
     base_url, delivered = migrating_api
     edition, articles = add_seed_edition(store)
     store.subscribers.subscribe(-100, "zh", [PAPER])
-    bot = telegram.Bot(TEST_TOKEN, base_url=base_url)
+    bot = api_bot(base_url)
     pacer = Pacer(group_interval=0.01)
 
     report = await deliver_edition(bot, store, edition, articles, pacer=pacer)
@@ -466,7 +469,7 @@ async def test_a_migrated_group_is_followed_and_gets_the_digest_once(
     assert store.deliveries.was_sent(edition.id, -1001000)
     moved = store.subscribers.get(-1001000)
     assert moved is not None and moved.active
-    await bot.shutdown()
+    await bot.request.shutdown()  # the fake server answers sendMessage only, not getMe
 
 
 # --------------------------------------------------------------------------- never twice
@@ -634,7 +637,7 @@ async def held_replies(local_api: LocalBotApi) -> AsyncIterator[HeldReplies]:
 
 def impatient_bot(base_url: str) -> telegram.Bot:
     """Gives up waiting for a reply after 0.3s (the proxy holds replies for 1s)."""
-    return telegram.Bot(TEST_TOKEN, base_url=base_url, request=HTTPXRequest(read_timeout=0.3))
+    return api_bot(base_url, read_timeout=0.3)
 
 
 async def test_a_message_in_doubt_is_resent_by_default(

@@ -1,0 +1,167 @@
+"""The Bot API transport (``bot.transport``): PTB's request interface over aiohttp, tested over
+real HTTP against the local Bot API server and small aiohttp servers on 127.0.0.1."""
+
+# Fixtures are imported by name and requested as parameters (pyflakes reads redefinitions).
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import pytest
+import telegram
+from aiohttp import web
+from telegram.error import NetworkError, TimedOut
+
+from bot.localapi.server import LocalBotApi
+from bot.transport import NOT_SENT, AiohttpRequest
+from tests.bot.fixtures_local_api import (
+    TEST_TOKEN,
+    api_bot,
+    local_api,  # noqa: F401  (fixture)
+    local_api_bot,  # noqa: F401  (fixture)
+    local_api_factory,  # noqa: F401  (fixture)
+    png_bytes,
+)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@pytest.fixture
+async def serve() -> AsyncIterator[Callable[[Handler], Awaitable[str]]]:
+    """Starts an aiohttp server answering every path with ``handler``; yields its base URL."""
+    runners: list[web.AppRunner] = []
+
+    async def start(handler: Handler) -> str:
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", handler)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        runners.append(runner)
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        await web.SockSite(runner, sock).start()
+        return f"http://127.0.0.1:{sock.getsockname()[1]}/bot"
+
+    yield start
+    for runner in runners:
+        await runner.cleanup()
+
+
+async def test_a_message_arrives_as_written_with_its_keyboard(
+    local_api: LocalBotApi, local_api_bot: telegram.Bot
+) -> None:
+    user = local_api.user(2101)
+    text = "<b>要闻</b> a&amp;b = c+d % 100 ‘引号’ 🙂\n第二行"
+    keyboard = telegram.InlineKeyboardMarkup(
+        [[telegram.InlineKeyboardButton("全文", callback_data="a:1:2")]]
+    )
+
+    sent = await local_api_bot.send_message(
+        user.chat_id, text, parse_mode="HTML", reply_markup=keyboard
+    )
+
+    [message] = user.history
+    assert message.html == text and message.message_id == sent.message_id
+    assert message.button("全文")["callback_data"] == "a:1:2"
+
+
+async def test_an_upload_goes_as_multipart_with_its_caption(
+    local_api: LocalBotApi, local_api_bot: telegram.Bot
+) -> None:
+    user = local_api.user(2102)
+
+    sent = await local_api_bot.send_photo(user.chat_id, png_bytes(), caption="统计图")
+
+    [message] = user.history
+    assert message.caption == "统计图" and message.photo_uploaded
+    assert sent.photo and sent.photo[-1].width == 4
+
+
+async def test_a_refused_connection_is_a_network_error_proven_not_sent() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed again: nothing listens there
+
+    request = AiohttpRequest()
+    try:
+        with pytest.raises(NetworkError) as raised:
+            await request.post(f"http://127.0.0.1:{port}/bot{TEST_TOKEN}/getMe")
+    finally:
+        await request.shutdown()
+
+    assert isinstance(raised.value.__cause__, NOT_SENT)
+    assert "not sent" in raised.value.message
+
+
+async def test_an_answer_later_than_the_read_timeout_is_timed_out_and_in_doubt(
+    serve: Callable[[Handler], Awaitable[str]],
+) -> None:
+    async def slow(request: web.Request) -> web.Response:
+        await asyncio.sleep(1.0)
+        return web.json_response({"ok": True, "result": True})
+
+    base_url = await serve(slow)
+    request = AiohttpRequest(read_timeout=0.2)
+    try:
+        with pytest.raises(TimedOut) as raised:
+            await request.post(f"{base_url}{TEST_TOKEN}/sendMessage", None)
+    finally:
+        await request.shutdown()
+
+    assert not isinstance(raised.value.__cause__, NOT_SENT)  # the request did leave
+
+
+async def test_waiting_for_a_free_connection_too_long_is_timed_out_and_proven_not_sent(
+    serve: Callable[[Handler], Awaitable[str]],
+) -> None:
+    release = asyncio.Event()
+
+    async def held(request: web.Request) -> web.Response:
+        await release.wait()
+        return web.json_response({"ok": True, "result": True})
+
+    base_url = await serve(held)
+    request = AiohttpRequest(connection_pool_size=1, pool_timeout=0.1, connect_timeout=0.1)
+    url = f"{base_url}{TEST_TOKEN}/sendMessage"
+    try:
+        first = asyncio.create_task(request.post(url, None, read_timeout=5.0))
+        await asyncio.sleep(0.1)  # the only connection is taken
+        with pytest.raises(TimedOut) as raised:
+            await request.post(url, None)
+        release.set()
+        assert await first is True
+    finally:
+        await request.shutdown()
+
+    assert isinstance(raised.value.__cause__, NOT_SENT)
+
+
+async def test_a_long_poll_waits_past_the_default_read_timeout(
+    serve: Callable[[Handler], Awaitable[str]],
+) -> None:
+    async def long_poll(request: web.Request) -> web.Response:
+        await asyncio.sleep(0.5)
+        return web.json_response({"ok": True, "result": []})
+
+    base_url = await serve(long_poll)
+    polling = AiohttpRequest(read_timeout=0.2)
+    bot = telegram.Bot(TEST_TOKEN, base_url=base_url, get_updates_request=polling)
+    try:
+        # PTB adds the poll's own timeout to the read timeout, as for its stock transport.
+        assert await bot.get_updates(timeout=1) == ()
+    finally:
+        await polling.shutdown()
+
+
+async def test_a_bot_used_without_initialising_it_still_sends(local_api: LocalBotApi) -> None:
+    user = local_api.user(2103)
+    bot = api_bot(local_api.base_url)
+    try:
+        await bot.send_message(user.chat_id, "早上好")
+    finally:
+        await bot.request.shutdown()
+
+    assert [m.html for m in user.history] == ["早上好"]
