@@ -18,17 +18,23 @@ the aiohttp exception as its cause, so delivery can tell "never sent" (:data:`NO
 
 from __future__ import annotations
 
+import os
+import re
+import ssl
 import urllib.request
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
+import certifi
 from telegram._utils.defaultvalue import DefaultValue
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-__all__ = ["NOT_SENT", "AiohttpRequest"]
+from bot.logs import redactor
+
+__all__ = ["NOT_SENT", "AiohttpRequest", "env_proxy", "tls_context"]
 
 NOT_SENT: tuple[type[BaseException], ...] = (
     aiohttp.ClientConnectorError,  # no connection: refused, unreachable, name not resolved
@@ -71,11 +77,16 @@ class AiohttpRequest(BaseRequest):
 
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(
+                limit=self._pool_size,
+                limit_per_host=0,
+                ssl=tls_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")),
+            )
             # Not trust_env: aiohttp would then read the proxy variables and ~/.netrc again for
-            # every request, in a worker thread (a tenth of a paid broadcast's CPU, measured);
-            # the proxy of an origin is looked up once instead (:func:`env_proxy`).
+            # every request, in a worker thread (29 % of a paid broadcast sender's samples,
+            # measured); the proxy of an origin is looked up once instead (:func:`env_proxy`).
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._pool_size, limit_per_host=0),
+                connector=connector,
                 headers={"User-Agent": self.USER_AGENT},
             )
 
@@ -129,14 +140,38 @@ class AiohttpRequest(BaseRequest):
             ) as response:
                 return response.status, await response.read()
         except NOT_SENT as err:
-            message = f"aiohttp.{type(err).__name__}: request not sent: {err}"
+            message = _describe(err, "request not sent: ")
             if isinstance(err, TimeoutError):
                 raise TimedOut(message) from err
             raise NetworkError(message) from err
         except (TimeoutError, aiohttp.ServerTimeoutError) as err:
             raise TimedOut from err
         except aiohttp.ClientError as err:
-            raise NetworkError(f"aiohttp.{type(err).__name__}: {err}") from err
+            raise NetworkError(_describe(err)) from err
+
+
+_TOKEN_IN_PATH = re.compile(r"(/bot)[^/\s'\"]+")
+"""The token's place in a Bot API URL (``/bot<token>/method``, ``/file/bot<token>/path``)."""
+
+
+def _describe(err: BaseException, what: str = "") -> str:
+    """The error as one line without the bot token, which is in every request URL and in the
+    text of some aiohttp errors (an invalid URL, a redirect)."""
+    text = _TOKEN_IN_PATH.sub(r"\1<token>", f"aiohttp.{type(err).__name__}: {what}{err}")
+    return redactor().redact(text)
+
+
+@lru_cache(maxsize=4)
+def tls_context(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
+    """The certificates HTTPS is verified against, as PTB's stock transport (httpx) chose
+    them: ``SSL_CERT_FILE`` or ``SSL_CERT_DIR`` where set, else certifi's bundle (not the
+    system's store, which a slim container may lack). Made once per setting: loading the
+    bundle takes ~20 ms."""
+    if cert_file:
+        return ssl.create_default_context(cafile=cert_file)
+    if cert_dir:
+        return ssl.create_default_context(capath=cert_dir)
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 def env_proxy(url: str) -> str | None:

@@ -7,8 +7,12 @@ real HTTP against the local Bot API server and small aiohttp servers on 127.0.0.
 from __future__ import annotations
 
 import asyncio
+import shutil
 import socket
+import ssl
+import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 
 import pytest
 import telegram
@@ -30,11 +34,12 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 @pytest.fixture
-async def serve() -> AsyncIterator[Callable[[Handler], Awaitable[str]]]:
-    """Starts an aiohttp server answering every path with ``handler``; yields its base URL."""
+async def serve() -> AsyncIterator[Callable[..., Awaitable[str]]]:
+    """Starts an aiohttp server answering every path with ``handler`` (over TLS with
+    ``tls``); yields its base URL."""
     runners: list[web.AppRunner] = []
 
-    async def start(handler: Handler) -> str:
+    async def start(handler: Handler, tls: ssl.SSLContext | None = None) -> str:
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", handler)
         runner = web.AppRunner(app, access_log=None)
@@ -42,8 +47,9 @@ async def serve() -> AsyncIterator[Callable[[Handler], Awaitable[str]]]:
         runners.append(runner)
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))
-        await web.SockSite(runner, sock).start()
-        return f"http://127.0.0.1:{sock.getsockname()[1]}/bot"
+        await web.SockSite(runner, sock, ssl_context=tls).start()
+        scheme = "https" if tls else "http"
+        return f"{scheme}://127.0.0.1:{sock.getsockname()[1]}/bot"
 
     yield start
     for runner in runners:
@@ -96,8 +102,20 @@ async def test_a_refused_connection_is_a_network_error_proven_not_sent() -> None
     assert "not sent" in raised.value.message
 
 
+async def test_an_error_naming_the_url_does_not_carry_the_token() -> None:
+    request = AiohttpRequest()
+    try:
+        with pytest.raises(NetworkError) as raised:
+            await request.post(f"htp://127.0.0.1/bot{TEST_TOKEN}/getMe")  # not HTTP
+    finally:
+        await request.shutdown()
+
+    assert "htp://127.0.0.1/bot" in raised.value.message
+    assert TEST_TOKEN not in raised.value.message
+
+
 async def test_an_answer_later_than_the_read_timeout_is_timed_out_and_in_doubt(
-    serve: Callable[[Handler], Awaitable[str]],
+    serve: Callable[..., Awaitable[str]],
 ) -> None:
     async def slow(request: web.Request) -> web.Response:
         await asyncio.sleep(1.0)
@@ -115,7 +133,7 @@ async def test_an_answer_later_than_the_read_timeout_is_timed_out_and_in_doubt(
 
 
 async def test_waiting_for_a_free_connection_too_long_is_timed_out_and_proven_not_sent(
-    serve: Callable[[Handler], Awaitable[str]],
+    serve: Callable[..., Awaitable[str]],
 ) -> None:
     release = asyncio.Event()
 
@@ -140,7 +158,7 @@ async def test_waiting_for_a_free_connection_too_long_is_timed_out_and_proven_no
 
 
 async def test_a_long_poll_waits_past_the_default_read_timeout(
-    serve: Callable[[Handler], Awaitable[str]],
+    serve: Callable[..., Awaitable[str]],
 ) -> None:
     async def long_poll(request: web.Request) -> web.Response:
         await asyncio.sleep(0.5)
@@ -165,3 +183,103 @@ async def test_a_bot_used_without_initialising_it_still_sends(local_api: LocalBo
         await bot.request.shutdown()
 
     assert [m.html for m in user.history] == ["早上好"]
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 and its key (made by the openssl CLI)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("no openssl command here to make a test certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return cert, key
+
+
+async def https_get_me(
+    serve: Callable[..., Awaitable[str]], certificate: tuple[Path, Path]
+) -> object:
+    async def get_me(request: web.Request) -> web.Response:
+        return web.json_response({"ok": True, "result": True})
+
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(*certificate)
+    base_url = await serve(get_me, tls)
+    request = AiohttpRequest()
+    try:
+        return await request.post(f"{base_url}{TEST_TOKEN}/getMe")
+    finally:
+        await request.shutdown()
+
+
+async def test_https_is_verified_against_the_certificates_ssl_cert_file_names(
+    serve: Callable[..., Awaitable[str]],
+    certificate: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
+
+    assert await https_get_me(serve, certificate) is True
+
+
+async def test_a_certificate_nobody_vouches_for_is_refused_before_anything_is_sent(
+    serve: Callable[..., Awaitable[str]],
+    certificate: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+
+    with pytest.raises(NetworkError) as raised:
+        await https_get_me(serve, certificate)  # certifi's bundle does not hold it
+
+    assert isinstance(raised.value.__cause__, NOT_SENT)
+    assert "certificate" in raised.value.message.lower()
+
+
+async def test_requests_go_through_the_proxy_the_environment_names(
+    serve: Callable[..., Awaitable[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hosts: list[str] = []
+
+    async def proxy(request: web.Request) -> web.Response:
+        hosts.append(request.host)  # a forward proxy is asked for the absolute URL
+        return web.json_response({"ok": True, "result": True})
+
+    proxy_url = (await serve(proxy)).removesuffix("/bot")
+    monkeypatch.setenv("HTTP_PROXY", proxy_url)
+    monkeypatch.setenv("NO_PROXY", "exempt.invalid")
+    request = AiohttpRequest(connect_timeout=2.0)
+    try:
+        assert await request.post(f"http://api.invalid/bot{TEST_TOKEN}/getMe") is True
+        with pytest.raises(NetworkError) as raised:  # exempt: resolved directly, and fails
+            await request.post(f"http://exempt.invalid/bot{TEST_TOKEN}/getMe")
+    finally:
+        await request.shutdown()
+
+    assert hosts == ["api.invalid"]
+    assert isinstance(raised.value.__cause__, NOT_SENT)
