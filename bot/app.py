@@ -130,7 +130,7 @@ def build_application(
 
 
 def freeze_start_up_heap() -> None:
-    """Leave what start-up made (modules, PTB, SQLAlchemy, matplotlib) out of full collections.
+    """Leave what start-up made (modules, PTB, SQLAlchemy) out of full collections.
 
     A generation-2 collection walks every tracked object in the process; under load such a
     collection took 100+ ms of CPU on the event loop, and nearly all it walked was start-up

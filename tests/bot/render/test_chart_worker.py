@@ -6,6 +6,8 @@ import asyncio
 import datetime as dt
 import os
 import signal
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 
 import pytest
@@ -64,3 +66,12 @@ async def test_closing_stops_the_worker(worker: ChartWorker) -> None:
     pid = await worker.pid()
     await asyncio.to_thread(worker.close)
     assert await gone(pid)
+
+
+def test_the_bot_process_never_loads_matplotlib() -> None:
+    # A fresh interpreter: this one has imported the chart module for the tests above.
+    probe = (
+        "import sys, bot.operations, bot.app, bot.render.chart_worker;"
+        "sys.exit('matplotlib' in sys.modules)"
+    )
+    assert subprocess.run([sys.executable, "-c", probe], timeout=60).returncode == 0
