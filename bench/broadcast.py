@@ -28,12 +28,12 @@ Rows:
 
 The achieved rate is the server's: messages received over the time from the first to the last
 (process start-up and the subscriber query are reported apart, as "start-up"). Peak RSS is the
-sender process's ``ru_maxrss``; CPU per message is the sender's user + system time (start-up
-included) over the messages; "of it ours" is that minus the transport baseline's (Baozhai's own
-overhead beyond PTB), and the server's CPU per message is this process's (the local server runs
-in it) while the sender ran. From the transport's two the table's footer derives the CPU
-ceiling: the rate no one-process PTB sender can pass on this machine (the client and server
-share the cores; one asyncio process uses one).
+sender process's high-water mark (``VmHWM``); CPU per message is the sender's user + system
+time (start-up included) over the messages; "of it ours" is that minus the transport
+baseline's (Baozhai's own overhead beyond PTB), and the server's CPU per message is this
+process's (the local server runs in it) while the sender ran. From the transport's two the
+table's footer derives the CPU ceiling: the rate no one-process PTB sender can pass on this
+machine (the client and server share the cores; one asyncio process uses one).
 ``--subscribers 2000`` (or ``--quick``) for a smoke run; the limited row alone takes
 subscribers / 30 seconds per backend. Usage:
 ``python -m bench.broadcast [--subscribers N] [--rows limited,paid,ledger]
@@ -73,6 +73,7 @@ from bench.common import (
     console_for_tables,
     finish,
     names_in,
+    peak_rss_mib,
 )
 
 TOKEN = "123456:BENCH-BROADCAST-TOKEN"
@@ -395,10 +396,6 @@ async def run_ledger(backend: str, chats: int, folder: Path) -> dict[str, Any]:
 # --- inside the child processes -----------------------------------------------------------
 
 
-def _peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def _cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -409,7 +406,7 @@ def sender_main(config: str) -> int:
     from bot.cli import main as baozhai
 
     code = baozhai(["--config", config, "digest", "send", "--date", DATE.isoformat()])
-    print(json.dumps({"code": code, "peak_rss_mib": _peak_rss_mib(), "cpu": _cpu_seconds()}))
+    print(json.dumps({"code": code, "peak_rss_mib": peak_rss_mib(), "cpu": _cpu_seconds()}))
     return code
 
 
@@ -458,7 +455,7 @@ def transport_main(base_url: str, subscribers: int, transport: str) -> int:
                     group.create_task(worker())
 
     asyncio.run(send_all())
-    print(json.dumps({"peak_rss_mib": _peak_rss_mib(), "cpu": _cpu_seconds()}))
+    print(json.dumps({"peak_rss_mib": peak_rss_mib(), "cpu": _cpu_seconds()}))
     return 0
 
 

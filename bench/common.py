@@ -11,6 +11,8 @@ import argparse
 import importlib
 import json
 import logging
+import resource
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -77,6 +79,23 @@ def quiet_jieba() -> None:
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
+
+
+def peak_rss_mib() -> float:
+    """This process's peak resident set, in MiB, since it started (exec'd).
+
+    Not ``ru_maxrss`` on Linux: that keeps the high-water mark of the process image a
+    ``fork`` + ``exec`` replaced, so a bot started by a benchmark that had just built a
+    500 MiB archive reported 682 MiB (measured; ``VmHWM`` starts again at exec)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss / 1024 / 1024 if sys.platform == "darwin" else rss / 1024
 
 
 def console_for_tables() -> Console:

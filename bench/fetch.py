@@ -19,7 +19,6 @@ import argparse
 import asyncio
 import dataclasses
 import datetime as dt
-import resource
 import sys
 import tempfile
 import time
@@ -38,6 +37,7 @@ from bench.common import (
     console_for_tables,
     finish,
     load_headlines,
+    peak_rss_mib,
     quiet_jieba,
 )
 from bot.config import PaperConfig
@@ -111,9 +111,9 @@ async def _measure(texts: Sequence[tuple[str, str]], folder: Path) -> dict[str, 
         )
         crawl = await _crawl_seconds(site, LIMITS)
         crawl_sequential = await _crawl_seconds(site, dataclasses.replace(LIMITS, per_site=1))
-        rss_before = _peak_rss_mib()
+        rss_before = peak_rss_mib()
         ours = await _poll(site, folder, LIMITS, "ours")
-        rss_after = _peak_rss_mib()
+        rss_after = peak_rss_mib()
     finally:
         await site.stop()
     return {
@@ -137,11 +137,6 @@ async def _crawl_seconds(site: SiteServer, limits: FetchLimits) -> float:
         started = time.perf_counter()
         await crawler.crawl()
         return time.perf_counter() - started
-
-
-def _peak_rss_mib() -> float:
-    """The process's peak resident set so far (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def targets(result: dict[str, Any]) -> list[Target]:

@@ -4,7 +4,7 @@ Before ``[limits]`` a page dump of 200,000 headings became a 200,000-article edi
 65 s), one line of 2,000,000 characters took about 1 GB, and a 20 MB file 93 s and 361 MB.
 Here each such file goes through what the inbox does with it (:func:`summarizer.parser.
 read_page` with the default limits, then the summary of every article) in a process of its
-own, so its peak RSS (``ru_maxrss``, imports and jieba's dictionary included) is honest.
+own, so its peak RSS (``VmHWM``, imports and jieba's dictionary included) is honest.
 Two kinds of rows:
 
 * refused: files beyond a limit (20 MB; 200,000 headings; one 2,000,000-character line, in
@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -40,7 +39,14 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from bench.common import PACKAGED_EDITION, RESULTS_DIR, Target, console_for_tables, finish
+from bench.common import (
+    PACKAGED_EDITION,
+    RESULTS_DIR,
+    Target,
+    console_for_tables,
+    finish,
+    peak_rss_mib,
+)
 
 PEAK_RSS_TARGET_MIB = 200.0
 LINEAR_SLACK = 2.0
@@ -141,7 +147,7 @@ def measure(path: Path) -> dict[str, Any]:
     for article in read_page(PACKAGED_EDITION).articles:  # warm: the segmenter loaded
         summarizer.summarize(article)
     is_dangling("陈列馆和")  # warm: the parser's own jieba (rejoining column breaks) loaded
-    baseline = _peak_rss_mib()
+    baseline = peak_rss_mib()
     start = time.perf_counter()
     outcome: dict[str, Any]
     try:
@@ -155,14 +161,9 @@ def measure(path: Path) -> dict[str, Any]:
     return {
         **outcome,
         "seconds": seconds,
-        "peak_rss_mib": _peak_rss_mib(),
+        "peak_rss_mib": peak_rss_mib(),
         "baseline_rss_mib": baseline,
     }
-
-
-def _peak_rss_mib() -> float:
-    """The process's peak resident set so far (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _in_subprocess(path: Path) -> dict[str, Any]:

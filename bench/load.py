@@ -73,7 +73,14 @@ from rich.console import Console
 from rich.table import Table
 
 from bench import archive
-from bench.common import RESULTS_DIR, Target, console_for_tables, finish, names_in
+from bench.common import (
+    RESULTS_DIR,
+    Target,
+    console_for_tables,
+    finish,
+    names_in,
+    peak_rss_mib,
+)
 from bench.search import MIX, PG_SERVER, ensure_archive
 
 TOKEN = "123456:BENCH-LOAD-TOKEN"
@@ -605,7 +612,7 @@ def bot_main(config: str) -> int:
         json.dumps(
             {
                 "code": code,
-                "peak_rss_mib": usage.ru_maxrss / 1024,
+                "peak_rss_mib": peak_rss_mib(),
                 "cpu": usage.ru_utime + usage.ru_stime,
                 "callbacks": watch.count,
                 "slow_callbacks": watch.slow,

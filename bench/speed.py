@@ -44,7 +44,6 @@ import argparse
 import datetime as dt
 import os
 import platform
-import resource
 import statistics
 import sys
 import tempfile
@@ -70,6 +69,7 @@ from bench.common import (
     console_for_tables,
     finish,
     load_headlines,
+    peak_rss_mib,
     quiet_jieba,
 )
 from summarizer.edition import Article
@@ -135,11 +135,6 @@ def _peak_kib(function: Callable[[], object]) -> float:
     finally:
         tracemalloc.stop()
     return peak / 1024
-
-
-def _max_rss_mib() -> float:
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return rss / 1024 / 1024 if sys.platform == "darwin" else rss / 1024
 
 
 def _edition_path(edition: Path | None) -> Path | None:
@@ -493,7 +488,7 @@ def measure(data: Path, edition: Path | None, *, quick: bool) -> dict[str, Any]:
     if data.is_file():
         result["ingest"] = ingest_end_to_end(data, repeats=1 if quick else 3)
     result["pathological"] = pathological(repeats=1 if quick else 3)
-    result["max_rss_mib"] = _max_rss_mib()
+    result["max_rss_mib"] = peak_rss_mib()
     result["load_average_after"] = _load()
     return result
 
