@@ -135,8 +135,16 @@ class AiohttpRequest(BaseRequest):
         elif request_data is not None:
             body, headers = request_data.json_payload, JSON
         try:
+            # No redirects, as PTB's stock transport: the Bot API never sends one, and following
+            # it would turn a POST into a GET or hand the token in the URL to another host.
             async with self._session.request(
-                method, url, data=body, headers=headers, timeout=timeout, proxy=env_proxy(url)
+                method,
+                url,
+                data=body,
+                headers=headers,
+                timeout=timeout,
+                proxy=env_proxy(url),
+                allow_redirects=False,
             ) as response:
                 return response.status, await response.read()
         except NOT_SENT as err:

@@ -114,6 +114,24 @@ async def test_an_error_naming_the_url_does_not_carry_the_token() -> None:
     assert TEST_TOKEN not in raised.value.message
 
 
+async def test_a_redirect_is_not_followed(serve: Callable[..., Awaitable[str]]) -> None:
+    asked: list[str] = []
+
+    async def redirect(request: web.Request) -> web.Response:
+        asked.append(request.path)
+        raise web.HTTPFound("/elsewhere")
+
+    base_url = await serve(redirect)
+    request = AiohttpRequest()
+    try:
+        with pytest.raises(NetworkError):
+            await request.post(f"{base_url}{TEST_TOKEN}/sendMessage", None)
+    finally:
+        await request.shutdown()
+
+    assert asked == [f"/bot{TEST_TOKEN}/sendMessage"]
+
+
 async def test_an_answer_later_than_the_read_timeout_is_timed_out_and_in_doubt(
     serve: Callable[..., Awaitable[str]],
 ) -> None:
