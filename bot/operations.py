@@ -121,6 +121,8 @@ async def preflight(config: Config) -> str | None:
         config.telegram.token,
         base_url=config.telegram.api_base_url,
         request=AiohttpRequest(connection_pool_size=1),
+        # Never polled, but without its own request PTB would build an httpx client for it.
+        get_updates_request=AiohttpRequest(connection_pool_size=1),
     )
     try:
         async with bot:

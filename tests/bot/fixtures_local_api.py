@@ -9,8 +9,9 @@ Import the fixtures into a test module or a conftest
 * ``local_api_factory`` — ``await local_api_factory(per_chat_rate=None, ...)`` starts more
   servers with other settings; all are stopped after the test.
 * ``local_api_bot`` — an initialised ``telegram.Bot`` pointed at ``local_api``, on the product's
-  transport (:mod:`bot.transport`); tests that build their own ``telegram.Bot`` without
-  ``api_bot`` talk to the server through PTB's stock httpx transport.
+  transport (:mod:`bot.transport`, for its requests and its getUpdates); tests that build their
+  own ``telegram.Bot`` without ``api_bot`` talk to the server through PTB's stock httpx
+  transport.
 * ``local_api_user`` — user/chat 1001 "李雷" (language ``zh-hans``) who has started the bot.
 
 Helpers: ``TEST_TOKEN``, ``api_bot()``, ``png_bytes()``, ``jpeg_bytes()``,
@@ -50,7 +51,12 @@ TEST_TOKEN = "123456:LOCAL-TEST-TOKEN"
 
 def api_bot(base_url: str, token: str = TEST_TOKEN, **request: Any) -> telegram.Bot:
     """A ``telegram.Bot`` on the product's transport (``request``: its timeouts, pool size)."""
-    return telegram.Bot(token, base_url=base_url, request=AiohttpRequest(**request))
+    return telegram.Bot(
+        token,
+        base_url=base_url,
+        request=AiohttpRequest(**request),
+        get_updates_request=AiohttpRequest(connection_pool_size=1),
+    )
 
 
 def png_bytes(width: int = 4, height: int = 3) -> bytes:

@@ -14,12 +14,15 @@ import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
+import httpx
 import pytest
 import telegram
 from aiohttp import web
 from telegram.error import NetworkError, TimedOut
 
+from bot.config import load_config
 from bot.localapi.server import LocalBotApi
+from bot.operations import preflight
 from bot.transport import NOT_SENT, AiohttpRequest
 from tests.bot.fixtures_local_api import (
     TEST_TOKEN,
@@ -29,6 +32,7 @@ from tests.bot.fixtures_local_api import (
     local_api_factory,  # noqa: F401  (fixture)
     png_bytes,
 )
+from tests.bot.running_bot import TOKEN, write_config
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -201,6 +205,31 @@ async def test_a_bot_used_without_initialising_it_still_sends(local_api: LocalBo
         await bot.request.shutdown()
 
     assert [m.html for m in user.history] == ["早上好"]
+
+
+async def test_the_start_up_check_builds_no_client_of_the_stock_transport(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # PTB gives a Bot without its own getUpdates request an httpx client: a TLS context and
+    # a connection pool for every `digest send`, never used.
+    built: list[httpx.AsyncClient] = []
+    build = httpx.AsyncClient.__init__
+
+    def counted(client: httpx.AsyncClient, *args: object, **kwargs: object) -> None:
+        built.append(client)
+        build(client, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(httpx.AsyncClient, "__init__", counted)
+    server = LocalBotApi(TOKEN)
+    await server.start()
+    try:
+        config = load_config(
+            write_config(tmp_path, db_url="sqlite://", api_base_url=server.base_url)
+        )
+        assert await preflight(config) is None
+    finally:
+        await server.stop()
+    assert built == []
 
 
 @pytest.fixture(scope="module")
