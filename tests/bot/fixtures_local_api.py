@@ -14,13 +14,17 @@ Import the fixtures into a test module or a conftest
   transport.
 * ``local_api_user`` — user/chat 1001 "李雷" (language ``zh-hans``) who has started the bot.
 
-Helpers: ``TEST_TOKEN``, ``api_bot()``, ``png_bytes()``, ``jpeg_bytes()``,
+Helpers: ``TEST_TOKEN``, ``api_bot()``, ``serving()`` (a Bot API of one's own: an aiohttp
+handler answering every path on 127.0.0.1), ``png_bytes()``, ``jpeg_bytes()``,
 ``retry_after_seconds()``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import socket
+import ssl
 import struct
 import warnings
 import zlib
@@ -29,6 +33,7 @@ from typing import Any
 
 import pytest
 import telegram
+from aiohttp import web
 from telegram.error import RetryAfter
 
 from bot.localapi.server import LocalBotApi, LocalUser
@@ -44,6 +49,7 @@ __all__ = [
     "local_api_user",
     "png_bytes",
     "retry_after_seconds",
+    "serving",
 ]
 
 TEST_TOKEN = "123456:LOCAL-TEST-TOKEN"
@@ -57,6 +63,27 @@ def api_bot(base_url: str, token: str = TEST_TOKEN, **request: Any) -> telegram.
         request=AiohttpRequest(**request),
         get_updates_request=AiohttpRequest(connection_pool_size=1),
     )
+
+
+@contextlib.asynccontextmanager
+async def serving(
+    handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+    tls: ssl.SSLContext | None = None,
+) -> AsyncIterator[str]:
+    """Serve ``handler`` for every path on a free port of 127.0.0.1 (over TLS with ``tls``);
+    yields the base URL a ``telegram.Bot`` takes (``…/bot``)."""
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handler)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    try:
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        await web.SockSite(runner, sock, ssl_context=tls).start()
+        scheme = "https" if tls else "http"
+        yield f"{scheme}://127.0.0.1:{sock.getsockname()[1]}/bot"
+    finally:
+        await runner.cleanup()
 
 
 def png_bytes(width: int = 4, height: int = 3) -> bytes:

@@ -7,6 +7,7 @@ real HTTP against the local Bot API server and small aiohttp servers on 127.0.0.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 import socket
 import ssl
@@ -31,6 +32,7 @@ from tests.bot.fixtures_local_api import (
     local_api_bot,  # noqa: F401  (fixture)
     local_api_factory,  # noqa: F401  (fixture)
     png_bytes,
+    serving,
 )
 from tests.bot.running_bot import TOKEN, write_config
 
@@ -40,24 +42,13 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 @pytest.fixture
 async def serve() -> AsyncIterator[Callable[..., Awaitable[str]]]:
     """Starts an aiohttp server answering every path with ``handler`` (over TLS with
-    ``tls``); yields its base URL."""
-    runners: list[web.AppRunner] = []
+    ``tls``); yields its base URL. All are stopped after the test."""
+    async with contextlib.AsyncExitStack() as servers:
 
-    async def start(handler: Handler, tls: ssl.SSLContext | None = None) -> str:
-        app = web.Application()
-        app.router.add_route("*", "/{tail:.*}", handler)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        runners.append(runner)
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        await web.SockSite(runner, sock, ssl_context=tls).start()
-        scheme = "https" if tls else "http"
-        return f"{scheme}://127.0.0.1:{sock.getsockname()[1]}/bot"
+        async def start(handler: Handler, tls: ssl.SSLContext | None = None) -> str:
+            return await servers.enter_async_context(serving(handler, tls))
 
-    yield start
-    for runner in runners:
-        await runner.cleanup()
+        yield start
 
 
 async def test_a_message_arrives_as_written_with_its_keyboard(

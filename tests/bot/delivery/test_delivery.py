@@ -41,6 +41,7 @@ from tests.bot.fixtures_local_api import (
     local_api,  # noqa: F401  (fixture)
     local_api_bot,  # noqa: F401  (fixture)
     local_api_factory,  # noqa: F401  (fixture)
+    serving,
 )
 
 pytestmark = pytest.mark.filterwarnings(
@@ -438,18 +439,8 @@ async def migrating_api() -> AsyncIterator[tuple[str, list[int]]]:
         }
         return web.json_response({"ok": True, "result": message})
 
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", handle)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    await web.SockSite(runner, sock).start()
-    try:
-        yield f"http://127.0.0.1:{port}/bot", delivered
-    finally:
-        await runner.cleanup()
+    async with serving(handle) as base_url:
+        yield base_url, delivered
 
 
 async def test_a_migrated_group_is_followed_and_gets_the_digest_once(
@@ -621,18 +612,8 @@ class HeldReplies:
 @pytest.fixture
 async def held_replies(local_api: LocalBotApi) -> AsyncIterator[HeldReplies]:
     proxy = HeldReplies(local_api)
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", proxy.handle)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    await web.SockSite(runner, sock).start()
-    proxy.base_url = f"http://127.0.0.1:{sock.getsockname()[1]}/bot"
-    try:
+    async with serving(proxy.handle) as proxy.base_url:
         yield proxy
-    finally:
-        await runner.cleanup()
 
 
 def impatient_bot(base_url: str) -> telegram.Bot:
