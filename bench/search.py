@@ -3,7 +3,8 @@
 ``python -m bench.search [--articles N] [--backend sqlite|postgres|both] [--rounds R]``.
 The archive (:mod:`bench.archive`, default 1,000,000 articles) is built once and cached. For
 each backend: p50/p99 of ``store.editions.search`` per query kind (common word, rare word,
-two words, phrase, no hit, date-filtered, newest first), the baseline (main's ``LIKE``
+two words, phrase, no hit, date-filtered, newest first, one paper: what a subscriber's
+``/search`` asks, limited to a paper), the baseline (main's ``LIKE``
 scan, once per query, on the same archive and in the same run), bytes per article before
 (schema 0002, ``body`` repeating the paragraphs) and after (text once plus the index),
 measured on the first 20,000 generated articles, and the index's share of an ingest
@@ -54,6 +55,14 @@ MIX: dict[str, tuple[str, ...]] = {
     "no hit": (archive.ABSENT_WORD, "龘靐 发展"),
     "date-filtered": ("工会 2022-07", "发展 2023-03-15", "创新 2021-11"),
     "newest first": ("发展 最新", "工会 newest"),
+    # A subscriber's /search is limited to their papers: one paper's articles, a fifth of the
+    # archive, the date slices walked the same way.
+    "one paper": (
+        "发展 海南日报",
+        f"{archive.RARE_WORDS[1]} 人民日报",
+        "科技 创新 经济日报",
+        '"新质生产力" 光明日报',
+    ),
 }
 SAMPLE = 20_000
 INGEST_EDITIONS = 20
