@@ -2,7 +2,8 @@
 
 The Bot API puts the token in every request URL and httpx logs URLs at INFO, so besides
 quieting httpx we install a filter on our handlers that masks anything shaped like a bot
-token (and the configured token itself) in every record, whoever logged it.
+token (and the configured token itself) in every record, whoever logged it, and the user and
+password of any URL (a proxy's, whose errors name it).
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from collections.abc import Iterable
 # where no word boundary precedes the id; match generously so no variant slips through.
 _TOKEN_SHAPE = re.compile(r"(?<!\d)\d{5,}:[A-Za-z0-9_-]{20,}")
 MASK = "<token>"
+_URL_CREDENTIALS = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://)[^/\s@'\"]+@")
 
 
 class RedactTokens(logging.Filter):
-    """Replace bot tokens in a record's final message with ``<token>``."""
+    """Replace bot tokens in a record's final message with ``<token>``, and a URL's user and
+    password with ``<credentials>``."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         super().__init__()
@@ -31,6 +34,7 @@ class RedactTokens(logging.Filter):
     def redact(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, MASK)
+        text = _URL_CREDENTIALS.sub(r"\1<credentials>@", text)
         return _TOKEN_SHAPE.sub(MASK, text)
 
     def filter(self, record: logging.LogRecord) -> bool:

@@ -50,8 +50,10 @@ class AiohttpRequest(BaseRequest):
 
     The timeouts mean what they mean for ``HTTPXRequest``: ``pool_timeout`` and
     ``connect_timeout`` bound getting a connection (a free one from the pool, or a new one),
-    ``read_timeout`` each wait for the answer's bytes, ``write_timeout`` (``media_write_timeout``
-    for uploads) is added to the request's overall bound, as aiohttp has no write timeout.
+    ``read_timeout`` each wait for the answer's bytes, so a slow answer that keeps coming is
+    not cut off. aiohttp has no write timeout, so an upload alone (the one body big enough to
+    stall while it is written) is bounded as a whole: the four added up, with
+    ``media_write_timeout`` as its write part.
     """
 
     def __init__(
@@ -104,8 +106,9 @@ class AiohttpRequest(BaseRequest):
         pool = self._pool_timeout if isinstance(pool, DefaultValue) else pool
         if isinstance(write, DefaultValue):
             write = self._media_write_timeout if upload else self._write_timeout
-        parts = (read, write, connect, pool)
-        total = None if any(p is None for p in parts) else sum(parts)
+        total = None
+        if upload and None not in (read, write, connect, pool):
+            total = read + write + connect + pool
         getting = None if connect is None or pool is None else connect + pool
         return aiohttp.ClientTimeout(
             total=total, connect=getting, sock_connect=connect, sock_read=read
@@ -195,12 +198,22 @@ def _origin_proxy(scheme: str, host: str) -> str | None:
     proxy = proxies.get(scheme) or proxies.get("all")
     if proxy is None or urllib.request.proxy_bypass(host):
         return None
+    if "://" not in proxy:
+        return "http://" + proxy  # "host:3128", as httpx reads it
+    if urlsplit(proxy).scheme.lower() not in ("http", "https"):
+        # Not silently around it (the network may allow no other way out), and not as an
+        # HTTP proxy: nothing leaves, and preflight says so at start-up.
+        raise NetworkError(
+            f"request not sent: the proxy for {scheme}:// is {urlsplit(proxy).scheme}://, and"
+            " only http:// and https:// proxies are supported"
+        )
     return proxy
 
 
 def _multipart(request_data: RequestData) -> aiohttp.FormData:
     """The parameters as form fields and the files as parts, as the Bot API takes uploads."""
-    form = aiohttp.FormData()
+    # Names as written (UTF-8), as httpx sends them; aiohttp would percent-encode them.
+    form = aiohttp.FormData(quote_fields=False)
     for name, value in request_data.json_parameters.items():
         form.add_field(name, value)
     for name, (filename, content, mimetype) in request_data.multipart_data.items():

@@ -29,6 +29,19 @@ def test_a_configured_token_of_any_shape_is_masked() -> None:
     assert odd not in record.getMessage()
 
 
+def test_the_user_and_password_of_a_url_are_masked_and_the_rest_kept() -> None:
+    record = _record("proxy refused: url='%s'", "http://alice:hunter2secret@10.0.0.1:3128/x")
+    RedactTokens().filter(record)
+    assert record.getMessage() == "proxy refused: url='http://<credentials>@10.0.0.1:3128/x'"
+
+
+def test_an_at_sign_after_a_urls_host_is_left_alone() -> None:
+    message = "see https://example.org/users/@baozhai and mail news@example.org"
+    record = _record(message)
+    RedactTokens().filter(record)
+    assert record.getMessage() == message
+
+
 def test_a_token_inside_a_traceback_is_masked() -> None:
     try:
         raise RuntimeError(f"failed https://api.telegram.org/bot{TOKEN}/sendMessage")

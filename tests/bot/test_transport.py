@@ -81,6 +81,27 @@ async def test_an_upload_goes_as_multipart_with_its_caption(
     assert sent.photo and sent.photo[-1].width == 4
 
 
+async def test_an_uploads_file_name_goes_as_written(
+    serve: Callable[..., Awaitable[str]],
+) -> None:
+    # As httpx sends it: UTF-8 in quotes, not percent-encoded (which the Bot API would show).
+    seen: list[str] = []
+
+    async def upload(request: web.Request) -> web.Response:
+        async for part in await request.multipart():
+            seen.append(part.headers.get("Content-Disposition", ""))  # type: ignore[union-attr]
+        chat = {"id": 2103, "type": "private"}
+        return web.json_response({"ok": True, "result": {"message_id": 1, "date": 0, "chat": chat}})
+
+    bot = api_bot(await serve(upload))
+    try:
+        await bot.send_document(2103, png_bytes(), filename='统计 "图".png')
+    finally:
+        await bot.request.shutdown()
+
+    assert any('filename="统计 \\"图\\".png"' in header for header in seen), seen
+
+
 async def test_a_refused_connection_is_a_network_error_proven_not_sent() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -125,6 +146,29 @@ async def test_a_redirect_is_not_followed(serve: Callable[..., Awaitable[str]]) 
         await request.shutdown()
 
     assert asked == [f"/bot{TEST_TOKEN}/sendMessage"]
+
+
+async def test_a_slow_answer_that_keeps_coming_is_not_cut_off(
+    serve: Callable[..., Awaitable[str]],
+) -> None:
+    # As with httpx, the read timeout bounds each wait for bytes, not the whole answer.
+    async def dribble(request: web.Request) -> web.StreamResponse:
+        body = b'{"ok": true, "result": true}' + b" " * 12
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        response.content_length = len(body)
+        await response.prepare(request)
+        for start in range(0, len(body), 4):  # 10 pieces, 0.15 s apart: 1.5 s in all
+            await response.write(body[start : start + 4])
+            await asyncio.sleep(0.15)
+        return response
+
+    base_url = await serve(dribble)
+    timeouts = {"read_timeout": 0.3, "write_timeout": 0.3, "connect_timeout": 0.2}
+    request = AiohttpRequest(**timeouts, pool_timeout=0.2)  # 1.0 s in all, under the 1.5 s
+    try:
+        assert await request.post(f"{base_url}{TEST_TOKEN}/getMe") is True
+    finally:
+        await request.shutdown()
 
 
 async def test_an_answer_later_than_the_read_timeout_is_timed_out_and_in_doubt(
@@ -321,3 +365,63 @@ async def test_requests_go_through_the_proxy_the_environment_names(
 
     assert hosts == ["api.invalid"]
     assert isinstance(raised.value.__cause__, NOT_SENT)
+
+
+async def test_a_proxy_named_without_a_scheme_is_an_http_proxy(
+    serve: Callable[..., Awaitable[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hosts: list[str] = []
+
+    async def proxy(request: web.Request) -> web.Response:
+        hosts.append(request.host)
+        return web.json_response({"ok": True, "result": True})
+
+    proxy_url = (await serve(proxy)).removesuffix("/bot")
+    monkeypatch.setenv("HTTP_PROXY", proxy_url.removeprefix("http://"))  # "127.0.0.1:port"
+    request = AiohttpRequest()
+    try:
+        assert await request.post(f"http://bare-proxy.invalid/bot{TEST_TOKEN}/getMe") is True
+    finally:
+        await request.shutdown()
+
+    assert hosts == ["bare-proxy.invalid"]
+
+
+async def test_a_socks_proxy_is_refused_with_a_clear_error_and_nothing_sent(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ALL_PROXY", "socks5://127.0.0.1:1080")
+    request = AiohttpRequest()
+    try:
+        with pytest.raises(NetworkError) as raised:
+            await request.post(f"http://socks-proxy.invalid/bot{TEST_TOKEN}/getMe")
+    finally:
+        await request.shutdown()
+
+    assert "socks5://" in raised.value.message and "not sent" in raised.value.message
+
+
+async def test_a_proxys_password_never_shows_in_an_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def refuse(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")  # the CONNECT
+        writer.write(b"HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    proxy = await asyncio.start_server(refuse, "127.0.0.1", 0)
+    port = proxy.sockets[0].getsockname()[1]
+    monkeypatch.setenv("HTTPS_PROXY", f"http://alice:hunter2secret@127.0.0.1:{port}")
+    request = AiohttpRequest()
+    try:
+        with pytest.raises(NetworkError) as raised:
+            await request.post(f"https://password-proxy.invalid/bot{TEST_TOKEN}/getMe")
+    finally:
+        await request.shutdown()
+        proxy.close()
+        await proxy.wait_closed()
+
+    assert "407" in raised.value.message
+    assert "hunter2secret" not in raised.value.message and "alice" not in raised.value.message
+    assert TEST_TOKEN not in raised.value.message
