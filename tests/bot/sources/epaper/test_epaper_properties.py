@@ -5,6 +5,10 @@ form is faithful."""
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -12,7 +16,9 @@ from hypothesis import strategies as st
 
 from bot.errors import TemplateError
 from bot.sources.epaper import CrawlCache, Validators, decode_document, get_template, template_names
-from bot.sources.epaper.dom import page_label
+from bot.sources.epaper.dom import _JS_ESCAPE, _VIEW_CALL, _fields, _unescape, page_label
+
+REPO = Path(__file__).resolve().parents[4]
 
 TAGS = [
     "p", "P", "div", "a", "area", "map", "founder-title", "founder-content", "founder-author",
@@ -111,3 +117,61 @@ def test_the_cache_round_trips_through_json(
         cache.put(url, Validators(etag, modified), parsed)
     restored = CrawlCache.from_json(json.loads(json.dumps(cache.to_json())))
     assert restored.to_json() == cache.to_json()
+
+
+# The regex the linear reader of comment fields replaced: the oracle of what it finds.
+_OLD_FIELD = re.compile(r"<(?P<name>[a-z][a-z0-9_-]*)>(?P<value>.*?)</(?P=name)>", re.I | re.S)
+_FIELD_TEXT = st.lists(
+    st.sampled_from(
+        ["<title>", "</title>", "<Title>", "</TITLE>", "<a>", "</a>", "</ab>", "<ab>", "<date>",
+         "</date>", "<founder-author>", "</founder-author>", "<", ">", "</", "x", "标题", " "]
+    ),
+    max_size=30,
+).map("".join)  # fmt: skip
+
+
+@settings(max_examples=500)
+@given(content=_FIELD_TEXT)
+def test_comment_fields_are_read_as_the_old_regex_read_them(content: str) -> None:
+    found = [(m["name"], m["value"]) for m in _OLD_FIELD.finditer(content)]
+    assert list(_fields(content)) == found
+
+
+def _js_literal(text: str, quote: str) -> str:
+    """``text`` as a JavaScript string literal in ``quote``s (escapes as a site writes them)."""
+    escaped = text.replace("\\", "\\\\").replace(quote, "\\" + quote).replace("\n", "\\n")
+    return quote + escaped + quote
+
+
+@settings(max_examples=300)
+@given(
+    text=st.text(alphabet=st.sampled_from("标题中文ab \\\"'()\n"), max_size=20),
+    quote=st.sampled_from("\"'"),
+    before=st.sampled_from(["", "document.write(", "var t = '\\'; "]),
+)
+def test_a_view_calls_string_is_read_whole_whatever_it_escapes(
+    text: str, quote: str, before: str
+) -> None:
+    script = f"{before}view({_js_literal(text, quote)}));"
+    match = _VIEW_CALL.search(script)
+    assert match is not None
+    literal = match["d"] if match["d"] is not None else match["s"]
+    assert _JS_ESCAPE.sub(_unescape, literal) == text
+
+
+def test_an_unterminated_view_string_is_no_title() -> None:
+    assert _VIEW_CALL.search('view("标题\\")') is None  # the quote is escaped: no end
+
+
+def test_hostile_comments_and_scripts_are_read_in_bounded_time() -> None:
+    # Each took seconds to hours with the old regexes (2.7x per two more backslashes; the
+    # comment quadratic in its length), on the event loop. A subprocess, so a regression
+    # fails by its timeout instead of hanging the test run.
+    program = (
+        "from bot.sources.epaper.dom import parse_html, comment_fields, script_title\n"
+        "page = '<a><script>document.write(view(\"' + '\\\\' * 80 + '</script></a>'\n"
+        "assert script_title(parse_html(page).css_first('a')) is None\n"
+        "comment = '<body><!--enpproperty ' + '<a>' * 200_000 + '/enpproperty--></body>'\n"
+        "assert comment_fields(parse_html(comment)) == [{}]\n"
+    )
+    subprocess.run([sys.executable, "-c", program], check=True, timeout=30, cwd=REPO)
