@@ -14,6 +14,7 @@ an article.
 from __future__ import annotations
 
 import codecs
+import functools
 import logging
 import re
 from dataclasses import dataclass
@@ -71,7 +72,26 @@ def normalize_charset(label: str | None) -> str | None:
         name = codecs.lookup(label).name
     except LookupError:
         return None
-    return "gb18030" if name in _GB_FAMILY or name.startswith("gb") else name
+    if name in _GB_FAMILY or name.startswith("gb"):
+        return "gb18030"
+    return name if _decodes_text(name) else None
+
+
+_NOT_WEB_CHARSETS: Final = frozenset({"unicode-escape", "raw-unicode-escape"})
+
+
+@functools.lru_cache(maxsize=64)
+def _decodes_text(codec: str) -> bool:
+    """Whether ``codec`` turns any bytes into text with replacements: Python also knows
+    ``rot13``, ``base64`` or ``idna`` by name, which a page may declare and which then raise
+    where a charset cannot (LookupError, UnicodeError), or read backslashes as escapes."""
+    if codec in _NOT_WEB_CHARSETS:
+        return False
+    try:
+        b"\x80\xff\x00abc".decode(codec, errors="replace")
+    except (LookupError, UnicodeError):
+        return False
+    return True
 
 
 def charset_of_content_type(content_type: str | None) -> str | None:

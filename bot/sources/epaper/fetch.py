@@ -5,7 +5,9 @@ per host, conditional requests (``If-None-Match`` / ``If-Modified-Since``) when 
 passes the validators it kept, back-off between retries, ``Retry-After`` honoured (capped).
 Bounded: a deadline per attempt (connect to last byte), a retry budget, at most
 :attr:`FetchLimits.max_redirects` redirects, only http and https, at most
-:attr:`FetchLimits.max_bytes` per response (streamed, so a huge body is never held).
+:attr:`FetchLimits.max_bytes` per response (streamed, so a huge body is never held; a
+compressed one is inflated here, never more than the limit at a time: httpx inflates each
+64 KiB read whole, 64 MB of a gzip bomb in one piece).
 
 Retries use ``stamina`` (hynek's well-kept wrapper over tenacity's ideas): exponential back-off
 with jitter, attempt and total-time limits, and a hook that decides per exception whether to
@@ -15,7 +17,9 @@ timeouts, 5xx, 429. A 4xx other than 429, an oversized body or a redirect loop i
 again at once would get the same answer.
 
 Errors (:mod:`bot.errors`): :class:`FetchError` (after the retries; ``status`` when there
-was one), :class:`ResponseTooLargeError`, :class:`UnsupportedURLError`.
+was one), :class:`ResponseTooLargeError`, :class:`UnsupportedURLError`; nothing else, whatever
+the server sends (a body that does not inflate, a header that is no ASCII), so a caller loses
+one page or article to a bad answer, never the edition.
 """
 
 from __future__ import annotations
@@ -25,10 +29,11 @@ import email.utils
 import importlib.metadata
 import logging
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Final, Self
+from typing import Final, Self, TypeGuard
 from urllib.parse import urlsplit
 
 import httpx
@@ -83,11 +88,12 @@ class Validators:
     last_modified: str | None = None
 
     def headers(self) -> dict[str, str]:
-        """The conditional-request headers these validators make."""
+        """The conditional-request headers these validators make (only values a header can
+        carry: one kept before that check, from an older cache, is left out)."""
         headers: dict[str, str] = {}
-        if self.etag:
+        if _sendable(self.etag):
             headers["If-None-Match"] = self.etag
-        if self.last_modified:
+        if _sendable(self.last_modified):
             headers["If-Modified-Since"] = self.last_modified
         return headers
 
@@ -145,7 +151,11 @@ class Fetcher:
             follow_redirects=True,
             max_redirects=self.limits.max_redirects,
             timeout=httpx.Timeout(self.limits.timeout),
-            headers={"User-Agent": self.user_agent, "Accept": "text/html,application/xml,*/*"},
+            headers={
+                "User-Agent": self.user_agent,
+                "Accept": "text/html,application/xml,*/*",
+                "Accept-Encoding": ACCEPT_ENCODING,
+            },
         )
         self._per_site: dict[str, asyncio.Semaphore] = {}
 
@@ -207,6 +217,11 @@ class Fetcher:
                 raise UnsupportedURLError(url, f"redirected to a non-http(s) URL: {exc}") from None
             except httpx.TransportError as exc:
                 raise _Transient(url, f"{type(exc).__name__}: {exc}") from None
+            except httpx.InvalidURL as exc:
+                raise UnsupportedURLError(url, f"not a URL httpx can ask for: {exc}") from None
+            except (httpx.HTTPError, UnicodeError) as exc:
+                # Not worth another try: the same answer again (a body that does not inflate).
+                raise FetchError(url, f"{type(exc).__name__}: {exc}") from None
             finally:
                 log.debug("GET %s took %.3f s", url, time.monotonic() - started)
 
@@ -237,17 +252,72 @@ class Fetcher:
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > limit:
             raise ResponseTooLargeError(url, limit)
-        body = bytearray()
-        async for chunk in response.aiter_bytes():
-            body.extend(chunk)
-            if len(body) > limit:
-                raise ResponseTooLargeError(url, limit)
-        return bytes(body)
+        body = _Inflated(url, response.headers.get("Content-Encoding", ""), limit)
+        async for chunk in response.aiter_raw():
+            body.feed(chunk)
+        return body.bytes()
+
+
+ACCEPT_ENCODING: Final = "gzip, deflate"
+"""What the fetcher can inflate within its limit (:class:`_Inflated`)."""
+
+
+class _Inflated:
+    """A response body with its ``Content-Encoding`` undone, never more than ``limit`` bytes
+    of it made (zlib's ``max_length``): :class:`ResponseTooLargeError` at once past it."""
+
+    def __init__(self, url: str, encoding: str, limit: int) -> None:
+        codings = [c.strip().lower() for c in encoding.split(",")]
+        codings = [c for c in codings if c and c != "identity"]
+        if len(codings) > 1 or (codings and codings[0] not in ("gzip", "x-gzip", "deflate")):
+            raise FetchError(url, f"Content-Encoding {encoding!r} was not asked for")
+        self._url, self._limit = url, limit
+        self._coding = codings[0] if codings else None
+        # A gzip or zlib header, told apart by zlib (47); raw deflate (-15) is tried when a
+        # "deflate" body has neither, as some servers send it (httpx does the same).
+        self._zlib = zlib.decompressobj(47) if self._coding else None
+        self._fed = False
+        self._body = bytearray()
+
+    def feed(self, data: bytes) -> None:
+        if self._zlib is None:
+            self._take(data)
+            return
+        first, self._fed = not self._fed, True
+        while data:
+            try:
+                out = self._zlib.decompress(data, self._limit + 1 - len(self._body))
+            except zlib.error as exc:
+                if first and self._coding == "deflate" and not self._body:
+                    self._zlib, first = zlib.decompressobj(-15), False
+                    continue
+                reason = f"the {self._coding} body does not inflate: {exc}"
+                raise FetchError(self._url, reason) from None
+            self._take(out)
+            data = self._zlib.unconsumed_tail
+
+    def _take(self, data: bytes) -> None:
+        self._body.extend(data)
+        if len(self._body) > self._limit:
+            raise ResponseTooLargeError(self._url, self._limit)
+
+    def bytes(self) -> bytes:
+        if self._zlib is not None:
+            self._take(self._zlib.flush())
+        return bytes(self._body)
+
+
+def _sendable(value: str | None) -> TypeGuard[str]:
+    """Whether a validator can go back in a request header (printable ASCII: httpx sends no
+    other, and raised for a server's ``ETag: "中"`` on every later poll)."""
+    return value is not None and value != "" and value.isascii() and value.isprintable()
 
 
 def _validators(response: httpx.Response) -> Validators:
+    etag, modified = response.headers.get("ETag"), response.headers.get("Last-Modified")
     return Validators(
-        etag=response.headers.get("ETag"), last_modified=response.headers.get("Last-Modified")
+        etag=etag if _sendable(etag) else None,
+        last_modified=modified if _sendable(modified) else None,
     )
 
 

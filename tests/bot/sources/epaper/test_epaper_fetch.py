@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 import time
+import tracemalloc
+import zlib
+from collections.abc import Callable
 
 import pytest
 
@@ -171,3 +175,70 @@ async def test_requests_in_flight_per_site_stay_within_the_limit(server: SiteSer
 def test_empty_validators_send_no_conditional_headers() -> None:
     assert Validators().headers() == {}
     assert not Validators()
+
+
+async def test_a_validator_a_header_cannot_carry_is_not_kept_and_the_next_poll_still_works(
+    server: SiteServer, fetcher: Fetcher
+) -> None:
+    # httpx sends printable ASCII only: kept, this ETag made every later request raise.
+    server.site["/a.htm"] = Resource(PAGE, headers={"ETag": '"版面"'}, validators=False)
+    first = await fetcher.get(server.url("/a.htm"))
+    again = await fetcher.get(server.url("/a.htm"), first.validators)
+    assert first.validators.etag is None
+    assert again.text == PAGE.decode()
+
+
+def test_a_kept_validator_a_header_cannot_carry_makes_no_conditional_header() -> None:
+    # As an older cache may hold one.
+    kept = Validators(etag='"版面"', last_modified="Mon, 01 Jul 2024 00:00:00 GMT")
+    assert kept.headers() == {"If-Modified-Since": "Mon, 01 Jul 2024 00:00:00 GMT"}
+
+
+@pytest.mark.parametrize(
+    ("encoding", "pack"),
+    [
+        ("gzip", gzip.compress),
+        ("deflate", zlib.compress),
+        ("deflate", lambda data: zlib.compress(data, wbits=-15)),  # raw deflate, as some send
+    ],
+)
+async def test_a_compressed_page_is_inflated(
+    server: SiteServer, fetcher: Fetcher, encoding: str, pack: Callable[[bytes], bytes]
+) -> None:
+    server.site["/z.htm"] = Resource(pack(PAGE), headers={"Content-Encoding": encoding})
+    assert (await fetcher.get(server.url("/z.htm"))).text == PAGE.decode()
+
+
+async def test_a_body_that_does_not_inflate_is_a_fetch_error_and_is_not_retried(
+    server: SiteServer, fetcher: Fetcher
+) -> None:
+    server.site["/z.htm"] = Resource(b"not gzip at all" * 10, headers={"Content-Encoding": "gzip"})
+    with pytest.raises(FetchError, match="does not inflate"):
+        await fetcher.get(server.url("/z.htm"))
+    assert server.statuses() == [200]
+
+
+async def test_a_gzip_bomb_is_refused_without_inflating_more_than_the_limit(
+    server: SiteServer,
+) -> None:
+    limit = 1024 * 1024
+    bomb = gzip.compress(b"\0" * (64 * limit), 9)  # 64 MiB of zeros in ~64 KiB
+    server.site["/bomb.htm"] = Resource(bomb, headers={"Content-Encoding": "gzip"})
+    tracemalloc.start()
+    try:
+        async with Fetcher(FetchLimits(max_bytes=limit, attempts=1)) as fetcher:
+            with pytest.raises(ResponseTooLargeError):
+                await fetcher.get(server.url("/bomb.htm"))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * limit  # httpx inflated each 64 KiB read whole: ~64 MiB at once
+
+
+async def test_a_content_encoding_not_asked_for_is_a_fetch_error(
+    server: SiteServer, fetcher: Fetcher
+) -> None:
+    server.site["/br.htm"] = Resource(PAGE, headers={"Content-Encoding": "br"})
+    with pytest.raises(FetchError, match="not asked for"):
+        await fetcher.get(server.url("/br.htm"))
+    assert server.hits[0].path == "/br.htm"
