@@ -484,6 +484,7 @@ class LimitsConfig:
     file_bytes: int = option(DEFAULT_LIMITS.file_bytes, integer(1024))
     articles_per_page: int = option(DEFAULT_LIMITS.articles_per_page, integer(1))
     articles_per_edition: int = option(DEFAULT_LIMITS.articles_per_edition, integer(1))
+    pages_per_edition: int = option(DEFAULT_LIMITS.pages_per_edition, integer(1))
     article_chars: int = option(DEFAULT_LIMITS.article_chars, integer(100))
     sentence_chars: int = option(DEFAULT_LIMITS.sentence_chars, integer(50))
     # A chat sending more than this many commands (or button presses) in the window below

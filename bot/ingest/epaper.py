@@ -33,7 +33,7 @@ from dataclasses import replace
 from typing import Any
 
 from bot.config import Config, PaperConfig, SourcesConfig
-from bot.errors import TemplateError
+from bot.errors import SourceError, TemplateError
 from bot.ingest.report import IngestReport, Missing
 from bot.sources.epaper import CrawlCache, CrawlResult, EditionCrawler, Fetcher, FetchLimits
 from bot.storage.store import Store
@@ -148,7 +148,12 @@ async def _retry_missing(
         if (now.date() - day).days > REMEMBER_MISSING_DAYS:
             await asyncio.to_thread(store.state.drop, paper.name, key)
             continue
-        results.append(await crawler.crawl(day))
+        try:
+            results.append(await crawler.crawl(day))
+        except SourceError as exc:
+            # That date's pages gone or changed must not cost the newest edition, crawled
+            # already: its missing articles are asked for again next poll, until too old.
+            log.warning("%s %s: asking again for missing articles failed: %s", paper.name, day, exc)
     return results
 
 

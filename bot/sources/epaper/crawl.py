@@ -284,6 +284,12 @@ class EditionCrawler:
                 if ref.url not in pages
             ]
             wanted = list(dict.fromkeys(wanted))
+            found, most = len(pages) + len(wanted), self.limits.pages_per_edition
+            if found > most:
+                # Before fetching them: a site (or a trap) may list pages without end.
+                what = f"too many pages in one edition ({found:,} found)"
+                limit = LimitError(head.url, what, most, "pages_per_edition")
+                raise TemplateError(head.url, limit.reason)
             for url in wanted:
                 pages[url] = _Page(url)
             frontier = await asyncio.gather(*(self._page(url, mode, stats) for url in wanted))

@@ -127,6 +127,25 @@ async def test_an_incomplete_edition_waits_then_is_stored_and_extended_when_it_i
     assert store.state.keys(NAME, "missing:") == []
 
 
+async def test_an_older_edition_whose_pages_are_gone_does_not_hold_up_the_newest(
+    site: SiteServer, store: Store
+) -> None:
+    full = founder_site(NAME, DATE, sheets())
+    gone = next(path for path in full if path.endswith("_1001.htm"))
+    site.site.update({p: r for p, r in full.items() if p != gone})
+    paper = paper_of(site, wait_minutes=0)
+    first = await poll(store, paper)  # stored without one article, asked for again later
+    assert [e.date for e in first.new] == [DATE] and first.missing
+    site.site.clear()  # the next day the site holds only that day's edition
+    tomorrow = DATE + dt.timedelta(days=1)
+    site.site.update(founder_site(NAME, tomorrow, sheets()))
+
+    report = await poll(store, paper, NOW + dt.timedelta(days=1))
+
+    assert [e.date for e in report.new] == [tomorrow]
+    assert store.state.keys(NAME, "missing:") == [f"missing:{DATE.isoformat()}"]
+
+
 async def test_pages_added_after_the_first_poll_extend_the_same_edition(
     site: SiteServer, store: Store
 ) -> None:
@@ -171,6 +190,18 @@ async def test_an_edition_listing_more_articles_than_the_limit_is_refused_unfetc
     report = await poll(store, paper_of(site), limits=Limits(articles_per_edition=5))
     assert report.template_error and "[limits] articles_per_edition" in report.template_error
     assert store.editions.latest(NAME) is None
+    assert not any("content_" in hit.path for hit in site.hits)
+
+
+async def test_an_edition_listing_more_pages_than_the_limit_is_refused_before_fetching_them(
+    site: SiteServer, store: Store
+) -> None:
+    site.site.update(founder_site(NAME, DATE, sheets(pages=4, per_page=1)))
+    report = await poll(store, paper_of(site), limits=Limits(pages_per_edition=3))
+    assert report.template_error and "[limits] pages_per_edition" in report.template_error
+    assert store.editions.latest(NAME) is None
+    pages = {hit.path for hit in site.hits if "node_" in hit.path}
+    assert len(pages) == 1  # the first, which lists the other three
     assert not any("content_" in hit.path for hit in site.hits)
 
 
