@@ -16,7 +16,8 @@ from collections.abc import Iterable
 # where no word boundary precedes the id; match generously so no variant slips through.
 _TOKEN_SHAPE = re.compile(r"(?<!\d)\d{5,}:[A-Za-z0-9_-]{20,}")
 MASK = "<token>"
-_URL_CREDENTIALS = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://)[^/\s@'\"]+@")
+_URL_CREDENTIALS = re.compile(r"://[^/\s@'\"]+@")
+"""A URL's ``user:password@`` (from ``://`` on, so it stays linear on any text)."""
 
 
 class RedactTokens(logging.Filter):
@@ -34,7 +35,7 @@ class RedactTokens(logging.Filter):
     def redact(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, MASK)
-        text = _URL_CREDENTIALS.sub(r"\1<credentials>@", text)
+        text = _URL_CREDENTIALS.sub("://<credentials>@", text)
         return _TOKEN_SHAPE.sub(MASK, text)
 
     def filter(self, record: logging.LogRecord) -> bool:

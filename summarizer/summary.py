@@ -449,10 +449,30 @@ def _trim(paragraph: str, start: int, end: int, *, datelines: bool = True) -> tu
     if opening is not None:
         start = end - len(opening[1])  # the rest is a stripped suffix of a stripped span
     if paragraph[end - 1 : end] in ("）", ")"):
-        notes = _TRAILING_NOTES.search(paragraph, start, end)
-        if notes is not None and _ends_sentence(paragraph[start : notes.start()]):
-            end = notes.start()
+        notes = trailing_notes(paragraph, start, end)
+        if notes is not None and _ends_sentence(paragraph[start:notes]):
+            end = notes
     return start, end
+
+
+def trailing_notes(text: str, start: int, end: int) -> int | None:
+    """Where the bracketed notes that end ``text[start:end]`` begin, the space before them
+    included: what ``_TRAILING_NOTES.search(text, start, end)`` finds, read from the end.
+    (The search tried every start position, each running over the notes to the end: a span
+    of 25,000 ``()`` took 6 s, 50,000 took 29 s.)"""
+    position, found = end, None
+    while position > start and text[position - 1].isspace():
+        position -= 1
+    while position > start and text[position - 1] in "）)":
+        closing = position - 1
+        opening = max(text.rfind("（", start, closing), text.rfind("(", start, closing))
+        if opening < 0 or any(c in "（）()" for c in text[opening + 1 : closing]):
+            break
+        position = opening
+        while position > start and text[position - 1].isspace():
+            position -= 1
+        found = position
+    return found
 
 
 def _is_noise(text: str) -> bool:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from bot.logs import MASK, RedactTokens, setup_logging
 
+REPO = Path(__file__).resolve().parents[2]
 TOKEN = "5012345678:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 
 
@@ -61,3 +65,14 @@ def test_setup_logging_quiets_httpx_and_masks_what_reaches_the_console(
     logging.getLogger("telegram.ext").warning("token %s leaked?", TOKEN)
     err = capsys.readouterr().err
     assert TOKEN not in err and "leaked?" in err
+
+
+def test_redacting_a_long_record_takes_time_in_proportion_to_it() -> None:
+    # 'a.a.a…' made a scheme-shaped regex rescan from every letter (11 s for 100,000). A
+    # subprocess, so a regression fails by its timeout instead of hanging the run.
+    program = (
+        "from bot.logs import RedactTokens\n"
+        "text = 'charset ' + 'a.' * 500_000 + ' http://u:p@host/'\n"
+        "assert RedactTokens().redact(text).endswith('http://<credentials>@host/')\n"
+    )
+    subprocess.run([sys.executable, "-c", program], check=True, timeout=30, cwd=REPO)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import multiprocessing
+import re
+import subprocess
+import sys
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
@@ -18,7 +21,10 @@ from summarizer.summary import (
     lead_sentences,
     summarize,
     summarize_text,
+    trailing_notes,
 )
+
+REPO = Path(__file__).resolve().parents[2]
 
 PARAGRAPHS = [
     "7月7日，省委常委会召开会议，研究部署我省固体废物专项整治工作。",
@@ -303,3 +309,32 @@ def test_pathological_inputs_summarize() -> None:
         summary = summarize_text(paragraphs)
         assert len(summary.sentences) == 3 and summary.keywords
         assert all(any(s in p for p in paragraphs) for s in summary.sentences)
+
+
+_OLD_TRAILING_NOTES = re.compile(r"(?:\s*[（(][^（）()]*[）)])+\s*$")
+"""The regex :func:`trailing_notes` replaced (quadratic on a run of brackets): its oracle."""
+
+
+@settings(max_examples=500)
+@given(
+    text=st.text(alphabet=st.sampled_from(list("（）()。 \n文a")), max_size=24),
+    cut=st.tuples(st.integers(0, 24), st.integers(0, 24)),
+)
+def test_trailing_notes_are_found_where_the_old_regex_found_them(
+    text: str, cut: tuple[int, int]
+) -> None:
+    start, end = sorted(min(c, len(text)) for c in cut)
+    old = _OLD_TRAILING_NOTES.search(text, start, end)
+    assert trailing_notes(text, start, end) == (old.start() if old else None)
+
+
+def test_a_paragraph_of_brackets_is_summarized_in_bounded_time() -> None:
+    # 100,000 "()" then "b)": seconds to minutes with the old search, from every "(" to the
+    # end. A subprocess, so a regression fails by its timeout instead of hanging the run.
+    program = (
+        "from summarizer.edition import Article\n"
+        "from summarizer.summary import default_summarizer\n"
+        "text = '职工们说，这里冬暖夏凉。' + '()' * 100_000 + 'b)'\n"
+        "default_summarizer().summarize(Article(title='标题', paragraphs=[text]))\n"
+    )
+    subprocess.run([sys.executable, "-c", program], check=True, timeout=60, cwd=REPO)

@@ -94,12 +94,18 @@ def _decodes_text(codec: str) -> bool:
     return True
 
 
+MAX_CHARSET_CHARS: Final = 40
+"""Longer is no charset label (the longest known has 24 characters); it is logged as unknown,
+so a header of 100 KB must not be."""
+
+
 def charset_of_content_type(content_type: str | None) -> str | None:
-    """The ``charset=`` parameter of a ``Content-Type`` header, as written."""
+    """The ``charset=`` parameter of a ``Content-Type`` header, as written (at most
+    :data:`MAX_CHARSET_CHARS` of it)."""
     for param in (content_type or "").split(";")[1:]:
         key, _, value = param.partition("=")
         if key.strip().lower() == "charset" and value.strip():
-            return value.strip().strip("'\"")
+            return value.strip().strip("'\"")[:MAX_CHARSET_CHARS]
     return None
 
 

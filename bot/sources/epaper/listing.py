@@ -135,5 +135,10 @@ def title_paper(tree: LexborHTMLParser) -> str | None:
     if node is None:
         return None
     text = (node.text(deep=True) or "").strip()
-    name = re.split(r"\s*[-_|—－｜]\s*", text, maxsplit=1)[0].strip()
+    separator = _TITLE_SEPARATOR.search(text)
+    name = (text[: separator.start()] if separator else text).strip()
     return name or None
+
+
+_TITLE_SEPARATOR = re.compile(r"[-_|—－｜]")
+r"""(Not ``\s*[-_|—－｜]\s*``: with it a title of 20,000 spaces took 3 s, rescanned from each.)"""

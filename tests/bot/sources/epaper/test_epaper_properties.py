@@ -175,5 +175,8 @@ def test_hostile_comments_and_scripts_are_read_in_bounded_time() -> None:
         "assert script_title(parse_html(page).css_first('a')) is None\n"
         "comment = '<body><!--enpproperty ' + '<a>' * 200_000 + '/enpproperty--></body>'\n"
         "assert comment_fields(parse_html(comment)) == [{}]\n"
+        "from bot.sources.epaper.listing import title_paper\n"  # 20,000 spaces took 3 s
+        "title = '<title>人民日报' + ' ' * 1_000_000 + '人民网</title>'\n"
+        "assert title_paper(parse_html(title)).startswith('人民日报')\n"
     )
     subprocess.run([sys.executable, "-c", program], check=True, timeout=30, cwd=REPO)
