@@ -114,6 +114,9 @@ async def poll_epaper(
         results = [await crawler.crawl(date)]
         if date is None:
             results += await _retry_missing(store, paper, crawler, results[0], now)
+            # What no poll asks for again goes, or the cache (read and written whole each
+            # poll) would grow by an edition a day for as long as the bot runs.
+            cache.prune([crawler.entry_url, *(url for r in results for url in r.urls)])
     except TemplateError as exc:
         report.template_error = str(exc)
         log.warning("%s: %s", paper.name, exc)

@@ -10,7 +10,8 @@ import pytest
 
 from bot.config import PaperConfig
 from bot.ingest import IngestReport, poll_epaper
-from bot.sources.epaper import Fetcher, FetchLimits
+from bot.ingest.epaper import CACHE_KEY
+from bot.sources.epaper import CrawlCache, Fetcher, FetchLimits
 from bot.storage.store import Store
 from summarizer.limits import DEFAULT_LIMITS, Limits
 from tests.bot.sources.epaper.server import SiteServer
@@ -144,6 +145,24 @@ async def test_an_older_edition_whose_pages_are_gone_does_not_hold_up_the_newest
 
     assert [e.date for e in report.new] == [tomorrow]
     assert store.state.keys(NAME, "missing:") == [f"missing:{DATE.isoformat()}"]
+
+
+async def test_the_crawl_cache_keeps_only_what_the_next_poll_asks_for(
+    site: SiteServer, store: Store
+) -> None:
+    site.site.update(founder_site(NAME, DATE, sheets()))
+    paper = paper_of(site)
+    await poll(store, paper)
+    site.site.clear()
+    tomorrow = DATE + dt.timedelta(days=1)
+    site.site.update(founder_site(NAME, tomorrow, sheets()))
+
+    await poll(store, paper, NOW + dt.timedelta(days=1))
+
+    cache = CrawlCache.from_json(store.state.get(NAME, CACHE_KEY))
+    urls = cache.to_json()["entries"].keys()
+    assert len(cache) == 1 + 2 + 4  # the entry page, tomorrow's two pages and four articles
+    assert not any(f"{DATE:%Y-%m}/{DATE:%d}/" in url for url in urls)
 
 
 async def test_pages_added_after_the_first_poll_extend_the_same_edition(
