@@ -34,10 +34,11 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import TypeVar
+from urllib.parse import urlsplit
 
-from bot.errors import FetchError, SourceError, TemplateError
+from bot.errors import FetchError, SourceError, TemplateError, UnsupportedURLError
 from bot.sources.epaper.cache import CrawlCache
-from bot.sources.epaper.fetch import Fetched, Fetcher
+from bot.sources.epaper.fetch import Fetched, Fetcher, is_public_host
 from bot.sources.epaper.model import (
     ArticlePage,
     ArticleRef,
@@ -187,6 +188,8 @@ class EditionCrawler:
             return str(cached.parsed["target"])
         assert fetched.text is not None
         target = self.template.parse_entry(fetched.text, fetched.final_url)
+        if target is not None and not _may_lead(fetched.final_url, target):
+            raise UnsupportedURLError(target, "the entry page points at an address not public")
         if target is None:  # the entry is the first page itself
             self._parse(self.template.parse_page, fetched)
             target = fetched.final_url
@@ -209,6 +212,16 @@ class EditionCrawler:
             raise FetchError(first, f"no edition of {date} (the site shows {head.listing.date})")
         pages = await self._all_pages(head, mode, stats)
         refs = _article_refs(pages)
+        site = urlsplit(first).hostname
+        if off_site := [ref.url for ref in refs if urlsplit(ref.url).hostname != site]:
+            # A paper's articles are on its own site; a link elsewhere is not followed.
+            log.warning(
+                "%s: %d article link(s) off the site, not followed: %s",
+                first,
+                len(off_site),
+                off_site[0],
+            )
+            refs = [ref for ref in refs if urlsplit(ref.url).hostname == site]
         if not refs:
             raise TemplateError(first, "the edition lists no articles", template=self.template.name)
         self._check_listings(first, pages, refs)
@@ -275,13 +288,14 @@ class EditionCrawler:
         """The first page and every page any fetched page lists, in page-list order."""
         pages: dict[str, _Page] = {head.url: head}
         frontier = [head]
+        site = urlsplit(head.url).hostname  # pages elsewhere are not this edition's
         while frontier:
             wanted = [
                 ref.url
                 for page in frontier
                 if page.listing is not None
                 for ref in page.listing.pages
-                if ref.url not in pages
+                if ref.url not in pages and urlsplit(ref.url).hostname == site
             ]
             wanted = list(dict.fromkeys(wanted))
             found, most = len(pages) + len(wanted), self.limits.pages_per_edition
@@ -404,3 +418,10 @@ def _fingerprint(edition: Edition, missing: list[Missing]) -> str:
     return hashlib.sha256(
         json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
     ).hexdigest()
+
+
+def _may_lead(source: str, target: str) -> bool:
+    """Whether a page at ``source`` may send the crawl to ``target``: the same host, or
+    another that is a public address (:func:`~bot.sources.epaper.fetch.is_public_host`)."""
+    host = urlsplit(target).hostname or ""
+    return host == urlsplit(source).hostname or is_public_host(host)

@@ -4,7 +4,9 @@ Polite: a User-Agent naming the bot, at most :attr:`FetchLimits.per_site` reques
 per host, conditional requests (``If-None-Match`` / ``If-Modified-Since``) when the caller
 passes the validators it kept, back-off between retries, ``Retry-After`` honoured (capped).
 Bounded: a deadline per attempt (connect to last byte), a retry budget, at most
-:attr:`FetchLimits.max_redirects` redirects, only http and https, at most
+:attr:`FetchLimits.max_redirects` redirects, only http and https, no redirect to another host
+that is no public address (:func:`is_public_host`: a site must not point the bot at
+``localhost`` or a cloud's metadata address and have the answer published), at most
 :attr:`FetchLimits.max_bytes` per response (streamed, so a huge body is never held; a
 compressed one is inflated here, never more than the limit at a time: httpx inflates each
 64 KiB read whole, 64 MB of a gzip bomb in one piece).
@@ -25,8 +27,10 @@ one page or article to a bad answer, never the edition.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import email.utils
 import importlib.metadata
+import ipaddress
 import logging
 import time
 import zlib
@@ -42,11 +46,34 @@ import stamina
 from bot.errors import FetchError, ResponseTooLargeError, UnsupportedURLError
 from bot.sources.epaper.decode import decode_document
 
-__all__ = ["FetchLimits", "Fetched", "Fetcher", "Validators", "user_agent"]
+__all__ = ["FetchLimits", "Fetched", "Fetcher", "Validators", "is_public_host", "user_agent"]
 
 log = logging.getLogger(__name__)
 
 _TRANSIENT_STATUS: Final = frozenset({408, 425, 429, 500, 502, 503, 504})
+_ASKED: contextvars.ContextVar[str] = contextvars.ContextVar("asked")
+"""The host the caller asked for, while its request and redirects run (:func:`_guard`)."""
+
+
+def is_public_host(host: str) -> bool:
+    """Whether ``host`` may be a public web site's: not ``localhost`` and not an address of
+    a private, loopback, link-local or otherwise reserved range, written as an IP address.
+    (Names are not resolved: a public name pointing inside is the operator's to configure.)"""
+    host = host.strip("[]").lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return False
+    try:
+        return ipaddress.ip_address(host).is_global
+    except ValueError:
+        return True
+
+
+async def _guard(request: httpx.Request) -> None:
+    """Refuse a redirect to another host that is no public address (see the module docstring);
+    the host first asked for is the operator's choice and always allowed."""
+    host = request.url.host
+    if host != _ASKED.get(host) and not is_public_host(host):
+        raise UnsupportedURLError(str(request.url), "redirected to an address that is not public")
 
 
 def user_agent(contact: str | None = None) -> str:
@@ -151,6 +178,7 @@ class Fetcher:
             follow_redirects=True,
             max_redirects=self.limits.max_redirects,
             timeout=httpx.Timeout(self.limits.timeout),
+            event_hooks={"request": [_guard]},
             headers={
                 "User-Agent": self.user_agent,
                 "Accept": "text/html,application/xml,*/*",
@@ -226,6 +254,15 @@ class Fetcher:
                 log.debug("GET %s took %.3f s", url, time.monotonic() - started)
 
     async def _request(
+        self, url: str, headers: dict[str, str], validators: Validators | None
+    ) -> Fetched:
+        asked = _ASKED.set(httpx.URL(url).host)
+        try:
+            return await self._answer(url, headers, validators)
+        finally:
+            _ASKED.reset(asked)
+
+    async def _answer(
         self, url: str, headers: dict[str, str], validators: Validators | None
     ) -> Fetched:
         async with self._client.stream("GET", url, headers=headers) as response:

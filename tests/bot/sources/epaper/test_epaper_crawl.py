@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.errors import FetchError, TemplateError
+from bot.errors import FetchError, TemplateError, UnsupportedURLError
 from bot.sources.epaper import CrawlCache, EditionCrawler, Fetcher, Part
 from tests.bot.sources.epaper.conftest import FAST
 from tests.bot.sources.epaper.server import SiteServer
@@ -275,3 +275,35 @@ async def test_a_slow_article_times_out_and_is_missing(server: SiteServer) -> No
         result = await founder_crawler(server, fetcher).crawl()
     assert len(result.edition.articles) == 1
     assert "timed out" in result.missing[0].reason
+
+
+async def test_an_article_link_off_the_site_is_not_followed(
+    server: SiteServer, fetcher: Fetcher
+) -> None:
+    # pc_layout takes any link of the edition's date as an article: one on another host (the
+    # same server, named otherwise) must not be fetched.
+    date = dt.date(2024, 12, 1)
+    site = pc_site("人民日报", date, sheets(1, 2))
+    first = "/pc/layout/202412/01/node_01.html"
+    article = "/pc/content/202412/01/content_30001.html"
+    elsewhere = server.url(article).replace("127.0.0.1", "localhost")
+    page = site[first].body.decode().replace(f"../../..{article.removeprefix('/pc')}", elsewhere)
+    assert elsewhere in page
+    site[first] = Resource(page.encode())
+    server.site.update(site)
+
+    result = await EditionCrawler(fetcher, server.url("/"), "pc_layout").crawl()
+
+    assert [a.title for a in result.edition.articles] == ["第1版 第1篇"]
+    assert article not in [hit.path for hit in server.hits]
+
+
+async def test_an_entry_page_pointing_at_a_private_address_is_refused(
+    server: SiteServer, fetcher: Fetcher
+) -> None:
+    # A site must not send the bot to a cloud's metadata address and have it published.
+    server.site["/paperindex.htm"] = Resource(
+        b'<meta http-equiv=REFRESH content="0; URL=http://169.254.169.254/html/node_1.htm">'
+    )
+    with pytest.raises(UnsupportedURLError, match="not public"):
+        await founder_crawler(server, fetcher).crawl()

@@ -13,6 +13,7 @@ import pytest
 
 from bot.errors import FetchError, ResponseTooLargeError, UnsupportedURLError
 from bot.sources.epaper import Fetcher, FetchLimits, Validators
+from bot.sources.epaper.fetch import is_public_host
 from tests.bot.sources.epaper.server import SiteServer
 from tests.bot.sources.epaper.sites import Resource
 
@@ -242,3 +243,32 @@ async def test_a_content_encoding_not_asked_for_is_a_fetch_error(
     with pytest.raises(FetchError, match="not asked for"):
         await fetcher.get(server.url("/br.htm"))
     assert server.hits[0].path == "/br.htm"
+
+
+async def test_a_redirect_to_another_host_that_is_not_public_is_refused(
+    server: SiteServer, fetcher: Fetcher
+) -> None:
+    inside = server.url("/internal").replace("127.0.0.1", "localhost")
+    server.site["/moved.htm"] = Resource(status=302, headers={"Location": inside})
+    server.site["/internal"] = Resource(b"secret")
+    with pytest.raises(UnsupportedURLError, match="not public"):
+        await fetcher.get(server.url("/moved.htm"))
+    assert [hit.path for hit in server.hits] == ["/moved.htm"]
+
+
+@pytest.mark.parametrize(
+    ("host", "public"),
+    [
+        ("paper.people.com.cn", True),
+        ("8.8.8.8", True),
+        ("localhost", False),
+        ("epaper.localhost", False),
+        ("127.0.0.1", False),
+        ("10.1.2.3", False),
+        ("169.254.169.254", False),
+        ("[::1]", False),
+        ("[fd00::1]", False),
+    ],
+)
+def test_which_hosts_are_public(host: str, public: bool) -> None:
+    assert is_public_host(host) is public
