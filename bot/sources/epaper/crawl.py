@@ -187,11 +187,11 @@ class EditionCrawler:
         if fetched.not_modified and cached is not None:
             return str(cached.parsed["target"])
         assert fetched.text is not None
-        target = self.template.parse_entry(fetched.text, fetched.final_url)
+        target = await asyncio.to_thread(self.template.parse_entry, fetched.text, fetched.final_url)
         if target is not None and not _may_lead(fetched.final_url, target):
             raise UnsupportedURLError(target, "the entry page points at an address not public")
         if target is None:  # the entry is the first page itself
-            self._parse(self.template.parse_page, fetched)
+            await self._parse(self.template.parse_page, fetched)
             target = fetched.final_url
         self.cache.put(self.entry_url, fetched.validators, {"target": target})
         return target
@@ -321,7 +321,7 @@ class EditionCrawler:
             fetched = await self._get(url, stats, conditional=True)
             if fetched.not_modified and cached is not None:
                 return _Page(url, listing_from_json(cached.parsed), unchanged=True)
-            listing = self._parse(self.template.parse_page, fetched)
+            listing = await self._parse(self.template.parse_page, fetched)
         except SourceError as exc:
             return _Page(url, failure=_missing(Part.PAGE, url, None, exc))
         self.cache.put(url, fetched.validators, listing_to_json(listing))
@@ -338,7 +338,7 @@ class EditionCrawler:
             fetched = await self._get(ref.url, stats, conditional=True)
             if fetched.not_modified and cached is not None:
                 return _placed(article_page_from_json(cached.parsed), ref)
-            page = self._parse(self.template.parse_article, fetched)
+            page = await self._parse(self.template.parse_article, fetched)
         except SourceError as exc:
             log.warning("%s: article missing: %s", ref.url, exc)
             return _missing(Part.ARTICLE, ref.url, ref.page, exc)
@@ -358,9 +358,11 @@ class EditionCrawler:
             stats.fetched += 1
         return fetched
 
-    def _parse(self, parse: Callable[[str, str], T], fetched: Fetched) -> T:
+    async def _parse(self, parse: Callable[[str, str], T], fetched: Fetched) -> T:
+        """Off the event loop: a page of megabytes takes its time, and the bot's readers
+        must not wait for it."""
         assert fetched.text is not None
-        return parse(fetched.text, fetched.final_url)
+        return await asyncio.to_thread(parse, fetched.text, fetched.final_url)
 
 
 def _placed(page: ArticlePage, ref: ArticleRef) -> ArticlePage:

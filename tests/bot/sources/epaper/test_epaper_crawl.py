@@ -5,12 +5,16 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
 from bot.errors import FetchError, TemplateError, UnsupportedURLError
 from bot.sources.epaper import CrawlCache, EditionCrawler, Fetcher, Part
+from bot.sources.epaper.templates import get_template
 from tests.bot.sources.epaper.conftest import FAST
 from tests.bot.sources.epaper.server import SiteServer
 from tests.bot.sources.epaper.sites import (
@@ -25,6 +29,7 @@ from tests.bot.sources.epaper.sites import (
 )
 
 DATE = dt.date(2024, 7, 1)
+T = TypeVar("T")
 PAPER = "浙江工人日报"
 ALL_QUIRKS = Quirks(
     menu_twice=True,
@@ -307,3 +312,28 @@ async def test_an_entry_page_pointing_at_a_private_address_is_refused(
     )
     with pytest.raises(UnsupportedURLError, match="not public"):
         await founder_crawler(server, fetcher).crawl()
+
+
+async def test_pages_are_parsed_off_the_event_loop(server: SiteServer, fetcher: Fetcher) -> None:
+    # A page of megabytes takes its time to parse; the bot's readers must not wait for it.
+    server.site.update(founder_site(PAPER, DATE, sheets(pages=1)))
+    founder = get_template("founder")
+    parsed_in: list[int] = []
+
+    def recorded(parse: Callable[[str, str], T]) -> Callable[[str, str], T]:
+        def run(text: str, url: str) -> T:
+            parsed_in.append(threading.get_ident())
+            return parse(text, url)
+
+        return run
+
+    template = dataclasses.replace(
+        founder,
+        parse_entry=recorded(founder.parse_entry),
+        parse_page=recorded(founder.parse_page),
+        parse_article=recorded(founder.parse_article),
+    )
+    result = await EditionCrawler(fetcher, server.url("/"), template).crawl()
+
+    assert len(result.edition.articles) == 2
+    assert len(parsed_in) == 1 + 1 + 2 and threading.get_ident() not in parsed_in
