@@ -32,8 +32,9 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from typing import TypeVar
+from typing import Final, TypeVar
 from urllib.parse import urlsplit
 
 from bot.errors import FetchError, SourceError, TemplateError, UnsupportedURLError
@@ -118,6 +119,10 @@ class CrawlResult:
         return (self.first_page, *(p.url for p in self.pages), *(a.url for a in self.articles))
 
 
+_PARSERS: Final = ThreadPoolExecutor(max_workers=2, thread_name_prefix="epaper-parse")
+"""Where pages are parsed: apart from the default pool, which readers' commands use."""
+
+
 class _Mode(enum.Enum):
     POLL = "poll"  # conditional requests for entry and pages
     MISSING_ONLY = "missing-only"  # no request for anything cached
@@ -187,7 +192,7 @@ class EditionCrawler:
         if fetched.not_modified and cached is not None:
             return str(cached.parsed["target"])
         assert fetched.text is not None
-        target = await asyncio.to_thread(self.template.parse_entry, fetched.text, fetched.final_url)
+        target = await self._parse(self.template.parse_entry, fetched)
         if target is not None and not _may_lead(fetched.final_url, target):
             raise UnsupportedURLError(target, "the entry page points at an address not public")
         if target is None:  # the entry is the first page itself
@@ -212,16 +217,15 @@ class EditionCrawler:
             raise FetchError(first, f"no edition of {date} (the site shows {head.listing.date})")
         pages = await self._all_pages(head, mode, stats)
         refs = _article_refs(pages)
-        site = urlsplit(first).hostname
-        if off_site := [ref.url for ref in refs if urlsplit(ref.url).hostname != site]:
-            # A paper's articles are on its own site; a link elsewhere is not followed.
+        if barred := [ref.url for ref in refs if not _may_lead(first, ref.url)]:
+            # A link to another host that is no public address is not followed.
             log.warning(
-                "%s: %d article link(s) off the site, not followed: %s",
+                "%s: %d article link(s) to an address not public, not followed: %s",
                 first,
-                len(off_site),
-                off_site[0],
+                len(barred),
+                barred[0],
             )
-            refs = [ref for ref in refs if urlsplit(ref.url).hostname == site]
+            refs = [ref for ref in refs if _may_lead(first, ref.url)]
         if not refs:
             raise TemplateError(first, "the edition lists no articles", template=self.template.name)
         self._check_listings(first, pages, refs)
@@ -288,14 +292,13 @@ class EditionCrawler:
         """The first page and every page any fetched page lists, in page-list order."""
         pages: dict[str, _Page] = {head.url: head}
         frontier = [head]
-        site = urlsplit(head.url).hostname  # pages elsewhere are not this edition's
         while frontier:
             wanted = [
                 ref.url
                 for page in frontier
                 if page.listing is not None
                 for ref in page.listing.pages
-                if ref.url not in pages and urlsplit(ref.url).hostname == site
+                if ref.url not in pages and _may_lead(head.url, ref.url)
             ]
             wanted = list(dict.fromkeys(wanted))
             found, most = len(pages) + len(wanted), self.limits.pages_per_edition
@@ -360,9 +363,10 @@ class EditionCrawler:
 
     async def _parse(self, parse: Callable[[str, str], T], fetched: Fetched) -> T:
         """Off the event loop: a page of megabytes takes its time, and the bot's readers
-        must not wait for it."""
+        must not wait for it (nor for a thread of the pool their own commands use)."""
         assert fetched.text is not None
-        return await asyncio.to_thread(parse, fetched.text, fetched.final_url)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(_PARSERS, parse, fetched.text, fetched.final_url)
 
 
 def _placed(page: ArticlePage, ref: ArticleRef) -> ArticlePage:
@@ -424,6 +428,7 @@ def _fingerprint(edition: Edition, missing: list[Missing]) -> str:
 
 def _may_lead(source: str, target: str) -> bool:
     """Whether a page at ``source`` may send the crawl to ``target``: the same host, or
-    another that is a public address (:func:`~bot.sources.epaper.fetch.is_public_host`)."""
+    another that is a public address (:func:`~bot.sources.epaper.fetch.is_public_host`; a
+    paper may keep its articles on a sibling host, or redirect to ``www.``)."""
     host = urlsplit(target).hostname or ""
     return host == urlsplit(source).hostname or is_public_host(host)

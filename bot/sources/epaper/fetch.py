@@ -32,6 +32,7 @@ import email.utils
 import importlib.metadata
 import ipaddress
 import logging
+import socket
 import time
 import zlib
 from collections.abc import Callable
@@ -65,6 +66,10 @@ def is_public_host(host: str) -> bool:
     try:
         return ipaddress.ip_address(host).is_global
     except ValueError:
+        pass
+    try:  # the forms the resolver also reads as IPv4: 127.1, 2130706433, 0x7f000001, 0
+        return ipaddress.IPv4Address(socket.inet_aton(host)).is_global
+    except OSError:
         return True
 
 
@@ -160,7 +165,8 @@ class _Transient(Exception):
 class Fetcher:
     """Fetch pages of e-paper sites; one instance per bot (it holds the connection pool).
 
-    ``transport`` replaces httpx's network layer (``httpx.MockTransport`` and the like).
+    ``transport`` replaces httpx's network layer; its responses must stream their bodies,
+    as a network's do (the body is read raw, to inflate it within the limit).
     Use as ``async with Fetcher() as fetcher:`` or call :meth:`aclose`.
     """
 
@@ -299,14 +305,20 @@ ACCEPT_ENCODING: Final = "gzip, deflate"
 """What the fetcher can inflate within its limit (:class:`_Inflated`)."""
 
 
+_INFLATED: Final = frozenset({"gzip", "x-gzip", "deflate"})
+_NOT_ASKED: Final = frozenset({"br", "zstd", "compress", "x-compress"})
+"""Compressions this fetcher does not undo (and never asks for)."""
+
+
 class _Inflated:
     """A response body with its ``Content-Encoding`` undone, never more than ``limit`` bytes
     of it made (zlib's ``max_length``): :class:`ResponseTooLargeError` at once past it."""
 
     def __init__(self, url: str, encoding: str, limit: int) -> None:
+        # As httpx: a coding nobody knows ("none", "UTF-8": misconfigured servers) is none.
         codings = [c.strip().lower() for c in encoding.split(",")]
-        codings = [c for c in codings if c and c != "identity"]
-        if len(codings) > 1 or (codings and codings[0] not in ("gzip", "x-gzip", "deflate")):
+        codings = [c for c in codings if c in _INFLATED or c in _NOT_ASKED]
+        if len(codings) > 1 or (codings and codings[0] in _NOT_ASKED):
             raise FetchError(url, f"Content-Encoding {encoding!r} was not asked for")
         self._url, self._limit = url, limit
         self._coding = codings[0] if codings else None

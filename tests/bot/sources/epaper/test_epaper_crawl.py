@@ -282,11 +282,11 @@ async def test_a_slow_article_times_out_and_is_missing(server: SiteServer) -> No
     assert "timed out" in result.missing[0].reason
 
 
-async def test_an_article_link_off_the_site_is_not_followed(
+async def test_an_article_link_to_another_host_that_is_not_public_is_not_followed(
     server: SiteServer, fetcher: Fetcher
 ) -> None:
-    # pc_layout takes any link of the edition's date as an article: one on another host (the
-    # same server, named otherwise) must not be fetched.
+    # pc_layout takes any link of the edition's date as an article: one on localhost (the same
+    # server, named otherwise) must not be fetched from a site elsewhere.
     date = dt.date(2024, 12, 1)
     site = pc_site("人民日报", date, sheets(1, 2))
     first = "/pc/layout/202412/01/node_01.html"

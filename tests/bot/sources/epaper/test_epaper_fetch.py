@@ -236,6 +236,15 @@ async def test_a_gzip_bomb_is_refused_without_inflating_more_than_the_limit(
     assert peak < 4 * limit  # httpx inflated each 64 KiB read whole: ~64 MiB at once
 
 
+@pytest.mark.parametrize("encoding", ["none", "UTF-8", "identity"])
+async def test_a_content_encoding_nobody_knows_is_read_as_none(
+    server: SiteServer, fetcher: Fetcher, encoding: str
+) -> None:
+    # Misconfigured servers send these; httpx read them as no encoding, and so do we.
+    server.site["/x.htm"] = Resource(PAGE, headers={"Content-Encoding": encoding})
+    assert (await fetcher.get(server.url("/x.htm"))).text == PAGE.decode()
+
+
 async def test_a_content_encoding_not_asked_for_is_a_fetch_error(
     server: SiteServer, fetcher: Fetcher
 ) -> None:
@@ -268,6 +277,9 @@ async def test_a_redirect_to_another_host_that_is_not_public_is_refused(
         ("169.254.169.254", False),
         ("[::1]", False),
         ("[fd00::1]", False),
+        ("127.1", False),  # forms the resolver reads as 127.0.0.1 too
+        ("2130706433", False),
+        ("0x7f000001", False),
     ],
 )
 def test_which_hosts_are_public(host: str, public: bool) -> None:
