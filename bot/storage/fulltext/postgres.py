@@ -67,9 +67,9 @@ a 64- or 512-day list the planner walked the recency btree for a rare word (1.6 
 
 
 GIN_DAYS = 64
-"""Slices of up to this many days name their days in what GIN alone answers (the probe of
-:func:`_from_gin` and the candidates of :data:`_FROM_GIN`): GIN then gives the slice's
-candidates, not the whole archive's. (The planner's walk never sees them: see MAX_DAYS.)"""
+"""Slices of up to this many days name their days in what GIN alone answers (the candidates
+of :data:`_FROM_GIN`): GIN then gives the slice's candidates, not the whole archive's. (The
+planner's walk never sees them: see MAX_DAYS.)"""
 
 
 def _escaped(term: str) -> str:
@@ -162,38 +162,28 @@ FEW_CANDIDATES = 300
 is answered from GIN alone; more, and the recency btree is walked until enough match."""
 
 
-def _from_gin(session: Executor, query: SearchQuery, where: Filters, need: int) -> bool:
-    """Whether the slice ``where`` should come from GIN (a bitmap, then a sort) rather than
-    from walking the recency btree and testing each row.
+def _gin_cap(session: Executor, query: SearchQuery, where: Filters, need: int) -> int | None:
+    """How many candidates GIN may give the slice ``where`` before walking the recency btree
+    and testing each row is the better way; None: GIN, whatever it finds.
 
     The planner picks the walk when it believes the words common in the slice, and where they
     are rare it is wrong: it tests every article of the slice, each read from TOAST (47-62 ms
     for a rare word in the newest week at 100,000 articles, against 1 ms from GIN; at
     1,000,000, 2.9 and 7.8 s for the 512-day slice and the rest with 龘靐 发展, an absent term
-    beside a common one, and 3.3 s for a phrase in one paper's 64 days). So GIN is first
-    asked how many articles of the slice hold all the words' terms (positions aside), capped
-    at :data:`FEW_CANDIDATES` in the newest week and past it at ``sqrt(need x articles in
-    the slice)``, where rechecking every candidate costs what walking to ``need`` matches
-    does: few, and GIN's candidates are cheap to recheck; many, and the walk stops sooner
-    (10 ms against 41 for 高质量发展 in a week). A word of one term in the
-    newest week (its day lexemes narrow GIN to the week) needs no count: GIN is exact there.
+    beside a common one, and 3.3 s for a phrase in one paper's 64 days). So GIN is asked
+    first for the slice's articles that hold all the words' terms (positions aside), at most
+    :data:`FEW_CANDIDATES` in the newest week and past it ``sqrt(need x articles in the
+    slice)``, where rechecking every candidate costs what walking to ``need`` matches does:
+    fewer, and they are the answer's candidates; as many, and the walk stops sooner (10 ms
+    against 41 for 高质量发展 in a week). A word of one term in the newest week (its day
+    lexemes narrow GIN to the week) needs no cap: GIN is exact there.
     """
     week = bool(_days(where))
     if week and _exact_in_gin(query):
-        return True
-    cap = FEW_CANDIDATES
-    if not week:
-        cap = max(cap, math.isqrt(need * _slice_articles(session, where)))
-    probe = (
-        "SELECT count(*) FROM (SELECT 1 FROM article_search"
-        f" WHERE {_where(where)} LIMIT :cap) AS candidates"
-    )
-    params = {
-        **_params(query, where),
-        "q": f"({_all_terms(query)}){_days(where, GIN_DAYS)}",
-        "cap": cap,
-    }
-    return int(session.scalar(text(probe), params) or 0) < cap
+        return None
+    if week:
+        return FEW_CANDIDATES
+    return max(FEW_CANDIDATES, math.isqrt(need * _slice_articles(session, where)))
 
 
 def _exact_in_gin(query: SearchQuery) -> bool:
@@ -218,16 +208,22 @@ def _slice_articles(session: Executor, where: Filters) -> int:
 
 
 _FROM_GIN = (
-    "SELECT recency FROM (SELECT recency, terms FROM article_search WHERE {where} OFFSET 0)"
-    " AS candidates WHERE terms @@ CAST(:q AS tsquery)"
-    " ORDER BY recency DESC LIMIT :limit OFFSET :offset"
+    "WITH candidates AS MATERIALIZED ("
+    " SELECT recency, terms FROM article_search WHERE {where} LIMIT :cap),"
+    " found AS (SELECT recency FROM"
+    " (SELECT recency, terms FROM candidates ORDER BY recency DESC OFFSET 0) AS newest"
+    " WHERE (SELECT count(*) FROM candidates) < :cap{test} LIMIT :limit OFFSET :offset)"
+    " SELECT (SELECT count(*) FROM candidates), ARRAY(SELECT recency FROM found)"
 )
-"""The slice's matches from GIN: its candidates by all the words' terms (positions aside,
-which GIN answers exactly, so no vector is read) and the slice's papers and days first, then
-the phrases and exclusions tested on those alone. Left to itself the planner tested positions
-on every article of the archive that holds the terms, before the days: 3.4 s for 165,169
-candidates of 新质生产力 at 1,000,000 articles, for 1,045 in the slice (``OFFSET 0`` keeps
-the inner query from being merged into the outer one)."""
+"""The slice's candidates from GIN (all the words' terms, positions aside, which GIN answers
+exactly, so no vector is read; the slice's papers and days), at most ``cap`` of them; and
+when there are fewer, the page of matches, newest first, phrases and exclusions tested
+(``{test}``) in that order, so only the vectors of candidates up to the page's end are read
+from TOAST. One scan of GIN for both: asking it first how many, then again for the page,
+cost a phrase in one paper's 64 days two scans of 17 ms, and testing every candidate before
+sorting them read 1,057 vectors for 201 matches (a search of 74 ms, p99 109 ms, at
+1,000,000 articles). Left to itself the planner tested positions on every article of the
+archive that holds the terms, before the days (``OFFSET 0`` keeps the inner queries apart)."""
 
 
 def _params(query: SearchQuery, where: Filters) -> dict[str, object]:
@@ -272,14 +268,17 @@ class PostgresSearch:
         )
         params = {**_params(query, where), "limit": limit, "offset": offset}
         _custom_plans(session)
-        session.execute(text("SET LOCAL enable_indexscan = off"))  # the probe reads GIN
+        session.execute(text("SET LOCAL enable_indexscan = off"))  # GIN's bitmap, not a walk
         try:
-            if _from_gin(session, query, where, offset + limit):
-                sql = walk  # the planner's bitmap: GIN is exact for words of one term
-                if not _exact_in_gin(query):
-                    params["all"] = f"({_all_terms(query)}){_days(where, GIN_DAYS)}"
-                    sql = _FROM_GIN.format(where=_where(where, words="all"))
-                return [int(k) for k in session.scalars(text(sql), params)]
+            cap = _gin_cap(session, query, where, offset + limit)
+            if cap is None:  # GIN is exact: the planner's bitmap
+                return [int(k) for k in session.scalars(text(walk), params)]
+            test = "" if _exact_in_gin(query) else " AND terms @@ CAST(:q AS tsquery)"
+            sql = _FROM_GIN.format(where=_where(where, words="all"), test=test)
+            params["all"] = f"({_all_terms(query)}){_days(where, GIN_DAYS)}"
+            found, keys = session.execute(text(sql), {**params, "cap": cap}).one()
+            if found < cap:
+                return [int(k) for k in keys]
             session.execute(text("SET LOCAL enable_indexscan = on"))
             return [int(k) for k in session.scalars(text(walk), params)]
         finally:
