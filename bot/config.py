@@ -475,6 +475,8 @@ class SourcesConfig:
     attempts: int = option(3, integer(1, 10))
     requests_per_site: int = option(4, integer(1, 32))
     max_response_bytes: int = option(5 * 1024 * 1024, integer(1024))
+    # One poll of a site in all: a site slow to every request must not hold it for hours.
+    poll_seconds: float = option(900.0, number(0, 3600, lo_open=True))
 
 
 @dataclass(frozen=True, slots=True)

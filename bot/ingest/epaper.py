@@ -33,7 +33,7 @@ from dataclasses import replace
 from typing import Any
 
 from bot.config import Config, PaperConfig, SourcesConfig
-from bot.errors import SourceError, TemplateError
+from bot.errors import FetchError, SourceError, TemplateError
 from bot.ingest.report import IngestReport, Missing
 from bot.sources.epaper import CrawlCache, CrawlResult, EditionCrawler, Fetcher, FetchLimits
 from bot.storage.store import Store
@@ -79,6 +79,7 @@ async def read_site(
             date=date,
             backfill=backfill,
             limits=config.limits.text,
+            deadline=sources.poll_seconds,
         )
 
 
@@ -92,11 +93,14 @@ async def poll_epaper(
     date: dt.date | None = None,
     backfill: bool = False,
     limits: Limits = DEFAULT_LIMITS,
+    deadline: float | None = None,
 ) -> IngestReport:
     """One poll of ``paper``'s site: its newest edition (or ``date``'s), settled as above.
 
     ``backfill``: an old date for the archive: stored with what there is (no waiting) and
     marked so it is never pushed as a digest. ``now`` is aware, in the configured timezone.
+    ``deadline``: seconds the crawl may take in all, else :class:`FetchError` (what it
+    fetched stays in the cache, for the next poll).
     """
     if paper.epaper is None or paper.template is None:
         raise ValueError(f"paper {paper.name!r} has no e-paper site")
@@ -106,17 +110,15 @@ async def poll_epaper(
     crawler = EditionCrawler(
         fetcher, paper.epaper, paper.template, cache=cache, paper=paper.name, limits=limits
     )
+    timer = asyncio.timeout(deadline)
     try:
-        if date is not None and crawler.entry_url not in cache:
-            # A date's first page is named like the newest one's (Founder's node_N.htm):
-            # learn that name from the entry page first.
-            await crawler.first_page_url()
-        results = [await crawler.crawl(date)]
-        if date is None:
-            results += await _retry_missing(store, paper, crawler, results[0], now)
-            # What no poll asks for again goes, or the cache (read and written whole each
-            # poll) would grow by an edition a day for as long as the bot runs.
-            cache.prune([crawler.entry_url, *(url for r in results for url in r.urls)])
+        async with timer:
+            results = await _crawl(store, paper, crawler, cache, date, now)
+    except TimeoutError:
+        if not timer.expired():
+            raise
+        reason = f"the poll took longer than {deadline:g} s ([sources] poll_seconds)"
+        raise FetchError(paper.epaper, reason) from None
     except TemplateError as exc:
         report.template_error = str(exc)
         log.warning("%s: %s", paper.name, exc)
@@ -136,6 +138,28 @@ async def poll_epaper(
             report=report,
         )
     return report
+
+
+async def _crawl(
+    store: Store,
+    paper: PaperConfig,
+    crawler: EditionCrawler,
+    cache: CrawlCache,
+    date: dt.date | None,
+    now: dt.datetime,
+) -> list[CrawlResult]:
+    """The newest edition (or ``date``'s), and the recent ones still missing articles."""
+    if date is not None and crawler.entry_url not in cache:
+        # A date's first page is named like the newest one's (Founder's node_N.htm):
+        # learn that name from the entry page first.
+        await crawler.first_page_url()
+    results = [await crawler.crawl(date)]
+    if date is None:
+        results += await _retry_missing(store, paper, crawler, results[0], now)
+        # What no poll asks for again goes, or the cache (read and written whole each
+        # poll) would grow by an edition a day for as long as the bot runs.
+        cache.prune([crawler.entry_url, *(url for r in results for url in r.urls)])
+    return results
 
 
 async def _retry_missing(

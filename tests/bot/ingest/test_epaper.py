@@ -3,12 +3,14 @@ PostgreSQL), and what ends up stored, waited for or reported."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.config import PaperConfig
+from bot.errors import FetchError
 from bot.ingest import IngestReport, poll_epaper
 from bot.ingest.epaper import CACHE_KEY
 from bot.sources.epaper import CrawlCache, Fetcher, FetchLimits
@@ -63,6 +65,7 @@ async def poll(
     date: dt.date | None = None,
     backfill: bool = False,
     limits: Limits = DEFAULT_LIMITS,
+    deadline: float | None = None,
 ) -> IngestReport:
     async with Fetcher(LIMITS) as fetcher:
         return await poll_epaper(
@@ -74,6 +77,7 @@ async def poll(
             date=date,
             backfill=backfill,
             limits=limits,
+            deadline=deadline,
         )
 
 
@@ -163,6 +167,26 @@ async def test_the_crawl_cache_keeps_only_what_the_next_poll_asks_for(
     urls = cache.to_json()["entries"].keys()
     assert len(cache) == 1 + 2 + 4  # the entry page, tomorrow's two pages and four articles
     assert not any(f"{DATE:%Y-%m}/{DATE:%d}/" in url for url in urls)
+
+
+async def test_a_poll_past_its_deadline_stops_and_the_next_goes_on_from_the_cache(
+    site: SiteServer, store: Store
+) -> None:
+    full = founder_site(NAME, DATE, sheets())
+    site.site.update(
+        {p: dataclasses.replace(r, delay=3.0) if "content_" in p else r for p, r in full.items()}
+    )
+    with pytest.raises(FetchError, match="poll_seconds"):
+        await poll(store, paper_of(site), deadline=0.5)
+    assert store.editions.latest(NAME) is None
+    assert len(CrawlCache.from_json(store.state.get(NAME, CACHE_KEY))) == 1 + 2  # entry, pages
+
+    site.site.update(full)
+    site.reset()
+    report = await poll(store, paper_of(site))
+
+    assert [e.article_count for e in report.new] == [4]
+    assert all(hit.conditional for hit in site.hits if "node_" in hit.path)
 
 
 async def test_pages_added_after_the_first_poll_extend_the_same_edition(
