@@ -102,32 +102,33 @@ async def test_an_uploads_file_name_goes_as_written(
     assert any('filename="统计 \\"图\\".png"' in header for header in seen), seen
 
 
+async def failed_post(url: str) -> NetworkError:
+    """The error of a POST to ``url`` that must fail (a fresh transport, closed after)."""
+    request = AiohttpRequest()
+    try:
+        with pytest.raises(NetworkError) as raised:
+            await request.post(url)
+    finally:
+        await request.shutdown()
+    return raised.value
+
+
 async def test_a_refused_connection_is_a_network_error_proven_not_sent() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]  # closed again: nothing listens there
 
-    request = AiohttpRequest()
-    try:
-        with pytest.raises(NetworkError) as raised:
-            await request.post(f"http://127.0.0.1:{port}/bot{TEST_TOKEN}/getMe")
-    finally:
-        await request.shutdown()
+    error = await failed_post(f"http://127.0.0.1:{port}/bot{TEST_TOKEN}/getMe")
 
-    assert isinstance(raised.value.__cause__, NOT_SENT)
-    assert "not sent" in raised.value.message
+    assert isinstance(error.__cause__, NOT_SENT)
+    assert "not sent" in error.message
 
 
 async def test_an_error_naming_the_url_does_not_carry_the_token() -> None:
-    request = AiohttpRequest()
-    try:
-        with pytest.raises(NetworkError) as raised:
-            await request.post(f"htp://127.0.0.1/bot{TEST_TOKEN}/getMe")  # not HTTP
-    finally:
-        await request.shutdown()
+    error = await failed_post(f"htp://127.0.0.1/bot{TEST_TOKEN}/getMe")  # not HTTP
 
-    assert "htp://127.0.0.1/bot" in raised.value.message
-    assert TEST_TOKEN not in raised.value.message
+    assert "htp://127.0.0.1/bot" in error.message
+    assert TEST_TOKEN not in error.message
 
 
 async def test_a_redirect_is_not_followed(serve: Callable[..., Awaitable[str]]) -> None:
@@ -138,12 +139,7 @@ async def test_a_redirect_is_not_followed(serve: Callable[..., Awaitable[str]]) 
         raise web.HTTPFound("/elsewhere")
 
     base_url = await serve(redirect)
-    request = AiohttpRequest()
-    try:
-        with pytest.raises(NetworkError):
-            await request.post(f"{base_url}{TEST_TOKEN}/sendMessage", None)
-    finally:
-        await request.shutdown()
+    await failed_post(f"{base_url}{TEST_TOKEN}/sendMessage")
 
     assert asked == [f"/bot{TEST_TOKEN}/sendMessage"]
 
@@ -391,14 +387,10 @@ async def test_a_socks_proxy_is_refused_with_a_clear_error_and_nothing_sent(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("ALL_PROXY", "socks5://127.0.0.1:1080")
-    request = AiohttpRequest()
-    try:
-        with pytest.raises(NetworkError) as raised:
-            await request.post(f"http://socks-proxy.invalid/bot{TEST_TOKEN}/getMe")
-    finally:
-        await request.shutdown()
 
-    assert "socks5://" in raised.value.message and "not sent" in raised.value.message
+    error = await failed_post(f"http://socks-proxy.invalid/bot{TEST_TOKEN}/getMe")
+
+    assert "socks5://" in error.message and "not sent" in error.message
 
 
 async def test_a_proxys_password_never_shows_in_an_error(
@@ -413,15 +405,12 @@ async def test_a_proxys_password_never_shows_in_an_error(
     proxy = await asyncio.start_server(refuse, "127.0.0.1", 0)
     port = proxy.sockets[0].getsockname()[1]
     monkeypatch.setenv("HTTPS_PROXY", f"http://alice:hunter2secret@127.0.0.1:{port}")
-    request = AiohttpRequest()
     try:
-        with pytest.raises(NetworkError) as raised:
-            await request.post(f"https://password-proxy.invalid/bot{TEST_TOKEN}/getMe")
+        error = await failed_post(f"https://password-proxy.invalid/bot{TEST_TOKEN}/getMe")
     finally:
-        await request.shutdown()
         proxy.close()
         await proxy.wait_closed()
 
-    assert "407" in raised.value.message
-    assert "hunter2secret" not in raised.value.message and "alice" not in raised.value.message
-    assert TEST_TOKEN not in raised.value.message
+    assert "407" in error.message
+    assert "hunter2secret" not in error.message and "alice" not in error.message
+    assert TEST_TOKEN not in error.message

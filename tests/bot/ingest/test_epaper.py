@@ -17,7 +17,7 @@ from bot.sources.epaper import CrawlCache, Fetcher, FetchLimits
 from bot.storage.store import Store
 from summarizer.limits import DEFAULT_LIMITS, Limits
 from tests.bot.sources.epaper.server import SiteServer
-from tests.bot.sources.epaper.sites import Sheet, Story, founder_site
+from tests.bot.sources.epaper.sites import Resource, Sheet, Story, founder_site
 
 ZONE = ZoneInfo("Asia/Shanghai")
 DATE = dt.date(2024, 7, 1)
@@ -81,6 +81,14 @@ async def poll(
         )
 
 
+def serve_without_one_article(site: SiteServer) -> tuple[dict[str, Resource], str]:
+    """Serve the edition of DATE but one article: the whole site and the path left out."""
+    full = founder_site(NAME, DATE, sheets())
+    gone = next(path for path in full if path.endswith("_1001.htm"))
+    site.site.update({p: r for p, r in full.items() if p != gone})
+    return full, gone
+
+
 async def test_a_complete_edition_is_stored_with_summaries(site: SiteServer, store: Store) -> None:
     site.site.update(founder_site(NAME, DATE, sheets()))
     report = await poll(store, paper_of(site))
@@ -107,9 +115,7 @@ async def test_an_unchanged_site_is_not_stored_twice_and_costs_only_304s(
 async def test_an_incomplete_edition_waits_then_is_stored_and_extended_when_it_is_whole(
     site: SiteServer, store: Store
 ) -> None:
-    full = founder_site(NAME, DATE, sheets())
-    gone = next(path for path in full if path.endswith("_1001.htm"))
-    site.site.update({p: r for p, r in full.items() if p != gone})
+    full, gone = serve_without_one_article(site)
     paper = paper_of(site, wait_minutes=30)
 
     waiting = await poll(store, paper)
@@ -135,9 +141,7 @@ async def test_an_incomplete_edition_waits_then_is_stored_and_extended_when_it_i
 async def test_an_older_edition_whose_pages_are_gone_does_not_hold_up_the_newest(
     site: SiteServer, store: Store
 ) -> None:
-    full = founder_site(NAME, DATE, sheets())
-    gone = next(path for path in full if path.endswith("_1001.htm"))
-    site.site.update({p: r for p, r in full.items() if p != gone})
+    serve_without_one_article(site)
     paper = paper_of(site, wait_minutes=0)
     first = await poll(store, paper)  # stored without one article, asked for again later
     assert [e.date for e in first.new] == [DATE] and first.missing
@@ -226,25 +230,27 @@ async def test_a_changed_layout_is_reported_and_nothing_is_stored(
     assert store.editions.latest(NAME) is None
 
 
-async def test_an_edition_listing_more_articles_than_the_limit_is_refused_unfetched(
-    site: SiteServer, store: Store
+@pytest.mark.parametrize(
+    ("pages", "per_page", "limits", "key", "pages_fetched"),
+    [
+        (2, 3, Limits(articles_per_edition=5), "articles_per_edition", 2),
+        (4, 1, Limits(pages_per_edition=3), "pages_per_edition", 1),  # the first lists them
+    ],
+)
+async def test_an_edition_listing_more_than_a_limit_allows_is_refused_unfetched(
+    site: SiteServer,
+    store: Store,
+    pages: int,
+    per_page: int,
+    limits: Limits,
+    key: str,
+    pages_fetched: int,
 ) -> None:
-    site.site.update(founder_site(NAME, DATE, sheets(pages=2, per_page=3)))
-    report = await poll(store, paper_of(site), limits=Limits(articles_per_edition=5))
-    assert report.template_error and "[limits] articles_per_edition" in report.template_error
+    site.site.update(founder_site(NAME, DATE, sheets(pages=pages, per_page=per_page)))
+    report = await poll(store, paper_of(site), limits=limits)
+    assert report.template_error and f"[limits] {key}" in report.template_error
     assert store.editions.latest(NAME) is None
-    assert not any("content_" in hit.path for hit in site.hits)
-
-
-async def test_an_edition_listing_more_pages_than_the_limit_is_refused_before_fetching_them(
-    site: SiteServer, store: Store
-) -> None:
-    site.site.update(founder_site(NAME, DATE, sheets(pages=4, per_page=1)))
-    report = await poll(store, paper_of(site), limits=Limits(pages_per_edition=3))
-    assert report.template_error and "[limits] pages_per_edition" in report.template_error
-    assert store.editions.latest(NAME) is None
-    pages = {hit.path for hit in site.hits if "node_" in hit.path}
-    assert len(pages) == 1  # the first, which lists the other three
+    assert len({hit.path for hit in site.hits if "node_" in hit.path}) == pages_fetched
     assert not any("content_" in hit.path for hit in site.hits)
 
 
@@ -267,9 +273,7 @@ async def test_an_edition_beyond_a_limit_is_refused_naming_it(
 async def test_a_backfilled_edition_is_stored_at_once_and_marked(
     site: SiteServer, store: Store
 ) -> None:
-    full = founder_site(NAME, DATE, sheets())
-    gone = next(path for path in full if path.endswith("_1001.htm"))
-    site.site.update({p: r for p, r in full.items() if p != gone})
+    serve_without_one_article(site)
     report = await poll(store, paper_of(site), date=DATE, backfill=True)
     [edition] = report.new
     assert edition.backfilled and edition.article_count == 3
