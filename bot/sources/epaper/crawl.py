@@ -217,15 +217,15 @@ class EditionCrawler:
             raise FetchError(first, f"no edition of {date} (the site shows {head.listing.date})")
         pages = await self._all_pages(head, mode, stats)
         refs = _article_refs(pages)
-        if barred := [ref.url for ref in refs if not _may_lead(first, ref.url)]:
+        allowed = [ref for ref in refs if _may_lead(first, ref.url)]
+        if len(allowed) < len(refs):
             # A link to another host that is no public address is not followed.
             log.warning(
-                "%s: %d article link(s) to an address not public, not followed: %s",
+                "%s: %d article link(s) to an address not public, not followed",
                 first,
-                len(barred),
-                barred[0],
+                len(refs) - len(allowed),
             )
-            refs = [ref for ref in refs if _may_lead(first, ref.url)]
+            refs = allowed
         if not refs:
             raise TemplateError(first, "the edition lists no articles", template=self.template.name)
         self._check_listings(first, pages, refs)
