@@ -39,7 +39,7 @@ from urllib.parse import urlsplit
 
 from bot.errors import FetchError, SourceError, TemplateError, UnsupportedURLError
 from bot.sources.epaper.cache import CrawlCache
-from bot.sources.epaper.fetch import Fetched, Fetcher, is_public_host
+from bot.sources.epaper.fetch import Fetched, Fetcher, may_lead
 from bot.sources.epaper.model import (
     ArticlePage,
     ArticleRef,
@@ -427,8 +427,5 @@ def _fingerprint(edition: Edition, missing: list[Missing]) -> str:
 
 
 def _may_lead(source: str, target: str) -> bool:
-    """Whether a page at ``source`` may send the crawl to ``target``: the same host, or
-    another that is a public address (:func:`~bot.sources.epaper.fetch.is_public_host`; a
-    paper may keep its articles on a sibling host, or redirect to ``www.``)."""
-    host = urlsplit(target).hostname or ""
-    return host == urlsplit(source).hostname or is_public_host(host)
+    """:func:`~bot.sources.epaper.fetch.may_lead` for a page at ``source`` linking ``target``."""
+    return may_lead(urlsplit(source).hostname or "", urlsplit(target).hostname or "")

@@ -47,7 +47,15 @@ import stamina
 from bot.errors import FetchError, ResponseTooLargeError, UnsupportedURLError
 from bot.sources.epaper.decode import decode_document
 
-__all__ = ["FetchLimits", "Fetched", "Fetcher", "Validators", "is_public_host", "user_agent"]
+__all__ = [
+    "FetchLimits",
+    "Fetched",
+    "Fetcher",
+    "Validators",
+    "is_public_host",
+    "may_lead",
+    "user_agent",
+]
 
 log = logging.getLogger(__name__)
 
@@ -73,11 +81,18 @@ def is_public_host(host: str) -> bool:
         return True
 
 
+def may_lead(source_host: str, target_host: str) -> bool:
+    """Whether what a site at ``source_host`` sends (a redirect, a link) may take the bot to
+    ``target_host``: the same host, or another that is a public address (a paper may keep its
+    articles on a sibling host, or redirect to ``www.``)."""
+    return target_host == source_host or is_public_host(target_host)
+
+
 async def _guard(request: httpx.Request) -> None:
     """Refuse a redirect to another host that is no public address (see the module docstring);
     the host first asked for is the operator's choice and always allowed."""
     host = request.url.host
-    if host != _ASKED.get(host) and not is_public_host(host):
+    if not may_lead(_ASKED.get(host), host):
         raise UnsupportedURLError(str(request.url), "redirected to an address that is not public")
 
 
