@@ -357,6 +357,8 @@ class EditionCrawler:
             fetched = await self.fetcher.get(url)
         if fetched.not_modified:
             stats.not_modified += 1
+            if cached is not None and fetched.validators != cached.validators:
+                self.cache.put(url, fetched.validators, cached.parsed)  # the 304's are newer
         else:
             stats.fetched += 1
         return fetched

@@ -290,9 +290,9 @@ class Fetcher:
             status = response.status_code
             final_url = str(response.url)
             if status == 304:
-                kept = validators or Validators()
-                fresh = _validators(response)
-                return Fetched(url, final_url, status, None, fresh or kept)
+                return Fetched(
+                    url, final_url, status, None, _refreshed(validators, _validators(response))
+                )
             if status in _TRANSIENT_STATUS or status >= 500:
                 failure = _Transient(url, f"HTTP {status}", status=status)
                 failure.retry_after = _retry_after(response.headers.get("Retry-After"))
@@ -382,6 +382,16 @@ def _validators(response: httpx.Response) -> Validators:
     return Validators(
         etag=etag if _sendable(etag) else None,
         last_modified=modified if _sendable(modified) else None,
+    )
+
+
+def _refreshed(kept: Validators | None, fresh: Validators) -> Validators:
+    """The validators after a 304: the ones it sent replace those kept, the others stay
+    (RFC 9111 4.3.4: a 304 updates the stored response's headers it carries)."""
+    if kept is None:
+        return fresh
+    return Validators(
+        etag=fresh.etag or kept.etag, last_modified=fresh.last_modified or kept.last_modified
     )
 
 

@@ -16,7 +16,7 @@ from bot.errors import FetchError, TemplateError, UnsupportedURLError
 from bot.sources.epaper import CrawlCache, EditionCrawler, Fetcher, Part
 from bot.sources.epaper.templates import get_template
 from tests.bot.sources.epaper.conftest import FAST
-from tests.bot.sources.epaper.server import SiteServer
+from tests.bot.sources.epaper.server import LAST_MODIFIED, SiteServer
 from tests.bot.sources.epaper.sites import (
     Quirks,
     Resource,
@@ -183,6 +183,24 @@ async def test_a_second_poll_of_an_unchanged_site_costs_only_304s(
     assert server.statuses() == [304] * 4  # paperindex.htm and three pages; articles reused
     assert second.fingerprint == first.fingerprint
     assert second.edition == first.edition
+
+
+async def test_validators_a_304_brings_are_kept_for_the_next_poll(
+    server: SiteServer, fetcher: Fetcher
+) -> None:
+    server.site.update(founder_site(PAPER, DATE, sheets()))
+    crawler = founder_crawler(server, fetcher)
+    await crawler.crawl()
+    kept = crawler.cache.to_json()
+    for entry in kept["entries"].values():  # as kept before the site sent Last-Modified
+        entry["last_modified"] = None
+    restarted = founder_crawler(server, fetcher, CrawlCache.from_json(kept))
+    server.reset()
+    await restarted.crawl()
+    assert set(server.statuses()) == {304}
+    entries = restarted.cache.to_json()["entries"]
+    asked = [entries[server.url(hit.path)] for hit in server.hits]  # articles are reused unasked
+    assert {entry["last_modified"] for entry in asked} == {LAST_MODIFIED}
 
 
 async def test_the_cache_survives_json_so_a_restarted_crawler_polls_with_304s(
