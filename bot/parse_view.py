@@ -188,7 +188,7 @@ def parse_url(
 
     async def read() -> UrlReading:
         async with Fetcher(limits, contact=sources.contact or None) as fetcher:
-            return await read_url(fetcher, url, chosen)
+            return await read_url(fetcher, url, chosen, config.limits.text)
 
     try:
         reading = asyncio.run(read())

@@ -459,6 +459,19 @@ def test_parse_of_a_page_url_prints_that_pages_articles(
     assert titles == ["07月01日第2版第1篇", "07月01日第2版第2篇"]
 
 
+def test_parse_of_a_page_url_listing_more_articles_than_allowed_fetches_none(
+    tmp_path: Path, site_in_thread: SiteServer
+) -> None:
+    site = founder_site("海南日报", SITE_DAY, site_sheets(SITE_DAY))
+    site_in_thread.site.update(site)
+    page = next(path for path in site if path.endswith("node_189.htm"))
+    (tmp_path / "config.toml").write_text("[limits]\narticles_per_page = 1\n", encoding="utf-8")
+    result = baozhai("parse", site_in_thread.url(page), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "too many articles on one page (2)" in result.stderr
+    assert [hit.path for hit in site_in_thread.hits] == [page]
+
+
 def test_parse_of_an_article_url_prints_that_article(
     tmp_path: Path, site_in_thread: SiteServer
 ) -> None:

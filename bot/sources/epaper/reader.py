@@ -20,6 +20,7 @@ from bot.sources.epaper.fetch import Fetcher
 from bot.sources.epaper.model import ArticleRef, PageListing, Template
 from bot.sources.epaper.templates import get_template
 from summarizer.edition import Article, Edition
+from summarizer.limits import DEFAULT_LIMITS, LimitError, Limits
 
 __all__ = ["UrlKind", "UrlReading", "guess_template", "read_url"]
 
@@ -55,18 +56,21 @@ def guess_template(url: str) -> str | None:
     return None
 
 
-async def read_url(fetcher: Fetcher, url: str, template: Template | str) -> UrlReading:
+async def read_url(
+    fetcher: Fetcher, url: str, template: Template | str, limits: Limits = DEFAULT_LIMITS
+) -> UrlReading:
     """Fetch ``url`` and read it as an index, a page or an article of ``template``.
 
-    Raises :class:`~bot.errors.TemplateError` when it is none of them, and the fetcher's
-    errors when it cannot be fetched. Articles of a page that fail are listed in ``missing``.
+    Raises :class:`~bot.errors.TemplateError` when it is none of them or lists more than
+    ``limits`` allow (before its articles are fetched), and the fetcher's errors when it
+    cannot be fetched. Articles of a page that fail are listed in ``missing``.
     """
     chosen = get_template(template) if isinstance(template, str) else template
     fetched = await fetcher.get(url)
     text, where = fetched.text or "", fetched.final_url
     base = urllib.parse.urljoin(where, "./")
     if chosen.parse_entry(text, where) is not None or url == chosen.entry_url(base):
-        crawler = EditionCrawler(fetcher, base, chosen, entry_url=url)
+        crawler = EditionCrawler(fetcher, base, chosen, entry_url=url, limits=limits)
         result = await crawler.crawl()
         missing = tuple((m.url, m.reason) for m in result.missing)
         return UrlReading(UrlKind.EDITION, result.edition, missing)
@@ -75,6 +79,10 @@ async def read_url(fetcher: Fetcher, url: str, template: Template | str) -> UrlR
     except TemplateError:
         listing = None
     if listing is not None and listing.articles:
+        most = limits.articles_per_page
+        if len(listing.articles) > most:
+            what = f"too many articles on one page ({len(listing.articles):,})"
+            raise TemplateError(where, LimitError(where, what, most, "articles_per_page").reason)
         return await _page(fetcher, chosen, listing)
     article = chosen.parse_article(text, where)
     edition = Edition(
