@@ -13,11 +13,13 @@ Bodies are JSON (:attr:`telegram.request.RequestData.json_payload`, which PTB pr
 request classes like this one); uploads are multipart. Every error becomes PTB's: a timeout
 :class:`~telegram.error.TimedOut`, anything else :class:`~telegram.error.NetworkError`, with
 the aiohttp exception as its cause, so delivery can tell "never sent" (:data:`NOT_SENT`) from
-"maybe delivered".
+"maybe delivered". A 502 or 504 that is not the Bot API's own JSON (a reverse proxy's page
+after its upstream broke off or timed out) is "maybe delivered" too (:class:`GatewayAnswer`).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import ssl
@@ -34,7 +36,7 @@ from telegram.request import BaseRequest, RequestData
 
 from bot.logs import redactor
 
-__all__ = ["NOT_SENT", "AiohttpRequest", "env_proxy", "tls_context"]
+__all__ = ["NOT_SENT", "AiohttpRequest", "GatewayAnswer", "env_proxy", "tls_context"]
 
 NOT_SENT: tuple[type[BaseException], ...] = (
     aiohttp.ClientConnectorError,  # no connection: refused, unreachable, name not resolved
@@ -43,6 +45,29 @@ NOT_SENT: tuple[type[BaseException], ...] = (
 """Causes that prove the request never left this process, so sending it again is safe."""
 
 JSON = {"Content-Type": "application/json"}
+
+_GATEWAY_STATUS = frozenset({502, 504})
+"""Statuses a reverse proxy or gateway answers after forwarding a request whose answer it did
+not get (the upstream broke off or was too slow): Telegram may have acted on it."""
+
+
+class GatewayAnswer(Exception):
+    """The cause of the ``NetworkError`` for a gateway's 502/504 that is not the Bot API's own
+    answer: the request may have reached Telegram, so a message sent this way is in doubt
+    (unlike Telegram's own error answers, which prove it was not sent)."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(f"HTTP {status} not from the Bot API")
+        self.status = status
+
+
+def _bot_api_answer(payload: bytes) -> bool:
+    """True if ``payload`` is the Bot API's own JSON answer (``{"ok": …}``)."""
+    try:
+        answer = json.loads(payload)
+    except ValueError:
+        return False
+    return isinstance(answer, dict) and "ok" in answer
 
 
 class AiohttpRequest(BaseRequest):
@@ -149,7 +174,12 @@ class AiohttpRequest(BaseRequest):
                 proxy=env_proxy(url),
                 allow_redirects=False,
             ) as response:
-                return response.status, await response.read()
+                payload = await response.read()
+                if response.status in _GATEWAY_STATUS and not _bot_api_answer(payload):
+                    raise NetworkError(
+                        f"HTTP {response.status} from a proxy or gateway before the Bot API"
+                    ) from GatewayAnswer(response.status)
+                return response.status, payload
         except NOT_SENT as err:
             message = _describe(err, "request not sent: ")
             if isinstance(err, TimeoutError):

@@ -205,7 +205,8 @@ def _refused(exc: TelegramError) -> bool:
     That holds when Telegram answered with an error (429, 400, 403, 401/404, 409, 5xx: PTB
     raises those without an HTTP-library cause) and when the request never left (no connection,
     no free connection in the pool). It does not hold for a timeout or a broken connection after
-    the request was written, nor for a reply PTB could not read: Telegram may have sent the
+    the request was written, nor for a reply PTB could not read, nor for a gateway's 502/504
+    in front of the Bot API (:class:`~bot.transport.GatewayAnswer`): Telegram may have sent the
     message and only the answer was lost.
     """
     if isinstance(exc, (RetryAfter, ChatMigrated, Forbidden, BadRequest, InvalidToken, Conflict)):

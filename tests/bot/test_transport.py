@@ -24,7 +24,7 @@ from telegram.error import NetworkError, TimedOut
 from bot.config import load_config
 from bot.localapi.server import LocalBotApi
 from bot.operations import preflight
-from bot.transport import NOT_SENT, AiohttpRequest
+from bot.transport import NOT_SENT, AiohttpRequest, GatewayAnswer
 from tests.bot.fixtures_local_api import (
     TEST_TOKEN,
     api_bot,
@@ -142,6 +142,29 @@ async def test_a_redirect_is_not_followed(serve: Callable[..., Awaitable[str]]) 
     await failed_post(f"{base_url}{TEST_TOKEN}/sendMessage")
 
     assert asked == [f"/bot{TEST_TOKEN}/sendMessage"]
+
+
+async def test_a_gateways_own_504_page_is_a_network_error_that_may_have_been_delivered(
+    serve: Callable[..., Awaitable[str]],
+) -> None:
+    async def gateway(request: web.Request) -> web.Response:
+        return web.Response(status=504, text="<html><h1>504 Gateway Time-out</h1></html>")
+
+    error = await failed_post(f"{await serve(gateway)}{TEST_TOKEN}/sendMessage")
+
+    assert isinstance(error.__cause__, GatewayAnswer) and error.__cause__.status == 504
+
+
+async def test_the_bot_apis_own_502_answer_stays_telegrams_error(
+    serve: Callable[..., Awaitable[str]],
+) -> None:
+    async def bot_api(request: web.Request) -> web.Response:
+        answer = {"ok": False, "error_code": 502, "description": "Bad Gateway"}
+        return web.json_response(answer, status=502)
+
+    error = await failed_post(f"{await serve(bot_api)}{TEST_TOKEN}/sendMessage")
+
+    assert error.__cause__ is None and "Bad Gateway" in error.message
 
 
 async def test_a_slow_answer_that_keeps_coming_is_not_cut_off(

@@ -587,6 +587,7 @@ class HeldReplies:
     def __init__(self, upstream: LocalBotApi) -> None:
         self.upstream = upstream
         self.hold: set[int] = set()  # 1-based numbers of the sendMessage calls to hold
+        self.gateway: set[int] = set()  # ... to answer with a gateway's 504 page instead
         self.seconds = 1.0
         self.base_url = ""
         self._sends = 0
@@ -606,6 +607,8 @@ class HeldReplies:
             self._sends += 1
             if self._sends in self.hold:
                 await asyncio.sleep(self.seconds)
+            if self._sends in self.gateway:
+                return web.Response(status=504, text="<html>504 Gateway Time-out</html>")
         return web.Response(status=status, body=body, content_type="application/json")
 
 
@@ -660,3 +663,22 @@ async def test_a_message_in_doubt_is_not_resent_when_the_policy_says_skip(
     assert delivery is not None and delivery.status == DeliveryStatus.IN_DOUBT
     assert store.deliveries.parts(edition.id, user.chat_id)[1] == MessageState.SKIPPED
     assert (report.sent, report.in_doubt, report.messages) == (1, 1, 2)
+
+
+async def test_a_gateways_504_after_forwarding_is_in_doubt_not_proof_of_failure(
+    local_api: LocalBotApi, held_replies: HeldReplies, store: Store
+) -> None:
+    edition, articles = add_three_message_edition(store)
+    user = local_api.user(1603)
+    store.subscribers.subscribe(user.chat_id, "zh", [PAPER])
+    held_replies.gateway = {2}  # message 2 arrives; the proxy in front answers 504
+    skip = DeliveryPolicy(backoff=0.01, max_backoff=0.05, in_doubt=InDoubt.SKIP)
+
+    async with api_bot(held_replies.base_url) as bot:
+        report = await deliver_edition(
+            bot, store, edition, articles, policy=skip, pacer=fast_pacer()
+        )
+
+    expected = build_digest(edition, articles, "zh")
+    assert [m.html for m in user.history] == [m.text for m in expected]  # none twice
+    assert (report.in_doubt, report.messages) == (1, 2)
