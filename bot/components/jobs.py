@@ -362,7 +362,10 @@ def is_due(
 
 
 async def deliver_due(application: Application, now: dt.datetime) -> list[DeliveryReport]:
-    """Deliver each paper's newest fresh edition to the subscribers it is due and who lack it.
+    """Deliver to each subscriber who lacks it the newest fresh edition of each paper that is
+    due to them: usually the paper's newest, but an older one (:data:`LOOKBACK_DAYS`) to a
+    reader whose digest time, in their zone, comes after the next edition lands (west of the
+    paper, or late in the evening), and never an edition older than one they have.
 
     A reader who chose one combined message gets the editions due to them together, in one
     digest; an edition that comes out after it went out reaches them on its own, once.
@@ -370,18 +373,25 @@ async def deliver_due(application: Application, now: dt.datetime) -> list[Delive
     svc = services(application)
     default = svc.config.schedule.digest_time
     reports = []
-    editions = await asyncio.to_thread(_fresh_editions, svc, now.date())
+    owed = await asyncio.to_thread(_owed_editions, svc, now.date())
     combined: dict[int, list[int]] = {}
-    for edition in editions:
-        pending = await asyncio.to_thread(svc.store.deliveries.pending_chats, edition.id)
-        due = [s for s in pending if is_due(edition, s, now, default)]
-        chats = [s.chat_id for s in due if s.digest_mode is not DigestMode.COMBINED]
-        for reader in due:
-            if reader.digest_mode is DigestMode.COMBINED:
-                combined.setdefault(reader.chat_id, []).append(edition.id)
-        if chats:
-            reports.append(await send_edition(application, svc, edition, chats))
+    for editions in owed:
+        # Read oldest first: a reader who subscribes meanwhile is seen only by newer editions.
+        seen = [await asyncio.to_thread(_owed_view, svc, e) for e in reversed(editions)]
+        reached: set[int] = set()  # chats a newer edition of this paper reached or reaches now
+        for edition, pending, settled in reversed(seen):
+            due = [
+                s for s in pending if s.chat_id not in reached and is_due(edition, s, now, default)
+            ]
+            reached |= settled | {s.chat_id for s in due}
+            chats = [s.chat_id for s in due if s.digest_mode is not DigestMode.COMBINED]
+            for reader in due:
+                if reader.digest_mode is DigestMode.COMBINED:
+                    combined.setdefault(reader.chat_id, []).append(edition.id)
+            if chats:
+                reports.append(await send_edition(application, svc, edition, chats))
     if combined:
+        editions = [edition for of_paper in owed for edition in of_paper]
         reports.append(await send_combined(application, svc, editions, combined))
     return reports
 
@@ -453,6 +463,39 @@ async def resume_broadcasts(application: Application) -> list[DeliveryReport]:
             log.info("broadcast %d: resuming", broadcast.id)
             reports.append(await send_broadcast(application, svc, broadcast))
     return reports
+
+
+LOOKBACK_DAYS = 2
+"""How many days before a paper's newest edition a reader may still be owed one: a digest time
+comes at most about two days after its edition's date begins in any zone (UTC−12 to +14)."""
+
+
+def _owed_editions(svc: Services, today: dt.date) -> list[list[EditionRecord]]:
+    """Per paper, its editions a reader may be owed, newest first: the newest and those of the
+    :data:`LOOKBACK_DAYS` before it, none backfilled or older than ``max_edition_age_days``."""
+    max_age = svc.config.schedule.max_edition_age_days
+    owed = []
+    for paper in svc.config.papers:
+        newest = svc.store.editions.latest(paper.name)
+        if newest is None:
+            continue
+        since = newest.date - dt.timedelta(days=LOOKBACK_DAYS)
+        if max_age:
+            since = max(since, today - dt.timedelta(days=max_age))
+        editions = [e for e in svc.store.editions.recent(paper.name, since) if not e.backfilled]
+        if editions:
+            owed.append(editions)
+        else:
+            log.debug("%s: no fresh edition (newest %s); no digest", paper.name, newest.date)
+    return owed
+
+
+def _owed_view(
+    svc: Services, edition: EditionRecord
+) -> tuple[EditionRecord, list[SubscriberRecord], set[int]]:
+    """The edition, the chats that still need it, and those it reached or is reaching."""
+    deliveries = svc.store.deliveries
+    return edition, deliveries.pending_chats(edition.id), deliveries.settled_chats(edition.id)
 
 
 def _fresh_editions(svc: Services, today: dt.date) -> list[EditionRecord]:

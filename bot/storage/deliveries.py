@@ -443,6 +443,15 @@ class Deliveries:
         with self._tx.read() as session:
             return subscriber_records(session, *_pending(edition_id))
 
+    def settled_chats(self, edition_id: int) -> set[int]:
+        """The chats :meth:`pending_chats` leaves out for having a row: this edition's digest
+        sent to them, being sent by a live sender, or given up."""
+        with self._tx.read() as session:
+            query = select(Delivery.chat_id).where(
+                Delivery.edition_id == edition_id, ~_takeable(utcnow())
+            )
+            return set(session.scalars(query))
+
     def count_pending(self, edition_id: int) -> int:
         """How many chats :meth:`pending_chats` would return, without reading them."""
         with self._tx.read() as session:

@@ -169,6 +169,16 @@ class Editions:
             row = session.scalar(_editions(paper).order_by(*_NEWEST).limit(1))
             return _edition_record(row) if row is not None else None
 
+    def recent(self, paper: str, since: dt.date) -> list[EditionRecord]:
+        """The editions of ``paper`` dated ``since`` or later, newest first; of a date issued
+        more than once, the latest ingested (as :meth:`on`)."""
+        with self._tx.read() as session:
+            query = _editions(paper).where(Edition.date >= since).order_by(*_NEWEST)
+            newest: dict[dt.date, EditionRecord] = {}
+            for row in session.scalars(query):
+                newest.setdefault(row.date, _edition_record(row))
+            return list(newest.values())
+
     def on(self, date: dt.date, paper: str | None = None) -> EditionRecord | None:
         """The edition of ``date`` (the latest ingested one if re-issued), e.g. for /date."""
         with self._tx.read() as session:

@@ -67,6 +67,15 @@ async def ingest(bot: RunningBot, seed: Path, date: dt.date = DAY) -> int:
     return edition.id
 
 
+async def ingest_another(bot: RunningBot, seed: Path, date: dt.date) -> int:
+    """As :func:`ingest`, with the text changed a little: an edition of its own, not the
+    seed's again (which the inbox would skip as already stored)."""
+    bot.drop_edition(seed.read_bytes().replace("工会".encode(), "工會".encode(), 1), date)
+    await bot.poll_now()
+    edition = await eventually(lambda: bot.store.editions.on(date, PAPER))
+    return edition.id
+
+
 async def nothing_more_arrives(reader, seconds: float = 1.0) -> None:
     await asyncio.sleep(seconds)
     assert reader.new_messages() == []
@@ -359,6 +368,47 @@ async def test_an_edition_dated_tomorrow_waits_for_tomorrows_digest_time(
     await bot.digest_now()
     [digest] = await reader.wait_for_messages(1)
     assert "2024年7月1日" in digest.text
+
+
+async def test_a_late_readers_digest_comes_though_the_next_edition_landed_before_it(
+    bot: RunningBot, seed_path: Path
+) -> None:
+    # Editions land at 21:00 the evening before their date; this reader reads at 23:00, when
+    # the next day's edition is already there: each day's edition still comes, in turn.
+    reader = await subscribed(bot, 2111)
+    await reader.send("/settings 23:00")
+    await reader.wait_for_messages(1)
+    next_day = DAY + dt.timedelta(days=1)
+    bot.set_clock(DAY - dt.timedelta(days=1), dt.time(21, 0))
+    await ingest(bot, seed_path, DAY)
+    bot.set_clock(DAY, dt.time(21, 0))
+    await ingest_another(bot, seed_path, next_day)
+
+    bot.set_clock(DAY, dt.time(23, 0))
+    await bot.poll_now()
+    [digest] = await reader.wait_for_messages(1)
+    assert "2024年7月1日" in digest.text
+    bot.set_clock(next_day, dt.time(23, 0))
+    await bot.poll_now()
+    [digest] = await reader.wait_for_messages(1)
+    assert "2024年7月2日" in digest.text
+
+
+async def test_a_reader_owed_two_editions_gets_only_the_newest(
+    bot: RunningBot, seed_path: Path
+) -> None:
+    bot.set_clock(DAY - dt.timedelta(days=1), BEFORE)
+    await ingest(bot, seed_path, DAY - dt.timedelta(days=1))
+    bot.set_clock(DAY, BEFORE)
+    await ingest_another(bot, seed_path, DAY)
+    await bot.job_done()
+    reader = await subscribed(bot, 2112)  # both editions are due to them from 07:30
+    bot.set_clock(DAY, DIGEST_TIME)
+    await bot.digest_now()
+    [digest] = await reader.wait_for_messages(1)
+    assert "2024年7月1日" in digest.text
+    await bot.poll_now()  # and the older one never follows
+    await nothing_more_arrives(reader)
 
 
 async def test_a_followed_topic_alerts_once_when_the_edition_arrives_then_the_digest_comes(
