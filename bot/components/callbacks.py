@@ -10,12 +10,13 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot.components.admin import BROADCAST_CANCEL, BROADCAST_SEND, broadcast_button
 from bot.components.digest_mode import DIGEST_MODE, switch_digest_mode
 from bot.components.papers import PAPER_TOGGLE, subscribe_chat, toggle_paper
-from bot.components.replies import article_reply, chat_of, language, reply
+from bot.components.replies import article_reply, chat_of, language, private_article, reply
 from bot.components.search import recall_search, search_page
 from bot.components.settings import SETTINGS_ZONE, zone_button
 from bot.render import (
@@ -49,6 +50,9 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         ref = decode_article_callback(query.data)
         if ref is None:  # out of range: forged, or an id no database row can have
             await query.answer(t_plain(lang, "button_expired"))
+            return
+        if chat_of(update).type == ChatType.CHANNEL:
+            await private_article(update, context, query, ref)
             return
         await query.answer()
         await article_reply(update, context, ref.edition_id, ref.number)

@@ -35,6 +35,7 @@ from bot.components.search import search_page
 from bot.config import PaperConfig
 from bot.render import (
     SUBSCRIBE,
+    article_from_start_payload,
     build_digest,
     encode_callback,
     stats_text,
@@ -94,7 +95,11 @@ async def _required_argument(update: Update, lang: str, usage: str) -> str | Non
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """What the bot does, with a one-tap subscribe button."""
+    """What the bot does, with a one-tap subscribe button; opened by a link for an article
+    (from a channel's digest, :func:`~bot.components.replies.private_article`), that article."""
+    if context.args and (ref := article_from_start_payload(context.args[0])) is not None:
+        await article_reply(update, context, ref.edition_id, ref.number)
+        return
     lang = language(update)
     user = update.effective_user
     name = (user.first_name if user else None) or t_plain(lang, "friend")

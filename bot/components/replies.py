@@ -12,14 +12,22 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from telegram import Chat, InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
-from telegram.error import BadRequest, RetryAfter
+from telegram import (
+    CallbackQuery,
+    Chat,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    Update,
+    User,
+)
+from telegram.error import BadRequest, Forbidden, RetryAfter
 from telegram.ext import ContextTypes
 
 from bot.cache import CachedPhoto
 from bot.delivery import retry_seconds
-from bot.render import article_card
-from bot.render.i18n import language_for, t
+from bot.render import ArticleRef, article_card, article_start_payload
+from bot.render.i18n import language_for, t, t_plain
 from bot.services import services, services_of_bot
 from bot.storage.records import EditionRecord
 
@@ -65,8 +73,9 @@ async def reply(update: Update, text: str, keyboard: InlineKeyboardMarkup | None
     )
 
 
-async def patiently(chat: Chat, send: Callable[[], Awaitable[T]]) -> T:
-    """Run ``send`` (a message to ``chat``) through the send pacer; wait out any 429.
+async def patiently(chat: Chat | User, send: Callable[[], Awaitable[T]]) -> T:
+    """Run ``send`` (a message to ``chat``, or to a user's private chat) through the send
+    pacer; wait out any 429.
 
     Replies share :attr:`Services.pacer` with the digests: per chat about one message a
     second, overall within Telegram's limit, so a reader typing fast is answered at the pace
@@ -142,12 +151,35 @@ async def article_reply(
     update: Update, context: ContextTypes.DEFAULT_TYPE, edition_id: int, number: int
 ) -> None:
     """Article ``number`` of edition ``edition_id``: title, byline, page, summary, keywords."""
-    svc = services(context)
+    await reply(update, await _article_text(context, language(update), edition_id, number))
+
+
+async def private_article(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, query: CallbackQuery, ref: ArticleRef
+) -> None:
+    """A press on an article button under a channel's digest: the card goes to the one who
+    pressed, privately. A channel is one-way, so posting it there would show every subscriber
+    one reader's click (and let anyone make the bot post). Whoever never opened the bot (Telegram
+    lets it write to them only then) is sent to it by a start link that opens the card."""
+    user = query.from_user
     lang = language(update)
+    text = await _article_text(context, lang, ref.edition_id, ref.number)
+    try:
+        await patiently(user, lambda: user.send_message(text, link_preview_options=NO_PREVIEW))
+    except (Forbidden, BadRequest) as exc:  # never opened the bot, or blocked it
+        log.info("user %s: article card not sent privately (%s); start link instead", user.id, exc)
+        link = f"https://t.me/{context.bot.username}?start={article_start_payload(ref)}"
+        await query.answer(url=link)
+        return
+    await query.answer(t_plain(lang, "article_sent_privately"))
+
+
+async def _article_text(
+    context: ContextTypes.DEFAULT_TYPE, lang: str, edition_id: int, number: int
+) -> str:
+    svc = services(context)
     record = await asyncio.to_thread(svc.store.editions.article, edition_id, number)
     edition = await asyncio.to_thread(svc.store.editions.get, edition_id)
     if record is None or edition is None:
-        count = edition.article_count if edition else 0
-        await reply(update, t(lang, "article_not_found", count=count))
-        return
-    await reply(update, article_card(record, edition, lang))
+        return t(lang, "article_not_found", count=edition.article_count if edition else 0)
+    return article_card(record, edition, lang)

@@ -12,7 +12,8 @@ The window is fixed: it opens at a chat's first counted update and lasts ``windo
 within it ``limit`` updates pass, the next one gets the "slow down" reply, the rest nothing.
 Memory is bounded: a chat whose window has passed is forgotten (swept when the table grows).
 Counted: messages in private chats and commands anywhere (what the bot answers), and button
-presses.
+presses. A press under a channel's digest counts for the one who pressed (the card goes to
+them privately), and their "slow down" is the press's answer, never a post in the channel.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, TypeHandler
 
 from bot.components.replies import language, reply
-from bot.render.i18n import t
+from bot.render.i18n import t, t_plain
 
 __all__ = ["ChatThrottle", "Verdict", "install"]
 
@@ -110,22 +111,28 @@ def install(application: Application, *, limit: int, window: float) -> ChatThrot
         chat = update.effective_chat
         if chat is None or not counts(update):
             return
-        verdict = throttle.check(chat.id)
+        press = update.callback_query if chat.type == ChatType.CHANNEL else None
+        key = press.from_user.id if press is not None else chat.id
+        verdict = throttle.check(key)
         if verdict is Verdict.ADMIT:
             return
         if verdict is Verdict.WARN:
-            seconds = max(1, round(throttle.remaining(chat.id)))
+            seconds = max(1, round(throttle.remaining(key)))
             log.warning(
                 "chat %s sent more than %d commands in %g s; ignoring it for %d s",
-                chat.id,
+                key,
                 limit,
                 window,
                 seconds,
             )
+            lang = language(update)
             try:
-                await reply(update, t(language(update), "slow_down", seconds=seconds))
+                if press is not None:
+                    await press.answer(t_plain(lang, "slow_down", seconds=seconds), show_alert=True)
+                else:
+                    await reply(update, t(lang, "slow_down", seconds=seconds))
             except TelegramError as exc:  # blocked, or a flood wait that outlasted the reply
-                log.info("chat %s: the slow-down reply was not sent: %s", chat.id, exc)
+                log.info("chat %s: the slow-down reply was not sent: %s", key, exc)
         raise ApplicationHandlerStop
 
     application.add_handler(TypeHandler(Update, gate), group=-1)

@@ -17,6 +17,8 @@ __all__ = [
     "SEARCH_PAGE",
     "SUBSCRIBE",
     "ArticleRef",
+    "article_from_start_payload",
+    "article_start_payload",
     "decode_article_callback",
     "decode_callback",
     "encode_callback",
@@ -138,6 +140,18 @@ def decode_article_callback(data: object) -> ArticleRef | None:
     return ArticleRef(edition_id, number)
 
 
-# --------------------------------------------------------------------------- the digest
+# --------------------------------------------------------------------------- start links
 
 
+def article_start_payload(ref: ArticleRef) -> str:
+    """The ``/start`` parameter of a link that opens this article in the bot's private chat
+    (``a_{edition_id}_{number}``: a start parameter allows only ``A-Za-z0-9_-``, 64 at most)."""
+    return f"{ARTICLE}_{ref.edition_id}_{ref.number}"
+
+
+def article_from_start_payload(payload: object) -> ArticleRef | None:
+    """The article of :func:`article_start_payload`, or None for anything else (it is typed or
+    forged as freely as callback data, and checked the same way)."""
+    if not isinstance(payload, str) or ":" in payload:
+        return None
+    return decode_article_callback(payload.replace("_", ":"))

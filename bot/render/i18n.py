@@ -252,6 +252,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "button_next_page": "下一页 ▶",
         "button_previous_page": "◀ 上一页",
         "button_expired": "这个按钮已失效，请重新发送命令。",
+        "article_sent_privately": "已私信发给你。",
         # added for the handlers
         "friend": "朋友",
         "zone_asia_shanghai": "北京时间",
@@ -540,6 +541,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "button_next_page": "Next ▶",
         "button_previous_page": "◀ Previous",
         "button_expired": "This button has expired; please send the command again.",
+        "article_sent_privately": "Sent to you in a private chat.",
         "friend": "there",
         "zone_asia_shanghai": "Beijing time",
         "text_hint": (

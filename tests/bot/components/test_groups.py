@@ -165,6 +165,64 @@ async def test_channel_binds_and_the_digest_is_then_posted_there(
     await eventually(lambda: bot.store.deliveries.was_sent(edition_id, CHANNEL))
 
 
+async def bound_channel_with_digest(bot: RunningBot, seed: Path) -> tuple[LocalGroup, int]:
+    """The channel bound by its owner, and today's digest posted there; its edition id."""
+    channel = news_channel(bot)
+    owner = bot.user(2001, "频道主")
+    await owner.send("/channel @morning_news")
+    await owner.wait_for_messages(1)
+    edition_id = await digest_day(bot, seed)
+    await channel.wait_for_messages(1)
+    return channel, edition_id
+
+
+async def test_an_article_pressed_under_a_channels_digest_goes_to_the_reader_privately(
+    bot: RunningBot, seed_path: Path
+) -> None:
+    channel, _ = await bound_channel_with_digest(bot, seed_path)
+    viewer = channel.add(bot.user(2005, "读者"))  # a subscriber of the channel, no admin
+    query = await channel.press(viewer, channel.history[-1], "2")
+    await viewer.wait_for_answer(query)
+    [card] = await viewer.wait_for_messages(1)
+    assert card.text.startswith("徐留平在浙江江苏调研工会工作时指出")
+    assert query.answer_text == "已私信发给你。"
+    await asyncio.sleep(0.5)
+    assert channel.new_messages() == []  # nothing posted for every subscriber to see
+
+
+async def test_a_channel_reader_who_never_opened_the_bot_gets_a_link_that_opens_the_article(
+    bot: RunningBot, seed_path: Path
+) -> None:
+    channel, edition_id = await bound_channel_with_digest(bot, seed_path)
+    stranger = channel.add(bot.server.user(2006, "路人", started=False))
+    query = await channel.press(stranger, channel.history[-1], "2")
+    await stranger.wait_for_answer(query)
+    start = f"a_{edition_id}_2"
+    assert query.answer_url == f"https://t.me/{bot.server.bot_username}?start={start}"
+    await stranger.send(f"/start {start}")  # what following the link sends
+    [card] = await stranger.wait_for_messages(1)
+    assert card.text.startswith("徐留平在浙江江苏调研工会工作时指出")
+    assert channel.new_messages() == []
+
+
+async def test_a_channel_reader_pressing_too_fast_is_told_in_the_press_not_in_the_channel(
+    tmp_path: Path, db: str, seed_path: Path
+) -> None:
+    bot = await start_bot(tmp_path, db, extra_config="[limits]\ncommands_per_chat = 1\n")
+    try:
+        channel, _ = await bound_channel_with_digest(bot, seed_path)
+        viewer = channel.add(bot.user(2007, "快手"))
+        first = await channel.press(viewer, channel.history[-1], "1")
+        await viewer.wait_for_answer(first)
+        second = await channel.press(viewer, channel.history[-1], "2")
+        await viewer.wait_for_answer(second)
+        assert second.show_alert and "太快" in (second.answer_text or "")
+        await asyncio.sleep(0.5)
+        assert len(viewer.history) == 1 and channel.new_messages() == []
+    finally:
+        await stop_bot(bot)
+
+
 async def test_channel_off_stops_the_digest_there(bot: RunningBot, seed_path: Path) -> None:
     channel = news_channel(bot)
     owner = bot.user(2001, "频道主")

@@ -22,6 +22,8 @@ from bot.render import (
     MAX_ROW_ID,
     ArticleRef,
     DigestMessage,
+    article_from_start_payload,
+    article_start_payload,
     build_digest,
     decode_article_callback,
     decode_callback,
@@ -352,3 +354,24 @@ def test_every_article_callback_fits_and_round_trips(edition_id: int, number: in
 @pytest.mark.parametrize("data", ["a:2147483648:1", "a:1:2147483648", "a:0:1", "a:-5:2"])
 def test_an_article_callback_out_of_database_range_is_refused(data: str) -> None:
     assert decode_article_callback(data) is None
+
+
+@given(
+    st.integers(min_value=1, max_value=MAX_ROW_ID), st.integers(min_value=1, max_value=MAX_ROW_ID)
+)
+def test_every_article_start_link_is_a_valid_start_parameter_and_round_trips(
+    edition_id: int, number: int
+) -> None:
+    payload = article_start_payload(ArticleRef(edition_id, number))
+    assert re.fullmatch(r"[A-Za-z0-9_-]{1,64}", payload)  # what Telegram allows after ?start=
+    assert article_from_start_payload(payload) == ArticleRef(edition_id, number)
+
+
+@pytest.mark.parametrize("payload", ["", "a_1", "a_1_2_3", "a:1:2", "a_0_1", "a_1_x", "s_1", None])
+def test_a_forged_start_parameter_opens_no_article(payload: object) -> None:
+    assert article_from_start_payload(payload) is None
+
+
+@given(st.text(max_size=80))
+def test_reading_a_start_parameter_never_raises(payload: str) -> None:
+    article_from_start_payload(payload)
