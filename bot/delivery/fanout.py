@@ -389,7 +389,22 @@ class _Fanout:
     async def deliver_claim(self, subscriber: SubscriberRecord, claim: Claim) -> int | None:
         """Send every message of the claim's digest the ledger lacks, record the outcome;
         the chat id it went to when it is delivered (a migrated group's new one), else None.
-        Never raises (except cancellation)."""
+        Never raises (except cancellation): one chat's trouble, even a database error while
+        recording it, must not stop the other workers of the run."""
+        try:
+            return await self._deliver_claim(subscriber, claim)
+        except Exception:
+            chat_id = subscriber.chat_id
+            log.exception("%s chat %d: could not record the outcome", self.label, chat_id)
+            self.report.failed += 1
+            self.report.retryable += 1
+            self.report.failed_chats.append(chat_id)
+            # Free the claim if the database lets us (a live sender's is otherwise held until
+            # it stops); whatever went out is in the ledger, and a later run sends the rest.
+            await asyncio.to_thread(self._release_sync, claim, chat_id, "outcome not recorded")
+            return None
+
+    async def _deliver_claim(self, subscriber: SubscriberRecord, claim: Claim) -> int | None:
         label, chat_id = self.label, subscriber.chat_id
         ledger, report = self.ledger, self.report
         attempt: _Attempt | None = None
@@ -423,7 +438,7 @@ class _Fanout:
             reason = self._redact(exc.message)
             log.info("%s chat %d: %s; deactivating", label, chat_id, reason)
             await asyncio.to_thread(self.store.subscribers.deactivate, chat_id)
-            await asyncio.to_thread(ledger.mark_failed, claim, chat_id, reason, False)
+            await asyncio.to_thread(ledger.mark_failed, claim, chat_id, reason, False, self.owner)
             report.blocked += 1
         except BadRequest as exc:
             assert attempt is not None  # raised by send() only
@@ -452,7 +467,7 @@ class _Fanout:
                 exc.new_chat_id,
             )
             await asyncio.to_thread(
-                ledger.mark_failed, claim, chat_id, "migrated; new chat has it", False
+                ledger.mark_failed, claim, chat_id, "migrated; new chat has it", False, self.owner
             )
             report.skipped += 1
         except asyncio.CancelledError:
@@ -498,7 +513,7 @@ class _Fanout:
 
     def _release_sync(self, claim: Claim, chat_id: int, reason: str = "cancelled") -> None:
         try:
-            self.ledger.mark_failed(claim, chat_id, reason, True)
+            self.ledger.mark_failed(claim, chat_id, reason, True, self.owner)
         except Exception:
             log.exception("%s chat %d: could not free claim", self.label, chat_id)
 
@@ -511,7 +526,9 @@ class _Fanout:
         reason = attempt.describe(reason)
         note = "a later run sends the rest" if retryable else "not retried"
         log.log(level, "%s chat %d: giving up (%s); %s", label, chat_id, reason, note)
-        await asyncio.to_thread(self.ledger.mark_failed, attempt.claim, chat_id, reason, retryable)
+        await asyncio.to_thread(
+            self.ledger.mark_failed, attempt.claim, chat_id, reason, retryable, self.owner
+        )
         self.report.failed += 1
         self.report.retryable += int(retryable)
         self.report.in_doubt += int(attempt.in_doubt)

@@ -138,6 +138,7 @@ class LedgerWriter:
                         chat_id,
                         "claimed ahead, not sent in this run",
                         True,
+                        owner=self._owner,  # not one taken over while this sender stalled
                     )
                 except Exception:
                     log.exception("edition %d chat %d: could not free claim", edition_id, chat_id)

@@ -61,7 +61,10 @@ class Ledger(Protocol):
         self, claim: Claim, chat_id: int, status: DeliveryStatus = DeliveryStatus.SENT
     ) -> None: ...
 
-    def mark_failed(self, claim: Claim, chat_id: int, error: str, retryable: bool) -> None: ...
+    def mark_failed(
+        self, claim: Claim, chat_id: int, error: str, retryable: bool, owner: str
+    ) -> None:
+        """Record that ``owner``'s send failed, unless another sender took the claim over."""
 
     def get(self, claim: Claim, chat_id: int) -> DeliveryRecord | None: ...
 
@@ -93,8 +96,10 @@ class _DigestRows:
     ) -> None:
         self.deliveries.mark_sent(claim.edition_id, chat_id, status)
 
-    def mark_failed(self, claim: Claim, chat_id: int, error: str, retryable: bool) -> None:
-        self.deliveries.mark_failed(claim.edition_id, chat_id, error, retryable)
+    def mark_failed(
+        self, claim: Claim, chat_id: int, error: str, retryable: bool, owner: str
+    ) -> None:
+        self.deliveries.mark_failed(claim.edition_id, chat_id, error, retryable, owner=owner)
 
     def get(self, claim: Claim, chat_id: int) -> DeliveryRecord | None:
         return self.deliveries.get(claim.edition_id, chat_id)
@@ -198,8 +203,10 @@ class BroadcastLedger:
     ) -> None:
         self.broadcasts.mark_sent(self.broadcast_id, chat_id, status)
 
-    def mark_failed(self, claim: Claim, chat_id: int, error: str, retryable: bool) -> None:
-        self.broadcasts.mark_failed(self.broadcast_id, chat_id, error, retryable)
+    def mark_failed(
+        self, claim: Claim, chat_id: int, error: str, retryable: bool, owner: str
+    ) -> None:
+        self.broadcasts.mark_failed(self.broadcast_id, chat_id, error, retryable, owner=owner)
 
     def get(self, claim: Claim, chat_id: int) -> DeliveryRecord | None:
         return self.broadcasts.get_delivery(self.broadcast_id, chat_id)

@@ -285,9 +285,18 @@ class Broadcasts:
 
         self._tx.write_retrying(work)
 
-    def mark_failed(self, broadcast_id: int, chat_id: int, error: str, retryable: bool) -> None:
+    def mark_failed(
+        self,
+        broadcast_id: int,
+        chat_id: int,
+        error: str,
+        retryable: bool,
+        *,
+        owner: str | None = None,
+    ) -> None:
         """Record a failed send; ``retryable`` frees the claim for a later run. A ``sent``
-        row is never downgraded."""
+        row is never downgraded, nor (with ``owner``) a claim another sender has taken over
+        (as :meth:`Deliveries.mark_failed <bot.storage.deliveries.Deliveries.mark_failed>`)."""
         status = DeliveryStatus.RETRY if retryable else DeliveryStatus.FAILED
 
         def work(session: Session) -> None:
@@ -297,6 +306,8 @@ class Broadcasts:
                 session.add(row)
             elif row.status == DeliveryStatus.SENT:
                 return
+            elif owner is not None and row.claimed_by not in (None, owner):
+                return  # taken over by a live sender since
             row.status, row.error = status, error[:_ERROR_MAX]
             session.flush()
 

@@ -393,7 +393,15 @@ class Deliveries:
 
         self._tx.write_retrying(work)
 
-    def mark_failed(self, edition_id: int, chat_id: int, error: str, retryable: bool) -> None:
+    def mark_failed(
+        self,
+        edition_id: int,
+        chat_id: int,
+        error: str,
+        retryable: bool,
+        *,
+        owner: str | None = None,
+    ) -> None:
         """Record a failed send.
 
         ``retryable`` (network error, flood wait, server error) frees the claim: the row goes
@@ -402,6 +410,10 @@ class Deliveries:
         and nobody tries again. Either way the error
         text is kept for /stats and debugging. A ``sent`` row is never downgraded. The rows
         of a combined digest fail together (a later run resumes the bundle whole).
+
+        With ``owner`` (the sender that failed), a claim another sender has taken over since
+        is left alone: a sender paused past its lease must not free, or fail, the claim a
+        live one is sending on.
         """
         status = DeliveryStatus.RETRY if retryable else DeliveryStatus.FAILED
         error = error[:_ERROR_MAX]
@@ -413,6 +425,15 @@ class Deliveries:
                 session.add(row)
             elif row.status == DeliveryStatus.SENT:
                 log.warning("delivery %d -> %d already sent; failure ignored", edition_id, chat_id)
+                return
+            elif owner is not None and row.claimed_by not in (None, owner):
+                log.info(
+                    "delivery %d -> %d: claim taken over by %s; %s's failure not recorded",
+                    edition_id,
+                    chat_id,
+                    row.claimed_by,
+                    owner,
+                )
                 return
             for one in _bundle_rows(session, row):
                 if one.status != DeliveryStatus.SENT:

@@ -201,6 +201,42 @@ async def test_a_blocked_user_is_deactivated_and_the_others_still_get_theirs(
     assert (report.sent, report.blocked) == (2, 1)
 
 
+def refuse_to_deactivate(store: Store, chat_id: int) -> None:
+    """Make the database itself fail any change of ``chat_id``'s subscriber row (a trigger):
+    a real error on the way the fan-out records a blocked reader."""
+    with store.engine.begin() as conn:
+        if store.engine.dialect.name == "sqlite":
+            conn.exec_driver_sql(
+                "CREATE TRIGGER refuse BEFORE UPDATE ON subscribers"
+                f" WHEN OLD.chat_id = {chat_id} BEGIN SELECT RAISE(ABORT, 'refused'); END"
+            )
+        else:
+            conn.exec_driver_sql(
+                "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS"
+                " $$ BEGIN RAISE EXCEPTION 'refused'; END $$"
+            )
+            conn.exec_driver_sql(
+                "CREATE TRIGGER refuse BEFORE UPDATE ON subscribers FOR EACH ROW"
+                f" WHEN (OLD.chat_id = {chat_id}) EXECUTE FUNCTION refuse()"
+            )
+
+
+async def test_a_database_error_recording_one_readers_outcome_stops_no_other_delivery(
+    local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
+) -> None:
+    edition, articles = add_seed_edition(store)
+    users = [local_api.user(chat_id) for chat_id in range(711, 741)]
+    for user in users:
+        store.subscribers.subscribe(user.chat_id, "zh", [PAPER])
+    users[0].block()
+    refuse_to_deactivate(store, users[0].chat_id)
+
+    report = await deliver_edition(local_api_bot, store, edition, articles, pacer=fast_pacer())
+
+    assert all(len(user.history) == 1 for user in users[1:])
+    assert (report.sent, report.failed, report.failed_chats) == (29, 1, [users[0].chat_id])
+
+
 async def test_a_forced_429_is_waited_out_and_the_message_arrives(
     local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
 ) -> None:

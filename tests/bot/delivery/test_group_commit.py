@@ -104,6 +104,25 @@ async def test_claims_taken_ahead_and_not_used_are_freed_at_close(
     }
 
 
+async def test_a_stalled_sender_closing_late_leaves_the_claims_a_live_one_took_over(
+    store: Store, edition_id: int
+) -> None:
+    ledger = LedgerWriter(store.deliveries, OWNER)
+    ledger.expect(edition_id, [1, 2])
+    assert await ledger.claim(edition_id, 1) is not None  # takes 2 along
+    store.leases.release(sender_lease_name(OWNER), OWNER)  # it stalled past its lease
+    live = "live-sender"
+    store.leases.acquire(sender_lease_name(live), live, dt.timedelta(minutes=5))
+    taken = store.deliveries.claim(edition_id, 2, live)
+    assert taken is not None and store.deliveries.put_on_wire(taken.delivery_id, 0, live)
+
+    await ledger.close()  # the stalled sender comes back and frees what it took ahead
+
+    delivery = store.deliveries.get(edition_id, 2)
+    assert delivery is not None and delivery.status == DeliveryStatus.PENDING
+    assert store.deliveries.put_on_wire(taken.delivery_id, 1, live)  # the live one goes on
+
+
 async def test_an_outcome_is_written_behind_and_stored_by_close(
     store: Store, edition_id: int
 ) -> None:

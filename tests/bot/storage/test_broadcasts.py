@@ -122,3 +122,17 @@ def test_a_migrated_group_keeps_the_broadcast_it_had(store: Store) -> None:
     store.subscribers.migrate_chat(-100, -1001000)
     assert store.broadcasts.claim(broadcast_id, -1001000, LIVE) is None
     assert store.broadcasts.pending_chats(broadcast_id) == []
+
+
+def test_a_failure_reported_by_a_sender_whose_claim_was_taken_over_changes_nothing(
+    store: Store,
+) -> None:
+    senders(store)
+    broadcast_id = confirmed(store)
+    assert store.broadcasts.claim(broadcast_id, 1001, DEAD) is not None
+    assert store.broadcasts.claim(broadcast_id, 1001, LIVE) is not None
+
+    store.broadcasts.mark_failed(broadcast_id, 1001, "network", retryable=True, owner=DEAD)
+
+    assert store.broadcasts.counts(broadcast_id) == {DeliveryStatus.PENDING: 1}
+    assert store.broadcasts.claim(broadcast_id, 1001, OTHER) is None

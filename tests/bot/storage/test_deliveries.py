@@ -203,6 +203,28 @@ def test_a_live_senders_claim_is_never_taken_over(store: Store, edition_id: int)
     assert store.deliveries.pending_chats(edition_id) == []
 
 
+def test_a_failure_reported_by_a_sender_whose_claim_was_taken_over_changes_nothing(
+    store: Store, edition_id: int
+) -> None:
+    dead_sender(store)
+    assert store.deliveries.claim(edition_id, 1, DEAD) is not None
+    taken = store.deliveries.claim(edition_id, 1, LIVE)
+    assert taken is not None
+
+    store.deliveries.mark_failed(edition_id, 1, "timed out", retryable=True, owner=DEAD)
+
+    delivery = store.deliveries.get(edition_id, 1)
+    assert delivery is not None and delivery.status == DeliveryStatus.PENDING
+    assert store.deliveries.claim(edition_id, 1, "third-sender") is None
+
+
+def test_a_failure_reported_by_the_claims_owner_is_recorded(store: Store, edition_id: int) -> None:
+    assert store.deliveries.claim(edition_id, 1, LIVE) is not None
+    store.deliveries.mark_failed(edition_id, 1, "timed out", retryable=True, owner=LIVE)
+    delivery = store.deliveries.get(edition_id, 1)
+    assert delivery is not None and delivery.status == DeliveryStatus.RETRY
+
+
 def test_a_dead_senders_chat_is_pending_again(store: Store, edition_id: int) -> None:
     store.subscribers.subscribe(1, "zh", [PAPER])
     dead_sender(store)
