@@ -41,7 +41,7 @@ from telegram.ext import Application, ContextTypes, JobQueue
 from bot.config import PaperConfig, SourceKind
 from bot.delivery import DeliveryReport, deliver_broadcast, deliver_combined, deliver_edition
 from bot.delivery.alerts import AlertReport, send_alerts
-from bot.delivery.readertime import digest_moment, reader_zone
+from bot.delivery.readertime import digest_moment, reader_zone, zone_named
 from bot.errors import FetchError
 from bot.ingest import IngestReport, ingest_inbox
 from bot.ingest.alerts import decide_alerts
@@ -63,6 +63,7 @@ POLL_JOB = "poll-inboxes"
 SITE_JOB = "poll-site-{}"  # + the paper's index in [[papers]]
 TEMPLATE_ERROR_KEY = "template-error"  # source state: the layout error the admins were told
 DIGEST_JOB = "digest-at-{:%H:%M}"
+DIGEST_JOB_PREFIX = DIGEST_JOB.split("{", 1)[0]
 _DECIDED = "baozhai.alerts-decided"  # bot_data: edition id → content hash already decided
 
 
@@ -115,12 +116,38 @@ def schedule_jobs(application: Application) -> None:
                     "misfire_grace_time": every,
                 },
             )
+    sync_digest_jobs(application, digest_moments(svc))
+
+
+def digest_moments(svc: Services) -> set[tuple[dt.time, str]]:
+    """Every (time, zone key) a digest job must run at: the default one and each active
+    reader's. (Reads the database: call it off the event loop once the bot runs.)"""
     default = svc.config.schedule.digest_time
     moments = {(default, svc.tz.key)}
-    for reader in svc.store.subscribers.active():
-        moments.add((reader.digest_time or default, reader_zone(reader, svc.tz).key))
+    for when, zone in svc.store.subscribers.digest_moments():
+        moments.add((when or default, zone_named(zone, svc.tz).key))
+    return moments
+
+
+def sync_digest_jobs(application: Application, moments: set[tuple[dt.time, str]]) -> None:
+    """One daily job per moment: missing ones added, those no active chat uses any more
+    removed, so a reader trying one time after another leaves no job behind for each (each
+    would run a delivery check every day, for nobody)."""
+    svc = services(application)
+    wanted = {
+        digest_job_id(when, None if key == svc.tz.key else ZoneInfo(key)) for when, key in moments
+    }
+    for job in job_queue(application).scheduler.get_jobs():
+        if job.id.startswith(DIGEST_JOB_PREFIX) and job.id not in wanted:
+            job.remove()
+            log.info("digest job %s removed: no reader uses it any more", job.id)
     for when, key in sorted(moments):
         ensure_digest_job(application, when, ZoneInfo(key))
+
+
+async def resync_digest_jobs(application: Application) -> None:
+    """:func:`sync_digest_jobs` after a reader changed their time or zone."""
+    sync_digest_jobs(application, await asyncio.to_thread(digest_moments, services(application)))
 
 
 def ensure_digest_job(

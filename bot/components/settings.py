@@ -22,7 +22,7 @@ from telegram.ext import ContextTypes
 from bot.components.chats import may_manage
 from bot.components.commands import clean_argument
 from bot.components.digest_mode import mode_hint, mode_rows
-from bot.components.jobs import ensure_digest_job
+from bot.components.jobs import resync_digest_jobs
 from bot.components.replies import chat_of, language, reply
 from bot.delivery.readertime import (
     COMMON_ZONES,
@@ -169,7 +169,7 @@ async def _set_time(
     label = zone_label(zone.key, lang)
     if argument.casefold() in _DEFAULT_WORDS:
         await asyncio.to_thread(svc.store.subscribers.set_digest_time, record.chat_id, None)
-        ensure_digest_job(context.application, default, zone)
+        await resync_digest_jobs(context.application)
         await reply(update, t(lang, "settings_reset", time=format_time(default), zone=label))
         return
     when = _parse_time(argument)
@@ -177,7 +177,7 @@ async def _set_time(
         await reply(update, t(lang, "settings_invalid", value=argument))
         return
     await asyncio.to_thread(svc.store.subscribers.set_digest_time, record.chat_id, when)
-    ensure_digest_job(context.application, when, zone)
+    await resync_digest_jobs(context.application)
     await reply(update, t(lang, "settings_saved", time=format_time(when), zone=label))
 
 
@@ -205,14 +205,15 @@ async def set_zone(update: Update, context: ContextTypes.DEFAULT_TYPE, value: st
 async def _save_zone(
     context: ContextTypes.DEFAULT_TYPE, chat_id: int, key: str | None, lang: str
 ) -> str:
-    """Store the zone, make sure a digest job runs at the reader's time there, and say so."""
+    """Store the zone, make sure a digest job runs at the reader's time there (and none
+    is left at the old one if nobody else uses it), and say so."""
     svc = services(context)
     store = svc.store.subscribers
     await asyncio.to_thread(store.set_timezone, chat_id, key)
     record = await asyncio.to_thread(store.get, chat_id)
     zone = reader_zone(record, svc.tz)
     when = (record.digest_time if record else None) or svc.config.schedule.digest_time
-    ensure_digest_job(context.application, when, zone)
+    await resync_digest_jobs(context.application)
     upcoming = next_digest(svc.now(), when, zone)
     label = zone_label(zone.key, lang)
     next_text = t(

@@ -27,6 +27,7 @@ __all__ = [
     "parse_zone",
     "quiet_window",
     "reader_zone",
+    "zone_named",
 ]
 
 # The zones /settings offers as buttons (most readers of Chinese papers live in these); any
@@ -69,10 +70,20 @@ def reader_zone(subscriber: SubscriberRecord | None, default: dt.tzinfo) -> dt.t
 def reader_zone(subscriber: SubscriberRecord | None, default: dt.tzinfo) -> dt.tzinfo:
     """The reader's zone; the configured one when they set none (or theirs vanished from
     the zone database)."""
-    if subscriber is None or not subscriber.timezone:
+    return zone_named(subscriber.timezone if subscriber else None, default)
+
+
+@typing.overload
+def zone_named(key: str | None, default: ZoneInfo) -> ZoneInfo: ...
+@typing.overload
+def zone_named(key: str | None, default: dt.tzinfo) -> dt.tzinfo: ...
+def zone_named(key: str | None, default: dt.tzinfo) -> dt.tzinfo:
+    """The zone a reader's stored ``key`` names; ``default`` for none (or one that vanished
+    from the zone database)."""
+    if not key:
         return default
     try:
-        return ZoneInfo(subscriber.timezone)
+        return ZoneInfo(key)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return default
 

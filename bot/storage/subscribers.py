@@ -245,6 +245,16 @@ class Subscribers:
         with self._tx.read() as session:
             return subscriber_records(session, *where)
 
+    def digest_moments(self) -> set[tuple[dt.time | None, str | None]]:
+        """The distinct (digest time, time zone) pairs active chats chose; None for "the
+        default". Distinct in the database: a handful of rows, however many readers."""
+        query = (
+            select(Subscriber.digest_time, Subscriber.timezone)
+            .where(Subscriber.active.is_(True))
+            .distinct()
+        )
+        with self._tx.read() as session:
+            return {(when, zone) for when, zone in session.execute(query)}
 
     def count_active(self, paper: str | None = None) -> int:
         """How many chats receive digests (of ``paper``, if given; readers, groups and

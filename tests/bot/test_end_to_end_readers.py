@@ -83,6 +83,24 @@ async def test_a_non_subscriber_is_told_to_subscribe_before_following(bot: Runni
     assert "你还没有订阅" in await answer(stranger, "/follow 工会")
 
 
+async def test_trying_times_and_zones_one_after_another_leaves_one_digest_job_per_choice_in_use(
+    bot: RunningBot,
+) -> None:
+    def digest_jobs() -> set[str]:
+        jobs = bot.application.job_queue.scheduler.get_jobs()
+        return {job.id for job in jobs if job.id.startswith("digest-at-")}
+
+    reader = await subscribed(bot, 8251)
+    neighbour = await subscribed(bot, 8252)
+    await answer(neighbour, "/settings 06:15")
+    for command in ("/settings 00:01", "/settings 00:02", "/settings tz Asia/Tokyo"):
+        await answer(reader, command)
+    assert digest_jobs() == {"digest-at-07:30", "digest-at-06:15", "digest-at-00:02@Asia/Tokyo"}
+    await answer(reader, "/settings default")
+    await answer(reader, "/settings tz default")
+    assert digest_jobs() == {"digest-at-07:30", "digest-at-06:15"}  # the neighbour's stays
+
+
 async def test_a_reader_in_berlin_gets_the_digest_at_their_local_time(
     bot: RunningBot, seed_path: Path
 ) -> None:
