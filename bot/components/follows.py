@@ -51,6 +51,9 @@ async def _term(update: Update, usage: str) -> str | None:
     if not term:
         await reply(update, t(lang, "follow_invalid"))
         return None
+    if len(term) > MAX_FOLLOW_CHARS:  # NFKC may lengthen it: one "ﷺ" becomes 18 characters
+        await reply(update, t(lang, "follow_too_long", length=len(term), limit=MAX_FOLLOW_CHARS))
+        return None
     return term
 
 

@@ -49,6 +49,7 @@ async def answer(reader, command: str) -> str:
         ("/follow", "用法：/follow 话题"),
         ("/follow " + "工" * 31, "话题太长了（31 个字符），请控制在 30 个字符以内"),
         ("/follow " + "工" * 5000, "话题太长了（200+ 个字符）"),
+        ("/follow " + "ﷺ" * 2, "话题太长了（36 个字符）"),  # as NFKC stores it: 18 each
         ("/follow ？！…", "这里没有可以匹配的文字"),
         ("/unfollow 火星", "你没有关注“火星”"),
         ("/following", "你还没有关注任何话题"),
