@@ -188,7 +188,7 @@ async def _send_now(config: Config, store: Store, editions: list[EditionRecord])
             active = await asyncio.to_thread(store.subscribers.count_active, edition.paper)
             waiting = await asyncio.to_thread(store.deliveries.count_pending, edition.id)
             try:
-                report = await _send_until_done(
+                report = await send_until_done(
                     svc, [edition.id], functools.partial(send_edition, application, svc, edition)
                 )
             except LeaseLost as exc:
@@ -203,7 +203,7 @@ async def _send_now(config: Config, store: Store, editions: list[EditionRecord])
             )
             failed += report.failed
         try:
-            report = await _send_until_done(
+            report = await send_until_done(
                 svc, [e.id for e in editions], lambda: send_combined(application, svc, editions)
             )
         except LeaseLost as exc:
@@ -219,7 +219,7 @@ async def _send_now(config: Config, store: Store, editions: list[EditionRecord])
     return 1 if failed else 0
 
 
-async def _send_until_done(
+async def send_until_done(
     svc: Services, edition_ids: list[int], send: Callable[[], Awaitable[DeliveryReport]]
 ) -> DeliveryReport:
     """Send, then take over what a dead sender still holds once its lease has expired.
@@ -241,7 +241,7 @@ async def _send_until_done(
         ]
         held = max((h for h in holds if h is not None), default=None)
         if held is None or time.time() >= deadline:
-            return total
+            return await asyncio.to_thread(_without_recovered, svc, edition_ids, total)
         wait = min(held.timestamp() - time.time(), deadline - time.time()) + 0.2
         log.info("chats held by another sender until %s; waiting %.1fs", f"{held:%X}", wait)
         await asyncio.sleep(max(0.2, wait))
@@ -260,6 +260,24 @@ async def _send_resuming(
             log.warning("this sender stalled past its lease; resuming under a new one")
             total = _merged(total, exc.report)
     return total
+
+
+def _without_recovered(
+    svc: Services, edition_ids: list[int], report: DeliveryReport
+) -> DeliveryReport:
+    """``report`` with the ledger's last word on its failures: a chat a later run delivered
+    is not failed, and one that failed in several runs is counted once."""
+    deliveries = svc.store.deliveries
+    still = [
+        chat
+        for chat in dict.fromkeys(report.failed_chats)
+        if not any(deliveries.was_sent(edition_id, chat) for edition_id in edition_ids)
+    ]
+    dropped = len(report.failed_chats) - len(still)
+    report.failed = max(0, report.failed - dropped)
+    report.retryable = max(0, report.retryable - dropped)
+    report.failed_chats = still
+    return report
 
 
 def _merged(a: DeliveryReport, b: DeliveryReport) -> DeliveryReport:

@@ -23,8 +23,11 @@ import telegram
 from aiohttp import web
 from telegram.error import InvalidToken
 
-from bot.delivery import DeliveryPolicy, Pacer, deliver_edition
+from bot.app import make_services
+from bot.config import load_config
+from bot.delivery import DeliveryPolicy, DeliveryReport, Pacer, deliver_edition
 from bot.localapi.server import LocalBotApi
+from bot.operations import send_until_done
 from bot.render import build_digest
 from bot.storage.records import (
     ArticleRecord,
@@ -521,6 +524,25 @@ def refuse_after(server: LocalBotApi, chat_id: int, delivered: int) -> None:
             user.force_retry_after(times=1, retry_after=1)
 
     server.add_listener(on_message)
+
+
+async def test_digest_send_counts_a_chat_its_second_run_delivered_as_sent_not_failed(
+    local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
+) -> None:
+    edition, articles = add_seed_edition(store)
+    users = [local_api.user(chat_id) for chat_id in (1511, 1512, 1513)]
+    for user in users:
+        store.subscribers.subscribe(user.chat_id, "zh", [PAPER])
+    users[1].force_retry_after(times=1, retry_after=1)  # the first run leaves it for later
+    svc = make_services(load_config(None, env={}), store, GIVE_UP_ON_429)
+
+    def send() -> Awaitable[DeliveryReport]:
+        return deliver_edition(local_api_bot, store, edition, articles, policy=GIVE_UP_ON_429)
+
+    report = await send_until_done(svc, [edition.id], send)
+
+    assert all(len(user.history) == 1 for user in users)
+    assert (report.sent, report.failed, report.retryable, report.failed_chats) == (3, 0, 0, [])
 
 
 async def test_a_digest_cut_short_by_a_429_leaves_the_rest_for_a_later_run(
