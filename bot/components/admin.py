@@ -29,7 +29,7 @@ from bot.components.replies import chat_of, language, reply
 from bot.config import SourceKind
 from bot.render import Markup, encode_callback, register_callback, t, t_plain
 from bot.render.status import poll_outcome, status_text
-from bot.render.text import truncate_text
+from bot.render.text import truncate_text, utf16_len
 from bot.services import Services, services
 from bot.status import gather_status
 from summarizer.decode import strip_invisible
@@ -82,8 +82,9 @@ async def broadcast(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not text:
         await reply(update, t(lang, "broadcast_usage"))
         return
-    if len(text) > MAX_BROADCAST:
-        await reply(update, t(lang, "broadcast_too_long", length=len(text), limit=MAX_BROADCAST))
+    length = utf16_len(text)  # what Telegram counts: an emoji is two
+    if length > MAX_BROADCAST:
+        await reply(update, t(lang, "broadcast_too_long", length=length, limit=MAX_BROADCAST))
         return
     draft = await asyncio.to_thread(svc.store.broadcasts.create, text, chat_of(update).id)
     count = await asyncio.to_thread(svc.store.subscribers.count_active)

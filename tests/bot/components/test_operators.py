@@ -213,6 +213,16 @@ async def test_broadcast_asks_for_confirmation_and_sends_nothing_before(
     assert bot.store.broadcasts.unfinished() == []
 
 
+async def test_a_broadcast_too_long_for_telegram_is_refused_counting_as_telegram_does(
+    bot: RunningBot,
+) -> None:
+    admin = await admin_of(bot)
+    await admin.send("/broadcast " + "😀" * 2100)  # 2,100 characters, 4,200 UTF-16 units
+    [answer] = await admin.wait_for_messages(1)
+    assert answer.text == "公告太长了：4200 个字，最多 4096 个字。"
+    assert bot.store.broadcasts.unfinished() == []
+
+
 async def test_a_confirmed_broadcast_reaches_every_active_subscriber_once(
     bot: RunningBot,
 ) -> None:
