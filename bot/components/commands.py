@@ -244,7 +244,9 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
     async def make() -> tuple[Stats, CachedPhoto]:
         numbers = await asyncio.to_thread(svc.store.stats.as_of, day, STATS_DAYS, papers)
-        chart = await svc.charts.render(numbers, title=t_plain(lang, "stats_chart_title"))
+        chart = await svc.charts.render(
+            numbers, title=t_plain(lang, "stats_chart_title"), lang=lang
+        )
         return numbers, CachedPhoto(chart)
 
     # The newest editions are in the key: a new or replaced one is counted at once.

@@ -31,13 +31,13 @@ WORKER_NICENESS = 5
 """Added to the worker's niceness: its CPU goes to the bot first."""
 
 
-def draw(stats: Stats, *, title: str) -> bytes:
+def draw(stats: Stats, *, title: str, lang: str = "zh") -> bytes:
     """:func:`~bot.render.charts.render_stats_chart`, imported in the worker: the bot's own
     process never loads matplotlib (0.4 s of every start-up, ``digest send`` included, and
     its memory)."""
     from bot.render.charts import render_stats_chart
 
-    return render_stats_chart(stats, title=title)
+    return render_stats_chart(stats, title=title, lang=lang)
 
 
 class ChartWorker:
@@ -48,10 +48,10 @@ class ChartWorker:
         self._pool: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
 
-    async def render(self, stats: Stats, *, title: str) -> bytes:
-        """The chart's PNG bytes, drawn in the worker process."""
+    async def render(self, stats: Stats, *, title: str, lang: str = "zh") -> bytes:
+        """The chart's PNG bytes, labelled in ``lang``, drawn in the worker process."""
         loop = asyncio.get_running_loop()
-        job = partial(draw, stats, title=title)
+        job = partial(draw, stats, title=title, lang=lang)
         pool = self._running()
         try:
             return await loop.run_in_executor(pool, job)

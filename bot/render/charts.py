@@ -78,7 +78,9 @@ _CJK_PROBE: Final = "中报工会"  # common characters the keywords will certai
 
 
 @dataclass(frozen=True, slots=True)
-class _Labels:
+class AxisLabels:
+    """The chart's own words (axes, panel titles, what an empty chart says)."""
+
     articles: str
     keywords: str
     top_keywords: str
@@ -88,7 +90,7 @@ class _Labels:
     fallback_title: str
 
 
-_LABELS_ASCII: Final = _Labels(
+_LABELS_ASCII: Final = AxisLabels(
     articles="Articles",
     keywords="Distinct keywords",
     top_keywords="Top keywords",
@@ -97,7 +99,7 @@ _LABELS_ASCII: Final = _Labels(
     no_keywords="No keywords yet",
     fallback_title="Baozhai stats",
 )
-_LABELS_CJK: Final = _Labels(
+_LABELS_CJK: Final = AxisLabels(
     articles="文章数",
     keywords="关键词数",
     top_keywords="热门关键词",
@@ -162,20 +164,27 @@ def keyword_labels(keywords: Sequence[str], *, cjk: bool) -> list[str]:
     return [f"#{rank}" for rank in range(1, len(keywords) + 1)]
 
 
+def axis_labels(lang: str, *, cjk: bool) -> AxisLabels:
+    """The chart's own words: Chinese for a Chinese reader when a CJK font can draw them,
+    English otherwise (for an English reader always; keywords stay as they are)."""
+    return _LABELS_CJK if cjk and lang == "zh" else _LABELS_ASCII
+
+
 def render_stats_chart(
     stats: Stats,
     *,
     title: str,
+    lang: str = "zh",
     cjk_font: str | Literal["auto"] | None = "auto",
 ) -> bytes:
-    """Render ``stats`` as a PNG (1000×600 px) and return its bytes.
+    """Render ``stats`` as a PNG (1000×600 px) and return its bytes, labelled in ``lang``.
 
     ``cjk_font`` is the font family for Chinese text: "auto" finds one (see
     :func:`find_cjk_font`), None forces the ASCII-safe labels. Empty stats (no edition yet, or
     none in the period) give a chart that says so rather than empty axes.
     """
     font = find_cjk_font() if cjk_font == "auto" else cjk_font
-    labels = _LABELS_CJK if font else _LABELS_ASCII
+    labels = axis_labels(lang, cjk=bool(font))
     families = [font, _BASE_FONT] if font else [_BASE_FONT]
     title = _renderable_title(title, families, fallback=labels.fallback_title)
 
@@ -234,7 +243,7 @@ def _draw_no_data(fig: Figure, message: str, families: list[str]) -> None:
 def _draw_daily(
     ax: Axes,
     daily: Sequence[tuple[dt.date, int, int]],
-    labels: _Labels,
+    labels: AxisLabels,
     families: list[str],
 ) -> None:
     positions = list(range(len(daily)))
@@ -266,7 +275,7 @@ def _draw_daily(
 def _draw_keywords(
     ax: Axes,
     top_keywords: Sequence[tuple[str, int]],
-    labels: _Labels,
+    labels: AxisLabels,
     families: list[str],
     *,
     cjk: bool,

@@ -17,6 +17,7 @@ from bot.render.charts import (
     HEIGHT_PX,
     PNG_SIGNATURE,
     WIDTH_PX,
+    axis_labels,
     find_cjk_font,
     keyword_labels,
     pick_cjk_font,
@@ -110,6 +111,16 @@ def test_without_cjk_font_keywords_are_labelled_by_rank() -> None:
 
 def test_with_cjk_font_keywords_are_labelled_by_themselves() -> None:
     assert keyword_labels(["工会", "职工"], cjk=True) == ["工会", "职工"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "cjk", "articles"),
+    [("zh", True, "文章数"), ("en", True, "Articles"), ("zh", False, "Articles")],
+)
+def test_the_charts_own_words_are_in_the_readers_language_where_a_font_can_draw_them(
+    lang: str, cjk: bool, articles: str
+) -> None:
+    assert axis_labels(lang, cjk=cjk).articles == articles
 
 
 def test_a_font_named_cjk_without_chinese_glyphs_is_not_used() -> None:
