@@ -404,13 +404,13 @@ async def deliver_due(application: Application, now: dt.datetime) -> list[Delive
     combined: dict[int, list[int]] = {}
     for editions in owed:
         # Read oldest first: a reader who subscribes meanwhile is seen only by newer editions.
-        seen = [await asyncio.to_thread(_owed_view, svc, e) for e in reversed(editions)]
-        reached: set[int] = set()  # chats a newer edition of this paper reached or reaches now
-        for edition, pending, settled in reversed(seen):
+        seen = [await asyncio.to_thread(_owed_chats, svc, editions, e) for e in editions[::-1]]
+        reached: set[int] = set()  # chats a newer edition of this paper goes to now
+        for edition, pending in reversed(seen):
             due = [
                 s for s in pending if s.chat_id not in reached and is_due(edition, s, now, default)
             ]
-            reached |= settled | {s.chat_id for s in due}
+            reached |= {s.chat_id for s in due}
             chats = [s.chat_id for s in due if s.digest_mode is not DigestMode.COMBINED]
             for reader in due:
                 if reader.digest_mode is DigestMode.COMBINED:
@@ -418,7 +418,8 @@ async def deliver_due(application: Application, now: dt.datetime) -> list[Delive
             if chats:
                 reports.append(await send_edition(application, svc, edition, chats))
     if combined:
-        editions = [edition for of_paper in owed for edition in of_paper]
+        wanted = {edition_id for ids in combined.values() for edition_id in ids}
+        editions = [e for of_paper in owed for e in of_paper if e.id in wanted]
         reports.append(await send_combined(application, svc, editions, combined))
     return reports
 
@@ -517,12 +518,17 @@ def _owed_editions(svc: Services, today: dt.date) -> list[list[EditionRecord]]:
     return owed
 
 
-def _owed_view(
-    svc: Services, edition: EditionRecord
-) -> tuple[EditionRecord, list[SubscriberRecord], set[int]]:
-    """The edition, the chats that still need it, and those it reached or is reaching."""
+def _owed_chats(
+    svc: Services, editions: list[EditionRecord], edition: EditionRecord
+) -> tuple[EditionRecord, list[SubscriberRecord]]:
+    """``edition`` (one of its paper's ``editions``, newest first) and the chats that may be
+    owed it: all that lack the newest; of an older one, those
+    :meth:`~bot.storage.deliveries.Deliveries.owed_older` allows."""
     deliveries = svc.store.deliveries
-    return edition, deliveries.pending_chats(edition.id), deliveries.settled_chats(edition.id)
+    if edition is editions[0]:
+        return edition, deliveries.pending_chats(edition.id)
+    newer = [e.id for e in editions[: editions.index(edition)]]
+    return edition, deliveries.owed_older(edition.id, newer)
 
 
 def _fresh_editions(svc: Services, today: dt.date) -> list[EditionRecord]:

@@ -464,14 +464,26 @@ class Deliveries:
         with self._tx.read() as session:
             return subscriber_records(session, *_pending(edition_id))
 
-    def settled_chats(self, edition_id: int) -> set[int]:
-        """The chats :meth:`pending_chats` leaves out for having a row: this edition's digest
-        sent to them, being sent by a live sender, or given up."""
+    def owed_older(self, edition_id: int, newer: Sequence[int]) -> list[SubscriberRecord]:
+        """:meth:`pending_chats` of an edition its paper has ``newer`` ones of: only chats
+        that read the paper when the edition was stored (a new reader's first digest is the
+        newest edition, never yesterday's), and none a newer edition reached or is reaching
+        (sent, being sent by a live sender, given up): never an older one after a newer."""
+        stored = select(Edition.ingested_at).where(Edition.id == edition_id).scalar_subquery()
+        paper = select(Edition.paper_id).where(Edition.id == edition_id).scalar_subquery()
+        readers_then = select(Subscription.subscriber_id).where(
+            Subscription.paper_id == paper, Subscription.created_at <= stored
+        )
+        reached = select(Delivery.chat_id).where(
+            Delivery.edition_id.in_(list(newer)), ~_takeable(utcnow())
+        )
         with self._tx.read() as session:
-            query = select(Delivery.chat_id).where(
-                Delivery.edition_id == edition_id, ~_takeable(utcnow())
+            return subscriber_records(
+                session,
+                *_pending(edition_id),
+                Subscriber.id.in_(readers_then),
+                Subscriber.chat_id.not_in(reached),
             )
-            return set(session.scalars(query))
 
     def count_pending(self, edition_id: int) -> int:
         """How many chats :meth:`pending_chats` would return, without reading them."""

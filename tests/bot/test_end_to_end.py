@@ -411,6 +411,25 @@ async def test_a_reader_owed_two_editions_gets_only_the_newest(
     await nothing_more_arrives(reader)
 
 
+async def test_a_new_reader_waiting_for_todays_digest_never_gets_yesterdays(
+    bot: RunningBot, seed_path: Path
+) -> None:
+    bot.set_clock(DAY - dt.timedelta(days=1), BEFORE)
+    await ingest(bot, seed_path, DAY - dt.timedelta(days=1))
+    bot.set_clock(DAY, BEFORE)
+    await ingest_another(bot, seed_path, DAY)
+    await bot.job_done()
+    reader = await subscribed(bot, 2113)  # at 07:00: yesterday's is due, today's at 07:30
+    bot.set_clock(DAY, dt.time(7, 0))
+    await bot.poll_now()
+    await bot.job_done()
+    await nothing_more_arrives(reader)
+    bot.set_clock(DAY, DIGEST_TIME)
+    await bot.digest_now()
+    [digest] = await reader.wait_for_messages(1)
+    assert "2024年7月1日" in digest.text
+
+
 async def test_a_followed_topic_alerts_once_when_the_edition_arrives_then_the_digest_comes(
     bot: RunningBot, seed_path: Path
 ) -> None:
