@@ -34,7 +34,7 @@ from bot.leader import LEADER, wait_for_leadership
 from bot.logs import redactor
 from bot.render.i18n import plural
 from bot.services import Services
-from bot.storage.records import EditionRecord, PollOutcome
+from bot.storage.records import DeliveryStatus, EditionRecord, PollOutcome
 from bot.storage.store import Store
 from bot.transport import AiohttpRequest
 
@@ -241,7 +241,7 @@ async def send_until_done(
         ]
         held = max((h for h in holds if h is not None), default=None)
         if held is None or time.time() >= deadline:
-            return await asyncio.to_thread(_without_recovered, svc, edition_ids, total)
+            return await asyncio.to_thread(without_recovered, svc, edition_ids, total)
         wait = min(held.timestamp() - time.time(), deadline - time.time()) + 0.2
         log.info("chats held by another sender until %s; waiting %.1fs", f"{held:%X}", wait)
         await asyncio.sleep(max(0.2, wait))
@@ -262,17 +262,25 @@ async def _send_resuming(
     return total
 
 
-def _without_recovered(
+_DELIVERED = frozenset({DeliveryStatus.SENT, DeliveryStatus.IN_DOUBT})
+"""A digest that went out (one with a message in doubt and skipped by policy counts)."""
+
+
+def without_recovered(
     svc: Services, edition_ids: list[int], report: DeliveryReport
 ) -> DeliveryReport:
     """``report`` with the ledger's last word on its failures: a chat a later run delivered
-    is not failed, and one that failed in several runs is counted once."""
+    is not failed, and one that failed in several runs is counted once. Delivered means every
+    digest the chat has a row for among ``edition_ids`` went out (a combined reader who had
+    one paper's edition before and whose other one failed is still failed)."""
     deliveries = svc.store.deliveries
-    still = [
-        chat
-        for chat in dict.fromkeys(report.failed_chats)
-        if not any(deliveries.was_sent(edition_id, chat) for edition_id in edition_ids)
-    ]
+
+    def delivered(chat_id: int) -> bool:
+        rows = [deliveries.get(edition_id, chat_id) for edition_id in edition_ids]
+        statuses = [row.status for row in rows if row is not None]
+        return bool(statuses) and all(status in _DELIVERED for status in statuses)
+
+    still = [chat for chat in dict.fromkeys(report.failed_chats) if not delivered(chat)]
     dropped = len(report.failed_chats) - len(still)
     report.failed = max(0, report.failed - dropped)
     report.retryable = max(0, report.retryable - dropped)

@@ -36,8 +36,9 @@ def _argument(update: Update) -> str:
     return clean_argument(parts[1][: _MAX_INPUT + 1]) if len(parts) > 1 else ""
 
 
-async def _term(update: Update, usage: str) -> str | None:
-    """The normalised topic after the command; None after telling the reader what is wrong."""
+async def _term(update: Update, usage: str, *, new: bool = False) -> str | None:
+    """The normalised topic after the command; None after telling the reader what is wrong.
+    A ``new`` one (to follow, not to drop) must also fit as stored."""
     lang = language(update)
     argument = _argument(update)
     if not argument:
@@ -51,7 +52,7 @@ async def _term(update: Update, usage: str) -> str | None:
     if not term:
         await reply(update, t(lang, "follow_invalid"))
         return None
-    if len(term) > MAX_FOLLOW_CHARS:  # NFKC may lengthen it: one "ﷺ" becomes 18 characters
+    if new and len(term) > MAX_FOLLOW_CHARS:  # NFKC may lengthen it: "ﷺ" becomes 18 characters
         await reply(update, t(lang, "follow_too_long", length=len(term), limit=MAX_FOLLOW_CHARS))
         return None
     return term
@@ -59,7 +60,7 @@ async def _term(update: Update, usage: str) -> str | None:
 
 async def follow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """``/follow 工会``: an alert whenever a new edition has an article about it."""
-    term = await _term(update, "follow_usage")
+    term = await _term(update, "follow_usage", new=True)
     if term is None:
         return
     svc = services(context)

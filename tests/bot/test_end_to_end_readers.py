@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.ingest.follows import normalize_term
 from bot.localapi.telegram_html import parse_html
 from tests.bot.running_bot import PAPER, RunningBot, start_bot, stop_bot
 
@@ -64,6 +65,15 @@ async def test_bad_reader_input_gets_a_clear_message(
 ) -> None:
     reader = await subscribed(bot, 8001)
     assert expected in await answer(reader, command)
+
+
+async def test_a_topic_stored_longer_than_the_limit_can_still_be_unfollowed(
+    bot: RunningBot,
+) -> None:
+    reader = await subscribed(bot, 8202)
+    bot.store.follows.add(8202, normalize_term("ﷺ ﷺ"), cap=20)  # 37 characters as stored
+    assert "已取消关注" in await answer(reader, "/unfollow ﷺ ﷺ")
+    assert bot.store.follows.count(8202) == 0
 
 
 async def test_following_unfollowing_and_the_cap(bot: RunningBot) -> None:

@@ -27,7 +27,7 @@ from bot.app import make_services
 from bot.config import load_config
 from bot.delivery import DeliveryPolicy, DeliveryReport, Pacer, deliver_edition
 from bot.localapi.server import LocalBotApi
-from bot.operations import send_until_done
+from bot.operations import send_until_done, without_recovered
 from bot.render import build_digest
 from bot.storage.records import (
     ArticleRecord,
@@ -37,7 +37,12 @@ from bot.storage.records import (
     MessageState,
 )
 from bot.storage.store import Store
-from tests.bot.delivery.editions import PAPER, add_long_edition, add_seed_edition
+from tests.bot.delivery.editions import (
+    PAPER,
+    add_long_edition,
+    add_reprint_edition,
+    add_seed_edition,
+)
 from tests.bot.fixtures_local_api import (
     TEST_TOKEN,
     api_bot,
@@ -543,6 +548,22 @@ async def test_digest_send_counts_a_chat_its_second_run_delivered_as_sent_not_fa
 
     assert all(len(user.history) == 1 for user in users)
     assert (report.sent, report.failed, report.retryable, report.failed_chats) == (3, 0, 0, [])
+
+
+def test_digest_send_still_counts_a_combined_reader_failed_whose_other_paper_they_had(
+    store: Store,
+) -> None:
+    first, _ = add_seed_edition(store)
+    second, _ = add_reprint_edition(store)
+    chat = 1521
+    store.deliveries.mark_sent(first.id, chat)  # the scheduled push, earlier
+    store.deliveries.mark_failed(second.id, chat, "timed out", retryable=True)  # this run
+    report = DeliveryReport(edition_id=first.id, failed=1, retryable=1, failed_chats=[chat])
+    svc = make_services(load_config(None, env={}), store, GIVE_UP_ON_429)
+
+    settled = without_recovered(svc, [first.id, second.id], report)
+
+    assert (settled.failed, settled.failed_chats) == (1, [chat])
 
 
 async def test_a_digest_cut_short_by_a_429_leaves_the_rest_for_a_later_run(
