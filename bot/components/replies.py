@@ -19,7 +19,6 @@ from telegram import (
     LinkPreviewOptions,
     Message,
     Update,
-    User,
 )
 from telegram.error import BadRequest, Forbidden, RetryAfter
 from telegram.ext import ContextTypes
@@ -73,9 +72,8 @@ async def reply(update: Update, text: str, keyboard: InlineKeyboardMarkup | None
     )
 
 
-async def patiently(chat: Chat | User, send: Callable[[], Awaitable[T]]) -> T:
-    """Run ``send`` (a message to ``chat``, or to a user's private chat) through the send
-    pacer; wait out any 429.
+async def patiently(chat: Chat, send: Callable[[], Awaitable[T]]) -> T:
+    """Run ``send`` (a message to ``chat``) through the send pacer; wait out any 429.
 
     Replies share :attr:`Services.pacer` with the digests: per chat about one message a
     second, overall within Telegram's limit, so a reader typing fast is answered at the pace
@@ -165,8 +163,10 @@ async def private_article(
     lang = language(update)
     text = await _article_text(context, lang, ref.edition_id, ref.number)
     try:
-        await patiently(user, lambda: user.send_message(text, link_preview_options=NO_PREVIEW))
-    except (Forbidden, BadRequest) as exc:  # never opened the bot, or blocked it
+        # One paced try, no flood wait waited out: the press must be answered within seconds.
+        async with services(context).pacer.slot(user.id):
+            await user.send_message(text, link_preview_options=NO_PREVIEW)
+    except (Forbidden, BadRequest, RetryAfter) as exc:  # never opened the bot, blocked it, busy
         log.info("user %s: article card not sent privately (%s); start link instead", user.id, exc)
         link = f"https://t.me/{context.bot.username}?start={article_start_payload(ref)}"
         await query.answer(url=link)

@@ -205,6 +205,17 @@ async def test_a_channel_reader_who_never_opened_the_bot_gets_a_link_that_opens_
     assert channel.new_messages() == []
 
 
+async def test_a_channel_reader_the_bot_may_not_write_to_now_gets_the_link_at_once(
+    bot: RunningBot, seed_path: Path
+) -> None:
+    channel, edition_id = await bound_channel_with_digest(bot, seed_path)
+    viewer = channel.add(bot.user(2008, "读者"))
+    viewer.force_retry_after(times=1, retry_after=30)  # a flood wait on their private chat
+    query = await channel.press(viewer, channel.history[-1], "2")
+    await viewer.wait_for_answer(query, timeout=5)  # a press must be answered in seconds
+    assert query.answer_url == f"https://t.me/{bot.server.bot_username}?start=a_{edition_id}_2"
+
+
 async def test_a_channel_reader_pressing_too_fast_is_told_in_the_press_not_in_the_channel(
     tmp_path: Path, db: str, seed_path: Path
 ) -> None:
