@@ -64,6 +64,7 @@ SITE_JOB = "poll-site-{}"  # + the paper's index in [[papers]]
 TEMPLATE_ERROR_KEY = "template-error"  # source state: the layout error the admins were told
 DIGEST_JOB = "digest-at-{:%H:%M}"
 DIGEST_JOB_PREFIX = DIGEST_JOB.split("{", 1)[0]
+_SYNC_LOCK = "digest-job-sync"  # bot_data key of resync_digest_jobs' lock
 _DECIDED = "baozhai.alerts-decided"  # bot_data: edition id → content hash already decided
 
 
@@ -146,8 +147,13 @@ def sync_digest_jobs(application: Application, moments: set[tuple[dt.time, str]]
 
 
 async def resync_digest_jobs(application: Application) -> None:
-    """:func:`sync_digest_jobs` after a reader changed their time or zone."""
-    sync_digest_jobs(application, await asyncio.to_thread(digest_moments, services(application)))
+    """:func:`sync_digest_jobs` after a reader subscribed or changed their time or zone. One
+    at a time, each reading the moments afresh: with updates handled concurrently, a sync
+    working from a read older than another reader's change would remove that reader's job."""
+    lock = application.bot_data.setdefault(_SYNC_LOCK, asyncio.Lock())
+    async with lock:
+        moments = await asyncio.to_thread(digest_moments, services(application))
+        sync_digest_jobs(application, moments)
 
 
 def ensure_digest_job(

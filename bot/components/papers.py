@@ -17,6 +17,7 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.components.chats import may_manage
+from bot.components.jobs import resync_digest_jobs
 from bot.components.replies import chat_of, language, reply
 from bot.config import Config, PaperConfig
 from bot.render import Markup, escape, format_time, register_callback, t, t_plain
@@ -82,6 +83,8 @@ async def subscribe_chat(
     else:
         wanted = []
     changed = await asyncio.to_thread(store.subscribe, chat_id, lang, wanted)
+    if changed:  # back after unsubscribing, their time's job may have gone meanwhile
+        await resync_digest_jobs(context.application)
     record = await asyncio.to_thread(store.get, chat_id)
     if record is not None and record.language != lang:  # the reader switched languages
         await asyncio.to_thread(store.set_language, chat_id, lang)

@@ -110,6 +110,11 @@ async def test_trying_times_and_zones_one_after_another_leaves_one_digest_job_pe
     await answer(reader, "/settings default")
     await answer(reader, "/settings tz default")
     assert digest_jobs() == {"digest-at-07:30", "digest-at-06:15"}  # the neighbour's stays
+    await answer(neighbour, "/unsubscribe")
+    await answer(reader, "/settings 06:00")  # the neighbour's time is nobody's now
+    assert digest_jobs() == {"digest-at-07:30", "digest-at-06:00"}
+    await answer(neighbour, "/subscribe")  # back, with their time
+    assert digest_jobs() == {"digest-at-07:30", "digest-at-06:00", "digest-at-06:15"}
 
 
 async def test_a_reader_in_berlin_gets_the_digest_at_their_local_time(
