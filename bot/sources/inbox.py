@@ -137,7 +137,8 @@ class InboxSource:
                 else:
                     log.debug("%s: ignoring abandoned partial upload %s", self.paper, entry.name)
                 continue
-            if not lowered.endswith(".txt"):
+            if not lowered.endswith(".txt") or lowered.endswith(REASON_SUFFIX):
+                # A reason note (moved back from failed/ with its page) is no page either.
                 log.debug("%s: ignoring %s (not a .txt page)", self.paper, entry.name)
                 continue
             age = now - entry.mtime
@@ -314,6 +315,7 @@ def _free_name(directory: Path, name: str) -> Path:
     would be page 2): pages in ``done/`` are read again when a late page extends their edition,
     and a file moved back from ``failed/`` must still name its page.
     """
+    name = _fitting(name)
     candidate = directory / name
     number = 1
     while candidate.exists() or _reason_note_exists(candidate):
@@ -323,9 +325,31 @@ def _free_name(directory: Path, name: str) -> Path:
 
 
 def _reason_note_exists(candidate: Path) -> bool:
-    return candidate.with_name(candidate.name + REASON_SUFFIX).exists()
+    try:
+        return candidate.with_name(candidate.name + REASON_SUFFIX).exists()
+    except OSError:  # a name too long for a note beside it: then there is none
+        return False
+
+
+NAME_BYTES: Final = 255 - len(REASON_SUFFIX) - len("99999-")
+"""The longest name a file is moved under: a file system's 255 bytes less room for a reason
+note beside it and a number in front (:func:`_free_name`)."""
+
+
+def _fitting(name: str) -> str:
+    """``name``, or if it is longer than :data:`NAME_BYTES` its start and end with the middle
+    left out: the date is read from the start and the page number from the end."""
+    if len(name.encode()) <= NAME_BYTES:
+        return name
+    tail = name[-40:]
+    room = NAME_BYTES - len(tail.encode()) - 1
+    head = name[:-40].encode()[:room].decode(errors="ignore")
+    return f"{head}-{tail}"
 
 
 def _natural_key(name: str) -> list[int | str]:
-    """Sort ``p2`` before ``p10``."""
-    return [int(part) if part.isdigit() else part for part in _NATURAL_RE.split(name)]
+    """Sort ``p2`` before ``p10``. The split alternates text and digit runs (text first), so
+    the keys of any two names compare text with text and numbers with numbers. Only the runs
+    the pattern matched are numbers: ``"①".isdigit()`` is true, but ``int("①")`` fails."""
+    parts = _NATURAL_RE.split(name)
+    return [int(part) if index % 2 else part for index, part in enumerate(parts)]

@@ -192,6 +192,47 @@ def test_a_broken_file_dropped_again_is_tried_again(
     assert not one_store.files.seen(hashlib.sha256(BROKEN["empty"]).hexdigest())
 
 
+@pytest.mark.parametrize("odd", ["①01-2024-07-02.txt", "²2024-07-02.txt", "p١٢-2024-07-02.txt"])
+def test_a_file_name_with_unusual_digits_stops_no_other_edition(
+    one_store: Store, paper: PaperConfig, odd: str
+) -> None:
+    drop(paper, odd, BROKEN["empty"])
+    drop(paper, SEED_NAME, SEED.read_bytes())
+
+    report = scan(one_store, paper)
+
+    assert [e.date for e in report.new] == [JULY_1]
+    assert [f.file for f in report.failures] == [odd]
+
+
+def test_a_reason_note_moved_back_with_its_repaired_page_is_not_read_as_a_page(
+    one_store: Store, paper: PaperConfig
+) -> None:
+    drop(paper, SEED_NAME, SEED.read_bytes())
+    drop(paper, f"{SEED_NAME}.reason.txt", f"{SEED_NAME}: no article headings\n".encode())
+
+    report = scan(one_store, paper)
+
+    assert [e.article_count for e in report.new] == [SEED_ARTICLES]
+    assert report.failures == []
+
+
+def test_a_broken_file_with_a_name_too_long_for_a_note_beside_it_is_still_set_aside(
+    one_store: Store, paper: PaperConfig
+) -> None:
+    name = "zjgrrb-2024-07-02-" + "长" * 75 + "-p01.txt"  # 251 bytes: legal, and no room left
+    drop(paper, name, BROKEN["empty"])
+
+    first = scan(one_store, paper)
+    again = scan(one_store, paper)
+
+    assert [f.file for f in first.failures] == [name] and again.failures == []
+    assert not (paper.inbox / name).exists()
+    [kept] = [p for p in (paper.inbox / "failed").iterdir() if not p.name.endswith(".reason.txt")]
+    assert kept.name.startswith("zjgrrb-2024-07-02-") and kept.name.endswith("-p01.txt")
+    assert kept.read_bytes() == BROKEN["empty"]
+
+
 def test_a_broken_page_sets_aside_its_whole_edition(
     one_store: Store, paper: PaperConfig
 ) -> None:
