@@ -397,6 +397,8 @@ class ScheduleConfig:
     # Default quiet hours for topic alerts, wall-clock in each reader's timezone (a reader
     # may set their own); equal ends ("00:00-00:00"): none. Alerts wait, they are not dropped.
     quiet_hours: tuple[dt.time, dt.time] = option((dt.time(22, 0), dt.time(7, 0)), TIME_WINDOW)
+    # An inbox file changed less than this many seconds ago is still being written.
+    settle_seconds: float = option(10.0, number(0, 3600))
 
 
 class SourceKind(enum.StrEnum):

@@ -322,11 +322,14 @@ def ingest_now(config: Config) -> int:
                         paper,
                         sentences=config.summary.sentences,
                         now=now,
+                        grace=dt.timedelta(seconds=config.schedule.settle_seconds),
                         limits=config.limits.text,
                     )
                 else:
                     report = asyncio.run(read_site(store, config, paper, now=now))
-            except SourceError as exc:
+            except Exception as exc:  # one paper must not stop the others
+                if not isinstance(exc, SourceError):
+                    log.exception("%s: ingesting failed", paper.name)
                 print(f"{paper.name}: {exc}", file=sys.stderr)
                 store.state.record_poll(paper.name, PollOutcome.FAILED, str(exc))
                 failed += 1

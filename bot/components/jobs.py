@@ -212,6 +212,7 @@ async def poll_inbox_paper(
                 paper,
                 sentences=svc.config.summary.sentences,
                 now=svc.now(),
+                grace=dt.timedelta(seconds=svc.config.schedule.settle_seconds),
                 limits=svc.config.limits.text,
             )
         except Exception as exc:  # one paper must not stop the others (see poll_inboxes)

@@ -66,8 +66,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-DEFAULT_GRACE: Final = dt.timedelta(seconds=2)
-"""A ``.txt`` file modified more recently than this is taken to be still being written."""
+DEFAULT_GRACE: Final = dt.timedelta(seconds=10)
+"""A ``.txt`` file modified more recently than this is taken to be still being written (the
+bot passes ``[schedule] settle_seconds``)."""
 STALE_PARTIAL: Final = dt.timedelta(minutes=10)
 """A partial upload untouched for this long is abandoned and stops holding its edition back."""
 PARTIAL_SUFFIXES: Final = (".part", ".tmp", ".partial", ".crdownload", ".filepart", ".download")
@@ -142,7 +143,7 @@ class InboxSource:
                 log.debug("%s: ignoring %s (not a .txt page)", self.paper, entry.name)
                 continue
             age = now - entry.mtime
-            if age < self.grace:
+            if -STALE_PARTIAL < age < self.grace:
                 if age < -self.grace:
                     log.warning(
                         "%s: %s was modified in the future (%s); clock skew? waiting for it",
@@ -152,14 +153,23 @@ class InboxSource:
                     )
                 waiting[self._date_of(entry, entry.name, quiet=True)[0]].append(entry.name)
                 continue
+            # (Further in the future than a partial upload may rest: no write in progress but a
+            # writer's clock far off; waiting for it would hold the edition back for good.)
             refused = None
             try:
                 data = read_bounded(entry.path, self.limits.file_bytes)
             except LimitError as exc:  # not read at all: set aside with its edition
                 data, refused = b"", exc.reason
-            except OSError as exc:  # vanished or unreadable: the next scan will see
+            except OSError as exc:
+                if not entry.path.exists():  # gone since it was listed: nothing to wait for
+                    continue
+                # Unreadable (permissions): its edition waits a while for it, as for a file
+                # still arriving, then is set aside with the reason instead of going without it.
                 log.warning("%s: cannot read %s: %s", self.paper, entry.name, exc)
-                continue
+                if abs(age) < STALE_PARTIAL:
+                    waiting[self._date_of(entry, entry.name, quiet=True)[0]].append(entry.name)
+                    continue
+                data, refused = b"", f"cannot read the file ({exc.strerror or exc})"
             date, from_arrival = self._date_of(entry, entry.name, quiet=False)
             if from_arrival:
                 guessed.add(date)

@@ -266,6 +266,7 @@ BAD_VALUES = [
     ("[schedule]\npoll_interval_seconds = true", "[schedule] poll_interval_seconds"),
     ("[schedule]\npoll_interval_seconds = 0", "[schedule] poll_interval_seconds"),
     ("[schedule]\nmisfire_grace_seconds = -1", "[schedule] misfire_grace_seconds"),
+    ("[schedule]\nsettle_seconds = -1", "[schedule] settle_seconds"),
     ("[telegram]\ntoken = 123", "[telegram] token"),
     ('[telegram]\napi_base_url = "ftp://x"', "[telegram] api_base_url"),
     ('[telegram]\nadmins = ["me"]', "[telegram] admins"),

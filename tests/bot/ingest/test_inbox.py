@@ -15,6 +15,7 @@ from sqlalchemy.engine import URL
 import bot
 from bot.config import PaperConfig
 from bot.ingest import IngestReport, ingest_inbox
+from bot.sources.inbox import DEFAULT_GRACE
 from bot.storage.fulltext import parse_query
 from bot.storage.records import EditionRecord
 from bot.storage.store import Store
@@ -233,6 +234,26 @@ def test_a_broken_file_with_a_name_too_long_for_a_note_beside_it_is_still_set_as
     assert kept.read_bytes() == BROKEN["empty"]
 
 
+def test_a_file_modified_a_moment_in_the_future_waits_as_one_still_being_written(
+    one_store: Store, paper: PaperConfig
+) -> None:
+    drop(paper, SEED_NAME, SEED.read_bytes(), arrived=NOW + dt.timedelta(minutes=1))
+
+    report = scan(one_store, paper)
+
+    assert report.new == [] and report.pending == [SEED_NAME]
+
+
+def test_a_file_dated_far_in_the_future_by_a_wrong_clock_does_not_hold_its_edition_back(
+    one_store: Store, paper: PaperConfig
+) -> None:
+    drop(paper, SEED_NAME, SEED.read_bytes(), arrived=NOW + dt.timedelta(days=365))
+
+    report = scan(one_store, paper)
+
+    assert [e.date for e in report.new] == [JULY_1]
+
+
 def test_a_broken_page_sets_aside_its_whole_edition(
     one_store: Store, paper: PaperConfig
 ) -> None:
@@ -326,7 +347,7 @@ def test_file_still_being_written_is_left_for_the_next_scan(
     writing = drop(paper, SEED_NAME, SEED.read_bytes(), arrived=NOW - dt.timedelta(seconds=0.5))
 
     first = scan(one_store, paper)
-    later = scan(one_store, paper, now=NOW + dt.timedelta(seconds=5))
+    later = scan(one_store, paper, now=NOW + DEFAULT_GRACE)
 
     assert first.new == [] and first.failures == []
     assert first.pending == [SEED_NAME]
