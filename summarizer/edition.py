@@ -179,10 +179,22 @@ def _match_continuations(articles: list[Article]) -> dict[int, int]:
     follower: dict[int, int] = {}
     taken: set[int] = set()
     for _, i, j in sorted(pairs):
-        if i not in follower and j not in taken:
+        if i not in follower and j not in taken and not _leads_to(follower, j, i):
             follower[i] = j
             taken.add(j)
     return follower
+
+
+def _leads_to(follower: dict[int, int], start: int, target: int) -> bool:
+    """Whether following continuations from ``start`` reaches ``target``: pairing ``target``
+    with ``start`` would close a loop (two articles that each say they go on in the other),
+    and an article in a loop is absorbed by another and never printed itself."""
+    index = start
+    while index in follower:  # the pairs made so far form chains, never loops: this ends
+        index = follower[index]
+        if index == target:
+            return True
+    return False
 
 
 def _append(head: Article, tail: Article) -> None:

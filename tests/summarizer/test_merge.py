@@ -119,6 +119,14 @@ def test_chain_of_jumps_is_followed() -> None:
     assert [a.paragraphs for a in edition.articles] == [["甲。", "乙。", "丙。"]]
 
 
+def test_two_articles_that_each_go_on_in_the_other_are_both_kept() -> None:
+    # Page 1's says 上接第4版 and 下转第4版; page 4's says 上接第1版 and 下转第1版.
+    first, second = head("会议", "甲。"), head("会议", "乙。", to=1)
+    first.continued_from, second.continued_from = 4, 1
+    edition = merge_pages([page("1", first), page("4", second)])
+    assert [a.paragraphs for a in edition.articles] == [["甲。", "乙。"]]
+
+
 def test_section_pages_match_numeric_markers() -> None:
     edition = merge_pages([page("A01", head("会", "甲。")), page("A04", tail("会", "乙。"))])
     assert [a.paragraphs for a in edition.articles] == [["甲。", "乙。"]]
