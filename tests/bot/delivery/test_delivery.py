@@ -511,6 +511,7 @@ async def test_a_migrated_group_is_followed_and_gets_the_digest_once(
 
 # Any 429 is "too long to wait out in this run": the chat is given up at once.
 GIVE_UP_ON_429 = DeliveryPolicy(backoff=0.01, max_backoff=0.05, max_retry_after=0.5)
+SKIP_IN_DOUBT = DeliveryPolicy(backoff=0.01, max_backoff=0.05, in_doubt=InDoubt.SKIP)
 
 
 def add_three_message_edition(store: Store) -> tuple[EditionRecord, list[ArticleRecord]]:
@@ -729,11 +730,10 @@ async def test_a_message_in_doubt_is_not_resent_when_the_policy_says_skip(
     user = local_api.user(1602)
     store.subscribers.subscribe(user.chat_id, "zh", [PAPER])
     held_replies.hold = {2}
-    skip = DeliveryPolicy(backoff=0.01, max_backoff=0.05, in_doubt=InDoubt.SKIP)
 
     async with impatient_bot(held_replies.base_url) as bot:
         report = await deliver_edition(
-            bot, store, edition, articles, policy=skip, pacer=fast_pacer()
+            bot, store, edition, articles, policy=SKIP_IN_DOUBT, pacer=fast_pacer()
         )
 
     expected = build_digest(edition, articles, "zh")
@@ -751,11 +751,10 @@ async def test_a_gateways_504_after_forwarding_is_in_doubt_not_proof_of_failure(
     user = local_api.user(1603)
     store.subscribers.subscribe(user.chat_id, "zh", [PAPER])
     held_replies.gateway = {2}  # message 2 arrives; the proxy in front answers 504
-    skip = DeliveryPolicy(backoff=0.01, max_backoff=0.05, in_doubt=InDoubt.SKIP)
 
     async with api_bot(held_replies.base_url) as bot:
         report = await deliver_edition(
-            bot, store, edition, articles, policy=skip, pacer=fast_pacer()
+            bot, store, edition, articles, policy=SKIP_IN_DOUBT, pacer=fast_pacer()
         )
 
     expected = build_digest(edition, articles, "zh")
