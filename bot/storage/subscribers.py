@@ -20,6 +20,7 @@ from bot.storage.models import (
     Paper,
     Subscriber,
     Subscription,
+    utcnow,
 )
 from bot.storage.papers import paper_row
 from bot.storage.records import DigestMode, SubscriberRecord
@@ -54,6 +55,10 @@ class Subscribers:
                 changed = True
             elif not row.active:
                 row.active, row.inactive_reason = True, None
+                # Reading again from now: an edition stored while away is not owed to it
+                # (``Deliveries.owed_older``), only the newest, as to a new reader.
+                for subscription in row.subscriptions:
+                    subscription.created_at = utcnow()
                 changed = True
             return _add_papers(session, row, papers) or changed
 

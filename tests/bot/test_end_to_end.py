@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from bot.components.jobs import POLL_JOB
+from bot.components.jobs import POLL_JOB, digest_job_id
 from bot.components.menu import menu
 from bot.localapi.server import SentMessage
 from bot.localapi.telegram_html import parse_html
@@ -428,6 +428,30 @@ async def test_a_new_reader_waiting_for_todays_digest_never_gets_yesterdays(
     await bot.digest_now()
     [digest] = await reader.wait_for_messages(1)
     assert "2024年7月1日" in digest.text
+
+
+async def test_a_returning_reader_waiting_for_todays_digest_never_gets_yesterdays(
+    bot: RunningBot, seed_path: Path
+) -> None:
+    reader = await subscribed(bot, 2114)
+    bot.store.subscribers.deactivate(2114)  # they blocked the bot (a send answered 403)
+    bot.set_clock(DAY - dt.timedelta(days=1), BEFORE)
+    await ingest(bot, seed_path, DAY - dt.timedelta(days=1))  # stored while they were away
+    bot.set_clock(DAY, BEFORE)
+    await ingest_another(bot, seed_path, DAY)
+    await bot.job_done()
+    await reader.send("/subscribe")  # back at 07:00: yesterday's is due, today's at 07:30
+    await reader.wait_for_messages(1)
+    bot.set_clock(DAY, dt.time(7, 0))
+    await bot.poll_now()
+    await asyncio.sleep(0.5)  # the poll has started (it ends by sending what is due) …
+    await bot.job_done()  # … and ended
+    bot.set_clock(DAY, DIGEST_TIME)
+    await bot.digest_now()
+    await bot.job_done(digest_job_id(DIGEST_TIME))
+    [digest] = await reader.wait_for_messages(1)  # the first since they came back: today's
+    assert "2024年7月1日" in digest.text
+    await nothing_more_arrives(reader)
 
 
 async def test_a_followed_topic_alerts_once_when_the_edition_arrives_then_the_digest_comes(
