@@ -42,6 +42,7 @@ import datetime as dt
 import logging
 import os
 import re
+import time
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -70,13 +71,18 @@ DEFAULT_GRACE: Final = dt.timedelta(seconds=10)
 """A ``.txt`` file modified more recently than this is taken to be still being written (the
 bot passes ``[schedule] settle_seconds``)."""
 STALE_PARTIAL: Final = dt.timedelta(minutes=10)
-"""A partial upload untouched for this long is abandoned and stops holding its edition back."""
+"""A partial upload untouched for this long is abandoned and stops holding its edition back;
+so is an unreadable page (then set aside with the reason), by this process's clock."""
+STALE_PARTIAL_S: Final = STALE_PARTIAL.total_seconds()
 PARTIAL_SUFFIXES: Final = (".part", ".tmp", ".partial", ".crdownload", ".filepart", ".download")
 DONE_DIR: Final = "done"
 FAILED_DIR: Final = "failed"
 REASON_SUFFIX: Final = ".reason.txt"
 
 _NATURAL_RE: Final = re.compile(r"(\d+)")
+_STEADY: dict[Path, dict[tuple[str, int, int], float]] = {}
+"""Per inbox, when this process first saw each file as it is now (``time.monotonic``): the
+bot makes an :class:`InboxSource` per poll, and what one poll saw must reach the next."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +90,7 @@ class _Entry:
     path: Path
     name: str  # relative to the inbox, POSIX separators
     mtime: dt.datetime
+    key: tuple[str, int, int]  # name, size, mtime in ns: a change of the file changes it
 
 
 class InboxSource:
@@ -103,6 +110,7 @@ class InboxSource:
         self.limits = limits
         self.pending: list[str] = []
         """Files the last :meth:`poll` left for a later scan (names relative to the inbox)."""
+        self._steady: dict[tuple[str, int, int], float] = _STEADY.setdefault(inbox, {})
 
     @property
     def paper(self) -> str:
@@ -129,10 +137,21 @@ class InboxSource:
         guessed: set[dt.date] = set()
         waiting: dict[dt.date, list[str]] = defaultdict(list)
 
+        steady = self._steady
+        self._steady = _STEADY[self.inbox] = {}  # only what this poll sees is kept
+        clock = time.monotonic()
+
+        def unchanged_for(entry: _Entry) -> float:
+            """Seconds this process has seen ``entry`` unchanged (size and time): how long a
+            file whose own time cannot be trusted (dated in the future, or unreadable) has
+            been at rest, by our clock."""
+            since = self._steady[entry.key] = steady.get(entry.key, clock)
+            return clock - since
+
         for entry in self._entries(now):
             lowered = entry.name.lower()
             if lowered.endswith(PARTIAL_SUFFIXES):
-                if now - entry.mtime < STALE_PARTIAL:
+                if now - entry.mtime < STALE_PARTIAL and unchanged_for(entry) < STALE_PARTIAL_S:
                     stem = entry.name[: entry.name.rfind(".")]
                     waiting[self._date_of(entry, stem, quiet=True)[0]].append(entry.name)
                 else:
@@ -143,18 +162,21 @@ class InboxSource:
                 log.debug("%s: ignoring %s (not a .txt page)", self.paper, entry.name)
                 continue
             age = now - entry.mtime
-            if -STALE_PARTIAL < age < self.grace:
-                if age < -self.grace:
+            if age < -self.grace:  # dated in the future: a writer's clock ahead, or a write
+                if unchanged_for(entry) < self.grace.total_seconds():
                     log.warning(
-                        "%s: %s was modified in the future (%s); clock skew? waiting for it",
+                        "%s: %s was modified in the future (%s); clock skew? taken once it has"
+                        " not changed for %s",
                         self.paper,
                         entry.name,
                         entry.mtime.isoformat(),
+                        self.grace,
                     )
+                    waiting[self._date_of(entry, entry.name, quiet=True)[0]].append(entry.name)
+                    continue
+            elif age < self.grace:
                 waiting[self._date_of(entry, entry.name, quiet=True)[0]].append(entry.name)
                 continue
-            # (Further in the future than a partial upload may rest: no write in progress but a
-            # writer's clock far off; waiting for it would hold the edition back for good.)
             refused = None
             try:
                 data = read_bounded(entry.path, self.limits.file_bytes)
@@ -166,7 +188,7 @@ class InboxSource:
                 # Unreadable (permissions): its edition waits a while for it, as for a file
                 # still arriving, then is set aside with the reason instead of going without it.
                 log.warning("%s: cannot read %s: %s", self.paper, entry.name, exc)
-                if abs(age) < STALE_PARTIAL:
+                if unchanged_for(entry) < STALE_PARTIAL_S:
                     waiting[self._date_of(entry, entry.name, quiet=True)[0]].append(entry.name)
                     continue
                 data, refused = b"", f"cannot read the file ({exc.strerror or exc})"
@@ -221,7 +243,8 @@ class InboxSource:
         except OSError:  # removed between listing and stat
             return
         mtime = dt.datetime.fromtimestamp(stat.st_mtime, tz=now.tzinfo)
-        yield _Entry(path=path, name=path.relative_to(self.inbox).as_posix(), mtime=mtime)
+        name = path.relative_to(self.inbox).as_posix()
+        yield _Entry(path, name, mtime, (name, stat.st_size, stat.st_mtime_ns))
 
     def _date_of(self, entry: _Entry, name: str, *, quiet: bool) -> tuple[dt.date, bool]:
         """The edition date of ``entry`` (``name`` minus any partial suffix), and whether it is
@@ -348,13 +371,16 @@ note beside it and a number in front (:func:`_free_name`)."""
 
 def _fitting(name: str) -> str:
     """``name``, or if it is longer than :data:`NAME_BYTES` its start and end with the middle
-    left out: the date is read from the start and the page number from the end."""
+    left out, the page number (read from the end) kept, and its date put first if the cut
+    took it (a file moved back from ``failed/`` must still name its date)."""
     if len(name.encode()) <= NAME_BYTES:
         return name
+    date = date_from_path(Path(name))
+    lead = f"{date.isoformat()}_" if date is not None else ""
     tail = name[-40:]
-    room = NAME_BYTES - len(tail.encode()) - 1
-    head = name[:-40].encode()[:room].decode(errors="ignore")
-    return f"{head}-{tail}"
+    room = NAME_BYTES - len(lead) - len(tail.encode()) - 1
+    fitted = name[:-40].encode()[:room].decode(errors="ignore") + "-" + tail
+    return fitted if date_from_path(Path(fitted)) == date else lead + fitted
 
 
 def _natural_key(name: str) -> list[int | str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,6 +20,7 @@ from bot.sources.inbox import DEFAULT_GRACE
 from bot.storage.fulltext import parse_query
 from bot.storage.records import EditionRecord
 from bot.storage.store import Store
+from summarizer.filenames import date_from_path
 from summarizer.limits import Limits
 
 SEED = Path(bot.__file__).parent / "sample" / "zjgrrb-2024-07-01-p01.txt"
@@ -244,14 +246,33 @@ def test_a_file_modified_a_moment_in_the_future_waits_as_one_still_being_written
     assert report.new == [] and report.pending == [SEED_NAME]
 
 
-def test_a_file_dated_far_in_the_future_by_a_wrong_clock_does_not_hold_its_edition_back(
+def test_a_file_dated_in_the_future_is_taken_once_it_has_rested_by_our_clock(
     one_store: Store, paper: PaperConfig
 ) -> None:
+    # A writer's clock a year ahead, or a file still being written on a server whose clock is
+    # ahead: which, only its staying unchanged tells.
     drop(paper, SEED_NAME, SEED.read_bytes(), arrived=NOW + dt.timedelta(days=365))
+    rest = dt.timedelta(seconds=0.2)
 
-    report = scan(one_store, paper)
+    first = ingest_inbox(one_store, paper, sentences=3, now=NOW, grace=rest)
+    time.sleep(rest.total_seconds())
+    later = ingest_inbox(one_store, paper, sentences=3, now=NOW, grace=rest)
 
-    assert [e.date for e in report.new] == [JULY_1]
+    assert first.new == [] and first.pending == [SEED_NAME]
+    assert [e.date for e in later.new] == [JULY_1]
+
+
+def test_a_name_too_long_keeps_its_date_when_shortened(
+    one_store: Store, paper: PaperConfig
+) -> None:
+    name = "政" * 66 + "_2024-07-02_" + "Zhejiang_Workers_Daily_front_page_p04.txt"  # 251 bytes
+    drop(paper, name, BROKEN["empty"])
+
+    scan(one_store, paper)
+
+    [kept] = [p for p in (paper.inbox / "failed").iterdir() if not p.name.endswith(".reason.txt")]
+    assert date_from_path(Path(kept.name)) == dt.date(2024, 7, 2)
+    assert kept.name.endswith("_p04.txt")
 
 
 def test_a_broken_page_sets_aside_its_whole_edition(
