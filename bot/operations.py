@@ -34,7 +34,7 @@ from bot.leader import LEADER, wait_for_leadership
 from bot.logs import redactor
 from bot.render.i18n import plural
 from bot.services import Services
-from bot.storage.records import DeliveryStatus, EditionRecord, PollOutcome
+from bot.storage.records import DELIVERED, EditionRecord, PollOutcome
 from bot.storage.store import Store
 from bot.transport import AiohttpRequest
 
@@ -262,10 +262,6 @@ async def _send_resuming(
     return total
 
 
-_DELIVERED = frozenset({DeliveryStatus.SENT, DeliveryStatus.IN_DOUBT})
-"""A digest that went out (one with a message in doubt and skipped by policy counts)."""
-
-
 def without_recovered(
     svc: Services, edition_ids: list[int], report: DeliveryReport
 ) -> DeliveryReport:
@@ -278,7 +274,7 @@ def without_recovered(
     def delivered(chat_id: int) -> bool:
         rows = [deliveries.get(edition_id, chat_id) for edition_id in edition_ids]
         statuses = [row.status for row in rows if row is not None]
-        return bool(statuses) and all(status in _DELIVERED for status in statuses)
+        return bool(statuses) and all(status in DELIVERED for status in statuses)
 
     still = [chat for chat in dict.fromkeys(report.failed_chats) if not delivered(chat)]
     dropped = len(report.failed_chats) - len(still)

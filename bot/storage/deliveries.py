@@ -41,6 +41,7 @@ from bot.storage.models import (
     utcnow,
 )
 from bot.storage.records import (
+    DELIVERED,
     Claim,
     DeliveryRecord,
     DeliveryStatus,
@@ -358,7 +359,6 @@ class Deliveries:
         """The other editions of ``edition_id``'s date whose digest this chat has (sent, or in
         doubt and not resent), by id: what a late digest of that day marks as told before."""
         day = select(Edition.date).where(Edition.id == edition_id).scalar_subquery()
-        had = (DeliveryStatus.SENT, DeliveryStatus.IN_DOUBT)
         with self._tx.read() as session:
             rows = session.scalars(
                 select(Delivery.edition_id)
@@ -366,7 +366,7 @@ class Deliveries:
                 .where(
                     Delivery.chat_id == chat_id,
                     Delivery.edition_id != edition_id,
-                    Delivery.status.in_(had),
+                    Delivery.status.in_(DELIVERED),
                     Edition.date == day,
                 )
                 .order_by(Delivery.edition_id)

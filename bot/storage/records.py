@@ -23,6 +23,10 @@ class DeliveryStatus(enum.StrEnum):
     RETRY = "retry"  # failed transiently: the next run claims it again and sends what is missing
 
 
+DELIVERED: frozenset[DeliveryStatus] = frozenset({DeliveryStatus.SENT, DeliveryStatus.IN_DOUBT})
+"""A digest that went out (one whose message in doubt was skipped by policy counts)."""
+
+
 class MessageState(enum.StrEnum):
     """One message of one digest to one chat in the ledger (``delivery_messages.state``).
 
