@@ -76,6 +76,15 @@ async def ingest_another(bot: RunningBot, seed: Path, date: dt.date) -> int:
     return edition.id
 
 
+async def yesterdays_and_todays_editions(bot: RunningBot, seed: Path) -> None:
+    """Yesterday's edition, then today's, each stored at 06:00 of its day, the polls over."""
+    bot.set_clock(DAY - dt.timedelta(days=1), BEFORE)
+    await ingest(bot, seed, DAY - dt.timedelta(days=1))
+    bot.set_clock(DAY, BEFORE)
+    await ingest_another(bot, seed, DAY)
+    await bot.job_done()
+
+
 async def nothing_more_arrives(reader, seconds: float = 1.0) -> None:
     await asyncio.sleep(seconds)
     assert reader.new_messages() == []
@@ -397,11 +406,7 @@ async def test_a_late_readers_digest_comes_though_the_next_edition_landed_before
 async def test_a_reader_owed_two_editions_gets_only_the_newest(
     bot: RunningBot, seed_path: Path
 ) -> None:
-    bot.set_clock(DAY - dt.timedelta(days=1), BEFORE)
-    await ingest(bot, seed_path, DAY - dt.timedelta(days=1))
-    bot.set_clock(DAY, BEFORE)
-    await ingest_another(bot, seed_path, DAY)
-    await bot.job_done()
+    await yesterdays_and_todays_editions(bot, seed_path)
     reader = await subscribed(bot, 2112)  # both editions are due to them from 07:30
     bot.set_clock(DAY, DIGEST_TIME)
     await bot.digest_now()
@@ -414,15 +419,10 @@ async def test_a_reader_owed_two_editions_gets_only_the_newest(
 async def test_a_new_reader_waiting_for_todays_digest_never_gets_yesterdays(
     bot: RunningBot, seed_path: Path
 ) -> None:
-    bot.set_clock(DAY - dt.timedelta(days=1), BEFORE)
-    await ingest(bot, seed_path, DAY - dt.timedelta(days=1))
-    bot.set_clock(DAY, BEFORE)
-    await ingest_another(bot, seed_path, DAY)
-    await bot.job_done()
+    await yesterdays_and_todays_editions(bot, seed_path)
     reader = await subscribed(bot, 2113)  # at 07:00: yesterday's is due, today's at 07:30
     bot.set_clock(DAY, dt.time(7, 0))
-    await bot.poll_now()
-    await bot.job_done()
+    await bot.poll_to_end()
     await nothing_more_arrives(reader)
     bot.set_clock(DAY, DIGEST_TIME)
     await bot.digest_now()
@@ -435,17 +435,11 @@ async def test_a_returning_reader_waiting_for_todays_digest_never_gets_yesterday
 ) -> None:
     reader = await subscribed(bot, 2114)
     bot.store.subscribers.deactivate(2114)  # they blocked the bot (a send answered 403)
-    bot.set_clock(DAY - dt.timedelta(days=1), BEFORE)
-    await ingest(bot, seed_path, DAY - dt.timedelta(days=1))  # stored while they were away
-    bot.set_clock(DAY, BEFORE)
-    await ingest_another(bot, seed_path, DAY)
-    await bot.job_done()
+    await yesterdays_and_todays_editions(bot, seed_path)  # stored while they were away
     await reader.send("/subscribe")  # back at 07:00: yesterday's is due, today's at 07:30
     await reader.wait_for_messages(1)
     bot.set_clock(DAY, dt.time(7, 0))
-    await bot.poll_now()
-    await asyncio.sleep(0.5)  # the poll has started (it ends by sending what is due) …
-    await bot.job_done()  # … and ended
+    await bot.poll_to_end()
     bot.set_clock(DAY, DIGEST_TIME)
     await bot.digest_now()
     await bot.job_done(digest_job_id(DIGEST_TIME))
