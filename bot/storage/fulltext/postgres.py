@@ -17,20 +17,39 @@ only those are rechecked for positions (read from TOAST). Without it the planner
 believes a phrase of common bigrams rare, rechecked every candidate of the archive before
 the date filter: 160 ms instead of 14-16 ms for "新质生产力" in a week of 20,000 articles,
 5.4 s at 100,000 (migration 0009 adds the lexeme to an existing index).
+
+A vector has limits a long article passes: PostgreSQL keeps a lexeme's first 256 positions,
+clamps positions past 16383 and refuses a vector whose lexemes pass 1 MiB. Such an article's
+vector carries the *long lexeme* (``'#long'``) and a phrase matches it when all its terms are
+there, wherever they are (a phrase past those limits was missed: 高质量发展 at the end of a
+speech saying 发展 300 times); past 1 MiB its last new lexemes are left out rather than the
+edition refused (only an article of about 100,000 characters, twice the default
+``[limits] article_chars``, gets there). Migration 0012 marks the long vectors already stored.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+from collections import Counter
 from collections.abc import Sequence
 
 from sqlalchemy import text
 
 from bot.storage.fulltext.index import ID_SPAN, Executor, Filters, IndexEntry
 from bot.storage.fulltext.query import Phrase, SearchQuery
+from bot.storage.fulltext.terms import MAX_TERM_CHARS
 
-__all__ = ["CREATE", "DROP", "STORAGE", "PostgresSearch", "day_lexeme", "tsquery", "tsvector"]
+__all__ = [
+    "CREATE",
+    "DROP",
+    "LONG",
+    "STORAGE",
+    "PostgresSearch",
+    "day_lexeme",
+    "tsquery",
+    "tsvector",
+]
 
 STORAGE = "ALTER TABLE article_search ALTER COLUMN terms SET STORAGE EXTERNAL"
 """Vectors out of line and uncompressed: pglz never shrank one (see above) but tried each time:
@@ -60,6 +79,13 @@ INSERT = (
     " VALUES (:article_id, :paper_id, :key, CAST(:terms AS tsvector))"
 )
 MAX_POSITION = 16383  # tsvector positions stop here; the server clamps later ones to it
+MAX_OCCURRENCES = 256  # positions the server keeps of one lexeme
+MAX_LEXEME_BYTES = 1_000_000
+"""What an article's lexemes may take with their positions (:func:`_stored_bytes`): the server
+refuses a vector past 1 MiB (``string is too long for tsvector``), and with it the whole
+edition's insert."""
+LONG = "'#long'"
+"""The lexeme of a vector past the server's limits: its phrases match by their terms alone."""
 MAX_DAYS = 8
 """Only slices of up to this many days (the first, the newest week) ask for day lexemes: with
 a 64- or 512-day list the planner walked the recency btree for a rare word (1.6 s p50 at
@@ -87,7 +113,8 @@ def day_lexeme(day: int) -> str:
 
 def tsvector(title: Sequence[str], body: Sequence[str], day: int) -> str:
     """The ``tsvector`` literal of an article: title terms (weight A) first, then the body,
-    then the day lexeme of its edition (``day``: the date's ordinal).
+    then the day lexeme of its edition (``day``: the date's ordinal), and the long lexeme
+    where the server would cut the vector (:data:`LONG`).
 
     One entry per term occurrence, in order (``'工会':3A '会议':4 …``): PostgreSQL's input
     merges repeated lexemes, sorts their positions, keeps a lexeme's first 256 and clamps
@@ -97,25 +124,75 @@ def tsvector(title: Sequence[str], body: Sequence[str], day: int) -> str:
     hold no quote or backslash (:mod:`.terms` cuts only letters, digits, Han and kana); one
     scan of the joined text checks that before quoting without escapes.
     """
+    long, kept = _limits(title, body)
     joined = "".join(title) + "".join(body)
     if "'" in joined or "\\" in joined:
         title, body = [_escaped(t) for t in title], [_escaped(t) for t in body]
+        kept = None if kept is None else {_escaped(t) for t in kept}
     start = len(title) + 1
-    parts = [f"'{t}':{i}A" for i, t in enumerate(title, 1)]
-    parts += [f"'{t}':{i}" for i, t in enumerate(body, start)]
+    if kept is None:
+        parts = [f"'{t}':{i}A" for i, t in enumerate(title, 1)]
+        parts += [f"'{t}':{i}" for i, t in enumerate(body, start)]
+    else:  # the lexemes that fit, at their own positions
+        parts = [f"'{t}':{i}A" for i, t in enumerate(title, 1) if t in kept]
+        parts += [f"'{t}':{i}" for i, t in enumerate(body, start) if t in kept]
     parts.append(day_lexeme(day))
+    if long:
+        parts.append(LONG)
     return " ".join(parts)
 
 
-def _phrase(phrase: Phrase) -> str:
+def _stored_bytes(term: str, occurrences: int) -> int:
+    """What a lexeme takes of the vector's 1 MiB: its bytes, padded to even, and its count
+    and positions (two bytes each, at most 256)."""
+    size = len(term.encode())
+    return size + size % 2 + 2 + 2 * min(occurrences, MAX_OCCURRENCES)
+
+
+def _limits(title: Sequence[str], body: Sequence[str]) -> tuple[bool, set[str] | None]:
+    """Whether the article passes a vector's limits (positions, occurrences, bytes), and,
+    when its lexemes would pass :data:`MAX_LEXEME_BYTES`, those to keep (None: all).
+
+    Cheap where it can be: no lexeme passes 256 occurrences in fewer terms, and the bytes
+    are counted one by one only when a bound from the joined terms (each occurrence at most
+    its bytes plus five) passes the limit: an article of ~90,000 characters."""
+    count = len(title) + len(body)
+    if count <= MAX_OCCURRENCES:
+        return False, None
+    terms = [*title, *body]
+    occurrences = Counter(terms)
+    long = count > MAX_POSITION or occurrences.most_common(1)[0][1] > MAX_OCCURRENCES
+    if count * (4 * MAX_TERM_CHARS + 5) <= MAX_LEXEME_BYTES:
+        return long, None
+    if len("".join(terms).encode()) + 5 * count <= MAX_LEXEME_BYTES:
+        return long, None
+    kept: set[str] = set()
+    size = 0
+    for term, n in occurrences.items():  # first occurrence first: the title, then the text
+        size += _stored_bytes(term, n)
+        if size > MAX_LEXEME_BYTES:
+            return True, kept
+        kept.add(term)
+    return long, None
+
+
+def _phrase(phrase: Phrase, *, in_long: bool = False) -> str:
+    """The phrase's ``tsquery``; ``in_long``: or, in a long vector (:data:`LONG`), its terms
+    anywhere (positions past the limits are lost there)."""
     if phrase.prefix:
         return _lexeme(phrase.terms[0]) + ":*"
-    return "(" + " <-> ".join(_lexeme(t) for t in phrase.terms) + ")"
+    exact = "(" + " <-> ".join(_lexeme(t) for t in phrase.terms) + ")"
+    if not in_long or len(phrase.terms) == 1:
+        return exact
+    return f"({exact} | ({LONG} & " + " & ".join(_lexeme(t) for t in phrase.terms) + "))"
 
 
 def tsquery(query: SearchQuery) -> str:
-    """The ``tsquery`` text: every found phrase and none of the excluded."""
-    parts = [_phrase(p) for p in query.include] + ["!" + _phrase(p) for p in query.exclude]
+    """The ``tsquery`` text: every found phrase (in a long vector: its terms) and none of the
+    excluded (in a long vector only where the phrase itself is found: what the server cannot
+    tell is kept rather than hidden)."""
+    parts = [_phrase(p, in_long=True) for p in query.include]
+    parts += ["!" + _phrase(p) for p in query.exclude]
     return " & ".join(parts)
 
 

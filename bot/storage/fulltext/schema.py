@@ -20,7 +20,17 @@ from bot.storage.fulltext.index import ID_SPAN, entry
 from bot.storage.fulltext.postgres import PostgresSearch
 from bot.storage.fulltext.sqlite import SqliteSearch
 
-__all__ = ["BATCH", "add_days", "build", "create", "drop", "is_index_table", "remove_days"]
+__all__ = [
+    "BATCH",
+    "add_days",
+    "build",
+    "create",
+    "drop",
+    "is_index_table",
+    "mark_long",
+    "remove_days",
+    "unmark_long",
+]
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +127,61 @@ def remove_days(conn: Connection) -> int:
 
 _DAY = f"'#' || (recency / {ID_SPAN})::text"
 
+_PAST_LIMITS = (
+    "EXISTS (SELECT 1 FROM unnest(terms) AS u"
+    f" WHERE cardinality(u.positions) >= {postgres.MAX_OCCURRENCES}"
+    f" OR u.positions[cardinality(u.positions)] = {postgres.MAX_POSITION})"
+)
+"""A stored vector the server cut: a lexeme with all the positions it keeps, or one clamped
+to the last position (one that merely reached either limit is marked too: harmless, its
+phrases are then matched by their terms)."""
+
+
+def mark_long(
+    conn: Connection, *, progress: Callable[[int, int, float], None] | None = None
+) -> int:
+    """PostgreSQL: give the vectors past the limits their long lexeme (migration 0012); returns
+    how many were marked. Every vector is read once, :data:`BATCH` at a time in article-id
+    order, with ``progress(done, total, seconds)`` after each step (default: a log line); the
+    GIN stays (few rows change)."""
+    total = int(conn.scalar(text("SELECT count(*) FROM article_search")) or 0)
+    started = time.monotonic()
+    report = progress or _log_long
+    done, marked, last_id = 0, 0, 0
+    while True:
+        batch = conn.execute(
+            text(
+                "SELECT article_id FROM article_search WHERE article_id > :last"
+                " ORDER BY article_id LIMIT :batch"
+            ),
+            {"last": last_id, "batch": BATCH},
+        )
+        ids = batch.scalars().all()
+        if not ids:
+            break
+        marked += conn.execute(
+            text(
+                "UPDATE article_search SET terms = terms || CAST(:long AS tsvector)"
+                f" WHERE article_id BETWEEN :first AND :last AND {_PAST_LIMITS}"
+            ),
+            {"long": postgres.LONG, "first": ids[0], "last": ids[-1]},
+        ).rowcount
+        done += len(ids)
+        last_id = ids[-1]
+        report(done, total, time.monotonic() - started)
+    return marked
+
+
+def unmark_long(conn: Connection) -> int:
+    """PostgreSQL: take the long lexemes out again (downgrade of 0012)."""
+    return conn.execute(
+        text(
+            "UPDATE article_search SET terms = ts_delete(terms, :lexeme)"
+            " WHERE terms @@ CAST(:long AS tsquery)"
+        ),
+        {"lexeme": postgres.LONG.strip("'"), "long": postgres.LONG},
+    ).rowcount
+
 
 def _each_batch(
     conn: Connection, terms: str, progress: Callable[[int, int, float], None] | None
@@ -146,6 +211,10 @@ def _each_batch(
 
 def _log_days(done: int, total: int, seconds: float) -> None:
     log.info("day lexemes: %d of %d articles (%.0f s)", done, total, seconds)
+
+
+def _log_long(done: int, total: int, seconds: float) -> None:
+    log.info("long vectors: %d of %d articles read (%.0f s)", done, total, seconds)
 
 
 def _log_progress(done: int, total: int, seconds: float) -> None:

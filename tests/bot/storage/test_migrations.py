@@ -4,6 +4,7 @@ backends, from an empty database, and can be undone."""
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import logging
 from collections.abc import Iterator
@@ -285,11 +286,41 @@ def test_upgrade_to_0009_gives_existing_postgres_vectors_their_day_lexemes(
         with Store(db_url, migrate=False) as store:
             assert store.editions.search(parse_query("工会 2024-07"), offset=0, limit=10).total == 0
         with caplog.at_level(logging.INFO, logger="bot.storage.fulltext.schema"):
-            db.upgrade(engine)
+            db.upgrade(engine, "0009")
         assert caplog.records[-1].getMessage().startswith("day lexemes: 3 of 3 articles")
+        db.upgrade(engine)
     with Store(db_url) as store:
         page = store.editions.search(parse_query("工会 2024-07"), offset=0, limit=10)
         assert sorted(h.article.number for h in page.hits) == [1, 3]
+
+
+def test_upgrade_to_0012_marks_existing_postgres_vectors_the_server_cut(
+    db_url: str | URL, caplog: pytest.LogCaptureFixture
+) -> None:
+    from bot.storage.fulltext import schema
+    from tests.bot.storage.helpers import add, article, edition
+
+    speech = "".join(f"第{i}条，发展经济。" for i in range(300)) + "推动高质量发展。"
+    engine = db.make_engine(db_url)
+    try:
+        if engine.dialect.name == "sqlite":
+            pytest.skip("FTS5 keeps every position: the migration changes nothing on SQLite")
+        db.upgrade(engine, "0011")
+        with Store(db_url, migrate=False) as store:
+            add(store, edition(dt.date(2024, 7, 9), article("讲话", speech), article("工会")))
+        with engine.begin() as conn:
+            assert schema.unmark_long(conn) == 1  # the vector as stored before 0012
+        with Store(db_url, migrate=False) as store:
+            assert store.editions.search(parse_query('"高质量发展"'), offset=0, limit=10).total == 0
+        with caplog.at_level(logging.INFO, logger="bot.storage.fulltext.schema"):
+            db.upgrade(engine)
+        assert caplog.records[-1].getMessage().startswith("long vectors: 2 of 2 articles read")
+    finally:
+        engine.dispose()
+    with Store(db_url) as store:
+        page = store.editions.search(parse_query('"高质量发展"'), offset=0, limit=10)
+        assert [h.article.title for h in page.hits] == ["讲话"]
+        assert store.editions.search(parse_query("工会"), offset=0, limit=10).total == 1
 
 
 def _terms_storage(engine: sa.Engine) -> str:

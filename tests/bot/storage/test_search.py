@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import random
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -220,6 +221,39 @@ def test_after_a_late_page_replaces_an_edition_the_index_has_only_the_new_articl
     assert titles(search(store, "高温")) == []
     assert titles(search(store, "寒潮")) == ["头版劳模"]
     assert [h.edition.id for h in search(store, "暴雨").hits] == [record.id]
+
+
+HAN = [chr(c) for c in range(0x4E00, 0x4E00 + 20_000)]
+
+
+def test_a_phrase_late_in_a_long_speech_is_found(store: Store) -> None:
+    # 发展 300 times: PostgreSQL keeps a lexeme's first 256 positions
+    speech = "".join(f"第{i}条，发展经济。" for i in range(300)) + "推动高质量发展。"
+    add(store, edition(DAY, article("讲话", speech), article("短文", "高质量的发展。")))
+    assert titles(search(store, '"高质量发展"')) == ["讲话"]
+
+
+def test_a_phrase_past_the_last_position_of_a_report_is_found(store: Store) -> None:
+    report = "。".join(f"第{i}段工作报告正文内容" for i in range(2000)) + "。新质生产力。"
+    add(store, edition(DAY, article("报告", report)))
+    assert titles(search(store, '"新质生产力"')) == ["报告"]
+
+
+def test_an_excluded_phrase_still_excludes_where_it_is_in_reach(store: Store) -> None:
+    speech = "新质生产力。" + "".join(f"第{i}条，发展经济。" for i in range(300))
+    add(store, edition(DAY, article("讲话", speech), article("别的", "发展经济。")))
+    assert titles(search(store, '发展 -"新质生产力"')) == ["别的"]
+
+
+def test_an_article_with_more_words_than_a_vector_holds_is_stored_and_found(
+    store: Store,
+) -> None:
+    # about 200,000 distinct bigrams: past PostgreSQL's 1 MiB of lexemes in one vector
+    text = "".join(random.Random(7).choices(HAN, k=200_000)) + "。"
+    record = add(store, edition(DAY, article("超长的文章", text), article("工会", "正文。")))
+    assert record is not None
+    assert titles(search(store, "超长")) == ["超长的文章"]
+    assert titles(search(store, "工会")) == ["工会"]
 
 
 TITLES = ["总工会", "工会组织", "会议", "全国工人", "人会", "组织工作"]

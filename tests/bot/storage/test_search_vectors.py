@@ -1,12 +1,13 @@
 """Specification of the PostgreSQL vector literal (``postgres.tsvector``): one entry per term
 occurrence, which the server must read as exactly the vector of the grouped literal it
 replaced (each lexeme once with its first 256 positions, title weighted A, positions clamped
-at 16383, the day lexeme last), compared as the server prints both."""
+at 16383, the day lexeme last, and the long lexeme where the server cut positions), compared as
+the server prints both."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -15,14 +16,14 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import URL
 
-from bot.storage.fulltext.postgres import MAX_POSITION, day_lexeme, tsvector
+from bot.storage.fulltext.postgres import LONG, MAX_POSITION, day_lexeme, tsvector
 from bot.storage.fulltext.terms import document_terms
 from summarizer.parser import read_page
 
 DAY = 739068  # 2024-07-01
 
 
-def grouped(title: Iterable[str], body: Iterable[str], day: int) -> str:
+def grouped(title: Sequence[str], body: Sequence[str], day: int) -> str:
     """The literal as built before: each lexeme once, its positions in order, at most 256."""
     positions: defaultdict[str, list[str]] = defaultdict(list)
     position = 0
@@ -32,7 +33,9 @@ def grouped(title: Iterable[str], body: Iterable[str], day: int) -> str:
             positions[term].append(f"{position}{weight}")
     quoted = {t: "'" + t.replace("\\", "\\\\").replace("'", "''") + "'" for t in positions}
     found = " ".join(f"{quoted[t]}:{','.join(p[:256])}" for t, p in positions.items())
-    return f"{found} {day_lexeme(day)}" if found else day_lexeme(day)
+    cut = len(title) + len(body) > MAX_POSITION or any(len(p) > 256 for p in positions.values())
+    marks = f"{day_lexeme(day)} {LONG}" if cut else day_lexeme(day)  # the server cut it
+    return f"{found} {marks}" if found else marks
 
 
 @pytest.fixture
