@@ -27,6 +27,7 @@ __all__ = [
     "GiveUp",
     "ResponseTooLargeError",
     "RetryLater",
+    "SearchTooLongError",
     "SourceError",
     "StorageError",
     "TellOperator",
@@ -118,6 +119,14 @@ class EditionChangedError(StorageError, RetryLater):
     """``store.editions.replace`` was told which content it replaces, and it was not that.
 
     Another writer got there first; re-read the edition and merge again.
+    """
+
+
+class SearchTooLongError(StorageError, GiveUp):
+    """A search ran past its time limit and was stopped (by the database itself).
+
+    Words that match nearly every article, or many at once, can cost seconds on a large
+    archive; the reader is asked for narrower words instead of holding a search thread.
     """
 
 

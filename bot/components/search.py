@@ -21,8 +21,10 @@ from telegram.ext import ContextTypes
 from bot.components.papers import reader_papers
 from bot.components.replies import NO_PREVIEW, chat_data, chat_of, language, reply
 from bot.config import Config
+from bot.errors import SearchTooLongError
 from bot.render import SEARCH_PAGE, ArticleRef, article_keyboard, encode_callback, search_results
-from bot.render.i18n import t_plain
+from bot.render.i18n import t, t_plain
+from bot.render.text import truncate_text
 from bot.services import services
 from bot.storage.fulltext import SearchOrder, SearchQuery, parse_query
 from bot.storage.records import SearchHit, SubscriberRecord
@@ -67,7 +69,13 @@ async def search_page(
             svc.store.editions.search, parsed, offset=offset, limit=SEARCH_PAGE_SIZE
         )
         # In threads of their own: a slow search must not hold up other readers' replies.
-        result = await asyncio.get_running_loop().run_in_executor(svc.search_pool, search)
+        try:
+            result = await asyncio.get_running_loop().run_in_executor(svc.search_pool, search)
+        except SearchTooLongError:
+            log.info("chat %s: a search ran past its time limit", chat_of(update).id)
+            typed = truncate_text(" ".join(words.split()), 64)
+            await reply(update, t(lang, "search_too_long", query=typed))  # a page shown stays
+            return
         hits, total, exact = list(result.hits), result.total, result.exact
     render = functools.partial(
         search_results,

@@ -126,6 +126,10 @@ MESSAGES: dict[str, dict[str, str]] = {
             "报纸：<code>/search 工会 海南日报</code>；最新的在前：<code>/search 工会 最新</code>。"
         ),
         "search_no_results": "没有找到与“{query}”相关的文章，换个关键词试试。",
+        "search_too_long": (
+            "“{query}”几乎每篇文章都有，搜索太久，已停止。请换更具体的词，"
+            "或加上日期、报纸，例如 <code>/search 工会 2024-07</code>。"
+        ),
         "search_header": "🔍 “{query}”的搜索结果（共 {count} 篇，{order}）",
         "search_order_relevance": "最相关的在前",
         "search_order_newest": "最新的在前",
@@ -397,6 +401,11 @@ MESSAGES: dict[str, dict[str, str]] = {
             "newest first: <code>/search 工会 newest</code>."
         ),
         "search_no_results": "Nothing found for “{query}”. Try another word.",
+        "search_too_long": (
+            "“{query}” is in nearly every article: the search took too long and was "
+            "stopped. Try more specific words, or add a date or a paper, e.g. "
+            "<code>/search 工会 2024-07</code>."
+        ),
         "search_header": "🔍 Results for “{query}” ({count} found, {order})",
         "search_order_relevance": "best match first",
         "search_order_newest": "newest first",

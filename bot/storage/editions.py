@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Select, delete, func, select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from bot.errors import EditionChangedError
+from bot.errors import EditionChangedError, SearchTooLongError
 from bot.storage import fulltext
 from bot.storage.fulltext import Filters, SearchBackend, SearchOrder, SearchQuery
 from bot.storage.fulltext.index import ID_SPAN, article_of, day_keys
@@ -39,6 +42,11 @@ RANK_POOL = 200
 them follow newest first. Ranking reads each pooled article (SQLite counts the words in its
 text, :mod:`bot.storage.fulltext.rank`; PostgreSQL reads its ``tsvector``), so the pool is
 what bounds a search's cost, not the archive."""
+SEARCH_SECONDS = 2.0
+"""A search's time limit, enforced by the database (PostgreSQL's ``statement_timeout``,
+SQLite's progress handler): typical searches take milliseconds at 1,000,000 articles, but
+words matching nearly every article, many at once (``的 是 在 了 -和 -有``), took 4-12 s at
+100,000, each holding one of the few search threads and a core."""
 WINDOW_DAYS = (8, 64, 512)
 """The slices of edition days, back from the newest, that a search walks before the rest
 (see :func:`_newest_keys`)."""
@@ -232,7 +240,9 @@ class Editions:
             )
             return [_article_record(r) for r in rows]
 
-    def search(self, query: SearchQuery, *, offset: int, limit: int) -> SearchPage:
+    def search(
+        self, query: SearchQuery, *, offset: int, limit: int, seconds: float = SEARCH_SECONDS
+    ) -> SearchPage:
         """Archive search: one page of the articles that match ``query`` (title or text).
 
         Most relevant first (bm25 over the pool on SQLite, ``ts_rank`` on PostgreSQL; among
@@ -241,21 +251,30 @@ class Editions:
         ones match nothing), ``since``/``until`` to those edition dates. ``limit`` hits from
         ``offset`` and the number of matches, counted up to :data:`COUNT_CAP`. Build
         ``query`` with :func:`bot.storage.fulltext.parse_query`: user text only ever reaches
-        the database as quoted index terms in a bound parameter.
+        the database as quoted index terms in a bound parameter. Past ``seconds`` the
+        database stops it: :class:`~bot.errors.SearchTooLongError`.
         """
         if offset < 0 or limit < 1:
             raise ValueError(f"bad page: offset={offset}, limit={limit}")
         if query.empty:
             return SearchPage((), 0)
-        with self._tx.read() as session:
+        with self._tx.read() as session, _time_limit(session, seconds) as deadline:
+            deadline.arm()
             where = _filters(session, query)
             if where is None:
                 return SearchPage((), 0)
-            keys, total, exact = self._page(session, query, where, offset, limit)
+            keys, total, exact = self._page(session, query, where, offset, limit, deadline)
+            deadline.arm()
             return SearchPage(_hits(session, keys), total, exact)
 
     def _page(
-        self, session: Session, query: SearchQuery, where: Filters, offset: int, limit: int
+        self,
+        session: Session,
+        query: SearchQuery,
+        where: Filters,
+        offset: int,
+        limit: int,
+        deadline: _Deadline,
     ) -> tuple[list[int], int, bool]:
         """Recency keys of the page, the total and whether it is exact.
 
@@ -263,13 +282,14 @@ class Editions:
         end, further on) are the count, the ranking pool and the newest-first pages.
         """
         need = max(COUNT_CAP + 1, offset + limit)
-        newest = _newest_keys(self._index, session, query, where, need)
+        newest = _newest_keys(self._index, session, query, where, need, deadline)
         total, exact = min(len(newest), COUNT_CAP), len(newest) <= COUNT_CAP
         if query.order is SearchOrder.NEWEST or offset >= RANK_POOL:
             return newest[offset : offset + limit], total, exact
         pool = newest[:RANK_POOL]
         if not pool:
             return [], total, exact
+        deadline.arm()
         scored = self._index.ranked(session, query, where, pool)
         best = [key for key, _ in sorted(scored, key=lambda ks: (-ks[1], -ks[0]))]
         keys = best[offset : offset + limit]
@@ -278,8 +298,71 @@ class Editions:
         return keys, total, exact
 
 
+class _Deadline:
+    """The time a search has left, handed to the database before each statement.
+
+    PostgreSQL: ``statement_timeout`` set to what is left when each statement starts, so
+    several cannot add up. SQLite: a progress handler that interrupts the running statement
+    once the time is up (checked every :data:`_SQLITE_STEPS` virtual machine steps)."""
+
+    def __init__(self, session: Session, seconds: float) -> None:
+        self.seconds = seconds
+        self.at = time.monotonic() + seconds
+        self._session = session
+        connection = session.connection()
+        self._sqlite = connection.dialect.name == "sqlite"
+        raw = connection.connection.driver_connection
+        assert raw is not None  # a connection in use has its driver's
+        self._raw = raw
+        if self._sqlite:
+            self._raw.set_progress_handler(self.passed, _SQLITE_STEPS)
+
+    def passed(self) -> bool:
+        return time.monotonic() > self.at
+
+    def arm(self) -> None:
+        """Before a statement: stop if the time is up, else give the database what is left."""
+        if self.passed():
+            raise SearchTooLongError(f"search stopped after {self.seconds:g} s")
+        if not self._sqlite:
+            left = max(1, int((self.at - time.monotonic()) * 1000))
+            self._session.execute(text(f"SET LOCAL statement_timeout = {left}"))
+
+    def close(self) -> None:
+        if self._sqlite:
+            self._raw.set_progress_handler(None, 0)
+
+
+_SQLITE_STEPS = 10_000  # about a millisecond of SQLite's work between looks at the clock
+
+
+@contextmanager
+def _time_limit(session: Session, seconds: float) -> Iterator[_Deadline]:
+    """A :class:`_Deadline` for the search in ``session``; the database stopping a statement
+    for it becomes :class:`~bot.errors.SearchTooLongError`."""
+    deadline = _Deadline(session, seconds)
+    try:
+        yield deadline
+    except OperationalError as exc:
+        if deadline.passed() or _cancelled(exc):
+            raise SearchTooLongError(f"search stopped after {seconds:g} s") from exc
+        raise
+    finally:
+        deadline.close()
+
+
+def _cancelled(exc: OperationalError) -> bool:
+    """The database stopped the statement (PostgreSQL's query_canceled, SQLite's interrupt)."""
+    return getattr(exc.orig, "sqlstate", None) == "57014" or "interrupted" in str(exc.orig)
+
+
 def _newest_keys(
-    index: SearchBackend, session: Session, query: SearchQuery, where: Filters, need: int
+    index: SearchBackend,
+    session: Session,
+    query: SearchQuery,
+    where: Filters,
+    need: int,
+    deadline: _Deadline,
 ) -> list[int]:
     """Recency keys of the newest ``need`` matches, newest first, found window by window.
 
@@ -303,6 +386,7 @@ def _newest_keys(
             start = (high // ID_SPAN - days + 1) * ID_SPAN  # the first key, days back
             low = start if low is None else max(low, start)
         window = Filters(where.paper_ids, low, high)
+        deadline.arm()
         found += index.newest(session, query, window, 0, need - len(found))
         if len(found) >= need or low is None or low == where.low:
             break

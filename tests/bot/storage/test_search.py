@@ -7,11 +7,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import random
+import time
 
 import pytest
+import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.errors import SearchTooLongError
 from bot.storage import editions
 from bot.storage.fulltext import parse_query
 from bot.storage.records import SearchPage
@@ -221,6 +224,40 @@ def test_after_a_late_page_replaces_an_edition_the_index_has_only_the_new_articl
     assert titles(search(store, "高温")) == []
     assert titles(search(store, "寒潮")) == ["头版劳模"]
     assert [h.edition.id for h in search(store, "暴雨").hits] == [record.id]
+
+
+def test_a_search_out_of_time_stops_with_search_too_long(store: Store) -> None:
+    add(store, edition(DAY, article("工会", "正文。")))
+    with pytest.raises(SearchTooLongError):
+        store.editions.search(parse_query("工会"), offset=0, limit=5, seconds=0)
+
+
+SLOW_STATEMENT = {  # seconds of work for the database itself, whatever the data
+    "sqlite": "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1e9)"
+    " SELECT count(*) FROM n",
+    "postgresql": "SELECT pg_sleep(30)",
+}
+
+
+def run_slow_statement(store: Store, seconds: float) -> None:
+    """The slow statement in a search transaction limited to ``seconds``."""
+    with store.editions._tx.read() as session, editions._time_limit(session, seconds) as limit:
+        limit.arm()
+        session.execute(sa.text(SLOW_STATEMENT[store.engine.dialect.name]))
+
+
+def test_the_database_itself_stops_a_search_statement_past_the_time(store: Store) -> None:
+    started = time.monotonic()
+    with pytest.raises(SearchTooLongError):
+        run_slow_statement(store, 0.2)
+    assert time.monotonic() - started < 10  # stopped, not run to its end
+
+
+def test_after_a_stopped_search_the_next_one_runs(store: Store) -> None:
+    add(store, edition(DAY, article("工会", "正文。")))
+    with pytest.raises(SearchTooLongError):
+        run_slow_statement(store, 0.2)
+    assert titles(search(store, "工会")) == ["工会"]
 
 
 HAN = [chr(c) for c in range(0x4E00, 0x4E00 + 20_000)]
