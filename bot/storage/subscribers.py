@@ -14,9 +14,11 @@ from sqlalchemy import ColumnElement, Select, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.storage.models import (
+    AlertRow,
     BroadcastDelivery,
     ChannelRow,
     Delivery,
+    Follow,
     Paper,
     Subscriber,
     Subscription,
@@ -144,9 +146,9 @@ class Subscribers:
         The subscription and its delivery history (digests and broadcasts) move to ``new_id``
         in one transaction, so the new chat neither loses its subscription nor gets a digest or
         an announcement the old one already had (which is why this touches the delivery
-        tables too). If ``new_id`` already has a row
-        (it talked to the bot first), the two are merged and the old row is kept inactive with
-        reason "migrated".
+        tables too), and so do its pending topic alerts. If ``new_id`` already has a row
+        (someone sent /start in the new supergroup first), the two are merged (:func:`_merge`)
+        and the old row is kept inactive with reason "migrated".
         """
         if old_id == new_id:
             return
@@ -158,11 +160,7 @@ class Subscribers:
             if new is None:
                 old.chat_id = new_id
             else:
-                new.active = new.active or old.active
-                new.digest_time = new.digest_time or old.digest_time
-                new.timezone = new.timezone or old.timezone
-                new.inactive_reason = None if new.active else new.inactive_reason
-                old.active, old.inactive_reason = False, "migrated"
+                _merge(session, old, new)
             already = select(Delivery.edition_id).where(Delivery.chat_id == new_id)
             session.execute(
                 update(Delivery)
@@ -179,6 +177,13 @@ class Subscribers:
                     BroadcastDelivery.chat_id == old_id,
                     BroadcastDelivery.broadcast_id.not_in(heard),
                 )
+                .values(chat_id=new_id)
+                .execution_options(synchronize_session=False)
+            )
+            alerted = select(AlertRow.edition_id).where(AlertRow.chat_id == new_id)
+            session.execute(
+                update(AlertRow)
+                .where(AlertRow.chat_id == old_id, AlertRow.edition_id.not_in(alerted))
                 .values(chat_id=new_id)
                 .execution_options(synchronize_session=False)
             )
@@ -269,6 +274,34 @@ class Subscribers:
             query = query.where(Subscriber.id.in_(subscribers_of(paper)))
         with self._tx.read() as session:
             return int(session.scalar(query) or 0)
+
+
+def _merge(session: Session, old: Subscriber, new: Subscriber) -> None:
+    """The group's row ``old`` into the supergroup's ``new``, which usually holds only what a
+    /start there made (the default paper, the language of whoever sent it): the group's
+    papers and topics are added, and its settings fill what ``new`` leaves at the default
+    (its language wins: the group chose it). ``old`` stays, inactive, "migrated"."""
+    new.active = new.active or old.active
+    new.inactive_reason = None if new.active else new.inactive_reason
+    new.language = old.language
+    new.digest_time = new.digest_time or old.digest_time
+    new.timezone = new.timezone or old.timezone
+    if new.digest_mode == DigestMode.PER_PAPER:
+        new.digest_mode = old.digest_mode
+    if new.quiet_start is None and new.quiet_end is None:
+        new.quiet_start, new.quiet_end = old.quiet_start, old.quiet_end
+    reading = {s.paper_id for s in new.subscriptions}
+    for subscription in old.subscriptions:
+        if subscription.paper_id not in reading:
+            new.subscriptions.append(Subscription(paper_id=subscription.paper_id))
+    followed = select(Follow.term).where(Follow.subscriber_id == new.id)
+    session.execute(
+        update(Follow)
+        .where(Follow.subscriber_id == old.id, Follow.term.not_in(followed))
+        .values(subscriber_id=new.id)
+        .execution_options(synchronize_session=False)
+    )
+    old.active, old.inactive_reason = False, "migrated"
 
 
 def _subscriber(session: Session, chat_id: int) -> Subscriber | None:

@@ -101,6 +101,56 @@ def test_migrate_chat_merges_into_an_existing_new_chat(store: Store) -> None:
     assert store.deliveries.was_sent(rec.id, -1001000)
 
 
+def test_migrate_chat_keeps_the_groups_papers_topics_and_settings_over_a_new_start(
+    store: Store,
+) -> None:
+    group, supergroup = -100, -1001000
+    store.subscribers.subscribe(group, "en", ["甲报", "乙报", "丙报"])
+    store.subscribers.set_digest_mode(group, DigestMode.COMBINED)
+    store.subscribers.set_quiet_hours(group, (dt.time(22, 0), dt.time(7, 0)))
+    store.subscribers.set_timezone(group, "Europe/Berlin")
+    for topic in ("工会", "劳模"):
+        store.follows.add(group, topic, cap=10)
+    store.subscribers.subscribe(supergroup, "zh", ["甲报"])  # /start sent there first
+    store.follows.add(supergroup, "劳模", cap=10)
+    store.subscribers.migrate_chat(group, supergroup)
+    merged = store.subscribers.get(supergroup)
+    assert merged == SubscriberRecord(
+        supergroup,
+        "en",
+        True,
+        None,
+        papers=("甲报", "乙报", "丙报"),
+        digest_mode=DigestMode.COMBINED,
+        timezone="Europe/Berlin",
+        quiet_hours=(dt.time(22, 0), dt.time(7, 0)),
+    )
+    assert sorted(store.follows.of(supergroup)) == ["劳模", "工会"]
+
+
+def test_migrate_chat_moves_a_pending_topic_alert_to_the_new_chat(store: Store) -> None:
+    rec = add(store, edition())
+    assert rec is not None
+    store.subscribers.subscribe(-100, "zh")
+    store.alerts.decide(rec.id, {-100: ([(1, "工会", "")], 1)})
+    store.subscribers.migrate_chat(-100, -1001000)
+    assert store.alerts.get(rec.id, -100) is None
+    moved = store.alerts.get(rec.id, -1001000)
+    assert moved is not None and moved.chat_id == -1001000
+
+
+def test_migrate_chat_keeps_what_the_new_chat_chose_itself(store: Store) -> None:
+    store.subscribers.subscribe(-100, "zh", ["甲报"])
+    store.subscribers.set_quiet_hours(-100, (dt.time(22, 0), dt.time(7, 0)))
+    store.subscribers.subscribe(-1001000, "zh", ["乙报"])
+    store.subscribers.set_quiet_hours(-1001000, (dt.time(23, 0), dt.time(6, 0)))
+    store.subscribers.migrate_chat(-100, -1001000)
+    merged = store.subscribers.get(-1001000)
+    assert merged is not None
+    assert merged.papers == ("乙报", "甲报")
+    assert merged.quiet_hours == (dt.time(23, 0), dt.time(6, 0))
+
+
 # -- papers a chat reads ----------------------------------------------------------------------
 
 
