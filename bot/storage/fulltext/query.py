@@ -36,7 +36,9 @@ _DATE = re.compile(
     r"(?P<y>(?:19|20)\d\d)(?:[-/.](?P<m>\d{1,2})(?:[-/.](?P<d>\d{1,2}))?"
     r"|年(?P<m2>\d{1,2})月(?:(?P<d2>\d{1,2})[日号])?)"
 )
-_TOKEN = re.compile(r'(?P<neg>[-－])?(?:["“”](?P<quoted>[^"“”]*)["“”]?|(?P<bare>[^\s"“”]+))')
+_TOKEN = re.compile(r'(?P<neg>[-－])?(?:["“”](?P<quoted>[^"“”]*)["“”]|(?P<bare>[^\s"“”]+))')
+"""A word, or a phrase between two quotes; a quote without a partner after it is skipped
+(it would otherwise swallow the rest: ``"劳模 -美国`` would ask for 美国)."""
 
 
 class SearchOrder(enum.StrEnum):

@@ -69,6 +69,13 @@ def test_wildcards_quotes_and_html_are_just_text() -> None:
     assert _terms("<b>工会</b>") == [("b", "工会", "b")]
 
 
+def test_a_quote_without_a_partner_takes_nothing_with_it() -> None:
+    query = parse_query('工会 "劳模 -美国')
+    assert [p.text for p in query.include] == ["工会", "劳模"]
+    assert [p.text for p in query.exclude] == ["美国"]
+    assert parse_query('"新质生产力 2024-07').since == dt.date(2024, 7, 1)
+
+
 def test_a_single_han_character_is_a_prefix_phrase() -> None:
     [phrase] = parse_query("会").include
     assert phrase.prefix and phrase.terms == ("会",)
