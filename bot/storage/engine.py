@@ -86,9 +86,12 @@ def resolve_url(url: str, base_dir: Path) -> str:
         raise ValueError(str(exc)) from None
     if parsed.get_backend_name() != "sqlite" or _is_memory(parsed) or parsed.query.get("uri"):
         return url
-    database = Path(parsed.database or "").expanduser()
+    written = Path(parsed.database or "")
+    database = written.expanduser()
     if database.is_absolute():
-        return url
+        if database == written:
+            return url
+        return parsed.set(database=str(database)).render_as_string(hide_password=False)
     absolute = (base_dir / database).resolve()
     return parsed.set(database=str(absolute)).render_as_string(hide_password=False)
 
@@ -116,7 +119,9 @@ def make_engine(url: str | URL) -> Engine:
         )
     else:
         if parsed.database and not parsed.query.get("uri"):
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            path = Path(parsed.database).expanduser()  # SQLite itself knows no "~"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            parsed = parsed.set(database=str(path))
         engine = create_engine(parsed, connect_args=connect_args, json_serializer=_json_dumps)
 
     @event.listens_for(engine, "connect")

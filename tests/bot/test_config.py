@@ -192,6 +192,16 @@ def test_resolve_url_only_touches_relative_sqlite_files(url: str, expected: str)
     assert resolve_url(url, Path("/base")) == expected
 
 
+def test_a_sqlite_file_under_the_home_directory_is_made_absolute(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert (
+        resolve_url("sqlite:///~/baozhai/x.db", Path("/base"))
+        == f"sqlite:///{tmp_path}/baozhai/x.db"
+    )
+
+
 def test_storage_url_from_the_environment_wins(tmp_path: Path) -> None:
     path = write(tmp_path, '[storage]\nurl = "sqlite:///a.db"\n')
     config = load(path, BAOZHAI_STORAGE_URL="sqlite:///b.db")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bot.storage import engine as db
 from bot.storage.store import Store
 from tests.bot.storage.helpers import run_together
@@ -15,6 +17,15 @@ def test_a_fresh_sqlite_file_and_its_directory_are_created_and_migrated(tmp_path
         assert store.subscribers.subscribe(1, "zh")
     assert path.is_file()
     assert db.current_revision(f"sqlite:///{path}") == db.head_revision()
+
+
+def test_a_sqlite_file_under_the_home_directory_opens(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    with Store("sqlite:///~/baozhai/archive.db") as store:
+        store.subscribers.subscribe(1, "zh")
+    assert (tmp_path / "baozhai" / "archive.db").is_file()
 
 
 def test_an_in_memory_store_is_shared_across_threads() -> None:
