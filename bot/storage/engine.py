@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import StaticPool
@@ -180,15 +180,44 @@ def _connection(target: str | URL | Engine) -> Iterator[Connection]:
         engine.dispose()
 
 
+MIGRATION_LOCK = 0x62616F7A686169  # "baozhai": the PostgreSQL advisory lock of migrations
+
+
+@contextmanager
+def _migrating(target: str | URL | Engine) -> Iterator[Connection]:
+    """A connection to migrate on, one process at a time.
+
+    Several ``baozhai run`` (a leader and its hot standbys) open the database at once after a
+    deploy, and each migrates on open: run side by side, one failed (SQLite: "database is
+    locked" upgrading its read lock; PostgreSQL: the column the other just added). SQLite:
+    the migration's transaction takes the write lock up front (``BEGIN IMMEDIATE``), so the
+    other waits on the busy timeout and then finds nothing left to do. PostgreSQL: a session
+    advisory lock held until the migration is committed."""
+    with _connection(target) as conn:
+        if conn.dialect.name == "sqlite":
+            yield conn.execution_options(**WRITE_OPTIONS)
+            return
+        conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+        conn.commit()
+        try:
+            yield conn
+        finally:
+            if conn.in_transaction():
+                conn.rollback()  # a failed migration: its transaction is over anyway
+            conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
+            conn.commit()
+
+
 def upgrade(target: str | URL | Engine, revision: str = "head") -> None:
     """Migrate the database to ``revision`` (default: the newest). A no-op when already there.
 
     Accepts an engine too, so an in-memory SQLite database is migrated on the very connection
-    the store will use rather than on a throwaway one.
+    the store will use rather than on a throwaway one. Processes that migrate at once take
+    turns (:func:`_migrating`).
     """
     from alembic import command
 
-    with _connection(target) as conn:
+    with _migrating(target) as conn:
         command.upgrade(alembic_config(connection=conn), revision)
         if conn.in_transaction():
             conn.commit()
@@ -198,7 +227,7 @@ def downgrade(target: str | URL | Engine, revision: str) -> None:
     """Migrate down to ``revision`` (``"base"`` drops everything). For operators and tests."""
     from alembic import command
 
-    with _connection(target) as conn:
+    with _migrating(target) as conn:
         command.downgrade(alembic_config(connection=conn), revision)
         if conn.in_transaction():
             conn.commit()

@@ -7,6 +7,9 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -127,6 +130,35 @@ def test_downgrade_to_base_removes_everything_and_upgrade_rebuilds_it(db_url: st
         assert _diff(engine, Base.metadata) == []
     finally:
         engine.dispose()
+
+
+OPEN_AT = """
+import sys, time
+from bot.storage.store import Store
+url, start = sys.argv[1], float(sys.argv[2])
+time.sleep(max(0.0, start - time.time()))
+Store(url).close()
+"""
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_processes_opening_an_old_database_at_once_take_turns_migrating(
+    db_url: str | URL, attempt: int
+) -> None:
+    url = db_url if isinstance(db_url, str) else db_url.render_as_string(hide_password=False)
+    db.upgrade(url, "0006")
+    start = time.time() + 2  # both past their imports, then at the same instant
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", OPEN_AT, url, str(start)],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    errors = [p.communicate(timeout=120)[1] for p in processes]
+    assert [p.returncode for p in processes] == [0, 0], errors
+    assert db.current_revision(url) == db.head_revision()
 
 
 def test_migrations_need_no_alembic_ini() -> None:
