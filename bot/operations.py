@@ -403,8 +403,10 @@ def articles(count: int) -> str:
 def backfill_now(config: Config, name: str, start: dt.date, end: dt.date) -> int:
     """``baozhai backfill``: store a past date range of an e-paper paper, for the archive.
 
-    Resumable: a date already stored complete is skipped without a request. Editions stored
-    here are marked as backfilled, so they are never pushed as the day's digest.
+    Resumable: a date already stored complete is skipped without a request. Editions of
+    past dates are marked as backfilled, so they are never pushed as the day's digest;
+    today's (in the configured timezone) is read as a poll reads it, so readers still get
+    it at their time. Dates after today are refused: there is no such edition yet.
     """
     from rich.progress import Progress
 
@@ -415,6 +417,13 @@ def backfill_now(config: Config, name: str, start: dt.date, end: dt.date) -> int
         return 2
     if end < start:
         print("baozhai backfill: --to is before --from", file=sys.stderr)
+        return 2
+    today = dt.datetime.now(config.schedule.timezone).date()
+    if end > today:
+        print(
+            f"baozhai backfill: --to {end} is after today ({today}): no such edition yet",
+            file=sys.stderr,
+        )
         return 2
     days = [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
     store = open_store(config)
@@ -437,8 +446,9 @@ def _backfill_day(store: Store, config: Config, paper: PaperConfig, day: dt.date
     if stored is not None and store.state.get(paper.name, f"{MISSING_PREFIX}{day}") is None:
         return "already stored"
     now = dt.datetime.now(config.schedule.timezone)
+    past = day < now.date()  # today's edition is the day's digest: stored as a poll stores it
     try:
-        report = asyncio.run(read_site(store, config, paper, now=now, date=day, backfill=True))
+        report = asyncio.run(read_site(store, config, paper, now=now, date=day, backfill=past))
     except FetchError as exc:
         if exc.status == 404:
             return "no edition"

@@ -15,6 +15,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -516,6 +517,42 @@ def test_backfill_stores_a_date_range_once_and_never_as_a_digest(
     with Store(f"sqlite:///{tmp_path / 'data' / 'baozhai.db'}") as store:
         stored = [store.editions.on(day, "海南日报") for day in days]
         assert all(e is not None and e.backfilled for e in stored)
+
+
+def test_backfill_up_to_today_leaves_todays_edition_for_the_digest(
+    tmp_path: Path, site_in_thread: SiteServer
+) -> None:
+    today = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    yesterday = today - dt.timedelta(days=1)
+    for day in (yesterday, today):
+        site_in_thread.site.update(founder_site("海南日报", day, site_sheets(day)))
+    (tmp_path / "config.toml").write_text(
+        f'[[papers]]\nname = "海南日报"\nepaper = "{site_in_thread.url("/")}"\n'
+        'template = "founder"\n',
+        encoding="utf-8",
+    )
+    result = baozhai(
+        "backfill", "海南日报", "--from", str(yesterday), "--to", str(today), cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert "2 stored" in result.stdout
+    with Store(f"sqlite:///{tmp_path / 'data' / 'baozhai.db'}") as store:
+        old, new = (store.editions.on(day, "海南日报") for day in (yesterday, today))
+        assert old is not None and old.backfilled
+        assert new is not None and not new.backfilled
+
+
+def test_backfill_of_a_date_after_today_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text(
+        '[[papers]]\nname = "海南日报"\nepaper = "http://127.0.0.1:9/"\ntemplate = "founder"\n',
+        encoding="utf-8",
+    )
+    tomorrow = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date() + dt.timedelta(days=1)
+    result = baozhai(
+        "backfill", "海南日报", "--from", "2024-07-01", "--to", str(tomorrow), cwd=tmp_path
+    )
+    assert result.returncode == 2
+    assert f"--to {tomorrow} is after today" in result.stderr
 
 
 def test_backfill_of_a_paper_without_a_site_says_which_have_one(tmp_path: Path) -> None:
