@@ -98,6 +98,9 @@ def ingest(
     """One scan of any :class:`~bot.sources.Source`; see the module docstring for the policy."""
     report = IngestReport(paper=source.paper)
     for batch in source.poll(now):
+        if batch.date > now.date() + DAYS_AHEAD:
+            _reject(store, source, batch, _too_far_ahead(batch, now), report)
+            continue
         _ingest_batch(store, source, batch, sentences=sentences, limits=limits, report=report)
     if report.changed:
         log.info(
@@ -109,6 +112,23 @@ def ingest(
             len(report.failures),
         )
     return report
+
+
+DAYS_AHEAD = dt.timedelta(days=1)
+"""How far ahead of today an edition's date may be: tomorrow's paper may land the evening
+before. A file dated later is a typo (2025 for 2024) or a wrong clock, and stored it would
+be the paper's newest edition until that day: every digest and alert meanwhile would wait
+for it."""
+
+
+def _too_far_ahead(batch: EditionBatch, now: dt.datetime) -> dict[str, str]:
+    """The reason for every page of a batch dated past :data:`DAYS_AHEAD`."""
+    source = "its file time" if batch.date_from_arrival else "its name"
+    reason = (
+        f"dated {batch.date} by {source}, after tomorrow ({now.date() + DAYS_AHEAD}):"
+        " correct the date and drop it in again"
+    )
+    return {page.name: reason for page in batch.pages}
 
 
 def _ingest_batch(

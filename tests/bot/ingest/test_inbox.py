@@ -262,6 +262,33 @@ def test_a_file_dated_in_the_future_is_taken_once_it_has_rested_by_our_clock(
     assert [e.date for e in later.new] == [JULY_1]
 
 
+def test_a_file_dated_after_tomorrow_is_set_aside_and_todays_edition_flows(
+    one_store: Store, paper: PaperConfig
+) -> None:
+    typo = "zjgrrb-2025-07-01-p01.txt"  # a year ahead
+    drop(paper, typo, SEED.read_bytes().replace("工会".encode(), "工會".encode()))
+    drop(paper, SEED_NAME, SEED.read_bytes())
+
+    report = scan(one_store, paper)
+
+    assert [e.date for e in report.new] == [JULY_1]
+    [failure] = report.failures
+    assert failure.file == typo
+    assert "dated 2025-07-01 by its name, after tomorrow (2024-07-02)" in failure.reason
+    assert (paper.inbox / "failed" / typo).exists()
+    assert one_store.editions.latest("浙江工人日报").date == JULY_1  # type: ignore[union-attr]
+
+
+def test_tomorrows_edition_dropped_the_evening_before_is_stored(
+    one_store: Store, paper: PaperConfig
+) -> None:
+    drop(paper, "zjgrrb-2024-07-02-p01.txt", SEED.read_bytes())
+
+    report = scan(one_store, paper, now=NOW.replace(hour=21))
+
+    assert [e.date for e in report.new] == [JULY_1 + dt.timedelta(days=1)]
+
+
 def test_a_name_too_long_keeps_its_date_when_shortened(
     one_store: Store, paper: PaperConfig
 ) -> None:
