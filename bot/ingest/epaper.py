@@ -149,12 +149,18 @@ async def _crawl(
     now: dt.datetime,
 ) -> list[CrawlResult]:
     """The newest edition (or ``date``'s), and the recent ones still missing articles."""
+    held = cache.urls()
     if date is not None and crawler.entry_url not in cache:
         # A date's first page is named like the newest one's (Founder's node_N.htm):
         # learn that name from the entry page first.
         await crawler.first_page_url()
     results = [await crawler.crawl(date)]
-    if date is None:
+    if date is not None:
+        # A past date is crawled once (a backfill): keeping its pages would grow the cache,
+        # read and written whole, by a date each (21 MB after 60 dates of 200 articles,
+        # each date slower than the last), while the polls' own entries stay.
+        cache.prune([crawler.entry_url, *held])
+    else:
         results += await _retry_missing(store, paper, crawler, results[0], now)
         # What no poll asks for again goes, or the cache (read and written whole each
         # poll) would grow by an edition a day for as long as the bot runs.

@@ -43,6 +43,10 @@ class CrawlCache:
     def __contains__(self, url: object) -> bool:
         return url in self._entries
 
+    def urls(self) -> list[str]:
+        """The URLs held, in the order they were put."""
+        return list(self._entries)
+
     def get(self, url: str) -> CacheEntry | None:
         return self._entries.get(url)
 

@@ -279,6 +279,23 @@ async def test_a_backfilled_edition_is_stored_at_once_and_marked(
     assert edition.backfilled and edition.article_count == 3
 
 
+async def test_a_backfilled_date_leaves_the_cache_as_the_polls_left_it(
+    site: SiteServer, store: Store
+) -> None:
+    tomorrow = DATE + dt.timedelta(days=1)
+    site.site.update(founder_site(NAME, DATE, sheets()))
+    site.site.update(founder_site(NAME, tomorrow, sheets()))
+    paper = paper_of(site)
+    await poll(store, paper, NOW + dt.timedelta(days=1))  # the newest edition: tomorrow's
+    polled = CrawlCache.from_json(store.state.get(NAME, CACHE_KEY)).to_json()["entries"].keys()
+
+    report = await poll(store, paper, NOW + dt.timedelta(days=1), date=DATE, backfill=True)
+
+    assert [e.date for e in report.new] == [DATE]
+    cache = CrawlCache.from_json(store.state.get(NAME, CACHE_KEY))
+    assert cache.to_json()["entries"].keys() == polled
+
+
 async def test_the_crawl_cache_survives_a_restart_in_the_store(
     site: SiteServer, store: Store
 ) -> None:
