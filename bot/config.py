@@ -572,6 +572,9 @@ class Config:
     service: ServiceConfig
     logging: LoggingConfig
 
+    def __post_init__(self) -> None:
+        _check_inboxes_apart(self.papers)
+
     @property
     def base_dir(self) -> Path:
         """The directory relative paths were resolved against."""
@@ -596,6 +599,33 @@ class Config:
         """A new subscriber's papers: those marked ``subscribe_by_default``, else the first."""
         marked = tuple(p for p in self.papers if p.subscribe_by_default)
         return marked or self.papers[:1]
+
+
+def _check_inboxes_apart(papers: Sequence[PaperConfig]) -> None:
+    """No inbox inside another paper's inbox (nor around it).
+
+    A paper reads the folders in its inbox as dated folders of its own pages and keeps its
+    done/ and failed/ there: an inbox nested in another's would have its files ingested as
+    the other paper's edition, moved to the other's done/, and its folder removed.
+    """
+    for later, paper in enumerate(papers, start=1):
+        for earlier, other in enumerate(papers[: later - 1], start=1):
+            if paper.inbox is None or other.inbox is None:
+                continue
+            named = f"paper #{earlier} {_show(other.name)}"
+            if paper.inbox.is_relative_to(other.inbox):
+                clash = f"is inside the inbox of {named} ({other.inbox}); that paper would"
+                clash += " ingest this one's files"
+            elif other.inbox.is_relative_to(paper.inbox):
+                clash = f"holds the inbox of {named} ({other.inbox}); this paper would"
+                clash += " ingest that one's files"
+            else:
+                continue
+            raise Invalid(
+                f"{paper.inbox} {clash} as its own edition; give each paper a folder of its"
+                " own, side by side (e.g. data/inbox/a and data/inbox/b)",
+                key=f"[[papers]] #{later} inbox",
+            )
 
 
 # --------------------------------------------------------------------------------------------

@@ -202,6 +202,53 @@ def test_a_sqlite_file_under_the_home_directory_is_made_absolute(
     )
 
 
+def _two_inboxes(tmp_path: Path, first: str, second: str) -> Path:
+    return write(
+        tmp_path,
+        f'[[papers]]\nname = "A"\ninbox = "{first}"\n\n'
+        f'[[papers]]\nname = "B"\ninbox = "{second}"\n',
+    )
+
+
+def test_an_inbox_inside_another_papers_inbox_is_rejected(tmp_path: Path) -> None:
+    # The outer paper would read in/hnrb/ as a dated folder of its own pages.
+    path = _two_inboxes(tmp_path, "in", "in/hnrb")
+    with pytest.raises(ConfigError) as info:
+        load(path)
+    message = str(info.value)
+    inner = tmp_path.resolve() / "in" / "hnrb"
+    assert message.startswith(f"{path}: [[papers]] #2 inbox: {inner} ")
+    assert 'is inside the inbox of paper #1 "A"' in message
+    assert "give each paper a folder of its own" in message
+
+
+def test_an_inbox_holding_an_earlier_papers_inbox_is_rejected(tmp_path: Path) -> None:
+    path = _two_inboxes(tmp_path, "in/hnrb", "in")
+    with pytest.raises(ConfigError, match=r'#2 inbox: .* holds the inbox of paper #1 "A"'):
+        load(path)
+
+
+def test_an_inbox_inside_another_papers_done_folder_is_rejected(tmp_path: Path) -> None:
+    # B would ingest A's ingested pages (done/YYYY-MM-DD/ reads as a dated folder) again.
+    path = _two_inboxes(tmp_path, "in", "in/done")
+    with pytest.raises(ConfigError, match=r'#2 inbox: .* is inside the inbox of paper #1 "A"'):
+        load(path)
+
+
+def test_an_inbox_reached_through_a_link_into_another_inbox_is_rejected(tmp_path: Path) -> None:
+    (tmp_path / "in" / "hnrb").mkdir(parents=True)
+    (tmp_path / "hnrb").symlink_to(tmp_path / "in" / "hnrb")
+    path = _two_inboxes(tmp_path, "in", "hnrb")
+    with pytest.raises(ConfigError, match=r"#2 inbox: .* is inside the inbox of paper #1"):
+        load(path)
+
+
+def test_inboxes_side_by_side_with_a_common_prefix_are_accepted(tmp_path: Path) -> None:
+    config = load(_two_inboxes(tmp_path, "in", "in2"))
+    base = tmp_path.resolve()
+    assert [p.inbox for p in config.papers] == [base / "in", base / "in2"]
+
+
 def test_storage_url_from_the_environment_wins(tmp_path: Path) -> None:
     path = write(tmp_path, '[storage]\nurl = "sqlite:///a.db"\n')
     config = load(path, BAOZHAI_STORAGE_URL="sqlite:///b.db")
