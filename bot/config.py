@@ -296,6 +296,18 @@ def _time_window(value: Any, base: Path) -> tuple[dt.time, dt.time]:
     return _hhmm(start.strip(), base), _hhmm(end.strip(), base)
 
 
+def _poll_window(value: Any, base: Path) -> tuple[dt.time, dt.time]:
+    """A time window that is never empty: equal ends, "none" for quiet hours, would be a
+    site never polled, with nothing to say so."""
+    start, end = _time_window(value, base)
+    if start == end:
+        raise Invalid(
+            f"{_show(value)} has equal ends, a window in which the site would never be polled;"
+            " to poll all day, leave poll_window out"
+        )
+    return start, end
+
+
 def _optional_https_url(value: Any, _base: Path) -> str:
     if _str(value) and not value.startswith("https://"):
         raise ValueError("Telegram posts to https:// URLs only")
@@ -328,6 +340,7 @@ DIRECTORY = Converter("a directory path", _directory)
 BOOLEAN = Converter("true or false", lambda value, _base: _bool(value))
 TEXT = Converter("a string", lambda value, _base: _str(value).strip())
 TIME_WINDOW = Converter('"HH:MM-HH:MM"', _time_window)
+POLL_WINDOW = Converter('"HH:MM-HH:MM"', _poll_window)
 OPTIONAL_HTTPS_URL = Converter('an https URL, or "" for none', _optional_https_url)
 WEBHOOK_SECRET = Converter("a string", _webhook_secret)
 IN_DOUBT = Converter(
@@ -422,7 +435,7 @@ class PaperConfig:
     epaper: str | None = option(None, HTTP_URL)
     template: str | None = option(None, one_of(*TEMPLATE_NAMES))
     poll_minutes: int = option(10, integer(1, 24 * 60))
-    poll_window: tuple[dt.time, dt.time] | None = option(None, TIME_WINDOW)
+    poll_window: tuple[dt.time, dt.time] | None = option(None, POLL_WINDOW)
     complete_within_minutes: int = option(60, integer(0, 24 * 60))
     # New subscribers get the papers marked so; when none is marked, the first paper.
     subscribe_by_default: bool = option(False, BOOLEAN)

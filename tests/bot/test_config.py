@@ -619,6 +619,17 @@ def test_a_site_is_polled_only_inside_its_window(
     assert not paper.polls_at(outside)
 
 
+@pytest.mark.parametrize("window", ['"00:00-00:00"', '"08:00 - 8:00"'])
+def test_a_poll_window_with_equal_ends_is_refused_rather_than_never_polling(
+    tmp_path: Path, window: str
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        _epaper_paper(tmp_path, f"poll_window = {window}\n")
+    message = str(info.value)
+    assert f"[[papers]] #2 poll_window: {window} has equal ends" in message
+    assert "to poll all day, leave poll_window out" in message
+
+
 def test_a_new_subscriber_gets_the_first_paper_unless_others_are_marked(tmp_path: Path) -> None:
     assert [p.name for p in _epaper_paper(tmp_path).default_papers] == ["A"]
     marked = _epaper_paper(tmp_path, "subscribe_by_default = true\n")
