@@ -83,10 +83,11 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser(
         "run",
         help="start the bot and its scheduler (the demo when no token is configured)",
-        description="Start the Telegram bot and its scheduler: poll the inboxes, push the "
-        "daily digest, answer commands. Without a token this starts the local demo. Several "
-        "processes may share one database: one leads, the others wait as hot standbys. Exit "
-        "code 3: the process had to stop (lost its lease, or 409 Conflict without it).",
+        description="Start the Telegram bot and its scheduler: poll the inboxes and e-paper "
+        "sites, push the daily digest, answer commands. Without a token this starts the local "
+        "demo. Several processes may share one database: one leads, the others wait as hot "
+        "standbys. Exit code 3: the process had to stop (lost its lease, or 409 Conflict "
+        "without it).",
     )
     run.add_argument(
         "--webhook",
@@ -171,10 +172,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser(
         "ingest",
-        help="poll every paper's inbox once now and store new editions",
-        description="Scan every configured paper's inbox once, parse and summarize new edition "
-        "files and store them, without Telegram. Broken files move to <inbox>/failed/ with "
-        "the reason beside them; the exit code is 1 when any file failed.",
+        help="poll every paper once now (its inbox or its e-paper site) and store new editions",
+        description="Poll every configured paper once, without Telegram: scan each inbox and "
+        "read each e-paper site's newest edition (whatever its poll_window), parse and "
+        "summarize what is new and store it. Broken inbox files move to <inbox>/failed/ with "
+        "the reason beside them; the exit code is 1 when any file failed or a paper could not "
+        "be read.",
     ).set_defaults(func=_ingest)
     status = commands.add_parser(
         "status",

@@ -42,6 +42,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, Literal, TypeVar
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import ConfigError
@@ -62,6 +63,7 @@ __all__ = [
     "StorageConfig",
     "SummaryConfig",
     "TelegramConfig",
+    "check_http_url",
     "load_config",
 ]
 
@@ -232,9 +234,21 @@ def _token(value: Any, _base: Path) -> str:
     return token
 
 
-def _http_url(value: Any, _base: Path) -> str:
+def check_http_url(value: Any) -> str:
+    """``value`` if it is an http(s) URL that names a host and parses, else ValueError saying
+    why (TypeError if no string). Checked up front: a URL :func:`urllib.parse.urlsplit`
+    rejects would otherwise fail on every request, with a traceback naming no option."""
     if not _str(value).startswith(("https://", "http://")):
         raise ValueError("must start with https:// or http://")
+    try:
+        parts = urlsplit(value)
+        _ = parts.port  # parsed on access: "host:99999" or "host:x" raise here
+    except ValueError as exc:
+        raise ValueError(f"{exc}; check the host and port") from None
+    if not parts.hostname:
+        raise ValueError("names no host")
+    if any(char.isspace() or not char.isprintable() for char in parts.netloc):
+        raise ValueError("the host contains a space or a control character")
     return value
 
 
@@ -325,12 +339,34 @@ def _webhook_secret(value: Any, _base: Path) -> str:
 
 
 def _directory(value: Any, base: Path) -> Path:
+    """An absolute folder path; a missing folder is fine (it is created), but not one that a
+    file is in the way of: that would fail on every poll instead of once, here."""
     raw = value if isinstance(value, Path) else Path(_nonempty_str(value))
-    return (base / raw.expanduser()).resolve()
+    try:
+        expanded = raw.expanduser()
+    except RuntimeError:  # "~nosuchuser/…"
+        message = f"no home folder known for {raw.parts[0]}; write the path out in full"
+        raise ValueError(message) from None
+    try:
+        path = (base / expanded).resolve()
+    except RuntimeError as exc:  # a symlink loop
+        raise ValueError(str(exc)) from None
+    for existing in (path, *path.parents):
+        try:
+            if not existing.exists():
+                continue
+        except OSError:  # cannot look (permissions): the poll will say
+            break
+        if not existing.is_dir():
+            raise ValueError(f"{existing} is a file, not a folder; name a folder")
+        break
+    return path
 
 
 NAME = Converter("a non-empty string", lambda value, _base: _nonempty_str(value).strip())
-HTTP_URL = Converter("an http(s) URL", _http_url)
+HTTP_URL = Converter(
+    'an http(s) URL like "https://host.example/path/"', lambda value, _base: check_http_url(value)
+)
 BOT_TOKEN = Converter("a string", _token)
 DATABASE_URL = Converter("an SQLAlchemy database URL", _database_url)
 CHAT_IDS = Converter("an array of integer chat ids", _chat_ids)

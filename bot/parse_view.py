@@ -18,7 +18,7 @@ from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
-from bot.config import Config, PaperConfig
+from bot.config import Config, PaperConfig, check_http_url
 from bot.errors import SourceError
 from bot.ingest.epaper import fetch_limits
 from bot.render.i18n import plural
@@ -173,10 +173,22 @@ def parse_url(
     on, else guessed from the URL's shape. Articles that could not be read go to stderr.
     """
     errors = Console(stderr=True, soft_wrap=True, highlight=False)
+    names = ", ".join(template_names())
+    try:
+        check_http_url(url)
+    except ValueError as exc:
+        errors.print(f"baozhai parse: {url}: not a usable URL ({exc})", style="red", markup=False)
+        return 2
+    if template is not None and template not in template_names():
+        errors.print(
+            f"baozhai parse: unknown --template {template!r}; the templates are {names}",
+            style="red",
+            markup=False,
+        )
+        return 2
     paper = next((p for p in config.epaper_papers if p.epaper and url.startswith(p.epaper)), None)
     chosen = template or (paper.template if paper else None) or guess_template(url)
     if chosen is None or chosen not in template_names():
-        names = ", ".join(template_names())
         errors.print(
             f"baozhai parse: {url}: which e-paper template? pass --template ({names})",
             style="red",

@@ -491,6 +491,27 @@ def test_parse_of_a_url_of_no_known_shape_asks_for_the_template(tmp_path: Path) 
     assert "--template" in result.stderr and "Traceback" not in result.stderr
 
 
+def test_parse_of_an_unparsable_url_is_one_clear_line(tmp_path: Path) -> None:
+    result = baozhai("parse", "http://[::1", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "http://[::1: not a usable URL (Invalid IPv6 URL" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_parse_with_an_unknown_template_names_the_known_ones(tmp_path: Path) -> None:
+    url = "http://127.0.0.1:9/html/2024-07/01/node_1.htm"
+    result = baozhai("parse", url, "--template", "foo", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "unknown --template 'foo'; the templates are founder, pc_layout" in result.stderr
+
+
+def test_the_ingest_help_says_it_reads_e_paper_sites_too(tmp_path: Path) -> None:
+    overview = " ".join(baozhai("--help", cwd=tmp_path).stdout.split())
+    assert "poll every paper once now (its inbox or its e-paper site)" in overview
+    own = " ".join(baozhai("ingest", "--help", cwd=tmp_path).stdout.split())
+    assert "scan each inbox and read each e-paper site's newest edition" in own
+
+
 def test_backfill_stores_a_date_range_once_and_never_as_a_digest(
     tmp_path: Path, site_in_thread: SiteServer
 ) -> None:

@@ -249,6 +249,28 @@ def test_inboxes_side_by_side_with_a_common_prefix_are_accepted(tmp_path: Path) 
     assert [p.inbox for p in config.papers] == [base / "in", base / "in2"]
 
 
+def test_an_inbox_under_an_unknown_users_home_is_refused_by_name(tmp_path: Path) -> None:
+    path = write(tmp_path, '[[papers]]\nname = "A"\ninbox = "~nosuchuser_xyz/in"\n')
+    with pytest.raises(ConfigError) as info:
+        load(path)
+    assert str(info.value) == (
+        f'{path}: [[papers]] #1 inbox: expected a directory path, got "~nosuchuser_xyz/in"'
+        " (no home folder known for ~nosuchuser_xyz; write the path out in full)"
+    )
+
+
+@pytest.mark.parametrize("inbox", ["afile", "afile/in"])
+def test_an_inbox_where_a_file_is_in_the_way_is_refused_at_load(tmp_path: Path, inbox: str) -> None:
+    # Accepted, it failed every poll with FileExistsError or NotADirectoryError.
+    (tmp_path / "afile").write_text("x", encoding="utf-8")
+    path = write(tmp_path, f'[[papers]]\nname = "A"\ninbox = "{inbox}"\n')
+    with pytest.raises(ConfigError) as info:
+        load(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: [[papers]] #1 inbox: ")
+    assert f"({tmp_path.resolve() / 'afile'} is a file, not a folder; name a folder)" in message
+
+
 def test_storage_url_from_the_environment_wins(tmp_path: Path) -> None:
     path = write(tmp_path, '[storage]\nurl = "sqlite:///a.db"\n')
     config = load(path, BAOZHAI_STORAGE_URL="sqlite:///b.db")
@@ -326,6 +348,7 @@ BAD_VALUES = [
     ("[schedule]\nsettle_seconds = -1", "[schedule] settle_seconds"),
     ("[telegram]\ntoken = 123", "[telegram] token"),
     ('[telegram]\napi_base_url = "ftp://x"', "[telegram] api_base_url"),
+    ('[telegram]\napi_base_url = "http://[::1/bot"', "[telegram] api_base_url"),
     ('[telegram]\nadmins = ["me"]', "[telegram] admins"),
     ("[telegram]\nadmins = 42", "[telegram] admins"),
     ("[storage]\nurl = 5", "[storage] url"),
@@ -601,6 +624,28 @@ def test_an_epaper_paper_has_its_site_and_template_and_no_inbox(tmp_path: Path) 
     )
     with pytest.raises(ValueError, match="e-paper"):
         _ = paper.inbox_dir
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("https://[bad/", "Invalid IPv6 URL"),
+        ("https://", "names no host"),
+        ("https://exa mple.com/", "the host contains a space"),
+        ("http://epaper.example:99999/", "Port out of range"),
+    ],
+)
+def test_an_epaper_url_that_does_not_parse_or_names_no_host_is_refused_at_load(
+    tmp_path: Path, url: str, reason: str
+) -> None:
+    # Accepted, it failed every poll and every backfilled date with a traceback.
+    path = write(tmp_path, f'[[papers]]\nname = "A"\nepaper = "{url}"\ntemplate = "founder"\n')
+    with pytest.raises(ConfigError) as info:
+        load(path)
+    assert str(info.value).startswith(
+        f'{path}: [[papers]] #1 epaper: expected an http(s) URL like "https://host.example/path/",'
+        f' got "{url}" ({reason}'
+    )
 
 
 @pytest.mark.parametrize(

@@ -529,10 +529,11 @@ async def test_a_broken_file_is_set_aside_and_reported_to_admins(
 async def test_an_unreadable_inbox_does_not_stop_the_other_papers(
     tmp_path: Path, db: str, seed_path: Path
 ) -> None:
-    (tmp_path / "not-a-folder").write_text("an inbox path that is a file", encoding="utf-8")
     extra = '[[papers]]\nname = "坏报"\ninbox = "not-a-folder"\n'
     bot = await start_bot(tmp_path, db, admins=(9002,), extra_config=extra)
     try:
+        # A file where the inbox should be: refused at start, so it appears while running.
+        (tmp_path / "not-a-folder").write_text("an inbox path that is a file", encoding="utf-8")
         admin = bot.user(9002, "Admin")
         await admin.send("/start")
         await admin.wait_for_messages(1)
