@@ -28,8 +28,8 @@ from bot.components.jobs import (
 from bot.components.replies import chat_of, language, reply
 from bot.config import SourceKind
 from bot.render import Markup, encode_callback, register_callback, t, t_plain
-from bot.render.status import poll_outcome, status_text
-from bot.render.text import truncate_text, utf16_len
+from bot.render.status import poll_outcome, status_messages
+from bot.render.text import sendable, truncate_text, utf16_len
 from bot.services import Services, services
 from bot.status import gather_status
 from summarizer.decode import strip_invisible
@@ -63,7 +63,8 @@ async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/status: polls, editions, the last digest and broadcast, leader, database, version."""
     svc = services(context)
     report = await asyncio.to_thread(gather_status, svc.store, svc.config)
-    await reply(update, status_text(report, language(update), svc.tz))
+    for message in status_messages(report, language(update), svc.tz):
+        await reply(update, message)
 
 
 def _broadcast_text(update: Update) -> str:
@@ -182,5 +183,5 @@ async def ingest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         lines.append(
             t(lang, "ingest_line", paper=paper.name, outcome=poll_outcome(lang, outcome, detail))
         )
-    await reply(update, t(lang, "ingest_done", lines=Markup("\n".join(lines))))
+    await reply(update, sendable(t(lang, "ingest_done", lines=Markup("\n".join(lines)))))
     await after_poll(context.application, svc.now())

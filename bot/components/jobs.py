@@ -46,7 +46,7 @@ from bot.errors import FetchError
 from bot.ingest import IngestReport, ingest_inbox
 from bot.ingest.alerts import decide_alerts
 from bot.ingest.epaper import read_site
-from bot.render import escape, truncate_text
+from bot.render import escape, sendable, truncate_text
 from bot.render.i18n import Markup, t
 from bot.services import Services, services
 from bot.storage.records import (
@@ -558,7 +558,7 @@ async def notify_admins(
     """Tell every configured admin, paced like any send (best effort: failures are logged)."""
     for admin in svc.config.telegram.admins:
         record = await asyncio.to_thread(svc.store.subscribers.get, admin)
-        text = t(record.language if record else "zh", key, **kwargs)
+        text = sendable(t(record.language if record else "zh", key, **kwargs))
         try:
             async with svc.pacer.slot(admin):
                 await context.bot.send_message(admin, text)

@@ -10,10 +10,10 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from bot.render.i18n import Markup, t
-from bot.render.text import format_date, plain_text, truncate_text
+from bot.render.text import format_date, messages_of, plain_text, truncate_text
 from bot.storage.records import Counts, PaperStatus, PollOutcome, StatusReport
 
-__all__ = ["status_plain", "status_text"]
+__all__ = ["status_messages", "status_plain", "status_text"]
 
 _POLL_KEYS = {
     PollOutcome.NEW: "poll_new",
@@ -69,6 +69,17 @@ def _counts(counts: Counts) -> dict[str, int]:
 
 def status_text(report: StatusReport, lang: str, zone: ZoneInfo) -> Markup:
     """The whole status page as Telegram HTML (times in ``zone``)."""
+    return Markup("\n\n".join(_parts(report, lang, zone)))
+
+
+def status_messages(report: StatusReport, lang: str, zone: ZoneInfo) -> list[Markup]:
+    """The status page as messages Telegram takes: one, unless many papers' polls failed at
+    once (14 papers with a connection error each passed 4,096 characters in English)."""
+    return messages_of(_parts(report, lang, zone))
+
+
+def _parts(report: StatusReport, lang: str, zone: ZoneInfo) -> list[Markup]:
+    """The page's blocks: title, each paper, the digest, the broadcast, the service."""
     parts = [t(lang, "status_title")]
     parts += [_paper(paper, lang, zone) for paper in report.papers]
     if report.digest is not None:
@@ -99,7 +110,7 @@ def status_text(report: StatusReport, lang: str, zone: ZoneInfo) -> Markup:
     lines.append(t(lang, "status_database", url=report.database))
     lines.append(t(lang, "status_version", version=report.version))
     parts.append(Markup("\n".join(lines)))
-    return Markup("\n\n".join(parts))
+    return parts
 
 
 def status_plain(report: StatusReport, lang: str, zone: ZoneInfo) -> str:

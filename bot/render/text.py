@@ -16,8 +16,9 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
+from collections.abc import Sequence
 
-from bot.render.i18n import t
+from bot.render.i18n import Markup, t
 
 __all__ = [
     "CAPTION_LIMIT",
@@ -27,8 +28,10 @@ __all__ = [
     "escape",
     "format_date",
     "format_time",
+    "messages_of",
     "page_label",
     "plain_text",
+    "sendable",
     "truncate_text",
     "utf16_len",
     "visible_length",
@@ -105,6 +108,35 @@ def truncate_text(text: str, max_units: int, *, ellipsis: str = ELLIPSIS) -> str
     # Do not leave a dangling zero-width joiner / variation selector of a cut emoji sequence.
     cut = cut.rstrip().rstrip("\u200d\ufe0f").rstrip()
     return cut + ellipsis
+
+
+def sendable(html_text: str, limit: int = TEXT_LIMIT) -> Markup:
+    """``html_text`` if Telegram takes it, else its text cut to ``limit`` (tags dropped: a cut
+    inside a tag or an entity would be refused). For messages built without a budget, such as
+    an admin's notice listing a failed edition's files, which must not be lost to a 400."""
+    if visible_length(html_text) <= limit:
+        return Markup(html_text)
+    return Markup(escape(truncate_text(plain_text(html_text), limit)))
+
+
+def messages_of(blocks: Sequence[str], limit: int = TEXT_LIMIT) -> list[Markup]:
+    """Whole HTML ``blocks`` (paragraphs) packed into as few messages as fit ``limit``, in
+    order, a blank line between; a block too long alone is cut (:func:`sendable`)."""
+    messages: list[Markup] = []
+    current: list[str] = []
+    used = 0
+    for block in blocks:
+        size = visible_length(block)
+        if current and used + 2 + size > limit:
+            messages.append(Markup("\n\n".join(current)))
+            current, used = [], 0
+        if size > limit:
+            block, size = sendable(block, limit), limit
+        used += size + (2 if current else 0)
+        current.append(block)
+    if current:
+        messages.append(Markup("\n\n".join(current)))
+    return messages
 
 
 def format_date(date: dt.date, lang: str) -> str:
