@@ -228,6 +228,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"baozhai: configuration error: {exc}", file=sys.stderr)
         return 2
     redactor.add_secret(config.telegram.token)
+    redactor.add_secret(config.telegram.webhook_secret)  # setWebhook's arguments at DEBUG
     if not args.verbose:
         logging.getLogger().setLevel(config.logging.level)
 

@@ -322,9 +322,20 @@ def _poll_window(value: Any, base: Path) -> tuple[dt.time, dt.time]:
     return start, end
 
 
-def _optional_https_url(value: Any, _base: Path) -> str:
-    if _str(value) and not value.startswith("https://"):
+_WEBHOOK_PATH = re.compile(r"[A-Za-z0-9._~/-]*")
+
+
+def _webhook_url(value: Any, _base: Path) -> str:
+    """An https URL whose path the webhook server can match as written: PTB's server takes
+    the path as a regular expression (``tg+hook`` never matched ``/tg+hook``, a ``(`` stopped
+    the start) and Telegram percent-encodes what is not ASCII."""
+    if not _str(value):
+        return value
+    if not value.startswith("https://"):
         raise ValueError("Telegram posts to https:// URLs only")
+    check_http_url(value)
+    if not _WEBHOOK_PATH.fullmatch(urlsplit(value).path):
+        raise ValueError("its path may hold only letters, digits and . _ ~ / -")
     return value
 
 
@@ -377,7 +388,7 @@ BOOLEAN = Converter("true or false", lambda value, _base: _bool(value))
 TEXT = Converter("a string", lambda value, _base: _str(value).strip())
 TIME_WINDOW = Converter('"HH:MM-HH:MM"', _time_window)
 POLL_WINDOW = Converter('"HH:MM-HH:MM"', _poll_window)
-OPTIONAL_HTTPS_URL = Converter('an https URL, or "" for none', _optional_https_url)
+WEBHOOK_URL = Converter('an https URL, or "" for none', _webhook_url)
 WEBHOOK_SECRET = Converter("a string", _webhook_secret)
 IN_DOUBT = Converter(
     "one of " + ", ".join(m.value for m in InDoubt), lambda value, _base: InDoubt(_str(value))
@@ -402,7 +413,7 @@ class TelegramConfig:
     admins: tuple[int, ...] = option((), CHAT_IDS)
     # Webhook mode (empty: long polling, the default): Telegram posts updates to this public
     # HTTPS URL, which a reverse proxy forwards to webhook_listen:webhook_port.
-    webhook_url: str = option("", OPTIONAL_HTTPS_URL)
+    webhook_url: str = option("", WEBHOOK_URL)
     webhook_listen: str = option("127.0.0.1", NAME)
     webhook_port: int = option(8443, integer(1, 65535))
     # secret: compared with X-Telegram-Bot-Api-Secret-Token on every webhook request.

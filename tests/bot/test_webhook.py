@@ -131,3 +131,22 @@ async def test_an_update_without_the_right_secret_gets_403_and_is_ignored(
 
     await asyncio.sleep(1.0)
     assert reader.new_messages() == []
+
+
+async def test_the_secret_is_never_in_the_log_even_at_debug(
+    tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = LocalBotApi(TOKEN)
+    await server.start()
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", SECRET)
+    config = webhook_config(tmp_path, server, free_port(), sqlite_url)
+    process = await start_baozhai(config, "--verbose", "run", "--webhook")
+    try:
+        await eventually(lambda: server.webhook_url, timeout=60)
+        await eventually(lambda: "setWebhook" in process.output(), timeout=30)
+    finally:
+        process.process.terminate()
+        await process.wait(30)
+        await server.stop()
+    assert "secret_token" in process.output()  # the call's arguments were logged, masked
+    assert SECRET not in process.output()
