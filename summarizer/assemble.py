@@ -1,7 +1,7 @@
 """One article's chunks → an :class:`Article`: byline, captions, markers and rejoined prose.
 
 The chunks arrive in reading order, each with the number of blank lines before it. One pass
-decides what each chunk is, in this order:
+(with a look ahead for rule 5) decides what each chunk is, in this order:
 
 1. jump markers are taken out (``(下转第4版)``); a chunk that was only a marker is done;
 2. a chunk opening with a dateline (``新华社北京7月8日电 …``) always starts a paragraph.
@@ -9,13 +9,16 @@ decides what each chunk is, in this order:
    before it: the unfinished lines before it are heading lines (提要, 副题), each kept as a
    paragraph of its own even if they had been rejoined as one broken sentence;
 3. a photo credit (``新华社记者 X 摄``, ``图为…``) is a caption, but not in the middle of
-   an open sentence unless it also stands apart (``试`` + ``图为…`` is prose);
+   an open sentence unless it also stands apart (``试`` + ``图为…`` is prose) or follows a
+   caption lifted out of that sentence (a credit line under its caption);
 4. before the first paragraph, a lone byline paragraph goes to ``byline``
    (a caption may come first: it does not start the body);
 5. a chunk standing apart (:data:`CAPTION_GAP` blank lines or more) that is not a
-   subheading and not too long is a caption, even in the middle of a broken sentence; but
-   an open sentence lets out at most one caption in a row: the chunk after it continues
-   the sentence, whatever its gap;
+   subheading and not too long is a caption, even in the middle of a broken sentence; so
+   is the next one standing apart (two photos, one under the other) unless it is the rest
+   of that sentence: nothing follows it closely (fewer blank lines, no credit), or it
+   mends a word cut at the seam (``加`` + ``快…``) and the chunk that follows closely does
+   not;
 6. anything else is prose: it continues the previous paragraph when that one stopped
    mid-sentence, else starts a paragraph. A short unfinished paragraph is a 小标题 only
    provisionally: when the next chunk continues a cut word or number
@@ -87,6 +90,17 @@ class _Builder:
         self.heading_candidate = False  # the last paragraph may be a 小标题 cut in two lines
         self.sentence_ended = False  # some paragraph has ended a sentence
         self.lifted_while_open = False  # a caption was lifted out of the open sentence
+        self.chunks: list[Chunk] = []  # the article's chunks, for a look at what follows
+        self.index = 0  # the chunk being fed
+        self._next_close: list[int | None] | None = None  # see _rest_of_sentence
+
+    def build(self, chunks: list[Chunk]) -> Article:
+        """Feed every chunk in order, then finish the article."""
+        self.chunks = chunks
+        for index, chunk in enumerate(chunks):
+            self.index = index
+            self.feed(chunk)
+        return self.finish()
 
     def feed(self, chunk: Chunk) -> None:
         text = self._take_markers(chunk.text)
@@ -167,14 +181,15 @@ class _Builder:
             self.lifted_while_open = True
         self.article.captions.append(text)
 
-    def _may_lift(self) -> bool:
-        """An open sentence lets out one caption at most: the rest of the sentence follows."""
-        return not (self.state is _State.OPEN and self.lifted_while_open)
+    def _after_lifted_caption(self) -> bool:
+        """A caption has been lifted out of the open sentence since its last prose chunk."""
+        return self.state is _State.OPEN and self.lifted_while_open
 
     def _is_credit_caption(self, text: str, gap: int) -> bool:
-        if not (self._may_lift() and is_photo_credit(text)):
+        """A credit is a caption where it cannot be prose cut by a column break."""
+        if not is_photo_credit(text):
             return False
-        return gap >= CAPTION_GAP or not self._continues(text)
+        return gap >= CAPTION_GAP or self._after_lifted_caption() or not self._continues(text)
 
     def _continues(self, text: str) -> bool:
         """True when ``text`` goes on with the last paragraph (open, or a cut 小标题)."""
@@ -184,7 +199,41 @@ class _Builder:
         return self.state in _PROVISIONAL and seam_is_broken(paragraphs[-1], text)
 
     def _is_gap_caption(self, text: str, gap: int) -> bool:
-        return gap >= CAPTION_GAP and self._may_lift() and self._stands_apart_as_caption(text)
+        if gap < CAPTION_GAP or not self._stands_apart_as_caption(text):
+            return False
+        return not (self._after_lifted_caption() and self._rest_of_sentence(text))
+
+    def _rest_of_sentence(self, text: str) -> bool:
+        """Whether ``text``, standing apart after a caption lifted out of the open sentence,
+        is the rest of that sentence rather than a second caption.
+
+        The rest usually follows closely (one blank line); the chunks standing apart before it
+        are captions. With nothing close after ``text`` it is the rest; with something close,
+        only when ``text`` mends a word cut at the seam and the close chunk does not.
+        """
+        close = self._close_after(self.index)
+        if close is None:
+            return True
+        open_paragraph = self.article.paragraphs[-1]
+        return seam_is_broken(open_paragraph, text) and not seam_is_broken(
+            open_paragraph, self.chunks[close].text
+        )
+
+    def _close_after(self, index: int) -> int | None:
+        """The first chunk after ``index`` that follows closely and is no photo credit.
+
+        Worked out for all chunks in one backward pass, the first time it is asked (rarely),
+        so an article of many chunks standing apart costs linear time.
+        """
+        if self._next_close is None:
+            following: int | None = None
+            self._next_close = [None] * len(self.chunks)
+            for position in range(len(self.chunks) - 1, -1, -1):
+                self._next_close[position] = following
+                chunk = self.chunks[position]
+                if chunk.gap < CAPTION_GAP and not is_photo_credit(chunk.text):
+                    following = position
+        return self._next_close[index]
 
     def _stands_apart_as_caption(self, text: str) -> bool:
         if len(text) > CAPTION_MAX_CHARS:
@@ -255,6 +304,4 @@ def build_article(
     before a page's first heading): the first chunk then ends a sentence begun there.
     """
     builder = _Builder(Article(title=title, page=page), continuation=continuation)
-    for chunk in chunks:
-        builder.feed(chunk)
-    return builder.finish()
+    return builder.build(list(chunks))

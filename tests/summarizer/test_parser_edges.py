@@ -9,7 +9,10 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from summarizer.captions import is_photo_credit
 from summarizer.edition import Article, Edition, merge_pages
 from summarizer.errors import EditionError
 from summarizer.parser import parse_article_text, parse_page, read_page
@@ -649,13 +652,73 @@ def test_dateline_chunk_after_an_open_sentence_starts_a_paragraph() -> None:
     ]
 
 
-def test_open_sentence_lets_out_one_caption_at_most() -> None:
+def test_chunk_apart_after_a_caption_with_nothing_close_after_it_ends_the_sentence() -> None:
     text = body(
         "会议强调，要守牢意识形态安全防线；加", "\n\n与会人员实地参观平台。", "\n\n快平台建设。"
     )
     article = only(parse_page(text))
     assert article.captions == ["与会人员实地参观平台。"]
     assert article.paragraphs == ["会议强调，要守牢意识形态安全防线；加快平台建设。"]
+
+
+OPEN = "徐留平一行走进诸暨市枫桥经验陈列馆和"
+REST = "供电所“枫桥式示范基层窗口”，与劳模工匠面对面交流。"
+
+
+def test_credit_line_under_a_caption_lifted_from_an_open_sentence_is_a_caption() -> None:
+    text = body(OPEN, "\n\n在义乌，了解基层工会组建情况。\n本报记者 张三 摄", REST)
+    article = only(parse_page(text))
+    assert article.captions == ["在义乌，了解基层工会组建情况。", "本报记者 张三 摄"]
+    assert article.paragraphs == [OPEN + REST]
+
+
+def test_two_captions_standing_apart_in_an_open_sentence_are_both_lifted() -> None:
+    text = body(OPEN, "\n\n在义乌，了解基层工会组建情况。", "\n\n在嘉兴，看望慰问快递员。", REST)
+    article = only(parse_page(text))
+    assert article.captions == ["在义乌，了解基层工会组建情况。", "在嘉兴，看望慰问快递员。"]
+    assert article.paragraphs == [OPEN + REST]
+
+
+def test_credit_standing_apart_before_its_caption_leaves_the_sentence_whole() -> None:
+    text = body(OPEN, "\n\n本报记者 张三 摄", "\n\n在义乌，了解基层工会组建情况。", REST)
+    article = only(parse_page(text))
+    assert article.captions == ["本报记者 张三 摄", "在义乌，了解基层工会组建情况。"]
+    assert article.paragraphs == [OPEN + REST]
+
+
+CAPTIONS_STACKED = st.lists(
+    st.tuples(
+        st.sampled_from(
+            [
+                "与会人员实地参观平台。",
+                "省总工会领导为获奖单位颁奖。",
+                "图为职工在交流。",
+                "在嘉兴，看望慰问快递员。",
+                "本报记者 阮向民 摄",
+                "新华社记者 李学仁 摄",
+            ]
+        ),
+        st.integers(min_value=0, max_value=5),
+    ),
+    min_size=1,
+    max_size=4,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(CAPTIONS_STACKED)
+def test_captions_stacked_in_an_open_sentence_are_all_lifted(
+    stacked: list[tuple[str, int]],
+) -> None:
+    # Each caption stands apart, or is a credit line under the one before it.
+    pieces = []
+    for number, (caption, gap) in enumerate(stacked):
+        close = number > 0 and is_photo_credit(caption)
+        pieces.append("\n" * (gap % 2 if close else gap + 3) + caption)
+    text = "# 标题\n\n会议强调，要守牢意识形态安全防线；加\n" + "\n".join(pieces)
+    article = only(parse_page(text + "\n\n快全省工会融媒平台建设。\n"))
+    assert article.captions == [caption for caption, _ in stacked]
+    assert article.paragraphs == ["会议强调，要守牢意识形态安全防线；加快全省工会融媒平台建设。"]
 
 
 def test_article_made_only_of_a_wide_gap_chunk_keeps_it_as_prose() -> None:

@@ -144,6 +144,25 @@ def test_caption_with_wide_gaps_on_both_sides_lets_the_sentence_go_on(seed_text:
     assert len(article.paragraphs) == PARAGRAPH_COUNTS[3]
 
 
+@pytest.mark.parametrize(
+    ("added", "second"),
+    [
+        ("\n\n\n\n省总工会领导为获奖单位颁奖。\n", "省总工会领导为获奖单位颁奖。"),
+        ("本报记者 阮向民 摄\n", "本报记者 阮向民 摄"),
+    ],
+    ids=["second-photo-caption-apart", "credit-line-under-the-caption"],
+)
+def test_second_caption_in_an_open_sentence_is_set_apart_too(
+    seed_text: str, added: str, second: str
+) -> None:
+    caption = "与会人员实地参观浙江工会融媒平台。\n"
+    article = parse_page(seed_text.replace(caption, caption + added)).articles[3]
+    assert article.captions == [caption.strip(), second]
+    assert "守牢意识形态安全防线；加快全省工会融媒平台建设" in article.text
+    assert second not in article.text
+    assert len(article.paragraphs) == PARAGRAPH_COUNTS[3]
+
+
 def test_qiushi_article_continues_on_page_four(articles: list[Article]) -> None:
     first = articles[0]
     assert first.continued_on == 4
