@@ -14,7 +14,8 @@ The chunks arrive in reading order, each with the number of blank lines before i
 4. before the first paragraph, a lone byline paragraph goes to ``byline``
    (a caption may come first: it does not start the body);
 5. a chunk standing apart (:data:`CAPTION_GAP` blank lines or more) that is not a
-   subheading and not too long is a caption, even in the middle of a broken sentence; so
+   subheading and not too long is a caption, even in the middle of a broken sentence (but
+   not as the first text of a continuation, which ends a sentence from another page); so
    is the next one standing apart (two photos, one under the other) unless it is the rest
    of that sentence: nothing follows it closely (fewer blank lines, no credit), or it
    mends a word cut at the seam (``加`` + ``快…``) and the chunk that follows closely does
@@ -199,8 +200,8 @@ class _Builder:
         return self.state in _PROVISIONAL and seam_is_broken(paragraphs[-1], text)
 
     def _is_gap_caption(self, text: str, gap: int) -> bool:
-        if gap < CAPTION_GAP or not self._stands_apart_as_caption(text):
-            return False
+        if gap < CAPTION_GAP or self.continuation or not self._stands_apart_as_caption(text):
+            return False  # a continuation's first text ends a sentence, whatever its gap
         return not (self._after_lifted_caption() and self._rest_of_sentence(text))
 
     def _rest_of_sentence(self, text: str) -> bool:

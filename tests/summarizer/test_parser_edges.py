@@ -575,6 +575,37 @@ def test_continuation_half_starts_mid_sentence(tmp_path: Path) -> None:
     assert merged.paragraphs == ["会议强调，要继续推进工会工作，会议要求，落实。"]
 
 
+FRONT = "# 推进会召开\n\n本报讯 推进会昨天召开。会议要求各级工会加快推进\n\n（下转第4版）\n"
+
+
+@pytest.mark.parametrize(
+    "back",
+    [
+        "（上接第1版）\n\n\n\n工会数字化改革。\n\n会议还部署了下半年工作。\n",
+        "# 推进会召开（上接第1版）\n\n\n\n工会数字化改革。\n\n会议还部署了下半年工作。\n",
+        "# 推进会召开\n\n（上接第1版）\n\n\n\n工会数字化改革。\n\n会议还部署了下半年工作。\n",
+    ],
+    ids=["marker-before-the-heading", "marker-in-the-heading", "marker-after-the-heading"],
+)
+def test_continuation_first_text_after_a_wide_gap_ends_the_sentence(back: str) -> None:
+    front = parse_page(FRONT, date=dt.date(2024, 7, 1), page="1")
+    rest = parse_page(back + "\n# 其他\n\n正文。\n", date=dt.date(2024, 7, 1), page="4")
+    article, other = merge_pages([front, rest]).articles
+    assert other.title == "其他"
+    assert article.captions == []
+    assert article.paragraphs == [
+        "推进会昨天召开。会议要求各级工会加快推进工会数字化改革。",
+        "会议还部署了下半年工作。",
+    ]
+
+
+def test_photo_credit_opening_a_continuation_is_still_a_caption() -> None:
+    back = "（上接第1版）\n\n\n\n本报记者 张三 摄\n\n工会数字化改革。\n\n# 其他\n\n正文。\n"
+    continuation = parse_page(back, page="4").articles[0]
+    assert continuation.captions == ["本报记者 张三 摄"]
+    assert continuation.paragraphs == ["工会数字化改革。"]
+
+
 def test_text_before_the_first_heading_starts_mid_sentence() -> None:
     edition = parse_page("推进工会\n\n工作，会议要求。\n\n# 标题\n\n正文。\n", page="4")
     assert edition.articles[0].paragraphs == ["推进工会工作，会议要求。"]
