@@ -2,8 +2,10 @@
 
 Markers leave the text (they are not prose) but are kept verbatim on the article, so no
 character of the input is lost, and their page numbers drive :func:`merge_pages`.
-Half- and full-width brackets, Arabic or Chinese numerals (``第四版``) and a section letter
-(``A4版``) are accepted; a bare ``下转第4版`` counts only when it is a whole chunk.
+Round, lenticular and tortoise-shell brackets (``（）()【】〔〕``), ``下接`` for ``下转``,
+Arabic or Chinese numerals (``第四版``) and a section letter (``A4版``) are accepted; a bare
+``下转第4版``, also after an arrow or dash (``▲下转第4版``, ``——下转第4版``), counts only
+when it is a whole chunk.
 A marker inside a line leaves nothing behind, except a space between two ASCII letters or
 digits (``Hello(下转第2版)world``), which would otherwise run together.
 """
@@ -13,13 +15,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_KIND = r"(?P<kind>下转|上接|紧接|转至|转|接|续)"
+_KIND = r"(?P<kind>下转|下接|上接|紧接|转至|转|接|续)"
 _PAGE = r"(?P<page>[A-Za-z]?\s*\d{1,3}|[一二三四五六七八九十百〇零两]{1,4})"
 _CORE = rf"{_KIND}\s*(?:第\s*)?{_PAGE}\s*[版页]"
-_BRACKETED = re.compile(rf"[（(]\s*{_CORE}[^（）()\n]{{0,6}}?\s*[）)]")
-_BARE = re.compile(rf"^\s*{_CORE}\s*$")
+_OPENERS, _CLOSERS = "（(【〔", "）)】〕"
+_LEAD = r"(?:[▲△▼▽►▶→◆●■]|[—－-]{1,2})"  # what may stand before a bare marker
 
-_FORWARD = frozenset({"下转", "转至", "转"})
+BRACKETED_JUMP = rf"[{_OPENERS}]\s*{_CORE}[^{_OPENERS}{_CLOSERS}\n]{{0,6}}?\s*[{_CLOSERS}]"
+"""A bracketed jump marker, as a pattern: the parser and the summarizer know the same ones."""
+
+_BRACKETED = re.compile(BRACKETED_JUMP)
+_BARE = re.compile(rf"^\s*(?:{_LEAD}\s*)?{_CORE}\s*$")
+
+_FORWARD = frozenset({"下转", "下接", "转至", "转"})
 _CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4}
 _CN_DIGITS |= {"五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 

@@ -56,6 +56,7 @@ import numpy as np
 from summarizer.byline import contains_dateline, may_hold_dateline, split_opening
 from summarizer.edition import Article, Summary
 from summarizer.features import SentenceGraph, sentence_features
+from summarizer.markers import BRACKETED_JUMP as _JUMP
 from summarizer.ranker import LinearRanker, packaged_ranker
 from summarizer.sentences import (
     CLOSERS,
@@ -89,7 +90,6 @@ MAX_SENTENCES = 300
 MAX_KEYWORD_TERMS = 20_000
 """Terms the keyword graph reads: the first this many of the ranked candidates'."""
 
-_JUMP = r"[（(〔【]\s*[上下]?[接转续]\s*第?\s*[^\s()（）]{1,4}\s*版\s*[)）〕】]"
 _LEADING_JUMPS = re.compile(rf"(?:{_JUMP}\s*)*")
 # Bracketed notes after the last sentence end: （新华社电） （完） （记者 X）.
 _TRAILING_NOTES = re.compile(r"(?:\s*[（(][^（）()]*[）)])+\s*$")

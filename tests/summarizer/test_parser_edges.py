@@ -410,6 +410,12 @@ def test_column_name_after_reporter_is_not_a_byline() -> None:
         ("（上接第1版）", None, 1),
         ("（上接第一版）", None, 1),
         ("下转第4版", 4, None),
+        ("【下转第4版】", 4, None),
+        ("〔下转第4版〕", 4, None),
+        ("（下接第4版）", 4, None),
+        ("【上接第1版】", None, 1),
+        ("▲下转第4版", 4, None),
+        ("——下转第4版", 4, None),
     ],
 )
 def test_jump_marker_leaves_the_text_and_is_recorded(
@@ -419,6 +425,51 @@ def test_jump_marker_leaves_the_text_and_is_recorded(
     assert (article.continued_on, article.continued_from) == (on, from_)
     assert article.markers == [marker]
     assert article.paragraphs == ["正文。"]
+
+
+CHINESE_DIGITS = "零一二三四五六七八九"
+
+
+def chinese(number: int) -> str:
+    """1..99 in Chinese numerals: 4 → 四, 12 → 十二, 20 → 二十, 35 → 三十五."""
+    tens, ones = divmod(number, 10)
+    if not tens:
+        return CHINESE_DIGITS[ones]
+    head = "" if tens == 1 else CHINESE_DIGITS[tens]
+    return head + "十" + (CHINESE_DIGITS[ones] if ones else "")
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.sampled_from(["（）", "()", "【】", "〔〕", "（)"]),
+    st.sampled_from(["下转", "下接", "转", "转至", "上接", "接", "续"]),
+    st.booleans(),
+    st.integers(min_value=1, max_value=99),
+    st.booleans(),
+    st.sampled_from(["", " ", "\u3000"]),
+)
+def test_bracketed_jump_marker_is_recorded_with_its_page(
+    brackets: str, kind: str, with_di: bool, number: int, in_chinese: bool, space: str
+) -> None:
+    page = chinese(number) if in_chinese else str(number)
+    marker = f"{brackets[0]}{kind}{space}{'第' if with_di else ''}{page}{space}版{brackets[1]}"
+    article = only(parse_page(body("会议强调，要继续努力。" + marker)))
+    forward = kind in {"下转", "下接", "转", "转至"}
+    assert article.paragraphs == ["会议强调，要继续努力。"]
+    assert article.markers == [marker.replace("\u3000", " ")]
+    assert (article.continued_on, article.continued_from) == (
+        (number, None) if forward else (None, number)
+    )
+
+
+def test_jump_in_lenticular_brackets_joins_its_continuation() -> None:
+    day = dt.date(2024, 7, 1)
+    front = parse_page(body("会议要求，各级工会要努力", "【下转第4版】"), date=day, page="1")
+    back = parse_page("【上接第1版】\n\n为职工提供服务。\n\n# 其他\n\n正文。\n", date=day, page="4")
+    article, other = merge_pages([front, back]).articles
+    assert article.paragraphs == ["会议要求，各级工会要努力为职工提供服务。"]
+    assert article.markers == ["【下转第4版】", "【上接第1版】"]
+    assert other.title == "其他"
 
 
 def test_marker_glued_to_a_paragraph_is_taken_out_of_it() -> None:
