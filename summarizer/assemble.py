@@ -153,8 +153,10 @@ class _Builder:
             self.article.markers.append(jump.raw)
             if jump.forward and self.article.continued_on is None:
                 self.article.continued_on = jump.page
+                self.article.continued_on_section = jump.section
             elif not jump.forward and self.article.continued_from is None:
                 self.article.continued_from = jump.page
+                self.article.continued_from_section = jump.section
                 if not self.article.paragraphs:
                     self.continuation = True
         return normalize_ws(rest) if jumps else rest

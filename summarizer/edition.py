@@ -21,7 +21,9 @@ class Article:
 
     ``markers`` keeps the raw jump markers ("(下转第4版)", "（上接第1版）") exactly as they
     stood, so that no character of the input is lost; ``continued_on`` / ``continued_from``
-    hold their page numbers.
+    hold their page numbers, and ``continued_on_section`` / ``continued_from_section`` the
+    section letter a marker named (``下转A4版`` → ``"A"``; None when it named none), so that
+    :func:`merge_pages` does not join A1's jump to B4.
 
     ``kicker`` (引题, the line above the title) and ``subtitle`` (副题, below it) are set by
     sources that print them apart (e-paper sites); the text parser keeps them in ``title``.
@@ -37,6 +39,8 @@ class Article:
     markers: list[str] = field(default_factory=list)
     kicker: str | None = None
     subtitle: str | None = None
+    continued_on_section: str | None = None
+    continued_from_section: str | None = None
 
     @property
     def text(self) -> str:
@@ -89,8 +93,14 @@ def normalize_page(page: str | None) -> str | None:
 
 def page_number(page: str | None) -> int | None:
     """The number a jump marker would use for ``page``: ``"4"`` → 4, ``"A04"`` → 4."""
+    parts = _section_page(page)
+    return parts[1] if parts else None
+
+
+def _section_page(page: str | None) -> tuple[str, int] | None:
+    """``"A04"`` → ``("A", 4)``, ``"4"`` → ``("", 4)``; None when not a page number."""
     match = _SECTION_PAGE.match(page or "")
-    return int(match["number"]) if match else None
+    return (match["section"].upper(), int(match["number"])) if match else None
 
 
 def page_sort_key(page: str | None) -> tuple[int, str, int, str]:
@@ -118,9 +128,12 @@ def merge_pages(pages: list[Edition]) -> Edition:
     """Join page files of one paper and date into one edition, stitching jumped articles.
 
     Articles come in page order. An article with ``continued_on=N`` absorbs the article on
-    page N whose ``continued_from`` is its own page (the most similar title wins when
-    several qualify): paragraphs appended (the seam rejoined when the first half stops
-    mid-sentence), captions and markers added, its jump fields describing the first half.
+    page N whose ``continued_from`` is its own page. Sections count: a marker naming one
+    (``下转A4版``, ``上接B1版``) matches only a page of that section (or one without a
+    letter), and one naming none prefers the article's own section (A01's ``下转第4版`` is
+    A04 before B04). Among the rest the most similar title wins. Paragraphs are appended
+    (the seam rejoined when the first half stops mid-sentence), captions and markers added,
+    its jump fields describing the first half.
     The continuation's own heading is dropped (it repeats the title), and its byline is
     used only when the first half has none.
     Unmatched halves stay as they are. The inputs are not modified.
@@ -165,24 +178,41 @@ def _copy(article: Article) -> Article:
 
 def _match_continuations(articles: list[Article]) -> dict[int, int]:
     """Pair each jumping article with its continuation: index → index of the continuation."""
-    pairs: list[tuple[float, int, int]] = []
+    pairs: list[tuple[int, float, int, int]] = []
     for i, head in enumerate(articles):
-        source = page_number(head.page)
+        source = _section_page(head.page)
         if head.continued_on is None or source is None:
             continue
         for j, tail in enumerate(articles):
-            jumps_back = (
-                tail.continued_from == source and page_number(tail.page) == head.continued_on
-            )
-            if j != i and jumps_back:
-                pairs.append((-title_similarity(head.title, tail.title), i, j))
+            target = _section_page(tail.page)
+            if j == i or target is None or not _jumps_back(head, source, tail, target):
+                continue
+            other_section = (head.continued_on_section or source[0]) != target[0]
+            pairs.append((int(other_section), -title_similarity(head.title, tail.title), i, j))
     follower: dict[int, int] = {}
     taken: set[int] = set()
-    for _, i, j in sorted(pairs):
+    for _, _, i, j in sorted(pairs):
         if i not in follower and j not in taken and not _leads_to(follower, j, i):
             follower[i] = j
             taken.add(j)
     return follower
+
+
+def _jumps_back(
+    head: Article, source: tuple[str, int], tail: Article, target: tuple[str, int]
+) -> bool:
+    """Whether ``tail`` (on page ``target``) can be where ``head`` (on ``source``) goes on:
+    the page numbers agree both ways, and no section a marker names contradicts a page's."""
+    if tail.continued_from != source[1] or target[1] != head.continued_on:
+        return False
+    return _same_section(head.continued_on_section, target[0]) and _same_section(
+        tail.continued_from_section, source[0]
+    )
+
+
+def _same_section(named: str | None, page_section: str) -> bool:
+    """A section a marker names agrees with a page of that section or of none."""
+    return named is None or not page_section or named == page_section
 
 
 def _leads_to(follower: dict[int, int], start: int, target: int) -> bool:

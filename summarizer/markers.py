@@ -1,7 +1,8 @@
 """Jump markers: ``(下转第4版)`` sends the rest of an article to page 4, ``（上接第1版）`` opens it.
 
 Markers leave the text (they are not prose) but are kept verbatim on the article, so no
-character of the input is lost, and their page numbers drive :func:`merge_pages`.
+character of the input is lost, and their page numbers (and section letters) drive
+:func:`merge_pages`.
 Round, lenticular and tortoise-shell brackets (``（）()【】〔〕``), ``下接`` for ``下转``,
 Arabic or Chinese numerals (``第四版``) and a section letter (``A4版``) are accepted; a bare
 ``下转第4版``, also after an arrow or dash (``▲下转第4版``, ``——下转第4版``), counts only
@@ -34,11 +35,13 @@ _CN_DIGITS |= {"五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
 @dataclass(frozen=True, slots=True)
 class Jump:
-    """One marker as it stood, which way it points and to which page number."""
+    """One marker as it stood, which way it points and to which page: its number and the
+    section letter it names (``下转A4版`` → 4, ``"A"``; None when it names none)."""
 
     raw: str
     forward: bool
     page: int | None
+    section: str | None = None
 
 
 def chinese_number(text: str) -> int | None:
@@ -64,8 +67,15 @@ def _page_number(text: str) -> int | None:
     return int(digits) if digits else chinese_number(text)
 
 
+def _section(text: str) -> str | None:
+    """The section letter of a marker's page (``A4`` → ``"A"``), so A4 is not taken for B4."""
+    return text[0].upper() if text[0].isascii() and text[0].isalpha() else None
+
+
 def _jump(match: re.Match[str]) -> Jump:
-    return Jump(match.group(0).strip(), match["kind"] in _FORWARD, _page_number(match["page"]))
+    page = match["page"]
+    forward = match["kind"] in _FORWARD
+    return Jump(match.group(0).strip(), forward, _page_number(page), _section(page))
 
 
 def take_jumps(text: str) -> tuple[str, list[Jump]]:

@@ -132,6 +132,40 @@ def test_section_pages_match_numeric_markers() -> None:
     assert [a.paragraphs for a in edition.articles] == [["甲。", "乙。"]]
 
 
+def test_marker_naming_a_section_joins_only_that_section() -> None:
+    front_a, front_b = head("甲文章", "甲。"), head("乙文章", "乙，")
+    front_a.continued_on_section, front_b.continued_on_section = "A", "B"  # 下转A4版, 下转B4版
+    back_b = tail("", "丙。")
+    back_b.continued_from_section = "B"  # 上接B1版
+    edition = merge_pages([page("A01", front_a), page("B01", front_b), page("B04", back_b)])
+    assert [(a.title, a.paragraphs) for a in edition.articles] == [
+        ("甲文章", ["甲。"]),
+        ("乙文章", ["乙，丙。"]),
+    ]
+
+
+def test_marker_without_a_section_prefers_the_heads_own_section() -> None:
+    # B04's title is the same as the head's, A04's is not: the section still decides.
+    edition = merge_pages(
+        [
+            page("A01", head("会议", "甲。")),
+            page("A04", tail("别的", "乙。")),
+            page("B04", tail("会议", "丙。")),
+        ]
+    )
+    assert [(a.page, a.paragraphs) for a in edition.articles] == [
+        ("A01", ["甲。", "乙。"]),
+        ("B04", ["丙。"]),
+    ]
+
+
+def test_marker_naming_a_section_matches_pages_named_without_one() -> None:
+    front = head("会议", "甲。")
+    front.continued_on_section = "A"  # 下转A4版, but the files are named 01 and 04
+    edition = merge_pages([page("1", front), page("4", tail("会议", "乙。"))])
+    assert [a.paragraphs for a in edition.articles] == [["甲。", "乙。"]]
+
+
 def test_inputs_are_not_modified() -> None:
     front, back = page("1", head("会", "甲。")), page("4", tail("会", "乙。"))
     merge_pages([front, back])

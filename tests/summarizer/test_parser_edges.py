@@ -427,6 +427,20 @@ def test_jump_marker_leaves_the_text_and_is_recorded(
     assert article.paragraphs == ["正文。"]
 
 
+@pytest.mark.parametrize(
+    ("marker", "section"),
+    [("（下转A4版）", "A"), ("(下转第b4版)", "B"), ("（下转第4版）", None)],
+)
+def test_jump_marker_records_the_section_it_names(marker: str, section: str | None) -> None:
+    article = only(parse_page(body("正文。", marker)))
+    assert (article.continued_on, article.continued_on_section) == (4, section)
+
+
+def test_continuation_marker_records_the_section_it_names() -> None:
+    article = only(parse_page("## 会议召开（上接B1版）\n\n正文。\n"))
+    assert (article.continued_from, article.continued_from_section) == (1, "B")
+
+
 CHINESE_DIGITS = "零一二三四五六七八九"
 
 
@@ -470,6 +484,18 @@ def test_jump_in_lenticular_brackets_joins_its_continuation() -> None:
     assert article.paragraphs == ["会议要求，各级工会要努力为职工提供服务。"]
     assert article.markers == ["【下转第4版】", "【上接第1版】"]
     assert other.title == "其他"
+
+
+def test_jump_to_another_section_is_not_joined_to_this_one() -> None:
+    day = dt.date(2024, 7, 1)
+    pages = [
+        parse_page("# 甲文章\n\n会议要求加快推进\n\n（下转A4版）\n", date=day, page="A01"),
+        parse_page("# 乙文章\n\n场馆累计接待\n\n（下转B4版）\n", date=day, page="B01"),
+        parse_page("（上接B1版）\n\n市民300万人次。\n\n# 其他\n\n正文。\n", date=day, page="B04"),
+    ]
+    first, second, _ = merge_pages(pages).articles
+    assert (first.title, first.paragraphs) == ("甲文章", ["会议要求加快推进"])
+    assert (second.title, second.paragraphs) == ("乙文章", ["场馆累计接待市民300万人次。"])
 
 
 def test_marker_glued_to_a_paragraph_is_taken_out_of_it() -> None:
