@@ -136,7 +136,11 @@ def merge_pages(pages: list[Edition]) -> Edition:
     its jump fields describing the first half.
     The continuation's own heading is dropped (it repeats the title), and its byline is
     used only when the first half has none.
-    Unmatched halves stay as they are. The inputs are not modified.
+    A continuation without a title (the text before a page's first heading, or a page that
+    is only that) that no article absorbed is left out: its head's page is not among these,
+    and an article without a title is nothing to show a reader. A page that arrives later is
+    merged with the date's other pages again, and then it is joined. Other unmatched halves
+    stay as they are. The inputs are not modified.
     """
     if not pages:
         raise EditionError("merge_pages", "no pages to merge")
@@ -151,7 +155,7 @@ def merge_pages(pages: list[Edition]) -> Edition:
     absorbed = set(follower.values())
     merged: list[Article] = []
     for index, article in enumerate(articles):
-        if index in absorbed:
+        if index in absorbed or _orphan_continuation(article):
             continue
         seen = {index}
         while index in follower and follower[index] not in seen:
@@ -161,6 +165,11 @@ def merge_pages(pages: list[Edition]) -> Edition:
         merged.append(article)
     single = ordered[0].page if len(ordered) == 1 else None
     return Edition(paper=_first(papers), date=_first(dates), page=single, articles=merged)
+
+
+def _orphan_continuation(article: Article) -> bool:
+    """An untitled continuation (``（上接第1版）…`` before any heading) left unmatched."""
+    return not article.title and article.continued_from is not None
 
 
 def _first(values: set[Any]) -> Any:

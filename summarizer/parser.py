@@ -12,9 +12,12 @@ Decisions worth knowing:
   exactly one of an article's title, byline, paragraphs, captions or markers.
 * Text before the first heading (typically the rest of an article jumped from another page,
   ``（上接第1版）…``) becomes an article with an empty title, so :func:`merge_pages` can
-  stitch it; consumers that show titles may skip untitled articles.
+  stitch it (it leaves out such a continuation whose head is not among the pages);
+  consumers that show titles may skip untitled articles.
 * Text without any heading is refused: ``EditionError(source, "no article headings (# …)
-  found")``; so is blank text. A truncated file parses as far as it goes.
+  found")``; so is blank text. A page that is only the rest of a jumped article (an
+  ``上接`` marker, then prose) is not: it has no heading of its own. A truncated file
+  parses as far as it goes.
 * Work is bounded (:mod:`summarizer.limits`): a file larger than ``file_bytes`` is refused
   before it is read, and the scan stops with a :class:`~summarizer.limits.LimitError` at the
   first heading beyond ``articles_per_page`` or the first line that takes an article beyond
@@ -78,7 +81,8 @@ def parse_page(
             continue
         saw_heading = True
         articles.append(_article(title, chunks, page))
-    if not saw_heading:
+    continuation_only = bool(articles) and articles[0].continued_from is not None
+    if not (saw_heading or continuation_only):
         raise EditionError(source, "no article headings (# …) found")
     return Edition(paper=paper, date=date, page=page, articles=articles)
 

@@ -101,6 +101,14 @@ def test_unmatched_halves_stay_as_they_are() -> None:
     assert edition.articles[1].continued_from == 2
 
 
+def test_untitled_continuation_whose_head_is_missing_is_left_out() -> None:
+    # Page 4 opens with "（上接第1版）…" but page 1 is not among the pages.
+    edition = merge_pages(
+        [page("2", Article("别的", paragraphs=["甲。"])), page("4", tail("", "乙。"))]
+    )
+    assert [(a.title, a.paragraphs) for a in edition.articles] == [("别的", ["甲。"])]
+
+
 def test_continuation_on_the_wrong_page_is_not_joined() -> None:
     edition = merge_pages([page("1", head("会议", "甲。", to=4)), page("5", tail("会议", "乙。"))])
     assert len(edition.articles) == 2

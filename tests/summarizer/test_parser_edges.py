@@ -155,6 +155,35 @@ def test_text_before_the_first_heading_is_an_untitled_article() -> None:
     assert titled.title == "标题"
 
 
+CONTINUATION_ONLY = (
+    "（上接第1版）\n\n全面建设社会主义现代化国家是一项伟大事业。\n\n文章强调，任务繁重。\n"
+)
+
+
+def test_page_that_is_only_a_continuation_is_accepted(tmp_path: Path) -> None:
+    edition = read_page(write(tmp_path, CONTINUATION_ONLY, "2024-07-01_04.txt"))
+    (article,) = edition.articles
+    assert (article.title, article.continued_from, article.page) == ("", 1, "4")
+    assert article.paragraphs == [
+        "全面建设社会主义现代化国家是一项伟大事业。",
+        "文章强调，任务繁重。",
+    ]
+
+
+def test_page_that_is_only_a_continuation_is_joined_to_its_head(tmp_path: Path) -> None:
+    front = "## 《求是》杂志发表重要文章\n\n新华社北京6月30日电 文章指出，\n\n(下转第4版)\n"
+    pages = [
+        read_page(write(tmp_path, front, "2024-07-01_01.txt")),
+        read_page(write(tmp_path, CONTINUATION_ONLY, "2024-07-01_04.txt")),
+    ]
+    article = only(merge_pages(pages))
+    assert article.title == "《求是》杂志发表重要文章"
+    assert article.paragraphs == [
+        "文章指出，全面建设社会主义现代化国家是一项伟大事业。",
+        "文章强调，任务繁重。",
+    ]
+
+
 # --- rejoining column breaks and subheadings ------------------------------------------------
 
 

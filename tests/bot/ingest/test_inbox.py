@@ -389,6 +389,44 @@ def test_two_pages_of_one_date_become_one_edition_with_the_jump_joined(
     assert "文章指出，从现在起" in body
 
 
+PAGE_4_CONTINUATION_ONLY = """\
+（上接第1版）
+
+文章指出，从现在起，中国共产党的中心任务就是团结带领全国各族人民全面建成社会主义现代化强国。
+"""
+
+
+def test_a_page_that_is_only_a_continuation_is_joined_with_its_head(
+    one_store: Store, paper: PaperConfig
+) -> None:
+    drop(paper, SEED_NAME, SEED.read_bytes())
+    drop(paper, page_name(4), PAGE_4_CONTINUATION_ONLY.encode())
+
+    report = scan(one_store, paper)
+
+    assert report.failures == []
+    articles = one_store.editions.articles(report.new[0].id)
+    assert len(articles) == SEED_ARTICLES
+    (qiushi,) = [a for a in articles if "求是" in a.title]
+    assert "文章指出，从现在起" in "\n".join(qiushi.paragraphs)
+
+
+def test_a_continuation_whose_head_page_is_missing_is_not_stored_as_an_untitled_article(
+    one_store: Store, paper: PaperConfig
+) -> None:
+    drop(paper, page_name(2), PAGE_2.encode())
+    drop(paper, page_name(4), PAGE_4_CONTINUATION_ONLY.encode())
+
+    report = scan(one_store, paper)
+
+    assert report.failures == []
+    articles = one_store.editions.articles(report.new[0].id)
+    assert [a.title for a in articles] == [
+        "省总工会部署夏季高温劳动保护工作",
+        "职工疗休养基地新增二十家",
+    ]
+
+
 def test_file_still_being_written_is_left_for_the_next_scan(
     one_store: Store, paper: PaperConfig
 ) -> None:
