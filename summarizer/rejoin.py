@@ -47,6 +47,12 @@ _CLOSERS = frozenset("）)】〕")
 _TAIL_CHARS = 32
 _ASIDE_MAX_CHARS = 200
 _CLAUSE_PUNCT = re.compile(r"[，、；,;]")
+# A heading's own number, whose 、 or ， is not clause punctuation: 一、 十二、 1、 第一，
+# (but 1、2月 and 一、二季度 list numbers).
+_ENUMERATOR = re.compile(
+    r"(?:[一二三四五六七八九十]{1,3}、(?![一二三四五六七八九十])|\d{1,2}、(?!\d)"
+    r"|第[一二三四五六七八九十]{1,3}[，、])"
+)
 _COLON = re.compile(r"[：:]")
 # Function characters that cannot end a heading when they stand as a word of their own
 # (``陈列馆和``), though they can end a longer word (``成就``, ``作为``, ``目的``).
@@ -105,11 +111,15 @@ def is_subheading_shape(text: str) -> bool:
 
     ``核心阅读`` and ``领航定向：`` qualify; ``…、安吉县中国`` (a broken sentence) does not,
     nor does a chunk ending in a word that cannot end a heading (``陈列馆和``, ``…的``).
-    The caller also checks that the previous paragraph ended a sentence.
+    A numbered heading's own 、 or ， (``一、加强组织领导``, ``1、…``, ``第一，…``) is part
+    of its number, not clause punctuation. The caller also checks that the previous
+    paragraph ended a sentence.
     """
     if not text or len(text) > SUBHEADING_MAX_CHARS or ends_sentence(text):
         return False
-    if _CLAUSE_PUNCT.search(text) or _COLON.search(text[:-1]):
+    numbered = _ENUMERATOR.match(text)
+    words = text[numbered.end() :] if numbered else text
+    if not words or _CLAUSE_PUNCT.search(words) or _COLON.search(words[:-1]):
         return False
     return not is_dangling(text)
 

@@ -340,6 +340,43 @@ def test_short_chunk_ending_in_a_function_word_is_not_a_subheading() -> None:
     assert article.paragraphs == ["前文。", "走进陈列馆和供电所。"]
 
 
+def chinese_numeral(number: int) -> str:
+    """一 … 九十九, as headings number their sections."""
+    digits = "零一二三四五六七八九"
+    tens, ones = divmod(number, 10)
+    return ("" if tens == 0 else ("十" if tens == 1 else digits[tens] + "十")) + (
+        digits[ones] if ones else ""
+    )
+
+
+NUMBERED_HEADINGS = st.builds(
+    lambda form, number, words: form.format(cn=chinese_numeral(number), n=number) + words,
+    st.sampled_from(["{cn}、", "{n}、", "第{cn}，", "第{cn}、"]),
+    st.integers(min_value=1, max_value=30),
+    st.sampled_from(["加强组织领导", "完善服务体系", "强化督促检查", "坚持人民至上"]),
+)
+
+
+@settings(deadline=None)  # the first example loads jieba
+@given(NUMBERED_HEADINGS)
+def test_numbered_subheading_stays_a_paragraph_of_its_own(heading: str) -> None:
+    # The 、 or ， of 一、 / 1、 / 第一， numbers the heading; it is not clause punctuation.
+    body_text = "各级工会要把职工服务工作摆上重要议事日程。"
+    article = only(parse_page(body("前文。", heading, body_text)))
+    assert article.paragraphs == ["前文。", heading, body_text]
+
+
+@pytest.mark.parametrize(
+    ("head", "tail"),
+    [("1、2月份全省工会", "收入稳步增长。"), ("一、二季度全省", "职工收入稳步增长。")],
+)
+def test_listed_numbers_opening_a_short_chunk_do_not_make_it_a_heading(
+    head: str, tail: str
+) -> None:
+    article = only(parse_page(body("前文。", head, tail)))
+    assert article.paragraphs == ["前文。", head + tail]
+
+
 # --- bylines -----------------------------------------------------------------------------------
 
 

@@ -118,6 +118,27 @@ def test_markers_bylines_headings_and_datelines_are_never_picked() -> None:
     assert set(summary.sentences) == set(leads)
 
 
+NUMBERED_POLICY = """# 关于加强职工服务的实施意见
+
+为深入贯彻落实党的二十大精神，现就加强职工服务工作提出如下意见。
+
+一、加强组织领导
+
+各级工会要把职工服务工作摆上重要议事日程，主要负责同志亲自抓，形成层层抓落实的工作格局。
+
+二、完善服务体系
+
+各级工会要建立健全覆盖全省的职工服务网络，推动服务阵地向基层延伸，提高服务职工的能力。
+"""
+
+
+def test_numbered_subheadings_are_never_part_of_a_summary_sentence() -> None:
+    parser = pytest.importorskip("summarizer.parser")
+    summary = summarize(parser.parse_page(NUMBERED_POLICY).articles[0], k=3)
+    assert len(summary.sentences) == 3
+    assert not any(s.startswith(("一、", "二、")) for s in summary.sentences)
+
+
 def test_questions_are_picked_only_when_statements_run_out() -> None:
     paragraphs = [
         "电梯维保人员在安装维修电梯时需要注意哪些安全措施？电梯有哪些常见故障？",
