@@ -4,7 +4,9 @@ They open the body in a handful of shapes (see ``docs/epaper.md``):
 
 * a dateline, optionally with reporters, followed by the first paragraph in the same chunk:
   ``本报讯 记者阮向民报道 全省…``, ``新华社北京6月30日电 7月1日…``,
-  ``本报杭州7月1日讯（记者X 通讯员Y）…``, ``本报讯 （海南日报全媒体记者孙慧）…``;
+  ``本报杭州7月1日讯（记者X 通讯员Y）…``, ``本报讯 （海南日报全媒体记者孙慧）…``,
+  ``本报讯 本报记者 X …``, ``本报讯 文/X …``, ``本报讯 记者 X/文 …``, ``中新网…电（X）…``;
+  a two-character name may be set with a space between its characters (``记者 王 静``);
 * a lone byline paragraph: ``■ 本报记者 X``, ``■ 新华社记者``, ``浙江日报记者 X Y``,
   ``通讯员 X 记者 Y``;
 * a closing dateline in brackets at the very end: ``…。（新华社北京7月7日电 记者X）``.
@@ -29,24 +31,32 @@ _ORG = (
 _PLACE = rf"(?:(?!记者)[{_CJK}]){{0,8}}?"
 # The dateline proper: 本报讯 / 新华社北京6月30日电 / 本报海口7月7日讯 (a separator must follow).
 _DATELINE_CORE = rf"{_ORG}(?:{_PLACE}{_DATE}|{_PLACE})专?[讯电](?=[\s（(]|$)"
-_ROLE = r"(?:全媒体记者|特约记者|见习记者|记者|通讯员|实习生|特约撰稿人|评论员)"
-_NAME = rf"[{_CJK}·]{{2,4}}"
+_ROLE = r"(?:全媒体记者|特约记者|特约通讯员|见习记者|记者|通讯员|实习生|特约撰稿人|评论员)"
+# A name: 王静, 欧阳明月, or one set with a space between its two characters (王 静).
+_NAME = rf"(?:[{_CJK}·]{{2,4}}|[{_CJK}]\s[{_CJK}])"
 _NAMES = rf"{_NAME}(?:[\s、]+(?:[{_CJK}]{{0,10}}?{_ROLE}\s*)?{_NAME}){{0,8}}"
-# What may follow the dateline before the text: （记者X 通讯员Y）, 记者X报道, 记者X Y.
+# Words that follow 记者 in column names (记者手记), not a reporter's name.
+_NOT_A_NAME = r"(?!手记|观察|调查|走访|探访|直击|体验|连线|札记|感言|追踪|再访)"
+# Who wrote or shot it, before a slash (文/王静) or after one (王静/文).
+_CREDIT = r"(?:文|撰文|图|文图|图文)"
+_SLASH_CREDIT = rf"(?:\s*[/／]\s*{_CREDIT})"
+# What may follow the dateline before the text: （记者X 通讯员Y）, 记者X报道, 记者X Y,
+# 本报记者 X (an organisation before the role, as a lone byline line has), 文/X, X/文, （X）.
 _REPORTERS = (
     rf"(?:\s*[（(][^（）()\n]{{0,40}}?{_ROLE}[^（）()\n]{{0,40}}[）)]"
+    rf"|\s*[（(]\s*{_NAMES}\s*[）)]"
     rf"|\s+[^\s，。；：！？“”（）]{{0,12}}?{_ROLE}[^，。；：！？“”（）\n]{{0,40}}?报道"
-    rf"|\s+{_ROLE}\s*{_NAMES}(?=\s))"
+    rf"|\s+(?:{_CREDIT}\s*[/／]\s*)?[{_CJK}]{{0,10}}?{_ROLE}{_NOT_A_NAME}\s*{_NAMES}"
+    rf"{_SLASH_CREDIT}?(?=\s)"
+    rf"|\s+{_CREDIT}\s*[/／]\s*{_NAMES}(?=\s))"
 )
 _OPENING = re.compile(rf"^{_DATELINE_CORE}{_REPORTERS}?")
 
 _BULLET_LINE = re.compile(r"^[■●◆]\s*[^，。！？；：,;!?]{1,40}$")
-# Words that follow 记者 in column names (记者手记), not a reporter's name.
-_NOT_A_NAME = r"(?!手记|观察|调查|走访|探访|直击|体验|连线|札记|感言|追踪|再访)"
 _ROLE_LINE = re.compile(
     rf"^(?:[{_CJK}]{{0,10}}?{_ROLE}{_NOT_A_NAME}(?:\s*{_NAMES})?"
     rf"(?:\s+[{_CJK}]{{0,10}}?{_ROLE}\s*{_NAMES}){{0,4}}"
-    rf"|(?:文|撰文|图|文图|图文)\s*[/／]\s*{_NAMES})$"
+    rf"|{_CREDIT}\s*[/／]\s*{_NAMES})$"
 )
 _LONE_MAX_CHARS = 60
 

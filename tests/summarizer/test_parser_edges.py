@@ -421,6 +421,52 @@ def test_leading_dateline_is_split_from_the_first_paragraph(
     assert article.paragraphs == [first, "第二段。"]
 
 
+SURNAMES = st.sampled_from(list("王李张刘陈杨黄赵吴周"))
+GIVEN_NAMES = st.text(alphabet="静明伟芳娜敏强磊洋艳", min_size=1, max_size=2)
+REPORTERS = st.builds(
+    lambda surname, given, spaced: (
+        f"{surname} {given}" if spaced and len(given) == 1 else surname + given
+    ),
+    SURNAMES,
+    GIVEN_NAMES,
+    st.booleans(),
+)
+REPORTER_FORMS = st.sampled_from(
+    [
+        "本报讯 本报记者 {name}",
+        "本报讯 记者 {name}",
+        "本报讯 特约通讯员 {name}",
+        "本报讯 记者 {name} 通讯员 {name}",
+        "本报讯 记者 {name}/文",
+        "本报讯 文/{name}",
+        "中新网杭州7月1日电（{name}）",
+    ]
+)
+
+
+@settings(deadline=None)
+@given(REPORTER_FORMS, REPORTERS)
+def test_reporters_after_a_dateline_go_to_the_byline(form: str, name: str) -> None:
+    # 本报记者 X, 特约通讯员 X, X/文, 文/X, （X） and names set as 王 静 are all bylines.
+    byline = form.format(name=name)
+    first = "6月25日至28日，全省电梯安装维修职业技能竞赛在海宁举办。"
+    article = only(parse_page(body(f"{byline} {first}", "第二段。")))
+    assert (article.byline, article.paragraphs) == (byline, [first, "第二段。"])
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        "日前记者从省总工会获悉，全省职工服务工作取得新进展。",
+        "记者 走访了全省多家企业，了解职工服务工作开展情况。",
+        "本报记者站 日前成立，将为读者提供更多新闻服务。",
+    ],
+)
+def test_prose_after_a_dateline_that_names_a_reporter_stays_prose(first: str) -> None:
+    article = only(parse_page(body(f"本报讯 {first}", "第二段。")))
+    assert (article.byline, article.paragraphs) == ("本报讯", [first, "第二段。"])
+
+
 @pytest.mark.parametrize(
     "lone",
     [
@@ -429,6 +475,8 @@ def test_leading_dateline_is_split_from_the_first_paragraph(
         "■ 李萌",
         "通讯员 赵六 记者 王五",
         "浙江日报记者 沈晶晶 陈佳莹",
+        "本报记者 王 静",
+        "文/王静",
     ],
 )
 def test_lone_byline_paragraph_is_the_byline(lone: str) -> None:

@@ -139,6 +139,26 @@ def test_numbered_subheadings_are_never_part_of_a_summary_sentence() -> None:
     assert not any(s.startswith(("一、", "二、")) for s in summary.sentences)
 
 
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "本报讯 本报记者 王静",
+        "本报讯 记者 王 静 通讯员 李 明",
+        "本报讯 特约通讯员 李明",
+        "本报讯 文/王静",
+    ],
+)
+def test_reporters_after_a_dateline_are_not_part_of_a_summary_sentence(opening: str) -> None:
+    parser = pytest.importorskip("summarizer.parser")
+    text = (
+        f"# 我省举办电梯安装维修职业技能竞赛\n\n{opening} 6月25日至28日，由省市场监督管理局、"
+        "省总工会主办的2024年浙江省电梯安装维修职业技能竞赛在海宁举办。\n\n"
+        "本次竞赛对电梯安装维修工的理论知识、安全意识、实操技能等方面进行全方位综合性评比。\n"
+    )
+    summary = summarize(parser.parse_page(text).articles[0], k=2)
+    assert [s[:6] for s in summary.sentences] == ["6月25日至", "本次竞赛对电"]
+
+
 def test_questions_are_picked_only_when_statements_run_out() -> None:
     paragraphs = [
         "电梯维保人员在安装维修电梯时需要注意哪些安全措施？电梯有哪些常见故障？",
