@@ -105,9 +105,10 @@ def half_width(text: str) -> str:
 
 
 _QUANTITY = re.compile(
-    r"[零〇一二两三四五六七八九十百千万亿几多每半数]+"
+    r"[零〇一二两三四五六七八九十百千万亿几多每半数余]+"
     r"(?:[个名位次件项种条家批台套元吨人户岁年月日天期级倍成份处所座辆只张场支轮届]"
-    r"|平方米|平方公里|公里|千米|米|公顷|亩|万元|亿元)"
+    r"|人次|平方米|平方公里|公里|千米|米|公顷|亩|万元|亿元)"
+    r"|[十百千万亿]+余|个?百分点"
 )
 
 
@@ -116,7 +117,9 @@ def is_quantity(word: str) -> bool:
     """True for numeral + measure-word compounds (万名, 两个, 每平方米): amounts, not topics.
 
     jieba cuts ``9918.5万名`` into ``9918.5`` + ``万名``; the number is dropped as numeric,
-    and this drops the rest from keywords. ``十五五`` or ``三农`` are not caught.
+    and this drops the rest from keywords. 余 (more than) and 人次 (person-times) belong to
+    amounts too (``5万余人次`` gives ``万余人次``, ``120万余户`` gives ``万余户``), and so does
+    a bare ``万余`` or ``百分点``. ``十五五`` or ``三农`` are not caught.
     """
     return _QUANTITY.fullmatch(word) is not None
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from summarizer.sentences import sentence_spans
 from summarizer.tokens import (
@@ -62,6 +64,24 @@ def test_character_classes() -> None:
     assert is_numeric("9918.5") and is_numeric("50%") and not is_numeric("5G")
     assert is_quantity("万名") and is_quantity("两个") and is_quantity("每平方米")
     assert not is_quantity("三农") and not is_quantity("党员")
+
+
+@given(
+    st.text(alphabet="一二三四五六七八九十百千万亿", min_size=1, max_size=4),
+    st.sampled_from(["余", "多", ""]),
+    st.sampled_from(["人", "人次", "户", "个", "名", "家", "吨", "万元", "平方米"]),
+)
+def test_amounts_with_more_than_and_person_times_are_quantities(
+    numeral: str, more: str, measure: str
+) -> None:
+    # 万余户, 万人次, 五千余人次: what jieba leaves of 120万余户 or 5000余人次 once the number goes.
+    assert is_quantity(numeral + more + measure)
+    assert is_quantity(more + measure) or not more
+
+
+def test_bare_more_than_and_percentage_points_are_quantities() -> None:
+    assert is_quantity("万余") and is_quantity("百分点") and is_quantity("个百分点")
+    assert not is_quantity("余杭") and not is_quantity("百分比较")
 
 
 def test_terms_by_span_equals_terms_of_each_span() -> None:
