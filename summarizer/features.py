@@ -254,10 +254,20 @@ class _CodePoints:
 
     @classmethod
     def of(cls, texts: Sequence[str]) -> _CodePoints:
+        """The code points of ``texts``; a lone surrogate is one code point of no class.
+
+        Text holding NUL itself is numbered by the texts' lengths, not by counting NULs
+        (as :func:`summarizer.tokens._token_starts` does).
+        """
         joined = "\x00".join(texts)
-        codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+        encoded = joined.encode("utf-32-le", "surrogatepass")
+        codes = np.frombuffer(encoded, dtype=np.uint32).astype(np.int64)
         classes = _CLASSES[np.minimum(codes, 0xFFFF)]  # U+FFFF and beyond: no class
-        return cls(codes, np.cumsum(codes == 0), classes)
+        if joined.count("\x00") == len(texts) - 1 or not texts:  # NUL only between texts
+            return cls(codes, np.cumsum(codes == 0), classes)
+        lengths = np.fromiter(map(len, texts), dtype=np.intp, count=len(texts))
+        lengths[1:] += 1  # the NUL before a text belongs to it
+        return cls(codes, np.repeat(np.arange(len(texts)), lengths), classes)
 
     def per_row(self, size: int) -> Matrix:
         """``counts[row, bits]``: how many code points of each row have each set of class bits

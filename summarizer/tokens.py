@@ -104,6 +104,22 @@ def half_width(text: str) -> str:
     return codes.tobytes().decode("utf-32-le")
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def segmentable(text: str) -> str:
+    """``text`` as the segmenters read it, one character for one so offsets hold: full-width
+    ASCII made half-width (:func:`half_width`) and lone surrogates made U+FFFD.
+
+    A ``str`` can hold a lone surrogate (JSON's ``"\\ud800"``, a ``surrogateescape``
+    decode) that no UTF encoding takes: rjieba and the code-point arrays would raise
+    ``UnicodeEncodeError``. The summary still quotes the paragraphs, surrogate and all.
+    """
+    if _SURROGATE.search(text):
+        text = _SURROGATE.sub("\ufffd", text)
+    return half_width(text)
+
+
 _QUANTITY = re.compile(
     r"[零〇一二两三四五六七八九十百千万亿几多每半数余]+"
     r"(?:[个名位次件项种条家批台套元吨人户岁年月日天期级倍成份处所座辆只张场支轮届]"
@@ -227,7 +243,7 @@ class Tokenizer:
 
     def terms(self, text: str) -> list[str]:
         """The normalised content terms of ``text``, in order, duplicates kept."""
-        tokens = self.cut(half_width(text))
+        tokens = self.cut(segmentable(text))
         return [term for term in map(self.term, tokens) if term is not None]
 
     def terms_by_span(self, text: str, spans: Sequence[tuple[int, int]]) -> list[list[str]]:
@@ -240,12 +256,12 @@ class Tokenizer:
         Spans must be sorted and disjoint. One ``cut`` over a whole article instead of one per
         sentence gives the same tokens (jieba cuts at punctuation anyway) for one call's overhead.
         Full-width ASCII is made half-width first (one character for one, so offsets hold):
-        jieba would otherwise cut ``ＡＰＰ`` letter by letter.
+        jieba would otherwise cut ``ＡＰＰ`` letter by letter (:func:`segmentable`).
         """
         count = len(spans)
         if not spans:
             return SentenceTerms.from_lists([])
-        tokens = self.cut(half_width(text))
+        tokens = self.cut(segmentable(text))
         numbered, vocabulary = self._table.ids(tokens)
         starts = _token_starts(tokens, text)
         is_term = numbered > 0

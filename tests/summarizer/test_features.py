@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from summarizer import features as features_module
@@ -85,3 +85,24 @@ def test_dense_and_sparse_counting_give_the_same_features(paragraphs: list[str])
         patch.setattr(features_module, "DENSE_CELLS", 0)
         sparse = _features(paragraphs)
     np.testing.assert_allclose(dense, sparse, rtol=1e-12, atol=1e-12)
+
+
+@given(
+    st.lists(
+        st.text(alphabet="公积金物业费海南缴存。，？“”0123456789ab#", min_size=0, max_size=60),
+        max_size=6,
+    )
+)
+@example(["公积金#物业费。海南缴存公积金。"])
+@settings(max_examples=100, deadline=None)
+def test_nul_inside_a_sentence_counts_like_any_other_symbol(paragraphs: list[str]) -> None:
+    # NUL also joins the sentences for the code-point arrays; one inside a sentence must not
+    # shift the next sentences' characters onto another row.
+    with_nul = [p.replace("#", "\x00") for p in paragraphs]
+    np.testing.assert_allclose(_features(with_nul), _features(paragraphs), rtol=1e-12)
+
+
+def test_a_lone_surrogate_counts_like_any_other_symbol() -> None:
+    with_surrogate = [p.replace("，", "\ud800", 1) for p in PARAGRAPHS]
+    with_symbol = [p.replace("，", "#", 1) for p in PARAGRAPHS]
+    np.testing.assert_allclose(_features(with_surrogate), _features(with_symbol), rtol=1e-12)

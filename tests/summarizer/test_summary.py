@@ -159,6 +159,18 @@ def test_reporters_after_a_dateline_are_not_part_of_a_summary_sentence(opening: 
     assert [s[:6] for s in summary.sentences] == ["6月25日至", "本次竞赛对电"]
 
 
+@pytest.mark.parametrize("odd", ["\x00", "\ud800"])
+def test_page_text_holding_nul_or_a_lone_surrogate_is_summarized_verbatim(odd: str) -> None:
+    # parse_page takes any str; NUL and lone surrogates are quoted back as they stood.
+    parser = pytest.importorskip("summarizer.parser")
+    paragraphs = [p.replace("，", f"，{odd}", 1) for p in PARAGRAPHS]
+    article = parser.parse_page("# 标题\n\n" + "\n\n".join(paragraphs)).articles[0]
+    summary = summarize(article, k=3)
+    assert len(summary.sentences) == 3
+    assert all(any(s in p for p in paragraphs) for s in summary.sentences)
+    assert any(odd in s for s in summary.sentences)
+
+
 def test_questions_are_picked_only_when_statements_run_out() -> None:
     paragraphs = [
         "电梯维保人员在安装维修电梯时需要注意哪些安全措施？电梯有哪些常见故障？",

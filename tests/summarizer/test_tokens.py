@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from summarizer.segment import BackendName
 from summarizer.sentences import sentence_spans
 from summarizer.tokens import (
     _HALF_WIDTH,
@@ -82,6 +83,14 @@ def test_amounts_with_more_than_and_person_times_are_quantities(
 def test_bare_more_than_and_percentage_points_are_quantities() -> None:
     assert is_quantity("万余") and is_quantity("百分点") and is_quantity("个百分点")
     assert not is_quantity("余杭") and not is_quantity("百分比较")
+
+
+@pytest.mark.parametrize("backend", ["jieba", "rjieba"])
+def test_a_lone_surrogate_is_cut_as_a_symbol(backend: BackendName) -> None:
+    tokenizer = Tokenizer(stopwords=load_stopwords(), backend=backend)
+    text = "工会\ud800职工"
+    assert tokenizer.terms(text) == ["工会", "职工"]
+    assert tokenizer.terms_by_span(text, [(0, 3), (3, 5)]) == [["工会"], ["职工"]]
 
 
 def test_terms_by_span_equals_terms_of_each_span() -> None:
