@@ -94,6 +94,12 @@ _LEADING_JUMPS = re.compile(rf"(?:{_JUMP}\s*)*")
 # Bracketed notes after the last sentence end: （新华社电） （完） （记者 X）.
 _TRAILING_NOTES = re.compile(r"(?:\s*[（(][^（）()]*[）)])+\s*$")
 _JUMP_MARKER = re.compile(rf"^{_JUMP}$|^[上下]?[接转续]\s*第?\s*\S{{1,4}}\s*版$")
+# A jump that sends the rest of the text to another page: (下转第4版), 转A3版.
+_FORWARD = r"(?:下[接转续]|转至?)\s*第?\s*[^\s()（）]{1,4}\s*版"
+_OPENS_WITH_FORWARD_JUMP = re.compile(rf"[（(〔【]\s*{_FORWARD}\s*[)）〕】]|{_FORWARD}$")
+# …各族人民(下转第4版): a sentence that a jump cut off, with its marker still on it.
+_ENDS_AT_FORWARD_JUMP = re.compile(rf"(?:[（(〔【]\s*{_FORWARD}\s*[)）〕】]|\n\s*{_FORWARD})$")
+_FORWARD_TAIL_CHARS = 24
 _BYLINE = re.compile(r"^■|记者|通讯员")
 _CLOSER_CHARS = "".join(sorted(CLOSERS))
 
@@ -186,23 +192,38 @@ class Summarizer:
     weights: LinearRanker | None = field(default_factory=packaged_ranker)
 
     def summarize(self, article: Article, *, k: int = 3, max_chars: int | None = None) -> Summary:
-        """Summarize an article's paragraphs (its title, byline and captions are not read)."""
-        return self.summarize_text(article.paragraphs, k=k, max_chars=max_chars)
+        """Summarize an article's paragraphs (its title, byline and captions are not read).
+
+        An article that jumps to another page (``continued_on``) is ``continued``: when its
+        text stops mid-sentence, that sentence was cut by the jump (the other page is not
+        here, or its half ended unfinished too) and is not quoted.
+        """
+        continued = article.continued_on is not None
+        return self.summarize_text(
+            article.paragraphs, k=k, max_chars=max_chars, continued=continued
+        )
 
     def summarize_text(
-        self, paragraphs: Sequence[str], *, k: int = 3, max_chars: int | None = None
+        self,
+        paragraphs: Sequence[str],
+        *,
+        k: int = 3,
+        max_chars: int | None = None,
+        continued: bool = False,
     ) -> Summary:
         """Up to ``k`` key sentences in document order, together at most ``max_chars`` long.
 
         Sentences are taken best first; one that would overrun the budget is skipped and the
         next tried, so the budget can leave fewer than ``k`` (or none, if every sentence is
         longer than it). ``max_chars`` counts the sentences' characters, not separators.
+        ``continued``: the text goes on elsewhere, so an unfinished last sentence is a cut
+        one, never a candidate (see :func:`_candidates`).
         """
         if k < 0:
             raise ValueError(f"k must be >= 0, got {k}")
         if max_chars is not None and max_chars < 0:
             raise ValueError(f"max_chars must be >= 0, got {max_chars}")
-        analysis = self.analyze(paragraphs)
+        analysis = self.analyze(paragraphs, continued=continued)
         chosen = select(analysis.sentences, k=k, max_chars=max_chars)
         return Summary(sentences=tuple(s.text for s in chosen), keywords=analysis.keywords)
 
@@ -211,10 +232,11 @@ class Summarizer:
         """Whether sentences are scored by the learned weights (else by TextRank alone)."""
         return self.config.ranker == "learned" and self.weights is not None
 
-    def analyze(self, paragraphs: Sequence[str]) -> Analysis:
+    def analyze(self, paragraphs: Sequence[str], *, continued: bool = False) -> Analysis:
         """Split, segment (one jieba pass over the article up to its last ranked candidate)
-        and rank; only the first ``max_sentences`` candidates are ranked."""
-        candidates, terms = self._terms(paragraphs)
+        and rank; only the first ``max_sentences`` candidates are ranked. ``continued``: as
+        for :meth:`summarize_text`."""
+        candidates, terms = self._terms(paragraphs, continued=continued)
         return self._rank(paragraphs, candidates, terms)
 
     def _rank(
@@ -265,10 +287,13 @@ class Summarizer:
         return self._graph(texts, candidates, terms, similarity, self._keyword_scores(terms))
 
     def _terms(
-        self, paragraphs: Sequence[str]
+        self, paragraphs: Sequence[str], *, continued: bool = False
     ) -> tuple[list[tuple[int, int, int]], SentenceTerms]:
         candidates = _candidates(
-            paragraphs, limit=self.config.max_sentences, max_chars=self.config.max_sentence_chars
+            paragraphs,
+            limit=self.config.max_sentences,
+            max_chars=self.config.max_sentence_chars,
+            continued=continued,
         )
         if candidates:
             last, _, last_end = candidates[-1]
@@ -409,7 +434,11 @@ def _paragraph_offsets(paragraphs: Sequence[str]) -> list[int]:
 
 
 def _candidates(
-    paragraphs: Sequence[str], *, limit: int | None = None, max_chars: int = MAX_SENTENCE_CHARS
+    paragraphs: Sequence[str],
+    *,
+    limit: int | None = None,
+    max_chars: int = MAX_SENTENCE_CHARS,
+    continued: bool = False,
 ) -> list[tuple[int, int, int]]:
     """``(paragraph, start, end)`` of every sentence that may appear in a summary (the first
     ``limit`` of them).
@@ -422,20 +451,45 @@ def _candidates(
     remains is still a verbatim substring. Sentences with a dateline further in, markers,
     bare bylines, bracketed notes and headings (no final punctuation, short) are not
     candidates.
+
+    A long unfinished sentence is a candidate (a run-on cut at clause marks, a text without
+    final punctuation), except where a jump cut it off: before a forward marker
+    (``…各族人民`` + ``(下转第4版)``), and at the very end of a ``continued`` text (the
+    parser takes the markers out and sets ``Article.continued_on``).
     """
     found: list[tuple[int, int, int]] = []
+    open_end = False  # found[-1] stops mid-sentence and is the last span read
     for number, paragraph in enumerate(paragraphs):
         datelines = may_hold_dateline(paragraph)
         for start, end in sentence_spans(paragraph, max_chars=max_chars):
+            if open_end and _OPENS_WITH_FORWARD_JUMP.match(paragraph, start, end):
+                found.pop()  # the jump cut it off
+            open_end = False
             start, end = _trim(paragraph, start, end, datelines=datelines)
             text = paragraph[start:end]
-            if len(text) > max_chars or _is_noise(text) or (datelines and contains_dateline(text)):
+            if (
+                len(text) > max_chars
+                or _is_noise(text)
+                or (datelines and contains_dateline(text))
+                or _ends_at_forward_jump(text)
+            ):
                 log.debug("not a summary candidate: %r", text)
                 continue
             found.append((number, start, end))
+            open_end = not _ends_sentence(text)
             if limit is not None and len(found) >= limit:
                 return found
+    if continued and open_end:
+        found.pop()
     return found
+
+
+def _ends_at_forward_jump(text: str) -> bool:
+    """``…各族人民(下转第4版)``: a forward marker still ends the span, so the sentence before
+    it is unfinished (:func:`_trim` takes one off a finished sentence)."""
+    return text[-1:] in "）)〕】版" and bool(
+        _ENDS_AT_FORWARD_JUMP.search(text[-_FORWARD_TAIL_CHARS:])
+    )
 
 
 def _trim(paragraph: str, start: int, end: int, *, datelines: bool = True) -> tuple[int, int]:
@@ -503,7 +557,14 @@ def summarize(article: Article, *, k: int = 3, max_chars: int | None = None) -> 
 
 
 def summarize_text(
-    paragraphs: Sequence[str], *, k: int = 3, max_chars: int | None = None
+    paragraphs: Sequence[str],
+    *,
+    k: int = 3,
+    max_chars: int | None = None,
+    continued: bool = False,
 ) -> Summary:
-    """Like :func:`summarize` for bare paragraphs."""
-    return default_summarizer().summarize_text(paragraphs, k=k, max_chars=max_chars)
+    """Like :func:`summarize` for bare paragraphs (``continued``: see
+    :meth:`Summarizer.summarize_text`)."""
+    return default_summarizer().summarize_text(
+        paragraphs, k=k, max_chars=max_chars, continued=continued
+    )

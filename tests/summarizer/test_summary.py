@@ -333,6 +333,53 @@ def test_a_bracket_only_paragraph_is_never_a_candidate() -> None:
     )
 
 
+FIRST = "7月1日出版的第13期《求是》杂志将发表习近平总书记的重要文章。"
+CUT = (
+    "文章强调，全面建设社会主义现代化国家是一项伟大而艰巨的事业，前途光明，任务繁重，"
+    "需要我们以更加坚定的决心和意志，团结带领全党全国各族人民"
+)
+
+
+def test_a_sentence_cut_off_by_a_jump_is_never_picked() -> None:
+    # Page 4, where the sentence goes on, is not (yet) here: the article keeps continued_on.
+    parser = pytest.importorskip("summarizer.parser")
+    text = f"# 《求是》杂志发表重要文章\n\n新华社北京6月30日电 {FIRST}{CUT}\n\n(下转第4版)\n"
+    article = parser.parse_page(text, page="1").articles[0]
+    assert (article.continued_on, article.paragraphs) == (4, [FIRST + CUT])
+    assert summarize(article, k=3).sentences == (FIRST,)
+
+
+@pytest.mark.parametrize(
+    "paragraphs",
+    [[FIRST + CUT + "(下转第4版)"], [FIRST + CUT, "（下转第4版）"], [FIRST + CUT + "\n下转第4版"]],
+)
+def test_an_unfinished_sentence_before_a_forward_marker_is_never_picked(
+    paragraphs: list[str],
+) -> None:
+    assert lead_sentences(paragraphs) == [FIRST]
+    assert summarize_text(paragraphs, k=3).sentences == (FIRST,)
+
+
+def test_an_unfinished_last_sentence_is_a_candidate_when_no_jump_cut_it() -> None:
+    # A text without final punctuation, or a run-on cut at clause marks, is still quoted.
+    assert lead_sentences([FIRST + CUT]) == [FIRST, CUT]
+    run_on = "，".join(["全省各级工会扎实推进职工服务阵地建设和普惠服务"] * 30) + "。"
+    pieces = [s.text for s in Summarizer().analyze([run_on], continued=True).sentences]
+    assert len(pieces) > 1 and "".join(pieces) == run_on
+
+
+@given(
+    st.lists(st.sampled_from(SENTENCE_POOL), min_size=1, max_size=4).map("".join),
+    st.sampled_from(
+        [CUT, CUT + "，", "全省各级工会扎实推进职工服务阵地建设，推动服务阵地向基层一线延伸……"]
+    ),
+)
+@settings(max_examples=50, deadline=None)
+def test_a_continued_text_never_quotes_its_unfinished_end(before: str, tail: str) -> None:
+    assert tail in lead_sentences([before, tail])  # a candidate where nothing says it was cut
+    assert tail not in summarize_text([before, tail], k=5, continued=True).sentences
+
+
 def test_only_the_first_sentences_are_ranked() -> None:
     paragraphs = [f"第{i}段消息称，全省电网运行平稳。" for i in range(50)]
     summarizer = Summarizer(config=SummarizerConfig(max_sentences=10))
