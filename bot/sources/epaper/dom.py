@@ -42,6 +42,7 @@ __all__ = [
     "refresh_target",
     "resolve",
     "script_title",
+    "site_of",
     "text_of",
 ]
 
@@ -124,15 +125,44 @@ def resolve(base_url: str, href: str | None) -> str | None:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
 
 
+_DEFAULT_PORTS: Final = {"http": 80, "https": 443}
+
+
+def site_of(url: str) -> tuple[str, int | None] | None:
+    """The host (lower-cased) and port (None for its scheme's default) that ``url`` names,
+    whatever the scheme: ``http://EPAPER.example.com:80/`` and ``https://epaper.example.com/``
+    are one site. None without a host or with a port no URL can have."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    if not parts.hostname:
+        return None
+    return parts.hostname, None if port == _DEFAULT_PORTS.get(parts.scheme) else port
+
+
 def links(
     tree: LexborHTMLParser, base_url: str, selector: str = "a[href], area[href]"
 ) -> list[Link]:
-    """All links ``selector`` matches, in document order, resolved (unusable hrefs dropped)."""
+    """All links ``selector`` matches, in document order, resolved (unusable hrefs dropped).
+
+    A link to the page's own site written another way (``http://`` on a page served over
+    https, as sites that moved keep in hard-coded links; the host in capitals; ``:443``) gets
+    the page's own scheme and host: it is then the same URL as a relative link to that file,
+    and it is fetched the way the page was.
+    """
+    base = urlsplit(base_url)
+    home = site_of(base_url)
     found: list[Link] = []
     for node in tree.css(selector):
         url = resolve(base_url, node.attributes.get("href"))
-        if url is not None:
-            found.append(Link(url=url, text=text_of(node), tag=node.tag or "", node=node))
+        if url is None:
+            continue
+        parts = urlsplit(url)
+        if (parts.scheme, parts.netloc) != (base.scheme, base.netloc) and site_of(url) == home:
+            url = urlunsplit((base.scheme, base.netloc, parts.path, "", ""))
+        found.append(Link(url=url, text=text_of(node), tag=node.tag or "", node=node))
     return found
 
 

@@ -17,11 +17,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
 from bot.errors import TemplateError
-from bot.sources.epaper.dom import links, page_label, script_title
+from bot.sources.epaper.dom import links, page_label, script_title, site_of
 from bot.sources.epaper.model import ArticleRef, PageListing, PageRef
 
 __all__ = [
@@ -74,8 +75,15 @@ def _file_name(url: str) -> str:
 
 
 def same_folder(left: str, right: str) -> bool:
-    """True when both URLs lie in the same folder (one date's pages, not the calendar's)."""
-    return left.rsplit("/", 1)[0] == right.rsplit("/", 1)[0]
+    """True when both URLs lie in the same folder (one date's pages, not the calendar's) of
+    one site, however each writes the site (scheme, the host's capitals, a default port:
+    :func:`~bot.sources.epaper.dom.site_of`)."""
+    site = site_of(left)
+    return site is not None and site == site_of(right) and _folder(left) == _folder(right)
+
+
+def _folder(url: str) -> str:
+    return urlsplit(url).path.rsplit("/", 1)[0]
 
 
 def page_refs(tree: LexborHTMLParser, url: str, file_name: re.Pattern[str]) -> tuple[PageRef, ...]:

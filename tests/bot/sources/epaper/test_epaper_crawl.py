@@ -321,6 +321,25 @@ async def test_an_article_link_to_another_host_that_is_not_public_is_not_followe
     assert article not in [hit.path for hit in server.hits]
 
 
+async def test_links_naming_the_sites_own_host_with_another_scheme_are_fetched_as_the_page_was(
+    server: SiteServer, fetcher: Fetcher
+) -> None:
+    # Sites that moved to https keep hard-coded http:// links; the server here speaks http
+    # only, so its pages link https:// to its own host and port: the mirror image.
+    site = founder_site(PAPER, DATE, sheets(2, 2))
+    folder = server.url("/html/2024-07/01/").replace("http://", "https://")
+    for path, resource in site.items():
+        if "/node_" in path:
+            page = resource.body.decode().replace("href=", f"href={folder}")
+            site[path] = Resource(page.encode())
+    server.site.update(site)
+
+    result = await founder_crawler(server, fetcher).crawl()
+
+    assert result.complete and len(result.edition.articles) == 4
+    assert {url.split(":")[0] for url in result.urls} == {"http"}
+
+
 async def test_an_entry_page_pointing_at_a_private_address_is_refused(
     server: SiteServer, fetcher: Fetcher
 ) -> None:

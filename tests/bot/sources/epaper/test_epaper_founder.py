@@ -74,6 +74,20 @@ def test_a_page_list_shown_twice_with_mixed_hrefs_lists_each_page_once() -> None
     assert listing.page is not None and listing.page.number == "A01"
 
 
+@pytest.mark.parametrize(
+    "site", ["http://epaper.test", "https://EPAPER.test", "https://epaper.test:443"]
+)
+def test_absolute_links_to_the_pages_own_site_written_otherwise_list_what_relative_links_do(
+    site: str,
+) -> None:
+    # A site that moved to https often keeps hard-coded http:// links on its pages.
+    url = "https://epaper.test/html/2024-07/01/node_187.htm"
+    absolute = page().replace("href=", f"href={site}/html/2024-07/01/")
+    relative = FOUNDER.parse_page(page(), url)
+    assert relative.pages and relative.articles
+    assert FOUNDER.parse_page(absolute, url) == relative
+
+
 def test_articles_linked_from_titles_map_and_div_variants_are_listed_once_in_page_order() -> None:
     q = Quirks(image_map=True, div_variants=True)
     listing = FOUNDER.parse_page(page(q=q), FOLDER + "node_187.htm")
