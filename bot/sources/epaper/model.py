@@ -8,6 +8,7 @@ each has a plain-JSON form (:func:`listing_to_json` …) that survives a restart
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -97,6 +98,9 @@ class Template:
     """(text, URL) → the URL the entry page leads to, or None when the entry is a page itself."""
     parse_page: Callable[[str, str], PageListing]
     parse_article: Callable[[str, str], ArticlePage]
+    article_file: re.Pattern[str]
+    """The file name of an article page (``content_1.htm``): an address a person names that
+    ends so is read as an article first, even when the page links others (上一篇/下一篇)."""
 
 
 # ---------------------------------------------------------------------------------------------

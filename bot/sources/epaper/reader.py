@@ -9,6 +9,7 @@ that article. Which template: the caller's choice, else guessed from the address
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
 import re
 import urllib.parse
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from bot.errors import SourceError, TemplateError
 from bot.sources.epaper.crawl import EditionCrawler
 from bot.sources.epaper.fetch import Fetcher
-from bot.sources.epaper.model import ArticleRef, PageListing, Template
+from bot.sources.epaper.model import ArticlePage, ArticleRef, PageListing, Template
 from bot.sources.epaper.templates import get_template
 from summarizer.edition import Article, Edition
 from summarizer.limits import DEFAULT_LIMITS, LimitError, Limits
@@ -68,12 +69,20 @@ async def read_url(
     chosen = get_template(template) if isinstance(template, str) else template
     fetched = await fetcher.get(url)
     text, where = fetched.text or "", fetched.final_url
-    base = urllib.parse.urljoin(where, "./")
-    if chosen.parse_entry(text, where) is not None or url == chosen.entry_url(base):
+    # The address asked for, not only where it led: an index may answer with an HTTP
+    # redirect to the newest first page (which is no index itself).
+    base = _entry_base(chosen, url) or _entry_base(chosen, where)
+    if base is not None or chosen.parse_entry(text, where) is not None:
+        base = base or _folder(where)
         crawler = EditionCrawler(fetcher, base, chosen, entry_url=url, limits=limits)
         result = await crawler.crawl()
         missing = tuple((m.url, m.reason) for m in result.missing)
         return UrlReading(UrlKind.EDITION, result.edition, missing)
+    if any(chosen.article_file.fullmatch(_file_name(u)) for u in (url, where)):
+        # An article page may link others (上一篇/下一篇, the page's title list): it is
+        # read as the article it is named for, and as a page only if it is none.
+        with contextlib.suppress(TemplateError):
+            return _article(chosen.parse_article(text, where))
     try:
         listing = chosen.parse_page(text, where)
     except TemplateError:
@@ -84,12 +93,33 @@ async def read_url(
             what = f"too many articles on one page ({len(listing.articles):,})"
             raise TemplateError(where, LimitError(where, what, most, "articles_per_page").reason)
         return await _page(fetcher, chosen, listing)
-    article = chosen.parse_article(text, where)
+    return _article(chosen.parse_article(text, where))
+
+
+def _folder(url: str) -> str:
+    return urllib.parse.urljoin(url, "./")
+
+
+def _entry_base(template: Template, url: str) -> str | None:
+    """The site folder whose entry page ``url`` is (``…/rmrb/`` for
+    ``…/rmrb/pc/layout/index.html``), or None when it is no template's entry page."""
+    folder = _folder(url)
+    while template.entry_url(folder) != url:
+        parent = urllib.parse.urljoin(folder, "../")
+        if parent == folder:
+            return None
+        folder = parent
+    return folder
+
+
+def _file_name(url: str) -> str:
+    return urllib.parse.urlsplit(url).path.rsplit("/", 1)[-1]
+
+
+def _article(page: ArticlePage) -> UrlReading:
+    """One article page's reading: an edition of that article alone."""
     edition = Edition(
-        paper=article.paper,
-        date=article.date,
-        page=article.article.page,
-        articles=[article.article],
+        paper=page.paper, date=page.date, page=page.article.page, articles=[page.article]
     )
     return UrlReading(UrlKind.ARTICLE, edition)
 

@@ -156,4 +156,5 @@ TEMPLATE: Final = Template(
     parse_entry=parse_entry,
     parse_page=parse_page,
     parse_article=parse_article,
+    article_file=ARTICLE_FILE,
 )

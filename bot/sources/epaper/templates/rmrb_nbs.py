@@ -103,4 +103,5 @@ TEMPLATE: Final = Template(
     parse_entry=refresh_target,
     parse_page=parse_page,
     parse_article=parse_article,
+    article_file=ARTICLE_FILE,
 )

@@ -1,0 +1,69 @@
+"""Reading one address a person names (``baozhai parse URL``) from fixture sites on a real
+local server: an index gives the edition, a page its articles, an article itself."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bot.sources.epaper import Fetcher, UrlKind, read_url
+from tests.bot.sources.epaper.server import SiteServer
+from tests.bot.sources.epaper.sites import Resource, Sheet, Story, founder_site, pc_site
+
+DATE = dt.date(2024, 7, 1)
+PAPER = "浙江工人日报"
+FOLDER = "/html/2024-07/01/"
+
+
+def sheets() -> list[Sheet]:
+    return [
+        Sheet(
+            f"A0{p}",
+            f"版{p}",
+            tuple(Story(f"第{p}版 第{k}篇", (f"第{p}版第{k}篇的正文。",)) for k in (1, 2, 3)),
+            node=186 + p,
+        )
+        for p in (1, 2)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("template", "index", "first_page"),
+    [
+        ("founder", "/paperindex.htm", FOLDER + "node_187.htm"),
+        ("pc_layout", "/rmrb/pc/layout/index.html", "/rmrb/pc/layout/202407/01/node_01.html"),
+    ],
+)
+async def test_an_index_answering_with_a_redirect_is_read_as_the_whole_edition(
+    server: SiteServer, fetcher: Fetcher, template: str, index: str, first_page: str
+) -> None:
+    if template == "founder":
+        server.site.update(founder_site(PAPER, DATE, sheets()))
+    else:
+        server.site.update(pc_site(PAPER, DATE, sheets(), root="/rmrb/"))
+    server.site[index] = Resource(status=302, headers={"Location": first_page})
+
+    reading = await read_url(fetcher, server.url(index), template)
+
+    assert reading.kind is UrlKind.EDITION
+    assert [a.title for a in reading.edition.articles] == [
+        f"第{p}版 第{k}篇" for p in (1, 2) for k in (1, 2, 3)
+    ]
+
+
+async def test_an_article_page_linking_its_neighbours_is_read_as_that_article(
+    server: SiteServer, fetcher: Fetcher
+) -> None:
+    site = founder_site(PAPER, DATE, sheets())
+    article = FOLDER + "content_187_1001.htm"
+    neighbours = "<a href=content_187_1000.htm>上一篇</a> <a href=content_187_1002.htm>下一篇</a>"
+    site[article] = Resource(
+        site[article].body.replace(b"</body>", neighbours.encode() + b"</body>")
+    )
+    server.site.update(site)
+
+    reading = await read_url(fetcher, server.url(article), "founder")
+
+    assert reading.kind is UrlKind.ARTICLE
+    assert [a.title for a in reading.edition.articles] == ["第1版 第2篇"]
