@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
+from bot.errors import TemplateError
 from bot.sources.epaper.dom import parse_html
 
 __all__ = [
@@ -115,7 +116,10 @@ def charset_in_document(data: bytes) -> str | None:
     xml = _XML_DECLARATION.match(head)
     if xml is not None:
         return xml.group(1).decode("ascii")
-    tree = parse_html(head.decode("latin-1"))
+    try:
+        tree = parse_html(head.decode("latin-1"))
+    except TemplateError:  # (nested past any page: the page is refused when it is parsed)
+        return None
     for meta in tree.css("meta"):
         attributes = meta.attributes
         if attributes.get("charset"):

@@ -24,6 +24,8 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from bot.errors import TemplateError
+from bot.sources.epaper.nesting import MAX_DEPTH, nesting_depth
 from summarizer.decode import strip_invisible
 from summarizer.edition import normalize_page
 from summarizer.rejoin import normalize_ws
@@ -52,9 +54,18 @@ _BLOCK: Final = frozenset(
 )
 
 
-def parse_html(text: str) -> LexborHTMLParser:
-    """Parse a whole document (NUL characters, which no page needs, are dropped first)."""
-    return LexborHTMLParser(text.replace("\x00", ""))
+def parse_html(text: str, url: str = "", *, template: str = "") -> LexborHTMLParser:
+    """Parse a whole document (NUL characters, which no page needs, are dropped first).
+
+    A :class:`TemplateError` naming ``url`` and ``template`` when its elements nest deeper
+    than :data:`~bot.sources.epaper.nesting.MAX_DEPTH`, before lexbor, whose time grows with
+    the nesting times the tags, ever sees it (:mod:`bot.sources.epaper.nesting`).
+    """
+    text = text.replace("\x00", "")
+    if nesting_depth(text) > MAX_DEPTH:
+        reason = f"markup nested more than {MAX_DEPTH} elements deep (no page is)"
+        raise TemplateError(url, reason, template=template)
+    return LexborHTMLParser(text)
 
 
 def _walk(node: LexborNode) -> Iterator[LexborNode]:
@@ -84,8 +95,12 @@ def text_of(node: LexborNode) -> str:
 
 
 def fragment_text(html: str) -> str:
-    """The text of an HTML fragment (a comment field, a script's string), on one line."""
-    body = parse_html(html).body
+    """The text of an HTML fragment (a comment field, a script's string), on one line; none
+    for one nested too deep to parse (no title or field is: see :func:`parse_html`)."""
+    try:
+        body = parse_html(html).body
+    except TemplateError:
+        return ""
     return text_of(body) if body is not None else ""
 
 
@@ -184,7 +199,7 @@ def meta_refresh(tree: LexborHTMLParser, base_url: str) -> str | None:
 def refresh_target(text: str, url: str) -> str | None:
     """A template's ``parse_entry`` for entry pages that only meta-refresh to the newest
     edition (``paperindex.htm``, ``pc/layout/index.html``); None when the page does not."""
-    return meta_refresh(parse_html(text), url)
+    return meta_refresh(parse_html(text, url), url)
 
 
 _FIELD_TAG: Final = re.compile(r"<(?P<close>/?)(?P<name>[a-z][a-z0-9_-]*)>", re.I)

@@ -69,7 +69,7 @@ def edition_url(base_url: str, date: dt.date, like: str | None = None) -> str:
 def parse_entry(text: str, url: str) -> str | None:
     """The first page ``paperindex.htm`` refreshes to, or the newest date's first page in a
     ``period.xml`` calendar (its ``front_page``, else ``node_1.htm``); None when neither."""
-    tree = parse_html(text)
+    tree = parse_html(text, url, template=NAME)
     newest: tuple[dt.date, str] | None = None
     for period in tree.css("period"):
         date_node = period.css_first("period_date")
@@ -90,7 +90,7 @@ def parse_entry(text: str, url: str) -> str | None:
 
 def parse_page(text: str, url: str) -> PageListing:
     """A page (版面): the edition's page list, this page's articles, paper and date."""
-    tree = parse_html(text)
+    tree = parse_html(text, url, template=NAME)
     fields = _typed(comment_fields(tree), "2")
     number = normalize_page(fields.get("pagenum"))
     return read_listing(
@@ -108,7 +108,7 @@ def parse_page(text: str, url: str) -> PageListing:
 
 def parse_article(text: str, url: str) -> ArticlePage:
     """An article page: 引题/标题/副题, byline, paragraphs, captions, page and date."""
-    tree = parse_html(text)
+    tree = parse_html(text, url, template=NAME)
     comments = comment_fields(tree)
     fields = _typed(comments, "1")
     paper = fields.get("papername") or _typed(comments, "2").get("papername") or None

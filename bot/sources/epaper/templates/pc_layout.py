@@ -55,7 +55,7 @@ def edition_url(base_url: str, date: dt.date, like: str | None = None) -> str:
 
 def parse_page(text: str, url: str) -> PageListing:
     """A page (版面): the edition's page list, this page's articles, paper and date."""
-    tree = parse_html(text)
+    tree = parse_html(text, url, template=NAME)
     date = date_from_url(url)
     return read_listing(
         tree,
@@ -72,7 +72,7 @@ def parse_page(text: str, url: str) -> PageListing:
 
 def parse_article(text: str, url: str) -> ArticlePage:
     """An article page: 引题/标题/副题, byline, paragraphs, captions and date."""
-    tree = parse_html(text)
+    tree = parse_html(text, url, template=NAME)
     date_node = tree.css_first(".article .date, .article .newstime")
     date_text = text_of(date_node) if date_node is not None else ""
     sec = tree.css_first(".article > .sec")

@@ -56,7 +56,7 @@ def edition_url(base_url: str, date: dt.date, like: str | None = None) -> str:
 
 def parse_page(text: str, url: str) -> PageListing:
     """A page (版面): the edition's page list, this page's articles, paper and date."""
-    tree = parse_html(text)
+    tree = parse_html(text, url, template=NAME)
     channel = tree.css_first("input[name=channelname]")
     paper = (channel.attributes.get("value") if channel is not None else None) or title_paper(tree)
     return read_listing(
@@ -73,7 +73,7 @@ def parse_page(text: str, url: str) -> PageListing:
 
 def parse_article(text: str, url: str) -> ArticlePage:
     """An article page: 引题/标题/副题, byline, paragraphs, captions, page and date."""
-    tree = parse_html(text)
+    tree = parse_html(text, url, template=NAME)
     h4 = tree.css_first(".text_c h4")
     source = tree.css_first(".text_c .lai, .text_c .sha_left")
     source_text = text_of(source) if source is not None else ""

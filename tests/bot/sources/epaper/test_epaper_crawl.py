@@ -172,6 +172,18 @@ async def test_an_article_that_no_longer_parses_is_missing_as_a_template_error(
     assert [m.error for m in result.missing] == ["TemplateError"]
 
 
+async def test_an_article_nested_past_the_limit_is_missing_and_the_rest_is_read(
+    server: SiteServer, fetcher: Fetcher
+) -> None:
+    site = founder_site(PAPER, DATE, sheets(1, 2))
+    deep = next(path for path in site if path.endswith("_1001.htm"))
+    site[deep] = Resource(b"<div>" * 2000 + site[deep].body)
+    server.site.update(site)
+    result = await founder_crawler(server, fetcher).crawl()
+    assert [a.title for a in result.edition.articles] == ["第1版 第1篇"]
+    assert [(m.error, "nested" in m.reason) for m in result.missing] == [("TemplateError", True)]
+
+
 async def test_a_second_poll_of_an_unchanged_site_costs_only_304s(
     server: SiteServer, fetcher: Fetcher
 ) -> None:

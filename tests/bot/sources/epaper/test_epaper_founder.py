@@ -205,6 +205,13 @@ def test_a_page_without_page_list_or_articles_is_a_template_error_naming_url_and
     assert "founder template" in str(caught.value)
 
 
+def test_a_page_nested_past_the_limit_is_a_template_error_naming_url_and_template() -> None:
+    url = FOLDER + "content_187_1000.htm"
+    with pytest.raises(TemplateError, match="nested more than 512") as caught:
+        FOUNDER.parse_article("<div>" * 600 + article(), url)
+    assert caught.value.url == url and caught.value.template == "founder"
+
+
 def test_an_article_page_without_body_is_a_template_error() -> None:
     with pytest.raises(TemplateError, match="no <founder-content>"):
         FOUNDER.parse_article("<html><body><h1>标题</h1></body></html>", FOLDER + "c.htm")

@@ -1,0 +1,78 @@
+"""The nesting pre-scan: how deep a parser would nest a page's elements, known in one linear
+pass before lexbor (whose time grows with the nesting times the tags) parses the page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from selectolax.lexbor import LexborHTMLParser
+
+from bot.sources.epaper.dom import fragment_text
+from bot.sources.epaper.nesting import MAX_DEPTH, nesting_depth
+from tests.bot.sources.epaper.test_epaper_properties import html_soup
+
+REAL_PAGE = (
+    Path(__file__).parents[4].parent / "shared/data/epaper/rmrb-2017-10-18-nbs.D110000renmrb_07.htm"
+)
+
+
+def built_depth(text: str) -> int:
+    """How deep lexbor nests the elements of ``text`` inside ``<body>`` (the truth)."""
+    body = LexborHTMLParser(text).body
+    assert body is not None
+    deepest, stack = 0, [(body, 0)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in node.iter() if child.is_element_node)
+    return deepest
+
+
+def test_a_real_page_nests_as_lexbor_builds_it_far_below_the_limit() -> None:
+    if not REAL_PAGE.is_file():
+        pytest.skip(f"{REAL_PAGE} not found")
+    text = REAL_PAGE.read_text(encoding="utf-8")
+    assert nesting_depth(text) == built_depth(text) < MAX_DEPTH // 20
+
+
+def test_unclosed_paragraphs_cells_and_list_items_nest_no_deeper() -> None:
+    page = "<table>" + "<tr><td><P>第一段<P>第二段" * 2000 + "</table><ul>" + "<li>条目" * 2000
+    assert nesting_depth(page) == built_depth(page) < 10
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=html_soup())
+def test_on_tag_soup_the_estimate_is_never_below_what_lexbor_builds(text: str) -> None:
+    # (+1: a void or raw text element, <br> or <script>, is a leaf the estimate leaves out)
+    text = text.replace("\x00", "")  # (as parse_html does first)
+    assert built_depth(text) <= nesting_depth(text) + 1
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        "<div>" * 600,
+        "<div/>" * 600,  # (no self-closing <div> in HTML)
+        "<span><div></span>" * 300,  # an end tag that closes nothing past a <div>
+        "<tr><dl></tr>" * 600,  # a row's end tag outside a table
+        "<form><div></form>" * 600,  # </form> closes the form only
+        "<div><b></div>x" * 600,  # a parser reopens the <b> at the text, inside it the next
+        "<svg><title>" + "<div>" * 600,  # HTML again in an <svg>'s title
+        '<x a">' + "<div>" * 600 + '">',  # a quote in an attribute's name opens no value
+        "<!-- --!>" + "<div>" * 600 + "-->",  # a comment may end with --!>
+    ],
+)
+def test_nesting_past_the_limit_is_counted_whatever_the_end_tags_say(markup: str) -> None:
+    assert built_depth(markup) > MAX_DEPTH
+    assert nesting_depth(markup) > MAX_DEPTH
+
+
+def test_the_count_stops_past_the_limit() -> None:
+    assert nesting_depth("<div>" * 100_000, limit=10) == 11
+
+
+def test_a_comment_field_nested_past_the_limit_gives_no_text() -> None:
+    assert fragment_text("<div>" * 600 + "标题") == ""
+    assert fragment_text("<div>标题</div>") == "标题"
