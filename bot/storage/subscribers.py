@@ -11,7 +11,7 @@ import logging
 from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement, Select, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.storage.models import (
     AlertRow,
@@ -161,32 +161,12 @@ class Subscribers:
                 old.chat_id = new_id
             else:
                 _merge(session, old, new)
-            already = select(Delivery.edition_id).where(Delivery.chat_id == new_id)
-            session.execute(
-                update(Delivery)
-                .where(Delivery.chat_id == old_id, Delivery.edition_id.not_in(already))
-                .values(chat_id=new_id)
-                .execution_options(synchronize_session=False)
-            )
-            heard = select(BroadcastDelivery.broadcast_id).where(
-                BroadcastDelivery.chat_id == new_id
-            )
-            session.execute(
-                update(BroadcastDelivery)
-                .where(
-                    BroadcastDelivery.chat_id == old_id,
-                    BroadcastDelivery.broadcast_id.not_in(heard),
-                )
-                .values(chat_id=new_id)
-                .execution_options(synchronize_session=False)
-            )
-            alerted = select(AlertRow.edition_id).where(AlertRow.chat_id == new_id)
-            session.execute(
-                update(AlertRow)
-                .where(AlertRow.chat_id == old_id, AlertRow.edition_id.not_in(alerted))
-                .values(chat_id=new_id)
-                .execution_options(synchronize_session=False)
-            )
+            for chat, key in (
+                (Delivery.chat_id, Delivery.edition_id),
+                (BroadcastDelivery.chat_id, BroadcastDelivery.broadcast_id),
+                (AlertRow.chat_id, AlertRow.edition_id),
+            ):
+                _move_history(session, chat, key, old_id, new_id)
             session.execute(  # the channels a group bound stay bound by it
                 update(ChannelRow)
                 .where(ChannelRow.bound_by == old_id)
@@ -274,6 +254,24 @@ class Subscribers:
             query = query.where(Subscriber.id.in_(subscribers_of(paper)))
         with self._tx.read() as session:
             return int(session.scalar(query) or 0)
+
+
+def _move_history(
+    session: Session,
+    chat: InstrumentedAttribute[int],
+    key: InstrumentedAttribute[int],
+    old_id: int,
+    new_id: int,
+) -> None:
+    """A table's rows of chat ``old_id`` become ``new_id``'s, but for the ``key`` values
+    (editions, broadcasts) ``new_id`` already has a row of: that one stands."""
+    held = select(key).where(chat == new_id)
+    session.execute(
+        update(chat.class_)
+        .where(chat == old_id, key.not_in(held))
+        .values({chat.key: new_id})
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _merge(session: Session, old: Subscriber, new: Subscriber) -> None:

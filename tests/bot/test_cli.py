@@ -512,17 +512,21 @@ def test_the_ingest_help_says_it_reads_e_paper_sites_too(tmp_path: Path) -> None
     assert "scan each inbox and read each e-paper site's newest edition" in own
 
 
+def site_paper_config(folder: Path, site: SiteServer) -> None:
+    """A config.toml in ``folder`` with one paper, 海南日报, read from ``site``."""
+    (folder / "config.toml").write_text(
+        f'[[papers]]\nname = "海南日报"\nepaper = "{site.url("/")}"\ntemplate = "founder"\n',
+        encoding="utf-8",
+    )
+
+
 def test_backfill_stores_a_date_range_once_and_never_as_a_digest(
     tmp_path: Path, site_in_thread: SiteServer
 ) -> None:
     days = [SITE_DAY, SITE_DAY + dt.timedelta(days=2)]  # no edition on the day between
     for day in days:
         site_in_thread.site.update(founder_site("海南日报", day, site_sheets(day)))
-    (tmp_path / "config.toml").write_text(
-        f'[[papers]]\nname = "海南日报"\nepaper = "{site_in_thread.url("/")}"\n'
-        'template = "founder"\n',
-        encoding="utf-8",
-    )
+    site_paper_config(tmp_path, site_in_thread)
     first = baozhai(
         "backfill", "海南日报", "--from", "2024-07-01", "--to", "2024-07-03", cwd=tmp_path
     )
@@ -547,11 +551,7 @@ def test_backfill_up_to_today_leaves_todays_edition_for_the_digest(
     yesterday = today - dt.timedelta(days=1)
     for day in (yesterday, today):
         site_in_thread.site.update(founder_site("海南日报", day, site_sheets(day)))
-    (tmp_path / "config.toml").write_text(
-        f'[[papers]]\nname = "海南日报"\nepaper = "{site_in_thread.url("/")}"\n'
-        'template = "founder"\n',
-        encoding="utf-8",
-    )
+    site_paper_config(tmp_path, site_in_thread)
     result = baozhai(
         "backfill", "海南日报", "--from", str(yesterday), "--to", str(today), cwd=tmp_path
     )
