@@ -41,16 +41,18 @@ _NOT_A_NAME = r"(?!手记|观察|调查|走访|探访|直击|体验|连线|札�
 _CREDIT = r"(?:文|撰文|图|文图|图文)"
 _SLASH_CREDIT = rf"(?:\s*[/／]\s*{_CREDIT})"
 # What may follow the dateline before the text: （记者X 通讯员Y）, 记者X报道, 记者X Y,
-# 本报记者 X (an organisation before the role, as a lone byline line has), 文/X, X/文, （X）.
+# 本报记者 X (an organisation before the role: 昨日记者来到 is prose), 文/X, X/文.
 _REPORTERS = (
     rf"(?:\s*[（(][^（）()\n]{{0,40}}?{_ROLE}[^（）()\n]{{0,40}}[）)]"
-    rf"|\s*[（(]\s*{_NAMES}\s*[）)]"
     rf"|\s+[^\s，。；：！？“”（）]{{0,12}}?{_ROLE}[^，。；：！？“”（）\n]{{0,40}}?报道"
-    rf"|\s+(?:{_CREDIT}\s*[/／]\s*)?[{_CJK}]{{0,10}}?{_ROLE}{_NOT_A_NAME}\s*{_NAMES}"
+    rf"|\s+(?:{_CREDIT}\s*[/／]\s*)?{_ORG}?{_ROLE}{_NOT_A_NAME}\s*{_NAMES}"
     rf"{_SLASH_CREDIT}?(?=\s)"
     rf"|\s+{_CREDIT}\s*[/／]\s*{_NAMES}(?=\s))"
 )
-_OPENING = re.compile(rf"^{_DATELINE_CORE}{_REPORTERS}?")
+# 中新网北京7月1日电（王静）: a name alone in brackets, only right after a 电 dateline
+# (本报讯 （综合） is no byline).
+_NAME_IN_BRACKETS = rf"(?<=电)\s*[（(]\s*{_NAMES}\s*[）)]"
+_OPENING = re.compile(rf"^{_DATELINE_CORE}(?:{_REPORTERS}|{_NAME_IN_BRACKETS})?")
 
 _BULLET_LINE = re.compile(r"^[■●◆]\s*[^，。！？；：,;!?]{1,40}$")
 _ROLE_LINE = re.compile(

@@ -460,6 +460,10 @@ def test_reporters_after_a_dateline_go_to_the_byline(form: str, name: str) -> No
         "日前记者从省总工会获悉，全省职工服务工作取得新进展。",
         "记者 走访了全省多家企业，了解职工服务工作开展情况。",
         "本报记者站 日前成立，将为读者提供更多新闻服务。",
+        "昨日记者来到 海口市龙华区，走访了多家企业。",
+        "今天上午本报记者走进 省人民医院，了解职工服务情况。",
+        "（综合） 全省职工服务工作取得新进展。",
+        "（大 会） 全省职工服务工作取得新进展。",
     ],
 )
 def test_prose_after_a_dateline_that_names_a_reporter_stays_prose(first: str) -> None:
