@@ -190,12 +190,15 @@ def _migrating(target: str | URL | Engine) -> Iterator[Connection]:
     Several ``baozhai run`` (a leader and its hot standbys) open the database at once after a
     deploy, and each migrates on open: run side by side, one failed (SQLite: "database is
     locked" upgrading its read lock; PostgreSQL: the column the other just added). SQLite:
-    the migration's transaction takes the write lock up front (``BEGIN IMMEDIATE``), so the
-    other waits on the busy timeout and then finds nothing left to do. PostgreSQL: a session
-    advisory lock held until the migration is committed."""
+    all migrations run in one transaction that takes the write lock up front (``BEGIN
+    IMMEDIATE``), so the other waits on the busy timeout and then finds nothing left to do.
+    PostgreSQL: a session advisory lock held until the migrations are committed."""
     with _connection(target) as conn:
         if conn.dialect.name == "sqlite":
-            yield conn.execution_options(**WRITE_OPTIONS)
+            # One transaction for the whole upgrade: Alembic commits after each migration of
+            # its own, and a process paused between two would find the next done by another.
+            conn.execution_options(**WRITE_OPTIONS).begin()
+            yield conn
             return
         conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
         conn.commit()

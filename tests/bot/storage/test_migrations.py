@@ -161,6 +161,26 @@ def test_processes_opening_an_old_database_at_once_take_turns_migrating(
     assert db.current_revision(url) == db.head_revision()
 
 
+def test_an_sqlite_upgrade_holds_the_write_lock_from_its_first_migration_to_its_last(
+    sqlite_url: str,
+) -> None:
+    # Alembic commits after each migration of its own: a process paused between two would
+    # let another run the next and then fail running it again.
+    db.upgrade(sqlite_url, "0006")
+    engine = db.make_engine(sqlite_url)
+    statements: list[str] = []
+    sa.event.listen(
+        engine, "before_cursor_execute", lambda _c, _cur, sql, *_a: statements.append(sql)
+    )
+    try:
+        db.upgrade(engine)
+    finally:
+        engine.dispose()
+    transactions = [s for s in statements if s.startswith(("BEGIN", "COMMIT"))]
+    assert transactions == ["BEGIN IMMEDIATE"]  # and one commit, by the driver, after all
+    assert db.current_revision(sqlite_url) == db.head_revision()
+
+
 def test_migrations_need_no_alembic_ini() -> None:
     config = db.alembic_config()
     assert config.config_file_name is None
