@@ -125,21 +125,36 @@ def tsvector(title: Sequence[str], body: Sequence[str], day: int) -> str:
     scan of the joined text checks that before quoting without escapes.
     """
     long, kept = _limits(title, body)
+    if kept is not None:
+        return _grouped(title, body, day, kept)
     joined = "".join(title) + "".join(body)
     if "'" in joined or "\\" in joined:
         title, body = [_escaped(t) for t in title], [_escaped(t) for t in body]
-        kept = None if kept is None else {_escaped(t) for t in kept}
     start = len(title) + 1
-    if kept is None:
-        parts = [f"'{t}':{i}A" for i, t in enumerate(title, 1)]
-        parts += [f"'{t}':{i}" for i, t in enumerate(body, start)]
-    else:  # the lexemes that fit, at their own positions
-        parts = [f"'{t}':{i}A" for i, t in enumerate(title, 1) if t in kept]
-        parts += [f"'{t}':{i}" for i, t in enumerate(body, start) if t in kept]
+    parts = [f"'{t}':{i}A" for i, t in enumerate(title, 1)]
+    parts += [f"'{t}':{i}" for i, t in enumerate(body, start)]
     parts.append(day_lexeme(day))
     if long:
         parts.append(LONG)
     return " ".join(parts)
+
+
+def _grouped(title: Sequence[str], body: Sequence[str], day: int, kept: set[str]) -> str:
+    """The literal of an article past the byte budget: each kept lexeme once, with the
+    positions the server would keep (its first 256, clamped), then the day and long lexemes.
+    The server counts every occurrence's bytes of a literal before merging them, so one
+    entry per occurrence would pass 1 MiB long before the vector does (200,000 terms of
+    2,000 bigrams); slower than that form, and only for an article of ~90,000 characters."""
+    positions: dict[str, list[str]] = {}
+    for position, (term, weight) in enumerate(
+        [*((t, "A") for t in title), *((t, "") for t in body)], 1
+    ):
+        if term in kept:
+            held = positions.setdefault(term, [])
+            if len(held) < MAX_OCCURRENCES:
+                held.append(f"{min(position, MAX_POSITION)}{weight}")
+    parts = [f"{_lexeme(t)}:{','.join(p)}" for t, p in positions.items()]
+    return " ".join([*parts, day_lexeme(day), LONG])
 
 
 def _stored_bytes(term: str, occurrences: int) -> int:
@@ -151,11 +166,14 @@ def _stored_bytes(term: str, occurrences: int) -> int:
 
 def _limits(title: Sequence[str], body: Sequence[str]) -> tuple[bool, set[str] | None]:
     """Whether the article passes a vector's limits (positions, occurrences, bytes), and,
-    when its lexemes would pass :data:`MAX_LEXEME_BYTES`, those to keep (None: all).
+    when one entry per occurrence might pass :data:`MAX_LEXEME_BYTES`, the lexemes the
+    grouped literal keeps (None: the literal of one entry per occurrence is fine).
 
-    Cheap where it can be: no lexeme passes 256 occurrences in fewer terms, and the bytes
-    are counted one by one only when a bound from the joined terms (each occurrence at most
-    its bytes plus five) passes the limit: an article of ~90,000 characters."""
+    Two budgets: the literal's lexemes as written (the server counts each occurrence before
+    merging) and the vector's (each lexeme once, with its positions: :func:`_stored_bytes`).
+    Cheap where it can be: no lexeme passes 256 occurrences in fewer terms, and both fit
+    while the joined terms' bytes plus five per occurrence do: an article of ~90,000
+    characters."""
     count = len(title) + len(body)
     if count <= MAX_OCCURRENCES:
         return False, None
@@ -171,9 +189,9 @@ def _limits(title: Sequence[str], body: Sequence[str]) -> tuple[bool, set[str] |
     for term, n in occurrences.items():  # first occurrence first: the title, then the text
         size += _stored_bytes(term, n)
         if size > MAX_LEXEME_BYTES:
-            return True, kept
+            break
         kept.add(term)
-    return long, None
+    return True, kept
 
 
 def _phrase(phrase: Phrase, *, in_long: bool = False) -> str:

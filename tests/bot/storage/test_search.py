@@ -293,6 +293,18 @@ def test_an_article_with_more_words_than_a_vector_holds_is_stored_and_found(
     assert titles(search(store, "工会")) == ["工会"]
 
 
+def test_an_article_repeating_a_few_words_past_a_literals_bytes_is_stored_and_found(
+    store: Store,
+) -> None:
+    # 2,000 words x 75: 1.35 MB of term occurrences (bigram and tail), the server counts each
+    words = ["".join(random.Random(n).choices(HAN, k=2)) for n in range(2000)]
+    text = "，".join(words[i % 2000] for i in range(150_000)) + "。"
+    record = add(store, edition(DAY, article("重复的文章", text), article("工会", "正文。")))
+    assert record is not None
+    assert titles(search(store, "重复")) == ["重复的文章"]
+    assert titles(search(store, words[7])) == ["重复的文章"]
+
+
 TITLES = ["总工会", "工会组织", "会议", "全国工人", "人会", "组织工作"]
 
 
