@@ -10,17 +10,18 @@ every other paper's pages wait for it). Real pages nest a few dozen deep (人民
 (:data:`MAX_DEPTH`).
 
 The estimate replays the HTML tree-building rules that decide depth, and where it
-simplifies, it errs high (a page refused wrongly is one logged error; one let through wrongly
-is minutes of parsing): void elements, raw text (``<script>``, ``<textarea>`` …), comments;
-end tags closing their element only where a parser would (``</span>`` not through a
-``<div>``, ``</div>`` not out of a table cell, no stray ``</tr>``); implied end tags and
-elements (``<p>``, ``<li>``, ``<dd>``/``<dt>``, table cells, rows and sections, ``<option>``,
-``<tbody>``); ``<svg>``/``<math>`` content (self-closing tags, no raw text, HTML tags
-breaking out); and formatting elements (``<b>``, ``<font>`` …) an end tag closed from
-outside, which the parser opens again at the next text or tag (three per tag and attributes,
-the "Noah's Ark" rule). ``<html>`` and ``<body>`` are not counted. Tokens follow the HTML
-tokenizer (a quoted attribute value may hold ``>``), and no pattern backtracks across the
-document: the pass is linear in its length (1–2 µs a tag).
+simplifies, it errs high (a page refused wrongly is one logged error; one let through
+wrongly is minutes of parsing): void elements, raw text (``<script>``, ``<textarea>`` …),
+comments; end tags closing their element only where a parser would (``</span>`` not through
+a ``<div>``, ``</div>`` not out of a table cell, no stray ``</tr>``); implied end tags and
+elements (``<p>``, ``<li>``, ``<dd>``/``<dt>``, table cells, rows and sections,
+``<option>``, ``<tbody>``); a ``<form>`` while the last one is unclosed (dropped);
+``<svg>``/``<math>`` content (self-closing tags, no raw text, HTML tags breaking out); and
+formatting elements (``<b>``, ``<font>`` …) an end tag closed from outside, which the parser
+opens again at the next text or tag (three per tag and attributes, the "Noah's Ark" rule).
+``<html>`` and ``<body>`` are not counted. Tokens follow the HTML tokenizer (a quoted
+attribute value may hold ``>``), and no pattern backtracks across the document: the pass is
+linear in its length (1–2 µs a tag).
 """
 
 from __future__ import annotations
@@ -282,6 +283,7 @@ def nesting_depth(text: str, limit: int = MAX_DEPTH) -> int:
     deepest, position, length = 0, 0, len(text)
     unsure = ""  # a raw text element a parser may have dropped, read on to its end tag
     in_body = False  # (before it, <noscript> is the <head>'s)
+    form_open = False  # the parser's form pointer: a <form> while it is set is dropped
     while position < length:
         token = _TOKEN.search(text, position)
         if token is None:
@@ -314,6 +316,8 @@ def nesting_depth(text: str, limit: int = MAX_DEPTH) -> int:
             continue
         if close:
             in_body = in_body or name in ("head", "body", "html", "br")
+            if name == "form" and "template" not in at:
+                form_open = False
             if spaces and spaces[-1]:  # svg/math content: its own element by that name …
                 if name in ("p", "br"):
                     stack.break_out()
@@ -354,6 +358,10 @@ def nesting_depth(text: str, limit: int = MAX_DEPTH) -> int:
             space = foreign or name
             stack.push(f"{space}:{name}", space=space)
         else:
+            if name == "form" and "template" not in at:
+                if form_open:
+                    continue  # a form in a form: no element at all
+                form_open = True
             if name in ("hr", "xmp") and "p" in at:
                 stack.close_if_above(stack.top("p"), "button")
             if (name in _RAW or name == "plaintext") and ("select" in at or "template" in at):
@@ -376,6 +384,8 @@ def nesting_depth(text: str, limit: int = MAX_DEPTH) -> int:
                     continue  # <p> on an open <p>, <li> on <li> …: one closes, one opens
                 if not _start_tag(stack, name):
                     continue
+                if stack.lingering:
+                    stack.reopen()  # what the start tag closed is reconstructed under it
             if name in _KINDS or name in _MARKERS:
                 stack.push(name)
             else:  # the common case, inline: a plain (or formatting) element opens
@@ -422,6 +432,8 @@ def _start_tag(stack: _Stack, name: str) -> bool:
             stack.pop_to(len(stack.names) - 1)
     elif name in ("a", "nobr"):
         stack.close_formatting(name)
+        if stack.lingering:
+            stack.reopen()  # the parser reconstructs before it inserts the new element
     elif name == "button":
         stack.close_if_above(stack.top("button"), "scope")
     elif name in ("rb", "rp", "rt", "rtc") and stack.top("ruby") > max(stack.barrier("scope"), -1):

@@ -24,6 +24,7 @@ REPO = Path(__file__).resolve().parents[4]
 TAGS = [
     "p", "P", "div", "a", "area", "map", "founder-title", "founder-content", "founder-author",
     "h1", "h2", "h3", "h4", "script", "table", "td", "br", "li", "ul", "meta",
+    "b", "nobr", "em", "font", "button", "form", "select", "option",
 ]  # fmt: skip
 ATTRS = [
     "", " href=node_2.htm", " href=./content_1_2.htm?div=-1", " id=pageLink href=node_1.htm",
