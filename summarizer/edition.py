@@ -137,10 +137,11 @@ def merge_pages(pages: list[Edition]) -> Edition:
     The continuation's own heading is dropped (it repeats the title), and its byline is
     used only when the first half has none.
     A continuation without a title (the text before a page's first heading, or a page that
-    is only that) that no article absorbed is left out: its head's page is not among these,
-    and an article without a title is nothing to show a reader. A page that arrives later is
-    merged with the date's other pages again, and then it is joined. Other unmatched halves
-    stay as they are. The inputs are not modified.
+    is only that) whose head's page is not among these is left out (an article without a
+    title is nothing to show a reader); when that page arrives the date's pages are merged
+    again, and it is joined. Other unmatched halves stay as they are, an untitled one whose
+    head's page is here but did not take it included (its text is not lost). The inputs are
+    not modified.
     """
     if not pages:
         raise EditionError("merge_pages", "no pages to merge")
@@ -153,9 +154,10 @@ def merge_pages(pages: list[Edition]) -> Edition:
     articles = [_copy(a) for page in ordered for a in page.articles]
     follower = _match_continuations(articles)
     absorbed = set(follower.values())
+    present = {page_number(page.page) for page in ordered} | {page_number(a.page) for a in articles}
     merged: list[Article] = []
     for index, article in enumerate(articles):
-        if index in absorbed or _orphan_continuation(article):
+        if index in absorbed or _waits_for_its_head(article, present):
             continue
         seen = {index}
         while index in follower and follower[index] not in seen:
@@ -167,9 +169,11 @@ def merge_pages(pages: list[Edition]) -> Edition:
     return Edition(paper=_first(papers), date=_first(dates), page=single, articles=merged)
 
 
-def _orphan_continuation(article: Article) -> bool:
-    """An untitled continuation (``（上接第1版）…`` before any heading) left unmatched."""
-    return not article.title and article.continued_from is not None
+def _waits_for_its_head(article: Article, present: set[int | None]) -> bool:
+    """An untitled continuation (``（上接第1版）…`` before any heading) whose head's page is
+    not among the pages: left out until that page arrives. One whose head's page is here
+    but did not take it (no ``下转`` marker there) stays, untitled, rather than be lost."""
+    return not article.title and article.continued_from not in (None, *present)
 
 
 def _first(values: set[Any]) -> Any:

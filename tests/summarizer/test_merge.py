@@ -109,6 +109,17 @@ def test_untitled_continuation_whose_head_is_missing_is_left_out() -> None:
     assert [(a.title, a.paragraphs) for a in edition.articles] == [("别的", ["甲。"])]
 
 
+def test_untitled_continuation_whose_head_did_not_take_it_is_kept() -> None:
+    # Page 1 is here but its article names no jump: the text of page 4's half is not lost.
+    edition = merge_pages(
+        [page("1", Article("会议", paragraphs=["甲。"])), page("4", tail("", "乙。"))]
+    )
+    assert [(a.title, a.paragraphs) for a in edition.articles] == [
+        ("会议", ["甲。"]),
+        ("", ["乙。"]),
+    ]
+
+
 def test_continuation_on_the_wrong_page_is_not_joined() -> None:
     edition = merge_pages([page("1", head("会议", "甲。", to=4)), page("5", tail("会议", "乙。"))])
     assert len(edition.articles) == 2
