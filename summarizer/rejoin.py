@@ -47,11 +47,12 @@ _CLOSERS = frozenset("）)】〕")
 _TAIL_CHARS = 32
 _ASIDE_MAX_CHARS = 200
 _CLAUSE_PUNCT = re.compile(r"[，、；,;]")
-# A heading's own number, whose 、 or ， is not clause punctuation: 一、 十二、 1、 第一，
-# (but 1、2月 and 一、二季度 list numbers).
+# A heading's own number, whose 、 is not clause punctuation: 一、 十二、 1、 第一、 (but 1、2月
+# and 一、二季度 list numbers). Not 第一，: that opens a sentence in running prose far more
+# often (第一，要坚持… cut by a column break would become a heading).
 _ENUMERATOR = re.compile(
     r"(?:[一二三四五六七八九十]{1,3}、(?![一二三四五六七八九十])|\d{1,2}、(?!\d)"
-    r"|第[一二三四五六七八九十]{1,3}[，、])"
+    r"|第[一二三四五六七八九十]{1,3}、)"
 )
 _COLON = re.compile(r"[：:]")
 # Function characters that cannot end a heading when they stand as a word of their own
@@ -111,8 +112,8 @@ def is_subheading_shape(text: str) -> bool:
 
     ``核心阅读`` and ``领航定向：`` qualify; ``…、安吉县中国`` (a broken sentence) does not,
     nor does a chunk ending in a word that cannot end a heading (``陈列馆和``, ``…的``).
-    A numbered heading's own 、 or ， (``一、加强组织领导``, ``1、…``, ``第一，…``) is part
-    of its number, not clause punctuation. The caller also checks that the previous
+    A numbered heading's own 、 (``一、加强组织领导``, ``1、…``) is part of its number, not
+    clause punctuation. The caller also checks that the previous
     paragraph ended a sentence.
     """
     if not text or len(text) > SUBHEADING_MAX_CHARS or ends_sentence(text):
