@@ -364,20 +364,34 @@ class PostgresSearch:
         params = {**_params(query, where), "limit": limit, "offset": offset}
         _custom_plans(session)
         session.execute(text("SET LOCAL enable_indexscan = off"))  # GIN's bitmap, not a walk
-        try:
-            cap = _gin_cap(session, query, where, offset + limit)
-            if cap is None:  # GIN is exact: the planner's bitmap
-                return [int(k) for k in session.scalars(text(walk), params)]
-            test = "" if _exact_in_gin(query) else " AND terms @@ CAST(:q AS tsquery)"
-            sql = _FROM_GIN.format(where=_where(where, words="all"), test=test)
-            params["all"] = f"({_all_terms(query)}){_days(where, GIN_DAYS)}"
-            found, keys = session.execute(text(sql), {**params, "cap": cap}).one()
-            if found < cap:
-                return [int(k) for k in keys]
-            session.execute(text("SET LOCAL enable_indexscan = on"))
+        keys = self._newest(session, query, where, walk, params, offset + limit)
+        # Reset on success only: after an error (a search stopped by its time limit) the
+        # transaction is over, and a statement in it would hide that error behind its own.
+        session.execute(text("SET LOCAL enable_indexscan = on"))
+        return keys
+
+    def _newest(
+        self,
+        session: Executor,
+        query: SearchQuery,
+        where: Filters,
+        walk: str,
+        params: dict[str, object],
+        need: int,
+    ) -> list[int]:
+        """The newest ``need`` matches' keys: from GIN when it has few candidates, else by
+        walking the recency btree (``walk``, the statement to do so, with ``params``)."""
+        cap = _gin_cap(session, query, where, need)
+        if cap is None:  # GIN is exact: the planner's bitmap
             return [int(k) for k in session.scalars(text(walk), params)]
-        finally:
-            session.execute(text("SET LOCAL enable_indexscan = on"))
+        test = "" if _exact_in_gin(query) else " AND terms @@ CAST(:q AS tsquery)"
+        sql = _FROM_GIN.format(where=_where(where, words="all"), test=test)
+        params["all"] = f"({_all_terms(query)}){_days(where, GIN_DAYS)}"
+        found, keys = session.execute(text(sql), {**params, "cap": cap}).one()
+        if found < cap:
+            return [int(k) for k in keys]
+        session.execute(text("SET LOCAL enable_indexscan = on"))
+        return [int(k) for k in session.scalars(text(walk), params)]
 
     def ranked(
         self, session: Executor, query: SearchQuery, where: Filters, pool: Sequence[int]

@@ -8,6 +8,7 @@ import dataclasses
 import datetime as dt
 import random
 import time
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -19,6 +20,7 @@ from bot.storage import editions
 from bot.storage.fulltext import parse_query
 from bot.storage.records import SearchPage
 from bot.storage.store import Store
+from summarizer.parser import read_page
 from tests.bot.storage.helpers import DAY, add, article, edition, summaries
 
 
@@ -237,6 +239,24 @@ SLOW_STATEMENT = {  # seconds of work for the database itself, whatever the data
     " SELECT count(*) FROM n",
     "postgresql": "SELECT pg_sleep(30)",
 }
+
+
+def test_a_search_stopped_anywhere_in_its_statements_is_search_too_long(
+    store: Store, seed_path: Path
+) -> None:
+    page = read_page(seed_path)
+    for day in range(150):
+        page.date = DAY - dt.timedelta(days=day)
+        store.editions.add("浙江工人日报", page, summaries(page), f"seed-{day}")
+    query = parse_query("的 是 在 了 和 有 人 中 -美国")
+    outcomes = set()
+    for seconds in (0.05, 0.02, 0.01, 0.005, 0.003, 0.002, 0.001, 0.0005) * 3:
+        try:
+            store.editions.search(query, offset=0, limit=5, seconds=seconds)
+            outcomes.add("answered")
+        except SearchTooLongError:
+            outcomes.add("stopped")  # whichever statement it was in: never another error
+    assert "stopped" in outcomes
 
 
 def run_slow_statement(store: Store, seconds: float) -> None:
