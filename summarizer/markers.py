@@ -16,19 +16,39 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_KIND = r"(?P<kind>下转|下接|上接|紧接|转至|转|接|续)"
-_PAGE = r"(?P<page>[A-Za-z]?\s*\d{1,3}|[一二三四五六七八九十百〇零两]{1,4})"
-_CORE = rf"{_KIND}\s*(?:第\s*)?{_PAGE}\s*[版页]"
+_FORWARD_KINDS = ("下转", "下接", "转至", "转")
+_KINDS = "|".join((*_FORWARD_KINDS, "上接", "紧接", "接", "续"))  # longest spelling first
+_PAGES = r"[A-Za-z]?\s*\d{1,3}|[一二三四五六七八九十百〇零两]{1,4}"
 _OPENERS, _CLOSERS = "（(【〔", "）)】〕"
 _LEAD = r"(?:[▲△▼▽►▶→◆●■]|[—－-]{1,2})"  # what may stand before a bare marker
 
-BRACKETED_JUMP = rf"[{_OPENERS}]\s*{_CORE}[^{_OPENERS}{_CLOSERS}\n]{{0,6}}?\s*[{_CLOSERS}]"
-"""A bracketed jump marker, as a pattern: the parser and the summarizer know the same ones."""
 
-_BRACKETED = re.compile(BRACKETED_JUMP)
-_BARE = re.compile(rf"^\s*(?:{_LEAD}\s*)?{_CORE}\s*$")
+def _core(kinds: str, *, named: bool) -> str:
+    """``kind`` (page number) ``版``; ``named``: with the groups :func:`_jump` reads."""
+    group = "(?P<{}>" if named else "(?:"
+    kind, page = group.format("kind") + kinds + ")", group.format("page") + _PAGES + ")"
+    return rf"{kind}\s*(?:第\s*)?{page}\s*[版页]"
 
-_FORWARD = frozenset({"下转", "下接", "转至", "转"})
+
+def _bracketed(core: str) -> str:
+    return rf"[{_OPENERS}]\s*{core}[^{_OPENERS}{_CLOSERS}\n]{{0,6}}?\s*[{_CLOSERS}]"
+
+
+# The grammar as patterns, so the parser and the summarizer know the same markers. Without
+# named groups: a caller may use one several times in a pattern of its own.
+BRACKETED_JUMP = _bracketed(_core(_KINDS, named=False))
+"""A bracketed jump marker: ``(下转第4版)``, ``【上接A3版】``, ``（转第四页）``."""
+BARE_JUMP = rf"(?:{_LEAD}\s*)?{_core(_KINDS, named=False)}"
+"""An unbracketed marker (a whole chunk, when the parser reads it): ``▲下转第4版``."""
+FORWARD_JUMP = _core("|".join(_FORWARD_KINDS), named=False)
+"""A marker that sends the rest of the text on (``下转第4版``, ``转A3版``), unbracketed."""
+BRACKETED_FORWARD_JUMP = _bracketed(FORWARD_JUMP)
+"""The same in brackets: ``(下转第4版)``."""
+
+_BRACKETED = re.compile(_bracketed(_core(_KINDS, named=True)))
+_BARE = re.compile(rf"^\s*(?:{_LEAD}\s*)?{_core(_KINDS, named=True)}\s*$")
+
+_FORWARD = frozenset(_FORWARD_KINDS)
 _CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4}
 _CN_DIGITS |= {"五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 

@@ -56,6 +56,7 @@ import numpy as np
 from summarizer.byline import contains_dateline, may_hold_dateline, split_opening
 from summarizer.edition import Article, Summary
 from summarizer.features import SentenceGraph, sentence_features
+from summarizer.markers import BARE_JUMP, BRACKETED_FORWARD_JUMP, FORWARD_JUMP
 from summarizer.markers import BRACKETED_JUMP as _JUMP
 from summarizer.ranker import LinearRanker, packaged_ranker
 from summarizer.sentences import (
@@ -93,12 +94,11 @@ MAX_KEYWORD_TERMS = 20_000
 _LEADING_JUMPS = re.compile(rf"(?:{_JUMP}\s*)*")
 # Bracketed notes after the last sentence end: （新华社电） （完） （记者 X）.
 _TRAILING_NOTES = re.compile(r"(?:\s*[（(][^（）()]*[）)])+\s*$")
-_JUMP_MARKER = re.compile(rf"^{_JUMP}$|^[上下]?[接转续]\s*第?\s*\S{{1,4}}\s*版$")
+_JUMP_MARKER = re.compile(rf"^(?:{_JUMP}|{BARE_JUMP})$")
 # A jump that sends the rest of the text to another page: (下转第4版), 转A3版.
-_FORWARD = r"(?:下[接转续]|转至?)\s*第?\s*[^\s()（）]{1,4}\s*版"
-_OPENS_WITH_FORWARD_JUMP = re.compile(rf"[（(〔【]\s*{_FORWARD}\s*[)）〕】]|{_FORWARD}$")
+_OPENS_WITH_FORWARD_JUMP = re.compile(rf"{BRACKETED_FORWARD_JUMP}|{FORWARD_JUMP}$")
 # …各族人民(下转第4版): a sentence that a jump cut off, with its marker still on it.
-_ENDS_AT_FORWARD_JUMP = re.compile(rf"(?:[（(〔【]\s*{_FORWARD}\s*[)）〕】]|\n\s*{_FORWARD})$")
+_ENDS_AT_FORWARD_JUMP = re.compile(rf"(?:{BRACKETED_FORWARD_JUMP}|\n\s*{FORWARD_JUMP})$")
 _FORWARD_TAIL_CHARS = 24
 _BYLINE = re.compile(r"^■|记者|通讯员")
 _CLOSER_CHARS = "".join(sorted(CLOSERS))
@@ -487,7 +487,7 @@ def _candidates(
 def _ends_at_forward_jump(text: str) -> bool:
     """``…各族人民(下转第4版)``: a forward marker still ends the span, so the sentence before
     it is unfinished (:func:`_trim` takes one off a finished sentence)."""
-    return text[-1:] in "）)〕】版" and bool(
+    return text[-1:] in "）)〕】版页" and bool(
         _ENDS_AT_FORWARD_JUMP.search(text[-_FORWARD_TAIL_CHARS:])
     )
 

@@ -360,6 +360,22 @@ def test_an_unfinished_sentence_before_a_forward_marker_is_never_picked(
     assert summarize_text(paragraphs, k=3).sentences == (FIRST,)
 
 
+@pytest.mark.parametrize("marker", ["（下接第四页）", "【转A 4版】", "(下转第12版 )"])
+def test_the_summarizer_knows_the_forward_markers_the_parser_knows(marker: str) -> None:
+    # One grammar (summarizer.markers) for both: a spelling the parser takes as a jump
+    # also tells the summarizer that the sentence before it was cut off.
+    parser = pytest.importorskip("summarizer.parser")
+    article = parser.parse_page(f"# 标题\n\n{FIRST}{CUT}{marker}\n", page="1").articles[0]
+    assert article.continued_on in (4, 12)
+    assert lead_sentences([FIRST + CUT + marker]) == [FIRST]
+    assert lead_sentences([FIRST + CUT, marker]) == [FIRST]
+
+
+@pytest.mark.parametrize("text", ["▲下转第4版", "上接第一页", "（续第2版）"])
+def test_a_bare_or_backward_marker_is_never_a_candidate(text: str) -> None:
+    assert lead_sentences([FIRST, text]) == [FIRST]
+
+
 def test_an_unfinished_last_sentence_is_a_candidate_when_no_jump_cut_it() -> None:
     # A text without final punctuation, or a run-on cut at clause marks, is still quoted.
     assert lead_sentences([FIRST + CUT]) == [FIRST, CUT]
