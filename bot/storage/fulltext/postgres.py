@@ -23,7 +23,7 @@ clamps positions past 16383 and refuses a vector whose lexemes pass 1 MiB. Such 
 vector carries the *long lexeme* (``'#long'``) and a phrase matches it when all its terms are
 there, wherever they are (a phrase past those limits was missed: 高质量发展 at the end of a
 speech saying 发展 300 times); past 1 MiB its last new lexemes are left out rather than the
-edition refused (only an article of about 100,000 characters, twice the default
+edition refused (only an article of about 90,000 characters, nearly twice the default
 ``[limits] article_chars``, gets there). Migration 0012 marks the long vectors already stored.
 """
 
@@ -364,11 +364,7 @@ class PostgresSearch:
         params = {**_params(query, where), "limit": limit, "offset": offset}
         _custom_plans(session)
         session.execute(text("SET LOCAL enable_indexscan = off"))  # GIN's bitmap, not a walk
-        keys = self._newest(session, query, where, walk, params, offset + limit)
-        # Reset on success only: after an error (a search stopped by its time limit) the
-        # transaction is over, and a statement in it would hide that error behind its own.
-        session.execute(text("SET LOCAL enable_indexscan = on"))
-        return keys
+        return self._newest(session, query, where, walk, params, offset + limit)
 
     def _newest(
         self,
@@ -380,18 +376,24 @@ class PostgresSearch:
         need: int,
     ) -> list[int]:
         """The newest ``need`` matches' keys: from GIN when it has few candidates, else by
-        walking the recency btree (``walk``, the statement to do so, with ``params``)."""
+        walking the recency btree (``walk``, the statement to do so, with ``params``).
+
+        Index scans are off on entry and back on when this returns (on success only: after
+        an error, such as a search stopped by its time limit, the transaction is over, and
+        a statement in it would hide that error behind its own)."""
         cap = _gin_cap(session, query, where, need)
         if cap is None:  # GIN is exact: the planner's bitmap
-            return [int(k) for k in session.scalars(text(walk), params)]
-        test = "" if _exact_in_gin(query) else " AND terms @@ CAST(:q AS tsquery)"
-        sql = _FROM_GIN.format(where=_where(where, words="all"), test=test)
-        params["all"] = f"({_all_terms(query)}){_days(where, GIN_DAYS)}"
-        found, keys = session.execute(text(sql), {**params, "cap": cap}).one()
-        if found < cap:
-            return [int(k) for k in keys]
+            keys = [int(k) for k in session.scalars(text(walk), params)]
+        else:
+            test = "" if _exact_in_gin(query) else " AND terms @@ CAST(:q AS tsquery)"
+            sql = _FROM_GIN.format(where=_where(where, words="all"), test=test)
+            params["all"] = f"({_all_terms(query)}){_days(where, GIN_DAYS)}"
+            found, keys = session.execute(text(sql), {**params, "cap": cap}).one()
+            keys = [int(k) for k in keys]
         session.execute(text("SET LOCAL enable_indexscan = on"))
-        return [int(k) for k in session.scalars(text(walk), params)]
+        if cap is not None and found >= cap:  # GIN holds too many: walk the recency btree
+            keys = [int(k) for k in session.scalars(text(walk), params)]
+        return keys
 
     def ranked(
         self, session: Executor, query: SearchQuery, where: Filters, pool: Sequence[int]
