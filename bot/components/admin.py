@@ -25,7 +25,7 @@ from bot.components.jobs import (
     poll_site_paper,
     send_broadcast,
 )
-from bot.components.replies import chat_of, language, reply
+from bot.components.replies import answer, chat_of, language, reply
 from bot.config import SourceKind
 from bot.render import Markup, encode_callback, register_callback, t, t_plain
 from bot.render.status import poll_outcome, status_messages
@@ -118,19 +118,19 @@ async def broadcast_button(
         return
     if not is_admin(svc, update):  # a forged press from someone else's chat
         log.warning("broadcast button pressed in chat %s, not an admin", chat_of(update).id)
-        await query.answer(t_plain(lang, "button_expired"))
+        await answer(query, t_plain(lang, "button_expired"))
         return
     store = svc.store.broadcasts
     if kind == BROADCAST_CANCEL:
         done = await asyncio.to_thread(store.discard, broadcast_id)
-        await query.answer()
+        await answer(query)
         await _drop_buttons(update)
         await reply(update, t(lang, "broadcast_cancelled" if done else "broadcast_gone"))
         return
     if not await asyncio.to_thread(store.confirm, broadcast_id):
-        await query.answer(t_plain(lang, "broadcast_gone"))
+        await answer(query, t_plain(lang, "broadcast_gone"))
         return
-    await query.answer()
+    await answer(query)
     await _drop_buttons(update)
     record = await asyncio.to_thread(store.get, broadcast_id)
     if record is None:  # dropped between confirming and reading: nothing to send

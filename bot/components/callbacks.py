@@ -16,7 +16,14 @@ from telegram.ext import ContextTypes
 from bot.components.admin import BROADCAST_CANCEL, BROADCAST_SEND, broadcast_button
 from bot.components.digest_mode import DIGEST_MODE, switch_digest_mode
 from bot.components.papers import PAPER_TOGGLE, subscribe_chat, toggle_paper
-from bot.components.replies import article_reply, chat_of, language, private_article, reply
+from bot.components.replies import (
+    answer,
+    article_reply,
+    chat_of,
+    language,
+    private_article,
+    reply,
+)
 from bot.components.search import recall_search, search_page
 from bot.components.settings import SETTINGS_ZONE, zone_button
 from bot.render import (
@@ -43,42 +50,49 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     decoded = decode_callback(query.data)
     if decoded is None:
         log.info("ignored malformed callback_data from chat %s", chat_of(update).id)
-        await query.answer(t_plain(lang, "button_expired"))
+        await answer(query, t_plain(lang, "button_expired"))
         return
     kind = decoded[0]
+    in_channel = chat_of(update).type == ChatType.CHANNEL
+    if in_channel and kind != ARTICLE:
+        # Only a digest's article buttons stand under a channel's posts: anything else was
+        # forged, and its reply would post into the channel for every subscriber to read.
+        log.info("ignored a %r press in channel %s", kind, chat_of(update).id)
+        await answer(query, t_plain(lang, "button_expired"))
+        return
     if kind == ARTICLE:
         ref = decode_article_callback(query.data)
         if ref is None:  # out of range: forged, or an id no database row can have
-            await query.answer(t_plain(lang, "button_expired"))
+            await answer(query, t_plain(lang, "button_expired"))
             return
-        if chat_of(update).type == ChatType.CHANNEL:
+        if in_channel:
             await private_article(update, context, query, ref)
             return
-        await query.answer()
+        await answer(query)
         await article_reply(update, context, ref.edition_id, ref.number)
     elif kind == SUBSCRIBE:
-        await query.answer()
+        await answer(query)
         await reply(update, await subscribe_chat(update, context))
     elif kind == SEARCH_PAGE:
         page = decoded[1]
         remembered = recall_search(context, query.message.message_id) if query.message else None
         if remembered is None or not isinstance(page, int) or not 0 <= page <= MAX_PAGE:
-            await query.answer(t_plain(lang, "button_expired"), show_alert=True)
+            await answer(query, t_plain(lang, "button_expired"), show_alert=True)
             return
-        await query.answer()
+        await answer(query)
         words, articles_of = remembered
         await search_page(update, context, words, page=page, articles_of=articles_of, query=query)
     elif kind in (BROADCAST_SEND, BROADCAST_CANCEL) and isinstance(decoded[1], int):
         await broadcast_button(update, context, str(kind), decoded[1])
     elif kind == DIGEST_MODE:
         code = decoded[1]
-        answer = await switch_digest_mode(update, context, code) if isinstance(code, str) else None
-        await query.answer(answer or t_plain(lang, "button_expired"))
+        told = await switch_digest_mode(update, context, code) if isinstance(code, str) else None
+        await answer(query, told or t_plain(lang, "button_expired"))
     elif kind == PAPER_TOGGLE:
         index = decoded[1]
-        answer = await toggle_paper(update, context, index) if isinstance(index, int) else None
-        await query.answer(answer or t_plain(lang, "button_expired"))
+        told = await toggle_paper(update, context, index) if isinstance(index, int) else None
+        await answer(query, told or t_plain(lang, "button_expired"))
     elif kind == SETTINGS_ZONE:
         await zone_button(update, context, query, decoded[1])
     else:  # a kind registered elsewhere but not handled here
-        await query.answer(t_plain(lang, "button_expired"))
+        await answer(query, t_plain(lang, "button_expired"))

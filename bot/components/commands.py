@@ -30,6 +30,7 @@ from bot.components.replies import (
     remember_edition,
     reply,
     send_cached_photo,
+    topic_of,
 )
 from bot.components.search import search_page
 from bot.config import PaperConfig
@@ -258,7 +259,7 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     numbers = dataclasses.replace(numbers, subscribers=subscribers, digests_delivered=delivered)
     chat = chat_of(update)
     caption = stats_text(numbers, lang, caption=True)
-    await send_cached_photo(chat, chart, caption)
+    await send_cached_photo(chat, chart, caption, topic_of(update))
 
 
 def _stats_as_of(

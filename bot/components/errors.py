@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.error import Conflict, Forbidden, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
@@ -55,6 +56,8 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if isinstance(context.error, Forbidden):
         return  # the user blocked us; an apology cannot arrive either
+    if update.effective_chat.type == ChatType.CHANNEL:
+        return  # one reader's failed press is not news for every subscriber of the channel
     try:
         await reply(update, t(language(update), "internal_error"))
     except TelegramError:

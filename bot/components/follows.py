@@ -13,6 +13,7 @@ import asyncio
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot.components.chats import may_manage
 from bot.components.commands import clean_argument
 from bot.components.replies import chat_of, language, reply
 from bot.delivery.readertime import quiet_window
@@ -58,10 +59,19 @@ async def _term(update: Update, usage: str, *, new: bool = False) -> str | None:
     return term
 
 
+async def _may_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """A group's topics are its admins' to change, like its subscription (else a member
+    could pick what the bot posts to everyone); False after saying so."""
+    if await may_manage(update, context):
+        return True
+    await reply(update, t(language(update), "group_admins_only"))
+    return False
+
+
 async def follow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """``/follow 工会``: an alert whenever a new edition has an article about it."""
     term = await _term(update, "follow_usage", new=True)
-    if term is None:
+    if term is None or not await _may_change(update, context):
         return
     svc = services(context)
     lang = language(update)
@@ -87,7 +97,7 @@ async def follow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def unfollow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """``/unfollow 工会``: no more alerts about it."""
     term = await _term(update, "unfollow_usage")
-    if term is None:
+    if term is None or not await _may_change(update, context):
         return
     svc = services(context)
     lang = language(update)

@@ -64,12 +64,53 @@ def chat_data(context: ContextTypes.DEFAULT_TYPE) -> dict[Any, Any]:
 
 
 async def reply(update: Update, text: str, keyboard: InlineKeyboardMarkup | None = None) -> Message:
-    """Send ``text`` (Telegram HTML) to the chat the update came from."""
+    """Send ``text`` (Telegram HTML) to the chat the update came from, in its forum topic
+    when it came from one (else the answer lands in the group's General topic)."""
     chat = chat_of(update)
+    topic = topic_of(update)
     return await patiently(
         chat,
-        lambda: chat.send_message(text, reply_markup=keyboard, link_preview_options=NO_PREVIEW),
+        lambda: chat.send_message(
+            text,
+            reply_markup=keyboard,
+            link_preview_options=NO_PREVIEW,
+            message_thread_id=topic,
+        ),
     )
+
+
+def topic_of(update: Update) -> int | None:
+    """The forum topic (``message_thread_id``) of the message an update came with, if any."""
+    message = update.effective_message
+    return message.message_thread_id if message and message.is_topic_message else None
+
+
+async def answer(
+    query: CallbackQuery,
+    text: str | None = None,
+    *,
+    show_alert: bool = False,
+    url: str | None = None,
+) -> bool:
+    """Answer a button press (stop the client's spinner, maybe show ``text``); False when
+    Telegram no longer takes an answer for it.
+
+    Telegram takes the answer only for a short while after the press: a press queued while the
+    bot was down, or handled after a long wait, gets 400 "query is too old". Its action still
+    runs (the reader asked for it); only the spinner was not stopped in time: one INFO line,
+    not an error with a traceback and an apology instead of the card.
+    """
+    try:
+        await query.answer(text, show_alert=show_alert, url=url)
+    except BadRequest as exc:
+        if not any(words in str(exc).lower() for words in _STALE_PRESS):
+            raise
+        log.info("button press %s answered too late: %s", query.id, exc)
+        return False
+    return True
+
+
+_STALE_PRESS = ("query is too old", "query id is invalid")
 
 
 async def patiently(chat: Chat, send: Callable[[], Awaitable[T]]) -> T:
@@ -96,8 +137,11 @@ async def patiently(chat: Chat, send: Callable[[], Awaitable[T]]) -> T:
             await asyncio.sleep(wait)
 
 
-async def send_cached_photo(chat: Chat, photo: CachedPhoto, caption: str) -> Message:
-    """Send ``photo`` to ``chat``: by its ``file_id`` once it has one, else its bytes.
+async def send_cached_photo(
+    chat: Chat, photo: CachedPhoto, caption: str, topic: int | None = None
+) -> Message:
+    """Send ``photo`` to ``chat`` (in forum topic ``topic``): by its ``file_id`` once it has
+    one, else its bytes.
 
     The first successful upload keeps the ``file_id`` of the largest size Telegram made of it.
     Readers who ask while it is on its way wait for it (up to :data:`UPLOAD_WAIT` seconds,
@@ -112,14 +156,20 @@ async def send_cached_photo(chat: Chat, photo: CachedPhoto, caption: str) -> Mes
     file_id = photo.file_id
     if file_id is not None:
         try:
-            return await patiently(chat, lambda: chat.send_photo(photo=file_id, caption=caption))
+            return await patiently(
+                chat,
+                lambda: chat.send_photo(photo=file_id, caption=caption, message_thread_id=topic),
+            )
         except BadRequest as exc:
             log.info("cached photo %s refused (%s); uploading it again", file_id, exc.message)
     own = asyncio.Event() if photo.upload is None else None
     if own is not None:
         photo.upload = own
     try:
-        sent = await patiently(chat, lambda: chat.send_photo(photo=photo.png, caption=caption))
+        sent = await patiently(
+            chat,
+            lambda: chat.send_photo(photo=photo.png, caption=caption, message_thread_id=topic),
+        )
         if sent.photo:
             photo.file_id = max(sent.photo, key=lambda size: size.width * size.height).file_id
     finally:
@@ -169,9 +219,9 @@ async def private_article(
     except (Forbidden, BadRequest, RetryAfter) as exc:  # never opened the bot, blocked it, busy
         log.info("user %s: article card not sent privately (%s); start link instead", user.id, exc)
         link = f"https://t.me/{context.bot.username}?start={article_start_payload(ref)}"
-        await query.answer(url=link)
+        await answer(query, url=link)
         return
-    await query.answer(t_plain(lang, "article_sent_privately"))
+    await answer(query, t_plain(lang, "article_sent_privately"))
 
 
 async def _article_text(

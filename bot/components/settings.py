@@ -23,7 +23,7 @@ from bot.components.chats import may_manage
 from bot.components.commands import clean_argument
 from bot.components.digest_mode import mode_hint, mode_rows
 from bot.components.jobs import resync_digest_jobs
-from bot.components.replies import chat_of, language, reply
+from bot.components.replies import answer, chat_of, language, reply
 from bot.delivery.readertime import (
     COMMON_ZONES,
     next_digest,
@@ -264,18 +264,18 @@ async def zone_button(
     """A common-zone button under /settings: set it, answer, and show the new settings."""
     lang = language(update)
     if not isinstance(index, int) or not 0 <= index < len(COMMON_ZONES):
-        await query.answer(t_plain(lang, "button_expired"))
+        await answer(query, t_plain(lang, "button_expired"))
         return
     if not await may_manage(update, context):
-        await query.answer(t_plain(lang, "group_admins_only"))
+        await answer(query, t_plain(lang, "group_admins_only"))
         return
     svc = services(context)
     chat_id = chat_of(update).id
     record = await asyncio.to_thread(svc.store.subscribers.get, chat_id)
     if record is None or not record.active:
-        await query.answer()
+        await answer(query)
         await reply(update, t(lang, "not_subscribed"))
         return
     key = COMMON_ZONES[index]
-    await query.answer(t_plain(lang, "settings_zone_chosen", zone=zone_label(key, lang)))
+    await answer(query, t_plain(lang, "settings_zone_chosen", zone=zone_label(key, lang)))
     await reply(update, await _save_zone(context, chat_id, key, lang))

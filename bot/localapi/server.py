@@ -261,6 +261,7 @@ class CallbackQuery:
     answer_text: str | None = None
     show_alert: bool = False
     answer_url: str | None = None
+    too_old: bool = False  # Telegram no longer takes an answer (e.g. queued while bot was down)
 
 
 @dataclass(frozen=True, slots=True)
@@ -618,14 +619,23 @@ class LocalUser(LocalChat):
         self.started = True
         return await self.server._incoming(self, self, text)
 
-    async def press(self, message: SentMessage | int | Any, button: str) -> CallbackQuery:
+    async def press(
+        self,
+        message: SentMessage | int | Any,
+        button: str,
+        *,
+        forged: str | None = None,
+        too_old: bool = False,
+    ) -> CallbackQuery:
         """Press an inline button (by its text, or else its callback_data) on a bot message.
 
-        ``message`` is a :class:`SentMessage`, a message id, or a PTB ``Message``.
+        ``message`` is a :class:`SentMessage`, a message id, or a PTB ``Message``. ``forged``:
+        a modified client sends this callback_data instead of the button's. ``too_old``: the
+        press reaches the bot after Telegram stopped taking answers for it.
         """
         if self.blocked:
             raise RuntimeError(f"user {self.chat_id} blocked the bot; call unblock() first")
-        return await self.server._press(self, self, message, button)
+        return await self.server._press(self, self, message, button, forged, too_old)
 
     def block(self) -> None:
         """Block the bot: sends answer 403; the bot gets a ``my_chat_member`` (kicked) update."""
@@ -787,19 +797,27 @@ class LocalGroup(LocalChat):
 
     # -- acting -----------------------------------------------------------------------------
 
-    async def send(self, user: LocalUser, text: str) -> dict[str, Any]:
-        """``user`` writes ``text`` in this group (a channel has no such messages)."""
+    async def send(self, user: LocalUser, text: str, *, topic: int | None = None) -> dict[str, Any]:
+        """``user`` writes ``text`` in this group (a channel has no such messages); ``topic``:
+        in that forum topic (``message_thread_id``) of a forum supergroup."""
         if self.kind == "channel":
             raise RuntimeError("people do not write in channels; channel posts are not modelled")
         if self.members.get(user.chat_id, "left") in ("left", "kicked"):
             raise RuntimeError(f"user {user.chat_id} is not a member of {self.title!r}")
-        return await self.server._incoming(self, user, text)
+        return await self.server._incoming(self, user, text, topic)
 
     async def press(
-        self, user: LocalUser, message: SentMessage | int | Any, button: str
+        self,
+        user: LocalUser,
+        message: SentMessage | int | Any,
+        button: str,
+        *,
+        forged: str | None = None,
+        too_old: bool = False,
     ) -> CallbackQuery:
-        """``user`` presses an inline button on a bot message in this group."""
-        return await self.server._press(self, user, message, button)
+        """``user`` presses an inline button on a bot message in this group (``forged`` and
+        ``too_old`` as for :meth:`LocalUser.press`)."""
+        return await self.server._press(self, user, message, button, forged, too_old)
 
 
 # --- the server ----------------------------------------------------------------------------------
@@ -1083,10 +1101,12 @@ class LocalBotApi:
         """
         self._listeners.append(listener)
 
-    async def _incoming(self, chat: LocalChat, user: LocalUser, text: str) -> dict[str, Any]:
-        """Queue the Message update of ``user`` writing ``text`` in ``chat``, with the
-        ``bot_command`` entities Telegram gives ``/commands`` (so PTB's CommandHandler
-        matches)."""
+    async def _incoming(
+        self, chat: LocalChat, user: LocalUser, text: str, topic: int | None = None
+    ) -> dict[str, Any]:
+        """Queue the Message update of ``user`` writing ``text`` in ``chat`` (in forum topic
+        ``topic``), with the ``bot_command`` entities Telegram gives ``/commands`` (so PTB's
+        CommandHandler matches)."""
         message: dict[str, Any] = {
             "message_id": self._next_message_id(chat.chat_id),
             "from": user.to_user_api(),
@@ -1094,6 +1114,8 @@ class LocalBotApi:
             "date": int(time.time()),
             "text": text,
         }
+        if topic is not None:
+            message |= {"message_thread_id": topic, "is_topic_message": True}
         entities = [
             {
                 "type": "bot_command",
@@ -1110,13 +1132,18 @@ class LocalBotApi:
         return message
 
     async def _press(
-        self, chat: LocalChat, user: LocalUser, message: SentMessage | int | Any, button: str
+        self,
+        chat: LocalChat,
+        user: LocalUser,
+        message: SentMessage | int | Any,
+        button: str,
+        forged: str | None = None,
+        too_old: bool = False,
     ) -> CallbackQuery:
         msg = chat._message(message)
         if msg.deleted:
             raise LookupError(f"message {msg.message_id} was deleted")
-        chosen = msg.button(button)
-        data = chosen.get("callback_data")
+        data = forged if forged is not None else msg.button(button).get("callback_data")
         if not data:
             raise ValueError(f"button {button!r} has no callback_data; nothing reaches the bot")
         query = CallbackQuery(
@@ -1124,6 +1151,7 @@ class LocalBotApi:
             chat_id=chat.chat_id,
             message_id=msg.message_id,
             data=data,
+            too_old=too_old,
         )
         user.queries.append(query)
         self._queries[query.id] = query
@@ -1776,7 +1804,7 @@ class LocalBotApi:
 
     async def _answer_callback_query(self, params: _Params) -> bool:
         query = self._queries.get(params.get_str("callback_query_id") or "")
-        if query is None or query.answered:
+        if query is None or query.answered or query.too_old:
             raise _bad_request(_QUERY_INVALID)
         text = params.get_str("text")
         if text is not None and len(text) > 200:

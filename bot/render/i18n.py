@@ -316,7 +316,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ingest_done": "检查完毕：\n{lines}",
         "ingest_line": "• {paper}：{outcome}",
         # groups and channels (bot.components.chats)
-        "group_admins_only": "在群里，只有群管理员可以订阅、退订或修改设置。",
+        "group_admins_only": "在群里，只有群管理员可以订阅、退订、修改设置或关注话题。",
         "channel_usage": (
             "用法：<code>/channel @频道名</code>。先把我设为该频道的管理员（允许发消息），"
             "每日摘要就会发到频道里；<code>/channel off @频道名</code> 停止。"
@@ -622,7 +622,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ingest_line": "• {paper}: {outcome}",
         # groups and channels (bot.components.chats)
         "group_admins_only": (
-            "In a group, only its admins can subscribe, unsubscribe or change settings."
+            "In a group, only its admins can subscribe, unsubscribe, change settings"
+            " or follow topics."
         ),
         "channel_usage": (
             "Usage: <code>/channel @name</code>. Make me an admin of the channel (allowed to "

@@ -106,7 +106,7 @@ async def test_in_a_group_a_members_mode_press_is_refused(bot: RunningBot) -> No
     [shown] = await group.wait_for_messages(1)
     query = await group.press(member, shown, "合并成一条")
     await member.wait_for_answer(query)
-    assert query.answer_text == "在群里，只有群管理员可以订阅、退订或修改设置。"
+    assert query.answer_text == "在群里，只有群管理员可以订阅、退订、修改设置或关注话题。"
     assert bot.store.subscribers.get(-1001600000009).digest_mode is DigestMode.PER_PAPER
 
     query = await group.press(owner, shown, "合并成一条")

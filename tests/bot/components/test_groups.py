@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from bot.localapi.server import LocalGroup, LocalUser
 from tests.bot.running_bot import DIGEST_TIME, PAPER, RunningBot, eventually, start_bot, stop_bot
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.timeout(120)
 DAY = dt.date(2024, 7, 1)  # the seed edition's date
 GROUP = -1001600000001
 CHANNEL = -1001700000002
-REFUSED = "在群里，只有群管理员可以订阅、退订或修改设置。"
+REFUSED = "在群里，只有群管理员可以订阅、退订、修改设置或关注话题。"
 
 
 @pytest.fixture
@@ -99,6 +100,51 @@ async def test_in_a_group_a_members_settings_change_is_refused(bot: RunningBot) 
     [answer] = await group.wait_for_messages(1)
     assert answer.text == REFUSED
     assert bot.store.subscribers.get(GROUP).digest_time is None
+
+
+async def test_in_a_group_a_member_cannot_change_its_topics(bot: RunningBot) -> None:
+    # Alerts are posted to the whole group: what it follows is its admins' choice.
+    group, owner, member = reading_group(bot)
+    for command in ("/subscribe", "/follow 工会"):
+        await group.send(owner, command)
+        await group.wait_for_messages(1)
+    assert bot.store.follows.of(GROUP) == ["工会"]
+    await group.send(member, "/unfollow 工会")
+    await group.send(member, "/follow 广告")
+    assert [m.text for m in await group.wait_for_messages(2)] == [REFUSED, REFUSED]
+    assert bot.store.follows.of(GROUP) == ["工会"]
+
+
+async def test_in_a_group_an_admin_changes_its_topics(bot: RunningBot) -> None:
+    group, owner, _ = reading_group(bot)
+    for command in ("/subscribe", "/follow 工会", "/unfollow 工会"):
+        await group.send(owner, command)
+        [answer] = await group.wait_for_messages(1)
+    assert "工会" in answer.text and bot.store.follows.of(GROUP) == []
+
+
+async def test_a_command_in_a_forum_topic_is_answered_in_that_topic(bot: RunningBot) -> None:
+    group, owner, _ = reading_group(bot)
+    await group.send(owner, "/help", topic=7)
+    [answer] = await group.wait_for_messages(1)
+    assert answer.params.get("message_thread_id") == "7"
+    await group.send(owner, "/help")
+    [general] = await group.wait_for_messages(1)
+    assert "message_thread_id" not in general.params
+
+
+async def test_a_press_answered_too_late_still_opens_the_article(
+    bot: RunningBot, seed_path: Path
+) -> None:
+    # Queued while the bot was down: Telegram refuses the answer, the reader still gets the card.
+    group, owner, _ = reading_group(bot)
+    await group.send(owner, "/subscribe")
+    await group.wait_for_messages(1)
+    await digest_day(bot, seed_path)
+    [digest] = await group.wait_for_messages(1)
+    await group.press(owner, digest, "2", too_old=True)
+    [card] = await group.wait_for_messages(1)
+    assert card.text.startswith("徐留平在浙江江苏调研工会工作时指出")
 
 
 async def test_a_subscribed_group_gets_the_digest(bot: RunningBot, seed_path: Path) -> None:
@@ -232,6 +278,35 @@ async def test_a_channel_reader_pressing_too_fast_is_told_in_the_press_not_in_th
         assert len(viewer.history) == 1 and channel.new_messages() == []
     finally:
         await stop_bot(bot)
+
+
+@pytest.mark.parametrize("data", ["sub", "dm:c", "pp:0", "tz:0", "s:1", "bcs:1"])
+async def test_a_forged_press_under_a_channels_post_posts_nothing_there(
+    bot: RunningBot, seed_path: Path, data: str
+) -> None:
+    # Only article buttons stand under a channel's digest; any other kind's reply would be
+    # posted for every subscriber (and let anyone make the bot post there).
+    channel, _ = await bound_channel_with_digest(bot, seed_path)
+    viewer = channel.add(bot.user(2009, "读者"))
+    before = bot.store.subscribers.get(CHANNEL)
+    query = await channel.press(viewer, channel.history[-1], "1", forged=data)
+    await viewer.wait_for_answer(query)
+    assert query.answer_text == "这个按钮已失效，请重新发送命令。"
+    await asyncio.sleep(0.5)
+    assert channel.new_messages() == [] and bot.store.subscribers.get(CHANNEL) == before
+
+
+async def test_a_failed_press_under_a_channels_post_is_not_apologised_for_there(
+    bot: RunningBot, seed_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    channel, _ = await bound_channel_with_digest(bot, seed_path)
+    viewer = channel.add(bot.user(2010, "读者"))
+    with bot.store.engine.begin() as connection:  # the press now fails inside the handler
+        connection.execute(text("ALTER TABLE articles RENAME TO articles_gone"))
+    await channel.press(viewer, channel.history[-1], "1")
+    await eventually(lambda: "error while handling" in caplog.text)
+    await asyncio.sleep(3.5)  # an apology would wait for the channel's pace (3.1 s a post)
+    assert channel.new_messages() == [] and viewer.new_messages() == []
 
 
 async def test_channel_off_stops_the_digest_there(bot: RunningBot, seed_path: Path) -> None:

@@ -197,6 +197,15 @@ def test_a_database_url_is_shown_with_its_password_masked() -> None:
     assert shown == "postgresql+psycopg://baozhai:***@db.internal:5432/baozhai"
 
 
+def test_a_password_given_as_a_query_parameter_is_masked_too() -> None:
+    from bot.status import masked_url
+
+    url = "postgresql+psycopg:///baozhai?host=/run/pg&user=bao&password=s3cret&sslpassword=k3y"
+    shown = masked_url(url)
+    assert "s3cret" not in shown and "k3y" not in shown
+    assert "password=***" in shown and "sslpassword=***" in shown and "user=bao" in shown
+
+
 # --------------------------------------------------------------------------- /broadcast
 
 
