@@ -232,13 +232,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.verbose:
         logging.getLogger().setLevel(config.logging.level)
 
+    from sqlalchemy.exc import SQLAlchemyError
+
     command: Callable[[argparse.Namespace, Config], int] = args.func
     try:
         code = command(args, config)
         sys.stdout.flush()
     except BrokenPipeError:
         return _closed_pipe()
+    except SQLAlchemyError as exc:  # the database cannot be opened or reached: one line
+        log.debug("database error", exc_info=exc)
+        print(f"baozhai: {_database_error(config.storage.url, exc)}", file=sys.stderr)
+        return 1
     return code
+
+
+def _database_error(url: str, exc: Exception) -> str:
+    """``database <url, password masked>: <the driver's first line>``, redacted: what an
+    operator needs to fix it, without SQLAlchemy's statement dump and link."""
+    from bot.logs import redactor
+    from bot.status import masked_url
+
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    first = reason[0] if reason else type(exc).__name__
+    return f"database {masked_url(url)}: {redactor().redact(first)}"
 
 
 def _closed_pipe() -> int:

@@ -34,7 +34,7 @@ from telegram.ext import Application
 
 from bot.app import build_application, make_services
 from bot.components.jobs import digest_at_time, digest_job_id, job_queue
-from bot.config import Config, PaperConfig, StorageConfig, TelegramConfig
+from bot.config import Config, PaperConfig, SourceKind, StorageConfig, TelegramConfig
 from bot.ingest import ingest_inbox
 from bot.localapi.server import LocalBotApi, LocalUser, SentMessage
 from bot.localapi.telegram_html import Entity
@@ -122,7 +122,7 @@ async def _demo(config: Config, lines: Iterable[str] | None, console: Console) -
     store = Store(config.storage.url)
     try:
         paper = config.papers[0]
-        edition = await asyncio.to_thread(_ingest_sample, store, config, paper)
+        edition = await asyncio.to_thread(_ingest_sample, store, config)
         async with LocalBotApi(DEMO_TOKEN) as server:
             demo_config = dataclasses.replace(
                 config,
@@ -158,17 +158,26 @@ async def _demo(config: Config, lines: Iterable[str] | None, console: Console) -
     return 0
 
 
-def _ingest_sample(store: Store, config: Config, paper: PaperConfig) -> EditionRecord | None:
-    """Drop the bundled sample into the inbox (unless an edition is stored) and ingest it."""
-    if store.editions.latest(paper.name) is None:
-        paper.inbox_dir.mkdir(parents=True, exist_ok=True)
-        for sample in sample_files():
-            shutil.copy2(sample, paper.inbox_dir / sample.name)  # keeps the old mtime: ready now
-    now = dt.datetime.now(config.schedule.timezone)
-    ingest_inbox(
-        store, paper, sentences=config.summary.sentences, now=now, limits=config.limits.text
-    )
-    return store.editions.latest(paper.name)
+def _ingest_sample(store: Store, config: Config) -> EditionRecord | None:
+    """Ingest the first inbox paper's inbox, with the bundled sample dropped in first when
+    that paper is the sample's own (:data:`SAMPLE_PAPER`) and has no edition yet; the newest
+    edition of the first paper.
+
+    With ``--keep-data`` the papers are the operator's: the sample never goes into another
+    paper's inbox (it would be stored as that paper's edition), and a site is not polled
+    from here (the demo shows what is stored).
+    """
+    paper = next((p for p in config.papers if p.kind is SourceKind.INBOX), None)
+    if paper is not None:
+        if paper.name == SAMPLE_PAPER and store.editions.latest(paper.name) is None:
+            paper.inbox_dir.mkdir(parents=True, exist_ok=True)
+            for sample in sample_files():
+                shutil.copy2(sample, paper.inbox_dir / sample.name)  # old mtime: ready now
+        now = dt.datetime.now(config.schedule.timezone)
+        ingest_inbox(
+            store, paper, sentences=config.summary.sentences, now=now, limits=config.limits.text
+        )
+    return store.editions.latest(config.papers[0].name)
 
 
 def _terminal_language() -> str:

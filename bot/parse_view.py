@@ -137,7 +137,7 @@ def print_tables(console: Console, editions: list[dict[str, Any]]) -> None:
     for edition in editions:
         heading = " ".join(str(x) for x in (edition["paper"], edition["date"]) if x) or "edition"
         count = plural(len(edition["articles"]), "article", "articles")
-        table = Table(title=f"{heading} · {count}", show_lines=True)
+        table = Table(title=_markup(f"{heading} · {count}"), show_lines=True)
         table.add_column("#", justify="right", style="bold")
         table.add_column("page")
         # Chinese has no spaces to wrap at: fold long lines instead of cutting them with "…".
@@ -152,7 +152,7 @@ def print_tables(console: Console, editions: list[dict[str, Any]]) -> None:
                 title += f"\n[italic]→ p.{article['continued_on']}[/italic]"
             table.add_row(
                 str(article["id"]),
-                article["page"] or "",
+                _markup(article["page"] or ""),
                 title,
                 _markup("\n".join(article["summary"])),
                 _markup("、".join(article["keywords"])),

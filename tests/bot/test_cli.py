@@ -89,6 +89,20 @@ def test_parse_prints_a_table_of_the_seed(tmp_path: Path, seed_path: Path) -> No
     assert "徐留平" in result.stdout
 
 
+def test_parse_tables_show_brackets_in_names_and_pages_as_written() -> None:
+    # A paper's name comes from a site's <title>: rich markup in it is text, not a style.
+    from rich.console import Console
+
+    from bot.parse_view import print_tables
+
+    article = {"id": 1, "page": "[b]A1", "title": "标题", "byline": None, "continued_on": None}
+    edition = {"paper": "Daily [/b] News", "date": "2024-07-01", "articles": [article]}
+    console = Console(record=True, width=120)
+    print_tables(console, [{**edition, "articles": [{**article, "summary": [], "keywords": []}]}])
+    shown = console.export_text()
+    assert "Daily [/b] News 2024-07-01" in shown and "[b]A1" in shown
+
+
 def test_parse_json_follows_the_contract(tmp_path: Path, seed_path: Path) -> None:
     result = baozhai("parse", str(seed_path), "--json", "--sentences", "2", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -185,6 +199,32 @@ def test_stats_on_the_demos_old_sample_shows_its_keywords(tmp_path: Path) -> Non
     result = baozhai("demo", cwd=tmp_path, stdin="/stats\n")
     assert result.returncode == 0, result.stderr[-2000:]
     assert "热门关键词" in result.stdout and "工会" in result.stdout
+
+
+def test_the_demo_on_kept_data_reads_a_site_papers_archive_without_polling_it(
+    tmp_path: Path,
+) -> None:
+    config = (
+        '[[papers]]\nname = "海南日报"\nepaper = "https://epaper.example.com/paperindex.htm"\n'
+        'template = "founder"\n[[papers]]\nname = "浙江工人日报"\ninbox = "inbox"\n'
+    )
+    (tmp_path / "config.toml").write_text(config, encoding="utf-8")
+    result = baozhai("demo", "--keep-data", cwd=tmp_path, stdin="/today\n")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr and "海南日报" in result.stdout
+    assert (tmp_path / "inbox" / "done").is_dir()  # the sample paper's own inbox got the sample
+
+
+def test_the_demo_on_kept_data_never_puts_the_sample_into_another_papers_inbox(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "config.toml").write_text(
+        '[[papers]]\nname = "海南日报"\ninbox = "inbox"\n', encoding="utf-8"
+    )
+    result = baozhai("demo", "--keep-data", cwd=tmp_path, stdin="/today\n")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert Store(f"sqlite:///{tmp_path / 'data' / 'baozhai.db'}").editions.latest() is None
+    assert not any((tmp_path / "inbox").rglob("*.txt"))
 
 
 @contextmanager
@@ -636,6 +676,25 @@ def test_status_of_an_unreachable_database_masks_its_password(tmp_path: Path) ->
     assert "hunter2" not in result.stdout + result.stderr
     assert f"baozhai:***@127.0.0.1:{port}/baozhai" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", [["ingest"], ["db", "upgrade"], ["digest", "send"]])
+def test_a_database_that_cannot_be_opened_is_one_line_naming_it(
+    tmp_path: Path, command: list[str]
+) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"postgresql+psycopg://baozhai:hunter2@127.0.0.1:{port}/baozhai"
+    (tmp_path / "config.toml").write_text(f'[storage]\nurl = "{url}"\n', encoding="utf-8")
+    result = baozhai(*command, cwd=tmp_path, env={"TELEGRAM_BOT_TOKEN": "123:ABC"})
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and "hunter2" not in result.stdout + result.stderr
+    [line] = [line for line in result.stderr.splitlines() if line.startswith("baozhai: ")]
+    assert line.startswith(f"baozhai: database postgresql+psycopg://baozhai:***@127.0.0.1:{port}")
+    assert "refused" in line.lower() or "failed" in line.lower()
 
 
 def test_status_changes_no_database_and_asks_for_an_upgrade_when_behind(tmp_path: Path) -> None:
