@@ -104,6 +104,28 @@ def matching_sentence(paragraphs: Sequence[str], words: Sequence[str]) -> str | 
     return best[1] if best else None
 
 
+def _units(char: str) -> int:
+    return 2 if ord(char) > 0xFFFF else 1
+
+
+def _fitting_from(text: str, start: int, budget: int) -> int:
+    """The end of the longest run of ``text`` from ``start`` within ``budget`` UTF-16 units."""
+    end = start
+    while end < len(text) and _units(text[end]) <= budget:
+        budget -= _units(text[end])
+        end += 1
+    return end
+
+
+def _fitting_from_end(text: str, budget: int) -> int:
+    """The start of the longest run ending at the end of ``text`` within ``budget`` units."""
+    start = len(text)
+    while start > 0 and _units(text[start - 1]) <= budget:
+        budget -= _units(text[start - 1])
+        start -= 1
+    return start
+
+
 def highlight(text: str, words: Sequence[str], max_units: int) -> str:
     """``text`` as Telegram HTML, the words in ``<b>``, cut to ``max_units`` visible UTF-16
     units around the first match (with "…" where it was cut)."""
@@ -111,15 +133,14 @@ def highlight(text: str, words: Sequence[str], max_units: int) -> str:
     start, end = 0, len(text)
     if utf16_len(text) > max_units:
         first = spans[0][0] if spans else 0
-        start = max(0, min(first - max_units // 4, len(text) - max_units))
-        end = start
-        budget = max_units - (utf16_len(ELLIPSIS) if start > 0 else 0) - utf16_len(ELLIPSIS)
-        while end < len(text):  # as many characters as fit in the budget's UTF-16 units
-            units = 2 if ord(text[end]) > 0xFFFF else 1
-            if units > budget:
-                break
-            budget -= units
-            end += 1
+        mark = utf16_len(ELLIPSIS)
+        # The window starts a quarter before the first match, but no later than where one
+        # ending at the text's end (after a leading "…") would: a match in the last few
+        # characters stays whole (counted in UTF-16 units, as the window is filled).
+        start = max(0, min(first - max_units // 4, _fitting_from_end(text, max_units - mark)))
+        end = _fitting_from(text, start, max_units - (mark if start > 0 else 0))
+        if end < len(text):  # cut at the end too: room for its "…"
+            end = _fitting_from(text, start, max_units - (mark if start > 0 else 0) - mark)
     pieces = [ELLIPSIS] if start > 0 else []
     cursor = start
     for span_start, span_end in spans:

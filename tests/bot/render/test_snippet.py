@@ -52,6 +52,27 @@ def test_a_long_sentence_is_cut_around_its_first_match_within_the_units() -> Non
     assert utf16_len(visible) <= 60
 
 
+def test_a_match_at_the_end_of_a_long_sentence_is_shown_whole() -> None:
+    for text in ("据" * 297 + "工会。", "据" * 298 + "工会", "😀" * 100 + "工会"):
+        shown = highlight(text, ["工会"], 140)
+        visible = shown.replace("<b>", "").replace("</b>", "")
+        assert "<b>工会</b>" in shown and visible.startswith("…") and not visible.endswith("…")
+        assert utf16_len(visible) <= 140
+
+
+@given(
+    st.text(st.sampled_from("据😀 ，。"), max_size=400),
+    st.text(st.sampled_from("据😀 ，。"), max_size=400),
+    st.integers(min_value=10, max_value=200),
+)
+def test_a_cut_snippet_fits_its_units_and_keeps_its_first_match_whole(
+    before: str, after: str, units: int
+) -> None:
+    shown = highlight(before + "工会" + after, ["工会"], units)
+    visible = shown.replace("<b>", "").replace("</b>", "")
+    assert utf16_len(visible) <= units and "<b>工会</b>" in shown
+
+
 @given(st.text(max_size=300))
 def test_utf16_length_counts_characters_beyond_the_bmp_twice(text: str) -> None:
     assert utf16_len(text) == len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
