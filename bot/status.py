@@ -9,6 +9,7 @@ token is never read.
 from __future__ import annotations
 
 import importlib.metadata
+import re
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -35,11 +36,16 @@ def version() -> str:
 
 
 def masked_url(url: str) -> str:
-    """The database URL with its password replaced by ``***``."""
+    """The database URL with its password replaced by ``***``: the one after the user name
+    and any given as a query parameter (libpq takes ``?password=…`` and ``sslpassword=…``)."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        shown = make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
         return "<unparsable URL>"
+    return _QUERY_PASSWORD.sub(r"\1***", shown)
+
+
+_QUERY_PASSWORD = re.compile(r"(?i)([?&][^=&]*password=)[^&]*")
 
 
 def gather_status(store: Store, config: Config) -> StatusReport:
