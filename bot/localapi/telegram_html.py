@@ -397,7 +397,7 @@ class _Parser:
         i = begin + 2
         while s[i] not in _SPACE and s[i] != ">":
             i += 1
-        end_name = s[begin + 2 : i].lower()
+        end_name = s[begin + 2 : i]  # as written: Telegram lower-cases start tags only
         while s[i] in _SPACE and s[i] != "\0":
             i += 1
         if s[i] != ">":

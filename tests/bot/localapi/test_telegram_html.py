@@ -75,8 +75,9 @@ def test_html_entities_decode() -> None:
     assert parse_html(text).text == '<b> & "引" 中文 😀'
 
 
-def test_case_insensitive_tag_names() -> None:
-    assert parse_html("<B>x</B>").entities == (Entity("bold", 0, 1),)
+def test_a_start_tag_name_is_case_insensitive() -> None:
+    # tdlib lower-cases a start tag's name but compares the end tag's as written.
+    assert parse_html("<B>x</b>").entities == (Entity("bold", 0, 1),)
 
 
 def test_attributes_on_plain_tags_are_ignored() -> None:
@@ -151,6 +152,7 @@ def test_entity_to_and_from_api() -> None:
         ("<b>x", 'Can\'t find end tag corresponding to start tag "b"'),
         ("x</b>", "Unexpected end tag at byte offset 1"),
         ("<b>x</i>", 'Unmatched end tag at byte offset 4, expected "</b>", found "</i>"'),
+        ("<B>x</B>", 'Unmatched end tag at byte offset 4, expected "</b>", found "</B>"'),
         ("<b>x</b", "Unclosed end tag at byte offset 4"),
         ("x<b", "Unclosed start tag at byte offset 1"),
         ('<a href="x', "Unclosed start tag at byte offset 0"),
