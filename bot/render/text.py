@@ -149,10 +149,14 @@ def format_time(value: dt.time) -> str:
     return f"{value.hour:02d}:{value.minute:02d}"
 
 
+MAX_PAGE_LABEL = 20
+"""UTF-16 units of a page label shown (``第A12版``, ``要闻``: far less)."""
+
+
 def page_label(page: str | None, lang: str) -> str | None:
     """``第1版`` / ``Page 1``, or None when the page is unknown. Returns escaped HTML."""
     if page is None or not page.strip():
         return None
-    return t(lang, "page", page=clean(page.strip()))
-
-
+    # Cut: a label is a few characters, but a broken source could hand over a paragraph, and
+    # every digest and card line carries it whole.
+    return t(lang, "page", page=clean(truncate_text(page.strip(), MAX_PAGE_LABEL)))

@@ -206,6 +206,15 @@ def test_page_heading_appears_when_the_page_changes() -> None:
     assert underlined == ["第1版", "第2版"]
 
 
+def test_a_page_label_too_long_is_cut_not_fatal() -> None:
+    # A broken source's "page" could be a paragraph: the digest still goes out.
+    articles = [make_article(1, "标题", ["一句。"], page="要闻" * 2100)]
+    ed = edition(1)
+    [message] = build_digest(ed, articles, "zh")
+    check_messages([message], articles, ed, 4096)
+    assert "要闻要…版" in parse_html(message.text).text
+
+
 def test_articles_are_listed_by_number_whatever_the_input_order() -> None:
     articles = [make_article(n, f"标题{n}") for n in (3, 1, 2)]
     [message] = build_digest(edition(3), articles, "zh")
