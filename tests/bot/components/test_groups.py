@@ -1,6 +1,8 @@
 """Groups and channels over the real bot stack against the local Bot API server, on both
-databases: in a group only its admins change the subscription; ``/channel @name`` binds a
-channel only when the bot (and the sender) administer it, and the digest is then posted there.
+databases: in a group only its admins change the subscription, and the throttle counts each
+member's commands to this bot (one member's flood, or commands to other bots, silence no one);
+``/channel @name`` binds a channel only when the bot (and the sender) administer it, and the
+digest is then posted there.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ DAY = dt.date(2024, 7, 1)  # the seed edition's date
 GROUP = -1001600000001
 CHANNEL = -1001700000002
 REFUSED = "在群里，只有群管理员可以订阅、退订、修改设置或关注话题。"
+NO_EDITION = "还没有可看的报纸，新一期入库后就能看到了。"
 
 
 @pytest.fixture
@@ -155,6 +158,52 @@ async def test_a_subscribed_group_gets_the_digest(bot: RunningBot, seed_path: Pa
     [digest] = await group.wait_for_messages(1)
     assert digest.text.startswith(f"📰 {PAPER}")
     await eventually(lambda: bot.store.deliveries.was_sent(edition_id, GROUP))
+
+
+# --------------------------------------------------------------------------- the throttle
+
+
+@pytest.fixture
+async def strict_bot(tmp_path: Path, db: str) -> AsyncIterator[RunningBot]:
+    """A bot that lets two commands per chat (per member in a group) a minute."""
+    running = await start_bot(tmp_path, db, extra_config="[limits]\ncommands_per_chat = 2\n")
+    try:
+        yield running
+    finally:
+        await stop_bot(running)
+
+
+async def test_in_a_group_commands_to_other_bots_are_not_counted(strict_bot: RunningBot) -> None:
+    group, _, member = reading_group(strict_bot)
+    for _ in range(5):
+        await group.send(member, "/start@some_other_bot")
+    await group.send(member, "/today")
+    [answer] = await group.wait_for_messages(1)
+    assert answer.text == NO_EDITION  # no "slow down" posted, and still heard
+    await asyncio.sleep(0.5)
+    assert group.new_messages() == []
+
+
+async def test_in_a_group_commands_to_this_bot_by_name_are_counted(strict_bot: RunningBot) -> None:
+    group, _, member = reading_group(strict_bot)
+    for _ in range(3):
+        await group.send(member, f"/today@{strict_bot.server.bot_username}")
+    answers = [a.text for a in await group.wait_for_messages(3)]
+    assert answers.count(NO_EDITION) == 2  # then "slow down" (replies may cross)
+    assert sum("太快" in a for a in answers) == 1
+
+
+async def test_in_a_group_one_members_flood_does_not_silence_the_others(
+    strict_bot: RunningBot,
+) -> None:
+    group, owner, member = reading_group(strict_bot)
+    for _ in range(4):
+        await group.send(member, "/today")
+    answers = [a.text for a in await group.wait_for_messages(3)]
+    assert sum("太快" in a for a in answers) == 1
+    await group.send(owner, "/today")
+    [answer] = await group.wait_for_messages(1)
+    assert answer.text == NO_EDITION
 
 
 # --------------------------------------------------------------------------- channels
