@@ -81,7 +81,6 @@ def build_alert(
             break
         shown -= 1
     numbers = tuple(number for number, _, _ in items[:shown])
-    keyboard = article_keyboard(
-        [ArticleRef(edition.id, n) for n in numbers], lang, labels=[str(n) for n in numbers]
-    )
-    return DigestMessage(text=text, keyboard=keyboard, numbers=numbers)
+    refs = tuple(ArticleRef(edition.id, n) for n in numbers)
+    keyboard = article_keyboard(refs, lang, labels=[str(n) for n in numbers])
+    return DigestMessage(text=text, keyboard=keyboard, numbers=numbers, refs=refs)

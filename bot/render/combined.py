@@ -138,7 +138,8 @@ def build_combined_digest(
     """The combined digest of ``sections`` in ``lang`` as messages of at most ``limit``
     visible units, each with the buttons of exactly the articles it lists.
 
-    ``DigestMessage.numbers`` are the running numbers shown (1 … across all sections).
+    ``DigestMessage.numbers`` are the running numbers shown (1 … across all sections), and
+    ``DigestMessage.refs`` the articles they stand for.
     Sections without articles are left out; with no article at all there is one header
     message.
     """
@@ -216,6 +217,11 @@ def build_combined_digest(
             parts.append(footer)
         keyboard = article_keyboard(message_refs, lang, labels=[str(n) for n in message_labels])
         result.append(
-            DigestMessage(text="\n\n".join(parts), keyboard=keyboard, numbers=tuple(message_labels))
+            DigestMessage(
+                text="\n\n".join(parts),
+                keyboard=keyboard,
+                numbers=tuple(message_labels),
+                refs=tuple(message_refs),
+            )
         )
     return result

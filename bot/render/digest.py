@@ -61,6 +61,8 @@ class DigestMessage:
     text: str
     keyboard: InlineKeyboardMarkup | None
     numbers: tuple[int, ...] = ()
+    refs: tuple[ArticleRef, ...] = ()
+    """The article each of ``numbers`` (as shown) stands for, in the same order."""
 
 
 # --------------------------------------------------------------------------- callback data
@@ -218,6 +220,7 @@ def build_digest(
         if index == len(messages) - 1 and footer:
             parts.append(footer)
         text = "\n\n".join(parts)
-        keyboard = article_keyboard([ArticleRef(edition.id, n) for n in nums], lang)
-        result.append(DigestMessage(text=text, keyboard=keyboard, numbers=tuple(nums)))
+        refs = tuple(ArticleRef(edition.id, n) for n in nums)
+        keyboard = article_keyboard(refs, lang)
+        result.append(DigestMessage(text=text, keyboard=keyboard, numbers=tuple(nums), refs=refs))
     return result

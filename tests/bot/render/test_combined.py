@@ -62,7 +62,7 @@ def listed(messages: list[DigestMessage]) -> list[ArticleRef]:
 
 def check_combined(messages: list[DigestMessage], limit: int) -> None:
     """Every message is valid HTML within ``limit``; its bold numbered lines are its buttons'
-    labels, numbered 1… across the messages."""
+    labels, numbered 1… across the messages; its refs are what those buttons open."""
     labels: list[int] = []
     for message in messages:
         plain, entities = parse_html(message.text)  # raises on invalid HTML
@@ -76,6 +76,7 @@ def check_combined(messages: list[DigestMessage], limit: int) -> None:
             else []
         )
         assert buttons == [str(n) for n in message.numbers] and len(buttons) <= MAX_BUTTONS
+        assert list(message.refs) == listed([message])
         labels.extend(message.numbers)
     assert labels == list(range(1, len(labels) + 1))
 

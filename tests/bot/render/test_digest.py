@@ -116,6 +116,7 @@ def check_messages(
         for item, number in zip(data, message.numbers, strict=True):
             assert 1 <= len(item.encode("utf-8")) <= CALLBACK_DATA_MAX_BYTES
             assert decode_article_callback(item) == ArticleRef(ed.id, number)
+        assert message.refs == tuple(ArticleRef(ed.id, n) for n in message.numbers)
         seen.extend(message.numbers)
     assert sorted(seen) == sorted(a.number for a in articles)  # each exactly once
 
