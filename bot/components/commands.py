@@ -30,6 +30,7 @@ from bot.components.replies import (
     remember_edition,
     reply,
     send_cached_photo,
+    shown_articles,
     topic_of,
 )
 from bot.components.search import search_page
@@ -170,17 +171,19 @@ async def today(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply(update, t(lang, "no_edition"))
         return
     combined = record is not None and record.digest_mode is DigestMode.COMBINED
+    shown = None
     if combined and len(editions) > 1:  # as the reader chose in /settings
         sections = [
             Section(e, await asyncio.to_thread(svc.store.editions.articles, e.id))
             for e in editions
         ]
         messages = await asyncio.to_thread(build_combined_digest, sections, lang)
+        shown = {n: ref for m in messages for n, ref in zip(m.numbers, m.refs, strict=True)}
     else:
         messages = [m for e in editions for m in await edition_digest(svc, e, lang)]
     for message in messages:
         await reply(update, message.text, message.keyboard)
-    remember_edition(context, editions[-1].id)
+    remember_edition(context, editions[-1].id, shown)
 
 
 async def edition_digest(svc: Services, edition: EditionRecord, lang: str) -> list[DigestMessage]:
@@ -200,7 +203,8 @@ async def edition_digest(svc: Services, edition: EditionRecord, lang: str) -> li
 
 
 async def article(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """``/article N`` (article N of the latest edition) or ``/article 关键词`` (by title)."""
+    """``/article N`` (the article shown as N in the digest the chat last saw in /today, else
+    article N of the latest edition) or ``/article 关键词`` (by title)."""
     svc = services(context)
     lang = language(update)
     argument = await _required_argument(update, lang, "article_usage")
@@ -210,10 +214,16 @@ async def article(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if edition is None:
         await reply(update, t(lang, "no_edition"))
         return
+    shown = shown_articles(context)
     if _NUMBER.fullmatch(argument):
         number = int(argument)
         if number < 1:
             await reply(update, t(lang, "article_bad_argument", arg=argument))
+        elif shown is not None:
+            if (ref := shown.get(number)) is None:
+                await reply(update, t(lang, "combined_article_not_found", count=len(shown)))
+            else:
+                await article_reply(update, context, ref.edition_id, ref.number)
         elif number > edition.article_count:
             await reply(update, t(lang, "article_not_found", count=edition.article_count))
         else:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 from telegram import (
@@ -38,6 +38,7 @@ MAX_REPLY_WAIT = 60.0
 # How long a reader waits for another reader's upload of the same photo before uploading it.
 UPLOAD_WAIT = 10.0
 _EDITION = "edition"
+_SHOWN = "shown"
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
@@ -179,9 +180,27 @@ async def send_cached_photo(
     return sent
 
 
-def remember_edition(context: ContextTypes.DEFAULT_TYPE, edition_id: int) -> None:
-    """The edition this chat last looked at: ``/article N`` means article N of it."""
-    chat_data(context)[_EDITION] = edition_id
+def remember_edition(
+    context: ContextTypes.DEFAULT_TYPE,
+    edition_id: int,
+    shown: Mapping[int, ArticleRef] | None = None,
+) -> None:
+    """The edition this chat last looked at: ``/article N`` means article N of it (and
+    ``/article 标题`` looks in it). After a combined digest, numbered across papers, ``shown``
+    is what its numbers stood for: ``/article N`` then means the article shown as N."""
+    data = chat_data(context)
+    data[_EDITION] = edition_id
+    if shown:
+        data[_SHOWN] = dict(shown)
+    else:
+        data.pop(_SHOWN, None)
+
+
+def shown_articles(context: ContextTypes.DEFAULT_TYPE) -> dict[int, ArticleRef] | None:
+    """The numbers of the combined digest this chat last saw and their articles; None when
+    the last digest it saw was one paper's (numbered as that paper's articles)."""
+    shown = chat_data(context).get(_SHOWN)
+    return shown if isinstance(shown, dict) else None
 
 
 async def current_edition(context: ContextTypes.DEFAULT_TYPE) -> EditionRecord | None:

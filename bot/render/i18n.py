@@ -112,6 +112,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         # editions and articles
         "no_edition": "还没有可看的报纸，新一期入库后就能看到了。",
         "article_not_found": "本期共 {count} 篇，请输入 1–{count} 之间的编号。",
+        "combined_article_not_found": "今日报摘共 {count} 篇，请输入 1–{count} 之间的编号。",
         "article_usage": "用法：<code>/article 编号</code>，例如 <code>/article 3</code>。",
         "article_bad_argument": (
             "“{arg}”不是有效的文章编号。用法：<code>/article 编号</code>，"
@@ -385,6 +386,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "no_edition": "No edition yet. You will find it here as soon as one is in.",
         "article_not_found": (
             "This edition has {count} {count:article|articles}; please send a number from 1 "
+            "to {count}."
+        ),
+        "combined_article_not_found": (
+            "Today's papers list {count} {count:article|articles}; please send a number from 1 "
             "to {count}."
         ),
         "article_usage": "Usage: <code>/article N</code>, e.g. <code>/article 3</code>.",

@@ -1,0 +1,169 @@
+"""``/article N`` opens the article the reader saw as N, typed by a reader of the real bot over
+real HTTP against the local Bot API server, on both databases, with two papers configured.
+
+After a combined /today (numbered across the papers) N is the article listed as N; after
+one digest per paper, article N of the last one.
+
+浙江工人日报 (the seed, 7 articles) and 海南日报 (a reprint of the seed's Xinhua wire and a
+story of its own, ``tests/bot/delivery/editions.py``) of 2024-07-01: combined, the wire is
+listed once, so 1–7 are 浙江工人日报's and 8 is 海南日报's own story.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.localapi.server import LocalUser
+from bot.render.i18n import t_plain
+from tests.bot.delivery.editions import REPRINT_TITLE, SECOND_PAPER, reprint_page
+from tests.bot.running_bot import OLD_MTIME, PAPER, RunningBot, eventually, start_bot, stop_bot
+
+pytestmark = pytest.mark.timeout(120)
+
+DAY = dt.date(2024, 7, 1)
+FIRST_TITLE = "《求是》杂志发表习近平总书记重要文章《新时代新征程中国共产党的使命任务》"
+SECOND_TITLE = "徐留平在浙江江苏调研工会工作时指出"
+OWN_STORY_TITLE = "上半年我省新设外资企业增长两成"  # 海南日报's article 2
+
+
+@pytest.fixture
+async def bot(tmp_path: Path, db: str) -> AsyncIterator[RunningBot]:
+    extra = f'[[papers]]\nname = "{SECOND_PAPER}"\ninbox = "inbox2"\n'
+    running = await start_bot(tmp_path, db, extra_config=extra)
+    try:
+        yield running
+    finally:
+        await stop_bot(running)
+
+
+async def first_paper_arrives(bot: RunningBot, seed_path: Path) -> None:
+    bot.set_clock(DAY, dt.time(6, 0))
+    bot.drop_edition(seed_path, DAY)
+    await bot.poll_to_end()
+    await eventually(lambda: bot.store.editions.on(DAY, PAPER))
+
+
+async def second_paper_arrives(bot: RunningBot, seed_text: str) -> None:
+    """海南日报 of the same day, stored after 浙江工人日报: the newest edition of all."""
+    inbox = bot.config.papers[1].inbox
+    inbox.mkdir(parents=True, exist_ok=True)
+    page = inbox / f"{DAY.isoformat()}-p01.txt"
+    page.write_text(reprint_page(seed_text), encoding="utf-8")
+    os.utime(page, (OLD_MTIME, OLD_MTIME))
+    await bot.poll_to_end()
+    await eventually(lambda: bot.store.editions.on(DAY, SECOND_PAPER))
+
+
+async def both_papers_arrive(bot: RunningBot, seed_path: Path, seed_text: str) -> None:
+    await first_paper_arrives(bot, seed_path)
+    await second_paper_arrives(bot, seed_text)
+
+
+async def reader_of_both(
+    bot: RunningBot, chat_id: int, *, combined: bool, language: str = "zh-hans"
+) -> LocalUser:
+    reader = bot.user(chat_id, language=language)
+    await reader.send("/subscribe")
+    await reader.wait_for_messages(1)
+    await reader.send(f"/subscribe {SECOND_PAPER}")
+    await reader.wait_for_messages(1)
+    if combined:
+        await reader.send("/settings")
+        [settings] = await reader.wait_for_messages(1)
+        mode = t_plain("en" if language == "en" else "zh", "mode_combined")
+        await reader.wait_for_answer(await reader.press(settings, mode))
+    reader.new_messages()
+    return reader
+
+
+async def today(reader: LocalUser, digests: int = 1) -> None:
+    await reader.send("/today")
+    await reader.wait_for_messages(digests)
+
+
+async def article(reader: LocalUser, argument: str) -> str:
+    await reader.send(f"/article {argument}")
+    [answer] = await reader.wait_for_messages(1)
+    return answer.text
+
+
+# --------------------------------------------------------------------------- after /today
+
+
+async def test_after_a_combined_today_article_n_opens_the_article_listed_as_n(
+    bot: RunningBot, seed_path: Path, seed_text: str
+) -> None:
+    await both_papers_arrive(bot, seed_path, seed_text)
+    reader = await reader_of_both(bot, 8001, combined=True)
+    await today(reader)
+    assert (await article(reader, "1")).startswith(FIRST_TITLE)
+    assert (await article(reader, "8")).startswith(OWN_STORY_TITLE)
+
+
+async def test_after_a_combined_today_article_n_opens_what_the_button_n_opens(
+    bot: RunningBot, seed_path: Path, seed_text: str
+) -> None:
+    await both_papers_arrive(bot, seed_path, seed_text)
+    reader = await reader_of_both(bot, 8002, combined=True)
+    await reader.send("/today")
+    [digest] = await reader.wait_for_messages(1)
+    await reader.wait_for_answer(await reader.press(digest, "2"))
+    [pressed] = await reader.wait_for_messages(1)
+    assert await article(reader, "2") == pressed.text
+
+
+async def test_after_a_combined_today_a_number_past_its_last_says_how_many_it_listed(
+    bot: RunningBot, seed_path: Path, seed_text: str
+) -> None:
+    await both_papers_arrive(bot, seed_path, seed_text)
+    reader = await reader_of_both(bot, 8003, combined=True)
+    await today(reader)
+    assert await article(reader, "9") == "今日报摘共 8 篇，请输入 1–8 之间的编号。"
+
+
+async def test_after_a_combined_today_a_number_past_its_last_is_explained_in_english(
+    bot: RunningBot, seed_path: Path, seed_text: str
+) -> None:
+    await both_papers_arrive(bot, seed_path, seed_text)
+    reader = await reader_of_both(bot, 8004, combined=True, language="en")
+    await today(reader)
+    assert await article(reader, "9") == (
+        "Today's papers list 8 articles; please send a number from 1 to 8."
+    )
+
+
+async def test_after_a_per_paper_today_article_n_is_of_the_last_digest_shown(
+    bot: RunningBot, seed_path: Path, seed_text: str
+) -> None:
+    await both_papers_arrive(bot, seed_path, seed_text)
+    reader = await reader_of_both(bot, 8005, combined=False)
+    await today(reader, digests=2)  # 浙江工人日报, then 海南日报
+    assert (await article(reader, "1")).startswith(REPRINT_TITLE)
+
+
+async def test_after_a_per_paper_today_a_number_past_the_edition_says_how_many_it_has(
+    bot: RunningBot, seed_path: Path, seed_text: str
+) -> None:
+    await both_papers_arrive(bot, seed_path, seed_text)
+    reader = await reader_of_both(bot, 8006, combined=False)
+    await today(reader, digests=2)
+    assert await article(reader, "3") == "本期共 2 篇，请输入 1–2 之间的编号。"
+
+
+async def test_a_per_paper_today_after_a_combined_one_numbers_by_paper_again(
+    bot: RunningBot, seed_path: Path, seed_text: str
+) -> None:
+    await both_papers_arrive(bot, seed_path, seed_text)
+    reader = await reader_of_both(bot, 8007, combined=True)
+    await today(reader)
+    await reader.send("/settings")
+    [settings] = await reader.wait_for_messages(1)
+    await reader.wait_for_answer(await reader.press(settings, "每份报纸一条"))
+    reader.new_messages()
+    await today(reader, digests=2)
+    assert (await article(reader, "1")).startswith(REPRINT_TITLE)
