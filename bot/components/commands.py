@@ -204,13 +204,15 @@ async def edition_digest(svc: Services, edition: EditionRecord, lang: str) -> li
 
 async def article(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """``/article N`` (the article shown as N in the digest the chat last saw in /today, else
-    article N of the latest edition) or ``/article 关键词`` (by title)."""
+    article N of the newest edition of the reader's papers) or ``/article 关键词`` (by title)."""
     svc = services(context)
     lang = language(update)
     argument = await _required_argument(update, lang, "article_usage")
     if argument is None:
         return
-    edition = await current_edition(context)
+    record = await asyncio.to_thread(svc.store.subscribers.get, chat_of(update).id)
+    papers = [p.name for p in reader_papers(svc.config, record)]
+    edition = await current_edition(context, papers)
     if edition is None:
         await reply(update, t(lang, "no_edition"))
         return

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from telegram import (
@@ -203,15 +203,23 @@ def shown_articles(context: ContextTypes.DEFAULT_TYPE) -> dict[int, ArticleRef] 
     return shown if isinstance(shown, dict) else None
 
 
-async def current_edition(context: ContextTypes.DEFAULT_TYPE) -> EditionRecord | None:
-    """The edition the chat last saw in /today (with several papers), else the newest one."""
+async def current_edition(
+    context: ContextTypes.DEFAULT_TYPE, papers: Sequence[str]
+) -> EditionRecord | None:
+    """The edition the chat last saw in /today (with several papers), else the newest one of
+    ``papers`` (the reader's: never another paper's, which they do not read)."""
     store = services(context).store
     remembered = chat_data(context).get(_EDITION)
     if isinstance(remembered, int):
         edition = await asyncio.to_thread(store.editions.get, remembered)
         if edition is not None:
             return edition
-    return await asyncio.to_thread(store.editions.latest)
+
+    def newest() -> EditionRecord | None:
+        latest = [e for e in map(store.editions.latest, papers) if e is not None]
+        return max(latest, key=lambda e: (e.date, e.id), default=None)
+
+    return await asyncio.to_thread(newest)
 
 
 async def article_reply(

@@ -2,7 +2,9 @@
 real HTTP against the local Bot API server, on both databases, with two papers configured.
 
 After a combined /today (numbered across the papers) N is the article listed as N; after
-one digest per paper, article N of the last one.
+one digest per paper, article N of the last one; with no digest seen in this chat (a fresh
+chat, or any chat after a restart: what it saw is not kept), article N of the newest edition
+of the reader's own papers, never of a paper they do not read.
 
 浙江工人日报 (the seed, 7 articles) and 海南日报 (a reprint of the seed's Xinhua wire and a
 story of its own, ``tests/bot/delivery/editions.py``) of 2024-07-01: combined, the wire is
@@ -29,6 +31,7 @@ DAY = dt.date(2024, 7, 1)
 FIRST_TITLE = "《求是》杂志发表习近平总书记重要文章《新时代新征程中国共产党的使命任务》"
 SECOND_TITLE = "徐留平在浙江江苏调研工会工作时指出"
 OWN_STORY_TITLE = "上半年我省新设外资企业增长两成"  # 海南日报's article 2
+NO_EDITION = "还没有可看的报纸，新一期入库后就能看到了。"
 
 
 @pytest.fixture
@@ -166,4 +169,37 @@ async def test_a_per_paper_today_after_a_combined_one_numbers_by_paper_again(
     await reader.wait_for_answer(await reader.press(settings, "每份报纸一条"))
     reader.new_messages()
     await today(reader, digests=2)
+    assert (await article(reader, "1")).startswith(REPRINT_TITLE)
+
+
+# --------------------------------------------------------------------------- no digest seen
+
+
+async def test_with_no_digest_seen_article_n_is_of_the_readers_own_paper(
+    bot: RunningBot, seed_path: Path, seed_text: str
+) -> None:
+    reader = bot.user(8101)
+    await reader.send("/subscribe")  # 浙江工人日报 only
+    await reader.wait_for_messages(1)
+    await both_papers_arrive(bot, seed_path, seed_text)  # 海南日报 is the newest edition
+    reader.new_messages()
+    assert (await article(reader, "2")).startswith(SECOND_TITLE)
+
+
+async def test_with_no_digest_seen_and_none_of_the_readers_papers_out_it_says_nothing_yet(
+    bot: RunningBot, seed_path: Path
+) -> None:
+    reader = bot.user(8102)
+    await reader.send(f"/subscribe {SECOND_PAPER}")  # 海南日报 only
+    await reader.wait_for_messages(1)
+    await first_paper_arrives(bot, seed_path)
+    reader.new_messages()
+    assert await article(reader, "1") == NO_EDITION
+
+
+async def test_with_no_digest_seen_a_non_subscriber_gets_the_newest_edition_of_any_paper(
+    bot: RunningBot, seed_path: Path, seed_text: str
+) -> None:
+    await both_papers_arrive(bot, seed_path, seed_text)
+    reader = bot.user(8103)
     assert (await article(reader, "1")).startswith(REPRINT_TITLE)
