@@ -29,6 +29,7 @@ from bot.components.replies import (
     language,
     remember_edition,
     reply,
+    saw_digest,
     send_cached_photo,
     shown_articles,
     topic_of,
@@ -37,6 +38,7 @@ from bot.components.search import search_page
 from bot.config import PaperConfig
 from bot.render import (
     SUBSCRIBE,
+    ArticleRef,
     article_from_start_payload,
     build_digest,
     encode_callback,
@@ -46,7 +48,7 @@ from bot.render.combined import Section, build_combined_digest
 from bot.render.digest import DigestMessage
 from bot.render.i18n import t, t_plain
 from bot.services import Services, services
-from bot.storage.records import DigestMode, EditionRecord, Stats
+from bot.storage.records import DigestMode, EditionRecord, Stats, SubscriberRecord
 from summarizer.decode import strip_invisible
 
 log = logging.getLogger(__name__)
@@ -162,16 +164,27 @@ async def today(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     lang = language(update)
     record = await asyncio.to_thread(svc.store.subscribers.get, chat_of(update).id)
+    editions, messages, shown = await _todays_digest(svc, record, lang)
+    if not editions:
+        await reply(update, t(lang, "no_edition"))
+        return
+    for message in messages:
+        await reply(update, message.text, message.keyboard)
+    remember_edition(context, editions[-1].id, shown)
+
+
+async def _todays_digest(
+    svc: Services, record: SubscriberRecord | None, lang: str
+) -> tuple[list[EditionRecord], list[DigestMessage], dict[int, ArticleRef] | None]:
+    """What /today shows the reader: the newest edition of each of their papers, their
+    digest messages and, for a combined digest (numbered across the papers), what each
+    number stands for (None for one digest per paper)."""
     editions = []
     for paper in reader_papers(svc.config, record):
         edition = await asyncio.to_thread(svc.store.editions.latest, paper.name)
         if edition is not None:
             editions.append(edition)
-    if not editions:
-        await reply(update, t(lang, "no_edition"))
-        return
     combined = record is not None and record.digest_mode is DigestMode.COMBINED
-    shown = None
     if combined and len(editions) > 1:  # as the reader chose in /settings
         sections = [
             Section(e, await asyncio.to_thread(svc.store.editions.articles, e.id))
@@ -179,11 +192,8 @@ async def today(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         ]
         messages = await asyncio.to_thread(build_combined_digest, sections, lang)
         shown = {n: ref for m in messages for n, ref in zip(m.numbers, m.refs, strict=True)}
-    else:
-        messages = [m for e in editions for m in await edition_digest(svc, e, lang)]
-    for message in messages:
-        await reply(update, message.text, message.keyboard)
-    remember_edition(context, editions[-1].id, shown)
+        return editions, messages, shown
+    return editions, [m for e in editions for m in await edition_digest(svc, e, lang)], None
 
 
 async def edition_digest(svc: Services, edition: EditionRecord, lang: str) -> list[DigestMessage]:
@@ -217,6 +227,10 @@ async def article(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply(update, t(lang, "no_edition"))
         return
     shown = shown_articles(context)
+    if shown is None and not saw_digest(context) and _NUMBER.fullmatch(argument):
+        # No /today here (only the pushed digest, or a restart forgot it): a combined
+        # reader's numbers are those of their combined digest, as /today would show it.
+        _, _, shown = await _todays_digest(svc, record, lang)
     if _NUMBER.fullmatch(argument):
         number = int(argument)
         if number < 1:

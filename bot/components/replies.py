@@ -196,6 +196,11 @@ def remember_edition(
         data.pop(_SHOWN, None)
 
 
+def saw_digest(context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Whether this chat asked for /today since the bot started (what it saw is remembered)."""
+    return isinstance(chat_data(context).get(_EDITION), int)
+
+
 def shown_articles(context: ContextTypes.DEFAULT_TYPE) -> dict[int, ArticleRef] | None:
     """The numbers of the combined digest this chat last saw and their articles; None when
     the last digest it saw was one paper's (numbered as that paper's articles)."""

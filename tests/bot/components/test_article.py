@@ -23,7 +23,15 @@ import pytest
 from bot.localapi.server import LocalUser
 from bot.render.i18n import t_plain
 from tests.bot.delivery.editions import REPRINT_TITLE, SECOND_PAPER, reprint_page
-from tests.bot.running_bot import OLD_MTIME, PAPER, RunningBot, eventually, start_bot, stop_bot
+from tests.bot.running_bot import (
+    DIGEST_TIME,
+    OLD_MTIME,
+    PAPER,
+    RunningBot,
+    eventually,
+    start_bot,
+    stop_bot,
+)
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -184,6 +192,19 @@ async def test_with_no_digest_seen_article_n_is_of_the_readers_own_paper(
     await both_papers_arrive(bot, seed_path, seed_text)  # 海南日报 is the newest edition
     reader.new_messages()
     assert (await article(reader, "2")).startswith(SECOND_TITLE)
+
+
+async def test_after_only_the_pushed_combined_digest_article_n_opens_the_article_listed_as_n(
+    bot: RunningBot, seed_path: Path, seed_text: str
+) -> None:
+    # The morning push is what most readers see; no /today was typed in this chat.
+    reader = await reader_of_both(bot, 8104, combined=True)
+    await both_papers_arrive(bot, seed_path, seed_text)
+    bot.set_clock(DAY, DIGEST_TIME)
+    await bot.digest_now()
+    [pushed] = await reader.wait_for_messages(1)
+    assert f"8. {OWN_STORY_TITLE}" in pushed.text
+    assert (await article(reader, "8")).startswith(OWN_STORY_TITLE)
 
 
 async def test_with_no_digest_seen_and_none_of_the_readers_papers_out_it_says_nothing_yet(
