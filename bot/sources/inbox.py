@@ -50,11 +50,12 @@ from pathlib import Path
 from typing import Final
 
 from bot.sources import EditionBatch, Page, content_hash
+from summarizer.decode import decode_bytes
 from summarizer.edition import Edition
 from summarizer.errors import EditionError
-from summarizer.filenames import date_from_path
+from summarizer.filenames import date_from_path, page_from_path
 from summarizer.limits import DEFAULT_LIMITS, LimitError, Limits
-from summarizer.parser import read_bounded, read_page
+from summarizer.parser import parse_page, read_bounded
 
 __all__ = [
     "DEFAULT_GRACE",
@@ -269,8 +270,18 @@ class InboxSource:
     # Reading and settling
 
     def read(self, batch: EditionBatch, page: Page) -> Edition:
-        """Parse one page file; the batch's date wins over whatever the parser would guess."""
-        return read_page(page.location, paper=self.paper, date=batch.date, limits=self.limits)
+        """Parse the page's bytes as read at the scan (``page.data``, the bytes its hash is
+        of: a file rewritten since is not half read); the page comes from its name, and the
+        batch's date wins over whatever the parser would guess."""
+        text = decode_bytes(page.data, str(page.location))
+        return parse_page(
+            text,
+            source=str(page.location),
+            paper=self.paper,
+            date=batch.date,
+            page=page_from_path(page.location),
+            limits=self.limits,
+        )
 
     def accept(self, batch: EditionBatch) -> dict[str, str]:
         """Move the batch's files to ``done/YYYY-MM-DD/``; a failed move is logged and skipped."""

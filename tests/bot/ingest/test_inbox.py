@@ -16,7 +16,7 @@ from sqlalchemy.engine import URL
 import bot
 from bot.config import PaperConfig
 from bot.ingest import IngestReport, ingest_inbox
-from bot.sources.inbox import DEFAULT_GRACE
+from bot.sources.inbox import DEFAULT_GRACE, InboxSource
 from bot.storage.fulltext import parse_query
 from bot.storage.records import EditionRecord
 from bot.storage.store import Store
@@ -452,6 +452,21 @@ def test_a_page_still_arriving_holds_back_its_whole_edition(
     assert report.new == []
     assert report.pending == [SEED_NAME, "zjgrrb-2024-07-01-p04.txt"]
     assert (paper.inbox / SEED_NAME).exists()
+
+
+def test_a_page_is_parsed_from_the_bytes_its_scan_hashed_not_from_the_file_rewritten_since(
+    paper: PaperConfig,
+) -> None:
+    path = drop(paper, SEED_NAME, SEED.read_bytes())
+    source = InboxSource(paper.name, paper.inbox)
+    (batch,) = source.poll(NOW)
+    path.write_bytes(SEED.read_bytes()[: len(SEED.read_bytes()) // 3])  # rewritten in place
+
+    edition = source.read(batch, batch.pages[0])
+
+    assert len(edition.articles) == SEED_ARTICLES
+    assert batch.content_hash == hashlib.sha256(SEED.read_bytes()).hexdigest()
+    assert (edition.date, edition.page) == (JULY_1, "1")
 
 
 def test_a_partial_upload_holds_back_the_edition_of_its_date(
