@@ -13,7 +13,9 @@ new one are joined), summarized, and the stored edition's articles are replaced 
 (:meth:`bot.storage.Editions.replace`). Its id stays, and with it the deliveries recorded
 for it: nobody gets that day's digest twice, and whoever reads it later gets all of it. Its
 content hash becomes that of all its pages; a page dropped again is still a no-op (its own
-hash is known). The report lists such editions under ``extended``, not ``new``.
+hash is known). The report lists such editions under ``extended``, not ``new``. Pages the
+stored edition is already made of, by that hash, are only settled: a scan that died after
+storing an edition and before moving its pages leaves them in the inbox for the next one.
 
 Failure policy, and why:
 
@@ -166,7 +168,9 @@ def _ingest_batch(
             return
         known = {page.sha256 for page in earlier}
         pages = [page for page in pages if page.sha256 not in known]
-        if not pages:
+        if not pages or content_hash([*earlier, *pages]) == stored.content_hash:
+            # Also when the edition was stored from these very pages but they were never
+            # moved nor recorded (the process died in between): settle them now.
             _settle_stored(store, source, batch, report, record=None)
             return
 

@@ -16,12 +16,15 @@ from sqlalchemy.engine import URL
 import bot
 from bot.config import PaperConfig
 from bot.ingest import IngestReport, ingest_inbox
+from bot.sources import Page, content_hash
 from bot.sources.inbox import DEFAULT_GRACE, InboxSource
 from bot.storage.fulltext import parse_query
 from bot.storage.records import EditionRecord
 from bot.storage.store import Store
+from summarizer.edition import merge_pages
 from summarizer.filenames import date_from_path
-from summarizer.limits import Limits
+from summarizer.limits import DEFAULT_LIMITS, Limits, summarizer_for
+from summarizer.parser import read_page
 
 SEED = Path(bot.__file__).parent / "sample" / "zjgrrb-2024-07-01-p01.txt"
 SEED_NAME = SEED.name
@@ -681,6 +684,72 @@ def test_another_file_for_a_page_already_stored_is_refused(
     assert [f.file for f in report.failures] == [corrected]
     assert "already in done/2024-07-01/" in report.failures[0].reason
     assert one_store.editions.articles(first.id) == before
+
+
+# -- a scan that died after storing its edition, before settling its files -----------------
+
+
+def store_without_settling(one_store: Store, paper: PaperConfig, *new: Path) -> EditionRecord:
+    """What a scan killed between storing an edition and moving its pages leaves behind (a
+    deploy, the OOM killer, Ctrl-C): the edition of July 1st made of the pages in
+    ``done/2024-07-01/`` and ``new`` is committed (added, or replaced in place if stored),
+    and ``new`` are still in the inbox, neither moved nor recorded."""
+    done = sorted((paper.inbox / "done" / "2024-07-01").glob("*.txt"))
+    files = [*done, *new]
+    pages = [Page(name=path.name, location=path, data=path.read_bytes()) for path in files]
+    edition = merge_pages([read_page(path, paper=paper.name) for path in files])
+    summarizer = summarizer_for(DEFAULT_LIMITS)
+    summaries = [summarizer.summarize(article, k=3) for article in edition.articles]
+    stored = one_store.editions.on(JULY_1, paper.name)
+    if stored is None:
+        record = one_store.editions.add(paper.name, edition, summaries, content_hash(pages))
+    else:
+        record = one_store.editions.replace(stored.id, edition, summaries, content_hash(pages))
+    assert record is not None
+    return record
+
+
+def test_an_edition_stored_by_a_scan_that_died_before_moving_its_pages_is_settled_by_the_next(
+    one_store: Store, paper: PaperConfig
+) -> None:
+    dropped = drop(paper, SEED_NAME, SEED.read_bytes())
+    stored = store_without_settling(one_store, paper, dropped)
+
+    report = scan(one_store, paper)
+
+    assert report.failures == [] and report.new == [] and report.extended == []
+    assert [(s.date, s.files) for s in report.skipped] == [(JULY_1, (SEED_NAME,))]
+    assert (paper.inbox / "done" / "2024-07-01" / SEED_NAME).read_bytes() == SEED.read_bytes()
+    assert one_store.files.seen(hashlib.sha256(SEED.read_bytes()).hexdigest())
+    assert one_store.editions.get(stored.id) == stored
+
+
+def test_a_late_page_stored_by_a_scan_that_died_before_moving_it_is_settled_by_the_next(
+    one_store: Store, paper: PaperConfig
+) -> None:
+    ingest_first_page(one_store, paper)
+    late = drop(paper, page_name(2), PAGE_2.encode())
+    extended = store_without_settling(one_store, paper, late)
+
+    report = scan(one_store, paper)
+
+    assert report.failures == [] and report.extended == []
+    assert [(s.date, s.files) for s in report.skipped] == [(JULY_1, (page_name(2),))]
+    assert (paper.inbox / "done" / "2024-07-01" / page_name(2)).exists()
+    assert one_store.editions.get(extended.id) == extended
+
+
+def test_a_page_arriving_after_such_a_scan_still_extends_its_edition(
+    one_store: Store, paper: PaperConfig
+) -> None:
+    first = store_without_settling(one_store, paper, drop(paper, SEED_NAME, SEED.read_bytes()))
+    scan(one_store, paper)
+    drop(paper, page_name(2), PAGE_2.encode())
+
+    report = scan(one_store, paper)
+
+    assert report.failures == []
+    assert [(e.id, e.article_count) for e in report.extended] == [(first.id, SEED_ARTICLES + 2)]
 
 
 def test_a_late_page_is_refused_when_the_stored_pages_are_gone(
