@@ -12,8 +12,10 @@ read back from the source (:meth:`~bot.sources.Source.settled_pages`; for the in
 new one are joined), summarized, and the stored edition's articles are replaced in place
 (:meth:`bot.storage.Editions.replace`). Its id stays, and with it the deliveries recorded
 for it: nobody gets that day's digest twice, and whoever reads it later gets all of it. Its
-content hash becomes that of all its pages; a page dropped again is still a no-op (its own
-hash is known). The report lists such editions under ``extended``, not ``new``. Pages the
+content hash becomes that of all its pages; a page dropped again is still a no-op (one of
+the pages it is made of). A page stored on another date (the same full-page advert printed
+twice) is a new page of this one. The report lists such editions under ``extended``, not
+``new``. Pages the
 stored edition is already made of, by that hash, are only settled: a scan that died after
 storing an edition and before moving its pages leaves them in the inbox for the next one.
 
@@ -148,7 +150,10 @@ def _ingest_batch(
         return
     pages = _unique(batch.pages)
     seen = [page for page in pages if store.files.seen(page.sha256)]
-    if len(seen) == len(pages):
+    if batch.date_from_arrival and len(seen) == len(pages):
+        # Pages without a date in their name, all stored before (under the day they first
+        # arrived): dropped again. A date guessed from the arrival time cannot tell them apart
+        # from pages of another date, as a date in the name can (see _stored_from).
         _settle_stored(store, source, batch, report, record=None)
         return
 
@@ -157,20 +162,23 @@ def _ingest_batch(
     earlier: list[Page] = []
     if stored is not None:
         try:
-            # What the stored edition was made from, as far as the source can tell, plus any
-            # page of this batch ingested before (a re-drop, or one whose move to done/
-            # failed). editions.replace checks that their hash is the stored edition's.
-            earlier = _unique((*source.settled_pages(batch.date), *seen))
+            settled = _unique(source.settled_pages(batch.date))
         except EditionError as exc:
             reason = f"the stored pages of {batch.date} cannot be read back: {exc}"
             broken = {page.name: reason for page in pages if page not in seen}
-            _reject(store, source, batch, broken, report)
+            if broken:
+                _reject(store, source, batch, broken, report)
+            else:
+                _settle_stored(store, source, batch, report, record=None)
             return
+        made_of = _stored_from(stored.content_hash, settled, pages, seen)
+        if made_of is None:
+            _settle_stored(store, source, batch, report, record=None)
+            return
+        earlier = made_of
         known = {page.sha256 for page in earlier}
         pages = [page for page in pages if page.sha256 not in known]
-        if not pages or content_hash([*earlier, *pages]) == stored.content_hash:
-            # Also when the edition was stored from these very pages but they were never
-            # moved nor recorded (the process died in between): settle them now.
+        if not pages:
             _settle_stored(store, source, batch, report, record=None)
             return
 
@@ -205,6 +213,29 @@ def _ingest_batch(
         _reject(store, source, batch, {page.name: reason for page in pages}, report)
         return
     _settle_stored(store, source, batch, report, record=record, added=pages)
+
+
+def _stored_from(
+    stored_hash: str, settled: list[Page], pages: list[Page], seen: list[Page]
+) -> list[Page] | None:
+    """The pages the stored edition of the batch's date was made from, as its hash tells:
+    those the source settled for that date, else those plus the pages of the batch ingested
+    before (a re-drop, or a page whose move to ``done/`` failed). None when it is made of the
+    settled pages and every page of the batch: nothing is new, the pages only need settling
+    (also after a scan that died between storing the edition and moving its pages).
+
+    A page counts as stored only as one of this date's: the same bytes stored on another date
+    (a full-page advert printed twice) are a new page of this one. When the hash matches
+    none of these, the settled and the seen pages are returned, and the replace that follows
+    refuses them (:class:`EditionChangedError`) unless no page is left to add.
+    """
+    if content_hash([*settled, *pages]) == stored_hash:
+        return None
+    with_seen = _unique((*settled, *seen))
+    for candidate in (settled, with_seen):
+        if content_hash(candidate) == stored_hash:
+            return candidate
+    return with_seen
 
 
 def _merge(

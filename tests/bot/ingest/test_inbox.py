@@ -686,6 +686,100 @@ def test_another_file_for_a_page_already_stored_is_refused(
     assert one_store.editions.articles(first.id) == before
 
 
+# -- the same page on two dates -----------------------------------------------------------
+
+ADVERT = """\
+## 公益广告 节约粮食 从我做起
+
+光盘行动，从我做起。节约粮食是中华民族的传统美德。
+"""
+JUNE_30 = dt.date(2024, 6, 30)
+
+
+def ingest_june_30_with_the_advert(one_store: Store, paper: PaperConfig) -> None:
+    """June 30th's edition: page 1, and the advert as page 8."""
+    drop(paper, "zjgrrb-2024-06-30-p01.txt", PAGE_3.encode())
+    drop(paper, "zjgrrb-2024-06-30-p08.txt", ADVERT.encode())
+    (june_30,) = scan(one_store, paper).new
+    assert june_30.date == JUNE_30
+
+
+def test_a_late_page_stored_on_another_date_joins_the_edition_of_its_own_date(
+    one_store: Store, paper: PaperConfig
+) -> None:
+    ingest_june_30_with_the_advert(one_store, paper)
+    first = ingest_first_page(one_store, paper)
+    drop(paper, page_name(8), ADVERT.encode())
+
+    report = scan(one_store, paper)
+
+    assert report.skipped == [] and report.failures == []
+    assert [(e.id, e.article_count) for e in report.extended] == [(first.id, SEED_ARTICLES + 1)]
+    titles = [a.title for a in one_store.editions.articles(first.id)]
+    assert "公益广告 节约粮食 从我做起" in titles
+    assert (paper.inbox / "done" / "2024-07-01" / page_name(8)).exists()
+
+
+def test_a_page_stored_on_another_date_arriving_with_a_new_page_extends_its_edition(
+    one_store: Store, paper: PaperConfig
+) -> None:
+    ingest_june_30_with_the_advert(one_store, paper)
+    first = ingest_first_page(one_store, paper)
+    drop(paper, page_name(8), ADVERT.encode())
+    drop(paper, page_name(2), PAGE_2.encode())
+
+    report = scan(one_store, paper)
+
+    assert report.failures == []
+    assert [(e.id, e.article_count) for e in report.extended] == [(first.id, SEED_ARTICLES + 3)]
+    drop(paper, page_name(3), PAGE_3.encode())  # the date is not blocked either
+    assert [e.id for e in scan(one_store, paper).extended] == [first.id]
+
+
+def test_an_edition_of_pages_stored_on_another_date_is_stored_under_its_own(
+    one_store: Store, paper: PaperConfig
+) -> None:
+    ingest_june_30_with_the_advert(one_store, paper)
+    drop(paper, page_name(8), ADVERT.encode())
+
+    report = scan(one_store, paper)
+
+    assert [(e.date, e.article_count) for e in report.new] == [(JULY_1, 1)]
+    assert report.skipped == []
+
+
+def test_an_undated_page_dropped_again_another_day_is_already_stored(
+    one_store: Store, paper: PaperConfig
+) -> None:
+    drop(paper, "头版.txt", SEED.read_bytes())
+    (first,) = scan(one_store, paper).new
+    next_day = NOW + dt.timedelta(days=1)
+    drop(paper, "头版.txt", SEED.read_bytes(), arrived=next_day - AN_HOUR)
+
+    report = scan(one_store, paper, now=next_day)
+
+    assert report.new == [] and report.extended == [] and report.failures == []
+    assert [s.files for s in report.skipped] == [("头版.txt",)]
+    assert one_store.editions.latest(paper.name) == first
+
+
+def test_a_page_dropped_again_once_done_is_cleared_out_is_still_already_stored(
+    one_store: Store, paper: PaperConfig
+) -> None:
+    drop(paper, SEED_NAME, SEED.read_bytes())
+    drop(paper, page_name(2), PAGE_2.encode())
+    (first,) = scan(one_store, paper).new
+    for done in (paper.inbox / "done" / "2024-07-01").iterdir():
+        done.unlink()
+    drop(paper, SEED_NAME, SEED.read_bytes())
+
+    report = scan(one_store, paper)
+
+    assert report.failures == [] and report.extended == []
+    assert [s.files for s in report.skipped] == [(SEED_NAME,)]
+    assert one_store.editions.get(first.id) == first
+
+
 # -- a scan that died after storing its edition, before settling its files -----------------
 
 
