@@ -330,7 +330,8 @@ def ingest_now(config: Config) -> int:
                 store.state.record_poll(paper.name, PollOutcome.FAILED, str(exc))
                 failed += 1
                 continue
-            store.state.record_poll(paper.name, *report.outcome())
+            if not report.busy:  # else the process ingesting it records how its poll went
+                store.state.record_poll(paper.name, *report.outcome())
             failed += print_report(report)
     finally:
         store.close()
@@ -370,9 +371,12 @@ def status_now(config: Config, lang: str = "en") -> int:
 
 
 def print_report(report: IngestReport) -> int:
-    """One line per stored, extended, skipped, waiting or failed edition, and one for the files
-    still arriving (left for the next run rather than read half-written); the failure count."""
+    """One line per stored, extended, skipped, waiting or failed edition, one for the files
+    still arriving (left for the next run rather than read half-written), one for an inbox
+    another process is ingesting; the failure count."""
     paper = report.paper
+    if report.busy:
+        print(f"{paper}: another process is ingesting its inbox; skipped, run again later")
     for edition in report.new:
         print(f"{paper} {edition.date}: stored, {articles(edition.article_count)}")
     for edition in report.extended:

@@ -43,9 +43,14 @@ I/O-bound); the bot calls :func:`ingest_inbox` through ``asyncio.to_thread``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import logging
-from typing import TYPE_CHECKING
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
 
 from bot.errors import EditionChangedError
 from bot.ingest.report import Failure, IngestReport, Skipped
@@ -86,9 +91,57 @@ def ingest_inbox(
     old enough to be complete (``grace``) and the date of files whose name has none.
     """
     source = InboxSource(paper.name, paper.inbox_dir, grace=grace, limits=limits)
-    report = ingest(store, source, sentences=sentences, now=now, limits=limits)
+    with _inbox_lock(paper.name, paper.inbox_dir) as held:
+        if not held:
+            log.info(
+                "%s: another process is ingesting %s; skipped this time",
+                paper.name,
+                paper.inbox_dir,
+            )
+            return IngestReport(paper=paper.name, busy=True)
+        report = ingest(store, source, sentences=sentences, now=now, limits=limits)
     report.pending = list(source.pending)
     return report
+
+
+LOCK_NAME: Final = ".baozhai-ingest.lock"
+"""The file in an inbox that the process ingesting it holds locked (``flock``). Hidden, so the
+scan never takes it for a page; it stays there between scans."""
+
+
+@contextlib.contextmanager
+def _inbox_lock(paper: str, inbox: Path) -> Iterator[bool]:
+    """Hold the inbox's lock for a whole ingest: True, or False at once (never waiting) while
+    another process holds it: the bot and a ``baozhai ingest`` beside it, or two of either.
+
+    Without it, one process could find the pages another has just stored but not yet moved,
+    and store them again. The lock dies with its process (a crash leaves no stale lock), and
+    the inbox is created first if missing. Where no lock can be taken (a read-only inbox, a
+    share without locks) the scan goes ahead without one, with a warning.
+    """
+    inbox.mkdir(parents=True, exist_ok=True)
+    path = inbox / LOCK_NAME
+    fd: int | None
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        log.warning("%s: cannot open %s (%s); scanning without the lock", paper, path, exc)
+        fd = None
+    if fd is None:
+        yield True
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            held = True
+        except BlockingIOError:
+            held = False
+        except OSError as exc:
+            log.warning("%s: cannot lock %s (%s); scanning without the lock", paper, path, exc)
+            held = True
+        yield held
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def ingest(

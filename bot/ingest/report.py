@@ -59,6 +59,8 @@ class IngestReport:
     """E-paper editions with articles still missing: waiting, or stored without them."""
     template_error: str | None = None
     """The site's pages no longer match the template (the layout changed): tell the admins."""
+    busy: bool = False
+    """The inbox was not scanned: another process was ingesting it (it reports its own)."""
 
     def outcome(self) -> tuple[PollOutcome, str]:
         """How the poll went, for the last-poll record /status shows: failed (with why) when

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.engine import URL
 
+from bot.ingest.inbox import LOCK_NAME
 from tests.bot.running_bot import PAPER, TOKEN
 
 
@@ -114,3 +118,33 @@ async def start_baozhai(config: Path, *args: str) -> BotProcess:
         asyncio.create_task(_pump(process.stderr, running.stderr)),
     ]
     return running
+
+
+_HOLD_LOCK = """\
+import fcntl, sys
+lock = open(sys.argv[1], "a")
+fcntl.flock(lock, fcntl.LOCK_EX)
+print("locked", flush=True)
+sys.stdin.read()
+"""
+
+
+@contextmanager
+def inbox_held_by_another_process(inbox: Path) -> Iterator[None]:
+    """Another process holds ``inbox``'s ingest lock, as one ingesting it does, until the
+    block ends (then it exits, and the lock dies with it)."""
+    inbox.mkdir(parents=True, exist_ok=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_LOCK, str(inbox / LOCK_NAME)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdin is not None and holder.stdout is not None
+    try:
+        assert holder.stdout.readline() == "locked\n"
+        yield
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=10)
+        holder.stdout.close()

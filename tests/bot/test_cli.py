@@ -21,6 +21,7 @@ import pytest
 
 from bot.localapi.server import LocalBotApi
 from bot.storage.store import Store
+from tests.bot.processes import inbox_held_by_another_process
 from tests.bot.sources.epaper.server import SiteServer
 from tests.bot.sources.epaper.sites import Sheet, Story, founder_site
 
@@ -368,6 +369,26 @@ def test_ingest_leaves_an_edition_still_uploading_and_says_it_waits(tmp_path: Pa
     assert result.returncode == 0, result.stderr
     assert "浙江工人日报: waiting for 2 files still arriving (2024-07-01-p01.txt" in result.stdout
     assert ready.exists()
+
+
+def test_ingest_skips_an_inbox_another_process_is_ingesting_and_says_so(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    page = inbox / "2024-07-01-p01.txt"
+    page.write_text("## 要闻\n\n本报讯 今天的消息。\n", encoding="utf-8")
+    os.utime(page, (time.time() - 60, time.time() - 60))
+    (tmp_path / "config.toml").write_text(
+        '[[papers]]\nname = "浙江工人日报"\ninbox = "inbox"\n', encoding="utf-8"
+    )
+
+    with inbox_held_by_another_process(inbox):
+        result = baozhai("ingest", cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "浙江工人日报: another process is ingesting its inbox; skipped, run again later"
+    ]
+    assert page.exists()
 
 
 def test_digest_send_for_a_date_without_an_edition_says_so(tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ from summarizer.edition import merge_pages
 from summarizer.filenames import date_from_path
 from summarizer.limits import DEFAULT_LIMITS, Limits, summarizer_for
 from summarizer.parser import read_page
+from tests.bot.processes import inbox_held_by_another_process
 
 SEED = Path(bot.__file__).parent / "sample" / "zjgrrb-2024-07-01-p01.txt"
 SEED_NAME = SEED.name
@@ -684,6 +685,24 @@ def test_another_file_for_a_page_already_stored_is_refused(
     assert [f.file for f in report.failures] == [corrected]
     assert "already in done/2024-07-01/" in report.failures[0].reason
     assert one_store.editions.articles(first.id) == before
+
+
+# -- two processes, one inbox ------------------------------------------------------------
+
+
+def test_an_inbox_another_process_is_ingesting_is_skipped_until_it_is_done(
+    one_store: Store, paper: PaperConfig
+) -> None:
+    dropped = drop(paper, SEED_NAME, SEED.read_bytes())
+    with inbox_held_by_another_process(paper.inbox):
+        started = time.monotonic()
+        busy = scan(one_store, paper)
+        waited = time.monotonic() - started
+        assert busy.busy and not busy.changed and busy.pending == []
+        assert dropped.exists() and one_store.editions.latest(paper.name) is None
+        assert waited < 5  # not waited on: skipped at once
+
+    assert [e.date for e in scan(one_store, paper).new] == [JULY_1]
 
 
 # -- the same page on two dates -----------------------------------------------------------
