@@ -222,7 +222,8 @@ async def poll_inbox_paper(
             await notify_admins(context, svc, "admin_poll_failed", paper=paper.name, reason=reason)
             return PollOutcome.FAILED, reason
         outcome, detail = report.outcome()
-        await _record_poll(svc, paper, outcome, detail)
+        if not report.busy:  # else the process ingesting it records how its poll went
+            await _record_poll(svc, paper, outcome, detail)
     if report.failures:
         await notify_admins(
             context,

@@ -73,6 +73,8 @@ class IngestReport:
             return PollOutcome.FAILED, f"{first.file}: {first.reason}{more}"
         if self.new or self.extended:
             return PollOutcome.NEW, ""
+        if self.busy:
+            return PollOutcome.NOTHING_NEW, "another process is ingesting this inbox"
         return PollOutcome.NOTHING_NEW, ""
 
     @property

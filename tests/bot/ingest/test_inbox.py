@@ -699,6 +699,7 @@ def test_an_inbox_another_process_is_ingesting_is_skipped_until_it_is_done(
         busy = scan(one_store, paper)
         waited = time.monotonic() - started
         assert busy.busy and not busy.changed and busy.pending == []
+        assert busy.outcome()[1] == "another process is ingesting this inbox"
         assert dropped.exists() and one_store.editions.latest(paper.name) is None
         assert waited < 5  # not waited on: skipped at once
 
