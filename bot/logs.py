@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
+import threading
+import traceback
 from collections.abc import Iterable
+from types import TracebackType
 
 # Telegram tokens: "<bot id>:<35 url-safe chars>", found inside URLs too (".../bot<id>:..."),
 # where no word boundary precedes the id; match generously so no variant slips through.
@@ -39,7 +43,11 @@ class RedactTokens(logging.Filter):
         return _TOKEN_SHAPE.sub(MASK, text)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed call ("%s %s" with one argument): still log it, safely
+            message = f"{record.msg} {record.args!r}"
+            record.msg, record.args = message, None
         redacted = self.redact(message)
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
@@ -58,10 +66,33 @@ def redactor() -> RedactTokens:
     return _redactor
 
 
+def _print_redacted(
+    kind: type[BaseException], value: BaseException, tb: TracebackType | None
+) -> None:
+    """``sys.excepthook``: the traceback of an exception nobody caught, through the filter.
+
+    Python prints it itself, past every logging handler, and a chained aiohttp error names
+    the request URL (``…/bot<token>/getMe``)."""
+    text = "".join(traceback.format_exception(kind, value, tb))
+    sys.stderr.write(_redactor.redact(text))
+
+
+def _print_redacted_thread(args: threading.ExceptHookArgs) -> None:
+    if args.exc_value is not None:
+        name = args.thread.name if args.thread else "?"
+        sys.stderr.write(f"Exception in thread {name}:\n")
+        _print_redacted(args.exc_type, args.exc_value, args.exc_traceback)
+
+
 def setup_logging(level: str | int = "INFO", *, secrets: Iterable[str] = ()) -> RedactTokens:
-    """Configure the root logger once; return the redaction filter so secrets can be added."""
+    """Configure the root logger once; return the redaction filter so secrets can be added.
+
+    Uncaught exceptions (of the process and of its threads) are printed through the same
+    filter."""
     for secret in secrets:
         _redactor.add_secret(secret)
+    sys.excepthook = _print_redacted
+    threading.excepthook = _print_redacted_thread
     root = logging.getLogger()
     if not any(getattr(h, "_baozhai", False) for h in root.handlers):
         handler = logging.StreamHandler()

@@ -67,6 +67,35 @@ def test_setup_logging_quiets_httpx_and_masks_what_reaches_the_console(
     assert TOKEN not in err and "leaked?" in err
 
 
+@pytest.mark.parametrize("where", ["main", "thread"])
+def test_an_exception_nobody_caught_is_printed_without_the_token(where: str) -> None:
+    # Python prints it past every logging handler; a chained aiohttp error names the URL.
+    program = (
+        "import threading\n"
+        "from bot.logs import setup_logging\n"
+        "setup_logging()\n"
+        "def fail():\n"
+        "    try:\n"
+        f"        raise OSError('Connection timeout to host http://h/bot{TOKEN}/getMe')\n"
+        "    except OSError as err:\n"
+        "        raise RuntimeError('request not sent') from err\n"
+        + ("fail()\n" if where == "main" else "t = threading.Thread(target=fail)\nt.start()\n")
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, timeout=60, cwd=REPO
+    )
+    assert "RuntimeError: request not sent" in result.stderr
+    assert TOKEN not in result.stderr and f"/bot{MASK}/getMe" in result.stderr
+
+
+def test_a_malformed_log_call_is_logged_not_raised_into_its_caller() -> None:
+    record = logging.LogRecord(
+        "x", logging.INFO, __file__, 1, "retrying %s after %s", (TOKEN,), None
+    )
+    assert RedactTokens().filter(record)
+    assert TOKEN not in record.getMessage() and "retrying" in record.getMessage()
+
+
 def test_redacting_a_long_record_takes_time_in_proportion_to_it() -> None:
     # 'a.a.a…' made a scheme-shaped regex rescan from every letter (11 s for 100,000). A
     # subprocess, so a regression fails by its timeout instead of hanging the run.
