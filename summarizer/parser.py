@@ -49,7 +49,9 @@ from summarizer.rejoin import normalize_ws
 
 log = logging.getLogger(__name__)
 
-_HEADING = re.compile(r"^\s*#{1,3}(?!#)(?P<title>.*)$")
+# A heading is 1-3 #s and its title; #s straight before a digit or a Latin letter are text:
+# "#1机组和#2机组" (generating units), cut to the start of a line by a column break.
+_HEADING = re.compile(r"^\s*#{1,3}(?![#0-9A-Za-z])(?P<title>.*)$")
 
 
 def parse_page(

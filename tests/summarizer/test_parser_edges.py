@@ -129,6 +129,15 @@ def test_four_hashes_are_text_not_a_heading() -> None:
     assert article.paragraphs == ["#### 不是标题。"]
 
 
+def test_hashes_straight_before_a_digit_or_latin_letter_are_text() -> None:
+    # "#1机组" names a generating unit; a column break can put it at the start of a line.
+    article = only(
+        parse_page("# 电厂保供电\n\n入夏以来，电厂全力保障供应，\n#1机组和#2机组满负荷运行。\n")
+    )
+    assert article.paragraphs == ["入夏以来，电厂全力保障供应，#1机组和#2机组满负荷运行。"]
+    assert only(parse_page("# 2024年工作要点\n\n正文。\n")).title == "2024年工作要点"
+
+
 def test_article_with_only_a_title() -> None:
     edition = parse_page("## 只有标题\n\n\n\n## 第二篇\n\n正文。\n")
     first, second = edition.articles

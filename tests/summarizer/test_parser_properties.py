@@ -15,7 +15,7 @@ from summarizer.errors import EditionError
 from summarizer.parser import parse_article_text, parse_page
 from summarizer.rejoin import ends_sentence, is_subheading_second_line, is_subheading_shape
 
-HEADING_MARKS = re.compile(r"^\s*(#{1,3})(?!#)")
+HEADING_MARKS = re.compile(r"^\s*(#{1,3})(?![#0-9A-Za-z])")  # a heading: not "#1机组"
 
 CJK = st.sampled_from(
     list(
