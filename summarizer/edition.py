@@ -117,11 +117,17 @@ def title_similarity(left: str, right: str) -> float:
     A continuation's heading is often a shortened title (``徐留平…调研`` for the full
     引题+标题+副题), so overlap with the shorter side, not Jaccard, is what counts.
     """
-    grams_left = {left[i : i + 2] for i in range(len(left) - 1)}
-    grams_right = {right[i : i + 2] for i in range(len(right) - 1)}
-    if not grams_left or not grams_right:
+    return _overlap(_bigrams(left), _bigrams(right))
+
+
+def _bigrams(title: str) -> frozenset[str]:
+    return frozenset(title[i : i + 2] for i in range(len(title) - 1))
+
+
+def _overlap(left: frozenset[str], right: frozenset[str]) -> float:
+    if not left or not right:
         return 0.0
-    return len(grams_left & grams_right) / min(len(grams_left), len(grams_right))
+    return len(left & right) / min(len(left), len(right))
 
 
 def merge_pages(pages: list[Edition]) -> Edition:
@@ -191,17 +197,26 @@ def _copy(article: Article) -> Article:
 
 def _match_continuations(articles: list[Article]) -> dict[int, int]:
     """Pair each jumping article with its continuation: index → index of the continuation."""
+    pages = [_section_page(article.page) for article in articles]
+    titles = [_bigrams(article.title) for article in articles]
+    # Continuations by (the page they come from, their own page number): a jumping article
+    # looks only at those that can be its own, not at every article of the edition (200
+    # pages of 100 jumping articles each took minutes).
+    tails: dict[tuple[int, int], list[int]] = {}
+    for j, (tail, target) in enumerate(zip(articles, pages, strict=True)):
+        if tail.continued_from is not None and target is not None:
+            tails.setdefault((tail.continued_from, target[1]), []).append(j)
     pairs: list[tuple[int, float, int, int]] = []
     for i, head in enumerate(articles):
-        source = _section_page(head.page)
+        source = pages[i]
         if head.continued_on is None or source is None:
             continue
-        for j, tail in enumerate(articles):
-            target = _section_page(tail.page)
+        for j in tails.get((source[1], head.continued_on), ()):
+            tail, target = articles[j], pages[j]
             if j == i or target is None or not _jumps_back(head, source, tail, target):
                 continue
             other_section = (head.continued_on_section or source[0]) != target[0]
-            pairs.append((int(other_section), -title_similarity(head.title, tail.title), i, j))
+            pairs.append((int(other_section), -_overlap(titles[i], titles[j]), i, j))
     follower: dict[int, int] = {}
     taken: set[int] = set()
     for _, _, i, j in sorted(pairs):
