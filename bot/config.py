@@ -32,6 +32,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+import ipaddress
 import logging
 import math
 import os
@@ -334,9 +335,42 @@ def _webhook_url(value: Any, _base: Path) -> str:
     if not value.startswith("https://"):
         raise ValueError("Telegram posts to https:// URLs only")
     check_http_url(value)
-    if not _WEBHOOK_PATH.fullmatch(urlsplit(value).path):
+    parts = urlsplit(value)
+    if not _WEBHOOK_PATH.fullmatch(parts.path):
         raise ValueError("its path may hold only letters, digits and . _ ~ / -")
+    if (parts.port or 443) not in WEBHOOK_PORTS:
+        raise ValueError("Telegram posts to ports 443, 80, 88 and 8443 only")
     return value
+
+
+WEBHOOK_PORTS = (443, 80, 88, 8443)
+"""The ports setWebhook accepts (the Bot API's documentation)."""
+
+
+def _api_url(value: Any, _base: Path) -> str:
+    """An http(s) URL that the bot's token and method are appended to: a query or fragment
+    would swallow them (``…/bot?x=1`` + ``<token>/getMe``)."""
+    parts = urlsplit(check_http_url(value))
+    if parts.query or parts.fragment or value.endswith(("?", "#")):
+        raise ValueError("must have no ?query or #fragment: the token and method follow it")
+    return value
+
+
+def _listen_address(value: Any, _base: Path) -> str:
+    """An IP address or a host name to bind the webhook server to."""
+    address = _nonempty_str(value).strip()
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        if not _HOST_NAME.fullmatch(address):
+            raise ValueError("expected an IP address or a host name") from None
+    return address
+
+
+_HOST_NAME = re.compile(
+    r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?"
+)
 
 
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -389,6 +423,9 @@ TEXT = Converter("a string", lambda value, _base: _str(value).strip())
 TIME_WINDOW = Converter('"HH:MM-HH:MM"', _time_window)
 POLL_WINDOW = Converter('"HH:MM-HH:MM"', _poll_window)
 WEBHOOK_URL = Converter('an https URL, or "" for none', _webhook_url)
+API_URL = Converter('an http(s) URL like "https://api.telegram.org/bot"', _api_url)
+LISTEN_ADDRESS = Converter("an IP address or host name", _listen_address)
+DAY_SECONDS = 86_400
 WEBHOOK_SECRET = Converter("a string", _webhook_secret)
 IN_DOUBT = Converter(
     "one of " + ", ".join(m.value for m in InDoubt), lambda value, _base: InDoubt(_str(value))
@@ -408,13 +445,13 @@ class TelegramConfig:
 
     # secret: the token must never reach a log line or a traceback.
     token: str = option("", BOT_TOKEN, env=ENV_TOKEN, secret=True)
-    api_base_url: str = option("https://api.telegram.org/bot", HTTP_URL)
-    file_base_url: str = option("https://api.telegram.org/file/bot", HTTP_URL)
+    api_base_url: str = option("https://api.telegram.org/bot", API_URL)
+    file_base_url: str = option("https://api.telegram.org/file/bot", API_URL)
     admins: tuple[int, ...] = option((), CHAT_IDS)
     # Webhook mode (empty: long polling, the default): Telegram posts updates to this public
     # HTTPS URL, which a reverse proxy forwards to webhook_listen:webhook_port.
     webhook_url: str = option("", WEBHOOK_URL)
-    webhook_listen: str = option("127.0.0.1", NAME)
+    webhook_listen: str = option("127.0.0.1", LISTEN_ADDRESS)
     webhook_port: int = option(8443, integer(1, 65535))
     # secret: compared with X-Telegram-Bot-Api-Secret-Token on every webhook request.
     webhook_secret: str = option("", WEBHOOK_SECRET, env=ENV_WEBHOOK_SECRET, secret=True)
@@ -449,11 +486,11 @@ class ScheduleConfig:
 
     timezone: ZoneInfo = option(ZoneInfo("Asia/Shanghai"), TIMEZONE)
     digest_time: dt.time = option(dt.time(7, 30), HHMM)
-    poll_interval_seconds: int = option(300, integer(5))
-    misfire_grace_seconds: int = option(3600, integer(0))
+    poll_interval_seconds: int = option(300, integer(5, DAY_SECONDS))
+    misfire_grace_seconds: int = option(3600, integer(0, 7 * DAY_SECONDS))
     # A newer edition than this many days before today is pushed as the digest; an older one
     # is not (after a long outage readers get today's paper, not last week's). 0: no limit.
-    max_edition_age_days: int = option(2, integer(0))
+    max_edition_age_days: int = option(2, integer(0, 3650))
     # Default quiet hours for topic alerts, wall-clock in each reader's timezone (a reader
     # may set their own); equal ends ("00:00-00:00"): none. Alerts wait, they are not dropped.
     quiet_hours: tuple[dt.time, dt.time] = option((dt.time(22, 0), dt.time(7, 0)), TIME_WINDOW)
@@ -579,7 +616,7 @@ class DeliveryConfig:
         25.0, number(0, PAID_RATE, lo_open=True, why="30 unless allow_paid_broadcast")
     )
     per_chat_interval_seconds: float = option(1.0, number(0))
-    group_interval_seconds: float = option(3.1, number(0))
+    group_interval_seconds: float = option(3.1, number(3, why="Telegram: 20 a minute"))
     allow_paid_broadcast: bool = option(False, BOOLEAN)
     in_doubt: InDoubt = option(InDoubt.RESEND, IN_DOUBT)
 

@@ -345,6 +345,14 @@ BAD_VALUES = [
     ("[schedule]\npoll_interval_seconds = true", "[schedule] poll_interval_seconds"),
     ("[schedule]\npoll_interval_seconds = 0", "[schedule] poll_interval_seconds"),
     ("[schedule]\nmisfire_grace_seconds = -1", "[schedule] misfire_grace_seconds"),
+    ("[schedule]\nmisfire_grace_seconds = 1000000000000000", "[schedule] misfire_grace_seconds"),
+    ("[schedule]\npoll_interval_seconds = 1000000000000000", "[schedule] poll_interval_seconds"),
+    ("[schedule]\nmax_edition_age_days = 1000000", "[schedule] max_edition_age_days"),
+    ("[delivery]\ngroup_interval_seconds = 0", "[delivery] group_interval_seconds"),
+    ('[telegram]\napi_base_url = "https://api.example/bot?x=1"', "[telegram] api_base_url"),
+    ('[telegram]\nfile_base_url = "https://api.example/file/bot#a"', "[telegram] file_base_url"),
+    ('[telegram]\nwebhook_url = "https://bot.example.org:9000/hook"', "[telegram] webhook_url"),
+    ('[telegram]\nwebhook_listen = "not a host!"', "[telegram] webhook_listen"),
     ("[schedule]\nsettle_seconds = -1", "[schedule] settle_seconds"),
     ("[telegram]\ntoken = 123", "[telegram] token"),
     ('[telegram]\napi_base_url = "ftp://x"', "[telegram] api_base_url"),
@@ -398,6 +406,22 @@ BAD_VALUES = [
     ('papers = "x"', "[[papers]]: expected an array of tables"),
     ('schedule = "07:30"', "[schedule]: expected a table"),
 ]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        '[telegram]\nwebhook_listen = "0.0.0.0"',
+        '[telegram]\nwebhook_listen = "::"',
+        '[telegram]\nwebhook_listen = "localhost"',
+        '[telegram]\nwebhook_url = "https://bot.example.org:8443/hook"',
+        "[schedule]\nmax_edition_age_days = 3650",
+        "[delivery]\ngroup_interval_seconds = 3",
+    ],
+)
+def test_values_at_the_edges_of_their_range_are_taken(tmp_path: Path, content: str) -> None:
+    extra = '\nwebhook_secret = "s3cret"' if "webhook_url" in content else ""
+    load(write(tmp_path, content + extra + "\n"))
 
 
 @pytest.mark.parametrize(("content", "names"), BAD_VALUES, ids=[b[1] for b in BAD_VALUES])
