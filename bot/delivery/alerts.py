@@ -6,8 +6,9 @@ poll calls :func:`send_alerts`, which sends those whose readers are not in their
 (30/s overall, ~1/s per chat) and follow the ledger rules of :mod:`bot.storage.alerts`: a
 claim per alert, ``on_wire`` before the request (the lease fence), ``sent`` after. Telegram's
 answers mean what they mean for digests (:mod:`bot.delivery.fanout`): 429 pauses every send
-and leaves the alert for the next poll, 403 deactivates the reader, a timeout after the
-request left is in doubt and ``[delivery] in_doubt`` decides.
+and leaves the alert for the next poll (one longer than ``max_retry_after`` stops the run, and
+later runs sharing the pacer send nothing while it lasts), 403 deactivates the reader, a
+timeout after the request left is in doubt and ``[delivery] in_doubt`` decides.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from telegram.error import (
 
 from bot.delivery.fanout import DeliveryPolicy, LeaseLost, _refused, retry_seconds
 from bot.delivery.lease import sender_lease
-from bot.delivery.pacer import Pacer
+from bot.delivery.pacer import FloodPaused, Pacer
 from bot.delivery.readertime import in_quiet_hours, quiet_window, reader_zone
 from bot.render.alerts import build_alert
 from bot.render.i18n import language_for
@@ -63,6 +64,8 @@ class AlertReport:
     skipped: int = 0  # not claimable (a live sender has it), or in doubt and not resent
     failed: int = 0  # given up, or left for a later poll (``retryable``)
     retryable: int = 0
+    flood_stops: int = 0  # 429s too long to wait out (> max_retry_after): the run stopped
+    paused: float = 0.0  # seconds every send was still paused when the run stopped for one
 
 
 _Edition = tuple[EditionRecord | None, dict[int, ArticleRecord]]
@@ -100,11 +103,22 @@ async def send_alerts(
             ready.append((alert, reader))
     if not ready:
         return report
+    pacer = pacer or Pacer()
+    if pacer.paused_for() > policy.max_retry_after:
+        report.paused = pacer.paused_for()
+        log.warning(
+            "alerts: all sends paused for %gs (a 429); %d left for a later poll",
+            report.paused,
+            len(ready),
+        )
+        return report
     if owner is None:
         async with sender_lease(store, policy.lease_seconds) as keeper:
-            await _send(bot, store, ready, pacer or Pacer(), policy, keeper.holder, report)
+            await _send(bot, store, ready, pacer, policy, keeper.holder, report)
     else:
-        await _send(bot, store, ready, pacer or Pacer(), policy, owner, report)
+        await _send(bot, store, ready, pacer, policy, owner, report)
+    if pacer.paused_for() > policy.max_retry_after:
+        report.paused = pacer.paused_for()
     log.info(
         "alerts: sent %d, waiting for quiet hours %d, skipped %d, failed %d (%d retryable)",
         report.sent,
@@ -140,7 +154,7 @@ async def _send(
 
     async def worker() -> None:
         for alert, reader in queue:
-            if stopped:
+            if stopped or pacer.paused_for() > policy.max_retry_after:
                 return
             try:
                 await _send_one(bot, store, alert, reader, pacer, policy, owner, report, edition_of)
@@ -194,7 +208,7 @@ async def _send_one(
             language_for(reader.language),
             matched=claim.alert.matched,
         )
-        async with pacer.slot(alert.chat_id):
+        async with pacer.slot(alert.chat_id, within=policy.max_retry_after):
             renew = dt.timedelta(seconds=policy.lease_seconds)
             if not await asyncio.to_thread(alerts.put_on_wire, alert.id, owner, renew):
                 raise _Stop() from LeaseLost(f"sender {owner}: lease or claim lost")
@@ -218,8 +232,13 @@ async def _send_one(
         raise
     except RetryAfter as exc:
         seconds = retry_seconds(exc)
-        pacer.pause(min(seconds, policy.max_retry_after))
+        pacer.pause(seconds)  # for the bot, however long: a longer one stops the run
+        if seconds > policy.max_retry_after:
+            report.flood_stops += 1
+            log.error("alerts: 429, all sends paused for %gs; stopping the run", seconds)
         await _failed(store, alert, f"flood control: retry after {seconds:g}s", True, report)
+    except FloodPaused as exc:
+        await _failed(store, alert, f"flood control: {exc}", True, report)
     except Forbidden as exc:
         await asyncio.to_thread(store.subscribers.deactivate, alert.chat_id)
         await _failed(store, alert, exc.message, False, report)

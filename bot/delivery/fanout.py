@@ -24,7 +24,9 @@ Why this is more than a loop over ``send_message``:
   whole; an unfinished bundle is only ever resumed whole, and an edition the chat already had
   (a paper out after its combined digest went) is never put in another.
 * **Errors mean different things** (``docs/telegram.md``): 429 → wait, pause everyone, retry
-  the same message; 403 → the user left, deactivate (history kept); ChatMigrated → follow the
+  the same message; a wait longer than ``max_retry_after`` pauses everyone as long and stops
+  the run, leaving the rest for a run after it (later runs sharing the pacer start nothing
+  while it lasts); 403 → the user left, deactivate (history kept); ChatMigrated → follow the
   new id and resend; 400 → our bug or a dead chat, log and give up for good; network → retry
   with backoff (a timeout after the request went out is in doubt: the policy decides), then
   leave the claim retryable: a later run sends what the ledger lacks.
@@ -64,7 +66,7 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.delivery.group_commit import LedgerWriter
 from bot.delivery.lease import sender_lease
 from bot.delivery.ledger import BroadcastLedger, BundleLedger, EditionLedger, Ledger
-from bot.delivery.pacer import Pacer
+from bot.delivery.pacer import FloodPaused, Pacer
 from bot.errors import DeliveryError, RetryLater
 from bot.render.combined import Section, build_combined_digest, told_earlier
 from bot.render.digest import DigestMessage, build_digest
@@ -121,7 +123,7 @@ class DeliveryPolicy:
     backoff: float = 1.0  # first network retry delay, doubled each time …
     max_backoff: float = 30.0  # … up to this
     max_flood_waits: int = 5  # 429s for one message before leaving it for a later run
-    max_retry_after: float = 600.0  # a longer 429 wait is not waited out in this run
+    max_retry_after: float = 600.0  # a longer 429 wait stops the run (all sends stay paused)
     in_doubt: InDoubt = InDoubt.RESEND  # a message whose fate is unknown: send again or not
     lease_seconds: float = 15.0  # a sender's heartbeat lease when it is not the leader
     paid_broadcast: bool = False  # allow_paid_broadcast on every send (up to 1000 msg/s)
@@ -142,6 +144,8 @@ class DeliveryReport:
     migrated: int = 0  # group → supergroup moves followed
     messages: int = 0  # messages confirmed by Telegram
     flood_waits: int = 0  # 429s waited out
+    flood_stops: int = 0  # 429s too long to wait out (> max_retry_after): the run stopped
+    paused: float = 0.0  # seconds every send was still paused when the run stopped for one
     failed_chats: list[int] = field(default_factory=list)
 
     @property
@@ -299,8 +303,13 @@ class _Fanout:
         return await asyncio.to_thread(self.earlier, claim.edition_id, subscriber.chat_id)
 
     @property
+    def flood_paused(self) -> bool:
+        """Every send is paused (a 429) for longer than this run waits: it stops."""
+        return self.pacer.paused_for() > self.policy.max_retry_after
+
+    @property
     def stopped(self) -> bool:
-        return self.invalid_token is not None or self.lease_lost is not None
+        return self.invalid_token is not None or self.lease_lost is not None or self.flood_paused
 
     async def run(self, subscribers: Sequence[SubscriberRecord]) -> None:
         queue = iter(subscribers)  # shared by the workers; next() never awaits
@@ -575,54 +584,69 @@ class _Fanout:
         while True:
             chat_id = attempt.chat_id
             delay = 0.0
-            async with self.pacer.slot(chat_id):
-                try:
-                    await self._post(attempt, part, message)
-                    return
-                except RetryAfter as exc:
-                    seconds = retry_seconds(exc)
-                    flood_waits += 1
-                    if flood_waits > policy.max_flood_waits or seconds > policy.max_retry_after:
-                        raise _GiveUp(
-                            f"flood control: retry after {seconds:g}s", retryable=True
-                        ) from exc
-                    self.report.flood_waits += 1
-                    log.warning(
-                        "%s chat %d: 429, pausing all sends for %gs",
+            try:
+                await self.pacer.acquire(chat_id, within=policy.max_retry_after)
+            except FloodPaused as exc:
+                raise _GiveUp(f"flood control: {exc}", retryable=True) from exc
+            try:
+                await self._post(attempt, part, message)
+                return
+            except RetryAfter as exc:
+                seconds = retry_seconds(exc)
+                flood_waits += 1
+                # A 429 holds for the bot, not this chat: everyone waits it out, however
+                # long (the pacer is shared by every run of the process).
+                self.pacer.pause(seconds)
+                reason = f"flood control: retry after {seconds:g}s"
+                if seconds > policy.max_retry_after:
+                    self.report.flood_stops += 1
+                    log.error(
+                        "%s chat %d: 429, all sends paused for %gs; stopping the run",
                         label,
                         chat_id,
                         seconds,
                     )
-                    self.pacer.pause(seconds)
-                    continue
-                except ChatMigrated as exc:
-                    await self._follow_migration(attempt, exc.new_chat_id)
-                    continue
-                except (Forbidden, BadRequest, InvalidToken):
-                    raise
-                except NetworkError as exc:  # includes TimedOut; BadRequest handled above
-                    network_failures += 1
-                    reason = self._redact(f"{type(exc).__name__}: {exc.message}")
-                    if not _refused(exc):
-                        attempt.in_doubt = True
-                        if policy.in_doubt is InDoubt.SKIP:
-                            await self._skip(attempt, part)
-                            return
-                    if network_failures >= policy.network_attempts:
-                        raise _GiveUp(reason, retryable=True) from exc
-                    delay = min(policy.max_backoff, policy.backoff * 2 ** (network_failures - 1))
-                    log.warning(
-                        "%s chat %d: %s; retry %d in %gs",
-                        label,
-                        chat_id,
-                        reason,
-                        network_failures,
-                        delay,
-                    )
-                except TelegramError as exc:
-                    # Not in the table of known meanings: do not loop on it.
-                    reason = self._redact(f"{type(exc).__name__}: {exc.message}")
                     raise _GiveUp(reason, retryable=True) from exc
+                if flood_waits > policy.max_flood_waits:
+                    raise _GiveUp(reason, retryable=True) from exc
+                self.report.flood_waits += 1
+                log.warning(
+                    "%s chat %d: 429, pausing all sends for %gs",
+                    label,
+                    chat_id,
+                    seconds,
+                )
+                continue
+            except ChatMigrated as exc:
+                await self._follow_migration(attempt, exc.new_chat_id)
+                continue
+            except (Forbidden, BadRequest, InvalidToken):
+                raise
+            except NetworkError as exc:  # includes TimedOut; BadRequest handled above
+                network_failures += 1
+                reason = self._redact(f"{type(exc).__name__}: {exc.message}")
+                if not _refused(exc):
+                    attempt.in_doubt = True
+                    if policy.in_doubt is InDoubt.SKIP:
+                        await self._skip(attempt, part)
+                        return
+                if network_failures >= policy.network_attempts:
+                    raise _GiveUp(reason, retryable=True) from exc
+                delay = min(policy.max_backoff, policy.backoff * 2 ** (network_failures - 1))
+                log.warning(
+                    "%s chat %d: %s; retry %d in %gs",
+                    label,
+                    chat_id,
+                    reason,
+                    network_failures,
+                    delay,
+                )
+            except TelegramError as exc:
+                # Not in the table of known meanings: do not loop on it.
+                reason = self._redact(f"{type(exc).__name__}: {exc.message}")
+                raise _GiveUp(reason, retryable=True) from exc
+            finally:
+                self.pacer.release(chat_id)
             await asyncio.sleep(delay)
 
     async def _post(self, attempt: _Attempt, part: int, message: DigestMessage) -> None:
@@ -894,16 +918,27 @@ async def deliver_broadcast(
 async def _run(fanout: _Fanout, subscribers: Sequence[SubscriberRecord]) -> DeliveryReport:
     """Run ``fanout`` over the active ones of ``subscribers``; log and return what it did.
 
-    Raises the fan-out's :class:`LeaseLost` or ``InvalidToken`` after it stopped."""
+    Raises the fan-out's :class:`LeaseLost` or ``InvalidToken`` after it stopped. A run that
+    a 429 longer than ``max_retry_after`` stopped (or that found every send still paused by
+    one) returns: ``report.flood_stops`` and ``report.paused`` tell."""
     subscribers = [s for s in subscribers if s.active]
     label = fanout.label
-    if subscribers:
+    if subscribers and fanout.flood_paused:
+        log.warning(
+            "%s: all sends paused for %gs (a 429); %d chats left for a later run",
+            label,
+            fanout.pacer.paused_for(),
+            len(subscribers),
+        )
+    elif subscribers:
         log.info("%s: delivering to %d chats", label, len(subscribers))
         await fanout.run(subscribers)
     report = fanout.report
+    if fanout.flood_paused:
+        report.paused = fanout.pacer.paused_for()
     log.info(
         "%s: sent %d (resumed %d), in doubt %d, skipped %d, blocked %d, failed %d "
-        "(%d messages, %d flood waits)",
+        "(%d messages, %d flood waits, %d too long to wait)",
         label,
         report.sent,
         report.resumed,
@@ -913,6 +948,7 @@ async def _run(fanout: _Fanout, subscribers: Sequence[SubscriberRecord]) -> Deli
         report.failed,
         report.messages,
         report.flood_waits,
+        report.flood_stops,
     )
     if fanout.lease_lost is not None:
         fanout.lease_lost.report = report

@@ -15,11 +15,19 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-__all__ = ["Pacer"]
+__all__ = ["FloodPaused", "Pacer"]
 
 log = logging.getLogger(__name__)
 
 _PRUNE_AT = 4096  # chats remembered by a Pacer before expired ones are dropped
+
+
+class FloodPaused(Exception):
+    """Every send is paused (a 429) for longer than the caller is willing to wait."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"all sends paused for {seconds:g}s")
+        self.seconds = seconds
 
 
 class Pacer:
@@ -28,7 +36,9 @@ class Pacer:
     ``rate`` messages per second overall (bucket of ``burst`` tokens); per chat at least
     ``chat_interval`` seconds between the end of one send and the start of the next
     (``group_interval`` for groups, whose ids are negative: 20/min). :meth:`pause` stops *all*
-    sending for a while (after a 429) and empties the bucket so the restart is gentle.
+    sending for a while (after a 429) and empties the bucket so the restart is gentle; the
+    pause is kept until it is over, so a pacer shared by the runs of a process (``Services``)
+    holds back every later run too (:meth:`paused_for`).
 
     Use it as ``async with pacer.slot(chat_id): await bot.send_message(...)``. One pacer may be
     shared by concurrent fan-outs (they then share the budget, as they share the bot token).
@@ -70,16 +80,22 @@ class Pacer:
         self._tokens = 0.0
         self._updated = max(self._updated, self._paused_until)
 
+    def paused_for(self) -> float:
+        """How long every send is still paused (0: not paused)."""
+        return max(0.0, self._paused_until - self._clock())
+
     async def _wait_for_chat(self, chat_id: int) -> None:
         while (wait := self._chat_ready.get(chat_id, 0.0) - self._clock()) > 0:
             await self._sleep(wait)
 
-    async def _take_token(self) -> None:
+    async def _take_token(self, within: float | None) -> None:
         # The lock makes waiters queue in arrival order (asyncio.Lock is FIFO).
         async with self._lock:
             while True:
                 now = self._clock()
                 if now < self._paused_until:
+                    if within is not None and self._paused_until - now > within:
+                        raise FloodPaused(self._paused_until - now)
                     await self._sleep(self._paused_until - now)
                     continue
                 if now > self._updated:
@@ -92,10 +108,13 @@ class Pacer:
                     return
                 await self._sleep((1.0 - self._tokens) / self.rate)
 
-    async def acquire(self, chat_id: int) -> None:
-        """Wait until one message may be sent to ``chat_id``; reserves the chat until release."""
+    async def acquire(self, chat_id: int, *, within: float | None = None) -> None:
+        """Wait until one message may be sent to ``chat_id``; reserves the chat until release.
+
+        ``within``: raise :class:`FloodPaused` instead of waiting out a pause longer than that
+        (also one that begins while this waits)."""
         await self._wait_for_chat(chat_id)
-        await self._take_token()
+        await self._take_token(within)
         # Waiting for the token may have crossed a pause: check the chat again.
         await self._wait_for_chat(chat_id)
         # Provisional: a concurrent sender to the same chat waits a full interval.
@@ -119,9 +138,9 @@ class Pacer:
             del self._chat_ready[chat_id]
 
     @asynccontextmanager
-    async def slot(self, chat_id: int) -> AsyncIterator[None]:
+    async def slot(self, chat_id: int, *, within: float | None = None) -> AsyncIterator[None]:
         """``acquire`` on entry, ``release`` on exit (also when the send raised)."""
-        await self.acquire(chat_id)
+        await self.acquire(chat_id, within=within)
         try:
             yield
         finally:

@@ -13,7 +13,7 @@ import pytest
 import telegram
 
 from bot.delivery import DeliveryPolicy, Pacer
-from bot.delivery.alerts import send_alerts
+from bot.delivery.alerts import AlertReport, send_alerts
 from bot.ingest.alerts import decide_alerts
 from bot.localapi.server import LocalBotApi
 from bot.render.alerts import build_alert
@@ -190,3 +190,36 @@ async def test_each_reader_gets_the_alert_in_their_language(
     await send(local_api_bot, store, NOON)
     [message] = english.history
     assert message.text.startswith("🔔 Your topics are in the paper")
+
+
+async def test_a_429_longer_than_max_retry_after_stops_the_alerts_and_holds_back_later_polls(
+    local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
+) -> None:
+    users = [local_api.user(chat_id) for chat_id in (312, 313)]
+    edition, _ = seed_with_follows(store, (312, ("工会",)), (313, ("工会",)))
+    decide_alerts(store, edition)
+    local_api.force_retry_after(times=1, retry_after=3600)
+    now = [0.0]
+    pacer = Pacer(chat_interval=0.01, clock=lambda: now[0])  # shared, as by the polls
+    one_by_one = DeliveryPolicy(concurrency=1)
+
+    async def poll() -> AlertReport:
+        return await send_alerts(
+            local_api_bot,
+            store,
+            now=NOON,
+            zone=SHANGHAI,
+            quiet_hours=QUIET,
+            pacer=pacer,
+            policy=one_by_one,
+        )
+
+    first = await poll()
+    held = await poll()
+    now[0] += 3601
+    after = await poll()
+
+    assert (first.flood_stops, first.sent, first.retryable) == (1, 0, 1)
+    assert local_api.flood_refusals == 1
+    assert (held.sent, held.paused) == (0, 3600)
+    assert after.sent == 2 and all(len(user.history) == 1 for user in users)

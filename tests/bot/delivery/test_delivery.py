@@ -278,6 +278,59 @@ async def test_a_429_that_never_ends_leaves_the_chat_for_a_later_run(
     assert (report.failed, report.retryable) == (1, 1)
 
 
+async def test_a_429_longer_than_max_retry_after_pauses_every_send_and_stops_the_run(
+    local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
+) -> None:
+    edition, articles = add_seed_edition(store)
+    chats = list(range(811, 851))
+    for chat_id in chats:
+        local_api.user(chat_id)
+    store.subscribers.subscribe_many(chats, "zh", [PAPER])
+    local_api.force_retry_after(times=1000, retry_after=3600)  # Telegram: wait an hour
+    pacer = Pacer()
+    policy = DeliveryPolicy(concurrency=4)
+
+    report = await deliver_edition(
+        local_api_bot, store, edition, articles, pacer=pacer, policy=policy
+    )
+
+    # Only requests already past the pacer went out: at most one per worker.
+    assert 1 <= local_api.flood_refusals <= policy.concurrency
+    assert report.sent == 0 and report.flood_stops == local_api.flood_refusals
+    assert report.paused > policy.max_retry_after and pacer.paused_for() > 3000
+    left = [store.deliveries.get(edition.id, chat_id) for chat_id in chats]
+    assert all(d is None or d.status == DeliveryStatus.RETRY for d in left)
+    assert len(store.deliveries.pending_chats(edition.id)) == len(chats)
+
+
+async def test_a_later_run_sharing_the_pacer_sends_nothing_until_a_long_429_is_over(
+    local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
+) -> None:
+    edition, articles = add_seed_edition(store)
+    users = [local_api.user(chat_id) for chat_id in (861, 862)]
+    store.subscribers.subscribe_many([u.chat_id for u in users], "zh", [PAPER])
+    local_api.force_retry_after(times=1, retry_after=3600)
+    now = [0.0]
+    pacer = Pacer(clock=lambda: now[0])  # the process's pacer; its clock moves when told
+    policy = DeliveryPolicy(concurrency=1)
+    first = await deliver_edition(
+        local_api_bot, store, edition, articles, pacer=pacer, policy=policy
+    )
+    requests = len(statuses(local_api))
+
+    paused = await deliver_edition(
+        local_api_bot, store, edition, articles, pacer=pacer, policy=policy
+    )
+    now[0] += 3601
+    after = await deliver_edition(
+        local_api_bot, store, edition, articles, pacer=pacer, policy=policy
+    )
+
+    assert (first.flood_stops, first.sent) == (1, 0) and requests == 1
+    assert (paused.chats, paused.paused) == (0, 3600)
+    assert after.sent == 2 and all(len(user.history) == 1 for user in users)
+
+
 async def test_an_unknown_chat_is_failed_for_good_and_others_still_get_theirs(
     local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
 ) -> None:

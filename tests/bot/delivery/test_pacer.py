@@ -13,6 +13,7 @@ from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 from bot.delivery import Pacer
+from bot.delivery.pacer import FloodPaused
 
 GROUP = -1001234567890  # a supergroup or a channel: negative ids
 CHANNEL = -1009876543210
@@ -125,3 +126,27 @@ async def test_many_chats_together_stay_within_the_overall_rate() -> None:
     assert stamps[-1] >= (120 - 5) / 30
     for start in stamps:
         assert sum(1 for t in stamps if start <= t < start + 1.0) <= 30 + 5
+
+
+async def test_a_sender_waiting_when_a_long_pause_begins_is_told_instead_of_kept_waiting() -> None:
+    time = SimulatedTime()
+    shared = pacer(time, chat_interval=0.0)
+    for _ in range(5):  # the bucket is empty: the next send has to wait for a token
+        await shared.acquire(READER)
+        shared.release(READER)
+
+    async def waiting() -> BaseException | None:
+        try:
+            await shared.acquire(READER + 1, within=600)
+        except FloodPaused as exc:
+            return exc
+        return None
+
+    async def long_429() -> None:
+        await asyncio.sleep(0)  # the other sender is waiting for its token by now
+        shared.pause(3600)
+
+    told, _ = await time.run(waiting(), long_429())
+
+    assert isinstance(told, FloodPaused) and told.seconds > 3599
+    assert time.now < 1  # not an hour later
