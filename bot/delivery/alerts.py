@@ -198,7 +198,9 @@ async def _send_one(
     try:
         edition, articles = await edition_of(alert.edition_id)
         if edition is None:
-            await asyncio.to_thread(alerts.release, alert.id, "edition gone", retryable=False)
+            await asyncio.to_thread(
+                alerts.release, alert.id, "edition gone", retryable=False, owner=owner
+            )
             report.failed += 1
             return
         message = build_alert(
@@ -236,23 +238,23 @@ async def _send_one(
         if seconds > policy.max_retry_after:
             report.flood_stops += 1
             log.error("alerts: 429, all sends paused for %gs; stopping the run", seconds)
-        await _failed(store, alert, f"flood control: retry after {seconds:g}s", True, report)
+        await _failed(store, alert, f"flood control: retry after {seconds:g}s", True, owner, report)
     except FloodPaused as exc:
-        await _failed(store, alert, f"flood control: {exc}", True, report)
+        await _failed(store, alert, f"flood control: {exc}", True, owner, report)
     except Forbidden as exc:
         await asyncio.to_thread(store.subscribers.deactivate, alert.chat_id)
-        await _failed(store, alert, exc.message, False, report)
+        await _failed(store, alert, exc.message, False, owner, report)
     except ChatMigrated as exc:
         # The reader's subscription moves; this alert, decided for the old id, is given up.
         await asyncio.to_thread(store.subscribers.migrate_chat, alert.chat_id, exc.new_chat_id)
-        await _failed(store, alert, f"migrated to {exc.new_chat_id}", False, report)
+        await _failed(store, alert, f"migrated to {exc.new_chat_id}", False, owner, report)
     except BadRequest as exc:
         if "chat not found" in exc.message.lower():
             await asyncio.to_thread(store.subscribers.deactivate, alert.chat_id)
-        await _failed(store, alert, f"BadRequest: {exc.message}", False, report)
+        await _failed(store, alert, f"BadRequest: {exc.message}", False, owner, report)
     except InvalidToken as exc:
         log.critical("alerts: the bot token was rejected; stopping")
-        await _failed(store, alert, "InvalidToken", True, report)
+        await _failed(store, alert, "InvalidToken", True, owner, report)
         raise _Stop() from exc
     except NetworkError as exc:
         if not _refused(exc) and policy.in_doubt is InDoubt.SKIP:
@@ -260,20 +262,27 @@ async def _send_one(
             await asyncio.to_thread(store.alerts.skip, alert.id)
             report.skipped += 1
             return
-        await _failed(store, alert, f"{type(exc).__name__}: {exc.message}", True, report)
+        await _failed(store, alert, f"{type(exc).__name__}: {exc.message}", True, owner, report)
     except Exception as exc:  # a bug or a database error: the next poll tries again
         log.exception("alert %d chat %d: unexpected error", alert.id, alert.chat_id)
         try:
-            await _failed(store, alert, f"{type(exc).__name__}: {exc}", True, report)
+            await _failed(store, alert, f"{type(exc).__name__}: {exc}", True, owner, report)
         except Exception:
             log.exception("alert %d: could not record the failure", alert.id)
 
 
 async def _failed(
-    store: Store, alert: AlertRecord, reason: str, retryable: bool, report: AlertReport
+    store: Store,
+    alert: AlertRecord,
+    reason: str,
+    retryable: bool,
+    owner: str,
+    report: AlertReport,
 ) -> None:
     note = "the next poll tries again" if retryable else "not retried"
     log.warning("alert %d chat %d: %s; %s", alert.id, alert.chat_id, reason, note)
-    await asyncio.to_thread(store.alerts.release, alert.id, reason, retryable=retryable)
+    await asyncio.to_thread(
+        store.alerts.release, alert.id, reason, retryable=retryable, owner=owner
+    )
     report.failed += 1
     report.retryable += int(retryable)

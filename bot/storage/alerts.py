@@ -167,21 +167,34 @@ class Alerts:
         """It was in doubt and, by policy, is not sent again."""
         self._set(alert_id, AlertStatus.IN_DOUBT)
 
-    def release(self, alert_id: int, error: str, *, retryable: bool) -> None:
-        """Stop sending it in this run: ``retryable`` frees the claim for a later run, else
-        it is given up. A sent alert is never downgraded."""
+    def release(self, alert_id: int, error: str, *, retryable: bool, owner: str) -> bool:
+        """``owner`` stops sending it in this run: ``retryable`` frees the claim for a later
+        run, else it is given up. An alert freed while on the wire stays so: in doubt for
+        the next claim (``[delivery] in_doubt`` decides). Only ``owner``'s claim of an alert
+        not yet finished is changed: a sent alert is never downgraded, and a claim another
+        sender took over while ``owner`` was paused past its lease is left alone (as
+        :meth:`Deliveries.mark_failed <bot.storage.deliveries.Deliveries.mark_failed>` does),
+        or the alert that sender has on the wire would be due again. True if recorded."""
         with self._tx.write() as session:
             values: dict[str, object] = {"error": error[:_ERROR_MAX], "updated_at": utcnow()}
             if retryable:
-                values |= {"status": AlertStatus.PENDING, "claimed_by": None}
+                values |= {"claimed_by": None}
             else:
                 values |= {"status": AlertStatus.FAILED}
-            session.execute(
+            released = session.execute(
                 update(AlertRow)
-                .where(AlertRow.id == alert_id, AlertRow.status != AlertStatus.SENT)
+                .where(
+                    AlertRow.id == alert_id,
+                    AlertRow.claimed_by == owner,
+                    AlertRow.status.in_((AlertStatus.PENDING, AlertStatus.ON_WIRE)),
+                )
                 .values(**values)
                 .execution_options(synchronize_session=False)
             )
+            if released.rowcount != 1:  # type: ignore[attr-defined]
+                log.info("alert %d: not released for %s (finished, or taken over)", alert_id, owner)
+                return False
+            return True
 
     def get(self, edition_id: int, chat_id: int) -> AlertRecord | None:
         with self._tx.read() as session:

@@ -170,10 +170,10 @@ def test_a_retryable_failure_frees_the_alert_and_a_final_one_ends_it(store: Stor
     alert_id = decided(store)
     live(store, "me")
     store.alerts.claim(alert_id, "me")
-    store.alerts.release(alert_id, "network", retryable=True)
+    store.alerts.release(alert_id, "network", retryable=True, owner="me")
     assert [a.id for a, _ in store.alerts.due()] == [alert_id]
     store.alerts.claim(alert_id, "me")
-    store.alerts.release(alert_id, "blocked", retryable=False)
+    store.alerts.release(alert_id, "blocked", retryable=False, owner="me")
     assert store.alerts.due() == []
 
 
@@ -183,9 +183,35 @@ def test_a_sent_alert_is_never_downgraded(store: Store) -> None:
     store.alerts.claim(alert_id, "me")
     store.alerts.put_on_wire(alert_id, "me")
     store.alerts.confirm(alert_id, 5)
-    store.alerts.release(alert_id, "late error", retryable=True)
+    store.alerts.release(alert_id, "late error", retryable=True, owner="me")
     [alert] = store.alerts.of_chat(101)
     assert alert.status is AlertStatus.SENT
+
+
+def test_a_sender_whose_alert_was_taken_over_cannot_free_it(store: Store) -> None:
+    alert_id = decided(store)
+    store.alerts.claim(alert_id, "paused")  # no lease: as if it expired while paused
+    live(store, "taker")
+    assert store.alerts.claim(alert_id, "taker") is not None
+    assert store.alerts.put_on_wire(alert_id, "taker")
+
+    assert not store.alerts.release(alert_id, "TimedOut", retryable=True, owner="paused")
+
+    [alert] = store.alerts.of_chat(101)
+    assert (alert.status, alert.claimed_by) == (AlertStatus.ON_WIRE, "taker")
+    assert store.alerts.due() == []
+
+
+def test_an_alert_freed_while_on_the_wire_is_in_doubt_for_the_next_claim(store: Store) -> None:
+    alert_id = decided(store)
+    live(store, "me")
+    store.alerts.claim(alert_id, "me")
+    store.alerts.put_on_wire(alert_id, "me")
+
+    assert store.alerts.release(alert_id, "cancelled", retryable=True, owner="me")
+
+    claim = store.alerts.claim(alert_id, "me")
+    assert claim is not None and claim.in_doubt
 
 
 def test_deleting_a_subscriber_row_takes_its_follows_along(store: Store) -> None:
