@@ -161,6 +161,18 @@ async def _send(
             except _Stop as exc:
                 stopped.append(exc)
                 return
+            except Exception as exc:
+                # Not even the failure could be recorded (a database error). One alert's
+                # trouble must not reach the task group: it would cancel the other workers
+                # in the middle of their sends.
+                log.warning(
+                    "alert %d chat %d: %s; the next poll tries again",
+                    alert.id,
+                    alert.chat_id,
+                    _one_line(exc),
+                )
+                report.failed += 1
+                report.retryable += 1
 
     async with asyncio.TaskGroup() as group:
         for _ in range(max(1, min(policy.concurrency, len(ready)))):
@@ -182,20 +194,25 @@ async def _send_one(
     report: AlertReport,
     edition_of: Callable[[int], Awaitable[_Edition]],
 ) -> None:
-    """Claim, fence, send and record one alert; never raises but :class:`_Stop`."""
+    """Claim, fence, send and record one alert; raises :class:`_Stop`, and what recording a
+    failure raised. Cancelled, it frees its claim: an alert not on the wire yet is due again
+    at the next poll, one on the wire is in doubt there (``[delivery] in_doubt`` decides)."""
     alerts = store.alerts
-    claim = await asyncio.to_thread(alerts.claim, alert.id, owner)
-    if claim is None:
-        report.skipped += 1
-        return
-    if claim.in_doubt and policy.in_doubt is InDoubt.SKIP:
-        log.info(
-            "alert %d chat %d: in doubt; not resent (in_doubt = skip)", alert.id, alert.chat_id
-        )
-        await asyncio.to_thread(alerts.skip, alert.id)
-        report.skipped += 1
-        return
+    claim = None
     try:
+        claim = await asyncio.to_thread(alerts.claim, alert.id, owner)
+        if claim is None:
+            report.skipped += 1
+            return
+        if claim.in_doubt and policy.in_doubt is InDoubt.SKIP:
+            log.info(
+                "alert %d chat %d: in doubt; not resent (in_doubt = skip)",
+                alert.id,
+                alert.chat_id,
+            )
+            await asyncio.to_thread(alerts.skip, alert.id)
+            report.skipped += 1
+            return
         edition, articles = await edition_of(alert.edition_id)
         if edition is None:
             await asyncio.to_thread(
@@ -231,6 +248,13 @@ async def _send_one(
         report.sent += 1
         log.info("alert %d chat %d: sent (%d articles)", alert.id, alert.chat_id, len(alert.items))
     except _Stop:
+        raise
+    except asyncio.CancelledError:
+        if claim is not None:
+            try:
+                alerts.release(alert.id, "cancelled", retryable=True, owner=owner)
+            except Exception as exc:
+                log.warning("alert %d: could not free its claim: %s", alert.id, _one_line(exc))
         raise
     except RetryAfter as exc:
         seconds = retry_seconds(exc)
@@ -269,6 +293,12 @@ async def _send_one(
             await _failed(store, alert, f"{type(exc).__name__}: {exc}", True, owner, report)
         except Exception:
             log.exception("alert %d: could not record the failure", alert.id)
+
+
+def _one_line(exc: BaseException) -> str:
+    """An exception for a log line (a database error's text runs over several)."""
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
 async def _failed(

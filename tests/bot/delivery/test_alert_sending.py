@@ -6,6 +6,7 @@ crash-safe through the alert ledger, on both databases."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from zoneinfo import ZoneInfo
 
@@ -20,7 +21,12 @@ from bot.render.alerts import build_alert
 from bot.storage.records import AlertStatus, InDoubt
 from bot.storage.store import Store
 from tests.bot.delivery.editions import PAPER, add_seed_edition
+from tests.bot.delivery.test_delivery import (
+    HeldReplies,
+    held_replies,  # noqa: F401  (fixture)
+)
 from tests.bot.fixtures_local_api import (
+    api_bot,
     local_api,  # noqa: F401  (fixture)
     local_api_bot,  # noqa: F401  (fixture)
     local_api_factory,  # noqa: F401  (fixture)
@@ -35,6 +41,7 @@ QUIET = (dt.time(22, 0), dt.time(7, 0))
 NOON = dt.datetime(2024, 7, 1, 12, 0, tzinfo=SHANGHAI)
 NIGHT = dt.datetime(2024, 7, 1, 2, 0, tzinfo=SHANGHAI)
 FAST = DeliveryPolicy(backoff=0.01, max_backoff=0.05)
+SKIP_IN_DOUBT = DeliveryPolicy(backoff=0.01, max_backoff=0.05, in_doubt=InDoubt.SKIP)
 
 
 def follower(store: Store, chat_id: int, *terms: str, language: str = "zh") -> None:
@@ -223,3 +230,101 @@ async def test_a_429_longer_than_max_retry_after_stops_the_alerts_and_holds_back
     assert local_api.flood_refusals == 1
     assert (held.sent, held.paused) == (0, 3600)
     assert after.sent == 2 and all(len(user.history) == 1 for user in users)
+
+
+LEADER = "alerts-test-leader"
+
+
+def live_leader(store: Store) -> str:
+    """A leader whose lease outlives the test: its claims are never taken over."""
+    assert store.leases.acquire("leader", LEADER, dt.timedelta(minutes=10)) is not None
+    return LEADER
+
+
+def refuse_alert_updates(store: Store, chat_id: int) -> None:
+    """Make the database itself fail any change of ``chat_id``'s alert (a trigger)."""
+    with store.engine.begin() as conn:
+        if store.engine.dialect.name == "sqlite":
+            conn.exec_driver_sql(
+                "CREATE TRIGGER refuse_alert BEFORE UPDATE ON alerts"
+                f" WHEN OLD.chat_id = {chat_id} BEGIN SELECT RAISE(ABORT, 'refused'); END"
+            )
+        else:
+            conn.exec_driver_sql(
+                "CREATE FUNCTION refuse_alert() RETURNS trigger LANGUAGE plpgsql AS"
+                " $$ BEGIN RAISE EXCEPTION 'refused'; END $$"
+            )
+            conn.exec_driver_sql(
+                "CREATE TRIGGER refuse_alert BEFORE UPDATE ON alerts FOR EACH ROW"
+                f" WHEN (OLD.chat_id = {chat_id}) EXECUTE FUNCTION refuse_alert()"
+            )
+
+
+async def test_a_database_error_on_one_alert_stops_no_other_alert(
+    local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
+) -> None:
+    users = [local_api.user(chat_id) for chat_id in range(314, 320)]
+    edition, _ = seed_with_follows(store, *((user.chat_id, ("工会",)) for user in users))
+    decide_alerts(store, edition)
+    refuse_alert_updates(store, 314)  # its claim fails
+
+    report = await send(local_api_bot, store, NOON, owner=live_leader(store))
+
+    assert all(len(user.history) == 1 for user in users[1:])
+    assert (report.sent, report.failed, report.retryable) == (5, 1, 1)
+    assert [alert.chat_id for alert, _ in store.alerts.due()] == [314]
+
+
+async def test_an_alert_cancelled_before_it_went_out_is_due_at_the_next_poll(
+    local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
+) -> None:
+    user = local_api.user(320)
+    edition, _ = seed_with_follows(store, (320, ("工会",)))
+    decide_alerts(store, edition)
+    pacer = Pacer()
+    pacer.pause(60)  # the alert waits in the pacer, claimed
+    owner = live_leader(store)
+    run = asyncio.create_task(
+        send_alerts(
+            local_api_bot,
+            store,
+            now=NOON,
+            zone=SHANGHAI,
+            quiet_hours=QUIET,
+            pacer=pacer,
+            owner=owner,
+        )
+    )
+    while store.alerts.get(edition.id, 320).claimed_by != owner:  # type: ignore[union-attr]
+        await asyncio.sleep(0.01)
+
+    run.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await run
+
+    assert [alert.chat_id for alert, _ in store.alerts.due()] == [320]
+    report = await send(local_api_bot, store, NOON, owner=owner)
+    assert report.sent == 1 and len(user.history) == 1
+
+
+async def test_an_alert_cancelled_on_the_wire_is_in_doubt_at_the_next_poll(
+    local_api: LocalBotApi, held_replies: HeldReplies, store: Store
+) -> None:
+    user = local_api.user(321)
+    edition, _ = seed_with_follows(store, (321, ("工会",)))
+    decide_alerts(store, edition)
+    held_replies.hold = {1}  # the message arrives; its answer is held back
+    owner = live_leader(store)
+    async with api_bot(held_replies.base_url) as bot:
+        run = asyncio.create_task(send(bot, store, NOON, owner=owner))
+        await user.wait_for_messages(1)
+
+        run.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await run
+
+        report = await send(bot, store, NOON, owner=owner, policy=SKIP_IN_DOUBT)
+
+    assert len(user.history) == 1  # not resent: the policy said skip
+    assert report.skipped == 1
+    assert store.alerts.get(edition.id, 321).status is AlertStatus.IN_DOUBT  # type: ignore[union-attr]
