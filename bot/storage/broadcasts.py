@@ -94,10 +94,22 @@ class Broadcasts:
 
     def finish_if_done(self, broadcast_id: int) -> bool:
         """Mark the broadcast finished (resumption stops) when no chat is left: every active
-        subscriber has a row, and none is pending or left for a retry. True if finished."""
-        open_rows = select(BroadcastDelivery.id).where(
-            BroadcastDelivery.broadcast_id == broadcast_id,
-            BroadcastDelivery.status.in_((DeliveryStatus.PENDING, DeliveryStatus.RETRY)),
+        subscriber has a row, and none of theirs is pending or left for a retry. True if
+        finished.
+
+        Readers who left (inactive) do not hold it open: the chats it can still go to are
+        the active subscribers' (:meth:`pending_chats`), so a row of a departed reader left
+        for a retry would keep it unfinished, and resumed, for good. Once it is finished it
+        is over for them too: a reader who comes back later does not get the old
+        announcement (one who comes back while it is still going out does)."""
+        open_rows = (
+            select(BroadcastDelivery.id)
+            .join(Subscriber, Subscriber.chat_id == BroadcastDelivery.chat_id)
+            .where(
+                BroadcastDelivery.broadcast_id == broadcast_id,
+                BroadcastDelivery.status.in_((DeliveryStatus.PENDING, DeliveryStatus.RETRY)),
+                Subscriber.active.is_(True),
+            )
         )
         with self._tx.write() as session:
             if session.scalar(select(exists(open_rows))) or self._unreached(

@@ -25,7 +25,13 @@ from telegram.error import InvalidToken
 
 from bot.app import make_services
 from bot.config import load_config
-from bot.delivery import DeliveryPolicy, DeliveryReport, Pacer, deliver_edition
+from bot.delivery import (
+    DeliveryPolicy,
+    DeliveryReport,
+    Pacer,
+    deliver_broadcast,
+    deliver_edition,
+)
 from bot.localapi.server import LocalBotApi
 from bot.operations import send_until_done, without_recovered
 from bot.render import build_digest
@@ -329,6 +335,30 @@ async def test_a_later_run_sharing_the_pacer_sends_nothing_until_a_long_429_is_o
     assert (first.flood_stops, first.sent) == (1, 0) and requests == 1
     assert (paused.chats, paused.paused) == (0, 3600)
     assert after.sent == 2 and all(len(user.history) == 1 for user in users)
+
+
+async def test_a_broadcast_is_finished_once_only_readers_who_left_lack_it(
+    local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
+) -> None:
+    users = [local_api.user(chat_id) for chat_id in (871, 872, 873)]
+    store.subscribers.subscribe_many([u.chat_id for u in users], "zh", [PAPER])
+    draft = store.broadcasts.create("明天停刊", author_chat_id=1)
+    store.broadcasts.confirm(draft.id)
+    broadcast = store.broadcasts.get(draft.id)
+    assert broadcast is not None
+    users[1].force_retry_after(times=1, retry_after=1)
+    give_up_on_a_429 = DeliveryPolicy(max_flood_waits=0)
+    first = await deliver_broadcast(
+        local_api_bot, store, broadcast, pacer=fast_pacer(), policy=give_up_on_a_429
+    )
+    assert (first.sent, first.retryable) == (2, 1)
+    store.subscribers.unsubscribe(872)  # the reader it missed leaves
+
+    again = await deliver_broadcast(local_api_bot, store, broadcast, pacer=fast_pacer())
+
+    assert again.chats == 0
+    assert store.broadcasts.unfinished() == []
+    assert users[1].history == []
 
 
 async def test_an_unknown_chat_is_failed_for_good_and_others_still_get_theirs(

@@ -114,6 +114,35 @@ def test_it_finishes_once_every_active_subscriber_has_it(store: Store) -> None:
     assert store.broadcasts.counts(broadcast_id) == {DeliveryStatus.SENT: 2}
 
 
+def test_a_reader_who_left_before_it_reached_them_does_not_hold_it_open(store: Store) -> None:
+    senders(store)
+    for chat_id in (1001, 1002):
+        store.subscribers.subscribe(chat_id, "zh", ["甲报"])
+    broadcast_id = confirmed(store)
+    store.broadcasts.mark_sent(broadcast_id, 1001)
+    store.broadcasts.mark_failed(broadcast_id, 1002, "network", retryable=True)
+
+    store.subscribers.unsubscribe(1002)
+
+    assert store.broadcasts.finish_if_done(broadcast_id)
+    assert store.broadcasts.unfinished() == []
+
+
+def test_a_reader_who_comes_back_after_it_finished_is_not_owed_it(store: Store) -> None:
+    senders(store)
+    for chat_id in (1001, 1002):
+        store.subscribers.subscribe(chat_id, "zh", ["甲报"])
+    broadcast_id = confirmed(store)
+    store.broadcasts.mark_sent(broadcast_id, 1001)
+    store.broadcasts.mark_failed(broadcast_id, 1002, "network", retryable=True)
+    store.subscribers.unsubscribe(1002)
+    assert store.broadcasts.finish_if_done(broadcast_id)
+
+    store.subscribers.subscribe(1002, "zh", ["甲报"])
+
+    assert store.broadcasts.unfinished() == []  # never resumed: it is over for them
+
+
 def test_a_migrated_group_keeps_the_broadcast_it_had(store: Store) -> None:
     senders(store)
     store.subscribers.subscribe(-100, "zh", ["甲报"])
