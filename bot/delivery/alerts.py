@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -33,7 +34,7 @@ from telegram.error import (
     TelegramError,
 )
 
-from bot.delivery.fanout import DeliveryPolicy, LeaseLost, _refused, retry_seconds
+from bot.delivery.fanout import DeliveryPolicy, LeaseLost, _refused, own_claims, retry_seconds
 from bot.delivery.lease import sender_lease
 from bot.delivery.pacer import FloodPaused, Pacer
 from bot.delivery.readertime import in_quiet_hours, quiet_window, reader_zone
@@ -89,9 +90,26 @@ async def send_alerts(
     """Send every decided alert whose reader is outside their quiet hours at ``now``.
 
     ``zone`` and ``quiet_hours`` are the configured defaults for readers without their own.
-    ``owner`` as for :func:`bot.delivery.deliver_edition` (None: a sender lease of its own).
+    ``owner`` as for :func:`bot.delivery.deliver_edition` (None: a sender lease of its own);
+    its claims an earlier run could not release are freed first (:func:`own_claims`).
     """
     policy = policy or DeliveryPolicy()
+    if owner is None:
+        return await _send_due(bot, store, now, zone, quiet_hours, pacer, policy, None)
+    async with own_claims(owner, "alerts", functools.partial(store.alerts.free_own, owner)):
+        return await _send_due(bot, store, now, zone, quiet_hours, pacer, policy, owner)
+
+
+async def _send_due(
+    bot: Bot,
+    store: Store,
+    now: dt.datetime,
+    zone: ZoneInfo,
+    quiet_hours: tuple[dt.time, dt.time],
+    pacer: Pacer | None,
+    policy: DeliveryPolicy,
+    owner: str | None,
+) -> AlertReport:
     report = AlertReport()
     due = await asyncio.to_thread(store.alerts.due)
     ready: list[tuple[AlertRecord, SubscriberRecord]] = []

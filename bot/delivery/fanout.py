@@ -41,9 +41,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import logging
 import warnings
-from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -265,6 +267,7 @@ class _Fanout:
         self._building = asyncio.Lock()
         self.invalid_token: InvalidToken | None = None
         self.lease_lost: LeaseLost | None = None
+        self.unreleased: list[tuple[Claim, int, str]] = []  # claims whose release failed
         # An edition's claims, on-wire fences, confirmations and outcomes of all workers are
         # group-committed (the hot path of a morning's digest); other ledgers write per call.
         self.writer = (
@@ -330,6 +333,14 @@ class _Fanout:
         finally:
             if self.writer is not None:
                 await self.writer.close()
+            await self._release_again()
+
+    async def _release_again(self) -> None:
+        """Free once more the claims whose release failed (a database hiccup): under a live
+        lease, the leader's, they would wait for its next run (:func:`own_claims`)."""
+        unreleased, self.unreleased = self.unreleased, []
+        for claim, chat_id, reason in unreleased:
+            await asyncio.to_thread(self._release_sync, claim, chat_id, reason, again=True)
 
     async def _claim(self, chat_id: int) -> Claim | None:
         """The group commit claims an edition's rows that stand alone; a row it leaves is
@@ -520,11 +531,15 @@ class _Fanout:
                 raise _AlreadyThere(new_id)
         attempt.chat_id = new_id
 
-    def _release_sync(self, claim: Claim, chat_id: int, reason: str = "cancelled") -> None:
+    def _release_sync(
+        self, claim: Claim, chat_id: int, reason: str = "cancelled", *, again: bool = False
+    ) -> None:
         try:
             self.ledger.mark_failed(claim, chat_id, reason, True, self.owner)
         except Exception:
             log.exception("%s chat %d: could not free claim", self.label, chat_id)
+            if not again:
+                self.unreleased.append((claim, chat_id, reason))
 
     async def _failed(
         self, attempt: _Attempt, reason: str, *, retryable: bool, level: int = logging.WARNING
@@ -674,6 +689,56 @@ class _Fanout:
         self.report.messages += 1
 
 
+_running: dict[tuple[str, str], int] = {}  # (owner, ledger) → its runs in this process
+_freeing: dict[tuple[str, str], asyncio.Event] = {}  # set once the first run has freed
+
+
+@asynccontextmanager
+async def own_claims(owner: str, ledger: str, free: Callable[[], int]) -> AsyncIterator[None]:
+    """Around one run of ``owner`` on ``ledger`` (``"deliveries"``, ``"broadcasts"``,
+    ``"alerts"``), before it reads what is owed: if no other run of ``owner`` on that ledger
+    is going on in this process, none holds a claim of ``owner``'s there, so any still
+    pending is stale (its outcome or release could not be written) and ``free`` frees it.
+
+    Why: a claim is taken over only from a sender without a live lease, and the leader's
+    lives as long as it does; without this its stale claims would wait for its death. What
+    the ledger has stays: confirmed messages are not sent again, one on the wire is in
+    doubt (``[delivery] in_doubt``). Runs that overlap another leave the freeing to a
+    later one; a run that starts while the first frees waits for it.
+    """
+    key = (owner, ledger)
+    counted = False
+    try:
+        while key in _freeing:
+            await _freeing[key].wait()
+        first = not _running.get(key)
+        _running[key] = _running.get(key, 0) + 1
+        counted = True
+        if first:
+            done = _freeing[key] = asyncio.Event()
+            try:
+                freed = await asyncio.to_thread(free)
+            except Exception as exc:
+                log.warning("%s: could not free stale claims of %s: %s", ledger, owner, exc)
+            else:
+                if freed:
+                    log.warning(
+                        "%s: %d claims %s left pending in earlier runs freed for a retry",
+                        ledger,
+                        freed,
+                        owner,
+                    )
+            finally:
+                del _freeing[key]
+                done.set()
+        yield
+    finally:
+        if counted:
+            _running[key] -= 1
+            if not _running[key]:
+                del _running[key]
+
+
 class _EditionDigests:
     """The :data:`MessageBuilder` of digests: one edition's digest, or the combined digest of
     several (sections in the configured order of their papers, so a resumed bundle renders the
@@ -779,15 +844,17 @@ async def deliver_edition(
     if not articles:
         log.warning("edition %d has no articles; no digest sent", edition.id)
         return DeliveryReport(edition_id=edition.id)
-    subscribers = await asyncio.to_thread(store.deliveries.pending_chats, edition.id)
-    if only_chats is not None:
-        wanted = set(only_chats)
-        subscribers = [s for s in subscribers if s.chat_id in wanted]
-    else:
-        subscribers = [s for s in subscribers if s.digest_mode is not DigestMode.COMBINED]
     digests = _EditionDigests(store, [edition], {edition.id: articles}, paper_order)
     ledger = EditionLedger(store.deliveries, edition.id)
-    return await _send_digests(bot, store, ledger, digests, pacer, policy, owner, subscribers)
+    free = functools.partial(store.deliveries.free_own, owner, [edition.id])
+    async with own_claims(owner, "deliveries", free):
+        subscribers = await asyncio.to_thread(store.deliveries.pending_chats, edition.id)
+        if only_chats is not None:
+            wanted = set(only_chats)
+            subscribers = [s for s in subscribers if s.chat_id in wanted]
+        else:
+            subscribers = [s for s in subscribers if s.digest_mode is not DigestMode.COMBINED]
+        return await _send_digests(bot, store, ledger, digests, pacer, policy, owner, subscribers)
 
 
 async def _send_digests(
@@ -858,22 +925,24 @@ async def deliver_combined(
         articles[edition.id] = await asyncio.to_thread(store.editions.articles, edition.id)
     readers: dict[int, SubscriberRecord] = {}
     owed: dict[int, list[int]] = {}
-    for edition in editions:
-        if not articles[edition.id]:
-            log.warning("edition %d has no articles; left out of combined digests", edition.id)
-            continue
-        for reader in await asyncio.to_thread(store.deliveries.pending_chats, edition.id):
-            if due is None:
-                wanted = reader.digest_mode is DigestMode.COMBINED
-            else:
-                wanted = edition.id in due.get(reader.chat_id, ())
-            if wanted and reader.active:
-                readers[reader.chat_id] = reader
-                owed.setdefault(reader.chat_id, []).append(edition.id)
-    digests = _EditionDigests(store, editions, articles, paper_order)
-    ledger = BundleLedger(store.deliveries, [e.id for e in editions], owed)
-    chats = [readers[chat] for chat in sorted(owed)]
-    return await _send_digests(bot, store, ledger, digests, pacer, policy, owner, chats)
+    free = functools.partial(store.deliveries.free_own, owner, [e.id for e in editions])
+    async with own_claims(owner, "deliveries", free):
+        for edition in editions:
+            if not articles[edition.id]:
+                log.warning("edition %d has no articles; left out of combined digests", edition.id)
+                continue
+            for reader in await asyncio.to_thread(store.deliveries.pending_chats, edition.id):
+                if due is None:
+                    wanted = reader.digest_mode is DigestMode.COMBINED
+                else:
+                    wanted = edition.id in due.get(reader.chat_id, ())
+                if wanted and reader.active:
+                    readers[reader.chat_id] = reader
+                    owed.setdefault(reader.chat_id, []).append(edition.id)
+        digests = _EditionDigests(store, editions, articles, paper_order)
+        ledger = BundleLedger(store.deliveries, [e.id for e in editions], owed)
+        chats = [readers[chat] for chat in sorted(owed)]
+        return await _send_digests(bot, store, ledger, digests, pacer, policy, owner, chats)
 
 
 async def deliver_broadcast(
@@ -909,9 +978,11 @@ async def deliver_broadcast(
 
     ledger = BroadcastLedger(store.broadcasts, broadcast.id)
     fanout = _Fanout(bot, store, ledger, messages, pacer or Pacer(), policy, owner)
-    subscribers = await asyncio.to_thread(store.broadcasts.pending_chats, broadcast.id)
-    report = await _run(fanout, subscribers)
-    await asyncio.to_thread(store.broadcasts.finish_if_done, broadcast.id)
+    free = functools.partial(store.broadcasts.free_own, owner, broadcast.id)
+    async with own_claims(owner, "broadcasts", free):
+        subscribers = await asyncio.to_thread(store.broadcasts.pending_chats, broadcast.id)
+        report = await _run(fanout, subscribers)
+        await asyncio.to_thread(store.broadcasts.finish_if_done, broadcast.id)
     return report
 
 

@@ -76,6 +76,7 @@ class LedgerWriter:
         self._expected: dict[int, dict[int, int]] = {}  # edition → chat → position
         self._order: dict[int, list[int]] = {}
         self._ahead: dict[tuple[int, int], asyncio.Future[Any]] = {}  # claims taken ahead
+        self._finishing: list[tuple[tuple[int, int, DeliveryStatus], asyncio.Future[Any]]] = []
 
     def expect(self, edition_id: int, chat_ids: Sequence[int]) -> None:
         """The chats this run will claim, in order: each claim that must go to the database
@@ -115,13 +116,17 @@ class LedgerWriter:
         Safe because it only records what the ledger already proves (every message confirmed
         or skipped, committed before this is called): a crash before it is stored leaves a
         claim whose ledger is complete, and the run that takes it over sends nothing and marks
-        it sent. :meth:`close` waits for it; a failure is logged (the same takeover heals it).
+        it sent. :meth:`close` waits for it and writes a failed one again (a claim left
+        pending under a live lease, the leader's, would otherwise wait for its next run).
         """
-        done = self._enqueue("finish", (edition_id, chat_id, status))
+        key = (edition_id, chat_id, status)
+        done = self._enqueue("finish", key)
         done.add_done_callback(_log_failure)
+        self._finishing.append((key, done))
 
     async def close(self) -> None:
-        """Wait for the last transactions and free the claims taken ahead and never used.
+        """Wait for the last transactions, write again an outcome whose write behind failed,
+        and free the claims taken ahead and never used.
 
         Freed as ``retry`` (what :meth:`Deliveries.mark_failed` does with a retryable failure):
         under a live lease — the leader's — they would otherwise be held until it dies."""
@@ -129,6 +134,15 @@ class LedgerWriter:
         self._ahead.clear()
         while self._flushers:
             await asyncio.gather(*self._flushers, return_exceptions=True)
+        finishing, self._finishing = self._finishing, []
+        for (edition_id, chat_id, status), future in finishing:
+            if future.done() and not future.cancelled() and future.exception() is not None:
+                try:
+                    await asyncio.to_thread(self._deliveries.mark_sent, edition_id, chat_id, status)
+                except Exception:
+                    log.exception(
+                        "edition %d chat %d: could not record the outcome", edition_id, chat_id
+                    )
         for (edition_id, chat_id), future in unused:
             if future.done() and future.exception() is None and future.result() is not None:
                 try:

@@ -196,6 +196,22 @@ class Alerts:
                 return False
             return True
 
+    def free_own(self, owner: str) -> int:
+        """Free ``owner``'s claims of alerts not yet sent; how many (see
+        :meth:`Deliveries.free_own <bot.storage.deliveries.Deliveries.free_own>`). One on the
+        wire stays so: in doubt for the next claim."""
+        with self._tx.write() as session:
+            freed = session.execute(
+                update(AlertRow)
+                .where(
+                    AlertRow.claimed_by == owner,
+                    AlertRow.status.in_((AlertStatus.PENDING, AlertStatus.ON_WIRE)),
+                )
+                .values(claimed_by=None, updated_at=utcnow())
+                .execution_options(synchronize_session=False)
+            )
+            return int(freed.rowcount)  # type: ignore[attr-defined]
+
     def get(self, edition_id: int, chat_id: int) -> AlertRecord | None:
         with self._tx.read() as session:
             row = session.scalar(

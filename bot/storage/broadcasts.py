@@ -325,6 +325,22 @@ class Broadcasts:
 
         self._tx.write_retrying(work)
 
+    def free_own(self, owner: str, broadcast_id: int) -> int:
+        """Free ``owner``'s pending claims of this broadcast for a retry; how many (see
+        :meth:`Deliveries.free_own <bot.storage.deliveries.Deliveries.free_own>`)."""
+        with self._tx.write() as session:
+            freed = session.execute(
+                update(BroadcastDelivery)
+                .where(
+                    BroadcastDelivery.broadcast_id == broadcast_id,
+                    BroadcastDelivery.claimed_by == owner,
+                    BroadcastDelivery.status == DeliveryStatus.PENDING,
+                )
+                .values(status=DeliveryStatus.RETRY, updated_at=utcnow())
+                .execution_options(synchronize_session=False)
+            )
+            return int(freed.rowcount)  # type: ignore[attr-defined]
+
     def get_delivery(self, broadcast_id: int, chat_id: int) -> DeliveryRecord | None:
         with self._tx.read() as session:
             row = _row(session, broadcast_id, chat_id)

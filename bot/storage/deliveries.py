@@ -442,6 +442,31 @@ class Deliveries:
 
         self._tx.write_retrying(work)
 
+    def free_own(self, owner: str, edition_ids: Sequence[int]) -> int:
+        """Free ``owner``'s pending claims of these editions (a combined digest's whole) for
+        a retry; how many rows. For a live sender that knows no run of its own holds them:
+        a claim whose outcome or release could not be written stays pending under its live
+        lease, which nobody else may take while it lives. The ledger stays: what is
+        confirmed is not sent again, a message on the wire is in doubt for the next claim."""
+        if not edition_ids:
+            return 0
+        now = utcnow()
+        own = (Delivery.claimed_by == owner) & (Delivery.status == DeliveryStatus.PENDING)
+        with self._tx.write() as session:
+            bundles = select(Delivery.bundle).where(
+                Delivery.edition_id.in_(list(edition_ids)), own, Delivery.bundle.is_not(None)
+            )
+            freed = session.execute(
+                update(Delivery)
+                .where(
+                    own,
+                    or_(Delivery.edition_id.in_(list(edition_ids)), Delivery.bundle.in_(bundles)),
+                )
+                .values(status=DeliveryStatus.RETRY, updated_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            return int(freed.rowcount)  # type: ignore[attr-defined]
+
     def was_sent(self, edition_id: int, chat_id: int) -> bool:
         """True if this edition's digest was sent to this chat."""
         with self._tx.read() as session:

@@ -11,6 +11,7 @@ on PostgreSQL (the ``store`` fixture of ``tests/bot/conftest.py``).
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import itertools
 import logging
 import socket
@@ -359,6 +360,121 @@ async def test_a_broadcast_is_finished_once_only_readers_who_left_lack_it(
     assert again.chats == 0
     assert store.broadcasts.unfinished() == []
     assert users[1].history == []
+
+
+LEADER = "delivery-test-leader"
+
+
+def live_leader(store: Store) -> str:
+    """A leader whose lease outlives the test: nobody else may take its claims."""
+    assert store.leases.acquire("leader", LEADER, dt.timedelta(minutes=10)) is not None
+    return LEADER
+
+
+def refuse_to_mark_sent(store: Store, chat_id: int) -> None:
+    """Make the database fail recording ``chat_id``'s digest as sent (a trigger)."""
+    with store.engine.begin() as conn:
+        if store.engine.dialect.name == "sqlite":
+            conn.exec_driver_sql(
+                "CREATE TRIGGER refuse_sent BEFORE UPDATE ON deliveries"
+                f" WHEN OLD.chat_id = {chat_id} AND NEW.status = 'sent'"
+                " BEGIN SELECT RAISE(ABORT, 'refused'); END"
+            )
+        else:
+            conn.exec_driver_sql(
+                "CREATE FUNCTION refuse_sent() RETURNS trigger LANGUAGE plpgsql AS"
+                " $$ BEGIN RAISE EXCEPTION 'refused'; END $$"
+            )
+            conn.exec_driver_sql(
+                "CREATE TRIGGER refuse_sent BEFORE UPDATE ON deliveries FOR EACH ROW"
+                f" WHEN (OLD.chat_id = {chat_id} AND NEW.status = 'sent')"
+                " EXECUTE FUNCTION refuse_sent()"
+            )
+
+
+def allow_mark_sent(store: Store) -> None:
+    with store.engine.begin() as conn:
+        on = "" if store.engine.dialect.name == "sqlite" else " ON deliveries"
+        conn.exec_driver_sql(f"DROP TRIGGER refuse_sent{on}")
+
+
+async def test_a_leaders_digest_whose_outcome_could_not_be_written_is_settled_by_its_next_run(
+    local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
+) -> None:
+    edition, articles = add_seed_edition(store)
+    user = local_api.user(881)
+    store.subscribers.subscribe(user.chat_id, "zh", [PAPER])
+    owner = live_leader(store)
+    refuse_to_mark_sent(store, user.chat_id)
+    first = await deliver_edition(
+        local_api_bot, store, edition, articles, pacer=fast_pacer(), owner=owner
+    )
+    assert first.messages == 1 and len(user.history) == 1
+    allow_mark_sent(store)
+
+    again = await deliver_edition(
+        local_api_bot, store, edition, articles, pacer=fast_pacer(), owner=owner
+    )
+
+    assert (again.sent, again.resumed, again.messages) == (1, 1, 0)
+    assert len(user.history) == 1
+    assert store.deliveries.was_sent(edition.id, user.chat_id)
+
+
+async def test_a_leaders_own_claim_left_on_the_wire_is_in_doubt_for_its_next_run(
+    local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
+) -> None:
+    edition, articles = add_seed_edition(store)
+    user = local_api.user(882)
+    store.subscribers.subscribe(user.chat_id, "zh", [PAPER])
+    owner = live_leader(store)
+    claim = store.deliveries.claim(edition.id, user.chat_id, owner)  # a run whose release
+    assert claim is not None  # failed after a timeout
+    assert store.deliveries.put_on_wire(claim.delivery_id, 0, owner)
+
+    report = await deliver_edition(
+        local_api_bot,
+        store,
+        edition,
+        articles,
+        pacer=fast_pacer(),
+        policy=SKIP_IN_DOUBT,
+        owner=owner,
+    )
+
+    assert (report.sent, report.in_doubt) == (1, 1) and user.history == []
+    delivery = store.deliveries.get(edition.id, user.chat_id)
+    assert delivery is not None and delivery.status == DeliveryStatus.IN_DOUBT
+
+
+async def test_a_run_overlapping_another_of_the_same_sender_leaves_its_claims_alone(
+    local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
+) -> None:
+    edition, articles = add_seed_edition(store)
+    user = local_api.user(883)
+    store.subscribers.subscribe(user.chat_id, "zh", [PAPER])
+    owner = live_leader(store)
+    now, go = [0.0], asyncio.Event()
+
+    async def until_go(seconds: float) -> None:
+        await go.wait()
+
+    held = Pacer(clock=lambda: now[0], sleep=until_go)
+    held.pause(30)  # the first run's send waits in the pacer, its chat claimed
+    first = asyncio.create_task(
+        deliver_edition(local_api_bot, store, edition, articles, pacer=held, owner=owner)
+    )
+    while store.deliveries.get(edition.id, user.chat_id) is None:
+        await asyncio.sleep(0.01)
+
+    second = await deliver_edition(
+        local_api_bot, store, edition, articles, pacer=fast_pacer(), owner=owner
+    )
+    now[0] += 31
+    go.set()
+
+    assert second.chats == 0
+    assert (await first).sent == 1 and len(user.history) == 1
 
 
 async def test_an_unknown_chat_is_failed_for_good_and_others_still_get_theirs(

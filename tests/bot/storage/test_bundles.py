@@ -159,3 +159,18 @@ def test_delivered_same_day_names_the_days_other_editions_the_chat_has(
     assert store.deliveries.delivered_same_day(a, 1) == [b]
     assert store.deliveries.delivered_same_day(a, 2) == []
     assert store.deliveries.delivered_same_day(a, 3) == []
+
+
+def test_a_live_senders_stale_bundle_is_freed_whole_and_resumed_whole(
+    store: Store, editions
+) -> None:
+    a, b, _ = editions
+    claim = store.deliveries.claim_bundle([a, b], 1, LIVE)
+    assert claim is not None
+    assert store.deliveries.put_on_wire(claim.delivery_id, 0, LIVE)
+
+    assert store.deliveries.free_own(LIVE, [b]) == 2  # asked for one edition: both rows
+
+    resumed = store.deliveries.claim_bundle([a], 1, LIVE)
+    assert resumed is not None and resumed.resumed and resumed.covers == (a, b)
+    assert resumed.parts == {0: MessageState.ON_WIRE}  # in doubt

@@ -229,3 +229,23 @@ def test_two_follows_at_once_at_the_cap_do_not_both_pass(store: Store) -> None:
     results = run_together(2, lambda i: store.follows.add(1, f"新{i}", cap=5))
     assert sorted(results) == [FollowResult.ADDED, FollowResult.FULL]
     assert store.follows.count(1) == 5
+
+
+def test_a_senders_own_stale_claims_are_freed_on_the_wire_ones_in_doubt(store: Store) -> None:
+    for chat_id in (101, 102):
+        store.subscribers.subscribe(chat_id, "zh", [PAPER])
+    record = add(store, edition())
+    assert record is not None
+    store.alerts.decide(record.id, {101: (ITEMS, 2), 102: (ITEMS, 2)})
+    waiting, out = (store.alerts.of_chat(chat_id)[0].id for chat_id in (101, 102))
+    live(store, "me")
+    store.alerts.claim(waiting, "me")
+    store.alerts.claim(out, "me")
+    store.alerts.put_on_wire(out, "me")
+    assert store.alerts.due() == []  # a live sender's
+
+    assert store.alerts.free_own("me") == 2
+
+    assert sorted(a.id for a, _ in store.alerts.due()) == sorted([waiting, out])
+    claim = store.alerts.claim(out, "me")
+    assert claim is not None and claim.in_doubt
