@@ -41,6 +41,7 @@ from telegram.ext import Application, ContextTypes, JobQueue
 from bot.config import PaperConfig, SourceKind
 from bot.delivery import DeliveryReport, deliver_broadcast, deliver_combined, deliver_edition
 from bot.delivery.alerts import AlertReport, send_alerts
+from bot.delivery.lease import expire_dead_senders
 from bot.delivery.readertime import digest_moment, reader_zone, zone_named
 from bot.errors import FetchError
 from bot.ingest import IngestReport, ingest_inbox
@@ -257,7 +258,12 @@ async def poll_site(context: ContextTypes.DEFAULT_TYPE) -> None:
 async def after_poll(application: Application, now: dt.datetime) -> None:
     """What every poll ends with: decide new editions' alerts, send the digests that are due,
     resume unfinished broadcasts, then the alerts outside quiet hours. A failure in one step
-    is logged and the next still runs (a later poll retries: every step is repeatable)."""
+    is logged and the next still runs (a later poll retries: every step is repeatable).
+    Housekeeping first: sender leases dead for a day are deleted."""
+    try:
+        await expire_dead_senders(services(application).store)
+    except Exception:
+        log.warning("deleting dead sender leases failed; the next poll tries again", exc_info=True)
     try:
         await decide_due_alerts(application, now)
     except Exception:

@@ -23,16 +23,18 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 from bot.storage.leases import sender_lease_name
+from bot.storage.models import utcnow
 
 if TYPE_CHECKING:
     from bot.storage.records import Lease
     from bot.storage.store import Store
 
-__all__ = ["LeaseKeeper", "new_holder_id", "sender_lease"]
+__all__ = ["DEAD_SENDER_AGE", "LeaseKeeper", "expire_dead_senders", "new_holder_id", "sender_lease"]
 
 log = logging.getLogger(__name__)
 
 _MARGIN = 0.1  # of the TTL: stop sending a little before the lease would expire
+DEAD_SENDER_AGE = dt.timedelta(days=1)  # a sender lease expired this long ago is deleted
 
 
 def new_holder_id() -> str:
@@ -141,3 +143,11 @@ async def sender_lease(store: Store, ttl_seconds: float) -> AsyncIterator[LeaseK
         yield keeper
     finally:
         await keeper.stop()
+
+
+async def expire_dead_senders(store: Store) -> int:
+    """Delete the heartbeat leases of senders that expired more than :data:`DEAD_SENDER_AGE`
+    ago; how many. Every run leaves one behind (a fresh holder each), and each claim's check
+    for a live holder reads them all. A deleted lease is as dead as an expired one: its
+    claims are taken over just the same."""
+    return await asyncio.to_thread(store.leases.expire_dead, utcnow() - DEAD_SENDER_AGE)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from bot.delivery.lease import expire_dead_senders
 from bot.storage.store import Store
 
 TTL = dt.timedelta(seconds=60)
@@ -52,3 +53,15 @@ def test_a_released_lease_is_free_at_once(store: Store) -> None:
     store.leases.release("leader", "a")
     lease = store.leases.acquire("leader", "b", TTL)
     assert lease is not None and lease.holder == "b"
+
+
+async def test_sender_leases_dead_for_a_day_are_deleted_and_no_other(store: Store) -> None:
+    store.leases.acquire("sender:long-gone", "long-gone", -dt.timedelta(days=1, minutes=1))
+    store.leases.acquire("sender:just-gone", "just-gone", -dt.timedelta(hours=1))
+    store.leases.acquire("sender:alive", "alive", dt.timedelta(minutes=5))
+    store.leases.acquire("leader", "old-leader", -dt.timedelta(days=2))
+
+    assert await expire_dead_senders(store) == 1
+
+    assert store.leases.get("sender:long-gone") is None
+    assert all(store.leases.get(n) for n in ("sender:just-gone", "sender:alive", "leader"))
