@@ -268,11 +268,12 @@ async def _send_one(
     except _Stop:
         raise
     except asyncio.CancelledError:
-        if claim is not None:
-            try:
-                alerts.release(alert.id, "cancelled", retryable=True, owner=owner)
-            except Exception as exc:
-                log.warning("alert %d: could not free its claim: %s", alert.id, _one_line(exc))
+        # Also when the claim's own answer was still on its way (its thread may have taken
+        # the alert): the owner check makes this a no-op for an alert it never claimed.
+        try:
+            alerts.release(alert.id, "cancelled", retryable=True, owner=owner)
+        except Exception as exc:
+            log.warning("alert %d: could not free its claim: %s", alert.id, _one_line(exc))
         raise
     except RetryAfter as exc:
         seconds = retry_seconds(exc)
