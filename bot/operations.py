@@ -297,8 +297,10 @@ def _merged(a: DeliveryReport, b: DeliveryReport) -> DeliveryReport:
         "migrated",
         "messages",
         "flood_waits",
+        "flood_stops",
     ):
         setattr(merged, name, getattr(a, name) + getattr(b, name))
+    merged.paused = b.paused
     merged.skipped = max(0, a.skipped - (b.chats - b.skipped)) + b.skipped
     merged.failed_chats = a.failed_chats + b.failed_chats
     return merged

@@ -42,6 +42,7 @@ from bot.config import PaperConfig, SourceKind
 from bot.delivery import DeliveryReport, deliver_broadcast, deliver_combined, deliver_edition
 from bot.delivery.alerts import AlertReport, send_alerts
 from bot.delivery.lease import expire_dead_senders
+from bot.delivery.pacer import FloodPaused
 from bot.delivery.readertime import digest_moment, reader_zone, zone_named
 from bot.errors import FetchError
 from bot.ingest import IngestReport, ingest_inbox
@@ -567,7 +568,12 @@ async def notify_admins(
         record = await asyncio.to_thread(svc.store.subscribers.get, admin)
         text = sendable(t(record.language if record else "zh", key, **kwargs))
         try:
-            async with svc.pacer.slot(admin):
+            # Not through a long flood pause: the poll job waits for this.
+            async with svc.pacer.slot(admin, within=ADMIN_NOTICE_WAIT):
                 await context.bot.send_message(admin, text)
-        except TelegramError as exc:
+        except (TelegramError, FloodPaused) as exc:
             log.warning("could not notify admin %s: %s", admin, exc)
+
+
+ADMIN_NOTICE_WAIT = 60.0
+"""Seconds an admin notice may wait out a flood pause; then it is given up (logged)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -25,6 +26,7 @@ from telegram.ext import ContextTypes
 
 from bot.cache import CachedPhoto
 from bot.delivery import retry_seconds
+from bot.delivery.pacer import FloodPaused
 from bot.render import ArticleRef, article_card, article_start_payload
 from bot.render.i18n import language_for, t, t_plain
 from bot.services import services, services_of_bot
@@ -127,8 +129,11 @@ async def patiently(chat: Chat, send: Callable[[], Awaitable[T]]) -> T:
     waited = 0.0
     while True:
         try:
-            async with pacer.slot(chat.id):
+            async with pacer.slot(chat.id, within=MAX_REPLY_WAIT - waited):
                 return await send()
+        except FloodPaused as exc:  # every send paused longer than a reader waits
+            log.warning("chat %s: %s; reply given up", chat.id, exc)
+            raise RetryAfter(math.ceil(exc.seconds)) from exc
         except RetryAfter as exc:
             wait = retry_seconds(exc)
             if waited + wait > MAX_REPLY_WAIT:
@@ -246,9 +251,9 @@ async def private_article(
     text = await _article_text(context, lang, ref.edition_id, ref.number)
     try:
         # One paced try, no flood wait waited out: the press must be answered within seconds.
-        async with services(context).pacer.slot(user.id):
+        async with services(context).pacer.slot(user.id, within=0):
             await user.send_message(text, link_preview_options=NO_PREVIEW)
-    except (Forbidden, BadRequest, RetryAfter) as exc:  # never opened the bot, blocked it, busy
+    except (Forbidden, BadRequest, RetryAfter, FloodPaused) as exc:  # never opened, blocked, busy
         log.info("user %s: article card not sent privately (%s); start link instead", user.id, exc)
         link = f"https://t.me/{context.bot.username}?start={article_start_payload(ref)}"
         await answer(query, url=link)

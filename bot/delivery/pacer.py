@@ -89,24 +89,35 @@ class Pacer:
             await self._sleep(wait)
 
     async def _take_token(self, within: float | None) -> None:
-        # The lock makes waiters queue in arrival order (asyncio.Lock is FIFO).
-        async with self._lock:
-            while True:
-                now = self._clock()
-                if now < self._paused_until:
-                    if within is not None and self._paused_until - now > within:
-                        raise FloodPaused(self._paused_until - now)
-                    await self._sleep(self._paused_until - now)
-                    continue
-                if now > self._updated:
-                    self._tokens = min(
-                        float(self.burst), self._tokens + (now - self._updated) * self.rate
-                    )
-                    self._updated = now
-                if self._tokens >= 1.0:
-                    self._tokens -= 1.0
+        # The lock makes waiters for a token queue in arrival order (asyncio.Lock is FIFO). A
+        # pause is waited out outside it: one sender sleeping through a long pause must not
+        # keep another, less patient one (``within``: a reply) from giving up at once.
+        while True:
+            pause = self._paused_until - self._clock()
+            if pause > 0:
+                if within is not None and pause > within:
+                    raise FloodPaused(pause)
+                await self._sleep(pause)
+                continue
+            async with self._lock:
+                if await self._token_unless_paused():
                     return
-                await self._sleep((1.0 - self._tokens) / self.rate)
+
+    async def _token_unless_paused(self) -> bool:
+        """Take a token, waiting for it (under the lock); False if a pause began first."""
+        while True:
+            now = self._clock()
+            if now < self._paused_until:
+                return False
+            if now > self._updated:
+                self._tokens = min(
+                    float(self.burst), self._tokens + (now - self._updated) * self.rate
+                )
+                self._updated = now
+            if self._tokens >= 1.0:
+                self._tokens -= 1.0
+                return True
+            await self._sleep((1.0 - self._tokens) / self.rate)
 
     async def acquire(self, chat_id: int, *, within: float | None = None) -> None:
         """Wait until one message may be sent to ``chat_id``; reserves the chat until release.
@@ -145,5 +156,3 @@ class Pacer:
             yield
         finally:
             self.release(chat_id)
-
-

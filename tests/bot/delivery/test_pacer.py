@@ -150,3 +150,29 @@ async def test_a_sender_waiting_when_a_long_pause_begins_is_told_instead_of_kept
 
     assert isinstance(told, FloodPaused) and told.seconds > 3599
     assert time.now < 1  # not an hour later
+
+
+async def test_a_patient_sender_in_a_pause_keeps_no_impatient_one_from_giving_up() -> None:
+    # A fan-out worker waits out a 10-minute 429; a reader's reply (a minute of patience)
+    # is told at once instead of queueing behind it.
+    time = SimulatedTime()
+    shared = pacer(time)
+    shared.pause(600)
+
+    async def patient() -> float:
+        await shared.acquire(READER, within=600)
+        shared.release(READER)
+        return time.now
+
+    async def impatient() -> tuple[float, BaseException | None]:
+        await asyncio.sleep(0)  # the patient one is waiting by now
+        try:
+            await shared.acquire(READER + 1, within=60)
+        except FloodPaused as exc:
+            return time.now, exc
+        return time.now, None
+
+    sent_at, (told_at, told) = await time.run(patient(), impatient())
+
+    assert isinstance(told, FloodPaused) and told_at < 1
+    assert sent_at >= 600
