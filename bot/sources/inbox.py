@@ -33,6 +33,12 @@ parser's convention, :func:`summarizer.filenames.date_from_path`, applied to the
 the inbox so the inbox's own name never counts), else from the file's arrival time (mtime, in
 the timezone of ``now``, i.e. the configured one); that last choice is logged. The date found
 here is passed to the parser, so grouping and parsing can never disagree.
+
+A file whose name is not UTF-8 (GBK bytes from a Windows share or a zip archive) is not read:
+it goes to ``failed/`` with its edition, under a UTF-8 reading of its name (GB18030 when its
+bytes are that, else with U+FFFD for the bytes that are not), and the reason note keeps the
+original bytes. Logs, the database and Telegram name files in UTF-8 only; moved back, the
+renamed file is taken like any other.
 """
 
 from __future__ import annotations
@@ -92,6 +98,7 @@ class _Entry:
     name: str  # relative to the inbox, POSIX separators
     mtime: dt.datetime
     key: tuple[str, int, int]  # name, size, mtime in ns: a change of the file changes it
+    raw_name: bytes | None = None  # the name as the file system has it, if that is not UTF-8
 
 
 class InboxSource:
@@ -180,7 +187,10 @@ class InboxSource:
                 continue
             refused = None
             try:
-                data = read_bounded(entry.path, self.limits.file_bytes)
+                if entry.raw_name is not None:  # not read: set aside (renamed) with its edition
+                    data, refused = b"", _misnamed(entry.name, entry.raw_name)
+                else:
+                    data = read_bounded(entry.path, self.limits.file_bytes)
             except LimitError as exc:  # not read at all: set aside with its edition
                 data, refused = b"", exc.reason
             except OSError as exc:
@@ -244,8 +254,15 @@ class InboxSource:
         except OSError:  # removed between listing and stat
             return
         mtime = dt.datetime.fromtimestamp(stat.st_mtime, tz=now.tzinfo)
-        name = path.relative_to(self.inbox).as_posix()
-        yield _Entry(path, name, mtime, (name, stat.st_size, stat.st_mtime_ns))
+        listed = path.relative_to(self.inbox).as_posix()
+        raw = os.fsencode(listed)
+        try:
+            name, raw_name = raw.decode("utf-8"), None
+        except UnicodeDecodeError:
+            # Logs, the database and Telegram take UTF-8 only: the page is named by a reading
+            # of its bytes (and set aside under that name, :func:`_misnamed`).
+            name, raw_name = _readable(raw), raw
+        yield _Entry(path, name, mtime, (listed, stat.st_size, stat.st_mtime_ns), raw_name)
 
     def _date_of(self, entry: _Entry, name: str, *, quiet: bool) -> tuple[dt.date, bool]:
         """The edition date of ``entry`` (``name`` minus any partial suffix), and whether it is
@@ -324,7 +341,9 @@ class InboxSource:
         if moved != page.location:
             note = moved.with_name(moved.name + REASON_SUFFIX)
             try:
-                note.write_text(f"{page.name}: {reason}\n", encoding="utf-8")
+                note.write_text(
+                    f"{page.name}: {reason}\n", encoding="utf-8", errors="backslashreplace"
+                )
             except OSError as exc:
                 log.error("%s: cannot write %s: %s", self.paper, note, exc)
         return str(moved)
@@ -345,6 +364,27 @@ class InboxSource:
             with contextlib.suppress(OSError):
                 source.parent.rmdir()
         return target
+
+
+def _readable(raw: bytes) -> str:
+    """A name that is not UTF-8, read as GB18030 (what a Chinese Windows share or zip archive
+    gives, GBK included), else as UTF-8 with U+FFFD for the bytes that are not."""
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", errors="replace")
+
+
+def _misnamed(name: str, raw: bytes) -> str:
+    """Why a file whose name is not UTF-8 (its ``raw`` bytes, read as ``name``) is set aside."""
+    if "\ufffd" in name:
+        how = "with \ufffd for the bytes that are neither UTF-8 nor GB18030"
+    else:
+        how = "under its GB18030 reading"
+    return (
+        f"the file name is not UTF-8 ({raw!r}); set aside {how}:"
+        " check the name, then move the file back into the inbox"
+    )
 
 
 def _hidden(name: str) -> bool:
@@ -384,13 +424,13 @@ def _fitting(name: str) -> str:
     """``name``, or if it is longer than :data:`NAME_BYTES` its start and end with the middle
     left out, the page number (read from the end) kept, and its date put first if the cut
     took it (a file moved back from ``failed/`` must still name its date)."""
-    if len(name.encode()) <= NAME_BYTES:
+    if len(os.fsencode(name)) <= NAME_BYTES:
         return name
     date = date_from_path(Path(name))
     lead = f"{date.isoformat()}_" if date is not None else ""
     tail = name[-40:]
-    room = NAME_BYTES - len(lead) - len(tail.encode()) - 1
-    fitted = name[:-40].encode()[:room].decode(errors="ignore") + "-" + tail
+    room = NAME_BYTES - len(os.fsencode(lead)) - len(os.fsencode(tail)) - 1
+    fitted = os.fsencode(name[:-40])[:room].decode(errors="ignore") + "-" + tail
     return fitted if date_from_path(Path(fitted)) == date else lead + fitted
 
 

@@ -1,0 +1,145 @@
+"""Specification of the inbox scan (:class:`bot.sources.inbox.InboxSource`) on files that are
+odd in themselves: names that are not UTF-8. Real files in a temporary inbox; where the whole
+ingest matters, a real SQLite Store."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy.engine import URL
+
+import bot
+from bot.config import PaperConfig
+from bot.ingest import IngestReport, ingest_inbox
+from bot.storage.store import Store
+
+SEED = Path(bot.__file__).parent / "sample" / "zjgrrb-2024-07-01-p01.txt"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+NOW = dt.datetime(2024, 7, 2, 8, 0, tzinfo=SHANGHAI)
+AN_HOUR = dt.timedelta(hours=1)
+GBK_PAGE_1 = b"2024-07-01-\xb5\xda1\xb0\xe6.txt"  # "2024-07-01-第1版.txt" in GBK
+"""A page name as a Chinese Windows share or zip archive hands it over."""
+
+
+@pytest.fixture
+def one_store(one_db_url: str | URL) -> Iterator[Store]:
+    s = Store(one_db_url)
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+@pytest.fixture
+def paper(tmp_path: Path) -> PaperConfig:
+    return PaperConfig(name="浙江工人日报", inbox=tmp_path / "inbox")
+
+
+def drop(
+    paper: PaperConfig, name: str | bytes, data: bytes, *, arrived: dt.datetime = NOW - AN_HOUR
+) -> bytes:
+    """Put a file into the inbox as if fully written at ``arrived``; returns its path as bytes
+    (a name that is not UTF-8 has no str path that the test could print)."""
+    path = os.path.join(os.fsencode(paper.inbox), os.fsencode(name))
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as file:
+        file.write(data)
+    os.utime(path, (arrived.timestamp(), arrived.timestamp()))
+    return path
+
+
+def scan(store: Store, paper: PaperConfig) -> IngestReport:
+    return ingest_inbox(store, paper, sentences=3, now=NOW)
+
+
+def listing(folder: Path) -> list[bytes]:
+    return sorted(os.listdir(os.fsencode(folder)))
+
+
+# ---------------------------------------------------------------------------------------------
+# File names that are not UTF-8
+
+
+def test_a_page_whose_name_is_not_utf8_stops_no_other_edition(
+    one_store: Store, paper: PaperConfig
+) -> None:
+    drop(paper, GBK_PAGE_1, SEED.read_bytes())
+    drop(paper, "zjgrrb-2024-07-02-p01.txt", SEED.read_bytes().replace("徐留平".encode(), b"X"))
+
+    report = scan(one_store, paper)
+
+    assert [e.date for e in report.new] == [dt.date(2024, 7, 2)]
+    assert listing(paper.inbox) == [b"done", b"failed"]
+
+
+def test_a_page_whose_name_is_not_utf8_is_set_aside_under_its_gb18030_reading(
+    one_store: Store, paper: PaperConfig
+) -> None:
+    drop(paper, GBK_PAGE_1, SEED.read_bytes())
+
+    report = scan(one_store, paper)
+
+    [failure] = report.failures
+    assert failure.file == "2024-07-01-第1版.txt"
+    kept = paper.inbox / "failed" / "2024-07-01-第1版.txt"
+    assert failure.moved_to == str(kept)
+    assert kept.read_bytes() == SEED.read_bytes()
+    assert report.new == [] and one_store.editions.latest(paper.name) is None
+
+
+def test_the_reason_note_of_a_name_that_is_not_utf8_keeps_the_original_bytes(
+    one_store: Store, paper: PaperConfig
+) -> None:
+    drop(paper, GBK_PAGE_1, SEED.read_bytes())
+
+    scan(one_store, paper)
+
+    note = paper.inbox / "failed" / "2024-07-01-第1版.txt.reason.txt"
+    text = note.read_text(encoding="utf-8")
+    assert "not UTF-8" in text and repr(GBK_PAGE_1) in text
+
+
+def test_a_name_neither_utf8_nor_gb18030_is_set_aside_with_replacement_characters(
+    one_store: Store, paper: PaperConfig
+) -> None:
+    drop(paper, b"2024-07-01-\xff\xfe.txt", b"whatever it holds")
+
+    report = scan(one_store, paper)
+
+    assert [f.file for f in report.failures] == ["2024-07-01-\ufffd\ufffd.txt"]
+    assert (paper.inbox / "failed" / "2024-07-01-\ufffd\ufffd.txt").read_bytes() == (
+        b"whatever it holds"
+    )
+
+
+def test_a_page_whose_name_is_not_utf8_sets_aside_its_whole_edition(
+    one_store: Store, paper: PaperConfig
+) -> None:
+    drop(paper, GBK_PAGE_1, SEED.read_bytes())
+    drop(paper, "2024-07-01-p02.txt", SEED.read_bytes().replace("徐留平".encode(), b"X"))
+
+    report = scan(one_store, paper)
+
+    assert sorted(f.file for f in report.failures) == [
+        "2024-07-01-p02.txt",
+        "2024-07-01-第1版.txt",
+    ]
+    assert report.new == []
+
+
+def test_a_renamed_page_moved_back_from_failed_is_ingested(
+    one_store: Store, paper: PaperConfig
+) -> None:
+    drop(paper, GBK_PAGE_1, SEED.read_bytes())
+    scan(one_store, paper)
+    kept = paper.inbox / "failed" / "2024-07-01-第1版.txt"
+    os.replace(kept, paper.inbox / kept.name)
+
+    report = scan(one_store, paper)
+
+    assert [e.date for e in report.new] == [dt.date(2024, 7, 1)]
