@@ -22,6 +22,8 @@ What is left alone until a later scan, so that no page is read half-written:
 * partial uploads (``*.part``, ``*.tmp``, ``*.partial``, ``*.crdownload``, ``*.filepart``,
   ``*.download``): while one of them is younger than :data:`STALE_PARTIAL`, the edition of
   its date waits for it,
+* a dated folder that cannot be listed (another user's, or moved away meanwhile): the edition of
+  its date waits, and a warning is logged each scan,
 * ``*.txt`` files modified less than ``grace`` ago (default :data:`DEFAULT_GRACE`): probably
   still being written. The whole edition of that date waits, so that its pages are ingested
   together. (A page arriving after its edition was stored still joins that edition, but by
@@ -156,7 +158,8 @@ class InboxSource:
             since = self._steady[entry.key] = steady.get(entry.key, clock)
             return clock - since
 
-        for entry in self._entries(now):
+        unlisted: list[str] = []
+        for entry in self._entries(now, unlisted):
             lowered = entry.name.lower()
             if lowered.endswith(PARTIAL_SUFFIXES):
                 if now - entry.mtime < STALE_PARTIAL and unchanged_for(entry) < STALE_PARTIAL_S:
@@ -209,6 +212,11 @@ class InboxSource:
             page = Page(name=entry.name, location=entry.path, data=data, refused=refused)
             groups[date].append(page)
 
+        for folder in unlisted:
+            # Its pages may be of any date its name gives; one that gives none holds nothing.
+            held = date_from_path(Path(folder, "_"))
+            (waiting[held] if held is not None else self.pending).append(f"{folder}/")
+
         batches: list[EditionBatch] = []
         for date in sorted(groups):
             pages = sorted(groups[date], key=lambda p: _natural_key(p.name))
@@ -234,15 +242,28 @@ class InboxSource:
         self.pending.sort()
         return batches
 
-    def _entries(self, now: dt.datetime) -> Iterator[_Entry]:
-        """Visible files in the inbox and in its (non-hidden, non-bookkeeping) folders."""
+    def _entries(self, now: dt.datetime, unlisted: list[str]) -> Iterator[_Entry]:
+        """Visible files in the inbox and in its (non-hidden, non-bookkeeping) folders; the
+        names of folders that cannot be listed are added to ``unlisted``."""
         for path in sorted(self.inbox.iterdir()):
             if _hidden(path.name):
                 continue
             if path.is_dir():
                 if path.name in (DONE_DIR, FAILED_DIR):
                     continue
-                for inner in sorted(path.iterdir()):
+                try:
+                    inside = sorted(path.iterdir())
+                except OSError as exc:  # another user's (mode 0700), or moved away meanwhile
+                    name, _ = _utf8(path.name)
+                    log.warning(
+                        "%s: cannot list %s/ (%s); its date waits",
+                        self.paper,
+                        name,
+                        exc.strerror or exc,
+                    )
+                    unlisted.append(name)
+                    continue
+                for inner in inside:
                     if not _hidden(inner.name) and inner.is_file():
                         yield from self._entry(inner, now)
             elif path.is_file():
@@ -255,13 +276,7 @@ class InboxSource:
             return
         mtime = dt.datetime.fromtimestamp(stat.st_mtime, tz=now.tzinfo)
         listed = path.relative_to(self.inbox).as_posix()
-        raw = os.fsencode(listed)
-        try:
-            name, raw_name = raw.decode("utf-8"), None
-        except UnicodeDecodeError:
-            # Logs, the database and Telegram take UTF-8 only: the page is named by a reading
-            # of its bytes (and set aside under that name, :func:`_misnamed`).
-            name, raw_name = _readable(raw), raw
+        name, raw_name = _utf8(listed)
         yield _Entry(path, name, mtime, (listed, stat.st_size, stat.st_mtime_ns), raw_name)
 
     def _date_of(self, entry: _Entry, name: str, *, quiet: bool) -> tuple[dt.date, bool]:
@@ -364,6 +379,17 @@ class InboxSource:
             with contextlib.suppress(OSError):
                 source.parent.rmdir()
         return target
+
+
+def _utf8(listed: str) -> tuple[str, bytes | None]:
+    """A name as listed, and its bytes if they are not UTF-8: logs, the database and Telegram
+    take UTF-8 only, so such a name is replaced by a reading of its bytes (:func:`_readable`;
+    the file is then set aside under it, :func:`_misnamed`)."""
+    raw = os.fsencode(listed)
+    try:
+        return raw.decode("utf-8"), None
+    except UnicodeDecodeError:
+        return _readable(raw), raw
 
 
 def _readable(raw: bytes) -> str:

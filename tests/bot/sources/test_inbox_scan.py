@@ -1,11 +1,15 @@
-"""Specification of the inbox scan (:class:`bot.sources.inbox.InboxSource`) on files that are
-odd in themselves: names that are not UTF-8. Real files in a temporary inbox; where the whole
-ingest matters, a real SQLite Store."""
+"""Specification of the inbox scan (:class:`bot.sources.inbox.InboxSource`) on what is odd in
+an inbox: names that are not UTF-8, folders that cannot be listed. Real files in a temporary
+inbox; where the whole ingest matters, a real SQLite Store."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
+import pwd
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -16,6 +20,7 @@ from sqlalchemy.engine import URL
 import bot
 from bot.config import PaperConfig
 from bot.ingest import IngestReport, ingest_inbox
+from bot.sources.inbox import InboxSource
 from bot.storage.store import Store
 
 SEED = Path(bot.__file__).parent / "sample" / "zjgrrb-2024-07-01-p01.txt"
@@ -143,3 +148,64 @@ def test_a_renamed_page_moved_back_from_failed_is_ingested(
     report = scan(one_store, paper)
 
     assert [e.date for e in report.new] == [dt.date(2024, 7, 1)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Folders that cannot be listed
+
+
+@pytest.fixture
+def shared_paper() -> Iterator[PaperConfig]:
+    """A paper whose inbox another user may enter (for :func:`as_other_user`)."""
+    root = Path(tempfile.mkdtemp(prefix="baozhai-inbox-"))
+    root.chmod(0o755)
+    try:
+        yield PaperConfig(name="浙江工人日报", inbox=root / "inbox")
+    finally:
+        shutil.rmtree(root)
+
+
+@contextlib.contextmanager
+def as_other_user(folder: Path) -> Iterator[None]:
+    """The scan meanwhile sees ``folder`` as another user's mode-0700 folder: it cannot list
+    it. Root may list anything, so then the scan runs as ``nobody`` instead."""
+    folder.chmod(0o700 if os.geteuid() == 0 else 0o000)
+    try:
+        if os.geteuid() == 0:
+            os.seteuid(pwd.getpwnam("nobody").pw_uid)
+            try:
+                yield
+            finally:
+                os.seteuid(0)
+        else:
+            yield
+    finally:
+        folder.chmod(0o755)
+
+
+def test_a_folder_that_cannot_be_listed_stops_no_other_edition(
+    shared_paper: PaperConfig,
+) -> None:
+    drop(shared_paper, "zjgrrb-2024-07-01-p01.txt", SEED.read_bytes())
+    drop(shared_paper, "2024-07-02/p01.txt", SEED.read_bytes())
+    source = InboxSource(shared_paper.name, shared_paper.inbox)
+
+    with as_other_user(shared_paper.inbox / "2024-07-02"):
+        batches = source.poll(NOW)
+
+    assert [b.date for b in batches] == [dt.date(2024, 7, 1)]
+    assert source.pending == ["2024-07-02/"]
+
+
+def test_a_folder_that_cannot_be_listed_holds_back_the_edition_of_its_date(
+    shared_paper: PaperConfig,
+) -> None:
+    drop(shared_paper, "zjgrrb-2024-07-02-p01.txt", SEED.read_bytes())
+    drop(shared_paper, "2024-07-02/p02.txt", SEED.read_bytes())
+    source = InboxSource(shared_paper.name, shared_paper.inbox)
+
+    with as_other_user(shared_paper.inbox / "2024-07-02"):
+        batches = source.poll(NOW)
+
+    assert batches == []
+    assert source.pending == ["2024-07-02/", "zjgrrb-2024-07-02-p01.txt"]
