@@ -169,13 +169,21 @@ def _ingest_sample(store: Store, config: Config) -> EditionRecord | None:
     """
     paper = next((p for p in config.papers if p.kind is SourceKind.INBOX), None)
     if paper is not None:
+        grace = dt.timedelta(seconds=config.schedule.settle_seconds)
         if paper.name == SAMPLE_PAPER and store.editions.latest(paper.name) is None:
             paper.inbox_dir.mkdir(parents=True, exist_ok=True)
             for sample in sample_files():
-                shutil.copy2(sample, paper.inbox_dir / sample.name)  # old mtime: ready now
+                shutil.copy2(sample, paper.inbox_dir / sample.name)
+            # Copied whole just now: nothing to wait for (the copy's ctime is now).
+            grace = dt.timedelta(0)
         now = dt.datetime.now(config.schedule.timezone)
         ingest_inbox(
-            store, paper, sentences=config.summary.sentences, now=now, limits=config.limits.text
+            store,
+            paper,
+            sentences=config.summary.sentences,
+            now=now,
+            grace=grace,
+            limits=config.limits.text,
         )
     return store.editions.latest(config.papers[0].name)
 

@@ -18,16 +18,22 @@ them in place.
 
 What is left alone until a later scan, so that no page is read half-written:
 
-* hidden files (``.name``, ``~name``, ``name~``: editors' and rsync's temporary files),
+* hidden files (``.name``, ``~name``, ``name~``: editors' temporary files),
 * partial uploads (``*.part``, ``*.tmp``, ``*.partial``, ``*.crdownload``, ``*.filepart``,
-  ``*.download``): while one of them is younger than :data:`STALE_PARTIAL`, the edition of
-  its date waits for it,
+  ``*.download``, and rsync's ``.NAME.XXXXXX`` for ``NAME``): while one of them is younger
+  than :data:`STALE_PARTIAL`, the edition of its date waits for it,
 * a dated folder that cannot be listed (another user's, or moved away meanwhile): the edition of
   its date waits, and a warning is logged each scan,
 * ``*.txt`` files modified less than ``grace`` ago (default :data:`DEFAULT_GRACE`): probably
   still being written. The whole edition of that date waits, so that its pages are ingested
   together. (A page arriving after its edition was stored still joins that edition, but by
   then a digest without it may have gone out.)
+
+A file's age is counted from the later of its modification time and its status change time
+(``ctime``): copy tools (``rsync -a``, ``cp -p``) give a finished page the source's old
+mtime, but the rename or copy that put it here moves its ctime, which no tool can set. A ctime
+more than :data:`STALE_PARTIAL` after ``now`` only says that ``now`` is not the file system's
+present (a scan replayed with an earlier ``now``): then the mtime alone counts.
 
 Dates come from the file name (``2024-07-01.txt``, ``20240701_01.txt``,
 ``zjgrrb-2024-07-01-p04.txt``), else from the name of the dated folder the file is in (the
@@ -89,6 +95,8 @@ FAILED_DIR: Final = "failed"
 REASON_SUFFIX: Final = ".reason.txt"
 
 _NATURAL_RE: Final = re.compile(r"(\d+)")
+_RSYNC_TEMP: Final = re.compile(r"\.(?P<final>.+)\.[A-Za-z0-9]{6}")
+"""rsync writes ``NAME`` as ``.NAME.XXXXXX`` (six random characters), then renames it."""
 _STEADY: dict[Path, dict[tuple[str, int, int], float]] = {}
 """Per inbox, when this process first saw each file as it is now (``time.monotonic``): the
 bot makes an :class:`InboxSource` per poll, and what one poll saw must reach the next."""
@@ -98,9 +106,11 @@ bot makes an :class:`InboxSource` per poll, and what one poll saw must reach the
 class _Entry:
     path: Path
     name: str  # relative to the inbox, POSIX separators
-    mtime: dt.datetime
+    mtime: dt.datetime  # what the file's date is taken from when its name gives none
+    changed: dt.datetime  # its age is counted from this: see the module docstring
     key: tuple[str, int, int]  # name, size, mtime in ns: a change of the file changes it
     raw_name: bytes | None = None  # the name as the file system has it, if that is not UTF-8
+    partial_of: str | None = None  # the name a partial upload will have once complete
 
 
 class InboxSource:
@@ -160,19 +170,19 @@ class InboxSource:
 
         unlisted: list[str] = []
         for entry in self._entries(now, unlisted):
-            lowered = entry.name.lower()
-            if lowered.endswith(PARTIAL_SUFFIXES):
-                if now - entry.mtime < STALE_PARTIAL and unchanged_for(entry) < STALE_PARTIAL_S:
-                    stem = entry.name[: entry.name.rfind(".")]
-                    waiting[self._date_of(entry, stem, quiet=True)[0]].append(entry.name)
+            if entry.partial_of is not None:
+                if now - entry.changed < STALE_PARTIAL and unchanged_for(entry) < STALE_PARTIAL_S:
+                    final = entry.partial_of
+                    waiting[self._date_of(entry, final, quiet=True)[0]].append(entry.name)
                 else:
                     log.debug("%s: ignoring abandoned partial upload %s", self.paper, entry.name)
                 continue
+            lowered = entry.name.lower()
             if not lowered.endswith(".txt") or lowered.endswith(REASON_SUFFIX):
                 # A reason note (moved back from failed/ with its page) is no page either.
                 log.debug("%s: ignoring %s (not a .txt page)", self.paper, entry.name)
                 continue
-            age = now - entry.mtime
+            age = now - entry.changed
             if age < -self.grace:  # dated in the future: a writer's clock ahead, or a write
                 if unchanged_for(entry) < self.grace.total_seconds():
                     log.warning(
@@ -180,7 +190,7 @@ class InboxSource:
                         " not changed for %s",
                         self.paper,
                         entry.name,
-                        entry.mtime.isoformat(),
+                        entry.changed.isoformat(),
                         self.grace,
                     )
                     waiting[self._date_of(entry, entry.name, quiet=True)[0]].append(entry.name)
@@ -246,10 +256,8 @@ class InboxSource:
         """Visible files in the inbox and in its (non-hidden, non-bookkeeping) folders; the
         names of folders that cannot be listed are added to ``unlisted``."""
         for path in sorted(self.inbox.iterdir()):
-            if _hidden(path.name):
-                continue
             if path.is_dir():
-                if path.name in (DONE_DIR, FAILED_DIR):
+                if _hidden(path.name) or path.name in (DONE_DIR, FAILED_DIR):
                     continue
                 try:
                     inside = sorted(path.iterdir())
@@ -264,9 +272,9 @@ class InboxSource:
                     unlisted.append(name)
                     continue
                 for inner in inside:
-                    if not _hidden(inner.name) and inner.is_file():
+                    if _listed(inner.name) and inner.is_file():
                         yield from self._entry(inner, now)
-            elif path.is_file():
+            elif _listed(path.name) and path.is_file():
                 yield from self._entry(path, now)
 
     def _entry(self, path: Path, now: dt.datetime) -> Iterator[_Entry]:
@@ -275,9 +283,20 @@ class InboxSource:
         except OSError:  # removed between listing and stat
             return
         mtime = dt.datetime.fromtimestamp(stat.st_mtime, tz=now.tzinfo)
+        changed = stat.st_mtime
+        if stat.st_mtime < stat.st_ctime <= now.timestamp() + STALE_PARTIAL_S:
+            changed = stat.st_ctime
         listed = path.relative_to(self.inbox).as_posix()
         name, raw_name = _utf8(listed)
-        yield _Entry(path, name, mtime, (listed, stat.st_size, stat.st_mtime_ns), raw_name)
+        yield _Entry(
+            path,
+            name,
+            mtime,
+            dt.datetime.fromtimestamp(changed, tz=now.tzinfo),
+            (listed, stat.st_size, stat.st_mtime_ns),
+            raw_name,
+            _partial_of(name),
+        )
 
     def _date_of(self, entry: _Entry, name: str, *, quiet: bool) -> tuple[dt.date, bool]:
         """The edition date of ``entry`` (``name`` minus any partial suffix), and whether it is
@@ -415,6 +434,22 @@ def _misnamed(name: str, raw: bytes) -> str:
 
 def _hidden(name: str) -> bool:
     return name.startswith((".", "~")) or name.endswith("~")
+
+
+def _listed(name: str) -> bool:
+    """Whether a file named ``name`` is looked at: visible, or one of rsync's partial uploads."""
+    return not _hidden(name) or _RSYNC_TEMP.fullmatch(name) is not None
+
+
+def _partial_of(name: str) -> str | None:
+    """The name (relative to the inbox) the partial upload ``name`` will have once complete;
+    None if ``name`` is no partial upload."""
+    folder, slash, base = name.rpartition("/")
+    if rsync := _RSYNC_TEMP.fullmatch(base):
+        return folder + slash + rsync["final"]
+    if base.lower().endswith(PARTIAL_SUFFIXES):
+        return name[: name.rfind(".")]
+    return None
 
 
 def _free_name(directory: Path, name: str) -> Path:

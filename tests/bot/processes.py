@@ -49,6 +49,7 @@ url = "{url_text(db_url)}"
 [schedule]
 timezone = "Asia/Shanghai"
 poll_interval_seconds = 3600
+settle_seconds = 0
 
 [[papers]]
 name = "{PAPER}"

@@ -34,7 +34,9 @@ TOKEN = "424242:E2E-TEST-TOKEN"
 PAPER = "浙江工人日报"
 ZONE = ZoneInfo("Asia/Shanghai")
 DIGEST_TIME = dt.time(7, 30)
-# Long before any clock a test sets: dropped files are complete, not "still arriving".
+# Long before any clock a test sets: dropped files are complete, not "still arriving". (Their
+# ctime is the real present, which a clock a test sets in 2024 does not compare with; with the
+# real clock, settle_seconds = 0 below lets them be taken at once.)
 OLD_MTIME = 946_684_800  # 2000-01-01
 
 
@@ -56,6 +58,7 @@ url = "{db_url}"
 timezone = "{ZONE.key}"
 digest_time = "{DIGEST_TIME:%H:%M}"
 poll_interval_seconds = 3600
+settle_seconds = 0
 
 [[papers]]
 name = "{PAPER}"

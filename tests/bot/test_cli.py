@@ -333,6 +333,7 @@ def test_digest_send_gives_a_combined_reader_one_message_and_a_per_paper_reader_
         (tmp_path / inbox / "2024-07-01-p01.txt").write_text(page, encoding="utf-8")
     (tmp_path / "config.toml").write_text(
         f'[telegram]\napi_base_url = "{server_in_thread.base_url}"\n'
+        "[schedule]\nsettle_seconds = 0\n"  # written whole: no need to wait since the write
         f'[[papers]]\nname = "浙江工人日报"\ninbox = "inbox"\n'
         f'[[papers]]\nname = "{SECOND_PAPER}"\ninbox = "inbox2"\n',
         encoding="utf-8",

@@ -1,6 +1,6 @@
 """Specification of the inbox scan (:class:`bot.sources.inbox.InboxSource`) on what is odd in
-an inbox: names that are not UTF-8, folders that cannot be listed. Real files in a temporary
-inbox; where the whole ingest matters, a real SQLite Store."""
+an inbox: names that are not UTF-8, folders that cannot be listed, copies in flight. Real
+files in a temporary inbox; where the whole ingest matters, a real SQLite Store."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from sqlalchemy.engine import URL
 import bot
 from bot.config import PaperConfig
 from bot.ingest import IngestReport, ingest_inbox
-from bot.sources.inbox import InboxSource
+from bot.sources.inbox import DEFAULT_GRACE, InboxSource
 from bot.storage.store import Store
 
 SEED = Path(bot.__file__).parent / "sample" / "zjgrrb-2024-07-01-p01.txt"
@@ -209,3 +209,66 @@ def test_a_folder_that_cannot_be_listed_holds_back_the_edition_of_its_date(
 
     assert batches == []
     assert source.pending == ["2024-07-02/", "zjgrrb-2024-07-02-p01.txt"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Copies in flight (rsync -a, cp -p)
+
+RSYNC_P02 = ".zjgrrb-2024-07-01-p02.txt.Xa91Qz"
+"""What ``rsync`` writes ``zjgrrb-2024-07-01-p02.txt`` as, until it renames it."""
+
+
+def test_an_rsync_temporary_file_holds_back_the_edition_of_its_final_name(
+    paper: PaperConfig,
+) -> None:
+    drop(paper, "zjgrrb-2024-07-01-p01.txt", SEED.read_bytes())  # renamed, old mtime kept
+    drop(paper, RSYNC_P02, SEED.read_bytes()[:3000], arrived=NOW - dt.timedelta(seconds=1))
+    source = InboxSource(paper.name, paper.inbox)
+
+    batches = source.poll(NOW)
+
+    assert batches == []
+    assert source.pending == [RSYNC_P02, "zjgrrb-2024-07-01-p01.txt"]
+
+
+def test_an_rsync_temporary_file_in_a_dated_folder_holds_back_the_folders_date(
+    paper: PaperConfig,
+) -> None:
+    drop(paper, "2024-07-01/p01.txt", SEED.read_bytes())
+    drop(paper, "2024-07-01/.p02.txt.u7Rk2P", b"", arrived=NOW - dt.timedelta(seconds=1))
+    source = InboxSource(paper.name, paper.inbox)
+
+    assert source.poll(NOW) == []
+
+
+def test_an_abandoned_rsync_temporary_file_no_longer_holds_back_its_edition(
+    paper: PaperConfig,
+) -> None:
+    drop(paper, "zjgrrb-2024-07-01-p01.txt", SEED.read_bytes())
+    drop(paper, RSYNC_P02, SEED.read_bytes()[:3000], arrived=NOW - AN_HOUR)
+    source = InboxSource(paper.name, paper.inbox)
+
+    [batch] = source.poll(NOW)
+
+    assert [p.name for p in batch.pages] == ["zjgrrb-2024-07-01-p01.txt"]
+
+
+def test_a_page_copied_with_its_old_mtime_waits_as_one_just_written(paper: PaperConfig) -> None:
+    now = dt.datetime.now(SHANGHAI)  # the file system's present: the copy's ctime is now
+    drop(paper, "zjgrrb-2024-07-01-p01.txt", SEED.read_bytes(), arrived=now - 6 * AN_HOUR)
+    source = InboxSource(paper.name, paper.inbox)
+
+    assert source.poll(now) == []
+    assert source.pending == ["zjgrrb-2024-07-01-p01.txt"]
+
+
+def test_a_page_copied_with_its_old_mtime_is_taken_once_settled_since_the_copy(
+    paper: PaperConfig,
+) -> None:
+    now = dt.datetime.now(SHANGHAI)
+    drop(paper, "zjgrrb-2024-07-01-p01.txt", SEED.read_bytes(), arrived=now - 6 * AN_HOUR)
+    source = InboxSource(paper.name, paper.inbox)
+
+    later = now + DEFAULT_GRACE + dt.timedelta(seconds=1)
+
+    assert [b.date for b in source.poll(later)] == [dt.date(2024, 7, 1)]
