@@ -35,6 +35,10 @@ mtime, but the rename or copy that put it here moves its ctime, which no tool ca
 more than :data:`STALE_PARTIAL` after ``now`` only says that ``now`` is not the file system's
 present (a scan replayed with an earlier ``now``): then the mtime alone counts.
 
+One scan reads about :data:`SCAN_BYTES` of pages at most, so that memory is bounded by that
+and not by how much was dropped at once: the editions past it, newer than those taken, are
+left for the next scan (listed in ``pending``).
+
 Dates come from the file name (``2024-07-01.txt``, ``20240701_01.txt``,
 ``zjgrrb-2024-07-01-p04.txt``), else from the name of the dated folder the file is in (the
 parser's convention, :func:`summarizer.filenames.date_from_path`, applied to the path relative to
@@ -58,7 +62,7 @@ import os
 import re
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -76,6 +80,7 @@ __all__ = [
     "DONE_DIR",
     "FAILED_DIR",
     "PARTIAL_SUFFIXES",
+    "SCAN_BYTES",
     "STALE_PARTIAL",
     "InboxSource",
 ]
@@ -89,6 +94,11 @@ STALE_PARTIAL: Final = dt.timedelta(minutes=10)
 """A partial upload untouched for this long is abandoned and stops holding its edition back;
 so is an unreadable page (then set aside with the reason), by this process's clock."""
 STALE_PARTIAL_S: Final = STALE_PARTIAL.total_seconds()
+SCAN_BYTES: Final = 32 * 1024 * 1024
+"""How many bytes of pages one :meth:`InboxSource.poll` reads, about: the pages are held
+until the scan is ingested. A backlog (weeks of editions dropped at once) is taken oldest
+date first over several scans; an edition is taken whole, so one larger than this still is,
+alone."""
 PARTIAL_SUFFIXES: Final = (".part", ".tmp", ".partial", ".crdownload", ".filepart", ".download")
 DONE_DIR: Final = "done"
 FAILED_DIR: Final = "failed"
@@ -108,6 +118,7 @@ class _Entry:
     name: str  # relative to the inbox, POSIX separators
     mtime: dt.datetime  # what the file's date is taken from when its name gives none
     changed: dt.datetime  # its age is counted from this: see the module docstring
+    size: int
     key: tuple[str, int, int]  # name, size, mtime in ns: a change of the file changes it
     raw_name: bytes | None = None  # the name as the file system has it, if that is not UTF-8
     partial_of: str | None = None  # the name a partial upload will have once complete
@@ -123,11 +134,13 @@ class InboxSource:
         *,
         grace: dt.timedelta = DEFAULT_GRACE,
         limits: Limits = DEFAULT_LIMITS,
+        scan_bytes: int = SCAN_BYTES,
     ) -> None:
         self._paper = paper
         self.inbox = inbox
         self.grace = grace
         self.limits = limits
+        self.scan_bytes = scan_bytes
         self.pending: list[str] = []
         """Files the last :meth:`poll` left for a later scan (names relative to the inbox)."""
         self._steady: dict[tuple[str, int, int], float] = _STEADY.setdefault(inbox, {})
@@ -153,7 +166,7 @@ class InboxSource:
             raise ValueError(f"now must be timezone-aware (the configured timezone), got {now!r}")
         self.inbox.mkdir(parents=True, exist_ok=True)
         self.pending = []
-        groups: dict[dt.date, list[Page]] = defaultdict(list)
+        ready: dict[dt.date, list[_Entry]] = defaultdict(list)
         guessed: set[dt.date] = set()
         waiting: dict[dt.date, list[str]] = defaultdict(list)
 
@@ -198,6 +211,69 @@ class InboxSource:
             elif age < self.grace:
                 waiting[self._date_of(entry, entry.name, quiet=True)[0]].append(entry.name)
                 continue
+            date, from_arrival = self._date_of(entry, entry.name, quiet=False)
+            if from_arrival:
+                guessed.add(date)
+            ready[date].append(entry)
+
+        for folder in unlisted:
+            # Its pages may be of any date its name gives; one that gives none holds nothing.
+            folder_date = date_from_path(Path(folder, "_"))
+            (waiting[folder_date] if folder_date else self.pending).append(f"{folder}/")
+
+        batches: list[EditionBatch] = []
+        spent = 0  # bytes read by this scan
+        deferred: list[dt.date] = []
+        for date in sorted(ready):
+            entries = sorted(ready[date], key=lambda e: _natural_key(e.name))
+            if date not in waiting:
+                # Oldest date first, whole editions only: the first is taken whatever its size.
+                size = sum(e.size for e in entries if _to_read(e, self.limits.file_bytes))
+                if deferred or (batches and spent + size > self.scan_bytes):
+                    deferred.append(date)
+                    self.pending.extend(e.name for e in entries)
+                    continue
+                pages, unreadable = self._read(entries, unchanged_for)
+                if not unreadable:
+                    spent += sum(len(page.data) for page in pages)
+                    batches.append(
+                        EditionBatch(
+                            paper=self.paper,
+                            date=date,
+                            pages=tuple(pages),
+                            content_hash=content_hash(pages),
+                            date_from_arrival=date in guessed,
+                        )
+                    )
+                    continue
+                waiting[date].extend(unreadable)
+            log.info(
+                "%s: edition %s waits for %s still arriving",
+                self.paper,
+                date,
+                ", ".join(waiting[date]),
+            )
+            self.pending.extend(e.name for e in entries if e.name not in waiting[date])
+        if deferred:
+            log.info(
+                "%s: %s left for the next scan: this one has read %s bytes (at most %s a scan)",
+                self.paper,
+                ", ".join(str(date) for date in deferred),
+                f"{spent:,}",
+                f"{self.scan_bytes:,}",
+            )
+        self.pending.extend(name for names in waiting.values() for name in names)
+        self.pending.sort()
+        return batches
+
+    def _read(
+        self, entries: list[_Entry], unchanged_for: Callable[[_Entry], float]
+    ) -> tuple[list[Page], list[str]]:
+        """The pages of one date's ``entries``, and the names of those its edition must wait
+        for (unreadable a while yet); a file gone since it was listed is left out."""
+        pages: list[Page] = []
+        held: list[str] = []
+        for entry in entries:
             refused = None
             try:
                 if entry.raw_name is not None:  # not read: set aside (renamed) with its edition
@@ -213,44 +289,11 @@ class InboxSource:
                 # still arriving, then is set aside with the reason instead of going without it.
                 log.warning("%s: cannot read %s: %s", self.paper, entry.name, exc)
                 if unchanged_for(entry) < STALE_PARTIAL_S:
-                    waiting[self._date_of(entry, entry.name, quiet=True)[0]].append(entry.name)
+                    held.append(entry.name)
                     continue
                 data, refused = b"", f"cannot read the file ({exc.strerror or exc})"
-            date, from_arrival = self._date_of(entry, entry.name, quiet=False)
-            if from_arrival:
-                guessed.add(date)
-            page = Page(name=entry.name, location=entry.path, data=data, refused=refused)
-            groups[date].append(page)
-
-        for folder in unlisted:
-            # Its pages may be of any date its name gives; one that gives none holds nothing.
-            held = date_from_path(Path(folder, "_"))
-            (waiting[held] if held is not None else self.pending).append(f"{folder}/")
-
-        batches: list[EditionBatch] = []
-        for date in sorted(groups):
-            pages = sorted(groups[date], key=lambda p: _natural_key(p.name))
-            if date in waiting:
-                log.info(
-                    "%s: edition %s waits for %s still arriving",
-                    self.paper,
-                    date,
-                    ", ".join(waiting[date]),
-                )
-                self.pending.extend(p.name for p in pages)
-                continue
-            batches.append(
-                EditionBatch(
-                    paper=self.paper,
-                    date=date,
-                    pages=tuple(pages),
-                    content_hash=content_hash(pages),
-                    date_from_arrival=date in guessed,
-                )
-            )
-        self.pending.extend(name for names in waiting.values() for name in names)
-        self.pending.sort()
-        return batches
+            pages.append(Page(name=entry.name, location=entry.path, data=data, refused=refused))
+        return pages, held
 
     def _entries(self, now: dt.datetime, unlisted: list[str]) -> Iterator[_Entry]:
         """Visible files in the inbox and in its (non-hidden, non-bookkeeping) folders; the
@@ -293,6 +336,7 @@ class InboxSource:
             name,
             mtime,
             dt.datetime.fromtimestamp(changed, tz=now.tzinfo),
+            stat.st_size,
             (listed, stat.st_size, stat.st_mtime_ns),
             raw_name,
             _partial_of(name),
@@ -346,7 +390,8 @@ class InboxSource:
         """The ``.txt`` pages in ``done/YYYY-MM-DD/``, in natural order (none if no folder).
 
         Raises :class:`~summarizer.errors.EditionError` if the folder or a page in it cannot
-        be read: extending the stored edition without one of its pages would lose it.
+        be read (or is larger than ``[limits] file_bytes``: a page is never read unbounded):
+        extending the stored edition without one of its pages would lose it.
         """
         folder = self.done_dir / date.isoformat()
         pages: list[Page] = []
@@ -361,7 +406,8 @@ class InboxSource:
                 if lowered.endswith(REASON_SUFFIX):
                     continue
                 name = path.relative_to(self.inbox).as_posix()
-                pages.append(Page(name=name, location=path, data=path.read_bytes()))
+                data = read_bounded(path, self.limits.file_bytes)
+                pages.append(Page(name=name, location=path, data=data))
         except OSError as exc:
             where = exc.filename or folder
             raise EditionError(where, f"cannot read back ({exc.strerror or exc})") from None
@@ -430,6 +476,11 @@ def _misnamed(name: str, raw: bytes) -> str:
         f"the file name is not UTF-8 ({raw!r}); set aside {how}:"
         " check the name, then move the file back into the inbox"
     )
+
+
+def _to_read(entry: _Entry, file_bytes: int) -> bool:
+    """Whether a scan reads ``entry`` (a file too large, or misnamed, is refused unread)."""
+    return entry.raw_name is None and entry.size <= file_bytes
 
 
 def _hidden(name: str) -> bool:

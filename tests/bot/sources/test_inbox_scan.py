@@ -1,6 +1,7 @@
 """Specification of the inbox scan (:class:`bot.sources.inbox.InboxSource`) on what is odd in
-an inbox: names that are not UTF-8, folders that cannot be listed, copies in flight. Real
-files in a temporary inbox; where the whole ingest matters, a real SQLite Store."""
+an inbox: names that are not UTF-8, folders that cannot be listed, copies in flight, more
+than one scan should read. Real files in a temporary inbox; where the whole ingest matters,
+a real SQLite Store."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ from bot.config import PaperConfig
 from bot.ingest import IngestReport, ingest_inbox
 from bot.sources.inbox import DEFAULT_GRACE, InboxSource
 from bot.storage.store import Store
+from summarizer.errors import EditionError
+from summarizer.limits import Limits
 
 SEED = Path(bot.__file__).parent / "sample" / "zjgrrb-2024-07-01-p01.txt"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -272,3 +275,71 @@ def test_a_page_copied_with_its_old_mtime_is_taken_once_settled_since_the_copy(
     later = now + DEFAULT_GRACE + dt.timedelta(seconds=1)
 
     assert [b.date for b in source.poll(later)] == [dt.date(2024, 7, 1)]
+
+
+# ---------------------------------------------------------------------------------------------
+# What one scan reads
+
+PAGE = SEED.read_bytes()
+
+
+def test_a_backlog_beyond_what_one_scan_reads_is_taken_oldest_dates_first(
+    paper: PaperConfig,
+) -> None:
+    for day in (3, 1, 2):
+        drop(paper, f"zjgrrb-2024-07-0{day}-p01.txt", PAGE + bytes([day]))
+    source = InboxSource(paper.name, paper.inbox, scan_bytes=2 * len(PAGE) + 2)
+
+    batches = source.poll(NOW)
+
+    assert [b.date for b in batches] == [dt.date(2024, 7, 1), dt.date(2024, 7, 2)]
+    assert source.pending == ["zjgrrb-2024-07-03-p01.txt"]
+
+
+def test_what_one_scan_left_is_taken_by_the_next(paper: PaperConfig) -> None:
+    for day in (1, 2, 3):
+        drop(paper, f"zjgrrb-2024-07-0{day}-p01.txt", PAGE + bytes([day]))
+    source = InboxSource(paper.name, paper.inbox, scan_bytes=2 * len(PAGE) + 2)
+    for batch in source.poll(NOW):
+        source.accept(batch)
+
+    batches = source.poll(NOW)
+
+    assert [b.date for b in batches] == [dt.date(2024, 7, 3)] and source.pending == []
+
+
+def test_an_edition_larger_than_one_scan_reads_is_still_taken_whole(paper: PaperConfig) -> None:
+    drop(paper, "zjgrrb-2024-07-01-p01.txt", PAGE)
+    drop(paper, "zjgrrb-2024-07-01-p02.txt", PAGE + b"2")
+    drop(paper, "zjgrrb-2024-07-02-p01.txt", PAGE + b"3")
+    source = InboxSource(paper.name, paper.inbox, scan_bytes=1)
+
+    [batch] = source.poll(NOW)
+
+    assert [p.name for p in batch.pages] == [
+        "zjgrrb-2024-07-01-p01.txt",
+        "zjgrrb-2024-07-01-p02.txt",
+    ]
+    assert source.pending == ["zjgrrb-2024-07-02-p01.txt"]
+
+
+def test_a_page_refused_unread_for_its_size_costs_a_scan_nothing(paper: PaperConfig) -> None:
+    limits = Limits(file_bytes=len(PAGE) + 1)
+    drop(paper, "zjgrrb-2024-07-01-p01.txt", PAGE * 100)
+    drop(paper, "zjgrrb-2024-07-02-p01.txt", PAGE)
+    source = InboxSource(paper.name, paper.inbox, limits=limits, scan_bytes=len(PAGE))
+
+    batches = source.poll(NOW)
+
+    assert [b.date for b in batches] == [dt.date(2024, 7, 1), dt.date(2024, 7, 2)]
+    assert batches[0].pages[0].refused is not None
+
+
+def test_a_stored_page_grown_beyond_the_file_limit_is_not_read_back(paper: PaperConfig) -> None:
+    done = paper.inbox / "done" / "2024-07-01"
+    done.mkdir(parents=True)
+    (done / "zjgrrb-2024-07-01-p01.txt").write_bytes(PAGE)
+    source = InboxSource(paper.name, paper.inbox, limits=Limits(file_bytes=len(PAGE) - 1))
+
+    with pytest.raises(EditionError, match="file_bytes"):
+        source.settled_pages(dt.date(2024, 7, 1))
