@@ -290,6 +290,7 @@ def ingested_archive(folder: Path, seed: Path, server: LocalBotApi) -> Store:
     shutil.copy2(seed, inbox / "2024-07-01-p01.txt")
     (folder / "config.toml").write_text(
         f'[telegram]\napi_base_url = "{server.base_url}"\n'
+        "[schedule]\nsettle_seconds = 0\n"  # copied whole: no need to wait since the copy
         f'[[papers]]\nname = "浙江工人日报"\ninbox = "inbox"\n',
         encoding="utf-8",
     )
