@@ -3,7 +3,10 @@
 The chunks arrive in reading order, each with the number of blank lines before it. One pass
 (with a look ahead for rule 5) decides what each chunk is, in this order:
 
-1. jump markers are taken out (``(下转第4版)``); a chunk that was only a marker is done;
+1. jump markers are taken out (``(下转第4版)``); a chunk that was only a marker is done.
+   A forward jump ends the article's prose: the sentence it cut goes on on another page
+   (:func:`merge_pages` joins it there), so the chunks after the jump's own chunk (a
+   footer ``本版责任编辑：…``, a caption, a short item) are captions, never its rest;
 2. a chunk opening with a dateline (``新华社北京7月8日电 …``) always starts a paragraph.
    The dateline becomes the byline when there is none yet and no sentence has ended
    before it: the unfinished lines before it are heading lines (提要, 副题), each kept as a
@@ -93,6 +96,8 @@ class _Builder:
         self.lifted_while_open = False  # a caption was lifted out of the open sentence
         self.chunks: list[Chunk] = []  # the article's chunks, for a look at what follows
         self.index = 0  # the chunk being fed
+        self.jumped_on = False  # a forward jump marker has been taken out
+        self.closed = False  # the prose ended at a forward jump: what follows is set apart
         self._next_close: list[int | None] | None = None  # see _rest_of_sentence
 
     def build(self, chunks: list[Chunk]) -> Article:
@@ -105,19 +110,26 @@ class _Builder:
 
     def feed(self, chunk: Chunk) -> None:
         text = self._take_markers(chunk.text)
-        if not text:
-            return
+        if self.closed:
+            if text:  # after the jump: not the rest of the sentence it cut
+                self.article.captions.append(text)
+        elif text:
+            self._feed_text(text, chunk.gap)
+        # The prose ends at a forward jump (the rest of its own chunk came before it).
+        self.closed = self.jumped_on and bool(self.article.paragraphs)
+
+    def _feed_text(self, text: str, gap: int) -> None:
         opening = split_opening(text)
         if opening is not None:
             self._start_at_dateline(text, *opening)
             return
-        if self._is_credit_caption(text, chunk.gap):
+        if self._is_credit_caption(text, gap):
             self._add_caption(text)
             return
         if self.state is _State.START and is_lone_byline(text):
             self._add_byline(text)
             return
-        if self._is_gap_caption(text, chunk.gap):
+        if self._is_gap_caption(text, gap):
             self._add_caption(text)
             return
         self._add_prose(text)
@@ -151,6 +163,7 @@ class _Builder:
         rest, jumps = take_jumps(text)
         for jump in jumps:
             self.article.markers.append(jump.raw)
+            self.jumped_on = self.jumped_on or jump.forward
             if jump.forward and self.article.continued_on is None:
                 self.article.continued_on = jump.page
                 self.article.continued_on_section = jump.section
