@@ -28,7 +28,9 @@ The chunks arrive in reading order, each with the number of blank lines before i
    provisionally: when the next chunk continues a cut word or number
    (:func:`summarizer.rejoin.seam_is_broken`) the two are rejoined. The first chunk of a
    continuation (``（上接第1版）…``, or text before a page's first heading) is the rest of
-   a sentence from another page, so it is never a 小标题.
+   a sentence from another page, so it is never a 小标题. Paragraphs before a ``（上接…）``
+   marker (a page header above the continuation) become captions: the continuation
+   starts at the marker.
 
 Finally, an article with no paragraph at all gets back its captions that are not photo
 credits as prose (a 简讯 after a wide gap is not a caption), and an article without a
@@ -170,9 +172,22 @@ class _Builder:
             elif not jump.forward and self.article.continued_from is None:
                 self.article.continued_from = jump.page
                 self.article.continued_from_section = jump.section
-                if not self.article.paragraphs:
-                    self.continuation = True
+                if not self.closed:
+                    self._start_continuation()
         return normalize_ws(rest) if jumps else rest
+
+    def _start_continuation(self) -> None:
+        """After ``（上接…）`` the text is the rest of a sentence from another page. Paragraphs
+        before the marker (a page header, a footer above it) are no part of that sentence:
+        they become captions, so that merge_pages joins the rest to its head, not to them."""
+        self.article.captions.extend(self.article.paragraphs)
+        self.article.paragraphs.clear()
+        self.state = _State.START
+        self.pieces = []
+        self.heading_candidate = False
+        self.sentence_ended = False
+        self.lifted_while_open = False
+        self.continuation = True
 
     def _start_at_dateline(self, text: str, byline: str, rest: str) -> None:
         """A dateline chunk starts a paragraph; its dateline is the byline if it can be."""

@@ -52,3 +52,26 @@ def test_text_before_a_jump_in_the_same_chunk_is_still_prose() -> None:
     ).articles[0]
     assert article.paragraphs == ["会议强调，要继续努力。"]
     assert article.captions == ["本版编辑：王五"]
+
+
+HEADER = "浙江工人日报 2024年7月1日 星期一"
+
+
+def test_text_before_a_backward_jump_is_a_caption_and_the_continuation_starts_at_it() -> None:
+    article = parse_page(HEADER + "\n\n" + REST, page="4").articles[0]
+    assert (article.title, article.continued_from) == ("", 1)
+    assert article.captions == [HEADER]
+    assert article.paragraphs == ["团结奋斗。文章指出，这是第二句话。"]
+
+
+def test_rest_of_the_cut_sentence_is_joined_to_its_head_not_to_a_page_header() -> None:
+    article = merged(HEAD + "# 别的文章\n\n正文。\n", HEADER + "\n\n" + REST)
+    assert article.paragraphs == [JOINED]
+    assert HEADER in article.captions
+    assert not any("星期一" in sentence for sentence in summarize(article, k=5).sentences)
+
+
+def test_continuation_after_a_header_still_starts_mid_sentence() -> None:
+    back = HEADER + "\n\n（上接第1版）\n\n推进工会\n\n工作，会议要求，落实。\n"
+    article = parse_page(back, page="4").articles[0]
+    assert article.paragraphs == ["推进工会工作，会议要求，落实。"]
