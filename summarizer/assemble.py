@@ -9,8 +9,11 @@ The chunks arrive in reading order, each with the number of blank lines before i
    footer ``本版责任编辑：…``, a caption, a short item) are captions, never its rest;
 2. a chunk opening with a dateline (``新华社北京7月8日电 …``) always starts a paragraph.
    The dateline becomes the byline when there is none yet and no sentence has ended
-   before it: the unfinished lines before it are heading lines (提要, 副题), each kept as a
-   paragraph of its own even if they had been rejoined as one broken sentence;
+   before it: the unfinished lines before it are heading lines (副题, 提要) and go to
+   ``subtitle``, one line each (space-separated) even if they had been rejoined as one
+   broken sentence, so no summary quotes them (not in a continuation, whose first text
+   ends a sentence from another page). A dateline standing alone is followed by the lead:
+   the next prose chunk is never a 小标题;
 3. a photo credit (``新华社记者 X 摄``, ``图为…``) is a caption, but not in the middle of
    an open sentence unless it also stands apart (``试`` + ``图为…`` is prose) or follows a
    caption lifted out of that sentence (a credit line under its caption);
@@ -98,6 +101,8 @@ class _Builder:
         self.lifted_while_open = False  # a caption was lifted out of the open sentence
         self.chunks: list[Chunk] = []  # the article's chunks, for a look at what follows
         self.index = 0  # the chunk being fed
+        self.continued_text = False  # the first paragraph ends a sentence from another page
+        self.lead_follows = False  # a dateline stood alone: the next prose opens the lead
         self.jumped_on = False  # a forward jump marker has been taken out
         self.closed = False  # the prose ended at a forward jump: what follows is set apart
         self._next_close: list[int | None] | None = None  # see _rest_of_sentence
@@ -188,6 +193,7 @@ class _Builder:
         self.sentence_ended = False
         self.lifted_while_open = False
         self.continuation = True
+        self.continued_text = False
 
     def _start_at_dateline(self, text: str, byline: str, rest: str) -> None:
         """A dateline chunk starts a paragraph; its dateline is the byline if it can be."""
@@ -197,11 +203,29 @@ class _Builder:
         if not takes_byline:
             self._new_paragraph(text)
             return
-        if self.state is _State.OPEN and len(self.pieces) > 1:
-            self.article.paragraphs[-1:] = self.pieces  # heading lines, not one sentence
+        self._close_heading_lines()
         self._add_byline(byline)
         if rest:
             self._new_paragraph(rest)
+        else:
+            self.lead_follows = True
+
+    def _close_heading_lines(self) -> None:
+        """The unfinished paragraphs before an opening dateline are heading lines (副题,
+        提要): they go to ``subtitle``, one line each, even if they had been rejoined as
+        one broken sentence. Not in a continuation, whose first text ends a sentence from
+        another page: that stays prose. Either way the dateline starts a new paragraph."""
+        paragraphs = self.article.paragraphs
+        if paragraphs and not self.continued_text:
+            split = self.state is _State.OPEN and len(self.pieces) > 1
+            lines = [*paragraphs[:-1], *(self.pieces if split else paragraphs[-1:])]
+            subtitle = [self.article.subtitle] if self.article.subtitle else []
+            self.article.subtitle = " ".join([*subtitle, *lines])
+            paragraphs.clear()
+        self.state = _State.START
+        self.pieces = []
+        self.heading_candidate = False
+        self.lifted_while_open = False
 
     def _add_byline(self, text: str) -> None:
         current = self.article.byline
@@ -297,7 +321,7 @@ class _Builder:
         if ends_sentence(text):
             self.state = _State.ENDED
             self.sentence_ended = True
-        elif self.continuation and previous is _State.START:
+        elif (self.continuation or self.lead_follows) and previous is _State.START:
             self.state = _State.OPEN
         elif is_subheading_shape(text):
             self.state = _State.SUBHEADING
@@ -308,10 +332,13 @@ class _Builder:
         self.heading_candidate = (
             self.state is _State.OPEN
             and previous in _CLOSED
-            and not self.continuation
+            and not (self.continuation or self.lead_follows)
             and _may_start_a_heading(text)
         )
+        if self.continuation and not self.article.paragraphs:
+            self.continued_text = True
         self.continuation = False
+        self.lead_follows = False
         self.article.paragraphs.append(text)
         self.pieces = [text]
         self.lifted_while_open = False

@@ -863,7 +863,7 @@ def test_bare_credit_word_in_a_long_chunk_is_prose() -> None:
     assert article.captions == []
 
 
-def test_dateline_after_heading_lines_is_the_byline() -> None:
+def test_dateline_after_heading_lines_is_the_byline_and_the_lines_the_subtitle() -> None:
     article = parse_article_text(
         "习近平发表重要讲话强调，科技强国建设正处于关键攻坚期。必须抓住历史机遇，以科技创新支撑和引领中国式现代化\n\n"
         "李强主持 赵乐际王沪宁蔡奇李希出席 丁薛祥宣读奖励决定\n\n"
@@ -871,9 +871,12 @@ def test_dateline_after_heading_lines_is_the_byline() -> None:
         "李强主持大会。"
     )
     assert article.byline == "新华社北京7月8日电"
+    assert article.subtitle == (
+        "习近平发表重要讲话强调，科技强国建设正处于关键攻坚期。"
+        "必须抓住历史机遇，以科技创新支撑和引领中国式现代化 "
+        "李强主持 赵乐际王沪宁蔡奇李希出席 丁薛祥宣读奖励决定"
+    )
     assert article.paragraphs == [
-        "习近平发表重要讲话强调，科技强国建设正处于关键攻坚期。必须抓住历史机遇，以科技创新支撑和引领中国式现代化",
-        "李强主持 赵乐际王沪宁蔡奇李希出席 丁薛祥宣读奖励决定",
         "国家科学技术奖励大会8日上午在人民大会堂隆重召开。",
         "李强主持大会。",
     ]
@@ -1056,4 +1059,5 @@ def test_benchmark_dateline_after_heading_lines_is_the_byline() -> None:
     (record,) = [r for r in records if r["id"] == "hn-2026-07-09-2-001"]
     article = parse_article_text(record["text"])
     assert article.byline == "新华社北京7月8日电"
-    assert article.paragraphs[2].startswith("国家科学技术奖励大会")
+    assert article.subtitle is not None and article.subtitle.startswith("习近平发表重要讲话")
+    assert article.paragraphs[0].startswith("国家科学技术奖励大会")

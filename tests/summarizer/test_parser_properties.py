@@ -69,6 +69,7 @@ def article_characters(article: Article) -> Counter[str]:
     found: Counter[str] = Counter()
     for part in (
         article.title,
+        article.subtitle or "",
         article.byline or "",
         *article.paragraphs,
         *article.captions,
