@@ -18,7 +18,8 @@ The chunks arrive in reading order, each with the number of blank lines before i
    an open sentence unless it also stands apart (``试`` + ``图为…`` is prose) or follows a
    caption lifted out of that sentence (a credit line under its caption);
 4. before the first paragraph, a lone byline paragraph goes to ``byline``
-   (a caption may come first: it does not start the body);
+   (a caption may come first: it does not start the body), unless the next chunk
+   follows closely and mends a word cut at the seam: then it began a sentence;
 5. a chunk standing apart (:data:`CAPTION_GAP` blank lines or more) that is not a
    subheading and not too long is a caption, even in the middle of a broken sentence (but
    not as the first text of a continuation, which ends a sentence from another page); so
@@ -133,7 +134,7 @@ class _Builder:
         if self._is_credit_caption(text, gap):
             self._add_caption(text)
             return
-        if self.state is _State.START and is_lone_byline(text):
+        if self.state is _State.START and is_lone_byline(text) and not self._mended_by_next(text):
             self._add_byline(text)
             return
         if self._is_gap_caption(text, gap):
@@ -252,6 +253,14 @@ class _Builder:
             return True
         paragraphs = self.article.paragraphs
         return self.state in _PROVISIONAL and seam_is_broken(paragraphs[-1], text)
+
+    def _mended_by_next(self, text: str) -> bool:
+        """Whether the chunk after this one follows closely and mends a word cut at the seam
+        (``记者从应急`` + ``管理部获悉…``): ``text`` is then the start of a sentence."""
+        following = self.index + 1
+        if following >= len(self.chunks) or self.chunks[following].gap >= CAPTION_GAP:
+            return False
+        return seam_is_broken(text, self.chunks[following].text)
 
     def _is_gap_caption(self, text: str, gap: int) -> bool:
         if gap < CAPTION_GAP or self.continuation or not self._stands_apart_as_caption(text):

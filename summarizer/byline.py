@@ -32,8 +32,15 @@ _PLACE = rf"(?:(?!记者)[{_CJK}]){{0,8}}?"
 # The dateline proper: 本报讯 / 新华社北京6月30日电 / 本报海口7月7日讯 (a separator must follow).
 _DATELINE_CORE = rf"{_ORG}(?:{_PLACE}{_DATE}|{_PLACE})专?[讯电](?=[\s（(]|$)"
 _ROLE = r"(?:全媒体记者|特约记者|特约通讯员|见习记者|记者|通讯员|实习生|特约撰稿人|评论员)"
+# Words no name opens with, or holds: what follows 记者 in prose (记者从…获悉, 记者近日来到…,
+# 本报记者走基层), so that a short line cut out of such a sentence is not taken for a byline.
+_NOT_NAME_START = "从|在|走|来到|前往|深入|近日|日前|昨日|昨天|今日|今天|获悉|了解|采访"
+_NOT_IN_NAME = "近日|日前|来到|获悉"
 # A name: 王静, 欧阳明月, or one set with a space between its two characters (王 静).
-_NAME = rf"(?:[{_CJK}·]{{2,4}}|[{_CJK}]\s[{_CJK}])"
+_NAME = (
+    rf"(?!{_NOT_NAME_START})"
+    rf"(?:(?:(?!{_NOT_IN_NAME})[{_CJK}·]){{2,4}}|[{_CJK}]\s[{_CJK}])"
+)
 _NAMES = rf"{_NAME}(?:[\s、]+(?:[{_CJK}]{{0,10}}?{_ROLE}\s*)?{_NAME}){{0,8}}"
 # Words that follow 记者 in column names (记者手记), not a reporter's name.
 _NOT_A_NAME = r"(?!手记|观察|调查|走访|探访|直击|体验|连线|札记|感言|追踪|再访)"

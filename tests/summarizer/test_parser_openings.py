@@ -3,6 +3,8 @@ stands alone (a reporter's name, or the lead cut by a column break)."""
 
 from __future__ import annotations
 
+import pytest
+
 from summarizer.parser import parse_page
 from summarizer.summary import summarize
 
@@ -41,3 +43,50 @@ def test_continuation_before_a_dateline_stays_prose() -> None:
     article = parse_page(text, page="4").articles[0]
     assert article.subtitle is None
     assert article.paragraphs == ["推进工会工作", "近日，开会。"]
+
+
+FLOOD = "国家防总办公室7日会同国家粮食和储备局向广西调拨3.6万余件中央防汛物资。"
+
+
+def test_short_line_cut_from_the_lead_after_a_lone_dateline_is_not_a_byline() -> None:
+    text = f"# 调拨防汛物资\n\n新华社北京7月7日电\n\n记者从应急\n\n管理部获悉，{FLOOD}\n"
+    article = parse_page(text).articles[0]
+    assert article.byline == "新华社北京7月7日电"
+    assert article.paragraphs == [f"记者从应急管理部获悉，{FLOOD}"]
+    assert summarize(article, k=1).sentences == (f"记者从应急管理部获悉，{FLOOD}",)
+
+
+@pytest.mark.parametrize(
+    ("dateline", "start", "rest"),
+    [
+        ("新华社北京7月7日电", "记者从应急", "管理部获悉，会议召开。"),
+        ("本报海口7月7日讯", "海南日报全媒体记者近日", "从省住房和城乡建设厅获悉，会议召开。"),
+        ("本报讯", "本报记者走基层", "来到某某村，看到村民们正忙着收割早稻。"),
+        ("本报讯", "记者日前来到", "某某村，看到村民们正忙着收割早稻。"),
+    ],
+)
+def test_role_word_followed_by_a_function_word_is_prose_not_a_byline(
+    dateline: str, start: str, rest: str
+) -> None:
+    article = parse_page(f"# 标题\n\n{dateline}\n\n{start}\n\n{rest}\n").articles[0]
+    assert (article.byline, article.paragraphs) == (dateline, [start + rest])
+
+
+def test_lone_byline_that_the_next_line_mends_a_word_of_is_prose() -> None:
+    # 调研发 + 现 is 调研 发现 cut at the break: not a reporter called 调研发.
+    article = parse_page("# 调研\n\n记者调研发\n\n现，当地企业正加快转型升级。\n").articles[0]
+    assert article.byline is None
+    assert article.paragraphs == ["记者调研发现，当地企业正加快转型升级。"]
+
+
+@pytest.mark.parametrize(
+    ("lone", "first"),
+    [
+        ("■ 本报记者 李明", "明天起，全省将迎来新一轮降雨。"),
+        ("记者 王静", "近日，全省将迎来新一轮降雨。"),
+        ("记者 张从军", "从7月起，全省将迎来新一轮降雨。"),
+    ],
+)
+def test_lone_byline_after_a_lone_dateline_is_still_the_byline(lone: str, first: str) -> None:
+    article = parse_page(f"# 标题\n\n新华社北京7月7日电\n\n{lone}\n\n{first}\n").articles[0]
+    assert (article.byline, article.paragraphs) == (f"新华社北京7月7日电 {lone}", [first])
