@@ -55,6 +55,7 @@ def fetch_limits(sources: SourcesConfig) -> FetchLimits:
         attempts=sources.attempts,
         per_site=sources.requests_per_site,
         max_bytes=sources.max_response_bytes,
+        allow_addresses=frozenset(sources.allow_addresses),
     )
 
 

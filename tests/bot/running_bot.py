@@ -60,6 +60,9 @@ digest_time = "{DIGEST_TIME:%H:%M}"
 poll_interval_seconds = 3600
 settle_seconds = 0
 
+[sources]
+allow_addresses = ["127.0.0.1"]  # the e-paper site of a test (SiteServer)
+
 [[papers]]
 name = "{PAPER}"
 inbox = "inbox"

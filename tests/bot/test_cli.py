@@ -478,6 +478,13 @@ def test_a_file_name_that_looks_like_markup_is_reported_as_it_is(tmp_path: Path)
 # -- e-paper sites ------------------------------------------------------------------------------
 
 SITE_DAY = dt.date(2024, 7, 1)
+ALLOW_SITE = '[sources]\nallow_addresses = ["127.0.0.1"]\n'
+"""The test allowance: the site is served on 127.0.0.1, which is no public address."""
+
+
+def allow_site_config(folder: Path, more: str = "") -> None:
+    """A config.toml in ``folder`` letting ``baozhai`` fetch from the local site."""
+    (folder / "config.toml").write_text(ALLOW_SITE + more, encoding="utf-8")
 
 
 def site_sheets(day: dt.date) -> list[Sheet]:
@@ -503,6 +510,7 @@ def test_parse_of_an_index_url_prints_the_whole_edition_as_json(
     tmp_path: Path, site_in_thread: SiteServer
 ) -> None:
     site_in_thread.site.update(founder_site("海南日报", SITE_DAY, site_sheets(SITE_DAY)))
+    allow_site_config(tmp_path)
     result = baozhai("parse", site_in_thread.url("/paperindex.htm"), "--json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     edition = json.loads(result.stdout)
@@ -517,6 +525,7 @@ def test_parse_of_a_page_url_prints_that_pages_articles(
     site = founder_site("海南日报", SITE_DAY, site_sheets(SITE_DAY))
     site_in_thread.site.update(site)
     page = next(path for path in site if path.endswith("node_189.htm"))
+    allow_site_config(tmp_path)
     result = baozhai("parse", site_in_thread.url(page), "--json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     titles = [a["title"] for a in json.loads(result.stdout)["articles"]]
@@ -529,7 +538,7 @@ def test_parse_of_a_page_url_listing_more_articles_than_allowed_fetches_none(
     site = founder_site("海南日报", SITE_DAY, site_sheets(SITE_DAY))
     site_in_thread.site.update(site)
     page = next(path for path in site if path.endswith("node_189.htm"))
-    (tmp_path / "config.toml").write_text("[limits]\narticles_per_page = 1\n", encoding="utf-8")
+    allow_site_config(tmp_path, "[limits]\narticles_per_page = 1\n")
     result = baozhai("parse", site_in_thread.url(page), cwd=tmp_path)
     assert result.returncode == 1
     assert "too many articles on one page (2)" in result.stderr
@@ -542,6 +551,7 @@ def test_parse_of_an_article_url_prints_that_article(
     site = founder_site("海南日报", SITE_DAY, site_sheets(SITE_DAY))
     site_in_thread.site.update(site)
     article = next(path for path in site if "content_" in path)
+    allow_site_config(tmp_path)
     result = baozhai("parse", site_in_thread.url(article), "--json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     [only] = json.loads(result.stdout)["articles"]
@@ -577,9 +587,8 @@ def test_the_ingest_help_says_it_reads_e_paper_sites_too(tmp_path: Path) -> None
 
 def site_paper_config(folder: Path, site: SiteServer) -> None:
     """A config.toml in ``folder`` with one paper, 海南日报, read from ``site``."""
-    (folder / "config.toml").write_text(
-        f'[[papers]]\nname = "海南日报"\nepaper = "{site.url("/")}"\ntemplate = "founder"\n',
-        encoding="utf-8",
+    allow_site_config(
+        folder, f'[[papers]]\nname = "海南日报"\nepaper = "{site.url("/")}"\ntemplate = "founder"\n'
     )
 
 

@@ -15,6 +15,11 @@ Cost of polling (all via :class:`~bot.sources.epaper.cache.CrawlCache`):
 So the second poll of an unchanged site is only 304s; an edition that grows (pages added
 after the first poll) costs the changed pages and the new articles.
 
+Only the paper's own site is read (the host and port of ``base_url``,
+:func:`~bot.sources.epaper.fetch.same_site`): a page or article link elsewhere is not followed,
+an entry page pointing elsewhere is an :class:`UnsupportedURLError`, and a redirect elsewhere
+is the fetcher's :class:`UnsupportedURLError` (that page or article is missing).
+
 What raises instead of reporting: the entry page or the first page failing to fetch
 (:class:`FetchError`: nothing to report yet, poll again later), and a first page or a whole
 edition the template does not understand (:class:`TemplateError`: the layout changed). An
@@ -35,11 +40,10 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Final, TypeVar
-from urllib.parse import urlsplit
 
 from bot.errors import FetchError, SourceError, TemplateError, UnsupportedURLError
 from bot.sources.epaper.cache import CrawlCache
-from bot.sources.epaper.fetch import Fetched, Fetcher, may_lead
+from bot.sources.epaper.fetch import Fetched, Fetcher, same_site
 from bot.sources.epaper.model import (
     ArticlePage,
     ArticleRef,
@@ -193,8 +197,8 @@ class EditionCrawler:
             return str(cached.parsed["target"])
         assert fetched.text is not None
         target = await self._parse(self.template.parse_entry, fetched)
-        if target is not None and not _may_lead(fetched.final_url, target):
-            raise UnsupportedURLError(target, "the entry page points at an address not public")
+        if target is not None and not same_site(target, self.base_url):
+            raise UnsupportedURLError(target, f"the entry page points off the site {self.base_url}")
         if target is None:  # the entry is the first page itself
             await self._parse(self.template.parse_page, fetched)
             target = fetched.final_url
@@ -217,11 +221,11 @@ class EditionCrawler:
             raise FetchError(first, f"no edition of {date} (the site shows {head.listing.date})")
         pages = await self._all_pages(head, mode, stats)
         refs = _article_refs(pages)
-        allowed = [ref for ref in refs if _may_lead(first, ref.url)]
+        allowed = [ref for ref in refs if same_site(ref.url, self.base_url)]
         if len(allowed) < len(refs):
-            # A link to another host that is no public address is not followed.
+            # A paper's articles are on its own site: a link elsewhere is not followed.
             log.warning(
-                "%s: %d article link(s) to an address not public, not followed",
+                "%s: %d article link(s) off the site, not followed",
                 first,
                 len(refs) - len(allowed),
             )
@@ -298,7 +302,7 @@ class EditionCrawler:
                 for page in frontier
                 if page.listing is not None
                 for ref in page.listing.pages
-                if ref.url not in pages and _may_lead(head.url, ref.url)
+                if ref.url not in pages and same_site(ref.url, self.base_url)
             ]
             wanted = list(dict.fromkeys(wanted))
             found, most = len(pages) + len(wanted), self.limits.pages_per_edition
@@ -349,12 +353,14 @@ class EditionCrawler:
         return _placed(page, ref)
 
     async def _get(self, url: str, stats: CrawlStats, *, conditional: bool) -> Fetched:
-        """Fetch, conditionally when validators are known; a 304 nothing was cached for (the
-        cache was pruned, or the server answers 304 unasked) is asked again in full."""
+        """Fetch from the paper's site only, conditionally when validators are known; a 304
+        nothing was cached for (the cache was pruned, or the server answers 304 unasked) is
+        asked again in full."""
         cached = self.cache.get(url) if conditional else None
-        fetched = await self.fetcher.get(url, cached.validators if cached else None)
+        validators = cached.validators if cached else None
+        fetched = await self.fetcher.get(url, validators, within=self.base_url)
         if fetched.not_modified and cached is None:
-            fetched = await self.fetcher.get(url)
+            fetched = await self.fetcher.get(url, within=self.base_url)
         if fetched.not_modified:
             stats.not_modified += 1
             if cached is not None and fetched.validators != cached.validators:
@@ -426,8 +432,3 @@ def _fingerprint(edition: Edition, missing: list[Missing]) -> str:
     return hashlib.sha256(
         json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
     ).hexdigest()
-
-
-def _may_lead(source: str, target: str) -> bool:
-    """:func:`~bot.sources.epaper.fetch.may_lead` for a page at ``source`` linking ``target``."""
-    return may_lead(urlsplit(source).hostname or "", urlsplit(target).hostname or "")

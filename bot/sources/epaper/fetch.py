@@ -1,22 +1,32 @@
 """A polite, bounded HTTP fetcher for e-paper sites (httpx, async).
 
 Polite: a User-Agent naming the bot, at most :attr:`FetchLimits.per_site` requests in flight
-per host, conditional requests (``If-None-Match`` / ``If-Modified-Since``) when the caller
+per site, conditional requests (``If-None-Match`` / ``If-Modified-Since``) when the caller
 passes the validators it kept, back-off between retries, ``Retry-After`` honoured (capped).
 Bounded: a deadline per attempt (connect to last byte), a retry budget, at most
-:attr:`FetchLimits.max_redirects` redirects, only http and https, no redirect to another host
-that is no public address (:func:`is_public_host`: a site must not point the bot at
-``localhost`` or a cloud's metadata address and have the answer published), at most
+:attr:`FetchLimits.max_redirects` redirects, only http and https, at most
 :attr:`FetchLimits.max_bytes` per response (streamed, so a huge body is never held; a
 compressed one is inflated here, never more than the limit at a time: httpx inflates each
 64 KiB read whole, 64 MB of a gzip bomb in one piece).
 
+Public addresses only: a site must not point the bot at ``localhost``, the office network or
+a cloud's metadata address and have the answer published. Every connection (the request asked
+for and each redirect) is checked where it is made: the host httpx connects to (IDNA-normalised:
+``127。0。0。2`` is ``127.0.0.2``) is resolved, refused when any of its addresses is not
+public (:func:`is_public_address`), and the connection goes to the address checked, so a name
+that resolves otherwise a moment later (DNS rebinding) gains nothing. The one exception is
+:attr:`FetchLimits.allow_addresses`, addresses written as such in a URL (a test site on
+``127.0.0.1``). Proxies from the environment are not used: through one, the address checked
+would be the proxy's. With ``within``, :meth:`Fetcher.get` also refuses a redirect off that
+site (:func:`same_site`).
+
 Retries use ``stamina`` (hynek's well-kept wrapper over tenacity's ideas): exponential back-off
 with jitter, attempt and total-time limits, and a hook that decides per exception whether to
 retry and may return the wait (``Retry-After``); writing that loop by hand is easy to get
-subtly wrong (jitter, budget, cancellation). Transient failures are retried: network errors,
-timeouts, 5xx, 429. A 4xx other than 429, an oversized body or a redirect loop is not: asking
-again at once would get the same answer.
+subtly wrong (jitter, budget, cancellation).
+Transient failures are retried: network errors, timeouts, 5xx, 429. A 4xx other than 429, an
+oversized body, a redirect loop or a refused address is not: asking again at once would get
+the same answer.
 
 Errors (:mod:`bot.errors`): :class:`FetchError` (after the retries; ``status`` when there
 was one), :class:`ResponseTooLargeError`, :class:`UnsupportedURLError`; nothing else, whatever
@@ -35,12 +45,14 @@ import logging
 import socket
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Final, Self, TypeGuard
 from urllib.parse import urlsplit
 
+import anyio
+import httpcore
 import httpx
 import stamina
 
@@ -52,48 +64,159 @@ __all__ = [
     "Fetched",
     "Fetcher",
     "Validators",
-    "is_public_host",
-    "may_lead",
+    "is_public_address",
+    "same_site",
+    "site",
     "user_agent",
 ]
 
 log = logging.getLogger(__name__)
 
 _TRANSIENT_STATUS: Final = frozenset({408, 425, 429, 500, 502, 503, 504})
-_ASKED: contextvars.ContextVar[str] = contextvars.ContextVar("asked")
-"""The host the caller asked for, while its request and redirects run (:func:`_guard`)."""
+_WITHIN: contextvars.ContextVar[tuple[str, int | None] | None] = contextvars.ContextVar("within")
+"""The site a request and its redirects must stay on, while they run (:meth:`Fetcher._guard`)."""
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+_NAT64: Final = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
 
 
-def is_public_host(host: str) -> bool:
-    """Whether ``host`` may be a public web site's: not ``localhost`` and not an address of
-    a private, loopback, link-local or otherwise reserved range, written as an IP address.
-    (Names are not resolved: a public name pointing inside is the operator's to configure.)"""
-    host = host.strip("[]").lower().rstrip(".")
-    if host == "localhost" or host.endswith(".localhost"):
+def is_public_address(address: IPAddress) -> bool:
+    """Whether ``address`` is a global unicast address, and so is any IPv4 address it carries
+    (``::ffff:127.0.0.1``, 6to4 ``2002:7f00:1::``, NAT64 ``64:ff9b::a9fe:a9fe``)."""
+    if not address.is_global or address.is_multicast:
         return False
+    if isinstance(address, ipaddress.IPv6Address):
+        inner = address.ipv4_mapped or address.sixtofour
+        if inner is None and any(address in net for net in _NAT64):
+            inner = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+        if inner is not None:
+            return is_public_address(inner)
+    return True
+
+
+def _address(host: str) -> IPAddress | None:
+    """``host`` as an IP address, when it is one written out (``127.0.0.1``, ``::1``)."""
     try:
-        return ipaddress.ip_address(host).is_global
+        return ipaddress.ip_address(host.strip("[]"))
     except ValueError:
-        pass
-    try:  # the forms the resolver also reads as IPv4: 127.1, 2130706433, 0x7f000001, 0
-        return ipaddress.IPv4Address(socket.inet_aton(host)).is_global
-    except OSError:
-        return True
+        return None
 
 
-def may_lead(source_host: str, target_host: str) -> bool:
-    """Whether what a site at ``source_host`` sends (a redirect, a link) may take the bot to
-    ``target_host``: the same host, or another that is a public address (a paper may keep its
-    articles on a sibling host, or redirect to ``www.``)."""
-    return target_host == source_host or is_public_host(target_host)
+def _numeric(host: str) -> IPAddress | None:
+    """``host`` as the resolver reads it when it is an address in any form it takes
+    (``127.0.0.1``, and ``127.1``, ``2130706433``, ``0x7f000001``), else None (a name)."""
+    written = _address(host)
+    if written is not None:
+        return written
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(host))
+    except (OSError, ValueError):
+        return None
 
 
-async def _guard(request: httpx.Request) -> None:
-    """Refuse a redirect to another host that is no public address (see the module docstring);
-    the host first asked for is the operator's choice and always allowed."""
-    host = request.url.host
-    if not may_lead(_ASKED.get(host), host):
-        raise UnsupportedURLError(str(request.url), "redirected to an address that is not public")
+def site(url: str) -> tuple[str, int | None] | None:
+    """The host httpx connects to for ``url`` (IDNA-normalised, lower case, no final dot) and
+    its port (None for the scheme's default): ``http://EPAPER.example.com:80/`` and
+    ``https://epaper。example。com/`` are one site. None for what names no host."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError, UnicodeError):
+        return None
+    host = parsed.host.lower().rstrip(".")
+    return (host, parsed.port) if host else None
+
+
+def same_site(url: str, other: str) -> bool:
+    """Whether ``url`` is on the site of ``other`` (:func:`site`; the scheme may differ)."""
+    here = site(url)
+    return here is not None and here == site(other)
+
+
+class _NotPublic(Exception):
+    """A connection refused before it was made: ``host`` is at ``address``, not public."""
+
+    def __init__(self, host: str, address: IPAddress) -> None:
+        written = str(address) == host.strip("[]")
+        super().__init__(
+            f"{host} is not public" if written else f"{host} is at {address}, not public"
+        )
+
+
+class _PublicOnly(httpcore.AsyncNetworkBackend):
+    """httpcore's network layer, connecting only to public addresses (and ``allowed`` ones
+    written as such): the name is resolved here, every address checked, and the connection
+    made to a checked address, never to the name (resolved again, it might say otherwise)."""
+
+    def __init__(self, allowed: Collection[IPAddress]) -> None:
+        self._allowed = allowed
+        self._network = httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        written = _address(host)
+        if written is not None and written in self._allowed:
+            addresses = [written]
+        else:
+            addresses = await _resolve(host, port)
+            refused = next((a for a in addresses if not is_public_address(a)), None)
+            if refused is not None:
+                raise _NotPublic(host, refused)
+        failure: httpcore.ConnectError | None = None
+        for address in addresses:
+            try:
+                return await self._network.connect_tcp(
+                    str(address), port, timeout, local_address, socket_options
+                )
+            except httpcore.ConnectError as exc:
+                failure = exc
+        assert failure is not None  # _resolve returns at least one address
+        raise failure
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise httpcore.ConnectError("no Unix sockets here: public addresses only")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._network.sleep(seconds)
+
+
+async def _resolve(host: str, port: int) -> list[IPAddress]:
+    """Every address ``host`` resolves to, in the resolver's order (a failure is a
+    :class:`httpcore.ConnectError`, retried like any network error)."""
+    try:
+        found = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise httpcore.ConnectError(f"{host}: {exc}") from None
+    addresses = [ipaddress.ip_address(info[4][0]) for info in found]
+    if not addresses:
+        raise httpcore.ConnectError(f"{host} resolves to no address")
+    return list(dict.fromkeys(addresses))
+
+
+def _transport(allowed: Collection[IPAddress]) -> httpx.AsyncHTTPTransport:
+    """httpx's transport with :class:`_PublicOnly` as its network layer (httpx takes no
+    network backend itself: its connection pool is replaced by one that has it, as the pool
+    httpx makes, with httpx's default limits)."""
+    transport = httpx.AsyncHTTPTransport(trust_env=False)
+    defaults = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+    transport._pool = httpcore.AsyncConnectionPool(
+        ssl_context=httpx.create_ssl_context(),
+        max_connections=defaults.max_connections,
+        max_keepalive_connections=defaults.max_keepalive_connections,
+        keepalive_expiry=defaults.keepalive_expiry,
+        network_backend=_PublicOnly(allowed),
+    )
+    return transport
 
 
 def user_agent(contact: str | None = None) -> str:
@@ -124,7 +247,10 @@ class FetchLimits:
     """Also the cap on a server's ``Retry-After``."""
     backoff_jitter: float = 1.0
     per_site: int = 4
-    """Requests in flight at once per host."""
+    """Requests in flight at once per site."""
+    allow_addresses: frozenset[str] = frozenset()
+    """Addresses that are not public but may be fetched from, when a URL writes one of them as
+    its host (a test site's ``127.0.0.1``); a name resolving to one is refused all the same."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,33 +306,26 @@ class _Transient(Exception):
 class Fetcher:
     """Fetch pages of e-paper sites; one instance per bot (it holds the connection pool).
 
-    ``transport`` replaces httpx's network layer; its responses must stream their bodies,
-    as a network's do (the body is read raw, to inflate it within the limit).
     Use as ``async with Fetcher() as fetcher:`` or call :meth:`aclose`.
     """
 
-    def __init__(
-        self,
-        limits: FetchLimits | None = None,
-        *,
-        contact: str | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
+    def __init__(self, limits: FetchLimits | None = None, *, contact: str | None = None) -> None:
         self.limits = limits or FetchLimits()
         self.user_agent = user_agent(contact)
+        self._allowed = frozenset(ipaddress.ip_address(a) for a in self.limits.allow_addresses)
         self._client = httpx.AsyncClient(
-            transport=transport,
+            transport=_transport(self._allowed),
             follow_redirects=True,
             max_redirects=self.limits.max_redirects,
             timeout=httpx.Timeout(self.limits.timeout),
-            event_hooks={"request": [_guard]},
+            event_hooks={"request": [self._guard]},
             headers={
                 "User-Agent": self.user_agent,
                 "Accept": "text/html,application/xml,*/*",
                 "Accept-Encoding": ACCEPT_ENCODING,
             },
         )
-        self._per_site: dict[str, asyncio.Semaphore] = {}
+        self._per_site: dict[tuple[str, int | None], asyncio.Semaphore] = {}
 
     async def __aenter__(self) -> Self:
         return self
@@ -222,15 +341,22 @@ class Fetcher:
     async def aclose(self) -> None:
         await self._client.aclose()
 
-    async def get(self, url: str, validators: Validators | None = None) -> Fetched:
-        """GET ``url``; with ``validators``, a conditional GET that may answer 304.
+    async def get(
+        self, url: str, validators: Validators | None = None, *, within: str | None = None
+    ) -> Fetched:
+        """GET ``url``; with ``validators``, a conditional GET that may answer 304; with
+        ``within`` (a URL), only on that URL's site, redirects included (:func:`same_site`).
 
         Raises FetchError, ResponseTooLargeError or UnsupportedURLError (see the module
         docstring).
         """
         parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        key = site(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or key is None:
             raise UnsupportedURLError(url, "only http and https URLs are fetched")
+        home = site(within) if within is not None else None
+        if within is not None and key != home:
+            raise UnsupportedURLError(url, f"not on the site of {within}")
         limits = self.limits
         try:
             async for attempt in stamina.retry_context(
@@ -244,21 +370,30 @@ class Fetcher:
                 with attempt:
                     if attempt.num > 1:
                         log.info("%s: try %d of %d", url, attempt.num, limits.attempts)
-                    return await self._once(url, parts.netloc.lower(), validators)
+                    return await self._once(url, key, home, validators)
         except _Transient as failure:
             raise FetchError(url, failure.reason, status=failure.status) from failure
         raise AssertionError("unreachable: stamina either returns or raises")  # pragma: no cover
 
-    async def _once(self, url: str, host: str, validators: Validators | None) -> Fetched:
-        semaphore = self._per_site.setdefault(host, asyncio.Semaphore(self.limits.per_site))
+    async def _once(
+        self,
+        url: str,
+        key: tuple[str, int | None],
+        home: tuple[str, int | None] | None,
+        validators: Validators | None,
+    ) -> Fetched:
+        semaphore = self._per_site.setdefault(key, asyncio.Semaphore(self.limits.per_site))
         headers = validators.headers() if validators else {}
         async with semaphore:
             started = time.monotonic()
+            within = _WITHIN.set(home)
             try:
                 async with asyncio.timeout(self.limits.timeout):
-                    return await self._request(url, headers, validators)
+                    return await self._answer(url, headers, validators)
             except (TimeoutError, httpx.TimeoutException):
                 raise _Transient(url, f"timed out after {self.limits.timeout:g} s") from None
+            except _NotPublic as exc:
+                raise UnsupportedURLError(url, str(exc)) from None
             except httpx.TooManyRedirects:
                 limit = self.limits.max_redirects
                 raise FetchError(url, f"more than {limit} redirects (a loop?)") from None
@@ -272,19 +407,28 @@ class Fetcher:
                 # Not worth another try: the same answer again (a body that does not inflate).
                 raise FetchError(url, f"{type(exc).__name__}: {exc}") from None
             finally:
+                _WITHIN.reset(within)
                 log.debug("GET %s took %.3f s", url, time.monotonic() - started)
 
-    async def _request(
-        self, url: str, headers: dict[str, str], validators: Validators | None
-    ) -> Fetched:
-        asked = _ASKED.set(httpx.URL(url).host)
-        try:
-            return await self._answer(url, headers, validators)
-        finally:
-            _ASKED.reset(asked)
+    async def _guard(self, request: httpx.Request) -> None:
+        """Before each request (the first and every redirect): refuse an address written out
+        that is not public (the rest is checked where the connection is made, see the module
+        docstring), and a redirect off the site the caller named."""
+        host = request.url.host  # as httpx connects to it: 127。0。0。2 is 127.0.0.2 here
+        address = _numeric(host)
+        if address is not None and not (
+            is_public_address(address) or (address == _address(host) and address in self._allowed)
+        ):
+            raise UnsupportedURLError(str(request.url), f"{host} is not public")
+        home = _WITHIN.get(None)
+        if home is not None and site(str(request.url)) != home:
+            raise UnsupportedURLError(str(request.url), "redirected off the site")
 
     async def _answer(
-        self, url: str, headers: dict[str, str], validators: Validators | None
+        self,
+        url: str,
+        headers: dict[str, str],
+        validators: Validators | None,
     ) -> Fetched:
         async with self._client.stream("GET", url, headers=headers) as response:
             status = response.status_code

@@ -32,6 +32,7 @@ __all__ = [
     "page_refs",
     "read_listing",
     "same_folder",
+    "same_site",
     "title_paper",
 ]
 
@@ -74,12 +75,17 @@ def _file_name(url: str) -> str:
     return url.rsplit("/", 1)[-1]
 
 
+def same_site(left: str, right: str) -> bool:
+    """True when both URLs are on one site, however each writes it (scheme, the host's
+    capitals, a default port: :func:`~bot.sources.epaper.dom.site_of`)."""
+    site = site_of(left)
+    return site is not None and site == site_of(right)
+
+
 def same_folder(left: str, right: str) -> bool:
     """True when both URLs lie in the same folder (one date's pages, not the calendar's) of
-    one site, however each writes the site (scheme, the host's capitals, a default port:
-    :func:`~bot.sources.epaper.dom.site_of`)."""
-    site = site_of(left)
-    return site is not None and site == site_of(right) and _folder(left) == _folder(right)
+    one site (:func:`same_site`)."""
+    return same_site(left, right) and _folder(left) == _folder(right)
 
 
 def _folder(url: str) -> str:

@@ -3,7 +3,9 @@
 For ``baozhai parse URL``: an index (the template's entry page, or one that leads to the
 newest edition) gives the whole edition, a page (版面) that page's articles, an article page
 that article. Which template: the caller's choice, else guessed from the address's shape
-(:func:`guess_template`).
+(:func:`guess_template`). Only the address's own site is read, as the crawler reads only the
+paper's (:func:`~bot.sources.epaper.fetch.same_site`): a redirect elsewhere is refused, an
+article link elsewhere not followed.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 
 from bot.errors import SourceError, TemplateError
 from bot.sources.epaper.crawl import EditionCrawler
-from bot.sources.epaper.fetch import Fetcher
+from bot.sources.epaper.fetch import Fetcher, same_site
 from bot.sources.epaper.model import ArticlePage, ArticleRef, PageListing, Template
 from bot.sources.epaper.templates import get_template
 from summarizer.edition import Article, Edition
@@ -67,7 +69,7 @@ async def read_url(
     cannot be fetched. Articles of a page that fail are listed in ``missing``.
     """
     chosen = get_template(template) if isinstance(template, str) else template
-    fetched = await fetcher.get(url)
+    fetched = await fetcher.get(url, within=url)
     text, where = fetched.text or "", fetched.final_url
     # The address asked for, not only where it led: an index may answer with an HTTP
     # redirect to the newest first page (which is no index itself).
@@ -92,7 +94,7 @@ async def read_url(
         if len(listing.articles) > most:
             what = f"too many articles on one page ({len(listing.articles):,})"
             raise TemplateError(where, LimitError(where, what, most, "articles_per_page").reason)
-        return await _page(fetcher, chosen, listing)
+        return await _page(fetcher, chosen, listing, url)
     return _article(chosen.parse_article(text, where))
 
 
@@ -124,12 +126,13 @@ def _article(page: ArticlePage) -> UrlReading:
     return UrlReading(UrlKind.ARTICLE, edition)
 
 
-async def _page(fetcher: Fetcher, template: Template, listing: PageListing) -> UrlReading:
-    """The page's articles, fetched concurrently (within the fetcher's per-site limit)."""
+async def _page(fetcher: Fetcher, template: Template, listing: PageListing, url: str) -> UrlReading:
+    """The articles on ``url``'s site that the page lists, fetched concurrently (within the
+    fetcher's per-site limit)."""
 
     async def one(ref: ArticleRef) -> Article | tuple[str, str]:
         try:
-            fetched = await fetcher.get(ref.url)
+            fetched = await fetcher.get(ref.url, within=url)
             page = template.parse_article(fetched.text or "", fetched.final_url)
         except SourceError as exc:
             return (ref.url, str(exc))
@@ -137,7 +140,8 @@ async def _page(fetcher: Fetcher, template: Template, listing: PageListing) -> U
             page.article.page = listing.page.number
         return page.article
 
-    outcomes = await asyncio.gather(*(one(ref) for ref in listing.articles))
+    refs = [ref for ref in listing.articles if same_site(ref.url, url)]
+    outcomes = await asyncio.gather(*(one(ref) for ref in refs))
     articles = [a for a in outcomes if isinstance(a, Article)]
     missing = tuple(m for m in outcomes if isinstance(m, tuple))
     number = listing.page.number if listing.page is not None else None

@@ -16,14 +16,16 @@ from bot.ingest.epaper import CACHE_KEY
 from bot.sources.epaper import CrawlCache, Fetcher, FetchLimits
 from bot.storage.store import Store
 from summarizer.limits import DEFAULT_LIMITS, Limits
-from tests.bot.sources.epaper.server import SiteServer
+from tests.bot.sources.epaper.server import LOCAL, SiteServer
 from tests.bot.sources.epaper.sites import Resource, Sheet, Story, founder_site
 
 ZONE = ZoneInfo("Asia/Shanghai")
 DATE = dt.date(2024, 7, 1)
 NOW = dt.datetime(2024, 7, 1, 5, 0, tzinfo=ZONE)
 NAME = "浙江工人日报"
-LIMITS = FetchLimits(timeout=2.0, attempts=1, backoff_initial=0.01, backoff_jitter=0.0)
+LIMITS = FetchLimits(
+    timeout=2.0, attempts=1, backoff_initial=0.01, backoff_jitter=0.0, allow_addresses=LOCAL
+)
 
 
 def sheets(pages: int = 2, per_page: int = 2) -> list[Sheet]:

@@ -5,6 +5,8 @@ first page ``pc/layout/YYYYMM/DD/node_01.html``; pages list ``node_NN.html`` in 
 ``div.swiper-slide`` (``a#pageLink``), articles ``pc/content/YYYYMM/DD/content_N.html`` in
 ``ul.news-list``. Quirks handled:
 
+* articles are those of the page's own site and date (their folder is ``pc/content/``, the
+  page's ``pc/layout/``): a link of that date elsewhere is no article of this edition;
 * the 本版责编 entry of each page's article list links a content page too: skipped, also when
   the image map links it again;
 * page labels ``01版：要闻``, ``第01版：要闻`` and ``01： 要闻`` (:func:`dom.page_label`);
@@ -31,7 +33,7 @@ from bot.sources.epaper.dom import (
     text_of,
 )
 from bot.sources.epaper.headed import headed_article
-from bot.sources.epaper.listing import first_page_name, read_listing, title_paper
+from bot.sources.epaper.listing import first_page_name, read_listing, same_site, title_paper
 from bot.sources.epaper.model import ArticlePage, PageListing, Template
 from summarizer.rejoin import normalize_ws
 
@@ -63,7 +65,7 @@ def parse_page(text: str, url: str) -> PageListing:
         template=NAME,
         page_file=PAGE_FILE,
         article_file=ARTICLE_FILE,
-        belongs=lambda link: date_from_url(link) == date,
+        belongs=lambda link: same_site(link, url) and date_from_url(link) == date,
         skip_title=lambda title: title.startswith(EDITOR_NOTE),
         paper=title_paper(tree),
         date=date,

@@ -16,7 +16,11 @@ from aiohttp import web
 
 from tests.bot.sources.epaper.sites import Resource
 
-__all__ = ["Hit", "SiteServer"]
+__all__ = ["LOCAL", "Hit", "SiteServer"]
+
+LOCAL: frozenset[str] = frozenset({"127.0.0.1"})
+"""The test allowance: the one address that is not public the fetcher may reach (as
+``FetchLimits.allow_addresses`` / ``[sources] allow_addresses``), the one this server serves on."""
 
 LAST_MODIFIED = "Mon, 01 Jul 2024 00:00:00 GMT"
 
@@ -33,9 +37,10 @@ class Hit:
 
 @dataclass
 class SiteServer:
-    """Serve ``site`` (path → Resource) until :meth:`stop`."""
+    """Serve ``site`` (path → Resource) on ``address`` until :meth:`stop`."""
 
     site: dict[str, Resource] = field(default_factory=dict)
+    address: str = "127.0.0.1"
     hits: list[Hit] = field(default_factory=list)
     in_flight: int = 0
     max_in_flight: int = 0
@@ -44,14 +49,14 @@ class SiteServer:
     _failures: dict[str, int] = field(default_factory=dict)
 
     def url(self, path: str = "/") -> str:
-        return f"http://127.0.0.1:{self._port}{path}"
+        return f"http://{self.address}:{self._port}{path}"
 
     async def start(self) -> None:
         app = web.Application()
         app.router.add_route("GET", "/{tail:.*}", self._handle)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, self.address, 0)
         await site.start()
         server = site._server
         assert server is not None

@@ -352,15 +352,79 @@ async def test_links_naming_the_sites_own_host_with_another_scheme_are_fetched_a
     assert {url.split(":")[0] for url in result.urls} == {"http"}
 
 
-async def test_an_entry_page_pointing_at_a_private_address_is_refused(
-    server: SiteServer, fetcher: Fetcher
+@pytest.mark.parametrize("where", ["metadata", "elsewhere"])
+async def test_an_entry_page_pointing_off_the_site_is_refused(
+    server: SiteServer, elsewhere: SiteServer, fetcher: Fetcher, where: str
 ) -> None:
-    # A site must not send the bot to a cloud's metadata address and have it published.
+    # A site must not send the bot to a cloud's metadata address, nor to another paper's
+    # site, and have the answer published as this paper's.
+    elsewhere.site.update(founder_site(PAPER, DATE, sheets(1, 1)))
+    target = {
+        "metadata": "http://169.254.169.254/html/node_1.htm",
+        "elsewhere": elsewhere.url("/html/2024-07/01/node_58464.htm"),
+    }[where]
     server.site["/paperindex.htm"] = Resource(
-        b'<meta http-equiv=REFRESH content="0; URL=http://169.254.169.254/html/node_1.htm">'
+        f'<meta http-equiv=REFRESH content="0; URL={target}">'.encode()
     )
-    with pytest.raises(UnsupportedURLError, match="not public"):
+    with pytest.raises(UnsupportedURLError, match="off the site"):
         await founder_crawler(server, fetcher).crawl()
+    assert elsewhere.hits == []
+
+
+def pc_with_article_link(server: SiteServer, link: str) -> None:
+    """A pc_layout edition on ``server`` whose first page also lists ``link``, an article
+    URL with the edition's date in it (the template's own test of an article link)."""
+    site = pc_site("人民日报", dt.date(2024, 12, 1), sheets(1, 2))
+    first = "/pc/layout/202412/01/node_01.html"
+    page = site[first].body.decode()
+    extra = f'<ul class="news-list"><li><a href="{link}">外链</a></li>'
+    site[first] = Resource(page.replace('<ul class="news-list">', extra, 1).encode())
+    server.site.update(site)
+
+
+async def test_an_article_link_to_another_site_is_not_followed(
+    server: SiteServer, elsewhere: SiteServer, fetcher: Fetcher
+) -> None:
+    article = "/anything/202412/01/content_666.html"
+    elsewhere.site.update(pc_site("别的报", dt.date(2024, 12, 1), sheets(1, 1)))
+    elsewhere.site[article] = elsewhere.site["/pc/content/202412/01/content_30000.html"]
+    pc_with_article_link(server, elsewhere.url(article))
+
+    result = await EditionCrawler(fetcher, server.url("/"), "pc_layout").crawl()
+
+    assert result.complete
+    assert [a.title for a in result.edition.articles] == ["第1版 第1篇", "第1版 第2篇"]
+    assert elsewhere.hits == []
+
+
+async def test_an_article_link_to_a_private_address_in_ideographic_full_stops_is_not_followed(
+    server: SiteServer, inside: SiteServer, fetcher: Fetcher
+) -> None:
+    link = inside.url("/latest/meta-data/202412/01/content_1.html")
+    pc_with_article_link(server, link.replace("127.0.0.2", "127。0。0。2"))
+
+    result = await EditionCrawler(fetcher, server.url("/"), "pc_layout").crawl()
+
+    assert result.complete and len(result.edition.articles) == 2
+    assert inside.hits == []
+
+
+async def test_an_article_redirecting_off_the_site_is_missing_and_the_rest_is_there(
+    server: SiteServer, elsewhere: SiteServer, fetcher: Fetcher
+) -> None:
+    site = founder_site(PAPER, DATE, sheets(1, 2))
+    moved = next(path for path in site if path.endswith("_1001.htm"))
+    elsewhere.site[moved] = site[moved]
+    site[moved] = Resource(status=302, headers={"Location": elsewhere.url(moved)})
+    server.site.update(site)
+
+    result = await founder_crawler(server, fetcher).crawl()
+
+    assert [a.title for a in result.edition.articles] == ["第1版 第1篇"]
+    assert [(m.url, m.error) for m in result.missing] == [
+        (server.url(moved), "UnsupportedURLError")
+    ]
+    assert elsewhere.hits == []
 
 
 async def test_pages_are_parsed_off_the_event_loop(server: SiteServer, fetcher: Fetcher) -> None:

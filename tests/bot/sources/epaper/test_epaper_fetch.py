@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import ipaddress
 import time
 import tracemalloc
 import zlib
@@ -13,8 +14,8 @@ import pytest
 
 from bot.errors import FetchError, ResponseTooLargeError, UnsupportedURLError
 from bot.sources.epaper import Fetcher, FetchLimits, Validators
-from bot.sources.epaper.fetch import is_public_host
-from tests.bot.sources.epaper.server import SiteServer
+from bot.sources.epaper.fetch import is_public_address
+from tests.bot.sources.epaper.server import LOCAL, SiteServer
 from tests.bot.sources.epaper.sites import Resource
 
 PAGE = "<html><body><p>正文</p></body></html>".encode()
@@ -67,7 +68,9 @@ async def test_a_404_is_a_fetch_error_with_its_status_and_is_not_retried(
 
 async def test_a_slow_response_times_out_as_a_fetch_error(server: SiteServer) -> None:
     server.site["/slow.htm"] = Resource(PAGE, delay=3.0)
-    limits = FetchLimits(timeout=0.2, attempts=2, backoff_initial=0.01, backoff_jitter=0.0)
+    limits = FetchLimits(
+        allow_addresses=LOCAL, timeout=0.2, attempts=2, backoff_initial=0.01, backoff_jitter=0.0
+    )
     started = time.monotonic()
     async with Fetcher(limits) as fetcher:
         with pytest.raises(FetchError, match=r"timed out after 0\.2 s"):
@@ -79,7 +82,9 @@ async def test_two_failures_then_success_is_retried_with_growing_backoff(
     server: SiteServer,
 ) -> None:
     server.site["/flaky.htm"] = Resource(PAGE, fail_first=2)
-    limits = FetchLimits(attempts=3, backoff_initial=0.1, backoff_jitter=0.0, backoff_max=1.0)
+    limits = FetchLimits(
+        allow_addresses=LOCAL, attempts=3, backoff_initial=0.1, backoff_jitter=0.0, backoff_max=1.0
+    )
     started = time.monotonic()
     async with Fetcher(limits) as fetcher:
         fetched = await fetcher.get(server.url("/flaky.htm"))
@@ -100,7 +105,9 @@ async def test_retries_stop_after_the_configured_attempts(
 
 async def test_retry_after_is_honoured_up_to_the_backoff_cap(server: SiteServer) -> None:
     server.site["/busy.htm"] = Resource(PAGE, fail_first=1, headers={"Retry-After": "3600"})
-    limits = FetchLimits(attempts=2, backoff_initial=0.0, backoff_jitter=0.0, backoff_max=0.3)
+    limits = FetchLimits(
+        allow_addresses=LOCAL, attempts=2, backoff_initial=0.0, backoff_jitter=0.0, backoff_max=0.3
+    )
     started = time.monotonic()
     async with Fetcher(limits) as fetcher:
         await fetcher.get(server.url("/busy.htm"))
@@ -123,7 +130,7 @@ async def test_a_redirect_to_a_non_http_url_is_refused(
 
 async def test_a_response_larger_than_the_limit_is_refused(server: SiteServer) -> None:
     server.site["/big.htm"] = Resource(b"x" * 5000)
-    async with Fetcher(FetchLimits(max_bytes=4096)) as fetcher:
+    async with Fetcher(FetchLimits(allow_addresses=LOCAL, max_bytes=4096)) as fetcher:
         with pytest.raises(ResponseTooLargeError, match="larger than 4096 bytes"):
             await fetcher.get(server.url("/big.htm"))
 
@@ -131,7 +138,7 @@ async def test_a_response_larger_than_the_limit_is_refused(server: SiteServer) -
 async def test_a_redirect_loop_stops_at_the_redirect_limit(server: SiteServer) -> None:
     server.site["/a.htm"] = Resource(status=302, headers={"Location": "/b.htm"})
     server.site["/b.htm"] = Resource(status=302, headers={"Location": "/a.htm"})
-    async with Fetcher(FetchLimits(max_redirects=3)) as fetcher:
+    async with Fetcher(FetchLimits(allow_addresses=LOCAL, max_redirects=3)) as fetcher:
         with pytest.raises(FetchError, match="more than 3 redirects"):
             await fetcher.get(server.url("/a.htm"))
     assert len(server.hits) == 4  # the first request and three redirects
@@ -168,7 +175,7 @@ async def test_a_changed_resource_answers_200_to_old_validators(
 async def test_requests_in_flight_per_site_stay_within_the_limit(server: SiteServer) -> None:
     for n in range(8):
         server.site[f"/{n}.htm"] = Resource(PAGE, delay=0.05)
-    async with Fetcher(FetchLimits(per_site=2)) as fetcher:
+    async with Fetcher(FetchLimits(allow_addresses=LOCAL, per_site=2)) as fetcher:
         await asyncio.gather(*(fetcher.get(server.url(f"/{n}.htm")) for n in range(8)))
     assert server.max_in_flight == 2
 
@@ -227,7 +234,9 @@ async def test_a_gzip_bomb_is_refused_without_inflating_more_than_the_limit(
     server.site["/bomb.htm"] = Resource(bomb, headers={"Content-Encoding": "gzip"})
     tracemalloc.start()
     try:
-        async with Fetcher(FetchLimits(max_bytes=limit, attempts=1)) as fetcher:
+        async with Fetcher(
+            FetchLimits(allow_addresses=LOCAL, max_bytes=limit, attempts=1)
+        ) as fetcher:
             with pytest.raises(ResponseTooLargeError):
                 await fetcher.get(server.url("/bomb.htm"))
         _, peak = tracemalloc.get_traced_memory()
@@ -266,21 +275,86 @@ async def test_a_redirect_to_another_host_that_is_not_public_is_refused(
 
 
 @pytest.mark.parametrize(
-    ("host", "public"),
+    ("address", "public"),
     [
-        ("paper.people.com.cn", True),
         ("8.8.8.8", True),
-        ("localhost", False),
-        ("epaper.localhost", False),
+        ("2400:da00::6666", True),
         ("127.0.0.1", False),
         ("10.1.2.3", False),
-        ("169.254.169.254", False),
-        ("[::1]", False),
-        ("[fd00::1]", False),
-        ("127.1", False),  # forms the resolver reads as 127.0.0.1 too
-        ("2130706433", False),
-        ("0x7f000001", False),
+        ("100.64.0.1", False),  # carrier-grade NAT
+        ("169.254.169.254", False),  # a cloud's metadata service
+        ("0.0.0.0", False),
+        ("224.0.0.1", False),  # multicast
+        ("::1", False),
+        ("fd00::1", False),
+        ("fe80::1", False),
+        ("::ffff:127.0.0.1", False),  # IPv4-mapped
+        ("::ffff:8.8.8.8", True),
+        ("2002:7f00:1::1", False),  # 6to4 of 127.0.0.1
+        ("64:ff9b::a9fe:a9fe", False),  # NAT64 of 169.254.169.254
+        ("64:ff9b::808:808", True),
     ],
 )
-def test_which_hosts_are_public(host: str, public: bool) -> None:
-    assert is_public_host(host) is public
+def test_which_addresses_are_public(address: str, public: bool) -> None:
+    assert is_public_address(ipaddress.ip_address(address)) is public
+
+
+async def test_without_the_allowance_the_local_server_itself_is_refused_unasked(
+    server: SiteServer,
+) -> None:
+    server.site["/a.htm"] = Resource(PAGE)
+    async with Fetcher(FetchLimits()) as fetcher:
+        with pytest.raises(UnsupportedURLError, match=r"127\.0\.0\.1 is not public"):
+            await fetcher.get(server.url("/a.htm"))
+    assert server.hits == []
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "127.1",  # forms the resolver reads as 127.0.0.1 too
+        "2130706433",
+        "0x7f000001",
+        "localhost",  # a name resolving to 127.0.0.1
+    ],
+)
+async def test_the_allowed_address_in_another_form_or_by_name_is_refused_unasked(
+    server: SiteServer, fetcher: Fetcher, host: str
+) -> None:
+    server.site["/a.htm"] = Resource(PAGE)
+    with pytest.raises(UnsupportedURLError, match="not public"):
+        await fetcher.get(server.url("/a.htm").replace("127.0.0.1", host))
+    assert server.hits == []
+
+
+@pytest.mark.parametrize("dot", ["。", "．", "｡"])
+async def test_an_address_written_with_ideographic_full_stops_is_the_address_it_spells(
+    inside: SiteServer, fetcher: Fetcher, dot: str
+) -> None:
+    inside.site["/latest/meta-data"] = Resource(b"secret")
+    url = inside.url("/latest/meta-data").replace("127.0.0.2", dot.join(("127", "0", "0", "2")))
+    with pytest.raises(UnsupportedURLError, match=r"127\.0\.0\.2 is not public"):
+        await fetcher.get(url)
+    assert inside.hits == []
+
+
+async def test_a_redirect_to_a_private_address_in_ideographic_full_stops_is_refused(
+    server: SiteServer, inside: SiteServer, fetcher: Fetcher
+) -> None:
+    target = inside.url("/internal").replace("127.0.0.2", "127。0。0。2")
+    server.site["/moved.htm"] = Resource(status=302, headers={"Location": target})
+    inside.site["/internal"] = Resource(b"secret")
+    with pytest.raises(UnsupportedURLError, match="not public"):
+        await fetcher.get(server.url("/moved.htm"))
+    assert [hit.path for hit in server.hits] == ["/moved.htm"]
+    assert inside.hits == []
+
+
+async def test_a_redirect_off_the_site_a_request_is_within_is_refused(
+    server: SiteServer, elsewhere: SiteServer, fetcher: Fetcher
+) -> None:
+    server.site["/moved.htm"] = Resource(status=302, headers={"Location": elsewhere.url("/a")})
+    elsewhere.site["/a"] = Resource(PAGE)
+    with pytest.raises(UnsupportedURLError, match="off the site"):
+        await fetcher.get(server.url("/moved.htm"), within=server.url("/"))
+    assert elsewhere.hits == []

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from bot.errors import UnsupportedURLError
 from bot.sources.epaper import Fetcher, UrlKind, read_url
 from tests.bot.sources.epaper.server import SiteServer
 from tests.bot.sources.epaper.sites import Resource, Sheet, Story, founder_site, pc_site
@@ -67,3 +68,38 @@ async def test_an_article_page_linking_its_neighbours_is_read_as_that_article(
 
     assert reading.kind is UrlKind.ARTICLE
     assert [a.title for a in reading.edition.articles] == ["第1版 第2篇"]
+
+
+async def test_a_page_read_by_url_fetches_no_article_of_another_site(
+    server: SiteServer, elsewhere: SiteServer, fetcher: Fetcher
+) -> None:
+    day = dt.date(2024, 12, 1)
+    site = pc_site(PAPER, day, sheets())
+    page = "/pc/layout/202412/01/node_01.html"
+    article = "/pc/content/202412/01/content_30000.html"
+    elsewhere.site[article] = site[article]
+    link = f'<ul class="news-list"><li><a href="{elsewhere.url(article)}">外链</a></li>'
+    site[page] = Resource(site[page].body.decode().replace('<ul class="news-list">', link).encode())
+    server.site.update(site)
+
+    reading = await read_url(fetcher, server.url(page), "pc_layout")
+
+    assert reading.kind is UrlKind.PAGE
+    assert [a.title for a in reading.edition.articles] == [
+        "第1版 第1篇",
+        "第1版 第2篇",
+        "第1版 第3篇",
+    ]
+    assert elsewhere.hits == []
+
+
+async def test_an_address_redirecting_to_another_site_is_refused(
+    server: SiteServer, elsewhere: SiteServer, fetcher: Fetcher
+) -> None:
+    elsewhere.site.update(founder_site(PAPER, DATE, sheets()))
+    first_page = elsewhere.url(FOLDER + "node_187.htm")
+    server.site["/paperindex.htm"] = Resource(status=302, headers={"Location": first_page})
+
+    with pytest.raises(UnsupportedURLError, match="off the site"):
+        await read_url(fetcher, server.url("/paperindex.htm"), "founder")
+    assert elsewhere.hits == []
