@@ -353,14 +353,12 @@ class EditionCrawler:
         return _placed(page, ref)
 
     async def _get(self, url: str, stats: CrawlStats, *, conditional: bool) -> Fetched:
-        """Fetch from the paper's site only, conditionally when validators are known; a 304
-        nothing was cached for (the cache was pruned, or the server answers 304 unasked) is
-        asked again in full."""
+        """Fetch from the paper's site only, conditionally when validators are known (a 304
+        then comes with a cached entry; one to a request that asked for none is the fetcher's
+        :class:`FetchError`, and loses that page or article only)."""
         cached = self.cache.get(url) if conditional else None
         validators = cached.validators if cached else None
         fetched = await self.fetcher.get(url, validators, within=self.base_url)
-        if fetched.not_modified and cached is None:
-            fetched = await self.fetcher.get(url, within=self.base_url)
         if fetched.not_modified:
             stats.not_modified += 1
             if cached is not None and fetched.validators != cached.validators:

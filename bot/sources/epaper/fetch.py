@@ -30,8 +30,8 @@ the same answer.
 
 Errors (:mod:`bot.errors`): :class:`FetchError` (after the retries; ``status`` when there
 was one), :class:`ResponseTooLargeError`, :class:`UnsupportedURLError`; nothing else, whatever
-the server sends (a body that does not inflate, a header that is no ASCII), so a caller loses
-one page or article to a bad answer, never the edition.
+the server sends (a body that does not inflate, a header that is no ASCII, a 304 to a request
+that asked for none), so a caller loses one page or article to a bad answer, never the edition.
 """
 
 from __future__ import annotations
@@ -434,6 +434,8 @@ class Fetcher:
             status = response.status_code
             final_url = str(response.url)
             if status == 304:
+                if not headers:
+                    raise FetchError(url, "304 to an unconditional request", status=304)
                 return Fetched(
                     url, final_url, status, None, _refreshed(validators, _validators(response))
                 )

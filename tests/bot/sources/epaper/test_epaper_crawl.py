@@ -427,6 +427,22 @@ async def test_an_article_redirecting_off_the_site_is_missing_and_the_rest_is_th
     assert elsewhere.hits == []
 
 
+async def test_an_article_answering_304_unasked_is_missing_and_the_rest_is_there(
+    server: SiteServer, fetcher: Fetcher
+) -> None:
+    site = founder_site(PAPER, DATE, sheets(1, 2))
+    odd = next(path for path in site if path.endswith("_1001.htm"))
+    site[odd] = Resource(status=304, validators=False)
+    server.site.update(site)
+
+    result = await founder_crawler(server, fetcher).crawl()
+
+    assert [a.title for a in result.edition.articles] == ["第1版 第1篇"]
+    assert [(m.url, m.status, m.reason) for m in result.missing] == [
+        (server.url(odd), 304, "304 to an unconditional request")
+    ]
+
+
 async def test_pages_are_parsed_off_the_event_loop(server: SiteServer, fetcher: Fetcher) -> None:
     # A page of megabytes takes its time to parse; the bot's readers must not wait for it.
     server.site.update(founder_site(PAPER, DATE, sheets(pages=1)))

@@ -358,3 +358,12 @@ async def test_a_redirect_off_the_site_a_request_is_within_is_refused(
     with pytest.raises(UnsupportedURLError, match="off the site"):
         await fetcher.get(server.url("/moved.htm"), within=server.url("/"))
     assert elsewhere.hits == []
+
+
+async def test_a_304_to_an_unconditional_request_is_a_fetch_error(
+    server: SiteServer, fetcher: Fetcher
+) -> None:
+    server.site["/odd.htm"] = Resource(status=304, validators=False)
+    with pytest.raises(FetchError, match="304 to an unconditional request") as caught:
+        await fetcher.get(server.url("/odd.htm"))
+    assert caught.value.status == 304
