@@ -2,7 +2,9 @@
 
 Polite: a User-Agent naming the bot, at most :attr:`FetchLimits.per_site` requests in flight
 per site, conditional requests (``If-None-Match`` / ``If-Modified-Since``) when the caller
-passes the validators it kept, back-off between retries, ``Retry-After`` honoured (capped).
+passes the validators it kept, back-off between retries, and a site that answers 429 or 503
+is left alone for a while: every request to it waits (see :class:`Fetcher`), for what its
+``Retry-After`` asks (capped) and at least the first back-off step.
 Bounded: a deadline per attempt (connect to last byte), a retry budget, at most
 :attr:`FetchLimits.max_redirects` redirects, only http and https, at most
 :attr:`FetchLimits.max_bytes` per response (streamed, so a huge body is never held; a
@@ -22,8 +24,7 @@ site (:func:`same_site`).
 
 Retries use ``stamina`` (hynek's well-kept wrapper over tenacity's ideas): exponential back-off
 with jitter, attempt and total-time limits, and a hook that decides per exception whether to
-retry and may return the wait (``Retry-After``); writing that loop by hand is easy to get
-subtly wrong (jitter, budget, cancellation).
+retry; writing that loop by hand is easy to get subtly wrong (jitter, budget, cancellation).
 Transient failures are retried: network errors, timeouts, 5xx, 429. A 4xx other than 429, an
 oversized body, a redirect loop or a refused address is not: asking again at once would get
 the same answer.
@@ -45,7 +46,7 @@ import logging
 import socket
 import time
 import zlib
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Final, Self, TypeGuard
@@ -73,6 +74,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 _TRANSIENT_STATUS: Final = frozenset({408, 425, 429, 500, 502, 503, 504})
+_HOLD_STATUS: Final = frozenset({429, 503})
+"""Answers that leave the whole site alone for a while (:meth:`Fetcher._hold`)."""
 _WITHIN: contextvars.ContextVar[tuple[str, int | None] | None] = contextvars.ContextVar("within")
 """The site a request and its redirects must stay on, while they run (:meth:`Fetcher._guard`)."""
 
@@ -300,12 +303,15 @@ class _Transient(Exception):
         self.url = url
         self.reason = reason
         self.status = status
-        self.retry_after: float | None = None
 
 
 class Fetcher:
     """Fetch pages of e-paper sites; one instance per bot (it holds the connection pool).
 
+    A 429 or 503 from a site holds every request to that site until its ``Retry-After``
+    (at most :attr:`FetchLimits.backoff_max`, at least :attr:`FetchLimits.backoff_initial`) has
+    passed: requests already queued wait too, instead of each asking once more; one whose
+    retry budget ends before then fails at once, unasked.
     Use as ``async with Fetcher() as fetcher:`` or call :meth:`aclose`.
     """
 
@@ -326,6 +332,9 @@ class Fetcher:
             },
         )
         self._per_site: dict[tuple[str, int | None], asyncio.Semaphore] = {}
+        self._held: dict[tuple[str, int | None], tuple[float, int]] = {}
+        """Per site: the monotonic time before which nothing is asked, and the status that
+        asked for it."""
 
     async def __aenter__(self) -> Self:
         return self
@@ -358,9 +367,10 @@ class Fetcher:
         if within is not None and key != home:
             raise UnsupportedURLError(url, f"not on the site of {within}")
         limits = self.limits
+        budget_end = time.monotonic() + limits.retry_budget
         try:
             async for attempt in stamina.retry_context(
-                on=_retry_hook(limits.backoff_max),
+                on=_Transient,
                 attempts=limits.attempts,
                 timeout=limits.retry_budget,
                 wait_initial=limits.backoff_initial,
@@ -370,7 +380,7 @@ class Fetcher:
                 with attempt:
                     if attempt.num > 1:
                         log.info("%s: try %d of %d", url, attempt.num, limits.attempts)
-                    return await self._once(url, key, home, validators)
+                    return await self._once(url, key, home, validators, budget_end)
         except _Transient as failure:
             raise FetchError(url, failure.reason, status=failure.status) from failure
         raise AssertionError("unreachable: stamina either returns or raises")  # pragma: no cover
@@ -381,15 +391,17 @@ class Fetcher:
         key: tuple[str, int | None],
         home: tuple[str, int | None] | None,
         validators: Validators | None,
+        budget_end: float,
     ) -> Fetched:
         semaphore = self._per_site.setdefault(key, asyncio.Semaphore(self.limits.per_site))
         headers = validators.headers() if validators else {}
         async with semaphore:
+            await self._wait_if_held(url, key, budget_end)
             started = time.monotonic()
             within = _WITHIN.set(home)
             try:
                 async with asyncio.timeout(self.limits.timeout):
-                    return await self._answer(url, headers, validators)
+                    return await self._answer(url, key, headers, validators, budget_end)
             except (TimeoutError, httpx.TimeoutException):
                 raise _Transient(url, f"timed out after {self.limits.timeout:g} s") from None
             except _NotPublic as exc:
@@ -424,11 +436,37 @@ class Fetcher:
         if home is not None and site(str(request.url)) != home:
             raise UnsupportedURLError(str(request.url), "redirected off the site")
 
+    async def _wait_if_held(self, url: str, key: tuple[str, int | None], budget_end: float) -> None:
+        """Wait while the site is held (a 429 or 503 asked for a pause); FetchError at once
+        when the pause outlasts this request's retry budget."""
+        while (held := self._held.get(key)) is not None and held[0] > time.monotonic():
+            self._check_hold(url, key, budget_end)
+            await asyncio.sleep(held[0] - time.monotonic())
+
+    def _check_hold(self, url: str, key: tuple[str, int | None], budget_end: float) -> None:
+        """FetchError when the site's hold outlasts this request's retry budget."""
+        held = self._held.get(key)
+        if held is not None and held[0] > budget_end:
+            reason = f"HTTP {held[1]}: the site asked for a pause beyond the retry budget"
+            raise FetchError(url, reason, status=held[1])
+
+    def _hold(self, key: tuple[str, int | None], status: int, retry_after: float | None) -> None:
+        """Hold the site for its ``Retry-After`` (capped at ``backoff_max``), at least for the
+        first back-off step (``Retry-After: 0`` or a date past is no licence to hurry)."""
+        limits = self.limits
+        pause = max(min(retry_after or 0.0, limits.backoff_max), limits.backoff_initial)
+        until = time.monotonic() + pause
+        held = self._held.get(key)
+        if held is None or held[0] < until:
+            self._held[key] = (until, status)
+
     async def _answer(
         self,
         url: str,
+        key: tuple[str, int | None],
         headers: dict[str, str],
         validators: Validators | None,
+        budget_end: float,
     ) -> Fetched:
         async with self._client.stream("GET", url, headers=headers) as response:
             status = response.status_code
@@ -440,9 +478,11 @@ class Fetcher:
                     url, final_url, status, None, _refreshed(validators, _validators(response))
                 )
             if status in _TRANSIENT_STATUS or status >= 500:
-                failure = _Transient(url, f"HTTP {status}", status=status)
-                failure.retry_after = _retry_after(response.headers.get("Retry-After"))
-                raise failure
+                retry_after = _retry_after(response.headers.get("Retry-After"))
+                if status in _HOLD_STATUS:
+                    self._hold(key, status, retry_after)
+                    self._check_hold(url, key, budget_end)
+                raise _Transient(url, f"HTTP {status}", status=status)
             if not 200 <= status < 300:
                 raise FetchError(url, f"HTTP {status}", status=status)
             body = await self._read_bounded(url, response)
@@ -553,16 +593,3 @@ def _retry_after(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - time.time())
-
-
-def _retry_hook(cap: float) -> Callable[[Exception], bool | float]:
-    """Retry :class:`_Transient` failures only; wait what ``Retry-After`` asks, at most ``cap``."""
-
-    def hook(error: Exception) -> bool | float:
-        if not isinstance(error, _Transient):
-            return False
-        if error.retry_after is not None:
-            return min(error.retry_after, cap)
-        return True
-
-    return hook

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -33,6 +34,8 @@ class Hit:
     status: int
     user_agent: str
     conditional: bool
+    at: float = 0.0
+    """When the request came (``time.monotonic()``)."""
 
 
 @dataclass
@@ -73,6 +76,7 @@ class SiteServer:
         self.hits.clear()
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
+        at = time.monotonic()
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
@@ -81,7 +85,13 @@ class SiteServer:
             self.in_flight -= 1
         conditional = "If-None-Match" in request.headers or "If-Modified-Since" in request.headers
         self.hits.append(
-            Hit(request.path, response.status, request.headers.get("User-Agent", ""), conditional)
+            Hit(
+                request.path,
+                response.status,
+                request.headers.get("User-Agent", ""),
+                conditional,
+                at,
+            )
         )
         return response
 

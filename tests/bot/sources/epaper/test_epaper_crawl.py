@@ -443,6 +443,28 @@ async def test_an_article_answering_304_unasked_is_missing_and_the_rest_is_there
     ]
 
 
+async def test_a_site_answering_429_is_asked_nothing_more_until_its_retry_after(
+    server: SiteServer,
+) -> None:
+    site = founder_site(PAPER, DATE, sheets(1, 12))
+    for path in site:
+        if "content_" in path:
+            site[path] = Resource(b"slow down", status=429, headers={"Retry-After": "1"})
+    server.site.update(site)
+    limits = dataclasses.replace(FAST, attempts=3, retry_budget=1.5, backoff_max=5.0)
+
+    async with Fetcher(limits) as fetcher:
+        result = await founder_crawler(server, fetcher).crawl()
+
+    assert len(result.missing) == 12 and {m.status for m in result.missing} == {429}
+    asked = [hit.at for hit in server.hits if "content_" in hit.path]
+    first = asked[0]
+    # per_site at a time, once a second: the first four, then (after the Retry-After, within
+    # every request's retry budget) four more; the rest fail unasked.
+    assert len([at for at in asked if at - first < 0.9]) == limits.per_site
+    assert len(asked) == 2 * limits.per_site
+
+
 async def test_pages_are_parsed_off_the_event_loop(server: SiteServer, fetcher: Fetcher) -> None:
     # A page of megabytes takes its time to parse; the bot's readers must not wait for it.
     server.site.update(founder_site(PAPER, DATE, sheets(pages=1)))

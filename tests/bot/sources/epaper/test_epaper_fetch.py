@@ -367,3 +367,49 @@ async def test_a_304_to_an_unconditional_request_is_a_fetch_error(
     with pytest.raises(FetchError, match="304 to an unconditional request") as caught:
         await fetcher.get(server.url("/odd.htm"))
     assert caught.value.status == 304
+
+
+@pytest.mark.parametrize("retry_after", ["0", "Mon, 01 Jan 2001 00:00:00 GMT"])
+async def test_a_retry_after_of_no_time_still_waits_the_backoff(
+    server: SiteServer, retry_after: str
+) -> None:
+    server.site["/busy.htm"] = Resource(PAGE, fail_first=1, headers={"Retry-After": retry_after})
+    limits = FetchLimits(
+        allow_addresses=LOCAL, attempts=2, backoff_initial=0.3, backoff_jitter=0.0, backoff_max=1.0
+    )
+    async with Fetcher(limits) as fetcher:
+        await fetcher.get(server.url("/busy.htm"))
+    assert [hit.status for hit in server.hits] == [503, 200]
+    assert server.hits[1].at - server.hits[0].at >= 0.3
+
+
+async def test_a_429_holds_every_request_to_its_site_for_the_retry_after(
+    server: SiteServer,
+) -> None:
+    server.site["/busy.htm"] = Resource(PAGE, status=429, headers={"Retry-After": "1"})
+    server.site["/a.htm"] = Resource(PAGE)
+    limits = FetchLimits(allow_addresses=LOCAL, attempts=1, backoff_initial=0.01, backoff_max=5.0)
+    async with Fetcher(limits) as fetcher:
+        with pytest.raises(FetchError):
+            await fetcher.get(server.url("/busy.htm"))
+        await fetcher.get(server.url("/a.htm"))
+    busy, other = server.hits
+    assert (busy.status, other.status) == (429, 200)
+    assert other.at - busy.at >= 0.95
+
+
+async def test_a_request_a_hold_would_keep_past_its_retry_budget_fails_unasked(
+    server: SiteServer,
+) -> None:
+    server.site["/busy.htm"] = Resource(PAGE, status=429, headers={"Retry-After": "3600"})
+    server.site["/a.htm"] = Resource(PAGE)
+    limits = FetchLimits(allow_addresses=LOCAL, attempts=3, retry_budget=2.0, backoff_max=60.0)
+    started = time.monotonic()
+    async with Fetcher(limits) as fetcher:
+        with pytest.raises(FetchError, match="beyond the retry budget") as caught:
+            await fetcher.get(server.url("/busy.htm"))
+        assert caught.value.status == 429
+        with pytest.raises(FetchError, match="beyond the retry budget"):
+            await fetcher.get(server.url("/a.htm"))
+    assert [hit.path for hit in server.hits] == ["/busy.htm"]
+    assert time.monotonic() - started < 1.5
