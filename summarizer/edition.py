@@ -26,7 +26,9 @@ class Article:
     :func:`merge_pages` does not join A1's jump to B4.
 
     ``kicker`` (引题, the line above the title) and ``subtitle`` (副题, below it) are set by
-    sources that print them apart (e-paper sites); the text parser keeps them in ``title``.
+    sources that print them apart (e-paper sites); the text parser keeps them in ``title``,
+    except unfinished lines between the heading and an opening dateline (``——记…``), which it
+    takes for the subtitle. :attr:`heading` is all three as one line.
     """
 
     title: str
@@ -46,6 +48,12 @@ class Article:
     def text(self) -> str:
         """The body as one string, paragraphs separated by newlines."""
         return "\n".join(self.paragraphs)
+
+    @property
+    def heading(self) -> str:
+        """引题, 标题 and 副题 as one line, as a text dump's heading holds them: where only
+        one title is kept (the bot's archive), none of the heading is lost."""
+        return " ".join(part for part in (self.kicker, self.title, self.subtitle) if part)
 
 
 @dataclass(slots=True)

@@ -461,7 +461,7 @@ def _add_articles(
                 edition_id=edition_row.id,
                 number=number,
                 page=article.page if article.page is not None else edition.page,
-                title=article.title,
+                title=article.heading,  # with its kicker and subtitle, if apart
                 byline=article.byline,
                 paragraphs=list(article.paragraphs),
                 captions=list(article.captions),

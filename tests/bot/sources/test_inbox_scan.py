@@ -66,7 +66,8 @@ def scan(store: Store, paper: PaperConfig) -> IngestReport:
 
 
 def listing(folder: Path) -> list[bytes]:
-    return sorted(os.listdir(os.fsencode(folder)))
+    """The folder's names, as bytes, without hidden ones (the ingest's lock file)."""
+    return sorted(name for name in os.listdir(os.fsencode(folder)) if not name.startswith(b"."))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -46,6 +46,17 @@ def test_add_edition_stores_articles_numbered_in_edition_order(store: Store) -> 
     assert third.page is None
 
 
+def test_a_kicker_and_subtitle_printed_apart_are_stored_in_the_title(store: Store) -> None:
+    # An e-paper site prints 引题 and 副题 apart, the parser sets a ——记… line apart: the
+    # archive keeps one title, as a text dump's heading does, so none of it is lost.
+    ed = edition(DAY, article("匠心筑梦", "正文。", kicker="技能报国", subtitle="——记劳模张三"))
+    record = add(store, ed)
+    assert record is not None
+    [stored] = store.editions.articles(record.id)
+    assert stored.title == "技能报国 匠心筑梦 ——记劳模张三"
+    assert [a.number for a in store.editions.articles_by_title(record.id, "张三")] == [1]
+
+
 def test_add_edition_is_idempotent_for_the_same_paper_date_and_hash(store: Store) -> None:
     first = add(store, edition(), "abc")
     assert first is not None
