@@ -31,7 +31,7 @@ from bot.components.jobs import schedule_jobs
 from bot.components.menu import COMMANDS, Scope, register_menus
 from bot.config import Config
 from bot.delivery import DeliveryPolicy, Pacer
-from bot.leader import FencedRequest
+from bot.leader import FencedRequest, install_leader_gate
 from bot.services import Services, attach
 from bot.storage.store import Store
 from bot.transport import AiohttpRequest
@@ -74,7 +74,9 @@ def build_application(
     """The bot: handlers, error handler, command menu and (with ``schedule``) the jobs.
 
     With a leader lease in ``svc.lease`` every Bot API request is fenced by it
-    (:class:`bot.leader.FencedRequest`) and the lease is renewed while the application runs.
+    (:class:`bot.leader.FencedRequest`), updates are handled only while it is valid
+    (:func:`bot.leader.install_leader_gate`) and the lease is renewed while the application
+    runs.
     """
     defaults = Defaults(
         parse_mode=ParseMode.HTML,
@@ -121,6 +123,8 @@ def build_application(
         .build()
     )
     attach(application, svc)
+    if lease is not None:
+        install_leader_gate(application, lease)
     add_handlers(application, config.telegram.admins)
     limits = config.limits
     throttle.install(

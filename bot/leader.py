@@ -9,9 +9,14 @@ leader is replaced within TTL + TTL/3 < 2 × TTL.
 Fencing. A leader that was paused (SIGSTOP, a frozen VM) past its expiry must not act on
 anything once it runs again: its Bot API requests go through :class:`FencedRequest`, which
 refuses every request (getUpdates included) unless the lease is valid by the local clock, and
-its digest sends are fenced again in the database (``put_on_wire``). On waking, its keeper
-finds the lease expired, marks it lost and the process stops with a non-zero exit code, so
-systemd's ``Restart=on-failure`` brings it back as a standby.
+its digest sends are fenced again in the database (``put_on_wire``). Paused inside its long
+poll, it finds Telegram's answer waiting when it wakes: the fence is asked again once a
+getUpdates answer is in, and updates that arrive without a valid lease are dropped unconfirmed
+(the new leader gets them again). Updates that still reach the handlers (a webhook request
+queued while it was paused) meet :func:`install_leader_gate` first, and each scheduled job
+asks the lease before it starts. On waking, its keeper finds the lease expired, marks it lost
+and the process stops with a non-zero exit code, so systemd's ``Restart=on-failure`` brings it
+back as a standby.
 """
 
 from __future__ import annotations
@@ -21,13 +26,15 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from telegram import Update
 from telegram.error import NetworkError
+from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, TypeHandler
 
 from bot.delivery.lease import LeaseKeeper
 from bot.storage.leases import LEADER
 from bot.transport import AiohttpRequest
 
-__all__ = ["LEADER", "FencedRequest", "NotLeader", "wait_for_leadership"]
+__all__ = ["LEADER", "FencedRequest", "NotLeader", "install_leader_gate", "wait_for_leadership"]
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +50,38 @@ class FencedRequest(AiohttpRequest):
         super().__init__(**kwargs)
         self._fence = fence
 
-    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+    async def do_request(self, url: str, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
         if not self._fence():
             raise NotLeader("not the leader (lease expired or lost): request not sent")
-        return await super().do_request(*args, **kwargs)
+        answer = await super().do_request(url, *args, **kwargs)
+        if _is_get_updates(url) and not self._fence():
+            # The long poll outlived the lease (this process was paused in it): the updates in
+            # this answer are not ours to handle. Unconfirmed, the leader gets them again.
+            raise NotLeader("not the leader (lease lost while polling): updates left unconfirmed")
+        return answer
+
+
+def _is_get_updates(url: str) -> bool:
+    return url.rsplit("/", 1)[-1].lower() == "getupdates"
+
+
+LEADER_GATE_GROUP = -2
+"""Before every other group, the throttle's gate (-1) included: a handler group runs only its
+first matching handler, so the gate needs a group of its own."""
+
+
+def install_leader_gate(application: Application, lease: LeaseKeeper) -> None:
+    """Drop every update that arrives while ``lease`` is not valid: a webhook request queued
+    while this process was paused, or an update fetched just before the lease ran out, must
+    not be handled by a process that may no longer be the leader (its replies would be
+    refused by the fence anyway, after its database writes)."""
+
+    async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if not lease.valid:
+            log.warning("update %d not handled: the leader lease is not valid", update.update_id)
+            raise ApplicationHandlerStop
+
+    application.add_handler(TypeHandler(Update, gate), group=LEADER_GATE_GROUP)
 
 
 def wait_for_leadership(keeper: LeaseKeeper, sleep: Callable[[float], None] = time.sleep) -> None:

@@ -76,6 +76,16 @@ def digest_job_id(when: dt.time, zone: ZoneInfo | None = None) -> str:
     return job_id if zone is None else f"{job_id}@{zone.key}"
 
 
+def leading(svc: Services, job: str) -> bool:
+    """False (with one line) when this process runs under a leader lease that is no longer
+    valid: a job that fires late, after the process was paused past its lease, must not act
+    for a leader that is gone. True without a lease (tests, ``baozhai digest send``)."""
+    if svc.lease is None or svc.lease.valid:
+        return True
+    log.warning("%s skipped: the leader lease is not valid", job)
+    return False
+
+
 def job_queue(application: Application) -> JobQueue[Any]:
     """The Application's JobQueue; missing only without the ``job-queue`` extra."""
     queue = application.job_queue
@@ -194,6 +204,8 @@ async def poll_inboxes(context: ContextTypes.DEFAULT_TYPE) -> None:
     still run.
     """
     svc = services(context)
+    if not leading(svc, POLL_JOB):
+        return
     try:
         for paper in svc.config.inbox_papers:
             await poll_inbox_paper(context, svc, paper)
@@ -246,7 +258,7 @@ async def poll_site(context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     job = context.job
     index = job.data if job is not None else None
-    if not isinstance(index, int):
+    if not isinstance(index, int) or not leading(svc, SITE_JOB.format(index)):
         return
     paper = svc.config.papers[index]
     now = svc.now()
@@ -383,7 +395,10 @@ def _failure_lines(report: IngestReport, limit: int = 20) -> Markup:
 
 async def digest_at_time(context: ContextTypes.DEFAULT_TYPE) -> None:
     """The daily push at one digest time: everyone whose digest is due now gets it."""
-    await deliver_due(context.application, services(context).now())
+    svc = services(context)
+    if not leading(svc, (context.job.name if context.job else None) or "digest job"):
+        return
+    await deliver_due(context.application, svc.now())
 
 
 def is_due(

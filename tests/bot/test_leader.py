@@ -158,3 +158,22 @@ async def test_a_paused_leader_sends_nothing_when_it_wakes_and_exits_non_zero(
         assert await a.wait(30) == EXIT_STOPPED, a.output()
         assert calls_from(server, "A", since=woken) == []
         assert "lost" in a.output()
+
+
+async def test_an_update_answered_to_a_paused_leaders_long_poll_is_handled_by_the_new_leader_only(
+    tmp_path: Path, migrated: str | URL, server: LocalBotApi
+) -> None:
+    async with leader_and_standby(tmp_path, migrated, server) as pair:
+        a = pair.leader
+        await asyncio.sleep(0.5)  # A is back in its long poll after answering
+        a.process.send_signal(signal.SIGSTOP)
+        reader = server.user(2002)
+        await reader.send("/subscribe")  # the answer to A's open getUpdates, while A is paused
+        await eventually(lambda: _changed(migrated, pair.first_holder), timeout=4 * LEASE)
+        await reader.wait_for_messages(1, timeout=30)  # B got the update again, and answered
+        a.process.send_signal(signal.SIGCONT)
+
+        assert await a.wait(30) == EXIT_STOPPED, a.output()
+        assert "error while handling update" not in a.output()  # no handler of A ran
+        await asyncio.sleep(1)
+        assert reader.new_messages() == []
