@@ -34,13 +34,32 @@ from bot.delivery.lease import LeaseKeeper
 from bot.storage.leases import LEADER
 from bot.transport import AiohttpRequest
 
-__all__ = ["LEADER", "FencedRequest", "NotLeader", "install_leader_gate", "wait_for_leadership"]
+__all__ = [
+    "LEADER",
+    "FencedRequest",
+    "NotLeader",
+    "TokenRejected",
+    "install_leader_gate",
+    "wait_for_leadership",
+]
 
 log = logging.getLogger(__name__)
 
 
 class NotLeader(NetworkError):
     """A request refused before it left: this process does not (surely) hold the lease."""
+
+
+class TokenRejected(NetworkError):
+    """getUpdates answered 401 or 404: the token was revoked or changed while running.
+
+    PTB would raise ``InvalidToken``, which ends its polling loop without a word to the
+    application: the process would keep its lease and stay deaf. As a ``NetworkError`` it
+    reaches the error handler instead, which stops the process (:mod:`bot.components.errors`).
+    """
+
+
+_TOKEN_REJECTED = frozenset({401, 404})  # what PTB turns into InvalidToken
 
 
 class FencedRequest(AiohttpRequest):
@@ -53,12 +72,17 @@ class FencedRequest(AiohttpRequest):
     async def do_request(self, url: str, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
         if not self._fence():
             raise NotLeader("not the leader (lease expired or lost): request not sent")
-        answer = await super().do_request(url, *args, **kwargs)
-        if _is_get_updates(url) and not self._fence():
-            # The long poll outlived the lease (this process was paused in it): the updates in
-            # this answer are not ours to handle. Unconfirmed, the leader gets them again.
-            raise NotLeader("not the leader (lease lost while polling): updates left unconfirmed")
-        return answer
+        status, payload = await super().do_request(url, *args, **kwargs)
+        if _is_get_updates(url):
+            if not self._fence():
+                # The long poll outlived the lease (this process was paused in it): the updates
+                # in this answer are not ours to handle. Unconfirmed, the leader gets them again.
+                raise NotLeader(
+                    "not the leader (lease lost while polling): updates left unconfirmed"
+                )
+            if status in _TOKEN_REJECTED:
+                raise TokenRejected(f"Telegram rejected the bot token (HTTP {status})")
+        return status, payload
 
 
 def _is_get_updates(url: str) -> bool:

@@ -13,6 +13,7 @@ from telegram.error import Conflict, Forbidden, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.components.replies import language, reply
+from bot.leader import NotLeader, TokenRejected
 from bot.render.i18n import t
 from bot.services import services
 
@@ -35,7 +36,11 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     A 409 Conflict while polling means another process polls with this token. The holder of
     the leader lease carries on (the other one is not a Baozhai of this database, or a paused
     ex-leader that will notice it lost the lease); a process without the lease stops, and
-    ``stop_reason`` makes it exit non-zero so a supervisor restarts it. A flood
+    ``stop_reason`` makes it exit non-zero so a supervisor restarts it. So does a token
+    Telegram stopped accepting while we poll (:class:`bot.leader.TokenRejected`): a process
+    that cannot poll must not sit on the lease. A request the lease's fence refused
+    (:class:`bot.leader.NotLeader`) is one line: the keeper stops the process if the lease is
+    lost, and an apology would be refused too. A flood
     wait (429) that outlasted the reply's patience is Telegram's pacing, not a bug: one
     warning line, no traceback, and no apology (it could not be sent either).
     """
@@ -47,6 +52,15 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         svc.stop_reason = "409 Conflict: another instance is polling with this bot token"
         log.error("another instance is polling with this bot token; stopping this one")
         context.application.stop_running()
+        return
+    if isinstance(context.error, TokenRejected):
+        svc = services(context)
+        svc.stop_reason = "Telegram rejected the bot token"
+        log.error("%s; stopping", context.error)
+        context.application.stop_running()
+        return
+    if isinstance(context.error, NotLeader):
+        log.warning("%s: %s", _describe(update), context.error)
         return
     if isinstance(context.error, RetryAfter):
         log.warning("flood wait while handling %s: %s", _describe(update), context.error)

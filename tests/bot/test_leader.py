@@ -177,3 +177,18 @@ async def test_an_update_answered_to_a_paused_leaders_long_poll_is_handled_by_th
         assert "error while handling update" not in a.output()  # no handler of A ran
         await asyncio.sleep(1)
         assert reader.new_messages() == []
+
+
+async def test_a_leader_whose_token_is_revoked_while_polling_exits_non_zero_and_frees_the_lease(
+    tmp_path: Path, migrated: str | URL, server: LocalBotApi
+) -> None:
+    a = await start(tmp_path, migrated, server, "A")
+    try:
+        assert await answered_by(server, timeout=30) == "A"
+        server.token = TOKEN.split(":")[0] + ":" + "Z" * 35  # every call now answers 401
+
+        assert await a.wait(30) == EXIT_STOPPED, a.output()
+        assert "stopped: Telegram rejected the bot token" in a.output()
+        assert await leader_holder(migrated) is None  # released: a standby takes over at once
+    finally:
+        await stop(a)
