@@ -46,7 +46,11 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """
     if isinstance(context.error, Conflict):
         svc = services(context)
-        if svc.lease is not None and svc.lease.valid:
+        lease = svc.lease
+        # Held, not "valid": inside the fence's safety margin, or between renewals a database
+        # hiccup failed, this process still holds the lease. Only the database's refusal to
+        # renew it (``lost``) ends that, and the keeper stops the process then anyway.
+        if lease is not None and lease.lease is not None and not lease.lost:
             log.warning("409 Conflict: another process polls with this token; we hold the lease")
             return
         svc.stop_reason = "409 Conflict: another instance is polling with this bot token"
