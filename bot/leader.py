@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
 from telegram.error import NetworkError
 from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, TypeHandler
@@ -109,10 +110,34 @@ def install_leader_gate(application: Application, lease: LeaseKeeper) -> None:
 
 
 def wait_for_leadership(keeper: LeaseKeeper, sleep: Callable[[float], None] = time.sleep) -> None:
-    """Block until ``keeper`` holds the leader lease: a hot standby, checking every TTL/3."""
+    """Block until ``keeper`` holds the leader lease: a hot standby, checking every TTL/3.
+
+    The database may be away for a while (a restart, a network hiccup): a standby keeps
+    waiting through that, with one warning line when it starts failing (and one a minute
+    while it goes on), not one per attempt, and one line when it is back.
+    """
+    period = keeper.ttl.total_seconds() / 3
     announced: str | None = None
-    while not keeper.try_acquire():
-        current = keeper.store.leases.get(LEADER)
+    warned_at: float | None = None  # while the database fails: when we last said so
+    while True:
+        try:
+            acquired = keeper.try_acquire()
+            current = None if acquired else keeper.store.leases.get(LEADER)
+        except SQLAlchemyError as exc:
+            if warned_at is None or time.monotonic() - warned_at >= DATABASE_WARNING_INTERVAL:
+                log.warning(
+                    "standby: cannot reach the database (%s); retrying every %gs",
+                    _one_line(exc),
+                    period,
+                )
+                warned_at = time.monotonic()
+            sleep(period)
+            continue
+        if warned_at is not None:
+            log.info("standby: the database answers again")
+            warned_at = None
+        if acquired:
+            break
         if current is not None and current.holder != announced:
             log.info(
                 "standby: %s is the leader (lease until %s); waiting to take over",
@@ -120,6 +145,17 @@ def wait_for_leadership(keeper: LeaseKeeper, sleep: Callable[[float], None] = ti
                 f"{current.expires_at:%H:%M:%S}",
             )
             announced = current.holder
-        sleep(keeper.ttl.total_seconds() / 3)
+        sleep(period)
     assert keeper.lease is not None
     log.info("this process is the leader now (fencing token %d)", keeper.lease.token)
+
+
+DATABASE_WARNING_INTERVAL = 60.0
+"""Seconds between a standby's warnings while the database keeps failing."""
+
+
+def _one_line(exc: SQLAlchemyError) -> str:
+    """The driver's own message, first line (SQLAlchemy's adds the statement and a link)."""
+    cause = getattr(exc, "orig", None) or exc
+    lines = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {lines[0][:200] if lines else ''}"
