@@ -5,18 +5,40 @@ For deployments behind a reverse proxy (nginx, Caddy) that terminates TLS on
 server (tornado) does the work: it calls ``setWebhook`` with the secret token and answers
 403, without processing the update, to any request whose ``X-Telegram-Bot-Api-Secret-Token``
 header is missing or wrong. Polling stays the default.
+
+A standby that takes the leader lease over on the same host may find the port still taken:
+the old leader is paused (SIGSTOP) or hung, not dead, and its listening socket lives on. The
+new leader then keeps the lease and tries to bind again, at growing intervals up to
+:data:`MAX_BIND_DELAY`, saying so once; the old leader, if it ever runs again, finds its lease
+lost and exits, which frees the port. (Exiting instead, the restarted standby would take the
+lease again and fail again: a restart loop that systemd's start limit ends for good, leaving
+nobody to serve once the old leader is gone.)
 """
 
 from __future__ import annotations
 
+import asyncio
+import errno
+import logging
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from telegram import Update
 from telegram.ext import Application
+from tornado.netutil import bind_sockets
 
 from bot.config import TelegramConfig
 
-__all__ = ["run_webhook", "webhook_path"]
+__all__ = ["MAX_BIND_DELAY", "PortInUse", "run_webhook", "wait_for_port", "webhook_path"]
+
+log = logging.getLogger(__name__)
+
+MAX_BIND_DELAY = 5.0
+"""Seconds, at most, between two tries to bind a webhook port that another process holds."""
+
+
+class PortInUse(Exception):
+    """The webhook port was taken between the check that it is free and PTB's bind."""
 
 
 def webhook_path(url: str) -> str:
@@ -24,14 +46,62 @@ def webhook_path(url: str) -> str:
     return urlsplit(url).path.lstrip("/")
 
 
-def run_webhook(application: Application, telegram: TelegramConfig) -> None:
-    """Serve the webhook until a stop signal (blocking, like ``run_polling``)."""
-    application.run_webhook(
-        listen=telegram.webhook_listen,
-        port=telegram.webhook_port,
-        url_path=webhook_path(telegram.webhook_url),
-        webhook_url=telegram.webhook_url,
-        secret_token=telegram.webhook_secret,
-        allowed_updates=Update.ALL_TYPES,
-        drop_pending_updates=False,
-    )
+async def wait_for_port(listen: str, port: int, keep_waiting: Callable[[], bool]) -> bool:
+    """Wait until ``listen:port`` can be bound (as PTB's server will bind it), or until
+    ``keep_waiting()`` turns false; whether it is free. One warning line while it is taken."""
+    delay, told = 0.25, False
+    while keep_waiting():
+        try:
+            sockets = bind_sockets(port, address=listen)
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
+            if not told:
+                log.warning(
+                    "webhook port %s:%d is in use (an earlier leader paused or hung on this "
+                    "host?); keeping the lease and trying again until it is free",
+                    listen,
+                    port,
+                )
+                told = True
+            await asyncio.sleep(delay)
+            delay = min(2 * delay, MAX_BIND_DELAY)
+            continue
+        for sock in sockets:
+            sock.close()
+        if told:
+            log.info("webhook port %s:%d is free now", listen, port)
+        return True
+    return False
+
+
+def run_webhook(
+    application: Application, telegram: TelegramConfig, still_leader: Callable[[], bool]
+) -> None:
+    """Serve the webhook until a stop signal (blocking, like ``run_polling``), once the port
+    is free (:func:`wait_for_port`, while ``still_leader()``).
+
+    Raises :class:`PortInUse` if another process took the port at the last moment anyway."""
+    setup = application.post_init
+
+    async def post_init(app: Application) -> None:
+        if setup is not None:
+            await setup(app)
+        await wait_for_port(telegram.webhook_listen, telegram.webhook_port, still_leader)
+
+    application.post_init = post_init
+    try:
+        application.run_webhook(
+            listen=telegram.webhook_listen,
+            port=telegram.webhook_port,
+            url_path=webhook_path(telegram.webhook_url),
+            webhook_url=telegram.webhook_url,
+            secret_token=telegram.webhook_secret,
+            allowed_updates=Update.ALL_TYPES,
+            drop_pending_updates=False,
+        )
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        where = f"{telegram.webhook_listen}:{telegram.webhook_port}"
+        raise PortInUse(f"webhook port {where} was taken by another process") from exc

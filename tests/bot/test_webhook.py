@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import socket
 import time
 from pathlib import Path
@@ -32,7 +33,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def webhook_config(folder: Path, server: LocalBotApi, port: int, sqlite_url: str) -> Path:
+def webhook_config(
+    folder: Path, server: LocalBotApi, port: int, sqlite_url: str, extra: str = ""
+) -> Path:
     path = folder / "config.toml"
     path.write_text(
         f"""
@@ -48,7 +51,7 @@ url = "{sqlite_url}"
 [[papers]]
 name = "浙江工人日报"
 inbox = "inbox"
-""",
+{extra}""",
         encoding="utf-8",
     )
     return path
@@ -150,3 +153,42 @@ async def test_the_secret_is_never_in_the_log_even_at_debug(
         await server.stop()
     assert "secret_token" in process.output()  # the call's arguments were logged, masked
     assert SECRET not in process.output()
+
+
+async def test_a_standby_on_the_same_port_serves_once_the_paused_leader_it_replaced_exits(
+    tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = LocalBotApi(TOKEN)
+    await server.start()
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", SECRET)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/telegram/hook"
+    config = webhook_config(
+        tmp_path, server, port, sqlite_url, extra="\n[service]\nlease_seconds = 3.0\n"
+    )
+    a = await start_baozhai(config, "run", "--webhook")
+    b: BotProcess | None = None
+    try:
+        await eventually(lambda: server.webhook_url, timeout=60)
+        assert await post(url, update(1, 1001, "/help"), SECRET) == 200  # A serves
+        await server.user(1001).wait_for_messages(1, timeout=20)
+        b = await start_baozhai(config, "run", "--webhook")
+        await eventually(lambda: "waiting to take over" in b.output(), timeout=60)
+
+        a.process.send_signal(signal.SIGSTOP)  # paused, A keeps its socket on the port
+        await eventually(lambda: "is in use" in b.output(), timeout=30)  # B leads, waits for it
+        a.process.send_signal(signal.SIGCONT)
+        assert await a.wait(30) == 3, a.output()  # A finds its lease lost and frees the port
+
+        await eventually(lambda: "is free now" in b.output(), timeout=30)
+        reader = server.user(1003)
+        assert await post(url, update(3, 1003, "/help"), SECRET) == 200
+        await reader.wait_for_messages(1, timeout=30)  # B serves now
+        assert b.process.returncode is None, b.output()
+    finally:
+        for process in (a, b):
+            if process is not None and process.process.returncode is None:
+                process.process.send_signal(signal.SIGCONT)
+                process.process.terminate()
+                await process.wait(30)
+        await server.stop()
