@@ -16,9 +16,11 @@ comments; end tags closing their element only where a parser would (``</span>`` 
 a ``<div>``, ``</div>`` not out of a table cell, no stray ``</tr>``); implied end tags and
 elements (``<p>``, ``<li>``, ``<dd>``/``<dt>``, table cells, rows and sections,
 ``<option>``, ``<tbody>``); a ``<form>`` while the last one is unclosed (dropped);
-``<svg>``/``<math>`` content (self-closing tags, no raw text, HTML tags breaking out); and
-formatting elements (``<b>``, ``<font>`` …) an end tag closed from outside, which the parser
-opens again at the next text or tag (three per tag and attributes, the "Noah's Ark" rule).
+``<svg>``/``<math>`` content (self-closing tags, no raw text, HTML tags breaking out, but
+not out of an element whose content is HTML: ``<foreignObject>``, ``<mtext>``,
+``<annotation-xml encoding="text/html">`` …); and formatting elements (``<b>``, ``<font>`` …)
+an end tag closed from outside, which the parser opens again at the next text or tag (three
+per tag and attributes, the "Noah's Ark" rule).
 ``<html>`` and ``<body>`` are not counted. Tokens follow the HTML tokenizer (a quoted
 attribute value may hold ``>``), and no pattern backtracks across the document: the pass is
 linear in its length (1–2 µs a tag).
@@ -27,6 +29,7 @@ linear in its length (1–2 µs a tag).
 from __future__ import annotations
 
 import bisect
+import html
 import re
 from typing import Final
 
@@ -102,7 +105,19 @@ _INTEGRATION: Final = _names(
     "svg:foreignobject svg:desc svg:title math:mi math:mo math:mn math:ms math:mtext"
 )
 """In ``<svg>``/``<math>``, the elements whose content is HTML again. (An element of their
-content is named with its space, ``svg:title``: no HTML end tag closes it.)"""
+content is named with its space, ``svg:title``: no HTML end tag closes it.) So is a
+``<math><annotation-xml>`` whose ``encoding`` is HTML's (:data:`_HTML_ENCODINGS`): it is
+pushed with that in its attrs (:meth:`_Stack.in_foreign`)."""
+_TEXT_INTEGRATION: Final = _names("math:mi math:mo math:mn math:ms math:mtext")
+_MATH_GLYPHS: Final = _names("mglyph malignmark")
+"""Start tags that stay MathML content in a MathML text integration point."""
+_HTML_ENCODINGS: Final = frozenset({"text/html", "application/xhtml+xml"})
+_ATTRIBUTE: Final = re.compile(
+    rf"""(?P<name>[^{_WS}/>][^{_WS}/=>]*)
+        (?:[{_WS}]*=[{_WS}]*(?:"(?P<double>[^"]*)"|'(?P<single>[^']*)'|(?P<bare>[^{_WS}>]*)))?""",
+    re.VERBOSE,
+)
+"""One attribute of a tag's attributes (as :data:`_TOKEN` reads them), its value unquoted."""
 _BREAKOUT: Final = _names(
     "b big blockquote body br center code dd div dl dt em embed h1 h2 h3 h4 h5 h6 head hr i"
     " img li listing menu meta nobr ol p pre ruby s small span strong strike sub sup table tt"
@@ -172,6 +187,8 @@ class _Stack:
         ``""`` (HTML)."""
         if not self.names or self.names[-1] in _INTEGRATION:
             return ""
+        if self.names[-1] == "math:annotation-xml" and self.attrs[-1]:
+            return ""  # (an HTML integration point: its encoding is HTML's)
         return self.spaces[-1]
 
     def break_out(self) -> None:
@@ -347,6 +364,8 @@ def nesting_depth(text: str, limit: int = MAX_DEPTH) -> int:
                 continue  # in the <head>: it holds no element of the page's body
             in_body = name not in _HEAD
         foreign = stack.in_foreign()
+        if name in _MATH_GLYPHS and names and names[-1] in _TEXT_INTEGRATION:
+            foreign = "math"  # (MathML's own even in <mi> …, and what they hold is too)
         if foreign and (
             name in _BREAKOUT or (name == "font" and _FONT_BREAKS_OUT.search(raw_attrs))
         ):
@@ -356,7 +375,8 @@ def nesting_depth(text: str, limit: int = MAX_DEPTH) -> int:
             if token["self_closing"]:
                 continue  # <path … />: opened and closed at once
             space = foreign or name
-            stack.push(f"{space}:{name}", space=space)
+            point = space == "math" and name == "annotation-xml" and _encodes_html(raw_attrs)
+            stack.push(f"{space}:{name}", "html" if point else "", space=space)
         else:
             if name == "form" and "template" not in at:
                 if form_open:
@@ -400,6 +420,17 @@ def nesting_depth(text: str, limit: int = MAX_DEPTH) -> int:
             if deepest > limit:
                 break
     return deepest
+
+
+def _encodes_html(attrs: str) -> bool:
+    """Whether a tag's ``encoding`` attribute (the first, as a parser keeps) names HTML,
+    ASCII case-insensitively, character references undone."""
+    for attribute in _ATTRIBUTE.finditer(attrs):
+        if attribute["name"].translate(_LOWER) == "encoding":
+            value = attribute.group("double", "single", "bare")
+            found = next((part for part in value if part is not None), "")
+            return html.unescape(found).translate(_LOWER) in _HTML_ENCODINGS
+    return False
 
 
 def _start_tag(stack: _Stack, name: str) -> bool:

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from selectolax.lexbor import LexborHTMLParser
 
-from bot.sources.epaper.dom import fragment_text
+from bot.errors import TemplateError
+from bot.sources.epaper.dom import fragment_text, parse_html
 from bot.sources.epaper.nesting import MAX_DEPTH, nesting_depth
 from tests.bot.sources.epaper.test_epaper_properties import html_soup
 
@@ -85,3 +86,37 @@ def test_the_count_stops_past_the_limit() -> None:
 def test_a_comment_field_nested_past_the_limit_gives_no_text() -> None:
     assert fragment_text("<div>" * 600 + "标题") == ""
     assert fragment_text("<div>标题</div>") == "标题"
+
+
+@pytest.mark.parametrize(
+    "encoding",
+    ['"text/html"', "TEXT/HTML", "'application/xhtml+xml'", "text&#x2f;html"],
+)
+def test_html_in_an_html_annotation_of_mathml_nests_inside_the_math(encoding: str) -> None:
+    # An HTML integration point: a <div> in it does not end the <math> (which it did in the
+    # estimate: 250 of these, each 250 deep, were estimated 499 and built 62,751 deep).
+    markup = f"<math><annotation-xml encoding={encoding}><div>" * 200
+    assert built_depth(markup) > MAX_DEPTH
+    assert nesting_depth(markup) > MAX_DEPTH
+
+
+def test_html_in_an_annotation_of_another_encoding_ends_the_math() -> None:
+    markup = '<math><annotation-xml encoding="application/mathml+xml"><div>' * 200
+    assert nesting_depth(markup) == built_depth(markup) < MAX_DEPTH  # (each <div> ends one)
+
+
+def test_mathml_glyphs_in_mathml_text_stay_mathml_and_hold_markup() -> None:
+    # In <mtext> (<mi>, <mo> …) all start tags are HTML but <mglyph> and <malignmark>: a
+    # <style> in one is MathML's, no raw text, so the tags after it nest.
+    markup = "<math><mtext><mglyph><style>" + "<mrow>" * 600
+    assert built_depth(markup) > MAX_DEPTH
+    assert nesting_depth(markup) > MAX_DEPTH
+
+
+def test_the_page_of_deep_mathml_annotations_is_refused_before_any_selector() -> None:
+    unit = "<math>" + "<mrow>" * 248 + '<annotation-xml encoding="text/html"><div>'
+    url = "http://epaper.test/pc/content/202412/01/content_1.html"
+    with pytest.raises(TemplateError) as refused:
+        parse_html("<html><body>" + unit * 250, url, template="pc_layout")
+    assert "nested" in refused.value.reason
+    assert (refused.value.url, refused.value.template) == (url, "pc_layout")
