@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser
 
 from bot.errors import TemplateError
-from bot.sources.epaper.dom import fragment_text, parse_html
+from bot.sources.epaper.dom import BUILT_DEPTH_LIMIT, check_built_depth, fragment_text, parse_html
+from bot.sources.epaper.dom import built_depth as built_depth_of
 from bot.sources.epaper.nesting import MAX_DEPTH, nesting_depth
 from tests.bot.sources.epaper.test_epaper_properties import html_soup
 
@@ -120,3 +122,72 @@ def test_the_page_of_deep_mathml_annotations_is_refused_before_any_selector() ->
         parse_html("<html><body>" + unit * 250, url, template="pc_layout")
     assert "nested" in refused.value.reason
     assert (refused.value.url, refused.value.template) == (url, "pc_layout")
+
+
+FOREIGN_TAGS = [
+    "math", "svg", "mrow", "mi", "mo", "mn", "ms", "mtext", "mglyph", "malignmark",
+    "annotation-xml", "annotation", "foreignObject", "desc", "title", "g", "path", "div", "p",
+    "b", "font", "span", "table", "td", "tr", "caption", "select", "option", "li", "br",
+    "style", "textarea", "template",
+]  # fmt: skip
+FOREIGN_ATTRS = [
+    "", ' encoding="text/html"', " encoding=TEXT/HTML", " encoding='application/xhtml+xml'",
+    ' encoding="x" encoding="text/html"', ' x="encoding=text/html"', " color=red",
+]  # fmt: skip
+
+
+@st.composite
+def foreign_soup(draw: st.DrawFn) -> str:
+    """Tag soup of SVG, MathML and the HTML around them, a unit repeated (so that a rule the
+    estimate misses shows as a growing shortfall)."""
+    parts = []
+    for _ in range(draw(st.integers(0, 20))):
+        tag = draw(st.sampled_from(FOREIGN_TAGS))
+        kind = draw(st.integers(0, 3))
+        if kind <= 1:
+            close = draw(st.sampled_from(["", "", "/"]))
+            parts.append(f"<{tag}{draw(st.sampled_from(FOREIGN_ATTRS))}{close}>")
+        elif kind == 2:
+            parts.append(f"</{tag}>")
+        else:
+            parts.append("字")
+    return "".join(parts) * draw(st.sampled_from([1, 3, 30]))
+
+
+def depth_from_root(tree: LexborHTMLParser) -> int:
+    """How deep ``tree``'s elements lie, ``<html>`` being 1 (the reference walk)."""
+    assert tree.root is not None
+    deepest, stack = 0, [(tree.root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in node.iter() if child.is_element_node)
+    return deepest
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=html_soup() | foreign_soup())
+def test_the_built_depth_is_how_deep_the_tree_nests(text: str) -> None:
+    tree = LexborHTMLParser(text)
+    assert built_depth_of(tree) == depth_from_root(tree)
+
+
+def test_the_built_depth_stops_counting_past_its_limit() -> None:
+    assert built_depth_of(LexborHTMLParser("<div>" * 10_000), limit=10) == 11
+
+
+def test_a_tree_built_deeper_than_the_limit_is_refused() -> None:
+    # What parse_html checks right after lexbor, should the estimate ever fall short.
+    tree = LexborHTMLParser("<div>" * (MAX_DEPTH + 2))  # (+ <html> and <body>: 514 deep)
+    url = "http://epaper.test/html/2024-07/01/content_1_1.htm"
+    with pytest.raises(TemplateError) as refused:
+        check_built_depth(tree, url, template="founder")
+    assert "nested" in refused.value.reason
+    assert (refused.value.url, refused.value.template) == (url, "founder")
+
+
+def test_a_tree_built_as_deep_as_the_estimate_allows_is_kept() -> None:
+    # 512 deep inside <body> (the estimate's limit), and a <br> leaf it does not count.
+    page = "<div>" * MAX_DEPTH + "<br>"
+    assert nesting_depth(page) == MAX_DEPTH
+    assert built_depth_of(parse_html(page)) == BUILT_DEPTH_LIMIT
