@@ -18,9 +18,11 @@ elements (``<p>``, ``<li>``, ``<dd>``/``<dt>``, table cells, rows and sections,
 ``<option>``, ``<tbody>``); a ``<form>`` while the last one is unclosed (dropped);
 ``<svg>``/``<math>`` content (self-closing tags, no raw text, HTML tags breaking out, but
 not out of an element whose content is HTML: ``<foreignObject>``, ``<mtext>``,
-``<annotation-xml encoding="text/html">`` …); and formatting elements (``<b>``, ``<font>`` …)
-an end tag closed from outside, which the parser opens again at the next text or tag (three
-per tag and attributes, the "Noah's Ark" rule).
+``<annotation-xml encoding="text/html">`` …); formatting elements (``<b>``, ``<font>`` …) an
+end tag closed from outside, which the parser opens again at the next text or tag (three per
+tag and attributes, the "Noah's Ark" rule); and those an end tag finds a block inside
+(``<b><p></b>``: the "adoption agency" moves the block out of the ``<b>``, which is then
+closed, and a clone of it inside the block).
 ``<html>`` and ``<body>`` are not counted. Tokens follow the HTML tokenizer (a quoted
 attribute value may hold ``>``), and no pattern backtracks across the document: the pass is
 linear in its length (1–2 µs a tag).
@@ -151,6 +153,10 @@ _KINDS: Final = {
 }
 
 
+_GHOST: Final = ""
+_STAYS: Final = "-"
+
+
 class _Stack:
     """The stack of open elements as far as depth goes, with every lookup O(1)."""
 
@@ -169,9 +175,10 @@ class _Stack:
         self.level_sizes: list[int] = [0]
         self.level_ids: list[int] = [0]  # ascending
         self.lingering = 0
+        self.ghosts = 0  # entries of elements the adoption agency took out (see _retire)
 
     def depth(self) -> int:
-        return len(self.names) + self.lingering
+        return len(self.names) + self.lingering - self.ghosts
 
     def top(self, name: str) -> int:
         """Index of the topmost open ``name``, -1 when none is open."""
@@ -214,9 +221,10 @@ class _Stack:
 
     def pop_to(self, index: int, *, closed: bool = False, cell: bool = False) -> None:
         """Pop the element at ``index`` and all above it; ``closed``: by its own end tag;
-        ``cell``: a table cell among them is closed (which clears a marker)."""
+        ``cell``: a table cell among them is closed (which clears a marker). A ghost left
+        on top goes too (for the parser the element below it is the current node)."""
         cells = False
-        while len(self.names) > index:
+        while len(self.names) > index or (self.names and self.names[-1] == _GHOST):
             name, attrs, space = self.names.pop(), self.attrs.pop(), self.spaces.pop()
             mark = self.marks.pop()
             at = self.at[name]
@@ -227,6 +235,8 @@ class _Stack:
                 self.barriers[kind].pop()
             if space:
                 continue
+            if not name:
+                self.ghosts -= 1
             self.html.pop()
             if name in _FORMATTING and not (closed and len(self.names) == index):
                 self._linger(name, attrs, mark)
@@ -280,9 +290,34 @@ class _Stack:
             self.level_sizes[-1] -= 1
             self.lingering -= 1
             return
-        index = self.top(name)
-        if index >= 0 and index > self.barrier("special"):
+        index, special = self.top(name), self.barrier("special")
+        if index < 0 or index < self.barrier("scope"):
+            return  # (none open, or out of scope: the end tag is ignored)
+        if index > special:
             self.pop_to(index, closed=True)
+            return
+        # The adoption agency: the element leaves the stack, a clone of it goes under the
+        # nearest special element above it, then, that clone being the one to close, under
+        # the next, up to eight times; the last clone is closed with all above it.
+        specials = self.barriers["special"]
+        if len(specials) - bisect.bisect_right(specials, index) > 8:
+            self._retire(index, _STAYS)  # (a clone stays open, above the eighth)
+        else:
+            self._retire(index, _GHOST)
+            self.pop_to(special + 1)
+
+    def _retire(self, index: int, as_name: str) -> None:
+        """The element at ``index`` is no longer what its end tag closes, and stays in the
+        arrays (whose indices then hold) under a name no tag has: :data:`_GHOST`, not
+        counted in the depth, or :data:`_STAYS` (for a clone of it), counted."""
+        name = self.names[index]
+        self.at[name].pop()  # (the topmost: the one its end tag found)
+        if not self.at[name]:
+            del self.at[name]
+        self.names[index] = as_name
+        bisect.insort(self.at.setdefault(as_name, []), index)
+        if as_name == _GHOST:
+            self.ghosts += 1
 
     def close_if_above(self, index: int, kind: str, *, cell: bool = False) -> bool:
         """Pop to ``index`` if it is open and no ``kind`` barrier lies above it."""
@@ -354,6 +389,8 @@ def nesting_depth(text: str, limit: int = MAX_DEPTH) -> int:
                         del at[name]
                     else:
                         at[name].pop()
+                    if names and names[-1] == _GHOST:
+                        stack.pop_to(len(names))
             elif name in at or name in _HEADINGS or name in _FORMATTING:
                 _end_tag(stack, name)
             continue
@@ -415,8 +452,8 @@ def nesting_depth(text: str, limit: int = MAX_DEPTH) -> int:
                 attrs.append(raw_attrs if name in _FORMATTING else "")
                 marks.append(stack.level_ids[-1])
                 spaces.append("")
-        if len(names) + stack.lingering > deepest:
-            deepest = len(names) + stack.lingering
+        if len(names) + stack.lingering - stack.ghosts > deepest:
+            deepest = len(names) + stack.lingering - stack.ghosts
             if deepest > limit:
                 break
     return deepest

@@ -69,11 +69,20 @@ def test_on_tag_soup_the_estimate_is_never_below_what_lexbor_builds(text: str) -
         "<b><nobr>" * 600,
         "<a><em><s>" * 300,
         "<nobr>x<b>" * 600,
+        # An end tag with a block inside its element moves the block out of it (the
+        # adoption agency): the next <a> does not close what opened since.
+        "<a><div></a></div><x><a>" * 600,
+        "<nobr><li></nobr></li><x><nobr>" * 600,
     ],
 )
 def test_nesting_past_the_limit_is_counted_whatever_the_end_tags_say(markup: str) -> None:
     assert built_depth(markup) > MAX_DEPTH
     assert nesting_depth(markup) > MAX_DEPTH
+
+
+def test_formatting_ended_inside_a_paragraph_adds_no_level() -> None:
+    page = "<font><p>字</font></p>" * 2000  # (the <p> moves out of the <font>)
+    assert nesting_depth(page) == built_depth(page) < 10
 
 
 def test_a_form_inside_an_unclosed_form_adds_no_level() -> None:
