@@ -473,6 +473,10 @@ def _encodes_html(attrs: str) -> bool:
 def _start_tag(stack: _Stack, name: str) -> bool:
     """What a start tag closes before it opens (implied end tags) and the elements it
     implies; False when it opens nothing (a ``<select>`` in a select closes that one)."""
+    if name in _TABLE_PARTS and "select" in stack.at:  # (a <table> nests in a cell's select)
+        table, select = stack.top("table"), stack.top("select")
+        if 0 <= table < select and not table < stack.top("template") < select:
+            stack.pop_to(select)  # a select in a table: a table part ends it, then opens
     if name == "li":  # (before the <p>: a <p> open above the item hides it)
         stack.close_if_above(stack.top("li"), "item")
     elif name in ("dd", "dt"):

@@ -200,3 +200,9 @@ def test_a_tree_built_as_deep_as_the_estimate_allows_is_kept() -> None:
     page = "<div>" * MAX_DEPTH + "<br>"
     assert nesting_depth(page) == MAX_DEPTH
     assert built_depth_of(parse_html(page)) == BUILT_DEPTH_LIMIT
+
+
+@pytest.mark.parametrize("part", ["<td>", "<tr>", "<tbody>", "<caption>"])
+def test_a_table_part_ends_a_select_in_the_table(part: str) -> None:
+    markup = ("<table><select>" + part) * 100
+    assert nesting_depth(markup) == built_depth(markup)
