@@ -82,7 +82,6 @@ _RAW_END: Final = {name: re.compile(rf"</{name}[{_WS}/>]", re.I) for name in _RA
 _FORMATTING: Final = _names("a b big code em font i nobr s small strike strong tt u")
 _MARKERS: Final = _names("applet marquee object template td th caption")
 _HEADINGS: Final = ("h1", "h2", "h3", "h4", "h5", "h6")
-_SECTIONS: Final = ("tbody", "thead", "tfoot")
 _TABLE_PARTS: Final = _names("caption colgroup tbody thead tfoot tr td th")
 """Dropped outside a table: only inside one may they be open (and close what is above)."""
 _CLOSES_P: Final = _names(
@@ -147,6 +146,12 @@ _BARRIERS: Final = {
     "list": _SCOPE | {"ol", "ul"},
     "table": frozenset({"html", "table", "template"}),
     "item": _SPECIAL - {"address", "div", "p"},  # what stops <li>, <dd>, <dt> closing theirs
+    # Not barriers: the topmost of these names, kept as barriers are (O(1) for table tags,
+    # which looked up each name of these, 14 lookups a <td>)
+    "cell": _names("td th caption"),
+    "section": _names("tbody thead tfoot"),
+    "inner": _names("td th caption template select"),  # (see _table_mode)
+    "heading": frozenset(_HEADINGS),
 }
 _KINDS: Final = {
     name: tuple(kind for kind, names in _BARRIERS.items() if name in names) for name in _SPECIAL
@@ -168,6 +173,9 @@ class _Stack:
         self.html: list[int] = []  # indices of HTML elements (not of svg/math content)
         self.at: dict[str, list[int]] = {}
         self.barriers: dict[str, list[int]] = {kind: [] for kind in _BARRIERS}
+        self.kinds = {  # name → the barrier lists it is in
+            name: tuple(self.barriers[kind] for kind in kinds) for name, kinds in _KINDS.items()
+        }
         # Formatting elements closed from outside, between the parser's markers (a cell,
         # <object>, <template> … opens one; closing one by its end tag clears the last):
         # name → attrs → count, None while empty.
@@ -212,8 +220,8 @@ class _Stack:
         if not space:
             self.html.append(index)
         self.at.setdefault(name, []).append(index)
-        for kind in _KINDS.get(name, ()):
-            self.barriers[kind].append(index)
+        for found in self.kinds.get(name, ()):
+            found.append(index)
         if name in _MARKERS and not space:
             self.levels.append(None)
             self.level_sizes.append(0)
@@ -231,8 +239,8 @@ class _Stack:
             at.pop()
             if not at:
                 del self.at[name]  # (a page of a million names, each closed, keeps none)
-            for kind in _KINDS.get(name, ()):
-                self.barriers[kind].pop()
+            for found in self.kinds.get(name, ()):
+                found.pop()
             if space:
                 continue
             if not name:
@@ -520,8 +528,7 @@ def _table_mode(stack: _Stack) -> int:
     caption, template or select of it), else -1. What opens then (not a table part) opens
     before the table, yet stays open until a table part clears it away."""
     table = stack.top("table")
-    inner = ("td", "th", "caption", "template", "select")
-    if table < 0 or max(stack.top(name) for name in inner) > table:
+    if table < 0 or stack.barrier("inner") > table:
         return -1
     return table
 
@@ -530,12 +537,12 @@ def _open_in_table(stack: _Stack, name: str) -> None:
     """A cell, row, section or caption: the cell or caption open closes; then all above
     the row (for a cell), the section (for a row) or the table goes, and the section and
     row a parser implies open."""
-    _close_in_table(stack, max(stack.top(cell) for cell in ("td", "th", "caption")))
+    _close_in_table(stack, stack.barrier("cell"))
     table = _table_mode(stack)
     if table < 0:
         return
     context, implied = table, ""
-    section = max(stack.top(s) for s in _SECTIONS)
+    section = stack.barrier("section")
     if name in ("td", "th"):
         row = stack.top("tr")
         if row > table:
@@ -569,7 +576,7 @@ def _end_tag(stack: _Stack, name: str) -> None:
     elif name == "li":
         stack.close_if_above(stack.top("li"), "list")
     elif name in _HEADINGS:
-        stack.close_if_above(max(stack.top(h) for h in _HEADINGS), "scope")
+        stack.close_if_above(stack.barrier("heading"), "scope")
     elif name in _SCOPE_END:
         if stack.close_if_above(stack.top(name), "scope") and name in _MARKERS:
             stack.clear_marker()
