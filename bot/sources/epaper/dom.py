@@ -25,7 +25,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from bot.errors import TemplateError
-from bot.sources.epaper.nesting import MAX_DEPTH, nesting_depth
+from bot.sources.epaper.nesting import MAX_DEPTH, TooManyTagsError, nesting_depth
 from summarizer.decode import strip_invisible
 from summarizer.edition import normalize_page
 from summarizer.rejoin import normalize_ws
@@ -60,14 +60,19 @@ _BLOCK: Final = frozenset(
 def parse_html(text: str, url: str = "", *, template: str = "") -> LexborHTMLParser:
     """Parse a whole document (NUL characters, which no page needs, are dropped first).
 
-    A :class:`TemplateError` naming ``url`` and ``template`` when its elements nest deeper
-    than :data:`~bot.sources.epaper.nesting.MAX_DEPTH`, before lexbor, whose time grows with
+    A :class:`TemplateError` naming ``url`` and ``template`` when it has more tags than
+    :data:`~bot.sources.epaper.nesting.MAX_TAGS` or its elements nest deeper than
+    :data:`~bot.sources.epaper.nesting.MAX_DEPTH`, before lexbor, whose time grows with
     the nesting times the tags, ever sees it (:mod:`bot.sources.epaper.nesting`); and, should
     that estimate ever fall short of what lexbor built, before any selector runs on the tree
     (:func:`check_built_depth`).
     """
     text = text.replace("\x00", "")
-    if nesting_depth(text) > MAX_DEPTH:
+    try:
+        too_deep = nesting_depth(text) > MAX_DEPTH
+    except TooManyTagsError as error:
+        raise TemplateError(url, f"{error} (no page has)", template=template) from None
+    if too_deep:
         reason = f"markup nested more than {MAX_DEPTH} elements deep (no page is)"
         raise TemplateError(url, reason, template=template)
     tree = LexborHTMLParser(text)

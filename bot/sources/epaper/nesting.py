@@ -7,7 +7,8 @@ cannot be stopped from outside (a deadline abandons the await, the thread keeps 
 every other paper's pages wait for it). Real pages nest a few dozen deep (人民日报's page in
 ``../shared/data/epaper/``: 22 inside ``<body>``); browsers build no deeper than 512
 (Blink's limit), so a page estimated deeper is refused before lexbor sees it
-(:data:`MAX_DEPTH`).
+(:data:`MAX_DEPTH`), and so is one of more tags than any page has (:data:`MAX_TAGS`), whose
+estimate alone would hold the parse pool for seconds.
 
 The estimate replays the HTML tree-building rules that decide depth, and where it
 simplifies, it errs high (a page refused wrongly is one logged error; one let through
@@ -35,11 +36,16 @@ import html
 import re
 from typing import Final
 
-__all__ = ["MAX_DEPTH", "nesting_depth"]
+__all__ = ["MAX_DEPTH", "MAX_TAGS", "TooManyTagsError", "nesting_depth"]
 
 MAX_DEPTH: Final = 512
 """Deepest nesting parsed: Blink's limit, 20 times a real page's; a 5 MB page of ``<li>``s at
 this depth parses in about 2 s (0.3 s flat), at 1,000 in 3.7 s."""
+
+MAX_TAGS: Final = 200_000
+"""Most tags (and comments) read: 150 times a real page's (人民日报's has 1,330 in 49 KB). The
+estimate costs 1-6 µs a tag in Python, lexbor's parse a fraction of that: 5 MB of
+``<table><td>…`` (1.3 million tags) took the estimate 8 s; 200,000 take about 1 s."""
 
 _WS: Final = r"\t\n\f\r "
 
@@ -335,12 +341,19 @@ class _Stack:
         return False
 
 
-def nesting_depth(text: str, limit: int = MAX_DEPTH) -> int:
+class TooManyTagsError(ValueError):
+    """A document of more than :data:`MAX_TAGS` tags: no page has so many, and its depth is
+    not estimated (which would cost seconds of the parse pool)."""
+
+
+def nesting_depth(text: str, limit: int = MAX_DEPTH, *, max_tags: int = MAX_TAGS) -> int:
     """The deepest ``text``'s elements nest, as an HTML parser would build them (see the
-    module docstring), counted no further than ``limit + 1``."""
+    module docstring), counted no further than ``limit + 1``; :class:`TooManyTagsError`
+    past ``max_tags`` tags and comments."""
     stack = _Stack()
     names, attrs, marks, spaces, at = stack.names, stack.attrs, stack.marks, stack.spaces, stack.at
     deepest, position, length = 0, 0, len(text)
+    tags_left = max_tags
     unsure = ""  # a raw text element a parser may have dropped, read on to its end tag
     in_body = False  # (before it, <noscript> is the <head>'s)
     form_open = False  # the parser's form pointer: a <form> while it is set is dropped
@@ -348,6 +361,9 @@ def nesting_depth(text: str, limit: int = MAX_DEPTH) -> int:
         token = _TOKEN.search(text, position)
         if token is None:
             break
+        tags_left -= 1
+        if tags_left < 0:
+            raise TooManyTagsError(f"more than {max_tags:,} tags")
         if token.start() > position:  # text before this token
             if stack.lingering and not stack.in_foreign():
                 stack.reopen()

@@ -13,7 +13,7 @@ from selectolax.lexbor import LexborHTMLParser
 from bot.errors import TemplateError
 from bot.sources.epaper.dom import BUILT_DEPTH_LIMIT, check_built_depth, fragment_text, parse_html
 from bot.sources.epaper.dom import built_depth as built_depth_of
-from bot.sources.epaper.nesting import MAX_DEPTH, nesting_depth
+from bot.sources.epaper.nesting import MAX_DEPTH, MAX_TAGS, TooManyTagsError, nesting_depth
 from tests.bot.sources.epaper.test_epaper_properties import html_soup
 
 REAL_PAGE = (
@@ -206,3 +206,17 @@ def test_a_tree_built_as_deep_as_the_estimate_allows_is_kept() -> None:
 def test_a_table_part_ends_a_select_in_the_table(part: str) -> None:
     markup = ("<table><select>" + part) * 100
     assert nesting_depth(markup) == built_depth(markup)
+
+
+def test_tags_past_the_cap_are_refused_not_estimated() -> None:
+    assert nesting_depth("<td>" * 10, max_tags=10) == 0  # (no table: no cell)
+    with pytest.raises(TooManyTagsError):
+        nesting_depth("<td>" * 11, max_tags=10)
+
+
+def test_a_page_of_more_tags_than_any_page_has_is_refused() -> None:
+    url = "http://epaper.test/html/2024-07/01/node_1.htm"
+    with pytest.raises(TemplateError) as refused:
+        parse_html("<br>" * (MAX_TAGS + 1), url, template="founder")
+    assert "tags" in refused.value.reason
+    assert (refused.value.url, refused.value.template) == (url, "founder")
