@@ -189,7 +189,7 @@ class _Stack:
         self.level_sizes: list[int] = [0]
         self.level_ids: list[int] = [0]  # ascending
         self.lingering = 0
-        self.ghosts = 0  # entries of elements the adoption agency took out (see _retire)
+        self.ghosts = 0  # entries of elements the adoption agency took out (see retire)
 
     def depth(self) -> int:
         return len(self.names) + self.lingering - self.ghosts
@@ -315,12 +315,12 @@ class _Stack:
         # the next, up to eight times; the last clone is closed with all above it.
         specials = self.barriers["special"]
         if len(specials) - bisect.bisect_right(specials, index) > 8:
-            self._retire(index, _STAYS)  # (a clone stays open, above the eighth)
+            self.retire(index, _STAYS)  # (a clone stays open, above the eighth)
         else:
-            self._retire(index, _GHOST)
+            self.retire(index, _GHOST)
             self.pop_to(special + 1)
 
-    def _retire(self, index: int, as_name: str) -> None:
+    def retire(self, index: int, as_name: str) -> None:
         """The element at ``index`` is no longer what its end tag closes, and stays in the
         arrays (whose indices then hold) under a name no tag has: :data:`_GHOST`, not
         counted in the depth, or :data:`_STAYS` (for a clone of it), counted."""
@@ -517,7 +517,7 @@ def _start_tag(stack: _Stack, name: str) -> bool:
             stack.pop_to(table, cell=True)
     elif name == "select" and "select" in stack.at:
         index = stack.top("select")
-        if index >= stack.barrier("special"):
+        if index >= stack.barrier("scope"):  # (a <p> or <div> in it does not keep it open)
             stack.pop_to(index)
             return False
     elif name in ("option", "optgroup"):
@@ -527,7 +527,14 @@ def _start_tag(stack: _Stack, name: str) -> bool:
         if name == "optgroup" and in_select and stack.names[-1:] == ["optgroup"]:
             stack.pop_to(len(stack.names) - 1)
     elif name in ("a", "nobr"):
-        stack.close_formatting(name)
+        index, lingering = stack.top(name), (stack.levels[-1] or {}).get(name)
+        if name == "a" and not lingering and 0 <= index < stack.barrier("scope"):
+            if stack.marks[index] == stack.level_ids[-1]:  # (no marker since: in the list)
+                # An <a> out of scope (in a <select> …) is not closed but taken off the
+                # stack, its element still the ancestor of all open above it.
+                stack.retire(index, _STAYS)
+        else:
+            stack.close_formatting(name)
         if stack.lingering:
             stack.reopen()  # the parser reconstructs before it inserts the new element
     elif name == "button":
