@@ -23,7 +23,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.storage.fulltext.terms import normalize, word_terms
+from bot.storage.fulltext.terms import is_han, normalize, word_terms
 
 __all__ = ["MAX_PHRASES", "Phrase", "SearchOrder", "SearchQuery", "parse_query"]
 
@@ -52,7 +52,8 @@ class SearchOrder(enum.StrEnum):
 class Phrase:
     """One word or quoted phrase: ``text`` as typed (normalised) and the terms it stands for.
 
-    A single Han character (``prefix``) matches every term it starts (see :mod:`.terms`).
+    A single Han character (``prefix``) matches every term it starts (see :mod:`.terms`); a
+    single letter or digit of any other script (``я``, ``é``, ``α``) is a word like any other.
     """
 
     text: str
@@ -60,7 +61,7 @@ class Phrase:
 
     @property
     def prefix(self) -> bool:
-        return len(self.terms) == 1 and len(self.terms[0]) == 1 and not self.terms[0].isascii()
+        return len(self.terms) == 1 and len(self.terms[0]) == 1 and is_han(self.terms[0])
 
 
 @dataclass(frozen=True, slots=True)

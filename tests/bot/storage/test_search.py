@@ -47,6 +47,14 @@ def test_a_single_character_is_found_anywhere_in_a_run(store: Store) -> None:
     assert sorted(titles(search(store, "会"))) == ["乙", "甲"]
 
 
+def test_a_single_letter_of_another_script_finds_that_word_not_the_words_it_starts(
+    store: Store,
+) -> None:
+    add(store, edition(DAY, article("甲", "я тоже."), article("乙", "яблоко."), article("丙", "α")))
+    assert titles(search(store, "я")) == ["甲"]
+    assert titles(search(store, "α")) == ["丙"]
+
+
 def test_title_and_text_both_count_and_every_word_must_match(store: Store) -> None:
     add(store, edition(DAY, article("工会", "高温。"), article("工会", "寒潮来了。")))
     page = search(store, "工会 寒潮")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -80,6 +81,12 @@ def test_a_single_han_character_is_a_prefix_phrase() -> None:
     [phrase] = parse_query("会").include
     assert phrase.prefix and phrase.terms == ("会",)
     assert not parse_query("a").include[0].prefix
+
+
+@pytest.mark.parametrize("letter", ["я", "é", "α", "٣"])
+def test_a_single_letter_of_another_script_is_a_word_not_a_prefix(letter: str) -> None:
+    [phrase] = parse_query(letter).include
+    assert not phrase.prefix and phrase.terms == (letter,)
 
 
 def test_the_number_of_words_is_capped() -> None:
