@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from bot.errors import EditionChangedError, SearchTooLongError
 from bot.storage import fulltext
 from bot.storage.fulltext import Filters, SearchBackend, SearchOrder, SearchQuery
-from bot.storage.fulltext.index import ID_SPAN, article_of, day_keys
+from bot.storage.fulltext.index import ID_SPAN, TIME_LIMIT, article_of, day_keys
 from bot.storage.models import ArticleRow, Edition, Paper
 from bot.storage.papers import paper_row
 from bot.storage.records import ArticleRecord, EditionRecord, SearchHit, SearchPage
@@ -302,7 +302,9 @@ class _Deadline:
     """The time a search has left, handed to the database before each statement.
 
     PostgreSQL: ``statement_timeout`` set to what is left when each statement starts, so
-    several cannot add up. SQLite: a progress handler that interrupts the running statement
+    several cannot add up (a backend running more than one statement for a call re-arms
+    through ``session.info``: :func:`~bot.storage.fulltext.index.arm_time_limit`). SQLite: a
+    progress handler that interrupts the running statement
     once the time is up (checked every :data:`_SQLITE_STEPS` virtual machine steps)."""
 
     def __init__(self, session: Session, seconds: float) -> None:
@@ -316,6 +318,7 @@ class _Deadline:
         self._raw = raw
         if self._sqlite:
             self._raw.set_progress_handler(self.passed, _SQLITE_STEPS)
+        session.info[TIME_LIMIT] = self.arm  # for a backend's further statements
 
     def passed(self) -> bool:
         return time.monotonic() > self.at
@@ -329,6 +332,7 @@ class _Deadline:
             self._session.execute(text(f"SET LOCAL statement_timeout = {left}"))
 
     def close(self) -> None:
+        self._session.info.pop(TIME_LIMIT, None)
         if self._sqlite:
             self._raw.set_progress_handler(None, 0)
 

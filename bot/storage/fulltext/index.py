@@ -23,10 +23,12 @@ from bot.storage.fulltext.terms import document_text
 
 __all__ = [
     "ID_SPAN",
+    "TIME_LIMIT",
     "Executor",
     "Filters",
     "IndexEntry",
     "SearchBackend",
+    "arm_time_limit",
     "article_of",
     "day_keys",
     "entry",
@@ -38,6 +40,19 @@ Executor = Session | Connection
 
 ID_SPAN = 2**31
 """Article ids are 32-bit: the low bits of a recency key."""
+
+TIME_LIMIT = "search_time_limit"
+"""The key of ``session.info`` under which a search keeps its time limit's ``arm`` (see
+``bot.storage.editions``): a backend that runs several heavy statements for one call calls
+:func:`arm_time_limit` before each after the first."""
+
+
+def arm_time_limit(session: Executor) -> None:
+    """Give the next statement only what is left of the search's time limit (or stop the
+    search if none is left); nothing outside a search."""
+    arm = session.info.get(TIME_LIMIT)
+    if arm is not None:
+        arm()
 
 
 def recency(date: dt.date, article_id: int) -> int:

@@ -36,7 +36,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import text
 
-from bot.storage.fulltext.index import ID_SPAN, Executor, Filters, IndexEntry
+from bot.storage.fulltext.index import ID_SPAN, Executor, Filters, IndexEntry, arm_time_limit
 from bot.storage.fulltext.query import Phrase, SearchQuery
 from bot.storage.fulltext.terms import MAX_TERM_CHARS
 
@@ -376,7 +376,9 @@ class PostgresSearch:
         need: int,
     ) -> list[int]:
         """The newest ``need`` matches' keys: from GIN when it has few candidates, else by
-        walking the recency btree (``walk``, the statement to do so, with ``params``).
+        walking the recency btree (``walk``, the statement to do so, with ``params``). The
+        walk after GIN's answer gets only the time left (:func:`.index.arm_time_limit`): the
+        two statements must not each have the search's whole time limit.
 
         Index scans are off on entry and back on when this returns (on success only: after
         an error, such as a search stopped by its time limit, the transaction is over, and
@@ -392,6 +394,7 @@ class PostgresSearch:
             keys = [int(k) for k in keys]
         session.execute(text("SET LOCAL enable_indexscan = on"))
         if cap is not None and found >= cap:  # GIN holds too many: walk the recency btree
+            arm_time_limit(session)
             keys = [int(k) for k in session.scalars(text(walk), params)]
         return keys
 

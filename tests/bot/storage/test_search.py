@@ -168,6 +168,27 @@ def test_a_phrase_in_the_last_week_is_found_newest_first_however_common(
     assert (titles(page), page.total) == (newest, min(printed, editions.COUNT_CAP))
 
 
+def test_postgresql_gives_the_walk_after_gins_answer_only_the_time_left(store: Store) -> None:
+    # GIN finds too many candidates for the phrase in the week, so the recency btree is walked
+    if store.engine.dialect.name == "sqlite":
+        pytest.skip("one statement per slice on SQLite, watched by the progress handler")
+    found = [article(f"发展{i:03d}", "推动高质量发展。") for i in range(400)]
+    add(store, edition(DAY, *found))
+    statements: list[str] = []
+
+    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement)
+
+    sa.event.listen(store.engine, "before_cursor_execute", record)
+    try:
+        assert search(store, '"高质量发展" 最新', limit=3).total == editions.COUNT_CAP
+    finally:
+        sa.event.remove(store.engine, "before_cursor_execute", record)
+    gin = next(i for i, s in enumerate(statements) if "candidates AS MATERIALIZED" in s)
+    walk = next(i for i, s in enumerate(statements) if i > gin and "ORDER BY recency DESC" in s)
+    assert any("statement_timeout" in s for s in statements[gin + 1 : walk])
+
+
 @pytest.mark.parametrize("back", [30, 300, 1000], ids=["a month", "a year", "years"])
 def test_an_older_phrase_is_found_among_articles_with_its_words_apart(
     store: Store, back: int
