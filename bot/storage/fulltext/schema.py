@@ -43,10 +43,11 @@ def is_index_table(name: str) -> bool:
     return name == "article_search" or name == "article_fts" or name.startswith("article_fts_")
 
 
-def create(conn: Connection, *, indexes: bool = True) -> None:
-    """Create the (empty) index; PostgreSQL's GIN and btree can wait for :func:`build`."""
+def create(conn: Connection, *, indexes: bool = True, fts5: str = sqlite.CREATE) -> None:
+    """Create the (empty) index; PostgreSQL's GIN and btree can wait for :func:`build`.
+    ``fts5``: SQLite's ``CREATE VIRTUAL TABLE`` (an older one, for a downgrade)."""
     if conn.dialect.name == "sqlite":
-        conn.execute(text(sqlite.CREATE))
+        conn.execute(text(fts5))
         conn.execute(text(sqlite.HASHSIZE))
         conn.execute(text(sqlite.AUTOMERGE))
         return

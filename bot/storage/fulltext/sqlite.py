@@ -24,8 +24,13 @@ __all__ = ["CREATE", "DROP", "SqliteSearch", "match_expression"]
 
 CREATE = (
     "CREATE VIRTUAL TABLE article_fts USING fts5("
-    "title, body, paper, content='', tokenize='ascii', detail=full)"
+    "title, body, paper, content='', tokenize='ascii', detail=full, prefix='1')"
 )
+"""``prefix='1'``: an index of every term's first character, so a single Han character (a
+prefix query, ``"的" *``) reads one doclist instead of merging those of every term it starts.
+That merge ran inside one step of SQLite's virtual machine, where the progress handler (the
+search's time limit) never looked: ``的 是 在 了 和 有 人 中`` ran 0.91 s under a 0.05 s limit
+(1.28 s → 0.02 s for the statement at 30,000 articles with the prefix index; migration 0013)."""
 # FTS5 flushes its pending terms to a new segment whenever they pass "hashsize" (1 MB by
 # default, about six articles of bigrams): 64 MB lets an edition go in as one segment, and
 # bulk inserts run 2.7x faster (3.6 -> 1.3 ms per article, measured). Stored in the table.

@@ -280,13 +280,14 @@ def test_upgrade_from_0002_indexes_the_existing_archive_with_progress_lines(
         db.upgrade(engine, "0002")
         _archive_at_0002(engine, 5)
         with caplog.at_level(logging.INFO, logger="bot.storage.fulltext.schema"):
-            db.upgrade(engine)
+            db.upgrade(engine, "0003")
         progress = [r.getMessage() for r in caplog.records if "search index" in r.getMessage()]
         assert progress[-1].startswith("search index: 5 of 5 articles")
         assert len(progress) == 3
         with engine.connect() as conn:
             columns = {c["name"] for c in sa.inspect(conn).get_columns("articles")}
         assert "body" not in columns
+        db.upgrade(engine)
     finally:
         engine.dispose()
     with Store(db_url) as store:
@@ -441,3 +442,55 @@ def test_a_new_sqlite_index_merges_eight_segments_at_a_time(db_url: str | URL) -
         assert _automerge(engine) == 8
     finally:
         engine.dispose()
+
+
+def _fts5_sql(engine: sa.Engine) -> str:
+    with engine.connect() as conn:
+        return str(
+            conn.execute(
+                sa.text("SELECT sql FROM sqlite_master WHERE name = 'article_fts'")
+            ).scalar_one()
+        )
+
+
+def test_a_new_sqlite_index_indexes_each_terms_first_character(db_url: str | URL) -> None:
+    engine = db.make_engine(db_url)
+    try:
+        if engine.dialect.name != "sqlite":
+            pytest.skip("GIN answers a prefix from its own sorted keys")
+        db.upgrade(engine)
+        assert "prefix='1'" in _fts5_sql(engine)
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_to_0013_rebuilds_the_sqlite_index_with_a_prefix_index_and_progress_lines(
+    db_url: str | URL, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.storage.fulltext import schema
+
+    monkeypatch.setattr(schema, "BATCH", 2)
+    engine = db.make_engine(db_url)
+    try:
+        if engine.dialect.name != "sqlite":
+            pytest.skip("GIN answers a prefix from its own sorted keys: nothing to rebuild")
+        db.upgrade(engine, "0002")
+        _archive_at_0002(engine, 5)
+        db.upgrade(engine, "0013")
+        db.downgrade(engine, "0012")  # the index as 0003-0012 built it
+        assert "prefix" not in _fts5_sql(engine)
+        with Store(db_url, migrate=False) as store:
+            assert store.editions.search(parse_query("会"), offset=0, limit=10).total == 3
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="bot.storage.fulltext.schema"):
+            db.upgrade(engine)
+        progress = [r.getMessage() for r in caplog.records if "search index" in r.getMessage()]
+        assert progress[-1].startswith("search index: 5 of 5 articles")
+        assert len(progress) == 3
+        assert "prefix='1'" in _fts5_sql(engine)
+    finally:
+        engine.dispose()
+    with Store(db_url) as store:
+        page = store.editions.search(parse_query("会"), offset=0, limit=10)
+        assert sorted(h.article.number for h in page.hits) == [1, 3, 5]
+        assert store.editions.search(parse_query("高温"), offset=0, limit=10).total == 2
