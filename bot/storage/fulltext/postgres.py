@@ -25,6 +25,11 @@ there, wherever they are (a phrase past those limits was missed: 高质量发展
 speech saying 发展 300 times); past 1 MiB its last new lexemes are left out rather than the
 edition refused (only an article of about 90,000 characters, nearly twice the default
 ``[limits] article_chars``, gets there). Migration 0012 marks the long vectors already stored.
+
+The separators of :mod:`.terms` (line breaks, before each run's tail) are not stored: their
+positions are left empty, which is all a phrase needs (``<->`` asks for the next position),
+and one position is left empty between the title and the text, which SQLite keeps in two
+columns (migration 0013 rebuilds the vectors stored before).
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ from sqlalchemy import text
 
 from bot.storage.fulltext.index import ID_SPAN, Executor, Filters, IndexEntry, arm_time_limit
 from bot.storage.fulltext.query import Phrase, SearchQuery
-from bot.storage.fulltext.terms import MAX_TERM_CHARS
+from bot.storage.fulltext.terms import MAX_TERM_CHARS, SEPARATOR
 
 __all__ = [
     "CREATE",
@@ -130,9 +135,9 @@ def tsvector(title: Sequence[str], body: Sequence[str], day: int) -> str:
     joined = "".join(title) + "".join(body)
     if "'" in joined or "\\" in joined:
         title, body = [_escaped(t) for t in title], [_escaped(t) for t in body]
-    start = len(title) + 1
-    parts = [f"'{t}':{i}A" for i, t in enumerate(title, 1)]
-    parts += [f"'{t}':{i}" for i, t in enumerate(body, start)]
+    start = len(title) + 2  # a free position: no phrase spans the title's end and the text
+    parts = [f"'{t}':{i}A" for i, t in enumerate(title, 1) if t != SEPARATOR]
+    parts += [f"'{t}':{i}" for i, t in enumerate(body, start) if t != SEPARATOR]
     parts.append(day_lexeme(day))
     if long:
         parts.append(LONG)
@@ -147,7 +152,7 @@ def _grouped(title: Sequence[str], body: Sequence[str], day: int, kept: set[str]
     2,000 bigrams); slower than that form, and only for an article of ~90,000 characters."""
     positions: dict[str, list[str]] = {}
     for position, (term, weight) in enumerate(
-        [*((t, "A") for t in title), *((t, "") for t in body)], 1
+        [*((t, "A") for t in title), (SEPARATOR, ""), *((t, "") for t in body)], 1
     ):
         if term in kept:
             held = positions.setdefault(term, [])
@@ -174,12 +179,13 @@ def _limits(title: Sequence[str], body: Sequence[str]) -> tuple[bool, set[str] |
     Cheap where it can be: no lexeme passes 256 occurrences in fewer terms, and both fit
     while the joined terms' bytes plus five per occurrence do: an article of ~90,000
     characters."""
-    count = len(title) + len(body)
+    count = len(title) + 1 + len(body)  # positions, with the one between title and text
     if count <= MAX_OCCURRENCES:
         return False, None
-    terms = [*title, *body]
+    terms = [t for t in (*title, *body) if t != SEPARATOR]
     occurrences = Counter(terms)
-    long = count > MAX_POSITION or occurrences.most_common(1)[0][1] > MAX_OCCURRENCES
+    most = occurrences.most_common(1)[0][1] if occurrences else 0
+    long = count > MAX_POSITION or most > MAX_OCCURRENCES
     if count * (4 * MAX_TERM_CHARS + 5) <= MAX_LEXEME_BYTES:
         return long, None
     if len("".join(terms).encode()) + 5 * count <= MAX_LEXEME_BYTES:

@@ -3,7 +3,8 @@ pool; this module is pure).
 
 * *term frequency*: each found phrase's occurrences in the article's normalised title
   (weighted :data:`TITLE_WEIGHT`) and text, counted by :func:`phrase_pattern`, which matches
-  where the index matches (a Han word as a substring of a run of Han, a Latin word whole);
+  where the index matches (a Han word as a substring of a run of Han, a Latin word whole;
+  never across a line break, where the index holds a separator);
 * *length*: characters of title and text (the index's terms are bigrams, about one per
   character), against the pool's mean;
 * *IDF*: with one found phrase it is the same for every article and so changes no order;
@@ -38,8 +39,8 @@ B = 0.75
 TITLE_WEIGHT = 3.0
 """A word in the title counts three times one in the text (as the FTS5 weights did)."""
 
-_GAP = r"[\W_]+"  # what separates two runs: anything that is no term (see .terms)
-_GAP_OR_NONE = r"[\W_]*"  # between a Latin word and anything else
+_GAP = r"(?:[^\w\n]|_)+"  # what separates two runs: no term (see .terms), no line break
+_GAP_OR_NONE = r"(?:[^\w\n]|_)*"  # between a Latin word and anything else
 _WORD_CHAR = rf"[^\W_{HAN_CLASS}]"  # a letter or digit that is not Han
 
 

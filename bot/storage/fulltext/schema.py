@@ -7,6 +7,7 @@ models skips them by name (:func:`is_index_table`).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -16,9 +17,10 @@ from collections.abc import Callable
 from sqlalchemy import Connection, text
 
 from bot.storage.fulltext import postgres, sqlite
-from bot.storage.fulltext.index import ID_SPAN, entry
+from bot.storage.fulltext.index import ID_SPAN, IndexEntry, entry
 from bot.storage.fulltext.postgres import PostgresSearch
 from bot.storage.fulltext.sqlite import SqliteSearch
+from bot.storage.fulltext.terms import SEPARATOR
 
 __all__ = [
     "BATCH",
@@ -73,8 +75,11 @@ def build(
     *,
     batch: int | None = None,
     progress: Callable[[int, int, float], None] | None = None,
+    separators: bool = True,
 ) -> int:
     """Index every stored article (the index must be empty); returns how many.
+    ``separators=False``: without :data:`~.terms.SEPARATOR`, the terms as code before
+    migration 0013 cut them (for its downgrade: SQLite deletes by re-sending them).
 
     Reads in id order, ``batch`` (default :data:`BATCH`) at a time, and reports
     ``progress(done, total, seconds)`` after each step (default: a log line), so building
@@ -102,11 +107,18 @@ def build(
             entry(article_id, paper_id, _date(day), title, _list(paragraphs))
             for article_id, paper_id, day, title, paragraphs in rows
         ]
-        backend.add(conn, entries)
+        backend.add(conn, entries if separators else [_unseparated(e) for e in entries])
         done += len(rows)
         last_id = rows[-1][0]
         report(done, total, time.monotonic() - started)
     return done
+
+
+def _unseparated(indexed: IndexEntry) -> IndexEntry:
+    def terms(field: str) -> str:
+        return " ".join(t for t in field.split(" ") if t != SEPARATOR)
+
+    return dataclasses.replace(indexed, title=terms(indexed.title), body=terms(indexed.body))
 
 
 def add_days(

@@ -10,6 +10,11 @@ substring inside a run of Han characters. One character is a prefix query (every
 starts) plus the run's last character, which is indexed once per run as a "tail" after all
 positional terms, so it never sits between two terms of a phrase.
 
+A phrase never spans a line break (between paragraphs, or inside one) or two tails: a
+separator term (:data:`SEPARATOR`, a symbol, so no query word yields it) stands at each line
+break and before each tail, so the tails of two runs ending in 中 and 美 never read as the
+phrase 中、美.
+
 Everything else is a word: letters and digits (any script but Han and kana) up to the next
 symbol or space, lower-cased after NFKC ("５Ｇ" and "5g" are one term). Punctuation, symbols,
 ``%``, ``_``, quotes and NUL separate terms and are never terms themselves.
@@ -32,6 +37,7 @@ import numpy.typing as npt
 __all__ = [
     "HAN_CLASS",
     "MAX_TERM_CHARS",
+    "SEPARATOR",
     "document_terms",
     "document_text",
     "is_han",
@@ -50,7 +56,12 @@ HAN_CLASS = (
 """The characters cut into bigrams, as the inside of a regex class ``[...]``."""
 _HAN_RANGES = ((0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
 """:data:`HAN_CLASS` in the Basic Multilingual Plane, as code point ranges (inclusive)."""
-_RUNS = re.compile(rf"(?P<han>[{HAN_CLASS}]+)|(?P<word>[^\W_{HAN_CLASS}]+)")
+_RUNS = re.compile(rf"(?P<han>[{HAN_CLASS}]+)|(?P<word>[^\W_{HAN_CLASS}]+)|(?P<line>\n)")
+
+SEPARATOR = "\u00b6"
+"""The term at each line break and before each tail (``¶``): a symbol, never a query's term,
+so no phrase matches across it. One token to FTS5's ``ascii`` tokenizer (it splits on ASCII
+only); PostgreSQL leaves it out of a vector but keeps its position free (:mod:`.postgres`)."""
 _HAN_CHAR = re.compile(rf"[{HAN_CLASS}]")
 
 
@@ -90,13 +101,17 @@ def is_han(char: str) -> bool:
     return bool(_HAN_CHAR.fullmatch(char))
 
 
-def _cut(text: str) -> tuple[list[str], list[str]]:
-    """Positional terms of normalised ``text`` in order, and the tails of its Han runs."""
+def _cut(text: str, *, lines: bool = True) -> tuple[list[str], list[str]]:
+    """Positional terms of normalised ``text`` in order (with :data:`SEPARATOR` at each line
+    break, when ``lines``), and the tails of its Han runs."""
     terms: list[str] = []
     tails: list[str] = []
     for match in _RUNS.finditer(text):
         run = match.group()
-        if match.lastgroup == "word":
+        if match.lastgroup == "line":
+            if lines:
+                terms.append(SEPARATOR)
+        elif match.lastgroup == "word":
             terms.append(run[:MAX_TERM_CHARS])
         elif len(run) == 1:
             terms.append(run)
@@ -107,29 +122,32 @@ def _cut(text: str) -> tuple[list[str], list[str]]:
 
 
 def split_terms(text: str) -> tuple[list[str], list[str]]:
-    """Positional terms and tails of one text (:func:`document_terms` of several texts is all
-    their positional terms, then all their tails)."""
+    """Positional terms and tails of one text (:func:`document_terms` of several texts is
+    their positional terms, a separator between two texts, then all their tails, each after
+    a separator)."""
     return _cut(normalize(text))
+
+
+def _with_tails(terms: list[str], tails: list[str]) -> list[str]:
+    for tail in tails:
+        terms += (SEPARATOR, tail)
+    return terms
 
 
 def document_terms(texts: Iterable[str]) -> list[str]:
     """The terms to index for a field made of ``texts`` (a title, or the paragraphs), in order.
 
-    Positional terms of every text first, then the tails of all their Han runs.
+    Positional terms of every text first, :data:`SEPARATOR` between two texts (as at a line
+    break), then the tails of all their Han runs, each after a separator.
     """
-    terms: list[str] = []
-    tails: list[str] = []
-    for text in texts:
-        positional, ends = _cut(normalize(text))
-        terms.extend(positional)
-        tails.extend(ends)
-    return terms + tails
+    positional, tails = _cut(normalize("\n".join(texts)))  # "\n" never composes
+    return _with_tails(positional, tails)
 
 
 VECTORISED_FROM = 200
 """Texts this long (characters, all texts of a field together) are cut by the vectorised
 :func:`_joined_terms`; shorter ones (titles) are quicker by :func:`document_terms`."""
-_SPACE = ord(" ")
+_SPACE, _LINE, _SEPARATOR = ord(" "), ord("\n"), ord(SEPARATOR)
 _HAN, _WORD = 1, 2
 
 
@@ -144,14 +162,15 @@ def _classes() -> npt.NDArray[np.uint8]:
 
 
 def _joined_terms(text: str) -> str | None:
-    """The terms of normalised ``text`` (texts joined by a newline), space-separated, cut with
+    """The terms of normalised ``text`` (texts joined by a line break), space-separated, cut with
     array operations instead of one string object per bigram (with normalising, 107 against
     398 us for an article of 2,176 characters). None where :func:`_cut` must decide (a
     character beyond the BMP, a word longer than :data:`MAX_TERM_CHARS`).
 
     Each character emits what starts at it: a bigram (itself, the next, a space), a
     one-character run (itself, a space), a word's character (itself; a space after the
-    word's last); then the tails of the Han runs, in order."""
+    word's last), a line break (the separator, a space); then the tails of the Han runs, in
+    order, each after a separator."""
     codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
     if not codes.size or int(codes.max()) > 0xFFFF:
         return None
@@ -168,39 +187,43 @@ def _joined_terms(text: str) -> str | None:
         word_start = letter & ~is_word[:-2]
         if (np.flatnonzero(word_end) - np.flatnonzero(word_start) >= MAX_TERM_CHARS).any():
             return None
-    count = 3 * bigram.astype(np.intp) + 2 * single + letter + word_end
+    line = codes == _LINE
+    count = 3 * bigram.astype(np.intp) + 2 * single + letter + word_end + 2 * line
     ends = np.cumsum(count)
     at = ends - count
     tails = np.flatnonzero(tail)
-    out = np.full(int(ends[-1]) + 2 * tails.size, _SPACE, dtype=np.uint32)
+    out = np.full(int(ends[-1]) + 4 * tails.size, _SPACE, dtype=np.uint32)
     first = np.flatnonzero(bigram)
     out[at[first]] = codes[first]
     out[at[first] + 1] = codes[first + 1]
     alone = np.flatnonzero(single | letter)
     out[at[alone]] = codes[alone]
-    out[int(ends[-1]) + 2 * np.arange(tails.size)] = codes[tails]
+    out[at[line]] = _SEPARATOR
+    tail_at = int(ends[-1]) + 4 * np.arange(tails.size)
+    out[tail_at] = _SEPARATOR
+    out[tail_at + 2] = codes[tails]
     return out[:-1].tobytes().decode("utf-32-le") if out.size else ""
 
 
 def document_text(texts: Iterable[str]) -> str:
     """``" ".join(document_terms(texts))``, what the index stores for a field, made quickly.
 
-    Texts are joined by a newline (never part of a term) and cut in one pass: the positional
-    terms of every text in order, then the tails of all, as :func:`document_terms` orders
+    Texts are joined by a line break and cut in one pass, as :func:`document_terms` cuts
     them."""
     text = normalize("\n".join(texts))  # the same as each text's: "\n" never composes
     if len(text) >= VECTORISED_FROM and (joined := _joined_terms(text)) is not None:
         return joined
     positional, tails = _cut(text)
-    return " ".join(positional + tails)
+    return " ".join(_with_tails(positional, tails))
 
 
 def word_terms(word: str) -> list[str]:
     """The phrase a query word stands for: its positional terms in order (no tails).
 
     Whitespace between two Han characters is dropped first, so "习近平 新时代" in quotes
-    finds 习近平新时代 as printed; between Latin words it separates them ("new york").
+    finds 习近平新时代 as printed; between Latin words it separates them ("new york"). A line
+    break is a space here: a query never asks for :data:`SEPARATOR`.
     """
     text = normalize(word)
     text = re.sub(rf"(?<=[{HAN_CLASS}])\s+(?=[{HAN_CLASS}])", "", text)
-    return _cut(text)[0]
+    return _cut(text, lines=False)[0]

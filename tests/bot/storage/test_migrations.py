@@ -366,8 +366,9 @@ def test_upgrade_to_0012_marks_existing_postgres_vectors_the_server_cut(
         with Store(db_url, migrate=False) as store:
             assert store.editions.search(parse_query('"高质量发展"'), offset=0, limit=10).total == 0
         with caplog.at_level(logging.INFO, logger="bot.storage.fulltext.schema"):
-            db.upgrade(engine)
+            db.upgrade(engine, "0012")
         assert caplog.records[-1].getMessage().startswith("long vectors: 2 of 2 articles read")
+        db.upgrade(engine)
     finally:
         engine.dispose()
     with Store(db_url) as store:
@@ -464,33 +465,44 @@ def test_a_new_sqlite_index_indexes_each_terms_first_character(db_url: str | URL
         engine.dispose()
 
 
-def test_upgrade_to_0013_rebuilds_the_sqlite_index_with_a_prefix_index_and_progress_lines(
+def test_upgrade_to_0013_rebuilds_the_index_with_a_prefix_index_and_phrase_boundaries(
     db_url: str | URL, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from bot.storage.fulltext import schema
 
     monkeypatch.setattr(schema, "BATCH", 2)
     engine = db.make_engine(db_url)
+    sqlite = engine.dialect.name == "sqlite"
     try:
-        if engine.dialect.name != "sqlite":
-            pytest.skip("GIN answers a prefix from its own sorted keys: nothing to rebuild")
         db.upgrade(engine, "0002")
         _archive_at_0002(engine, 5)
+        with engine.begin() as conn:  # two runs ending in 中 and 美: never the phrase 中、美
+            conn.execute(
+                sa.text(
+                    "INSERT INTO articles (edition_id, number, title, paragraphs, captions,"
+                    " summary, keywords, body) VALUES (1, 6, '两端', :p, '[]', '[]', '[]', '')"
+                ),
+                {"p": json.dumps(["他在会议中，强调完美。"], ensure_ascii=False)},
+            )
         db.upgrade(engine, "0013")
-        db.downgrade(engine, "0012")  # the index as 0003-0012 built it
-        assert "prefix" not in _fts5_sql(engine)
-        with Store(db_url, migrate=False) as store:
-            assert store.editions.search(parse_query("会"), offset=0, limit=10).total == 3
+        db.downgrade(engine, "0012")  # SQLite: the index as 0003-0012 built it
+        if sqlite:
+            assert "prefix" not in _fts5_sql(engine)
+            with Store(db_url, migrate=False) as store:
+                assert store.editions.search(parse_query("中、美"), offset=0, limit=10).total == 1
+                assert store.editions.search(parse_query("会"), offset=0, limit=10).total == 4
         caplog.clear()
         with caplog.at_level(logging.INFO, logger="bot.storage.fulltext.schema"):
             db.upgrade(engine)
         progress = [r.getMessage() for r in caplog.records if "search index" in r.getMessage()]
-        assert progress[-1].startswith("search index: 5 of 5 articles")
+        assert progress[-1].startswith("search index: 6 of 6 articles")
         assert len(progress) == 3
-        assert "prefix='1'" in _fts5_sql(engine)
+        if sqlite:
+            assert "prefix='1'" in _fts5_sql(engine)
     finally:
         engine.dispose()
     with Store(db_url) as store:
         page = store.editions.search(parse_query("会"), offset=0, limit=10)
-        assert sorted(h.article.number for h in page.hits) == [1, 3, 5]
+        assert sorted(h.article.number for h in page.hits) == [1, 3, 5, 6]
+        assert store.editions.search(parse_query("中、美"), offset=0, limit=10).total == 0
         assert store.editions.search(parse_query("高温"), offset=0, limit=10).total == 2

@@ -74,6 +74,26 @@ def test_a_phrase_matches_its_words_in_order_only(store: Store) -> None:
     assert sorted(titles(search(store, "习近平 新时代"))) == ["一", "二"]
 
 
+def test_a_phrase_of_single_characters_never_joins_the_ends_of_two_runs(store: Store) -> None:
+    add(
+        store,
+        edition(DAY, article("甲", "他在会议中，强调完美。"), article("乙", "会谈：中、美。")),
+    )
+    assert titles(search(store, "中、美")) == ["乙"]
+
+
+def test_a_phrase_never_spans_two_paragraphs(store: Store) -> None:
+    add(
+        store, edition(DAY, article("甲", "他说了New", "York的事情。"), article("乙", "New York。"))
+    )
+    assert titles(search(store, '"new york"')) == ["乙"]
+
+
+def test_a_phrase_never_spans_the_title_and_the_text(store: Store) -> None:
+    add(store, edition(DAY, article("Hello New", "York的事情。"), article("乙", "New York。")))
+    assert titles(search(store, '"new york"')) == ["乙"]
+
+
 def test_a_minus_word_excludes_articles_with_it(store: Store) -> None:
     add(store, edition(DAY, article("工会与美国", "正文。"), article("工会", "正文。")))
     assert titles(search(store, "工会 -美国")) == ["工会"]

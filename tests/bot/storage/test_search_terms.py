@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from bot.storage.fulltext.terms import (
     MAX_TERM_CHARS,
+    SEPARATOR,
     VECTORISED_FROM,
     document_terms,
     document_text,
@@ -17,8 +18,13 @@ from bot.storage.fulltext.terms import (
 )
 
 
-def test_han_text_is_cut_into_overlapping_bigrams_with_the_run_tail_at_the_end() -> None:
-    assert document_terms(["总工会，召开"]) == ["总工", "工会", "召开", "会", "开"]
+def test_han_text_is_cut_into_overlapping_bigrams_with_the_run_tails_at_the_end() -> None:
+    assert document_terms(["总工会，召开"]) == ["总工", "工会", "召开", "¶", "会", "¶", "开"]
+
+
+def test_a_separator_stands_before_each_tail_and_at_each_line_break_or_text_boundary() -> None:
+    assert document_terms(["会议中，完美"]) == ["会议", "议中", "完美", "¶", "中", "¶", "美"]
+    assert document_terms(["说New", "York的\n事"]) == ["说", "new", "¶", "york", "的", "¶", "事"]
 
 
 def test_a_single_han_character_between_symbols_is_a_term_of_its_own() -> None:
@@ -26,7 +32,7 @@ def test_a_single_han_character_between_symbols_is_a_term_of_its_own() -> None:
 
 
 def test_latin_words_and_numbers_are_whole_lower_cased_terms() -> None:
-    assert document_terms(["GDP增长５.２%"]) == ["gdp", "增长", "5", "2", "长"]
+    assert document_terms(["GDP增长５.２%"]) == ["gdp", "增长", "5", "2", "¶", "长"]
 
 
 def test_symbols_and_nul_are_never_terms() -> None:
@@ -46,6 +52,11 @@ def test_a_query_word_has_no_tail_and_ignores_spaces_between_han_characters() ->
 def test_terms_are_never_empty_and_never_hold_a_space_or_quote(text: str) -> None:
     for term in document_terms([text]) + word_terms(text):
         assert term and not any(c.isspace() or c in "\"'\\\x00" for c in term)
+
+
+@given(st.text(max_size=200))
+def test_no_query_word_yields_the_separator(text: str) -> None:
+    assert SEPARATOR not in word_terms(text)
 
 
 @given(st.text(alphabet="工会组织全国总召开a1 ，。", max_size=40))
@@ -80,7 +91,7 @@ def test_a_field_is_stored_as_its_terms_separated_by_spaces() -> None:
 
 def test_a_long_field_with_an_overlong_word_keeps_the_word_cut() -> None:
     paragraphs = ["工会" * 150, "x" * 500]
-    assert document_text(paragraphs).endswith("x" * MAX_TERM_CHARS + " 会")
+    assert document_text(paragraphs).endswith("x" * MAX_TERM_CHARS + " ¶ 会")
 
 
 def test_a_long_field_beyond_the_basic_plane_is_cut_as_document_terms_cuts_it() -> None:

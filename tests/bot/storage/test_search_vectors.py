@@ -17,23 +17,25 @@ from hypothesis import strategies as st
 from sqlalchemy.engine import URL
 
 from bot.storage.fulltext.postgres import LONG, MAX_POSITION, day_lexeme, tsvector
-from bot.storage.fulltext.terms import document_terms
+from bot.storage.fulltext.terms import SEPARATOR, document_terms
 from summarizer.parser import read_page
 
 DAY = 739068  # 2024-07-01
 
 
 def grouped(title: Sequence[str], body: Sequence[str], day: int) -> str:
-    """The literal as built before: each lexeme once, its positions in order, at most 256."""
+    """The literal as built before: each lexeme once, its positions in order, at most 256;
+    separators and the position between title and text left free."""
     positions: defaultdict[str, list[str]] = defaultdict(list)
     position = 0
-    for weight, terms in (("A", title), ("", body)):
+    for weight, terms in (("A", title), ("", [SEPARATOR, *body])):
         for term in terms:
             position = min(position + 1, MAX_POSITION)
-            positions[term].append(f"{position}{weight}")
+            if term != SEPARATOR:
+                positions[term].append(f"{position}{weight}")
     quoted = {t: "'" + t.replace("\\", "\\\\").replace("'", "''") + "'" for t in positions}
     found = " ".join(f"{quoted[t]}:{','.join(p[:256])}" for t, p in positions.items())
-    cut = len(title) + len(body) > MAX_POSITION or any(len(p) > 256 for p in positions.values())
+    cut = len(title) + 1 + len(body) > MAX_POSITION or any(len(p) > 256 for p in positions.values())
     marks = f"{day_lexeme(day)} {LONG}" if cut else day_lexeme(day)  # the server cut it
     return f"{found} {marks}" if found else marks
 
@@ -87,6 +89,12 @@ def test_positions_past_the_limit_are_clamped_alike(pg: sa.Connection) -> None:
     new, old = read_both(pg, [(["标题"] * 3, body)])
     assert new == old
     assert f"'尾巴':{MAX_POSITION}" in new[0]
+
+
+def test_separators_and_the_step_from_title_to_text_are_free_positions(pg: sa.Connection) -> None:
+    literal = tsvector(["标题"], ["正文", SEPARATOR, "尾"], DAY)
+    stored = pg.execute(sa.text("SELECT CAST(:v AS tsvector)::text"), {"v": literal}).scalar()
+    assert stored == f"'#{DAY}' '尾':5 '标题':1A '正文':3"
 
 
 def test_an_article_without_terms_holds_its_day_alone(pg: sa.Connection) -> None:
