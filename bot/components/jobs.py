@@ -99,12 +99,18 @@ def schedule_jobs(application: Application) -> None:
     svc = services(application)
     queue = job_queue(application)
     interval = svc.config.schedule.poll_interval_seconds
+    # first=0 alone is not "at once": the jobs are added before the scheduler starts, and
+    # APScheduler then puts an interval job's first run a whole interval after its start
+    # (the first poll after a restart came 5 minutes late, a site's after poll_minutes). An
+    # explicit next_run_time is kept, and a moment past it runs at once.
+    at_once = dt.datetime.now(dt.UTC)
     queue.run_repeating(
         poll_inboxes,
         interval=interval,
         first=0,
         name=POLL_JOB,
         job_kwargs={
+            "next_run_time": at_once,
             "id": POLL_JOB,
             "replace_existing": True,
             "max_instances": 1,
@@ -122,6 +128,7 @@ def schedule_jobs(application: Application) -> None:
                 data=index,
                 name=SITE_JOB.format(index),
                 job_kwargs={
+                    "next_run_time": at_once,
                     "id": SITE_JOB.format(index),
                     "replace_existing": True,
                     "max_instances": 1,

@@ -104,11 +104,13 @@ class RunningBot:
         complete (an old mtime)."""
         self.inbox.mkdir(parents=True, exist_ok=True)
         target = self.inbox / f"zjgrrb-{date.isoformat()}-p{page:02d}.txt"
+        partial = target.with_name(target.name + ".part")  # a poll meanwhile waits for it
         if isinstance(source, bytes):
-            target.write_bytes(source)
+            partial.write_bytes(source)
         else:
-            shutil.copy(source, target)
-        os.utime(target, (OLD_MTIME, OLD_MTIME))
+            shutil.copy(source, partial)
+        os.utime(partial, (OLD_MTIME, OLD_MTIME))
+        partial.replace(target)
         return target
 
     async def run_job_now(self, job_id: str) -> None:
@@ -130,6 +132,19 @@ class RunningBot:
         assert job is not None, f"no job {job_id!r}"
         running = scheduler._lookup_executor(job.executor)._instances  # APScheduler 3 internals
         await eventually(lambda: running.get(job_id, 0) == 0)
+
+    async def start_up_poll_done(self) -> None:
+        """Wait for the poll every start runs at once (its next run is then an interval
+        away): a file dropped meanwhile would be read half-copied (tests settle nothing)."""
+        job = self.application.job_queue.scheduler.get_job(POLL_JOB)
+        assert job is not None, f"no job {POLL_JOB!r}"
+        await eventually(
+            lambda: (
+                job.next_run_time is None
+                or job.next_run_time > dt.datetime.now(ZONE) + dt.timedelta(seconds=60)
+            )
+        )
+        await self.job_done()
 
     async def poll_now(self) -> None:
         await self.run_job_now(POLL_JOB)
@@ -196,7 +211,9 @@ async def start_bot(
     await application.post_init(application)  # as run_polling does
     await application.start()
     await application.updater.start_polling(poll_interval=0.0, timeout=1)
-    return RunningBot(server=server, application=application, store=store, config=config)
+    running = RunningBot(server=server, application=application, store=store, config=config)
+    await running.start_up_poll_done()
+    return running
 
 
 @asynccontextmanager

@@ -13,6 +13,7 @@ import datetime as dt
 import gc
 import os
 import re
+import shutil
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -88,6 +89,26 @@ async def yesterdays_and_todays_editions(bot: RunningBot, seed: Path) -> None:
 async def nothing_more_arrives(reader, seconds: float = 1.0) -> None:
     await asyncio.sleep(seconds)
     assert reader.new_messages() == []
+
+
+async def test_the_first_poll_runs_as_the_bot_starts_not_an_interval_later(
+    tmp_path: Path, db: str, seed_path: Path
+) -> None:
+    # An edition dropped while the bot was down is in the archive at once after a restart,
+    # though the poll interval here is an hour (APScheduler put the first run an interval
+    # after the job's start).
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    page = inbox / f"zjgrrb-{DAY.isoformat()}-p01.txt"
+    page.write_bytes(seed_path.read_bytes())
+    os.utime(page, (OLD_MTIME, OLD_MTIME))
+    bot = await start_bot(tmp_path, db)
+    try:
+        assert bot.config.schedule.poll_interval_seconds == 3600
+        edition = await eventually(lambda: bot.store.editions.on(DAY, PAPER))
+        assert edition.article_count == 7
+    finally:
+        await stop_bot(bot)
 
 
 async def test_a_readers_morning(bot: RunningBot, seed_path: Path) -> None:
@@ -532,7 +553,9 @@ async def test_an_unreadable_inbox_does_not_stop_the_other_papers(
     extra = '[[papers]]\nname = "坏报"\ninbox = "not-a-folder"\n'
     bot = await start_bot(tmp_path, db, admins=(9002,), extra_config=extra)
     try:
-        # A file where the inbox should be: refused at start, so it appears while running.
+        # A file where the inbox should be: refused at start, so it appears while running
+        # (in place of the folder the start-up poll made).
+        shutil.rmtree(tmp_path / "not-a-folder")
         (tmp_path / "not-a-folder").write_text("an inbox path that is a file", encoding="utf-8")
         admin = bot.user(9002, "Admin")
         await admin.send("/start")
@@ -718,7 +741,7 @@ async def test_with_two_papers_today_shows_both_and_article_follows_the_last_sho
     bot = await start_bot(tmp_path, db, extra_config=extra)
     try:
         second_inbox = tmp_path / "inbox2"
-        second_inbox.mkdir()
+        second_inbox.mkdir(exist_ok=True)  # made by the start-up poll
         trimmed = seed_path.read_text(encoding="utf-8").split("## 全省首个地方性工会驿站")[0]
         page = second_inbox / "2024-07-01-p01.txt"
         page.write_text(trimmed, encoding="utf-8")

@@ -125,10 +125,11 @@ async def test_a_scheduled_poll_firing_after_the_leader_lease_expired_does_nothi
     caplog.set_level(logging.WARNING, logger="bot.components.jobs")
     async with leader_bot(tmp_path, db, lease_seconds=1) as bot:
         bot.set_clock(DAY, dt.time(6, 0))
-        bot.drop_edition(seed_path, DAY)
         await asyncio.to_thread(schedule_jobs, bot.application)
         await bot.application.start()
+        await bot.start_up_poll_done()  # with the lease still valid, on an empty inbox
         await expired(bot)
+        bot.drop_edition(seed_path, DAY)
         await bot.poll_now()
         await eventually(lambda: f"{POLL_JOB} skipped" in caplog.text)
         await bot.job_done(POLL_JOB)
