@@ -42,8 +42,12 @@ log = logging.getLogger(__name__)
 
 
 def open_store(config: Config) -> Store:
-    """Open the archive (the store migrates it to the newest schema first)."""
-    return Store(config.storage.url)
+    """Open the archive (the store migrates it to the newest schema first).
+
+    A transaction left idle for a lease (by a process frozen inside it) is ended by
+    PostgreSQL: by then that process's lease has run out, and its locks must not outlive it.
+    """
+    return Store(config.storage.url, stuck_transaction_seconds=config.service.lease_seconds)
 
 
 EXIT_STOPPED = 3  # the service had to stop (lease lost, 409 without the lease): restart me

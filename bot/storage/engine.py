@@ -96,16 +96,34 @@ def resolve_url(url: str, base_dir: Path) -> str:
     return parsed.set(database=str(absolute)).render_as_string(hide_password=False)
 
 
-def make_engine(url: str | URL) -> Engine:
+def _with_server_option(url: URL, name: str, value: int) -> URL:
+    """``url`` with ``-c name=value`` added to libpq's ``options`` (the server's settings for
+    the session, kept by ``RESET``), after whatever options the URL already asks for."""
+    given = url.query.get("options", ())
+    written = [given] if isinstance(given, str) else list(given)
+    return url.update_query_dict({"options": " ".join([*written, f"-c {name}={value}"])})
+
+
+def make_engine(url: str | URL, *, stuck_transaction_seconds: float | None = None) -> Engine:
     """A thread-safe engine for ``url`` set up for the bot's access pattern.
 
     SQLite: creates the file's directory, WAL, foreign keys on, 30 s busy timeout, explicit
     transaction control (see the module docstring); ``:memory:`` shares one connection so every
     thread sees the same database. Others (PostgreSQL): a pool with pre-ping, because the bot
     idles for hours between editions and server-side idle timeouts close connections.
+
+    ``stuck_transaction_seconds`` (PostgreSQL): the server ends a session that sits that long
+    inside a transaction without a statement (``idle_in_transaction_session_timeout``). Why: a
+    process frozen mid-transaction (SIGSTOP, a suspended VM, a cut network) keeps its row
+    locks until then, and the lease row among them would keep a standby waiting for good.
+    SQLite has no such thing: a process frozen inside a write transaction holds the database's
+    write lock until it runs again or dies.
     """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
+        if stuck_transaction_seconds is not None:
+            ms = max(1, round(stuck_transaction_seconds * 1000))
+            parsed = _with_server_option(parsed, "idle_in_transaction_session_timeout", ms)
         return create_engine(parsed, pool_pre_ping=True, json_serializer=_json_dumps)
 
     connect_args: dict[str, Any] = {
@@ -201,12 +219,15 @@ def _migrating(target: str | URL | Engine) -> Iterator[Connection]:
             yield conn
             return
         conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+        # A migration indexes the archive in Python between its statements: never "stuck".
+        conn.execute(text("SET idle_in_transaction_session_timeout = 0"))
         conn.commit()
         try:
             yield conn
         finally:
             if conn.in_transaction():
                 conn.rollback()  # a failed migration: its transaction is over anyway
+            conn.execute(text("RESET idle_in_transaction_session_timeout"))
             conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
             conn.commit()
 

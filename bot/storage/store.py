@@ -42,6 +42,7 @@ class Store:
 
     ``migrate=True`` (the default) upgrades the schema to the newest revision on open, so a
     fresh SQLite file just works; pass False where migrations are run as a separate step.
+    ``stuck_transaction_seconds``: see :func:`bot.storage.engine.make_engine` (PostgreSQL).
     """
 
     editions: Editions
@@ -56,8 +57,14 @@ class Store:
     follows: Follows
     alerts: Alerts
 
-    def __init__(self, url: str | URL, *, migrate: bool = True) -> None:
-        self._engine = db.make_engine(url)
+    def __init__(
+        self,
+        url: str | URL,
+        *,
+        migrate: bool = True,
+        stuck_transaction_seconds: float | None = None,
+    ) -> None:
+        self._engine = db.make_engine(url, stuck_transaction_seconds=stuck_transaction_seconds)
         if migrate:
             db.upgrade(self._engine)
         tx = Transactions(self._engine)

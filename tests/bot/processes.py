@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,9 +18,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy.engine import URL
+from sqlalchemy.engine import URL, make_url
 
 from bot.ingest.inbox import LOCK_NAME
+from bot.storage.engine import is_sqlite
 from tests.bot.running_bot import PAPER, TOKEN
 
 
@@ -88,6 +91,38 @@ class BotProcess:
 
     def output(self) -> str:
         return self.stdout.decode() + self.stderr.decode()
+
+    async def freeze(self, db_url: str | URL) -> None:
+        """SIGSTOP the process at a moment it holds no SQLite write lock.
+
+        SQLite cannot end another process's transaction: a process frozen inside a write
+        transaction keeps the write lock, and every other writer (a standby taking the lease
+        over included) waits until it runs again or dies; the README says so. PostgreSQL ends
+        such a transaction after a lease (``stuck_transaction_seconds``), so there it is frozen
+        wherever it is. About one freeze in 300 lands inside a write on SQLite: thawed and
+        frozen again a moment later.
+        """
+        path = make_url(db_url).database if is_sqlite(db_url) else None
+        for _ in range(50):
+            self.process.send_signal(signal.SIGSTOP)
+            if path is None or not await asyncio.to_thread(_write_locked, path):
+                return
+            self.process.send_signal(signal.SIGCONT)
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"process {self.pid} kept the SQLite write lock through 50 tries")
+
+
+def _write_locked(path: str) -> bool:
+    """Whether another connection holds ``path``'s write lock (for a fifth of a second)."""
+    connection = sqlite3.connect(path, timeout=0.2, isolation_level=None)
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("ROLLBACK")
+        return False
+    except sqlite3.OperationalError:
+        return True
+    finally:
+        connection.close()
 
 
 async def _pump(stream: asyncio.StreamReader | None, sink: bytearray) -> None:

@@ -148,7 +148,7 @@ async def test_a_paused_leader_sends_nothing_when_it_wakes_and_exits_non_zero(
     async with leader_and_standby(tmp_path, migrated, server) as pair:
         a = pair.leader
         paused = time.monotonic()
-        a.process.send_signal(signal.SIGSTOP)
+        await a.freeze(migrated)
         await eventually(lambda: _changed(migrated, pair.first_holder), timeout=4 * LEASE)
         assert await answered_by(server, timeout=30) == "B"
         print(f"\nfailover after SIGSTOP: {time.monotonic() - paused:.2f}s to B's first answer")
@@ -166,7 +166,7 @@ async def test_an_update_answered_to_a_paused_leaders_long_poll_is_handled_by_th
     async with leader_and_standby(tmp_path, migrated, server) as pair:
         a = pair.leader
         await asyncio.sleep(0.5)  # A is back in its long poll after answering
-        a.process.send_signal(signal.SIGSTOP)
+        await a.freeze(migrated)
         reader = server.user(2002)
         await reader.send("/subscribe")  # the answer to A's open getUpdates, while A is paused
         await eventually(lambda: _changed(migrated, pair.first_holder), timeout=4 * LEASE)

@@ -175,7 +175,7 @@ async def test_a_standby_on_the_same_port_serves_once_the_paused_leader_it_repla
         b = await start_baozhai(config, "run", "--webhook")
         await eventually(lambda: "waiting to take over" in b.output(), timeout=60)
 
-        a.process.send_signal(signal.SIGSTOP)  # paused, A keeps its socket on the port
+        await a.freeze(sqlite_url)  # paused, A keeps its socket on the port
         await eventually(lambda: "is in use" in b.output(), timeout=30)  # B leads, waits for it
         a.process.send_signal(signal.SIGCONT)
         assert await a.wait(30) == 3, a.output()  # A finds its lease lost and frees the port

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import threading
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.engine import URL, make_url
 
 from bot.storage import engine as db
+from bot.storage.models import LeaseRow
+from bot.storage.records import Lease
 from bot.storage.store import Store
 from tests.bot.storage.helpers import run_together
 
@@ -39,3 +45,65 @@ def test_sqlite_files_use_write_ahead_logging(sqlite_url: str) -> None:
     with Store(sqlite_url) as store, store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+FROZEN_SQLITE = (
+    "SQLite cannot end another process's transaction: a process frozen inside a write "
+    "transaction holds the write lock until it runs again or dies"
+)
+NO_LIMIT_SQLITE = "the stuck-transaction limit is a PostgreSQL server setting; SQLite has none"
+
+
+def test_postgresql_ends_a_transaction_left_idle_so_a_frozen_process_frees_the_lease_row(
+    db_url: str | URL,
+) -> None:
+    if db.is_sqlite(db_url):
+        pytest.skip(FROZEN_SQLITE)
+    with (
+        Store(db_url, stuck_transaction_seconds=0.5) as frozen,
+        Store(db_url, migrate=False, stuck_transaction_seconds=0.5) as standby,
+    ):
+        frozen.leases.acquire("leader", "a", dt.timedelta(seconds=-1))  # expired at once
+        taken: list[Lease | None] = []
+        conn = frozen.engine.connect()
+        try:
+            # The holder froze between the statements of a renewal: the row stays locked.
+            conn.execute(select(LeaseRow).where(LeaseRow.name == "leader").with_for_update())
+            standby_thread = threading.Thread(
+                target=lambda: taken.append(
+                    standby.leases.acquire("leader", "b", dt.timedelta(seconds=60))
+                )
+            )
+            standby_thread.start()
+            standby_thread.join(timeout=10)
+            assert taken and taken[0] is not None and taken[0].holder == "b"
+        finally:
+            conn.invalidate()  # its session was ended by the server (or is ended now)
+            standby_thread.join(timeout=10)
+
+
+def test_a_url_keeps_its_own_server_options_beside_the_stuck_transaction_limit(
+    db_url: str | URL,
+) -> None:
+    if db.is_sqlite(db_url):
+        pytest.skip(NO_LIMIT_SQLITE)
+    url = make_url(db_url).update_query_dict({"options": "-c application_name=baozhai-test"})
+    with Store(url, stuck_transaction_seconds=2) as store, store.engine.connect() as conn:
+        assert conn.exec_driver_sql("SHOW idle_in_transaction_session_timeout").scalar() == "2s"
+        assert conn.exec_driver_sql("SHOW application_name").scalar() == "baozhai-test"
+
+
+def test_migrating_lifts_the_stuck_transaction_limit_only_while_it_runs(
+    db_url: str | URL,
+) -> None:
+    if db.is_sqlite(db_url):
+        pytest.skip(NO_LIMIT_SQLITE)
+    engine = db.make_engine(db_url, stuck_transaction_seconds=2)
+    try:
+        with db._migrating(engine) as conn:  # a migration indexes in Python between statements
+            assert conn.exec_driver_sql("SHOW idle_in_transaction_session_timeout").scalar() == "0"
+        with engine.connect() as conn:  # the same pooled connection, as the store uses it next
+            assert conn.exec_driver_sql("SHOW idle_in_transaction_session_timeout").scalar() == "2s"
+    finally:
+        engine.dispose()
+
