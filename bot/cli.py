@@ -252,10 +252,9 @@ def _database_error(url: str, exc: Exception) -> str:
     operator needs to fix it, without SQLAlchemy's statement dump and link."""
     from bot.logs import redactor
     from bot.status import masked_url
+    from bot.storage.engine import driver_message
 
-    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-    first = reason[0] if reason else type(exc).__name__
-    return f"database {masked_url(url)}: {redactor().redact(first)}"
+    return f"database {masked_url(url)}: {redactor().redact(driver_message(exc))}"
 
 
 def _closed_pipe() -> int:

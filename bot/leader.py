@@ -32,6 +32,7 @@ from telegram.error import NetworkError
 from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, TypeHandler
 
 from bot.delivery.lease import LeaseKeeper
+from bot.storage.engine import driver_message
 from bot.storage.leases import LEADER
 from bot.transport import AiohttpRequest
 
@@ -127,7 +128,7 @@ def wait_for_leadership(keeper: LeaseKeeper, sleep: Callable[[float], None] = ti
             if warned_at is None or time.monotonic() - warned_at >= DATABASE_WARNING_INTERVAL:
                 log.warning(
                     "standby: cannot reach the database (%s); retrying every %gs",
-                    _one_line(exc),
+                    driver_message(exc),
                     period,
                 )
                 warned_at = time.monotonic()
@@ -152,10 +153,3 @@ def wait_for_leadership(keeper: LeaseKeeper, sleep: Callable[[float], None] = ti
 
 DATABASE_WARNING_INTERVAL = 60.0
 """Seconds between a standby's warnings while the database keeps failing."""
-
-
-def _one_line(exc: SQLAlchemyError) -> str:
-    """The driver's own message, first line (SQLAlchemy's adds the statement and a link)."""
-    cause = getattr(exc, "orig", None) or exc
-    lines = str(cause).strip().splitlines()
-    return f"{type(cause).__name__}: {lines[0][:200] if lines else ''}"

@@ -40,6 +40,7 @@ from bot.delivery.pacer import FloodPaused, Pacer
 from bot.delivery.readertime import in_quiet_hours, quiet_window, reader_zone
 from bot.render.alerts import build_alert
 from bot.render.i18n import language_for
+from bot.storage.engine import driver_message
 from bot.storage.records import (
     AlertRecord,
     ArticleRecord,
@@ -187,7 +188,7 @@ async def _send(
                     "alert %d chat %d: %s; the next poll tries again",
                     alert.id,
                     alert.chat_id,
-                    _one_line(exc),
+                    driver_message(exc),
                 )
                 report.failed += 1
                 report.retryable += 1
@@ -273,7 +274,7 @@ async def _send_one(
         try:
             alerts.release(alert.id, "cancelled", retryable=True, owner=owner)
         except Exception as exc:
-            log.warning("alert %d: could not free its claim: %s", alert.id, _one_line(exc))
+            log.warning("alert %d: could not free its claim: %s", alert.id, driver_message(exc))
         raise
     except RetryAfter as exc:
         seconds = retry_seconds(exc)
@@ -312,12 +313,6 @@ async def _send_one(
             await _failed(store, alert, f"{type(exc).__name__}: {exc}", True, owner, report)
         except Exception:
             log.exception("alert %d: could not record the failure", alert.id)
-
-
-def _one_line(exc: BaseException) -> str:
-    """An exception for a log line (a database error's text runs over several)."""
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
 async def _failed(

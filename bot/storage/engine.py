@@ -33,6 +33,7 @@ __all__ = [
     "alembic_config",
     "current_revision",
     "downgrade",
+    "driver_message",
     "head_revision",
     "is_memory_sqlite",
     "is_sqlite",
@@ -55,6 +56,15 @@ _SQLITE_BUSY_TIMEOUT_S = 30.0
 def _json_dumps(value: Any) -> str:
     # Keep Chinese readable in the database (psql, sqlite3 shell) instead of \uXXXX escapes.
     return json.dumps(value, ensure_ascii=False)
+
+
+def driver_message(exc: BaseException, limit: int = 200) -> str:
+    """``Type: first line`` of the driver's own message under a database error, for one log or
+    error line: SQLAlchemy's text adds the statement and a link over several lines."""
+    cause = getattr(exc, "orig", None) or exc
+    lines = str(cause).strip().splitlines()
+    first = lines[0][:limit] if lines else ""
+    return f"{type(cause).__name__}: {first}" if first else type(cause).__name__
 
 
 def _is_memory(url: URL) -> bool:

@@ -7,8 +7,9 @@ import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import OperationalError
 
 from bot.storage import engine as db
 from bot.storage.models import LeaseRow
@@ -107,3 +108,13 @@ def test_migrating_lifts_the_stuck_transaction_limit_only_while_it_runs(
     finally:
         engine.dispose()
 
+
+def test_a_database_error_is_told_in_one_line_by_the_drivers_own_words(sqlite_url: str) -> None:
+    with (
+        Store(sqlite_url) as store,
+        store.engine.connect() as conn,
+        pytest.raises(OperationalError) as caught,
+    ):
+        conn.execute(text("SELECT * FROM no_such_table"))
+    assert db.driver_message(caught.value) == "OperationalError: no such table: no_such_table"
+    assert "SELECT" in str(caught.value)  # SQLAlchemy's own text: the statement, a link
