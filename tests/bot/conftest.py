@@ -144,6 +144,17 @@ def store(db_url: str | URL) -> Iterator[Store]:
 
 
 @pytest.fixture
+def one_store(one_db_url: str | URL) -> Iterator[Store]:
+    """A Store on one backend (``one_db_url``): for what does not depend on it, such as
+    ingestion (the store's own tests cover both)."""
+    s = Store(one_db_url)
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+@pytest.fixture
 def db(db_url: str | URL) -> str:
     """``db_url`` as a string (PostgreSQL's with its password), for a config file."""
     return db_url if isinstance(db_url, str) else db_url.render_as_string(hide_password=False)

@@ -10,21 +10,23 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from tests.bot.delivery.editions import REPRINT_TITLE, SECOND_PAPER, reprint_page
+from tests.bot.delivery.editions import (
+    REPRINT_TITLE,
+    SECOND_PAPER,
+    SECOND_PAPER_CONFIG,
+    drop_reprint,
+)
 from tests.bot.running_bot import (
     DIGEST_TIME,
-    OLD_MTIME,
     PAPER,
     RunningBot,
+    bot_running,
     eventually,
-    start_bot,
-    stop_bot,
 )
 
 pytestmark = pytest.mark.timeout(120)
@@ -35,12 +37,8 @@ WIRE_TITLE = "党员9918.5万名"
 
 @pytest.fixture
 async def bot(tmp_path: Path, db: str) -> AsyncIterator[RunningBot]:
-    extra = f'[[papers]]\nname = "{SECOND_PAPER}"\ninbox = "inbox2"\n'
-    running = await start_bot(tmp_path, db, extra_config=extra)
-    try:
+    async with bot_running(tmp_path, db, extra_config=SECOND_PAPER_CONFIG) as running:
         yield running
-    finally:
-        await stop_bot(running)
 
 
 async def reader_of_both(bot: RunningBot, chat_id: int, *, combined: bool):
@@ -57,11 +55,7 @@ async def reader_of_both(bot: RunningBot, chat_id: int, *, combined: bool):
 
 
 def drop_second_paper(bot: RunningBot, seed_text: str) -> None:
-    inbox = bot.config.papers[1].inbox
-    inbox.mkdir(parents=True, exist_ok=True)
-    page = inbox / f"{DAY.isoformat()}-p01.txt"
-    page.write_text(reprint_page(seed_text), encoding="utf-8")
-    os.utime(page, (OLD_MTIME, OLD_MTIME))
+    drop_reprint(bot.config.papers[1].inbox, seed_text, DAY)
 
 
 async def nothing_more_arrives(*readers, seconds: float = 1.0) -> None:

@@ -14,7 +14,6 @@ listed once, so 1–7 are 浙江工人日报's and 8 is 海南日报's own story
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -22,15 +21,18 @@ import pytest
 
 from bot.localapi.server import LocalUser
 from bot.render.i18n import t_plain
-from tests.bot.delivery.editions import REPRINT_TITLE, SECOND_PAPER, reprint_page
+from tests.bot.delivery.editions import (
+    REPRINT_TITLE,
+    SECOND_PAPER,
+    SECOND_PAPER_CONFIG,
+    drop_reprint,
+)
 from tests.bot.running_bot import (
     DIGEST_TIME,
-    OLD_MTIME,
     PAPER,
     RunningBot,
+    bot_running,
     eventually,
-    start_bot,
-    stop_bot,
 )
 
 pytestmark = pytest.mark.timeout(120)
@@ -44,12 +46,8 @@ NO_EDITION = "还没有可看的报纸，新一期入库后就能看到了。"
 
 @pytest.fixture
 async def bot(tmp_path: Path, db: str) -> AsyncIterator[RunningBot]:
-    extra = f'[[papers]]\nname = "{SECOND_PAPER}"\ninbox = "inbox2"\n'
-    running = await start_bot(tmp_path, db, extra_config=extra)
-    try:
+    async with bot_running(tmp_path, db, extra_config=SECOND_PAPER_CONFIG) as running:
         yield running
-    finally:
-        await stop_bot(running)
 
 
 async def first_paper_arrives(bot: RunningBot, seed_path: Path) -> None:
@@ -61,11 +59,7 @@ async def first_paper_arrives(bot: RunningBot, seed_path: Path) -> None:
 
 async def second_paper_arrives(bot: RunningBot, seed_text: str) -> None:
     """海南日报 of the same day, stored after 浙江工人日报: the newest edition of all."""
-    inbox = bot.config.papers[1].inbox
-    inbox.mkdir(parents=True, exist_ok=True)
-    page = inbox / f"{DAY.isoformat()}-p01.txt"
-    page.write_text(reprint_page(seed_text), encoding="utf-8")
-    os.utime(page, (OLD_MTIME, OLD_MTIME))
+    drop_reprint(bot.config.papers[1].inbox, seed_text, DAY)
     await bot.poll_to_end()
     await eventually(lambda: bot.store.editions.on(DAY, SECOND_PAPER))
 

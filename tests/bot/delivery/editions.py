@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 from bot.storage.records import ArticleRecord, EditionRecord
@@ -62,6 +63,22 @@ def reprint_page(seed_text: str) -> str:
     paragraphs = [p for p in wire.split("\n\n")[1:] if p.strip()]
     kept = "\n\n".join(paragraphs[:-1])
     return f"\n## {REPRINT_TITLE}\n\n{kept}\n\n## 上半年我省新设外资企业增长两成\n\n{OWN_STORY}\n"
+
+
+SECOND_PAPER_CONFIG = f'[[papers]]\nname = "{SECOND_PAPER}"\ninbox = "inbox2"\n'
+"""The configuration of :data:`SECOND_PAPER` beside the seed's paper (a running bot's extra)."""
+
+
+def drop_reprint(inbox: Path, seed_text: str, day: dt.date) -> Path:
+    """:func:`reprint_page` as the page of ``day`` in ``inbox``, written long ago (so ready)."""
+    inbox.mkdir(parents=True, exist_ok=True)
+    page = inbox / f"{day.isoformat()}-p01.txt"
+    page.write_text(reprint_page(seed_text), encoding="utf-8")
+    os.utime(page, (LONG_AGO, LONG_AGO))
+    return page
+
+
+LONG_AGO = 946_684_800  # 2000-01-01
 
 
 def add_reprint_edition(store: Store) -> tuple[EditionRecord, list[ArticleRecord]]:

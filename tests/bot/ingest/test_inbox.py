@@ -6,12 +6,10 @@ import datetime as dt
 import hashlib
 import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy.engine import URL
 
 import bot
 from bot.config import PaperConfig
@@ -71,16 +69,6 @@ BROKEN = {
     "binary": bytes(range(256)) * 8,
     "heading-less": "这是一段没有标题的文字。\n\n又是一段没有标题的文字。\n".encode(),
 }
-
-
-@pytest.fixture
-def one_store(one_db_url: str | URL) -> Iterator[Store]:
-    """One backend: ingestion does not depend on it (the store's tests cover both)."""
-    s = Store(one_db_url)
-    try:
-        yield s
-    finally:
-        s.close()
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy.engine import URL
 
 import bot
 from bot.config import PaperConfig
@@ -32,15 +31,6 @@ NOW = dt.datetime(2024, 7, 2, 8, 0, tzinfo=SHANGHAI)
 AN_HOUR = dt.timedelta(hours=1)
 GBK_PAGE_1 = b"2024-07-01-\xb5\xda1\xb0\xe6.txt"  # "2024-07-01-第1版.txt" in GBK
 """A page name as a Chinese Windows share or zip archive hands it over."""
-
-
-@pytest.fixture
-def one_store(one_db_url: str | URL) -> Iterator[Store]:
-    s = Store(one_db_url)
-    try:
-        yield s
-    finally:
-        s.close()
 
 
 @pytest.fixture
