@@ -27,7 +27,7 @@ from bot.components.replies import (
 from bot.components.search import recall_search, search_page
 from bot.components.settings import SETTINGS_ZONE, zone_button
 from bot.render import (
-    ARTICLE,
+    ARTICLE_KINDS,
     SEARCH_PAGE,
     SUBSCRIBE,
     decode_article_callback,
@@ -54,13 +54,13 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     kind = decoded[0]
     in_channel = chat_of(update).type == ChatType.CHANNEL
-    if in_channel and kind != ARTICLE:
+    if in_channel and kind not in ARTICLE_KINDS:
         # Only a digest's article buttons stand under a channel's posts: anything else was
         # forged, and its reply would post into the channel for every subscriber to read.
         log.info("ignored a %r press in channel %s", kind, chat_of(update).id)
         await answer(query, t_plain(lang, "button_expired"))
         return
-    if kind == ARTICLE:
+    if kind in ARTICLE_KINDS:
         ref = decode_article_callback(query.data)
         if ref is None:  # out of range: forged, or an id no database row can have
             await answer(query, t_plain(lang, "button_expired"))
@@ -69,7 +69,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await private_article(update, context, query, ref)
             return
         await answer(query)
-        await article_reply(update, context, ref.edition_id, ref.number)
+        await article_reply(update, context, ref)
     elif kind == SUBSCRIBE:
         await answer(query)
         await reply(update, await subscribe_chat(update, context))

@@ -102,7 +102,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """What the bot does, with a one-tap subscribe button; opened by a link for an article
     (from a channel's digest, :func:`~bot.components.replies.private_article`), that article."""
     if context.args and (ref := article_from_start_payload(context.args[0])) is not None:
-        await article_reply(update, context, ref.edition_id, ref.number)
+        await article_reply(update, context, ref)
         return
     lang = language(update)
     user = update.effective_user
@@ -239,15 +239,15 @@ async def article(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             if (ref := shown.get(number)) is None:
                 await reply(update, t(lang, "combined_article_not_found", count=len(shown)))
             else:
-                await article_reply(update, context, ref.edition_id, ref.number)
+                await article_reply(update, context, ref)
         elif number > edition.article_count:
             await reply(update, t(lang, "article_not_found", count=edition.article_count))
         else:
-            await article_reply(update, context, edition.id, number)
+            await article_reply(update, context, ArticleRef(edition.id, number))
         return
     matches = await asyncio.to_thread(svc.store.editions.articles_by_title, edition.id, argument)
     if len(matches) == 1:
-        await article_reply(update, context, edition.id, matches[0].number)
+        await article_reply(update, context, ArticleRef(edition.id, matches[0].number))
     elif not matches:
         await reply(update, t(lang, "article_no_title_match", query=argument))
     else:

@@ -27,7 +27,7 @@ from telegram.ext import ContextTypes
 from bot.cache import CachedPhoto
 from bot.delivery import retry_seconds
 from bot.delivery.pacer import FloodPaused
-from bot.render import ArticleRef, article_card, article_start_payload
+from bot.render import ArticleRef, article_card, article_mark, article_start_payload
 from bot.render.i18n import language_for, t, t_plain
 from bot.services import services, services_of_bot
 from bot.storage.records import EditionRecord
@@ -233,10 +233,10 @@ async def current_edition(
 
 
 async def article_reply(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, edition_id: int, number: int
+    update: Update, context: ContextTypes.DEFAULT_TYPE, ref: ArticleRef
 ) -> None:
-    """Article ``number`` of edition ``edition_id``: title, byline, page, summary, keywords."""
-    await reply(update, await _article_text(context, language(update), edition_id, number))
+    """The article ``ref`` points at: title, byline, page, summary, keywords."""
+    await reply(update, await _article_text(context, language(update), ref))
 
 
 async def private_article(
@@ -248,7 +248,7 @@ async def private_article(
     lets it write to them only then) is sent to it by a start link that opens the card."""
     user = query.from_user
     lang = language(update)
-    text = await _article_text(context, lang, ref.edition_id, ref.number)
+    text = await _article_text(context, lang, ref)
     try:
         # One paced try, no flood wait waited out: the press must be answered within seconds.
         async with services(context).pacer.slot(user.id, within=0):
@@ -261,12 +261,18 @@ async def private_article(
     await answer(query, t_plain(lang, "article_sent_privately"))
 
 
-async def _article_text(
-    context: ContextTypes.DEFAULT_TYPE, lang: str, edition_id: int, number: int
-) -> str:
-    svc = services(context)
-    record = await asyncio.to_thread(svc.store.editions.article, edition_id, number)
-    edition = await asyncio.to_thread(svc.store.editions.get, edition_id)
+async def _article_text(context: ContextTypes.DEFAULT_TYPE, lang: str, ref: ArticleRef) -> str:
+    store = services(context).store
+    record = await asyncio.to_thread(store.editions.article, ref.edition_id, ref.number)
+    edition = await asyncio.to_thread(store.editions.get, ref.edition_id)
+    moved = record is None or article_mark(record.title) != ref.mark
+    if ref.mark and edition is not None and moved:
+        # A page arrived late and was merged in since the button was sent: the articles
+        # were numbered again, in edition order. The button's article is found by its title.
+        articles = await asyncio.to_thread(store.editions.articles, ref.edition_id)
+        record = next((a for a in articles if article_mark(a.title) == ref.mark), None)
+        if record is None:
+            return t(lang, "article_gone")
     if record is None or edition is None:
         return t(lang, "article_not_found", count=edition.article_count if edition else 0)
     return article_card(record, edition, lang)

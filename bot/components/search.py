@@ -22,7 +22,7 @@ from bot.components.papers import reader_papers
 from bot.components.replies import NO_PREVIEW, chat_data, chat_of, language, reply
 from bot.config import Config
 from bot.errors import SearchTooLongError
-from bot.render import SEARCH_PAGE, ArticleRef, article_keyboard, encode_callback, search_results
+from bot.render import SEARCH_PAGE, article_keyboard, article_ref, encode_callback, search_results
 from bot.render.i18n import t, t_plain
 from bot.render.text import truncate_text
 from bot.services import services
@@ -96,7 +96,10 @@ async def search_page(
     rows: list[Sequence[InlineKeyboardButton]] = []
     if shown:
         buttons = article_keyboard(
-            [ArticleRef(hit.article.edition_id, hit.article.number) for hit in hits[:shown]],
+            [
+                article_ref(hit.article.edition_id, hit.article.number, hit.article.title)
+                for hit in hits[:shown]
+            ],
             lang,
             labels=[str(offset + i + 1) for i in range(shown)],
         )

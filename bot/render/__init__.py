@@ -11,12 +11,15 @@ May import: python-telegram-bot's data types (keyboards), matplotlib (charts onl
 
 from bot.render.callback_data import (
     ARTICLE,
+    ARTICLE_KINDS,
     CALLBACK_DATA_MAX_BYTES,
     MAX_ROW_ID,
     SEARCH_PAGE,
     SUBSCRIBE,
     ArticleRef,
     article_from_start_payload,
+    article_mark,
+    article_ref,
     article_start_payload,
     decode_article_callback,
     decode_callback,
@@ -45,6 +48,7 @@ from bot.render.text import (
 
 __all__ = [
     "ARTICLE",
+    "ARTICLE_KINDS",
     "CALLBACK_DATA_MAX_BYTES",
     "CAPTION_LIMIT",
     "ELLIPSIS",
@@ -59,6 +63,8 @@ __all__ = [
     "article_card",
     "article_from_start_payload",
     "article_keyboard",
+    "article_mark",
+    "article_ref",
     "article_start_payload",
     "build_digest",
     "clean",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from bot.render.callback_data import ArticleRef
+from bot.render.callback_data import ArticleRef, article_ref
 from bot.render.digest import DigestMessage, article_keyboard
 from bot.render.i18n import Markup, t
 from bot.render.snippet import highlight
@@ -81,6 +81,11 @@ def build_alert(
             break
         shown -= 1
     numbers = tuple(number for number, _, _ in items[:shown])
-    refs = tuple(ArticleRef(edition.id, n) for n in numbers)
+    refs = tuple(
+        article_ref(edition.id, n, article.title)
+        if (article := by_number.get(n)) is not None
+        else ArticleRef(edition.id, n)
+        for n in numbers
+    )
     keyboard = article_keyboard(refs, lang, labels=[str(n) for n in numbers])
     return DigestMessage(text=text, keyboard=keyboard, numbers=numbers, refs=refs)

@@ -7,17 +7,23 @@ never an exception.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import NamedTuple
 
 __all__ = [
     "ARTICLE",
+    "ARTICLE_KINDS",
     "CALLBACK_DATA_MAX_BYTES",
     "MAX_ROW_ID",
     "SEARCH_PAGE",
     "SUBSCRIBE",
+    "UNMARKED_ARTICLE",
     "ArticleRef",
+    "article_callback",
     "article_from_start_payload",
+    "article_mark",
+    "article_ref",
     "article_start_payload",
     "decode_article_callback",
     "decode_callback",
@@ -31,16 +37,34 @@ CALLBACK_DATA_MAX_BYTES = 64
 # and would make PostgreSQL raise "integer out of range".
 MAX_ROW_ID = 2**31 - 1
 
-ARTICLE = "a"  # open article: a:{edition_id}:{number}
+ARTICLE = "b"  # open article: b:{edition_id}:{number}:{mark}
+UNMARKED_ARTICLE = "a"  # a:{edition_id}:{number}, on buttons sent before marks (opened by number)
+ARTICLE_KINDS = frozenset({ARTICLE, UNMARKED_ARTICLE})
 SUBSCRIBE = "sub"  # the /start "subscribe" button
 SEARCH_PAGE = "s"  # search results page: s:{page}
 
 
 class ArticleRef(NamedTuple):
-    """What an "open article" button points at."""
+    """What an "open article" button points at.
+
+    ``mark`` (:func:`article_mark` of its title) finds the article again when a late page
+    has renumbered its edition since the button was sent; empty on older buttons.
+    """
 
     edition_id: int
     number: int
+    mark: str = ""
+
+
+def article_mark(title: str) -> str:
+    """Eight hex digits naming an article by its title within its edition: its number can
+    change (a page arriving late is merged in edition order), its title does not."""
+    return hashlib.blake2b(title.encode("utf-8"), digest_size=4).hexdigest()
+
+
+def article_ref(edition_id: int, number: int, title: str) -> ArticleRef:
+    """The button target of article ``number`` titled ``title``, with its mark."""
+    return ArticleRef(edition_id, number, article_mark(title))
 
 
 # --------------------------------------------------------------------------- callback data
@@ -48,8 +72,10 @@ class ArticleRef(NamedTuple):
 _KIND = re.compile(r"[A-Za-z0-9_-]{1,16}")
 _INT = re.compile(r"-?[0-9]{1,19}")  # ASCII only: int() would also take "١٢", " 7", "1_0"
 _INT64 = range(-(2**63), 2**63)  # ids are 64-bit everywhere in the Bot API
+_MARK = re.compile(r"[0-9a-f]{8}")
 _CALLBACKS: dict[str, tuple[type, ...]] = {
-    ARTICLE: (int, int),
+    ARTICLE: (int, int, str),
+    UNMARKED_ARTICLE: (int, int),
     SUBSCRIBE: (),
     SEARCH_PAGE: (int,),
 }
@@ -100,6 +126,13 @@ def encode_callback(kind: str, *parts: int | str) -> str:
     return data
 
 
+def article_callback(ref: ArticleRef) -> str:
+    """The callback_data of a button that opens ``ref`` (marked when the ref has a mark)."""
+    if ref.mark:
+        return encode_callback(ARTICLE, ref.edition_id, ref.number, ref.mark)
+    return encode_callback(UNMARKED_ARTICLE, ref.edition_id, ref.number)
+
+
 def decode_callback(data: object) -> tuple[str | int, ...] | None:
     """``(kind, *parts)`` with int parts converted, or None for anything malformed.
 
@@ -129,15 +162,19 @@ def decode_callback(data: object) -> tuple[str | int, ...] | None:
 
 
 def decode_article_callback(data: object) -> ArticleRef | None:
-    """The article an ``a:{edition_id}:{number}`` button opens, or None (ids out of range too)."""
+    """The article a ``b:{edition_id}:{number}:{mark}`` (or older ``a:{edition_id}:{number}``)
+    button opens, or None (ids out of range, a mark that is not eight hex digits: forged)."""
     decoded = decode_callback(data)
-    if decoded is None or decoded[0] != ARTICLE:
+    if decoded is None or decoded[0] not in ARTICLE_KINDS:
         return None
-    edition_id, number = decoded[1], decoded[2]
-    assert isinstance(edition_id, int) and isinstance(number, int)
+    edition_id, number, *marked = decoded[1:]
+    mark = marked[0] if marked else ""
+    assert isinstance(edition_id, int) and isinstance(number, int) and isinstance(mark, str)
     if not (0 < edition_id <= MAX_ROW_ID and 0 < number <= MAX_ROW_ID):
         return None
-    return ArticleRef(edition_id, number)
+    if marked and not _MARK.fullmatch(mark):
+        return None
+    return ArticleRef(edition_id, number, mark)
 
 
 # --------------------------------------------------------------------------- start links
@@ -145,8 +182,11 @@ def decode_article_callback(data: object) -> ArticleRef | None:
 
 def article_start_payload(ref: ArticleRef) -> str:
     """The ``/start`` parameter of a link that opens this article in the bot's private chat
-    (``a_{edition_id}_{number}``: a start parameter allows only ``A-Za-z0-9_-``, 64 at most)."""
-    return f"{ARTICLE}_{ref.edition_id}_{ref.number}"
+    (``b_{edition_id}_{number}_{mark}``: a start parameter allows only ``A-Za-z0-9_-``, 64 at
+    most; ``a_{edition_id}_{number}`` without a mark)."""
+    if not ref.mark:
+        return f"{UNMARKED_ARTICLE}_{ref.edition_id}_{ref.number}"
+    return f"{ARTICLE}_{ref.edition_id}_{ref.number}_{ref.mark}"
 
 
 def article_from_start_payload(payload: object) -> ArticleRef | None:

@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.render.callback_data import ArticleRef
+from bot.render.callback_data import ArticleRef, article_ref
 from bot.render.digest import (
     MAX_BUTTONS,
     MIN_LIMIT,
@@ -205,7 +205,9 @@ def build_combined_digest(
                 text = block(item, label, header, head=head)
                 size = visible_length(text) + 2
             blocks.append(text)
-            refs.append(ArticleRef(item.article.edition_id, item.article.number))
+            refs.append(
+                article_ref(item.article.edition_id, item.article.number, item.article.title)
+            )
             labels.append(label)
             used += size
     messages.append((header, blocks, refs, labels))

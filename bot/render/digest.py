@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.render.callback_data import ARTICLE, ArticleRef, encode_callback
+from bot.render.callback_data import ArticleRef, article_callback, article_ref
 from bot.render.i18n import Markup, t, t_plain
 from bot.render.text import (
     TEXT_LIMIT,
@@ -69,7 +69,7 @@ class DigestMessage:
 
 
 def article_keyboard(
-    refs: Sequence[ArticleRef | tuple[int, int]],
+    refs: Sequence[ArticleRef],
     lang: str,
     *,
     labels: Sequence[str] | None = None,
@@ -88,10 +88,12 @@ def article_keyboard(
         raise ValueError("labels and refs differ in length")
     buttons = [
         InlineKeyboardButton(
-            labels[i] if labels is not None else t_plain(lang, "button_open_article", number=n),
-            callback_data=encode_callback(ARTICLE, edition_id, n),
+            labels[i]
+            if labels is not None
+            else t_plain(lang, "button_open_article", number=ref.number),
+            callback_data=article_callback(ref),
         )
-        for i, (edition_id, n) in enumerate(refs)
+        for i, ref in enumerate(refs)
     ]
     rows = [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
     return InlineKeyboardMarkup(rows)
@@ -177,6 +179,7 @@ def build_digest(
     if not 1 <= max_buttons <= MAX_BUTTONS:
         raise ValueError(f"max_buttons must be 1–{MAX_BUTTONS}")
     ordered = sorted(articles, key=lambda a: a.number)
+    titles = {a.number: a.title for a in ordered}
     paper = escape(truncate_text(" ".join(clean(edition.paper).split()) or "—", 64))
     date = format_date(edition.date, lang)
     first_header = t(lang, "digest_header", paper=Markup(paper), date=date, count=len(ordered))
@@ -220,7 +223,7 @@ def build_digest(
         if index == len(messages) - 1 and footer:
             parts.append(footer)
         text = "\n\n".join(parts)
-        refs = tuple(ArticleRef(edition.id, n) for n in nums)
+        refs = tuple(article_ref(edition.id, n, titles[n]) for n in nums)
         keyboard = article_keyboard(refs, lang)
         result.append(DigestMessage(text=text, keyboard=keyboard, numbers=tuple(nums), refs=refs))
     return result

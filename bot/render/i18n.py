@@ -113,6 +113,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "no_edition": "还没有可看的报纸，新一期入库后就能看到了。",
         "article_not_found": "本期共 {count} 篇，请输入 1–{count} 之间的编号。",
         "combined_article_not_found": "今日报摘共 {count} 篇，请输入 1–{count} 之间的编号。",
+        "article_gone": "这期报纸补进了新版面，这篇文章已不在其中。发送 /today 查看最新目录。",
         "article_usage": "用法：<code>/article 编号</code>，例如 <code>/article 3</code>。",
         "article_bad_argument": (
             "“{arg}”不是有效的文章编号。用法：<code>/article 编号</code>，"
@@ -391,6 +392,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "combined_article_not_found": (
             "Today's papers list {count} {count:article|articles}; please send a number from 1 "
             "to {count}."
+        ),
+        "article_gone": (
+            "This edition was updated with pages that came in late, and that article is no "
+            "longer in it. Send /today for the current list."
         ),
         "article_usage": "Usage: <code>/article N</code>, e.g. <code>/article 3</code>.",
         "article_bad_argument": (

@@ -226,6 +226,42 @@ async def test_stats_counts_a_replaced_edition_at_once(bot: RunningBot, seed_pat
     assert "文章：9 篇" in after.caption  # within the cache's minute, yet counted
 
 
+async def test_a_button_sent_before_a_late_page_renumbered_the_edition_opens_its_own_article(
+    bot: RunningBot, seed_path: Path
+) -> None:
+    reader = bot.user(1113)
+    bot.set_clock(DAY, BEFORE)
+    bot.drop_edition(PAGE_2.encode(), DAY, page=2)  # page 2 first: its articles are 1 and 2
+    await bot.poll_now()
+    await eventually(lambda: bot.store.editions.on(DAY, PAPER))
+    await reader.send("/today")
+    [digest] = await reader.wait_for_messages(1)
+    assert "1. 省总工会部署夏季高温劳动保护工作" in digest.text
+
+    bot.drop_edition(seed_path, DAY)  # page 1 comes late: its 7 articles are 1-7 now
+    await bot.poll_now()
+    await eventually(lambda: bot.store.editions.on(DAY, PAPER).article_count == 9)
+    await reader.wait_for_answer(await reader.press(digest, "1"))
+
+    [card] = await reader.wait_for_messages(1)
+    assert "省总工会部署夏季高温劳动保护工作" in card.text  # the article the button showed
+    assert "《求是》" not in card.text  # not page 1's first article, number 1 now
+
+
+async def test_a_button_whose_article_left_its_edition_says_the_edition_changed(
+    bot: RunningBot, seed_path: Path
+) -> None:
+    edition_id = await ingest(bot, seed_path)
+    reader = await subscribed(bot, 1114)
+    await reader.send("/today")
+    [digest] = await reader.wait_for_messages(1)
+    gone = f"b:{edition_id}:1:00000000"  # a mark no title of the edition has
+    await reader.wait_for_answer(await reader.press(digest, "1", forged=gone))
+
+    [reply] = await reader.wait_for_messages(1)
+    assert "这篇文章已不在其中" in reply.text
+
+
 async def test_start_up_leaves_the_applications_objects_out_of_full_collections(
     bot: RunningBot,
 ) -> None:
@@ -603,7 +639,17 @@ async def test_bad_input_gets_a_helpful_reply(
 
 
 @pytest.mark.parametrize(
-    "forged", ["a:2147483648:1", "a:1:99999999999", "a:-1:1", "s:999999999", "zz", "a:1"]
+    "forged",
+    [
+        "a:2147483648:1",
+        "a:1:99999999999",
+        "a:-1:1",
+        "s:999999999",
+        "zz",
+        "a:1",
+        "b:1:1:notamark",
+        "b:1:1",
+    ],
 )
 async def test_a_forged_button_gets_a_polite_answer(
     bot: RunningBot, seed_path: Path, forged: str

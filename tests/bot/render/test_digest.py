@@ -23,6 +23,8 @@ from bot.render import (
     ArticleRef,
     DigestMessage,
     article_from_start_payload,
+    article_mark,
+    article_ref,
     article_start_payload,
     build_digest,
     decode_article_callback,
@@ -113,10 +115,11 @@ def check_messages(
         assert numbered == list(message.numbers)
         data = callback_data(message)
         assert len(data) == len(message.numbers) <= MAX_BUTTONS
+        titles = {a.number: a.title for a in articles}
         for item, number in zip(data, message.numbers, strict=True):
             assert 1 <= len(item.encode("utf-8")) <= CALLBACK_DATA_MAX_BYTES
-            assert decode_article_callback(item) == ArticleRef(ed.id, number)
-        assert message.refs == tuple(ArticleRef(ed.id, n) for n in message.numbers)
+            assert decode_article_callback(item) == article_ref(ed.id, number, titles[number])
+        assert message.refs == tuple(article_ref(ed.id, n, titles[n]) for n in message.numbers)
         seen.extend(message.numbers)
     assert sorted(seen) == sorted(a.number for a in articles)  # each exactly once
 
@@ -152,7 +155,7 @@ def test_seed_digest_buttons_come_in_rows_of_five() -> None:
     rows = message.keyboard.inline_keyboard
     assert [len(r) for r in rows[:-1]] == [5] * (len(rows) - 1) and 1 <= len(rows[-1]) <= 5
     assert [b.text for row in rows for b in row] == [str(a.number) for a in articles]
-    assert callback_data(message)[0] == "a:42:1"
+    assert callback_data(message)[0] == f"b:42:1:{article_mark(articles[0].title)}"
 
 
 # --------------------------------------------------------------------------- splitting
@@ -279,11 +282,26 @@ def test_every_digest_parses_fits_and_splits_only_between_articles(
 # --------------------------------------------------------------------------- callback data
 
 
-def test_article_callback_round_trips() -> None:
+def test_an_unmarked_article_callback_of_an_older_button_still_decodes() -> None:
     data = encode_callback("a", 12, 3)
     assert data == "a:12:3"
     assert decode_callback(data) == ("a", 12, 3)
     assert decode_article_callback(data) == ArticleRef(12, 3)
+
+
+def test_an_article_button_carries_the_mark_of_its_title() -> None:
+    data = encode_callback("b", 12, 3, article_mark("徐留平在浙江江苏调研工会工作时指出"))
+    assert re.fullmatch(r"b:12:3:[0-9a-f]{8}", data)
+    assert decode_article_callback(data) == article_ref(12, 3, "徐留平在浙江江苏调研工会工作时指出")
+
+
+def test_articles_with_other_titles_have_other_marks() -> None:
+    assert article_mark("上半年我省新设外资企业增长两成") != article_mark("我国党员总数超过9900万")
+
+
+@pytest.mark.parametrize("data", ["b:1:2:", "b:1:2:ABCDEF12", "b:1:2:1234567", "b:1:2:12345678a"])
+def test_an_article_callback_with_a_forged_mark_is_refused(data: str) -> None:
+    assert decode_article_callback(data) is None
 
 
 def test_encode_callback_refuses_data_over_64_bytes() -> None:
@@ -354,11 +372,18 @@ def test_decode_callback_never_raises_on_decoded_bytes(raw: bytes) -> None:
     decode_article_callback(raw.decode("latin-1"))
 
 
-@given(st.integers(min_value=1, max_value=MAX_ROW_ID), st.integers(min_value=1, max_value=10**6))
-def test_every_article_callback_fits_and_round_trips(edition_id: int, number: int) -> None:
-    data = encode_callback("a", edition_id, number)
+@given(
+    st.integers(min_value=1, max_value=MAX_ROW_ID),
+    st.integers(min_value=1, max_value=MAX_ROW_ID),
+    st.text(max_size=300),
+)
+def test_every_article_callback_fits_and_round_trips(
+    edition_id: int, number: int, title: str
+) -> None:
+    ref = article_ref(edition_id, number, title)
+    data = encode_callback("b", ref.edition_id, ref.number, ref.mark)
     assert len(data.encode("utf-8")) <= CALLBACK_DATA_MAX_BYTES
-    assert decode_article_callback(data) == ArticleRef(edition_id, number)
+    assert decode_article_callback(data) == ref
 
 
 @pytest.mark.parametrize("data", ["a:2147483648:1", "a:1:2147483648", "a:0:1", "a:-5:2"])
@@ -372,12 +397,16 @@ def test_an_article_callback_out_of_database_range_is_refused(data: str) -> None
 def test_every_article_start_link_is_a_valid_start_parameter_and_round_trips(
     edition_id: int, number: int
 ) -> None:
-    payload = article_start_payload(ArticleRef(edition_id, number))
-    assert re.fullmatch(r"[A-Za-z0-9_-]{1,64}", payload)  # what Telegram allows after ?start=
-    assert article_from_start_payload(payload) == ArticleRef(edition_id, number)
+    for ref in (ArticleRef(edition_id, number), article_ref(edition_id, number, "标题")):
+        payload = article_start_payload(ref)
+        assert re.fullmatch(r"[A-Za-z0-9_-]{1,64}", payload)  # what Telegram allows after ?start=
+        assert article_from_start_payload(payload) == ref
 
 
-@pytest.mark.parametrize("payload", ["", "a_1", "a_1_2_3", "a:1:2", "a_0_1", "a_1_x", "s_1", None])
+@pytest.mark.parametrize(
+    "payload",
+    ["", "a_1", "a_1_2_3", "a:1:2", "a_0_1", "a_1_x", "s_1", "b_1_2", "b_1_2_XYZ", None],
+)
 def test_a_forged_start_parameter_opens_no_article(payload: object) -> None:
     assert article_from_start_payload(payload) is None
 
