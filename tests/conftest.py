@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Hypothesis fails an example slower than its deadline (200 ms by default), and calls a test
+# flaky when a slow example is fast on replay: on a loaded two-core CI machine, the OS alone
+# can pause an example that long. Two seconds still catches an example that runs away.
+settings.register_profile("baozhai", deadline=dt.timedelta(seconds=2))
+settings.load_profile("baozhai")
 
 REPO = Path(__file__).parents[1]
 SEED_NAME = "000_66a55eaee7fab4ff.txt"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -57,6 +59,28 @@ def test_a_token_inside_a_traceback_is_masked() -> None:
     assert TOKEN not in (record.exc_text or "")
 
 
+@pytest.fixture
+def logging_given_back() -> Iterator[None]:
+    """:func:`setup_logging` sets up the whole process's logging (handlers, levels, exception
+    hooks): put it back afterwards, or every later test would log at DEBUG into this test's
+    closed capture stream (a "Logging error" traceback per record)."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    levels = {
+        name: logger.level
+        for name, logger in logging.root.manager.loggerDict.items()
+        if isinstance(logger, logging.Logger)
+    }
+    hooks = sys.excepthook, threading.excepthook
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    for name, logger_level in levels.items():
+        logging.getLogger(name).setLevel(logger_level)
+    sys.excepthook, threading.excepthook = hooks
+
+
+@pytest.mark.usefixtures("logging_given_back")
 def test_setup_logging_quiets_httpx_and_masks_what_reaches_the_console(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

@@ -176,14 +176,17 @@ async def test_a_slow_answer_that_keeps_coming_is_not_cut_off(
         response = web.StreamResponse(headers={"Content-Type": "application/json"})
         response.content_length = len(body)
         await response.prepare(request)
-        for start in range(0, len(body), 4):  # 10 pieces, 0.15 s apart: 1.5 s in all
-            await response.write(body[start : start + 4])
-            await asyncio.sleep(0.15)
+        for start in range(0, len(body), 2):  # 20 pieces, 0.1 s apart: 2 s in all
+            await response.write(body[start : start + 2])
+            await asyncio.sleep(0.1)
         return response
 
     base_url = await serve(dribble)
-    timeouts = {"read_timeout": 0.3, "write_timeout": 0.3, "connect_timeout": 0.2}
-    request = AiohttpRequest(**timeouts, pool_timeout=0.2)  # 1.0 s in all, under the 1.5 s
+    # 1.3 s in all, under the 2 s; each gap (0.1 s) far under the read timeout, so only a
+    # stall of the test's own event loop near a second long could cut it (server and client
+    # share the loop).
+    timeouts = {"read_timeout": 1.0, "write_timeout": 0.1, "connect_timeout": 0.1}
+    request = AiohttpRequest(**timeouts, pool_timeout=0.1)
     try:
         assert await request.post(f"{base_url}{TEST_TOKEN}/getMe") is True
     finally:
@@ -211,9 +214,10 @@ async def test_an_answer_later_than_the_read_timeout_is_timed_out_and_in_doubt(
 async def test_waiting_for_a_free_connection_too_long_is_timed_out_and_proven_not_sent(
     serve: Callable[..., Awaitable[str]],
 ) -> None:
-    release = asyncio.Event()
+    release, arrived = asyncio.Event(), asyncio.Event()
 
     async def held(request: web.Request) -> web.Response:
+        arrived.set()
         await release.wait()
         return web.json_response({"ok": True, "result": True})
 
@@ -222,7 +226,7 @@ async def test_waiting_for_a_free_connection_too_long_is_timed_out_and_proven_no
     url = f"{base_url}{TEST_TOKEN}/sendMessage"
     try:
         first = asyncio.create_task(request.post(url, None, read_timeout=5.0))
-        await asyncio.sleep(0.1)  # the only connection is taken
+        await arrived.wait()  # the only connection is taken
         with pytest.raises(TimedOut) as raised:
             await request.post(url, None)
         release.set()

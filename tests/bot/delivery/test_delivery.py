@@ -638,8 +638,8 @@ async def test_pacer_limits_the_overall_rate() -> None:
 
 async def test_pacer_pause_holds_back_every_chat() -> None:
     pacer = Pacer(rate=1000.0, chat_interval=0.0)
-    pacer.pause(0.3)
     started = time.monotonic()
+    pacer.pause(0.3)
     await asyncio.gather(*(pacer.acquire(chat_id) for chat_id in range(5)))
     assert time.monotonic() - started >= 0.3
 
@@ -868,7 +868,7 @@ class HeldReplies:
         self.upstream = upstream
         self.hold: set[int] = set()  # 1-based numbers of the sendMessage calls to hold
         self.gateway: set[int] = set()  # ... to answer with a gateway's 504 page instead
-        self.seconds = 1.0
+        self.seconds = 2.5
         self.base_url = ""
         self._sends = 0
 
@@ -900,8 +900,9 @@ async def held_replies(local_api: LocalBotApi) -> AsyncIterator[HeldReplies]:
 
 
 def impatient_bot(base_url: str) -> telegram.Bot:
-    """Gives up waiting for a reply after 0.3s (the proxy holds replies for 1s)."""
-    return api_bot(base_url, read_timeout=0.3)
+    """Gives up waiting for a reply after 1 s (the proxy holds replies for 2.5 s): so long
+    that no other reply, passing through the proxy in the test's own event loop, is late."""
+    return api_bot(base_url, read_timeout=1.0)
 
 
 async def test_a_message_in_doubt_is_resent_by_default(
