@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.errors import EditionChangedError, SearchTooLongError
 from bot.storage import fulltext
+from bot.storage.engine import allow_long_pauses
 from bot.storage.fulltext import Filters, SearchBackend, SearchOrder, SearchQuery
 from bot.storage.fulltext.index import ID_SPAN, TIME_LIMIT, article_of, day_keys
 from bot.storage.models import ArticleRow, Edition, Paper
@@ -79,6 +80,7 @@ class Editions:
         date = _checked_date(edition, summaries)
 
         def work(session: Session) -> EditionRecord | None:
+            allow_long_pauses(session)  # the articles are indexed in Python between statements
             paper_of = paper_row(session, paper)
             exists = session.scalar(
                 select(Edition.id).where(
@@ -144,6 +146,7 @@ class Editions:
             # Lock the row (PostgreSQL; SQLite's write transaction is already exclusive): a
             # concurrent replace waits, then finds the hash changed. Only the editions row:
             # the eagerly joined paper is on the nullable side of an outer join.
+            allow_long_pauses(session)  # the articles are indexed in Python between statements
             row = session.get(Edition, edition_id, with_for_update={"of": Edition})
             if row is None:
                 raise LookupError(f"no edition with id {edition_id}")

@@ -28,8 +28,8 @@ def add_seed_edition(store: Store) -> tuple[EditionRecord, list[ArticleRecord]]:
     return record, store.editions.articles(record.id)
 
 
-def add_long_edition(store: Store, count: int = 80) -> tuple[EditionRecord, list[ArticleRecord]]:
-    """An edition whose digest needs several messages."""
+def long_edition(count: int = 80) -> tuple[Edition, list[Summary]]:
+    """An edition of ``count`` short articles (2024-07-02), with their summaries."""
     sentence = "全省工会系统深入推进产业工人队伍建设改革，" * 6 + "取得明显成效。"
     parsed = Edition(
         paper=PAPER,
@@ -40,8 +40,12 @@ def add_long_edition(store: Store, count: int = 80) -> tuple[EditionRecord, list
             for n in range(1, count + 1)
         ],
     )
-    summaries = [Summary((sentence,), ("工会",)) for _ in parsed.articles]
-    record = store.editions.add(PAPER, parsed, summaries, "long-hash")
+    return parsed, [Summary((sentence,), ("工会",)) for _ in parsed.articles]
+
+
+def add_long_edition(store: Store, count: int = 80) -> tuple[EditionRecord, list[ArticleRecord]]:
+    """An edition whose digest needs several messages."""
+    record = store.editions.add(PAPER, *long_edition(count), "long-hash")
     assert record is not None
     return record, store.editions.articles(record.id)
 

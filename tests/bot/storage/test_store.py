@@ -15,6 +15,7 @@ from bot.storage import engine as db
 from bot.storage.models import LeaseRow
 from bot.storage.records import Lease
 from bot.storage.store import Store
+from tests.bot.delivery.editions import add_long_edition, long_edition
 from tests.bot.storage.helpers import run_together
 
 
@@ -118,3 +119,30 @@ def test_a_database_error_is_told_in_one_line_by_the_drivers_own_words(sqlite_ur
         conn.execute(text("SELECT * FROM no_such_table"))
     assert db.driver_message(caught.value) == "OperationalError: no such table: no_such_table"
     assert "SELECT" in str(caught.value)  # SQLAlchemy's own text: the statement, a link
+
+
+def test_an_edition_whose_indexing_outlasts_the_stuck_transaction_limit_is_stored(
+    db_url: str | URL,
+) -> None:
+    if db.is_sqlite(db_url):
+        pytest.skip(NO_LIMIT_SQLITE)
+    # Indexing 400 articles is far more than 50 ms of Python between two statements.
+    with Store(db_url, stuck_transaction_seconds=0.05) as store:
+        edition, articles = add_long_edition(store, count=400)
+        assert len(articles) == 400
+        replaced = store.editions.replace(
+            edition.id, *long_edition(count=400), content_hash="long-hash-2"
+        )
+        assert replaced.article_count == 400
+
+
+def test_a_url_that_sets_the_stuck_transaction_limit_itself_keeps_its_own(
+    db_url: str | URL,
+) -> None:
+    if db.is_sqlite(db_url):
+        pytest.skip(NO_LIMIT_SQLITE)
+    options = "-c idle_in_transaction_session_timeout=0"
+    url = make_url(db_url)
+    url = url.update_query_dict({"options": f"{url.query.get('options', '')} {options}"})
+    with Store(url, stuck_transaction_seconds=2) as store, store.engine.connect() as conn:
+        assert conn.exec_driver_sql("SHOW idle_in_transaction_session_timeout").scalar() == "0"
