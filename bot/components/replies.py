@@ -27,7 +27,7 @@ from telegram.ext import ContextTypes
 from bot.cache import CachedPhoto
 from bot.delivery import retry_seconds
 from bot.delivery.pacer import FloodPaused
-from bot.render import ArticleRef, article_card, article_mark, article_start_payload
+from bot.render import ArticleRef, article_card, article_start_payload, find_article
 from bot.render.i18n import language_for, t, t_plain
 from bot.services import services, services_of_bot
 from bot.storage.records import EditionRecord
@@ -265,12 +265,11 @@ async def _article_text(context: ContextTypes.DEFAULT_TYPE, lang: str, ref: Arti
     store = services(context).store
     record = await asyncio.to_thread(store.editions.article, ref.edition_id, ref.number)
     edition = await asyncio.to_thread(store.editions.get, ref.edition_id)
-    moved = record is None or article_mark(record.title) != ref.mark
-    if ref.mark and edition is not None and moved:
+    if ref.mark and edition is not None and (record is None or record.mark != ref.mark):
         # A page arrived late and was merged in since the button was sent: the articles
-        # were numbered again, in edition order. The button's article is found by its title.
+        # were numbered again, in edition order. The button's article is found by its mark.
         articles = await asyncio.to_thread(store.editions.articles, ref.edition_id)
-        record = next((a for a in articles if article_mark(a.title) == ref.mark), None)
+        record = find_article(articles, ref)
         if record is None:
             return t(lang, "article_gone")
     if record is None or edition is None:

@@ -96,10 +96,7 @@ async def search_page(
     rows: list[Sequence[InlineKeyboardButton]] = []
     if shown:
         buttons = article_keyboard(
-            [
-                article_ref(hit.article.edition_id, hit.article.number, hit.article.title)
-                for hit in hits[:shown]
-            ],
+            [article_ref(hit.article) for hit in hits[:shown]],
             lang,
             labels=[str(offset + i + 1) for i in range(shown)],
         )

@@ -41,8 +41,15 @@ def decide_alerts(store: Store, edition: EditionRecord, segmenter: Segmenter | N
     articles = store.editions.articles(edition.id)
     index = EditionIndex(articles, segmenter)
     found = match_readers(index, follows, limit=MAX_ALERT_ITEMS)
+    marks = {article.number: article.mark for article in articles}
     decisions = {
-        chat: ([(i.number, i.term, i.sentence[:_SENTENCE_CHARS]) for i in match.items], match.total)
+        chat: (
+            [
+                (i.number, i.term, i.sentence[:_SENTENCE_CHARS], marks.get(i.number, ""))
+                for i in match.items
+            ],
+            match.total,
+        )
         for chat, match in found.items()
     }
     added = store.alerts.decide(edition.id, decisions)

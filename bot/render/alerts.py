@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from bot.render.callback_data import ArticleRef, article_ref
+from bot.render.callback_data import ArticleRef, find_article
 from bot.render.digest import DigestMessage, article_keyboard
 from bot.render.i18n import Markup, t
 from bot.render.snippet import highlight
@@ -45,20 +45,23 @@ def _item(article: ArticleRecord | None, number: int, term: str, sentence: str, 
 def build_alert(
     edition: EditionRecord,
     articles: Mapping[int, ArticleRecord] | Sequence[ArticleRecord],
-    items: Sequence[tuple[int, str, str]],
+    items: Sequence[tuple[int, str, str] | tuple[int, str, str, str]],
     lang: str,
     *,
     matched: int | None = None,
     limit: int = TEXT_LIMIT,
 ) -> DigestMessage:
-    """The alert of ``edition`` for one reader; ``items`` are (number, term, sentence), the
-    first of ``matched`` articles (default: as many as ``items``)."""
+    """The alert of ``edition`` for one reader; ``items`` are (number, term, sentence[, mark]),
+    the first of ``matched`` articles (default: as many as ``items``). An item's article is
+    found by its mark when a late page renumbered the edition since the alert was decided, and
+    listed under its number now (what its button and ``/article N`` open)."""
     total = max(matched or 0, len(items))
-    by_number = (
-        dict(articles)
-        if isinstance(articles, Mapping)
-        else {article.number: article for article in articles}
-    )
+    edition_articles = list(articles.values() if isinstance(articles, Mapping) else articles)
+    found: list[tuple[ArticleRecord | None, int, str, str]] = []
+    for number, term, sentence, *marked in items[:MAX_ALERT_ARTICLES]:
+        ref = ArticleRef(edition.id, number, marked[0] if marked else "")
+        article = find_article(edition_articles, ref)
+        found.append((article, article.number if article else number, term, sentence))
     paper = escape(truncate_text(_one_line(edition.paper) or "—", 64))
     header = t(
         lang,
@@ -68,8 +71,7 @@ def build_alert(
         count=total,
     )
     blocks = [
-        _item(by_number.get(number), number, term, sentence, lang)
-        for number, term, sentence in items[:MAX_ALERT_ARTICLES]
+        _item(article, number, term, sentence, lang) for article, number, term, sentence in found
     ]
     shown = len(blocks)
     while True:
@@ -80,12 +82,10 @@ def build_alert(
         if visible_length(text) <= limit or shown == 0:
             break
         shown -= 1
-    numbers = tuple(number for number, _, _ in items[:shown])
+    numbers = tuple(number for _, number, _, _ in found[:shown])
     refs = tuple(
-        article_ref(edition.id, n, article.title)
-        if (article := by_number.get(n)) is not None
-        else ArticleRef(edition.id, n)
-        for n in numbers
+        ArticleRef(edition.id, number, article.mark if article else "")
+        for article, number, _, _ in found[:shown]
     )
     keyboard = article_keyboard(refs, lang, labels=[str(n) for n in numbers])
     return DigestMessage(text=text, keyboard=keyboard, numbers=numbers, refs=refs)

@@ -7,9 +7,12 @@ never an exception.
 
 from __future__ import annotations
 
-import hashlib
 import re
-from typing import NamedTuple
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from bot.storage.records import ArticleRecord
 
 __all__ = [
     "ARTICLE",
@@ -22,12 +25,12 @@ __all__ = [
     "ArticleRef",
     "article_callback",
     "article_from_start_payload",
-    "article_mark",
     "article_ref",
     "article_start_payload",
     "decode_article_callback",
     "decode_callback",
     "encode_callback",
+    "find_article",
     "register_callback",
 ]
 
@@ -47,8 +50,8 @@ SEARCH_PAGE = "s"  # search results page: s:{page}
 class ArticleRef(NamedTuple):
     """What an "open article" button points at.
 
-    ``mark`` (:func:`article_mark` of its title) finds the article again when a late page
-    has renumbered its edition since the button was sent; empty on older buttons.
+    ``mark`` (:attr:`~bot.storage.records.ArticleRecord.mark`) finds the article again when
+    a late page has renumbered its edition since the button was sent; empty on older buttons.
     """
 
     edition_id: int
@@ -56,15 +59,23 @@ class ArticleRef(NamedTuple):
     mark: str = ""
 
 
-def article_mark(title: str) -> str:
-    """Eight hex digits naming an article by its title within its edition: its number can
-    change (a page arriving late is merged in edition order), its title does not."""
-    return hashlib.blake2b(title.encode("utf-8"), digest_size=4).hexdigest()
+def find_article(articles: Iterable[ArticleRecord], ref: ArticleRef) -> ArticleRecord | None:
+    """The article ``ref`` points at among its edition's ``articles``: the one of its number
+    if the mark agrees (or the ref has none), else the one with its mark nearest its old number
+    after it (pages merged in before an article only move it forward); None when no article of
+    the edition has the mark any more."""
+    numbered = next((a for a in articles if a.number == ref.number), None)
+    if not ref.mark or (numbered is not None and numbered.mark == ref.mark):
+        return numbered
+    same = [a for a in articles if a.mark == ref.mark]
+    if not same:
+        return None
+    return min(same, key=lambda a: (a.number < ref.number, abs(a.number - ref.number)))
 
 
-def article_ref(edition_id: int, number: int, title: str) -> ArticleRef:
-    """The button target of article ``number`` titled ``title``, with its mark."""
-    return ArticleRef(edition_id, number, article_mark(title))
+def article_ref(article: ArticleRecord) -> ArticleRef:
+    """The button target of a stored article, with its mark."""
+    return ArticleRef(article.edition_id, article.number, article.mark)
 
 
 # --------------------------------------------------------------------------- callback data

@@ -205,9 +205,7 @@ def build_combined_digest(
                 text = block(item, label, header, head=head)
                 size = visible_length(text) + 2
             blocks.append(text)
-            refs.append(
-                article_ref(item.article.edition_id, item.article.number, item.article.title)
-            )
+            refs.append(article_ref(item.article))
             labels.append(label)
             used += size
     messages.append((header, blocks, refs, labels))

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.render.callback_data import ArticleRef, article_callback, article_ref
+from bot.render.callback_data import ArticleRef, article_callback
 from bot.render.i18n import Markup, t, t_plain
 from bot.render.text import (
     TEXT_LIMIT,
@@ -179,7 +179,7 @@ def build_digest(
     if not 1 <= max_buttons <= MAX_BUTTONS:
         raise ValueError(f"max_buttons must be 1–{MAX_BUTTONS}")
     ordered = sorted(articles, key=lambda a: a.number)
-    titles = {a.number: a.title for a in ordered}
+    by_number = {a.number: a for a in ordered}
     paper = escape(truncate_text(" ".join(clean(edition.paper).split()) or "—", 64))
     date = format_date(edition.date, lang)
     first_header = t(lang, "digest_header", paper=Markup(paper), date=date, count=len(ordered))
@@ -223,7 +223,7 @@ def build_digest(
         if index == len(messages) - 1 and footer:
             parts.append(footer)
         text = "\n\n".join(parts)
-        refs = tuple(article_ref(edition.id, n, titles[n]) for n in nums)
+        refs = tuple(ArticleRef(edition.id, n, by_number[n].mark) for n in nums)
         keyboard = article_keyboard(refs, lang)
         result.append(DigestMessage(text=text, keyboard=keyboard, numbers=tuple(nums), refs=refs))
     return result

@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 _ERROR_MAX = 2000
 _BATCH = 500  # rows per INSERT when deciding an edition's alerts
 
-AlertItems = Sequence[tuple[int, str, str]]
+AlertItems = Sequence[tuple[int, str, str, str]]  # number, term, sentence, mark
 Decision = tuple[AlertItems, int]  # the listed articles, and how many matched in all
 
 
@@ -249,9 +249,14 @@ def _record(row: AlertRow) -> AlertRecord:
         id=row.id,
         edition_id=row.edition_id,
         chat_id=row.chat_id,
-        items=tuple((int(n), str(term), str(sentence)) for n, term, sentence in row.items),
+        items=tuple(_item(*item) for item in row.items),
         status=AlertStatus(row.status),
         matched=row.matched,
         attempts=row.attempts,
         claimed_by=row.claimed_by,
     )
+
+
+def _item(number: int, term: str, sentence: str, mark: str = "") -> tuple[int, str, str, str]:
+    """One stored item; alerts decided before marks have three parts."""
+    return int(number), str(term), str(sentence), str(mark)

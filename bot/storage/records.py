@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import hashlib
 from dataclasses import dataclass
 
 
@@ -101,6 +102,17 @@ class ArticleRecord:
     summary: tuple[str, ...]
     keywords: tuple[str, ...]
     continued_on: int | None = None
+
+    @property
+    def mark(self) -> str:
+        """Eight hex digits naming this article within its edition by its title and first
+        paragraph: its number can change (a page arriving late is merged in edition order),
+        those do not (a continuation joined later adds paragraphs at the end); the first
+        paragraph tells apart the articles of a title a page repeats (图片新闻). Buttons and
+        alerts carry it, to find the article again."""
+        lead = self.paragraphs[0] if self.paragraphs else ""
+        named = f"{self.title}\n{lead}".encode("utf-8", "surrogatepass")
+        return hashlib.blake2b(named, digest_size=4).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,14 +331,16 @@ class StatusReport:
 class AlertRecord:
     """A decided topic alert: which articles of an edition matched which of the chat's terms.
 
-    ``items`` are (article number, term, sentence) by number, the first few of ``matched``;
-    the sentence is "" when only the title or a keyword matched.
+    ``items`` are (article number, term, sentence, mark) by number, the first few of
+    ``matched``; the sentence is "" when only the title or a keyword matched; the mark
+    (:attr:`ArticleRecord.mark`, "" in alerts decided before marks) finds the article again if
+    a late page renumbered the edition before the alert went out (after quiet hours, say).
     """
 
     id: int
     edition_id: int
     chat_id: int
-    items: tuple[tuple[int, str, str], ...]
+    items: tuple[tuple[int, str, str, str], ...]
     status: AlertStatus
     matched: int = 0
     """How many articles matched in all (``items`` are the first few)."""

@@ -248,6 +248,42 @@ async def test_a_button_sent_before_a_late_page_renumbered_the_edition_opens_its
     assert "《求是》" not in card.text  # not page 1's first article, number 1 now
 
 
+PICTURES_PAGE = """\
+## 图片新闻
+
+本报讯 杭州湾跨海大桥迎来通车以来的第一亿辆车，桥上车流平稳有序。
+
+## 省总工会部署夏季高温劳动保护工作
+
+本报讯 各级工会要督促用人单位落实高温津贴，合理安排户外作业时间。
+
+## 图片新闻
+
+本报讯 宁波舟山港集装箱吞吐量再创新高，码头一派繁忙景象。
+"""
+
+
+async def test_a_button_of_a_repeated_title_opens_its_own_article_after_a_renumbering(
+    bot: RunningBot, seed_path: Path
+) -> None:
+    reader = bot.user(1115)
+    bot.set_clock(DAY, BEFORE)
+    bot.drop_edition(PICTURES_PAGE.encode(), DAY, page=2)
+    await bot.poll_now()
+    await eventually(lambda: bot.store.editions.on(DAY, PAPER))
+    await reader.send("/today")
+    [digest] = await reader.wait_for_messages(1)
+
+    bot.drop_edition(seed_path, DAY)  # page 1 comes late: the pictures are 8 and 10 now
+    await bot.poll_now()
+    await eventually(lambda: bot.store.editions.on(DAY, PAPER).article_count == 10)
+    await reader.wait_for_answer(await reader.press(digest, "3"))
+
+    [card] = await reader.wait_for_messages(1)
+    assert "宁波舟山港" in card.text  # the second 图片新闻, as the button showed it
+    assert "杭州湾" not in card.text
+
+
 async def test_a_button_whose_article_left_its_edition_says_the_edition_changed(
     bot: RunningBot, seed_path: Path
 ) -> None:

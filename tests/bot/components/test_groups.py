@@ -16,7 +16,6 @@ import pytest
 from sqlalchemy import text
 
 from bot.localapi.server import LocalGroup, LocalUser
-from bot.render import article_mark
 from tests.bot.running_bot import DIGEST_TIME, PAPER, RunningBot, eventually, start_bot, stop_bot
 
 pytestmark = pytest.mark.timeout(120)
@@ -28,6 +27,13 @@ REFUSED = "在群里，只有群管理员可以订阅、退订、修改设置或
 NO_EDITION = "还没有可看的报纸，新一期入库后就能看到了。"
 SECOND_TITLE = "徐留平在浙江江苏调研工会工作时指出 强化工会数智化建设 做好新就业形态劳动者工会工作"
 """The seed's article 2 (its card starts with it)."""
+
+
+def start_link(bot: RunningBot, edition_id: int, number: int) -> str:
+    """The start parameter of the link that opens article ``number`` of the edition."""
+    article = bot.store.editions.article(edition_id, number)
+    assert article is not None
+    return f"b_{edition_id}_{number}_{article.mark}"
 
 
 @pytest.fixture
@@ -295,7 +301,7 @@ async def test_a_channel_reader_who_never_opened_the_bot_gets_a_link_that_opens_
     stranger = channel.add(bot.server.user(2006, "路人", started=False))
     query = await channel.press(stranger, channel.history[-1], "2")
     await stranger.wait_for_answer(query)
-    start = f"b_{edition_id}_2_{article_mark(SECOND_TITLE)}"
+    start = start_link(bot, edition_id, 2)
     assert query.answer_url == f"https://t.me/{bot.server.bot_username}?start={start}"
     await stranger.send(f"/start {start}")  # what following the link sends
     [card] = await stranger.wait_for_messages(1)
@@ -311,7 +317,7 @@ async def test_a_channel_reader_the_bot_may_not_write_to_now_gets_the_link_at_on
     viewer.force_retry_after(times=1, retry_after=30)  # a flood wait on their private chat
     query = await channel.press(viewer, channel.history[-1], "2")
     await viewer.wait_for_answer(query, timeout=5)  # a press must be answered in seconds
-    start = f"b_{edition_id}_2_{article_mark(SECOND_TITLE)}"
+    start = start_link(bot, edition_id, 2)
     assert query.answer_url == f"https://t.me/{bot.server.bot_username}?start={start}"
 
 

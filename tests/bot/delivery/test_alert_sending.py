@@ -7,6 +7,7 @@ crash-safe through the alert ledger, on both databases."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 from zoneinfo import ZoneInfo
 
@@ -17,10 +18,13 @@ from bot.delivery import DeliveryPolicy, Pacer
 from bot.delivery.alerts import AlertReport, send_alerts
 from bot.ingest.alerts import decide_alerts
 from bot.localapi.server import LocalBotApi
+from bot.render import ArticleRef, decode_article_callback
 from bot.render.alerts import build_alert
 from bot.storage.records import AlertStatus, InDoubt
 from bot.storage.store import Store
-from tests.bot.delivery.editions import PAPER, add_seed_edition
+from summarizer.edition import Article, Summary
+from summarizer.parser import read_page
+from tests.bot.delivery.editions import PAPER, SEED, add_seed_edition
 from tests.bot.delivery.test_delivery import (
     HeldReplies,
     held_replies,  # noqa: F401  (fixture)
@@ -86,6 +90,36 @@ async def test_a_reader_gets_one_alert_listing_the_matching_articles(
     assert message.html == build_alert(edition, articles, alert.items, "zh").text
     assert "驿站" in message.text and "电梯" in message.text
     assert report.sent == 1
+
+
+async def test_an_alert_lists_its_article_under_its_new_number_after_a_late_page(
+    local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
+) -> None:
+    user = local_api.user(303, "韩梅梅")
+    edition, articles = seed_with_follows(store, (303, ("驿站",)))
+    decide_alerts(store, edition)
+    [(number, *_)] = store.alerts.get(edition.id, 303).items  # type: ignore[union-attr]
+    station = articles[number - 1]
+    # Before the alert goes out, a page with two articles is merged in ahead of this one.
+    parsed = read_page(SEED, paper=PAPER, date=edition.date)
+    early = [
+        Article(title=f"早到的文章{n}", paragraphs=[f"本报讯 第{n}篇的正文。"], page="1")
+        for n in (1, 2)
+    ]
+    merged = dataclasses.replace(parsed, articles=[*early, *parsed.articles])
+    store.editions.replace(
+        edition.id, merged, [Summary((), ()) for _ in merged.articles], "merged-hash"
+    )
+
+    await send(local_api_bot, store, NOON)
+
+    [message] = user.history
+    assert f"{number + 2}. {station.title[:20]}" in message.text
+    [[button]] = message.buttons
+    assert button["text"] == str(number + 2)
+    assert decode_article_callback(button["callback_data"]) == ArticleRef(
+        edition.id, number + 2, station.mark
+    )
 
 
 async def test_an_alert_is_never_sent_twice(

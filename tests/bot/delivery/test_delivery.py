@@ -35,7 +35,7 @@ from bot.delivery import (
 )
 from bot.localapi.server import LocalBotApi
 from bot.operations import send_until_done, without_recovered
-from bot.render import article_mark, build_digest
+from bot.render import build_digest
 from bot.storage.records import (
     ArticleRecord,
     DeliveryStatus,
@@ -131,7 +131,7 @@ async def test_each_subscriber_gets_the_digest_in_their_language(
 
     assert chinese.history[0].text.startswith("📰 浙江工人日报\n2024年7月1日 · 共 ")
     assert english.history[0].text.startswith("📰 浙江工人日报\n2024-07-01 · ")
-    mark = article_mark(articles[0].title)
+    mark = articles[0].mark
     assert english.history[0].buttons[0][0]["callback_data"] == f"b:{edition.id}:1:{mark}"
 
 

@@ -23,7 +23,6 @@ from bot.render import (
     ArticleRef,
     DigestMessage,
     article_from_start_payload,
-    article_mark,
     article_ref,
     article_start_payload,
     build_digest,
@@ -115,11 +114,11 @@ def check_messages(
         assert numbered == list(message.numbers)
         data = callback_data(message)
         assert len(data) == len(message.numbers) <= MAX_BUTTONS
-        titles = {a.number: a.title for a in articles}
+        marks = {a.number: a.mark for a in articles}
         for item, number in zip(data, message.numbers, strict=True):
             assert 1 <= len(item.encode("utf-8")) <= CALLBACK_DATA_MAX_BYTES
-            assert decode_article_callback(item) == article_ref(ed.id, number, titles[number])
-        assert message.refs == tuple(article_ref(ed.id, n, titles[n]) for n in message.numbers)
+            assert decode_article_callback(item) == ArticleRef(ed.id, number, marks[number])
+        assert message.refs == tuple(ArticleRef(ed.id, n, marks[n]) for n in message.numbers)
         seen.extend(message.numbers)
     assert sorted(seen) == sorted(a.number for a in articles)  # each exactly once
 
@@ -155,7 +154,7 @@ def test_seed_digest_buttons_come_in_rows_of_five() -> None:
     rows = message.keyboard.inline_keyboard
     assert [len(r) for r in rows[:-1]] == [5] * (len(rows) - 1) and 1 <= len(rows[-1]) <= 5
     assert [b.text for row in rows for b in row] == [str(a.number) for a in articles]
-    assert callback_data(message)[0] == f"b:42:1:{article_mark(articles[0].title)}"
+    assert callback_data(message)[0] == f"b:42:1:{articles[0].mark}"
 
 
 # --------------------------------------------------------------------------- splitting
@@ -289,14 +288,28 @@ def test_an_unmarked_article_callback_of_an_older_button_still_decodes() -> None
     assert decode_article_callback(data) == ArticleRef(12, 3)
 
 
-def test_an_article_button_carries_the_mark_of_its_title() -> None:
-    data = encode_callback("b", 12, 3, article_mark("徐留平在浙江江苏调研工会工作时指出"))
+def test_an_article_button_carries_the_mark_of_its_article() -> None:
+    article = make_article(3, "徐留平在浙江江苏调研工会工作时指出", edition_id=12)
+    data = encode_callback("b", 12, 3, article.mark)
     assert re.fullmatch(r"b:12:3:[0-9a-f]{8}", data)
-    assert decode_article_callback(data) == article_ref(12, 3, "徐留平在浙江江苏调研工会工作时指出")
+    assert decode_article_callback(data) == article_ref(article)
 
 
 def test_articles_with_other_titles_have_other_marks() -> None:
-    assert article_mark("上半年我省新设外资企业增长两成") != article_mark("我国党员总数超过9900万")
+    first = make_article(1, "上半年我省新设外资企业增长两成")
+    assert first.mark != make_article(1, "我国党员总数超过9900万").mark
+
+
+def test_articles_of_one_title_with_other_first_paragraphs_have_other_marks() -> None:
+    first = make_article(1, "图片新闻", paragraphs=("杭州湾跨海大桥迎来第一亿辆车。",))
+    second = make_article(1, "图片新闻", paragraphs=("宁波舟山港吞吐量再创新高。",))
+    assert first.mark != second.mark
+
+
+def test_an_articles_mark_stays_when_its_number_and_later_paragraphs_change() -> None:
+    before = make_article(3, "要闻", paragraphs=("第一段。",))
+    after = make_article(8, "要闻", paragraphs=("第一段。", "（上接第1版）续完的一段。"))
+    assert before.mark == after.mark
 
 
 @pytest.mark.parametrize("data", ["b:1:2:", "b:1:2:ABCDEF12", "b:1:2:1234567", "b:1:2:12345678a"])
@@ -376,11 +389,13 @@ def test_decode_callback_never_raises_on_decoded_bytes(raw: bytes) -> None:
     st.integers(min_value=1, max_value=MAX_ROW_ID),
     st.integers(min_value=1, max_value=MAX_ROW_ID),
     st.text(max_size=300),
+    st.text(max_size=300),
 )
 def test_every_article_callback_fits_and_round_trips(
-    edition_id: int, number: int, title: str
+    edition_id: int, number: int, title: str, lead: str
 ) -> None:
-    ref = article_ref(edition_id, number, title)
+    article = make_article(number, title, edition_id=edition_id, paragraphs=(lead,))
+    ref = article_ref(article)
     data = encode_callback("b", ref.edition_id, ref.number, ref.mark)
     assert len(data.encode("utf-8")) <= CALLBACK_DATA_MAX_BYTES
     assert decode_article_callback(data) == ref
@@ -397,7 +412,8 @@ def test_an_article_callback_out_of_database_range_is_refused(data: str) -> None
 def test_every_article_start_link_is_a_valid_start_parameter_and_round_trips(
     edition_id: int, number: int
 ) -> None:
-    for ref in (ArticleRef(edition_id, number), article_ref(edition_id, number, "标题")):
+    marked = article_ref(make_article(number, "标题", edition_id=edition_id))
+    for ref in (ArticleRef(edition_id, number), marked):
         payload = article_start_payload(ref)
         assert re.fullmatch(r"[A-Za-z0-9_-]{1,64}", payload)  # what Telegram allows after ?start=
         assert article_from_start_payload(payload) == ref

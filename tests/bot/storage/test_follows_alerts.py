@@ -14,7 +14,7 @@ from bot.storage.records import AlertStatus
 from bot.storage.store import Store
 from tests.bot.storage.helpers import PAPER, add, edition, run_together
 
-ITEMS = [(1, "工会", "工会主席讲话。"), (3, "劳模", "")]
+ITEMS = [(1, "工会", "工会主席讲话。", "0a1b2c3d"), (3, "劳模", "", "")]
 
 
 def live(store: Store, holder: str) -> None:
@@ -101,9 +101,17 @@ def test_deciding_again_adds_nothing_and_changes_nothing(store: Store) -> None:
     store.subscribers.subscribe(101, "zh", [PAPER])
     record = add(store, edition())
     assert store.alerts.decide(record.id, {101: (ITEMS, 2)}) == 1
-    assert store.alerts.decide(record.id, {101: ([(2, "别的", "")], 1), 102: (ITEMS, 2)}) == 1
+    assert store.alerts.decide(record.id, {101: ([(2, "别的", "", "")], 1), 102: (ITEMS, 2)}) == 1
     alert = store.alerts.get(record.id, 101)
     assert alert is not None and alert.items == tuple(ITEMS)
+
+
+def test_an_alert_decided_before_marks_is_read_with_empty_marks(store: Store) -> None:
+    store.subscribers.subscribe(101, "zh", [PAPER])
+    record = add(store, edition())
+    store.alerts.decide(record.id, {101: ([(1, "工会", "工会主席讲话。")], 1)})  # type: ignore[list-item]
+    alert = store.alerts.get(record.id, 101)
+    assert alert is not None and alert.items == ((1, "工会", "工会主席讲话。", ""),)
 
 
 def test_a_decided_alert_is_due_until_it_is_sent(store: Store) -> None:
