@@ -32,6 +32,7 @@ from bot.components.replies import (
     saw_digest,
     send_cached_photo,
     shown_articles,
+    shown_ref,
     topic_of,
 )
 from bot.components.search import search_page
@@ -170,7 +171,9 @@ async def today(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     for message in messages:
         await reply(update, message.text, message.keyboard)
-    remember_edition(context, editions[-1].id, shown)
+    last = editions[-1].id
+    marks = {r.number: r.mark for m in messages for r in m.refs if r.edition_id == last}
+    remember_edition(context, last, shown, marks=None if shown else marks)
 
 
 async def _todays_digest(
@@ -243,7 +246,7 @@ async def article(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         elif number > edition.article_count:
             await reply(update, t(lang, "article_not_found", count=edition.article_count))
         else:
-            await article_reply(update, context, ArticleRef(edition.id, number))
+            await article_reply(update, context, shown_ref(context, edition.id, number))
         return
     matches = await asyncio.to_thread(svc.store.editions.articles_by_title, edition.id, argument)
     if len(matches) == 1:

@@ -41,6 +41,7 @@ MAX_REPLY_WAIT = 60.0
 UPLOAD_WAIT = 10.0
 _EDITION = "edition"
 _SHOWN = "shown"
+_MARKS = "marks"
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
@@ -189,16 +190,30 @@ def remember_edition(
     context: ContextTypes.DEFAULT_TYPE,
     edition_id: int,
     shown: Mapping[int, ArticleRef] | None = None,
+    *,
+    marks: Mapping[int, str] | None = None,
 ) -> None:
     """The edition this chat last looked at: ``/article N`` means article N of it (and
     ``/article 标题`` looks in it). After a combined digest, numbered across papers, ``shown``
-    is what its numbers stood for: ``/article N`` then means the article shown as N."""
+    is what its numbers stood for: ``/article N`` then means the article shown as N. After
+    one paper's digest, ``marks`` are its articles' marks by number, so ``/article N`` finds
+    the article shown as N though a late page renumbered the edition since."""
     data = chat_data(context)
     data[_EDITION] = edition_id
     if shown:
         data[_SHOWN] = dict(shown)
     else:
         data.pop(_SHOWN, None)
+    data[_MARKS] = dict(marks or {})
+
+
+def shown_ref(context: ContextTypes.DEFAULT_TYPE, edition_id: int, number: int) -> ArticleRef:
+    """Article ``number`` of ``edition_id`` as this chat saw it in its last digest (with the
+    article's mark, when it was that edition's)."""
+    data = chat_data(context)
+    marks = data.get(_MARKS) if data.get(_EDITION) == edition_id else None
+    mark = marks.get(number, "") if isinstance(marks, dict) else ""
+    return ArticleRef(edition_id, number, mark)
 
 
 def saw_digest(context: ContextTypes.DEFAULT_TYPE) -> bool:

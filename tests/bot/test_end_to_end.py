@@ -248,6 +248,27 @@ async def test_a_button_sent_before_a_late_page_renumbered_the_edition_opens_its
     assert "《求是》" not in card.text  # not page 1's first article, number 1 now
 
 
+async def test_article_n_after_today_opens_the_article_shown_as_n_after_a_renumbering(
+    bot: RunningBot, seed_path: Path
+) -> None:
+    reader = bot.user(1116)
+    bot.set_clock(DAY, BEFORE)
+    bot.drop_edition(PAGE_2.encode(), DAY, page=2)
+    await bot.poll_now()
+    await eventually(lambda: bot.store.editions.on(DAY, PAPER))
+    await reader.send("/today")
+    [digest] = await reader.wait_for_messages(1)
+    assert "1. 省总工会部署夏季高温劳动保护工作" in digest.text
+
+    bot.drop_edition(seed_path, DAY)  # page 1 comes late: its 7 articles are 1-7 now
+    await bot.poll_now()
+    await eventually(lambda: bot.store.editions.on(DAY, PAPER).article_count == 9)
+    await reader.send("/article 1")
+
+    [card] = await reader.wait_for_messages(1)
+    assert "省总工会部署夏季高温劳动保护工作" in card.text  # what /today showed as 1
+
+
 PICTURES_PAGE = """\
 ## 图片新闻
 
