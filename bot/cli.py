@@ -75,7 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         default=None,
         metavar="PATH",
-        help="configuration file (default: ./config.toml if present, else built-in defaults)",
+        help="configuration file (default: $BAOZHAI_CONFIG, else ./config.toml if present, else "
+        "built-in defaults)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
     commands = parser.add_subparsers(metavar="COMMAND")
@@ -86,8 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Start the Telegram bot and its scheduler: poll the inboxes and e-paper "
         "sites, push the daily digest, answer commands. Without a token this starts the local "
         "demo. Several processes may share one database: one leads, the others wait as hot "
-        "standbys. Exit code 3: the process had to stop (lost its lease, or 409 Conflict "
-        "without it).",
+        "standbys. Exit code 3: the process had to stop (lost its lease, 409 Conflict "
+        "without it, a token Telegram stopped accepting, or a webhook port still taken).",
     )
     run.add_argument(
         "--webhook",

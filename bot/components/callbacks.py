@@ -2,7 +2,7 @@
 choose a time zone or the digest mode in /settings, confirm or cancel an admin's broadcast.
 
 callback_data comes from the client and can be forged, so it is decoded strictly
-(``bot.render.digest.decode_callback``) and anything unexpected just gets a polite answer.
+(``bot.render.callback_data.decode_callback``) and anything unexpected just gets a polite answer.
 """
 
 from __future__ import annotations
