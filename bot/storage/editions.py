@@ -143,10 +143,10 @@ class Editions:
         """
         date = _checked_date(edition, summaries)
         with self._tx.write() as session:
+            allow_long_pauses(session)  # the articles are indexed in Python between statements
             # Lock the row (PostgreSQL; SQLite's write transaction is already exclusive): a
             # concurrent replace waits, then finds the hash changed. Only the editions row:
             # the eagerly joined paper is on the nullable side of an outer join.
-            allow_long_pauses(session)  # the articles are indexed in Python between statements
             row = session.get(Edition, edition_id, with_for_update={"of": Edition})
             if row is None:
                 raise LookupError(f"no edition with id {edition_id}")
