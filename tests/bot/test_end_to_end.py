@@ -226,21 +226,31 @@ async def test_stats_counts_a_replaced_edition_at_once(bot: RunningBot, seed_pat
     assert "文章：9 篇" in after.caption  # within the cache's minute, yet counted
 
 
+async def page_2_first(bot: RunningBot, page: str) -> None:
+    """DAY's page 2 arrives alone and is stored: its articles are numbered from 1."""
+    bot.set_clock(DAY, BEFORE)
+    bot.drop_edition(page.encode(), DAY, page=2)
+    await bot.poll_now()
+    await eventually(lambda: bot.store.editions.on(DAY, PAPER))
+
+
+async def page_1_late(bot: RunningBot, seed: Path, articles: int) -> None:
+    """The seed comes late as DAY's page 1: its 7 articles are 1-7 now, page 2's after."""
+    bot.drop_edition(seed, DAY)
+    await bot.poll_now()
+    await eventually(lambda: bot.store.editions.on(DAY, PAPER).article_count == articles)
+
+
 async def test_a_button_sent_before_a_late_page_renumbered_the_edition_opens_its_own_article(
     bot: RunningBot, seed_path: Path
 ) -> None:
     reader = bot.user(1113)
-    bot.set_clock(DAY, BEFORE)
-    bot.drop_edition(PAGE_2.encode(), DAY, page=2)  # page 2 first: its articles are 1 and 2
-    await bot.poll_now()
-    await eventually(lambda: bot.store.editions.on(DAY, PAPER))
+    await page_2_first(bot, PAGE_2)
     await reader.send("/today")
     [digest] = await reader.wait_for_messages(1)
     assert "1. 省总工会部署夏季高温劳动保护工作" in digest.text
 
-    bot.drop_edition(seed_path, DAY)  # page 1 comes late: its 7 articles are 1-7 now
-    await bot.poll_now()
-    await eventually(lambda: bot.store.editions.on(DAY, PAPER).article_count == 9)
+    await page_1_late(bot, seed_path, articles=9)
     await reader.wait_for_answer(await reader.press(digest, "1"))
 
     [card] = await reader.wait_for_messages(1)
@@ -252,17 +262,12 @@ async def test_article_n_after_today_opens_the_article_shown_as_n_after_a_renumb
     bot: RunningBot, seed_path: Path
 ) -> None:
     reader = bot.user(1116)
-    bot.set_clock(DAY, BEFORE)
-    bot.drop_edition(PAGE_2.encode(), DAY, page=2)
-    await bot.poll_now()
-    await eventually(lambda: bot.store.editions.on(DAY, PAPER))
+    await page_2_first(bot, PAGE_2)
     await reader.send("/today")
     [digest] = await reader.wait_for_messages(1)
     assert "1. 省总工会部署夏季高温劳动保护工作" in digest.text
 
-    bot.drop_edition(seed_path, DAY)  # page 1 comes late: its 7 articles are 1-7 now
-    await bot.poll_now()
-    await eventually(lambda: bot.store.editions.on(DAY, PAPER).article_count == 9)
+    await page_1_late(bot, seed_path, articles=9)
     await reader.send("/article 1")
 
     [card] = await reader.wait_for_messages(1)
@@ -288,16 +293,11 @@ async def test_a_button_of_a_repeated_title_opens_its_own_article_after_a_renumb
     bot: RunningBot, seed_path: Path
 ) -> None:
     reader = bot.user(1115)
-    bot.set_clock(DAY, BEFORE)
-    bot.drop_edition(PICTURES_PAGE.encode(), DAY, page=2)
-    await bot.poll_now()
-    await eventually(lambda: bot.store.editions.on(DAY, PAPER))
+    await page_2_first(bot, PICTURES_PAGE)
     await reader.send("/today")
     [digest] = await reader.wait_for_messages(1)
 
-    bot.drop_edition(seed_path, DAY)  # page 1 comes late: the pictures are 8 and 10 now
-    await bot.poll_now()
-    await eventually(lambda: bot.store.editions.on(DAY, PAPER).article_count == 10)
+    await page_1_late(bot, seed_path, articles=10)  # the pictures are 8 and 10 now
     await reader.wait_for_answer(await reader.press(digest, "3"))
 
     [card] = await reader.wait_for_messages(1)
