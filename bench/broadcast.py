@@ -73,6 +73,7 @@ from bench.common import (
     console_for_tables,
     finish,
     names_in,
+    out_option,
     peak_rss_mib,
 )
 
@@ -685,7 +686,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=None,
         help="where the limited row runs (default: --backends)",
     )
-    parser.add_argument("--out", type=Path, default=RESULTS_DIR / "broadcast.json")
+    out_option(parser, "broadcast.json")
     parser.add_argument("--check", action="store_true")
     parser.add_argument("--sender", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--transport", nargs=3, default=None, help=argparse.SUPPRESS)

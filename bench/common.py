@@ -104,6 +104,24 @@ def console_for_tables() -> Console:
     return console if console.is_terminal else Console(width=130)
 
 
+def out_option(parser: argparse.ArgumentParser, name: str) -> None:
+    """``--out``: the JSON file of the result (default ``bench/results/NAME``), or a directory
+    to write ``NAME`` in, as ``python -m bench --out DIR`` takes: a directory given to a
+    benchmark that writes a file crashed after a run of minutes, its tables printed, its
+    result lost."""
+
+    def result_path(text: str) -> Path:
+        path = Path(text)
+        return path / name if path.is_dir() or text.endswith("/") else path
+
+    parser.add_argument(
+        "--out",
+        type=result_path,
+        default=RESULTS_DIR / name,
+        help=f"JSON file of the result, or a directory to write {name} in",
+    )
+
+
 def write_json(path: Path, payload: dict[str, Any]) -> None:
     """Write a result file (creating ``bench/results/``, which git ignores)."""
     path.parent.mkdir(parents=True, exist_ok=True)

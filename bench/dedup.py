@@ -51,12 +51,12 @@ from bench.common import (
     DEFAULT_EDITION,
     DEFAULT_HEADLINES,
     PACKAGED_EDITION,
-    RESULTS_DIR,
     HeadlineRow,
     Target,
     console_for_tables,
     finish,
     load_headlines,
+    out_option,
 )
 from bench.peopledaily import load_month
 from summarizer import duplicates
@@ -397,7 +397,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.dedup", description=__doc__)
     parser.add_argument("--data", type=Path, default=DEFAULT_HEADLINES)
     parser.add_argument("--pd", type=Path, nargs="*", default=[], help="extracted 人民日报 months")
-    parser.add_argument("--out", type=Path, default=RESULTS_DIR / "dedup.json")
+    out_option(parser, "dedup.json")
     parser.add_argument("--check", action="store_true")
     args = parser.parse_args(argv)
     return run(args.data, pd=args.pd, out=args.out, console=console_for_tables(), check=args.check)

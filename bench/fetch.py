@@ -37,6 +37,7 @@ from bench.common import (
     console_for_tables,
     finish,
     load_headlines,
+    out_option,
     peak_rss_mib,
     quiet_jieba,
 )
@@ -223,7 +224,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Command line entry point."""
     parser = argparse.ArgumentParser(prog="python -m bench.fetch", description=__doc__)
     parser.add_argument("--data", type=Path, default=DEFAULT_HEADLINES)
-    parser.add_argument("--out", type=Path, default=RESULTS_DIR / "fetch.json")
+    out_option(parser, "fetch.json")
     parser.add_argument("--check", action="store_true")
     args = parser.parse_args(argv)
     return run(args.data, out=args.out, check=args.check)

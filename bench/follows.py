@@ -42,6 +42,7 @@ from bench.common import (
     console_for_tables,
     finish,
     load_headlines,
+    out_option,
     quiet_jieba,
 )
 from bot.ingest.follows import EditionIndex, match_readers, normalize_term
@@ -307,7 +308,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--readers", type=int, default=10_000)
     parser.add_argument("--follows", type=int, default=20)
     parser.add_argument("--articles", type=int, default=150)
-    parser.add_argument("--out", type=Path, default=RESULTS_DIR / "follows.json")
+    out_option(parser, "follows.json")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--check", action="store_true")
     args = parser.parse_args(argv)

@@ -45,6 +45,7 @@ from bench.common import (
     Target,
     console_for_tables,
     finish,
+    out_option,
     peak_rss_mib,
 )
 
@@ -254,7 +255,7 @@ def run(
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line entry point (``--measure PATH``: one file, JSON on stdout)."""
     parser = argparse.ArgumentParser(prog="python -m bench.hostile", description=__doc__)
-    parser.add_argument("--out", type=Path, default=RESULTS_DIR / "hostile.json")
+    out_option(parser, "hostile.json")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--check", action="store_true")
     parser.add_argument("--measure", type=Path, default=None, help=argparse.SUPPRESS)

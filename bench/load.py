@@ -79,6 +79,7 @@ from bench.common import (
     console_for_tables,
     finish,
     names_in,
+    out_option,
     peak_rss_mib,
 )
 from bench.search import MIX, PG_SERVER, ensure_archive
@@ -764,7 +765,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=USERS, help="simulated readers")
     parser.add_argument("--seconds", type=float, default=120.0, help="the steady phase")
     parser.add_argument("--quick", action="store_true", help="a 30-second steady phase")
-    parser.add_argument("--out", type=Path, default=RESULTS_DIR / "load.json", help="JSON file")
+    out_option(parser, "load.json")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument("--bot", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

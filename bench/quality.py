@@ -53,6 +53,7 @@ from bench.common import (
     console_for_tables,
     finish,
     load_headlines,
+    out_option,
     quiet_jieba,
 )
 from bench.peopledaily import load_month
@@ -491,7 +492,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.quality", description=__doc__)
     parser.add_argument("--data", type=Path, default=DEFAULT_HEADLINES)
     parser.add_argument("--dev2", type=Path, default=None, help="extracted 人民日报 2020年1月")
-    parser.add_argument("--out", type=Path, default=RESULTS_DIR / "quality.json")
+    out_option(parser, "quality.json")
     parser.add_argument("--quick", action="store_true", help="fewer bootstrap samples")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)

@@ -34,10 +34,10 @@ from numpy.typing import NDArray
 from bench import rouge
 from bench.common import (
     DEFAULT_HEADLINES,
-    RESULTS_DIR,
     HeadlineRow,
     article_cleaner,
     load_headlines,
+    out_option,
     quiet_jieba,
     write_json,
 )
@@ -349,7 +349,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("months", nargs="+", type=Path, help="extracted training months")
     parser.add_argument("--data", type=Path, default=DEFAULT_HEADLINES, help="dev set 1")
     parser.add_argument("--dev2", type=Path, default=None, help="extracted 人民日报 2020年1月")
-    parser.add_argument("--out", type=Path, default=RESULTS_DIR / "ranker_variants.json")
+    out_option(parser, "ranker_variants.json")
     parser.add_argument("--samples", type=int, default=2_000, help="bootstrap samples")
     args = parser.parse_args(argv)
     names = [path.name for path in args.months]

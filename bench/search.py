@@ -32,7 +32,13 @@ from rich.table import Table
 from sqlalchemy import text
 
 from bench import archive
-from bench.common import DEFAULT_HEADLINES, RESULTS_DIR, Target, console_for_tables, finish
+from bench.common import (
+    DEFAULT_HEADLINES,
+    Target,
+    console_for_tables,
+    finish,
+    out_option,
+)
 from bot.storage import engine as db
 from bot.storage.editions import Editions
 from bot.storage.fulltext import backend_for, parse_query
@@ -469,7 +475,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--articles", type=int, default=1_000_000)
     parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument("--rounds", type=int, default=20)
-    parser.add_argument("--out", type=Path, default=RESULTS_DIR / "search.json")
+    out_option(parser, "search.json")
     parser.add_argument("--check", action="store_true")
     args = parser.parse_args(argv)
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]

@@ -69,6 +69,7 @@ from bench.common import (
     console_for_tables,
     finish,
     load_headlines,
+    out_option,
     peak_rss_mib,
     quiet_jieba,
 )
@@ -653,7 +654,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.speed", description=__doc__)
     parser.add_argument("--data", type=Path, default=DEFAULT_HEADLINES)
     parser.add_argument("--edition", type=Path, default=None)
-    parser.add_argument("--out", type=Path, default=RESULTS_DIR / "speed.json")
+    out_option(parser, "speed.json")
     parser.add_argument("--quick", action="store_true", help="fewer repeats, 20 articles")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
