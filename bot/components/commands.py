@@ -25,9 +25,9 @@ from bot.components.papers import find_paper, reader_papers, subscribe_chat, uns
 from bot.components.replies import (
     article_reply,
     chat_of,
-    current_edition,
+    current_editions,
     language,
-    remember_edition,
+    remember_today,
     reply,
     saw_digest,
     send_cached_photo,
@@ -41,15 +41,25 @@ from bot.render import (
     SUBSCRIBE,
     ArticleRef,
     article_from_start_payload,
+    article_keyboard,
+    article_ref,
     build_digest,
     encode_callback,
+    find_article,
     stats_text,
+    truncate_text,
 )
 from bot.render.combined import Section, build_combined_digest
 from bot.render.digest import DigestMessage
 from bot.render.i18n import t, t_plain
 from bot.services import Services, services
-from bot.storage.records import DigestMode, EditionRecord, Stats, SubscriberRecord
+from bot.storage.records import (
+    ArticleRecord,
+    DigestMode,
+    EditionRecord,
+    Stats,
+    SubscriberRecord,
+)
 from summarizer.decode import strip_invisible
 
 log = logging.getLogger(__name__)
@@ -171,9 +181,12 @@ async def today(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     for message in messages:
         await reply(update, message.text, message.keyboard)
-    last = editions[-1].id
-    marks = {r.number: r.mark for m in messages for r in m.refs if r.edition_id == last}
-    remember_edition(context, last, shown, marks=None if shown else marks)
+    marks: dict[int, dict[int, str]] = {e.id: {} for e in editions}
+    for message in messages:
+        for ref in message.refs:
+            if ref.edition_id in marks:
+                marks[ref.edition_id][ref.number] = ref.mark
+    remember_today(context, marks, shown)
 
 
 async def _todays_digest(
@@ -216,8 +229,12 @@ async def edition_digest(svc: Services, edition: EditionRecord, lang: str) -> li
 
 
 async def article(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """``/article N`` (the article shown as N in the digest the chat last saw in /today, else
-    article N of the newest edition of the reader's papers) or ``/article 关键词`` (by title)."""
+    """``/article N``: the article shown as N in the digests the chat last saw in /today, else
+    article N of the newest edition of the reader's papers; ``/article 关键词``: by title.
+
+    After one digest per paper, N is ambiguous when several of them list an N: the reply asks
+    which paper's, with one button each, rather than guess.
+    """
     svc = services(context)
     lang = language(update)
     argument = await _required_argument(update, lang, "article_usage")
@@ -225,8 +242,8 @@ async def article(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     record = await asyncio.to_thread(svc.store.subscribers.get, chat_of(update).id)
     papers = [p.name for p in reader_papers(svc.config, record)]
-    edition = await current_edition(context, papers)
-    if edition is None:
+    editions = await current_editions(context, papers)
+    if not editions:
         await reply(update, t(lang, "no_edition"))
         return
     shown = shown_articles(context)
@@ -234,27 +251,89 @@ async def article(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         # No /today here (only the pushed digest, or a restart forgot it): a combined
         # reader's numbers are those of their combined digest, as /today would show it.
         _, _, shown = await _todays_digest(svc, record, lang)
-    if _NUMBER.fullmatch(argument):
-        number = int(argument)
-        if number < 1:
-            await reply(update, t(lang, "article_bad_argument", arg=argument))
-        elif shown is not None:
-            if (ref := shown.get(number)) is None:
-                await reply(update, t(lang, "combined_article_not_found", count=len(shown)))
-            else:
-                await article_reply(update, context, ref)
-        elif number > edition.article_count:
-            await reply(update, t(lang, "article_not_found", count=edition.article_count))
-        else:
-            await article_reply(update, context, shown_ref(context, edition.id, number))
-        return
-    matches = await asyncio.to_thread(svc.store.editions.articles_by_title, edition.id, argument)
-    if len(matches) == 1:
-        await article_reply(update, context, ArticleRef(edition.id, matches[0].number))
-    elif not matches:
-        await reply(update, t(lang, "article_no_title_match", query=argument))
+    if _NUMBER.fullmatch(argument) and int(argument) < 1:
+        await reply(update, t(lang, "article_bad_argument", arg=argument))
+    elif _NUMBER.fullmatch(argument):
+        await _article_by_number(update, context, int(argument), editions, shown)
     else:
-        await search_page(update, context, argument, page=0, articles_of=edition.id)
+        await _article_by_title(update, context, argument, editions)
+
+
+async def _article_by_number(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    number: int,
+    editions: list[EditionRecord],
+    shown: dict[int, ArticleRef] | None,
+) -> None:
+    lang = language(update)
+    if shown is not None:
+        if (ref := shown.get(number)) is None:
+            await reply(update, t(lang, "combined_article_not_found", count=len(shown)))
+        else:
+            await article_reply(update, context, ref)
+    elif not (listing := [e for e in editions if number <= e.article_count]):
+        most = max(e.article_count for e in editions)
+        key = "article_not_found" if len(editions) == 1 else "papers_article_not_found"
+        await reply(update, t(lang, key, count=most))
+    elif len(listing) == 1:
+        await article_reply(update, context, shown_ref(context, listing[0].id, number))
+    else:
+        refs = [shown_ref(context, e.id, number) for e in listing]
+        await _choose_article(update, context, t(lang, "article_which_paper", number=number), refs)
+
+
+async def _article_by_title(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, words: str, editions: list[EditionRecord]
+) -> None:
+    """The article whose title holds ``words`` in the editions the reader looks at: opened
+    when it is the only one, listed when one edition has several (the search pager), offered
+    as buttons when they are in several editions."""
+    lang = language(update)
+    store = services(context).store
+
+    def matches() -> list[ArticleRecord]:
+        return [a for e in editions for a in store.editions.articles_by_title(e.id, words)]
+
+    found = await asyncio.to_thread(matches)
+    if not found:
+        await reply(update, t(lang, "article_no_title_match", query=words))
+    elif len(found) == 1:
+        await article_reply(update, context, article_ref(found[0]))
+    elif len({a.edition_id for a in found}) == 1:
+        await search_page(update, context, words, page=0, articles_of=found[0].edition_id)
+    else:
+        text = t(lang, "article_title_choices", count=len(found), query=words)
+        await _choose_article(update, context, text, [article_ref(a) for a in found])
+
+
+MAX_CHOICES = 10
+"""Buttons offered by :func:`_choose_article`; more would be a page of search results."""
+CHOICE_LABEL = 48
+"""A choice button's label, in UTF-16 units: the paper and the start of the title."""
+
+
+async def _choose_article(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, refs: list[ArticleRef]
+) -> None:
+    """``text`` with one "open article" button per ref (at most :data:`MAX_CHOICES`, one to
+    a row), each labelled with its paper and title."""
+    lang = language(update)
+    store = services(context).store
+    refs = refs[:MAX_CHOICES]
+
+    def labels() -> list[str]:
+        found = []
+        for ref in refs:
+            edition = store.editions.get(ref.edition_id)
+            paper = edition.paper if edition is not None else ""
+            shown = find_article(store.editions.articles(ref.edition_id), ref)
+            title = shown.title if shown is not None else str(ref.number)
+            found.append(truncate_text(f"{paper} · {ref.number}. {title}", CHOICE_LABEL))
+        return found
+
+    keyboard = article_keyboard(refs, lang, labels=await asyncio.to_thread(labels), per_row=1)
+    await reply(update, text, keyboard)
 
 
 async def search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

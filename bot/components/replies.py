@@ -39,7 +39,7 @@ T = TypeVar("T")
 MAX_REPLY_WAIT = 60.0
 # How long a reader waits for another reader's upload of the same photo before uploading it.
 UPLOAD_WAIT = 10.0
-_EDITION = "edition"
+_EDITIONS = "editions"
 _SHOWN = "shown"
 _MARKS = "marks"
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
@@ -186,65 +186,63 @@ async def send_cached_photo(
     return sent
 
 
-def remember_edition(
+def remember_today(
     context: ContextTypes.DEFAULT_TYPE,
-    edition_id: int,
+    editions: Mapping[int, Mapping[int, str]],
     shown: Mapping[int, ArticleRef] | None = None,
-    *,
-    marks: Mapping[int, str] | None = None,
 ) -> None:
-    """The edition this chat last looked at: ``/article N`` means article N of it (and
-    ``/article 标题`` looks in it). After a combined digest, numbered across papers, ``shown``
-    is what its numbers stood for: ``/article N`` then means the article shown as N. After
-    one paper's digest, ``marks`` are its articles' marks by number, so ``/article N`` finds
-    the article shown as N though a late page renumbered the edition since."""
+    """What this chat saw in its last /today, for ``/article``: ``editions`` are the editions
+    whose digests it showed, in order, each with its articles' marks by number (so
+    ``/article N`` finds the article shown as N though a late page renumbered the edition
+    since). After a combined digest, numbered across papers, ``shown`` is what its numbers
+    stood for."""
     data = chat_data(context)
-    data[_EDITION] = edition_id
+    data[_EDITIONS] = list(editions)
+    data[_MARKS] = {edition: dict(marks) for edition, marks in editions.items()}
     if shown:
         data[_SHOWN] = dict(shown)
     else:
         data.pop(_SHOWN, None)
-    data[_MARKS] = dict(marks or {})
 
 
 def shown_ref(context: ContextTypes.DEFAULT_TYPE, edition_id: int, number: int) -> ArticleRef:
     """Article ``number`` of ``edition_id`` as this chat saw it in its last digest (with the
-    article's mark, when it was that edition's)."""
-    data = chat_data(context)
-    marks = data.get(_MARKS) if data.get(_EDITION) == edition_id else None
-    mark = marks.get(number, "") if isinstance(marks, dict) else ""
+    article's mark, when that digest showed the edition)."""
+    marks = chat_data(context).get(_MARKS)
+    shown = marks.get(edition_id) if isinstance(marks, dict) else None
+    mark = shown.get(number, "") if isinstance(shown, dict) else ""
     return ArticleRef(edition_id, number, mark)
 
 
 def saw_digest(context: ContextTypes.DEFAULT_TYPE) -> bool:
     """Whether this chat asked for /today since the bot started (what it saw is remembered)."""
-    return isinstance(chat_data(context).get(_EDITION), int)
+    return bool(chat_data(context).get(_EDITIONS))
 
 
 def shown_articles(context: ContextTypes.DEFAULT_TYPE) -> dict[int, ArticleRef] | None:
     """The numbers of the combined digest this chat last saw and their articles; None when
-    the last digest it saw was one paper's (numbered as that paper's articles)."""
+    the last digests it saw were one per paper (numbered as each paper's articles)."""
     shown = chat_data(context).get(_SHOWN)
     return shown if isinstance(shown, dict) else None
 
 
-async def current_edition(
+async def current_editions(
     context: ContextTypes.DEFAULT_TYPE, papers: Sequence[str]
-) -> EditionRecord | None:
-    """The edition the chat last saw in /today (with several papers), else the newest one of
-    ``papers`` (the reader's: never another paper's, which they do not read)."""
+) -> list[EditionRecord]:
+    """The editions whose digests the chat last saw in /today (those still stored), else the
+    newest edition of each of ``papers`` (the reader's: never another paper's, which they do
+    not read), in the order given."""
     store = services(context).store
-    remembered = chat_data(context).get(_EDITION)
-    if isinstance(remembered, int):
-        edition = await asyncio.to_thread(store.editions.get, remembered)
-        if edition is not None:
-            return edition
+    remembered = chat_data(context).get(_EDITIONS)
 
-    def newest() -> EditionRecord | None:
-        latest = [e for e in map(store.editions.latest, papers) if e is not None]
-        return max(latest, key=lambda e: (e.date, e.id), default=None)
+    def load() -> list[EditionRecord]:
+        if isinstance(remembered, list):
+            editions = [e for e in map(store.editions.get, remembered) if e is not None]
+            if editions:
+                return editions
+        return [e for e in map(store.editions.latest, papers) if e is not None]
 
-    return await asyncio.to_thread(newest)
+    return await asyncio.to_thread(load)
 
 
 async def article_reply(

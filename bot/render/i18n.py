@@ -113,6 +113,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "no_edition": "还没有可看的报纸，新一期入库后就能看到了。",
         "article_not_found": "本期共 {count} 篇，请输入 1–{count} 之间的编号。",
         "combined_article_not_found": "今日报摘共 {count} 篇，请输入 1–{count} 之间的编号。",
+        "papers_article_not_found": "这几份报纸每期最多 {count} 篇，请输入 1–{count} 之间的编号。",
+        "article_which_paper": "几份报纸都有第 {number} 篇，要看哪一篇？",
+        "article_title_choices": "有 {count} 篇文章的标题含“{query}”，要看哪一篇？",
         "article_gone": "这期报纸补进了新版面，这篇文章已不在其中。发送 /today 查看最新目录。",
         "article_usage": "用法：<code>/article 编号</code>，例如 <code>/article 3</code>。",
         "article_bad_argument": (
@@ -392,6 +395,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "combined_article_not_found": (
             "Today's papers list {count} {count:article|articles}; please send a number from 1 "
             "to {count}."
+        ),
+        "papers_article_not_found": (
+            "These papers have at most {count} {count:article|articles} an edition; please send "
+            "a number from 1 to {count}."
+        ),
+        "article_which_paper": "Several papers have an article {number}. Which one?",
+        "article_title_choices": (
+            "{count} {count:article has|articles have} “{query}” in the title. Which one?"
         ),
         "article_gone": (
             "This edition was updated with pages that came in late, and that article is no "

@@ -837,7 +837,7 @@ async def test_jobs_have_explicit_ids(bot: RunningBot) -> None:
     assert {POLL_JOB, f"digest-at-{DIGEST_TIME:%H:%M}"} <= ids
 
 
-async def test_with_two_papers_today_shows_both_and_article_follows_the_last_shown(
+async def test_with_two_papers_today_shows_both_and_article_n_opens_the_paper_that_has_it(
     tmp_path: Path, db: str, seed_path: Path
 ) -> None:
     extra = '[[papers]]\nname = "第二张报"\ninbox = "inbox2"\n'
@@ -856,9 +856,11 @@ async def test_with_two_papers_today_shows_both_and_article_follows_the_last_sho
         first, second = await reader.wait_for_messages(2)
         assert first.text.startswith(f"📰 {PAPER}") and "共 7 篇" in first.text
         assert second.text.startswith("📰 第二张报") and "共 5 篇" in second.text
-        await reader.send("/article 6")
+        await reader.send("/article 6")  # only the first paper shown has an article 6
         [reply] = await reader.wait_for_messages(1)
-        assert "本期共 5 篇" in reply.text  # article 6 of the paper shown last does not exist
+        edition = bot.store.editions.on(DAY, PAPER)
+        assert edition is not None
+        assert reply.text.startswith(bot.store.editions.articles(edition.id)[5].title)
     finally:
         await stop_bot(bot)
 

@@ -2,9 +2,11 @@
 real HTTP against the local Bot API server, on both databases, with two papers configured.
 
 After a combined /today (numbered across the papers) N is the article listed as N; after
-one digest per paper, article N of the last one; with no digest seen in this chat (a fresh
-chat, or any chat after a restart: what it saw is not kept), article N of the newest edition
-of the reader's own papers, never of a paper they do not read.
+one digest per paper, article N of the one digest that lists an N, or a question which
+paper's, with a button each, when several do; with no digest seen in this chat (a fresh
+chat, or any chat after a restart: what it saw is not kept), the same over the newest
+edition of each of the reader's own papers, never of a paper they do not read. A title
+(``/article 党员总数``) is looked for in the same editions.
 
 浙江工人日报 (the seed, 7 articles) and 海南日报 (a reprint of the seed's Xinhua wire and a
 story of its own, ``tests/bot/delivery/editions.py``) of 2024-07-01: combined, the wire is
@@ -19,8 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.localapi.server import LocalUser
+from bot.localapi.server import LocalUser, SentMessage
 from bot.render.i18n import t_plain
+from bot.storage.records import EditionRecord
 from tests.bot.delivery.editions import (
     REPRINT_TITLE,
     SECOND_PAPER,
@@ -97,6 +100,22 @@ async def article(reader: LocalUser, argument: str) -> str:
     return answer.text
 
 
+async def asked(reader: LocalUser, command: str) -> SentMessage:
+    await reader.send(command)
+    [answer] = await reader.wait_for_messages(1)
+    return answer
+
+
+def labels(message: SentMessage) -> list[str]:
+    return [button["text"] for row in message.buttons for button in row]
+
+
+def first_edition(bot: RunningBot) -> EditionRecord:
+    edition = bot.store.editions.on(DAY, PAPER)
+    assert edition is not None
+    return edition
+
+
 # --------------------------------------------------------------------------- after /today
 
 
@@ -142,22 +161,60 @@ async def test_after_a_combined_today_a_number_past_its_last_is_explained_in_eng
     )
 
 
-async def test_after_a_per_paper_today_article_n_is_of_the_last_digest_shown(
+async def test_after_a_per_paper_today_a_number_both_digests_list_asks_which_paper(
     bot: RunningBot, seed_path: Path, seed_text: str
 ) -> None:
     await both_papers_arrive(bot, seed_path, seed_text)
     reader = await reader_of_both(bot, 8005, combined=False)
     await today(reader, digests=2)  # 浙江工人日报, then 海南日报
-    assert (await article(reader, "1")).startswith(REPRINT_TITLE)
+    choice = await asked(reader, "/article 1")
+    assert choice.text == "几份报纸都有第 1 篇，要看哪一篇？"
+    assert labels(choice) == [
+        f"{PAPER} · 1. {FIRST_TITLE}",
+        f"{SECOND_PAPER} · 1. {REPRINT_TITLE}",
+    ]
 
 
-async def test_after_a_per_paper_today_a_number_past_the_edition_says_how_many_it_has(
+async def test_after_a_per_paper_today_the_chosen_papers_button_opens_its_article_n(
+    bot: RunningBot, seed_path: Path, seed_text: str
+) -> None:
+    await both_papers_arrive(bot, seed_path, seed_text)
+    reader = await reader_of_both(bot, 8008, combined=False)
+    await today(reader, digests=2)
+    choice = await asked(reader, "/article 1")
+    await reader.wait_for_answer(await reader.press(choice, labels(choice)[1]))
+    [opened] = await reader.wait_for_messages(1)
+    assert opened.text.startswith(REPRINT_TITLE)
+
+
+async def test_after_a_per_paper_today_a_number_one_digest_lists_opens_that_article(
     bot: RunningBot, seed_path: Path, seed_text: str
 ) -> None:
     await both_papers_arrive(bot, seed_path, seed_text)
     reader = await reader_of_both(bot, 8006, combined=False)
+    await today(reader, digests=2)  # 海南日报 has 2 articles, 浙江工人日报 7
+    third = bot.store.editions.articles(first_edition(bot).id)[2].title
+    assert (await article(reader, "3")).startswith(third)
+
+
+async def test_after_a_per_paper_today_a_number_past_every_digest_says_the_most_there_is(
+    bot: RunningBot, seed_path: Path, seed_text: str
+) -> None:
+    await both_papers_arrive(bot, seed_path, seed_text)
+    reader = await reader_of_both(bot, 8009, combined=False)
     await today(reader, digests=2)
-    assert await article(reader, "3") == "本期共 2 篇，请输入 1–2 之间的编号。"
+    assert await article(reader, "8") == "这几份报纸每期最多 7 篇，请输入 1–7 之间的编号。"
+
+
+async def test_after_a_per_paper_today_the_question_which_paper_is_asked_in_english(
+    bot: RunningBot, seed_path: Path, seed_text: str
+) -> None:
+    await both_papers_arrive(bot, seed_path, seed_text)
+    reader = await reader_of_both(bot, 8010, combined=False, language="en")
+    await today(reader, digests=2)
+    assert (await asked(reader, "/article 2")).text == (
+        "Several papers have an article 2. Which one?"
+    )
 
 
 async def test_a_per_paper_today_after_a_combined_one_numbers_by_paper_again(
@@ -166,12 +223,37 @@ async def test_a_per_paper_today_after_a_combined_one_numbers_by_paper_again(
     await both_papers_arrive(bot, seed_path, seed_text)
     reader = await reader_of_both(bot, 8007, combined=True)
     await today(reader)
+    assert (await article(reader, "8")).startswith(OWN_STORY_TITLE)  # numbered across papers
     await reader.send("/settings")
     [settings] = await reader.wait_for_messages(1)
     await reader.wait_for_answer(await reader.press(settings, "每份报纸一条"))
     reader.new_messages()
     await today(reader, digests=2)
-    assert (await article(reader, "1")).startswith(REPRINT_TITLE)
+    assert await article(reader, "8") == "这几份报纸每期最多 7 篇，请输入 1–7 之间的编号。"
+
+
+# --------------------------------------------------------------------------- by title
+
+
+async def test_a_title_in_one_of_the_digests_seen_opens_that_article(
+    bot: RunningBot, seed_path: Path, seed_text: str
+) -> None:
+    await both_papers_arrive(bot, seed_path, seed_text)
+    reader = await reader_of_both(bot, 8011, combined=False)
+    await today(reader, digests=2)
+    assert (await article(reader, "外资企业")).startswith(OWN_STORY_TITLE)
+
+
+async def test_a_title_in_several_digests_seen_offers_each_article(
+    bot: RunningBot, seed_path: Path, seed_text: str
+) -> None:
+    await both_papers_arrive(bot, seed_path, seed_text)
+    reader = await reader_of_both(bot, 8012, combined=False)
+    await today(reader, digests=2)  # the wire story is in both papers, titled apart
+    choice = await asked(reader, "/article 党员")
+    assert choice.text == "有 2 篇文章的标题含“党员”，要看哪一篇？"
+    assert [label.split(" · ")[0] for label in labels(choice)] == [PAPER, SECOND_PAPER]
+    assert all("党员" in label for label in labels(choice))
 
 
 # --------------------------------------------------------------------------- no digest seen
@@ -212,9 +294,19 @@ async def test_with_no_digest_seen_and_none_of_the_readers_papers_out_it_says_no
     assert await article(reader, "1") == NO_EDITION
 
 
-async def test_with_no_digest_seen_a_non_subscriber_gets_the_newest_edition_of_any_paper(
+async def test_with_no_digest_seen_a_non_subscriber_is_asked_which_papers_article_n(
     bot: RunningBot, seed_path: Path, seed_text: str
 ) -> None:
     await both_papers_arrive(bot, seed_path, seed_text)
     reader = bot.user(8103)
-    assert (await article(reader, "1")).startswith(REPRINT_TITLE)
+    choice = await asked(reader, "/article 2")
+    assert [label.split(" · ")[0] for label in labels(choice)] == [PAPER, SECOND_PAPER]
+
+
+async def test_with_no_digest_seen_a_non_subscriber_gets_the_only_paper_with_article_n(
+    bot: RunningBot, seed_path: Path, seed_text: str
+) -> None:
+    await both_papers_arrive(bot, seed_path, seed_text)
+    reader = bot.user(8105)
+    third = bot.store.editions.articles(first_edition(bot).id)[2].title
+    assert (await article(reader, "3")).startswith(third)
