@@ -100,8 +100,8 @@ def build_application(
 
     lease = svc.lease
     if lease is not None:
-        request: AiohttpRequest = FencedRequest(lambda: lease.valid)
-        polling: AiohttpRequest = FencedRequest(lambda: lease.valid, connection_pool_size=1)
+        request: AiohttpRequest = FencedRequest(lease.seconds_left)
+        polling: AiohttpRequest = FencedRequest(lease.seconds_left, connection_pool_size=1)
     else:
         request, polling = AiohttpRequest(), AiohttpRequest(connection_pool_size=1)
     application = (

@@ -9,6 +9,7 @@ leader is replaced within TTL + TTL/3 < 2 × TTL.
 Fencing. A leader that was paused (SIGSTOP, a frozen VM) past its expiry must not act on
 anything once it runs again: its Bot API requests go through :class:`FencedRequest`, which
 refuses every request (getUpdates included) unless the lease is valid by the local clock, and
+gives up one that gets no connection before the lease would stop being valid; and
 its digest sends are fenced again in the database (``put_on_wire``). Paused inside its long
 poll, it finds Telegram's answer waiting when it wakes: the fence is asked again once a
 getUpdates answer is in, and updates that arrive without a valid lease are dropped unconfirmed
@@ -28,13 +29,13 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
-from telegram.error import NetworkError
+from telegram.error import NetworkError, TimedOut
 from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, TypeHandler
 
 from bot.delivery.lease import LeaseKeeper
 from bot.storage.engine import driver_message
 from bot.storage.leases import LEADER
-from bot.transport import AiohttpRequest
+from bot.transport import NOT_SENT, AiohttpRequest
 
 __all__ = [
     "LEADER",
@@ -65,18 +66,33 @@ _TOKEN_REJECTED = frozenset({401, 404})  # what PTB turns into InvalidToken
 
 
 class FencedRequest(AiohttpRequest):
-    """The Bot API transport, first asking ``fence()`` whether this process may act."""
+    """The Bot API transport, first asking ``fence()`` how long this process may still act
+    (seconds; 0 or less: not at all).
 
-    def __init__(self, fence: Callable[[], bool], **kwargs: Any) -> None:
+    A request may wait for a free connection and then for a new one to connect (the pool and
+    connect timeouts: up to 6 s by default) before its bytes leave, longer than the lease's
+    safety margin. So the wait is bounded by what the fence allows: a request that gets no
+    connection while the lease is valid is never sent (:class:`NotLeader`)."""
+
+    def __init__(self, fence: Callable[[], float], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._fence = fence
 
     async def do_request(self, url: str, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
-        if not self._fence():
+        left = self._fence()
+        if left <= 0:
             raise NotLeader("not the leader (lease expired or lost): request not sent")
-        status, payload = await super().do_request(url, *args, **kwargs)
+        try:
+            status, payload = await super().do_request(url, *args, connect_within=left, **kwargs)
+        except TimedOut as exc:
+            if isinstance(exc.__cause__, NOT_SENT) and self._fence() <= 0:
+                raise NotLeader(
+                    "not the leader (the lease ran out while waiting for a connection): "
+                    "request not sent"
+                ) from exc
+            raise
         if _is_get_updates(url):
-            if not self._fence():
+            if self._fence() <= 0:
                 # The long poll outlived the lease (this process was paused in it): the updates
                 # in this answer are not ours to handle. Unconfirmed, the leader gets them again.
                 raise NotLeader(

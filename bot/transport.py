@@ -123,9 +123,16 @@ class AiohttpRequest(BaseRequest):
             self._session = None
 
     def _timeout(
-        self, read: Any, write: Any, connect: Any, pool: Any, upload: bool
+        self,
+        read: Any,
+        write: Any,
+        connect: Any,
+        pool: Any,
+        upload: bool,
+        connect_within: float | None = None,
     ) -> aiohttp.ClientTimeout:
-        """One request's timeouts, the defaults of this object where PTB passes none."""
+        """One request's timeouts, the defaults of this object where PTB passes none; getting
+        a connection (pool wait and connecting) bounded by ``connect_within`` seconds too."""
         read = self._read_timeout if isinstance(read, DefaultValue) else read
         connect = self._connect_timeout if isinstance(connect, DefaultValue) else connect
         pool = self._pool_timeout if isinstance(pool, DefaultValue) else pool
@@ -135,6 +142,9 @@ class AiohttpRequest(BaseRequest):
         if upload and None not in (read, write, connect, pool):
             total = read + write + connect + pool
         getting = None if connect is None or pool is None else connect + pool
+        if connect_within is not None:
+            getting = connect_within if getting is None else min(getting, connect_within)
+            connect = connect_within if connect is None else min(connect, connect_within)
         return aiohttp.ClientTimeout(
             total=total, connect=getting, sock_connect=connect, sock_read=read
         )
@@ -148,14 +158,21 @@ class AiohttpRequest(BaseRequest):
         write_timeout: Any = BaseRequest.DEFAULT_NONE,
         connect_timeout: Any = BaseRequest.DEFAULT_NONE,
         pool_timeout: Any = BaseRequest.DEFAULT_NONE,
+        *,
+        connect_within: float | None = None,
     ) -> tuple[int, bytes]:
+        """One Bot API request; ``connect_within``: seconds it may spend getting a connection
+        at most, whatever its pool and connect timeouts (the leader's fence: the bytes must
+        leave while the lease is valid). Past it the request is not sent (``TimedOut``)."""
         if self._session is None or self._session.closed:
             # As PTB's own request class, usable before initialize(): a Bot used without
             # ``async with``. Whoever does so closes it with shutdown().
             await self.initialize()
         assert self._session is not None
         upload = bool(request_data and request_data.contains_files)
-        timeout = self._timeout(read_timeout, write_timeout, connect_timeout, pool_timeout, upload)
+        timeout = self._timeout(
+            read_timeout, write_timeout, connect_timeout, pool_timeout, upload, connect_within
+        )
         body: Any = None
         headers: dict[str, str] | None = None
         if request_data is not None and upload:

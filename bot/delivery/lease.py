@@ -68,10 +68,15 @@ class LeaseKeeper:
     @property
     def valid(self) -> bool:
         """True while the lease is held and safely short of its expiry (local clock)."""
+        return self.seconds_left() > 0
+
+    def seconds_left(self) -> float:
+        """How long the lease stays :attr:`valid` (local clock; 0 or less: not now). What a
+        request may spend getting a connection before its bytes leave (:mod:`bot.leader`)."""
         if self.lost or self.lease is None:
-            return False
+            return 0.0
         margin = self.ttl.total_seconds() * _MARGIN
-        return time.time() < self.lease.expires_at.timestamp() - margin
+        return self.lease.expires_at.timestamp() - margin - time.time()
 
     def try_acquire(self) -> bool:
         """Take the lease if it is free or expired (blocking; for start-up)."""

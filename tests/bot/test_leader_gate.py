@@ -16,15 +16,17 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 from telegram import Update
 
 from bot.app import build_application, make_services
 from bot.components.jobs import POLL_JOB, schedule_jobs
 from bot.config import load_config
 from bot.delivery import LeaseKeeper, new_holder_id
-from bot.leader import LEADER
+from bot.leader import LEADER, FencedRequest, NotLeader
 from bot.localapi.server import LocalBotApi
 from bot.storage.store import Store
+from tests.bot.fixtures_local_api import TEST_TOKEN, serving
 from tests.bot.running_bot import FAST, PAPER, TOKEN, RunningBot, eventually, write_config
 
 pytestmark = pytest.mark.timeout(60)
@@ -134,3 +136,41 @@ async def test_a_scheduled_poll_firing_after_the_leader_lease_expired_does_nothi
         await eventually(lambda: f"{POLL_JOB} skipped" in caplog.text)
         await bot.job_done(POLL_JOB)
         assert bot.store.editions.on(DAY, PAPER) is None
+
+
+# --------------------------------------------------------------------------- the transport
+
+
+async def test_a_request_that_gets_no_connection_before_the_lease_runs_out_is_never_sent(
+    one_store: Store,
+) -> None:
+    # The only connection is busy until just past the lease; the second request, fenced while
+    # the lease was valid, waits for it (pool and connect timeouts allow 6 s) and must not go
+    # out once it is free: the lease is gone by then.
+    lease = LeaseKeeper(one_store, LEADER, new_holder_id(), 1.0)  # valid 0.9 s, not renewed
+    assert lease.try_acquire()
+    received: list[str] = []
+    release = asyncio.Event()
+
+    async def held(request: web.Request) -> web.Response:
+        received.append(request.path)
+        await release.wait()
+        return web.json_response({"ok": True, "result": True})
+
+    async with serving(held) as base_url:
+        request = FencedRequest(lease.seconds_left, connection_pool_size=1)
+        url = f"{base_url}{TEST_TOKEN}/sendMessage"
+        try:
+            first = asyncio.create_task(request.post(url, None, read_timeout=10.0))
+            await eventually(lambda: received, timeout=5)
+            second = asyncio.create_task(request.post(url, None))
+            await eventually(lambda: not lease.valid, timeout=5)
+            await asyncio.sleep(0.3)
+            release.set()  # the connection is free again, the lease gone
+            assert await first is True
+            with pytest.raises(NotLeader, match="request not sent"):
+                await second
+        finally:
+            release.set()
+            await request.shutdown()
+    assert len(received) == 1
