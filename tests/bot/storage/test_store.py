@@ -67,21 +67,22 @@ def test_postgresql_ends_a_transaction_left_idle_so_a_frozen_process_frees_the_l
     ):
         frozen.leases.acquire("leader", "a", dt.timedelta(seconds=-1))  # expired at once
         taken: list[Lease | None] = []
+        standby_thread = threading.Thread(
+            target=lambda: taken.append(
+                standby.leases.acquire("leader", "b", dt.timedelta(seconds=60))
+            )
+        )
         conn = frozen.engine.connect()
         try:
             # The holder froze between the statements of a renewal: the row stays locked.
             conn.execute(select(LeaseRow).where(LeaseRow.name == "leader").with_for_update())
-            standby_thread = threading.Thread(
-                target=lambda: taken.append(
-                    standby.leases.acquire("leader", "b", dt.timedelta(seconds=60))
-                )
-            )
             standby_thread.start()
             standby_thread.join(timeout=10)
             assert taken and taken[0] is not None and taken[0].holder == "b"
         finally:
             conn.invalidate()  # its session was ended by the server (or is ended now)
-            standby_thread.join(timeout=10)
+            if standby_thread.is_alive():
+                standby_thread.join(timeout=10)
 
 
 def test_a_url_keeps_its_own_server_options_beside_the_stuck_transaction_limit(
