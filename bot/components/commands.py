@@ -324,12 +324,17 @@ async def _choose_article(
 
     def labels() -> list[str]:
         found = []
+        papers: dict[int, str] = {}
+        articles: dict[int, list[ArticleRecord]] = {}
         for ref in refs:
-            edition = store.editions.get(ref.edition_id)
-            paper = edition.paper if edition is not None else ""
-            shown = find_article(store.editions.articles(ref.edition_id), ref)
-            title = shown.title if shown is not None else str(ref.number)
-            found.append(truncate_text(f"{paper} · {ref.number}. {title}", CHOICE_LABEL))
+            if ref.edition_id not in papers:
+                edition = store.editions.get(ref.edition_id)
+                papers[ref.edition_id] = edition.paper if edition is not None else ""
+                articles[ref.edition_id] = store.editions.articles(ref.edition_id)
+            shown = find_article(articles[ref.edition_id], ref)
+            title = shown.title if shown is not None else ""
+            label = f"{papers[ref.edition_id]} · {ref.number}. {title}"
+            found.append(truncate_text(label, CHOICE_LABEL))
         return found
 
     keyboard = article_keyboard(refs, lang, labels=await asyncio.to_thread(labels), per_row=1)

@@ -94,6 +94,17 @@ async def today(reader: LocalUser, digests: int = 1) -> None:
     await reader.wait_for_messages(digests)
 
 
+async def saw_both_digests(
+    bot: RunningBot, seed_path: Path, seed_text: str, chat_id: int, language: str = "zh-hans"
+) -> LocalUser:
+    """A reader of both papers, one digest per paper, after their /today (浙江工人日报's,
+    then 海南日报's)."""
+    await both_papers_arrive(bot, seed_path, seed_text)
+    reader = await reader_of_both(bot, chat_id, combined=False, language=language)
+    await today(reader, digests=2)
+    return reader
+
+
 async def article(reader: LocalUser, argument: str) -> str:
     await reader.send(f"/article {argument}")
     [answer] = await reader.wait_for_messages(1)
@@ -164,9 +175,7 @@ async def test_after_a_combined_today_a_number_past_its_last_is_explained_in_eng
 async def test_after_a_per_paper_today_a_number_both_digests_list_asks_which_paper(
     bot: RunningBot, seed_path: Path, seed_text: str
 ) -> None:
-    await both_papers_arrive(bot, seed_path, seed_text)
-    reader = await reader_of_both(bot, 8005, combined=False)
-    await today(reader, digests=2)  # 浙江工人日报, then 海南日报
+    reader = await saw_both_digests(bot, seed_path, seed_text, 8005)
     choice = await asked(reader, "/article 1")
     assert choice.text == "几份报纸都有第 1 篇，要看哪一篇？"
     assert labels(choice) == [
@@ -178,9 +187,7 @@ async def test_after_a_per_paper_today_a_number_both_digests_list_asks_which_pap
 async def test_after_a_per_paper_today_the_chosen_papers_button_opens_its_article_n(
     bot: RunningBot, seed_path: Path, seed_text: str
 ) -> None:
-    await both_papers_arrive(bot, seed_path, seed_text)
-    reader = await reader_of_both(bot, 8008, combined=False)
-    await today(reader, digests=2)
+    reader = await saw_both_digests(bot, seed_path, seed_text, 8008)
     choice = await asked(reader, "/article 1")
     await reader.wait_for_answer(await reader.press(choice, labels(choice)[1]))
     [opened] = await reader.wait_for_messages(1)
@@ -190,9 +197,8 @@ async def test_after_a_per_paper_today_the_chosen_papers_button_opens_its_articl
 async def test_after_a_per_paper_today_a_number_one_digest_lists_opens_that_article(
     bot: RunningBot, seed_path: Path, seed_text: str
 ) -> None:
-    await both_papers_arrive(bot, seed_path, seed_text)
-    reader = await reader_of_both(bot, 8006, combined=False)
-    await today(reader, digests=2)  # 海南日报 has 2 articles, 浙江工人日报 7
+    # 海南日报 has 2 articles, 浙江工人日报 7
+    reader = await saw_both_digests(bot, seed_path, seed_text, 8006)
     third = bot.store.editions.articles(first_edition(bot).id)[2].title
     assert (await article(reader, "3")).startswith(third)
 
@@ -200,18 +206,14 @@ async def test_after_a_per_paper_today_a_number_one_digest_lists_opens_that_arti
 async def test_after_a_per_paper_today_a_number_past_every_digest_says_the_most_there_is(
     bot: RunningBot, seed_path: Path, seed_text: str
 ) -> None:
-    await both_papers_arrive(bot, seed_path, seed_text)
-    reader = await reader_of_both(bot, 8009, combined=False)
-    await today(reader, digests=2)
+    reader = await saw_both_digests(bot, seed_path, seed_text, 8009)
     assert await article(reader, "8") == "这几份报纸每期最多 7 篇，请输入 1–7 之间的编号。"
 
 
 async def test_after_a_per_paper_today_the_question_which_paper_is_asked_in_english(
     bot: RunningBot, seed_path: Path, seed_text: str
 ) -> None:
-    await both_papers_arrive(bot, seed_path, seed_text)
-    reader = await reader_of_both(bot, 8010, combined=False, language="en")
-    await today(reader, digests=2)
+    reader = await saw_both_digests(bot, seed_path, seed_text, 8010, language="en")
     assert (await asked(reader, "/article 2")).text == (
         "Several papers have an article 2. Which one?"
     )
@@ -238,18 +240,15 @@ async def test_a_per_paper_today_after_a_combined_one_numbers_by_paper_again(
 async def test_a_title_in_one_of_the_digests_seen_opens_that_article(
     bot: RunningBot, seed_path: Path, seed_text: str
 ) -> None:
-    await both_papers_arrive(bot, seed_path, seed_text)
-    reader = await reader_of_both(bot, 8011, combined=False)
-    await today(reader, digests=2)
+    reader = await saw_both_digests(bot, seed_path, seed_text, 8011)
     assert (await article(reader, "外资企业")).startswith(OWN_STORY_TITLE)
 
 
 async def test_a_title_in_several_digests_seen_offers_each_article(
     bot: RunningBot, seed_path: Path, seed_text: str
 ) -> None:
-    await both_papers_arrive(bot, seed_path, seed_text)
-    reader = await reader_of_both(bot, 8012, combined=False)
-    await today(reader, digests=2)  # the wire story is in both papers, titled apart
+    # The wire story is in both papers, titled apart.
+    reader = await saw_both_digests(bot, seed_path, seed_text, 8012)
     choice = await asked(reader, "/article 党员")
     assert choice.text == "有 2 篇文章的标题含“党员”，要看哪一篇？"
     assert [label.split(" · ")[0] for label in labels(choice)] == [PAPER, SECOND_PAPER]
