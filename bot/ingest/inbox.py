@@ -17,7 +17,8 @@ the pages it is made of). A page stored on another date (the same full-page adve
 twice) is a new page of this one. The report lists such editions under ``extended``, not
 ``new``. Pages the
 stored edition is already made of, by that hash, are only settled: a scan that died after
-storing an edition and before moving its pages leaves them in the inbox for the next one.
+storing an edition and before moving its pages leaves them in the inbox for the next one, and
+a page of that date that came in meanwhile extends the edition as a late page.
 
 Failure policy, and why:
 
@@ -46,11 +47,12 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import hashlib
 import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from bot.errors import EditionChangedError
 from bot.ingest.report import Failure, IngestReport, Skipped
@@ -279,8 +281,10 @@ def _stored_from(
 
     A page counts as stored only as one of this date's: the same bytes stored on another date
     (a full-page advert printed twice) are a new page of this one. When the hash matches
-    none of these, the settled and the seen pages are returned, and the replace that follows
-    refuses them (:class:`EditionChangedError`) unless no page is left to add.
+    none of these, nor the settled pages with some of the batch's (:func:`_stored_with_some`:
+    a scan died before settling, and a new page came in since), the settled and the seen pages
+    are returned, and the replace that follows refuses them (:class:`EditionChangedError`)
+    unless no page is left to add.
     """
     if content_hash([*settled, *pages]) == stored_hash:
         return None
@@ -288,7 +292,48 @@ def _stored_from(
     for candidate in (settled, with_seen):
         if content_hash(candidate) == stored_hash:
             return candidate
-    return with_seen
+    return _stored_with_some(stored_hash, settled, pages) or with_seen
+
+
+MAX_UNSETTLED_SEARCH = 10
+"""Pages of a batch, at most, among which :func:`_stored_with_some` looks for those a scan
+stored and died before settling: it hashes up to 2^n pages' bytes (1,024 at 10)."""
+
+
+def _stored_with_some(
+    stored_hash: str, settled: list[Page], pages: list[Page]
+) -> list[Page] | None:
+    """The settled pages and the subset of ``pages`` the stored edition was made of, if its
+    hash is theirs: a scan that stored an edition died before settling its pages, and a new
+    page of that date came in before the next scan (the stored ones are neither settled nor
+    recorded yet, so only their bytes tell them from the new one). None if no subset matches,
+    or if the batch has more than :data:`MAX_UNSETTLED_SEARCH` candidate pages.
+
+    One walk over the pages in :func:`~bot.sources.content_hash`'s order, each optional page
+    taken and left out in turn, the hash carried along (``sha256.copy``): each node hashes
+    one page's bytes, not the whole subset again."""
+    required = {page.sha256 for page in settled}
+    optional = {p.sha256: p for p in pages if p.sha256 not in required}
+    if not optional or len(optional) > MAX_UNSETTLED_SEARCH:
+        return None
+    entries = sorted(
+        [(page.sha256, page, True) for page in _unique(tuple(settled))]
+        + [(sha, page, False) for sha, page in optional.items()],
+        key=lambda entry: entry[0],
+    )
+
+    def walk(index: int, digest: Any, chosen: list[Page]) -> list[Page] | None:
+        if index == len(entries):
+            return chosen if digest.hexdigest() == stored_hash else None
+        _, page, needed = entries[index]
+        taken = digest.copy()
+        taken.update(page.data)
+        found = walk(index + 1, taken, [*chosen, page])
+        if found is not None or needed:
+            return found
+        return walk(index + 1, digest, chosen)
+
+    return walk(0, hashlib.sha256(), [])
 
 
 def _merge(

@@ -10,10 +10,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import bot
 from bot.config import PaperConfig
 from bot.ingest import IngestReport, ingest_inbox
+from bot.ingest.inbox import MAX_UNSETTLED_SEARCH, _stored_with_some
 from bot.sources import Page, content_hash
 from bot.sources.inbox import DEFAULT_GRACE, InboxSource
 from bot.storage.fulltext import parse_query
@@ -852,6 +855,45 @@ def test_a_page_arriving_after_such_a_scan_still_extends_its_edition(
 
     assert report.failures == []
     assert [(e.id, e.article_count) for e in report.extended] == [(first.id, SEED_ARTICLES + 2)]
+
+
+def test_a_page_arriving_before_the_scan_after_one_that_died_extends_its_edition(
+    one_store: Store, paper: PaperConfig
+) -> None:
+    first = store_without_settling(one_store, paper, drop(paper, SEED_NAME, SEED.read_bytes()))
+    drop(paper, page_name(2), PAGE_2.encode())  # before the next scan
+
+    report = scan(one_store, paper)
+
+    assert report.failures == [] and report.new == []
+    assert [(e.id, e.article_count) for e in report.extended] == [(first.id, SEED_ARTICLES + 2)]
+    done = paper.inbox / "done" / "2024-07-01"
+    assert sorted(path.name for path in done.iterdir()) == sorted([SEED_NAME, page_name(2)])
+
+
+def pages_named(count: int, prefix: str) -> list[Page]:
+    names = [f"{prefix}{i}.txt" for i in range(count)]
+    return [Page(name, Path(name), name.encode()) for name in names]
+
+
+@given(
+    settled=st.integers(0, 3),
+    stored=st.lists(st.booleans(), min_size=1, max_size=MAX_UNSETTLED_SEARCH),
+)
+def test_the_pages_a_dead_scan_stored_are_told_from_new_ones_by_the_stored_hash(
+    settled: int, stored: list[bool]
+) -> None:
+    done, batch = pages_named(settled, "done"), pages_named(len(stored), "inbox")
+    made_of = [*done, *(page for page, kept in zip(batch, stored, strict=True) if kept)]
+
+    found = _stored_with_some(content_hash(made_of), done, batch)
+
+    assert found is not None and sorted(found, key=repr) == sorted(made_of, key=repr)
+
+
+def test_the_search_for_a_dead_scans_pages_is_bounded() -> None:
+    batch = pages_named(MAX_UNSETTLED_SEARCH + 1, "inbox")
+    assert _stored_with_some(content_hash(batch[:1]), [], batch) is None
 
 
 def test_a_late_page_is_refused_when_the_stored_pages_are_gone(
