@@ -7,11 +7,18 @@ message id): after a crash the truth per chat is known — nothing sent (safe to
 messages confirmed (send the rest), or a request on the wire without an answer (in doubt; the
 ``[delivery] in_doubt`` policy decides). A claim whose sender has no live lease
 (:mod:`bot.storage.leases`) is taken over by the next claim; a live sender's never is.
+
+Resuming by message number is right only while the digest renders the same messages. Each
+claim records what its editions held (``rendered_from``, :func:`rendering_of`); a claim taken
+over after a late page changed an edition starts again from its first message (its ledger
+cleared): the reader may get a message twice, never a digest stitched from two versions
+with articles missing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -53,11 +60,59 @@ from bot.storage.records import (
 from bot.storage.subscribers import subscriber_records
 from bot.storage.transactions import Transactions
 
-__all__ = ["Deliveries"]
+__all__ = ["Deliveries", "rendering_of"]
 
 log = logging.getLogger(__name__)
 
 _ERROR_MAX = 2000  # keep stored error texts bounded; a traceback is for the log
+
+
+def rendering_of(contents: Sequence[tuple[int, str]]) -> str:
+    """The fingerprint of what a digest is rendered from: its editions' ids and content
+    hashes (a late page merged in changes an edition's hash). 32 hex characters."""
+    text = "\n".join(f"{edition_id}:{content}" for edition_id, content in sorted(contents))
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def _rendering(session: Session, edition_ids: Sequence[int]) -> str | None:
+    """:func:`rendering_of` the stored editions (None if one is gone)."""
+    rows = session.execute(
+        select(Edition.id, Edition.content_hash).where(Edition.id.in_(list(edition_ids)))
+    ).all()
+    if len(rows) != len(set(edition_ids)):
+        return None
+    return rendering_of([(edition_id, content) for edition_id, content in rows])
+
+
+def _ledger_to_resume(
+    session: Session,
+    delivery_id: int,
+    parts: dict[int, MessageState],
+    was: str | None,
+    now: str | None,
+) -> dict[int, MessageState]:
+    """The ledger a taken-over claim resumes from: ``parts`` while its digest renders as when
+    it was claimed (fingerprint ``was`` is ``now``); else none, its messages deleted and the
+    fingerprint brought up to date, so the digest is sent again from its first message. A
+    claim from before fingerprints (``was`` None) with messages is resumed as it stands."""
+    if now is None or was == now or (was is None and parts):
+        return parts
+    session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id)
+        .values(rendered_from=now)
+        .execution_options(synchronize_session=False)
+    )
+    if not parts:
+        return parts
+    session.execute(delete(DeliveryMessage).where(DeliveryMessage.delivery_id == delivery_id))
+    log.info(
+        "delivery %d: its editions changed since it was begun (a late page); sending it again"
+        " from the first message (%d in the ledger dropped)",
+        delivery_id,
+        len(parts),
+    )
+    return {}
 
 
 def _live_holders(now: dt.datetime) -> ColumnElement[bool]:
@@ -170,6 +225,12 @@ class Deliveries:
                 update(Delivery)
                 .where(Delivery.id.in_([c.delivery_id for c in ordered]))
                 .values(bundle=lead.delivery_id)
+                .execution_options(synchronize_session=False)
+            )
+            session.execute(
+                update(Delivery)
+                .where(Delivery.id == lead.delivery_id)
+                .values(rendered_from=_rendering(session, [c.edition_id for c in ordered]))
                 .execution_options(synchronize_session=False)
             )
             return Claim(
@@ -565,7 +626,9 @@ class _BatchStatements:
             set_={"state": upsert.excluded.state, "message_id": upsert.excluded.message_id},
             where=messages.state != MessageState.CONFIRMED.value,
         )
-        self.edition = select(_EDITIONS.c.id).where(_EDITIONS.c.id == bindparam("edition"))
+        self.edition = select(_EDITIONS.c.id, _EDITIONS.c.content_hash).where(
+            _EDITIONS.c.id == bindparam("edition")
+        )
         self.claim = (
             insert(_DELIVERIES)
             .on_conflict_do_nothing(index_elements=["edition_id", "chat_id"])
@@ -656,8 +719,10 @@ def _claim_many(
     one conditional UPDATE taking over the takeable ones, one SELECT of their ledgers."""
     statements = _statements(session)
     connection = session.connection()
-    if connection.execute(statements.edition, {"edition": edition_id}).first() is None:
+    edition = connection.execute(statements.edition, {"edition": edition_id}).first()
+    if edition is None:
         return {}
+    rendering = rendering_of([(edition_id, edition.content_hash)])
     unique = list(dict.fromkeys(chats))
     inserted = connection.execute(
         statements.claim,
@@ -670,6 +735,7 @@ def _claim_many(
                 "claimed_by": owner,
                 "claimed_at": now,
                 "updated_at": now,
+                "rendered_from": rendering,
             }
             for chat_id in unique
         ],
@@ -690,10 +756,10 @@ def _claim_many(
             _takeable(now),
         )
         .values(_taken_over_by(owner, now))
-        .returning(Delivery.id, Delivery.chat_id)
+        .returning(Delivery.id, Delivery.chat_id, Delivery.rendered_from)
         .execution_options(synchronize_session=False)
     ).all()
-    parts: dict[int, dict[int, MessageState]] = {delivery_id: {} for delivery_id, _ in taken}
+    parts: dict[int, dict[int, MessageState]] = {delivery_id: {} for delivery_id, _, _ in taken}
     if taken:
         rows = session.execute(
             select(DeliveryMessage.delivery_id, DeliveryMessage.part, DeliveryMessage.state).where(
@@ -702,10 +768,9 @@ def _claim_many(
         )
         for delivery_id, part, state in rows:
             parts[delivery_id][part] = MessageState(state)
-    for delivery_id, chat_id in taken:
-        claims[chat_id] = Claim(
-            delivery_id, edition_id, chat_id, resumed=True, parts=parts[delivery_id]
-        )
+    for delivery_id, chat_id, was in taken:
+        ledger = _ledger_to_resume(session, delivery_id, parts[delivery_id], was, rendering)
+        claims[chat_id] = Claim(delivery_id, edition_id, chat_id, resumed=True, parts=ledger)
     return claims
 
 
@@ -753,8 +818,10 @@ def _claim_row(
 ) -> Claim | None:
     """Insert or take over the row of (edition, chat) for ``owner``; None if not claimable
     (someone has it, it is finished, it belongs to a bundle, the edition is unknown)."""
-    if session.get(Edition, edition_id) is None:
+    edition = session.get(Edition, edition_id)
+    if edition is None:
         return None
+    rendering = rendering_of([(edition_id, edition.content_hash)])
     insert = _insert(session).values(
         edition_id=edition_id,
         chat_id=chat_id,
@@ -763,6 +830,7 @@ def _claim_row(
         claimed_by=owner,
         claimed_at=now,
         updated_at=now,
+        rendered_from=rendering,
     )
     inserted = session.scalar(
         insert.on_conflict_do_nothing(index_elements=["edition_id", "chat_id"]).returning(
@@ -786,7 +854,11 @@ def _claim_row(
         return None
     row = _delivery(session, edition_id, chat_id)
     assert row is not None
-    return Claim(row.id, edition_id, chat_id, resumed=True, parts=_parts(session, row.id))
+    session.refresh(row)  # the UPDATE above went around the session
+    ledger = _ledger_to_resume(
+        session, row.id, _parts(session, row.id), row.rendered_from, rendering
+    )
+    return Claim(row.id, edition_id, chat_id, resumed=True, parts=ledger)
 
 
 def _resume_bundle(session: Session, lead_id: int, owner: str, now: dt.datetime) -> Claim | None:
@@ -814,13 +886,13 @@ def _resume_bundle(session: Session, lead_id: int, owner: str, now: dt.datetime)
     ).all()
     # The lead first; the renderer orders the sections by paper, not by this.
     order = sorted(members, key=lambda m: (m.id != lead_id, m.id))
+    editions = tuple(m.edition_id for m in order)
+    rendering = _rendering(session, editions)
+    ledger = _ledger_to_resume(
+        session, lead_id, _parts(session, lead_id), lead.rendered_from, rendering
+    )
     return Claim(
-        lead_id,
-        lead.edition_id,
-        lead.chat_id,
-        resumed=True,
-        parts=_parts(session, lead_id),
-        editions=tuple(m.edition_id for m in order),
+        lead_id, lead.edition_id, lead.chat_id, resumed=True, parts=ledger, editions=editions
     )
 
 

@@ -294,6 +294,9 @@ class Delivery(Base):
     # holds the messages (the lead points at itself). None: a digest of this edition alone.
     # Not a foreign key: rows of one bundle are claimed, finished and failed together.
     bundle: Mapped[int | None] = mapped_column(Integer)
+    # The fingerprint of the editions' content when claimed (``deliveries.rendering_of``): a
+    # digest taken over after a late page changed it is sent again from its first message.
+    rendered_from: Mapped[str | None] = mapped_column(String(64))
 
 
 class DeliveryMessage(Base):

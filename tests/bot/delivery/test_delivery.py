@@ -36,6 +36,7 @@ from bot.delivery import (
 from bot.localapi.server import LocalBotApi
 from bot.operations import send_until_done, without_recovered
 from bot.render import build_digest
+from bot.storage.leases import sender_lease_name
 from bot.storage.records import (
     ArticleRecord,
     DeliveryStatus,
@@ -49,6 +50,7 @@ from tests.bot.delivery.editions import (
     add_long_edition,
     add_reprint_edition,
     add_seed_edition,
+    long_edition,
 )
 from tests.bot.fixtures_local_api import (
     TEST_TOKEN,
@@ -730,6 +732,31 @@ def refuse_after(server: LocalBotApi, chat_id: int, delivered: int) -> None:
             user.force_retry_after(times=1, retry_after=1)
 
     server.add_listener(on_message)
+
+
+async def test_a_digest_half_sent_before_a_late_page_is_sent_again_whole_from_the_new_edition(
+    local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
+) -> None:
+    edition, _ = add_three_message_edition(store)
+    user = local_api.user(1531)
+    store.subscribers.subscribe(user.chat_id, "zh", [PAPER])
+    crashed = "crashed-sender"
+    store.leases.acquire(sender_lease_name(crashed), crashed, dt.timedelta(seconds=-1))
+    claim = store.deliveries.claim(edition.id, user.chat_id, crashed)
+    assert claim is not None
+    store.deliveries.confirm(claim.delivery_id, 0, message_id=999)  # one out, then it died
+    grown, summaries = long_edition(90)  # a late page: the digest's messages all change
+    replaced = store.editions.replace(edition.id, grown, summaries, "long-hash-with-page-2")
+    assert replaced is not None
+    articles = store.editions.articles(edition.id)
+    expected = build_digest(replaced, articles, "zh")
+
+    report = await deliver_edition(
+        local_api_bot, store, replaced, articles, policy=FAST, pacer=fast_pacer()
+    )
+
+    assert [m.html for m in user.history] == [m.text for m in expected]  # whole, not 2 and 3
+    assert (report.sent, report.resumed) == (1, 1)
 
 
 async def test_digest_send_counts_a_chat_its_second_run_delivered_as_sent_not_failed(

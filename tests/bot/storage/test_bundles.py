@@ -10,7 +10,7 @@ import pytest
 from bot.storage.leases import sender_lease_name
 from bot.storage.records import DeliveryStatus, MessageState
 from bot.storage.store import Store
-from tests.bot.storage.helpers import DAY, add, edition, run_together
+from tests.bot.storage.helpers import DAY, add, article, edition, run_together, summaries
 
 LIVE = "live-sender"
 DEAD = "dead-sender"
@@ -95,6 +95,23 @@ def test_a_dead_senders_bundle_is_resumed_whole_with_its_ledger(store: Store, ed
     assert taken.parts == {0: MessageState.CONFIRMED}
     rest = store.deliveries.claim_bundle([c], 1, LIVE)
     assert rest is not None and rest.covers == (c,)
+
+
+def test_a_dead_senders_bundle_with_an_edition_changed_since_starts_again_whole(
+    store: Store, editions
+) -> None:
+    a, b, _ = editions
+    dead_sender(store)
+    crashed = store.deliveries.claim_bundle([a, b], 1, DEAD)
+    assert crashed is not None
+    store.deliveries.confirm(crashed.delivery_id, 0, message_id=7)
+    grown = edition(DAY, article("头条"), article("晚到的一版"))
+    assert store.editions.replace(b, grown, summaries(grown), "乙报-with-page-2")
+
+    taken = store.deliveries.claim_bundle([a, b], 1, LIVE)
+
+    assert taken is not None and taken.resumed and set(taken.covers) == {a, b}
+    assert taken.parts == {}
 
 
 def test_an_edition_of_a_crashed_bundle_is_never_claimed_on_its_own(store: Store, editions) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy.engine import URL
 from bot.storage.leases import sender_lease_name
 from bot.storage.records import DeliveryStatus, LedgerWrites, MessageState
 from bot.storage.store import Store
-from tests.bot.storage.helpers import DAY, PAPER, add, edition, run_together
+from tests.bot.storage.helpers import DAY, PAPER, add, article, edition, run_together, summaries
 
 LIVE = "live-sender"
 TTL = dt.timedelta(seconds=60)
@@ -192,6 +192,59 @@ def test_a_dead_senders_claim_is_taken_over_with_its_ledger(store: Store, editio
 
     assert taken is not None and taken.resumed
     assert taken.parts == {0: MessageState.CONFIRMED, 1: MessageState.CONFIRMED}
+
+
+def late_page(store: Store, edition_id: int) -> None:
+    """A late page merged into the edition: more articles, another content hash."""
+    grown = edition(DAY, article("头条"), article("晚到的一版"))
+    assert store.editions.replace(edition_id, grown, summaries(grown), "hash-with-page-2")
+
+
+def test_a_dead_senders_claim_on_an_edition_changed_since_starts_again_from_its_first_message(
+    store: Store, edition_id: int
+) -> None:
+    dead_sender(store)
+    claim = store.deliveries.claim(edition_id, 1, DEAD)
+    assert claim is not None
+    store.deliveries.confirm(claim.delivery_id, 0, message_id=11)
+    late_page(store, edition_id)
+
+    taken = store.deliveries.claim(edition_id, 1, LIVE)
+
+    assert taken is not None and taken.resumed and taken.parts == {}
+    assert store.deliveries.parts(edition_id, 1) == {}
+
+
+def test_a_batch_claim_on_an_edition_changed_since_starts_again_from_its_first_message(
+    store: Store, edition_id: int
+) -> None:
+    dead_sender(store)
+    for chat in (1, 2):
+        claim = store.deliveries.claim(edition_id, chat, DEAD)
+        assert claim is not None
+        store.deliveries.confirm(claim.delivery_id, 0, message_id=10 + chat)
+    late_page(store, edition_id)
+
+    written = store.deliveries.write(LedgerWrites(LIVE, claims=((edition_id, 1), (edition_id, 2))))
+
+    assert {chat: c.parts for (_, chat), c in written.claims.items()} == {1: {}, 2: {}}
+
+
+def test_a_claim_taken_over_twice_after_one_late_page_keeps_what_the_second_sent(
+    store: Store, edition_id: int
+) -> None:
+    dead_sender(store)
+    first = store.deliveries.claim(edition_id, 1, DEAD)
+    assert first is not None
+    store.deliveries.confirm(first.delivery_id, 0, message_id=11)
+    late_page(store, edition_id)
+    second = store.deliveries.claim(edition_id, 1, "second-dead-sender")
+    assert second is not None and second.parts == {}
+    store.deliveries.confirm(second.delivery_id, 0, message_id=21)
+
+    third = store.deliveries.claim(edition_id, 1, LIVE)
+
+    assert third is not None and third.parts == {0: MessageState.CONFIRMED}
 
 
 def test_a_live_senders_claim_is_never_taken_over(store: Store, edition_id: int) -> None:
