@@ -20,6 +20,7 @@ after its upstream broke off or timed out) is "maybe delivered" too (:class:`Gat
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import ssl
@@ -142,11 +143,19 @@ class AiohttpRequest(BaseRequest):
         if upload and None not in (read, write, connect, pool):
             total = read + write + connect + pool
         getting = None if connect is None or pool is None else connect + pool
-        if connect_within is not None:
-            getting = connect_within if getting is None else min(getting, connect_within)
-            connect = connect_within if connect is None else min(connect, connect_within)
+        if connect_within is None:
+            return aiohttp.ClientTimeout(
+                total=total, connect=getting, sock_connect=connect, sock_read=read
+            )
+        getting = connect_within if getting is None else min(getting, connect_within)
+        connect = connect_within if connect is None else min(connect, connect_within)
+        # Not rounded up to the next second (aiohttp does so past 5 s): a bound, not a hint.
         return aiohttp.ClientTimeout(
-            total=total, connect=getting, sock_connect=connect, sock_read=read
+            total=total,
+            connect=getting,
+            sock_connect=connect,
+            sock_read=read,
+            ceil_threshold=math.inf,
         )
 
     async def do_request(

@@ -303,7 +303,12 @@ async def _article_by_title(
     elif len({a.edition_id for a in found}) == 1:
         await search_page(update, context, words, page=0, articles_of=found[0].edition_id)
     else:
-        text = t(lang, "article_title_choices", count=len(found), query=words)
+        if len(found) > MAX_CHOICES:
+            text = t(
+                lang, "article_title_first", count=len(found), query=words, shown=MAX_CHOICES
+            )
+        else:
+            text = t(lang, "article_title_choices", count=len(found), query=words)
         await _choose_article(update, context, text, [article_ref(a) for a in found])
 
 

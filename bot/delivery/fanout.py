@@ -18,7 +18,13 @@ Why this is more than a loop over ``send_message``:
   ``resend`` (default: a rare duplicate beats a lost morning digest) or ``skip``. Writing
   ``on_wire`` is also the fence: it fails once this sender's lease is gone, so a sender that
   was paused or superseded sends nothing more. Duplicates are thus bounded by the requests on
-  the wire at a crash: at most one per worker (``DeliveryPolicy.concurrency``). A combined
+  the wire at a crash: at most one per worker (``DeliveryPolicy.concurrency``) — unless a late
+  page changed the edition between the crash and the takeover. Sending "what is missing" by
+  message number would then stitch two versions of the digest (articles missing), so such a
+  claim comes back ``changed`` and the same policy decides: ``resend`` sends the new version
+  whole (what arrived before comes twice), ``skip`` leaves it in doubt. A digest is always
+  built from the version of its editions its claim recorded (a run that read them before a
+  late page reads them again). A combined
   digest covers several editions: their rows are claimed together as one *bundle* whose lead
   row holds the ledger (``Deliveries.claim_bundle``), so all of the above holds for it as a
   whole; an unfinished bundle is only ever resumed whole, and an edition the chat already had
@@ -40,6 +46,7 @@ workers are waiting for in one transaction: each worker acts only once its own w
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import functools
 import logging
@@ -74,6 +81,7 @@ from bot.render.combined import Section, build_combined_digest, told_earlier
 from bot.render.digest import DigestMessage, build_digest
 from bot.render.i18n import language_for
 from bot.render.text import escape
+from bot.storage.deliveries import rendering_of
 from bot.storage.records import (
     ArticleRecord,
     BroadcastRecord,
@@ -252,18 +260,22 @@ class _Fanout:
         policy: DeliveryPolicy,
         owner: str,
         earlier: EarlierEditions | None = None,
+        snapshot: _EditionDigests | None = None,
     ) -> None:
         self.bot = bot
         self.store = store
         self.ledger = ledger
         self.earlier = earlier
+        self.snapshot = snapshot  # the editions digests are built from (None: a broadcast)
         self.label = ledger.label
         self.messages = messages
         self.pacer = pacer
         self.policy = policy
         self.owner = owner
         self.report = DeliveryReport(edition_id=ledger.subject_id)
-        self.digests: dict[tuple[tuple[int, ...], str, tuple[int, ...]], list[DigestMessage]] = {}
+        self.digests: dict[
+            tuple[tuple[int, ...], str, tuple[int, ...], str | None], list[DigestMessage]
+        ] = {}
         self._building = asyncio.Lock()
         self.invalid_token: InvalidToken | None = None
         self.lease_lost: LeaseLost | None = None
@@ -282,11 +294,16 @@ class _Fanout:
         return text.replace(token, "<token>") if token else text
 
     async def digest(
-        self, covers: Sequence[int], language: str, earlier: Sequence[int] = ()
+        self,
+        covers: Sequence[int],
+        language: str,
+        earlier: Sequence[int] = (),
+        rendered_from: str | None = None,
     ) -> list[DigestMessage]:
-        """The messages of a claim's digest in ``language``, built once per run (one build at
-        a time: a combined digest reads every body, so it is built off the event loop)."""
-        key = (tuple(sorted(covers)), language_for(language), tuple(earlier))
+        """The messages of a claim's digest in ``language``, built once per run and version
+        of its editions (``rendered_from``; one build at a time: a combined digest reads every
+        body, so it is built off the event loop)."""
+        key = (tuple(sorted(covers)), language_for(language), tuple(earlier), rendered_from)
         if key not in self.digests:
             async with self._building:
                 if key not in self.digests:
@@ -424,14 +441,68 @@ class _Fanout:
             await asyncio.to_thread(self._release_sync, claim, chat_id, "outcome not recorded")
             return None
 
+    async def _settled(self, claim: Claim) -> bool:
+        """Whether the run holds the version of the claim's editions the claim recorded (read
+        again if a late page came in since the run read them): a digest is always built from
+        what its claim says. Quick while they match (no thread, no database)."""
+        if claim.rendered_from is None or self.snapshot is None:
+            return True
+        if self.snapshot.fingerprint(claim.covers) == claim.rendered_from:
+            return True
+        return await asyncio.to_thread(self.snapshot.settle, claim.covers, claim.rendered_from)
+
+    async def _begin_again(self, claim: Claim, chat_id: int) -> Claim | None:
+        """A ``changed`` claim (begun from an earlier version of its editions, a late page
+        since): by ``[delivery] in_doubt``, sent again whole from its first message (what
+        arrived before may come twice: counted in doubt) or, with ``skip``, finished in doubt
+        as it stands (nothing more sent). None when nothing more is to be sent."""
+        label, report = self.label, self.report
+        if self.policy.in_doubt is InDoubt.SKIP:
+            log.info(
+                "%s chat %d: begun from an earlier version of the edition (a late page since);"
+                " not sent again (in_doubt = skip)",
+                label,
+                chat_id,
+            )
+            await self._mark_sent(claim, chat_id, DeliveryStatus.IN_DOUBT)
+            report.sent += 1
+            report.resumed += 1
+            report.in_doubt += 1
+            return None
+        if not await asyncio.to_thread(self.ledger.restart, claim, self.owner):
+            raise LeaseLost(f"{label} chat {chat_id}: the claim was taken over")
+        log.info(
+            "%s chat %d: begun from an earlier version of the edition (a late page since);"
+            " sending it again whole",
+            label,
+            chat_id,
+        )
+        return dataclasses.replace(claim, parts={}, changed=False)
+
     async def _deliver_claim(self, subscriber: SubscriberRecord, claim: Claim) -> int | None:
         label, chat_id = self.label, subscriber.chat_id
         ledger, report = self.ledger, self.report
         attempt: _Attempt | None = None
+        restarted = claim.changed
         try:
+            if not await self._settled(claim):
+                # Changed again between the claim and now: a later run sends that version.
+                log.info("%s chat %d: the edition changed while claimed; left", label, chat_id)
+                await asyncio.to_thread(self._release_sync, claim, chat_id, "edition changed")
+                report.failed += 1
+                report.retryable += 1
+                report.failed_chats.append(chat_id)
+                return None
+            if claim.changed:
+                again = await self._begin_again(claim, chat_id)
+                if again is None:
+                    return chat_id
+                claim = again
             earlier = await self.told_before(subscriber, claim)
-            messages = await self.digest(claim.covers, subscriber.language, earlier)
-            attempt = _Attempt(claim, chat_id, total=len(messages))
+            messages = await self.digest(
+                claim.covers, subscriber.language, earlier, claim.rendered_from
+            )
+            attempt = _Attempt(claim, chat_id, total=len(messages), in_doubt=restarted)
             for part, message in enumerate(messages):
                 await self.send_part(attempt, part, message)
             status = DeliveryStatus.IN_DOUBT if attempt.skipped else DeliveryStatus.SENT
@@ -745,7 +816,11 @@ class _EditionDigests:
     very messages its ledger counts). Editions a resumed bundle holds besides the run's own are
     read from the store. One edition's plain digest is built on the event loop, as it always
     was (quick, and a run's chats get their first message without a thread hop); anything
-    that reads the store or compares bodies runs in a worker thread."""
+    that reads the store or compares bodies runs in a worker thread.
+
+    Each edition is held as one (record, articles) pair, replaced whole when :meth:`settle`
+    finds it stale (a late page stored since the run began), so no digest is built from a
+    record of one version and articles of another."""
 
     def __init__(
         self,
@@ -755,49 +830,67 @@ class _EditionDigests:
         paper_order: Sequence[str],
     ) -> None:
         self.store = store
-        self.editions = {edition.id: edition for edition in editions}
-        self.articles = dict(articles)
+        self.loaded: dict[int, tuple[EditionRecord, Sequence[ArticleRecord]]] = {
+            edition.id: (edition, articles[edition.id])
+            for edition in editions
+            if edition.id in articles
+        }
         self.paper_order = {name: index for index, name in enumerate(paper_order)}
 
-    def _load(self, edition_ids: Sequence[int]) -> None:
+    def fingerprint(self, covers: Sequence[int]) -> str | None:
+        """:func:`~bot.storage.deliveries.rendering_of` the editions held for ``covers`` (None
+        while one is not loaded)."""
+        held = [self.loaded.get(edition_id) for edition_id in covers]
+        if any(pair is None for pair in held):
+            return None
+        return rendering_of([(pair[0].id, pair[0].content_hash) for pair in held if pair])
+
+    def settle(self, covers: Sequence[int], rendered_from: str) -> bool:
+        """Whether the editions held for ``covers`` are the version a claim recorded
+        (``rendered_from``), after loading those not held and reloading them once if not (a
+        late page stored since they were read). Blocking: the store is read."""
+        self._load(covers)
+        if self.fingerprint(covers) == rendered_from:
+            return True
+        self._load(covers, again=True)
+        return self.fingerprint(covers) == rendered_from
+
+    def _load(self, edition_ids: Sequence[int], *, again: bool = False) -> None:
         for edition_id in edition_ids:
-            if edition_id not in self.editions:  # a resumed bundle's other editions
-                edition = self.store.editions.get(edition_id)
-                if edition is None:
-                    raise LookupError(f"edition {edition_id} is gone")
-                self.editions[edition_id] = edition
-            if edition_id not in self.articles:
-                self.articles[edition_id] = self.store.editions.articles(edition_id)
+            if edition_id in self.loaded and not again:
+                continue
+            edition = self.store.editions.get(edition_id)
+            if edition is None:
+                raise LookupError(f"edition {edition_id} is gone")
+            self.loaded[edition_id] = (edition, self.store.editions.articles(edition_id))
 
     async def __call__(
         self, covers: Sequence[int], lang: str, earlier: Sequence[int] = ()
     ) -> list[DigestMessage]:
-        if len(covers) == 1 and not earlier and covers[0] in self.articles:
-            edition = self.editions[covers[0]]
-            return build_digest(edition, self.articles[edition.id], lang)
+        if len(covers) == 1 and not earlier and covers[0] in self.loaded:
+            edition, articles = self.loaded[covers[0]]
+            return build_digest(edition, articles, lang)
         return await asyncio.to_thread(self._build, covers, lang, earlier)
 
     def _build(
         self, covers: Sequence[int], lang: str, earlier: Sequence[int]
     ) -> list[DigestMessage]:
         self._load([*covers, *earlier])
+        held = {edition_id: self.loaded[edition_id] for edition_id in (*covers, *earlier)}
         if len(covers) == 1:
-            edition = self.editions[covers[0]]
-            articles = self.articles[edition.id]
-            sections = [Section(self.editions[e], self.articles[e]) for e in earlier]
+            edition, articles = held[covers[0]]
+            sections = [Section(*held[e]) for e in earlier]
             notes = told_earlier(sections, articles, lang) if sections else None
             return build_digest(edition, articles, lang, notes=notes)
         order = sorted(
             covers,
             key=lambda e: (
-                self.paper_order.get(self.editions[e].paper, len(self.paper_order)),
-                self.editions[e].paper,
+                self.paper_order.get(held[e][0].paper, len(self.paper_order)),
+                held[e][0].paper,
                 e,
             ),
         )
-        return build_combined_digest(
-            [Section(self.editions[e], self.articles[e]) for e in order], lang
-        )
+        return build_combined_digest([Section(*held[e]) for e in order], lang)
 
 
 async def deliver_edition(
@@ -878,6 +971,7 @@ async def _send_digests(
         policy,
         owner,
         earlier=store.deliveries.delivered_same_day,
+        snapshot=digests,
     )
     return await _run(fanout, readers)
 

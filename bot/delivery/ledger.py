@@ -47,6 +47,10 @@ class Ledger(Protocol):
         """After ``delivered`` went out: whether another :meth:`claim` may find more for the
         chat in this run (a combined digest that first resumed an earlier one)."""
 
+    def restart(self, claim: Claim, owner: str) -> bool:
+        """Empty the ledger of a ``changed`` claim (rendered from an earlier version of its
+        editions) so its digest goes out again whole; False once the claim is not ``owner``'s."""
+
     def put_on_wire(
         self, delivery_id: int, part: int, owner: str, renew: dt.timedelta | None = None
     ) -> bool: ...
@@ -76,6 +80,9 @@ class _DigestRows:
 
     __slots__ = ()
     deliveries: Deliveries
+
+    def restart(self, claim: Claim, owner: str) -> bool:
+        return self.deliveries.restart(claim, owner)
 
     def put_on_wire(
         self, delivery_id: int, part: int, owner: str, renew: dt.timedelta | None = None
@@ -183,6 +190,9 @@ class BroadcastLedger:
 
     def owes_more(self, chat_id: int, delivered: Claim) -> bool:
         return False  # one message per chat
+
+    def restart(self, claim: Claim, owner: str) -> bool:
+        return False  # a broadcast's text never changes: its claims are never ``changed``
 
     def put_on_wire(
         self, delivery_id: int, part: int, owner: str, renew: dt.timedelta | None = None

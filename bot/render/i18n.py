@@ -116,6 +116,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "papers_article_not_found": "这几份报纸每期最多 {count} 篇，请输入 1–{count} 之间的编号。",
         "article_which_paper": "几份报纸都有第 {number} 篇，要看哪一篇？",
         "article_title_choices": "有 {count} 篇文章的标题含“{query}”，要看哪一篇？",
+        "article_title_first": (
+            "有 {count} 篇文章的标题含“{query}”，下面是前 {shown} 篇；"
+            "换个更具体的词，或用 <code>/search</code> 查看全部。"
+        ),
         "article_gone": "这期报纸补进了新版面，这篇文章已不在其中。发送 /today 查看最新目录。",
         "article_usage": "用法：<code>/article 编号</code>，例如 <code>/article 3</code>。",
         "article_bad_argument": (
@@ -403,6 +407,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "article_which_paper": "Several papers have an article {number}. Which one?",
         "article_title_choices": (
             "{count} {count:article has|articles have} “{query}” in the title. Which one?"
+        ),
+        "article_title_first": (
+            "{count} articles have “{query}” in the title; here are the first {shown}. Try a "
+            "more specific word, or <code>/search</code> for all of them."
         ),
         "article_gone": (
             "This edition was updated with pages that came in late, and that article is no "

@@ -9,10 +9,11 @@ messages confirmed (send the rest), or a request on the wire without an answer (
 (:mod:`bot.storage.leases`) is taken over by the next claim; a live sender's never is.
 
 Resuming by message number is right only while the digest renders the same messages. Each
-claim records what its editions held (``rendered_from``, :func:`rendering_of`); a claim taken
-over after a late page changed an edition starts again from its first message (its ledger
-cleared): the reader may get a message twice, never a digest stitched from two versions
-with articles missing.
+claim records what its editions held (``rendered_from``, :func:`rendering_of`), and the sender
+renders from that version. A claim taken over after a late page changed an edition comes back
+``changed``, its ledger untouched: the sender's in-doubt policy decides between sending it
+again whole (:meth:`Deliveries.restart`) and leaving it in doubt, never a digest stitched from
+two versions.
 """
 
 from __future__ import annotations
@@ -84,35 +85,28 @@ def _rendering(session: Session, edition_ids: Sequence[int]) -> str | None:
     return rendering_of([(edition_id, content) for edition_id, content in rows])
 
 
-def _ledger_to_resume(
+def _takeover(
     session: Session,
     delivery_id: int,
     parts: dict[int, MessageState],
     was: str | None,
     now: str | None,
-) -> dict[int, MessageState]:
-    """The ledger a taken-over claim resumes from: ``parts`` while its digest renders as when
-    it was claimed (fingerprint ``was`` is ``now``); else none, its messages deleted and the
-    fingerprint brought up to date, so the digest is sent again from its first message. A
-    claim from before fingerprints (``was`` None) with messages is resumed as it stands."""
+) -> bool:
+    """Whether a taken-over claim is ``changed``: it has messages in its ledger, rendered
+    from editions (fingerprint ``was``) that differ now. A claim with an empty ledger just
+    gets the fingerprint of now; one from before fingerprints (``was`` None) with messages
+    is resumed by number, as it always was."""
     if now is None or was == now or (was is None and parts):
-        return parts
+        return False
+    if parts:
+        return True
     session.execute(
         update(Delivery)
         .where(Delivery.id == delivery_id)
         .values(rendered_from=now)
         .execution_options(synchronize_session=False)
     )
-    if not parts:
-        return parts
-    session.execute(delete(DeliveryMessage).where(DeliveryMessage.delivery_id == delivery_id))
-    log.info(
-        "delivery %d: its editions changed since it was begun (a late page); sending it again"
-        " from the first message (%d in the ledger dropped)",
-        delivery_id,
-        len(parts),
-    )
-    return {}
+    return False
 
 
 def _live_holders(now: dt.datetime) -> ColumnElement[bool]:
@@ -227,10 +221,11 @@ class Deliveries:
                 .values(bundle=lead.delivery_id)
                 .execution_options(synchronize_session=False)
             )
+            rendering = _rendering(session, [c.edition_id for c in ordered])
             session.execute(
                 update(Delivery)
                 .where(Delivery.id == lead.delivery_id)
-                .values(rendered_from=_rendering(session, [c.edition_id for c in ordered]))
+                .values(rendered_from=rendering)
                 .execution_options(synchronize_session=False)
             )
             return Claim(
@@ -240,7 +235,30 @@ class Deliveries:
                 resumed=False,
                 parts={},
                 editions=tuple(c.edition_id for c in ordered),
+                rendered_from=rendering,
             )
+
+    def restart(self, claim: Claim, owner: str) -> bool:
+        """Start a ``changed`` claim again from its first message: its ledger is emptied and
+        its fingerprint set to ``claim.rendered_from``, in one transaction, only while the
+        claim is still ``owner``'s. False (nothing done) once it is not."""
+        with self._tx.write() as session:
+            taken = session.execute(
+                update(Delivery)
+                .where(
+                    Delivery.id == claim.delivery_id,
+                    Delivery.claimed_by == owner,
+                    Delivery.status == DeliveryStatus.PENDING.value,
+                )
+                .values(rendered_from=claim.rendered_from, updated_at=utcnow())
+                .execution_options(synchronize_session=False)
+            )
+            if taken.rowcount != 1:  # type: ignore[attr-defined]
+                return False
+            session.execute(
+                delete(DeliveryMessage).where(DeliveryMessage.delivery_id == claim.delivery_id)
+            )
+            return True
 
     def put_on_wire(
         self, delivery_id: int, part: int, owner: str, renew: dt.timedelta | None = None
@@ -741,7 +759,9 @@ def _claim_many(
         ],
     ).all()
     claims = {
-        chat_id: Claim(delivery_id, edition_id, chat_id, resumed=False, parts={})
+        chat_id: Claim(
+            delivery_id, edition_id, chat_id, resumed=False, parts={}, rendered_from=rendering
+        )
         for delivery_id, chat_id in inserted
     }
     rest = [chat_id for chat_id in unique if chat_id not in claims]
@@ -769,8 +789,16 @@ def _claim_many(
         for delivery_id, part, state in rows:
             parts[delivery_id][part] = MessageState(state)
     for delivery_id, chat_id, was in taken:
-        ledger = _ledger_to_resume(session, delivery_id, parts[delivery_id], was, rendering)
-        claims[chat_id] = Claim(delivery_id, edition_id, chat_id, resumed=True, parts=ledger)
+        ledger = parts[delivery_id]
+        claims[chat_id] = Claim(
+            delivery_id,
+            edition_id,
+            chat_id,
+            resumed=True,
+            parts=ledger,
+            rendered_from=rendering,
+            changed=_takeover(session, delivery_id, ledger, was, rendering),
+        )
     return claims
 
 
@@ -838,7 +866,9 @@ def _claim_row(
         )
     )
     if inserted is not None:
-        return Claim(inserted, edition_id, chat_id, resumed=False, parts={})
+        return Claim(
+            inserted, edition_id, chat_id, resumed=False, parts={}, rendered_from=rendering
+        )
     taken = session.execute(
         update(Delivery)
         .where(
@@ -855,10 +885,16 @@ def _claim_row(
     row = _delivery(session, edition_id, chat_id)
     assert row is not None
     session.refresh(row)  # the UPDATE above went around the session
-    ledger = _ledger_to_resume(
-        session, row.id, _parts(session, row.id), row.rendered_from, rendering
+    ledger = _parts(session, row.id)
+    return Claim(
+        row.id,
+        edition_id,
+        chat_id,
+        resumed=True,
+        parts=ledger,
+        rendered_from=rendering,
+        changed=_takeover(session, row.id, ledger, row.rendered_from, rendering),
     )
-    return Claim(row.id, edition_id, chat_id, resumed=True, parts=ledger)
 
 
 def _resume_bundle(session: Session, lead_id: int, owner: str, now: dt.datetime) -> Claim | None:
@@ -888,11 +924,16 @@ def _resume_bundle(session: Session, lead_id: int, owner: str, now: dt.datetime)
     order = sorted(members, key=lambda m: (m.id != lead_id, m.id))
     editions = tuple(m.edition_id for m in order)
     rendering = _rendering(session, editions)
-    ledger = _ledger_to_resume(
-        session, lead_id, _parts(session, lead_id), lead.rendered_from, rendering
-    )
+    ledger = _parts(session, lead_id)
     return Claim(
-        lead_id, lead.edition_id, lead.chat_id, resumed=True, parts=ledger, editions=editions
+        lead_id,
+        lead.edition_id,
+        lead.chat_id,
+        resumed=True,
+        parts=ledger,
+        editions=editions,
+        rendered_from=rendering,
+        changed=_takeover(session, lead_id, ledger, lead.rendered_from, rendering),
     )
 
 

@@ -164,6 +164,13 @@ class Claim:
     editions: tuple[int, ...] = ()
     """A combined digest's editions, ``edition_id`` first (its row, the lead, holds the
     ledger); empty for a digest of ``edition_id`` alone. The renderer orders the sections."""
+    rendered_from: str | None = None
+    """The fingerprint of the editions as stored when claimed (``deliveries.rendering_of``):
+    what the digest must be rendered from. None for a broadcast."""
+    changed: bool = False
+    """Taken over with messages in its ledger rendered from editions that changed since (a
+    late page): resuming them by number would mix two versions. The sender decides by its
+    in-doubt policy (``Deliveries.restart`` sends it again whole)."""
 
     @property
     def covers(self) -> tuple[int, ...]:

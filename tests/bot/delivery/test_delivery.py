@@ -734,29 +734,64 @@ def refuse_after(server: LocalBotApi, chat_id: int, delivered: int) -> None:
     server.add_listener(on_message)
 
 
+def begun_then_late_page(
+    server: LocalBotApi, store: Store, chat_id: int
+) -> tuple[EditionRecord, list[ArticleRecord], EditionRecord, list[ArticleRecord]]:
+    """A three-message digest a sender began (its first message confirmed) and died, then a
+    late page merged into the edition: the edition before and after, with their articles."""
+    edition, articles = add_three_message_edition(store)
+    store.subscribers.subscribe(server.user(chat_id).chat_id, "zh", [PAPER])
+    crashed = "crashed-sender"
+    store.leases.acquire(sender_lease_name(crashed), crashed, dt.timedelta(seconds=-1))
+    claim = store.deliveries.claim(edition.id, chat_id, crashed)
+    assert claim is not None
+    store.deliveries.confirm(claim.delivery_id, 0, message_id=999)
+    grown, summaries = long_edition(90)  # every message of the digest changes
+    replaced = store.editions.replace(edition.id, grown, summaries, "long-hash-with-page-2")
+    assert replaced is not None
+    return edition, articles, replaced, store.editions.articles(edition.id)
+
+
 async def test_a_digest_half_sent_before_a_late_page_is_sent_again_whole_from_the_new_edition(
     local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
 ) -> None:
-    edition, _ = add_three_message_edition(store)
-    user = local_api.user(1531)
-    store.subscribers.subscribe(user.chat_id, "zh", [PAPER])
-    crashed = "crashed-sender"
-    store.leases.acquire(sender_lease_name(crashed), crashed, dt.timedelta(seconds=-1))
-    claim = store.deliveries.claim(edition.id, user.chat_id, crashed)
-    assert claim is not None
-    store.deliveries.confirm(claim.delivery_id, 0, message_id=999)  # one out, then it died
-    grown, summaries = long_edition(90)  # a late page: the digest's messages all change
-    replaced = store.editions.replace(edition.id, grown, summaries, "long-hash-with-page-2")
-    assert replaced is not None
-    articles = store.editions.articles(edition.id)
-    expected = build_digest(replaced, articles, "zh")
+    _, _, replaced, articles = begun_then_late_page(local_api, store, 1531)
 
     report = await deliver_edition(
         local_api_bot, store, replaced, articles, policy=FAST, pacer=fast_pacer()
     )
 
-    assert [m.html for m in user.history] == [m.text for m in expected]  # whole, not 2 and 3
-    assert (report.sent, report.resumed) == (1, 1)
+    expected = build_digest(replaced, articles, "zh")
+    assert [m.html for m in local_api.users[1531].history] == [m.text for m in expected]
+    assert (report.sent, report.resumed, report.in_doubt) == (1, 1, 1)  # part 1 came twice
+
+
+async def test_a_digest_half_sent_before_a_late_page_is_left_in_doubt_under_skip(
+    local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
+) -> None:
+    _, _, replaced, articles = begun_then_late_page(local_api, store, 1532)
+
+    report = await deliver_edition(
+        local_api_bot, store, replaced, articles, policy=SKIP_IN_DOUBT, pacer=fast_pacer()
+    )
+
+    assert local_api.users[1532].history == []  # nothing that could come twice
+    record = store.deliveries.get(replaced.id, 1532)
+    assert record is not None and record.status == DeliveryStatus.IN_DOUBT
+    assert (report.sent, report.in_doubt) == (1, 1)
+
+
+async def test_a_run_that_read_the_edition_before_a_late_page_sends_the_new_version(
+    local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
+) -> None:
+    before, before_articles, replaced, articles = begun_then_late_page(local_api, store, 1533)
+
+    await deliver_edition(
+        local_api_bot, store, before, before_articles, policy=FAST, pacer=fast_pacer()
+    )
+
+    expected = build_digest(replaced, articles, "zh")
+    assert [m.html for m in local_api.users[1533].history] == [m.text for m in expected]
 
 
 async def test_digest_send_counts_a_chat_its_second_run_delivered_as_sent_not_failed(

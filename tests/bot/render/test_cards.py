@@ -127,6 +127,7 @@ SAMPLE_VALUES: dict[str, object] = {
     "term": "<工会> & co",
     "cap": 20,
     "terms": "• 工会\n• apple",
+    "shown": 10,
 }
 
 # Fields that are counts in one message and text in another (sample values are per name).

@@ -97,7 +97,7 @@ def test_a_dead_senders_bundle_is_resumed_whole_with_its_ledger(store: Store, ed
     assert rest is not None and rest.covers == (c,)
 
 
-def test_a_dead_senders_bundle_with_an_edition_changed_since_starts_again_whole(
+def test_a_dead_senders_bundle_with_an_edition_changed_since_comes_back_changed(
     store: Store, editions
 ) -> None:
     a, b, _ = editions
@@ -110,8 +110,10 @@ def test_a_dead_senders_bundle_with_an_edition_changed_since_starts_again_whole(
 
     taken = store.deliveries.claim_bundle([a, b], 1, LIVE)
 
-    assert taken is not None and taken.resumed and set(taken.covers) == {a, b}
-    assert taken.parts == {}
+    assert taken is not None and taken.resumed and taken.changed
+    assert set(taken.covers) == {a, b} and taken.parts == {0: MessageState.CONFIRMED}
+    assert store.deliveries.restart(taken, LIVE)
+    assert store.deliveries.parts(a, 1) == {}
 
 
 def test_an_edition_of_a_crashed_bundle_is_never_claimed_on_its_own(store: Store, editions) -> None:

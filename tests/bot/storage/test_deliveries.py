@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import URL
 
+from bot.storage.deliveries import rendering_of
 from bot.storage.leases import sender_lease_name
 from bot.storage.records import DeliveryStatus, LedgerWrites, MessageState
 from bot.storage.store import Store
@@ -200,51 +201,86 @@ def late_page(store: Store, edition_id: int) -> None:
     assert store.editions.replace(edition_id, grown, summaries(grown), "hash-with-page-2")
 
 
-def test_a_dead_senders_claim_on_an_edition_changed_since_starts_again_from_its_first_message(
+def claimed_and_begun(store: Store, edition_id: int, chat: int = 1) -> int:
+    """A dead sender's claim with its first message confirmed: its delivery id."""
+    claim = store.deliveries.claim(edition_id, chat, DEAD)
+    assert claim is not None
+    store.deliveries.confirm(claim.delivery_id, 0, message_id=10 + chat)
+    return claim.delivery_id
+
+
+def test_a_claim_records_the_version_of_its_edition(store: Store, edition_id: int) -> None:
+    claim = store.deliveries.claim(edition_id, 1, LIVE)
+    assert claim is not None
+    assert claim.rendered_from == rendering_of([(edition_id, f"hash-{DAY}-{PAPER}")])
+
+
+def test_a_dead_senders_claim_on_an_unchanged_edition_is_resumed_by_number(
     store: Store, edition_id: int
 ) -> None:
     dead_sender(store)
-    claim = store.deliveries.claim(edition_id, 1, DEAD)
-    assert claim is not None
-    store.deliveries.confirm(claim.delivery_id, 0, message_id=11)
+    claimed_and_begun(store, edition_id)
+
+    taken = store.deliveries.claim(edition_id, 1, LIVE)
+
+    assert taken is not None and not taken.changed
+    assert taken.parts == {0: MessageState.CONFIRMED}
+
+
+def test_a_dead_senders_claim_on_an_edition_changed_since_comes_back_changed_with_its_ledger(
+    store: Store, edition_id: int
+) -> None:
+    dead_sender(store)
+    claimed_and_begun(store, edition_id)
     late_page(store, edition_id)
 
     taken = store.deliveries.claim(edition_id, 1, LIVE)
 
-    assert taken is not None and taken.resumed and taken.parts == {}
-    assert store.deliveries.parts(edition_id, 1) == {}
+    assert taken is not None and taken.resumed and taken.changed
+    assert taken.parts == {0: MessageState.CONFIRMED}  # the sender's policy decides
+    assert taken.rendered_from == rendering_of([(edition_id, "hash-with-page-2")])
 
 
-def test_a_batch_claim_on_an_edition_changed_since_starts_again_from_its_first_message(
+def test_a_batch_claim_on_an_edition_changed_since_comes_back_changed(
     store: Store, edition_id: int
 ) -> None:
     dead_sender(store)
     for chat in (1, 2):
-        claim = store.deliveries.claim(edition_id, chat, DEAD)
-        assert claim is not None
-        store.deliveries.confirm(claim.delivery_id, 0, message_id=10 + chat)
+        claimed_and_begun(store, edition_id, chat)
     late_page(store, edition_id)
 
     written = store.deliveries.write(LedgerWrites(LIVE, claims=((edition_id, 1), (edition_id, 2))))
 
-    assert {chat: c.parts for (_, chat), c in written.claims.items()} == {1: {}, 2: {}}
+    assert [c.changed for c in written.claims.values()] == [True, True]
 
 
-def test_a_claim_taken_over_twice_after_one_late_page_keeps_what_the_second_sent(
+def test_a_restarted_claim_has_an_empty_ledger_and_is_resumed_by_number_after(
     store: Store, edition_id: int
 ) -> None:
     dead_sender(store)
-    first = store.deliveries.claim(edition_id, 1, DEAD)
-    assert first is not None
-    store.deliveries.confirm(first.delivery_id, 0, message_id=11)
+    claimed_and_begun(store, edition_id)
     late_page(store, edition_id)
-    second = store.deliveries.claim(edition_id, 1, "second-dead-sender")
-    assert second is not None and second.parts == {}
-    store.deliveries.confirm(second.delivery_id, 0, message_id=21)
+    taken = store.deliveries.claim(edition_id, 1, "second-dead-sender")
+    assert taken is not None and store.deliveries.restart(taken, "second-dead-sender")
+    assert store.deliveries.parts(edition_id, 1) == {}
+    store.deliveries.confirm(taken.delivery_id, 0, message_id=21)  # then it died too
 
     third = store.deliveries.claim(edition_id, 1, LIVE)
 
-    assert third is not None and third.parts == {0: MessageState.CONFIRMED}
+    assert third is not None and not third.changed
+    assert third.parts == {0: MessageState.CONFIRMED}
+
+
+def test_a_claim_taken_over_meanwhile_is_not_restarted(store: Store, edition_id: int) -> None:
+    dead_sender(store)
+    claimed_and_begun(store, edition_id)
+    late_page(store, edition_id)
+    stale = store.deliveries.claim(edition_id, 1, "second-dead-sender")
+    assert stale is not None
+    assert store.deliveries.claim(edition_id, 1, LIVE) is not None  # took it over
+
+    assert not store.deliveries.restart(stale, "second-dead-sender")
+    assert store.deliveries.parts(edition_id, 1) == {0: MessageState.CONFIRMED}
 
 
 def test_a_live_senders_claim_is_never_taken_over(store: Store, edition_id: int) -> None:
