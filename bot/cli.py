@@ -219,7 +219,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     from bot.config import load_config
-    from bot.errors import ConfigError
+    from bot.errors import ConfigError, SchemaTooNewError
     from bot.logs import setup_logging
 
     redactor = setup_logging("DEBUG" if args.verbose else "INFO")
@@ -245,6 +245,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.debug("database error", exc_info=exc)
         print(f"baozhai: {_database_error(config.storage.url, exc)}", file=sys.stderr)
         return 1
+    except SchemaTooNewError as exc:  # a rolled-back deploy: not ours to migrate
+        print(f"baozhai: database {_masked(config.storage.url)}: {exc}", file=sys.stderr)
+        return 1
     return code
 
 
@@ -252,10 +255,15 @@ def _database_error(url: str, exc: Exception) -> str:
     """``database <url, password masked>: <the driver's first line>``, redacted: what an
     operator needs to fix it, without SQLAlchemy's statement dump and link."""
     from bot.logs import redactor
-    from bot.status import masked_url
     from bot.storage.engine import driver_message
 
-    return f"database {masked_url(url)}: {redactor().redact(driver_message(exc))}"
+    return f"database {_masked(url)}: {redactor().redact(driver_message(exc))}"
+
+
+def _masked(url: str) -> str:
+    from bot.status import masked_url
+
+    return masked_url(url)
 
 
 def _closed_pipe() -> int:

@@ -27,6 +27,7 @@ __all__ = [
     "GiveUp",
     "ResponseTooLargeError",
     "RetryLater",
+    "SchemaTooNewError",
     "SearchTooLongError",
     "SourceError",
     "StorageError",
@@ -113,6 +114,20 @@ class TemplateError(SourceError, TellOperator):
 
 class StorageError(BaozhaiError):
     """The database refused or lost a write the caller depends on."""
+
+
+class SchemaTooNewError(StorageError, TellOperator):
+    """The database was migrated by a newer Baozhai, to a schema revision this one does not
+    know (a deploy rolled back): it must not run on it, nor try to migrate it."""
+
+    def __init__(self, revision: str, head: str) -> None:
+        super().__init__(
+            f"the database is at schema revision {revision}, which this version of Baozhai"
+            f" does not know (its newest is {head}): a newer version migrated it. Run that"
+            f" version, or have it migrate the database down first"
+            f" (alembic downgrade {head})"
+        )
+        self.revision, self.head = revision, head
 
 
 class EditionChangedError(StorageError, RetryLater):

@@ -352,9 +352,10 @@ def status_now(config: Config, lang: str = "en") -> int:
     (never migrated from here: a database behind the code is told, not changed)."""
     from sqlalchemy.exc import SQLAlchemyError
 
+    from bot.errors import SchemaTooNewError
     from bot.render.status import status_plain
     from bot.status import gather_status, masked_url
-    from bot.storage.engine import current_revision, head_revision, is_sqlite
+    from bot.storage.engine import current_revision, head_revision, is_sqlite, known_revision
 
     url = config.storage.url
     shown = masked_url(url)
@@ -364,6 +365,12 @@ def status_now(config: Config, lang: str = "en") -> int:
     try:
         with Store(url, migrate=False) as store:
             revision, head = current_revision(store.engine), head_revision()
+            if revision is not None and not known_revision(revision):
+                print(
+                    f"baozhai: database {shown}: {SchemaTooNewError(revision, head)}",
+                    file=sys.stderr,
+                )
+                return 1
             if revision != head:
                 print(
                     f"baozhai: database {shown} is at schema {revision or 'none'}, the code "

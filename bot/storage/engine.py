@@ -288,9 +288,36 @@ def upgrade(target: str | URL | Engine, revision: str = "head") -> None:
     from alembic import command
 
     with _migrating(target) as conn:
-        command.upgrade(alembic_config(connection=conn), revision)
+        config = alembic_config(connection=conn)
+        _refuse_unknown_revision(conn, config)
+        command.upgrade(config, revision)
         if conn.in_transaction():
             conn.commit()
+
+
+def _refuse_unknown_revision(conn: Connection, config: Any) -> None:
+    """Raise :class:`~bot.errors.SchemaTooNewError` when the database is at a revision this
+    code does not ship (alembic would say only "Can't locate revision")."""
+    from alembic.runtime.migration import MigrationContext
+
+    from bot.errors import SchemaTooNewError
+
+    current = MigrationContext.configure(conn).get_current_revision()
+    if current is not None and not known_revision(current):
+        raise SchemaTooNewError(current, head_revision())
+
+
+def known_revision(revision: str) -> bool:
+    """Whether this code ships the schema revision ``revision`` (False: a newer Baozhai's)."""
+    from alembic.script import ScriptDirectory
+    from alembic.script.revision import ResolutionError
+    from alembic.util import CommandError
+
+    try:
+        ScriptDirectory.from_config(alembic_config()).get_revision(revision)
+    except (ResolutionError, CommandError):
+        return False
+    return True
 
 
 def downgrade(target: str | URL | Engine, revision: str) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy
 
 from bot.localapi.server import LocalBotApi
 from bot.storage.store import Store
@@ -744,3 +745,20 @@ def test_status_changes_no_database_and_asks_for_an_upgrade_when_behind(tmp_path
     assert behind.returncode == 1
     assert "run `baozhai db upgrade`" in behind.stderr and "Traceback" not in behind.stderr
     assert current_revision(url) == "0005"
+
+
+@pytest.mark.parametrize("command", [["ingest"], ["db", "upgrade"], ["status"]])
+def test_a_database_migrated_by_a_newer_version_is_refused_in_one_line(
+    tmp_path: Path, command: list[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'newer.sqlite'}"
+    Store(url).close()
+    with sqlalchemy.create_engine(url).begin() as conn:  # a later release's migration ran
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0099'")
+    (tmp_path / "config.toml").write_text(f'[storage]\nurl = "{url}"\n', encoding="utf-8")
+
+    result = baozhai(*command, cwd=tmp_path)
+
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    [line] = [line for line in result.stderr.splitlines() if line.startswith("baozhai: ")]
+    assert "schema revision 0099, which this version of Baozhai does not know" in line
