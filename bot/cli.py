@@ -209,6 +209,16 @@ def build_parser() -> argparse.ArgumentParser:
         description="Migrate the configured database ([storage] url) to the newest schema. "
         "`baozhai run` does this at start too; run it alone before a deployment.",
     ).set_defaults(func=_db_upgrade)
+    downgrade = db_commands.add_parser(
+        "downgrade",
+        help="migrate the database down to an older schema (before rolling a release back)",
+        description="Migrate the configured database down to REVISION, with this release's "
+        "migrations: before installing an older release, run this one's `db downgrade` to the "
+        "revision the older release names when it refuses the database. Data only the newer "
+        "schema holds is dropped.",
+    )
+    downgrade.add_argument("revision", metavar="REVISION", help="e.g. 0013")
+    downgrade.set_defaults(func=_db_downgrade)
     return parser
 
 
@@ -323,6 +333,17 @@ def _db_upgrade(args: argparse.Namespace, config: Config) -> int:
 
     upgrade(config.storage.url)
     log.info("database is at the newest schema")
+    return 0
+
+
+def _db_downgrade(args: argparse.Namespace, config: Config) -> int:
+    from bot.storage.engine import downgrade, known_revision
+
+    if not known_revision(args.revision):
+        print(f"baozhai: no schema revision {args.revision!r} in this release", file=sys.stderr)
+        return 2
+    downgrade(config.storage.url, args.revision)
+    log.info("database is at schema %s", args.revision)
     return 0
 
 

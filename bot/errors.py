@@ -125,7 +125,7 @@ class SchemaTooNewError(StorageError, TellOperator):
             f"the database is at schema revision {revision}, which this version of Baozhai"
             f" does not know (its newest is {head}): a newer version migrated it. Run that"
             f" version, or have it migrate the database down first"
-            f" (alembic downgrade {head})"
+            f" (baozhai db downgrade {head})"
         )
         self.revision, self.head = revision, head
 

@@ -762,3 +762,21 @@ def test_a_database_migrated_by_a_newer_version_is_refused_in_one_line(
     assert result.returncode == 1 and "Traceback" not in result.stderr
     [line] = [line for line in result.stderr.splitlines() if line.startswith("baozhai: ")]
     assert "schema revision 0099, which this version of Baozhai does not know" in line
+
+
+def test_db_downgrade_takes_the_schema_back_for_an_older_release(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'rolled-back.sqlite'}"
+    Store(url).close()
+    (tmp_path / "config.toml").write_text(f'[storage]\nurl = "{url}"\n', encoding="utf-8")
+
+    result = baozhai("db", "downgrade", "0013", cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    with sqlalchemy.create_engine(url).connect() as conn:
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0013"
+
+
+def test_db_downgrade_to_a_revision_it_does_not_have_says_so(tmp_path: Path) -> None:
+    result = baozhai("db", "downgrade", "0099", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "baozhai: no schema revision '0099' in this release" in result.stderr.splitlines()
