@@ -337,13 +337,48 @@ def _db_upgrade(args: argparse.Namespace, config: Config) -> int:
 
 
 def _db_downgrade(args: argparse.Namespace, config: Config) -> int:
-    from bot.storage.engine import downgrade, known_revision
+    """One schema revision down, or several: only to a numbered revision below the current
+    one (``base`` would drop every table), only while no bot holds the leader lease (it
+    would fail on the older schema, and migrate it back up at its next start)."""
+    import re
 
-    if not known_revision(args.revision):
-        print(f"baozhai: no schema revision {args.revision!r} in this release", file=sys.stderr)
+    from alembic.util import CommandError
+
+    from bot.storage.engine import current_revision, downgrade, known_revision
+    from bot.storage.store import Store
+
+    wanted = args.revision
+    if not re.fullmatch(r"[0-9]{4}", wanted) or not known_revision(wanted):
+        print(f"baozhai: no schema revision {wanted!r} in this release", file=sys.stderr)
         return 2
-    downgrade(config.storage.url, args.revision)
-    log.info("database is at schema %s", args.revision)
+    with Store(config.storage.url, migrate=False) as store:
+        current = current_revision(store.engine)
+        leader = store.leases.leader()
+    if current is not None and not known_revision(current):
+        print(
+            f"baozhai: the database is at schema revision {current}, newer than this release:"
+            " migrate it down with the release that migrated it",
+            file=sys.stderr,
+        )
+        return 2
+    if current is None or wanted >= current:
+        print(
+            f"baozhai: the database is at schema {current or 'none'}; {wanted} is not below it",
+            file=sys.stderr,
+        )
+        return 2
+    if leader is not None:  # live
+        print(
+            f"baozhai: a bot is running on this database ({leader.holder}); stop it first",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        downgrade(config.storage.url, wanted)
+    except CommandError as exc:
+        print(f"baozhai: {exc}", file=sys.stderr)
+        return 1
+    log.info("database is at schema %s", wanted)
     return 0
 
 

@@ -76,7 +76,7 @@ from bot.delivery.group_commit import LedgerWriter
 from bot.delivery.lease import sender_lease
 from bot.delivery.ledger import BroadcastLedger, BundleLedger, EditionLedger, Ledger
 from bot.delivery.pacer import FloodPaused, Pacer
-from bot.errors import DeliveryError, RetryLater
+from bot.errors import DeliveryError, EditionChangedError, RetryLater
 from bot.render.combined import Section, build_combined_digest, told_earlier
 from bot.render.digest import DigestMessage, build_digest
 from bot.render.i18n import language_for
@@ -299,15 +299,20 @@ class _Fanout:
         language: str,
         earlier: Sequence[int] = (),
         rendered_from: str | None = None,
+        version: Version | None = None,
     ) -> list[DigestMessage]:
         """The messages of a claim's digest in ``language``, built once per run and version
-        of its editions (``rendered_from``; one build at a time: a combined digest reads every
-        body, so it is built off the event loop)."""
+        of its editions (``rendered_from``, from ``version`` where given; one build at a
+        time: a combined digest reads every body, so it is built off the event loop)."""
         key = (tuple(sorted(covers)), language_for(language), tuple(earlier), rendered_from)
         if key not in self.digests:
             async with self._building:
                 if key not in self.digests:
-                    self.digests[key] = await self.messages(covers, key[1], key[2])
+                    if version is not None and self.snapshot is not None:
+                        built = await self.snapshot(covers, key[1], key[2], version)
+                    else:
+                        built = await self.messages(covers, key[1], key[2])
+                    self.digests[key] = built
         return self.digests[key]
 
     async def told_before(self, subscriber: SubscriberRecord, claim: Claim) -> list[int]:
@@ -441,43 +446,58 @@ class _Fanout:
             await asyncio.to_thread(self._release_sync, claim, chat_id, "outcome not recorded")
             return None
 
-    async def _settled(self, claim: Claim) -> bool:
-        """Whether the run holds the version of the claim's editions the claim recorded (read
-        again if a late page came in since the run read them): a digest is always built from
-        what its claim says. Quick while they match (no thread, no database)."""
+    async def _version(self, claim: Claim) -> tuple[Claim, Version | None] | None:
+        """The claim (its fingerprint brought up to date where it had sent nothing yet) and
+        the version of its editions to build its digest from: the one the claim recorded, so
+        resuming by message number stays right. Quick while the run holds it (no thread, no
+        database). None when that version is gone from the store (a late page since the
+        claim) and messages of it went out: the claim is left for a later run, which finds it
+        ``changed``. No version for a claim without a fingerprint (a broadcast)."""
         if claim.rendered_from is None or self.snapshot is None:
-            return True
-        if self.snapshot.fingerprint(claim.covers) == claim.rendered_from:
-            return True
-        return await asyncio.to_thread(self.snapshot.settle, claim.covers, claim.rendered_from)
-
-    async def _begin_again(self, claim: Claim, chat_id: int) -> Claim | None:
-        """A ``changed`` claim (begun from an earlier version of its editions, a late page
-        since): by ``[delivery] in_doubt``, sent again whole from its first message (what
-        arrived before may come twice: counted in doubt) or, with ``skip``, finished in doubt
-        as it stands (nothing more sent). None when nothing more is to be sent."""
-        label, report = self.label, self.report
-        if self.policy.in_doubt is InDoubt.SKIP:
-            log.info(
-                "%s chat %d: begun from an earlier version of the edition (a late page since);"
-                " not sent again (in_doubt = skip)",
-                label,
-                chat_id,
-            )
-            await self._mark_sent(claim, chat_id, DeliveryStatus.IN_DOUBT)
-            report.sent += 1
-            report.resumed += 1
-            report.in_doubt += 1
+            return claim, None
+        held = self.snapshot.held(claim.covers)
+        if held is not None and fingerprint(held) == claim.rendered_from:
+            return claim, held
+        snapshot = self.snapshot
+        version = await asyncio.to_thread(snapshot.version_of, claim.covers, claim.rendered_from)
+        if version is not None:
+            return claim, version
+        current = snapshot.held(claim.covers)
+        if claim.parts or current is None:
             return None
+        # Nothing of it went out: it takes the version stored now (its fingerprint too).
+        adopted = dataclasses.replace(claim, rendered_from=fingerprint(current))
+        if not await asyncio.to_thread(self.ledger.restart, adopted, self.owner):
+            raise LeaseLost(f"{self.label} chat {claim.chat_id}: the claim was taken over")
+        return adopted, current
+
+    async def _begin_again(self, claim: Claim) -> Claim:
+        """A ``changed`` claim (begun from an earlier version of its editions, a late page
+        since) under ``[delivery] in_doubt = "resend"``: its ledger emptied, it is sent again
+        whole from its first message (what arrived before may come twice: counted in doubt)."""
         if not await asyncio.to_thread(self.ledger.restart, claim, self.owner):
-            raise LeaseLost(f"{label} chat {chat_id}: the claim was taken over")
+            raise LeaseLost(f"{self.label} chat {claim.chat_id}: the claim was taken over")
         log.info(
             "%s chat %d: begun from an earlier version of the edition (a late page since);"
             " sending it again whole",
-            label,
-            chat_id,
+            self.label,
+            claim.chat_id,
         )
         return dataclasses.replace(claim, parts={}, changed=False)
+
+    async def _leave_in_doubt(self, claim: Claim, chat_id: int) -> None:
+        """A ``changed`` claim under ``in_doubt = "skip"``: finished in doubt as it stands
+        (nothing more sent, nothing twice)."""
+        log.info(
+            "%s chat %d: begun from an earlier version of the edition (a late page since);"
+            " not sent again (in_doubt = skip)",
+            self.label,
+            chat_id,
+        )
+        await self._mark_sent(claim, chat_id, DeliveryStatus.IN_DOUBT)
+        self.report.sent += 1
+        self.report.resumed += 1
+        self.report.in_doubt += 1
 
     async def _deliver_claim(self, subscriber: SubscriberRecord, claim: Claim) -> int | None:
         label, chat_id = self.label, subscriber.chat_id
@@ -485,22 +505,25 @@ class _Fanout:
         attempt: _Attempt | None = None
         restarted = claim.changed
         try:
-            if not await self._settled(claim):
-                # Changed again between the claim and now: a later run sends that version.
+            if claim.changed and self.policy.in_doubt is InDoubt.SKIP:
+                await self._leave_in_doubt(claim, chat_id)
+                return chat_id
+            found = await self._version(claim)
+            if found is None:
+                # Its version is gone (a late page since it was claimed) and some of it went
+                # out: a later run takes it over as ``changed``.
                 log.info("%s chat %d: the edition changed while claimed; left", label, chat_id)
                 await asyncio.to_thread(self._release_sync, claim, chat_id, "edition changed")
                 report.failed += 1
                 report.retryable += 1
                 report.failed_chats.append(chat_id)
                 return None
+            claim, version = found
             if claim.changed:
-                again = await self._begin_again(claim, chat_id)
-                if again is None:
-                    return chat_id
-                claim = again
+                claim = await self._begin_again(claim)
             earlier = await self.told_before(subscriber, claim)
             messages = await self.digest(
-                claim.covers, subscriber.language, earlier, claim.rendered_from
+                claim.covers, subscriber.language, earlier, claim.rendered_from, version
             )
             attempt = _Attempt(claim, chat_id, total=len(messages), in_doubt=restarted)
             for part, message in enumerate(messages):
@@ -810,6 +833,15 @@ async def own_claims(owner: str, ledger: str, free: Callable[[], int]) -> AsyncI
                 del _running[key]
 
 
+Version = Mapping[int, tuple[EditionRecord, Sequence[ArticleRecord]]]
+"""Editions as one version of each: edition id → (record, articles), read together."""
+
+
+def fingerprint(version: Version) -> str:
+    """:func:`~bot.storage.deliveries.rendering_of` a version of editions."""
+    return rendering_of([(record.id, record.content_hash) for record, _ in version.values()])
+
+
 class _EditionDigests:
     """The :data:`MessageBuilder` of digests: one edition's digest, or the combined digest of
     several (sections in the configured order of their papers, so a resumed bundle renders the
@@ -818,9 +850,10 @@ class _EditionDigests:
     was (quick, and a run's chats get their first message without a thread hop); anything
     that reads the store or compares bodies runs in a worker thread.
 
-    Each edition is held as one (record, articles) pair, replaced whole when :meth:`settle`
-    finds it stale (a late page stored since the run began), so no digest is built from a
-    record of one version and articles of another."""
+    Each edition is held as one (record, articles) pair of one version (:meth:`_read`),
+    replaced whole when a late page is found stored since; a claim's digest is built from the
+    pairs :meth:`version_of` checked against the claim (never re-read after: another worker
+    may move the run to a newer version meanwhile)."""
 
     def __init__(
         self,
@@ -837,46 +870,73 @@ class _EditionDigests:
         }
         self.paper_order = {name: index for index, name in enumerate(paper_order)}
 
-    def fingerprint(self, covers: Sequence[int]) -> str | None:
-        """:func:`~bot.storage.deliveries.rendering_of` the editions held for ``covers`` (None
-        while one is not loaded)."""
-        held = [self.loaded.get(edition_id) for edition_id in covers]
-        if any(pair is None for pair in held):
+    def held(self, covers: Sequence[int]) -> Version | None:
+        """The version held of ``covers`` (None while one is not read yet). No I/O."""
+        pairs = {edition_id: self.loaded.get(edition_id) for edition_id in covers}
+        if any(pair is None for pair in pairs.values()):
             return None
-        return rendering_of([(pair[0].id, pair[0].content_hash) for pair in held if pair])
+        return {edition_id: pair for edition_id, pair in pairs.items() if pair is not None}
 
-    def settle(self, covers: Sequence[int], rendered_from: str) -> bool:
-        """Whether the editions held for ``covers`` are the version a claim recorded
-        (``rendered_from``), after loading those not held and reloading them once if not (a
-        late page stored since they were read). Blocking: the store is read."""
+    def version_of(self, covers: Sequence[int], rendered_from: str) -> Version | None:
+        """The version of ``covers`` a claim recorded (``rendered_from``): the one held, or
+        the one stored if a late page came in since the run read it; None when the store holds
+        another (a late page since the claim). Blocking: reads the store."""
         self._load(covers)
-        if self.fingerprint(covers) == rendered_from:
-            return True
-        self._load(covers, again=True)
-        return self.fingerprint(covers) == rendered_from
-
-    def _load(self, edition_ids: Sequence[int], *, again: bool = False) -> None:
-        for edition_id in edition_ids:
-            if edition_id in self.loaded and not again:
-                continue
-            edition = self.store.editions.get(edition_id)
-            if edition is None:
+        held = self.held(covers)
+        if held is not None and fingerprint(held) == rendered_from:
+            return held
+        for edition_id in covers:
+            stored = self.store.editions.get(edition_id)
+            if stored is None:
                 raise LookupError(f"edition {edition_id} is gone")
-            self.loaded[edition_id] = (edition, self.store.editions.articles(edition_id))
+            if stored.content_hash != self.loaded[edition_id][0].content_hash:
+                self.loaded[edition_id] = self._read(edition_id)
+        held = self.held(covers)
+        return held if held is not None and fingerprint(held) == rendered_from else None
+
+    def _read(self, edition_id: int) -> tuple[EditionRecord, Sequence[ArticleRecord]]:
+        """An edition's record and articles of one version: read again while a late page
+        replaces it between the two reads (the record's hash before and after must agree)."""
+        for _ in range(5):
+            record = self.store.editions.get(edition_id)
+            if record is None:
+                raise LookupError(f"edition {edition_id} is gone")
+            articles = self.store.editions.articles(edition_id)
+            after = self.store.editions.get(edition_id)
+            if after is not None and after.content_hash == record.content_hash:
+                return record, articles
+        raise EditionChangedError(f"edition {edition_id} keeps changing")
+
+    def _load(self, edition_ids: Sequence[int]) -> None:
+        for edition_id in edition_ids:
+            if edition_id not in self.loaded:  # a resumed bundle's other editions
+                self.loaded[edition_id] = self._read(edition_id)
 
     async def __call__(
-        self, covers: Sequence[int], lang: str, earlier: Sequence[int] = ()
+        self,
+        covers: Sequence[int],
+        lang: str,
+        earlier: Sequence[int] = (),
+        version: Version | None = None,
     ) -> list[DigestMessage]:
-        if len(covers) == 1 and not earlier and covers[0] in self.loaded:
+        if version is None and len(covers) == 1 and not earlier and covers[0] in self.loaded:
             edition, articles = self.loaded[covers[0]]
             return build_digest(edition, articles, lang)
-        return await asyncio.to_thread(self._build, covers, lang, earlier)
+        if version is not None and len(covers) == 1 and not earlier:
+            edition, articles = version[covers[0]]
+            return build_digest(edition, articles, lang)
+        return await asyncio.to_thread(self._build, covers, lang, earlier, version)
 
     def _build(
-        self, covers: Sequence[int], lang: str, earlier: Sequence[int]
+        self,
+        covers: Sequence[int],
+        lang: str,
+        earlier: Sequence[int],
+        version: Version | None,
     ) -> list[DigestMessage]:
         self._load([*covers, *earlier])
         held = {edition_id: self.loaded[edition_id] for edition_id in (*covers, *earlier)}
+        held.update(version or {})
         if len(covers) == 1:
             edition, articles = held[covers[0]]
             sections = [Section(*held[e]) for e in earlier]

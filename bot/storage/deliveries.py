@@ -241,7 +241,9 @@ class Deliveries:
     def restart(self, claim: Claim, owner: str) -> bool:
         """Start a ``changed`` claim again from its first message: its ledger is emptied and
         its fingerprint set to ``claim.rendered_from``, in one transaction, only while the
-        claim is still ``owner``'s. False (nothing done) once it is not."""
+        claim is still ``owner``'s under a live lease (the fence, as for a message put on the
+        wire). False (nothing done) once it is not."""
+        now = utcnow()
         with self._tx.write() as session:
             taken = session.execute(
                 update(Delivery)
@@ -249,8 +251,9 @@ class Deliveries:
                     Delivery.id == claim.delivery_id,
                     Delivery.claimed_by == owner,
                     Delivery.status == DeliveryStatus.PENDING.value,
+                    holds_live_lease(owner, now),
                 )
-                .values(rendered_from=claim.rendered_from, updated_at=utcnow())
+                .values(rendered_from=claim.rendered_from, updated_at=now)
                 .execution_options(synchronize_session=False)
             )
             if taken.rowcount != 1:  # type: ignore[attr-defined]

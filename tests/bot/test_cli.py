@@ -780,3 +780,30 @@ def test_db_downgrade_to_a_revision_it_does_not_have_says_so(tmp_path: Path) -> 
     result = baozhai("db", "downgrade", "0099", cwd=tmp_path)
     assert result.returncode == 2
     assert "baozhai: no schema revision '0099' in this release" in result.stderr.splitlines()
+
+
+@pytest.mark.parametrize("revision", ["base", "head", "0014", "0099"])
+def test_db_downgrade_goes_only_to_a_numbered_revision_below_the_current_one(
+    tmp_path: Path, revision: str
+) -> None:
+    url = f"sqlite:///{tmp_path / 'kept.sqlite'}"
+    Store(url).close()
+    (tmp_path / "config.toml").write_text(f'[storage]\nurl = "{url}"\n', encoding="utf-8")
+
+    result = baozhai("db", "downgrade", revision, cwd=tmp_path)
+
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    with sqlalchemy.create_engine(url).connect() as conn:  # nothing dropped
+        assert conn.exec_driver_sql("SELECT count(*) FROM subscribers").scalar() == 0
+
+
+def test_db_downgrade_refuses_while_a_bot_holds_the_leader_lease(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'busy.sqlite'}"
+    with Store(url) as store:
+        store.leases.acquire("leader", "host:1:abc", dt.timedelta(minutes=5))
+    (tmp_path / "config.toml").write_text(f'[storage]\nurl = "{url}"\n', encoding="utf-8")
+
+    result = baozhai("db", "downgrade", "0013", cwd=tmp_path)
+
+    assert result.returncode == 2
+    assert "a bot is running on this database (host:1:abc); stop it first" in result.stderr

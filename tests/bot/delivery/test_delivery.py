@@ -794,6 +794,36 @@ async def test_a_run_that_read_the_edition_before_a_late_page_sends_the_new_vers
     assert [m.html for m in local_api.users[1533].history] == [m.text for m in expected]
 
 
+async def test_a_late_page_landing_mid_run_leaves_every_reader_one_whole_version(
+    local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
+) -> None:
+    edition, articles = add_three_message_edition(store)
+    # More readers than the run claims at first (16 workers, 32 ahead): some are claimed
+    # after the page came in, the rest before it.
+    readers = [local_api.user(chat_id) for chat_id in range(1600, 1664)]
+    for reader in readers:
+        store.subscribers.subscribe(reader.chat_id, "zh", [PAPER])
+    old = [m.text for m in build_digest(edition, articles, "zh")]
+    grown, summaries = long_edition(90)
+    landed: list[EditionRecord] = []
+
+    def late_page(event: str, message: object) -> None:
+        if event == "sent" and not landed:  # the first message is out: a page comes in
+            replaced = store.editions.replace(edition.id, grown, summaries, "long-hash-late")
+            assert replaced is not None
+            landed.append(replaced)
+
+    local_api.add_listener(late_page)
+    report = await deliver_edition(
+        local_api_bot, store, edition, articles, policy=FAST, pacer=fast_pacer()
+    )
+
+    new = [m.text for m in build_digest(landed[0], store.editions.articles(edition.id), "zh")]
+    for reader in readers:  # the version it was claimed with, whole: never a mix
+        assert [m.html for m in reader.history] in (old, new), reader.chat_id
+    assert (report.sent, report.failed) == (len(readers), 0)
+
+
 async def test_digest_send_counts_a_chat_its_second_run_delivered_as_sent_not_failed(
     local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
 ) -> None:

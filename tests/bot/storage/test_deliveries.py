@@ -260,15 +260,34 @@ def test_a_restarted_claim_has_an_empty_ledger_and_is_resumed_by_number_after(
     dead_sender(store)
     claimed_and_begun(store, edition_id)
     late_page(store, edition_id)
-    taken = store.deliveries.claim(edition_id, 1, "second-dead-sender")
-    assert taken is not None and store.deliveries.restart(taken, "second-dead-sender")
+    second = "second-sender"
+    store.leases.acquire(sender_lease_name(second), second, TTL)
+    taken = store.deliveries.claim(edition_id, 1, second)
+    assert taken is not None and store.deliveries.restart(taken, second)
     assert store.deliveries.parts(edition_id, 1) == {}
-    store.deliveries.confirm(taken.delivery_id, 0, message_id=21)  # then it died too
+    store.deliveries.confirm(taken.delivery_id, 0, message_id=21)
+    store.leases.release(sender_lease_name(second), second)  # then it died too
 
     third = store.deliveries.claim(edition_id, 1, LIVE)
 
     assert third is not None and not third.changed
     assert third.parts == {0: MessageState.CONFIRMED}
+
+
+def test_a_sender_whose_lease_ran_out_cannot_restart_its_claim(
+    store: Store, edition_id: int
+) -> None:
+    dead_sender(store)
+    claimed_and_begun(store, edition_id)
+    late_page(store, edition_id)
+    paused = "paused-sender"
+    store.leases.acquire(sender_lease_name(paused), paused, TTL)
+    taken = store.deliveries.claim(edition_id, 1, paused)
+    assert taken is not None and taken.changed
+    store.leases.release(sender_lease_name(paused), paused)  # paused past its lease
+
+    assert not store.deliveries.restart(taken, paused)
+    assert store.deliveries.parts(edition_id, 1) == {0: MessageState.CONFIRMED}
 
 
 def test_a_claim_taken_over_meanwhile_is_not_restarted(store: Store, edition_id: int) -> None:
