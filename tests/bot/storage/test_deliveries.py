@@ -209,6 +209,13 @@ def claimed_and_begun(store: Store, edition_id: int, chat: int = 1) -> int:
     return claim.delivery_id
 
 
+def begun_then_a_late_page(store: Store, edition_id: int) -> None:
+    """A dead sender's claim with its first message out, then a late page in the edition."""
+    dead_sender(store)
+    claimed_and_begun(store, edition_id)
+    late_page(store, edition_id)
+
+
 def test_a_claim_records_the_version_of_its_edition(store: Store, edition_id: int) -> None:
     claim = store.deliveries.claim(edition_id, 1, LIVE)
     assert claim is not None
@@ -230,9 +237,7 @@ def test_a_dead_senders_claim_on_an_unchanged_edition_is_resumed_by_number(
 def test_a_dead_senders_claim_on_an_edition_changed_since_comes_back_changed_with_its_ledger(
     store: Store, edition_id: int
 ) -> None:
-    dead_sender(store)
-    claimed_and_begun(store, edition_id)
-    late_page(store, edition_id)
+    begun_then_a_late_page(store, edition_id)
 
     taken = store.deliveries.claim(edition_id, 1, LIVE)
 
@@ -257,9 +262,7 @@ def test_a_batch_claim_on_an_edition_changed_since_comes_back_changed(
 def test_a_restarted_claim_has_an_empty_ledger_and_is_resumed_by_number_after(
     store: Store, edition_id: int
 ) -> None:
-    dead_sender(store)
-    claimed_and_begun(store, edition_id)
-    late_page(store, edition_id)
+    begun_then_a_late_page(store, edition_id)
     second = "second-sender"
     store.leases.acquire(sender_lease_name(second), second, TTL)
     taken = store.deliveries.claim(edition_id, 1, second)
@@ -277,9 +280,7 @@ def test_a_restarted_claim_has_an_empty_ledger_and_is_resumed_by_number_after(
 def test_a_sender_whose_lease_ran_out_cannot_restart_its_claim(
     store: Store, edition_id: int
 ) -> None:
-    dead_sender(store)
-    claimed_and_begun(store, edition_id)
-    late_page(store, edition_id)
+    begun_then_a_late_page(store, edition_id)
     paused = "paused-sender"
     store.leases.acquire(sender_lease_name(paused), paused, TTL)
     taken = store.deliveries.claim(edition_id, 1, paused)
@@ -291,9 +292,7 @@ def test_a_sender_whose_lease_ran_out_cannot_restart_its_claim(
 
 
 def test_a_claim_taken_over_meanwhile_is_not_restarted(store: Store, edition_id: int) -> None:
-    dead_sender(store)
-    claimed_and_begun(store, edition_id)
-    late_page(store, edition_id)
+    begun_then_a_late_page(store, edition_id)
     stale = store.deliveries.claim(edition_id, 1, "second-dead-sender")
     assert stale is not None
     assert store.deliveries.claim(edition_id, 1, LIVE) is not None  # took it over
