@@ -344,7 +344,8 @@ def _db_downgrade(args: argparse.Namespace, config: Config) -> int:
 
     from alembic.util import CommandError
 
-    from bot.storage.engine import current_revision, downgrade, known_revision
+    from bot.errors import SchemaTooNewError
+    from bot.storage.engine import current_revision, downgrade, head_revision, known_revision
     from bot.storage.store import Store
 
     wanted = args.revision
@@ -355,12 +356,7 @@ def _db_downgrade(args: argparse.Namespace, config: Config) -> int:
         current = current_revision(store.engine)
         leader = store.leases.leader()
     if current is not None and not known_revision(current):
-        print(
-            f"baozhai: the database is at schema revision {current}, newer than this release:"
-            " migrate it down with the release that migrated it",
-            file=sys.stderr,
-        )
-        return 2
+        raise SchemaTooNewError(current, head_revision())  # main() says it in one line
     if current is None or wanted >= current:
         print(
             f"baozhai: the database is at schema {current or 'none'}; {wanted} is not below it",

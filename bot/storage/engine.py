@@ -289,13 +289,13 @@ def upgrade(target: str | URL | Engine, revision: str = "head") -> None:
 
     with _migrating(target) as conn:
         config = alembic_config(connection=conn)
-        _refuse_unknown_revision(conn, config)
+        _refuse_unknown_revision(conn)
         command.upgrade(config, revision)
         if conn.in_transaction():
             conn.commit()
 
 
-def _refuse_unknown_revision(conn: Connection, config: Any) -> None:
+def _refuse_unknown_revision(conn: Connection) -> None:
     """Raise :class:`~bot.errors.SchemaTooNewError` when the database is at a revision this
     code does not ship (alembic would say only "Can't locate revision")."""
     from alembic.runtime.migration import MigrationContext

@@ -747,7 +747,9 @@ def test_status_changes_no_database_and_asks_for_an_upgrade_when_behind(tmp_path
     assert current_revision(url) == "0005"
 
 
-@pytest.mark.parametrize("command", [["ingest"], ["db", "upgrade"], ["status"]])
+@pytest.mark.parametrize(
+    "command", [["ingest"], ["db", "upgrade"], ["db", "downgrade", "0005"], ["status"]]
+)
 def test_a_database_migrated_by_a_newer_version_is_refused_in_one_line(
     tmp_path: Path, command: list[str]
 ) -> None:
