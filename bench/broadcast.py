@@ -361,14 +361,15 @@ async def _ledger_pass(url: str, chats: int, batched: bool) -> tuple[float, floa
                     claim = await ledger.claim(edition.id, chat)
                     assert claim is not None
                     assert await ledger.put_on_wire(claim.delivery_id, 0)
-                    await ledger.confirm(claim.delivery_id, 0, 1)
+                    await ledger.confirm(claim.delivery_id, 0, 1, claim.rendered_from)
                     ledger.mark_sent(edition.id, chat)  # written behind, as the fan-out does
                 else:  # one transaction per write, as before the group commit
                     claim = await asyncio.to_thread(deliveries.claim, edition.id, chat, owner)
                     assert claim is not None
                     put = deliveries.put_on_wire
                     assert await asyncio.to_thread(put, claim.delivery_id, 0, owner, renew)
-                    await asyncio.to_thread(deliveries.confirm, claim.delivery_id, 0, 1)
+                    confirm, version = deliveries.confirm, claim.rendered_from
+                    await asyncio.to_thread(confirm, claim.delivery_id, 0, 1, version)
                     await asyncio.to_thread(deliveries.mark_sent, edition.id, chat)
 
         cpu, started = time.process_time(), time.perf_counter()

@@ -382,11 +382,12 @@ class _Fanout:
             self.ledger.put_on_wire, delivery_id, part, self.owner, renew
         )
 
-    async def _confirm(self, delivery_id: int, part: int, message_id: int) -> None:
+    async def _confirm(self, claim: Claim, part: int, message_id: int) -> None:
+        delivery_id, version = claim.delivery_id, claim.rendered_from
         if self.writer is not None:
-            await self.writer.confirm(delivery_id, part, message_id)
+            await self.writer.confirm(delivery_id, part, message_id, version)
         else:
-            await asyncio.to_thread(self.ledger.confirm, delivery_id, part, message_id)
+            await asyncio.to_thread(self.ledger.confirm, delivery_id, part, message_id, version)
 
     async def _mark_sent(self, claim: Claim, chat_id: int, status: DeliveryStatus) -> None:
         """Recorded behind the group commit (not waited for: the committed message ledger
@@ -778,7 +779,7 @@ class _Fanout:
             if _refused(exc):
                 await asyncio.to_thread(self.ledger.refused, delivery_id, part)
             raise
-        await self._confirm(delivery_id, part, sent.message_id)
+        await self._confirm(attempt.claim, part, sent.message_id)
         attempt.confirmed += 1
         self.report.messages += 1
 

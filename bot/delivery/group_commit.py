@@ -104,9 +104,12 @@ class LedgerWriter:
         result: bool = await self._submit("on_wire", (delivery_id, part))
         return result
 
-    async def confirm(self, delivery_id: int, part: int, message_id: int) -> None:
-        """:meth:`Deliveries.confirm`: Telegram answered with ``message_id``."""
-        await self._submit("confirm", (delivery_id, part, message_id))
+    async def confirm(
+        self, delivery_id: int, part: int, message_id: int, rendered_from: str | None
+    ) -> None:
+        """:meth:`Deliveries.confirm`: Telegram answered with ``message_id`` (recorded for
+        the version ``rendered_from`` only)."""
+        await self._submit("confirm", (delivery_id, part, message_id, rendered_from))
 
     def mark_sent(
         self, edition_id: int, chat_id: int, status: DeliveryStatus = DeliveryStatus.SENT

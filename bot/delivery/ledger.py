@@ -55,7 +55,11 @@ class Ledger(Protocol):
         self, delivery_id: int, part: int, owner: str, renew: dt.timedelta | None = None
     ) -> bool: ...
 
-    def confirm(self, delivery_id: int, part: int, message_id: int) -> None: ...
+    def confirm(
+        self, delivery_id: int, part: int, message_id: int, rendered_from: str | None
+    ) -> None:
+        """Telegram answered with ``message_id``; recorded if the claim still sends the
+        version ``rendered_from`` (its ``Claim.rendered_from``)."""
 
     def skip(self, delivery_id: int, part: int) -> None: ...
 
@@ -89,8 +93,10 @@ class _DigestRows:
     ) -> bool:
         return self.deliveries.put_on_wire(delivery_id, part, owner, renew)
 
-    def confirm(self, delivery_id: int, part: int, message_id: int) -> None:
-        self.deliveries.confirm(delivery_id, part, message_id)
+    def confirm(
+        self, delivery_id: int, part: int, message_id: int, rendered_from: str | None
+    ) -> None:
+        self.deliveries.confirm(delivery_id, part, message_id, rendered_from)
 
     def skip(self, delivery_id: int, part: int) -> None:
         self.deliveries.skip(delivery_id, part)
@@ -199,8 +205,10 @@ class BroadcastLedger:
     ) -> bool:
         return self.broadcasts.put_on_wire(delivery_id, part, owner, renew)
 
-    def confirm(self, delivery_id: int, part: int, message_id: int) -> None:
-        self.broadcasts.confirm_part(delivery_id, part, message_id)
+    def confirm(
+        self, delivery_id: int, part: int, message_id: int, rendered_from: str | None
+    ) -> None:
+        self.broadcasts.confirm_part(delivery_id, part, message_id)  # one text: no versions
 
     def skip(self, delivery_id: int, part: int) -> None:
         self.broadcasts.skip(delivery_id, part)

@@ -94,11 +94,12 @@ def _takeover(
 ) -> bool:
     """Whether a taken-over claim is ``changed``: it has messages in its ledger, rendered
     from editions (fingerprint ``was``) that differ now. A claim with an empty ledger just
-    gets the fingerprint of now; one from before fingerprints (``was`` None) with messages
-    is resumed by number, as it always was."""
-    if now is None or was == now or (was is None and parts):
+    gets the fingerprint of now; so does one from before fingerprints (``was`` None) with
+    messages, resumed by number as it always was (its sender's confirmations then carry the
+    fingerprint of now: :meth:`Deliveries.confirm`)."""
+    if now is None or was == now:
         return False
-    if parts:
+    if parts and was is not None:
         return True
     session.execute(
         update(Delivery)
@@ -307,11 +308,22 @@ class Deliveries:
             self._set_part(session, delivery_id, part, MessageState.ON_WIRE, None)
             return True
 
-    def confirm(self, delivery_id: int, part: int, message_id: int) -> None:
+    def confirm(
+        self, delivery_id: int, part: int, message_id: int, rendered_from: str | None
+    ) -> bool:
         """Telegram answered with ``message_id``: the message arrived (a fact, whoever owns
-        the claim now)."""
+        the claim now), recorded if the claim still sends the version it was rendered from
+        (``rendered_from``, the sender's ``Claim.rendered_from``; None: nothing to check).
+
+        Why the version: a sender paused with a message in flight can answer after another
+        one restarted the claim from a newer version (a late page). Its part N belongs to a
+        digest no longer sent; recorded, it would tell a third sender that the new digest's
+        part N arrived. False: not recorded, for that reason."""
         with self._tx.write() as session:
+            if not _same_versions(session, [(delivery_id, rendered_from)]):
+                return False
             self._set_part(session, delivery_id, part, MessageState.CONFIRMED, message_id)
+            return True
 
     def skip(self, delivery_id: int, part: int) -> None:
         """The message was in doubt and, by policy, is not sent again."""
@@ -364,9 +376,14 @@ class Deliveries:
         now = utcnow()
         with self._tx.write() as session:
             if writes.confirmed:
+                same = _same_versions(session, [(d, v) for d, _, _, v in writes.confirmed])
                 _upsert_parts(
                     session,
-                    [(d, p, MessageState.CONFIRMED, m) for d, p, m in writes.confirmed],
+                    [
+                        (d, p, MessageState.CONFIRMED, m)
+                        for d, p, m, _ in writes.confirmed
+                        if d in same
+                    ],
                 )
             if writes.finished:
                 _finish(session, writes.finished, now)
@@ -647,6 +664,12 @@ class _BatchStatements:
             set_={"state": upsert.excluded.state, "message_id": upsert.excluded.message_id},
             where=messages.state != MessageState.CONFIRMED.value,
         )
+        self.versions = (
+            select(deliveries.id, deliveries.rendered_from)
+            .where(deliveries.id.in_(bindparam("ids", expanding=True)))
+            .order_by(deliveries.id)
+            .with_for_update(read=True)
+        )
         self.edition = select(_EDITIONS.c.id, _EDITIONS.c.content_hash).where(
             _EDITIONS.c.id == bindparam("edition")
         )
@@ -695,9 +718,34 @@ def _statements(session: Session) -> _BatchStatements:
     return _STATEMENTS[dialect]
 
 
+def _same_versions(session: Session, confirmed: Sequence[tuple[int, str | None]]) -> set[int]:
+    """The delivery ids of ``confirmed`` (delivery id, the version its sender rendered) whose
+    claim still sends that version (:meth:`Deliveries.confirm`): no version to check, the same
+    fingerprint, or a delivery not found (the insert then fails as it would have). On
+    PostgreSQL the rows are share-locked in id order, so a restart (an UPDATE of the row, then
+    the ledger emptied) lands wholly before this read or wholly after these writes."""
+    ids = sorted({d for d, version in confirmed if version is not None})
+    current: dict[int, str | None] = {}
+    if ids:
+        rows = session.connection().execute(_statements(session).versions, {"ids": ids})
+        current = {row.id: row.rendered_from for row in rows}
+    same = set()
+    for delivery_id, version in confirmed:
+        if version is None or current.get(delivery_id, version) == version:
+            same.add(delivery_id)
+        else:
+            log.info(
+                "delivery %d: a confirmation for the version it was restarted from; not recorded",
+                delivery_id,
+            )
+    return same
+
+
 def _upsert_parts(session: Session, rows: list[tuple[int, int, MessageState, int | None]]) -> None:
     """Set ledger rows to these states in one statement; a confirmation is never undone."""
     latest = {(d, p): (state, m) for d, p, state, m in rows}  # one row may appear once only
+    if not latest:
+        return  # (an empty executemany would insert one row of defaults)
     session.connection().execute(
         _statements(session).set_parts,
         [

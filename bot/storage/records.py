@@ -192,7 +192,8 @@ class LedgerWrites:
     owner: str
     claims: tuple[tuple[int, int], ...] = ()  # (edition_id, chat_id)
     on_wire: tuple[tuple[int, int], ...] = ()  # (delivery_id, part): the fence, as put_on_wire
-    confirmed: tuple[tuple[int, int, int], ...] = ()  # (delivery_id, part, message_id)
+    # (delivery_id, part, message_id, rendered_from): as confirm, for that version only
+    confirmed: tuple[tuple[int, int, int, str | None], ...] = ()
     finished: tuple[tuple[int, int, DeliveryStatus], ...] = ()  # (edition_id, chat_id, status)
     renew: dt.timedelta | None = None  # extend the owner's live lease, as put_on_wire does
 

@@ -160,7 +160,9 @@ async def test_a_crashed_combined_digest_is_resumed_with_only_the_missing_messag
     crashed = dead_sender(store)
     claim = store.deliveries.claim_bundle([long.id, second.id], user.chat_id, crashed)
     assert claim is not None
-    store.deliveries.confirm(claim.delivery_id, 0, message_id=999)  # it got one out
+    store.deliveries.confirm(
+        claim.delivery_id, 0, message_id=999, rendered_from=claim.rendered_from
+    )  # it got one out
 
     report = await deliver_combined(
         local_api_bot, store, [long, second], policy=FAST, pacer=Pacer(chat_interval=0.01)

@@ -745,7 +745,9 @@ def begun_then_late_page(
     store.leases.acquire(sender_lease_name(crashed), crashed, dt.timedelta(seconds=-1))
     claim = store.deliveries.claim(edition.id, chat_id, crashed)
     assert claim is not None
-    store.deliveries.confirm(claim.delivery_id, 0, message_id=999)
+    store.deliveries.confirm(
+        claim.delivery_id, 0, message_id=999, rendered_from=claim.rendered_from
+    )
     grown, summaries = long_edition(90)  # every message of the digest changes
     replaced = store.editions.replace(edition.id, grown, summaries, "long-hash-with-page-2")
     assert replaced is not None

@@ -37,7 +37,9 @@ async def test_concurrent_workers_share_transactions_and_every_write_is_stored(
             claim = await ledger.claim(edition_id, chat)
             assert claim is not None
             assert await ledger.put_on_wire(claim.delivery_id, 0)
-            await ledger.confirm(claim.delivery_id, 0, message_id=chat)
+            await ledger.confirm(
+                claim.delivery_id, 0, message_id=chat, rendered_from=claim.rendered_from
+            )
             ledger.mark_sent(edition_id, chat)
 
     await asyncio.gather(*(worker() for _ in range(8)))
@@ -64,8 +66,10 @@ async def test_a_failing_write_fails_only_its_own_caller(store: Store, edition_i
     assert claim is not None
 
     good, bad = await asyncio.gather(
-        ledger.confirm(claim.delivery_id, 0, message_id=5),
-        ledger.confirm(claim.delivery_id + 999, 0, message_id=6),  # no such delivery
+        ledger.confirm(claim.delivery_id, 0, message_id=5, rendered_from=claim.rendered_from),
+        ledger.confirm(
+            claim.delivery_id + 999, 0, message_id=6, rendered_from=claim.rendered_from
+        ),  # no such delivery
         return_exceptions=True,
     )
 

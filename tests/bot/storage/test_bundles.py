@@ -85,7 +85,9 @@ def test_a_dead_senders_bundle_is_resumed_whole_with_its_ledger(store: Store, ed
     dead_sender(store)
     crashed = store.deliveries.claim_bundle([a, b], 1, DEAD)
     assert crashed is not None
-    store.deliveries.confirm(crashed.delivery_id, 0, message_id=7)
+    store.deliveries.confirm(
+        crashed.delivery_id, 0, message_id=7, rendered_from=crashed.rendered_from
+    )
 
     # Asked with an edition that arrived since: the bundle comes back as it was.
     taken = store.deliveries.claim_bundle([c, b, a], 1, LIVE)
@@ -104,7 +106,9 @@ def test_a_dead_senders_bundle_with_an_edition_changed_since_comes_back_changed(
     dead_sender(store)
     crashed = store.deliveries.claim_bundle([a, b], 1, DEAD)
     assert crashed is not None
-    store.deliveries.confirm(crashed.delivery_id, 0, message_id=7)
+    store.deliveries.confirm(
+        crashed.delivery_id, 0, message_id=7, rendered_from=crashed.rendered_from
+    )
     grown = edition(DAY, article("头条"), article("晚到的一版"))
     assert store.editions.replace(b, grown, summaries(grown), "乙报-with-page-2")
 
@@ -141,7 +145,9 @@ def test_a_single_digest_begun_is_resumed_alone_not_bundled(store: Store, editio
     dead_sender(store)
     single = store.deliveries.claim(a, 1, DEAD)
     assert single is not None
-    store.deliveries.confirm(single.delivery_id, 0, message_id=3)
+    store.deliveries.confirm(
+        single.delivery_id, 0, message_id=3, rendered_from=single.rendered_from
+    )
 
     taken = store.deliveries.claim_bundle([a, b], 1, LIVE)
 

@@ -10,7 +10,7 @@ from sqlalchemy.engine import URL
 
 from bot.storage.deliveries import rendering_of
 from bot.storage.leases import sender_lease_name
-from bot.storage.records import DeliveryStatus, LedgerWrites, MessageState
+from bot.storage.records import Claim, DeliveryStatus, LedgerWrites, MessageState
 from bot.storage.store import Store
 from tests.bot.storage.helpers import DAY, PAPER, add, article, edition, run_together, summaries
 
@@ -186,8 +186,8 @@ def test_a_dead_senders_claim_is_taken_over_with_its_ledger(store: Store, editio
     dead_sender(store)
     claim = store.deliveries.claim(edition_id, 1, DEAD)
     assert claim is not None
-    store.deliveries.confirm(claim.delivery_id, 0, message_id=11)
-    store.deliveries.confirm(claim.delivery_id, 1, message_id=12)
+    store.deliveries.confirm(claim.delivery_id, 0, message_id=11, rendered_from=claim.rendered_from)
+    store.deliveries.confirm(claim.delivery_id, 1, message_id=12, rendered_from=claim.rendered_from)
 
     taken = store.deliveries.claim(edition_id, 1, LIVE)
 
@@ -205,7 +205,9 @@ def claimed_and_begun(store: Store, edition_id: int, chat: int = 1) -> int:
     """A dead sender's claim with its first message confirmed: its delivery id."""
     claim = store.deliveries.claim(edition_id, chat, DEAD)
     assert claim is not None
-    store.deliveries.confirm(claim.delivery_id, 0, message_id=10 + chat)
+    store.deliveries.confirm(
+        claim.delivery_id, 0, message_id=10 + chat, rendered_from=claim.rendered_from
+    )
     return claim.delivery_id
 
 
@@ -268,7 +270,7 @@ def test_a_restarted_claim_has_an_empty_ledger_and_is_resumed_by_number_after(
     taken = store.deliveries.claim(edition_id, 1, second)
     assert taken is not None and store.deliveries.restart(taken, second)
     assert store.deliveries.parts(edition_id, 1) == {}
-    store.deliveries.confirm(taken.delivery_id, 0, message_id=21)
+    store.deliveries.confirm(taken.delivery_id, 0, message_id=21, rendered_from=taken.rendered_from)
     store.leases.release(sender_lease_name(second), second)  # then it died too
 
     third = store.deliveries.claim(edition_id, 1, LIVE)
@@ -299,6 +301,81 @@ def test_a_claim_taken_over_meanwhile_is_not_restarted(store: Store, edition_id:
 
     assert not store.deliveries.restart(stale, "second-dead-sender")
     assert store.deliveries.parts(edition_id, 1) == {0: MessageState.CONFIRMED}
+
+
+PAUSED = "paused-sender"
+
+
+def paused_with_a_message_in_flight_then_restarted(store: Store, edition_id: int) -> Claim:
+    """A sender paused past its lease with message 1 on the wire, a late page, and another
+    sender that took the claim over and restarted it from the new version: the paused
+    sender's claim (of the old version)."""
+    store.leases.acquire(sender_lease_name(PAUSED), PAUSED, TTL)
+    paused = store.deliveries.claim(edition_id, 1, PAUSED)
+    assert paused is not None
+    store.deliveries.confirm(paused.delivery_id, 0, 10, paused.rendered_from)
+    assert store.deliveries.put_on_wire(paused.delivery_id, 1, PAUSED)
+    store.leases.release(sender_lease_name(PAUSED), PAUSED)  # paused past its lease
+    late_page(store, edition_id)
+    taken = store.deliveries.claim(edition_id, 1, LIVE)
+    assert taken is not None and taken.changed and store.deliveries.restart(taken, LIVE)
+    return paused
+
+
+def test_a_late_confirmation_for_the_version_a_claim_was_restarted_from_is_not_recorded(
+    store: Store, edition_id: int
+) -> None:
+    paused = paused_with_a_message_in_flight_then_restarted(store, edition_id)
+
+    recorded = store.deliveries.confirm(paused.delivery_id, 1, 11, paused.rendered_from)
+
+    assert not recorded
+    assert store.deliveries.parts(edition_id, 1) == {}  # the new digest's part 1 is unsent
+
+
+def test_a_late_batched_confirmation_for_the_version_a_claim_was_restarted_from_is_not_recorded(
+    store: Store, edition_id: int
+) -> None:
+    paused = paused_with_a_message_in_flight_then_restarted(store, edition_id)
+
+    store.deliveries.write(
+        LedgerWrites(PAUSED, confirmed=((paused.delivery_id, 1, 11, paused.rendered_from),))
+    )
+
+    assert store.deliveries.parts(edition_id, 1) == {}
+
+
+def test_a_late_confirmation_from_a_sender_taken_over_on_the_same_version_is_recorded(
+    store: Store, edition_id: int
+) -> None:
+    store.leases.acquire(sender_lease_name(PAUSED), PAUSED, TTL)
+    paused = store.deliveries.claim(edition_id, 1, PAUSED)
+    assert paused is not None and store.deliveries.put_on_wire(paused.delivery_id, 0, PAUSED)
+    store.leases.release(sender_lease_name(PAUSED), PAUSED)
+    taken = store.deliveries.claim(edition_id, 1, LIVE)
+    assert taken is not None and not taken.changed
+
+    recorded = store.deliveries.confirm(paused.delivery_id, 0, 10, paused.rendered_from)
+
+    assert recorded  # the message did arrive: the new sender must not send it again
+    assert store.deliveries.parts(edition_id, 1) == {0: MessageState.CONFIRMED}
+
+
+def test_a_claim_from_before_fingerprints_is_resumed_by_number_and_its_confirmations_count(
+    store: Store, edition_id: int
+) -> None:
+    delivery_id = claimed_and_begun(store, edition_id)
+    with store.engine.begin() as conn:  # stored by a release before migration 0014
+        conn.execute(text("UPDATE deliveries SET rendered_from = NULL"))
+
+    taken = store.deliveries.claim(edition_id, 1, LIVE)
+    assert taken is not None and not taken.changed
+
+    assert store.deliveries.confirm(delivery_id, 1, 12, taken.rendered_from)
+    assert store.deliveries.parts(edition_id, 1) == {
+        0: MessageState.CONFIRMED,
+        1: MessageState.CONFIRMED,
+    }
 
 
 def test_a_live_senders_claim_is_never_taken_over(store: Store, edition_id: int) -> None:
@@ -387,7 +464,7 @@ def test_a_refused_message_leaves_the_ledger(store: Store, edition_id: int) -> N
 def test_a_confirmation_is_never_undone(store: Store, edition_id: int) -> None:
     claim = store.deliveries.claim(edition_id, 1, LIVE)
     assert claim is not None
-    store.deliveries.confirm(claim.delivery_id, 0, message_id=5)
+    store.deliveries.confirm(claim.delivery_id, 0, message_id=5, rendered_from=claim.rendered_from)
 
     store.deliveries.put_on_wire(claim.delivery_id, 0, LIVE)
     store.deliveries.refused(claim.delivery_id, 0)
@@ -417,7 +494,7 @@ def test_batched_claims_are_new_taken_over_or_refused_as_single_claims_are(
     dead_sender(store)
     dead = store.deliveries.claim(edition_id, 2, DEAD)
     assert dead is not None
-    store.deliveries.confirm(dead.delivery_id, 0, message_id=7)
+    store.deliveries.confirm(dead.delivery_id, 0, message_id=7, rendered_from=dead.rendered_from)
     other = "other-live-sender"
     store.leases.acquire(sender_lease_name(other), other, TTL)
     store.deliveries.claim(edition_id, 3, other)
@@ -490,7 +567,10 @@ def test_batched_confirmations_and_outcomes_are_recorded_and_end_the_sending(
     store.deliveries.write(
         LedgerWrites(
             LIVE,
-            confirmed=((one.delivery_id, 0, 11), (two.delivery_id, 0, 21)),
+            confirmed=(
+                (one.delivery_id, 0, 11, one.rendered_from),
+                (two.delivery_id, 0, 21, two.rendered_from),
+            ),
             finished=(
                 (edition_id, 1, DeliveryStatus.SENT),
                 (edition_id, 2, DeliveryStatus.IN_DOUBT),
