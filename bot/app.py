@@ -70,13 +70,15 @@ def build_application(
     *,
     token: str | None = None,
     schedule: bool = True,
+    webhook: bool = False,
 ) -> Application:
     """The bot: handlers, error handler, command menu and (with ``schedule``) the jobs.
 
     With a leader lease in ``svc.lease`` every Bot API request is fenced by it
     (:class:`bot.leader.FencedRequest`), updates are handled only while it is valid
     (:func:`bot.leader.install_leader_gate`) and the lease is renewed while the application
-    runs.
+    runs. With ``webhook`` as well, an update arriving without a valid lease is refused with
+    503 so that Telegram sends it again (:class:`bot.webhook.LeaderQueue`).
     """
     defaults = Defaults(
         parse_mode=ParseMode.HTML,
@@ -104,9 +106,13 @@ def build_application(
         polling: AiohttpRequest = FencedRequest(lease.seconds_left, connection_pool_size=1)
     else:
         request, polling = AiohttpRequest(), AiohttpRequest(connection_pool_size=1)
+    builder = ApplicationBuilder()
+    if webhook and lease is not None:
+        from bot.webhook import LeaderQueue
+
+        builder = builder.update_queue(LeaderQueue(lambda: lease.valid))
     application = (
-        ApplicationBuilder()
-        .request(request)
+        builder.request(request)
         .get_updates_request(polling)
         .token(token or config.telegram.token)
         .base_url(config.telegram.api_base_url)

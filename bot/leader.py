@@ -13,8 +13,9 @@ gives up one that gets no connection before the lease would stop being valid; an
 its digest sends are fenced again in the database (``put_on_wire``). Paused inside its long
 poll, it finds Telegram's answer waiting when it wakes: the fence is asked again once a
 getUpdates answer is in, and updates that arrive without a valid lease are dropped unconfirmed
-(the new leader gets them again). Updates that still reach the handlers (a webhook request
-queued while it was paused) meet :func:`install_leader_gate` first, and each scheduled job
+(the new leader gets them again). A webhook request queued while it was paused is refused
+with 503, for Telegram to send again (:class:`bot.webhook.LeaderQueue`); updates that still
+reach the handlers meet :func:`install_leader_gate` first, and each scheduled job
 asks the lease before it starts. On waking, its keeper finds the lease expired, marks it lost
 and the process stops with a non-zero exit code, so systemd's ``Restart=on-failure`` brings it
 back as a standby.

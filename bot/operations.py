@@ -79,7 +79,7 @@ def run(config: Config, *, webhook: bool = False) -> int:
             wait_for_leadership(keeper)
         svc = make_services(config, store)
         svc.lease = keeper
-        application = build_application(config, svc)
+        application = build_application(config, svc, webhook=webhook)
 
         def lost() -> None:
             svc.stop_reason = "lost the leader lease"

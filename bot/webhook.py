@@ -6,6 +6,11 @@ server (tornado) does the work: it calls ``setWebhook`` with the secret token an
 403, without processing the update, to any request whose ``X-Telegram-Bot-Api-Secret-Token``
 header is missing or wrong. Polling stays the default.
 
+An update that reaches a leader whose lease is no longer valid (a request accepted while it
+was paused, answered when it runs again) is refused with 503 (:class:`LeaderQueue`), not
+accepted and then dropped by the leader gate: Telegram delivers a webhook update again until it
+is answered with a success, so the new leader gets it once the old one has stopped.
+
 A standby that takes the leader lease over on the same host may find the port still taken:
 the old leader is paused (SIGSTOP) or hung, not dead, and its listening socket lives on. The
 new leader then keeps the lease and tries to bind again, at growing intervals up to
@@ -21,15 +26,25 @@ import asyncio
 import errno
 import logging
 from collections.abc import Callable
+from http import HTTPStatus
+from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import Update
 from telegram.ext import Application
 from tornado.netutil import bind_sockets
+from tornado.web import HTTPError
 
 from bot.config import TelegramConfig
 
-__all__ = ["MAX_BIND_DELAY", "PortInUse", "run_webhook", "wait_for_port", "webhook_path"]
+__all__ = [
+    "MAX_BIND_DELAY",
+    "LeaderQueue",
+    "PortInUse",
+    "run_webhook",
+    "wait_for_port",
+    "webhook_path",
+]
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +54,29 @@ MAX_BIND_DELAY = 5.0
 
 class PortInUse(Exception):
     """The webhook port was taken between the check that it is free and PTB's bind."""
+
+
+class LeaderQueue(asyncio.Queue[Any]):
+    """The application's update queue in webhook mode, taking updates only while ``valid()``.
+
+    PTB's webhook handler answers Telegram 200 once it has put the update here, before any
+    handler runs; the leader gate would then drop an update that came in after the lease
+    lapsed, and Telegram would never send it again. Refused here, in the request, it gets
+    503 instead and Telegram retries it. PTB's own entries (its stop signal) always go in.
+    """
+
+    def __init__(self, valid: Callable[[], bool]) -> None:
+        super().__init__()
+        self._valid = valid
+
+    async def put(self, item: Any) -> None:
+        if isinstance(item, Update) and not self._valid():
+            log.warning(
+                "update %d refused (503, Telegram sends it again): the leader lease is not valid",
+                item.update_id,
+            )
+            raise HTTPError(HTTPStatus.SERVICE_UNAVAILABLE, reason="not the leader now")
+        await super().put(item)
 
 
 def webhook_path(url: str) -> str:

@@ -8,10 +8,12 @@ the secret token in ``X-Telegram-Bot-Api-Secret-Token``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import signal
 import socket
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
@@ -155,9 +157,12 @@ async def test_the_secret_is_never_in_the_log_even_at_debug(
     assert SECRET not in process.output()
 
 
-async def test_a_standby_on_the_same_port_serves_once_the_paused_leader_it_replaced_exits(
+@contextlib.asynccontextmanager
+async def a_leader_and_its_standby(
     tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+) -> AsyncIterator[tuple[LocalBotApi, BotProcess, BotProcess, str]]:
+    """Two ``baozhai run --webhook`` on one port and database (a 3 s lease): A serving, B a
+    standby. Yields the server, A, B and the webhook's local URL."""
     server = LocalBotApi(TOKEN)
     await server.start()
     monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", SECRET)
@@ -166,15 +171,30 @@ async def test_a_standby_on_the_same_port_serves_once_the_paused_leader_it_repla
     config = webhook_config(
         tmp_path, server, port, sqlite_url, extra="\n[service]\nlease_seconds = 3.0\n"
     )
-    a = await start_baozhai(config, "run", "--webhook")
-    b: BotProcess | None = None
+    processes: list[BotProcess] = []
     try:
+        a = await start_baozhai(config, "run", "--webhook")
+        processes.append(a)
         await eventually(lambda: server.webhook_url, timeout=60)
         assert await post(url, update(1, 1001, "/help"), SECRET) == 200  # A serves
         await server.user(1001).wait_for_messages(1, timeout=20)
         b = await start_baozhai(config, "run", "--webhook")
+        processes.append(b)
         await eventually(lambda: "waiting to take over" in b.output(), timeout=60)
+        yield server, a, b, url
+    finally:
+        for process in processes:
+            if process.process.returncode is None:
+                process.process.send_signal(signal.SIGCONT)
+                process.process.terminate()
+                await process.wait(30)
+        await server.stop()
 
+
+async def test_a_standby_on_the_same_port_serves_once_the_paused_leader_it_replaced_exits(
+    tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with a_leader_and_its_standby(tmp_path, sqlite_url, monkeypatch) as (server, a, b, url):
         await a.freeze(sqlite_url)  # paused, A keeps its socket on the port
         await eventually(lambda: "is in use" in b.output(), timeout=30)  # B leads, waits for it
         a.process.send_signal(signal.SIGCONT)
@@ -185,10 +205,42 @@ async def test_a_standby_on_the_same_port_serves_once_the_paused_leader_it_repla
         assert await post(url, update(3, 1003, "/help"), SECRET) == 200
         await reader.wait_for_messages(1, timeout=30)  # B serves now
         assert b.process.returncode is None, b.output()
-    finally:
-        for process in (a, b):
-            if process is not None and process.process.returncode is None:
-                process.process.send_signal(signal.SIGCONT)
-                process.process.terminate()
-                await process.wait(30)
-        await server.stop()
+
+
+async def deliver_as_telegram(url: str, body: dict[str, object]) -> list[int | None]:
+    """POST an update as Telegram delivers a webhook: again after a pause until it is answered
+    with a success (for at most a minute). The answers, None for a connection that failed."""
+    answers: list[int | None] = []
+    headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": SECRET}
+    timeout = aiohttp.ClientTimeout(total=30)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        for _ in range(120):
+            try:
+                async with session.post(url, data=json.dumps(body), headers=headers) as reply:
+                    answers.append(reply.status)
+                    if reply.status == 200:
+                        return answers
+            except aiohttp.ClientConnectionError:
+                answers.append(None)
+            await asyncio.sleep(0.5)
+    raise AssertionError(f"the update was never accepted: {answers}")
+
+
+async def test_an_update_sent_to_a_paused_leader_is_refused_and_handled_by_the_new_one_once(
+    tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with a_leader_and_its_standby(tmp_path, sqlite_url, monkeypatch) as (server, a, b, url):
+        reader = server.user(1004)
+        await a.freeze(sqlite_url)
+        sending = asyncio.create_task(deliver_as_telegram(url, update(4, 1004, "/help")))
+        await eventually(lambda: "is in use" in b.output(), timeout=30)  # A's lease ran out
+        a.process.send_signal(signal.SIGCONT)  # A reads the request it accepted meanwhile
+        assert await a.wait(30) == 3, a.output()
+
+        answers = await sending
+
+        assert 200 not in answers[:-1], answers  # A never took it: refused, or cut off
+        [reply] = await reader.wait_for_messages(1, timeout=30)  # B handled it
+        assert "/today" in reply.text
+        await asyncio.sleep(1.0)
+        assert reader.new_messages() == []  # once
