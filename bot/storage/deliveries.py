@@ -388,7 +388,7 @@ class Deliveries:
             if writes.finished:
                 _finish(session, writes.finished, now)
             claims: dict[tuple[int, int], Claim | None] = {}
-            for edition_id in dict.fromkeys(e for e, _ in writes.claims):
+            for edition_id in sorted({e for e, _ in writes.claims}):  # lock order, as chats
                 chats = [c for e, c in writes.claims if e == edition_id]
                 got = _claim_many(session, edition_id, chats, writes.owner, now)
                 claims.update(((edition_id, chat), got.get(chat)) for chat in chats)
@@ -792,7 +792,7 @@ def _claim_many(
     if edition is None:
         return {}
     rendering = rendering_of([(edition_id, edition.content_hash)])
-    unique = list(dict.fromkeys(chats))
+    unique = sorted(set(chats))  # every sender locks rows in one order (no deadlock)
     inserted = connection.execute(
         statements.claim,
         [
