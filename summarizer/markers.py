@@ -18,7 +18,9 @@ from dataclasses import dataclass
 
 _FORWARD_KINDS = ("下转", "下接", "转至", "转")
 _KINDS = "|".join((*_FORWARD_KINDS, "上接", "紧接", "接", "续"))  # longest spelling first
-_PAGES = r"[A-Za-z]?\s*\d{1,3}|[一二三四五六七八九十百〇零两]{1,4}"
+_PAGES = r"(?:[A-Za-z]\s*)?\d{1,3}|[一二三四五六七八九十百〇零两]{1,4}"
+r"""A page: ``4``, ``A4``, ``A 4``, ``四``. The space after a letter only: two ``\s*`` side by side
+(``下转\s*`` then ``\s*4``) made a heading with a long run of spaces after 下转 take minutes."""
 _OPENERS, _CLOSERS = "（(【〔", "）)】〕"
 _LEAD = r"(?:[▲△▼▽►▶→◆●■]|[—－-]{1,2})"  # what may stand before a bare marker
 

@@ -66,6 +66,14 @@ def test_an_edition_with_more_articles_than_the_limit_is_refused() -> None:
     assert caught.value.key == "articles_per_edition"
 
 
+@pytest.mark.timeout(20)  # a hang guard: it took minutes when two \s* stood side by side
+@pytest.mark.parametrize("space", [" ", "\u3000"])
+def test_a_heading_with_a_long_run_of_spaces_after_a_jump_word_parses(space: str) -> None:
+    text = f"# 标题（下转{space * 40_000}x版\n{PROSE}\n"
+    [article] = parse_page(text).articles
+    assert article.title.startswith("标题（下转") and article.paragraphs == [PROSE]
+
+
 def test_the_defaults_leave_a_real_page_alone(seed_path: Path) -> None:
     assert read_page(seed_path, limits=DEFAULT_LIMITS).articles
 
