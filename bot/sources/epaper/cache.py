@@ -19,8 +19,10 @@ __all__ = ["CacheEntry", "CrawlCache"]
 
 log = logging.getLogger(__name__)
 
-FORMAT: Final = 1
-"""Bumped when the JSON shape changes; an older shape is dropped (costs one full poll)."""
+FORMAT: Final = 2
+"""Bumped when the JSON shape changes; an older shape is dropped (costs one full poll). 2: an
+entry page that is the first page itself keeps its page listing beside its target (a cache of
+1 held the target alone there, and a 304 for the page then failed every poll)."""
 
 
 @dataclass(frozen=True, slots=True)

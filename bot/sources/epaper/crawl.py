@@ -39,7 +39,7 @@ import logging
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from typing import Final, TypeVar
+from typing import Any, Final, TypeVar
 
 from bot.errors import FetchError, SourceError, TemplateError, UnsupportedURLError
 from bot.sources.epaper.cache import CrawlCache
@@ -192,17 +192,19 @@ class EditionCrawler:
             return self.template.edition_url(self.base_url, date, like)
         stats = stats or CrawlStats()
         cached = self.cache.get(self.entry_url)
-        fetched = await self._get(self.entry_url, stats, conditional=True)
+        with_target = cached is not None and "target" in cached.parsed
+        fetched = await self._get(self.entry_url, stats, conditional=with_target)
         if fetched.not_modified and cached is not None:
             return str(cached.parsed["target"])
         assert fetched.text is not None
         target = await self._parse(self.template.parse_entry, fetched)
         if target is not None and not same_site(target, self.base_url):
             raise UnsupportedURLError(target, f"the entry page points off the site {self.base_url}")
-        if target is None:  # the entry is the first page itself
-            await self._parse(self.template.parse_page, fetched)
+        record: dict[str, Any] = {}
+        if target is None:  # the entry is the first page itself: one record, read as both
+            record = listing_to_json(await self._parse(self.template.parse_page, fetched))
             target = fetched.final_url
-        self.cache.put(self.entry_url, fetched.validators, {"target": target})
+        self.cache.put(self.entry_url, fetched.validators, {**record, "target": target})
         return target
 
     # ---------------------------------------------------------------------------------------
@@ -331,7 +333,10 @@ class EditionCrawler:
             listing = await self._parse(self.template.parse_page, fetched)
         except SourceError as exc:
             return _Page(url, failure=_missing(Part.PAGE, url, None, exc))
-        self.cache.put(url, fetched.validators, listing_to_json(listing))
+        record = listing_to_json(listing)
+        if cached is not None and "target" in cached.parsed:  # the entry page is this page
+            record["target"] = cached.parsed["target"]
+        self.cache.put(url, fetched.validators, record)
         return _Page(url, listing)
 
     async def _article(

@@ -215,6 +215,19 @@ async def test_validators_a_304_brings_are_kept_for_the_next_poll(
     assert {entry["last_modified"] for entry in asked} == {LAST_MODIFIED}
 
 
+async def test_an_entry_that_is_the_first_page_itself_is_crawled_and_polled_again_with_304s(
+    server: SiteServer, fetcher: Fetcher
+) -> None:
+    server.site.update(founder_site(PAPER, DATE, sheets()))
+    first_page = server.url(f"/html/{DATE:%Y-%m}/{DATE:%d}/node_58464.htm")
+    crawler = EditionCrawler(fetcher, server.url("/"), "founder", entry_url=first_page)
+    first = await crawler.crawl()
+    server.reset()
+    second = await crawler.crawl()
+    assert len(first.edition.articles) == 6 and second.edition == first.edition
+    assert set(server.statuses()) == {304}
+
+
 async def test_the_cache_survives_json_so_a_restarted_crawler_polls_with_304s(
     server: SiteServer, fetcher: Fetcher
 ) -> None:
