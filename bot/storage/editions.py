@@ -48,6 +48,9 @@ SEARCH_SECONDS = 2.0
 SQLite's progress handler): typical searches take milliseconds at 1,000,000 articles, but
 words matching nearly every article, many at once (``的 是 在 了 -和 -有``), took 4-12 s at
 100,000, each holding one of the few search threads and a core."""
+DAY_CAP = 1000
+"""A day the walk cut (its first pages not reached) is read to its start for "newest first",
+up to this many more matches: five papers of 150 articles a day are 750 articles."""
 WINDOW_DAYS = (8, 64, 512)
 """The slices of edition days, back from the newest, that a search walks before the rest
 (see :func:`_newest_keys`)."""
@@ -249,8 +252,9 @@ class Editions:
         """Archive search: one page of the articles that match ``query`` (title or text).
 
         Most relevant first (bm25 over the pool on SQLite, ``ts_rank`` on PostgreSQL; among
-        equals the newer), ranking the newest :data:`RANK_POOL` matches; or newest first
-        when the query says so. ``query.papers`` limits it to those papers (names; unknown
+        equals the newer, then the earlier in print), ranking the newest :data:`RANK_POOL`
+        matches; or newest first when the query says so, each day in print order
+        (:func:`in_print_order`). ``query.papers`` limits it to those papers (names; unknown
         ones match nothing), ``since``/``until`` to those edition dates. ``limit`` hits from
         ``offset`` and the number of matches, counted up to :data:`COUNT_CAP`. Build
         ``query`` with :func:`bot.storage.fulltext.parse_query`: user text only ever reaches
@@ -287,18 +291,48 @@ class Editions:
         need = max(COUNT_CAP + 1, offset + limit)
         newest = _newest_keys(self._index, session, query, where, need, deadline)
         total, exact = min(len(newest), COUNT_CAP), len(newest) <= COUNT_CAP
-        if query.order is SearchOrder.NEWEST or offset >= RANK_POOL:
+        if query.order is SearchOrder.NEWEST:
+            if len(newest) >= need:  # the walk stopped inside its last day
+                newest += self._rest_of_day(session, query, where, newest[-1], deadline)
+            return in_print_order(newest)[offset : offset + limit], total, exact
+        if offset >= RANK_POOL:
             return newest[offset : offset + limit], total, exact
         pool = newest[:RANK_POOL]
         if not pool:
             return [], total, exact
         deadline.arm()
         scored = self._index.ranked(session, query, where, pool)
-        best = [key for key, _ in sorted(scored, key=lambda ks: (-ks[1], -ks[0]))]
+        best = [key for key, _ in sorted(scored, key=lambda ks: (-ks[1], *_printed(ks[0])))]
         keys = best[offset : offset + limit]
         if len(keys) < limit:
             keys += newest[len(pool) : len(pool) + limit - len(keys)]
         return keys, total, exact
+
+    def _rest_of_day(
+        self, session: Session, query: SearchQuery, where: Filters, last: int, deadline: _Deadline
+    ) -> list[int]:
+        """The matches of ``last``'s day stored before it (newest first, at most
+        :data:`DAY_CAP`), so the day can be listed from its first page."""
+        low = last // ID_SPAN * ID_SPAN
+        if where.low is not None:
+            low = max(low, where.low)
+        if low >= last:
+            return []
+        deadline.arm()
+        day = Filters(where.paper_ids, low, last - 1)
+        return self._index.newest(session, query, day, 0, DAY_CAP)
+
+
+def _printed(key: int) -> tuple[int, int]:
+    """The order of print for a recency key: the newer day first, then a day's articles as
+    the papers printed them (stored in page order: the smaller id first)."""
+    return -(key // ID_SPAN), key
+
+
+def in_print_order(keys: Sequence[int]) -> list[int]:
+    """Recency keys newest day first, each day in print order (:func:`_printed`): what a
+    reader means by "newest first" (the index walks each day backwards, last page first)."""
+    return sorted(keys, key=_printed)
 
 
 class _Deadline:

@@ -149,6 +149,31 @@ def test_newest_first_on_request(store: Store) -> None:
     assert titles(search(store, "工会 最新")) == ["新的", "旧的工会工会工会"]
 
 
+def test_newest_first_lists_the_newer_day_first_and_each_day_in_print_order(
+    store: Store,
+) -> None:
+    add(store, edition(DAY, *[article(f"旧{i}", "工会。") for i in (1, 2, 3)]))
+    add(store, edition(DAY + dt.timedelta(days=1), *[article(f"新{i}", "工会。") for i in (1, 2)]))
+    assert titles(search(store, "工会 最新")) == ["新1", "新2", "旧1", "旧2", "旧3"]
+
+
+def test_newest_first_starts_a_day_with_more_matches_than_the_count_at_its_first_page(
+    store: Store,
+) -> None:
+    cap = editions.COUNT_CAP
+    add(store, edition(DAY, *[article(f"新闻{i}", "工会。") for i in range(1, cap + 41)]))
+    page = search(store, "工会 最新", limit=3)
+    assert [h.article.number for h in page.hits] == [1, 2, 3]
+    assert (page.total, page.exact) == (cap, False)
+
+
+def test_among_equally_relevant_articles_of_a_day_the_earlier_in_print_comes_first(
+    store: Store,
+) -> None:
+    add(store, edition(DAY, *[article(f"新闻{i}", "工会。") for i in (1, 2, 3)]))
+    assert titles(search(store, "工会")) == ["新闻1", "新闻2", "新闻3"]
+
+
 def test_results_come_with_their_edition(store: Store) -> None:
     record = add(store, edition(DAY, article("工会", "正文。")))
     [hit] = search(store, "工会").hits
@@ -159,7 +184,7 @@ def test_pages_follow_each_other_and_report_the_total(store: Store) -> None:
     add(store, edition(DAY, *[article(f"新闻{i:02d}", "工会。") for i in range(1, 8)]))
     pages = [search(store, "工会 最新", offset=o, limit=3) for o in (0, 3, 6, 9)]
     assert [p.total for p in pages] == [7, 7, 7, 7]
-    assert [[h.article.number for h in p.hits] for p in pages] == [[7, 6, 5], [4, 3, 2], [1], []]
+    assert [[h.article.number for h in p.hits] for p in pages] == [[1, 2, 3], [4, 5, 6], [7], []]
     ranked = [search(store, "工会", offset=o, limit=3) for o in (0, 3, 6)]
     assert sorted(h.article.number for p in ranked for h in p.hits) == list(range(1, 8))
 
@@ -184,8 +209,8 @@ def test_a_phrase_in_the_last_week_is_found_newest_first_however_common(
     add(store, edition(DAY - dt.timedelta(days=2), *found[: printed // 2], *others))
     add(store, edition(DAY, *found[printed // 2 :], *others))
     page = search(store, '"高质量发展" 最新', limit=3)
-    newest = [f"发展{i:03d}" for i in range(printed - 1, printed - 4, -1)]
-    assert (titles(page), page.total) == (newest, min(printed, editions.COUNT_CAP))
+    in_print = [f"发展{i:03d}" for i in (*range(printed // 2, printed), *range(printed // 2))]
+    assert (titles(page), page.total) == (in_print[:3], min(printed, editions.COUNT_CAP))
 
 
 def test_postgresql_gives_the_walk_after_gins_answer_only_the_time_left(store: Store) -> None:
@@ -239,7 +264,7 @@ def test_counts_stop_at_the_cap_and_pages_go_on_past_it(store: Store) -> None:
     first, past = search(store, "工会", limit=5), search(store, "工会", offset=cap, limit=5)
     assert (first.total, first.exact) == (cap, False)
     assert [h.article.number for h in past.hits] == [3, 2, 1]
-    assert search(store, "工会 最新", offset=cap + 2, limit=5).hits[0].article.number == 1
+    assert search(store, "工会 最新", offset=cap + 2, limit=5).hits[0].article.number == cap + 3
 
 
 @pytest.mark.parametrize("query", ["%", "_", "50%_", '"', "<b>", "'; DROP TABLE articles; --"])
