@@ -285,6 +285,8 @@ async def _article_text(context: ContextTypes.DEFAULT_TYPE, lang: str, ref: Arti
         record = find_article(articles, ref)
         if record is None:
             return t(lang, "article_gone")
-    if record is None or edition is None:
-        return t(lang, "article_not_found", count=edition.article_count if edition else 0)
+    if edition is None:  # an old or forged link: no edition to count articles in
+        return t(lang, "article_edition_gone")
+    if record is None:
+        return t(lang, "article_not_found", count=edition.article_count)
     return article_card(record, edition, lang)

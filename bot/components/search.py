@@ -64,6 +64,9 @@ async def search_page(
     else:
         record = await asyncio.to_thread(svc.store.subscribers.get, chat_of(update).id)
         parsed = archive_query(svc.config, record, words)
+        if parsed.filters_only:
+            await reply(update, t(lang, "search_needs_word"))
+            return
         newest, words_found = parsed.order is SearchOrder.NEWEST, list(parsed.words)
         search = functools.partial(
             svc.store.editions.search, parsed, offset=offset, limit=SEARCH_PAGE_SIZE
@@ -135,7 +138,7 @@ def archive_query(config: Config, record: SubscriberRecord | None, words: str) -
     covers their papers, anyone else's every paper in the archive.
     """
     parsed = parse_query(words, [p.name for p in config.papers])
-    if parsed.papers:
+    if parsed.papers or parsed.empty:  # (empty: it finds nothing; its filters stay as typed)
         return parsed
     mine = [p.name for p in reader_papers(config, record)]
     if len(mine) == len(config.papers):

@@ -121,6 +121,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             "换个更具体的词，或用 <code>/search</code> 查看全部。"
         ),
         "article_gone": "这期报纸补进了新版面，这篇文章已不在其中。发送 /today 查看最新目录。",
+        "article_edition_gone": "这期报纸已不在存档中。发送 /today 查看最新一期。",
         "article_usage": "用法：<code>/article 编号</code>，例如 <code>/article 3</code>。",
         "article_bad_argument": (
             "“{arg}”不是有效的文章编号。用法：<code>/article 编号</code>，"
@@ -135,6 +136,10 @@ MESSAGES: dict[str, dict[str, str]] = {
             "报纸：<code>/search 工会 海南日报</code>；最新的在前：<code>/search 工会 最新</code>。"
         ),
         "search_no_results": "没有找到与“{query}”相关的文章，换个关键词试试。",
+        "search_needs_word": (
+            "日期和报纸只是范围，还要加上要找的词，例如 <code>/search 工会 2024-07</code>、"
+            "<code>/search 工会 海南日报</code>。"
+        ),
         "search_too_long": (
             "“{query}”几乎每篇文章都有，搜索太久，已停止。请换更具体的词，"
             "或加上日期、报纸，例如 <code>/search 工会 2024-07</code>。"
@@ -412,6 +417,9 @@ MESSAGES: dict[str, dict[str, str]] = {
             "{count} articles have “{query}” in the title; here are the first {shown}. Try a "
             "more specific word, or <code>/search</code> for all of them."
         ),
+        "article_edition_gone": (
+            "That edition is no longer in the archive. Send /today for the latest."
+        ),
         "article_gone": (
             "This edition was updated with pages that came in late, and that article is no "
             "longer in it. Send /today for the current list."
@@ -430,6 +438,10 @@ MESSAGES: dict[str, dict[str, str]] = {
             "newest first: <code>/search 工会 newest</code>."
         ),
         "search_no_results": "Nothing found for “{query}”. Try another word.",
+        "search_needs_word": (
+            "Dates and papers only narrow a search: add a word to find, e.g. "
+            "<code>/search 工会 2024-07</code> or <code>/search 工会 海南日报</code>."
+        ),
         "search_too_long": (
             "“{query}” is in nearly every article: the search took too long and was "
             "stopped. Try more specific words, or add a date or a paper, e.g. "

@@ -7,7 +7,7 @@ Syntax (every part optional but one word to find)::
     -美国  -"贸易战"     not this word / phrase
     2024-07  2024-07-01  2024年7月  2024年7月1日   only that month or day (two dates: the span)
     海南日报             a word that is exactly a configured paper's name: only that paper
-    最新 / newest        newest first instead of most relevant first
+    最新 / newest        newest first instead of most relevant first (alone: the word 最新)
 
 Everything else is text: ``%``, ``_``, quotes without a partner, NUL and HTML are never
 operators; symbols separate words (:mod:`.terms`). A word that yields no terms (only
@@ -82,6 +82,11 @@ class SearchQuery:
         return not self.include
 
     @property
+    def filters_only(self) -> bool:
+        """Papers or dates given, but no word to find (a search needs one)."""
+        return self.empty and (bool(self.papers) or self.since is not None)
+
+    @property
     def words(self) -> tuple[str, ...]:
         """The found words as typed (normalised): what a snippet shows in bold."""
         return tuple(p.text for p in self.include)
@@ -118,12 +123,14 @@ def parse_query(text: str, papers: Sequence[str] = ()) -> SearchQuery:
     chosen: list[str] = []
     spans: list[tuple[dt.date, dt.date]] = []
     order = SearchOrder.RELEVANCE
+    newest: list[str] = []
     for match in _TOKEN.finditer(text.replace("\x00", " ")):
         quoted, bare, negated = match["quoted"], match["bare"], bool(match["neg"])
         if bare is not None and not negated:
             key = normalize(bare)
             if key in _NEWEST:
                 order = SearchOrder.NEWEST
+                newest.append(bare)
                 continue
             if key in by_name:
                 if by_name[key] not in chosen:
@@ -140,6 +147,9 @@ def parse_query(text: str, papers: Sequence[str] = ()) -> SearchQuery:
         target = exclude if negated else include
         if phrase not in target:
             target.append(phrase)
+    if newest and not include and not exclude:  # 最新 alone is a word (it is a common one)
+        include = [p for p in dict.fromkeys(map(_phrase, newest)) if p is not None]
+        order = SearchOrder.RELEVANCE
     return SearchQuery(
         include=tuple(include),
         exclude=tuple(exclude),

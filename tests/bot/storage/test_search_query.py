@@ -64,6 +64,24 @@ def test_newest_first_on_request_in_either_language() -> None:
     assert parse_query("Newest 工会").order is SearchOrder.NEWEST
 
 
+def test_the_newest_keyword_alone_is_a_word_to_find() -> None:
+    query = parse_query("最新")
+    assert (query.words, query.order) == (("最新",), SearchOrder.RELEVANCE)
+    within = parse_query("最新 2024-07 海南日报", PAPERS)
+    assert (within.words, within.papers, within.since) == (
+        ("最新",),
+        ("海南日报",),
+        dt.date(2024, 7, 1),
+    )
+
+
+def test_dates_and_papers_without_a_word_are_filters_only() -> None:
+    assert parse_query("2024-07").filters_only
+    assert parse_query("海南日报", PAPERS).filters_only
+    assert not parse_query("工会 2024-07").filters_only
+    assert not parse_query("%").filters_only  # nothing typed to find: just no match
+
+
 def test_wildcards_quotes_and_html_are_just_text() -> None:
     assert _terms("50%") == [("50",)]
     assert _terms("%") == [] and parse_query("% _ \"").empty
