@@ -46,9 +46,16 @@ COMMON_ZONES: tuple[str, ...] = (
 _ZONE_TEXT = re.compile(r"[A-Za-z0-9_+\-]+(?:/[A-Za-z0-9_+\-]+){0,2}")
 
 
+_NOT_PLACES = frozenset({"localtime", "Factory"})
+"""Names in the zone database that name no place: the host's own zone (a link to
+``/etc/localtime``, which the server's set-up decides) and the "zone not set" placeholder."""
+
+
 @functools.cache
 def _zones_by_folded_name() -> dict[str, str]:
-    return {name.casefold(): name for name in zoneinfo.available_timezones()}
+    return {
+        name.casefold(): name for name in zoneinfo.available_timezones() if name not in _NOT_PLACES
+    }
 
 
 def parse_zone(text: str) -> ZoneInfo | None:
