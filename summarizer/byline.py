@@ -62,6 +62,9 @@ _NAME_IN_BRACKETS = rf"(?<=电)\s*[（(]\s*{_NAMES}\s*[）)]"
 _OPENING = re.compile(rf"^{_DATELINE_CORE}(?:{_REPORTERS}|{_NAME_IN_BRACKETS})?")
 
 _BULLET_LINE = re.compile(r"^[■●◆]\s*[^，。！？；：,;!?]{1,40}$")
+_ROLE_MARK = re.compile(r"^[□◎★☆▲]\s*")
+"""Marks some papers print before a byline too (``□ 本报记者 X``), but also before a short
+heading (``□ 专家观点``): after one of these only a line of roles and names is a byline."""
 _ROLE_LINE = re.compile(
     rf"^(?:[{_CJK}]{{0,10}}?{_ROLE}{_NOT_A_NAME}(?:\s*{_NAMES})?"
     rf"(?:\s+[{_CJK}]{{0,10}}?{_ROLE}\s*{_NAMES}){{0,4}}"
@@ -122,7 +125,8 @@ def is_lone_byline(text: str) -> bool:
     """True when the whole chunk is a byline paragraph (``■ 本报记者 X``, ``通讯员 X 记者 Y``)."""
     if len(text) > _LONE_MAX_CHARS:
         return False
-    return bool(_BULLET_LINE.match(text) or _ROLE_LINE.match(text))
+    unmarked = _ROLE_MARK.sub("", text, count=1)
+    return bool(_BULLET_LINE.match(text) or _ROLE_LINE.match(unmarked))
 
 
 def split_closing(text: str) -> tuple[str, str] | None:

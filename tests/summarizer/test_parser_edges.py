@@ -494,12 +494,21 @@ def test_prose_after_a_dateline_that_names_a_reporter_stays_prose(first: str) ->
         "浙江日报记者 沈晶晶 陈佳莹",
         "本报记者 王 静",
         "文/王静",
+        "□ 本报记者 王五",
+        "◎本报记者 王五 通讯员 赵六",
+        "★ 记者 王五",
     ],
 )
 def test_lone_byline_paragraph_is_the_byline(lone: str) -> None:
     article = only(parse_page(body(lone, "正文第一段。")))
     assert article.byline == lone
     assert article.paragraphs == ["正文第一段。"]
+
+
+@pytest.mark.parametrize("heading", ["□ 专家观点", "◎ 相关链接", "★ 记者手记"])
+def test_a_short_heading_after_a_hollow_mark_is_not_a_byline(heading: str) -> None:
+    article = only(parse_page(body(heading, "正文第一段。")))
+    assert article.byline is None and heading in article.paragraphs
 
 
 def test_byline_split_over_two_lines_is_one_byline() -> None:
