@@ -21,7 +21,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import ContextTypes
 
 from bot.cache import CachedPhoto
-from bot.components.papers import find_paper, reader_papers, subscribe_chat, unsubscribe_chat
+from bot.components.papers import papers_named, reader_papers, subscribe_chat, unsubscribe_chat
 from bot.components.replies import (
     article_reply,
     chat_of,
@@ -157,12 +157,13 @@ async def _paper_argument(
     if await _too_long(update, lang, argument):
         return False
     config = services(context).config
-    paper = find_paper(config, argument)
-    if paper is None:
-        names = t_plain(lang, "list_separator").join(p.name for p in config.papers)
-        await reply(update, t(lang, "paper_unknown", name=argument, papers=names))
-        return False
-    return paper
+    found = papers_named(config, argument)
+    if len(found) == 1:
+        return found[0]
+    names = t_plain(lang, "list_separator").join(p.name for p in found or config.papers)
+    key = "paper_ambiguous" if found else "paper_unknown"
+    await reply(update, t(lang, key, name=argument, papers=names))
+    return False
 
 
 async def today(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

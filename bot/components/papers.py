@@ -27,8 +27,8 @@ from bot.storage import SubscriberRecord
 
 __all__ = [
     "PAPER_TOGGLE",
-    "find_paper",
     "papers",
+    "papers_named",
     "reader_papers",
     "subscribe_chat",
     "toggle_paper",
@@ -41,14 +41,12 @@ PAPER_TOGGLE = "pp"  # /papers toggle: pp:{index in config.papers}
 register_callback(PAPER_TOGGLE, int)
 
 
-def find_paper(config: Config, name: str) -> PaperConfig | None:
-    """The configured paper a reader means: exact name, else the only one containing it."""
+def papers_named(config: Config, name: str) -> list[PaperConfig]:
+    """The configured papers ``name`` may mean: the one of exactly that name, else every one
+    whose name contains it (several: the reader must say which)."""
     wanted = " ".join(name.split()).casefold()
     exact = [p for p in config.papers if p.name.casefold() == wanted]
-    if exact:
-        return exact[0]
-    partial = [p for p in config.papers if wanted and wanted in p.name.casefold()]
-    return partial[0] if len(partial) == 1 else None
+    return exact[:1] or [p for p in config.papers if wanted and wanted in p.name.casefold()]
 
 
 def reader_papers(config: Config, record: SubscriberRecord | None) -> list[PaperConfig]:

@@ -109,6 +109,16 @@ async def test_papers_lists_every_paper_and_its_buttons_toggle_them(bot: Running
     )
 
 
+async def test_a_name_part_of_several_papers_gets_those_papers_to_choose_from(
+    bot: RunningBot,
+) -> None:
+    reader = bot.user(8202)
+    await reader.send("/subscribe 日报")
+    [answer] = await reader.wait_for_messages(1)
+    assert answer.text == f"“日报”可以指：{PAPER}、{SITE_PAPER}。请写出全名。"
+    assert bot.store.subscribers.get(8202) is None
+
+
 async def test_an_unknown_paper_name_gets_the_list_of_papers(bot: RunningBot) -> None:
     reader = bot.user(8201)
     await reader.send("/subscribe 人民日报")
