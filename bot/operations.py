@@ -408,6 +408,12 @@ def print_report(report: IngestReport) -> int:
             f"{paper}: waiting for {plural(len(report.pending), 'file', 'files')} still "
             f"arriving ({shown}); run again in a few seconds"
         )
+    if report.waiting:
+        shown = ", ".join(report.waiting[:3]) + (", …" if len(report.waiting) > 3 else "")
+        print(
+            f"{paper}: {plural(len(report.waiting), 'file', 'files')} kept in the inbox for the"
+            f" page they continue from ({shown})"
+        )
     for failure in report.failures:
         print(f"{paper}: {failure.file}: {failure.reason}", file=sys.stderr)
     if report.template_error:

@@ -34,6 +34,9 @@ Failure policy, and why:
   file too large is refused by its size before it is read, a page with too many headings or
   too long an article while it is scanned, an edition with too many articles before any of
   it is summarized.
+* Pages whose every article continues one on a page not here yet (``（上接第1版）…`` before
+  page 1 arrived) are not broken: they stay in the inbox until that page comes, for
+  :data:`HEAD_WAIT`, then go to ``failed/`` saying so.
 * Editions of other dates keep flowing: one bad file never aborts the scan.
 * Only expected errors are caught (EditionError here; OSError on moves, in the source). Any
   other exception is a bug and propagates, so that it is seen rather than logged away.
@@ -160,7 +163,9 @@ def ingest(
         if batch.date > now.date() + DAYS_AHEAD:
             _reject(store, source, batch, _too_far_ahead(batch, now), report)
             continue
-        _ingest_batch(store, source, batch, sentences=sentences, limits=limits, report=report)
+        _ingest_batch(
+            store, source, batch, sentences=sentences, limits=limits, report=report, now=now
+        )
     if report.changed:
         log.info(
             "%s: %d new edition(s), %d extended, %d already stored, %d file(s) failed",
@@ -198,6 +203,7 @@ def _ingest_batch(
     sentences: int,
     limits: Limits,
     report: IngestReport,
+    now: dt.datetime,
 ) -> None:
     refused = {page.name: page.refused for page in batch.pages if page.refused}
     if refused:
@@ -238,6 +244,9 @@ def _ingest_batch(
             return
 
     merged, broken = _merge(source, batch, earlier, pages, limits)
+    if merged is None and not broken:
+        _wait_for_head(store, source, batch, report, now)
+        return
     if merged is None:
         _reject(store, source, batch, broken, report)
         return
@@ -342,7 +351,8 @@ def _merge(
     """Parse ``earlier`` (already stored) and ``pages`` (new) and join them into one edition.
 
     On failure returns None and the reason for each new page at fault (the pages of the batch
-    not named are held back with it); ``earlier`` pages are never blamed, only read.
+    not named are held back with it); ``earlier`` pages are never blamed, only read. None
+    and no reason: every article continues one on a page not here yet (``（上接第1版）…``).
     """
     editions: list[Edition] = []
     broken: dict[str, str] = {}
@@ -381,6 +391,8 @@ def _merge(
         reason = f"pages of {batch.date} cannot be joined: {exc.reason}"
         return None, {page.name: reason for page in pages}
     if not merged.articles:
+        if any(edition.articles for edition in editions):  # all continue a page not here
+            return None, {}
         return None, {page.name: "no articles found" for page in pages}
     try:
         check_article_count(len(merged.articles), limits, str(batch.date))
@@ -426,6 +438,50 @@ def _settle_stored(
             record.article_count,
             ", ".join(names),
         )
+
+
+HEAD_WAIT = dt.timedelta(days=1)
+"""How long pages whose every article continues one on a page not here yet (``（上接第1版）…``
+arriving before page 1) wait in the inbox for it, from their last change; then they are set
+aside like a broken page, saying which page they wait for. A paper's pages come within hours."""
+_TOLD_WAITING: dict[str, None] = {}
+"""Batches (content hashes) whose waiting was logged: one line each, not one per scan."""
+_TOLD_MAX = 1024
+
+
+def _wait_for_head(
+    store: Store, source: Source, batch: EditionBatch, report: IngestReport, now: dt.datetime
+) -> None:
+    """Leave the batch in the inbox for the page its text continues from (the next scan
+    merges them, as ``merge_pages`` joins a continuation to its head), for :data:`HEAD_WAIT`."""
+    changed = [_changed(page, now) for page in batch.pages]
+    if now - max(changed) < HEAD_WAIT:
+        report.waiting.extend(page.name for page in batch.pages)
+        if batch.content_hash not in _TOLD_WAITING:
+            if len(_TOLD_WAITING) >= _TOLD_MAX:
+                _TOLD_WAITING.pop(next(iter(_TOLD_WAITING)))
+            _TOLD_WAITING[batch.content_hash] = None
+            log.info(
+                "%s: %s of %s: only text continued from a page not here yet; waiting for it",
+                batch.paper,
+                ", ".join(page.name for page in batch.pages),
+                batch.date,
+            )
+        return
+    hours = HEAD_WAIT.total_seconds() / 3600
+    reason = (
+        f"its text continues an article on a page of {batch.date} that did not arrive within"
+        f" {hours:g} h: drop that page in together with this one"
+    )
+    _reject(store, source, batch, {page.name: reason for page in batch.pages}, report)
+
+
+def _changed(page: Page, now: dt.datetime) -> dt.datetime:
+    """When the page's file last changed (``now`` if it cannot be told)."""
+    try:
+        return dt.datetime.fromtimestamp(page.location.stat().st_mtime, tz=now.tzinfo)
+    except OSError:
+        return now
 
 
 def _reject(

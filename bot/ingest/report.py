@@ -55,6 +55,8 @@ class IngestReport:
     failures: list[Failure] = field(default_factory=list)
     pending: list[str] = field(default_factory=list)
     """Files left for a later scan because they (or pages of their date) are still arriving."""
+    waiting: list[str] = field(default_factory=list)
+    """Files left in the inbox for the page their text continues from (``（上接第1版）…``)."""
     missing: list[Missing] = field(default_factory=list)
     """E-paper editions with articles still missing: waiting, or stored without them."""
     template_error: str | None = None

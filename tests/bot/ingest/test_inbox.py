@@ -422,6 +422,35 @@ def test_a_continuation_whose_head_page_is_missing_is_not_stored_as_an_untitled_
     ]
 
 
+def test_a_page_that_is_only_a_continuation_waits_in_the_inbox_for_its_head(
+    one_store: Store, paper: PaperConfig
+) -> None:
+    continuation = drop(paper, page_name(4), PAGE_4_CONTINUATION_ONLY.encode())
+    first = scan(one_store, paper)
+    assert (first.new, first.failures, first.waiting) == ([], [], [page_name(4)])
+    assert continuation.exists()
+
+    drop(paper, SEED_NAME, SEED.read_bytes(), arrived=NOW)
+    later = scan(one_store, paper, now=NOW + AN_HOUR)
+
+    assert later.failures == [] and not continuation.exists()
+    (qiushi,) = [a for a in one_store.editions.articles(later.new[0].id) if "求是" in a.title]
+    assert "文章指出，从现在起" in "\n".join(qiushi.paragraphs)
+
+
+def test_a_continuation_whose_head_never_comes_is_set_aside_after_a_day_saying_why(
+    one_store: Store, paper: PaperConfig
+) -> None:
+    drop(paper, page_name(4), PAGE_4_CONTINUATION_ONLY.encode())
+    scan(one_store, paper)
+
+    report = scan(one_store, paper, now=NOW + dt.timedelta(days=1))
+
+    [failure] = report.failures
+    assert "continues an article on a page of 2024-07-01" in failure.reason
+    assert report.waiting == []
+
+
 def test_file_still_being_written_is_left_for_the_next_scan(
     one_store: Store, paper: PaperConfig
 ) -> None:
