@@ -16,3 +16,13 @@ class EditionError(SummarizerError):
         self.source = str(source)
         self.reason = reason
         super().__init__(f"{self.source}: {reason}")
+
+
+class BlankPageError(EditionError):
+    """A page with no text at all, only blank lines: alone it is nothing to ingest, but in an
+    edition of several pages it is an image-only page (a full-page advert or photo) whose
+    dump is empty, and no reason to refuse the others. ``page``: its page label, if known."""
+
+    def __init__(self, source: str | Path, reason: str, page: str | None = None) -> None:
+        super().__init__(source, reason)
+        self.page = page

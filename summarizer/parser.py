@@ -41,7 +41,7 @@ from pathlib import Path
 from summarizer.assemble import Chunk, build_article
 from summarizer.decode import decode_bytes
 from summarizer.edition import Article, Edition, normalize_page
-from summarizer.errors import EditionError
+from summarizer.errors import BlankPageError, EditionError
 from summarizer.filenames import date_from_path, page_from_path
 from summarizer.limits import DEFAULT_LIMITS, LimitError, Limits
 from summarizer.markers import take_jumps
@@ -71,7 +71,7 @@ def parse_page(
     page = normalize_page(page)
     text = text.removeprefix("\ufeff")
     if not text.strip():
-        raise EditionError(source, "no text (the file is blank)")
+        raise BlankPageError(source, "no text (the file is blank)", page=page)
     articles: list[Article] = []
     saw_heading = False
     sections = list(_sections(text.splitlines(), limits, source))  # bounded before any work

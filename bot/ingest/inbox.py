@@ -34,6 +34,8 @@ Failure policy, and why:
   file too large is refused by its size before it is read, a page with too many headings or
   too long an article while it is scanned, an edition with too many articles before any of
   it is summarized.
+* A blank page (blank lines only: an image-only page's dump) has no articles and breaks
+  nothing; an edition of nothing else has "no articles found". A 0-byte file is broken.
 * Pages whose every article continues one on a page not here yet (``（上接第1版）…`` before
   page 1 arrived) are not broken: they stay in the inbox until that page comes, for
   :data:`HEAD_WAIT`, then go to ``failed/`` saying so.
@@ -63,7 +65,7 @@ from bot.sources import EditionBatch, Page, Source, content_hash
 from bot.sources.inbox import DEFAULT_GRACE, InboxSource
 from bot.storage.records import EditionRecord, FileStatus
 from summarizer.edition import Edition, merge_pages
-from summarizer.errors import EditionError
+from summarizer.errors import BlankPageError, EditionError
 from summarizer.limits import (
     DEFAULT_LIMITS,
     LimitError,
@@ -358,7 +360,7 @@ def _merge(
     broken: dict[str, str] = {}
     for page in earlier:
         try:
-            editions.append(source.read(batch, page))
+            editions.append(_read(source, batch, page))
         except EditionError as exc:
             reason = f"{page.name}, already stored, cannot be read again: {exc.reason}"
             return None, {new.name: reason for new in pages}
@@ -369,7 +371,7 @@ def _merge(
     }
     for page in pages:
         try:
-            edition = source.read(batch, page)
+            edition = _read(source, batch, page)
         except EditionError as exc:
             broken[page.name] = exc.reason
             continue
@@ -399,6 +401,16 @@ def _merge(
     except LimitError as exc:
         return None, {page.name: exc.reason for page in pages}
     return merged, {}
+
+
+def _read(source: Source, batch: EditionBatch, page: Page) -> Edition:
+    """The page's articles; a blank page (an image-only page's empty dump) has none, and
+    only breaks an edition that has nothing else (``no articles found``)."""
+    try:
+        return source.read(batch, page)
+    except BlankPageError as exc:
+        log.info("%s: %s has no text (an image-only page?): no articles", batch.paper, page.name)
+        return Edition(paper=batch.paper, date=batch.date, page=exc.page, articles=[])
 
 
 def _settle_stored(

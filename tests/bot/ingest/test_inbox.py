@@ -422,6 +422,28 @@ def test_a_continuation_whose_head_page_is_missing_is_not_stored_as_an_untitled_
     ]
 
 
+def test_a_blank_page_of_an_edition_is_an_image_only_page_and_the_rest_is_stored(
+    one_store: Store, paper: PaperConfig
+) -> None:
+    drop(paper, SEED_NAME, SEED.read_bytes())
+    blank = drop(paper, page_name(8), b"\n\n  \f\n")
+
+    report = scan(one_store, paper)
+
+    assert report.failures == [] and report.new[0].article_count == SEED_ARTICLES
+    assert not blank.exists()  # settled with its edition
+
+
+def test_a_blank_page_alone_is_set_aside_as_having_no_articles(
+    one_store: Store, paper: PaperConfig
+) -> None:
+    drop(paper, page_name(8), b"\n\n  \f\n")
+
+    [failure] = scan(one_store, paper).failures
+
+    assert failure.reason == "no articles found"
+
+
 def test_a_page_that_is_only_a_continuation_waits_in_the_inbox_for_its_head(
     one_store: Store, paper: PaperConfig
 ) -> None:
