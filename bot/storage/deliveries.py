@@ -381,8 +381,8 @@ class Deliveries:
                     session,
                     [
                         (d, p, MessageState.CONFIRMED, m)
-                        for d, p, m, _ in writes.confirmed
-                        if d in same
+                        for d, p, m, v in writes.confirmed
+                        if (d, v) in same
                     ],
                 )
             if writes.finished:
@@ -718,9 +718,11 @@ def _statements(session: Session) -> _BatchStatements:
     return _STATEMENTS[dialect]
 
 
-def _same_versions(session: Session, confirmed: Sequence[tuple[int, str | None]]) -> set[int]:
-    """The delivery ids of ``confirmed`` (delivery id, the version its sender rendered) whose
-    claim still sends that version (:meth:`Deliveries.confirm`): no version to check, the same
+def _same_versions(
+    session: Session, confirmed: Sequence[tuple[int, str | None]]
+) -> set[tuple[int, str | None]]:
+    """The pairs of ``confirmed`` (delivery id, the version its sender rendered) whose claim
+    still sends that version (:meth:`Deliveries.confirm`): no version to check, the same
     fingerprint, or a delivery not found (the insert then fails as it would have). On
     PostgreSQL the rows are share-locked in id order, so a restart (an UPDATE of the row, then
     the ledger emptied) lands wholly before this read or wholly after these writes."""
@@ -732,7 +734,7 @@ def _same_versions(session: Session, confirmed: Sequence[tuple[int, str | None]]
     same = set()
     for delivery_id, version in confirmed:
         if version is None or current.get(delivery_id, version) == version:
-            same.add(delivery_id)
+            same.add((delivery_id, version))
         else:
             log.info(
                 "delivery %d: a confirmation for the version it was restarted from; not recorded",

@@ -345,6 +345,25 @@ def test_a_late_batched_confirmation_for_the_version_a_claim_was_restarted_from_
     assert store.deliveries.parts(edition_id, 1) == {}
 
 
+def test_a_late_confirmation_is_dropped_even_batched_with_one_for_the_current_version(
+    store: Store, edition_id: int
+) -> None:
+    paused = paused_with_a_message_in_flight_then_restarted(store, edition_id)
+    now = rendering_of([(edition_id, "hash-with-page-2")])
+
+    store.deliveries.write(
+        LedgerWrites(
+            LIVE,
+            confirmed=(
+                (paused.delivery_id, 1, 11, paused.rendered_from),
+                (paused.delivery_id, 0, 20, now),
+            ),
+        )
+    )
+
+    assert store.deliveries.parts(edition_id, 1) == {0: MessageState.CONFIRMED}
+
+
 def test_a_late_confirmation_from_a_sender_taken_over_on_the_same_version_is_recorded(
     store: Store, edition_id: int
 ) -> None:
