@@ -241,7 +241,9 @@ def _ingest_batch(
         earlier = made_of
         known = {page.sha256 for page in earlier}
         pages = [page for page in pages if page.sha256 not in known]
-        if not pages:
+        if not pages or all(_blank(page) for page in pages):
+            # (Late blank pages add nothing: the stored edition stays the version its
+            # digests were begun from, rather than be replaced by the same articles.)
             _settle_stored(store, source, batch, report, record=None)
             return
 
@@ -401,6 +403,11 @@ def _merge(
     except LimitError as exc:
         return None, {page.name: exc.reason for page in pages}
     return merged, {}
+
+
+def _blank(page: Page) -> bool:
+    """A page of blank lines only (not a 0-byte file: that is a broken upload)."""
+    return bool(page.data) and not page.data.strip()
 
 
 def _read(source: Source, batch: EditionBatch, page: Page) -> Edition:

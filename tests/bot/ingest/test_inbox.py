@@ -434,6 +434,18 @@ def test_a_blank_page_of_an_edition_is_an_image_only_page_and_the_rest_is_stored
     assert not blank.exists()  # settled with its edition
 
 
+def test_a_late_blank_page_is_settled_and_leaves_the_stored_edition_as_it_was(
+    one_store: Store, paper: PaperConfig
+) -> None:
+    stored = ingest_first_page(one_store, paper)
+    blank = drop(paper, page_name(8), b"\n\n  \f\n")
+
+    report = scan(one_store, paper, now=NOW + AN_HOUR)
+
+    assert (report.failures, report.extended) == ([], []) and not blank.exists()
+    assert one_store.editions.get(stored.id) == stored  # same version: digests resume as they were
+
+
 def test_a_blank_page_alone_is_set_aside_as_having_no_articles(
     one_store: Store, paper: PaperConfig
 ) -> None:
