@@ -34,8 +34,9 @@ Failure policy, and why:
   file too large is refused by its size before it is read, a page with too many headings or
   too long an article while it is scanned, an edition with too many articles before any of
   it is summarized.
-* A blank page (blank lines only: an image-only page's dump) has no articles and breaks
-  nothing; an edition of nothing else has "no articles found". A 0-byte file is broken.
+* A blank page (whitespace only once decoded, full-width spaces too: an image-only page's dump)
+  has no articles and breaks nothing; an edition of nothing else has "no articles found", and
+  late blank pages leave the stored edition as it was. A 0-byte file is broken.
 * Pages whose every article continues one on a page not here yet (``（上接第1版）…`` before
   page 1 arrived) are not broken: they stay in the inbox until that page comes, for
   :data:`HEAD_WAIT`, then go to ``failed/`` saying so.
@@ -241,13 +242,16 @@ def _ingest_batch(
         earlier = made_of
         known = {page.sha256 for page in earlier}
         pages = [page for page in pages if page.sha256 not in known]
-        if not pages or all(_blank(page) for page in pages):
-            # (Late blank pages add nothing: the stored edition stays the version its
-            # digests were begun from, rather than be replaced by the same articles.)
+        if not pages:
             _settle_stored(store, source, batch, report, record=None)
             return
 
-    merged, broken = _merge(source, batch, earlier, pages, limits)
+    merged, broken, blank = _merge(source, batch, earlier, pages, limits)
+    if stored is not None and not broken and len(blank) == len(pages):
+        # Late blank pages add nothing: the stored edition stays the version its digests
+        # were begun from, rather than be replaced by the same articles.
+        _settle_stored(store, source, batch, report, record=None)
+        return
     if merged is None and not broken:
         _wait_for_head(store, source, batch, report, now)
         return
@@ -351,8 +355,10 @@ def _stored_with_some(
 
 def _merge(
     source: Source, batch: EditionBatch, earlier: list[Page], pages: list[Page], limits: Limits
-) -> tuple[Edition | None, dict[str, str]]:
-    """Parse ``earlier`` (already stored) and ``pages`` (new) and join them into one edition.
+) -> tuple[Edition | None, dict[str, str], set[str]]:
+    """Parse ``earlier`` (already stored) and ``pages`` (new) and join them into one edition;
+    also the names of the new pages that are blank (the parser's word: whitespace once
+    decoded, full-width spaces included).
 
     On failure returns None and the reason for each new page at fault (the pages of the batch
     not named are held back with it); ``earlier`` pages are never blamed, only read. None
@@ -360,12 +366,13 @@ def _merge(
     """
     editions: list[Edition] = []
     broken: dict[str, str] = {}
+    blank: set[str] = set()
     for page in earlier:
         try:
-            editions.append(_read(source, batch, page))
+            editions.append(_read(source, batch, page)[0])
         except EditionError as exc:
             reason = f"{page.name}, already stored, cannot be read again: {exc.reason}"
-            return None, {new.name: reason for new in pages}
+            return None, {new.name: reason for new in pages}, blank
     holder = {  # page label -> the file that has it
         edition.page: page.name
         for page, edition in zip(earlier, editions, strict=True)
@@ -373,11 +380,13 @@ def _merge(
     }
     for page in pages:
         try:
-            edition = _read(source, batch, page)
+            edition, is_blank = _read(source, batch, page)
         except EditionError as exc:
             broken[page.name] = exc.reason
             continue
         editions.append(edition)
+        if is_blank:
+            blank.add(page.name)
         if edition.page is None:
             continue
         if edition.page in holder:
@@ -388,36 +397,31 @@ def _merge(
         else:
             holder[edition.page] = page.name
     if broken:
-        return None, broken
+        return None, broken, blank
     try:
         merged = merge_pages(editions)
     except EditionError as exc:
         reason = f"pages of {batch.date} cannot be joined: {exc.reason}"
-        return None, {page.name: reason for page in pages}
+        return None, {page.name: reason for page in pages}, blank
     if not merged.articles:
         if any(edition.articles for edition in editions):  # all continue a page not here
-            return None, {}
-        return None, {page.name: "no articles found" for page in pages}
+            return None, {}, blank
+        return None, {page.name: "no articles found" for page in pages}, blank
     try:
         check_article_count(len(merged.articles), limits, str(batch.date))
     except LimitError as exc:
-        return None, {page.name: exc.reason for page in pages}
-    return merged, {}
+        return None, {page.name: exc.reason for page in pages}, blank
+    return merged, {}, blank
 
 
-def _blank(page: Page) -> bool:
-    """A page of blank lines only (not a 0-byte file: that is a broken upload)."""
-    return bool(page.data) and not page.data.strip()
-
-
-def _read(source: Source, batch: EditionBatch, page: Page) -> Edition:
-    """The page's articles; a blank page (an image-only page's empty dump) has none, and
-    only breaks an edition that has nothing else (``no articles found``)."""
+def _read(source: Source, batch: EditionBatch, page: Page) -> tuple[Edition, bool]:
+    """The page's articles, and whether it is blank: a blank page (an image-only page's empty
+    dump) has none, and only breaks an edition that has nothing else (``no articles found``)."""
     try:
-        return source.read(batch, page)
+        return source.read(batch, page), False
     except BlankPageError as exc:
         log.info("%s: %s has no text (an image-only page?): no articles", batch.paper, page.name)
-        return Edition(paper=batch.paper, date=batch.date, page=exc.page, articles=[])
+        return Edition(paper=batch.paper, date=batch.date, page=exc.page, articles=[]), True
 
 
 def _settle_stored(

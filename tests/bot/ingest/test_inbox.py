@@ -434,11 +434,19 @@ def test_a_blank_page_of_an_edition_is_an_image_only_page_and_the_rest_is_stored
     assert not blank.exists()  # settled with its edition
 
 
+BLANK_PAGES = {
+    "ascii-whitespace": b"\n\n  \f\n",
+    "full-width-spaces": "\u3000\u3000\r\n\u3000\n".encode(),
+    "byte-order-mark-and-lines": "\ufeff\n\n".encode(),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BLANK_PAGES))
 def test_a_late_blank_page_is_settled_and_leaves_the_stored_edition_as_it_was(
-    one_store: Store, paper: PaperConfig
+    one_store: Store, paper: PaperConfig, kind: str
 ) -> None:
     stored = ingest_first_page(one_store, paper)
-    blank = drop(paper, page_name(8), b"\n\n  \f\n")
+    blank = drop(paper, page_name(8), BLANK_PAGES[kind])
 
     report = scan(one_store, paper, now=NOW + AN_HOUR)
 
