@@ -477,7 +477,7 @@ def _wait_for_head(
 ) -> None:
     """Leave the batch in the inbox for the page its text continues from (the next scan
     merges them, as ``merge_pages`` joins a continuation to its head), for :data:`HEAD_WAIT`."""
-    changed = [_changed(page, now) for page in batch.pages]
+    changed = [now if page.changed is None else page.changed for page in batch.pages]
     if now - max(changed) < HEAD_WAIT:
         report.waiting.extend(page.name for page in batch.pages)
         if batch.content_hash not in _TOLD_WAITING:
@@ -497,14 +497,6 @@ def _wait_for_head(
         f" {hours:g} h: drop that page in together with this one"
     )
     _reject(store, source, batch, {page.name: reason for page in batch.pages}, report)
-
-
-def _changed(page: Page, now: dt.datetime) -> dt.datetime:
-    """When the page's file last changed (``now`` if it cannot be told)."""
-    try:
-        return dt.datetime.fromtimestamp(page.location.stat().st_mtime, tz=now.tzinfo)
-    except OSError:
-        return now
 
 
 def _reject(

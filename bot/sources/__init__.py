@@ -46,6 +46,9 @@ class Page:
     """Where the page is now (for the inbox: the file)."""
     data: bytes
     refused: str | None = None
+    changed: dt.datetime | None = None
+    """When the source last saw the page change (the inbox: its file's modification or, when
+    later, status change: a copy keeping an old time is new here); None if it cannot tell."""
 
     @property
     def sha256(self) -> str:

@@ -292,7 +292,7 @@ class InboxSource:
                     held.append(entry.name)
                     continue
                 data, refused = b"", f"cannot read the file ({exc.strerror or exc})"
-            pages.append(Page(name=entry.name, location=entry.path, data=data, refused=refused))
+            pages.append(Page(entry.name, entry.path, data, refused, entry.changed))
         return pages, held
 
     def _entries(self, now: dt.datetime, unlisted: list[str]) -> Iterator[_Entry]:

@@ -493,6 +493,25 @@ def test_a_continuation_whose_head_never_comes_is_set_aside_after_a_day_saying_w
     assert report.waiting == []
 
 
+def test_a_continuation_copied_in_with_its_old_modification_time_waits_a_day_from_its_copy(
+    one_store: Store, paper: PaperConfig
+) -> None:
+    # ``cp -p`` and ``rsync -t`` keep a file's old modification time; the copy's status
+    # change (ctime, the real clock's) says when it came, so the scan runs on the real clock.
+    copied_at = dt.datetime.now(SHANGHAI)
+    continuation = drop(
+        paper,
+        page_name(4),
+        PAGE_4_CONTINUATION_ONLY.encode(),
+        arrived=copied_at - dt.timedelta(days=3),
+    )
+
+    report = scan(one_store, paper, now=copied_at + AN_HOUR)
+
+    assert (report.failures, report.waiting) == ([], [page_name(4)])
+    assert continuation.exists()
+
+
 def test_file_still_being_written_is_left_for_the_next_scan(
     one_store: Store, paper: PaperConfig
 ) -> None:
