@@ -411,12 +411,16 @@ def _newest_keys(
     stops as soon as it has ``need``: a common word (发展, in 88 % of the benchmark's
     articles) is found in the last week and never makes an index read all its matches, and
     a rare one costs a few cheap probes more. Each slice is a key range both indexes seek
-    to (FTS5 rowids, the recency btree).
+    to (FTS5 rowids, the recency btree). No slice is asked past the oldest edition: a young
+    archive is one or two slices.
     """
-    newest_day = session.scalar(select(func.max(Edition.date)))
+    oldest_day, newest_day = session.execute(
+        select(func.min(Edition.date), func.max(Edition.date))
+    ).one()
     if newest_day is None:
         return []
     top = (newest_day.toordinal() + 1) * ID_SPAN - 1  # the last key of the newest day
+    bottom = oldest_day.toordinal() * ID_SPAN  # the first key of the oldest day
     high = top if where.high is None else min(top, where.high)
     found: list[int] = []
     for days in (*WINDOW_DAYS, None):
@@ -429,7 +433,7 @@ def _newest_keys(
         window = Filters(where.paper_ids, low, high)
         deadline.arm()
         found += index.newest(session, query, window, 0, need - len(found))
-        if len(found) >= need or low is None or low == where.low:
+        if len(found) >= need or low is None or low <= bottom or low == where.low:
             break
         high = low - 1
     return found
