@@ -16,14 +16,17 @@ What the chat shows is what the bot did to it: new messages, and messages edited
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import datetime as dt
 import logging
 import os
 import shutil
+import signal
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from importlib import resources
 from pathlib import Path
 
@@ -74,7 +77,7 @@ Sample edition: {paper} {date}, {count} articles, summarized and stored.
 Type a command as you would in Telegram: [cyan]/today[/cyan], [cyan]/article 2[/cyan], \
 [cyan]/search 工会[/cyan], [cyan]/stats[/cyan], [cyan]/settings 06:45[/cyan], [cyan]/help[/cyan].
 Press a button by typing its label in brackets, e.g. [cyan][3][/cyan].
-[cyan]/push[/cyan] runs the scheduled daily digest now; [cyan]/quit[/cyan] leaves.
+[cyan]/push[/cyan] runs the scheduled daily digest now; [cyan]/quit[/cyan] or Ctrl-C leaves.
 """
 
 
@@ -150,12 +153,44 @@ async def _demo(config: Config, lines: Iterable[str] | None, console: Console) -
                 name, prompt = PERSONA[language_for(code)]
                 user = server.user(DEMO_CHAT, name, language_code=code)
                 feed = _Feed(server, DEMO_CHAT)
-                await _chat(application, user, feed, lines, console, prompt=prompt)
-                await updater.stop()
-                await application.stop()
+                try:
+                    with _interruptible():
+                        await _chat(application, user, feed, lines, console, prompt=prompt)
+                except asyncio.CancelledError:
+                    if not _uncancelled():
+                        raise
+                    console.print()  # after the prompt the ^C was typed at
+                finally:
+                    await updater.stop()
+                    await application.stop()
     finally:
         store.close()
     return 0
+
+
+@contextlib.contextmanager
+def _interruptible() -> Iterator[None]:
+    """Let a termination request (SIGTERM) end the chat as Ctrl-C does, by cancelling it,
+    so the bot is stopped and the scratch folder removed either way, rather than left."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    assert task is not None
+    try:
+        loop.add_signal_handler(signal.SIGTERM, task.cancel)
+    except (NotImplementedError, RuntimeError):  # not the main thread, or no signals here
+        yield
+        return
+    try:
+        yield
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
+
+
+def _uncancelled() -> bool:
+    """Take back the cancellation of Ctrl-C (``asyncio.run`` cancels the main task) or
+    SIGTERM so the bot can still be stopped; False when the task was not cancelled."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0 and task.uncancel() == 0
 
 
 def _ingest_sample(store: Store, config: Config) -> EditionRecord | None:
@@ -236,8 +271,8 @@ async def _chat(
             console.print(f"{label} {line}")
         else:
             try:
-                line = await asyncio.to_thread(console.input, f"{label} ")
-            except (EOFError, KeyboardInterrupt):
+                line = await _typed(console, f"{label} ")
+            except EOFError:
                 break
         line = line.strip()
         if not line:
@@ -317,6 +352,34 @@ async def _replies(feed: _Feed) -> list[SentMessage]:
             got += await feed.next(QUIET_SECONDS)
         except TimeoutError:
             return list(dict.fromkeys(got))  # sent, then edited: shown once, as it is now
+
+
+async def _typed(console: Console, prompt: str) -> str:
+    """A line typed at the terminal, read on a daemon thread: a thread of the loop's pool
+    would be waited for at exit, so Ctrl-C at the prompt would hang until Enter."""
+    loop = asyncio.get_running_loop()
+    typed: asyncio.Future[str] = loop.create_future()
+
+    def settle(line: str | None, error: BaseException | None) -> None:
+        if typed.done():
+            return
+        if error is not None:
+            typed.set_exception(error)
+        else:
+            assert line is not None
+            typed.set_result(line)
+
+    def read() -> None:
+        line, error = None, None
+        try:
+            line = console.input(prompt)
+        except Exception as exc:  # EOFError, or the terminal closed under it
+            error = exc
+        with contextlib.suppress(RuntimeError):  # the demo ended meanwhile: nobody waits
+            loop.call_soon_threadsafe(settle, line, error)
+
+    threading.Thread(target=read, name="demo-input", daemon=True).start()
+    return await typed
 
 
 def _message_with_button(history: Sequence[SentMessage], label: str) -> SentMessage | None:
