@@ -29,6 +29,7 @@ integer/number checks here, too little to pay for a dependency.
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import datetime as dt
 import enum
@@ -766,16 +767,30 @@ def load_config(path: Path | str | None = None, *, env: Mapping[str, str] | None
 
 def _load_file(file: Path, environ: Mapping[str, str]) -> Config:
     try:
-        with file.open("rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{file}: not valid TOML: {exc}") from exc
+        raw = file.read_bytes()
     except OSError as exc:
         raise ConfigError(f"{file}: cannot read: {exc.strerror or exc}") from exc
+    try:
+        data = tomllib.loads(_toml_text(file, raw))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{file}: not valid TOML: {exc}") from exc
     resolved = file.resolve()
     return from_toml(
         Config, data, where=str(file), base=resolved.parent, env=environ, path=resolved
     )
+
+
+def _toml_text(file: Path, raw: bytes) -> str:
+    """The file's text: TOML is UTF-8. A byte-order mark (Windows Notepad writes one) is
+    dropped; another encoding (GBK, as Chinese Windows editors save) is refused saying where."""
+    try:
+        return raw.removeprefix(codecs.BOM_UTF8).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{file}: not UTF-8 (byte {raw[exc.start]:#04x} on line {line});"
+            " save the file as UTF-8"
+        ) from exc
 
 
 def from_toml(
