@@ -229,7 +229,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     from bot.config import load_config
-    from bot.errors import ConfigError, SchemaTooNewError
+    from bot.errors import ConfigError, DatabaseOpenError, SchemaTooNewError
     from bot.logs import setup_logging
 
     redactor = setup_logging("DEBUG" if args.verbose else "INFO")
@@ -255,7 +255,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.debug("database error", exc_info=exc)
         print(f"baozhai: {_database_error(config.storage.url, exc)}", file=sys.stderr)
         return 1
-    except SchemaTooNewError as exc:  # a rolled-back deploy: not ours to migrate
+    except (SchemaTooNewError, DatabaseOpenError) as exc:  # a rolled-back deploy; this machine
         print(f"baozhai: database {_masked(config.storage.url)}: {exc}", file=sys.stderr)
         return 1
     return code

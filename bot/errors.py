@@ -21,6 +21,7 @@ from __future__ import annotations
 __all__ = [
     "BaozhaiError",
     "ConfigError",
+    "DatabaseOpenError",
     "DeliveryError",
     "EditionChangedError",
     "FetchError",
@@ -114,6 +115,11 @@ class TemplateError(SourceError, TellOperator):
 
 class StorageError(BaozhaiError):
     """The database refused or lost a write the caller depends on."""
+
+
+class DatabaseOpenError(StorageError, TellOperator):
+    """The database cannot be opened for a reason on this machine: the SQLite file's folder
+    cannot be made, or the URL's driver is not installed. The message says which."""
 
 
 class SchemaTooNewError(StorageError, TellOperator):

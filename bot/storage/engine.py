@@ -28,6 +28,8 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
+from bot.errors import DatabaseOpenError
+
 __all__ = [
     "MIGRATIONS_DIR",
     "STUCK_SETTING",
@@ -157,7 +159,14 @@ def make_engine(url: str | URL, *, stuck_transaction_seconds: float | None = Non
     """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        engine = create_engine(parsed, pool_pre_ping=True, json_serializer=_json_dumps)
+        try:
+            engine = create_engine(parsed, pool_pre_ping=True, json_serializer=_json_dumps)
+        except ImportError as exc:
+            raise DatabaseOpenError(
+                f"its driver is not installed ({exc.name or exc}). Baozhai runs on SQLite and"
+                " on PostgreSQL with psycopg 3: postgresql+psycopg://…, pip install"
+                " 'baozhai[postgres]'"
+            ) from exc
         given = parsed.query.get("options", "")  # the URL's own setting wins
         if (
             stuck_transaction_seconds is not None
@@ -179,7 +188,12 @@ def make_engine(url: str | URL, *, stuck_transaction_seconds: float | None = Non
     else:
         if parsed.database and not parsed.query.get("uri"):
             path = Path(parsed.database).expanduser()  # SQLite itself knows no "~"
-            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise DatabaseOpenError(
+                    f"cannot make its folder {path.parent}: {exc.strerror or exc}"
+                ) from exc
             parsed = parsed.set(database=str(path))
         engine = create_engine(parsed, connect_args=connect_args, json_serializer=_json_dumps)
 

@@ -162,6 +162,29 @@ def test_a_config_error_names_the_key(tmp_path: Path) -> None:
     assert "digest_time" in result.stderr and "Traceback" not in result.stderr
 
 
+def test_a_database_folder_that_cannot_be_made_is_one_line_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "db").write_text("a file where the folder should be", encoding="utf-8")
+    (tmp_path / "config.toml").write_text(
+        '[storage]\nurl = "sqlite:///db/baozhai.db"\n', encoding="utf-8"
+    )
+    result = baozhai("db", "upgrade", cwd=tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"cannot make its folder {tmp_path / 'db'}" in result.stderr
+
+
+def test_a_database_url_whose_driver_is_not_installed_says_so_in_one_line(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "config.toml").write_text(
+        '[storage]\nurl = "postgresql+psycopg2://baozhai:secret@127.0.0.1/baozhai"\n',
+        encoding="utf-8",
+    )
+    result = baozhai("status", cwd=tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "driver is not installed (psycopg2)" in result.stderr
+    assert "secret" not in result.stderr
+
+
 def test_without_a_token_run_plays_the_demo(tmp_path: Path) -> None:
     result = baozhai("run", cwd=tmp_path, stdin="/today\n/article 2\n/stats\n")
     assert result.returncode == 0, result.stderr[-2000:]
