@@ -355,7 +355,13 @@ def status_now(config: Config, lang: str = "en") -> int:
     from bot.errors import SchemaTooNewError
     from bot.render.status import status_plain
     from bot.status import gather_status, masked_url
-    from bot.storage.engine import current_revision, head_revision, is_sqlite, known_revision
+    from bot.storage.engine import (
+        current_revision,
+        driver_message,
+        head_revision,
+        is_sqlite,
+        known_revision,
+    )
 
     url = config.storage.url
     shown = masked_url(url)
@@ -379,8 +385,9 @@ def status_now(config: Config, lang: str = "en") -> int:
                 )
                 return 1
             report = gather_status(store, config)
-    except SQLAlchemyError as exc:
-        print(f"baozhai: database {shown}: {type(exc).__name__}", file=sys.stderr)
+    except SQLAlchemyError as exc:  # what the driver said, as `db upgrade` says it
+        said = redactor().redact(driver_message(exc))
+        print(f"baozhai: database {shown}: {said}", file=sys.stderr)
         return 1
     print(status_plain(report, lang, config.schedule.timezone))
     return 0

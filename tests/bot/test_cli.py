@@ -796,7 +796,7 @@ def test_status_of_an_unreachable_database_masks_its_password(tmp_path: Path) ->
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("command", [["ingest"], ["db", "upgrade"], ["digest", "send"]])
+@pytest.mark.parametrize("command", [["ingest"], ["db", "upgrade"], ["digest", "send"], ["status"]])
 def test_a_database_that_cannot_be_opened_is_one_line_naming_it(
     tmp_path: Path, command: list[str]
 ) -> None:
