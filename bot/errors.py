@@ -26,6 +26,7 @@ __all__ = [
     "EditionChangedError",
     "FetchError",
     "GiveUp",
+    "InboxError",
     "ResponseTooLargeError",
     "RetryLater",
     "SchemaTooNewError",
@@ -66,6 +67,11 @@ class ConfigError(TellOperator):
 
 class SourceError(BaozhaiError):
     """Reading an edition from its source (inbox folder or e-paper site) failed."""
+
+
+class InboxError(SourceError, TellOperator):
+    """An inbox folder cannot be made or listed (permissions, a file in its place): each
+    poll would fail the same way until a person fixes the folder; the message names it."""
 
 
 class FetchError(SourceError, RetryLater):

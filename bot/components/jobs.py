@@ -44,7 +44,7 @@ from bot.delivery.alerts import AlertReport, send_alerts
 from bot.delivery.lease import expire_dead_senders
 from bot.delivery.pacer import FloodPaused
 from bot.delivery.readertime import digest_moment, reader_zone, zone_named
-from bot.errors import FetchError
+from bot.errors import FetchError, InboxError
 from bot.ingest import IngestReport, ingest_inbox
 from bot.ingest.alerts import decide_alerts
 from bot.ingest.epaper import read_site
@@ -237,7 +237,10 @@ async def poll_inbox_paper(
                 limits=svc.config.limits.text,
             )
         except Exception as exc:  # one paper must not stop the others (see poll_inboxes)
-            log.exception("%s: scanning %s failed", paper.name, paper.inbox_dir)
+            if isinstance(exc, InboxError):  # the operator's to fix: one line per poll
+                log.warning("%s: %s", paper.name, exc)
+            else:
+                log.exception("%s: scanning %s failed", paper.name, paper.inbox_dir)
             reason = str(exc)[:300]
             await _record_poll(svc, paper, PollOutcome.FAILED, reason)
             await notify_admins(context, svc, "admin_poll_failed", paper=paper.name, reason=reason)

@@ -60,7 +60,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from bot.errors import EditionChangedError
+from bot.errors import EditionChangedError, InboxError
 from bot.ingest.report import Failure, IngestReport, Skipped
 from bot.sources import EditionBatch, Page, Source, content_hash
 from bot.sources.inbox import DEFAULT_GRACE, InboxSource
@@ -127,7 +127,10 @@ def _inbox_lock(paper: str, inbox: Path) -> Iterator[bool]:
     the inbox is created first if missing. Where no lock can be taken (a read-only inbox, a
     share without locks) the scan goes ahead without one, with a warning.
     """
-    inbox.mkdir(parents=True, exist_ok=True)
+    try:
+        inbox.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file in its place, or a folder above it not ours
+        raise InboxError(f"cannot make the inbox {inbox}: {exc.strerror or exc}") from exc
     path = inbox / LOCK_NAME
     fd: int | None
     try:

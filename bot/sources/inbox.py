@@ -67,6 +67,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from bot.errors import InboxError
 from bot.sources import EditionBatch, Page, content_hash
 from summarizer.decode import decode_bytes
 from summarizer.edition import Edition
@@ -298,7 +299,11 @@ class InboxSource:
     def _entries(self, now: dt.datetime, unlisted: list[str]) -> Iterator[_Entry]:
         """Visible files in the inbox and in its (non-hidden, non-bookkeeping) folders; the
         names of folders that cannot be listed are added to ``unlisted``."""
-        for path in sorted(self.inbox.iterdir()):
+        try:
+            listed = sorted(self.inbox.iterdir())
+        except OSError as exc:
+            raise InboxError(f"cannot list the inbox {self.inbox}: {exc.strerror or exc}") from exc
+        for path in listed:
             if path.is_dir():
                 if _hidden(path.name) or path.name in (DONE_DIR, FAILED_DIR):
                     continue

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 import bot
 from bot.config import PaperConfig
+from bot.errors import InboxError, TellOperator
 from bot.ingest import IngestReport, ingest_inbox
 from bot.ingest.inbox import MAX_UNSETTLED_SEARCH, _stored_with_some
 from bot.sources import Page, content_hash
@@ -510,6 +511,15 @@ def test_a_continuation_copied_in_with_its_old_modification_time_waits_a_day_fro
 
     assert (report.failures, report.waiting) == ([], [page_name(4)])
     assert continuation.exists()
+
+
+def test_an_inbox_with_a_file_in_its_place_is_the_operators_to_fix_named_in_one_error(
+    one_store: Store, paper: PaperConfig
+) -> None:
+    paper.inbox.write_text("moved here by mistake", encoding="utf-8")  # after start-up
+    with pytest.raises(InboxError, match=f"cannot make the inbox {paper.inbox}") as raised:
+        scan(one_store, paper)
+    assert isinstance(raised.value, TellOperator)
 
 
 def test_file_still_being_written_is_left_for_the_next_scan(
