@@ -336,6 +336,10 @@ def _db_upgrade(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+LEASES_REVISION = "0004"
+"""The schema revision that brought the leader lease a running bot holds."""
+
+
 def _db_downgrade(args: argparse.Namespace, config: Config) -> int:
     """One schema revision down, or several: only to a numbered revision below the current
     one (``base`` would drop every table), only while no bot holds the leader lease (it
@@ -343,26 +347,39 @@ def _db_downgrade(args: argparse.Namespace, config: Config) -> int:
     import re
 
     from alembic.util import CommandError
+    from sqlalchemy.engine import make_url
 
     from bot.errors import SchemaTooNewError
-    from bot.storage.engine import current_revision, downgrade, head_revision, known_revision
+    from bot.storage.engine import (
+        current_revision,
+        downgrade,
+        head_revision,
+        is_sqlite,
+        known_revision,
+    )
     from bot.storage.store import Store
 
     wanted = args.revision
     if not re.fullmatch(r"[0-9]{4}", wanted) or not known_revision(wanted):
         print(f"baozhai: no schema revision {wanted!r} in this release", file=sys.stderr)
         return 2
-    with Store(config.storage.url, migrate=False) as store:
-        current = current_revision(store.engine)
-        leader = store.leases.leader()
-    if current is not None and not known_revision(current):
-        raise SchemaTooNewError(current, head_revision())  # main() says it in one line
-    if current is None or wanted >= current:
-        print(
-            f"baozhai: the database is at schema {current or 'none'}; {wanted} is not below it",
-            file=sys.stderr,
-        )
+    url = config.storage.url
+    if is_sqlite(url) and not Path(make_url(url).database or "").is_file():
+        print(f"baozhai: no database at {_masked(url)}: nothing to downgrade", file=sys.stderr)
         return 2
+    with Store(url, migrate=False) as store:
+        current = current_revision(store.engine)
+        if current is not None and not known_revision(current):
+            raise SchemaTooNewError(current, head_revision())  # main() says it in one line
+        if current is None or wanted >= current:
+            print(
+                f"baozhai: the database is at schema {current or 'none'}; {wanted} is not"
+                " below it",
+                file=sys.stderr,
+            )
+            return 2
+        # (The leases came with 0004: below it no bot of that schema's age takes one.)
+        leader = store.leases.leader() if current >= LEASES_REVISION else None
     if leader is not None:  # live
         print(
             f"baozhai: a bot is running on this database ({leader.holder}); stop it first",

@@ -884,6 +884,31 @@ def test_db_downgrade_goes_only_to_a_numbered_revision_below_the_current_one(
         assert conn.exec_driver_sql("SELECT count(*) FROM subscribers").scalar() == 0
 
 
+def test_db_downgrade_steps_down_past_the_revision_that_brought_the_leases(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    Store(url).close()
+    (tmp_path / "config.toml").write_text(f'[storage]\nurl = "{url}"\n', encoding="utf-8")
+
+    for revision in ("0003", "0002"):  # from 0003 on, no leases table to look a bot up in
+        result = baozhai("db", "downgrade", revision, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+
+    with sqlalchemy.create_engine(url).connect() as conn:
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0002"
+
+
+def test_db_downgrade_of_a_database_that_is_not_there_creates_none(tmp_path: Path) -> None:
+    path = tmp_path / "typo.sqlite"
+    (tmp_path / "config.toml").write_text(f'[storage]\nurl = "sqlite:///{path}"\n', "utf-8")
+
+    result = baozhai("db", "downgrade", "0013", cwd=tmp_path)
+
+    assert result.returncode == 2 and "nothing to downgrade" in result.stderr
+    assert not path.exists()
+
+
 def test_db_downgrade_refuses_while_a_bot_holds_the_leader_lease(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'busy.sqlite'}"
     with Store(url) as store:
