@@ -108,6 +108,12 @@ def parse_path(
     files = edition_files(path)
     pages: list[tuple[str, Edition]] = []
     failures: list[str] = []
+    if not files:  # a typo'd or wrong folder must not look like a clean run
+        try:
+            next(path.iterdir(), None)
+            failures.append(f"{path}: no edition files (*.txt) in this folder")
+        except OSError as exc:
+            failures.append(f"{path}: cannot list the folder: {exc.strerror or exc}")
     with Progress(console=console, disable=not progress or len(files) < 2, transient=True) as bar:
         task = bar.add_task("parsing", total=len(files))
         for file in files:

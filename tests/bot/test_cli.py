@@ -149,6 +149,14 @@ def test_parse_a_folder_reports_a_broken_file_and_keeps_the_rest(
     assert "Traceback" not in result.stderr
 
 
+def test_parse_a_folder_without_edition_files_says_so_and_fails(tmp_path: Path) -> None:
+    (tmp_path / "editions").mkdir()
+    (tmp_path / "editions" / "notes.md").write_text("not an edition", encoding="utf-8")
+    result = baozhai("parse", "editions", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "no edition files (*.txt) in this folder" in result.stderr
+
+
 def test_parse_a_missing_path_is_one_clear_line(tmp_path: Path) -> None:
     result = baozhai("parse", "nowhere.txt", cwd=tmp_path)
     assert result.returncode == 1
