@@ -783,12 +783,13 @@ def _load_file(file: Path, environ: Mapping[str, str]) -> Config:
 def _toml_text(file: Path, raw: bytes) -> str:
     """The file's text: TOML is UTF-8. A byte-order mark (Windows Notepad writes one) is
     dropped; another encoding (GBK, as Chinese Windows editors save) is refused saying where."""
+    text = raw.removeprefix(codecs.BOM_UTF8)
     try:
-        return raw.removeprefix(codecs.BOM_UTF8).decode("utf-8")
+        return text.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
+        line = text[: exc.start].count(b"\n") + 1
         raise ConfigError(
-            f"{file}: not UTF-8 (byte {raw[exc.start]:#04x} on line {line});"
+            f"{file}: not UTF-8 (byte {text[exc.start]:#04x} on line {line});"
             " save the file as UTF-8"
         ) from exc
 

@@ -108,15 +108,16 @@ def test_invalid_toml_names_the_file(tmp_path: Path) -> None:
 
 def test_a_file_saved_with_a_byte_order_mark_is_read_as_utf8(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
-    path.write_bytes(b"\xef\xbb\xbf" + '[schedule]\ndigest_time = "06:45"\n'.encode())
+    path.write_bytes(b"\xef\xbb\xbf" + b'[schedule]\ndigest_time = "06:45"\n')
     assert load(path).schedule.digest_time == dt.time(6, 45)
 
 
+@pytest.mark.parametrize("mark", [b"", b"\xef\xbb\xbf"], ids=["plain", "after-a-byte-order-mark"])
 def test_a_file_in_another_encoding_is_refused_saying_where_and_what_to_do(
-    tmp_path: Path,
+    tmp_path: Path, mark: bytes
 ) -> None:
     path = tmp_path / "config.toml"
-    path.write_bytes('[schedule]\ndigest_time = "06:45"\n# 报摘\n'.encode("gbk"))
+    path.write_bytes(mark + '[schedule]\ndigest_time = "06:45"\n# 报摘\n'.encode("gbk"))
     with pytest.raises(ConfigError, match=r"config\.toml: not UTF-8 \(byte 0xb1 on line 3\)"):
         load(path)
 
