@@ -245,16 +245,13 @@ def _ingest_batch(
         earlier = made_of
         known = {page.sha256 for page in earlier}
         pages = [page for page in pages if page.sha256 not in known]
-        if not pages:
+        if all(_blank(source, batch, page) for page in pages):
+            # (Late blank pages add nothing: the stored edition stays the version its
+            # digests were begun from, rather than be replaced by the same articles.)
             _settle_stored(store, source, batch, report, record=None)
             return
 
-    merged, broken, blank = _merge(source, batch, earlier, pages, limits)
-    if stored is not None and not broken and len(blank) == len(pages):
-        # Late blank pages add nothing: the stored edition stays the version its digests
-        # were begun from, rather than be replaced by the same articles.
-        _settle_stored(store, source, batch, report, record=None)
-        return
+    merged, broken = _merge(source, batch, earlier, pages, limits)
     if merged is None and not broken:
         _wait_for_head(store, source, batch, report, now)
         return
@@ -358,10 +355,8 @@ def _stored_with_some(
 
 def _merge(
     source: Source, batch: EditionBatch, earlier: list[Page], pages: list[Page], limits: Limits
-) -> tuple[Edition | None, dict[str, str], set[str]]:
-    """Parse ``earlier`` (already stored) and ``pages`` (new) and join them into one edition;
-    also the names of the new pages that are blank (the parser's word: whitespace once
-    decoded, full-width spaces included).
+) -> tuple[Edition | None, dict[str, str]]:
+    """Parse ``earlier`` (already stored) and ``pages`` (new) and join them into one edition.
 
     On failure returns None and the reason for each new page at fault (the pages of the batch
     not named are held back with it); ``earlier`` pages are never blamed, only read. None
@@ -369,13 +364,12 @@ def _merge(
     """
     editions: list[Edition] = []
     broken: dict[str, str] = {}
-    blank: set[str] = set()
     for page in earlier:
         try:
-            editions.append(_read(source, batch, page)[0])
+            editions.append(_read(source, batch, page))
         except EditionError as exc:
             reason = f"{page.name}, already stored, cannot be read again: {exc.reason}"
-            return None, {new.name: reason for new in pages}, blank
+            return None, {new.name: reason for new in pages}
     holder = {  # page label -> the file that has it
         edition.page: page.name
         for page, edition in zip(earlier, editions, strict=True)
@@ -383,13 +377,11 @@ def _merge(
     }
     for page in pages:
         try:
-            edition, is_blank = _read(source, batch, page)
+            edition = _read(source, batch, page)
         except EditionError as exc:
             broken[page.name] = exc.reason
             continue
         editions.append(edition)
-        if is_blank:
-            blank.add(page.name)
         if edition.page is None:
             continue
         if edition.page in holder:
@@ -400,31 +392,43 @@ def _merge(
         else:
             holder[edition.page] = page.name
     if broken:
-        return None, broken, blank
+        return None, broken
     try:
         merged = merge_pages(editions)
     except EditionError as exc:
         reason = f"pages of {batch.date} cannot be joined: {exc.reason}"
-        return None, {page.name: reason for page in pages}, blank
+        return None, {page.name: reason for page in pages}
     if not merged.articles:
         if any(edition.articles for edition in editions):  # all continue a page not here
-            return None, {}, blank
-        return None, {page.name: "no articles found" for page in pages}, blank
+            return None, {}
+        return None, {page.name: "no articles found" for page in pages}
     try:
         check_article_count(len(merged.articles), limits, str(batch.date))
     except LimitError as exc:
-        return None, {page.name: exc.reason for page in pages}, blank
-    return merged, {}, blank
+        return None, {page.name: exc.reason for page in pages}
+    return merged, {}
 
 
-def _read(source: Source, batch: EditionBatch, page: Page) -> tuple[Edition, bool]:
-    """The page's articles, and whether it is blank: a blank page (an image-only page's empty
-    dump) has none, and only breaks an edition that has nothing else (``no articles found``)."""
+def _blank(source: Source, batch: EditionBatch, page: Page) -> bool:
+    """Whether the page is blank as the parser sees it (whitespace once decoded, full-width
+    spaces too); a page that does not parse is not (the merge says why)."""
     try:
-        return source.read(batch, page), False
+        source.read(batch, page)
+    except BlankPageError:
+        return True
+    except EditionError:
+        return False
+    return False
+
+
+def _read(source: Source, batch: EditionBatch, page: Page) -> Edition:
+    """The page's articles; a blank page (an image-only page's empty dump) has none, and
+    only breaks an edition that has nothing else (``no articles found``)."""
+    try:
+        return source.read(batch, page)
     except BlankPageError as exc:
         log.info("%s: %s has no text (an image-only page?): no articles", batch.paper, page.name)
-        return Edition(paper=batch.paper, date=batch.date, page=exc.page, articles=[]), True
+        return Edition(paper=batch.paper, date=batch.date, page=exc.page, articles=[])
 
 
 def _settle_stored(

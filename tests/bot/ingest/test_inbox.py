@@ -455,6 +455,18 @@ def test_a_late_blank_page_is_settled_and_leaves_the_stored_edition_as_it_was(
     assert one_store.editions.get(stored.id) == stored  # same version: digests resume as they were
 
 
+def test_a_late_blank_page_numbered_as_a_stored_page_is_settled_too(
+    one_store: Store, paper: PaperConfig
+) -> None:
+    stored = ingest_first_page(one_store, paper)
+    blank = drop(paper, "2024-07-01/p01.txt", b"\n\n \n")  # page 1 is stored
+
+    report = scan(one_store, paper, now=NOW + AN_HOUR)
+
+    assert (report.failures, report.extended) == ([], []) and not blank.exists()
+    assert one_store.editions.get(stored.id) == stored
+
+
 def test_a_blank_page_alone_is_set_aside_as_having_no_articles(
     one_store: Store, paper: PaperConfig
 ) -> None:
