@@ -29,6 +29,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from importlib import resources
 from pathlib import Path
+from typing import NoReturn
 
 from rich.console import Console
 from rich.panel import Panel
@@ -107,7 +108,22 @@ def run_demo(
     with tempfile.TemporaryDirectory(prefix="baozhai-demo-") as scratch:
         workdir = Path(scratch)
         demo_config = config if keep_data else _throwaway_config(config, workdir)
-        return asyncio.run(_demo(demo_config, lines, console))
+        code = asyncio.run(_demo(demo_config, lines, console))
+    if any(reader.is_alive() for reader in _READERS):
+        _leave_now(code)
+    return code
+
+
+def _leave_now(code: int) -> NoReturn:
+    """End the process, everything cleaned up, with a reader thread still blocked on the
+    terminal (the demo was interrupted at its prompt). That thread cannot be stopped, and
+    when ``input()`` reads ``sys.stdin`` itself (stdout not a terminal: ``baozhai demo |
+    tee``) it holds stdin's lock, on which the interpreter's shutdown aborts the process."""
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)
 
 
 def _throwaway_config(config: Config, workdir: Path) -> Config:
@@ -354,6 +370,10 @@ async def _replies(feed: _Feed) -> list[SentMessage]:
             return list(dict.fromkeys(got))  # sent, then edited: shown once, as it is now
 
 
+_READERS: list[threading.Thread] = []
+"""The thread reading the terminal's last line (see :func:`_leave_now`)."""
+
+
 async def _typed(console: Console, prompt: str) -> str:
     """A line typed at the terminal, read on a daemon thread: a thread of the loop's pool
     would be waited for at exit, so Ctrl-C at the prompt would hang until Enter."""
@@ -378,7 +398,9 @@ async def _typed(console: Console, prompt: str) -> str:
         with contextlib.suppress(RuntimeError):  # the demo ended meanwhile: nobody waits
             loop.call_soon_threadsafe(settle, line, error)
 
-    threading.Thread(target=read, name="demo-input", daemon=True).start()
+    reader = threading.Thread(target=read, name="demo-input", daemon=True)
+    _READERS[:] = [reader]
+    reader.start()
     return await typed
 
 

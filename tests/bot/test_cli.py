@@ -263,10 +263,11 @@ def test_the_demo_on_kept_data_never_puts_the_sample_into_another_papers_inbox(
     assert not any((tmp_path / "inbox").rglob("*.txt"))
 
 
-def demo_at_its_prompt(tmp_path: Path) -> tuple[subprocess.Popen[bytes], int]:
-    """``baozhai demo`` on a terminal of its own (a pseudo-terminal: the interactive prompt),
-    waiting at its prompt; the process and the terminal's reading end. Its scratch folder
-    goes under ``tmp_path / "tmp"``."""
+def demo_at_its_prompt(tmp_path: Path, *, piped: bool) -> tuple[subprocess.Popen[bytes], int]:
+    """``baozhai demo`` typed into from a terminal of its own (a pseudo-terminal: the
+    interactive prompt), its output on that terminal or, ``piped``, into a pipe (``baozhai
+    demo | tee``), waiting at its prompt; the process and where its output is read. Its
+    scratch folder goes under ``tmp_path / "tmp"``."""
     master, slave = pty.openpty()
     environ = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
     (tmp_path / "tmp").mkdir()
@@ -274,51 +275,52 @@ def demo_at_its_prompt(tmp_path: Path) -> tuple[subprocess.Popen[bytes], int]:
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "demo"],
         stdin=slave,
-        stdout=slave,
-        stderr=slave,
+        stdout=subprocess.PIPE if piped else slave,
+        stderr=subprocess.STDOUT if piped else slave,
         cwd=tmp_path,
         env=environ,
         start_new_session=True,
     )
     os.close(slave)
+    output = process.stdout.fileno() if process.stdout is not None else master
     shown = b""
     deadline = time.monotonic() + 60
     while "›".encode() not in shown and time.monotonic() < deadline:
-        if select.select([master], [], [], 0.5)[0]:
-            shown += os.read(master, 65536)
+        if select.select([output], [], [], 0.5)[0]:
+            shown += os.read(output, 65536)
     assert "›".encode() in shown, shown.decode(errors="replace")[-2000:]
-    return process, master
+    return process, output
 
 
-def output_of(master: int) -> str:
+def output_of(output: int) -> str:
     shown = b""
-    while select.select([master], [], [], 0.2)[0]:
+    while select.select([output], [], [], 0.2)[0]:
         try:
-            chunk = os.read(master, 65536)
+            chunk = os.read(output, 65536)
         except OSError:  # the process is gone, and the terminal with it
             break
         if not chunk:
             break
         shown += chunk
-    os.close(master)
     return shown.decode(errors="replace")
 
 
+@pytest.mark.parametrize("piped", [False, True], ids=["on-a-terminal", "output-piped"])
 @pytest.mark.parametrize("sent", ["SIGINT", "SIGTERM"], ids=["ctrl-c", "terminated"])
 def test_the_demo_interrupted_at_its_prompt_stops_at_once_and_cleans_up(
-    tmp_path: Path, sent: str
+    tmp_path: Path, sent: str, piped: bool
 ) -> None:
-    process, master = demo_at_its_prompt(tmp_path)
+    process, output = demo_at_its_prompt(tmp_path, piped=piped)
     process.send_signal(getattr(signal, sent))
     try:
         code = process.wait(timeout=30)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
-        pytest.fail(f"still running 30 s after {sent}: {output_of(master)[-2000:]}")
-    shown = output_of(master)
+        pytest.fail(f"still running 30 s after {sent}: {output_of(output)[-2000:]}")
+    shown = output_of(output)
     assert code == 0, shown[-2000:]
-    assert "Traceback" not in shown
+    assert "Traceback" not in shown and "Fatal Python error" not in shown
     assert list((tmp_path / "tmp").iterdir()) == []  # the scratch database and inbox
 
 
