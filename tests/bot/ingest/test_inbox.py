@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -532,6 +533,23 @@ def test_an_inbox_with_a_file_in_its_place_is_the_operators_to_fix_named_in_one_
     with pytest.raises(InboxError, match=f"cannot make the inbox {paper.inbox}") as raised:
         scan(one_store, paper)
     assert isinstance(raised.value, TellOperator)
+
+
+def test_an_inbox_that_cannot_be_listed_is_the_operators_to_fix_named_in_one_error(
+    one_store: Store, paper: PaperConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # (As root a mode-000 folder is still listed: the file system's refusal is played here.)
+    paper.inbox.mkdir(parents=True)
+    listed = Path.iterdir
+
+    def refused(folder: Path) -> Iterator[Path]:
+        if folder == paper.inbox:
+            raise PermissionError(13, "Permission denied", str(folder))
+        return listed(folder)
+
+    monkeypatch.setattr(Path, "iterdir", refused)
+    with pytest.raises(InboxError, match=f"cannot list the inbox {paper.inbox}: Permission"):
+        scan(one_store, paper)
 
 
 def test_file_still_being_written_is_left_for_the_next_scan(

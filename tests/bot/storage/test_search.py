@@ -201,6 +201,23 @@ def test_matches_years_apart_are_all_found_newest_first(store: Store) -> None:
     assert sorted(titles(search(store, "工会"))) == sorted(f"工会{back}" for back in days)
 
 
+def test_a_young_archive_is_searched_in_one_slice_not_down_to_years_back(store: Store) -> None:
+    for back in range(3):
+        add(store, edition(DAY - dt.timedelta(days=back), article(f"工会{back}", "正文。")))
+    tested: list[str] = []
+
+    def record(conn: object, cursor: object, statement: str, *_: object) -> None:
+        if "article_fts MATCH" in statement or "terms @@" in statement:
+            tested.append(statement)
+
+    sa.event.listen(store.engine, "before_cursor_execute", record)
+    try:
+        assert search(store, "工会").total == 3
+    finally:
+        sa.event.remove(store.engine, "before_cursor_execute", record)
+    assert len(tested) == 1  # the newest week holds the whole archive
+
+
 @pytest.mark.parametrize("printed", [3, 400], ids=["in a few articles", "in hundreds"])
 def test_a_phrase_in_the_last_week_is_found_newest_first_however_common(
     store: Store, printed: int
