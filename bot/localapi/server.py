@@ -1082,6 +1082,12 @@ class LocalBotApi:
         return self.command_sets.get((_scope_key(scope), language_code))
 
     @property
+    def polls_begun(self) -> int:
+        """How many getUpdates calls have reached the server (a test can wait for its long
+        poll to be pending before acting on it)."""
+        return self._poll_generation
+
+    @property
     def pending_updates(self) -> list[Update]:
         """Updates not yet confirmed by a getUpdates offset."""
         return list(self._updates)

@@ -453,7 +453,7 @@ async def test_second_poller_is_a_conflict(
     local_api: LocalBotApi, local_api_bot: telegram.Bot
 ) -> None:
     first = asyncio.create_task(local_api_bot.get_updates(timeout=5))
-    await asyncio.sleep(0.05)
+    await local_api.wait_for(lambda: local_api.polls_begun == 1, 10)  # pending, not just sent
     async with telegram.Bot(TEST_TOKEN, base_url=local_api.base_url) as other:
         await other.get_updates(timeout=0)
     with pytest.raises(Conflict, match=r"(?i)terminated by other getUpdates"):
@@ -473,7 +473,9 @@ async def test_stop_releases_a_pending_long_poll(local_api_factory: Factory) -> 
     server = await local_api_factory()
     async with telegram.Bot(TEST_TOKEN, base_url=server.base_url) as bot:
         poll = asyncio.create_task(bot.get_updates(timeout=30))
-        await asyncio.sleep(0.05)
+        # Pending at the server, not merely sent: a loaded machine took longer than a fixed
+        # 50 ms to get it there, and the stop then cut a connection instead of a poll.
+        await server.wait_for(lambda: server.polls_begun == 1, 10)
         started = time.monotonic()
         await server.stop()
         assert await asyncio.wait_for(poll, 2) == ()
