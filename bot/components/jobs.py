@@ -64,6 +64,7 @@ log = logging.getLogger(__name__)
 POLL_JOB = "poll-inboxes"
 SITE_JOB = "poll-site-{}"  # + the paper's index in [[papers]]
 TEMPLATE_ERROR_KEY = "template-error"  # source state: the layout error the admins were told
+POLL_ERROR_KEY = "poll-error"  # source state: the inbox failure the admins were told
 DIGEST_JOB = "digest-at-{:%H:%M}"
 DIGEST_JOB_PREFIX = DIGEST_JOB.split("{", 1)[0]
 _SYNC_LOCK = "digest-job-sync"  # bot_data key of resync_digest_jobs' lock
@@ -243,11 +244,12 @@ async def poll_inbox_paper(
                 log.exception("%s: scanning %s failed", paper.name, paper.inbox_dir)
             reason = str(exc)[:300]
             await _record_poll(svc, paper, PollOutcome.FAILED, reason)
-            await notify_admins(context, svc, "admin_poll_failed", paper=paper.name, reason=reason)
+            await _tell_admins_about_poll(context, svc, paper, reason)
             return PollOutcome.FAILED, reason
         outcome, detail = report.outcome()
         if not report.busy:  # else the process ingesting it records how its poll went
             await _record_poll(svc, paper, outcome, detail)
+            await _tell_admins_about_poll(context, svc, paper, None)
     if report.failures:
         await notify_admins(
             context,
@@ -351,6 +353,24 @@ async def poll_site_paper(
         await _record_poll(svc, paper, outcome, detail)
     await tell_admins_about_site(context, svc, paper, report)
     return outcome, detail
+
+
+async def _tell_admins_about_poll(
+    context: ContextTypes.DEFAULT_TYPE, svc: Services, paper: PaperConfig, failure: str | None
+) -> None:
+    """A failing inbox is told once per distinct failure, and its recovery once: a folder
+    the operator has not fixed yet fails every poll, and must not page the admins every
+    five minutes through the night. Best effort: a database that cannot say is only logged."""
+    try:
+        told = await asyncio.to_thread(svc.store.state.get, paper.name, POLL_ERROR_KEY)
+        if failure is not None and failure != told:
+            await asyncio.to_thread(svc.store.state.put, paper.name, POLL_ERROR_KEY, failure)
+            await notify_admins(context, svc, "admin_poll_failed", paper=paper.name, reason=failure)
+        elif failure is None and told is not None:
+            await asyncio.to_thread(svc.store.state.drop, paper.name, POLL_ERROR_KEY)
+            await notify_admins(context, svc, "admin_poll_recovered", paper=paper.name)
+    except Exception:
+        log.exception("%s: could not tell the admins how the poll went", paper.name)
 
 
 async def _record_poll(

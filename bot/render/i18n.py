@@ -282,6 +282,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "stats_chart_title": "报摘 · 最近两周",
         "admin_ingest_failed": "⚠️ {paper}：{count} 个文件无法入库，已移到 failed/：\n{items}",
         "admin_poll_failed": "⚠️ {paper}：扫描收件箱失败：{reason}",
+        "admin_poll_recovered": "✅ {paper}：收件箱又能扫描了。",
         "admin_template_error": (
             "⚠️ {paper}：电子报网页与模板对不上（网站改版？），暂停入库：\n{reason}"
         ),
@@ -609,6 +610,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             "failed/:\n{items}"
         ),
         "admin_poll_failed": "⚠️ {paper}: scanning the inbox failed: {reason}",
+        "admin_poll_recovered": "✅ {paper}: the inbox can be scanned again.",
         "admin_template_error": (
             "⚠️ {paper}: the e-paper pages no longer match the template (site redesign?); "
             "nothing is ingested until it is fixed:\n{reason}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import gc
+import logging
 import os
 import re
 import shutil
@@ -640,22 +641,69 @@ async def test_a_broken_file_is_set_aside_and_reported_to_admins(
         await stop_bot(bot)
 
 
+BROKEN_PAPER = '[[papers]]\nname = "坏报"\ninbox = "not-a-folder"\n'
+
+
+def break_the_inbox(folder: Path) -> None:
+    """A file where 坏报's inbox should be: refused at start, so it appears while the bot runs
+    (in place of the folder the start-up poll made)."""
+    shutil.rmtree(folder / "not-a-folder")
+    (folder / "not-a-folder").write_text("an inbox path that is a file", encoding="utf-8")
+
+
 async def test_an_unreadable_inbox_does_not_stop_the_other_papers(
     tmp_path: Path, db: str, seed_path: Path
 ) -> None:
-    extra = '[[papers]]\nname = "坏报"\ninbox = "not-a-folder"\n'
-    bot = await start_bot(tmp_path, db, admins=(9002,), extra_config=extra)
+    bot = await start_bot(tmp_path, db, admins=(9002,), extra_config=BROKEN_PAPER)
     try:
-        # A file where the inbox should be: refused at start, so it appears while running
-        # (in place of the folder the start-up poll made).
-        shutil.rmtree(tmp_path / "not-a-folder")
-        (tmp_path / "not-a-folder").write_text("an inbox path that is a file", encoding="utf-8")
+        break_the_inbox(tmp_path)
         admin = bot.user(9002, "Admin")
         await admin.send("/start")
         await admin.wait_for_messages(1)
         await ingest(bot, seed_path)
         reports = await admin.wait_for_messages(1)
         assert "坏报" in reports[0].text
+    finally:
+        await stop_bot(bot)
+
+
+async def test_an_inbox_that_keeps_failing_is_told_to_the_admins_once_and_its_repair_once(
+    tmp_path: Path, db: str
+) -> None:
+    bot = await start_bot(tmp_path, db, admins=(9003,), extra_config=BROKEN_PAPER)
+    try:
+        admin = bot.user(9003, "Admin")
+        await admin.send("/start")
+        await admin.wait_for_messages(1)
+        break_the_inbox(tmp_path)
+        await bot.poll_to_end()
+        [failed] = await admin.wait_for_messages(1)
+        assert "坏报" in failed.text and "not-a-folder" in failed.text
+        for _ in range(3):  # still broken: the admins already know
+            await bot.poll_to_end()
+        await nothing_more_arrives(admin)
+        (tmp_path / "not-a-folder").unlink()
+        await bot.poll_to_end()
+        [repaired] = await admin.wait_for_messages(1)
+        assert "坏报" in repaired.text and "收件箱又能扫描了" in repaired.text
+        await bot.poll_to_end()
+        await nothing_more_arrives(admin)
+    finally:
+        await stop_bot(bot)
+
+
+async def test_an_inbox_that_cannot_be_made_is_logged_as_one_warning_without_a_traceback(
+    tmp_path: Path, db: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot = await start_bot(tmp_path, db, extra_config=BROKEN_PAPER)
+    try:
+        break_the_inbox(tmp_path)
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="bot"):
+            await bot.poll_to_end()
+        [record] = [r for r in caplog.records if "坏报" in r.getMessage()]
+        assert record.levelno == logging.WARNING and record.exc_info is None
+        assert "not-a-folder" in record.getMessage()
     finally:
         await stop_bot(bot)
 
