@@ -26,7 +26,7 @@ from bot.render import SEARCH_PAGE, article_keyboard, article_ref, encode_callba
 from bot.render.i18n import t, t_plain
 from bot.render.text import truncate_text
 from bot.services import services
-from bot.storage.fulltext import SearchOrder, SearchQuery, parse_query
+from bot.storage.fulltext import SearchOrder, SearchQuery, parse_query, without_order
 from bot.storage.records import SearchHit, SubscriberRecord
 from bot.storage.store import Store
 
@@ -58,7 +58,7 @@ async def search_page(
     svc = services(context)
     lang = language(update)
     offset = page * SEARCH_PAGE_SIZE
-    newest, words_found = False, [words]
+    newest, words_found, echoed = False, [words], words
     if articles_of is not None:
         hits, total, exact = await _title_matches(svc.store, articles_of, words, offset)
     else:
@@ -68,6 +68,7 @@ async def search_page(
             await reply(update, t(lang, "search_needs_word"))
             return
         newest, words_found = parsed.order is SearchOrder.NEWEST, list(parsed.words)
+        echoed = without_order(words, parsed)
         search = functools.partial(
             svc.store.editions.search, parsed, offset=offset, limit=SEARCH_PAGE_SIZE
         )
@@ -82,7 +83,7 @@ async def search_page(
         hits, total, exact = list(result.hits), result.total, result.exact
     render = functools.partial(
         search_results,
-        words,
+        echoed,
         hits,
         lang,
         words=words_found,

@@ -722,6 +722,7 @@ async def test_an_inbox_that_cannot_be_made_is_logged_as_one_warning_without_a_t
         ("/search 2024-07", "日期和报纸只是范围，还要加上要找的词"),
         ("/search 浙江工人日报", "日期和报纸只是范围，还要加上要找的词"),
         ("/search 最新", "“最新”的搜索结果（共 1 篇"),
+        ("/search 工会 最新", "“工会”的搜索结果（共 5 篇，最新的在前）"),
         ("/start b_99999_1_deadbeef", "这期报纸已不在存档中"),
         ("/settings 25:99", "“25:99”不是有效的时间"),
         ("/nosuchcommand", "没有这个命令"),

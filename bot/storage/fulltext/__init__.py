@@ -14,7 +14,13 @@ from __future__ import annotations
 
 from bot.storage.fulltext.index import Filters, IndexEntry, SearchBackend, entry, recency
 from bot.storage.fulltext.postgres import PostgresSearch
-from bot.storage.fulltext.query import Phrase, SearchOrder, SearchQuery, parse_query
+from bot.storage.fulltext.query import (
+    Phrase,
+    SearchOrder,
+    SearchQuery,
+    parse_query,
+    without_order,
+)
 from bot.storage.fulltext.sqlite import SqliteSearch
 
 __all__ = [
@@ -28,6 +34,7 @@ __all__ = [
     "entry",
     "parse_query",
     "recency",
+    "without_order",
 ]
 
 

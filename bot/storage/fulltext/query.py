@@ -25,7 +25,14 @@ from dataclasses import dataclass
 
 from bot.storage.fulltext.terms import is_han, normalize, word_terms
 
-__all__ = ["MAX_PHRASES", "Phrase", "SearchOrder", "SearchQuery", "parse_query"]
+__all__ = [
+    "MAX_PHRASES",
+    "Phrase",
+    "SearchOrder",
+    "SearchQuery",
+    "parse_query",
+    "without_order",
+]
 
 MAX_PHRASES = 8
 """Words (found plus excluded) kept from one query: more only make it slower, not better."""
@@ -158,3 +165,17 @@ def parse_query(text: str, papers: Sequence[str] = ()) -> SearchQuery:
         until=max((u for _, u in spans), default=None),
         order=order,
     )
+
+
+def without_order(text: str, query: SearchQuery) -> str:
+    """``text`` (parsed as ``query``) without the words that asked for newest first, if they
+    did: for the results' header, which names the order already (not "“工会 最新” …, newest
+    first"). Otherwise as typed (最新 alone is the word searched for)."""
+    if query.order is not SearchOrder.NEWEST:
+        return text
+    kept = [
+        match.group()
+        for match in _TOKEN.finditer(text.replace("\x00", " "))
+        if match["bare"] is None or match["neg"] or normalize(match["bare"]) not in _NEWEST
+    ]
+    return " ".join(kept)

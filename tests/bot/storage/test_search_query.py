@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.storage.fulltext import SearchOrder, parse_query
+from bot.storage.fulltext import SearchOrder, parse_query, without_order
 from bot.storage.fulltext.query import MAX_PHRASES
 from bot.storage.fulltext.terms import is_han
 
@@ -73,6 +73,23 @@ def test_the_newest_keyword_alone_is_a_word_to_find() -> None:
         ("海南日报",),
         dt.date(2024, 7, 1),
     )
+
+
+@pytest.mark.parametrize(
+    ("typed", "echoed"),
+    [
+        ("工会 最新", "工会"),
+        ("Newest 工会 2024-07 LATEST", "工会 2024-07"),
+        ('"最新" 工会 最新', '"最新" 工会'),  # quoted: a phrase to find, kept
+        ("工会 -最新 最新", "工会 -最新"),  # excluded: kept
+        ("最新", "最新"),  # alone: the word searched for
+        ("工会", "工会"),
+    ],
+)
+def test_the_header_echoes_the_words_without_those_that_asked_for_newest_first(
+    typed: str, echoed: str
+) -> None:
+    assert without_order(typed, parse_query(typed, PAPERS)) == echoed
 
 
 def test_dates_and_papers_without_a_word_are_filters_only() -> None:
