@@ -353,6 +353,23 @@ def test_a_bad_digest_time_names_file_section_and_key(tmp_path: Path) -> None:
     assert str(info.value) == f'{path}: [schedule] digest_time: expected "HH:MM", got "7:3x"'
 
 
+@pytest.mark.parametrize(
+    ("written", "shown"),
+    [
+        ("2024-07-01T07:30:00", "2024-07-01T07:30:00"),
+        ("2024-07-01T07:30:00+08:00", "2024-07-01T07:30:00+08:00"),
+        ("2024-07-01", "2024-07-01"),
+    ],
+)
+def test_a_toml_date_given_for_a_time_is_echoed_as_written(
+    tmp_path: Path, written: str, shown: str
+) -> None:
+    path = write(tmp_path, f"[schedule]\ndigest_time = {written}\n")
+    with pytest.raises(ConfigError) as info:
+        load(path)
+    assert str(info.value) == f'{path}: [schedule] digest_time: expected "HH:MM", got {shown}'
+
+
 BAD_VALUES = [
     ('[schedule]\ndigest_time = "24:00"', "[schedule] digest_time"),
     ('[schedule]\ntimezone = "Mars/Olympus_Mons"', "[schedule] timezone"),
