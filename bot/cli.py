@@ -347,15 +347,14 @@ def _db_downgrade(args: argparse.Namespace, config: Config) -> int:
     import re
 
     from alembic.util import CommandError
-    from sqlalchemy.engine import make_url
 
     from bot.errors import SchemaTooNewError
     from bot.storage.engine import (
         current_revision,
         downgrade,
         head_revision,
-        is_sqlite,
         known_revision,
+        sqlite_file_missing,
     )
     from bot.storage.store import Store
 
@@ -364,7 +363,7 @@ def _db_downgrade(args: argparse.Namespace, config: Config) -> int:
         print(f"baozhai: no schema revision {wanted!r} in this release", file=sys.stderr)
         return 2
     url = config.storage.url
-    if is_sqlite(url) and not Path(make_url(url).database or "").is_file():
+    if sqlite_file_missing(url):
         print(f"baozhai: no database at {_masked(url)}: nothing to downgrade", file=sys.stderr)
         return 2
     with Store(url, migrate=False) as store:

@@ -17,9 +17,7 @@ import signal
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from pathlib import Path
 
-from sqlalchemy.engine import make_url
 from telegram import Bot, Update
 from telegram.error import InvalidToken, NetworkError
 
@@ -359,13 +357,13 @@ def status_now(config: Config, lang: str = "en") -> int:
         current_revision,
         driver_message,
         head_revision,
-        is_sqlite,
         known_revision,
+        sqlite_file_missing,
     )
 
     url = config.storage.url
     shown = masked_url(url)
-    if is_sqlite(url) and not Path(make_url(url).database or "").is_file():
+    if sqlite_file_missing(url):
         print(f"baozhai: no database at {shown} yet (`baozhai run` creates it)", file=sys.stderr)
         return 1
     try:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -87,6 +88,22 @@ def is_sqlite(url: str | URL | Engine) -> bool:
     if isinstance(url, Engine):
         return url.dialect.name == "sqlite"
     return make_url(url).get_backend_name() == "sqlite"
+
+
+def sqlite_file_missing(url: str | URL) -> bool:
+    """True for a SQLite URL whose database file is not there: what a command that only reads
+    or steps down a database must say, not create an empty one by opening it. A ``uri=true``
+    URL names its file as ``file:path?…`` (percent-encoded); in-memory ones are never missing."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or _is_memory(parsed):
+        return False
+    database = parsed.database or ""
+    if parsed.query.get("uri"):
+        path = urllib.parse.unquote(urllib.parse.urlsplit(database).path)
+        if path in ("", ":memory:"):
+            return False
+        return not Path(path).is_file()  # as SQLite reads it: no "~"
+    return not Path(database).expanduser().is_file()
 
 
 def resolve_url(url: str, base_dir: Path) -> str:

@@ -791,6 +791,18 @@ def test_status_in_chinese_is_the_admins_status_page(
     assert "最近一次推送：还没有" in result.stdout
 
 
+def test_status_reads_a_database_named_by_a_sqlite_uri(tmp_path: Path) -> None:
+    path = tmp_path / "uri.sqlite"
+    Store(f"sqlite:///{path}").close()
+    url = f"sqlite:///file:{path}?mode=rw&uri=true"
+    (tmp_path / "config.toml").write_text(f'[storage]\nurl = "{url}"\n', encoding="utf-8")
+
+    result = baozhai("status", cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    assert "Subscribed chats: 0" in result.stdout
+
+
 def test_status_of_an_unreachable_database_masks_its_password(tmp_path: Path) -> None:
     import socket
 
