@@ -63,7 +63,7 @@ from typing import TYPE_CHECKING, Any, Final
 from bot.errors import EditionChangedError, InboxError
 from bot.ingest.report import Failure, IngestReport, Skipped
 from bot.sources import EditionBatch, Page, Source, content_hash
-from bot.sources.inbox import DEFAULT_GRACE, InboxSource
+from bot.sources.inbox import DEFAULT_GRACE, InboxSource, unlisted_inbox
 from bot.storage.records import EditionRecord, FileStatus
 from summarizer.edition import Edition, merge_pages
 from summarizer.errors import BlankPageError, EditionError
@@ -136,6 +136,10 @@ def _inbox_lock(paper: str, inbox: Path) -> Iterator[bool]:
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     except OSError as exc:
+        try:  # a folder that cannot be listed either is one error, not a warning then one
+            next(iter(inbox.iterdir()), None)
+        except OSError as listing:
+            raise unlisted_inbox(inbox, listing) from listing
         log.warning("%s: cannot open %s (%s); scanning without the lock", paper, path, exc)
         fd = None
     if fd is None:

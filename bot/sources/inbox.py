@@ -84,6 +84,7 @@ __all__ = [
     "SCAN_BYTES",
     "STALE_PARTIAL",
     "InboxSource",
+    "unlisted_inbox",
 ]
 
 log = logging.getLogger(__name__)
@@ -123,6 +124,12 @@ class _Entry:
     key: tuple[str, int, int]  # name, size, mtime in ns: a change of the file changes it
     raw_name: bytes | None = None  # the name as the file system has it, if that is not UTF-8
     partial_of: str | None = None  # the name a partial upload will have once complete
+
+
+def unlisted_inbox(inbox: Path, exc: OSError) -> InboxError:
+    """The operator's error for an inbox folder that cannot be listed (permissions, a lost
+    mount): one line naming it."""
+    return InboxError(f"cannot list the inbox {inbox}: {exc.strerror or exc}")
 
 
 class InboxSource:
@@ -302,7 +309,7 @@ class InboxSource:
         try:
             listed = sorted(self.inbox.iterdir())
         except OSError as exc:
-            raise InboxError(f"cannot list the inbox {self.inbox}: {exc.strerror or exc}") from exc
+            raise unlisted_inbox(self.inbox, exc) from exc
         for path in listed:
             if path.is_dir():
                 if _hidden(path.name) or path.name in (DONE_DIR, FAILED_DIR):

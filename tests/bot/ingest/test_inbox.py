@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -550,6 +552,33 @@ def test_an_inbox_that_cannot_be_listed_is_the_operators_to_fix_named_in_one_err
     monkeypatch.setattr(Path, "iterdir", refused)
     with pytest.raises(InboxError, match=f"cannot list the inbox {paper.inbox}: Permission"):
         scan(one_store, paper)
+
+
+def test_an_inbox_that_can_be_neither_locked_nor_listed_is_one_error_and_no_warning(
+    one_store: Store,
+    paper: PaperConfig,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # (As root a mode-000 folder is opened and listed: the file system's refusals are played.)
+    paper.inbox.mkdir(parents=True)
+    listed, opened = Path.iterdir, os.open
+
+    def refused(folder: Path) -> Iterator[Path]:
+        if folder == paper.inbox:
+            raise PermissionError(13, "Permission denied", str(folder))
+        return listed(folder)
+
+    def refused_open(path: Any, *args: Any, **kwargs: Any) -> int:
+        if Path(path).parent == paper.inbox:
+            raise PermissionError(13, "Permission denied", str(path))
+        return opened(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "iterdir", refused)
+    monkeypatch.setattr(os, "open", refused_open)
+    with caplog.at_level(logging.WARNING), pytest.raises(InboxError, match="cannot list"):
+        scan(one_store, paper)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
 
 
 def test_file_still_being_written_is_left_for_the_next_scan(
