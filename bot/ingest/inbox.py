@@ -231,6 +231,7 @@ def _ingest_batch(
     # A stored edition of this date is extended: its pages are read back and merged too.
     stored = store.editions.on(batch.date, batch.paper)
     earlier: list[Page] = []
+    parsed: dict[str, Edition] = {}  # new pages parsed already (by name)
     if stored is not None:
         try:
             settled = _unique(source.settled_pages(batch.date))
@@ -249,13 +250,13 @@ def _ingest_batch(
         earlier = made_of
         known = {page.sha256 for page in earlier}
         pages = [page for page in pages if page.sha256 not in known]
-        if all(_blank(source, batch, page) for page in pages):
+        if all(_blank(source, batch, page, parsed) for page in pages):
             # (Late blank pages add nothing: the stored edition stays the version its
             # digests were begun from, rather than be replaced by the same articles.)
             _settle_stored(store, source, batch, report, record=None)
             return
 
-    merged, broken = _merge(source, batch, earlier, pages, limits)
+    merged, broken = _merge(source, batch, earlier, pages, limits, parsed)
     if merged is None and not broken:
         _wait_for_head(store, source, batch, report, now)
         return
@@ -358,9 +359,15 @@ def _stored_with_some(
 
 
 def _merge(
-    source: Source, batch: EditionBatch, earlier: list[Page], pages: list[Page], limits: Limits
+    source: Source,
+    batch: EditionBatch,
+    earlier: list[Page],
+    pages: list[Page],
+    limits: Limits,
+    parsed: dict[str, Edition],
 ) -> tuple[Edition | None, dict[str, str]]:
-    """Parse ``earlier`` (already stored) and ``pages`` (new) and join them into one edition.
+    """Parse ``earlier`` (already stored) and ``pages`` (new; those in ``parsed`` are parsed
+    already, by name) and join them into one edition.
 
     On failure returns None and the reason for each new page at fault (the pages of the batch
     not named are held back with it); ``earlier`` pages are never blamed, only read. None
@@ -381,7 +388,7 @@ def _merge(
     }
     for page in pages:
         try:
-            edition = _read(source, batch, page)
+            edition = parsed[page.name] if page.name in parsed else _read(source, batch, page)
         except EditionError as exc:
             broken[page.name] = exc.reason
             continue
@@ -413,11 +420,12 @@ def _merge(
     return merged, {}
 
 
-def _blank(source: Source, batch: EditionBatch, page: Page) -> bool:
+def _blank(source: Source, batch: EditionBatch, page: Page, parsed: dict[str, Edition]) -> bool:
     """Whether the page is blank as the parser sees it (whitespace once decoded, full-width
-    spaces too); a page that does not parse is not (the merge says why)."""
+    spaces too); a page that does not parse is not (the merge says why). A page that parses
+    is kept in ``parsed`` by name, for the merge not to parse it again."""
     try:
-        source.read(batch, page)
+        parsed[page.name] = source.read(batch, page)
     except BlankPageError:
         return True
     except EditionError:

@@ -7,6 +7,7 @@ import hashlib
 import logging
 import os
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,13 +21,13 @@ import bot
 from bot.config import PaperConfig
 from bot.errors import InboxError, TellOperator
 from bot.ingest import IngestReport, ingest_inbox
-from bot.ingest.inbox import MAX_UNSETTLED_SEARCH, _stored_with_some
-from bot.sources import Page, content_hash
+from bot.ingest.inbox import MAX_UNSETTLED_SEARCH, _stored_with_some, ingest
+from bot.sources import EditionBatch, Page, content_hash
 from bot.sources.inbox import DEFAULT_GRACE, InboxSource
 from bot.storage.fulltext import parse_query
 from bot.storage.records import EditionRecord
 from bot.storage.store import Store
-from summarizer.edition import merge_pages
+from summarizer.edition import Edition, merge_pages
 from summarizer.filenames import date_from_path
 from summarizer.limits import DEFAULT_LIMITS, Limits, summarizer_for
 from summarizer.parser import read_page
@@ -752,6 +753,29 @@ def test_a_jump_from_a_stored_page_is_joined_with_its_late_continuation(
     body = "\n".join(qiushi.paragraphs)
     assert "第13期《求是》杂志将发表" in body
     assert "文章指出，从现在起" in body
+
+
+class ReadCounting(InboxSource):
+    """The real inbox, counting how often each page is parsed (by file name)."""
+
+    def __init__(self, paper: str, inbox: Path) -> None:
+        super().__init__(paper, inbox)
+        self.reads: Counter[str] = Counter()
+
+    def read(self, batch: EditionBatch, page: Page) -> Edition:
+        self.reads[Path(page.name).name] += 1
+        return super().read(batch, page)
+
+
+def test_a_late_page_is_parsed_once(one_store: Store, paper: PaperConfig) -> None:
+    first = ingest_first_page(one_store, paper)
+    drop(paper, page_name(2), PAGE_2.encode())
+    source = ReadCounting(paper.name, paper.inbox)
+
+    report = ingest(one_store, source, sentences=3, now=NOW)
+
+    assert [e.id for e in report.extended] == [first.id]
+    assert source.reads == Counter({SEED_NAME: 1, page_name(2): 1})
 
 
 def test_a_digest_delivered_before_the_late_page_still_counts(
