@@ -173,6 +173,7 @@ def add_handlers(application: Application, admin_ids: Sequence[int] = ()) -> Non
     application.add_handler(
         ChatMemberHandler(membership.chat_member, ChatMemberHandler.MY_CHAT_MEMBER)
     )
+    application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, membership.migrated))
     application.add_handler(MessageHandler(private & filters.COMMAND, commands.unknown_command))
     application.add_handler(
         MessageHandler(private & filters.TEXT & ~filters.COMMAND, commands.plain_text)

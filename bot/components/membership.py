@@ -1,5 +1,6 @@
-"""``my_chat_member`` updates: a user who blocks the bot stops being a subscriber, and so does
-a group that removes it or a channel that takes its admin rights away.
+"""Membership changes: a user who blocks the bot stops being a subscriber, and so does a
+group that removes it or a channel that takes its admin rights away (``my_chat_member``);
+a group that becomes a supergroup (a new chat id) keeps its subscription under the new id.
 
 Telegram tells us when the bot is blocked or kicked; acting on that keeps the next digest
 fan-out from wasting a send (and a 403) on every chat that left. History is kept.
@@ -33,3 +34,21 @@ async def chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     chat_id = change.chat.id
     await asyncio.to_thread(services(context).store.subscribers.deactivate, chat_id)
     log.info("chat %s blocked or removed the bot; subscription deactivated", chat_id)
+
+
+async def migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A group became a supergroup: its subscription, topics, settings and delivery history
+    move to the new chat id at once (both service messages arrive; the second finds nothing
+    left to move). Until now only a digest sent to the old id, refused, moved them: in
+    between, the supergroup's /following, /settings and /follow said "not subscribed"."""
+    message = update.effective_message
+    if message is None:
+        return
+    if message.migrate_to_chat_id:
+        old, new = message.chat.id, message.migrate_to_chat_id
+    elif message.migrate_from_chat_id:
+        old, new = message.migrate_from_chat_id, message.chat.id
+    else:
+        return
+    await asyncio.to_thread(services(context).store.subscribers.migrate_chat, old, new)
+    log.info("group %s became supergroup %s; its subscription moved with it", old, new)

@@ -289,9 +289,13 @@ async def _send_one(
         await asyncio.to_thread(store.subscribers.deactivate, alert.chat_id)
         await _failed(store, alert, exc.message, False, owner, report)
     except ChatMigrated as exc:
-        # The reader's subscription moves; this alert, decided for the old id, is given up.
-        await asyncio.to_thread(store.subscribers.migrate_chat, alert.chat_id, exc.new_chat_id)
-        await _failed(store, alert, f"migrated to {exc.new_chat_id}", False, owner, report)
+        # The group's subscription moves, and this alert with it: the next poll sends it to
+        # the supergroup (as a digest is resent there), unless the supergroup has its own.
+        new_id = exc.new_chat_id
+        await asyncio.to_thread(store.subscribers.migrate_chat, alert.chat_id, new_id)
+        moved = await asyncio.to_thread(store.alerts.get, alert.edition_id, new_id)
+        resend = moved is not None and moved.id == alert.id
+        await _failed(store, alert, f"migrated to {new_id}", resend, owner, report)
     except BadRequest as exc:
         if "chat not found" in exc.message.lower():
             await asyncio.to_thread(store.subscribers.deactivate, alert.chat_id)

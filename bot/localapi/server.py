@@ -25,7 +25,8 @@ Scope and deliberate differences from Telegram (see also ``bot.localapi.telegram
   each, the bot's among them: ``getChatMember`` and ``getChatAdministrators`` answer from it,
   a channel is writable only with ``can_post_messages``, its member list only for its
   administrators, and ``@username`` resolves channels and public supergroups. Channel posts by
-  people, anonymous admins and group → supergroup migration are not modelled.
+  people and anonymous admins are not modelled; a group's migration to a supergroup is
+  (:meth:`LocalGroup.upgrade`).
 * Text length is checked with ``len()`` of the parsed text (code points), as
   ``shared/docs/telegram.md`` states the limit in characters; Telegram may count UTF-16 units,
   which differs only for characters outside the BMP (emoji), never for CJK text.
@@ -160,11 +161,19 @@ _CONFLICT_POLL = (
 class ApiError(Exception):
     """A Bot API error answer: ``{"ok": false, "error_code": status, "description": ...}``."""
 
-    def __init__(self, status: int, description: str, retry_after: int | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        description: str,
+        retry_after: int | None = None,
+        *,
+        migrate_to_chat_id: int | None = None,
+    ) -> None:
         super().__init__(description)
         self.status = status
         self.description = description
         self.retry_after = retry_after
+        self.migrate_to_chat_id = migrate_to_chat_id
 
     def to_api(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -174,6 +183,8 @@ class ApiError(Exception):
         }
         if self.retry_after is not None:
             body["parameters"] = {"retry_after": self.retry_after}
+        if self.migrate_to_chat_id is not None:
+            body["parameters"] = {"migrate_to_chat_id": self.migrate_to_chat_id}
         return body
 
 
@@ -751,6 +762,8 @@ class LocalGroup(LocalChat):
         self.bot_rights: set[str] = set(_ADMIN_RIGHTS + _CHANNEL_RIGHTS + _GROUP_RIGHTS)
         self.send_times: deque[float] = deque()
         """When each message the bot sent here was accepted (the 20-a-minute window)."""
+        self.migrated_to: int | None = None
+        """The supergroup this group became (:meth:`upgrade`): sends here are refused."""
 
     def __repr__(self) -> str:
         return f"LocalGroup(chat_id={self.chat_id}, type={self.kind!r}, title={self.title!r})"
@@ -790,6 +803,36 @@ class LocalGroup(LocalChat):
             }
             self.server.push_update("my_chat_member", payload)
 
+    def upgrade(self, new_id: int, *, tell: bool = True) -> LocalGroup:
+        """Telegram's group → supergroup migration: the supergroup ``new_id`` (same title,
+        members and bot) takes this group's place; the bot gets the two service messages,
+        ``migrate_to_chat_id`` here and ``migrate_from_chat_id`` there (not with ``tell=False``:
+        a bot that was down longer than Telegram keeps updates), and a send to this id answers
+        400 with ``migrate_to_chat_id``."""
+        if self.kind != "group" or self.migrated_to is not None:
+            raise RuntimeError(f"{self!r} is not a basic group that can be upgraded")
+        new = self.server._group(new_id, "supergroup", self.title, self.username, self.bot_status)
+        new.members = dict(self.members)
+        new.bot_rights = set(self.bot_rights)
+        self.migrated_to = new_id
+        creator = next((u for u, s in self.members.items() if s == "creator"), None)
+        actor = self.server.users.get(creator) if creator is not None else None
+        for chat, key, other in (
+            (self, "migrate_to_chat_id", new_id),
+            (new, "migrate_from_chat_id", self.chat_id),
+        ):
+            message: dict[str, Any] = {
+                "message_id": self.server._next_message_id(chat.chat_id),
+                "from": actor.to_user_api() if actor else self.server.bot_user_api(short=True),
+                "chat": chat.to_chat_api(),
+                "date": int(time.time()),
+                key: other,
+            }
+            chat.sent.append(message)
+            if tell:
+                self.server.push_update("message", message)
+        return new
+
     def status_of(self, user_id: int) -> str:
         if user_id == self.server.bot_id:
             return self.bot_status
@@ -802,6 +845,8 @@ class LocalGroup(LocalChat):
         in that forum topic (``message_thread_id``) of a forum supergroup."""
         if self.kind == "channel":
             raise RuntimeError("people do not write in channels; channel posts are not modelled")
+        if self.migrated_to is not None:
+            raise RuntimeError(f"{self.title!r} is supergroup {self.migrated_to} now")
         if self.members.get(user.chat_id, "left") in ("left", "kicked"):
             raise RuntimeError(f"user {user.chat_id} is not a member of {self.title!r}")
         return await self.server._incoming(self, user, text, topic)
@@ -1334,6 +1379,12 @@ class LocalBotApi:
     def _writable_chat(self, params: _Params) -> LocalChat:
         chat = self._chat(params)
         if isinstance(chat, LocalGroup):
+            if chat.migrated_to is not None:
+                raise ApiError(
+                    400,
+                    "Bad Request: group chat was upgraded to a supergroup chat",
+                    migrate_to_chat_id=chat.migrated_to,
+                )
             where = "channel" if chat.kind == "channel" else "group"
             if chat.bot_status == "kicked":
                 raise ApiError(403, f"Forbidden: bot was kicked from the {where} chat")

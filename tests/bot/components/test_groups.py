@@ -169,6 +169,68 @@ async def test_a_subscribed_group_gets_the_digest(bot: RunningBot, seed_path: Pa
     await eventually(lambda: bot.store.deliveries.was_sent(edition_id, GROUP))
 
 
+# --------------------------------------------------------------------------- migration
+
+BASIC_GROUP, SUPERGROUP = -4001, -1004001
+
+
+async def a_basic_group_following_a_topic(bot: RunningBot) -> tuple[LocalGroup, LocalUser]:
+    """A basic group (the kind Telegram upgrades), subscribed and following 工会."""
+    group = bot.server.group(BASIC_GROUP, "老读报会", supergroup=False)
+    owner = group.add(bot.user(2001, "群主"), "creator")
+    for command in ("/subscribe", "/follow 工会"):
+        await group.send(owner, command)
+        await group.wait_for_messages(1)
+    return group, owner
+
+
+async def test_a_group_that_becomes_a_supergroup_keeps_its_subscription_and_topics(
+    bot: RunningBot,
+) -> None:
+    group, owner = await a_basic_group_following_a_topic(bot)
+
+    supergroup = group.upgrade(SUPERGROUP)
+
+    await eventually(lambda: bot.store.subscribers.get(SUPERGROUP) is not None)
+    assert bot.store.subscribers.get(SUPERGROUP).active
+    assert bot.store.subscribers.get(BASIC_GROUP) is None
+    await supergroup.send(owner, "/following")
+    [answer] = await supergroup.wait_for_messages(1)
+    assert "工会" in answer.text
+
+
+async def test_a_migrated_groups_digest_goes_to_the_supergroup_once(
+    bot: RunningBot, seed_path: Path
+) -> None:
+    group, _ = await a_basic_group_following_a_topic(bot)
+    supergroup = group.upgrade(SUPERGROUP)
+    await eventually(lambda: bot.store.subscribers.get(SUPERGROUP) is not None)
+
+    edition_id = await digest_day(bot, seed_path)
+
+    [digest] = await supergroup.wait_for_messages(1)
+    assert digest.text.startswith(f"📰 {PAPER}")
+    await eventually(lambda: bot.store.deliveries.was_sent(edition_id, SUPERGROUP))
+    assert [m for m in group.history if m.text.startswith("📰")] == []
+
+
+async def test_a_topic_alert_refused_by_the_old_group_reaches_the_supergroup(
+    bot: RunningBot, seed_path: Path
+) -> None:
+    group, owner = await a_basic_group_following_a_topic(bot)
+    await group.send(owner, "/settings 12:00")  # the alert goes out before the digest
+    await group.wait_for_messages(1)
+    supergroup = group.upgrade(SUPERGROUP, tell=False)  # the bot missed the service messages
+    bot.set_clock(DAY, dt.time(9, 0))
+    bot.drop_edition(seed_path, DAY)
+    await bot.poll_to_end()  # sent to the old id: refused, the subscription moves
+
+    await bot.poll_to_end()
+
+    [alert] = await supergroup.wait_for_messages(1)
+    assert "工会" in alert.text and not alert.text.startswith(f"📰 {PAPER}")
+
+
 # --------------------------------------------------------------------------- the throttle
 
 

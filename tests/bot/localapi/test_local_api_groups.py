@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 import telegram
 from telegram import ChatMember, Update
-from telegram.error import BadRequest, Forbidden, RetryAfter
+from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter
 from telegram.ext import ApplicationBuilder, CommandHandler, ContextTypes
 
 from bot.localapi.server import LocalBotApi
@@ -92,6 +92,35 @@ async def test_a_bot_that_left_a_group_is_forbidden_to_write_there(
     local_api.group(-1001, "读报会", bot_status="left")
     with pytest.raises(Forbidden, match=r"(?i)not a member of the group chat"):
         await local_api_bot.send_message(-1001, "x")
+
+
+async def test_an_upgraded_group_answers_with_its_supergroups_id(
+    local_api: LocalBotApi, local_api_bot: telegram.Bot
+) -> None:
+    group = local_api.group(-1001, "读报会", supergroup=False)
+    group.add(local_api.user(1), "creator")
+    supergroup = group.upgrade(-1001001)
+    with pytest.raises(ChatMigrated) as caught:
+        await local_api_bot.send_message(-1001, "x")
+    assert caught.value.new_chat_id == -1001001
+    await local_api_bot.send_message(-1001001, "y")
+    assert [m.text for m in supergroup.history] == ["y"]
+    assert supergroup.status_of(1) == "creator"
+
+
+async def test_an_upgrade_tells_the_bot_in_both_chats(local_api: LocalBotApi) -> None:
+    group = local_api.group(-1001, "读报会", supergroup=False)
+    group.add(local_api.user(1), "creator")
+    group.upgrade(-1001001)
+    messages = [u.payload for u in local_api.pending_updates if u.kind == "message"]
+    assert [(m["chat"]["id"], m["chat"]["type"]) for m in messages] == [
+        (-1001, "group"),
+        (-1001001, "supergroup"),
+    ]
+    assert (messages[0]["migrate_to_chat_id"], messages[1]["migrate_from_chat_id"]) == (
+        -1001001,
+        -1001,
+    )
 
 
 async def test_a_group_takes_20_messages_a_minute_then_answers_429(
