@@ -26,9 +26,13 @@ async def chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     change = update.my_chat_member
     if change is None:
         return
-    status = change.new_chat_member.status
-    # In a channel the bot can post only as an administrator: demoted is as good as gone.
-    demoted = change.chat.type == ChatType.CHANNEL and status != ChatMember.ADMINISTRATOR
+    member = change.new_chat_member
+    status = member.status
+    # In a channel the bot posts only as an administrator allowed to post messages: demoted,
+    # or left without that right, is as good as gone.
+    demoted = change.chat.type == ChatType.CHANNEL and (
+        status != ChatMember.ADMINISTRATOR or not getattr(member, "can_post_messages", False)
+    )
     if status not in _GONE and not demoted:
         return
     chat_id = change.chat.id

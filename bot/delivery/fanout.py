@@ -110,8 +110,10 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# Telegram's 400 for a chat that no longer exists (PTB strips "Bad Request: ").
-_CHAT_GONE = "chat not found"
+# Telegram's 400s for a chat we can no longer post to (PTB strips "Bad Request: "): one that
+# no longer exists, and a channel that took the bot's right to post (its my_chat_member
+# update missed, say while the bot was down).
+_CHAT_GONE = ("chat not found", "need administrator rights in the channel chat")
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # immutable: one for every send (10 µs each)
 
 MessageBuilder = Callable[[Sequence[int], str, Sequence[int]], Awaitable[list[DigestMessage]]]
@@ -558,7 +560,7 @@ class _Fanout:
         except BadRequest as exc:
             assert attempt is not None  # raised by send() only
             reason = f"BadRequest: {self._redact(exc.message)}"
-            if _CHAT_GONE in exc.message.lower():
+            if any(gone in exc.message.lower() for gone in _CHAT_GONE):
                 # A dead chat, not our bug: stop sending to it, as for a 403 (history kept).
                 log.info("%s chat %d: %s; deactivating", label, attempt.chat_id, reason)
                 await asyncio.to_thread(self.store.subscribers.deactivate, attempt.chat_id)

@@ -784,22 +784,26 @@ class LocalGroup(LocalChat):
         return user
 
     def set_bot_status(self, status: str, *, rights: set[str] | None = None) -> None:
-        """Change the bot's membership (``administrator``, ``member``, ``left``, ``kicked``);
-        the bot gets the ``my_chat_member`` update Telegram sends for it."""
+        """Change the bot's membership (``administrator``, ``member``, ``left``, ``kicked``)
+        or, as administrator, its ``rights``; the bot gets the ``my_chat_member`` update
+        Telegram sends for either change."""
         if status not in _MEMBER_STATUSES:
             raise ValueError(f"unknown member status {status!r}")
-        old, self.bot_status = self.bot_status, status
+        bot_id = self.server.bot_id
+        before = self.server._member_api(self, bot_id, self.bot_status)
+        self.bot_status = status
         if rights is not None:
             self.bot_rights = set(rights)
-        if old != status:
+        after = self.server._member_api(self, bot_id, status)
+        if before != after:
             admin = next((u for u, s in self.members.items() if s == "creator"), None)
             actor = self.server.users[admin].to_user_api() if admin in self.server.users else None
             payload: dict[str, Any] = {
                 "chat": self.to_chat_api(),
                 "from": actor or self.server.bot_user_api(short=True),
                 "date": int(time.time()),
-                "old_chat_member": self.server._member_api(self, self.server.bot_id, old),
-                "new_chat_member": self.server._member_api(self, self.server.bot_id, status),
+                "old_chat_member": before,
+                "new_chat_member": after,
             }
             self.server.push_update("my_chat_member", payload)
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bot.storage.models import ChannelRow
+from bot.storage.models import ChannelRow, Subscriber
 from bot.storage.records import ChannelRecord
 from bot.storage.subscribers import Subscribers
 from bot.storage.transactions import Transactions
@@ -62,11 +62,13 @@ class Channels:
         return self._subscribers.unsubscribe(chat_id)
 
     def bound_by(self, chat_id: int) -> list[ChannelRecord]:
-        """The channels the chat ``chat_id`` bound, by name."""
+        """The channels the chat ``chat_id`` bound that still get the digest, by name (not
+        one that removed the bot or took its right to post: binding it again brings it back)."""
         with self._tx.read() as session:
             rows = session.scalars(
                 select(ChannelRow)
-                .where(ChannelRow.bound_by == chat_id)
+                .join(Subscriber, Subscriber.chat_id == ChannelRow.chat_id)
+                .where(ChannelRow.bound_by == chat_id, Subscriber.active.is_(True))
                 .order_by(ChannelRow.username)
             )
             return [_record(r) for r in rows]

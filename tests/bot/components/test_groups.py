@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -462,3 +463,64 @@ async def test_a_channel_that_takes_the_bots_admin_rights_stops_getting_digests(
     await owner.wait_for_messages(1)
     channel.set_bot_status("member")
     await eventually(lambda: not bot.store.subscribers.get(CHANNEL).active)
+
+
+async def a_bound_channel(bot: RunningBot) -> LocalGroup:
+    channel = news_channel(bot)
+    owner = bot.user(2001, "频道主")
+    await owner.send("/channel @morning_news")
+    await owner.wait_for_messages(1)
+    return channel
+
+
+async def test_a_channel_that_takes_only_the_bots_right_to_post_stops_getting_digests(
+    bot: RunningBot,
+) -> None:
+    channel = await a_bound_channel(bot)
+    channel.set_bot_status("administrator", rights={"can_edit_messages"})
+    await eventually(lambda: not bot.store.subscribers.get(CHANNEL).active)
+
+
+async def test_a_channel_that_took_the_bots_right_to_post_unseen_is_let_go_at_the_first_refusal(
+    bot: RunningBot, seed_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    channel = await a_bound_channel(bot)
+    channel.bot_rights.discard("can_post_messages")  # the update missed (the bot was down)
+
+    with caplog.at_level(logging.INFO, logger="bot"):
+        await digest_day(bot, seed_path)
+        await eventually(lambda: not bot.store.subscribers.get(CHANNEL).active)
+
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+async def test_channel_lists_the_bound_channels_that_still_get_the_digest(
+    bot: RunningBot,
+) -> None:
+    channel = await a_bound_channel(bot)
+    owner = bot.user(2001, "频道主")
+    await owner.send("/channel")
+    [listed] = await owner.wait_for_messages(1)
+    assert listed.text.startswith("已绑定的频道：@morning_news")
+
+    channel.set_bot_status("left")
+    await eventually(lambda: not bot.store.subscribers.get(CHANNEL).active)
+    await owner.send("/channel")
+    [after] = await owner.wait_for_messages(1)
+    assert "@morning_news" not in after.text
+
+
+async def test_a_channel_that_let_the_bot_go_is_bound_again_by_channel(bot: RunningBot) -> None:
+    channel = await a_bound_channel(bot)
+    channel.set_bot_status("left")
+    await eventually(lambda: not bot.store.subscribers.get(CHANNEL).active)
+    channel.set_bot_status("administrator")
+    owner = bot.user(2001, "频道主")
+
+    await owner.send("/channel @morning_news")
+
+    await owner.wait_for_messages(1)
+    assert bot.store.subscribers.get(CHANNEL).active
+    await owner.send("/channel")
+    [listed] = await owner.wait_for_messages(1)
+    assert listed.text.startswith("已绑定的频道：@morning_news")
