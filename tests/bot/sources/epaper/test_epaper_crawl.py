@@ -15,6 +15,7 @@ import pytest
 from bot.errors import FetchError, TemplateError, UnsupportedURLError
 from bot.sources.epaper import CrawlCache, EditionCrawler, Fetcher, Part
 from bot.sources.epaper.templates import get_template
+from summarizer.limits import Limits
 from tests.bot.sources.epaper.conftest import FAST
 from tests.bot.sources.epaper.server import LAST_MODIFIED, SiteServer
 from tests.bot.sources.epaper.sites import (
@@ -501,3 +502,38 @@ async def test_pages_are_parsed_off_the_event_loop(server: SiteServer, fetcher: 
 
     assert len(result.edition.articles) == 2
     assert len(parsed_in) == 1 + 1 + 2 and threading.get_ident() not in parsed_in
+
+
+async def test_a_page_listing_more_articles_than_allowed_is_set_aside_uncached(
+    server: SiteServer, fetcher: Fetcher
+) -> None:
+    crowded = sheets(pages=3)
+    crowded[2] = dataclasses.replace(crowded[2], stories=sheets(pages=3, per_page=4)[2].stories)
+    server.site.update(founder_site(PAPER, DATE, crowded))
+    cache = CrawlCache()
+    crawler = EditionCrawler(
+        fetcher, server.url("/"), "founder", cache=cache, limits=Limits(articles_per_page=3)
+    )
+
+    result = await crawler.crawl()
+
+    assert [a.title for a in result.edition.articles] == [
+        f"第{p}版 第{k}篇" for p in (1, 2) for k in (1, 2)
+    ]
+    [missing] = result.missing
+    assert missing.part is Part.PAGE and "node_58478" in missing.url
+    assert "too many articles on one page (4)" in missing.reason
+    assert "[limits] articles_per_page" in missing.reason
+    assert cache.get(missing.url) is None
+
+
+async def test_a_first_page_listing_more_articles_than_allowed_refuses_the_edition(
+    server: SiteServer, fetcher: Fetcher
+) -> None:
+    server.site.update(founder_site(PAPER, DATE, sheets(pages=2, per_page=4)))
+    crawler = EditionCrawler(
+        fetcher, server.url("/"), "founder", limits=Limits(articles_per_page=3)
+    )
+    with pytest.raises(TemplateError, match=r"too many articles on one page \(4\)"):
+        await crawler.crawl()
+    assert not any("content_" in hit.path for hit in server.hits)
