@@ -205,11 +205,22 @@ def parse_url(
     limits = fetch_limits(sources)
 
     async def read() -> UrlReading:
-        async with Fetcher(limits, contact=sources.contact or None) as fetcher:
-            return await read_url(fetcher, url, chosen, config.limits.text)
+        # As long as a poll may take in all ([sources] poll_seconds): a page listing a hundred
+        # articles that each hang to the fetch's limit would hold the command for half an hour.
+        async with asyncio.timeout(sources.poll_seconds):
+            async with Fetcher(limits, contact=sources.contact or None) as fetcher:
+                return await read_url(fetcher, url, chosen, config.limits.text)
 
     try:
         reading = asyncio.run(read())
+    except TimeoutError:
+        errors.print(
+            f"baozhai parse: {url}: not read within {sources.poll_seconds:g} s"
+            " ([sources] poll_seconds)",
+            style="red",
+            markup=False,
+        )
+        return 1
     except SourceError as exc:
         errors.print(f"baozhai parse: {exc}", style="red", markup=False)
         return 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -639,6 +640,20 @@ def test_parse_of_a_page_url_listing_more_articles_than_allowed_fetches_none(
     assert result.returncode == 1
     assert "too many articles on one page (2)" in result.stderr
     assert [hit.path for hit in site_in_thread.hits] == [page]
+
+
+def test_parse_of_a_site_slower_than_a_poll_may_take_stops_at_that_bound(
+    tmp_path: Path, site_in_thread: SiteServer
+) -> None:
+    site = founder_site("海南日报", SITE_DAY, site_sheets(SITE_DAY))
+    for path, resource in site.items():
+        if "content_" in path:  # each article answers, but only after 4 s
+            site[path] = dataclasses.replace(resource, delay=4.0)
+    site_in_thread.site.update(site)
+    allow_site_config(tmp_path, "poll_seconds = 1\n")
+    result = baozhai("parse", site_in_thread.url("/paperindex.htm"), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "not read within 1 s ([sources] poll_seconds)" in result.stderr
 
 
 def test_parse_of_an_article_url_prints_that_article(
