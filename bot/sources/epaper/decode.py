@@ -10,7 +10,8 @@ weighed against the bytes first (:func:`_weigh`):
   (a ``<meta>`` readable as ASCII is no UTF-16), and a header declaring them on bytes without
   a NUL is ignored (ASCII markup in UTF-16 or UTF-32 is half or three quarters NULs);
 * a header declaring ISO-8859-1 or windows-1252 gives way to the document's own charset when
-  the bytes fit it, and to UTF-8 when they are UTF-8 with other than ASCII in them. Browsers
+  the bytes fit it, to UTF-8 when they are UTF-8 with other than ASCII in them, and to GB18030
+  when they read as mostly common Chinese in it (:func:`_common_share`). Browsers
   follow the header, but ``ISO-8859-1`` is what a server says when nobody told it (Tomcat's
   and old Apache's default), while the page's ``<meta charset=gb2312>`` is what its author
   wrote; a Chinese paper is never Latin-1, and followed, the header turns every character
@@ -215,7 +216,23 @@ def _weigh(data: bytes, header: str | None) -> tuple[str | None, str | None]:
     if not data.isascii() and _fits(data, "utf-8"):
         log.warning("header charset %r gives way to UTF-8, which the bytes are", header)
         return header, "utf-8"
+    if not data.isascii() and _reads_as_chinese(data):
+        log.warning("header charset %r gives way to GB18030, which the bytes read as", header)
+        return header, "gb18030"
     return header, codec
+
+
+def _reads_as_chinese(data: bytes) -> bool:
+    """Whether ``data`` decodes as GB18030 into mostly common Chinese: GBK served under a
+    default Latin-1 header with no ``<meta>`` (common hanzi never give the C1 characters
+    that would mark the Latin-1 reading doubtful), not Latin-1 text, which GB18030 refuses or
+    reads as rare characters."""
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        return False
+    share = _common_share(text)
+    return share is not None and share >= COMMON_SHARE
 
 
 def decode_document(data: bytes, content_type: str | None = None) -> Decoded:
