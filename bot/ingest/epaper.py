@@ -46,6 +46,9 @@ log = logging.getLogger(__name__)
 CACHE_KEY = "crawl-cache"
 MISSING_PREFIX = "missing:"  # + ISO date: what that edition still lacks, and since when
 REMEMBER_MISSING_DAYS = 3  # older editions' missing articles are not asked for again
+FETCH_SHARE = 0.9
+"""Of a poll's deadline, the share fetching may use; the rest parses and settles what came
+(one page of megabytes takes seconds to parse), so the deadline keeps what was fetched."""
 
 
 def fetch_limits(sources: SourcesConfig) -> FetchLimits:
@@ -100,16 +103,28 @@ async def poll_epaper(
 
     ``backfill``: an old date for the archive: stored with what there is (no waiting) and
     marked so it is never pushed as a digest. ``now`` is aware, in the configured timezone.
-    ``deadline``: seconds the crawl may take in all, else :class:`FetchError` (what it
-    fetched stays in the cache, for the next poll).
+    ``deadline``: seconds the crawl may take in all. Fetching stops at
+    :data:`FETCH_SHARE` of it: what was not fetched by then is missing, as an article that
+    failed is (the edition waits for it, then is stored without it); past the whole of it
+    (parsing what came took the rest), :class:`FetchError`, what was fetched kept in the
+    cache for the next poll.
     """
     if paper.epaper is None or paper.template is None:
         raise ValueError(f"paper {paper.name!r} has no e-paper site")
     report = IngestReport(paper=paper.name)
     cached = await asyncio.to_thread(store.state.get, paper.name, CACHE_KEY)
     cache = CrawlCache.from_json(cached) if isinstance(cached, dict) else CrawlCache()
+    fetch_until = None
+    if deadline is not None:
+        fetch_until = asyncio.get_running_loop().time() + deadline * FETCH_SHARE
     crawler = EditionCrawler(
-        fetcher, paper.epaper, paper.template, cache=cache, paper=paper.name, limits=limits
+        fetcher,
+        paper.epaper,
+        paper.template,
+        cache=cache,
+        paper=paper.name,
+        limits=limits,
+        fetch_until=fetch_until,
     )
     timer = asyncio.timeout(deadline)
     try:

@@ -123,6 +123,8 @@ class CrawlResult:
         return (self.first_page, *(p.url for p in self.pages), *(a.url for a in self.articles))
 
 
+_NOT_IN_TIME: Final = "not fetched within the poll's time ([sources] poll_seconds)"
+
 _PARSERS: Final = ThreadPoolExecutor(max_workers=2, thread_name_prefix="epaper-parse")
 """Where pages are parsed: apart from the default pool, which readers' commands use."""
 
@@ -145,6 +147,9 @@ class EditionCrawler:
 
     ``entry_url`` overrides the template's entry page (e.g. a Founder site's
     ``html/2024-07/period.xml``); ``paper`` names the paper instead of what the site says.
+    ``fetch_until`` (the event loop's time): no fetch goes on after it; one still waiting is
+    cut and, like one not begun, costs its page or article only (missing, asked again by the
+    next poll), so a poll's deadline keeps what was fetched instead of losing the edition.
     """
 
     def __init__(
@@ -157,8 +162,10 @@ class EditionCrawler:
         entry_url: str | None = None,
         paper: str | None = None,
         limits: Limits = DEFAULT_LIMITS,
+        fetch_until: float | None = None,
     ) -> None:
         self.fetcher = fetcher
+        self.fetch_until = fetch_until
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
         self.template = get_template(template) if isinstance(template, str) else template
         self.cache = cache if cache is not None else CrawlCache()
@@ -370,7 +377,14 @@ class EditionCrawler:
         :class:`FetchError`, and loses that page or article only)."""
         cached = self.cache.get(url) if conditional else None
         validators = cached.validators if cached else None
-        fetched = await self.fetcher.get(url, validators, within=self.base_url)
+        timer = asyncio.timeout_at(self.fetch_until)
+        try:
+            async with timer:
+                fetched = await self.fetcher.get(url, validators, within=self.base_url)
+        except TimeoutError:
+            if not timer.expired():
+                raise
+            raise FetchError(url, _NOT_IN_TIME) from None
         if fetched.not_modified:
             stats.not_modified += 1
             if cached is not None and fetched.validators != cached.validators:

@@ -175,24 +175,40 @@ async def test_the_crawl_cache_keeps_only_what_the_next_poll_asks_for(
     assert not any(f"{DATE:%Y-%m}/{DATE:%d}/" in url for url in urls)
 
 
-async def test_a_poll_past_its_deadline_stops_and_the_next_goes_on_from_the_cache(
+async def test_a_poll_whose_pages_outlast_its_deadline_fails_and_the_next_starts_over(
     site: SiteServer, store: Store
 ) -> None:
     full = founder_site(NAME, DATE, sheets())
     site.site.update(
-        {p: dataclasses.replace(r, delay=3.0) if "content_" in p else r for p, r in full.items()}
+        {p: dataclasses.replace(r, delay=1.5) if "node_" in p else r for p, r in full.items()}
     )
     with pytest.raises(FetchError, match="poll_seconds"):
         await poll(store, paper_of(site), deadline=0.5)
     assert store.editions.latest(NAME) is None
-    assert len(CrawlCache.from_json(store.state.get(NAME, CACHE_KEY))) == 1 + 2  # entry, pages
 
     site.site.update(full)
-    site.reset()
     report = await poll(store, paper_of(site))
 
     assert [e.article_count for e in report.new] == [4]
-    assert all(hit.conditional for hit in site.hits if "node_" in hit.path)
+
+
+async def test_a_poll_at_its_deadline_keeps_what_it_fetched_and_waits_for_the_rest(
+    site: SiteServer, store: Store
+) -> None:
+    # The slow article would arrive (1.5 s, within the fetch's 2 s), but after the poll's 1 s.
+    full = founder_site(NAME, DATE, sheets())
+    slow = next(path for path in full if path.endswith("_1001.htm"))
+    site.site.update({**full, slow: dataclasses.replace(full[slow], delay=1.5)})
+    paper = paper_of(site, wait_minutes=30)
+
+    waiting = await poll(store, paper, deadline=1.0)
+
+    [missing] = waiting.missing
+    assert missing.urls == (site.url(slow),) and "poll_seconds" in missing.reasons[0]
+    cache = CrawlCache.from_json(store.state.get(NAME, CACHE_KEY))
+    assert len(cache) == 1 + 2 + 3  # the entry, the pages, the articles that came
+    late = await poll(store, paper, NOW + dt.timedelta(hours=1), deadline=1.0)
+    assert [e.article_count for e in late.new] == [3]
 
 
 async def test_pages_added_after_the_first_poll_extend_the_same_edition(
