@@ -19,10 +19,12 @@ weighed against the bytes first (:func:`_weigh`):
 
 GB2312 and GBK declarations are decoded as GB18030, their superset: Chinese sites declare
 ``gb2312`` while serving GBK or GB18030 characters (``镕``, ``堃`` …), which a strict GB2312
-decoder would turn into errors. Nothing declared and not UTF-8 → GB18030, a guess: when
-the text it gives is not mostly common Chinese (:func:`_common_share`: Big5 read as GBK is
-15 % common characters, a real page 99 %) it is marked :attr:`Decoded.doubtful` and logged;
-so is Latin-1 a header alone declared that gives C1 control characters. (No detector library
+decoder would turn into errors; and they give way to UTF-8 when the bytes read as common
+Chinese in it (a site re-saved as UTF-8 under its old declaration). Nothing declared and
+not UTF-8 → GB18030, a guess: when the text it gives is not mostly common Chinese
+(:func:`_common_share`: Big5 read as GBK is 15 % common characters, a real page 99 %) it is
+marked :attr:`Decoded.doubtful` and logged; so is Latin-1 a header alone declared that gives
+C1 control characters. (No detector library
 is a dependency: httpx 0.28 no longer brings charset-normalizer.) Bytes that fit no candidate
 are decoded with replacement characters rather than lost: one bad byte must not cost an
 article.
@@ -200,7 +202,7 @@ def _weigh(data: bytes, header: str | None) -> tuple[str | None, str | None]:
         log.warning("header charset %r ignored: the bytes have no NUL, as markup in it has", header)
         codec = None
     if codec is not None and codec not in _LATIN:
-        return header, codec
+        return header, _utf8_over_gb(data, header, codec)
     document = charset_in_document(data)
     document_codec = normalize_charset(document)
     if document_codec in _WIDE:  # (the HTML standard's rule for a <meta> saying UTF-16)
@@ -209,7 +211,9 @@ def _weigh(data: bytes, header: str | None) -> tuple[str | None, str | None]:
         )
         document_codec = "utf-8"
     if codec is None:  # (none, unknown, or a wide one that is not: the document's if any)
-        return (document, document_codec) if document_codec else (header or document, None)
+        if document_codec is None:
+            return header or document, None
+        return document, _utf8_over_gb(data, document, document_codec)
     if document_codec not in (None, codec) and _fits(data, document_codec):
         log.warning("header charset %r gives way to the document's %r", header, document)
         return document, document_codec
@@ -220,6 +224,25 @@ def _weigh(data: bytes, header: str | None) -> tuple[str | None, str | None]:
         log.warning("header charset %r gives way to GB18030, which the bytes read as", header)
         return header, "gb18030"
     return header, codec
+
+
+def _utf8_over_gb(data: bytes, label: str | None, codec: str) -> str:
+    """``codec``, unless it is the GB family's and the bytes read as UTF-8 into mostly common
+    Chinese: a page saved as UTF-8 under an old ``gbk`` declaration decodes as GB18030 too
+    (into mojibake, silently) whenever its runs of Chinese have an even number of bytes. (A
+    few GBK characters can be valid UTF-8 — 一 reads as Cyrillic һ — but never five and
+    more that read as common Chinese.)"""
+    if codec != "gb18030" or data.isascii():
+        return codec
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return codec
+    share = _common_share(text)
+    if share is None or share < COMMON_SHARE:
+        return codec
+    log.warning("charset %r gives way to UTF-8, which the bytes are", label)
+    return "utf-8"
 
 
 def _reads_as_chinese(data: bytes) -> bool:

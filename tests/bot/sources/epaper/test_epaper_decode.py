@@ -56,6 +56,19 @@ def test_a_latin1_header_on_latin1_text_is_followed() -> None:
     assert not decoded.doubtful
 
 
+@pytest.mark.parametrize(
+    ("header", "meta"),
+    [("text/html; charset=gbk", None), (None, "gb2312"), ("text/html; charset=GB2312", "gbk")],
+)
+def test_a_gb_declaration_gives_way_to_bytes_that_are_utf8(
+    header: str | None, meta: str | None
+) -> None:
+    # Every run of Chinese an even number of bytes: GB18030 decodes it too, into mojibake.
+    text = page(meta, "人民日报 中国经济稳中向好")
+    decoded = decode_document(text.encode(), header)
+    assert (decoded.text, decoded.encoding) == (text, "utf-8")
+
+
 def test_an_unknown_header_charset_gives_way_to_the_pages() -> None:
     data = page("gbk").encode("gb18030")
     assert decode_document(data, "text/html; charset=bogus").text == page("gbk")
