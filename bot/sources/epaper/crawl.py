@@ -24,8 +24,9 @@ What raises instead of reporting: the entry page or the first page failing to fe
 (:class:`FetchError`: nothing to report yet, poll again later), and a first page or a whole
 edition the template does not understand (:class:`TemplateError`: the layout changed). An
 edition beyond ``[limits]`` (:mod:`summarizer.limits`) is a :class:`TemplateError` too, naming
-the limit: too many articles on a page or in the edition (checked on the listings, before a
-single article is fetched), or too long an article.
+the limit: too many articles on the first page or in the edition (checked on the listings,
+before a single article is fetched). Another page listing too many, or too long an article,
+costs only that page or article (missing, with the limit named).
 """
 
 from __future__ import annotations
@@ -249,7 +250,6 @@ class EditionCrawler:
             *(self._article(ref, mode, ref.url in unchanged, stats) for ref in refs)
         )
         articles = [o for o in outcomes if isinstance(o, ArticlePage)]
-        self._check_articles(articles)
         missing = [p.failure for p in pages if p.failure is not None]
         missing += [o for o in outcomes if isinstance(o, Missing)]
         listing = head.listing
@@ -299,13 +299,14 @@ class EditionCrawler:
         except LimitError as exc:
             raise TemplateError(first, exc.reason) from None
 
-    def _check_articles(self, articles: list[ArticlePage]) -> None:
-        """Refuse an edition with an article beyond ``article_chars``."""
-        for page in articles:
-            if article_chars(page.article) > self.limits.article_chars:
-                what = f"too long an article ({article_chars(page.article):,} characters)"
-                limit = LimitError("", what, self.limits.article_chars, "article_chars")
-                raise TemplateError(page.url, limit.reason)
+    def _check_article(self, url: str, page: ArticlePage) -> None:
+        """Refuse an article beyond ``article_chars`` (before it is cached): that article
+        only, missing with the reason, not the edition (its other articles are stored)."""
+        chars = article_chars(page.article)
+        if chars > self.limits.article_chars:
+            what = f"too long an article ({chars:,} characters)"
+            limit = LimitError(url, what, self.limits.article_chars, "article_chars")
+            raise TemplateError(url, limit.reason)
 
     async def _all_pages(self, head: _Page, mode: _Mode, stats: CrawlStats) -> list[_Page]:
         """The first page and every page any fetched page lists, in page-list order."""
@@ -365,6 +366,7 @@ class EditionCrawler:
             if fetched.not_modified and cached is not None:
                 return _placed(article_page_from_json(cached.parsed), ref)
             page = await self._parse(self.template.parse_article, fetched)
+            self._check_article(ref.url, page)
         except SourceError as exc:
             log.warning("%s: article missing: %s", ref.url, exc)
             return _missing(Part.ARTICLE, ref.url, ref.page, exc)

@@ -272,20 +272,33 @@ async def test_an_edition_listing_more_than_a_limit_allows_is_refused_unfetched(
     assert not any("content_" in hit.path for hit in site.hits)
 
 
-@pytest.mark.parametrize(
-    ("pages", "per_page", "limits", "key"),
-    [
-        (1, 4, Limits(articles_per_page=3), "articles_per_page"),
-        (2, 2, Limits(article_chars=20), "article_chars"),
-    ],
-)
-async def test_an_edition_beyond_a_limit_is_refused_naming_it(
-    site: SiteServer, store: Store, pages: int, per_page: int, limits: Limits, key: str
+async def test_an_edition_whose_first_page_lists_too_many_articles_is_refused_naming_it(
+    site: SiteServer, store: Store
 ) -> None:
-    site.site.update(founder_site(NAME, DATE, sheets(pages=pages, per_page=per_page)))
-    report = await poll(store, paper_of(site), limits=limits)
-    assert report.template_error and f"[limits] {key}" in report.template_error
+    site.site.update(founder_site(NAME, DATE, sheets(pages=1, per_page=4)))
+    report = await poll(store, paper_of(site), limits=Limits(articles_per_page=3))
+    assert report.template_error and "[limits] articles_per_page" in report.template_error
     assert store.editions.latest(NAME) is None
+
+
+async def test_an_article_beyond_article_chars_is_missing_and_the_rest_stored(
+    site: SiteServer, store: Store
+) -> None:
+    pages = sheets()
+    story = pages[1].stories[1]
+    long = dataclasses.replace(story, paragraphs=(*story.paragraphs, "很长的一段。" * 20))
+    pages[1] = dataclasses.replace(pages[1], stories=(pages[1].stories[0], long))
+    site.site.update(founder_site(NAME, DATE, pages))
+    limits = Limits(article_chars=100)
+
+    report = await poll(store, paper_of(site, wait_minutes=0), limits=limits)
+
+    assert report.template_error is None
+    [edition] = report.new
+    assert edition.article_count == 3
+    [missing] = report.missing
+    assert "too long an article" in missing.reasons[0]
+    assert "[limits] article_chars" in missing.reasons[0]
 
 
 async def test_a_backfilled_edition_is_stored_at_once_and_marked(
