@@ -336,18 +336,26 @@ class EditionCrawler:
         return sorted(pages.values(), key=lambda p: order.get(p.url, -1))
 
     async def _page(self, url: str, mode: _Mode, stats: CrawlStats) -> _Page:
+        """One page's listing: from the cache when the site says it is unchanged (or only
+        missing parts are asked for), else fetched and parsed; checked against the limits
+        either way (a listing cached before a limit was lowered, or by an older release)."""
         cached = self.cache.get(url)
-        if mode is _Mode.MISSING_ONLY and cached is not None:
-            stats.reused += 1
-            return _Page(url, listing_from_json(cached.parsed), unchanged=True)
+        fetched: Fetched | None = None
         try:
-            fetched = await self._get(url, stats, conditional=True)
-            if fetched.not_modified and cached is not None:
-                return _Page(url, listing_from_json(cached.parsed), unchanged=True)
-            listing = await self._parse(self.template.parse_page, fetched)
+            if mode is _Mode.MISSING_ONLY and cached is not None:
+                stats.reused += 1
+                listing = listing_from_json(cached.parsed)
+            else:
+                fetched = await self._get(url, stats, conditional=True)
+                if fetched.not_modified and cached is not None:
+                    listing = listing_from_json(cached.parsed)
+                else:
+                    listing = await self._parse(self.template.parse_page, fetched)
             self._check_listing(url, listing)
         except SourceError as exc:
             return _Page(url, failure=_missing(Part.PAGE, url, None, exc))
+        if fetched is None or (fetched.not_modified and cached is not None):
+            return _Page(url, listing, unchanged=True)
         record = listing_to_json(listing)
         if cached is not None and "target" in cached.parsed:  # the entry page is this page
             record["target"] = cached.parsed["target"]

@@ -537,3 +537,22 @@ async def test_a_first_page_listing_more_articles_than_allowed_refuses_the_editi
     with pytest.raises(TemplateError, match=r"too many articles on one page \(4\)"):
         await crawler.crawl()
     assert not any("content_" in hit.path for hit in server.hits)
+
+
+async def test_a_cached_page_listing_more_articles_than_now_allowed_is_set_aside_too(
+    server: SiteServer, fetcher: Fetcher
+) -> None:
+    crowded = sheets(pages=3)
+    crowded[2] = dataclasses.replace(crowded[2], stories=sheets(pages=3, per_page=4)[2].stories)
+    server.site.update(founder_site(PAPER, DATE, crowded))
+    cache = CrawlCache()
+    await EditionCrawler(fetcher, server.url("/"), "founder", cache=cache).crawl()  # cached
+
+    stricter = Limits(articles_per_page=3)  # lowered since (or the cache is an older release's)
+    crawler = EditionCrawler(fetcher, server.url("/"), "founder", cache=cache, limits=stricter)
+    result = await crawler.crawl()
+
+    assert len(result.edition.articles) == 4
+    [missing] = result.missing
+    assert "node_58478" in missing.url and "[limits] articles_per_page" in missing.reason
+    assert any(hit.conditional for hit in server.hits if "node_58478" in hit.path)
