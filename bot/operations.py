@@ -491,4 +491,9 @@ def _backfill_day(store: Store, config: Config, paper: PaperConfig, day: dt.date
     if report.template_error:
         log.warning("%s %s: %s", paper.name, day, report.template_error)
         return "failed"
-    return "stored" if report.new or report.extended else "already stored"
+    if report.new or report.extended:
+        return "stored"
+    if any(missing.date == day and not missing.stored for missing in report.missing):
+        log.warning("%s %s: none of its articles could be fetched", paper.name, day)
+        return "failed"  # (nothing stored: a later run asks again)
+    return "already stored"

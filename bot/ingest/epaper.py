@@ -247,6 +247,20 @@ def _settle(
             )
             return
 
+    if stored is None and not edition.articles:
+        # Not one article came (each failed, or the poll's time ran out first): an empty
+        # edition must not become the newest, nor a backfill's "stored" that no run fills in.
+        # The date stays missing; the next poll (or backfill run) asks again.
+        store.state.put(paper.name, key, seen)
+        report.missing.append(_missing(result, date, stored=False, tell=False))
+        log.warning(
+            "%s %s: none of its %d article(s) could be fetched; nothing stored",
+            paper.name,
+            date,
+            len(result.missing),
+        )
+        return
+
     summarizer = summarizer_for(limits)
     summaries = [summarizer.summarize(article, k=sentences) for article in edition.articles]
     if stored is None:

@@ -727,6 +727,21 @@ def test_backfill_stores_a_date_range_once_and_never_as_a_digest(
         assert all(e is not None and e.backfilled for e in stored)
 
 
+def test_backfill_of_a_date_whose_articles_all_fail_counts_it_failed_and_stores_nothing(
+    tmp_path: Path, site_in_thread: SiteServer
+) -> None:
+    site = founder_site("海南日报", SITE_DAY, site_sheets(SITE_DAY))
+    site_in_thread.site.update({p: r for p, r in site.items() if "content_" not in p})
+    site_paper_config(tmp_path, site_in_thread)
+    result = baozhai(
+        "backfill", "海南日报", "--from", "2024-07-01", "--to", "2024-07-01", cwd=tmp_path
+    )
+    assert result.returncode == 1
+    assert "0 stored, 0 already stored, 0 no edition, 1 failed" in result.stdout
+    with Store(f"sqlite:///{tmp_path / 'data' / 'baozhai.db'}") as store:
+        assert store.editions.on(SITE_DAY, "海南日报") is None
+
+
 def test_backfill_up_to_today_leaves_todays_edition_for_the_digest(
     tmp_path: Path, site_in_thread: SiteServer
 ) -> None:

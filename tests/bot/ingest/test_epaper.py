@@ -211,6 +211,40 @@ async def test_a_poll_at_its_deadline_keeps_what_it_fetched_and_waits_for_the_re
     assert [e.article_count for e in late.new] == [3]
 
 
+def serve_with_every_article_slow(site: SiteServer) -> None:
+    """The edition of DATE, every article answering after 1.5 s (a deadline of 1 s cuts it)."""
+    full = founder_site(NAME, DATE, sheets())
+    site.site.update(
+        {p: dataclasses.replace(r, delay=1.5) if "content_" in p else r for p, r in full.items()}
+    )
+
+
+async def test_an_edition_of_which_no_article_came_is_not_stored_even_after_the_wait(
+    site: SiteServer, store: Store
+) -> None:
+    serve_with_every_article_slow(site)
+    paper = paper_of(site, wait_minutes=30)
+    await poll(store, paper, deadline=1.0)
+
+    late = await poll(store, paper, NOW + dt.timedelta(hours=1), deadline=1.0)
+
+    assert late.new == [] and store.editions.latest(NAME) is None
+    [missing] = late.missing
+    assert not missing.stored and len(missing.urls) == 4
+
+
+async def test_a_backfilled_date_of_which_no_article_came_is_not_stored(
+    site: SiteServer, store: Store
+) -> None:
+    serve_with_every_article_slow(site)
+    later = NOW + dt.timedelta(days=30)
+
+    report = await poll(store, paper_of(site), later, date=DATE, backfill=True, deadline=1.0)
+
+    assert report.new == [] and store.editions.on(DATE, NAME) is None
+    assert [m.stored for m in report.missing] == [False]
+
+
 async def test_pages_added_after_the_first_poll_extend_the_same_edition(
     site: SiteServer, store: Store
 ) -> None:
