@@ -956,6 +956,6 @@ def _show(value: Any) -> str:
         return "a table"
     if isinstance(value, list):
         return "an array"
-    if isinstance(value, dt.date | dt.time):  # TOML's dates and times, as TOML writes them
+    if isinstance(value, dt.date | dt.time):  # TOML's dates and times, in TOML's own form
         return value.isoformat()
     return repr(value)

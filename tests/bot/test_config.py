@@ -356,7 +356,9 @@ def test_a_bad_digest_time_names_file_section_and_key(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "written", ["2024-07-01T07:30:00", "2024-07-01T07:30:00+08:00", "2024-07-01"]
 )
-def test_a_toml_date_given_for_a_time_is_echoed_as_written(tmp_path: Path, written: str) -> None:
+def test_a_toml_date_given_for_a_time_is_echoed_in_toml_form_not_as_python(
+    tmp_path: Path, written: str
+) -> None:
     path = write(tmp_path, f"[schedule]\ndigest_time = {written}\n")
     with pytest.raises(ConfigError) as info:
         load(path)
