@@ -34,7 +34,14 @@ from telegram.error import (
     TelegramError,
 )
 
-from bot.delivery.fanout import DeliveryPolicy, LeaseLost, _refused, own_claims, retry_seconds
+from bot.delivery.fanout import (
+    DeliveryPolicy,
+    LeaseLost,
+    _chat_gone,
+    _refused,
+    own_claims,
+    retry_seconds,
+)
 from bot.delivery.lease import sender_lease
 from bot.delivery.pacer import FloodPaused, Pacer
 from bot.delivery.readertime import in_quiet_hours, quiet_window, reader_zone
@@ -297,7 +304,7 @@ async def _send_one(
         resend = moved is not None and moved.id == alert.id
         await _failed(store, alert, f"migrated to {new_id}", resend, owner, report)
     except BadRequest as exc:
-        if "chat not found" in exc.message.lower():
+        if _chat_gone(exc):
             await asyncio.to_thread(store.subscribers.deactivate, alert.chat_id)
         await _failed(store, alert, f"BadRequest: {exc.message}", False, owner, report)
     except InvalidToken as exc:

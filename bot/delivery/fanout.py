@@ -114,6 +114,15 @@ log = logging.getLogger(__name__)
 # no longer exists, and a channel that took the bot's right to post (its my_chat_member
 # update missed, say while the bot was down).
 _CHAT_GONE = ("chat not found", "need administrator rights in the channel chat")
+
+
+def _chat_gone(exc: BadRequest) -> bool:
+    """True for a 400 that says we can no longer post to the chat (see :data:`_CHAT_GONE`):
+    it is deactivated, as for a 403, not retried (history kept)."""
+    message = exc.message.lower()
+    return any(gone in message for gone in _CHAT_GONE)
+
+
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # immutable: one for every send (10 µs each)
 
 MessageBuilder = Callable[[Sequence[int], str, Sequence[int]], Awaitable[list[DigestMessage]]]
@@ -560,7 +569,7 @@ class _Fanout:
         except BadRequest as exc:
             assert attempt is not None  # raised by send() only
             reason = f"BadRequest: {self._redact(exc.message)}"
-            if any(gone in exc.message.lower() for gone in _CHAT_GONE):
+            if _chat_gone(exc):
                 # A dead chat, not our bug: stop sending to it, as for a 403 (history kept).
                 log.info("%s chat %d: %s; deactivating", label, attempt.chat_id, reason)
                 await asyncio.to_thread(self.store.subscribers.deactivate, attempt.chat_id)
