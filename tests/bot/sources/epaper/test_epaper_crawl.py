@@ -504,12 +504,17 @@ async def test_pages_are_parsed_off_the_event_loop(server: SiteServer, fetcher: 
     assert len(parsed_in) == 1 + 1 + 2 and threading.get_ident() not in parsed_in
 
 
-async def test_a_page_listing_more_articles_than_allowed_is_set_aside_uncached(
-    server: SiteServer, fetcher: Fetcher
-) -> None:
+def serve_a_crowded_third_page(server: SiteServer) -> None:
+    """Three pages of two articles, but the third lists four."""
     crowded = sheets(pages=3)
     crowded[2] = dataclasses.replace(crowded[2], stories=sheets(pages=3, per_page=4)[2].stories)
     server.site.update(founder_site(PAPER, DATE, crowded))
+
+
+async def test_a_page_listing_more_articles_than_allowed_is_set_aside_uncached(
+    server: SiteServer, fetcher: Fetcher
+) -> None:
+    serve_a_crowded_third_page(server)
     cache = CrawlCache()
     crawler = EditionCrawler(
         fetcher, server.url("/"), "founder", cache=cache, limits=Limits(articles_per_page=3)
@@ -542,9 +547,7 @@ async def test_a_first_page_listing_more_articles_than_allowed_refuses_the_editi
 async def test_a_cached_page_listing_more_articles_than_now_allowed_is_set_aside_too(
     server: SiteServer, fetcher: Fetcher
 ) -> None:
-    crowded = sheets(pages=3)
-    crowded[2] = dataclasses.replace(crowded[2], stories=sheets(pages=3, per_page=4)[2].stories)
-    server.site.update(founder_site(PAPER, DATE, crowded))
+    serve_a_crowded_third_page(server)
     cache = CrawlCache()
     await EditionCrawler(fetcher, server.url("/"), "founder", cache=cache).crawl()  # cached
 
