@@ -60,7 +60,7 @@ from bot.sources.epaper.templates import get_template
 from summarizer.edition import Article, Edition
 from summarizer.limits import DEFAULT_LIMITS, LimitError, Limits, article_chars, check_article_count
 
-__all__ = ["CrawlResult", "CrawlStats", "EditionCrawler", "Missing", "Part"]
+__all__ = ["CrawlResult", "CrawlStats", "EditionCrawler", "Missing", "Part", "check_listing"]
 
 log = logging.getLogger(__name__)
 
@@ -211,7 +211,7 @@ class EditionCrawler:
         record: dict[str, Any] = {}
         if target is None:  # the entry is the first page itself: one record, read as both
             listing = await self._parse(self.template.parse_page, fetched)
-            self._check_listing(fetched.final_url, listing)
+            check_listing(fetched.final_url, listing, self.limits)
             record = listing_to_json(listing)
             target = fetched.final_url
         self.cache.put(self.entry_url, fetched.validators, {**record, "target": target})
@@ -282,16 +282,6 @@ class EditionCrawler:
         )
         return result
 
-    def _check_listing(self, url: str, listing: PageListing) -> None:
-        """Refuse a page listing more articles than ``articles_per_page`` as soon as it is
-        parsed: before the other pages are, and before it is cached (a page of 90,000 links
-        made 2 GB and a 178 MB cache over 20 such pages, rewritten at every poll). The first
-        page's refusal refuses the edition; another's sets that page aside as missing."""
-        most = self.limits.articles_per_page
-        if len(listing.articles) > most:
-            what = f"too many articles on one page ({len(listing.articles):,})"
-            raise TemplateError(url, LimitError(url, what, most, "articles_per_page").reason)
-
     def _check_listings(self, first: str, refs: list[ArticleRef]) -> None:
         """Refuse an edition listing more articles than the limits allow, before fetching any."""
         try:
@@ -351,7 +341,7 @@ class EditionCrawler:
                     listing = listing_from_json(cached.parsed)
                 else:
                     listing = await self._parse(self.template.parse_page, fetched)
-            self._check_listing(url, listing)
+            check_listing(url, listing, self.limits)
         except SourceError as exc:
             return _Page(url, failure=_missing(Part.PAGE, url, None, exc))
         if fetched is None or (fetched.not_modified and cached is not None):
@@ -409,6 +399,17 @@ class EditionCrawler:
         assert fetched.text is not None
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(_PARSERS, parse, fetched.text, fetched.final_url)
+
+
+def check_listing(url: str, listing: PageListing, limits: Limits) -> None:
+    """Refuse a page listing more articles than ``articles_per_page``, as soon as it is parsed
+    (a crawl: before the other pages are, and before it is cached; a page of 90,000 links made
+    2 GB and a 178 MB cache over 20 such pages, rewritten at every poll). In a crawl the first
+    page's refusal refuses the edition; another's sets that page aside as missing."""
+    most = limits.articles_per_page
+    if len(listing.articles) > most:
+        what = f"too many articles on one page ({len(listing.articles):,})"
+        raise TemplateError(url, LimitError(url, what, most, "articles_per_page").reason)
 
 
 def _placed(page: ArticlePage, ref: ArticleRef) -> ArticlePage:

@@ -18,12 +18,12 @@ import urllib.parse
 from dataclasses import dataclass
 
 from bot.errors import SourceError, TemplateError
-from bot.sources.epaper.crawl import EditionCrawler
+from bot.sources.epaper.crawl import EditionCrawler, check_listing
 from bot.sources.epaper.fetch import Fetcher, same_site
 from bot.sources.epaper.model import ArticlePage, ArticleRef, PageListing, Template
 from bot.sources.epaper.templates import get_template
 from summarizer.edition import Article, Edition
-from summarizer.limits import DEFAULT_LIMITS, LimitError, Limits
+from summarizer.limits import DEFAULT_LIMITS, Limits
 
 __all__ = ["UrlKind", "UrlReading", "guess_template", "read_url"]
 
@@ -90,10 +90,7 @@ async def read_url(
     except TemplateError:
         listing = None
     if listing is not None and listing.articles:
-        most = limits.articles_per_page
-        if len(listing.articles) > most:
-            what = f"too many articles on one page ({len(listing.articles):,})"
-            raise TemplateError(where, LimitError(where, what, most, "articles_per_page").reason)
+        check_listing(where, listing, limits)
         return await _page(fetcher, chosen, listing, url)
     return _article(chosen.parse_article(text, where))
 
