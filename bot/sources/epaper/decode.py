@@ -220,7 +220,7 @@ def _weigh(data: bytes, header: str | None) -> tuple[str | None, str | None]:
     if not data.isascii() and _fits(data, "utf-8"):
         log.warning("header charset %r gives way to UTF-8, which the bytes are", header)
         return header, "utf-8"
-    if not data.isascii() and _reads_as_chinese(data):
+    if not data.isascii() and _reads_as_chinese(data, "gb18030"):
         log.warning("header charset %r gives way to GB18030, which the bytes read as", header)
         return header, "gb18030"
     return header, codec
@@ -232,26 +232,19 @@ def _utf8_over_gb(data: bytes, label: str | None, codec: str) -> str:
     (into mojibake, silently) whenever its runs of Chinese have an even number of bytes. (A
     few GBK characters can be valid UTF-8 — 一 reads as Cyrillic һ — but never five and
     more that read as common Chinese.)"""
-    if codec != "gb18030" or data.isascii():
-        return codec
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return codec
-    share = _common_share(text)
-    if share is None or share < COMMON_SHARE:
+    if codec != "gb18030" or data.isascii() or not _reads_as_chinese(data, "utf-8"):
         return codec
     log.warning("charset %r gives way to UTF-8, which the bytes are", label)
     return "utf-8"
 
 
-def _reads_as_chinese(data: bytes) -> bool:
-    """Whether ``data`` decodes as GB18030 into mostly common Chinese: GBK served under a
-    default Latin-1 header with no ``<meta>`` (common hanzi never give the C1 characters
-    that would mark the Latin-1 reading doubtful), not Latin-1 text, which GB18030 refuses or
-    reads as rare characters."""
+def _reads_as_chinese(data: bytes, codec: str) -> bool:
+    """Whether ``data`` decodes in ``codec`` into mostly common Chinese (five characters at
+    least). GB18030: GBK served under a default Latin-1 header with no ``<meta>`` (common
+    hanzi never give the C1 characters that would mark the Latin-1 reading doubtful), not
+    Latin-1 text, which GB18030 refuses or reads as rare characters."""
     try:
-        text = data.decode("gb18030")
+        text = data.decode(codec)
     except UnicodeDecodeError:
         return False
     share = _common_share(text)
