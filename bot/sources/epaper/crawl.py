@@ -127,7 +127,8 @@ class CrawlResult:
 _NOT_IN_TIME: Final = "not fetched within the poll's time ([sources] poll_seconds)"
 
 _PARSERS: Final = ThreadPoolExecutor(max_workers=2, thread_name_prefix="epaper-parse")
-"""Where pages are parsed: apart from the default pool, which readers' commands use."""
+"""Where pages are parsed: apart from the default pool, which readers' commands use. Every
+site's crawler shares it, one parse at a time each (:meth:`EditionCrawler._parse`)."""
 
 
 class _Mode(enum.Enum):
@@ -173,6 +174,7 @@ class EditionCrawler:
         self.entry_url = entry_url or self.template.entry_url(self.base_url)
         self.paper = paper
         self.limits = limits
+        self._parse_turn = asyncio.Semaphore(1)
 
     # ---------------------------------------------------------------------------------------
     # Public surface
@@ -395,10 +397,17 @@ class EditionCrawler:
 
     async def _parse(self, parse: Callable[[str, str], T], fetched: Fetched) -> T:
         """Off the event loop: a page of megabytes takes its time, and the bot's readers
-        must not wait for it (nor for a thread of the pool their own commands use)."""
+        must not wait for it (nor for a thread of the pool their own commands use).
+
+        One parse at a time per crawler: the pool's queue is first come, first served, so a
+        site whose pages each take seconds (90,000 links a page) would otherwise queue them
+        all ahead of every other paper's. Taking turns, it holds one thread and another site
+        finds the other free (selectolax holds the GIL, so two threads on one site gained
+        next to nothing)."""
         assert fetched.text is not None
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(_PARSERS, parse, fetched.text, fetched.final_url)
+        async with self._parse_turn:
+            return await loop.run_in_executor(_PARSERS, parse, fetched.text, fetched.final_url)
 
 
 def check_listing(url: str, listing: PageListing, limits: Limits) -> None:

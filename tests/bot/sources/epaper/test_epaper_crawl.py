@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import json
@@ -13,7 +14,7 @@ from typing import TypeVar
 import pytest
 
 from bot.errors import FetchError, TemplateError, UnsupportedURLError
-from bot.sources.epaper import CrawlCache, EditionCrawler, Fetcher, Part
+from bot.sources.epaper import ArticlePage, CrawlCache, EditionCrawler, Fetcher, Part
 from bot.sources.epaper.templates import get_template
 from summarizer.limits import Limits
 from tests.bot.sources.epaper.conftest import FAST
@@ -502,6 +503,34 @@ async def test_pages_are_parsed_off_the_event_loop(server: SiteServer, fetcher: 
 
     assert len(result.edition.articles) == 2
     assert len(parsed_in) == 1 + 1 + 2 and threading.get_ident() not in parsed_in
+
+
+async def test_a_site_slow_to_parse_leaves_a_parse_thread_to_another_site(
+    server: SiteServer, elsewhere: SiteServer, fetcher: Fetcher
+) -> None:
+    # A site whose pages each take seconds to parse must not queue them all ahead of
+    # another paper's: it takes one parse at a time, so the other site finds a thread free.
+    server.site.update(founder_site(PAPER, DATE, sheets(pages=1, per_page=4)))
+    elsewhere.site.update(founder_site("海南日报", DATE, sheets(pages=1)))
+    founder = get_template("founder")
+    release, stuck_in = threading.Event(), threading.Event()
+
+    def stuck(text: str, url: str) -> ArticlePage:
+        stuck_in.set()
+        release.wait(10)
+        return founder.parse_article(text, url)
+
+    slow = dataclasses.replace(founder, parse_article=stuck)
+    slow_crawl = asyncio.create_task(EditionCrawler(fetcher, server.url("/"), slow).crawl())
+    try:
+        while not stuck_in.is_set():
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.3)  # its other articles fetched, their parses asked for
+        other = await asyncio.wait_for(founder_crawler(elsewhere, fetcher).crawl(), timeout=5)
+    finally:
+        release.set()
+    assert [a.title for a in other.edition.articles] == ["第1版 第1篇", "第1版 第2篇"]
+    assert len((await slow_crawl).edition.articles) == 4
 
 
 def serve_a_crowded_third_page(server: SiteServer) -> None:
