@@ -1,8 +1,11 @@
 """The operators' commands: /status, /broadcast and /ingest (``[telegram] admins`` only).
 
 Routing restricts them to the admins' chats (:mod:`bot.components.menu`, ``Scope.ADMINS``);
-anyone else gets the unknown-command reply, as for a command that does not exist. Button
-presses are checked again here: callback_data can be forged by any client.
+anyone else gets the unknown-command reply, as for a command that does not exist. A group in
+``admins`` (an operators' group) gets the notices, but the commands are its admins' only, as
+a group's subscription is (:func:`bot.components.chats.may_manage`): who joins a group is not
+who runs the service. Button presses are checked again here: callback_data can be forged by
+any client.
 
 A broadcast is written as a draft first and sent only after its author (or another admin)
 presses the confirmation button; it then goes through the digest's paced fan-out against a
@@ -19,6 +22,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
+from bot.components.chats import may_manage
 from bot.components.jobs import (
     after_poll,
     poll_inbox_paper,
@@ -30,7 +34,7 @@ from bot.config import SourceKind
 from bot.render import Markup, encode_callback, register_callback, t, t_plain
 from bot.render.status import poll_outcome, status_messages
 from bot.render.text import sendable, truncate_text, utf16_len
-from bot.services import Services, services
+from bot.services import services
 from bot.status import gather_status
 from summarizer.decode import strip_invisible
 
@@ -41,6 +45,7 @@ __all__ = [
     "broadcast",
     "broadcast_button",
     "ingest",
+    "is_operator",
     "status",
 ]
 
@@ -54,13 +59,28 @@ register_callback(BROADCAST_SEND, int)
 register_callback(BROADCAST_CANCEL, int)
 
 
-def is_admin(svc: Services, update: Update) -> bool:
+async def is_operator(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """May the sender use the operators' commands here? In a private chat listed in
+    ``[telegram] admins``; in a group listed there, its owner and administrators only."""
     chat = update.effective_chat
-    return chat is not None and chat.id in svc.config.telegram.admins
+    if chat is None or chat.id not in services(context).config.telegram.admins:
+        return False
+    return await may_manage(update, context)
+
+
+async def _refused(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Say no (and return True) to a member of an operators' group who is not its admin."""
+    if await is_operator(update, context):
+        return False
+    log.info("operator command refused in chat %s: not a group admin", chat_of(update).id)
+    await reply(update, t(language(update), "operators_group_admins_only"))
+    return True
 
 
 async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/status: polls, editions, the last digest and broadcast, leader, database, version."""
+    if await _refused(update, context):
+        return
     svc = services(context)
     report = await asyncio.to_thread(gather_status, svc.store, svc.config)
     for message in status_messages(report, language(update), svc.tz):
@@ -77,6 +97,8 @@ def _broadcast_text(update: Update) -> str:
 
 async def broadcast(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/broadcast TEXT: store a draft and ask for confirmation with a button."""
+    if await _refused(update, context):
+        return
     svc = services(context)
     lang = language(update)
     text = _broadcast_text(update)
@@ -116,8 +138,8 @@ async def broadcast_button(
     query = update.callback_query
     if query is None:
         return
-    if not is_admin(svc, update):  # a forged press from someone else's chat
-        log.warning("broadcast button pressed in chat %s, not an admin", chat_of(update).id)
+    if not await is_operator(update, context):  # forged, or a group member's press
+        log.warning("broadcast button pressed in chat %s, not by an admin", chat_of(update).id)
         await answer(query, t_plain(lang, "button_expired"))
         return
     store = svc.store.broadcasts
@@ -170,6 +192,8 @@ async def _drop_buttons(update: Update) -> None:
 async def ingest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/ingest: poll every paper now (inbox or site, whatever its poll window), deliver what
     is due, and say per paper how it went."""
+    if await _refused(update, context):
+        return
     svc = services(context)
     lang = language(update)
     await reply(update, t(lang, "ingest_started"))

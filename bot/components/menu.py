@@ -4,7 +4,8 @@ Each command is written once, here: its name, its handler, the i18n key of its d
 (the same words serve the ``setMyCommands`` menu and the /help line), the i18n key of its
 argument placeholder, and its scope. :func:`bot.app.add_handlers` registers a handler per row,
 :func:`register_menus` sets the menu per language and per scope (admins see their extra
-commands in their own chats only, via ``BotCommandScopeChat``), and /help is rendered from the
+commands in their own chats only, via ``BotCommandScopeChat``, and in an operators' group
+its admins only), and /help is rendered from the
 same rows, so the three can never disagree.
 """
 
@@ -16,7 +17,14 @@ from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import Bot, BotCommand, BotCommandScopeChat, Update
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScope,
+    BotCommandScopeChat,
+    BotCommandScopeChatAdministrators,
+    Update,
+)
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
@@ -24,7 +32,6 @@ from bot.components import admin, chats, commands, follows, papers, settings
 from bot.components.replies import language, reply
 from bot.render import Markup, escape, t_plain
 from bot.render.i18n import DEFAULT_LANGUAGE, LANGUAGES
-from bot.services import services
 
 __all__ = ["COMMANDS", "Command", "Scope", "help_text", "menu", "register_menus"]
 
@@ -58,9 +65,8 @@ class Command:
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/help: the commands this chat may use, from the table."""
-    chat = update.effective_chat
-    is_admin = chat is not None and chat.id in services(context).config.telegram.admins
-    await reply(update, help_text(language(update), Scope.ADMINS if is_admin else Scope.EVERYONE))
+    operator = await admin.is_operator(update, context)
+    await reply(update, help_text(language(update), Scope.ADMINS if operator else Scope.EVERYONE))
 
 
 COMMANDS: tuple[Command, ...] = (
@@ -125,13 +131,17 @@ async def register_menus(
     if not any(command.scope is Scope.ADMINS for command in table):
         return
     for chat_id in admins:
+        # In an operators' group, the commands are its admins' (bot.components.admin).
+        scope: BotCommandScope = (
+            BotCommandScopeChat(chat_id)
+            if chat_id > 0
+            else BotCommandScopeChatAdministrators(chat_id)
+        )
         try:
             for lang in LANGUAGES:
                 code = None if lang == DEFAULT_LANGUAGE else lang
                 await bot.set_my_commands(
-                    menu(lang, Scope.ADMINS, table),
-                    scope=BotCommandScopeChat(chat_id),
-                    language_code=code,
+                    menu(lang, Scope.ADMINS, table), scope=scope, language_code=code
                 )
         except TelegramError as exc:  # e.g. an admin who never started the bot
             log.warning("admin menu for chat %s not set: %s", chat_id, exc)

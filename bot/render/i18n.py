@@ -329,6 +329,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "broadcast_cancelled": "公告已取消，没有发送。",
         "broadcast_gone": "这条公告已经发送或取消了。",
         "ingest_started": "正在检查各报的新一期……",
+        "operators_group_admins_only": (
+            "在运营群里，只有群管理员可以使用 /status、/broadcast 和 /ingest。"
+        ),
         "ingest_done": "检查完毕：\n{lines}",
         "ingest_line": "• {paper}：{outcome}",
         # groups and channels (bot.components.chats)
@@ -663,6 +666,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "broadcast_cancelled": "Announcement cancelled; nothing was sent.",
         "broadcast_gone": "This announcement was already sent or cancelled.",
         "ingest_started": "Looking for new editions…",
+        "operators_group_admins_only": (
+            "In the operators' group, only its admins can use /status, /broadcast and /ingest."
+        ),
         "ingest_done": "Done:\n{lines}",
         "ingest_line": "• {paper}: {outcome}",
         # groups and channels (bot.components.chats)

@@ -14,7 +14,7 @@ import pytest
 from telegram import BotCommandScopeChat
 
 from bot.components.jobs import POLL_JOB
-from bot.localapi.server import LocalUser, SentMessage
+from bot.localapi.server import LocalGroup, LocalUser, SentMessage
 from bot.storage.leases import LEADER, sender_lease_name
 from bot.storage.records import DeliveryStatus, PollOutcome
 from tests.bot.running_bot import (
@@ -102,6 +102,87 @@ async def test_help_lists_the_admin_commands_for_an_admin_only(bot: RunningBot) 
     [for_admin], [for_reader] = await admin.wait_for_messages(1), await reader.wait_for_messages(1)
     assert "/broadcast" in for_admin.text and "/status" in for_admin.text
     assert "/broadcast" not in for_reader.text and "/status" not in for_reader.text
+
+
+# --------------------------------------------------------------------------- an operators' group
+
+OPS = -1001500000009
+OPERATORS_ONLY = "在运营群里，只有群管理员可以使用 /status、/broadcast 和 /ingest。"
+
+
+@pytest.fixture
+async def ops_bot(tmp_path: Path, db: str) -> AsyncIterator[RunningBot]:
+    """A bot whose admins are one operator and an operators' group."""
+    running = await start_bot(tmp_path, db, admins=(ADMIN, OPS))
+    try:
+        yield running
+    finally:
+        await stop_bot(running)
+
+
+def operators_group(bot: RunningBot) -> tuple[LocalGroup, LocalUser, LocalUser]:
+    """The operators' group with its owner (2001) and a plain member (2002)."""
+    group = bot.server.group(OPS, "运营群")
+    owner = group.add(bot.user(2001, "群主"), "creator")
+    member = group.add(bot.user(2002, "群友"))
+    return group, owner, member
+
+
+async def test_in_the_operators_group_a_plain_member_gets_no_operator_command(
+    ops_bot: RunningBot,
+) -> None:
+    group, _, member = operators_group(ops_bot)
+    for command in ("/status", "/broadcast 免费领取", "/ingest"):
+        await group.send(member, command)
+        [answer] = await group.wait_for_messages(1)
+        assert answer.text == OPERATORS_ONLY
+    assert ops_bot.store.broadcasts.unfinished() == []
+
+
+async def test_in_the_operators_group_its_owner_gets_status(ops_bot: RunningBot) -> None:
+    group, owner, _ = operators_group(ops_bot)
+    await group.send(owner, "/status")
+    [answer] = await group.wait_for_messages(1)
+    assert answer.text.startswith("报摘运行状态")
+
+
+async def test_a_plain_members_press_of_the_groups_broadcast_button_sends_nothing(
+    ops_bot: RunningBot,
+) -> None:
+    reader = await subscribed(ops_bot, 1001)
+    group, owner, member = operators_group(ops_bot)
+    await group.send(owner, "/broadcast 明天停刊一天。")
+    [preview] = await group.wait_for_messages(1)
+    draft = int(preview.button("✅ 发送（1）")["callback_data"].split(":")[1])
+
+    query = await group.press(member, preview, "✅ 发送（1）")
+    await eventually(lambda: query.answered)
+
+    assert query.answer_text == "这个按钮已失效，请重新发送命令。"
+    assert ops_bot.store.broadcasts.get(draft).confirmed_at is None
+    await nothing_more_arrives(reader)
+
+
+async def test_the_operators_groups_menu_lists_the_admin_commands_for_its_admins_only(
+    ops_bot: RunningBot,
+) -> None:
+    admins_scope = {"type": "chat_administrators", "chat_id": OPS}
+    assert {"status", "broadcast", "ingest"} <= {
+        c["command"] for c in ops_bot.server.commands("", admins_scope)
+    }
+    assert ops_bot.server.commands("", {"type": "chat", "chat_id": OPS}) is None
+
+
+async def test_help_in_the_operators_group_lists_the_admin_commands_for_its_admins_only(
+    ops_bot: RunningBot,
+) -> None:
+    group, owner, member = operators_group(ops_bot)
+    await group.send(owner, "/help")
+    [for_owner] = await group.wait_for_messages(1)
+    await group.send(member, "/help")
+    [for_member] = await group.wait_for_messages(1)
+    assert "/broadcast" in for_owner.text
+    assert "/broadcast" not in for_member.text
 
 
 # --------------------------------------------------------------------------- /status
