@@ -86,11 +86,11 @@ def run(config: Config, *, webhook: bool = False) -> int:
         keeper.on_lost = lost
         log.info("starting Baozhai for %s", ", ".join(p.name for p in config.papers))
         if webhook:
-            from bot.webhook import PortInUse, run_webhook
+            from bot.webhook import WebhookNotServed, run_webhook
 
             try:
                 run_webhook(application, config.telegram, lambda: not keeper.lost)
-            except PortInUse as exc:  # the lease was released on the way out
+            except WebhookNotServed as exc:  # the lease was released on the way out
                 svc.stop_reason = str(exc)
         else:
             application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)

@@ -31,16 +31,20 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import Update
+from telegram.error import BadRequest
 from telegram.ext import Application
 from tornado.netutil import bind_sockets
 from tornado.web import HTTPError
 
 from bot.config import TelegramConfig
+from bot.logs import redactor
 
 __all__ = [
     "MAX_BIND_DELAY",
     "LeaderQueue",
     "PortInUse",
+    "WebhookNotServed",
+    "WebhookRefused",
     "run_webhook",
     "wait_for_port",
     "webhook_path",
@@ -52,8 +56,19 @@ MAX_BIND_DELAY = 5.0
 """Seconds, at most, between two tries to bind a webhook port that another process holds."""
 
 
-class PortInUse(Exception):
+class WebhookNotServed(Exception):
+    """The webhook could not be served: the process stops with this sentence as its reason
+    (one line, no traceback; the lease is released on the way out)."""
+
+
+class PortInUse(WebhookNotServed):
     """The webhook port was taken between the check that it is free and PTB's bind."""
+
+
+class WebhookRefused(WebhookNotServed):
+    """Telegram refused ``setWebhook``: a host it cannot resolve or may not post to (a
+    private address), a certificate it does not trust. The operator must fix the URL or the
+    proxy; the words are Telegram's."""
 
 
 class LeaderQueue(asyncio.Queue[Any]):
@@ -119,7 +134,8 @@ def run_webhook(
     """Serve the webhook until a stop signal (blocking, like ``run_polling``), once the port
     is free (:func:`wait_for_port`, while ``still_leader()``).
 
-    Raises :class:`PortInUse` if another process took the port at the last moment anyway."""
+    Raises :class:`PortInUse` if another process took the port at the last moment anyway,
+    :class:`WebhookRefused` if Telegram refuses the URL."""
     setup = application.post_init
 
     async def post_init(app: Application) -> None:
@@ -128,6 +144,9 @@ def run_webhook(
         await wait_for_port(telegram.webhook_listen, telegram.webhook_port, still_leader)
 
     application.post_init = post_init
+    quiet = _RefusalSaidOnce()
+    ptb_loop_log = logging.getLogger("telegram.ext")  # PTB's network retry loop
+    ptb_loop_log.addFilter(quiet)
     try:
         application.run_webhook(
             listen=telegram.webhook_listen,
@@ -143,3 +162,19 @@ def run_webhook(
             raise
         where = f"{telegram.webhook_listen}:{telegram.webhook_port}"
         raise PortInUse(f"webhook port {where} was taken by another process") from exc
+    except BadRequest as exc:  # only setWebhook asks Telegram anything before serving
+        said = redactor().redact(f"{telegram.webhook_url}: {exc.message}")
+        raise WebhookRefused(f"Telegram refused the webhook {said}") from exc
+    finally:
+        ptb_loop_log.removeFilter(quiet)
+
+
+class _RefusalSaidOnce(logging.Filter):
+    """Drops PTB's own report of a refused ``setWebhook`` (an ERROR with a traceback, logged
+    before the error is raised): :class:`WebhookRefused` says it in one line. Other failures
+    of its retry loop are kept."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info is None or not isinstance(record.exc_info[1], BadRequest):
+            return True
+        return "Set Webhook" not in record.getMessage()  # "Bootstrap Set Webhook"

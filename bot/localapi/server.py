@@ -42,6 +42,9 @@ Scope and deliberate differences from Telegram (see also ``bot.localapi.telegram
   adds smaller re-encoded sizes). Its ``file_id`` sends it again without the bytes, as on
   Telegram; :meth:`LocalBotApi.expire_file` makes one stop working, as Telegram's ids may, and
   :attr:`SentMessage.photo_uploaded` tells a test whether a send carried the bytes.
+* ``setWebhook`` refuses what Telegram cannot post to, in its words: a URL that is not https,
+  a host under ``.invalid`` (a name that never resolves, RFC 6761: Telegram's DNS failure
+  without asking DNS) and an IP address that is not global (private, loopback, reserved).
 * Not implemented methods answer 404 ``Not Found`` (what Telegram says for unknown methods) and
   are logged as warnings, so a missing method is visible rather than silently faked.
 """
@@ -50,6 +53,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import itertools
 import json
 import logging
@@ -62,6 +66,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -190,6 +195,18 @@ class ApiError(Exception):
 
 def _bad_request(reason: str) -> ApiError:
     return ApiError(400, f"Bad Request: {reason}")
+
+
+def _check_webhook_host(host: str) -> None:
+    """Refuse a webhook host Telegram could not post to (see the module docstring)."""
+    if host == "invalid" or host.endswith(".invalid"):
+        raise _bad_request("bad webhook: Failed to resolve host: Name or service not known")
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return  # a name: taken as resolving to a public address
+    if not address.is_global:
+        raise _bad_request(f"bad webhook: IP address {host} is reserved")
 
 
 # --- records -------------------------------------------------------------------------------------
@@ -1623,6 +1640,8 @@ class LocalBotApi:
         url = params.get_str("url") or ""
         if url and not url.startswith("https://"):
             raise _bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        if url:
+            _check_webhook_host(urlsplit(url).hostname or "")
         self.webhook_url = url
         if params.get_bool("drop_pending_updates"):
             self._updates.clear()

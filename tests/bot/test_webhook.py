@@ -20,6 +20,8 @@ import aiohttp
 import pytest
 
 from bot.localapi.server import LocalBotApi
+from bot.operations import EXIT_STOPPED
+from bot.storage.store import Store
 from tests.bot.processes import BotProcess, start_baozhai
 from tests.bot.running_bot import TOKEN, eventually
 
@@ -36,14 +38,19 @@ def free_port() -> int:
 
 
 def webhook_config(
-    folder: Path, server: LocalBotApi, port: int, sqlite_url: str, extra: str = ""
+    folder: Path,
+    server: LocalBotApi,
+    port: int,
+    sqlite_url: str,
+    extra: str = "",
+    url: str = PUBLIC_URL,
 ) -> Path:
     path = folder / "config.toml"
     path.write_text(
         f"""
 [telegram]
 api_base_url = "{server.base_url}"
-webhook_url = "{PUBLIC_URL}"
+webhook_url = "{url}"
 webhook_listen = "127.0.0.1"
 webhook_port = {port}
 
@@ -123,6 +130,30 @@ async def test_an_update_with_the_secret_token_is_answered(
 
     [reply] = await reader.wait_for_messages(1, timeout=20)
     assert "/today" in reply.text
+
+
+async def test_a_webhook_url_telegram_refuses_stops_the_process_in_one_line(
+    tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = LocalBotApi(TOKEN)
+    await server.start()
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", SECRET)
+    unresolvable = "https://bot.invalid/telegram/hook"
+    config = webhook_config(tmp_path, server, free_port(), sqlite_url, url=unresolvable)
+    try:
+        process = await start_baozhai(config, "run", "--webhook")
+        code = await process.wait(60)
+    finally:
+        await server.stop()
+
+    assert code == EXIT_STOPPED
+    assert "Traceback" not in process.output()
+    assert process.stderr.decode().strip().splitlines()[-1] == (
+        f"baozhai: stopped: Telegram refused the webhook {unresolvable}: "
+        "Bad webhook: failed to resolve host: name or service not known"
+    )
+    with Store(sqlite_url, migrate=False) as store:
+        assert store.leases.leader() is None  # released: a standby may take over at once
 
 
 @pytest.mark.parametrize("secret", [None, "wrong-token"])

@@ -469,6 +469,30 @@ async def test_delete_webhook_can_drop_pending_updates(
     assert await local_api_bot.log_out()
 
 
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("http://bot.example.org/hook", "An HTTPS URL must be provided"),
+        ("https://bot.invalid/hook", "Failed to resolve host"),
+        ("https://10.1.2.3/hook", "IP address 10.1.2.3 is reserved"),
+        ("https://127.0.0.1:8443/hook", "IP address 127.0.0.1 is reserved"),
+    ],
+)
+async def test_set_webhook_refuses_a_url_telegram_cannot_post_to(
+    local_api: LocalBotApi, local_api_bot: telegram.Bot, url: str, said: str
+) -> None:
+    with pytest.raises(BadRequest, match=f"(?i)bad webhook: {said}"):
+        await local_api_bot.set_webhook(url)
+    assert local_api.webhook_url == ""
+
+
+async def test_set_webhook_takes_a_public_https_url(
+    local_api: LocalBotApi, local_api_bot: telegram.Bot
+) -> None:
+    assert await local_api_bot.set_webhook("https://bot.example.org/hook")
+    assert local_api.webhook_url == "https://bot.example.org/hook"
+
+
 async def test_stop_releases_a_pending_long_poll(local_api_factory: Factory) -> None:
     server = await local_api_factory()
     async with telegram.Bot(TEST_TOKEN, base_url=server.base_url) as bot:
