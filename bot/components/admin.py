@@ -152,13 +152,22 @@ async def broadcast_button(
     if not await asyncio.to_thread(store.confirm, broadcast_id):
         await answer(query, t_plain(lang, "broadcast_gone"))
         return
-    await answer(query)
-    await _drop_buttons(update)
-    record = await asyncio.to_thread(store.get, broadcast_id)
-    if record is None:  # dropped between confirming and reading: nothing to send
-        return
-    pending = await asyncio.to_thread(store.pending_chats, broadcast_id)
-    await reply(update, t(lang, "broadcast_sending", count=len(pending)))
+    # Marked as being sent before the next await: a poll's resume_broadcasts, finding it
+    # confirmed and unfinished in between, would send it too (in the poll job, for minutes)
+    # and leave this report counting only part of it.
+    svc.broadcasts_sending.add(broadcast_id)
+    try:
+        await answer(query)
+        await _drop_buttons(update)
+        record = await asyncio.to_thread(store.get, broadcast_id)
+        if record is None:  # dropped between confirming and reading: nothing to send
+            svc.broadcasts_sending.discard(broadcast_id)
+            return
+        pending = await asyncio.to_thread(store.pending_chats, broadcast_id)
+        await reply(update, t(lang, "broadcast_sending", count=len(pending)))
+    except BaseException:
+        svc.broadcasts_sending.discard(broadcast_id)  # the next poll resumes it
+        raise
     log.info("broadcast %d confirmed by chat %s", broadcast_id, chat_of(update).id)
 
     async def send() -> None:

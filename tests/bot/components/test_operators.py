@@ -340,6 +340,26 @@ async def test_a_confirmed_broadcast_reaches_every_active_subscriber_once(
     assert bot.store.broadcasts.get(broadcast_id).finished_at is not None
 
 
+async def test_a_poll_while_the_confirmation_is_answered_leaves_the_broadcast_to_it(
+    bot: RunningBot,
+) -> None:
+    # Between the press and the send, a poll finds the broadcast confirmed and unfinished:
+    # it must not send it too, or the admin's report counts only what was left over.
+    readers = [await subscribed(bot, chat_id) for chat_id in (1001, 1002, 1003)]
+    admin = await admin_of(bot)
+    await admin.send("/broadcast 明天停刊一天。")
+    [preview] = await admin.wait_for_messages(1)
+    broadcast_id = int(preview.button("✅ 发送（3）")["callback_data"].split(":")[1])
+    await admin.press(preview, "✅ 发送（3）")
+    await eventually(lambda: bot.store.broadcasts.get(broadcast_id).confirmed_at is not None)
+    await bot.poll_to_end()
+
+    _, done = await admin.wait_for_messages(2)
+    assert "送达 3" in done.text
+    for reader in readers:
+        assert [m.text for m in reader.new_messages()] == ["明天停刊一天。"]
+
+
 async def test_a_double_press_of_the_confirmation_sends_it_once(bot: RunningBot) -> None:
     reader = await subscribed(bot, 1001)
     admin = await admin_of(bot)
