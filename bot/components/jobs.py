@@ -386,7 +386,8 @@ async def _record_poll(
 async def tell_admins_about_site(
     context: ContextTypes.DEFAULT_TYPE, svc: Services, paper: PaperConfig, report: IngestReport
 ) -> None:
-    """A changed layout (once per distinct error) and editions stored with articles missing."""
+    """A changed layout (once per distinct error), editions stored with articles missing and
+    editions of which no article came (once each)."""
     told = await asyncio.to_thread(svc.store.state.get, paper.name, TEMPLATE_ERROR_KEY)
     if report.template_error is not None and report.template_error != told:
         await asyncio.to_thread(
@@ -404,7 +405,7 @@ async def tell_admins_about_site(
             await notify_admins(
                 context,
                 svc,
-                "admin_articles_missing",
+                "admin_articles_missing" if missing.stored else "admin_edition_unfetched",
                 paper=paper.name,
                 date=missing.date.isoformat(),
                 count=len(missing.urls),

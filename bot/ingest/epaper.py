@@ -250,10 +250,15 @@ def _settle(
     if stored is None and not edition.articles:
         # Not one article came (each failed, or the poll's time ran out first): an empty
         # edition must not become the newest, nor a backfill's "stored" that no run fills in.
-        # The date stays missing; the next poll (or backfill run) asks again.
-        store.state.put(paper.name, key, seen)
-        report.missing.append(_missing(result, date, stored=False, tell=False))
-        log.warning(
+        # The date stays missing; the next poll (or backfill run) asks again. Said once (a
+        # WARNING and the admins told, past the wait), then quietly: polls come every few
+        # minutes until the site mends.
+        first = not seen.get("told_unfetched", False)
+        tell = first and not backfill
+        store.state.put(paper.name, key, {**seen, "told_unfetched": True} if tell else seen)
+        report.missing.append(_missing(result, date, stored=False, tell=tell))
+        log.log(
+            logging.WARNING if first else logging.INFO,
             "%s %s: none of its %d article(s) could be fetched; nothing stored",
             paper.name,
             date,

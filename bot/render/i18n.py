@@ -289,6 +289,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "admin_articles_missing": (
             "⚠️ {paper} {date}：已入库，但缺 {count} 篇文章（之后的轮询会继续补）：\n{items}"
         ),
+        "admin_edition_unfetched": (
+            "⚠️ {paper} {date}：{count} 篇文章一篇也没取到，这一期没有入库（之后的轮询会继续取）："
+            "\n{items}"
+        ),
         # operators: /status, /broadcast, /ingest (bot.components.admin)
         "status_title": "<b>报摘运行状态</b>",
         "status_paper": "<b>{paper}</b>\n  上次检查：{poll}\n  最新一期：{edition}",
@@ -621,6 +625,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "admin_articles_missing": (
             "⚠️ {paper} {date}: stored, but {count} {count:article is|articles are} missing "
             "(later polls keep trying):\n{items}"
+        ),
+        "admin_edition_unfetched": (
+            "⚠️ {paper} {date}: not one of its {count} {count:article|articles} could be "
+            "fetched, so nothing is stored (later polls keep trying):\n{items}"
         ),
         # operators: /status, /broadcast, /ingest (bot.components.admin)
         "status_title": "<b>Baozhai status</b>",

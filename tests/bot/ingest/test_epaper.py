@@ -233,6 +233,20 @@ async def test_an_edition_of_which_no_article_came_is_not_stored_even_after_the_
     assert not missing.stored and len(missing.urls) == 4
 
 
+async def test_an_edition_of_which_no_article_came_is_told_once_past_the_wait(
+    site: SiteServer, store: Store
+) -> None:
+    serve_with_every_article_slow(site)
+    paper = paper_of(site, wait_minutes=30)
+    waiting = await poll(store, paper, deadline=1.0)
+    told = await poll(store, paper, NOW + dt.timedelta(hours=1), deadline=1.0)
+    again = await poll(store, paper, NOW + dt.timedelta(hours=2), deadline=1.0)
+
+    assert [m.tell for m in waiting.missing] == [False]  # within the wait: not yet
+    assert [m.tell for m in told.missing] == [True]
+    assert [m.tell for m in again.missing] == [False]  # said once, not at every poll
+
+
 async def test_a_backfilled_date_of_which_no_article_came_is_not_stored(
     site: SiteServer, store: Store
 ) -> None:
