@@ -26,7 +26,7 @@ from bot.app import build_application, make_services
 from bot.components.jobs import POLL_JOB, digest_job_id
 from bot.config import Config, load_config
 from bot.delivery import DeliveryPolicy
-from bot.localapi.server import LocalBotApi, LocalUser
+from bot.localapi.server import LocalBotApi, LocalGroup, LocalUser
 from bot.services import Services, services
 from bot.storage.store import Store
 
@@ -98,6 +98,13 @@ class RunningBot:
 
     def user(self, chat_id: int, name: str = "李雷", language: str = "zh-hans") -> LocalUser:
         return self.server.user(chat_id, name, language_code=language)
+
+    def group_of_two(self, chat_id: int, title: str) -> tuple[LocalGroup, LocalUser, LocalUser]:
+        """A supergroup with its owner (2001) and a plain member (2002)."""
+        group = self.server.group(chat_id, title)
+        owner = group.add(self.user(2001, "群主"), "creator")
+        member = group.add(self.user(2002, "群友"))
+        return group, owner, member
 
     def drop_edition(self, source: Path | bytes, date: dt.date, page: int = 1) -> Path:
         """Put an edition page (a file's copy, or bytes) into the inbox under a dated name,

@@ -48,10 +48,7 @@ async def bot(tmp_path: Path, db: str) -> AsyncIterator[RunningBot]:
 
 def reading_group(bot: RunningBot) -> tuple[LocalGroup, LocalUser, LocalUser]:
     """A supergroup with its owner (2001) and a plain member (2002)."""
-    group = bot.server.group(GROUP, "读报会")
-    owner = group.add(bot.user(2001, "群主"), "creator")
-    member = group.add(bot.user(2002, "群友"))
-    return group, owner, member
+    return bot.group_of_two(GROUP, "读报会")
 
 
 async def digest_day(bot: RunningBot, seed: Path) -> int:

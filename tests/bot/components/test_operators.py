@@ -122,10 +122,7 @@ async def ops_bot(tmp_path: Path, db: str) -> AsyncIterator[RunningBot]:
 
 def operators_group(bot: RunningBot) -> tuple[LocalGroup, LocalUser, LocalUser]:
     """The operators' group with its owner (2001) and a plain member (2002)."""
-    group = bot.server.group(OPS, "运营群")
-    owner = group.add(bot.user(2001, "群主"), "creator")
-    member = group.add(bot.user(2002, "群友"))
-    return group, owner, member
+    return bot.group_of_two(OPS, "运营群")
 
 
 async def test_in_the_operators_group_a_plain_member_gets_no_operator_command(
