@@ -100,8 +100,8 @@ def run_demo(
     root = logging.getLogger()
     if root.level > logging.DEBUG:  # keep the chat readable unless -v asked for details
         root.setLevel(logging.WARNING)
-    if lines is None and not sys.stdin.isatty():
-        piped = [line for line in sys.stdin.read().splitlines() if line.strip()]
+    if lines is None and (sys.stdin is None or not sys.stdin.isatty()):
+        piped = [line for line in _piped_text().splitlines() if line.strip()]
         lines = piped or TOUR
         if not piped:
             console.print("[dim]No input: playing a short tour.[/dim]")
@@ -112,6 +112,24 @@ def run_demo(
     if any(reader.is_alive() for reader in _READERS):
         _leave_now(code)
     return code
+
+
+def _piped_text() -> str:
+    """What was piped in, bytes that are not UTF-8 shown as U+FFFD (a reader's typing is
+    text, never a reason to stop); no stdin at all (``<&-``) is no input."""
+    if sys.stdin is None:
+        return ""
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:  # a text-only stand-in (a test's StringIO)
+        return as_text(sys.stdin.read())
+    return bytes(stream.read()).decode("utf-8", errors="replace")
+
+
+def as_text(line: str) -> str:
+    """``line`` as valid Unicode: a terminal's undecodable bytes (lone surrogates, as
+    ``surrogateescape`` reads them under the C locale) become U+FFFD, not characters no
+    client can send."""
+    return line.encode("utf-8", errors="surrogatepass").decode("utf-8", errors="replace")
 
 
 def _leave_now(code: int) -> NoReturn:
@@ -284,13 +302,13 @@ async def _chat(
             line = next(source, None)
             if line is None:
                 break
-            console.print(f"{label} {line}")
+            console.print(label, Text(line))  # as typed: [/b] is text, not rich markup
         else:
             try:
                 line = await _typed(console, f"{label} ")
             except EOFError:
                 break
-        line = line.strip()
+        line = as_text(line).strip()
         if not line:
             continue
         if line in {"/quit", "/exit", "quit", "exit"}:
@@ -301,7 +319,7 @@ async def _chat(
         elif line.startswith("[") and line.endswith("]"):
             target = _message_with_button(user.history, line[1:-1])
             if target is None:
-                console.print(f"[yellow]No button {line} on the recent messages.[/yellow]")
+                console.print(Text(f"No button {line} on the recent messages.", "yellow"))
                 continue
             await user.press(target, line[1:-1])
         else:

@@ -1178,7 +1178,12 @@ class LocalBotApi:
     ) -> dict[str, Any]:
         """Queue the Message update of ``user`` writing ``text`` in ``chat`` (in forum topic
         ``topic``), with the ``bot_command`` entities Telegram gives ``/commands`` (so PTB's
-        CommandHandler matches)."""
+        CommandHandler matches). Text that is not valid Unicode (a lone surrogate) is refused
+        here: no Telegram client can send it, and queued it would fail every getUpdates."""
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("a message's text must be valid Unicode (no lone surrogate)") from None
         message: dict[str, Any] = {
             "message_id": self._next_message_id(chat.chat_id),
             "from": user.to_user_api(),

@@ -264,6 +264,46 @@ def test_the_demo_on_kept_data_never_puts_the_sample_into_another_papers_inbox(
     assert not any((tmp_path / "inbox").rglob("*.txt"))
 
 
+def test_the_demo_shows_rich_markup_typed_as_text(tmp_path: Path) -> None:
+    result = baozhai("demo", cwd=tmp_path, stdin="/search [/b] x\n[/x]\n/article 2\n")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+    assert "/search [/b] x" in result.stdout and "No button [/x]" in result.stdout
+    assert "徐留平" in result.stdout  # and it went on
+
+
+def test_bytes_that_are_not_utf8_in_the_demos_input_are_replaced_and_it_goes_on(
+    tmp_path: Path,
+) -> None:
+    environ = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "demo"],
+        cwd=tmp_path,
+        env={**environ, "PYTHONIOENCODING": "utf-8:strict"},
+        input=b"/search \xff\xfe\n/article 2\n",
+        capture_output=True,
+        timeout=90,
+    )
+    out, err = result.stdout.decode(), result.stderr.decode()
+    assert result.returncode == 0 and "Traceback" not in err, err[-2000:]
+    assert "/search \ufffd\ufffd" in out
+    assert "徐留平" in out  # the next command is answered
+
+
+def test_the_demo_with_no_stdin_at_all_plays_its_tour(tmp_path: Path) -> None:
+    environ = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    result = subprocess.run(
+        ["sh", "-c", f'exec "{sys.executable}" -m bot demo <&-'],
+        cwd=tmp_path,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "playing a short tour" in result.stdout
+
+
 def demo_at_its_prompt(tmp_path: Path, *, piped: bool) -> tuple[subprocess.Popen[bytes], int]:
     """``baozhai demo`` typed into from a terminal of its own (a pseudo-terminal: the
     interactive prompt), its output on that terminal or, ``piped``, into a pipe (``baozhai

@@ -469,6 +469,16 @@ async def test_delete_webhook_can_drop_pending_updates(
     assert await local_api_bot.log_out()
 
 
+async def test_a_message_that_is_not_valid_unicode_is_refused_and_others_still_flow(
+    local_api_bot: telegram.Bot, local_api_user: LocalUser
+) -> None:
+    with pytest.raises(ValueError, match="valid Unicode"):
+        await local_api_user.send("/search \udcff")  # a terminal's undecodable byte
+    await local_api_user.send("/help")
+    [update] = await local_api_bot.get_updates(timeout=0)
+    assert update.message is not None and update.message.text == "/help"
+
+
 @pytest.mark.parametrize(
     ("url", "said"),
     [
