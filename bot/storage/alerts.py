@@ -21,7 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.storage.leases import extend_live_lease, holds_live_lease, live_holders
-from bot.storage.models import AlertRow, Edition, Subscriber, utcnow
+from bot.storage.models import AlertRow, Edition, Subscriber, Subscription, utcnow
 from bot.storage.records import AlertClaim, AlertRecord, AlertStatus, SubscriberRecord
 from bot.storage.subscribers import subscriber_record
 from bot.storage.transactions import Transactions
@@ -89,12 +89,23 @@ class Alerts:
     def due(self) -> list[tuple[AlertRecord, SubscriberRecord]]:
         """Alerts not yet sent that a sender may take now, with their active readers.
 
+        Only to a reader still reading the edition's paper since before the alert was
+        decided: one who dropped the paper, or left and came back (a returning reader's
+        subscriptions start anew, :meth:`Subscribers.subscribe`), is not owed an alert that
+        waited out quiet hours meanwhile, as an edition stored while away is not owed.
         Quiet hours are the caller's business (they need each reader's timezone).
         """
         with self._tx.read() as session:
             rows = session.execute(
                 select(AlertRow, Subscriber)
                 .join(Subscriber, Subscriber.chat_id == AlertRow.chat_id)
+                .join(Edition, Edition.id == AlertRow.edition_id)
+                .join(
+                    Subscription,
+                    (Subscription.subscriber_id == Subscriber.id)
+                    & (Subscription.paper_id == Edition.paper_id)
+                    & (Subscription.created_at <= AlertRow.created_at),
+                )
                 .where(_takeable(utcnow()), Subscriber.active.is_(True))
                 .order_by(AlertRow.edition_id, AlertRow.chat_id)
             ).all()

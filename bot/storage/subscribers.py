@@ -291,7 +291,10 @@ def _merge(session: Session, old: Subscriber, new: Subscriber) -> None:
     reading = {s.paper_id for s in new.subscriptions}
     for subscription in old.subscriptions:
         if subscription.paper_id not in reading:
-            new.subscriptions.append(Subscription(paper_id=subscription.paper_id))
+            # Since when it reads the paper carries over: what it is owed stays as it was.
+            new.subscriptions.append(
+                Subscription(paper_id=subscription.paper_id, created_at=subscription.created_at)
+            )
     followed = select(Follow.term).where(Follow.subscriber_id == new.id)
     session.execute(
         update(Follow)

@@ -168,6 +168,37 @@ async def test_inside_quiet_hours_the_alert_waits_and_goes_out_after(
     assert len(user.history) == 1 and morning.sent == 1
 
 
+async def test_an_alert_held_by_quiet_hours_is_not_sent_after_the_reader_dropped_its_paper(
+    local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
+) -> None:
+    user = local_api.user(306, "夜猫子")
+    store.subscribers.subscribe(306, "zh", [PAPER, "海南日报"])
+    store.follows.add(306, "工会", cap=20)
+    edition, _ = add_seed_edition(store)
+    decide_alerts(store, edition)
+    await send(local_api_bot, store, NIGHT)
+
+    assert store.subscribers.remove_paper(306, PAPER)
+    morning = await send(local_api_bot, store, NIGHT.replace(hour=7))
+
+    assert user.history == [] and morning.sent == 0
+
+
+async def test_an_alert_held_by_quiet_hours_is_not_sent_to_a_reader_who_left_and_came_back(
+    local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
+) -> None:
+    user = local_api.user(307, "夜猫子")
+    edition, _ = seed_with_follows(store, (307, ("工会",)))
+    decide_alerts(store, edition)
+    await send(local_api_bot, store, NIGHT)
+
+    store.subscribers.unsubscribe(307)
+    store.subscribers.subscribe(307, "zh", [PAPER])  # back, weeks later
+    later = await send(local_api_bot, store, NOON + dt.timedelta(days=30))
+
+    assert user.history == [] and later.sent == 0
+
+
 async def test_quiet_hours_are_the_readers_own_in_their_own_zone(
     local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
 ) -> None:
@@ -196,10 +227,11 @@ async def test_an_alert_in_doubt_is_resent_by_default_and_skipped_on_request(
         assert store.alerts.put_on_wire(alert.id, "crashed")
     store.leases.release("sender:crashed", "crashed")
 
-    store.subscribers.unsubscribe(309)
+    around_noon = (dt.time(11, 0), dt.time(13, 0))  # each run holds one reader back
+    store.subscribers.set_quiet_hours(309, around_noon)
     await send(local_api_bot, store, NOON)
-    store.subscribers.subscribe(309, "zh", [PAPER])
-    store.subscribers.unsubscribe(308)
+    store.subscribers.set_quiet_hours(309, None)
+    store.subscribers.set_quiet_hours(308, around_noon)
     await send(local_api_bot, store, NOON, policy=DeliveryPolicy(in_doubt=InDoubt.SKIP))
 
     assert len(resent.history) == 1

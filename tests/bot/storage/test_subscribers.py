@@ -139,6 +139,27 @@ def test_migrate_chat_moves_a_pending_topic_alert_to_the_new_chat(store: Store) 
     assert moved is not None and moved.chat_id == -1001000
 
 
+def test_a_pending_alert_stays_due_after_migrating_into_a_chat_that_started_since(
+    store: Store,
+) -> None:
+    store.subscribers.subscribe(-100, "zh", [PAPER])
+    rec = add(store, edition())
+    assert rec is not None
+    store.alerts.decide(rec.id, {-100: ([(1, "工会", "", "m")], 1)})
+    store.subscribers.subscribe(-1001000, "zh", ["乙报"])  # /start there after the alert
+    store.subscribers.migrate_chat(-100, -1001000)
+    assert [(a.chat_id, a.edition_id) for a, _ in store.alerts.due()] == [(-1001000, rec.id)]
+
+
+def test_a_pending_alert_is_not_due_for_a_paper_the_reader_dropped(store: Store) -> None:
+    store.subscribers.subscribe(1, "zh", [PAPER, "乙报"])
+    rec = add(store, edition())
+    assert rec is not None
+    store.alerts.decide(rec.id, {1: ([(1, "工会", "", "m")], 1)})
+    store.subscribers.remove_paper(1, PAPER)
+    assert store.alerts.due() == []
+
+
 def test_migrate_chat_keeps_what_the_new_chat_chose_itself(store: Store) -> None:
     store.subscribers.subscribe(-100, "zh", ["甲报"])
     store.subscribers.set_quiet_hours(-100, (dt.time(22, 0), dt.time(7, 0)))
