@@ -109,9 +109,7 @@ class _Article:
         self.tokens = seg.search_tokens(self.text)
         self.words = frozenset([word for word, _, _ in self.tokens])
         self._bounds: tuple[frozenset[int], frozenset[int]] | None = None
-        self.sentences: dict[
-            int, list[tuple[str, str]]
-        ] = {}  # paragraph → (normalised, as printed)
+        self.sentences: dict[int, list[tuple[int, int, str]]] = {}  # see _sentences
 
     def bounds(self) -> tuple[frozenset[int], frozenset[int]]:
         """Where tokens start and end (made when a phrase or a quote first needs them)."""
@@ -135,22 +133,34 @@ class _Article:
 
     def quote(self, term: str) -> str:
         """The first body sentence with ``term`` on token boundaries; "" if only the title or
-        a keyword has it."""
+        a keyword has it. The sentence is the one holding that occurrence, not the first
+        with the characters anywhere (分工会议 holds 工会's characters, not the word)."""
         for at in self.occurrences(term):
             part = bisect.bisect_right(self.part_starts, at) - 1
             if part >= self.body_from:
                 number = part - self.body_from
-                sentences = self.sentences.get(number)
-                if sentences is None:
-                    sentences = self.sentences[number] = [
-                        (_normalize(s), " ".join(s.split()))
-                        for s in split_sentences(self.paragraphs[number], min_chars=1)
-                    ]
-                for normalized, printed in sentences:
-                    if term in normalized:
+                offset = at - self.part_starts[part]
+                for start, end, printed in self._sentences(number):
+                    if start <= offset < end:
                         return printed
                 return " ".join(self.paragraphs[number].split())
         return ""
+
+    def _sentences(self, number: int) -> list[tuple[int, int, str]]:
+        """Paragraph ``number``'s sentences: where each lies in the normalised paragraph (as
+        in :attr:`text`), and as printed; made once."""
+        found = self.sentences.get(number)
+        if found is None:
+            paragraph = _normalize(self.paragraphs[number])
+            found, cursor = [], 0
+            for sentence in split_sentences(self.paragraphs[number], min_chars=1):
+                normalized = _normalize(sentence).strip()
+                start = paragraph.find(normalized, cursor) if normalized else -1
+                if start >= 0:
+                    cursor = start + len(normalized)
+                    found.append((start, cursor, " ".join(sentence.split())))
+            self.sentences[number] = found
+        return found
 
 
 class EditionIndex:

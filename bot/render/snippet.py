@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from bot.render.text import ELLIPSIS, escape, utf16_len
+from bot.storage.fulltext.terms import HAN_CLASS
 from summarizer.sentences import split_sentences
 
 __all__ = ["highlight", "matching_sentence"]
 
 _HAN_SPACE = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
+_HAN = re.compile(f"[{HAN_CLASS}]")
 _FOLD_CACHE_LIMIT = 1 << 16
 
 
@@ -66,16 +68,34 @@ def _needles(words: Sequence[str]) -> list[str]:
     return sorted(found, key=len, reverse=True)
 
 
+def _word_char(char: str) -> bool:
+    """A letter or digit of a script the index keeps in whole words (not Han or kana)."""
+    return char.isalnum() and _HAN.match(char) is None
+
+
+def _finds(folded: str, needle: str) -> Iterator[int]:
+    """Where ``needle`` occurs in ``folded``, as the index finds it: Chinese anywhere (it is
+    cut into bigrams), a Latin word or number only whole (its edges not inside a longer
+    run of letters and digits), so "apple" is found in "Apple's" but not in "pineapple"."""
+    whole_start, whole_end = _word_char(needle[0]), _word_char(needle[-1])
+    start = folded.find(needle)
+    while start >= 0:
+        end = start + len(needle)
+        if not (whole_start and start > 0 and _word_char(folded[start - 1])) and not (
+            whole_end and end < len(folded) and _word_char(folded[end])
+        ):
+            yield start
+        start = folded.find(needle, start + 1)
+
+
 def _spans(text: str, words: Sequence[str]) -> list[tuple[int, int]]:
     """Character spans of ``text`` where the words occur, merged, in order."""
     folded, origin = _normalized(text)
     spans: list[tuple[int, int]] = []
     for needle in _needles(words):
-        start = folded.find(needle)
-        while start >= 0:
+        for start in _finds(folded, needle):
             end = start + len(needle)
             spans.append((origin[start], origin[end - 1] + 1))
-            start = folded.find(needle, end)
     merged: list[tuple[int, int]] = []
     for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:
@@ -96,7 +116,9 @@ def matching_sentence(paragraphs: Sequence[str], words: Sequence[str]) -> str | 
             continue  # its sentences are substrings of it, folded alike: none has a word
         for sentence in split_sentences(paragraph, min_chars=1):
             folded = _normalized(sentence)[0]
-            hits = sum(1 for needles in wanted if any(n in folded for n in needles))
+            hits = sum(
+                1 for needles in wanted if any(next(_finds(folded, n), -1) >= 0 for n in needles)
+            )
             if hits and (best is None or hits > best[0]):
                 best = (hits, sentence)
                 if hits == len(words):

@@ -83,6 +83,19 @@ def test_the_alert_quotes_the_body_sentence_with_the_term() -> None:
     assert (item.number, item.term, item.sentence) == (1, "工会", "第二句讲工会工作。")
 
 
+def test_the_alert_quotes_the_sentence_where_the_word_is_not_one_with_its_characters() -> None:
+    # 分工会议 holds 工会's characters but not the word (分工 + 会议): not the match.
+    text = article(1, "要闻", "会议明确了分工会议安排。全国总工会召开大会。")
+    [item] = match_readers(EditionIndex([text]), [(7, "工会")])[7].items
+    assert item.sentence == "全国总工会召开大会。"
+
+
+def test_a_latin_word_is_quoted_where_it_stands_whole() -> None:
+    text = article(1, "Tech", "我吃了pineapple。Apple发布了新手机。")
+    [item] = match_readers(EditionIndex([text]), [(7, "apple")])[7].items
+    assert item.sentence == "Apple发布了新手机。"
+
+
 def test_a_title_only_match_quotes_no_sentence() -> None:
     text = article(1, "工会要闻", "正文没有那个词。")
     [item] = match_readers(EditionIndex([text]), [(7, "工会")])[7].items

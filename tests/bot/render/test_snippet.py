@@ -39,6 +39,21 @@ def test_a_full_width_query_finds_and_bolds_half_width_text() -> None:
     assert highlight(sentence, ["５ｇ"], 140) == "今年<b>5G</b>基站建成。"
 
 
+def test_a_latin_word_is_bolded_whole_never_inside_a_longer_word() -> None:
+    shown = highlight("我吃了pineapple，Apple's新手机发布，APPLE2不算。", ["apple"], 200)
+    assert shown == "我吃了pineapple，<b>Apple</b>'s新手机发布，APPLE2不算。"
+
+
+def test_chinese_is_bolded_wherever_its_characters_stand() -> None:
+    # As the index finds it (bigrams): 工会 inside 全国总工会 is a hit.
+    assert highlight("全国总工会召开大会", ["工会"], 200) == "全国总<b>工会</b>召开大会"
+
+
+def test_the_matching_sentence_has_the_latin_word_whole() -> None:
+    paragraph = "我吃了pineapple。苹果公司叫Apple。"
+    assert matching_sentence([paragraph], ["apple"]) == "苹果公司叫Apple。"
+
+
 def test_the_sentence_with_most_words_wins_over_an_earlier_one_with_fewer() -> None:
     paragraphs = ["工会召开会议。", "无关的一段。", "工会干部学习新思想。"]
     assert matching_sentence(paragraphs, ["工会", "学习"]) == "工会干部学习新思想。"
