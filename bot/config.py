@@ -255,15 +255,26 @@ def check_http_url(value: Any) -> str:
 
 
 def _database_url(value: Any, base: Path) -> str:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     url = _nonempty_str(value)  # a wrong type or an empty string is safe to show
     try:
-        return resolve_url(url, base)
-    except ValueError:
+        resolved = resolve_url(url, base)
+        at_in_host = "@" in (make_url(resolved).host or "")
+    except (ValueError, ArgumentError):
         # Not echoed: a database URL may carry a password.
         raise Invalid(
             'expected an SQLAlchemy database URL like "sqlite:///data/baozhai.db", '
             "got an unparsable value (not shown)"
         ) from None
+    if at_in_host:
+        # user:p@ss@host: the host would be "ss@host", and the password's tail shown with it.
+        raise Invalid(
+            'its user name or password holds an "@": write it as %40, e.g. '
+            '"postgresql+psycopg://user:p%40ss@host/db" (the value is not shown)'
+        )
+    return resolved
 
 
 def _chat_ids(value: Any, _base: Path) -> tuple[int, ...]:

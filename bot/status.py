@@ -39,13 +39,17 @@ def masked_url(url: str) -> str:
     """The database URL with its password replaced by ``***``: the one after the user name
     and any given as a query parameter (libpq takes ``?password=…`` and ``sslpassword=…``)."""
     try:
-        shown = make_url(url).render_as_string(hide_password=True)
+        parsed = make_url(url)
     except ArgumentError:
         return "<unparsable URL>"
+    shown = parsed.render_as_string(hide_password=True)
+    if "@" in (parsed.host or ""):  # an unescaped "@" in the password: its tail is the "host"
+        shown = _CREDENTIALS.sub("://***@", shown)
     return _QUERY_PASSWORD.sub(r"\1***", shown)
 
 
 _QUERY_PASSWORD = re.compile(r"(?i)([?&][^=&]*password=)[^&]*")
+_CREDENTIALS = re.compile(r"://[^/?#]*@")  # greedy: up to the last "@" before the path
 
 
 def gather_status(store: Store, config: Config) -> StatusReport:

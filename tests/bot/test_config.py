@@ -161,6 +161,25 @@ def test_storage_repr_masks_a_database_password(tmp_path: Path) -> None:
     assert config.storage.url == "postgresql+psycopg://bot:hunter2@db/baozhai"
 
 
+@pytest.mark.parametrize("where", ["file", "environment"])
+def test_a_database_password_with_an_unescaped_at_is_refused_without_echoing_it(
+    tmp_path: Path, where: str
+) -> None:
+    url = "postgresql+psycopg://bot:hun@ter2@db/baozhai"
+    if where == "file":
+        path, env = write(tmp_path, f'[storage]\nurl = "{url}"\n'), {}
+    else:
+        path, env = write(tmp_path, ""), {"BAOZHAI_STORAGE_URL": url}
+    with pytest.raises(ConfigError, match=r'holds an "@": write it as %40') as info:
+        load(path, **env)
+    assert "ter2" not in str(info.value) and "hun" not in str(info.value)
+
+
+def test_a_database_password_with_an_escaped_at_is_taken(tmp_path: Path) -> None:
+    path = write(tmp_path, '[storage]\nurl = "postgresql+psycopg://bot:hun%40ter2@db/baozhai"\n')
+    assert load(path).storage.url == "postgresql+psycopg://bot:hun%40ter2@db/baozhai"
+
+
 # -- paths ---------------------------------------------------------------------------------------
 
 

@@ -275,6 +275,13 @@ def test_a_database_url_is_shown_with_its_password_masked() -> None:
     assert shown == "postgresql+psycopg://baozhai:***@db.internal:5432/baozhai"
 
 
+def test_a_password_with_an_unescaped_at_is_masked_whole() -> None:
+    from bot.status import masked_url
+
+    shown = masked_url("postgresql+psycopg://baozhai:s3cr@t@db.internal:5432/baozhai")
+    assert shown == "postgresql+psycopg://***@db.internal:5432/baozhai"
+
+
 def test_a_password_given_as_a_query_parameter_is_masked_too() -> None:
     from bot.status import masked_url
 
