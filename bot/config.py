@@ -772,7 +772,8 @@ def load_config(path: Path | str | None = None, *, env: Mapping[str, str] | None
         return from_toml(Config, {}, where="<defaults>", base=Path.cwd(), env=environ, path=None)
     file = Path(path)
     if not file.is_file():
-        raise ConfigError(f"{file}: config file not found")
+        what = "a directory, not a config file" if file.is_dir() else "config file not found"
+        raise ConfigError(f"{file}: {what}")
     return _load_file(file, environ)
 
 

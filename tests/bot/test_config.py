@@ -100,6 +100,11 @@ def test_an_explicitly_named_missing_file_is_an_error(tmp_path: Path) -> None:
         load(missing)
 
 
+def test_a_directory_named_as_the_config_file_is_called_one(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"a directory, not a config file"):
+        load(tmp_path)
+
+
 def test_invalid_toml_names_the_file(tmp_path: Path) -> None:
     path = write(tmp_path, "[schedule\ndigest_time = 1\n")
     with pytest.raises(ConfigError, match=r"config\.toml: not valid TOML"):
