@@ -129,7 +129,11 @@ def as_text(line: str) -> str:
     """``line`` as valid Unicode: a terminal's undecodable bytes (lone surrogates, as
     ``surrogateescape`` reads them under the C locale) become U+FFFD, not characters no
     client can send."""
-    return line.encode("utf-8", errors="surrogatepass").decode("utf-8", errors="replace")
+    try:  # one U+FFFD per byte the terminal could not decode, as for piped input
+        raw = line.encode("utf-8", errors="surrogateescape")
+    except UnicodeEncodeError:  # a surrogate that stands for no byte
+        raw = line.encode("utf-8", errors="surrogatepass")
+    return raw.decode("utf-8", errors="replace")
 
 
 def _leave_now(code: int) -> NoReturn:

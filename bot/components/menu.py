@@ -140,6 +140,8 @@ async def register_menus(
         try:
             for lang in LANGUAGES:
                 code = None if lang == DEFAULT_LANGUAGE else lang
+                if chat_id < 0:  # an earlier release gave the whole group the admin menu
+                    await bot.delete_my_commands(BotCommandScopeChat(chat_id), code)
                 await bot.set_my_commands(
                     menu(lang, Scope.ADMINS, table), scope=scope, language_code=code
                 )

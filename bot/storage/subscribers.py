@@ -288,13 +288,17 @@ def _merge(session: Session, old: Subscriber, new: Subscriber) -> None:
         new.digest_mode = old.digest_mode
     if new.quiet_start is None and new.quiet_end is None:
         new.quiet_start, new.quiet_end = old.quiet_start, old.quiet_end
-    reading = {s.paper_id for s in new.subscriptions}
+    reading = {s.paper_id: s for s in new.subscriptions}
     for subscription in old.subscriptions:
-        if subscription.paper_id not in reading:
-            # Since when it reads the paper carries over: what it is owed stays as it was.
+        # Since when it reads the paper carries over (the earlier start where both read it):
+        # what it is owed, its pending alerts included, stays as it was.
+        same = reading.get(subscription.paper_id)
+        if same is None:
             new.subscriptions.append(
                 Subscription(paper_id=subscription.paper_id, created_at=subscription.created_at)
             )
+        elif subscription.created_at < same.created_at:
+            same.created_at = subscription.created_at
     followed = select(Follow.term).where(Follow.subscriber_id == new.id)
     session.execute(
         update(Follow)

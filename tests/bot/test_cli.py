@@ -290,6 +290,13 @@ def test_bytes_that_are_not_utf8_in_the_demos_input_are_replaced_and_it_goes_on(
     assert "徐留平" in out  # the next command is answered
 
 
+def test_a_typed_byte_the_terminal_could_not_decode_is_one_replacement_character() -> None:
+    from bot.demo import as_text
+
+    assert as_text("/search \udcff\udcfe") == "/search \ufffd\ufffd"  # surrogateescape
+    assert as_text("\ud800x") == "\ufffd" * 3 + "x"  # a surrogate standing for no byte
+
+
 def test_the_demo_with_no_stdin_at_all_plays_its_tour(tmp_path: Path) -> None:
     environ = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
     result = subprocess.run(

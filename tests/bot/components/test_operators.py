@@ -14,6 +14,7 @@ import pytest
 from telegram import BotCommandScopeChat
 
 from bot.components.jobs import POLL_JOB
+from bot.components.menu import register_menus
 from bot.localapi.server import LocalGroup, LocalUser, SentMessage
 from bot.storage.leases import LEADER, sender_lease_name
 from bot.storage.records import DeliveryStatus, PollOutcome
@@ -168,6 +169,15 @@ async def test_the_operators_groups_menu_lists_the_admin_commands_for_its_admins
         c["command"] for c in ops_bot.server.commands("", admins_scope)
     }
     assert ops_bot.server.commands("", {"type": "chat", "chat_id": OPS}) is None
+
+
+async def test_an_operators_groups_menu_set_for_everyone_by_an_earlier_release_is_removed(
+    ops_bot: RunningBot,
+) -> None:
+    everyone = BotCommandScopeChat(OPS)
+    await ops_bot.application.bot.set_my_commands([("status", "状态")], scope=everyone)
+    await register_menus(ops_bot.application.bot, (ADMIN, OPS))  # the next start
+    assert ops_bot.server.commands("", everyone.to_dict()) is None
 
 
 async def test_help_in_the_operators_group_lists_the_admin_commands_for_its_admins_only(

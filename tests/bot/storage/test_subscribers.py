@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from bot.storage.records import DigestMode, SubscriberRecord
 from bot.storage.store import Store
 from tests.bot.storage.helpers import DAY, PAPER, add, edition
@@ -139,14 +141,15 @@ def test_migrate_chat_moves_a_pending_topic_alert_to_the_new_chat(store: Store) 
     assert moved is not None and moved.chat_id == -1001000
 
 
+@pytest.mark.parametrize("started_with", [PAPER, "乙报"], ids=["same-paper", "other-paper"])
 def test_a_pending_alert_stays_due_after_migrating_into_a_chat_that_started_since(
-    store: Store,
+    store: Store, started_with: str
 ) -> None:
     store.subscribers.subscribe(-100, "zh", [PAPER])
     rec = add(store, edition())
     assert rec is not None
     store.alerts.decide(rec.id, {-100: ([(1, "工会", "", "m")], 1)})
-    store.subscribers.subscribe(-1001000, "zh", ["乙报"])  # /start there after the alert
+    store.subscribers.subscribe(-1001000, "zh", [started_with])  # /start there since
     store.subscribers.migrate_chat(-100, -1001000)
     assert [(a.chat_id, a.edition_id) for a, _ in store.alerts.due()] == [(-1001000, rec.id)]
 
