@@ -358,13 +358,19 @@ def status_now(config: Config, lang: str = "en") -> int:
         driver_message,
         head_revision,
         known_revision,
+        sqlite_file,
         sqlite_file_missing,
     )
 
     url = config.storage.url
     shown = masked_url(url)
     if sqlite_file_missing(url):
-        print(f"baozhai: no database at {shown} yet (`baozhai run` creates it)", file=sys.stderr)
+        path = sqlite_file(url)
+        if path is not None and path.is_dir():
+            said = f"{shown} names a directory, not a database file"
+        else:
+            said = f"no database at {shown} yet (`baozhai run` creates it)"
+        print(f"baozhai: {said}", file=sys.stderr)
         return 1
     try:
         with Store(url, migrate=False) as store:

@@ -108,7 +108,9 @@ def parse_path(
     files = edition_files(path)
     pages: list[tuple[str, Edition]] = []
     failures: list[str] = []
-    if not files:  # a typo'd or wrong folder must not look like a clean run
+    if not files and path.exists() and not path.is_dir():  # /dev/null, a FIFO, a socket
+        failures.append(f"{path}: neither a file nor a folder")
+    elif not files:  # a typo'd or wrong folder must not look like a clean run
         try:
             next(path.iterdir(), None)
             failures.append(f"{path}: no edition files (*.txt) in this folder")

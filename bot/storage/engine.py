@@ -90,20 +90,26 @@ def is_sqlite(url: str | URL | Engine) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def sqlite_file_missing(url: str | URL) -> bool:
-    """True for a SQLite URL whose database file is not there: what a command that only reads
-    or steps down a database must say, not create an empty one by opening it. A ``uri=true``
-    URL names its file as ``file:path?…`` (percent-encoded); in-memory ones are never missing."""
+def sqlite_file(url: str | URL) -> Path | None:
+    """The file a SQLite URL names, as SQLite reads it; None for other databases and
+    in-memory ones. A ``uri=true`` URL names its file as ``file:path?…`` (percent-encoded,
+    no "~")."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or _is_memory(parsed):
-        return False
+        return None
     database = parsed.database or ""
     if parsed.query.get("uri"):
         path = urllib.parse.unquote(urllib.parse.urlsplit(database).path)
-        if path in ("", ":memory:"):
-            return False
-        return not Path(path).is_file()  # as SQLite reads it: no "~"
-    return not Path(database).expanduser().is_file()
+        return None if path in ("", ":memory:") else Path(path)
+    return Path(database).expanduser()
+
+
+def sqlite_file_missing(url: str | URL) -> bool:
+    """True for a SQLite URL whose database file is not there (or is no file: a directory):
+    what a command that only reads or steps down a database must say, not create an empty
+    one by opening it."""
+    path = sqlite_file(url)
+    return path is not None and not path.is_file()
 
 
 def resolve_url(url: str, base_dir: Path) -> str:

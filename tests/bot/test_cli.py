@@ -150,6 +150,12 @@ def test_parse_a_folder_reports_a_broken_file_and_keeps_the_rest(
     assert "Traceback" not in result.stderr
 
 
+def test_parse_of_a_device_says_it_is_neither_a_file_nor_a_folder(tmp_path: Path) -> None:
+    result = baozhai("parse", "/dev/null", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "/dev/null: neither a file nor a folder" in result.stderr
+
+
 def test_parse_a_folder_without_edition_files_says_so_and_fails(tmp_path: Path) -> None:
     (tmp_path / "editions").mkdir()
     (tmp_path / "editions" / "notes.md").write_text("not an edition", encoding="utf-8")
@@ -878,6 +884,20 @@ def test_status_reads_a_database_named_by_a_sqlite_uri(tmp_path: Path) -> None:
 
     assert result.returncode == 0, result.stderr
     assert "Subscribed chats: 0" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("made", "said"),
+    [("nothing", "no database at sqlite:///"), ("a folder", "names a directory, not a database")],
+)
+def test_status_says_what_stands_where_the_database_file_should_be(
+    tmp_path: Path, made: str, said: str
+) -> None:
+    if made == "a folder":
+        (tmp_path / "data" / "baozhai.db").mkdir(parents=True)
+    result = baozhai("status", cwd=tmp_path)
+    assert result.returncode == 1
+    assert said in result.stderr and "Traceback" not in result.stderr
 
 
 def test_status_of_an_unreachable_database_masks_its_password(tmp_path: Path) -> None:
