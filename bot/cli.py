@@ -271,7 +271,7 @@ def _database_error(url: str, exc: Exception) -> str:
 
 
 def _masked(url: str) -> str:
-    from bot.status import masked_url
+    from bot.storage.engine import masked_url
 
     return masked_url(url)
 

@@ -48,7 +48,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import ConfigError
-from bot.storage.engine import resolve_url
+from bot.storage.engine import masked_url, resolve_url
 from bot.storage.records import InDoubt
 from summarizer.limits import DEFAULT_LIMITS, Limits
 
@@ -493,12 +493,7 @@ class StorageConfig:
 
     def __repr__(self) -> str:
         # A PostgreSQL URL may carry a password; show it masked.
-        from sqlalchemy.engine import make_url
-
-        try:
-            shown = make_url(self.url).render_as_string(hide_password=True)
-        except Exception:  # an unparsable URL is reported elsewhere; never echo it raw
-            shown = "<unparsable>"
+        shown = masked_url(self.url)
         return f"StorageConfig(url={shown!r})"
 
 

@@ -352,12 +352,13 @@ def status_now(config: Config, lang: str = "en") -> int:
 
     from bot.errors import SchemaTooNewError
     from bot.render.status import status_plain
-    from bot.status import gather_status, masked_url
+    from bot.status import gather_status
     from bot.storage.engine import (
         current_revision,
         driver_message,
         head_revision,
         known_revision,
+        masked_url,
         sqlite_file,
         sqlite_file_missing,
     )

@@ -9,12 +9,9 @@ token is never read.
 from __future__ import annotations
 
 import importlib.metadata
-import re
-
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from bot.config import Config
+from bot.storage.engine import masked_url
 from bot.storage.records import (
     Counts,
     DeliveryStatus,
@@ -24,7 +21,7 @@ from bot.storage.records import (
 )
 from bot.storage.store import Store
 
-__all__ = ["gather_status", "masked_url", "version"]
+__all__ = ["gather_status", "version"]
 
 
 def version() -> str:
@@ -33,23 +30,6 @@ def version() -> str:
         return importlib.metadata.version("baozhai")
     except importlib.metadata.PackageNotFoundError:
         return "unknown"
-
-
-def masked_url(url: str) -> str:
-    """The database URL with its password replaced by ``***``: the one after the user name
-    and any given as a query parameter (libpq takes ``?password=…`` and ``sslpassword=…``)."""
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        return "<unparsable URL>"
-    shown = parsed.render_as_string(hide_password=True)
-    if "@" in (parsed.host or ""):  # an unescaped "@" in the password: its tail is the "host"
-        shown = _CREDENTIALS.sub("://***@", shown)
-    return _QUERY_PASSWORD.sub(r"\1***", shown)
-
-
-_QUERY_PASSWORD = re.compile(r"(?i)([?&][^=&]*password=)[^&]*")
-_CREDENTIALS = re.compile(r"://[^/?#]*@")  # greedy: up to the last "@" before the path
 
 
 def gather_status(store: Store, config: Config) -> StatusReport:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,6 +45,7 @@ __all__ = [
     "is_memory_sqlite",
     "is_sqlite",
     "make_engine",
+    "masked_url",
     "resolve_url",
     "upgrade",
 ]
@@ -110,6 +112,24 @@ def sqlite_file_missing(url: str | URL) -> bool:
     one by opening it."""
     path = sqlite_file(url)
     return path is not None and not path.is_file()
+
+
+def masked_url(url: str | URL) -> str:
+    """The database URL with its password replaced by ``***`` (the one after the user name
+    and any given as a query parameter: libpq takes ``?password=…`` and ``sslpassword=…``):
+    the only form in which a URL is shown or logged."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return "<unparsable URL>"
+    shown = parsed.render_as_string(hide_password=True)
+    if "@" in (parsed.host or ""):  # an unescaped "@" in the password: its tail is the "host"
+        shown = _CREDENTIALS.sub("://***@", shown)
+    return _QUERY_PASSWORD.sub(r"\1***", shown)
+
+
+_QUERY_PASSWORD = re.compile(r"(?i)([?&][^=&]*password=)[^&]*")
+_CREDENTIALS = re.compile(r"://[^/?#]*@")  # greedy: up to the last "@" before the path
 
 
 def resolve_url(url: str, base_dir: Path) -> str:

@@ -166,6 +166,14 @@ def test_storage_repr_masks_a_database_password(tmp_path: Path) -> None:
     assert config.storage.url == "postgresql+psycopg://bot:hunter2@db/baozhai"
 
 
+def test_storage_repr_masks_a_password_given_as_a_query_parameter(tmp_path: Path) -> None:
+    url = "postgresql+psycopg://bot@db/baozhai?sslmode=require&password=hunter2"
+    path = write(tmp_path, f'[storage]\nurl = "{url}"\n')
+    shown = repr(load(path))
+    assert "hunter2" not in shown
+    assert "password=***" in shown
+
+
 @pytest.mark.parametrize("where", ["file", "environment"])
 def test_a_database_password_with_an_unescaped_at_is_refused_without_echoing_it(
     tmp_path: Path, where: str

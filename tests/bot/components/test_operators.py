@@ -278,7 +278,7 @@ async def test_status_names_the_database_but_never_the_token_or_a_password(
 
 
 def test_a_database_url_is_shown_with_its_password_masked() -> None:
-    from bot.status import masked_url
+    from bot.storage.engine import masked_url
 
     shown = masked_url("postgresql+psycopg://baozhai:s3cr%40t@db.internal:5432/baozhai")
     assert "s3cr" not in shown
@@ -286,14 +286,14 @@ def test_a_database_url_is_shown_with_its_password_masked() -> None:
 
 
 def test_a_password_with_an_unescaped_at_is_masked_whole() -> None:
-    from bot.status import masked_url
+    from bot.storage.engine import masked_url
 
     shown = masked_url("postgresql+psycopg://baozhai:s3cr@t@db.internal:5432/baozhai")
     assert shown == "postgresql+psycopg://***@db.internal:5432/baozhai"
 
 
 def test_a_password_given_as_a_query_parameter_is_masked_too() -> None:
-    from bot.status import masked_url
+    from bot.storage.engine import masked_url
 
     url = "postgresql+psycopg:///baozhai?host=/run/pg&user=bao&password=s3cret&sslpassword=k3y"
     shown = masked_url(url)
