@@ -26,7 +26,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.components import callbacks, commands, errors, membership, throttle
+from bot.components import callbacks, chat_language, commands, errors, membership, throttle
 from bot.components.jobs import schedule_jobs
 from bot.components.menu import COMMANDS, Scope, register_menus
 from bot.config import Config
@@ -136,6 +136,7 @@ def build_application(
     throttle.install(
         application, limit=limits.commands_per_chat, window=limits.commands_window_seconds
     )
+    chat_language.install(application)
     return application
 
 

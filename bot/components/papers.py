@@ -83,9 +83,9 @@ async def subscribe_chat(
     changed = await asyncio.to_thread(store.subscribe, chat_id, lang, wanted)
     if changed:  # back after unsubscribing, their time's job may have gone meanwhile
         await resync_digest_jobs(context.application)
+    # A returning chat keeps its language: a private reader's follows their Telegram
+    # (components.chat_language), a group's changes by /settings lang only.
     record = await asyncio.to_thread(store.get, chat_id)
-    if record is not None and record.language != lang:  # the reader switched languages
-        await asyncio.to_thread(store.set_language, chat_id, lang)
     when = format_time((record.digest_time if record else None) or svc.config.schedule.digest_time)
     log.info("chat %s subscribed (changed=%s)", chat_id, changed)
     names = _names(svc.config, record.papers if record else (), lang)

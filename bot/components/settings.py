@@ -4,19 +4,22 @@ joins them).
 ``/settings`` shows them with the next digest's local date and time and a keyboard;
 ``/settings 07:30`` / ``default`` sets the digest time, ``/settings tz Europe/Berlin`` /
 ``tz default`` the timezone, ``/settings quiet 22:00-07:00`` / ``off`` / ``default`` the
-quiet hours for topic alerts. Kept modular so other settings plug in without touching the
-handler: a subcommand is an entry of :data:`SUBCOMMANDS` (first word → handler), a row of
-buttons under the /settings text a function in :data:`KEYBOARD_ROWS`.
+quiet hours for topic alerts, ``/settings lang en`` a group's digest language. Kept modular
+so other settings plug in without touching the handler: a subcommand is an entry of
+:data:`SUBCOMMANDS` (first word → handler), a row of buttons under the /settings text a
+function in :data:`KEYBOARD_ROWS`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import re
 from collections.abc import Awaitable, Callable
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot.components.chats import may_manage
@@ -52,6 +55,8 @@ __all__ = [
     "settings_keyboard",
     "zone_button",
 ]
+
+log = logging.getLogger(__name__)
 
 SETTINGS_ZONE = "tz"  # a common-zone button: tz:{index into COMMON_ZONES}
 register_callback(SETTINGS_ZONE, int)
@@ -227,26 +232,63 @@ async def _save_zone(
 
 
 async def set_quiet(update: Update, context: ContextTypes.DEFAULT_TYPE, value: str) -> None:
-    """``/settings quiet 22:00-07:00``, ``quiet off``, ``quiet default``."""
+    """``/settings quiet 22:00-07:00``, ``quiet off``, ``quiet default``; bare ``quiet``
+    shows the window and how to set it."""
     svc = services(context)
     lang = language(update)
     chat_id = chat_of(update).id
     folded = value.casefold()
     window: tuple[dt.time, dt.time] | None
-    if folded in _DEFAULT_WORDS:
+    if not folded:
+        window, key = None, "settings_quiet_usage"
+    elif folded in _DEFAULT_WORDS:
         window, key = None, "settings_quiet_reset"
     elif folded in _OFF_WORDS:
         window, key = (dt.time(0, 0), dt.time(0, 0)), "settings_quiet_off"
     else:
-        window, key = parse_window(value), "settings_quiet_saved"
+        window = parse_window(value)
         if window is None:
             await reply(update, t(lang, "settings_quiet_invalid", value=value))
             return
-    await asyncio.to_thread(svc.store.subscribers.set_quiet_hours, chat_id, window)
+        # equal ends are no window at all: say so, not that alerts wait for its end
+        key = "settings_quiet_off" if window[0] == window[1] else "settings_quiet_saved"
+    if key != "settings_quiet_usage":
+        await asyncio.to_thread(svc.store.subscribers.set_quiet_hours, chat_id, window)
     record = await asyncio.to_thread(svc.store.subscribers.get, chat_id)
     shown = quiet_window(record, svc.config.schedule.quiet_hours)
     zone = zone_label(reader_zone(record, svc.tz).key, lang)
     await reply(update, t(lang, key, quiet=quiet_label(shown, lang), zone=zone))
+
+
+_LANGUAGES = {
+    **dict.fromkeys(("zh", "cn", "chinese", "中文", "汉语", "简体中文"), "zh"),
+    **dict.fromkeys(("en", "english", "英文", "英语"), "en"),
+}
+
+
+async def set_language(update: Update, context: ContextTypes.DEFAULT_TYPE, value: str) -> None:
+    """``/settings lang zh|en``: the language of a group's digest, chosen by its admins. A
+    private chat's follows the reader's Telegram language (:mod:`bot.components.chat_language`),
+    which this says instead."""
+    svc = services(context)
+    lang = language(update)
+    chat = chat_of(update)
+    record = await asyncio.to_thread(svc.store.subscribers.get, chat.id)
+    now = record.language if record is not None else lang
+    if chat.type == ChatType.PRIVATE:
+        await reply(update, t(lang, "settings_lang_private", language=_language_name(now, lang)))
+        return
+    chosen = _LANGUAGES.get(value.casefold())
+    if chosen is None:
+        await reply(update, t(lang, "settings_lang_usage", language=_language_name(now, lang)))
+        return
+    await asyncio.to_thread(svc.store.subscribers.set_language, chat.id, chosen)
+    log.info("chat %s: digests now in %s (set by an admin)", chat.id, chosen)
+    await reply(update, t(lang, "settings_lang_saved", language=_language_name(chosen, lang)))
+
+
+def _language_name(code: str, lang: str) -> str:
+    return t_plain(lang, f"language_{code}")
 
 
 SUBCOMMANDS: dict[str, Subcommand] = {
@@ -255,6 +297,9 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "时区": set_zone,
     "quiet": set_quiet,
     "免打扰": set_quiet,
+    "lang": set_language,
+    "language": set_language,
+    "语言": set_language,
 }
 
 

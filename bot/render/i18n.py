@@ -92,7 +92,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cmd_ingest": "立即检查各报新一期（管理员）",
         "usage_channel": "@频道名",
         "usage_broadcast": "公告内容",
-        "usage_settings": "[时间 | tz 时区 | quiet 时段]",
+        "usage_settings": "[时间 | tz 时区 | quiet 时段 | lang zh/en]",
         "usage_follow": "话题",
         # subscription
         "subscribed": "✅ 订阅成功！每天 {time} 左右，新一期摘要会准时送到。",
@@ -188,6 +188,11 @@ MESSAGES: dict[str, dict[str, str]] = {
             "✅ 话题提醒免打扰：<b>{quiet}</b>（{zone}）。这段时间里的提醒会在结束后再发。"
         ),
         "settings_quiet_off": "✅ 已关闭免打扰：话题提醒随到随发。",
+        "settings_quiet_usage": (
+            "话题提醒免打扰现在是：<b>{quiet}</b>（{zone}）。设置时段："
+            "<code>/settings quiet 22:00-07:00</code>（可以跨午夜），关闭："
+            "<code>/settings quiet off</code>，恢复默认：<code>/settings quiet default</code>。"
+        ),
         "settings_quiet_reset": "✅ 免打扰已恢复默认：<b>{quiet}</b>（{zone}）。",
         "settings_quiet_invalid": (
             "“{value}”不是有效的时段。请写成 <code>/settings quiet 22:00-07:00</code>"
@@ -195,6 +200,17 @@ MESSAGES: dict[str, dict[str, str]] = {
             "恢复默认用 <code>/settings quiet default</code>。"
         ),
         "settings_zone_chosen": "时区：{zone}",
+        "settings_lang_saved": "✅ 这里的每日摘要今后用<b>{language}</b>。",
+        "settings_lang_usage": (
+            "发送 <code>/settings lang zh</code>（中文）或 <code>/settings lang en</code>"
+            "（English），选择本群每日摘要的语言。现在：<b>{language}</b>。"
+        ),
+        "settings_lang_private": (
+            "私聊里的每日摘要跟随你的 Telegram 语言（现在：<b>{language}</b>）："
+            "在 Telegram 的设置里换了语言，摘要也跟着换。"
+        ),
+        "language_zh": "中文",
+        "language_en": "英文",
         # follows and alerts
         "follow_usage": (
             "用法：<code>/follow 话题</code>，例如 <code>/follow 工会</code>。"
@@ -389,7 +405,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cmd_ingest": "Look for new editions now (admins)",
         "usage_channel": "@channel",
         "usage_broadcast": "TEXT",
-        "usage_settings": "[HH:MM | tz ZONE | quiet HH:MM-HH:MM]",
+        "usage_settings": "[HH:MM | tz ZONE | quiet HH:MM-HH:MM | lang zh/en]",
         "usage_follow": "TOPIC",
         "subscribed": "✅ Subscribed! A new digest will arrive every day at about {time}.",
         "already_subscribed": "You are already subscribed; the digest arrives at about {time}.",
@@ -507,6 +523,12 @@ MESSAGES: dict[str, dict[str, str]] = {
             "arrive when they end."
         ),
         "settings_quiet_off": "✅ No quiet hours: topic alerts arrive as soon as they are due.",
+        "settings_quiet_usage": (
+            "Quiet hours for topic alerts are now <b>{quiet}</b> ({zone}). Set them with "
+            "<code>/settings quiet 22:00-07:00</code> (it may wrap midnight), none with "
+            "<code>/settings quiet off</code>, back to the default with "
+            "<code>/settings quiet default</code>."
+        ),
         "settings_quiet_reset": "✅ Quiet hours back to the default: <b>{quiet}</b> ({zone}).",
         "settings_quiet_invalid": (
             "“{value}” is not a time window. Write <code>/settings quiet 22:00-07:00</code> "
@@ -514,6 +536,18 @@ MESSAGES: dict[str, dict[str, str]] = {
             "<code>/settings quiet default</code>."
         ),
         "settings_zone_chosen": "Time zone: {zone}",
+        "settings_lang_saved": "✅ This chat's daily digest will be in <b>{language}</b>.",
+        "settings_lang_usage": (
+            "Send <code>/settings lang zh</code> (中文) or <code>/settings lang en</code> "
+            "(English) to choose the language of this group's daily digest. Now: "
+            "<b>{language}</b>."
+        ),
+        "settings_lang_private": (
+            "In a private chat the daily digest follows your Telegram language (now "
+            "<b>{language}</b>): change it in Telegram's settings and the digest follows."
+        ),
+        "language_zh": "Chinese",
+        "language_en": "English",
         "follow_usage": (
             "Usage: <code>/follow TOPIC</code>, e.g. <code>/follow 工会</code>. When a new "
             "edition has an article about it, I will alert you."

@@ -221,6 +221,14 @@ class Subscribers:
             row.language = language
             return True
 
+    def follow_language(self, chat_id: int, language: str) -> bool:
+        """Set the chat's language if it is another: True if it changed. Read first, so
+        that a chat already in ``language`` (nearly every call) takes no write lock."""
+        record = self.get(chat_id)
+        if record is None or record.language == language:
+            return False
+        return self.set_language(chat_id, language)
+
     def get(self, chat_id: int) -> SubscriberRecord | None:
         """The chat's subscription, active or not; None if it never subscribed."""
         with self._tx.read() as session:

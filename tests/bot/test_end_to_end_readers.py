@@ -168,3 +168,20 @@ async def test_quiet_hours_are_set_switched_off_and_reset(bot: RunningBot) -> No
     assert "已关闭免打扰" in await answer(reader, "/settings quiet off")
     assert "话题提醒免打扰：不设" in await answer(reader, "/settings")
     assert "免打扰已恢复默认：22:00–07:00" in await answer(reader, "/settings quiet default")
+
+
+async def test_quiet_hours_with_equal_ends_are_told_as_none(bot: RunningBot) -> None:
+    reader = await subscribed(bot, 8502)
+
+    assert "已关闭免打扰" in await answer(reader, "/settings quiet 23:00-23:00")
+    assert "话题提醒免打扰：不设" in await answer(reader, "/settings")
+
+
+async def test_bare_settings_quiet_shows_the_window_and_how_to_set_it(bot: RunningBot) -> None:
+    reader = await subscribed(bot, 8503)
+
+    shown = await answer(reader, "/settings quiet")
+
+    assert "话题提醒免打扰现在是：22:00–07:00（北京时间）" in shown
+    assert "/settings quiet off" in shown
+    assert bot.store.subscribers.get(8503).quiet_hours is None

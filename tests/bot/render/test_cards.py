@@ -122,6 +122,7 @@ SAMPLE_VALUES: dict[str, object] = {
     "bot": "baozhai_bot",
     "next": "2024年7月2日 07:30（北京时间）",
     "quiet": "22:00–07:00",
+    "language": "<中文> & English",
     "start": "22:00",
     "end": "07:00",
     "term": "<工会> & co",

@@ -73,6 +73,15 @@ def test_set_language_of_an_unknown_chat_is_false(store: Store) -> None:
     assert store.subscribers.set_language(9, "en") is False
 
 
+def test_follow_language_changes_only_a_known_chat_in_another_language(store: Store) -> None:
+    store.subscribers.subscribe(1, "zh")
+    assert store.subscribers.follow_language(1, "zh") is False
+    assert store.subscribers.follow_language(1, "en") is True
+    assert store.subscribers.get(1).language == "en"  # type: ignore[union-attr]
+    assert store.subscribers.follow_language(9, "en") is False
+    assert store.subscribers.get(9) is None
+
+
 def test_migrate_chat_moves_subscription_and_delivery_history(store: Store) -> None:
     rec = add(store, edition())
     assert rec is not None

@@ -1,0 +1,58 @@
+"""A private reader's digest speaks the language their Telegram speaks now.
+
+Replies follow the sender's client language on every update, but a digest is rendered later,
+with nobody to ask, in the language stored with the chat. In a private chat that is the
+reader's own, so it follows them: whenever they write or press a button with a client
+language different from the stored one, the stored one changes (a reader who switched
+Telegram to English stops getting Chinese digests). A group's or channel's language is
+everyone's and changes only when an admin says so (``/settings lang``), never because an
+admin with another client language happened to write.
+
+Runs after the command handlers (group 1), so a throttled update never gets here, and
+remembers per chat what it last stored, so a chat costs one read per process, not one per
+update.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import Application, ContextTypes, TypeHandler
+
+from bot.render.i18n import language_for
+from bot.services import services
+
+__all__ = ["FOLLOW_GROUP", "follow_client_language", "install"]
+
+log = logging.getLogger(__name__)
+
+FOLLOW_GROUP = 1
+"""After the command handlers (group 0): a handler group runs only its first matching
+handler, so this needs a group of its own."""
+
+_STORED = "stored_language"  # chat_data: the language this process knows is stored
+
+
+async def follow_client_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Store a private reader's current client language as their chat's, if it changed.
+
+    A client that sends no ``language_code`` says nothing about the reader's language: the
+    stored one stays (rather than falling back to Chinese)."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or chat.type != ChatType.PRIVATE or user is None or not user.language_code:
+        return
+    data = context.chat_data
+    lang = language_for(user.language_code)
+    if data is None or data.get(_STORED) == lang:
+        return
+    if await asyncio.to_thread(services(context).store.subscribers.follow_language, chat.id, lang):
+        log.info("chat %s: digests now in %s (the reader's Telegram language)", chat.id, lang)
+    data[_STORED] = lang
+
+
+def install(application: Application) -> None:
+    """Put :func:`follow_client_language` behind every handler of ``application``."""
+    application.add_handler(TypeHandler(Update, follow_client_language), group=FOLLOW_GROUP)
