@@ -147,11 +147,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="store a past date range of an e-paper paper, for the archive",
         description="Read each edition of PAPER (an e-paper paper of the configuration) from "
         "--from to --to and store it for /search and /article. Resumable: dates already "
-        "stored are skipped. Backfilled editions are never pushed as the day's digest.",
+        "stored are skipped, so a run stopped with Ctrl-C goes on where it stopped when run "
+        "again. Backfilled editions are never pushed as the day's digest.",
     )
     backfill.add_argument("paper", metavar="PAPER", help="the paper's configured name")
     backfill.add_argument("--from", dest="start", type=_date, required=True, metavar="YYYY-MM-DD")
     backfill.add_argument("--to", dest="end", type=_date, required=True, metavar="YYYY-MM-DD")
+    backfill.add_argument(
+        "--yes",
+        dest="long_range",
+        action="store_true",
+        help="read a range of more than about three years too (otherwise refused, as a "
+        "likely typo: every date is a round of requests to the site)",
+    )
     backfill.set_defaults(func=_backfill)
 
     digest = commands.add_parser(
@@ -251,6 +259,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()
     except BrokenPipeError:
         return _closed_pipe()
+    except KeyboardInterrupt:  # Ctrl-C: one line, not a traceback (what was done is kept)
+        print("baozhai: interrupted", file=sys.stderr)
+        return 130
     except SQLAlchemyError as exc:  # the database cannot be opened or reached: one line
         log.debug("database error", exc_info=exc)
         print(f"baozhai: {_database_error(config.storage.url, exc)}", file=sys.stderr)
@@ -397,7 +408,7 @@ def _db_downgrade(args: argparse.Namespace, config: Config) -> int:
 def _backfill(args: argparse.Namespace, config: Config) -> int:
     from bot.operations import backfill_now
 
-    return backfill_now(config, args.paper, args.start, args.end)
+    return backfill_now(config, args.paper, args.start, args.end, long_range=args.long_range)
 
 
 def _parse(args: argparse.Namespace, config: Config) -> int:

@@ -438,13 +438,22 @@ def articles(count: int) -> str:
     return plural(count, "article", "articles")
 
 
-def backfill_now(config: Config, name: str, start: dt.date, end: dt.date) -> int:
+BACKFILL_DAYS_UNASKED = 1_100
+"""The longest range (about three years) ``backfill`` reads without ``--yes``: each date is
+a round of requests to the paper's site, so a mistyped year is refused, not run for days."""
+
+
+def backfill_now(
+    config: Config, name: str, start: dt.date, end: dt.date, *, long_range: bool = False
+) -> int:
     """``baozhai backfill``: store a past date range of an e-paper paper, for the archive.
 
-    Resumable: a date already stored complete is skipped without a request. Editions of
-    past dates are marked as backfilled, so they are never pushed as the day's digest;
-    today's (in the configured timezone) is read as a poll reads it, so readers still get
-    it at their time. Dates after today are refused: there is no such edition yet.
+    Resumable: a date already stored complete is skipped without a request, so a run
+    interrupted (Ctrl-C: exit 130 with the counts so far) goes on where it stopped when run
+    again. Editions of past dates are marked as backfilled, so they are never pushed as the
+    day's digest; today's (in the configured timezone) is read as a poll reads it, so readers
+    still get it at their time. Dates after today are refused: there is no such edition yet;
+    a range longer than :data:`BACKFILL_DAYS_UNASKED` days only with ``long_range``.
     """
     from rich.progress import Progress
 
@@ -463,19 +472,42 @@ def backfill_now(config: Config, name: str, start: dt.date, end: dt.date) -> int
             file=sys.stderr,
         )
         return 2
-    days = [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
+    total = (end - start).days + 1
+    if total > BACKFILL_DAYS_UNASKED and not long_range:
+        print(
+            f"baozhai backfill: {start}..{end} is {total:,} dates, each a round of requests to "
+            f"{paper.name}'s site; check the years, then pass --yes to read them all, or split "
+            "the range",
+            file=sys.stderr,
+        )
+        return 2
     store = open_store(config)
     counts = {"stored": 0, "already stored": 0, "no edition": 0, "failed": 0}
+    day = start
     try:
         with Progress(transient=True) as bar:
-            task = bar.add_task(f"{paper.name} backfill", total=len(days))
-            for day in days:
+            task = bar.add_task(f"{paper.name} backfill", total=total)
+            for offset in range(total):
+                day = start + dt.timedelta(days=offset)
                 counts[_backfill_day(store, config, paper, day)] += 1
                 bar.advance(task)
+    except KeyboardInterrupt:
+        print(f"{paper.name} {start}..{end}, up to {day}: {_counted(counts)}")
+        print(
+            f"baozhai backfill: interrupted at {day}; run the same command again to go on "
+            "(dates already stored are skipped)",
+            file=sys.stderr,
+        )
+        return 130
     finally:
         store.close()
-    print(f"{paper.name} {start}..{end}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    print(f"{paper.name} {start}..{end}: {_counted(counts)}")
     return 1 if counts["failed"] else 0
+
+
+def _counted(counts: dict[str, int]) -> str:
+    """"2 stored, 0 already stored, 1 no edition, 0 failed"."""
+    return ", ".join(f"{count} {outcome}" for outcome, count in counts.items())
 
 
 def _backfill_day(store: Store, config: Config, paper: PaperConfig, day: dt.date) -> str:

@@ -19,6 +19,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from subprocess import Popen
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -709,6 +710,32 @@ def test_parse_of_a_site_slower_than_a_poll_may_take_stops_at_that_bound(
     assert "not read within 1 s ([sources] poll_seconds)" in result.stderr
 
 
+def test_a_command_interrupted_by_ctrl_c_stops_with_one_line(
+    tmp_path: Path, site_in_thread: SiteServer
+) -> None:
+    site = founder_site("海南日报", SITE_DAY, site_sheets(SITE_DAY))
+    for path, resource in site.items():
+        if "content_" in path:  # each article hangs until the interrupt
+            site[path] = dataclasses.replace(resource, delay=60.0)
+    site_in_thread.site.update(site)
+    allow_site_config(tmp_path)
+    environ = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "parse", site_in_thread.url("/paperindex.htm")],
+        cwd=tmp_path,
+        env=environ,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    wait_for(lambda: site_in_thread.in_flight > 0 and len(site_in_thread.hits) >= 2, process)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 130
+    assert err.strip().splitlines()[-1] == "baozhai: interrupted"
+    assert "Traceback" not in err
+
+
 def test_parse_of_an_article_url_prints_that_article(
     tmp_path: Path, site_in_thread: SiteServer
 ) -> None:
@@ -825,6 +852,82 @@ def test_backfill_of_a_date_after_today_is_refused(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert f"--to {tomorrow} is after today" in result.stderr
+
+
+def test_backfill_of_a_range_of_many_years_is_refused_without_yes(
+    tmp_path: Path, site_in_thread: SiteServer
+) -> None:
+    site_paper_config(tmp_path, site_in_thread)
+    result = baozhai(
+        "backfill", "海南日报", "--from", "0001-01-01", "--to", "2024-07-01", cwd=tmp_path
+    )
+    assert result.returncode == 2
+    assert "0001-01-01..2024-07-01 is 739,068 dates" in result.stderr
+    assert "pass --yes" in result.stderr
+    assert site_in_thread.hits == []
+
+
+def backfill_in_background(folder: Path, start: dt.date, end: dt.date, *extra: str) -> Popen[str]:
+    """A ``baozhai backfill`` of 海南日报 running in ``folder``, its output piped."""
+    environ = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    command = [sys.executable, "-m", "bot", "backfill", "海南日报"]
+    return subprocess.Popen(
+        [*command, "--from", str(start), "--to", str(end), *extra],
+        cwd=folder,
+        env=environ,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_for(done: Callable[[], bool], process: Popen[str], seconds: float = 60) -> None:
+    """Until ``done()``, failing with the process's output if it ends or time runs out."""
+    deadline = time.monotonic() + seconds
+    while not done():
+        assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+        time.sleep(0.02)
+
+
+def test_backfill_with_yes_reads_a_range_of_many_years(
+    tmp_path: Path, site_in_thread: SiteServer
+) -> None:
+    site_paper_config(tmp_path, site_in_thread)
+    start = dt.date(1, 1, 1)
+    process = backfill_in_background(tmp_path, start, SITE_DAY, "--yes")
+    wait_for(lambda: len(site_in_thread.hits) >= 3, process)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 130, err
+    assert f"海南日报 {start}..{SITE_DAY}, up to 0001-01-" in out
+
+
+def test_backfill_interrupted_by_ctrl_c_says_what_it_did_and_how_to_go_on(
+    tmp_path: Path, site_in_thread: SiteServer
+) -> None:
+    second = SITE_DAY + dt.timedelta(days=1)
+    site_in_thread.site.update(founder_site("海南日报", SITE_DAY, site_sheets(SITE_DAY)))
+    slow = founder_site("海南日报", second, site_sheets(second))
+    for path, resource in slow.items():
+        if "content_" in path:  # the second date's articles hang until the interrupt
+            slow[path] = dataclasses.replace(resource, delay=60.0)
+    site_in_thread.site.update(slow)
+    site_paper_config(tmp_path, site_in_thread)
+    process = backfill_in_background(tmp_path, SITE_DAY, second + dt.timedelta(days=1))
+    page = f"/{second:%Y-%m/%d}/node_"
+    wait_for(
+        lambda: site_in_thread.in_flight > 0 and any(page in h.path for h in site_in_thread.hits),
+        process,
+    )
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 130, err
+    assert f"up to {second}: 1 stored, 0 already stored, 0 no edition, 0 failed" in out
+    assert f"interrupted at {second}; run the same command again" in err
+    assert "Traceback" not in err
+    with Store(f"sqlite:///{tmp_path / 'data' / 'baozhai.db'}") as store:
+        assert store.editions.on(SITE_DAY, "海南日报") is not None
+        assert store.editions.on(second, "海南日报") is None
 
 
 def test_backfill_of_a_paper_without_a_site_says_which_have_one(tmp_path: Path) -> None:
