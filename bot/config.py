@@ -76,6 +76,8 @@ ENV_TOKEN = "TELEGRAM_BOT_TOKEN"
 ENV_STORAGE_URL = "BAOZHAI_STORAGE_URL"
 ENV_CONFIG = "BAOZHAI_CONFIG"
 ENV_WEBHOOK_SECRET = "TELEGRAM_WEBHOOK_SECRET"
+MAX_PAPERS = 100
+"""/papers shows one button per paper, and Telegram shows at most 100 on a keyboard."""
 
 _TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 # Bot API tokens look like "123456789:AAE...". Checked loosely: the point is to catch a pasted
@@ -123,6 +125,7 @@ class _Tables:
     default: tuple[dict[str, Any], ...]
     nonempty: bool
     unique: tuple[str, ...]
+    most: int | None
 
 
 _OPTION = "baozhai.option"
@@ -152,14 +155,16 @@ def tables(
     default: Sequence[dict[str, Any]] = (),
     nonempty: bool = False,
     unique: Sequence[str] = (),
+    most: int | None = None,
 ) -> dict[str, Any]:
     """Metadata of an array of tables (``[[papers]]``) of the dataclass in the annotation.
 
     ``item`` names one table in messages ("paper"); ``default`` is read like file content when
-    the array is absent; the ``unique`` keys may not repeat across tables (None aside). Checks
-    within one table belong in its ``__post_init__``, raising :class:`Invalid` with a key.
+    the array is absent; the ``unique`` keys may not repeat across tables (None aside); at
+    most ``most`` tables. Checks within one table belong in its ``__post_init__``, raising
+    :class:`Invalid` with a key.
     """
-    return {_TABLES: _Tables(item, tuple(default), nonempty, tuple(unique))}
+    return {_TABLES: _Tables(item, tuple(default), nonempty, tuple(unique), most)}
 
 
 def _str(value: Any) -> str:
@@ -679,6 +684,7 @@ class Config:
             default=[{"name": "浙江工人日报", "inbox": "data/inbox/zjgrrb"}],
             nonempty=True,
             unique=("name", "inbox"),
+            most=MAX_PAPERS,
         )
     )
     sources: SourcesConfig
@@ -940,6 +946,8 @@ class _Reading:
             raise self.error(label, f"expected an array of tables, got {_show(items)}")
         if spec.nonempty and not items:
             raise self.error(label, f"at least one {spec.item} is needed")
+        if spec.most is not None and len(items) > spec.most:
+            raise self.error(label, f"at most {spec.most} {spec.item}s, got {len(items)}")
         result: list[Any] = []
         for index, item in enumerate(items, start=1):
             item_label = f"{label} #{index}"

@@ -91,6 +91,8 @@ T = TypeVar("T")
 MAX_TEXT_LENGTH = 4096
 MAX_CAPTION_LENGTH = 1024
 MAX_CALLBACK_DATA_BYTES = 64
+MAX_INLINE_BUTTONS = 100  # on one inline keyboard; and at most 8 in a row (measured by
+MAX_INLINE_ROW = 8  # users, github.com/tginfo/Telegram-Limits: the Bot API docs are silent)
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MAX_COMMANDS = 100
 _COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
@@ -456,6 +458,8 @@ def _validate_reply_markup(markup: Any) -> dict[str, Any] | None:
         raise _bad_request(
             'can\'t parse reply keyboard markup JSON object: field "inline_keyboard"'
         )
+    if sum(map(len, rows)) > MAX_INLINE_BUTTONS or any(len(row) > MAX_INLINE_ROW for row in rows):
+        raise _bad_request("REPLY_MARKUP_TOO_LONG")
     for row in rows:
         for button in row:
             if not isinstance(button, dict):

@@ -463,6 +463,10 @@ BAD_VALUES = [
         "[[papers]] #2 inbox",
     ),
     ("papers = []", "[[papers]]: at least one"),
+    (
+        "".join(f'[[papers]]\nname = "P{n}"\ninbox = "in/{n}"\n' for n in range(101)),
+        "[[papers]]: at most 100 papers, got 101",
+    ),
     ('papers = "x"', "[[papers]]: expected an array of tables"),
     ('schedule = "07:30"', "[schedule]: expected a table"),
 ]
@@ -477,6 +481,7 @@ BAD_VALUES = [
         '[telegram]\nwebhook_url = "https://bot.example.org:8443/hook"',
         "[schedule]\nmax_edition_age_days = 3650",
         "[delivery]\ngroup_interval_seconds = 3",
+        "".join(f'[[papers]]\nname = "P{n}"\ninbox = "in/{n}"\n' for n in range(100)),
     ],
 )
 def test_values_at_the_edges_of_their_range_are_taken(tmp_path: Path, content: str) -> None:

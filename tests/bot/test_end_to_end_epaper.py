@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.components.jobs import SITE_JOB
+from bot.config import MAX_PAPERS
 from tests.bot.running_bot import PAPER, RunningBot, eventually, start_bot, stop_bot
 from tests.bot.sources.epaper.server import SiteServer
 from tests.bot.sources.epaper.sites import Sheet, Story, founder_site
@@ -107,6 +108,24 @@ async def test_papers_lists_every_paper_and_its_buttons_toggle_them(bot: Running
             [b["text"] for row in shown.buttons for b in row] == [f"➕ {PAPER}", f"✅ {SITE_PAPER}"]
         )
     )
+
+
+async def test_papers_shows_a_button_for_each_of_the_most_papers_a_config_may_hold(
+    tmp_path: Path, db: str
+) -> None:
+    extra = "".join(
+        f'\n[[papers]]\nname = "报{n:02}"\ninbox = "{tmp_path / "in" / str(n)}"\n'
+        for n in range(MAX_PAPERS - 1)
+    )
+    running = await start_bot(tmp_path, db, extra_config=extra)
+    try:
+        reader = running.user(8102)
+        await reader.send("/papers")
+        [menu] = await reader.wait_for_messages(1)
+        labels = [button["text"] for row in menu.buttons for button in row]
+        assert labels == [f"➕ {PAPER}", *(f"➕ 报{n:02}" for n in range(MAX_PAPERS - 1))]
+    finally:
+        await stop_bot(running)
 
 
 async def test_a_name_part_of_several_papers_gets_those_papers_to_choose_from(

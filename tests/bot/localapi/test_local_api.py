@@ -244,6 +244,25 @@ async def test_buttons_need_text_and_an_action(
         )
 
 
+async def test_an_inline_keyboard_holds_at_most_100_buttons_8_to_a_row(
+    local_api_bot: telegram.Bot, local_api_user: LocalUser
+) -> None:
+    def grid(rows: int, per_row: int) -> InlineKeyboardMarkup:
+        return InlineKeyboardMarkup(
+            [
+                [InlineKeyboardButton("b", callback_data=f"{r}:{c}") for c in range(per_row)]
+                for r in range(rows)
+            ]
+        )
+
+    await local_api_bot.send_message(1001, "ok", reply_markup=grid(100, 1))
+    await local_api_bot.send_message(1001, "ok", reply_markup=grid(12, 8))
+    for too_many in (grid(101, 1), grid(13, 8), grid(1, 9)):
+        with pytest.raises(BadRequest, match=r"(?i)REPLY_MARKUP_TOO_LONG"):
+            await local_api_bot.send_message(1001, "no", reply_markup=too_many)
+    assert len(local_api_user.history) == 2
+
+
 # --- who can be written to -----------------------------------------------------------------------
 
 
