@@ -111,7 +111,7 @@ def settings_keyboard(record: SubscriberRecord | None, lang: str) -> InlineKeybo
 
 
 def _settings_view(
-    context: ContextTypes.DEFAULT_TYPE, record: SubscriberRecord | None, lang: str
+    context: ContextTypes.DEFAULT_TYPE, record: SubscriberRecord | None, lang: str, *, group: bool
 ) -> str:
     svc = services(context)
     schedule = svc.config.schedule
@@ -126,6 +126,9 @@ def _settings_view(
         next_digest=upcoming,
         quiet=quiet_window(record, schedule.quiet_hours),
     )
+    if group and record is not None:  # a private chat's follows the reader's Telegram
+        language_name = _language_name(record.language, lang)
+        text += "\n" + t(lang, "settings_group_language", language=language_name)
     if mode_rows(record, lang):  # the digest-mode buttons are shown: say what they choose
         return f"{text}\n\n{mode_hint(lang)}"
     return text
@@ -142,7 +145,9 @@ async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat_id = chat_of(update).id
     record = await asyncio.to_thread(svc.store.subscribers.get, chat_id)
     if not argument:
-        await reply(update, _settings_view(context, record, lang), settings_keyboard(record, lang))
+        group = chat_of(update).type != ChatType.PRIVATE
+        view = _settings_view(context, record, lang, group=group)
+        await reply(update, view, settings_keyboard(record, lang))
         return
     if len(argument) > MAX_SETTINGS_ARGUMENT:
         await reply(

@@ -209,6 +209,10 @@ MESSAGES: dict[str, dict[str, str]] = {
             "私聊里的每日摘要跟随你的 Telegram 语言（现在：<b>{language}</b>）："
             "在 Telegram 的设置里换了语言，摘要也跟着换。"
         ),
+        "settings_group_language": (
+            "本群每日摘要的语言：<b>{language}</b>（修改：<code>/settings lang zh</code> 或 "
+            "<code>/settings lang en</code>）"
+        ),
         "language_zh": "中文",
         "language_en": "英文",
         # follows and alerts
@@ -545,6 +549,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "settings_lang_private": (
             "In a private chat the daily digest follows your Telegram language (now "
             "<b>{language}</b>): change it in Telegram's settings and the digest follows."
+        ),
+        "settings_group_language": (
+            "This group's daily digest is in <b>{language}</b> (change it with "
+            "<code>/settings lang zh</code> or <code>/settings lang en</code>)"
         ),
         "language_zh": "Chinese",
         "language_en": "English",

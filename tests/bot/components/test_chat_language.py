@@ -138,3 +138,23 @@ async def test_in_a_private_chat_settings_lang_says_the_digest_follows_telegram(
 
     assert "follows your Telegram language (now English)" in shown
     assert stored_language(bot, 8803) == "en"
+
+
+async def test_a_groups_settings_say_which_language_its_digest_is_in(bot: RunningBot) -> None:
+    group = bot.server.group(GROUP, "读报会")
+    owner = group.add(bot.user(2101, "群主"), "creator")
+    await answer(group, "/subscribe", owner)
+    await answer(group, "/settings lang en", owner)
+
+    shown = await answer(group, "/settings", owner)
+
+    assert "本群每日摘要的语言：英文（修改：/settings lang zh 或 /settings lang en）" in shown
+
+
+async def test_a_private_readers_settings_say_nothing_of_a_digest_language(
+    bot: RunningBot,
+) -> None:
+    reader = bot.user(8804)
+    await answer(reader, "/subscribe")
+
+    assert "语言" not in await answer(reader, "/settings")
