@@ -14,6 +14,7 @@ from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot.components.admin import BROADCAST_CANCEL, BROADCAST_SEND, broadcast_button
+from bot.components.chats import may_manage
 from bot.components.digest_mode import DIGEST_MODE, switch_digest_mode
 from bot.components.papers import PAPER_TOGGLE, subscribe_chat, toggle_paper
 from bot.components.replies import (
@@ -71,6 +72,9 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await answer(query)
         await article_reply(update, context, ref)
     elif kind == SUBSCRIBE:
+        if not await may_manage(update, context):  # said to the presser, not the whole group
+            await answer(query, t_plain(lang, "group_admins_only"))
+            return
         await answer(query)
         await reply(update, await subscribe_chat(update, context))
     elif kind == SEARCH_PAGE:

@@ -84,8 +84,10 @@ async def follow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     result = await asyncio.to_thread(svc.store.follows.add, chat_id, term, cap=cap)
     if result is FollowResult.ADDED:
         count = await asyncio.to_thread(svc.store.follows.count, chat_id)
-        quiet = quiet_label(quiet_window(record, svc.config.schedule.quiet_hours), lang)
-        await reply(update, t(lang, "follow_added", term=term, count=count, cap=cap, quiet=quiet))
+        window = quiet_window(record, svc.config.schedule.quiet_hours)
+        key = "follow_added" if window[0] != window[1] else "follow_added_anytime"
+        quiet = quiet_label(window, lang)
+        await reply(update, t(lang, key, term=term, count=count, cap=cap, quiet=quiet))
     elif result is FollowResult.EXISTS:
         await reply(update, t(lang, "follow_exists", term=term))
     elif result is FollowResult.FULL:
@@ -101,7 +103,12 @@ async def unfollow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     svc = services(context)
     lang = language(update)
-    removed = await asyncio.to_thread(svc.store.follows.remove, chat_of(update).id, term)
+    chat_id = chat_of(update).id
+    removed = await asyncio.to_thread(svc.store.follows.remove, chat_id, term)
+    if not removed:  # a topic stored before wrappings were dropped (《工会》) is the same one
+        stored = await asyncio.to_thread(svc.store.follows.of, chat_id)
+        for old in (old for old in stored if normalize_term(old) == term):
+            removed |= await asyncio.to_thread(svc.store.follows.remove, chat_id, old)
     await reply(update, t(lang, "unfollowed" if removed else "unfollow_unknown", term=term))
 
 

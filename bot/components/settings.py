@@ -20,13 +20,14 @@ from collections.abc import Awaitable, Callable
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
+from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.components.chats import may_manage
 from bot.components.commands import clean_argument
 from bot.components.digest_mode import mode_hint, mode_rows
 from bot.components.jobs import resync_digest_jobs
-from bot.components.replies import answer, chat_of, language, reply
+from bot.components.replies import NO_PREVIEW, answer, chat_of, language, reply
 from bot.delivery.readertime import (
     COMMON_ZONES,
     next_digest,
@@ -155,14 +156,15 @@ async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             t(lang, "input_too_long", length=len(argument), limit=MAX_SETTINGS_ARGUMENT),
         )
         return
-    if not await may_manage(update, context):
+    word, _, rest = argument.partition(" ")
+    subcommand = SUBCOMMANDS.get(word.casefold())
+    asks = subcommand is not None and not rest.strip()  # bare ``quiet``: shows, changes nothing
+    if not asks and not await may_manage(update, context):
         await reply(update, t(lang, "group_admins_only"))
         return
     if record is None or not record.active:
         await reply(update, t(lang, "not_subscribed"))
         return
-    word, _, rest = argument.partition(" ")
-    subcommand = SUBCOMMANDS.get(word.casefold())
     if subcommand is not None:
         await subcommand(update, context, rest.strip())
         return
@@ -328,4 +330,18 @@ async def zone_button(
         return
     key = COMMON_ZONES[index]
     await answer(query, t_plain(lang, "settings_zone_chosen", zone=zone_label(key, lang)))
-    await reply(update, await _save_zone(context, chat_id, key, lang))
+    if record.timezone != key:  # (a double press changes nothing)
+        await _save_zone(context, chat_id, key, lang)
+        record = await asyncio.to_thread(svc.store.subscribers.get, chat_id)
+    # The /settings message itself shows the new zone, next digest and ✅: no second message
+    # for everyone in a group to read, one per press.
+    group = chat_of(update).type != ChatType.PRIVATE
+    try:
+        await query.edit_message_text(
+            _settings_view(context, record, lang, group=group),
+            reply_markup=settings_keyboard(record, lang),
+            link_preview_options=NO_PREVIEW,
+        )
+    except BadRequest as exc:  # a double press: the message already shows it
+        if "not modified" not in str(exc).lower():
+            raise

@@ -33,6 +33,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from bot.storage.fulltext.terms import HAN_CLASS
 from bot.storage.records import ArticleRecord
 from summarizer.segment import Segmenter, make_segmenter
 from summarizer.sentences import split_sentences
@@ -50,6 +51,8 @@ MAX_FOLLOW_CHARS = 30  # a topic, not a sentence: longer would never match anywa
 _BLOCK = 1024  # readers matched at once: a block's table is readers × terms × articles bytes
 _SPACE = re.compile(r"\s+")
 _WORD_CHAR = re.compile(r"\w")
+_WRAPPING = frozenset(("Pc", "Pd", "Ps", "Pe", "Pi", "Pf", "Po", "So", "Sk"))
+_HAN_SPACE = re.compile(f"(?<=[{HAN_CLASS}]) (?=[{HAN_CLASS}])")
 
 
 def _normalize(text: str) -> str:
@@ -58,9 +61,26 @@ def _normalize(text: str) -> str:
 
 def normalize_term(text: str) -> str:
     """A followed term as it is stored and looked up: NFKC, case-folded, one space between
-    words, no space at the ends. Empty when nothing word-like is left."""
+    words, no space at the ends. Empty when nothing word-like is left.
+
+    What a reader wraps a topic in is no part of it: quotes, book-title marks, a hashtag's #,
+    an emoji or a full stop at either end are dropped (“工会”, 《工会》, #工会 and 工会。 all
+    follow 工会), and so is a space between two Han characters (乡村 振兴 is 乡村振兴: Chinese
+    text has no spaces, so the spaced phrase could never occur)."""
     folded = _normalize(text).strip()
+    start, end = 0, len(folded)
+    while start < end and _wraps(folded[start]):
+        start += 1
+    while end > start and _wraps(folded[end - 1]):
+        end -= 1
+    folded = _HAN_SPACE.sub("", folded[start:end])
     return folded if _WORD_CHAR.search(folded) else ""
+
+
+def _wraps(char: str) -> bool:
+    """Spaces, punctuation and pictographs (emoji): what may wrap a topic, never part of it.
+    Math and currency signs stay (c++, $100)."""
+    return char.isspace() or unicodedata.category(char) in _WRAPPING
 
 
 class AlertItem(NamedTuple):
@@ -247,6 +267,8 @@ def match_readers(
         (term_id.setdefault(term, len(term_id)) for _, term in pairs), np.int32, len(pairs)
     )
     distinct = list(term_id)
+    # Terms stored before normalize_term dropped wrappings (《工会》) match as they are now.
+    matched = [normalize_term(term) or term for term in distinct]
     chat_ids = np.fromiter((chat for chat, _ in pairs), np.int64, len(pairs))
     order = np.argsort(chat_ids, kind="stable")  # each reader's terms in the order given
     chat_ids, tids = chat_ids[order], tids[order]
@@ -260,7 +282,7 @@ def match_readers(
     # Each distinct term's articles as a row of booleans (the last row: padding, no article).
     count = len(index.articles)
     size = (count + 7) // 8
-    packed = b"".join(index.mask(term).to_bytes(size, "little") for term in distinct)
+    packed = b"".join(index.mask(term).to_bytes(size, "little") for term in matched)
     table = np.zeros((len(distinct) + 1, count), dtype=bool)
     if packed:
         raw = np.frombuffer(packed, dtype=np.uint8).reshape(len(distinct), size)
@@ -288,8 +310,8 @@ def match_readers(
             key = tid * count + article
             item = items_of.get(key)
             if item is None:
-                term = distinct[tid]
-                item = AlertItem(numbers[article], term, index.quote(term, article))
+                quote = index.quote(matched[tid], article)
+                item = AlertItem(numbers[article], distinct[tid], quote)
                 items_of[key] = item
             items.append(item)
         if items:

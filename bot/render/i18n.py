@@ -224,6 +224,9 @@ MESSAGES: dict[str, dict[str, str]] = {
             "✅ 已关注“{term}”（{count}/{cap}）。新一期报纸提到它时我会提醒你；"
             "免打扰时段（{quiet}）的提醒会在结束后再发。"
         ),
+        "follow_added_anytime": (
+            "✅ 已关注“{term}”（{count}/{cap}）。新一期报纸提到它时我会随即提醒你。"
+        ),
         "follow_exists": "你已经关注了“{term}”。发送 /following 查看全部。",
         "follow_full": (
             "最多可以关注 {cap} 个话题。先用 <code>/unfollow 话题</code> 取消一个，再关注新的。"
@@ -563,6 +566,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "follow_added": (
             "✅ Following “{term}” ({count}/{cap}). A new edition that mentions it gets you an "
             "alert; during your quiet hours ({quiet}) it waits until they end."
+        ),
+        "follow_added_anytime": (
+            "✅ Following “{term}” ({count}/{cap}). A new edition that mentions it gets you an "
+            "alert at once."
         ),
         "follow_exists": "You already follow “{term}”. /following lists your topics.",
         "follow_full": (

@@ -4,6 +4,7 @@ quiet hours — over real HTTP against the local Bot API server, on both databas
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 
 from bot.ingest.follows import normalize_term
 from bot.localapi.telegram_html import parse_html
-from tests.bot.running_bot import PAPER, RunningBot, start_bot, stop_bot
+from tests.bot.running_bot import PAPER, RunningBot, eventually, start_bot, stop_bot
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -147,7 +148,9 @@ async def test_a_reader_in_berlin_gets_the_digest_at_their_local_time(
     assert digest.text.startswith(f"📰 {PAPER}")
 
 
-async def test_a_zone_button_sets_the_zone(bot: RunningBot) -> None:
+async def test_a_zone_button_sets_the_zone_and_the_settings_message_shows_it(
+    bot: RunningBot,
+) -> None:
     reader = await subscribed(bot, 8401, language="en")
     await reader.send("/settings")
     [settings] = await reader.wait_for_messages(1)
@@ -156,9 +159,52 @@ async def test_a_zone_button_sets_the_zone(bot: RunningBot) -> None:
     )
     query = await reader.press(settings, "America/New_York")
     assert (await reader.wait_for_answer(query)).answer_text == "Time zone: America/New_York"
-    [saved] = await reader.wait_for_messages(1)
-    assert "Time zone set to America/New_York" in saved.text
+    await eventually(lambda: settings.edit_count == 1)
     assert bot.store.subscribers.get(8401).timezone == "America/New_York"
+    assert "Daily digest time: 07:30 America/New_York" in settings.text
+    marked = [b["text"] for row in settings.buttons for b in row if "/" in b["text"]]
+    assert [zone for zone in marked if zone.startswith("✅")] == ["✅ America/New_York"]
+    parse_html(settings.html)
+    assert reader.new_messages() == []  # the /settings message changed; nothing new came
+
+
+async def test_pressing_the_same_zone_twice_changes_the_settings_message_once(
+    bot: RunningBot,
+) -> None:
+    reader = await subscribed(bot, 8402, language="en")
+    await reader.send("/settings")
+    [settings] = await reader.wait_for_messages(1)
+    for _ in range(2):
+        query = await reader.press(settings, "Asia/Tokyo")
+        await reader.wait_for_answer(query)
+    await asyncio.sleep(0.2)
+    assert settings.edit_count == 1 and reader.new_messages() == []
+
+
+async def test_with_quiet_hours_off_a_new_topic_is_said_to_alert_at_once(bot: RunningBot) -> None:
+    reader = await subscribed(bot, 8403)
+    await answer(reader, "/settings quiet off")
+
+    followed = await answer(reader, "/follow 工会")
+
+    assert followed == "✅ 已关注“工会”（1/20）。新一期报纸提到它时我会随即提醒你。"
+
+
+async def test_a_topic_typed_in_quotes_is_followed_without_them(bot: RunningBot) -> None:
+    reader = await subscribed(bot, 8404)
+
+    assert "已关注“乡村振兴”" in await answer(reader, "/follow 《乡村 振兴》")
+    assert bot.store.follows.of(8404) == ["乡村振兴"]
+
+
+async def test_a_topic_stored_with_its_quotes_before_is_unfollowed_without_them(
+    bot: RunningBot,
+) -> None:
+    reader = await subscribed(bot, 8405)
+    bot.store.follows.add(8405, "《工会》", cap=20)  # as an earlier release stored it
+
+    assert "已取消关注" in await answer(reader, "/unfollow 工会")
+    assert bot.store.follows.count(8405) == 0
 
 
 async def test_quiet_hours_are_set_switched_off_and_reset(bot: RunningBot) -> None:

@@ -112,6 +112,31 @@ async def test_in_a_group_a_members_settings_change_is_refused(bot: RunningBot) 
     assert bot.store.subscribers.get(GROUP).digest_time is None
 
 
+async def test_in_a_group_a_member_may_see_what_a_bare_settings_subcommand_shows(
+    bot: RunningBot,
+) -> None:
+    group, owner, member = reading_group(bot)
+    await group.send(owner, "/subscribe")
+    await group.wait_for_messages(1)
+    await group.send(member, "/settings quiet")
+    [shown] = await group.wait_for_messages(1)
+    assert "话题提醒免打扰现在是：22:00–07:00" in shown.text
+    assert bot.store.subscribers.get(GROUP).quiet_hours is None
+
+
+async def test_in_a_group_a_members_press_on_starts_subscribe_button_is_refused_to_them_alone(
+    bot: RunningBot,
+) -> None:
+    group, _, member = reading_group(bot)
+    await group.send(member, "/start")
+    [welcome] = await group.wait_for_messages(1)
+    query = await group.press(member, welcome, welcome.buttons[0][0]["text"])
+    await member.wait_for_answer(query)
+    assert query.answer_text == REFUSED
+    assert group.new_messages() == []
+    assert bot.store.subscribers.get(GROUP) is None
+
+
 async def test_in_a_group_a_member_cannot_change_its_topics(bot: RunningBot) -> None:
     # Alerts are posted to the whole group: what it follows is its admins' choice.
     group, owner, member = reading_group(bot)

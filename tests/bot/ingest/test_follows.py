@@ -112,10 +112,42 @@ def test_each_reader_gets_each_article_once_with_their_first_matching_term() -> 
 
 @pytest.mark.parametrize(
     ("typed", "stored"),
-    [("工会", "工会"), ("  Xi   Jinping ", "xi jinping"), ("ＡＰＰＬＥ", "apple"), ("？！", "")],
+    [
+        ("工会", "工会"),
+        ("  Xi   Jinping ", "xi jinping"),
+        ("ＡＰＰＬＥ", "apple"),
+        ("？！", ""),
+        ("“工会”", "工会"),
+        ("《工会》", "工会"),
+        ("#工会", "工会"),
+        ("工会！", "工会"),
+        ("😀工会", "工会"),
+        ("乡村 振兴", "乡村振兴"),
+        ("工会 apple", "工会 apple"),
+        ("c++", "c++"),
+    ],
 )
 def test_terms_are_normalised_the_way_editions_are(typed: str, stored: str) -> None:
     assert normalize_term(typed) == stored
+
+
+def test_a_wrapped_or_spaced_topic_matches_like_the_bare_one() -> None:
+    text = article(1, "要闻", "推进乡村振兴，工会在行动。")
+    for typed in ("“乡村振兴”", "《乡村振兴》", "乡村 振兴", "乡村振兴。", "#工会", "工会!"):
+        assert matched(typed, text) == [1], typed
+
+
+def test_a_topic_stored_with_its_wrapping_before_still_matches_and_is_named_as_stored() -> None:
+    index = EditionIndex([article(1, "要闻", "工会主席讲话。")])
+    [item] = match_readers(index, [(7, "《工会》")])[7].items
+    assert (item.number, item.term, item.sentence) == (1, "《工会》", "工会主席讲话。")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=40))
+def test_normalising_a_topic_twice_changes_nothing(typed: str) -> None:
+    once = normalize_term(typed)
+    assert normalize_term(once) == once
 
 
 @pytest.mark.parametrize("backend", ["jieba", "rjieba"])
