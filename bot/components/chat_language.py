@@ -48,7 +48,20 @@ async def follow_client_language(update: Update, context: ContextTypes.DEFAULT_T
     lang = language_for(user.language_code)
     if data is None or data.get(_STORED) == lang:
         return
-    if await asyncio.to_thread(services(context).store.subscribers.follow_language, chat.id, lang):
+    try:
+        changed = await asyncio.to_thread(
+            services(context).store.subscribers.follow_language, chat.id, lang
+        )
+    except Exception as exc:  # a follow-up: the reader's own request is done
+        # Not the error handler's: the command this update carried has had its answer (or
+        # its apology, when the database is what failed), and a second one would confuse.
+        log.warning(
+            "chat %s: could not store its language (%s); next update tries again",
+            chat.id,
+            type(exc).__name__,
+        )
+        return
+    if changed:
         log.info("chat %s: digests now in %s (the reader's Telegram language)", chat.id, lang)
     data[_STORED] = lang
 

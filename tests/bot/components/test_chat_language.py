@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from bot.localapi.telegram_html import parse_html
 from tests.bot.running_bot import RunningBot, eventually, start_bot, stop_bot
@@ -158,3 +159,18 @@ async def test_a_private_readers_settings_say_nothing_of_a_digest_language(
     await answer(reader, "/subscribe")
 
     assert "语言" not in await answer(reader, "/settings")
+
+
+async def test_a_database_failure_gets_one_apology_not_a_second_for_the_language(
+    bot: RunningBot,
+) -> None:
+    reader = bot.user(8805)
+    with bot.store.engine.begin() as conn:  # the subscribers table vanishes under the bot
+        conn.execute(text("ALTER TABLE subscribers RENAME TO subscribers_gone"))
+    try:
+        assert (await answer(reader, "/subscribe")).startswith("抱歉")
+        with pytest.raises(TimeoutError):  # (a second message to the chat waits ~1 s: pacing)
+            await reader.wait_for_messages(1, timeout=2.5)
+    finally:
+        with bot.store.engine.begin() as conn:
+            conn.execute(text("ALTER TABLE subscribers_gone RENAME TO subscribers"))
