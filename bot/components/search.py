@@ -81,6 +81,12 @@ async def search_page(
             await reply(update, t(lang, "search_too_long", query=typed))  # a page shown stays
             return
         hits, total, exact = list(result.hits), result.total, result.exact
+    last = max(0, (total - 1) // SEARCH_PAGE_SIZE)
+    if query is not None and not hits and total and last < page:
+        # An old pager asking past the end (the reader's papers or the archive changed since):
+        # the last page there is, not "nothing found" over results that exist.
+        await search_page(update, context, words, page=last, articles_of=articles_of, query=query)
+        return
     render = functools.partial(
         search_results,
         echoed,
@@ -90,6 +96,7 @@ async def search_page(
         total=total,
         exact=exact,
         newest=newest,
+        in_print_order=articles_of is not None,
         offset=offset,
         page_size=SEARCH_PAGE_SIZE,
     )

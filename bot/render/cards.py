@@ -116,6 +116,7 @@ def search_results(
     total: int | None = None,
     exact: bool = True,
     newest: bool = False,
+    in_print_order: bool = False,
     offset: int = 0,
     page_size: int | None = None,
     limit: int = TEXT_LIMIT,
@@ -134,7 +135,10 @@ def search_results(
         return t(lang, "search_no_results", query=shown_query), 0
     count = max(total or 0, offset + len(hits))
     count_text = str(count) if exact else t(lang, "search_count_at_least", count=count)
-    order = t(lang, "search_order_newest" if newest else "search_order_relevance")
+    order_key = "search_order_relevance"
+    if newest or in_print_order:  # (one edition's titles, /article 词: as printed)
+        order_key = "search_order_newest" if newest else "search_order_print"
+    order = t(lang, order_key)
     header = t(lang, "search_header", query=shown_query, count=count_text, order=order)
     items = [_search_item(index, hit, words, lang) for index, hit in enumerate(hits, offset + 1)]
     later = max(0, count - offset - (page_size or len(hits)))

@@ -288,9 +288,12 @@ class Editions:
         One walk gives all three: the newest ``COUNT_CAP + 1`` matches (or up to the page's
         end, further on) are the count, the ranking pool and the newest-first pages.
         """
-        need = max(COUNT_CAP + 1, offset + limit)
+        need = max(COUNT_CAP + 1, offset + limit + 1)  # + 1: whether a page follows this one
         newest = _newest_keys(self._index, session, query, where, need, deadline)
-        total, exact = min(len(newest), COUNT_CAP), len(newest) <= COUNT_CAP
+        exact = len(newest) <= COUNT_CAP
+        # Past the cap the total is a lower bound: at least what the walk saw up to one past
+        # this page, so a next page is offered exactly when there is one.
+        total = len(newest) if exact else min(len(newest), max(COUNT_CAP, offset + limit + 1))
         if query.order is SearchOrder.NEWEST:
             if len(newest) >= need:  # the walk stopped inside its last day
                 newest += self._rest_of_day(session, query, where, newest[-1], deadline)

@@ -789,6 +789,32 @@ async def test_pressing_next_page_twice_is_harmless(bot: RunningBot, seed_path: 
     await nothing_more_arrives(reader, 0.5)  # no apology
 
 
+async def test_an_old_pager_asking_past_the_end_shows_the_last_page_not_nothing_found(
+    bot: RunningBot, seed_path: Path
+) -> None:
+    await ingest(bot, seed_path)
+    reader = await subscribed(bot, 3202)
+    await reader.send("/search 会")
+    [results] = await reader.wait_for_messages(1)
+    total = results.text.split("共 ")[1].split(" 篇")[0]
+    results.reply_markup = {"inline_keyboard": [[{"text": "far", "callback_data": "s:99"}]]}
+    query = await reader.press(results, "far")
+    await reader.wait_for_answer(query)
+    await eventually(lambda: results.edit_count == 1)
+    assert results.text.startswith(f"🔍 “会”的搜索结果（共 {total} 篇")
+    assert f"\n{total}. " in results.text  # the last hit, on the last page
+
+
+async def test_several_titles_of_one_edition_are_listed_in_print_order_and_say_so(
+    bot: RunningBot, seed_path: Path
+) -> None:
+    await ingest(bot, seed_path)
+    reader = await subscribed(bot, 3203)
+    await reader.send("/article 工会")
+    [listed] = await reader.wait_for_messages(1)
+    assert listed.text.startswith("🔍 “工会”的搜索结果（共 4 篇，按版面顺序）")
+
+
 async def test_editing_an_old_command_does_not_run_it_again(
     bot: RunningBot, seed_path: Path
 ) -> None:

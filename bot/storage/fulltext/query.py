@@ -46,6 +46,11 @@ _DATE = re.compile(
 _TOKEN = re.compile(r'(?P<neg>[-－])?(?:["“”](?P<quoted>[^"“”]*)["“”]|(?P<bare>[^\s"“”]+))')
 """A word, or a phrase between two quotes; a quote without a partner after it is skipped
 (it would otherwise swallow the rest: ``"劳模 -美国`` would ask for 美国)."""
+_LIST_COMMA = re.compile(r'(?<=[^\s"“”,，、;；]{2})[,，、;；]+(?=[^\s"“”,，、;；]{2})')
+"""Commas between words of two characters or more separate them as spaces do: 工会，职工 and
+工会、职工 are two words, as Chinese readers list them. Between single characters (中、美)
+they stay a phrase: alone, each would match every word it starts."""
+_NOT_WORD = re.compile(r"[^\w\s]+")
 
 
 class SearchOrder(enum.StrEnum):
@@ -95,8 +100,10 @@ class SearchQuery:
 
     @property
     def words(self) -> tuple[str, ...]:
-        """The found words as typed (normalised): what a snippet shows in bold."""
-        return tuple(p.text for p in self.include)
+        """The found words as typed (normalised), symbols read as the gaps they are in the
+        index (50% is found as 50): what a snippet shows in bold."""
+        spaced = (" ".join(_NOT_WORD.sub(" ", p.text).split()) for p in self.include)
+        return tuple(word for word in spaced if word)
 
 
 def _date_span(match: re.Match[str]) -> tuple[dt.date, dt.date] | None:
@@ -131,7 +138,7 @@ def parse_query(text: str, papers: Sequence[str] = ()) -> SearchQuery:
     spans: list[tuple[dt.date, dt.date]] = []
     order = SearchOrder.RELEVANCE
     newest: list[str] = []
-    for match in _TOKEN.finditer(text.replace("\x00", " ")):
+    for match in _TOKEN.finditer(_LIST_COMMA.sub(" ", text.replace("\x00", " "))):
         quoted, bare, negated = match["quoted"], match["bare"], bool(match["neg"])
         if bare is not None and not negated:
             key = normalize(bare)

@@ -286,6 +286,20 @@ def test_counts_stop_at_the_cap_and_pages_go_on_past_it(store: Store) -> None:
     assert search(store, "工会 最新", offset=cap + 2, limit=5).hits[0].article.number == cap + 3
 
 
+@pytest.mark.parametrize("order", ["", " 最新"], ids=["relevance", "newest"])
+def test_past_the_cap_a_page_counts_one_more_exactly_when_another_page_follows(
+    store: Store, order: str
+) -> None:
+    cap = editions.COUNT_CAP
+    add(store, edition(DAY, *[article(f"新闻{i}", "工会。") for i in range(1, cap + 8)]))
+    at_the_cap = search(store, "工会" + order, offset=cap - 5, limit=5)
+    inside = search(store, "工会" + order, offset=cap, limit=5)
+    last = search(store, "工会" + order, offset=cap + 5, limit=5)
+    assert (at_the_cap.total, at_the_cap.exact) == (cap + 1, False)  # page 41 is there
+    assert (inside.total, inside.exact) == (cap + 6, False)
+    assert (len(last.hits), last.total) == (2, cap + 7)
+
+
 @pytest.mark.parametrize("query", ["%", "_", "50%_", '"', "<b>", "'; DROP TABLE articles; --"])
 def test_wildcards_quotes_html_and_sql_are_just_text(store: Store, query: str) -> None:
     add(store, edition(DAY, article("增长50%", "正文。"), article("<b>粗体</b>", "正文。")))

@@ -25,6 +25,19 @@ def test_several_words_must_all_match() -> None:
     assert _terms("工会 劳模") == [("工会",), ("劳模",)]
 
 
+@pytest.mark.parametrize("typed", ["工会，职工", "工会、职工", "工会,职工", "工会；职工"])
+def test_words_listed_with_commas_are_separate_words(typed: str) -> None:
+    assert _terms(typed) == [("工会",), ("职工",)]
+
+
+def test_single_characters_listed_with_commas_stay_one_phrase() -> None:
+    assert _terms("中、美") == [("中", "美")]
+
+
+def test_the_words_shown_in_bold_are_read_without_symbols_like_the_index() -> None:
+    assert parse_query("50% 工会").words == ("50", "工会")
+
+
 def test_a_quoted_phrase_is_one_phrase_in_either_kind_of_quotes() -> None:
     assert _terms('"习近平 新时代"') == [("习近", "近平", "平新", "新时", "时代")]
     assert _terms("“乡村振兴”") == [("乡村", "村振", "振兴")]
