@@ -14,11 +14,10 @@ import asyncio
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.components.chats import may_manage
-from bot.components.replies import chat_of, language
+from bot.components.replies import chat_of, edit_unless_same, language
 from bot.render import Markup, register_callback, t, t_plain
 from bot.render.callback_data import encode_callback
 from bot.services import services
@@ -99,10 +98,6 @@ async def switch_digest_mode(
         log.info("chat %d: digest mode %s", chat_id, mode.value)
     query = update.callback_query
     if query is not None and query.message is not None:
-        try:
-            markup = query.message.reply_markup if isinstance(query.message, Message) else None
-            await query.edit_message_reply_markup(_with_mode(markup, mode, lang))
-        except BadRequest as exc:  # a double press: the buttons already look like this
-            if "not modified" not in str(exc).lower():
-                raise
+        markup = query.message.reply_markup if isinstance(query.message, Message) else None
+        await edit_unless_same(query.edit_message_reply_markup(_with_mode(markup, mode, lang)))
     return t_plain(lang, _SAVED[mode])

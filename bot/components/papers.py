@@ -13,12 +13,11 @@ import logging
 from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.components.chats import may_manage
 from bot.components.jobs import resync_digest_jobs
-from bot.components.replies import chat_of, language, reply
+from bot.components.replies import chat_of, edit_unless_same, language, reply
 from bot.config import Config, PaperConfig
 from bot.render import Markup, escape, format_time, register_callback, t, t_plain
 from bot.render.callback_data import encode_callback
@@ -148,11 +147,9 @@ async def toggle_paper(
         answer = t_plain(lang, "paper_toggled_on", paper=paper.name)
     record = await asyncio.to_thread(svc.store.subscribers.get, chat_id)
     if query is not None and query.message is not None:
-        try:
-            await query.edit_message_reply_markup(papers_keyboard(svc.config, record, lang))
-        except BadRequest as exc:  # a double press: the keyboard is already like this
-            if "not modified" not in str(exc).lower():
-                raise
+        await edit_unless_same(
+            query.edit_message_reply_markup(papers_keyboard(svc.config, record, lang))
+        )
     return answer
 
 

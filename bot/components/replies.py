@@ -117,6 +117,18 @@ async def answer(
 _STALE_PRESS = ("query is too old", "query id is invalid")
 
 
+async def edit_unless_same(edit: Awaitable[object]) -> None:
+    """Await a message edit, taking Telegram's 400 "message is not modified" as done.
+
+    A double press asks to show what the message already shows; that is no error, and the
+    reader must not get an apology for it. Any other refusal is raised."""
+    try:
+        await edit
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
+
+
 async def patiently(chat: Chat, send: Callable[[], Awaitable[T]]) -> T:
     """Run ``send`` (a message to ``chat``) through the send pacer; wait out any 429.
 

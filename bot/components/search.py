@@ -15,11 +15,17 @@ from collections import OrderedDict
 from collections.abc import Sequence
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.components.papers import reader_papers
-from bot.components.replies import NO_PREVIEW, chat_data, chat_of, language, reply
+from bot.components.replies import (
+    NO_PREVIEW,
+    chat_data,
+    chat_of,
+    edit_unless_same,
+    language,
+    reply,
+)
 from bot.config import Config
 from bot.errors import SearchTooLongError
 from bot.render import SEARCH_PAGE, article_keyboard, article_ref, encode_callback, search_results
@@ -126,13 +132,9 @@ async def search_page(
         )
     keyboard = InlineKeyboardMarkup(rows) if rows else None
     if query is not None:
-        try:
-            await query.edit_message_text(
-                text, reply_markup=keyboard, link_preview_options=NO_PREVIEW
-            )
-        except BadRequest as exc:  # a double press asks for the page already shown
-            if "not modified" not in str(exc).lower():
-                raise
+        await edit_unless_same(
+            query.edit_message_text(text, reply_markup=keyboard, link_preview_options=NO_PREVIEW)
+        )
         return
     message = await reply(update, text, keyboard)
     if pager:

@@ -20,14 +20,20 @@ from collections.abc import Awaitable, Callable
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
-from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.components.chats import may_manage
 from bot.components.commands import clean_argument
 from bot.components.digest_mode import mode_hint, mode_rows
 from bot.components.jobs import resync_digest_jobs
-from bot.components.replies import NO_PREVIEW, answer, chat_of, language, reply
+from bot.components.replies import (
+    NO_PREVIEW,
+    answer,
+    chat_of,
+    edit_unless_same,
+    language,
+    reply,
+)
 from bot.delivery.readertime import (
     COMMON_ZONES,
     next_digest,
@@ -112,8 +118,12 @@ def settings_keyboard(record: SubscriberRecord | None, lang: str) -> InlineKeybo
 
 
 def _settings_view(
-    context: ContextTypes.DEFAULT_TYPE, record: SubscriberRecord | None, lang: str, *, group: bool
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    record: SubscriberRecord | None,
+    lang: str,
 ) -> str:
+    """What /settings shows: time, zone, next digest, quiet hours; a group's language too."""
     svc = services(context)
     schedule = svc.config.schedule
     zone = reader_zone(record, svc.tz)
@@ -127,6 +137,7 @@ def _settings_view(
         next_digest=upcoming,
         quiet=quiet_window(record, schedule.quiet_hours),
     )
+    group = chat_of(update).type != ChatType.PRIVATE
     if group and record is not None:  # a private chat's follows the reader's Telegram
         language_name = _language_name(record.language, lang)
         text += "\n" + t(lang, "settings_group_language", language=language_name)
@@ -146,8 +157,7 @@ async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat_id = chat_of(update).id
     record = await asyncio.to_thread(svc.store.subscribers.get, chat_id)
     if not argument:
-        group = chat_of(update).type != ChatType.PRIVATE
-        view = _settings_view(context, record, lang, group=group)
+        view = _settings_view(update, context, record, lang)
         await reply(update, view, settings_keyboard(record, lang))
         return
     if len(argument) > MAX_SETTINGS_ARGUMENT:
@@ -214,18 +224,26 @@ async def set_zone(update: Update, context: ContextTypes.DEFAULT_TYPE, value: st
     await reply(update, await _save_zone(context, chat_id, zone.key, lang))
 
 
+async def _store_zone(
+    context: ContextTypes.DEFAULT_TYPE, chat_id: int, key: str | None
+) -> SubscriberRecord | None:
+    """Store the zone and make sure a digest job runs at the reader's time there (and none
+    is left at the old one if nobody else uses it); the chat's record as it is now."""
+    store = services(context).store.subscribers
+    await asyncio.to_thread(store.set_timezone, chat_id, key)
+    record = await asyncio.to_thread(store.get, chat_id)
+    await resync_digest_jobs(context.application)
+    return record
+
+
 async def _save_zone(
     context: ContextTypes.DEFAULT_TYPE, chat_id: int, key: str | None, lang: str
 ) -> str:
-    """Store the zone, make sure a digest job runs at the reader's time there (and none
-    is left at the old one if nobody else uses it), and say so."""
+    """Store the zone (:func:`_store_zone`) and say so: the zone, the time, the next digest."""
     svc = services(context)
-    store = svc.store.subscribers
-    await asyncio.to_thread(store.set_timezone, chat_id, key)
-    record = await asyncio.to_thread(store.get, chat_id)
+    record = await _store_zone(context, chat_id, key)
     zone = reader_zone(record, svc.tz)
     when = (record.digest_time if record else None) or svc.config.schedule.digest_time
-    await resync_digest_jobs(context.application)
     upcoming = next_digest(svc.now(), when, zone)
     label = zone_label(zone.key, lang)
     next_text = t(
@@ -331,17 +349,13 @@ async def zone_button(
     key = COMMON_ZONES[index]
     await answer(query, t_plain(lang, "settings_zone_chosen", zone=zone_label(key, lang)))
     if record.timezone != key:  # (a double press changes nothing)
-        await _save_zone(context, chat_id, key, lang)
-        record = await asyncio.to_thread(svc.store.subscribers.get, chat_id)
+        record = await _store_zone(context, chat_id, key)
     # The /settings message itself shows the new zone, next digest and ✅: no second message
     # for everyone in a group to read, one per press.
-    group = chat_of(update).type != ChatType.PRIVATE
-    try:
-        await query.edit_message_text(
-            _settings_view(context, record, lang, group=group),
+    await edit_unless_same(
+        query.edit_message_text(
+            _settings_view(update, context, record, lang),
             reply_markup=settings_keyboard(record, lang),
             link_preview_options=NO_PREVIEW,
         )
-    except BadRequest as exc:  # a double press: the message already shows it
-        if "not modified" not in str(exc).lower():
-            raise
+    )

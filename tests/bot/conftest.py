@@ -6,6 +6,9 @@ Each test gets its own freshly created schema, named after this test session, se
 the connection's ``search_path`` and dropped afterwards, so parallel and repeated runs on one
 server never see each other's tables. When the server is not reachable the PostgreSQL variants
 are skipped with the reason, and the SQLite ones still run.
+
+``bot`` is the whole bot running on ``db`` against a local Bot API server; a module that needs
+it otherwise (admins, a second paper) defines its own.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 from bot.storage.store import Store
+from tests.bot.running_bot import RunningBot, bot_running
 from tests.bot.sources.epaper.server import SiteServer
 
 PG_ENV = "BAOZHAI_TEST_PG_URL"
@@ -169,3 +173,10 @@ async def site() -> AsyncIterator[SiteServer]:
         yield server
     finally:
         await server.stop()
+
+
+@pytest.fixture
+async def bot(tmp_path: Path, db: str) -> AsyncIterator[RunningBot]:
+    """The bot with the default test config, polling a fresh local Bot API server."""
+    async with bot_running(tmp_path, db) as running:
+        yield running

@@ -17,7 +17,6 @@ import re
 import shutil
 import threading
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -43,15 +42,6 @@ pytestmark = pytest.mark.timeout(120)
 
 DAY = dt.date(2024, 7, 1)  # the seed edition's date
 BEFORE = dt.time(6, 0)
-
-
-@pytest.fixture
-async def bot(tmp_path: Path, db: str) -> AsyncIterator[RunningBot]:
-    running = await start_bot(tmp_path, db)
-    try:
-        yield running
-    finally:
-        await stop_bot(running)
 
 
 async def subscribed(bot: RunningBot, chat_id: int, language: str = "zh-hans"):

@@ -7,28 +7,18 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
 from bot.localapi.telegram_html import parse_html
-from tests.bot.running_bot import RunningBot, eventually, start_bot, stop_bot
+from tests.bot.running_bot import RunningBot, eventually
 
 pytestmark = pytest.mark.timeout(120)
 
 DAY = dt.date(2024, 7, 1)  # the seed edition's date
 GROUP = -1001700000001
-
-
-@pytest.fixture
-async def bot(tmp_path: Path, db: str) -> AsyncIterator[RunningBot]:
-    running = await start_bot(tmp_path, db)
-    try:
-        yield running
-    finally:
-        await stop_bot(running)
 
 
 async def answer(chat, command: str, sender=None) -> str:

@@ -5,25 +5,13 @@ group only its admins press them."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from bot.components.digest_mode import DIGEST_MODE
 from bot.storage.records import DigestMode
-from tests.bot.running_bot import RunningBot, start_bot, stop_bot
+from tests.bot.running_bot import RunningBot
 
 pytestmark = pytest.mark.timeout(120)
-
-
-@pytest.fixture
-async def bot(tmp_path: Path, db: str) -> AsyncIterator[RunningBot]:
-    running = await start_bot(tmp_path, db)
-    try:
-        yield running
-    finally:
-        await stop_bot(running)
 
 
 async def settings_of(bot: RunningBot, chat_id: int, language: str = "zh-hans"):

@@ -37,15 +37,6 @@ def start_link(bot: RunningBot, edition_id: int, number: int) -> str:
     return f"b_{edition_id}_{number}_{article.mark}"
 
 
-@pytest.fixture
-async def bot(tmp_path: Path, db: str) -> AsyncIterator[RunningBot]:
-    running = await start_bot(tmp_path, db)
-    try:
-        yield running
-    finally:
-        await stop_bot(running)
-
-
 def reading_group(bot: RunningBot) -> tuple[LocalGroup, LocalUser, LocalUser]:
     """A supergroup with its owner (2001) and a plain member (2002)."""
     return bot.group_of_two(GROUP, "读报会")
