@@ -105,10 +105,6 @@ async def unfollow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     lang = language(update)
     chat_id = chat_of(update).id
     removed = await asyncio.to_thread(svc.store.follows.remove, chat_id, term)
-    if not removed:  # a topic stored before wrappings were dropped (《工会》) is the same one
-        stored = await asyncio.to_thread(svc.store.follows.of, chat_id)
-        for old in (old for old in stored if normalize_term(old) == term):
-            removed |= await asyncio.to_thread(svc.store.follows.remove, chat_id, old)
     await reply(update, t(lang, "unfollowed" if removed else "unfollow_unknown", term=term))
 
 

@@ -267,8 +267,6 @@ def match_readers(
         (term_id.setdefault(term, len(term_id)) for _, term in pairs), np.int32, len(pairs)
     )
     distinct = list(term_id)
-    # Terms stored before normalize_term dropped wrappings (《工会》) match as they are now.
-    matched = [normalize_term(term) or term for term in distinct]
     chat_ids = np.fromiter((chat for chat, _ in pairs), np.int64, len(pairs))
     order = np.argsort(chat_ids, kind="stable")  # each reader's terms in the order given
     chat_ids, tids = chat_ids[order], tids[order]
@@ -282,7 +280,7 @@ def match_readers(
     # Each distinct term's articles as a row of booleans (the last row: padding, no article).
     count = len(index.articles)
     size = (count + 7) // 8
-    packed = b"".join(index.mask(term).to_bytes(size, "little") for term in matched)
+    packed = b"".join(index.mask(term).to_bytes(size, "little") for term in distinct)
     table = np.zeros((len(distinct) + 1, count), dtype=bool)
     if packed:
         raw = np.frombuffer(packed, dtype=np.uint8).reshape(len(distinct), size)
@@ -310,7 +308,7 @@ def match_readers(
             key = tid * count + article
             item = items_of.get(key)
             if item is None:
-                quote = index.quote(matched[tid], article)
+                quote = index.quote(distinct[tid], article)
                 item = AlertItem(numbers[article], distinct[tid], quote)
                 items_of[key] = item
             items.append(item)

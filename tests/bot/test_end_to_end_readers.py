@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import AsyncIterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -14,21 +13,12 @@ import pytest
 
 from bot.ingest.follows import normalize_term
 from bot.localapi.telegram_html import parse_html
-from tests.bot.running_bot import PAPER, RunningBot, eventually, start_bot, stop_bot
+from tests.bot.running_bot import PAPER, RunningBot, eventually
 
 pytestmark = pytest.mark.timeout(120)
 
 DAY = dt.date(2024, 7, 1)  # the seed edition's date
 BERLIN = ZoneInfo("Europe/Berlin")
-
-
-@pytest.fixture
-async def bot(tmp_path: Path, db: str) -> AsyncIterator[RunningBot]:
-    running = await start_bot(tmp_path, db)
-    try:
-        yield running
-    finally:
-        await stop_bot(running)
 
 
 async def subscribed(bot: RunningBot, chat_id: int, language: str = "zh-hans"):
@@ -195,16 +185,6 @@ async def test_a_topic_typed_in_quotes_is_followed_without_them(bot: RunningBot)
 
     assert "已关注“乡村振兴”" in await answer(reader, "/follow 《乡村 振兴》")
     assert bot.store.follows.of(8404) == ["乡村振兴"]
-
-
-async def test_a_topic_stored_with_its_quotes_before_is_unfollowed_without_them(
-    bot: RunningBot,
-) -> None:
-    reader = await subscribed(bot, 8405)
-    bot.store.follows.add(8405, "《工会》", cap=20)  # as an earlier release stored it
-
-    assert "已取消关注" in await answer(reader, "/unfollow 工会")
-    assert bot.store.follows.count(8405) == 0
 
 
 async def test_quiet_hours_are_set_switched_off_and_reset(bot: RunningBot) -> None:

@@ -137,12 +137,6 @@ def test_a_wrapped_or_spaced_topic_matches_like_the_bare_one() -> None:
         assert matched(typed, text) == [1], typed
 
 
-def test_a_topic_stored_with_its_wrapping_before_still_matches_and_is_named_as_stored() -> None:
-    index = EditionIndex([article(1, "要闻", "工会主席讲话。")])
-    [item] = match_readers(index, [(7, "《工会》")])[7].items
-    assert (item.number, item.term, item.sentence) == (1, "《工会》", "工会主席讲话。")
-
-
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=40))
 def test_normalising_a_topic_twice_changes_nothing(typed: str) -> None:

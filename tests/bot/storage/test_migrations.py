@@ -506,3 +506,38 @@ def test_upgrade_to_0013_rebuilds_the_index_with_a_prefix_index_and_phrase_bound
         assert sorted(h.article.number for h in page.hits) == [1, 3, 5, 6]
         assert store.editions.search(parse_query("中、美"), offset=0, limit=10).total == 0
         assert store.editions.search(parse_query("高温"), offset=0, limit=10).total == 2
+
+
+def test_upgrade_to_0015_stores_followed_topics_without_their_wrappings(db_url: str | URL) -> None:
+    """0015: 《工会》 as an earlier release stored it becomes 工会; a reader who followed 工会
+    again keeps one row, the one followed first; a term with nothing to drop is kept."""
+    engine = db.make_engine(db_url)
+    try:
+        db.upgrade(engine, "0014")
+        now = {"t": "2024-07-01 00:00:00+00:00"}
+        with engine.begin() as conn:
+            for chat_id in (7, 8):
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO subscribers (chat_id, language, active, created_at,"
+                        " updated_at) VALUES (:c, 'zh', true, :t, :t)"
+                    ),
+                    {"c": chat_id, **now},
+                )
+            ids = dict(conn.execute(sa.text("SELECT chat_id, id FROM subscribers")).all())
+            follows = [(7, "《工会》"), (7, "乡村 振兴"), (7, "工会"), (7, "c++"), (8, "#工会")]
+            for chat_id, term in follows:
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO follows (subscriber_id, term, created_at) VALUES (:s, :w, :t)"
+                    ),
+                    {"s": ids[chat_id], "w": term, **now},
+                )
+
+        db.upgrade(engine)
+
+        with Store(db_url, migrate=False) as store:
+            assert store.follows.of(7) == ["工会", "乡村振兴", "c++"]
+            assert store.follows.of(8) == ["工会"]
+    finally:
+        engine.dispose()
