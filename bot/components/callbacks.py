@@ -84,8 +84,15 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await answer(query, t_plain(lang, "button_expired"), show_alert=True)
             return
         await answer(query)
-        words, articles_of = remembered
-        await search_page(update, context, words, page=page, articles_of=articles_of, query=query)
+        await search_page(
+            update,
+            context,
+            remembered.words,
+            page=page,
+            articles_of=remembered.articles_of,
+            query=query,
+            lang=remembered.language,
+        )
     elif kind in (BROADCAST_SEND, BROADCAST_CANCEL) and isinstance(decoded[1], int):
         await broadcast_button(update, context, str(kind), decoded[1])
     elif kind == DIGEST_MODE:

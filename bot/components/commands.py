@@ -18,6 +18,7 @@ import re
 from typing import Literal
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot.cache import CachedPhoto
@@ -118,6 +119,8 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     lang = language(update)
     user = update.effective_user
     name = (user.first_name if user else None) or t_plain(lang, "friend")
+    # In a group the digest goes to everyone: greet the group, not whoever typed /start.
+    group = chat_of(update).type != ChatType.PRIVATE
     keyboard = InlineKeyboardMarkup(
         [
             [
@@ -128,7 +131,8 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             ]
         ]
     )
-    await reply(update, t(lang, "start", name=name), keyboard)
+    text = t(lang, "start_group") if group else t(lang, "start", name=name)
+    await reply(update, text, keyboard)
 
 
 async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

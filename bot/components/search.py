@@ -13,6 +13,7 @@ import functools
 import logging
 from collections import OrderedDict
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
@@ -54,15 +55,17 @@ async def search_page(
     page: int,
     articles_of: int | None = None,
     query: CallbackQuery | None = None,
+    lang: str | None = None,
 ) -> None:
     """Page ``page`` of the hits for ``words``: across the archive, or titles of one edition.
 
     From a pager button (``query``) the message is edited in place; otherwise a new one is
     sent. The words are remembered per chat under the message id, so the pager's callback_data
-    needs only the page number (the words would not fit Telegram's 64 bytes).
+    needs only the page number (the words would not fit Telegram's 64 bytes). ``lang``: the
+    language the message is in (a group's members may read others' results), else the sender's.
     """
     svc = services(context)
-    lang = language(update)
+    lang = lang or language(update)
     offset = page * SEARCH_PAGE_SIZE
     newest, words_found, echoed = False, [words], words
     if articles_of is not None:
@@ -91,7 +94,9 @@ async def search_page(
     if query is not None and not hits and total and last < page:
         # An old pager asking past the end (the reader's papers or the archive changed since):
         # the last page there is, not "nothing found" over results that exist.
-        await search_page(update, context, words, page=last, articles_of=articles_of, query=query)
+        await search_page(
+            update, context, words, page=last, articles_of=articles_of, query=query, lang=lang
+        )
         return
     render = functools.partial(
         search_results,
@@ -138,7 +143,7 @@ async def search_page(
         return
     message = await reply(update, text, keyboard)
     if pager:
-        remember_search(context, message.message_id, words, articles_of)
+        remember_search(context, message.message_id, RememberedSearch(words, articles_of, lang))
 
 
 def archive_query(config: Config, record: SubscriberRecord | None, words: str) -> SearchQuery:
@@ -168,20 +173,27 @@ async def _title_matches(
     return hits, len(matches), True
 
 
+class RememberedSearch(NamedTuple):
+    """What a search message shows, for its pager: the words, the edition of ``/article 词``'s
+    title list (None: the archive), and the language it is in."""
+
+    words: str
+    articles_of: int | None
+    language: str
+
+
 def remember_search(
-    context: ContextTypes.DEFAULT_TYPE, message_id: int, query: str, articles_of: int | None
+    context: ContextTypes.DEFAULT_TYPE, message_id: int, search: RememberedSearch
 ) -> None:
     """Keep the query of a search message so its pager buttons can turn pages."""
     searches = chat_data(context).setdefault(_SEARCHES, OrderedDict())
-    searches[message_id] = (query, articles_of)
+    searches[message_id] = search
     searches.move_to_end(message_id)
     while len(searches) > REMEMBERED_SEARCHES:
         searches.popitem(last=False)
 
 
-def recall_search(
-    context: ContextTypes.DEFAULT_TYPE, message_id: int
-) -> tuple[str, int | None] | None:
+def recall_search(context: ContextTypes.DEFAULT_TYPE, message_id: int) -> RememberedSearch | None:
     """The query behind a search message, or None when it was forgotten (e.g. a restart)."""
     searches = chat_data(context).get(_SEARCHES) or {}
     return searches.get(message_id)

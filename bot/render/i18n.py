@@ -67,6 +67,12 @@ MESSAGES: dict[str, dict[str, str]] = {
             "想细读哪篇再点开。\n\n"
             "点下面的按钮订阅每日摘要，或发送 /help 查看全部命令。"
         ),
+        "start_group": (
+            "👋 大家好！我是<b>报摘</b>。\n\n"
+            "每天报纸一出版，我就把当天的每篇文章浓缩成几句话发到本群：先看要点，"
+            "想细读哪篇再点开。\n\n"
+            "群管理员点下面的按钮即可为本群订阅每日摘要；发送 /help 查看全部命令。"
+        ),
         "start_button_subscribe": "📬 订阅每日摘要",
         "help_title": "报摘 · 使用帮助",
         # the command table (bot.components.menu): menu entries and /help lines
@@ -388,6 +394,14 @@ MESSAGES: dict[str, dict[str, str]] = {
             "sentences and send them to you: skim the gist, then open the ones you want.\n\n"
             "Tap the button below to subscribe to the daily digest, or send /help for all "
             "commands."
+        ),
+        "start_group": (
+            "👋 Hello, everyone! I am <b>Baozhai</b> (报摘).\n\n"
+            "Every day, as soon as the paper is out, I boil each of its articles down to a few "
+            "sentences and post them to this group: skim the gist, then open the ones you "
+            "want.\n\n"
+            "A group admin can tap the button below to subscribe the group to the daily digest; "
+            "send /help for all commands."
         ),
         "start_button_subscribe": "📬 Subscribe to the daily digest",
         "help_title": "Baozhai · Help",

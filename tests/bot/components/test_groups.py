@@ -115,6 +115,16 @@ async def test_in_a_group_a_member_may_see_what_a_bare_settings_subcommand_shows
     assert bot.store.subscribers.get(GROUP).quiet_hours is None
 
 
+async def test_start_in_a_group_greets_the_group_not_the_member_who_typed_it(
+    bot: RunningBot,
+) -> None:
+    group, _, member = reading_group(bot)
+    await group.send(member, "/start")
+    [welcome] = await group.wait_for_messages(1)
+    assert welcome.text.startswith("👋 大家好！我是报摘。")
+    assert "发到本群" in welcome.text and "群友" not in welcome.text
+
+
 async def test_in_a_group_a_members_press_on_starts_subscribe_button_is_refused_to_them_alone(
     bot: RunningBot,
 ) -> None:
@@ -181,6 +191,27 @@ async def test_a_subscribed_group_gets_the_digest(bot: RunningBot, seed_path: Pa
     [digest] = await group.wait_for_messages(1)
     assert digest.text.startswith(f"📰 {PAPER}")
     await eventually(lambda: bot.store.deliveries.was_sent(edition_id, GROUP))
+
+
+async def test_a_search_pager_turned_by_another_member_keeps_the_searchers_language(
+    bot: RunningBot, seed_path: Path
+) -> None:
+    # One message the whole group reads: a press must not switch it to the presser's language.
+    group, owner, _ = reading_group(bot)
+    guest = group.add(bot.user(2003, "Guest", "en"))
+    bot.set_clock(DAY, dt.time(6, 0))
+    bot.drop_edition(seed_path, DAY)
+    await bot.poll_now()
+    await eventually(lambda: bot.store.editions.on(DAY, PAPER))
+    await group.send(owner, "/search 会")
+    [results] = await group.wait_for_messages(1)
+
+    query = await group.press(guest, results, "下一页 ▶")
+
+    await guest.wait_for_answer(query)
+    await eventually(lambda: results.edit_count == 1)
+    assert "共 7 篇" in results.text.splitlines()[0]
+    assert [b["text"] for b in results.buttons[-1]] == ["◀ 上一页"]
 
 
 # --------------------------------------------------------------------------- migration
