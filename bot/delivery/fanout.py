@@ -534,8 +534,9 @@ class _Fanout:
             if claim.changed:
                 claim = await self._begin_again(claim)
             earlier = await self.told_before(subscriber, claim)
+            language = claim.language or subscriber.language  # a resumed digest's own
             messages = await self.digest(
-                claim.covers, subscriber.language, earlier, claim.rendered_from, version
+                claim.covers, language, earlier, claim.rendered_from, version
             )
             attempt = _Attempt(claim, chat_id, total=len(messages), in_doubt=restarted)
             for part, message in enumerate(messages):

@@ -13,7 +13,9 @@ claim records what its editions held (``rendered_from``, :func:`rendering_of`), 
 renders from that version. A claim taken over after a late page changed an edition comes back
 ``changed``, its ledger untouched: the sender's in-doubt policy decides between sending it
 again whole (:meth:`Deliveries.restart`) and leaving it in doubt, never a digest stitched from
-two versions.
+two versions. For the same reason each claim records the reader's language (``language``): a
+digest taken over with messages sent is rendered in the language they went out in, even if the
+reader switched since (a private chat's language follows the Telegram client).
 """
 
 from __future__ import annotations
@@ -113,6 +115,34 @@ def _takeover(
 def _live_holders(now: dt.datetime) -> ColumnElement[bool]:
     """``Delivery.claimed_by`` names a holder with a live lease."""
     return Delivery.claimed_by.in_(live_holders(now))
+
+
+def _resume_language(
+    session: Session,
+    delivery_id: int,
+    parts: dict[int, MessageState],
+    was: str | None,
+    now: str | None,
+) -> str | None:
+    """The language a taken-over claim renders in: the one its messages went out in
+    (``was``), so that the rest matches them; with nothing in its ledger, the reader's now
+    (``now``), recorded. A row from before languages were recorded (``was`` None) takes the
+    reader's now, as it always did."""
+    if parts and was is not None:
+        return was
+    if now is not None and now != was:
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery_id)
+            .values(language=now)
+            .execution_options(synchronize_session=False)
+        )
+    return now
+
+
+def _language(session: Session, chat_id: int) -> str | None:
+    """The reader's language now (None: the chat has no reader row)."""
+    return session.scalar(select(Subscriber.language).where(Subscriber.chat_id == chat_id))
 
 
 def _taken_over_by(owner: str, now: dt.datetime) -> dict[str, Any]:
@@ -237,6 +267,7 @@ class Deliveries:
                 parts={},
                 editions=tuple(c.edition_id for c in ordered),
                 rendered_from=rendering,
+                language=lead.language,
             )
 
     def restart(self, claim: Claim, owner: str) -> bool:
@@ -642,6 +673,7 @@ _DELIVERIES: Table = Delivery.__table__  # type: ignore[assignment]
 _MESSAGES: Table = DeliveryMessage.__table__  # type: ignore[assignment]
 _LEASES: Table = LeaseRow.__table__  # type: ignore[assignment]
 _EDITIONS: Table = Edition.__table__  # type: ignore[assignment]
+_SUBSCRIBERS: Table = Subscriber.__table__  # type: ignore[assignment]
 
 
 class _BatchStatements:
@@ -672,6 +704,10 @@ class _BatchStatements:
         )
         self.edition = select(_EDITIONS.c.id, _EDITIONS.c.content_hash).where(
             _EDITIONS.c.id == bindparam("edition")
+        )
+        readers = _SUBSCRIBERS.c
+        self.languages = select(readers.chat_id, readers.language).where(
+            readers.chat_id.in_(bindparam("chats", expanding=True))
         )
         self.claim = (
             insert(_DELIVERIES)
@@ -795,6 +831,10 @@ def _claim_many(
         return {}
     rendering = rendering_of([(edition_id, edition.content_hash)])
     unique = sorted(set(chats))  # every sender locks rows in one order (no deadlock)
+    languages = {
+        row.chat_id: row.language
+        for row in connection.execute(statements.languages, {"chats": unique})
+    }
     inserted = connection.execute(
         statements.claim,
         [
@@ -807,13 +847,20 @@ def _claim_many(
                 "claimed_at": now,
                 "updated_at": now,
                 "rendered_from": rendering,
+                "language": languages.get(chat_id),
             }
             for chat_id in unique
         ],
     ).all()
     claims = {
         chat_id: Claim(
-            delivery_id, edition_id, chat_id, resumed=False, parts={}, rendered_from=rendering
+            delivery_id,
+            edition_id,
+            chat_id,
+            resumed=False,
+            parts={},
+            rendered_from=rendering,
+            language=languages.get(chat_id),
         )
         for delivery_id, chat_id in inserted
     }
@@ -829,10 +876,10 @@ def _claim_many(
             _takeable(now),
         )
         .values(_taken_over_by(owner, now))
-        .returning(Delivery.id, Delivery.chat_id, Delivery.rendered_from)
+        .returning(Delivery.id, Delivery.chat_id, Delivery.rendered_from, Delivery.language)
         .execution_options(synchronize_session=False)
     ).all()
-    parts: dict[int, dict[int, MessageState]] = {delivery_id: {} for delivery_id, _, _ in taken}
+    parts: dict[int, dict[int, MessageState]] = {row.id: {} for row in taken}
     if taken:
         rows = session.execute(
             select(DeliveryMessage.delivery_id, DeliveryMessage.part, DeliveryMessage.state).where(
@@ -841,8 +888,9 @@ def _claim_many(
         )
         for delivery_id, part, state in rows:
             parts[delivery_id][part] = MessageState(state)
-    for delivery_id, chat_id, was in taken:
+    for delivery_id, chat_id, was, spoken in taken:
         ledger = parts[delivery_id]
+        language = _resume_language(session, delivery_id, ledger, spoken, languages.get(chat_id))
         claims[chat_id] = Claim(
             delivery_id,
             edition_id,
@@ -851,6 +899,7 @@ def _claim_many(
             parts=ledger,
             rendered_from=rendering,
             changed=_takeover(session, delivery_id, ledger, was, rendering),
+            language=language,
         )
     return claims
 
@@ -903,6 +952,7 @@ def _claim_row(
     if edition is None:
         return None
     rendering = rendering_of([(edition_id, edition.content_hash)])
+    language = _language(session, chat_id)
     insert = _insert(session).values(
         edition_id=edition_id,
         chat_id=chat_id,
@@ -912,6 +962,7 @@ def _claim_row(
         claimed_at=now,
         updated_at=now,
         rendered_from=rendering,
+        language=language,
     )
     inserted = session.scalar(
         insert.on_conflict_do_nothing(index_elements=["edition_id", "chat_id"]).returning(
@@ -920,7 +971,13 @@ def _claim_row(
     )
     if inserted is not None:
         return Claim(
-            inserted, edition_id, chat_id, resumed=False, parts={}, rendered_from=rendering
+            inserted,
+            edition_id,
+            chat_id,
+            resumed=False,
+            parts={},
+            rendered_from=rendering,
+            language=language,
         )
     taken = session.execute(
         update(Delivery)
@@ -947,6 +1004,7 @@ def _claim_row(
         parts=ledger,
         rendered_from=rendering,
         changed=_takeover(session, row.id, ledger, row.rendered_from, rendering),
+        language=_resume_language(session, row.id, ledger, row.language, language),
     )
 
 
@@ -987,6 +1045,9 @@ def _resume_bundle(session: Session, lead_id: int, owner: str, now: dt.datetime)
         editions=editions,
         rendered_from=rendering,
         changed=_takeover(session, lead_id, ledger, lead.rendered_from, rendering),
+        language=_resume_language(
+            session, lead_id, ledger, lead.language, _language(session, lead.chat_id)
+        ),
     )
 
 

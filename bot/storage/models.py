@@ -297,6 +297,9 @@ class Delivery(Base):
     # The fingerprint of the editions' content when claimed (``deliveries.rendering_of``): a
     # digest taken over after a late page changed it is sent again from its first message.
     rendered_from: Mapped[str | None] = mapped_column(String(64))
+    # The reader's language when its first message was rendered (``subscribers.language``):
+    # the rest of a digest taken over after a crash comes in it, whatever the reader chose since.
+    language: Mapped[str | None] = mapped_column(String(16))
 
 
 class DeliveryMessage(Base):

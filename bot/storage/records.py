@@ -171,6 +171,10 @@ class Claim:
     """Taken over with messages in its ledger rendered from editions that changed since (a
     late page): resuming them by number would mix two versions. The sender decides by its
     in-doubt policy (``Deliveries.restart`` sends it again whole)."""
+    language: str | None = None
+    """The language to render the digest in: the reader's when claimed, or, for a digest
+    taken over with messages already sent, the one those went out in (its other messages
+    must match them). None: no reader row (a broadcast, a chat unknown): the sender's choice."""
 
     @property
     def covers(self) -> tuple[int, ...]:

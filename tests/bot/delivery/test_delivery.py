@@ -905,6 +905,29 @@ async def test_a_later_run_sends_only_the_messages_a_cut_short_digest_lacks(
     assert store.deliveries.was_sent(edition.id, user.chat_id)
 
 
+async def test_a_cut_short_digest_is_finished_in_the_language_it_began_in(
+    local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
+) -> None:
+    # The reader switched Telegram to English between the runs: the rest of the digest must
+    # still continue the Chinese message that arrived, not mix two languages.
+    edition, articles = add_three_message_edition(store)
+    user = local_api.user(1504)
+    store.subscribers.subscribe(user.chat_id, "zh", [PAPER])
+    refuse_after(local_api, user.chat_id, delivered=1)
+    await deliver_edition(
+        local_api_bot, store, edition, articles, policy=GIVE_UP_ON_429, pacer=fast_pacer()
+    )
+    store.subscribers.set_language(user.chat_id, "en")
+
+    again = await deliver_edition(
+        local_api_bot, store, edition, articles, policy=GIVE_UP_ON_429, pacer=fast_pacer()
+    )
+
+    expected = build_digest(edition, articles, "zh")
+    assert [m.html for m in user.history] == [m.text for m in expected]
+    assert (again.sent, again.resumed, again.messages) == (1, 1, 2)
+
+
 async def test_a_chat_whose_first_message_failed_gets_the_whole_digest_once_next_run(
     local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
 ) -> None:

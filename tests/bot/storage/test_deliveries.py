@@ -397,6 +397,58 @@ def test_a_claim_from_before_fingerprints_is_resumed_by_number_and_its_confirmat
     }
 
 
+def test_a_claim_renders_in_the_readers_language(store: Store, edition_id: int) -> None:
+    store.subscribers.subscribe(1, "en", [PAPER])
+    claim = store.deliveries.claim(edition_id, 1, LIVE)
+    batched = store.deliveries.write(LedgerWrites(LIVE, claims=((edition_id, 2),)))
+
+    assert claim is not None and claim.language == "en"
+    assert batched.claims[(edition_id, 2)] is not None
+    assert batched.claims[(edition_id, 2)].language is None  # no reader row: the sender's choice
+
+
+def reader_switched_after_a_crash(store: Store, edition_id: int, begun: bool) -> None:
+    """Readers 1 and 2 read Chinese; a sender claims both digests (and sends the first message
+    of each when ``begun``) and dies; then both readers switch to English."""
+    dead_sender(store)
+    for chat in (1, 2):
+        store.subscribers.subscribe(chat, "zh", [PAPER])
+        if begun:
+            claimed_and_begun(store, edition_id, chat)
+        else:
+            assert store.deliveries.claim(edition_id, chat, DEAD) is not None
+        store.subscribers.set_language(chat, "en")
+
+
+def test_a_digest_taken_over_with_messages_sent_keeps_the_language_they_went_out_in(
+    store: Store, edition_id: int
+) -> None:
+    reader_switched_after_a_crash(store, edition_id, begun=True)
+
+    taken = store.deliveries.claim(edition_id, 1, LIVE)
+    batched = store.deliveries.write(LedgerWrites(LIVE, claims=((edition_id, 2),)))
+
+    assert taken is not None and taken.resumed and taken.language == "zh"
+    assert batched.claims[(edition_id, 2)].language == "zh"  # type: ignore[union-attr]
+
+
+def test_a_digest_taken_over_with_nothing_sent_takes_the_readers_language_now(
+    store: Store, edition_id: int
+) -> None:
+    reader_switched_after_a_crash(store, edition_id, begun=False)
+
+    taken = store.deliveries.claim(edition_id, 1, DEAD + "-2")
+    batched = store.deliveries.write(LedgerWrites(LIVE, claims=((edition_id, 2),)))
+
+    assert taken is not None and taken.resumed and taken.language == "en"
+    assert batched.claims[(edition_id, 2)].language == "en"  # type: ignore[union-attr]
+    # Recorded: a sender that takes it over again after this one sent in English stays in it.
+    store.deliveries.confirm(taken.delivery_id, 0, message_id=5, rendered_from=taken.rendered_from)
+    store.subscribers.set_language(1, "zh")
+    again = store.deliveries.claim(edition_id, 1, LIVE)
+    assert again is not None and again.language == "en"
+
+
 def test_a_live_senders_claim_is_never_taken_over(store: Store, edition_id: int) -> None:
     other = "other-live-sender"
     store.leases.acquire(sender_lease_name(other), other, TTL)
