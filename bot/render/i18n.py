@@ -383,7 +383,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             "并允许发消息，然后再试一次。"
         ),
         "channel_user_not_admin": "只有 {name} 的管理员才能把它绑定到报摘。",
-        "channel_bound": "✅ 每天 {time} 会把 {papers} 的摘要发到 {name}。",
+        "channel_bound": "✅ 每天 {time} 会把 {papers} 的摘要用中文发到 {name}。",
         "channel_unbound": "已停止向 {name} 发送摘要。",
         "channel_not_bound": "{name} 没有从这里绑定。",
     },
@@ -503,7 +503,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "search_result_more": "{count} more: turn pages with ◀ ▶.",
         "search_result_hidden": "{count} more not shown.",
         "input_too_long": (
-            "That is too long ({length} characters); please keep it under {limit} characters."
+            "That is too long ({length} characters); please keep it to {limit} characters at most."
         ),
         "unknown_command": "I don't know that command. Send /help to see what I can do.",
         "internal_error": (
@@ -593,7 +593,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             "first."
         ),
         "follow_too_long": (
-            "That topic is too long ({length} characters); please keep it under {limit}."
+            "That topic is too long ({length} characters); please keep it to {limit} at most."
         ),
         "follow_invalid": (
             "There is nothing to match in that. Send a word, e.g. <code>/follow 工会</code>."
@@ -767,7 +767,9 @@ MESSAGES: dict[str, dict[str, str]] = {
             "of the channel, allowed to post messages, then try again."
         ),
         "channel_user_not_admin": "Only an admin of {name} can bind it to Baozhai.",
-        "channel_bound": "✅ The digest of {papers} will be posted to {name} every day at {time}.",
+        "channel_bound": (
+            "✅ The digest of {papers} will be posted to {name} in English every day at {time}."
+        ),
         "channel_unbound": "{name} no longer gets the digest.",
         "channel_not_bound": "{name} was not bound from here.",
     },

@@ -39,6 +39,8 @@ class Channels:
     ) -> bool:
         """Subscribe the channel to ``papers`` in ``language`` and remember the binding.
 
+        The language is the binder's even for a channel bound before: binding is an admin's
+        explicit choice, and a channel has no ``/settings`` of its own to change it later.
         True when the channel was not bound (or not active) before.
         """
 
@@ -53,7 +55,9 @@ class Channels:
             session.flush()
 
         self._tx.write_retrying(work)
-        return self._subscribers.subscribe(chat_id, language, papers)
+        subscribed = self._subscribers.subscribe(chat_id, language, papers)
+        self._subscribers.set_language(chat_id, language)
+        return subscribed
 
     def unbind(self, chat_id: int) -> bool:
         """Stop posting to the channel (its subscription ends; history is kept)."""

@@ -367,13 +367,37 @@ async def test_channel_binds_and_the_digest_is_then_posted_there(
     owner = bot.user(2001, "频道主")
     await owner.send("/channel @morning_news")
     [answer] = await owner.wait_for_messages(1)
-    assert answer.text == f"✅ 每天 07:30 会把 {PAPER} 的摘要发到 @morning_news。"
+    assert answer.text == f"✅ 每天 07:30 会把 {PAPER} 的摘要用中文发到 @morning_news。"
     bound = bot.store.channels.get(CHANNEL)
     assert bound is not None and (bound.username, bound.bound_by) == ("morning_news", 2001)
     edition_id = await digest_day(bot, seed_path)
     [digest] = await channel.wait_for_messages(1)
     assert digest.text.startswith(f"📰 {PAPER}")
     await eventually(lambda: bot.store.deliveries.was_sent(edition_id, CHANNEL))
+
+
+async def test_a_channel_bound_again_by_an_english_admin_is_posted_in_english(
+    bot: RunningBot, seed_path: Path
+) -> None:
+    # A channel has no /settings: binding is how its admins choose, the first binder's
+    # client language must not stick for good.
+    channel = news_channel(bot)
+    owner = bot.user(2001, "频道主")
+    editor = channel.add(bot.user(2007, "Editor", "en"), "administrator")
+    await owner.send("/channel @morning_news")
+    await owner.wait_for_messages(1)
+    await owner.send("/channel off @morning_news")
+    await owner.wait_for_messages(1)
+
+    await editor.send("/channel @morning_news")
+
+    [answer] = await editor.wait_for_messages(1)
+    assert answer.text == (
+        f"✅ The digest of {PAPER} will be posted to @morning_news in English every day at 07:30."
+    )
+    await digest_day(bot, seed_path)
+    [digest] = await channel.wait_for_messages(1)
+    assert digest.text.startswith(f"📰 {PAPER}\n2024-07-01 · 7 articles")
 
 
 async def bound_channel_with_digest(bot: RunningBot, seed: Path) -> tuple[LocalGroup, int]:
