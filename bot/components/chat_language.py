@@ -25,7 +25,7 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 from bot.render.i18n import language_for
 from bot.services import services
 
-__all__ = ["FOLLOW_GROUP", "follow_client_language", "install"]
+__all__ = ["FOLLOW_GROUP", "follow_client_language", "install", "known_language"]
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +64,13 @@ async def follow_client_language(update: Update, context: ContextTypes.DEFAULT_T
     if changed:
         log.info("chat %s: digests now in %s (the reader's Telegram language)", chat.id, lang)
     data[_STORED] = lang
+
+
+def known_language(application: Application, chat_id: int) -> str | None:
+    """The client language this process last saw a private chat write in, stored or not (an
+    operator who never subscribed has no stored language); None when it has not written."""
+    data = application.chat_data.get(chat_id)
+    return data.get(_STORED) if data else None
 
 
 def install(application: Application) -> None:

@@ -38,6 +38,7 @@ from zoneinfo import ZoneInfo
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes, JobQueue
 
+from bot.components.chat_language import known_language
 from bot.config import PaperConfig, SourceKind
 from bot.delivery import DeliveryReport, deliver_broadcast, deliver_combined, deliver_edition
 from bot.delivery.alerts import AlertReport, send_alerts
@@ -609,10 +610,13 @@ def _fresh_editions(svc: Services, today: dt.date) -> list[EditionRecord]:
 async def notify_admins(
     context: ContextTypes.DEFAULT_TYPE, svc: Services, key: str, **kwargs: object
 ) -> None:
-    """Tell every configured admin, paced like any send (best effort: failures are logged)."""
+    """Tell every configured admin, paced like any send (best effort: failures are logged),
+    in their language: a subscriber's stored one, else their client's when they last wrote
+    (an operator need not subscribe), else Chinese."""
     for admin in svc.config.telegram.admins:
         record = await asyncio.to_thread(svc.store.subscribers.get, admin)
-        text = sendable(t(record.language if record else "zh", key, **kwargs))
+        lang = record.language if record else known_language(context.application, admin)
+        text = sendable(t(lang or "zh", key, **kwargs))
         try:
             # Not through a long flood pause: the poll job waits for this.
             async with svc.pacer.slot(admin, within=ADMIN_NOTICE_WAIT):

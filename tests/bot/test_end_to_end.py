@@ -631,6 +631,22 @@ async def test_a_broken_file_is_set_aside_and_reported_to_admins(
         await stop_bot(bot)
 
 
+async def test_an_admin_who_never_subscribed_is_told_in_their_clients_language(
+    tmp_path: Path, db: str, seed_path: Path
+) -> None:
+    bot = await start_bot(tmp_path, db, admins=(9002,))
+    try:
+        admin = bot.user(9002, "Operator", "en")
+        await admin.send("/help")
+        await admin.wait_for_messages(1)
+        bot.drop_edition(b"\x00\x01\x02 not an edition \xff\xfe", DAY)
+        await bot.poll_now()
+        [report] = await admin.wait_for_messages(1)
+        assert report.text.startswith(f"⚠️ {PAPER}: 1 file could not be ingested, moved to failed/")
+    finally:
+        await stop_bot(bot)
+
+
 BROKEN_PAPER = '[[papers]]\nname = "坏报"\ninbox = "not-a-folder"\n'
 
 
