@@ -43,6 +43,20 @@ def date_from_path(path: Path) -> dt.date | None:
     return None
 
 
+def impossible_date(path: Path) -> str | None:
+    """The date-shaped text in ``path``'s name that is no date (``2024-06-31``), when the
+    name gives no real date: a typo to refuse rather than a name without a date to guess for
+    (taken for "no date", the file would become the edition of the day it arrived)."""
+    if date_from_path(path) is not None:
+        return None
+    candidates = [path.stem, path.parent.name, f"{path.parent.parent.name}-{path.parent.name}"]
+    for text in candidates:
+        match = _DATE.search(text)
+        if match:
+            return match[0]
+    return None
+
+
 def page_from_path(path: Path) -> str | None:
     """The page named at the end of ``path``'s stem (the date taken out first)."""
     stem = path.stem

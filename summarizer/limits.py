@@ -49,9 +49,9 @@ class Limits:
     articles_per_edition: int = 500
     """Articles of one edition (all pages): 人民日报 on a 24-page day has about 200."""
     pages_per_edition: int = 200
-    """Pages of one e-paper edition: 人民日报 prints 8-24, a thick weekend paper about 100.
-    Checked as the crawl finds them, before they are fetched (a site may list pages without
-    end)."""
+    """Pages of one edition: 人民日报 prints 8-24, a thick weekend paper about 100. Checked
+    as the crawl finds them, before they are fetched (a site may list pages without end), and
+    on the files of one date in an inbox, before they are read."""
     article_chars: int = 50_000
     """Characters of one article: a party-congress report printed whole is about 32,000."""
     sentence_chars: int = MAX_SENTENCE_CHARS

@@ -394,6 +394,8 @@ def _merge(
             continue
         editions.append(edition)
         if edition.page is None:
+            if earlier:  # e.g. 2024-07-01.txt again, corrected: its articles would be twice
+                broken[page.name] = _unnumbered_late_page(batch, earlier)
             continue
         if edition.page in holder:
             broken[page.name] = (
@@ -516,6 +518,18 @@ def _wait_for_head(
         f" {hours:g} h: drop that page in together with this one"
     )
     _reject(store, source, batch, {page.name: reason for page in batch.pages}, report)
+
+
+def _unnumbered_late_page(batch: EditionBatch, earlier: list[Page]) -> str:
+    """Why a file naming no page is refused for a date stored already: it cannot be told
+    from a corrected copy of what is stored (a whole-edition file dropped again), whose
+    articles would be added a second time."""
+    stored = ", ".join(page.name for page in earlier[:3]) + (" …" if len(earlier) > 3 else "")
+    return (
+        f"{batch.date} is stored already (from {stored}) and this file names no page, so it"
+        " cannot be told from a corrected copy of those, and a page is not replaced; to add a"
+        " page, name it (…-p05.txt)"
+    )
 
 
 def _reject(

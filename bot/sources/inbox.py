@@ -46,6 +46,11 @@ the inbox so the inbox's own name never counts), else from the file's arrival ti
 the timezone of ``now``, i.e. the configured one); that last choice is logged. The date found
 here is passed to the parser, so grouping and parsing can never disagree.
 
+Set aside alone, unread, each to ``failed/`` with its reason (its neighbours of the same date
+flow on): a symbolic link (a file or a folder: the inbox takes regular files only, so that an
+upload account cannot make the bot publish, or move away, a file outside it), and a name with a
+date that does not exist (``2024-06-31``: a typo, not a name without a date).
+
 A file whose name is not UTF-8 (GBK bytes from a Windows share or a zip archive) is not read:
 it goes to ``failed/`` with its edition, under a UTF-8 reading of its name (GB18030 when its
 bytes are that, else with U+FFFD for the bytes that are not), and the reason note keeps the
@@ -56,6 +61,7 @@ renamed file is taken like any other.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import logging
 import os
@@ -72,7 +78,7 @@ from bot.sources import EditionBatch, Page, content_hash
 from summarizer.decode import decode_bytes
 from summarizer.edition import Edition
 from summarizer.errors import EditionError
-from summarizer.filenames import date_from_path, page_from_path
+from summarizer.filenames import date_from_path, impossible_date, page_from_path
 from summarizer.limits import DEFAULT_LIMITS, LimitError, Limits
 from summarizer.parser import parse_page, read_bounded
 
@@ -124,6 +130,7 @@ class _Entry:
     key: tuple[str, int, int]  # name, size, mtime in ns: a change of the file changes it
     raw_name: bytes | None = None  # the name as the file system has it, if that is not UTF-8
     partial_of: str | None = None  # the name a partial upload will have once complete
+    refused: str | None = None  # set aside alone, unread, for this reason (a symbolic link)
 
 
 def unlisted_inbox(inbox: Path, exc: OSError) -> InboxError:
@@ -190,7 +197,11 @@ class InboxSource:
             return clock - since
 
         unlisted: list[str] = []
+        alone: list[_Entry] = []  # set aside each on its own, unread
         for entry in self._entries(now, unlisted):
+            if entry.refused is not None:
+                alone.append(entry)
+                continue
             if entry.partial_of is not None:
                 if now - entry.changed < STALE_PARTIAL and unchanged_for(entry) < STALE_PARTIAL_S:
                     final = entry.partial_of
@@ -198,8 +209,7 @@ class InboxSource:
                 else:
                     log.debug("%s: ignoring abandoned partial upload %s", self.paper, entry.name)
                 continue
-            lowered = entry.name.lower()
-            if not lowered.endswith(".txt") or lowered.endswith(REASON_SUFFIX):
+            if not _page_name(entry.name):
                 # A reason note (moved back from failed/ with its page) is no page either.
                 log.debug("%s: ignoring %s (not a .txt page)", self.paper, entry.name)
                 continue
@@ -219,6 +229,13 @@ class InboxSource:
             elif age < self.grace:
                 waiting[self._date_of(entry, entry.name, quiet=True)[0]].append(entry.name)
                 continue
+            if (typo := impossible_date(Path(entry.name))) is not None:
+                reason = (
+                    f"the name gives {typo}, which is not a date: rename the file with the"
+                    " edition's date and drop it in again"
+                )
+                alone.append(dataclasses.replace(entry, refused=reason))
+                continue
             date, from_arrival = self._date_of(entry, entry.name, quiet=False)
             if from_arrival:
                 guessed.add(date)
@@ -229,11 +246,16 @@ class InboxSource:
             folder_date = date_from_path(Path(folder, "_"))
             (waiting[folder_date] if folder_date else self.pending).append(f"{folder}/")
 
-        batches: list[EditionBatch] = []
+        batches = [self._alone(entry, now) for entry in alone]
         spent = 0  # bytes read by this scan
         deferred: list[dt.date] = []
         for date in sorted(ready):
             entries = sorted(ready[date], key=lambda e: _natural_key(e.name))
+            if date not in waiting and len(entries) > self.limits.pages_per_edition:
+                # Refused unread: reading them first held every byte (1.5 GB for 400 pages of
+                # 2 MB) before the article count could refuse the edition.
+                batches.append(self._too_many(date, entries, guessed))
+                continue
             if date not in waiting:
                 # Oldest date first, whole editions only: the first is taken whatever its size.
                 size = sum(e.size for e in entries if _to_read(e, self.limits.file_bytes))
@@ -274,6 +296,37 @@ class InboxSource:
         self.pending.sort()
         return batches
 
+    def _alone(self, entry: _Entry, now: dt.datetime) -> EditionBatch:
+        """A batch of ``entry`` alone, refused unread: the ingest sets it aside with its
+        reason. Dated by its arrival, never after today (else the refusal would be for that)."""
+        page = Page(entry.name, entry.path, b"", entry.refused, entry.changed)
+        return EditionBatch(
+            paper=self.paper,
+            date=min(entry.mtime.date(), now.date()),
+            pages=(page,),
+            content_hash=content_hash([page]),
+            date_from_arrival=True,
+        )
+
+    def _too_many(
+        self, date: dt.date, entries: list[_Entry], guessed: set[dt.date]
+    ) -> EditionBatch:
+        """The batch of an edition of more files than ``[limits] pages_per_edition``, every
+        page refused unread (the ingest sets them aside together)."""
+        reason = (
+            f"{len(entries):,} files for the edition of {date}, more than the"
+            f" {self.limits.pages_per_edition:,} pages one edition may have"
+            " ([limits] pages_per_edition)"
+        )
+        pages = tuple(Page(e.name, e.path, b"", reason, e.changed) for e in entries)
+        return EditionBatch(
+            paper=self.paper,
+            date=date,
+            pages=pages,
+            content_hash=content_hash(pages),
+            date_from_arrival=date in guessed,
+        )
+
     def _read(
         self, entries: list[_Entry], unchanged_for: Callable[[_Entry], float]
     ) -> tuple[list[Page], list[str]]:
@@ -311,6 +364,10 @@ class InboxSource:
         except OSError as exc:
             raise unlisted_inbox(self.inbox, exc) from exc
         for path in listed:
+            if path.is_symlink():  # before is_dir and is_file, which follow it
+                if _listed(path.name) and (_page_name(path.name) or path.is_dir()):
+                    yield from self._entry(path, now, refused=_linked(path))
+                continue
             if path.is_dir():
                 if _hidden(path.name) or path.name in (DONE_DIR, FAILED_DIR):
                     continue
@@ -327,17 +384,24 @@ class InboxSource:
                     unlisted.append(name)
                     continue
                 for inner in inside:
-                    if _listed(inner.name) and inner.is_file():
+                    if not _listed(inner.name):
+                        continue
+                    if inner.is_symlink():
+                        if _page_name(inner.name):
+                            yield from self._entry(inner, now, refused=_linked(inner))
+                    elif inner.is_file():
                         yield from self._entry(inner, now)
             elif _listed(path.name) and path.is_file():
                 yield from self._entry(path, now)
 
-    def _entry(self, path: Path, now: dt.datetime) -> Iterator[_Entry]:
+    def _entry(
+        self, path: Path, now: dt.datetime, *, refused: str | None = None
+    ) -> Iterator[_Entry]:
         try:
-            stat = path.stat()
+            stat = path.lstat()  # a link's own (symbolic links are set aside, never followed)
         except OSError:  # removed between listing and stat
             return
-        mtime = dt.datetime.fromtimestamp(stat.st_mtime, tz=now.tzinfo)
+        mtime = _file_time(stat.st_mtime, now)
         changed = stat.st_mtime
         if stat.st_mtime < stat.st_ctime <= now.timestamp() + STALE_PARTIAL_S:
             changed = stat.st_ctime
@@ -347,11 +411,12 @@ class InboxSource:
             path,
             name,
             mtime,
-            dt.datetime.fromtimestamp(changed, tz=now.tzinfo),
+            _file_time(changed, now),
             stat.st_size,
             (listed, stat.st_size, stat.st_mtime_ns),
             raw_name,
             _partial_of(name),
+            refused,
         )
 
     def _date_of(self, entry: _Entry, name: str, *, quiet: bool) -> tuple[dt.date, bool]:
@@ -456,6 +521,35 @@ class InboxSource:
             with contextlib.suppress(OSError):
                 source.parent.rmdir()
         return target
+
+
+def _page_name(name: str) -> bool:
+    """Whether a file so named is read as a page: ``.txt``, and no reason note (one moved
+    back from ``failed/`` with its page)."""
+    lowered = name.lower()
+    return lowered.endswith(".txt") and not lowered.endswith(REASON_SUFFIX)
+
+
+def _linked(path: Path) -> str:
+    """Why a symbolic link in the inbox is set aside."""
+    try:
+        target = f" to {os.readlink(path)}"
+    except OSError:
+        target = ""
+    return (
+        f"a symbolic link{target}: the inbox takes regular files only; copy the page itself in"
+    )
+
+
+def _file_time(stamp: float, now: dt.datetime) -> dt.datetime:
+    """A file time in the timezone of ``now``. One a file system may hold but a datetime may
+    not (year 33658, set by a broken tool) reads as the far future or past: the file is then
+    timed by this process's clock (see ``unchanged_for``), and no one file stops the scan."""
+    try:
+        return dt.datetime.fromtimestamp(stamp, tz=now.tzinfo)
+    except (ValueError, OverflowError, OSError):
+        year = 9998 if stamp > 0 else 2
+        return dt.datetime(year, 1, 1, tzinfo=now.tzinfo)
 
 
 def _utf8(listed: str) -> tuple[str, bytes | None]:

@@ -23,7 +23,7 @@ from bot.errors import InboxError, TellOperator
 from bot.ingest import IngestReport, ingest_inbox
 from bot.ingest.inbox import MAX_UNSETTLED_SEARCH, _stored_with_some, ingest
 from bot.sources import EditionBatch, Page, content_hash
-from bot.sources.inbox import DEFAULT_GRACE, InboxSource
+from bot.sources.inbox import DEFAULT_GRACE, InboxSource, _file_time
 from bot.storage.fulltext import parse_query
 from bot.storage.records import EditionRecord
 from bot.storage.store import Store
@@ -859,6 +859,101 @@ def test_another_file_for_a_page_already_stored_is_refused(
     assert [f.file for f in report.failures] == [corrected]
     assert "already in done/2024-07-01/" in report.failures[0].reason
     assert one_store.editions.articles(first.id) == before
+
+
+def test_a_whole_edition_file_dropped_again_corrected_is_refused_not_added_twice(
+    one_store: Store, paper: PaperConfig
+) -> None:
+    drop(paper, "2024-07-01.txt", SEED.read_bytes())
+    (first,) = scan(one_store, paper).new
+    before = one_store.editions.articles(first.id)
+    drop(paper, "2024-07-01.txt", SEED.read_bytes().replace("求是".encode(), "人民".encode()))
+
+    report = scan(one_store, paper)
+
+    assert [f.file for f in report.failures] == ["2024-07-01.txt"]
+    assert "names no page" in report.failures[0].reason
+    assert one_store.editions.articles(first.id) == before
+
+
+# -- what is set aside alone, unread -------------------------------------------------------
+
+
+def test_a_name_with_a_date_that_does_not_exist_is_set_aside_not_taken_as_today(
+    one_store: Store, paper: PaperConfig
+) -> None:
+    # 2024-06-31 is a typo; read as "no date", it became the edition of the day it arrived
+    # and then refused that day's real page as "already stored".
+    drop(paper, "zjgrrb-2024-06-31-p01.txt", SEED.read_bytes())
+    drop(paper, SEED_NAME, SEED.read_bytes().replace("求是".encode(), "人民".encode()))
+
+    report = scan(one_store, paper)
+
+    assert [e.date for e in report.new] == [JULY_1]
+    assert [f.file for f in report.failures] == ["zjgrrb-2024-06-31-p01.txt"]
+    assert "2024-06-31, which is not a date" in report.failures[0].reason
+    assert (paper.inbox / "failed" / "zjgrrb-2024-06-31-p01.txt").exists()
+
+
+def test_a_symbolic_link_is_set_aside_and_the_file_it_points_to_is_neither_read_nor_moved(
+    one_store: Store, paper: PaperConfig, tmp_path: Path
+) -> None:
+    secret = tmp_path / "secret.env"
+    secret.write_text("# 密钥\n\nDB_PASSWORD=hunter2\n", encoding="utf-8")
+    paper.inbox.mkdir(parents=True)
+    (paper.inbox / "zjgrrb-2024-07-02-p01.txt").symlink_to(secret)
+    drop(paper, SEED_NAME, SEED.read_bytes())
+
+    report = scan(one_store, paper)
+
+    assert [e.date for e in report.new] == [JULY_1]
+    assert [f.file for f in report.failures] == ["zjgrrb-2024-07-02-p01.txt"]
+    assert "a symbolic link to " in report.failures[0].reason
+    assert (paper.inbox / "failed" / "zjgrrb-2024-07-02-p01.txt").is_symlink()
+    assert secret.read_text(encoding="utf-8").endswith("hunter2\n")
+    assert one_store.editions.on(dt.date(2024, 7, 2), paper.name) is None
+
+
+def test_a_symbolic_link_to_a_folder_is_set_aside_and_its_files_stay_where_they_are(
+    one_store: Store, paper: PaperConfig, tmp_path: Path
+) -> None:
+    elsewhere = tmp_path / "uploads"
+    elsewhere.mkdir()
+    (elsewhere / "p01.txt").write_bytes(SEED.read_bytes())
+    paper.inbox.mkdir(parents=True)
+    (paper.inbox / "2024-07-01").symlink_to(elsewhere, target_is_directory=True)
+
+    report = scan(one_store, paper)
+
+    assert report.new == [] and [f.file for f in report.failures] == ["2024-07-01"]
+    assert (elsewhere / "p01.txt").exists()
+    assert (paper.inbox / "failed" / "2024-07-01").is_symlink()
+
+
+def test_an_edition_of_more_files_than_pages_per_edition_is_set_aside_unread(
+    one_store: Store, paper: PaperConfig
+) -> None:
+    for number in range(1, 5):
+        drop(paper, page_name(number), SEED.read_bytes() + f"\n第{number}页".encode())
+    drop(paper, "zjgrrb-2024-07-02-p01.txt", SEED.read_bytes())
+
+    report = ingest_inbox(
+        one_store, paper, sentences=3, now=NOW, limits=Limits(pages_per_edition=3)
+    )
+
+    assert [e.date for e in report.new] == [dt.date(2024, 7, 2)]
+    assert sorted(f.file for f in report.failures) == [page_name(n) for n in range(1, 5)]
+    assert "4 files for the edition of 2024-07-01, more than the 3 pages" in (
+        report.failures[0].reason
+    )
+    assert one_store.editions.on(JULY_1, paper.name) is None
+
+
+def test_a_file_time_no_datetime_can_hold_reads_as_the_far_future_not_an_error() -> None:
+    # tmpfs, btrfs and NFS store such times (a broken tool's); one file must not stop a scan.
+    assert _file_time(1e12, NOW).year == 9998
+    assert _file_time(-1e12, NOW).year == 2
+    assert _file_time(NOW.timestamp(), NOW) == NOW
 
 
 # -- two processes, one inbox ------------------------------------------------------------
