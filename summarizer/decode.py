@@ -73,7 +73,7 @@ def _decode(data: bytes, source: str) -> str:
     if data.startswith(codecs.BOM_UTF8):
         return _strict(data[len(codecs.BOM_UTF8) :], "utf-8", source)
     if b"\x00" in data:
-        raise EditionError(source, "binary data, not text (contains NUL bytes)")
+        raise EditionError(source, _nul_reason(data))
     try:
         return _strict(data, "utf-8", source)
     except EditionError as utf8_error:
@@ -83,6 +83,21 @@ def _decode(data: bytes, source: str) -> str:
             raise EditionError(source, f"not UTF-8 or GB18030 text ({utf8_error.reason})") from None
         log.debug("%s: decoded as GB18030", source)
         return text
+
+
+def _nul_reason(data: bytes) -> str:
+    """Why bytes with NULs are refused, with what the operator can do about it: a text saved
+    as UTF-16 without its byte-order mark has a NUL beside every ASCII character."""
+    count, first = data.count(b"\x00"), data.index(b"\x00")
+    where = f"{count:,} NUL bytes, the first at byte {first:,}"
+    if len(data) % 2 == 0 and count * 8 >= len(data):
+        halves = data[0::2].count(b"\x00"), data[1::2].count(b"\x00")
+        if min(halves) == 0:  # all on one side: one per 16-bit unit
+            return (
+                f"binary data, not text ({where}); it looks like UTF-16 without a byte-order"
+                " mark: save it as UTF-8 (or UTF-16 with the mark)"
+            )
+    return f"binary data, not text ({where})"
 
 
 def _strict(data: bytes, encoding: str, source: str) -> str:

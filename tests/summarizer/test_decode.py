@@ -65,6 +65,18 @@ def test_nul_bytes_mean_binary() -> None:
         decode_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "p01.txt")
 
 
+def test_nul_bytes_are_counted_and_the_first_is_located() -> None:
+    with pytest.raises(EditionError, match=r"2 NUL bytes, the first at byte 9\)$"):
+        decode_bytes("## 标题\n正文".encode().replace(b"\n", b"\x00\n\x00"), "p01.txt")
+
+
+def test_utf16_without_its_byte_order_mark_is_named_as_such() -> None:
+    text = "## 工会工作\n\n本报讯 全省职工书屋建设再上新台阶。2024年7月1日\n"
+    for encoding in ("utf-16-le", "utf-16-be"):
+        with pytest.raises(EditionError, match="looks like UTF-16 without a byte-order mark"):
+            decode_bytes(text.encode(encoding), "p01.txt")
+
+
 def test_control_characters_mean_binary() -> None:
     with pytest.raises(EditionError, match="binary data, not text"):
         decode_bytes(bytes(range(1, 9)) * 20, "p01.txt")
