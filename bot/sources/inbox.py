@@ -118,6 +118,8 @@ _RSYNC_TEMP: Final = re.compile(r"\.(?P<final>.+)\.[A-Za-z0-9]{6}")
 _STEADY: dict[Path, dict[tuple[str, int, int], float]] = {}
 """Per inbox, when this process first saw each file as it is now (``time.monotonic``): the
 bot makes an :class:`InboxSource` per poll, and what one poll saw must reach the next."""
+_SKIPPED: dict[Path, set[str]] = {}
+"""Per inbox, the names this process has warned it does not read (once each, not per poll)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,7 +213,8 @@ class InboxSource:
                 continue
             if not _page_name(entry.name):
                 # A reason note (moved back from failed/ with its page) is no page either.
-                log.debug("%s: ignoring %s (not a .txt page)", self.paper, entry.name)
+                if not entry.name.lower().endswith(REASON_SUFFIX):
+                    self._not_read(entry.name, "not a .txt file")
                 continue
             age = now - entry.changed
             if age < -self.grace:  # dated in the future: a writer's clock ahead, or a write
@@ -295,6 +298,20 @@ class InboxSource:
         self.pending.extend(name for names in waiting.values() for name in names)
         self.pending.sort()
         return batches
+
+    def _not_read(self, name: str, why: str) -> None:
+        """Warn, once per process, of something in the inbox no scan will read: a page
+        misplaced there would otherwise wait for ever without a word."""
+        skipped = _SKIPPED.setdefault(self.inbox, set())
+        if name not in skipped:
+            skipped.add(name)
+            log.warning(
+                "%s: %s is left alone (%s); pages are .txt files in the inbox or in one dated"
+                " folder (2024-07-01/p01.txt)",
+                self.paper,
+                name,
+                why,
+            )
 
     def _alone(self, entry: _Entry, now: dt.datetime) -> EditionBatch:
         """A batch of ``entry`` alone, refused unread: the ingest sets it aside with its
@@ -391,6 +408,8 @@ class InboxSource:
                             yield from self._entry(inner, now, refused=_linked(inner))
                     elif inner.is_file():
                         yield from self._entry(inner, now)
+                    elif inner.is_dir():
+                        self._not_read(f"{path.name}/{inner.name}/", "a folder two levels deep")
             elif _listed(path.name) and path.is_file():
                 yield from self._entry(path, now)
 

@@ -661,6 +661,22 @@ def test_hidden_and_non_txt_files_are_left_alone(one_store: Store, paper: PaperC
     assert hidden.exists() and other.exists()
 
 
+def test_a_misplaced_page_is_named_in_one_warning_not_one_per_scan(
+    one_store: Store, paper: PaperConfig, caplog: pytest.LogCaptureFixture
+) -> None:
+    drop(paper, "2024-07/01/04.txt", SEED.read_bytes())  # two levels deep
+    drop(paper, "zjgrrb-2024-07-03-p01.text", SEED.read_bytes())
+
+    with caplog.at_level(logging.WARNING, logger="bot.sources.inbox"):
+        scan(one_store, paper)
+        scan(one_store, paper)
+
+    warned = [r.getMessage() for r in caplog.records]
+    assert len(warned) == 2, warned
+    assert "2024-07/01/ is left alone (a folder two levels deep)" in warned[0]
+    assert "zjgrrb-2024-07-03-p01.text is left alone (not a .txt file)" in warned[1]
+
+
 def test_undated_file_is_stored_under_its_arrival_date_in_the_configured_timezone(
     one_store: Store, paper: PaperConfig
 ) -> None:
