@@ -103,13 +103,18 @@ def _takeover(
         return False
     if parts and was is not None:
         return True
+    _set_row(session, delivery_id, rendered_from=now)
+    return False
+
+
+def _set_row(session: Session, delivery_id: int, **values: str) -> None:
+    """Write ``values`` to one delivery row (around the session: no ORM object is loaded)."""
     session.execute(
         update(Delivery)
         .where(Delivery.id == delivery_id)
-        .values(rendered_from=now)
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
-    return False
 
 
 def _live_holders(now: dt.datetime) -> ColumnElement[bool]:
@@ -131,12 +136,7 @@ def _resume_language(
     if parts and was is not None:
         return was
     if now is not None and now != was:
-        session.execute(
-            update(Delivery)
-            .where(Delivery.id == delivery_id)
-            .values(language=now)
-            .execution_options(synchronize_session=False)
-        )
+        _set_row(session, delivery_id, language=now)
     return now
 
 

@@ -33,7 +33,7 @@ from bot.delivery import (
     deliver_broadcast,
     deliver_edition,
 )
-from bot.localapi.server import LocalBotApi
+from bot.localapi.server import LocalBotApi, LocalUser
 from bot.operations import send_until_done, without_recovered
 from bot.render import build_digest
 from bot.storage.leases import sender_lease_name
@@ -884,15 +884,24 @@ async def test_a_digest_cut_short_by_a_429_leaves_the_rest_for_a_later_run(
     assert (report.sent, report.failed, report.retryable) == (0, 1, 1)
 
 
+async def cut_short_after_one_message(
+    server: LocalBotApi, bot: telegram.Bot, store: Store, chat_id: int
+) -> tuple[EditionRecord, list[ArticleRecord], LocalUser]:
+    """A three-message digest to a Chinese reader, cut short by a 429 after its first message
+    (left for a later run)."""
+    edition, articles = add_three_message_edition(store)
+    user = server.user(chat_id)
+    store.subscribers.subscribe(user.chat_id, "zh", [PAPER])
+    refuse_after(server, user.chat_id, delivered=1)
+    await deliver_edition(bot, store, edition, articles, policy=GIVE_UP_ON_429, pacer=fast_pacer())
+    return edition, articles, user
+
+
 async def test_a_later_run_sends_only_the_messages_a_cut_short_digest_lacks(
     local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
 ) -> None:
-    edition, articles = add_three_message_edition(store)
-    user = local_api.user(1502)
-    store.subscribers.subscribe(user.chat_id, "zh", [PAPER])
-    refuse_after(local_api, user.chat_id, delivered=1)
-    await deliver_edition(
-        local_api_bot, store, edition, articles, policy=GIVE_UP_ON_429, pacer=fast_pacer()
+    edition, articles, user = await cut_short_after_one_message(
+        local_api, local_api_bot, store, 1502
     )
 
     again = await deliver_edition(
@@ -910,12 +919,8 @@ async def test_a_cut_short_digest_is_finished_in_the_language_it_began_in(
 ) -> None:
     # The reader switched Telegram to English between the runs: the rest of the digest must
     # still continue the Chinese message that arrived, not mix two languages.
-    edition, articles = add_three_message_edition(store)
-    user = local_api.user(1504)
-    store.subscribers.subscribe(user.chat_id, "zh", [PAPER])
-    refuse_after(local_api, user.chat_id, delivered=1)
-    await deliver_edition(
-        local_api_bot, store, edition, articles, policy=GIVE_UP_ON_429, pacer=fast_pacer()
+    edition, articles, user = await cut_short_after_one_message(
+        local_api, local_api_bot, store, 1504
     )
     store.subscribers.set_language(user.chat_id, "en")
 
