@@ -44,7 +44,13 @@ from bot.delivery import DeliveryReport, deliver_broadcast, deliver_combined, de
 from bot.delivery.alerts import AlertReport, send_alerts
 from bot.delivery.lease import expire_dead_senders
 from bot.delivery.pacer import FloodPaused
-from bot.delivery.readertime import digest_moment, reader_zone, zone_named
+from bot.delivery.readertime import (
+    digest_moment,
+    in_quiet_hours,
+    quiet_window,
+    reader_zone,
+    zone_named,
+)
 from bot.errors import FetchError, InboxError
 from bot.ingest import IngestReport, ingest_inbox
 from bot.ingest.alerts import decide_alerts
@@ -450,6 +456,27 @@ def is_due(
     return now >= digest_moment(edition.date, when, zone)
 
 
+CATCH_UP_AFTER = dt.timedelta(minutes=30)
+"""A digest going out later than this after its moment is a catch-up (its paper came late, or
+the bot was down at the reader's time): see :func:`held_in_quiet_hours`."""
+
+
+def held_in_quiet_hours(
+    edition: EditionRecord,
+    subscriber: SubscriberRecord,
+    now: dt.datetime,
+    default: dt.time,
+    quiet: tuple[dt.time, dt.time],
+) -> bool:
+    """Whether a due digest waits for the end of the reader's quiet hours: a catch-up
+    (:data:`CATCH_UP_AFTER`) that would land inside them, e.g. a paper arriving at 03:00. A
+    digest at its own time goes out even inside them: the reader chose that time."""
+    zone = reader_zone(subscriber, now.tzinfo or dt.UTC)
+    moment = digest_moment(edition.date, subscriber.digest_time or default, zone)
+    window = quiet_window(subscriber, quiet)
+    return now - moment > CATCH_UP_AFTER and in_quiet_hours(now, window, zone)
+
+
 async def deliver_due(application: Application, now: dt.datetime) -> list[DeliveryReport]:
     """Deliver to each subscriber who lacks it the newest fresh edition of each paper that is
     due to them: usually the paper's newest, but an older one (:data:`LOOKBACK_DAYS`) to a
@@ -457,10 +484,12 @@ async def deliver_due(application: Application, now: dt.datetime) -> list[Delive
     paper, or late in the evening), and never an edition older than one they have.
 
     A reader who chose one combined message gets the editions due to them together, in one
-    digest; an edition that comes out after it went out reaches them on its own, once.
+    digest; an edition that comes out after it went out reaches them on its own, once. A
+    catch-up inside the reader's quiet hours waits for their end (:func:`held_in_quiet_hours`).
     """
     svc = services(application)
     default = svc.config.schedule.digest_time
+    quiet = svc.config.schedule.quiet_hours
     reports = []
     owed = await asyncio.to_thread(_owed_editions, svc, now.date())
     combined: dict[int, list[int]] = {}
@@ -472,7 +501,9 @@ async def deliver_due(application: Application, now: dt.datetime) -> list[Delive
             due = [
                 s for s in pending if s.chat_id not in reached and is_due(edition, s, now, default)
             ]
+            # Held chats are reached too: no older edition goes to them meanwhile.
             reached |= {s.chat_id for s in due}
+            due = [s for s in due if not held_in_quiet_hours(edition, s, now, default, quiet)]
             chats = [s.chat_id for s in due if s.digest_mode is not DigestMode.COMBINED]
             for reader in due:
                 if reader.digest_mode is DigestMode.COMBINED:

@@ -172,6 +172,36 @@ async def test_a_readers_morning(bot: RunningBot, seed_path: Path) -> None:
     assert bot.deliveries(edition_id) == 2
 
 
+async def test_a_paper_coming_in_the_readers_quiet_hours_is_sent_when_they_end(
+    bot: RunningBot, seed_path: Path
+) -> None:
+    # Due since 07:30, it came at 23:30: not a ping in the night, the first poll after 07:00.
+    reader = await subscribed(bot, 1090)
+    bot.set_clock(DAY, dt.time(23, 30))
+    await ingest(bot, seed_path)
+    await nothing_more_arrives(reader)
+
+    bot.set_clock(DAY + dt.timedelta(days=1), dt.time(7, 5))
+    await bot.poll_now()
+
+    [digest] = await reader.wait_for_messages(1)
+    assert digest.text.startswith(f"📰 {PAPER}\n2024年7月1日")
+
+
+async def test_a_late_paper_reaches_a_reader_without_quiet_hours_as_it_comes(
+    bot: RunningBot, seed_path: Path
+) -> None:
+    reader = await subscribed(bot, 1091)
+    await reader.send("/settings quiet off")
+    await reader.wait_for_messages(1)
+    bot.set_clock(DAY, dt.time(23, 30))
+
+    await ingest(bot, seed_path)
+
+    [digest] = await reader.wait_for_messages(1)
+    assert digest.text.startswith(f"📰 {PAPER}\n2024年7月1日")
+
+
 async def test_today_shows_the_latest_digest_on_demand(bot: RunningBot, seed_path: Path) -> None:
     reader = bot.user(1101)
     await reader.send("/today")
