@@ -26,6 +26,7 @@ from bot.components.chats import may_manage
 from bot.components.commands import clean_argument
 from bot.components.digest_mode import mode_hint, mode_rows
 from bot.components.jobs import resync_digest_jobs
+from bot.components.papers import reader_papers
 from bot.components.replies import (
     NO_PREVIEW,
     answer,
@@ -117,7 +118,29 @@ def settings_keyboard(record: SubscriberRecord | None, lang: str) -> InlineKeybo
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-def _settings_view(
+async def _upcoming(
+    context: ContextTypes.DEFAULT_TYPE,
+    record: SubscriberRecord | None,
+    when: dt.time,
+    zone: dt.tzinfo,
+) -> dt.datetime:
+    """The reader's next digest: the next time ``when`` comes in their zone, or the day after
+    when they have had that day's edition of every paper they read already (a time moved
+    later after today's digest went brings nothing more today)."""
+    svc = services(context)
+    upcoming = next_digest(svc.now(), when, zone)
+    if record is None or not record.active:
+        return upcoming
+    papers = {paper.name for paper in reader_papers(svc.config, record)}
+    had = await asyncio.to_thread(
+        svc.store.deliveries.papers_delivered_on, record.chat_id, upcoming.date()
+    )
+    if papers and papers <= had:
+        return next_digest(upcoming + dt.timedelta(seconds=1), when, zone)
+    return upcoming
+
+
+async def _settings_view(
     update: Update,
     context: ContextTypes.DEFAULT_TYPE,
     record: SubscriberRecord | None,
@@ -128,7 +151,7 @@ def _settings_view(
     schedule = svc.config.schedule
     zone = reader_zone(record, svc.tz)
     current = record.digest_time if record else None
-    upcoming = next_digest(svc.now(), current or schedule.digest_time, zone)
+    upcoming = await _upcoming(context, record, current or schedule.digest_time, zone)
     text = settings_text(
         current,
         schedule.digest_time,
@@ -157,7 +180,7 @@ async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat_id = chat_of(update).id
     record = await asyncio.to_thread(svc.store.subscribers.get, chat_id)
     if not argument:
-        view = _settings_view(update, context, record, lang)
+        view = await _settings_view(update, context, record, lang)
         await reply(update, view, settings_keyboard(record, lang))
         return
     if len(argument) > MAX_SETTINGS_ARGUMENT:
@@ -244,7 +267,7 @@ async def _save_zone(
     record = await _store_zone(context, chat_id, key)
     zone = reader_zone(record, svc.tz)
     when = (record.digest_time if record else None) or svc.config.schedule.digest_time
-    upcoming = next_digest(svc.now(), when, zone)
+    upcoming = await _upcoming(context, record, when, zone)
     label = zone_label(zone.key, lang)
     next_text = t(
         lang,
@@ -354,7 +377,7 @@ async def zone_button(
     # for everyone in a group to read, one per press.
     await edit_unless_same(
         query.edit_message_text(
-            _settings_view(update, context, record, lang),
+            await _settings_view(update, context, record, lang),
             reply_markup=settings_keyboard(record, lang),
             link_preview_options=NO_PREVIEW,
         )

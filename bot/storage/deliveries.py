@@ -46,6 +46,7 @@ from bot.storage.models import (
     DeliveryMessage,
     Edition,
     LeaseRow,
+    Paper,
     Subscriber,
     Subscription,
     utcnow,
@@ -502,6 +503,22 @@ class Deliveries:
                 .order_by(Delivery.edition_id)
             )
             return list(rows)
+
+    def papers_delivered_on(self, chat_id: int, date: dt.date) -> set[str]:
+        """The papers whose edition of ``date`` this chat has had its digest of (sent, or in
+        doubt and not resent): whether its next digest is that day's or the next."""
+        with self._tx.read() as session:
+            rows = session.scalars(
+                select(Paper.name)
+                .join(Edition, Edition.paper_id == Paper.id)
+                .join(Delivery, Delivery.edition_id == Edition.id)
+                .where(
+                    Delivery.chat_id == chat_id,
+                    Delivery.status.in_(DELIVERED),
+                    Edition.date == date,
+                )
+            )
+            return set(rows)
 
     def mark_sent(
         self, edition_id: int, chat_id: int, status: DeliveryStatus = DeliveryStatus.SENT

@@ -108,6 +108,36 @@ async def test_trying_times_and_zones_one_after_another_leaves_one_digest_job_pe
     assert digest_jobs() == {"digest-at-07:30", "digest-at-06:00", "digest-at-06:15"}
 
 
+async def test_a_time_moved_later_after_todays_digest_went_says_the_next_is_tomorrow(
+    bot: RunningBot, seed_path: Path
+) -> None:
+    # Today's edition is had: nothing comes at 20:00 today, and /settings must not say so.
+    reader = await subscribed(bot, 8310)
+    bot.set_clock(DAY, dt.time(6, 0))
+    bot.drop_edition(seed_path, DAY)
+    await bot.poll_now()
+    await eventually(lambda: bot.store.editions.on(DAY, PAPER))
+    bot.set_clock(DAY, dt.time(7, 30))
+    await bot.digest_now()
+    await reader.wait_for_messages(1)
+    bot.set_clock(DAY, dt.time(10, 0))
+    await answer(reader, "/settings 20:00")
+
+    shown = await answer(reader, "/settings")
+
+    assert "下一期摘要：2024年7月2日 20:00（北京时间）" in shown
+
+
+async def test_before_todays_digest_the_next_is_today(bot: RunningBot) -> None:
+    reader = await subscribed(bot, 8311)
+    bot.set_clock(DAY, dt.time(10, 0))
+    await answer(reader, "/settings 20:00")
+
+    shown = await answer(reader, "/settings")
+
+    assert "下一期摘要：2024年7月1日 20:00（北京时间）" in shown
+
+
 async def test_a_reader_in_berlin_gets_the_digest_at_their_local_time(
     bot: RunningBot, seed_path: Path
 ) -> None:
