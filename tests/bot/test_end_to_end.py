@@ -477,11 +477,12 @@ async def test_a_digest_missed_during_downtime_is_sent_late_once(
     reader = await subscribed(first, 2001)
     await stop_bot(first, keep_server=True)
 
-    # The bot was down over the digest time and past midnight; the edition came meanwhile.
+    # The bot was down over the digest time and the night (the edition came meanwhile); back
+    # after the reader's quiet hours, before the next day's digest time.
     first.drop_edition(seed_path, DAY)
     second = await start_bot(tmp_path, db, server=first.server)
     try:
-        second.set_clock(DAY + dt.timedelta(days=1), dt.time(1, 0))
+        second.set_clock(DAY + dt.timedelta(days=1), dt.time(7, 10))
         await second.poll_now()
         [late] = await reader.wait_for_messages(1, timeout=20)
         assert late.text.startswith(f"📰 {PAPER}\n2024年7月1日")
