@@ -37,7 +37,7 @@ from rich.text import Text
 from telegram.ext import Application
 
 from bot.app import build_application, make_services
-from bot.components.jobs import digest_at_time, digest_job_id, job_queue
+from bot.components.jobs import digest_at_time, digest_job_id, held_in_quiet_hours, job_queue
 from bot.config import Config, PaperConfig, SourceKind, StorageConfig, TelegramConfig
 from bot.ingest import ingest_inbox
 from bot.localapi.server import LocalBotApi, LocalUser, SentMessage
@@ -152,8 +152,11 @@ def _throwaway_config(config: Config, workdir: Path) -> Config:
     """The configuration with a scratch database and inbox, so the demo touches nothing real."""
     return dataclasses.replace(
         config,
-        # The bundled sample is from 2024: let /push send it anyway.
-        schedule=dataclasses.replace(config.schedule, max_edition_age_days=0),
+        # The bundled sample is from 2024: let /push send it anyway, at any hour (a catch-up
+        # inside quiet hours would wait for their end: the demo's push is asked for now).
+        schedule=dataclasses.replace(
+            config.schedule, max_edition_age_days=0, quiet_hours=(dt.time(0), dt.time(0))
+        ),
         storage=StorageConfig(url=f"sqlite:///{workdir / 'demo.db'}"),
         papers=(PaperConfig(name=SAMPLE_PAPER, inbox=workdir / "inbox"),),
     )
@@ -362,6 +365,15 @@ def _why_no_digest(application: Application) -> str | None:
         return (
             f"No digest: this chat already has the digest of {names}; each digest reaches a "
             "chat once. /today shows it again."
+        )
+    schedule, now = svc.config.schedule, svc.now()
+    if all(
+        held_in_quiet_hours(edition, subscriber, now, schedule.digest_time, schedule.quiet_hours)
+        for edition in stored
+    ):
+        return (
+            "No digest now: it is late and this chat's quiet hours have begun; it goes out when"
+            " they end (/settings quiet off sends late digests at any hour)."
         )
     return None
 

@@ -503,7 +503,17 @@ async def deliver_due(application: Application, now: dt.datetime) -> list[Delive
             ]
             # Held chats are reached too: no older edition goes to them meanwhile.
             reached |= {s.chat_id for s in due}
-            due = [s for s in due if not held_in_quiet_hours(edition, s, now, default, quiet)]
+            held = {
+                s.chat_id for s in due if held_in_quiet_hours(edition, s, now, default, quiet)
+            }
+            if held:
+                log.info(
+                    "%s %s: %d chat(s) wait for the end of their quiet hours (a late digest)",
+                    edition.paper,
+                    edition.date,
+                    len(held),
+                )
+                due = [s for s in due if s.chat_id not in held]
             chats = [s.chat_id for s in due if s.digest_mode is not DigestMode.COMBINED]
             for reader in due:
                 if reader.digest_mode is DigestMode.COMBINED:
