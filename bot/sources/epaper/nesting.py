@@ -99,6 +99,17 @@ _IMPLIES_ENDS: Final = _CLOSES_P | _names(
     "td th tr tbody thead tfoot caption colgroup table select option optgroup a nobr button"
     " rb rp rt rtc"
 )
+_NO_RECONSTRUCT: Final = (
+    _CLOSES_P
+    | _TABLE_PARTS
+    | _HEAD
+    | _names("table hr param source track textarea iframe noembed noscript plaintext frameset")
+    | _names("rb rp rt rtc")
+)
+"""Start tags before which a parser does not reopen the formatting elements closed from
+outside (block and table elements, …): those reopen inside them, at the next text or inline
+tag. Reopened before them, they would sit below the block, and the rules that look at the
+current node (``<h2>`` on an open heading closes it) would read the wrong one."""
 _IMPLIED_ENDS: Final = _names("dd dt li optgroup option p rb rp rt rtc")
 """What a parser closes when "generating implied end tags" (for ``<rt>`` in a ``<ruby>``)."""
 _SAME_AGAIN: Final = _names("p li dd dt option")
@@ -455,7 +466,7 @@ def nesting_depth(text: str, limit: int = MAX_DEPTH, *, max_tags: int = MAX_TAGS
                 continue
             if name == "plaintext":
                 return max(deepest, stack.depth() + 1)
-            if stack.lingering:
+            if stack.lingering and name not in _NO_RECONSTRUCT:
                 stack.reopen()
             if name in _VOID or (name in _TABLE_PARTS and "table" not in at):
                 continue
@@ -465,7 +476,7 @@ def nesting_depth(text: str, limit: int = MAX_DEPTH, *, max_tags: int = MAX_TAGS
                     continue  # <p> on an open <p>, <li> on <li> …: one closes, one opens
                 if not _start_tag(stack, name):
                     continue
-                if stack.lingering:
+                if stack.lingering and name not in _NO_RECONSTRUCT:
                     stack.reopen()  # what the start tag closed is reconstructed under it
             if name in _KINDS or name in _MARKERS:
                 stack.push(name)
@@ -520,6 +531,12 @@ def _start_tag(stack: _Stack, name: str) -> bool:
         if index >= stack.barrier("scope"):  # (a <p> or <div> in it does not keep it open)
             stack.pop_to(index)
             return False
+    elif name in ("option", "optgroup") and 0 <= stack.top("select") == stack.barrier("scope"):
+        # In a select: "generate implied end tags" (a <p> left open in it closes; an
+        # <option> keeps its <optgroup>), then the new one opens.
+        keep = "optgroup" if name == "option" else ""
+        while stack.names and stack.names[-1] in _IMPLIED_ENDS and stack.names[-1] != keep:
+            stack.pop_to(len(stack.names) - 1)
     elif name in ("option", "optgroup"):
         if stack.names and stack.names[-1] == "option":
             stack.pop_to(len(stack.names) - 1)
@@ -613,6 +630,8 @@ def _end_tag(stack: _Stack, name: str) -> None:
     elif name == "form":
         if stack.names and stack.names[-1] == "form":
             stack.pop_to(len(stack.names) - 1)
+    elif name == "select":  # (what lies above it in it, a <p> or <div>, closes with it)
+        stack.close_if_above(stack.top(name), "scope")
     elif name in _FORMATTING:
         stack.close_formatting(name)
     else:
