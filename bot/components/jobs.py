@@ -47,6 +47,7 @@ from bot.delivery.pacer import FloodPaused
 from bot.delivery.readertime import (
     digest_moment,
     in_quiet_hours,
+    next_digest,
     quiet_window,
     reader_zone,
     zone_named,
@@ -475,6 +476,33 @@ def held_in_quiet_hours(
     moment = digest_moment(edition.date, subscriber.digest_time or default, zone)
     window = quiet_window(subscriber, quiet)
     return now - moment > CATCH_UP_AFTER and in_quiet_hours(now, window, zone)
+
+
+def owed_now(svc: Services, subscriber: SubscriberRecord, now: dt.datetime) -> dt.datetime | None:
+    """When the polls will send this chat an edition it is owed already: ``now`` (the next
+    poll), or the end of its quiet hours for a catch-up they hold; None when none of its
+    papers' newest fresh editions is due to it now and still lacking. (Older editions owed
+    to a reader west of the paper are not looked at: this says when, it decides nothing.)"""
+    default = svc.config.schedule.digest_time
+    quiet = svc.config.schedule.quiet_hours
+    papers = set(subscriber.papers)
+    due = [
+        edition
+        for edition in _fresh_editions(svc, now.date())
+        if edition.paper in papers and is_due(edition, subscriber, now, default)
+    ]
+    lacking = [
+        edition
+        for edition in due
+        if edition.paper
+        not in svc.store.deliveries.papers_delivered_on(subscriber.chat_id, edition.date)
+    ]
+    if not lacking:
+        return None
+    if all(held_in_quiet_hours(e, subscriber, now, default, quiet) for e in lacking):
+        _, end = quiet_window(subscriber, quiet)
+        return next_digest(now, end, reader_zone(subscriber, now.tzinfo or dt.UTC))
+    return now
 
 
 async def deliver_due(application: Application, now: dt.datetime) -> list[DeliveryReport]:

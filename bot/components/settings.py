@@ -25,7 +25,7 @@ from telegram.ext import ContextTypes
 from bot.components.chats import may_manage
 from bot.components.commands import clean_argument
 from bot.components.digest_mode import mode_hint, mode_rows
-from bot.components.jobs import resync_digest_jobs
+from bot.components.jobs import owed_now, resync_digest_jobs
 from bot.components.papers import reader_papers
 from bot.components.replies import (
     NO_PREVIEW,
@@ -37,6 +37,7 @@ from bot.components.replies import (
 )
 from bot.delivery.readertime import (
     COMMON_ZONES,
+    NextDigest,
     next_digest,
     parse_zone,
     quiet_window,
@@ -44,13 +45,12 @@ from bot.delivery.readertime import (
 )
 from bot.render import (
     encode_callback,
-    format_date,
     format_time,
     register_callback,
     settings_text,
     zone_label,
 )
-from bot.render.cards import quiet_label
+from bot.render.cards import next_digest_text, quiet_label
 from bot.render.i18n import t, t_plain
 from bot.services import services
 from bot.storage.records import SubscriberRecord
@@ -123,21 +123,29 @@ async def _upcoming(
     record: SubscriberRecord | None,
     when: dt.time,
     zone: dt.tzinfo,
-) -> dt.datetime:
-    """The reader's next digest: the next time ``when`` comes in their zone, or the day after
-    when they have had that day's edition of every paper they read already (a time moved
-    later after today's digest went brings nothing more today)."""
+) -> NextDigest:
+    """The reader's next digest: none for a chat not subscribed; with the next poll when an
+    edition is owed to them already (:func:`~bot.components.jobs.owed_now`; at the end of
+    their quiet hours for a catch-up those hold), else the next time ``when`` comes in their
+    zone, or the day after when they have had that day's edition of every paper they read (a
+    time moved later after today's digest went brings nothing more today)."""
     svc = services(context)
-    upcoming = next_digest(svc.now(), when, zone)
     if record is None or not record.active:
-        return upcoming
+        return NextDigest()  # none comes
+    now = svc.now()
+    upcoming = next_digest(now, when, zone)
+    owed = await asyncio.to_thread(owed_now, svc, record, now)
+    if owed == now:
+        return NextDigest(within=dt.timedelta(seconds=svc.config.schedule.poll_interval_seconds))
+    if owed is not None:
+        return NextDigest(owed)
     papers = {paper.name for paper in reader_papers(svc.config, record)}
     had = await asyncio.to_thread(
         svc.store.deliveries.papers_delivered_on, record.chat_id, upcoming.date()
     )
     if papers and papers <= had:
-        return next_digest(upcoming + dt.timedelta(seconds=1), when, zone)
-    return upcoming
+        return NextDigest(next_digest(upcoming + dt.timedelta(seconds=1), when, zone))
+    return NextDigest(upcoming)
 
 
 async def _settings_view(
@@ -157,7 +165,8 @@ async def _settings_view(
         schedule.digest_time,
         lang,
         zone.key,
-        next_digest=upcoming,
+        next_digest=upcoming.moment,
+        next_within=upcoming.within,
         quiet=quiet_window(record, schedule.quiet_hours),
     )
     group = chat_of(update).type != ChatType.PRIVATE
@@ -207,23 +216,25 @@ async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def _set_time(
     update: Update, context: ContextTypes.DEFAULT_TYPE, record: SubscriberRecord, argument: str
 ) -> None:
+    """Store the reader's time (or the default) and say so, with when the next digest comes."""
     svc = services(context)
     lang = language(update)
     default = svc.config.schedule.digest_time
     zone = reader_zone(record, svc.tz)
     label = zone_label(zone.key, lang)
     if argument.casefold() in _DEFAULT_WORDS:
-        await asyncio.to_thread(svc.store.subscribers.set_digest_time, record.chat_id, None)
-        await resync_digest_jobs(context.application)
-        await reply(update, t(lang, "settings_reset", time=format_time(default), zone=label))
-        return
-    when = _parse_time(argument)
-    if when is None:
-        await reply(update, t(lang, "settings_invalid", value=argument))
-        return
+        when, key = None, "settings_reset"
+    else:
+        when, key = _parse_time(argument), "settings_saved"
+        if when is None:
+            await reply(update, t(lang, "settings_invalid", value=argument))
+            return
     await asyncio.to_thread(svc.store.subscribers.set_digest_time, record.chat_id, when)
     await resync_digest_jobs(context.application)
-    await reply(update, t(lang, "settings_saved", time=format_time(when), zone=label))
+    stored = await asyncio.to_thread(svc.store.subscribers.get, record.chat_id)
+    upcoming = await _upcoming(context, stored or record, when or default, zone)
+    next_text = next_digest_text(upcoming.moment, upcoming.within, label, lang)
+    await reply(update, t(lang, key, time=format_time(when or default), zone=label, next=next_text))
 
 
 async def set_zone(update: Update, context: ContextTypes.DEFAULT_TYPE, value: str) -> None:
@@ -269,13 +280,7 @@ async def _save_zone(
     when = (record.digest_time if record else None) or svc.config.schedule.digest_time
     upcoming = await _upcoming(context, record, when, zone)
     label = zone_label(zone.key, lang)
-    next_text = t(
-        lang,
-        "settings_next",
-        date=format_date(upcoming.date(), lang),
-        time=format_time(upcoming.time()),
-        zone=label,
-    )
+    next_text = next_digest_text(upcoming.moment, upcoming.within, label, lang)
     return t(lang, "settings_tz_saved", zone=label, time=format_time(when), next=next_text)
 
 

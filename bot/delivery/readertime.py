@@ -15,12 +15,14 @@ import functools
 import re
 import typing
 import zoneinfo
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from bot.storage.records import SubscriberRecord
 
 __all__ = [
     "COMMON_ZONES",
+    "NextDigest",
     "digest_moment",
     "in_quiet_hours",
     "next_digest",
@@ -112,6 +114,16 @@ def next_digest(now: dt.datetime, when: dt.time, zone: dt.tzinfo) -> dt.datetime
         if moment >= now:
             return moment.astimezone(zone)
     raise AssertionError("a digest time comes round every day")
+
+
+@dataclass(frozen=True, slots=True)
+class NextDigest:
+    """When a reader's next digest comes, for showing them: at ``moment`` (an instant in their
+    zone), or, when an edition is owed to them now (their time moved earlier or their zone
+    east past today's moment), with the next poll, at most ``within`` from now."""
+
+    moment: dt.datetime | None = None
+    within: dt.timedelta | None = None
 
 
 def quiet_window(

@@ -7,9 +7,10 @@ after entity parsing (see :mod:`bot.render.text`), so each text fits one Telegra
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 
-from bot.render.i18n import t, t_plain
+from bot.render.i18n import Markup, t, t_plain
 from bot.render.snippet import highlight, matching_sentence
 from bot.render.text import (
     CAPTION_LIMIT,
@@ -249,6 +250,26 @@ def quiet_label(window: tuple[dt.time, dt.time], lang: str) -> str:
     return t_plain(lang, "settings_quiet_window", start=format_time(start), end=format_time(end))
 
 
+def next_digest_text(
+    moment: dt.datetime | None, within: dt.timedelta | None, zone: str, lang: str
+) -> Markup:
+    """When the next digest comes, as /settings and its replies say it: at ``moment`` (the
+    reader's local date and time; ``zone``: the zone's label), or ``within`` that long (an
+    edition owed now goes with the next poll); neither: none comes (the chat is not subscribed)."""
+    if within is not None:
+        minutes = max(1, math.ceil(within.total_seconds() / 60))
+        return t(lang, "settings_next_poll", minutes=minutes)
+    if moment is None:
+        return t(lang, "settings_next_none")
+    return t(
+        lang,
+        "settings_next",
+        date=format_date(moment.date(), lang),
+        time=format_time(moment.time()),
+        zone=zone,
+    )
+
+
 def settings_text(
     current: dt.time | None,
     default: dt.time,
@@ -256,26 +277,18 @@ def settings_text(
     zone: str,
     *,
     next_digest: dt.datetime | None = None,
+    next_within: dt.timedelta | None = None,
     quiet: tuple[dt.time, dt.time] | None = None,
 ) -> str:
     """/settings: the chat's digest time (its own or the default) in its zone, when the next
-    digest comes (local date and time), its quiet hours for alerts, and how to change them.
+    digest comes (:func:`next_digest_text`), its quiet hours for alerts, and how to change
+    them.
 
     ``zone`` is the reader's IANA timezone: digest times are wall-clock times there.
     """
     origin = "settings_origin_default" if current is None else "settings_origin_custom"
     label = zone_label(zone, lang)
-    next_text = (
-        t(
-            lang,
-            "settings_next",
-            date=format_date(next_digest.date(), lang),
-            time=format_time(next_digest.time()),
-            zone=label,
-        )
-        if next_digest is not None
-        else "—"
-    )
+    next_text = next_digest_text(next_digest, next_within, label, lang)
     return t(
         lang,
         "settings",

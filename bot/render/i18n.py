@@ -176,6 +176,8 @@ MESSAGES: dict[str, dict[str, str]] = {
             "关闭：<code>/settings quiet off</code>"
         ),
         "settings_next": "{date} {time}（{zone}）",
+        "settings_next_poll": "{minutes} 分钟内（下次检查时送出）",
+        "settings_next_none": "无（还没有订阅，发送 /subscribe 订阅）",
         "settings_quiet_none": "不设",
         "settings_quiet_window": "{start}–{end}",
         "settings_tz_saved": (
@@ -262,8 +264,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "mode_not_subscribed": "请先订阅（/subscribe）",
         "settings_origin_default": "默认",
         "settings_origin_custom": "自定义",
-        "settings_saved": "✅ 好的，以后每天 <b>{time}</b>（{zone}）推送摘要。",
-        "settings_reset": "✅ 已恢复默认推送时间 <b>{time}</b>（{zone}）。",
+        "settings_saved": "✅ 好的，以后每天 <b>{time}</b>（{zone}）推送摘要。下一期：{next}。",
+        "settings_reset": "✅ 已恢复默认推送时间 <b>{time}</b>（{zone}）。下一期：{next}。",
         "settings_invalid": (
             "“{value}”不是有效的时间。请用 24 小时制，例如 <code>/settings 07:30</code>，"
             "或用 <code>/settings default</code> 恢复默认。"
@@ -525,6 +527,8 @@ MESSAGES: dict[str, dict[str, str]] = {
             "none: <code>/settings quiet off</code>"
         ),
         "settings_next": "{date} {time} ({zone})",
+        "settings_next_poll": "within {minutes} minutes (with the next check)",
+        "settings_next_none": "none (not subscribed: send /subscribe)",
         "settings_quiet_none": "none",
         "settings_quiet_window": "{start}–{end}",
         "settings_tz_saved": (
@@ -624,8 +628,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "mode_not_subscribed": "Subscribe first (/subscribe)",
         "settings_origin_default": "default",
         "settings_origin_custom": "your choice",
-        "settings_saved": "✅ Done: the digest will arrive daily at <b>{time}</b> ({zone}).",
-        "settings_reset": "✅ Back to the default time, <b>{time}</b> ({zone}).",
+        "settings_saved": (
+            "✅ Done: the digest will arrive daily at <b>{time}</b> ({zone}). Next: {next}."
+        ),
+        "settings_reset": "✅ Back to the default time, <b>{time}</b> ({zone}). Next: {next}.",
         "settings_invalid": (
             "“{value}” is not a valid time. Use 24-hour time, e.g. <code>/settings 07:30</code>, "
             "or <code>/settings default</code> for the default."

@@ -128,6 +128,83 @@ async def test_a_time_moved_later_after_todays_digest_went_says_the_next_is_tomo
     assert "下一期摘要：2024年7月2日 20:00（北京时间）" in shown
 
 
+async def test_a_time_moved_earlier_than_now_says_todays_digest_comes_with_the_next_poll(
+    bot: RunningBot, seed_path: Path
+) -> None:
+    # Today's edition is in, the reader's 20:00 is still to come; at 10:00 they choose 08:00:
+    # today's digest is due at once and goes with the next poll, not "tomorrow at 08:00".
+    reader = await subscribed(bot, 8312)
+    await answer(reader, "/settings 20:00")
+    bot.set_clock(DAY, dt.time(6, 0))
+    bot.drop_edition(seed_path, DAY)
+    await bot.poll_to_end()
+    assert reader.new_messages() == []
+    bot.set_clock(DAY, dt.time(10, 0))
+
+    saved = await answer(reader, "/settings 08:00")
+    shown = await answer(reader, "/settings")
+
+    assert "下一期：60 分钟内（下次检查时送出）" in saved
+    assert "下一期摘要：60 分钟内（下次检查时送出）" in shown
+    await bot.poll_to_end()
+    [digest] = await reader.wait_for_messages(1)
+    assert digest.text.startswith(f"📰 {PAPER}")
+
+
+async def test_a_zone_moved_east_past_the_digest_time_says_it_comes_with_the_next_poll(
+    bot: RunningBot, seed_path: Path
+) -> None:
+    # 10:00 in Beijing is 04:00 in Berlin (digest at 07:30 there, to come) and 11:00 in Tokyo
+    # (07:30 there has passed): moving to Tokyo makes today's edition due now.
+    reader = await subscribed(bot, 8313, language="en")
+    await answer(reader, "/settings tz Europe/Berlin")
+    bot.set_clock(DAY, dt.time(6, 0))
+    bot.drop_edition(seed_path, DAY)
+    await bot.poll_to_end()
+    bot.set_clock(DAY, dt.time(10, 0))
+
+    saved = await answer(reader, "/settings tz Asia/Tokyo")
+
+    assert "next: within 60 minutes (with the next check)" in saved
+    await bot.poll_to_end()
+    [digest] = await reader.wait_for_messages(1)
+    assert digest.text.startswith(f"📰 {PAPER}")
+
+
+async def test_a_digest_held_by_quiet_hours_is_said_to_come_when_they_end(
+    bot: RunningBot, seed_path: Path
+) -> None:
+    # At 23:00 the reader moves their time from 23:30 to 08:00: today's digest is a catch-up
+    # now, inside the default quiet hours (22:00–07:00), so it waits for 07:00.
+    reader = await subscribed(bot, 8314)
+    await answer(reader, "/settings 23:30")
+    bot.set_clock(DAY, dt.time(6, 0))
+    bot.drop_edition(seed_path, DAY)
+    await bot.poll_to_end()
+    bot.set_clock(DAY, dt.time(23, 0))
+
+    saved = await answer(reader, "/settings 08:00")
+
+    assert "下一期：2024年7月2日 07:00（北京时间）" in saved
+
+
+async def test_a_chat_that_never_subscribed_is_told_no_digest_comes(bot: RunningBot) -> None:
+    stranger = bot.user(8315, language="en")
+
+    shown = await answer(stranger, "/settings")
+
+    assert "Next digest: none (not subscribed: send /subscribe)" in shown
+
+
+async def test_a_reader_who_unsubscribed_is_told_no_digest_comes(bot: RunningBot) -> None:
+    reader = await subscribed(bot, 8316)
+    await answer(reader, "/unsubscribe")
+
+    shown = await answer(reader, "/settings")
+
+    assert "下一期摘要：无（还没有订阅，发送 /subscribe 订阅）" in shown
+
+
 async def test_before_todays_digest_the_next_is_today(bot: RunningBot) -> None:
     reader = await subscribed(bot, 8311)
     bot.set_clock(DAY, dt.time(10, 0))

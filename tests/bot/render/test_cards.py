@@ -93,6 +93,7 @@ SAMPLE_VALUES: dict[str, object] = {
     "paper_count": 2,
     "label": "合并成一条",
     "year": 2024,
+    "minutes": 5,
     "month": 7,
     "day": 1,
     "page": "1",
