@@ -42,7 +42,11 @@ from bot.render.text import TEXT_LIMIT, clean, escape, format_date, truncate_tex
 from bot.storage.records import ArticleRecord, EditionRecord
 from summarizer.duplicates import THRESHOLD, find_repeats
 
-__all__ = ["Section", "build_combined_digest", "story_text", "told_earlier"]
+__all__ = ["ALSO_IN_NAMED", "Section", "build_combined_digest", "story_text", "told_earlier"]
+
+ALSO_IN_NAMED = 5
+"""Papers named on a story others printed too; the rest are counted ("and 95 more papers"):
+100 papers of 64-character names would leave the article itself no room."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +179,11 @@ def build_combined_digest(
     def block(item: _Item, label: int, header: str, *, head: str) -> str:
         note = ""
         if item.also_in:
-            note = t(lang, "digest_also_in", papers=separator.join(item.also_in))
+            named = separator.join(item.also_in[:ALSO_IN_NAMED])
+            if len(item.also_in) > ALSO_IN_NAMED:
+                rest = len(item.also_in) - ALSO_IN_NAMED
+                named = t_plain(lang, "digest_also_in_more", papers=named, count=rest)
+            note = t(lang, "digest_also_in", papers=named)
         room = limit - footer_room - visible_length(header) - 2
         if head:
             room -= visible_length(head) + 1

@@ -125,6 +125,27 @@ def test_also_in_is_localised() -> None:
     assert "Also in: 海南日报" in message.text
 
 
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_story_in_a_hundred_long_named_papers_names_a_few_and_counts_the_rest(
+    lang: str,
+) -> None:
+    # 100 papers (the most a configuration may have) with 64-character names all printed the
+    # wire: naming each would leave the article no room.
+    names = [f"{n:02d}" + "报" * 62 for n in range(100)]
+    reprints = [
+        dataclasses.replace(
+            second_paper(edition_id=100 + n),
+            edition=dataclasses.replace(second_paper().edition, id=100 + n, paper=name),
+        )
+        for n, name in enumerate(names)
+    ]
+    messages = build_combined_digest([seed_section(), *reprints], lang)
+    check_combined(messages, 4096)
+    wire_block = plain(messages[0]).split("\n\n")[WIRE]
+    more = "另有 95 份报纸" if lang == "zh" else "and 95 more papers"
+    assert wire_block.endswith(more) and names[4] in wire_block and names[5] not in wire_block
+
+
 def test_a_different_story_on_the_same_topic_is_not_merged() -> None:
     a, b = SAME_TOPIC
     first = seed_section((a,))
