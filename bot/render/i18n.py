@@ -250,7 +250,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             "<b>🔔 你关注的话题（{count}/{cap}）</b>\n{terms}\n\n"
             "取消关注：<code>/unfollow 话题</code>"
         ),
-        "alert_header": "<b>🔔 你关注的话题上报了</b>\n《{paper}》{date} · {count} 篇",
+        "alert_header": "<b>🔔 你关注的话题上报了</b>\n《{paper}》{date} · 相关 {count} 篇",
         "alert_term": "关注：{term}",
         "alert_more": "还有 {count} 篇未列出，发送 /today 查看全部。",
         "settings_mode_hint": (
@@ -613,7 +613,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         ),
         "alert_header": (
             "<b>🔔 Your topics are in the paper</b>\n{paper} · {date} · "
-            "{count} {count:article|articles}"
+            "{count} matching {count:article|articles}"
         ),
         "alert_term": "Topic: {term}",
         "alert_more": "{count} more not listed; /today has them all.",

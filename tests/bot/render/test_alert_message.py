@@ -26,9 +26,17 @@ def article(number: int, title: str = "工会要闻", body: str = "工会主席�
 def test_the_alert_names_paper_date_title_sentence_and_term() -> None:
     message = build_alert(EDITION, [article(3)], [(3, "工会", "工会主席讲话。")], "zh")
     plain = parse_html(message.text).text
-    assert plain.startswith("🔔 你关注的话题上报了\n《浙江工人日报》2024年7月1日 · 1 篇")
+    assert plain.startswith("🔔 你关注的话题上报了\n《浙江工人日报》2024年7月1日 · 相关 1 篇")
     assert "3. 工会要闻" in plain and "工会主席讲话。" in plain and "关注：工会" in plain
     assert "<b>工会</b>主席讲话。" in message.text
+
+
+@pytest.mark.parametrize(("lang", "count"), [("zh", "相关 2 篇"), ("en", "2 matching articles")])
+def test_the_header_counts_the_matching_articles_not_the_editions(lang: str, count: str) -> None:
+    # The edition holds 40 articles; its digest says so. The alert's number is another one.
+    items = [(n, "工会", "") for n in (2, 5)]
+    message = build_alert(EDITION, [article(2), article(5)], items, lang)
+    assert parse_html(message.text).text.splitlines()[1].endswith(count)
 
 
 def test_each_listed_article_has_a_button_that_opens_it() -> None:
