@@ -247,7 +247,7 @@ async def article(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     record = await asyncio.to_thread(svc.store.subscribers.get, chat_of(update).id)
     papers = [p.name for p in reader_papers(svc.config, record)]
-    editions = await current_editions(context, papers)
+    editions = await current_editions(context, papers, chat_of(update).id)
     if not editions:
         await reply(update, t(lang, "no_edition"))
         return

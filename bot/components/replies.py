@@ -239,22 +239,39 @@ def shown_articles(context: ContextTypes.DEFAULT_TYPE) -> dict[int, ArticleRef] 
 
 
 async def current_editions(
-    context: ContextTypes.DEFAULT_TYPE, papers: Sequence[str]
+    context: ContextTypes.DEFAULT_TYPE, papers: Sequence[str], chat_id: int
 ) -> list[EditionRecord]:
     """The editions whose digests the chat last saw in /today (those still stored), else the
     newest edition of each of ``papers`` (the reader's: never another paper's, which they do
-    not read), in the order given."""
-    store = services(context).store
-    remembered = chat_data(context).get(_EDITIONS)
+    not read), in the order given.
 
-    def load() -> list[EditionRecord]:
+    What /today showed is forgotten once a newer edition of one of its papers has been pushed
+    to the chat: the digest in front of the reader is then the pushed one, and its numbers
+    are what ``/article N`` means (as its buttons do)."""
+    store = services(context).store
+    data = chat_data(context)
+    remembered = data.get(_EDITIONS)
+
+    def superseded(edition: EditionRecord) -> bool:
+        newest = store.editions.latest(edition.paper)
+        return (
+            newest is not None
+            and newest.id != edition.id
+            and store.deliveries.was_sent(newest.id, chat_id)
+        )
+
+    def load() -> tuple[list[EditionRecord], bool]:
         if isinstance(remembered, list):
             editions = [e for e in map(store.editions.get, remembered) if e is not None]
-            if editions:
-                return editions
-        return [e for e in map(store.editions.latest, papers) if e is not None]
+            if editions and not any(map(superseded, editions)):
+                return editions, False
+        return [e for e in map(store.editions.latest, papers) if e is not None], True
 
-    return await asyncio.to_thread(load)
+    editions, forget = await asyncio.to_thread(load)
+    if forget:
+        for key in (_EDITIONS, _MARKS, _SHOWN):
+            data.pop(key, None)
+    return editions
 
 
 async def article_reply(

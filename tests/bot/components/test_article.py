@@ -43,6 +43,7 @@ pytestmark = pytest.mark.timeout(120)
 DAY = dt.date(2024, 7, 1)
 FIRST_TITLE = "《求是》杂志发表习近平总书记重要文章《新时代新征程中国共产党的使命任务》"
 SECOND_TITLE = "徐留平在浙江江苏调研工会工作时指出"
+LAST_TITLE = "我省举办电梯安装维修职业技能竞赛"  # the seed's last article
 OWN_STORY_TITLE = "上半年我省新设外资企业增长两成"  # 海南日报's article 2
 NO_EDITION = "还没有可看的报纸，新一期入库后就能看到了。"
 
@@ -282,6 +283,31 @@ async def test_after_only_the_pushed_combined_digest_article_n_opens_the_article
     assert (await article(reader, "8")).startswith(OWN_STORY_TITLE)
 
 
+async def test_after_the_next_days_push_article_n_opens_the_pushed_digests_article_n(
+    bot: RunningBot, seed_path: Path, seed_text: str
+) -> None:
+    # /today yesterday, then this morning's digest pushed: N is this morning's N, as its
+    # button N opens, not the N of what /today showed the day before.
+    reader = bot.user(8105)
+    await reader.send("/subscribe")  # 浙江工人日报 only
+    await reader.wait_for_messages(1)
+    await first_paper_arrives(bot, seed_path)
+    await today(reader)
+    head, *articles = seed_text.split("\n#")
+    reversed_page = head + "".join("\n#" + a for a in reversed(articles))
+    next_day = DAY + dt.timedelta(days=1)
+    bot.set_clock(next_day, dt.time(6, 0))
+    bot.drop_edition(reversed_page.encode(), next_day)
+    await bot.poll_to_end()
+    await eventually(lambda: bot.store.editions.on(next_day, PAPER))
+    bot.set_clock(next_day, DIGEST_TIME)
+    await bot.digest_now()
+    [pushed] = await reader.wait_for_messages(1)
+    assert f"1. {LAST_TITLE}" in pushed.text
+
+    assert (await article(reader, "1")).startswith(LAST_TITLE)
+
+
 async def test_with_no_digest_seen_and_none_of_the_readers_papers_out_it_says_nothing_yet(
     bot: RunningBot, seed_path: Path
 ) -> None:
@@ -309,3 +335,4 @@ async def test_with_no_digest_seen_a_non_subscriber_gets_the_only_paper_with_art
     reader = bot.user(8105)
     third = bot.store.editions.articles(first_edition(bot).id)[2].title
     assert (await article(reader, "3")).startswith(third)
+
