@@ -39,6 +39,7 @@ from bot.components.replies import (
 from bot.components.search import search_page
 from bot.config import PaperConfig
 from bot.render import (
+    MAX_BUTTONS,
     SUBSCRIBE,
     ArticleRef,
     article_from_start_payload,
@@ -285,7 +286,8 @@ async def _article_by_number(
         await article_reply(update, context, shown_ref(context, listing[0].id, number))
     else:
         refs = [shown_ref(context, e.id, number) for e in listing]
-        await _choose_article(update, context, t(lang, "article_which_paper", number=number), refs)
+        text = t(lang, "article_which_paper", number=number)
+        await _choose_article(update, context, text, refs, most=MAX_BUTTONS)  # every paper
 
 
 async def _article_by_title(
@@ -321,16 +323,23 @@ MAX_CHOICES = 10
 """Buttons offered by :func:`_choose_article`; more would be a page of search results."""
 CHOICE_LABEL = 48
 """A choice button's label, in UTF-16 units: the paper and the start of the title."""
+CHOICE_PAPER = 16
+"""The paper's part of a choice label, in UTF-16 units."""
 
 
 async def _choose_article(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, refs: list[ArticleRef]
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    text: str,
+    refs: list[ArticleRef],
+    most: int = MAX_CHOICES,
 ) -> None:
-    """``text`` with one "open article" button per ref (at most :data:`MAX_CHOICES`, one to
-    a row), each labelled with its paper and title."""
+    """``text`` with one "open article" button per ref (at most ``most``, one to a row),
+    each labelled with its paper (cut to :data:`CHOICE_PAPER`, so the number and title
+    always show) and title."""
     lang = language(update)
     store = services(context).store
-    refs = refs[:MAX_CHOICES]
+    refs = refs[:most]
 
     def labels() -> list[str]:
         found = []
@@ -343,7 +352,8 @@ async def _choose_article(
                 articles[ref.edition_id] = store.editions.articles(ref.edition_id)
             shown = find_article(articles[ref.edition_id], ref)
             title = shown.title if shown is not None else ""
-            label = f"{papers[ref.edition_id]} · {ref.number}. {title}"
+            paper = truncate_text(papers[ref.edition_id], CHOICE_PAPER)
+            label = f"{paper} · {ref.number}. {title}"
             found.append(truncate_text(label, CHOICE_LABEL))
         return found
 

@@ -24,6 +24,8 @@ import pytest
 from bot.localapi.server import LocalUser, SentMessage
 from bot.render.i18n import t_plain
 from bot.storage.records import EditionRecord
+from summarizer.edition import Summary
+from summarizer.parser import read_page
 from tests.bot.delivery.editions import (
     REPRINT_TITLE,
     SECOND_PAPER,
@@ -336,3 +338,37 @@ async def test_with_no_digest_seen_a_non_subscriber_gets_the_only_paper_with_art
     third = bot.store.editions.articles(first_edition(bot).id)[2].title
     assert (await article(reader, "3")).startswith(third)
 
+
+# --------------------------------------------------------------------------- many papers
+
+MANY = [f"第{n}号{'报' * 40}" for n in range(11)]  # with 浙江工人日报: 12 papers
+
+
+@pytest.fixture
+async def many_papers_bot(tmp_path: Path, db: str) -> AsyncIterator[RunningBot]:
+    extra = "".join(
+        f'\n[[papers]]\nname = "{name}"\ninbox = "inbox{n}"\n' for n, name in enumerate(MANY)
+    )
+    async with bot_running(tmp_path, db, extra_config=extra) as running:
+        yield running
+
+
+async def test_article_n_in_twelve_papers_offers_each_paper_with_its_number_and_title(
+    many_papers_bot: RunningBot, seed_path: Path
+) -> None:
+    bot = many_papers_bot
+    for name in [PAPER, *MANY]:
+        edition = read_page(seed_path, paper=name, date=DAY)
+        summaries = [Summary((a.paragraphs[0],), ()) for a in edition.articles]
+        bot.store.editions.add(name, edition, summaries, f"h-{name}")
+    reader = bot.user(8106)
+    await reader.send("/subscribe")
+    await reader.wait_for_messages(1)
+    for name in MANY:
+        await reader.send(f"/subscribe {name}")
+        await reader.wait_for_messages(1)
+
+    question = await asked(reader, "/article 1")
+
+    assert len(labels(question)) == 12
+    assert all(" · 1. 《求是》" in label for label in labels(question))
