@@ -13,13 +13,14 @@ import contextlib
 import datetime as dt
 import functools
 import logging
+import os
 import signal
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
 
 from telegram import Bot, Update
-from telegram.error import InvalidToken, NetworkError
+from telegram.error import Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 
 from bot.app import build_application, make_services
 from bot.components.jobs import send_combined, send_edition
@@ -51,6 +52,19 @@ def open_store(config: Config) -> Store:
 EXIT_STOPPED = 3  # the service had to stop (lease lost, 409 without the lease): restart me
 
 
+def journal_service() -> bool:
+    """Whether stderr is systemd's journal (``$JOURNAL_STREAM`` names its device and inode):
+    a service, where ``run`` never falls back to the demo. A unit whose token is missing
+    would play it to the journal and exit 0, and ``Restart=on-failure`` would not bring the
+    service back. (A terminal, a pipe or CI never matches, so ``make run`` stays the demo.)"""
+    stream = os.environ.get("JOURNAL_STREAM", "")
+    try:
+        stat = os.fstat(sys.stderr.fileno())
+    except (AttributeError, OSError, ValueError):  # no stderr, or not a real file
+        return False
+    return bool(stream) and stream == f"{stat.st_dev}:{stat.st_ino}"
+
+
 def run(config: Config, *, webhook: bool = False) -> int:
     """``baozhai run``: the long-running service (the demo when no token is configured).
 
@@ -59,6 +73,14 @@ def run(config: Config, *, webhook: bool = False) -> int:
     stop signal, :data:`EXIT_STOPPED` when it had to stop.
     """
     if not config.telegram.token:
+        if webhook or journal_service():
+            where = "--webhook" if webhook else "a systemd service"
+            print(
+                f"baozhai: no Telegram token configured (TELEGRAM_BOT_TOKEN): {where} needs "
+                "one (without it, run plays the local demo, which is for a terminal)",
+                file=sys.stderr,
+            )
+            return 2
         log.warning("no Telegram token configured (TELEGRAM_BOT_TOKEN): starting the local demo")
         from bot.demo import run_demo
 
@@ -66,6 +88,11 @@ def run(config: Config, *, webhook: bool = False) -> int:
     if webhook and not config.telegram.webhook_url:
         print("baozhai: --webhook needs [telegram] webhook_url", file=sys.stderr)
         return 2
+    if not webhook and config.telegram.webhook_url:
+        log.warning(
+            "[telegram] webhook_url is set but run without --webhook: long polling, and "
+            "Telegram's webhook is removed (start with --webhook to serve it)"
+        )
     problem = asyncio.run(preflight(config))
     if problem:
         print(f"baozhai: {problem}", file=sys.stderr)
@@ -86,10 +113,13 @@ def run(config: Config, *, webhook: bool = False) -> int:
         keeper.on_lost = lost
         log.info("starting Baozhai for %s", ", ".join(p.name for p in config.papers))
         if webhook:
-            from bot.webhook import WebhookNotServed, run_webhook
+            from bot.webhook import CannotListen, WebhookNotServed, run_webhook
 
             try:
                 run_webhook(application, config.telegram, lambda: not keeper.lost)
+            except CannotListen as exc:  # the configuration's to fix: no restart helps
+                print(f"baozhai: {exc}", file=sys.stderr)
+                return 2
             except WebhookNotServed as exc:  # the lease was released on the way out
                 svc.stop_reason = str(exc)
         else:
@@ -129,22 +159,56 @@ async def preflight(config: Config) -> str | None:
         # Never polled, but without its own request PTB would build an httpx client for it.
         get_updates_request=AiohttpRequest(connection_pool_size=1),
     )
+    where = _where(config)
     try:
-        async with bot:
-            await bot.get_me()
-    except InvalidToken:
-        return "Telegram rejected the bot token (check TELEGRAM_BOT_TOKEN or [telegram] token)"
+        with _quiet_ptb_request_log():
+            async with bot:
+                await bot.get_me()
+    except InvalidToken:  # PTB's reading of a 401, and of a 404 too
+        return (
+            f"the Bot API at {where} rejected the bot token, or is no Bot API (check "
+            "TELEGRAM_BOT_TOKEN or [telegram] token, and [telegram] api_base_url)"
+        )
+    except RetryAfter as exc:
+        return f"the Bot API at {where} asks to wait {_seconds(exc.retry_after)} (flood control)"
+    except Forbidden as exc:
+        return f"the Bot API at {where} answered 403 Forbidden: {_safe(exc)}"
     except NetworkError as exc:
-        return f"cannot reach the Bot API at {_where(config)}: {_safe(exc)}"
+        return f"cannot reach the Bot API at {where}: {_safe(exc)}"
+    except TelegramError as exc:
+        return f"the Bot API at {where} refused getMe: {_safe(exc)}"
     return None
 
 
+def _seconds(value: int | dt.timedelta) -> str:
+    seconds = value.total_seconds() if isinstance(value, dt.timedelta) else value
+    return f"{seconds:g} s"
+
+
+@contextlib.contextmanager
+def _quiet_ptb_request_log() -> Iterator[None]:
+    """PTB logs an answer that is not JSON (a proxy's HTML 404) as an ERROR with a traceback
+    before it raises; the preflight says it in its one line instead."""
+    logger = logging.getLogger("telegram.request")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def _where(config: Config) -> str:
-    """The Bot API server's address (scheme and host only: the token goes after the path)."""
+    """The Bot API server's address: scheme, host and port only (the token goes after the
+    path; a user and password before the host are left out)."""
     from urllib.parse import urlsplit
 
     parts = urlsplit(config.telegram.api_base_url)
-    return f"{parts.scheme}://{parts.netloc}"
+    host = parts.hostname or ""
+    if ":" in host:  # an IPv6 address
+        host = f"[{host}]"
+    port = f":{parts.port}" if parts.port is not None else ""
+    return f"{parts.scheme}://{host}{port}"
 
 
 def _safe(exc: Exception) -> str:

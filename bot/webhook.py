@@ -41,6 +41,7 @@ from bot.logs import redactor
 
 __all__ = [
     "MAX_BIND_DELAY",
+    "CannotListen",
     "LeaderQueue",
     "PortInUse",
     "WebhookNotServed",
@@ -63,6 +64,11 @@ class WebhookNotServed(Exception):
 
 class PortInUse(WebhookNotServed):
     """The webhook port was taken between the check that it is free and PTB's bind."""
+
+
+class CannotListen(WebhookNotServed):
+    """``webhook_listen:webhook_port`` cannot be bound at all: an address this host does not
+    have, a name that does not resolve, a port below 1024 without the right to it."""
 
 
 class WebhookRefused(WebhookNotServed):
@@ -135,6 +141,7 @@ def run_webhook(
     is free (:func:`wait_for_port`, while ``still_leader()``).
 
     Raises :class:`PortInUse` if another process took the port at the last moment anyway,
+    :class:`CannotListen` if the address or port cannot be listened on at all,
     :class:`WebhookRefused` if Telegram refuses the URL."""
     setup = application.post_init
 
@@ -158,9 +165,12 @@ def run_webhook(
             drop_pending_updates=False,
         )
     except OSError as exc:
-        if exc.errno != errno.EADDRINUSE:
-            raise
         where = f"{telegram.webhook_listen}:{telegram.webhook_port}"
+        if exc.errno != errno.EADDRINUSE:  # an address not here, a name unknown, port < 1024
+            reason = exc.strerror or str(exc)
+            raise CannotListen(
+                f"cannot listen on {where} ([telegram] webhook_listen, webhook_port): {reason}"
+            ) from exc
         raise PortInUse(f"webhook port {where} was taken by another process") from exc
     except BadRequest as exc:  # only setWebhook asks Telegram anything before serving
         said = redactor().redact(f"{telegram.webhook_url}: {exc.message}")

@@ -6,12 +6,14 @@ import argparse
 import asyncio
 import dataclasses
 import datetime as dt
+import http.server
 import json
 import os
 import pty
 import select
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -433,6 +435,146 @@ def test_an_invalid_token_stops_startup_with_one_line_and_never_shows_the_token(
     assert "token" in result.stderr.strip().splitlines()[-1]
     assert wrong not in result.stdout + result.stderr
     assert "WRONG-TOKEN" not in result.stdout + result.stderr
+
+
+@contextmanager
+def http_answering(status: int, body: bytes, content_type: str) -> Iterator[str]:
+    """An HTTP server on 127.0.0.1 answering every request with ``status`` and ``body`` (a
+    proxy's error page, a Bot API's refusal); its base URL."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def answer(self) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = answer
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/bot"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "content_type", "said"),
+    [
+        (403, b"<html>Forbidden</html>", "text/html", "answered 403 Forbidden"),
+        (
+            429,
+            b'{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 5",'
+            b'"parameters":{"retry_after":5}}',
+            "application/json",
+            "asks to wait 5 s (flood control)",
+        ),
+        (404, b"<html>404 Not Found</html>", "text/html", "or is no Bot API"),
+    ],
+)
+def test_a_bot_api_refusing_at_start_up_is_one_line_naming_it(
+    tmp_path: Path, status: int, body: bytes, content_type: str, said: str
+) -> None:
+    token = "888:SECRET-TOKEN-abcdefghijklmnopqrstuvwxyz"
+    with http_answering(status, body, content_type) as url:
+        (tmp_path / "config.toml").write_text(
+            f'[telegram]\napi_base_url = "{url}"\n', encoding="utf-8"
+        )
+        result = baozhai("run", cwd=tmp_path, env={"TELEGRAM_BOT_TOKEN": token})
+
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    [line] = result.stderr.strip().splitlines()[-1:]
+    assert line.startswith(f"baozhai: the Bot API at {url.removesuffix('/bot')} ") and said in line
+    assert "SECRET-TOKEN" not in result.stdout + result.stderr
+
+
+def test_a_password_in_the_bot_api_address_is_never_printed(tmp_path: Path) -> None:
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    (tmp_path / "config.toml").write_text(
+        f'[telegram]\napi_base_url = "http://admin:hunter2@127.0.0.1:{port}/bot"\n',
+        encoding="utf-8",
+    )
+    result = baozhai("run", cwd=tmp_path, env={"TELEGRAM_BOT_TOKEN": "888:SECRET-TOKEN"})
+
+    assert result.returncode == 1
+    assert f"cannot reach the Bot API at http://127.0.0.1:{port}:" in result.stderr
+    assert "hunter2" not in result.stdout + result.stderr
+
+
+def test_run_webhook_without_a_token_exits_2_and_never_plays_the_demo(tmp_path: Path) -> None:
+    result = baozhai("run", "--webhook", cwd=tmp_path)
+
+    assert result.returncode == 2
+    assert "no Telegram token configured (TELEGRAM_BOT_TOKEN): --webhook needs one" in (
+        result.stderr
+    )
+    assert "starting the local demo" not in result.stdout + result.stderr
+
+
+def test_run_as_a_systemd_service_without_a_token_exits_2_and_never_plays_the_demo(
+    tmp_path: Path,
+) -> None:
+    # systemd names the journal stream stderr is connected to in $JOURNAL_STREAM.
+    journal = tmp_path / "journal"
+    with journal.open("w") as stderr:
+        stat = os.fstat(stderr.fileno())
+        environ = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+        environ["JOURNAL_STREAM"] = f"{stat.st_dev}:{stat.st_ino}"
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "run"],
+            cwd=tmp_path,
+            env=environ,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+            timeout=90,
+        )
+
+    assert result.returncode == 2
+    said = journal.read_text(encoding="utf-8")
+    assert "no Telegram token configured (TELEGRAM_BOT_TOKEN): a systemd service needs one" in (
+        said
+    )
+    assert "starting the local demo" not in result.stdout + said
+
+
+def test_a_configured_webhook_url_run_without_webhook_is_warned_about(
+    tmp_path: Path, server_in_thread: LocalBotApi
+) -> None:
+    (tmp_path / "config.toml").write_text(
+        f'[telegram]\napi_base_url = "{server_in_thread.base_url}"\n'
+        'webhook_url = "https://bot.example.org/hook"\nwebhook_secret = "s3cret"\n',
+        encoding="utf-8",
+    )
+    process = Popen(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=tmp_path,
+        env={**os.environ, "TELEGRAM_BOT_TOKEN": "777:RIGHT-TOKEN"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stderr is not None
+        for line in process.stderr:
+            if "webhook_url is set but run without --webhook" in line:
+                break
+        else:
+            raise AssertionError("no warning")
+    finally:
+        process.terminate()
+        process.wait(30)
 
 
 def ingested_archive(folder: Path, seed: Path, server: LocalBotApi) -> Store:

@@ -156,6 +156,41 @@ async def test_a_webhook_url_telegram_refuses_stops_the_process_in_one_line(
         assert store.leases.leader() is None  # released: a standby may take over at once
 
 
+@pytest.mark.parametrize(
+    ("listen", "reason"),
+    [
+        ("192.0.2.1", "Cannot assign requested address"),  # TEST-NET-1: no host has it
+        ("nonexistent.invalid", "Name or service not known"),
+    ],
+)
+async def test_a_listen_address_that_cannot_be_bound_is_one_line_and_exit_2(
+    tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch, listen: str, reason: str
+) -> None:
+    server = LocalBotApi(TOKEN)
+    await server.start()
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", SECRET)
+    port = free_port()
+    config = webhook_config(tmp_path, server, port, sqlite_url)
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(
+            'webhook_listen = "127.0.0.1"', f'webhook_listen = "{listen}"'
+        ),
+        encoding="utf-8",
+    )
+    try:
+        process = await start_baozhai(config, "run", "--webhook")
+        code = await process.wait(60)
+    finally:
+        await server.stop()
+
+    assert code == 2
+    assert "Traceback" not in process.output()
+    assert process.stderr.decode().strip().splitlines()[-1] == (
+        f"baozhai: cannot listen on {listen}:{port} ([telegram] webhook_listen, "
+        f"webhook_port): {reason}"
+    )
+
+
 @pytest.mark.parametrize("secret", [None, "wrong-token"])
 async def test_an_update_without_the_right_secret_gets_403_and_is_ignored(
     webhook_bot: tuple[LocalBotApi, BotProcess, str], secret: str | None
