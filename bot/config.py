@@ -772,7 +772,11 @@ def load_config(path: Path | str | None = None, *, env: Mapping[str, str] | None
         log.info("no %s in %s; using built-in defaults", DEFAULT_CONFIG_NAME, Path.cwd())
         return from_toml(Config, {}, where="<defaults>", base=Path.cwd(), env=environ, path=None)
     file = Path(path)
-    if not file.is_file():
+    try:
+        found = file.is_file()
+    except OSError as exc:  # a folder on the way this user may not enter (/etc/baozhai 0750)
+        raise ConfigError(f"{file}: cannot read: {exc.strerror or exc}") from exc
+    if not found:
         what = "a directory, not a config file" if file.is_dir() else "config file not found"
         raise ConfigError(f"{file}: {what}")
     return _load_file(file, environ)

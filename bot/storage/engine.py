@@ -109,9 +109,14 @@ def sqlite_file(url: str | URL) -> Path | None:
 def sqlite_file_missing(url: str | URL) -> bool:
     """True for a SQLite URL whose database file is not there (or is no file: a directory):
     what a command that only reads or steps down a database must say, not create an empty
-    one by opening it."""
+    one by opening it. :class:`DatabaseOpenError` when this user may not look."""
     path = sqlite_file(url)
-    return path is not None and not path.is_file()
+    if path is None:
+        return False
+    try:
+        return not path.is_file()
+    except OSError as exc:  # the service user's folder, looked at by another user
+        raise DatabaseOpenError(f"cannot look at {path}: {exc.strerror or exc}") from exc
 
 
 def masked_url(url: str | URL) -> str:

@@ -35,6 +35,7 @@ from bot.config import (
     tables,
 )
 from bot.storage.engine import resolve_url
+from tests.bot.rights import without_rights
 
 REPO_CONFIG = Path(__file__).resolve().parents[2] / "config.toml"
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
@@ -103,6 +104,15 @@ def test_an_explicitly_named_missing_file_is_an_error(tmp_path: Path) -> None:
 def test_a_directory_named_as_the_config_file_is_called_one(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"a directory, not a config file"):
         load(tmp_path)
+
+
+def test_a_config_in_a_folder_this_user_may_not_enter_is_a_clear_error(tmp_path: Path) -> None:
+    # /etc/baozhai is often 0750: an operator running `baozhai status` as themselves.
+    folder = tmp_path / "etc-baozhai"
+    folder.mkdir()
+    path = write(folder, "")
+    said = without_rights(folder, lambda: load(path))
+    assert said == f"raised ConfigError: {path}: cannot read: Permission denied"
 
 
 def test_invalid_toml_names_the_file(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.storage.engine import sqlite_file_missing
+from tests.bot.rights import without_rights
 
 
 @pytest.fixture
@@ -26,6 +27,16 @@ def test_a_sqlite_file_that_does_not_exist_is_missing(tmp_path: Path) -> None:
 
 def test_a_folder_is_no_database_file(tmp_path: Path) -> None:
     assert sqlite_file_missing(f"sqlite:///{tmp_path}")
+
+
+def test_a_file_in_a_folder_this_user_may_not_enter_is_a_clear_error(tmp_path: Path) -> None:
+    # `baozhai status` run by an operator beside the service user's /var/lib/baozhai (0700).
+    folder = tmp_path / "var-lib-baozhai"
+    folder.mkdir()
+    database = folder / "baozhai.db"
+    database.write_bytes(b"")
+    said = without_rights(folder, lambda: sqlite_file_missing(f"sqlite:///{database}"))
+    assert said == f"raised DatabaseOpenError: cannot look at {database}: Permission denied"
 
 
 @pytest.mark.parametrize("form", ["file:{path}", "file://{path}", "file://localhost{path}"])
