@@ -29,6 +29,7 @@ from bot.delivery import DeliveryReport, LeaseKeeper, LeaseLost, new_holder_id
 from bot.errors import FetchError, SourceError
 from bot.ingest import IngestReport, ingest_inbox, read_site
 from bot.ingest.epaper import MISSING_PREFIX
+from bot.ingest.report import STUCK
 from bot.leader import LEADER, wait_for_leadership
 from bot.logs import redactor
 from bot.render.i18n import plural
@@ -492,9 +493,11 @@ def print_report(report: IngestReport) -> int:
         )
     for failure in report.failures:
         print(f"{paper}: {failure.file}: {failure.reason}", file=sys.stderr)
+    for name in report.stuck:
+        print(f"{paper}: {name}: {STUCK}", file=sys.stderr)
     if report.template_error:
         print(f"{paper}: {report.template_error}", file=sys.stderr)
-    return len(report.failures) + (1 if report.template_error else 0)
+    return len(report.failures) + len(report.stuck) + (1 if report.template_error else 0)
 
 
 def articles(count: int) -> str:

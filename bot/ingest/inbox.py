@@ -457,6 +457,7 @@ def _settle_stored(
     """The batch's content is in the store: just now (``record``; ``added`` to a stored
     edition if given), or from before (``record`` None)."""
     locations = source.accept(batch)
+    report.stuck += [p.name for p in batch.pages if locations.get(p.name) == str(p.location)]
     for page in _unique(batch.pages):
         store.files.record(locations.get(page.name, page.name), page.sha256, FileStatus.OK, None)
     names = tuple(page.name for page in batch.pages)
@@ -545,13 +546,17 @@ def _reject(
     for page in batch.pages:
         reason = broken.get(page.name, held)
         moved_to = source.reject(page, reason)
+        stuck = moved_to == str(page.location)
+        if stuck:
+            report.stuck.append(page.name)
         if page.name in broken:
             # Only the broken files are recorded as failed: a held-back page may well be
             # recorded ``ok`` from an earlier edition, and that must stay true. A page
             # refused unread has no content to record.
             if page.refused is None:
                 store.files.record(moved_to, page.sha256, FileStatus.FAILED, reason)
-            log.warning("%s: %s failed: %s (moved to %s)", batch.paper, page.name, reason, moved_to)
+            where = "left in the inbox: it cannot be moved" if stuck else f"moved to {moved_to}"
+            log.warning("%s: %s failed: %s (%s)", batch.paper, page.name, reason, where)
         else:
             log.warning("%s: %s held back: %s", batch.paper, page.name, held)
         report.failures.append(Failure(file=page.name, reason=reason, moved_to=moved_to))

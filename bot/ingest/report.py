@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from bot.storage.records import EditionRecord, PollOutcome
 
-__all__ = ["Failure", "IngestReport", "Missing", "Skipped"]
+__all__ = ["STUCK", "Failure", "IngestReport", "Missing", "Skipped"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +43,12 @@ class Missing:
     """True the first time the edition is stored without them: the admins should hear."""
 
 
+STUCK = (
+    "cannot be moved out of the inbox (the error is above); every poll reads it again until it can"
+)
+"""What is said of a page in :attr:`IngestReport.stuck`."""
+
+
 @dataclass(slots=True)
 class IngestReport:
     """What one scan did. ``new`` are the editions to announce; ``failures`` go to admins."""
@@ -63,6 +69,9 @@ class IngestReport:
     """The site's pages no longer match the template (the layout changed): tell the admins."""
     busy: bool = False
     """The inbox was not scanned: another process was ingesting it (it reports its own)."""
+    stuck: list[str] = field(default_factory=list)
+    """Pages that could not be moved out of the inbox (to ``done/`` or ``failed/``; the log
+    says why): every scan reads them again until an operator fixes the folder."""
 
     def outcome(self) -> tuple[PollOutcome, str]:
         """How the poll went, for the last-poll record /status shows: failed (with why) when
@@ -73,6 +82,9 @@ class IngestReport:
             first = self.failures[0]
             more = f" (+{len(self.failures) - 1})" if len(self.failures) > 1 else ""
             return PollOutcome.FAILED, f"{first.file}: {first.reason}{more}"
+        if self.stuck:
+            more = f" (+{len(self.stuck) - 1})" if len(self.stuck) > 1 else ""
+            return PollOutcome.FAILED, f"{self.stuck[0]}: {STUCK}{more}"
         if self.new or self.extended:
             return PollOutcome.NEW, ""
         if self.busy:
@@ -83,7 +95,10 @@ class IngestReport:
     def changed(self) -> bool:
         """True if the scan stored or set aside anything (worth a log line or a message)."""
         return bool(
-            self.new or self.extended or self.skipped or self.failures or self.template_error
+            self.new
+            or self.extended
+            or self.skipped
+            or self.failures
+            or self.stuck
+            or self.template_error
         )
-
-

@@ -594,6 +594,32 @@ def ingested_archive(folder: Path, seed: Path, server: LocalBotApi) -> Store:
     return Store(f"sqlite:///{folder / 'data' / 'baozhai.db'}")
 
 
+def test_a_page_that_cannot_be_moved_out_of_the_inbox_fails_the_ingest_saying_so(
+    tmp_path: Path, seed_path: Path
+) -> None:
+    # A file where done/ must be: no move can succeed, even as root (as an inbox this user
+    # may read but not write, or a full disk).
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy2(seed_path, inbox / "2024-07-01-p01.txt")
+    (inbox / "done").write_text("", encoding="utf-8")
+    (tmp_path / "config.toml").write_text(
+        '[schedule]\nsettle_seconds = 0\n[[papers]]\nname = "浙江工人日报"\ninbox = "inbox"\n',
+        encoding="utf-8",
+    )
+
+    first = baozhai("ingest", cwd=tmp_path)
+    again = baozhai("ingest", cwd=tmp_path)
+
+    stuck = (
+        "浙江工人日报: 2024-07-01-p01.txt: cannot be moved out of the inbox (the error is "
+        "above); every poll reads it again until it can"
+    )
+    assert first.returncode == 1 and "stored, 7 articles" in first.stdout
+    assert stuck in first.stderr
+    assert again.returncode == 1 and stuck in again.stderr
+
+
 def test_digest_send_pushes_now_and_skips_chats_that_have_it(
     tmp_path: Path, seed_path: Path, server_in_thread: LocalBotApi
 ) -> None:
