@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import logging
 import os
+import re
 import signal
 import sys
 from collections.abc import Callable, Sequence
@@ -340,8 +341,11 @@ def _status(args: argparse.Namespace, config: Config) -> int:
 
 
 def _db_upgrade(args: argparse.Namespace, config: Config) -> int:
+    from bot.operations import folder_said
     from bot.storage.engine import upgrade
 
+    if folder_said(config.storage.url):
+        return 1
     upgrade(config.storage.url)
     log.info("database is at the newest schema")
     return 0
@@ -373,7 +377,11 @@ def _db_downgrade(args: argparse.Namespace, config: Config) -> int:
     if not re.fullmatch(r"[0-9]{4}", wanted) or not known_revision(wanted):
         print(f"baozhai: no schema revision {wanted!r} in this release", file=sys.stderr)
         return 2
+    from bot.operations import folder_said
+
     url = config.storage.url
+    if folder_said(url):
+        return 1
     if sqlite_file_missing(url):
         print(f"baozhai: no database at {_masked(url)}: nothing to downgrade", file=sys.stderr)
         return 2
@@ -411,9 +419,22 @@ def _backfill(args: argparse.Namespace, config: Config) -> int:
     return backfill_now(config, args.paper, args.start, args.end, long_range=args.long_range)
 
 
+_WEB_SCHEME = re.compile(r"https?://", re.IGNORECASE)
+_OTHER_SCHEME = re.compile(r"[a-z][a-z0-9+.-]+://", re.IGNORECASE)  # htps://, ftp://
+
+
 def _parse(args: argparse.Namespace, config: Config) -> int:
     """``baozhai parse``: a table for people, JSON for scripts."""
-    if args.path.startswith(("http://", "https://")):
+    if not args.path:
+        print("baozhai parse: give a file, a folder or an address", file=sys.stderr)
+        return 2
+    if _OTHER_SCHEME.match(args.path) and not _WEB_SCHEME.match(args.path):
+        print(
+            f"baozhai parse: {args.path}: only http:// and https:// addresses can be read",
+            file=sys.stderr,
+        )
+        return 2
+    if _WEB_SCHEME.match(args.path):
         from bot.parse_view import parse_url
 
         return parse_url(

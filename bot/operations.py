@@ -410,6 +410,21 @@ def ingest_now(config: Config) -> int:
     return 1 if failed else 0
 
 
+def folder_said(url: str) -> bool:
+    """Say so (one line on stderr) when the SQLite database file's place holds a folder,
+    which SQLite would only call "unable to open database file"; whether it does."""
+    from bot.storage.engine import masked_url, sqlite_file
+
+    path = sqlite_file(url)
+    try:
+        if path is None or not path.is_dir():
+            return False
+    except OSError:  # may not look: sqlite_file_missing says so
+        return False
+    print(f"baozhai: {masked_url(url)} names a directory, not a database file", file=sys.stderr)
+    return True
+
+
 def status_now(config: Config, lang: str = "en") -> int:
     """``baozhai status``: the admins' /status page on the terminal, read from the database
     (never migrated from here: a database behind the code is told, not changed)."""
@@ -424,19 +439,15 @@ def status_now(config: Config, lang: str = "en") -> int:
         head_revision,
         known_revision,
         masked_url,
-        sqlite_file,
         sqlite_file_missing,
     )
 
     url = config.storage.url
     shown = masked_url(url)
+    if folder_said(url):
+        return 1
     if sqlite_file_missing(url):
-        path = sqlite_file(url)
-        if path is not None and path.is_dir():
-            said = f"{shown} names a directory, not a database file"
-        else:
-            said = f"no database at {shown} yet (`baozhai run` creates it)"
-        print(f"baozhai: {said}", file=sys.stderr)
+        print(f"baozhai: no database at {shown} yet (`baozhai run` creates it)", file=sys.stderr)
         return 1
     try:
         with Store(url, migrate=False) as store:

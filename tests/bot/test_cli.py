@@ -168,6 +168,31 @@ def test_parse_a_folder_without_edition_files_says_so_and_fails(tmp_path: Path) 
     assert "no edition files (*.txt) in this folder" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        ("htps://epaper.example/index.htm", "only http:// and https:// addresses can be read"),
+        ("ftp://epaper.example/index.htm", "only http:// and https:// addresses can be read"),
+        ("", "give a file, a folder or an address"),
+    ],
+)
+def test_parse_of_a_mistyped_address_or_nothing_is_one_clear_line(
+    tmp_path: Path, given: str, said: str
+) -> None:
+    result = baozhai("parse", given, cwd=tmp_path)
+    assert result.returncode == 2
+    assert said in result.stderr and "Traceback" not in result.stderr
+
+
+def test_parse_takes_an_address_whatever_the_case_of_its_scheme(tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = baozhai("parse", f"HTTP://127.0.0.1:{port}/index.htm", cwd=tmp_path)
+    assert result.returncode != 0
+    assert "no such file or folder" not in result.stderr
+
+
 def test_parse_a_missing_path_is_one_clear_line(tmp_path: Path) -> None:
     result = baozhai("parse", "nowhere.txt", cwd=tmp_path)
     assert result.returncode == 1
@@ -1170,6 +1195,17 @@ def test_status_says_what_stands_where_the_database_file_should_be(
     result = baozhai("status", cwd=tmp_path)
     assert result.returncode == 1
     assert said in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", [("db", "upgrade"), ("db", "downgrade", "0013")])
+def test_db_commands_say_a_folder_where_the_database_file_should_be_is_one(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    (tmp_path / "data" / "baozhai.db").mkdir(parents=True)
+    result = baozhai(*command, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "names a directory, not a database file" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_status_of_an_unreachable_database_masks_its_password(tmp_path: Path) -> None:
