@@ -128,6 +128,12 @@ async def test_a_time_moved_later_after_todays_digest_went_says_the_next_is_tomo
     assert "下一期摘要：2024年7月2日 20:00（北京时间）" in shown
 
 
+async def todays_edition_in_at_six(bot: RunningBot, seed_path: Path) -> None:
+    bot.set_clock(DAY, dt.time(6, 0))
+    bot.drop_edition(seed_path, DAY)
+    await bot.poll_to_end()
+
+
 async def test_a_time_moved_earlier_than_now_says_todays_digest_comes_with_the_next_poll(
     bot: RunningBot, seed_path: Path
 ) -> None:
@@ -135,9 +141,7 @@ async def test_a_time_moved_earlier_than_now_says_todays_digest_comes_with_the_n
     # today's digest is due at once and goes with the next poll, not "tomorrow at 08:00".
     reader = await subscribed(bot, 8312)
     await answer(reader, "/settings 20:00")
-    bot.set_clock(DAY, dt.time(6, 0))
-    bot.drop_edition(seed_path, DAY)
-    await bot.poll_to_end()
+    await todays_edition_in_at_six(bot, seed_path)
     assert reader.new_messages() == []
     bot.set_clock(DAY, dt.time(10, 0))
 
@@ -158,9 +162,7 @@ async def test_a_zone_moved_east_past_the_digest_time_says_it_comes_with_the_nex
     # (07:30 there has passed): moving to Tokyo makes today's edition due now.
     reader = await subscribed(bot, 8313, language="en")
     await answer(reader, "/settings tz Europe/Berlin")
-    bot.set_clock(DAY, dt.time(6, 0))
-    bot.drop_edition(seed_path, DAY)
-    await bot.poll_to_end()
+    await todays_edition_in_at_six(bot, seed_path)
     bot.set_clock(DAY, dt.time(10, 0))
 
     saved = await answer(reader, "/settings tz Asia/Tokyo")
@@ -178,14 +180,19 @@ async def test_a_digest_held_by_quiet_hours_is_said_to_come_when_they_end(
     # now, inside the default quiet hours (22:00–07:00), so it waits for 07:00.
     reader = await subscribed(bot, 8314)
     await answer(reader, "/settings 23:30")
-    bot.set_clock(DAY, dt.time(6, 0))
-    bot.drop_edition(seed_path, DAY)
-    await bot.poll_to_end()
+    await todays_edition_in_at_six(bot, seed_path)
     bot.set_clock(DAY, dt.time(23, 0))
 
     saved = await answer(reader, "/settings 08:00")
 
     assert "下一期：2024年7月2日 07:00（北京时间）" in saved
+    bot.set_clock(DAY + dt.timedelta(days=1), dt.time(6, 59))
+    await bot.poll_to_end()
+    assert reader.new_messages() == []
+    bot.set_clock(DAY + dt.timedelta(days=1), dt.time(7, 0))
+    await bot.poll_to_end()
+    [digest] = await reader.wait_for_messages(1)
+    assert digest.text.startswith(f"📰 {PAPER}")
 
 
 async def test_a_chat_that_never_subscribed_is_told_no_digest_comes(bot: RunningBot) -> None:
