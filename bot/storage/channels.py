@@ -39,8 +39,9 @@ class Channels:
     ) -> bool:
         """Subscribe the channel to ``papers`` in ``language`` and remember the binding.
 
-        The language is the binder's even for a channel bound before: binding is an admin's
-        explicit choice, and a channel has no ``/settings`` of its own to change it later.
+        The papers and the language are the binder's even for a channel bound before (its
+        papers are set to ``papers``, not added to): binding is an admin's explicit choice,
+        the reply names those papers, and a channel has no ``/settings`` to change it later.
         True when the channel was not bound (or not active) before.
         """
 
@@ -56,6 +57,9 @@ class Channels:
 
         self._tx.write_retrying(work)
         subscribed = self._subscribers.subscribe(chat_id, language, papers)
+        record = self._subscribers.get(chat_id)
+        for paper in set(record.papers if record else ()) - set(papers):
+            self._subscribers.remove_paper(chat_id, paper)  # an earlier binder's
         self._subscribers.set_language(chat_id, language)
         return subscribed
 

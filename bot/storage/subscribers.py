@@ -153,6 +153,14 @@ class Subscribers:
         if old_id == new_id:
             return
         with self._tx.write() as session:
+            # The channels a group bound stay bound by it, whether or not the group itself
+            # ever subscribed (a group may bind a channel and read nothing itself).
+            session.execute(
+                update(ChannelRow)
+                .where(ChannelRow.bound_by == old_id)
+                .values(bound_by=new_id)
+                .execution_options(synchronize_session=False)
+            )
             old = _subscriber(session, old_id)
             if old is None:
                 return
@@ -167,12 +175,6 @@ class Subscribers:
                 (AlertRow.chat_id, AlertRow.edition_id),
             ):
                 _move_history(session, chat, key, old_id, new_id)
-            session.execute(  # the channels a group bound stay bound by it
-                update(ChannelRow)
-                .where(ChannelRow.bound_by == old_id)
-                .values(bound_by=new_id)
-                .execution_options(synchronize_session=False)
-            )
         log.info("chat %d migrated to %d", old_id, new_id)
 
     def set_digest_time(self, chat_id: int, time: dt.time | None) -> bool:

@@ -1,0 +1,44 @@
+"""Specification of ``store.channels``, on SQLite and PostgreSQL (see conftest): a channel
+bound by a chat gets the digest of that chat's papers, in its language."""
+
+from __future__ import annotations
+
+from bot.storage.store import Store
+
+CHANNEL = -1002000
+
+
+def test_a_channel_bound_again_by_another_chat_gets_that_chats_papers_only(
+    store: Store,
+) -> None:
+    store.channels.bind(CHANNEL, "morning_news", "早报", 1, "zh", ["浙江工人日报"])
+    store.channels.unbind(CHANNEL)
+
+    store.channels.bind(CHANNEL, "morning_news", "早报", 2, "zh", ["海南日报"])
+
+    record = store.subscribers.get(CHANNEL)
+    assert record is not None and record.active and record.papers == ("海南日报",)
+
+
+def test_a_channel_taken_over_by_another_chat_leaves_the_first_ones_list(store: Store) -> None:
+    store.channels.bind(CHANNEL, "morning_news", "早报", -100, "zh", ["浙江工人日报"])
+
+    store.channels.bind(CHANNEL, "morning_news", "早报", -200, "en", ["海南日报"])
+
+    assert store.channels.bound_by(-100) == []
+    assert [c.chat_id for c in store.channels.bound_by(-200)] == [CHANNEL]
+    record = store.subscribers.get(CHANNEL)
+    assert record is not None and record.papers == ("海南日报",) and record.language == "en"
+
+
+def test_a_group_that_bound_a_channel_without_subscribing_keeps_it_as_a_supergroup(
+    store: Store,
+) -> None:
+    group, supergroup = -4001, -1004001
+    store.channels.bind(CHANNEL, "morning_news", "早报", group, "zh", ["浙江工人日报"])
+    assert store.subscribers.get(group) is None  # the group reads nothing itself
+
+    store.subscribers.migrate_chat(group, supergroup)
+
+    assert [c.chat_id for c in store.channels.bound_by(supergroup)] == [CHANNEL]
+    assert store.channels.bound_by(group) == []
