@@ -70,7 +70,7 @@ async def channel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     text = (message.text or "") if message else ""
     words = strip_invisible(text).split()[1:]
-    if not words:
+    if not words or (len(words) == 1 and words[0].lower() in _OFF):  # which one to stop?
         bound = await asyncio.to_thread(svc.store.channels.bound_by, chat_id)
         usage = t(lang, "channel_usage")
         if bound:
@@ -129,6 +129,10 @@ async def _bind(
         me = None
     if not (isinstance(me, ChatMemberAdministrator) and me.can_post_messages):
         await reply(update, t(lang, "channel_bot_not_admin", name=handle, bot=bot.username))
+        return
+    message = update.effective_message
+    if message is not None and message.sender_chat is not None:  # an anonymous admin
+        await reply(update, t(lang, "channel_anonymous", name=handle))
         return
     user = update.effective_user
     try:

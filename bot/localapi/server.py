@@ -25,8 +25,8 @@ Scope and deliberate differences from Telegram (see also ``bot.localapi.telegram
   each, the bot's among them: ``getChatMember`` and ``getChatAdministrators`` answer from it,
   a channel is writable only with ``can_post_messages``, its member list only for its
   administrators, and ``@username`` resolves channels and public supergroups. Channel posts by
-  people and anonymous admins are not modelled; a group's migration to a supergroup is
-  (:meth:`LocalGroup.upgrade`).
+  people are not modelled; an anonymous admin's message is (:meth:`LocalGroup.send_as_group`),
+  and so is a group's migration to a supergroup (:meth:`LocalGroup.upgrade`).
 * Text length is checked with ``len()`` of the parsed text (code points), as
   ``shared/docs/telegram.md`` states the limit in characters; Telegram may count UTF-16 units,
   which differs only for characters outside the BMP (emoji), never for CJK text.
@@ -751,6 +751,15 @@ _CHANNEL_RIGHTS = ("can_post_messages", "can_edit_messages")
 _GROUP_RIGHTS = ("can_pin_messages",)
 
 
+ANONYMOUS_ADMIN = {
+    "id": 1087968824,
+    "is_bot": True,
+    "first_name": "Group",
+    "username": "GroupAnonymousBot",
+}
+"""What Telegram puts in ``from`` of a message an anonymous admin sends as the group."""
+
+
 class LocalGroup(LocalChat):
     """A group, supergroup or channel, with its members and the bot's place in it.
 
@@ -875,6 +884,13 @@ class LocalGroup(LocalChat):
         if self.members.get(user.chat_id, "left") in ("left", "kicked"):
             raise RuntimeError(f"user {user.chat_id} is not a member of {self.title!r}")
         return await self.server._incoming(self, user, text, topic)
+
+    async def send_as_group(self, text: str) -> dict[str, Any]:
+        """An anonymous admin writes ``text``: Telegram sends it with the group itself as
+        ``sender_chat`` and the placeholder user GroupAnonymousBot as ``from``."""
+        if self.kind == "channel" or self.migrated_to is not None:
+            raise RuntimeError(f"nobody writes in {self.title!r} any more")
+        return await self.server._incoming(self, None, text, sender_chat=self)
 
     async def press(
         self,
@@ -1178,7 +1194,13 @@ class LocalBotApi:
         self._listeners.append(listener)
 
     async def _incoming(
-        self, chat: LocalChat, user: LocalUser, text: str, topic: int | None = None
+        self,
+        chat: LocalChat,
+        user: LocalUser | None,
+        text: str,
+        topic: int | None = None,
+        *,
+        sender_chat: LocalChat | None = None,
     ) -> dict[str, Any]:
         """Queue the Message update of ``user`` writing ``text`` in ``chat`` (in forum topic
         ``topic``), with the ``bot_command`` entities Telegram gives ``/commands`` (so PTB's
@@ -1190,11 +1212,13 @@ class LocalBotApi:
             raise ValueError("a message's text must be valid Unicode (no lone surrogate)") from None
         message: dict[str, Any] = {
             "message_id": self._next_message_id(chat.chat_id),
-            "from": user.to_user_api(),
+            "from": user.to_user_api() if user is not None else ANONYMOUS_ADMIN,
             "chat": chat.to_chat_api(),
             "date": int(time.time()),
             "text": text,
         }
+        if sender_chat is not None:
+            message["sender_chat"] = sender_chat.to_chat_api()
         if topic is not None:
             message |= {"message_thread_id": topic, "is_topic_message": True}
         entities = [

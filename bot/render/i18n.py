@@ -386,6 +386,10 @@ MESSAGES: dict[str, dict[str, str]] = {
             "并允许发消息，然后再试一次。"
         ),
         "channel_user_not_admin": "只有 {name} 的管理员才能把它绑定到报摘。",
+        "channel_anonymous": (
+            "你现在以匿名管理员身份发言，我无法核实你是不是 {name} 的管理员。"
+            "请关闭匿名后再发送一次。"
+        ),
         "channel_bound": "✅ 每天 {time} 会把 {papers} 的摘要用中文发到 {name}。",
         "channel_unbound": "已停止向 {name} 发送摘要。",
         "channel_not_bound": "{name} 没有从这里绑定。",
@@ -775,6 +779,10 @@ MESSAGES: dict[str, dict[str, str]] = {
             "of the channel, allowed to post messages, then try again."
         ),
         "channel_user_not_admin": "Only an admin of {name} can bind it to Baozhai.",
+        "channel_anonymous": (
+            "You are writing as an anonymous admin, so I cannot check that you are an admin "
+            "of {name}. Turn anonymity off and send it again."
+        ),
         "channel_bound": (
             "✅ The digest of {papers} will be posted to {name} in English every day at {time}."
         ),

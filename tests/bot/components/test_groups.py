@@ -376,6 +376,40 @@ async def test_channel_binds_and_the_digest_is_then_posted_there(
     await eventually(lambda: bot.store.deliveries.was_sent(edition_id, CHANNEL))
 
 
+async def test_an_anonymous_admin_binding_a_channel_is_told_to_write_as_themselves(
+    bot: RunningBot,
+) -> None:
+    # Telegram shows the group, not the admin, as the sender: who it is cannot be checked
+    # against the channel's admins, and "only an admin of @morning_news" would be wrong.
+    news_channel(bot)
+    group, _, _ = reading_group(bot)
+
+    await group.send_as_group("/channel @morning_news")
+
+    [answer] = await group.wait_for_messages(1)
+    assert answer.text == (
+        "你现在以匿名管理员身份发言，我无法核实你是不是 @morning_news 的管理员。"
+        "请关闭匿名后再发送一次。"
+    )
+    assert bot.store.channels.get(CHANNEL) is None
+
+
+async def test_channel_off_without_a_name_lists_the_bound_channels_and_how_to_stop_one(
+    bot: RunningBot,
+) -> None:
+    news_channel(bot)
+    owner = bot.user(2001, "频道主")
+    await owner.send("/channel @morning_news")
+    await owner.wait_for_messages(1)
+
+    await owner.send("/channel off")
+
+    [answer] = await owner.wait_for_messages(1)
+    assert answer.text.startswith("已绑定的频道：@morning_news\n\n用法：")
+    assert "/channel off @频道名" in answer.text
+    assert bot.store.channels.get(CHANNEL) is not None
+
+
 async def test_a_channel_bound_again_by_an_english_admin_is_posted_in_english(
     bot: RunningBot, seed_path: Path
 ) -> None:
