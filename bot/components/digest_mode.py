@@ -17,7 +17,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import ContextTypes
 
 from bot.components.chats import may_manage
-from bot.components.replies import chat_of, edit_unless_same, language
+from bot.components.replies import chat_of, edit_unless_same, language, language_shown
 from bot.render import Markup, register_callback, t, t_plain
 from bot.render.callback_data import encode_callback
 from bot.services import services
@@ -99,5 +99,6 @@ async def switch_digest_mode(
     query = update.callback_query
     if query is not None and query.message is not None:
         markup = query.message.reply_markup if isinstance(query.message, Message) else None
-        await edit_unless_same(query.edit_message_reply_markup(_with_mode(markup, mode, lang)))
+        shown = language_shown(update, "settings", lang)  # a group's message stays as it was
+        await edit_unless_same(query.edit_message_reply_markup(_with_mode(markup, mode, shown)))
     return t_plain(lang, _SAVED[mode])

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import math
+import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -21,6 +22,7 @@ from telegram import (
     Message,
     Update,
 )
+from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, RetryAfter
 from telegram.ext import ContextTypes
 
@@ -28,7 +30,7 @@ from bot.cache import CachedPhoto
 from bot.delivery import retry_seconds
 from bot.delivery.pacer import FloodPaused
 from bot.render import ArticleRef, article_card, article_start_payload, find_article
-from bot.render.i18n import language_for, t, t_plain
+from bot.render.i18n import LANGUAGES, MESSAGES, language_for, t, t_plain
 from bot.services import services, services_of_bot
 from bot.storage.records import EditionRecord
 
@@ -49,6 +51,25 @@ def language(update: Update) -> str:
     """The user's language: English for English Telegram clients, Chinese otherwise."""
     user = update.effective_user
     return language_for(user.language_code if user else None)
+
+
+def language_shown(update: Update, key: str, lang: str) -> str:
+    """The language the message a button was pressed under is written in, when it is message
+    ``key`` (recognised by its first line): in a group everyone reads that message, so an
+    edit keeps it in the language of whoever asked for it, not the presser's. ``lang``
+    otherwise (a private chat, another message)."""
+    query = update.callback_query
+    message = query.message if query is not None else None
+    if not isinstance(message, Message) or message.chat.type == ChatType.PRIVATE:
+        return lang
+    first = (message.text or "").split("\n", 1)[0]
+    for code in LANGUAGES:
+        if first == _TAGS.sub("", MESSAGES[code][key].split("\n", 1)[0]):
+            return code
+    return lang
+
+
+_TAGS = re.compile(r"<[^>]+>")
 
 
 def chat_of(update: Update) -> Chat:

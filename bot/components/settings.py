@@ -33,6 +33,7 @@ from bot.components.replies import (
     chat_of,
     edit_unless_same,
     language,
+    language_shown,
     reply,
 )
 from bot.delivery.readertime import (
@@ -380,10 +381,11 @@ async def zone_button(
         record = await _store_zone(context, chat_id, key)
     # The /settings message itself shows the new zone, next digest and ✅: no second message
     # for everyone in a group to read, one per press.
+    shown = language_shown(update, "settings", lang)  # a group's message stays as it was
     await edit_unless_same(
         query.edit_message_text(
-            await _settings_view(update, context, record, lang),
-            reply_markup=settings_keyboard(record, lang),
+            await _settings_view(update, context, record, shown),
+            reply_markup=settings_keyboard(record, shown),
             link_preview_options=NO_PREVIEW,
         )
     )

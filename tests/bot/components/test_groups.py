@@ -214,6 +214,28 @@ async def test_a_search_pager_turned_by_another_member_keeps_the_searchers_langu
     assert [b["text"] for b in results.buttons[-1]] == ["◀ 上一页"]
 
 
+async def test_a_zone_pressed_by_another_admin_keeps_the_groups_settings_in_its_language(
+    bot: RunningBot,
+) -> None:
+    # The /settings message the whole group reads, asked for in Chinese: an admin with an
+    # English client sets the zone; the message shows it, still in Chinese.
+    group, owner, _ = reading_group(bot)
+    admin = group.add(bot.user(2003, "Admin", "en"), "administrator")
+    await group.send(owner, "/subscribe")
+    await group.wait_for_messages(1)
+    await group.send(owner, "/settings")
+    [shown] = await group.wait_for_messages(1)
+
+    query = await group.press(admin, shown, "Asia/Tokyo")
+
+    await admin.wait_for_answer(query)
+    await eventually(lambda: shown.edit_count == 1)
+    assert shown.text.startswith("⚙️ 推送设置")
+    assert "07:30（Asia/Tokyo，默认）" in shown.text
+    labels = [button["text"] for row in shown.buttons for button in row]
+    assert "北京时间" in labels
+
+
 # --------------------------------------------------------------------------- migration
 
 BASIC_GROUP, SUPERGROUP = -4001, -1004001
