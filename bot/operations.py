@@ -25,7 +25,7 @@ from telegram.error import Forbidden, InvalidToken, NetworkError, RetryAfter, Te
 from bot.app import build_application, make_services
 from bot.components.jobs import send_combined, send_edition
 from bot.config import Config, PaperConfig, SourceKind
-from bot.delivery import DeliveryReport, LeaseKeeper, LeaseLost, new_holder_id
+from bot.delivery import DeliveryReport, LeaseKeeper, LeaseLost, new_holder_id, retry_seconds
 from bot.errors import FetchError, SourceError
 from bot.ingest import IngestReport, ingest_inbox, read_site
 from bot.ingest.epaper import MISSING_PREFIX
@@ -171,7 +171,7 @@ async def preflight(config: Config) -> str | None:
             "TELEGRAM_BOT_TOKEN or [telegram] token, and [telegram] api_base_url)"
         )
     except RetryAfter as exc:
-        return f"the Bot API at {where} asks to wait {_seconds(exc.retry_after)} (flood control)"
+        return f"the Bot API at {where} asks to wait {retry_seconds(exc):g} s (flood control)"
     except Forbidden as exc:
         return f"the Bot API at {where} answered 403 Forbidden: {_safe(exc)}"
     except NetworkError as exc:
@@ -179,11 +179,6 @@ async def preflight(config: Config) -> str | None:
     except TelegramError as exc:
         return f"the Bot API at {where} refused getMe: {_safe(exc)}"
     return None
-
-
-def _seconds(value: int | dt.timedelta) -> str:
-    seconds = value.total_seconds() if isinstance(value, dt.timedelta) else value
-    return f"{seconds:g} s"
 
 
 @contextlib.contextmanager
