@@ -9,13 +9,12 @@ import pytest
 from telegram import Update
 
 from bot.components.throttle import ChatThrottle, Verdict, counts, key_of
+from bot.localapi.server import ANONYMOUS_ADMIN
 
 BOT = "baozhai_bot"
 GROUP = {"id": -1001600000001, "type": "supergroup", "title": "读报会"}
 CHANNEL = {"id": -1001700000002, "type": "channel", "title": "早报频道"}
 MEMBER = {"id": 2002, "is_bot": False, "first_name": "群友"}
-# What Telegram puts in "from" of a message an anonymous admin sends as the group.
-ANONYMOUS_ADMIN = {"id": 1087968824, "is_bot": True, "first_name": "Group"}
 
 
 class Clock:
