@@ -132,13 +132,26 @@ _OPTION = "baozhai.option"
 _ENV = "baozhai.env"
 _TABLES = "baozhai.tables"
 _GIVEN = "baozhai.given"
+_NEEDS = "baozhai.needs"
 # Metadata of a field that is not in the file: whoever calls from_toml() passes it.
 NOT_IN_FILE: Mapping[str, Any] = {_GIVEN: True}
 
 
-def option(default: T, convert: Converter[T], *, env: str | None = None, secret: bool = False) -> T:
-    """An option with a default. A non-empty ``$env`` wins over the file; ``secret``: no repr."""
-    return field(default=default, repr=not secret, metadata={_OPTION: convert, _ENV: env})
+def option(
+    default: T,
+    convert: Converter[T],
+    *,
+    env: str | None = None,
+    secret: bool = False,
+    needs: str | None = None,
+) -> T:
+    """An option with a default. A non-empty ``$env`` wins over the file; ``secret``: no repr.
+
+    ``needs`` names a sibling option without which this one is never read: setting it there
+    is an error rather than a setting silently ignored.
+    """
+    metadata = {_OPTION: convert, _ENV: env, _NEEDS: needs}
+    return field(default=default, repr=not secret, metadata=metadata)
 
 
 def required(convert: Converter[Any]) -> dict[str, Any]:
@@ -540,9 +553,9 @@ class PaperConfig:
     inbox: Path | None = option(None, DIRECTORY)
     epaper: str | None = option(None, HTTP_URL)
     template: str | None = option(None, one_of(*TEMPLATE_NAMES))
-    poll_minutes: int = option(10, integer(1, 24 * 60))
-    poll_window: tuple[dt.time, dt.time] | None = option(None, POLL_WINDOW)
-    complete_within_minutes: int = option(60, integer(0, 24 * 60))
+    poll_minutes: int = option(10, integer(1, 24 * 60), needs="epaper")
+    poll_window: tuple[dt.time, dt.time] | None = option(None, POLL_WINDOW, needs="epaper")
+    complete_within_minutes: int = option(60, integer(0, 24 * 60), needs="epaper")
     # New subscribers get the papers marked so; when none is marked, the first paper.
     subscribe_by_default: bool = option(False, BOOLEAN)
 
@@ -758,7 +771,9 @@ def load_config(path: Path | str | None = None, *, env: Mapping[str, str] | None
     """Read, validate and resolve the configuration.
 
     ``path`` given explicitly (or via ``$BAOZHAI_CONFIG``) must exist: a typo in a path on the
-    command line must not silently start a bot on defaults. With no path, ``config.toml`` in the
+    command line must not silently start a bot on defaults. It may be a pipe (``/dev/stdin``,
+    ``<(envsubst < baozhai.toml.in)``): relative paths in it then resolve against the working
+    directory, as it has no folder of its own. With no path, ``config.toml`` in the
     working directory is used if present, the built-in defaults otherwise. ``env`` defaults to
     :data:`os.environ` (tests pass their own).
     """
@@ -773,11 +788,11 @@ def load_config(path: Path | str | None = None, *, env: Mapping[str, str] | None
         return from_toml(Config, {}, where="<defaults>", base=Path.cwd(), env=environ, path=None)
     file = Path(path)
     try:
-        found = file.is_file()
+        found = file.exists()
     except OSError as exc:  # a folder on the way this user may not enter (/etc/baozhai 0750)
         raise ConfigError(f"{file}: cannot read: {exc.strerror or exc}") from exc
-    if not found:
-        what = "a directory, not a config file" if file.is_dir() else "config file not found"
+    if not found or file.is_dir():
+        what = "a directory, not a config file" if found else "config file not found"
         raise ConfigError(f"{file}: {what}")
     return _load_file(file, environ)
 
@@ -791,6 +806,8 @@ def _load_file(file: Path, environ: Mapping[str, str]) -> Config:
         data = tomllib.loads(_toml_text(file, raw))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{file}: not valid TOML: {exc}") from exc
+    if not file.is_file():  # a pipe: no folder to resolve against, no file to name later
+        return from_toml(Config, data, where=str(file), base=Path.cwd(), env=environ, path=None)
     resolved = file.resolve()
     return from_toml(
         Config, data, where=str(file), base=resolved.parent, env=environ, path=resolved
@@ -912,9 +929,16 @@ class _Reading:
                     )
                 raise self.error(_key(label, key), f"unknown key (known keys: {listed})")
         try:
-            return cls(**values)
+            made = cls(**values)
         except Invalid as exc:  # from __post_init__: a combination of options
             raise self.error(_key(label, exc.key), str(exc)) from None
+        for f, kind, _ in _members(cls):
+            needs = f.metadata.get(_NEEDS) if kind == "option" else None
+            if needs and f.name in raw and values.get(needs) is None:
+                raise self.error(
+                    _key(label, f.name), f"only read with {needs}, which is not set here"
+                )
+        return made
 
     def option(self, f: dataclasses.Field[Any], raw: Mapping[str, Any], label: str) -> Any:
         """The value of one option: environment, else the file, else the default; converted."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -99,6 +100,21 @@ def test_an_explicitly_named_missing_file_is_an_error(tmp_path: Path) -> None:
     missing = tmp_path / "nope.toml"
     with pytest.raises(ConfigError, match=r"nope\.toml: config file not found"):
         load(missing)
+
+
+def test_a_config_piped_in_is_read_with_paths_relative_to_the_working_directory(
+    tmp_path: Path, monkeypatch
+) -> None:
+    # `baozhai --config <(envsubst < baozhai.toml.in)`: a pipe, not a regular file.
+    monkeypatch.chdir(tmp_path)
+    read_end, write_end = os.pipe()
+    os.write(write_end, '[[papers]]\nname = "甲"\ninbox = "in/a"\n'.encode())
+    os.close(write_end)
+    try:
+        config = load(Path(f"/dev/fd/{read_end}"))
+    finally:
+        os.close(read_end)
+    assert (config.papers[0].inbox, config.path) == (tmp_path.resolve() / "in" / "a", None)
 
 
 def test_a_directory_named_as_the_config_file_is_called_one(tmp_path: Path) -> None:
@@ -449,6 +465,14 @@ BAD_VALUES = [
     ('[[papers]]\nname = "A"\nepaper = "https://a.example/"', "[[papers]] #1 template"),
     ('[[papers]]\nname = "A"\nepaper = "ftp://a.example/"', "[[papers]] #1 epaper"),
     ('[[papers]]\nname = "A"\ninbox = "a"\ntemplate = "founder"', "[[papers]] #1 template"),
+    (
+        '[[papers]]\nname = "A"\ninbox = "a"\npoll_minutes = 5',
+        "[[papers]] #1 poll_minutes: only read with epaper",
+    ),
+    (
+        '[[papers]]\nname = "A"\ninbox = "a"\ncomplete_within_minutes = 5',
+        "[[papers]] #1 complete_within_minutes: only read with epaper",
+    ),
     (
         '[[papers]]\nname = "A"\nepaper = "https://a/"\ntemplate = "nope"',
         "[[papers]] #1 template",
