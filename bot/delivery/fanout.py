@@ -1174,7 +1174,10 @@ async def _run(fanout: _Fanout, subscribers: Sequence[SubscriberRecord]) -> Deli
     report = fanout.report
     if fanout.flood_paused:
         report.paused = fanout.pacer.paused_for()
-    log.info(
+    # A run with nobody to send to (a takeover pass finding nothing left, a paper without
+    # readers) says so only when asked: one line per edition that did something.
+    log.log(
+        logging.INFO if subscribers else logging.DEBUG,
         "%s: sent %d (resumed %d), in doubt %d, skipped %d, blocked %d, failed %d "
         "(%d messages, %d flood waits, %d too long to wait)",
         label,

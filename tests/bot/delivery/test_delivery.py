@@ -568,6 +568,29 @@ async def test_the_token_never_appears_in_delivery_logs(
     assert delivery is not None and TEST_TOKEN not in (delivery.error or "")
 
 
+async def test_a_second_pass_with_nobody_left_adds_no_report_line_to_the_log(
+    local_api: LocalBotApi,
+    local_api_bot: telegram.Bot,
+    store: Store,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # `digest send` runs the fan-out again to take over a dead sender's claims: when nothing
+    # is left, the operator's log keeps the one line of the run that sent.
+    caplog.set_level(logging.INFO, logger="bot.delivery")
+    edition, articles = add_seed_edition(store)
+    local_api.user(1202)
+    store.subscribers.subscribe(1202, "zh", [PAPER])
+
+    for _ in range(2):
+        await deliver_edition(local_api_bot, store, edition, articles)
+
+    said = [r.getMessage() for r in caplog.records if r.name.startswith("bot.delivery")]
+    assert [line for line in said if ": sent " in line] == [
+        f"edition {edition.id}: sent 1 (resumed 0), in doubt 0, skipped 0, blocked 0, failed 0 "
+        "(1 messages, 0 flood waits, 0 too long to wait)"
+    ]
+
+
 # --------------------------------------------------------------------------- pacing
 
 
