@@ -33,7 +33,13 @@ from bot.render import SEARCH_PAGE, article_keyboard, article_ref, encode_callba
 from bot.render.i18n import t, t_plain
 from bot.render.text import truncate_text
 from bot.services import services
-from bot.storage.fulltext import SearchOrder, SearchQuery, parse_query, without_order
+from bot.storage.fulltext import (
+    MAX_PHRASES,
+    SearchOrder,
+    SearchQuery,
+    parse_query,
+    without_order,
+)
 from bot.storage.records import SearchHit, SubscriberRecord
 from bot.storage.store import Store
 
@@ -73,8 +79,9 @@ async def search_page(
     else:
         record = await asyncio.to_thread(svc.store.subscribers.get, chat_of(update).id)
         parsed = archive_query(svc.config, record, words)
-        if parsed.filters_only:
-            await reply(update, t(lang, "search_needs_word"))
+        refusal = _refusal(parsed, lang)
+        if refusal is not None:
+            await reply(update, refusal)
             return
         newest, words_found = parsed.order is SearchOrder.NEWEST, list(parsed.words)
         echoed = without_order(words, parsed)
@@ -146,14 +153,42 @@ async def search_page(
         remember_search(context, message.message_id, RememberedSearch(words, articles_of, lang))
 
 
+def _refusal(parsed: SearchQuery, lang: str) -> str | None:
+    """Why ``parsed`` is not searched, in the reader's words; None when it is.
+
+    A search that would run on part of what was typed (a ninth word, a date that does not
+    exist read as text) answers a question the reader did not ask: say so instead.
+    """
+    if parsed.too_many:
+        return t(lang, "search_too_many_words", most=MAX_PHRASES)
+    if parsed.bad_dates:
+        return t(lang, "search_bad_date", date=truncate_text(parsed.bad_dates[0], 32))
+    if parsed.not_papers and not parsed.papers and not parsed.empty:
+        return t(lang, "search_no_papers_left")
+    if parsed.exclusions_only:
+        return t(lang, "search_needs_word_to_exclude_from")
+    if parsed.filters_only:
+        return t(lang, "search_needs_word")
+    return None
+
+
 def archive_query(config: Config, record: SubscriberRecord | None, words: str) -> SearchQuery:
     """``words`` parsed, limited to the reader's papers unless it names papers itself.
 
-    A word that is exactly a configured paper's name selects that paper; a subscriber's search
-    covers their papers, anyone else's every paper in the archive.
+    A word that is exactly a configured paper's name selects that paper (``-名`` leaves it
+    out); a subscriber's search covers their papers, anyone else's every paper in the archive.
+    A query leaving out every paper it would cover ends with none: ``papers`` empty and
+    ``not_papers`` set (:func:`_refusal` says so; it is never read as "every paper").
     """
     parsed = parse_query(words, [p.name for p in config.papers])
-    if parsed.papers or parsed.empty:  # (empty: it finds nothing; its filters stay as typed)
+    if parsed.empty:  # it finds nothing; its filters stay as typed
+        return parsed
+    if parsed.not_papers:
+        scope = parsed.papers or tuple(p.name for p in reader_papers(config, record))
+        return dataclasses.replace(
+            parsed, papers=tuple(p for p in scope if p not in parsed.not_papers)
+        )
+    if parsed.papers:
         return parsed
     mine = [p.name for p in reader_papers(config, record)]
     if len(mine) == len(config.papers):

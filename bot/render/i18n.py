@@ -147,6 +147,17 @@ MESSAGES: dict[str, dict[str, str]] = {
             "日期和报纸只是范围，还要加上要找的词，例如 <code>/search 工会 2024-07</code>、"
             "<code>/search 工会 海南日报</code>。"
         ),
+        "search_needs_word_to_exclude_from": (
+            "排除词之外，还要加上要找的词，例如 <code>/search 工会 -美国</code>。"
+        ),
+        "search_too_many_words": (
+            "一次最多搜 {most} 个词（含排除的词），请删去几个再试。"
+        ),
+        "search_bad_date": (
+            "“{date}”不是有效的日期。日期可以写成 <code>2024-07</code>、<code>2024-07-01</code>、"
+            "<code>2024年7月1日</code>，或一段时间 <code>2024-07-01~2024-07-15</code>。"
+        ),
+        "search_no_papers_left": "排除这些报纸后，就没有报纸可搜了。",
         "search_too_long": (
             "“{query}”几乎每篇文章都有，搜索太久，已停止。请换更具体的词，"
             "或加上日期、报纸，例如 <code>/search 工会 2024-07</code>。"
@@ -497,6 +508,20 @@ MESSAGES: dict[str, dict[str, str]] = {
             "Dates and papers only narrow a search: add a word to find, e.g. "
             "<code>/search 工会 2024-07</code> or <code>/search 工会 海南日报</code>."
         ),
+        "search_needs_word_to_exclude_from": (
+            "Add a word to find besides the ones to leave out, e.g. "
+            "<code>/search 工会 -美国</code>."
+        ),
+        "search_too_many_words": (
+            "A search takes at most {most} words (those left out included): drop a few "
+            "and try again."
+        ),
+        "search_bad_date": (
+            "“{date}” is not a valid date. Write dates as <code>2024-07</code>, "
+            "<code>2024-07-01</code> or <code>2024年7月1日</code>, or a span as "
+            "<code>2024-07-01~2024-07-15</code>."
+        ),
+        "search_no_papers_left": "With those papers left out, there is no paper left to search.",
         "search_too_long": (
             "“{query}” is in nearly every article: the search took too long and was "
             "stopped. Try more specific words, or add a date or a paper, e.g. "

@@ -443,12 +443,16 @@ def _newest_keys(
 
 
 def _filters(session: Session, query: SearchQuery) -> Filters | None:
-    """The query's papers as ids and dates as a key range; None when no paper is known."""
+    """The query's papers (less those left out) as ids and dates as a key range; None when
+    no paper is left."""
     paper_ids: tuple[int, ...] = ()
-    if query.papers:
-        paper_ids = tuple(
-            session.scalars(select(Paper.id).where(Paper.name.in_(query.papers)).order_by(Paper.id))
-        )
+    if query.papers or query.not_papers:
+        chosen = select(Paper.id).order_by(Paper.id)
+        if query.papers:
+            chosen = chosen.where(Paper.name.in_(query.papers))
+        if query.not_papers:
+            chosen = chosen.where(Paper.name.not_in(query.not_papers))
+        paper_ids = tuple(session.scalars(chosen))
         if not paper_ids:
             return None
     low, high = day_keys(query.since, query.until)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from bot.storage.fulltext.index import Filters, IndexEntry, SearchBackend, entry, recency
 from bot.storage.fulltext.postgres import PostgresSearch
 from bot.storage.fulltext.query import (
+    MAX_PHRASES,
     Phrase,
     SearchOrder,
     SearchQuery,
@@ -24,6 +25,7 @@ from bot.storage.fulltext.query import (
 from bot.storage.fulltext.sqlite import SqliteSearch
 
 __all__ = [
+    "MAX_PHRASES",
     "Filters",
     "IndexEntry",
     "Phrase",

@@ -5,13 +5,16 @@ Syntax (every part optional but one word to find)::
     工会 劳模            both words (in title or text)
     "习近平 新时代"      a phrase (quotes "…" or “…”; spaces between Chinese characters ignored)
     -美国  -"贸易战"     not this word / phrase
-    2024-07  2024-07-01  2024年7月  2024年7月1日   only that month or day (two dates: the span)
-    海南日报             a word that is exactly a configured paper's name: only that paper
+    2024-07  2024-07-01  2024年7月  2024年7月1日   only that month or day (two dates: the span;
+                         2024-07-01~2024-07-03, 至 and 到 join them too)
+    海南日报  -海南日报  a word that is exactly a configured paper's name: only / not that paper
     最新 / newest        newest first instead of most relevant first (alone: the word 最新)
 
 Everything else is text: ``%``, ``_``, quotes without a partner, NUL and HTML are never
 operators; symbols separate words (:mod:`.terms`). A word that yields no terms (only
-symbols) is dropped; a query left without any word to find matches nothing.
+symbols) is dropped; a query left without any word to find matches nothing. What cannot be
+honoured is said, never quietly dropped: more than :data:`MAX_PHRASES` words
+(:attr:`SearchQuery.too_many`) and a date that does not exist (:attr:`SearchQuery.bad_dates`).
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ __all__ = [
 ]
 
 MAX_PHRASES = 8
-"""Words (found plus excluded) kept from one query: more only make it slower, not better."""
+"""Words (found plus excluded) one query may have: more only make it slower, not better."""
 MAX_PHRASE_TERMS = 32
 
 _NEWEST = frozenset({"最新", "newest", "latest"})
@@ -46,6 +49,8 @@ _DATE = re.compile(
 _TOKEN = re.compile(r'(?P<neg>[-－])?(?:["“”](?P<quoted>[^"“”]*)["“”]|(?P<bare>[^\s"“”]+))')
 """A word, or a phrase between two quotes; a quote without a partner after it is skipped
 (it would otherwise swallow the rest: ``"劳模 -美国`` would ask for 美国)."""
+_DATE_RANGE = re.compile(rf"(?<=[\d日号月])\s*[~～至到]\s*(?={_DATE.pattern})")
+"""Between two dates, ``~``, 至 and 到 join a span as a space does (2024-07-01~2024-07-03)."""
 _LIST_COMMA = re.compile(r'(?<=[^\s"“”,，、;；]{2})[,，、;；]+(?=[^\s"“”,，、;；]{2})')
 """Commas between words of two characters or more separate them as spaces do: 工会，职工 and
 工会、职工 are two words, as Chinese readers list them. Between single characters (中、美)
@@ -84,9 +89,15 @@ class SearchQuery:
     exclude: tuple[Phrase, ...] = ()
     papers: tuple[str, ...] = ()
     """Configured paper names to search in (empty: every paper)."""
+    not_papers: tuple[str, ...] = ()
+    """Configured paper names left out (``-海南日报``)."""
     since: dt.date | None = None
     until: dt.date | None = None
     order: SearchOrder = SearchOrder.RELEVANCE
+    too_many: bool = False
+    """More than :data:`MAX_PHRASES` words: the search is refused, not run on some of them."""
+    bad_dates: tuple[str, ...] = ()
+    """Dates as typed that do not exist (2024-02-30, 2024-13): said, not searched as words."""
 
     @property
     def empty(self) -> bool:
@@ -96,7 +107,12 @@ class SearchQuery:
     @property
     def filters_only(self) -> bool:
         """Papers or dates given, but no word to find (a search needs one)."""
-        return self.empty and (bool(self.papers) or self.since is not None)
+        return self.empty and (bool(self.papers or self.not_papers) or self.since is not None)
+
+    @property
+    def exclusions_only(self) -> bool:
+        """Only words to leave out: there is nothing to find them among."""
+        return self.empty and bool(self.exclude)
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -135,11 +151,18 @@ def parse_query(text: str, papers: Sequence[str] = ()) -> SearchQuery:
     include: list[Phrase] = []
     exclude: list[Phrase] = []
     chosen: list[str] = []
+    left_out: list[str] = []
+    bad_dates: list[str] = []
+    too_many = False
     spans: list[tuple[dt.date, dt.date]] = []
     order = SearchOrder.RELEVANCE
     newest: list[str] = []
-    for match in _TOKEN.finditer(_LIST_COMMA.sub(" ", text.replace("\x00", " "))):
+    for match in _TOKEN.finditer(_spaced(text)):
         quoted, bare, negated = match["quoted"], match["bare"], bool(match["neg"])
+        if bare is not None and negated and normalize(bare) in by_name:
+            if by_name[normalize(bare)] not in left_out:
+                left_out.append(by_name[normalize(bare)])
+            continue
         if bare is not None and not negated:
             key = normalize(bare)
             if key in _NEWEST:
@@ -155,23 +178,37 @@ def parse_query(text: str, papers: Sequence[str] = ()) -> SearchQuery:
             if span is not None:
                 spans.append(span)
                 continue
+            if date is not None and (date["m"] or date["m2"]):  # a year alone is a word
+                bad_dates.append(bare)
+                continue
         phrase = _phrase(quoted if quoted is not None else bare or "")
-        if phrase is None or len(include) + len(exclude) >= MAX_PHRASES:
-            continue
         target = exclude if negated else include
-        if phrase not in target:
-            target.append(phrase)
-    if newest and not include and not exclude:  # 最新 alone is a word (it is a common one)
+        if phrase is None or phrase in target:
+            continue
+        if len(include) + len(exclude) >= MAX_PHRASES:
+            too_many = True
+            continue
+        target.append(phrase)
+    if newest and not include:  # 最新 alone (or with exclusions) is a word: a common one
         include = [p for p in dict.fromkeys(map(_phrase, newest)) if p is not None]
         order = SearchOrder.RELEVANCE
     return SearchQuery(
         include=tuple(include),
         exclude=tuple(exclude),
         papers=tuple(chosen),
+        not_papers=tuple(left_out),
         since=min((s for s, _ in spans), default=None),
         until=max((u for _, u in spans), default=None),
         order=order,
+        too_many=too_many,
+        bad_dates=tuple(bad_dates),
     )
+
+
+def _spaced(text: str) -> str:
+    """``text`` with list commas and date-span joiners read as the spaces they stand for."""
+    text = _LIST_COMMA.sub(" ", text.replace("\x00", " "))
+    return _DATE_RANGE.sub(" ", text)
 
 
 def without_order(text: str, query: SearchQuery) -> str:
@@ -182,7 +219,7 @@ def without_order(text: str, query: SearchQuery) -> str:
         return text
     kept = [
         match.group()
-        for match in _TOKEN.finditer(text.replace("\x00", " "))
+        for match in _TOKEN.finditer(_spaced(text))
         if match["bare"] is None or match["neg"] or normalize(match["bare"]) not in _NEWEST
     ]
     return " ".join(kept)

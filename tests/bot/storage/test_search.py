@@ -117,6 +117,20 @@ def test_a_paper_name_filters_by_paper(store: Store) -> None:
     assert titles(search(store, "工会", papers=("没有这份报",))) == []
 
 
+def test_a_paper_name_with_a_minus_leaves_that_paper_out(store: Store) -> None:
+    add(store, edition(DAY, article("甲报的工会", "正文。")), paper="甲报")
+    add(store, edition(DAY, article("乙报的工会", "正文。")), paper="乙报")
+    add(store, edition(DAY, article("丙报的工会", "正文。")), paper="丙报")
+    assert sorted(titles(search(store, "工会 -乙报"))) == ["丙报的工会", "甲报的工会"]
+    assert titles(search(store, "工会 -乙报", papers=("乙报",))) == []
+
+
+def test_a_span_of_two_dates_joined_by_a_tilde_filters_between_them(store: Store) -> None:
+    for day in (dt.date(2024, 6, 30), dt.date(2024, 7, 2), dt.date(2024, 7, 9)):
+        add(store, edition(day, article(f"{day:%m%d}工会", "正文。")))
+    assert titles(search(store, "工会 2024-07-01~2024-07-05")) == ["0702工会"]
+
+
 def test_the_more_relevant_article_comes_first_and_newer_breaks_ties(store: Store) -> None:
     once = "提到一次工会。" + "其他内容。" * 30
     add(store, edition(DAY, article("旧一篇", once)))

@@ -60,9 +60,33 @@ def test_a_month_and_a_day_filter_by_date_and_two_dates_span_between_them() -> N
     assert (span.since, span.until) == (dt.date(2024, 7, 15), dt.date(2024, 9, 30))
 
 
-def test_an_impossible_date_is_just_a_word() -> None:
-    query = parse_query("2024-13")
-    assert query.since is None and [p.terms for p in query.include] == [("2024", "13")]
+@pytest.mark.parametrize("typed", ["2024-13", "2024-02-30", "2024年2月30日", "2024.0.1"])
+def test_a_date_that_does_not_exist_is_told_not_searched_as_a_word(typed: str) -> None:
+    query = parse_query(f"工会 {typed}")
+    assert (query.bad_dates, query.since, query.words) == ((typed,), None, ("工会",))
+
+
+def test_a_year_alone_is_a_word() -> None:
+    query = parse_query("工会 2024")
+    assert (query.words, query.bad_dates, query.since) == (("工会", "2024"), (), None)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "2024-07-01~2024-07-15",
+        "2024-07-01 ～ 2024-07-15",
+        "2024年7月1日至2024年7月15日",
+        "2024-7-1到2024-7-15",
+    ],
+)
+def test_two_dates_joined_by_a_tilde_or_zhi_or_dao_are_a_span(typed: str) -> None:
+    query = parse_query(f"工会 {typed}")
+    assert (query.words, query.since, query.until) == (
+        ("工会",),
+        dt.date(2024, 7, 1),
+        dt.date(2024, 7, 15),
+    )
 
 
 def test_a_word_that_is_exactly_a_paper_name_filters_by_it() -> None:
@@ -71,10 +95,20 @@ def test_a_word_that_is_exactly_a_paper_name_filters_by_it() -> None:
     assert parse_query("工会 海南", PAPERS).papers == ()
 
 
+def test_a_paper_name_with_a_minus_leaves_that_paper_out_rather_than_its_name() -> None:
+    query = parse_query("-海南日报 工会", PAPERS)
+    assert (query.not_papers, query.papers, query.exclude) == (("海南日报",), (), ())
+
+
 def test_newest_first_on_request_in_either_language() -> None:
     assert parse_query("工会").order is SearchOrder.RELEVANCE
     assert parse_query("工会 最新").order is SearchOrder.NEWEST
     assert parse_query("Newest 工会").order is SearchOrder.NEWEST
+
+
+def test_the_newest_keyword_with_only_words_to_leave_out_is_the_word_to_find() -> None:
+    query = parse_query("最新 -美国")
+    assert (query.words, query.order) == (("最新",), SearchOrder.RELEVANCE)
 
 
 def test_the_newest_keyword_alone_is_a_word_to_find() -> None:
@@ -97,6 +131,7 @@ def test_the_newest_keyword_alone_is_a_word_to_find() -> None:
         ("工会 -最新 最新", "工会 -最新"),  # excluded: kept
         ("最新", "最新"),  # alone: the word searched for
         ("工会", "工会"),
+        ("工会，最新", "工会"),  # a list comma separates as a space does
     ],
 )
 def test_the_header_echoes_the_words_without_those_that_asked_for_newest_first(
@@ -112,9 +147,15 @@ def test_dates_and_papers_without_a_word_are_filters_only() -> None:
     assert not parse_query("%").filters_only  # nothing typed to find: just no match
 
 
+def test_words_to_leave_out_alone_are_exclusions_only() -> None:
+    assert parse_query("-美国 -日本").exclusions_only
+    assert not parse_query("工会 -美国").exclusions_only
+    assert parse_query("-美国 2024-07").exclusions_only  # a word to find is what is missing
+
+
 def test_wildcards_quotes_and_html_are_just_text() -> None:
     assert _terms("50%") == [("50",)]
-    assert _terms("%") == [] and parse_query("% _ \"").empty
+    assert _terms("%") == [] and parse_query('% _ "').empty
     assert _terms("<b>工会</b>") == [("b", "工会", "b")]
 
 
@@ -137,9 +178,13 @@ def test_a_single_letter_of_another_script_is_a_word_not_a_prefix(letter: str) -
     assert not phrase.prefix and phrase.terms == (letter,)
 
 
-def test_the_number_of_words_is_capped() -> None:
-    query = parse_query(" ".join(f"词{i}" for i in range(50)))
-    assert len(query.include) == MAX_PHRASES
+def test_more_words_than_the_cap_is_too_many_and_none_is_quietly_dropped() -> None:
+    assert not parse_query(" ".join(f"词{i}" for i in range(MAX_PHRASES))).too_many
+    assert parse_query(" ".join(f"词{i}" for i in range(MAX_PHRASES)) + " -美国").too_many
+
+
+def test_a_repeated_word_counts_once_against_the_cap() -> None:
+    assert not parse_query(" ".join(["工会"] * 50)).too_many
 
 
 def _letter_digit_or_han(char: str) -> bool:
