@@ -110,6 +110,9 @@ def setup_logging(level: str | int = "INFO", *, secrets: Iterable[str] = ()) -> 
     logging.getLogger("jieba").setLevel(logging.WARNING)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # stamina logs each scheduled retry as a bare WARNING "stamina.retry_scheduled" (its
+    # details in extra fields a plain formatter drops); the fetcher says URL and reason.
+    logging.getLogger("stamina").setLevel(logging.ERROR)
     # With max_retries=0 PTB's rate limiter logs every 429 as an ERROR with a traceback; our
     # senders handle 429s (wait, retry or leave for later) and log them with context.
     logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)

@@ -91,6 +91,12 @@ def test_setup_logging_quiets_httpx_and_masks_what_reaches_the_console(
     assert TOKEN not in err and "leaked?" in err
 
 
+@pytest.mark.usefixtures("logging_given_back")
+def test_setup_logging_quiets_staminas_bare_retry_warnings() -> None:
+    setup_logging("INFO")
+    assert not logging.getLogger("stamina").isEnabledFor(logging.WARNING)
+
+
 @pytest.mark.parametrize("where", ["main", "thread"])
 def test_an_exception_nobody_caught_is_printed_without_the_token(where: str) -> None:
     # Python prints it past every logging handler; a chained aiohttp error names the URL.

@@ -368,6 +368,7 @@ class Fetcher:
             raise UnsupportedURLError(url, f"not on the site of {within}")
         limits = self.limits
         budget_end = time.monotonic() + limits.retry_budget
+        last = ""
         try:
             async for attempt in stamina.retry_context(
                 on=_Transient,
@@ -378,9 +379,13 @@ class Fetcher:
                 wait_jitter=limits.backoff_jitter,
             ):
                 with attempt:
-                    if attempt.num > 1:
-                        log.info("%s: try %d of %d", url, attempt.num, limits.attempts)
-                    return await self._once(url, key, home, validators, budget_end)
+                    if attempt.num > 1:  # (stamina's own line names no URL: quieted in logs)
+                        log.info("%s: %s; try %d of %d", url, last, attempt.num, limits.attempts)
+                    try:
+                        return await self._once(url, key, home, validators, budget_end)
+                    except _Transient as failure:
+                        last = failure.reason
+                        raise
         except _Transient as failure:
             raise FetchError(url, failure.reason, status=failure.status) from failure
         raise AssertionError("unreachable: stamina either returns or raises")  # pragma: no cover

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import ipaddress
+import logging
 import time
 import tracemalloc
 import zlib
@@ -91,6 +92,16 @@ async def test_two_failures_then_success_is_retried_with_growing_backoff(
     assert fetched.status == 200
     assert server.statuses() == [503, 503, 200]
     assert time.monotonic() - started >= 0.1 + 0.2  # waited 0.1 s, then 0.2 s
+
+
+async def test_each_retry_is_logged_once_with_its_url_and_the_reason_for_it(
+    server: SiteServer, fetcher: Fetcher, caplog: pytest.LogCaptureFixture
+) -> None:
+    server.site["/flaky.htm"] = Resource(PAGE, fail_first=1)
+    caplog.set_level(logging.INFO, logger="bot.sources")
+    await fetcher.get(server.url("/flaky.htm"))
+    said = [r.getMessage() for r in caplog.records if r.name.startswith("bot.sources")]
+    assert said == [f"{server.url('/flaky.htm')}: HTTP 503; try 2 of 3"]
 
 
 async def test_retries_stop_after_the_configured_attempts(
