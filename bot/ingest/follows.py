@@ -118,8 +118,12 @@ class _Article:
         parts = [article.title, *article.keywords]
         self.paragraphs = article.paragraphs
         offsets, texts, cursor = [], [], 0
-        for part in (*parts, *article.paragraphs):
+        for index, part in enumerate((*parts, *article.paragraphs)):
             normalized = _normalize(part)
+            if index < len(parts):
+                # A title's space between Han characters is a printed line break (乡村 振兴):
+                # gone, as from the topics. (Quotes come from paragraphs, whose offsets stay.)
+                normalized = _HAN_SPACE.sub("", normalized)
             offsets.append(cursor)
             texts.append(normalized)
             cursor += len(normalized) + 1

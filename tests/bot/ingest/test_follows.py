@@ -77,6 +77,13 @@ def test_titles_and_keywords_match_too() -> None:
     assert matched("劳模", in_title, in_keywords) == [2]
 
 
+def test_a_title_broken_across_lines_inside_a_word_still_matches_it() -> None:
+    # Titles print on several lines; the parser keeps each break as a space.
+    title = article(1, "全面推进乡村 振兴 建设美丽浙江", "正文没有那个词。")
+    assert matched("乡村振兴", title) == [1]
+    assert matched("乡村 振兴", title) == [1]
+
+
 def test_the_alert_quotes_the_body_sentence_with_the_term() -> None:
     text = article(1, "工会要闻", "第一句没有。", "第二句讲工会工作。第三句也没有。")
     [item] = match_readers(EditionIndex([text]), [(7, "工会")])[7].items
