@@ -359,11 +359,10 @@ def _db_downgrade(args: argparse.Namespace, config: Config) -> int:
     """One schema revision down, or several: only to a numbered revision below the current
     one (``base`` would drop every table), only while no bot holds the leader lease (it
     would fail on the older schema, and migrate it back up at its next start)."""
-    import re
-
     from alembic.util import CommandError
 
     from bot.errors import SchemaTooNewError
+    from bot.operations import folder_said
     from bot.storage.engine import (
         current_revision,
         downgrade,
@@ -377,8 +376,6 @@ def _db_downgrade(args: argparse.Namespace, config: Config) -> int:
     if not re.fullmatch(r"[0-9]{4}", wanted) or not known_revision(wanted):
         print(f"baozhai: no schema revision {wanted!r} in this release", file=sys.stderr)
         return 2
-    from bot.operations import folder_said
-
     url = config.storage.url
     if folder_said(url):
         return 1
