@@ -161,6 +161,8 @@ def _refusal(parsed: SearchQuery, lang: str) -> str | None:
     """
     if parsed.too_many:
         return t(lang, "search_too_many_words", most=MAX_PHRASES)
+    if parsed.operators:
+        return t(lang, "search_no_operators", word=parsed.operators[0])
     if parsed.bad_dates:
         return t(lang, "search_bad_date", date=truncate_text(parsed.bad_dates[0], 32))
     if parsed.not_papers and not parsed.papers and not parsed.empty:

@@ -158,6 +158,10 @@ MESSAGES: dict[str, dict[str, str]] = {
             "<code>2024年7月1日</code>，或一段时间 <code>2024-07-01~2024-07-15</code>。"
         ),
         "search_no_papers_left": "排除这些报纸后，就没有报纸可搜了。",
+        "search_no_operators": (
+            "搜索不用 {word}：写下的词都要有；要排除一个词，在它前面加 -，"
+            "例如 <code>/search 工会 -美国</code>。"
+        ),
         "search_too_long": (
             "“{query}”几乎每篇文章都有，搜索太久，已停止。请换更具体的词，"
             "或加上日期、报纸，例如 <code>/search 工会 2024-07</code>。"
@@ -522,6 +526,10 @@ MESSAGES: dict[str, dict[str, str]] = {
             "<code>2024-07-01~2024-07-15</code>."
         ),
         "search_no_papers_left": "With those papers left out, there is no paper left to search.",
+        "search_no_operators": (
+            "Search has no {word}: every word typed must match; to leave a word out, put - "
+            "before it, e.g. <code>/search 工会 -美国</code>."
+        ),
         "search_too_long": (
             "“{query}” is in nearly every article: the search took too long and was "
             "stopped. Try more specific words, or add a date or a paper, e.g. "

@@ -9,6 +9,8 @@ Syntax (every part optional but one word to find)::
                          2024-07-01~2024-07-03, 至 and 到 join them too)
     海南日报  -海南日报  a word that is exactly a configured paper's name: only / not that paper
     最新 / newest        newest first instead of most relevant first (alone: the word 最新)
+    AND                  (in capitals) what two words mean anyway: ignored; OR and NOT are
+                         not supported (:attr:`SearchQuery.operators`), -词 leaves a word out
 
 Everything else is text: ``%``, ``_``, quotes without a partner, NUL and HTML are never
 operators; symbols separate words (:mod:`.terms`). A word that yields no terms (only
@@ -42,6 +44,8 @@ MAX_PHRASES = 8
 MAX_PHRASE_TERMS = 32
 
 _NEWEST = frozenset({"最新", "newest", "latest"})
+_AND = "AND"
+_UNSUPPORTED = frozenset({"OR", "NOT"})
 _DATE = re.compile(
     r"(?P<y>(?:19|20)\d\d)(?:[-/.](?P<m>\d{1,2})(?:[-/.](?P<d>\d{1,2}))?"
     r"|年(?P<m2>\d{1,2})月(?:(?P<d2>\d{1,2})[日号])?)"
@@ -98,6 +102,9 @@ class SearchQuery:
     """More than :data:`MAX_PHRASES` words: the search is refused, not run on some of them."""
     bad_dates: tuple[str, ...] = ()
     """Dates as typed that do not exist (2024-02-30, 2024-13): said, not searched as words."""
+    operators: tuple[str, ...] = ()
+    """Search-engine operators typed that this search does not have (OR, NOT in capitals):
+    said, not searched as words (an article rarely has "OR", so nothing would be found)."""
 
     @property
     def empty(self) -> bool:
@@ -153,6 +160,7 @@ def parse_query(text: str, papers: Sequence[str] = ()) -> SearchQuery:
     chosen: list[str] = []
     left_out: list[str] = []
     bad_dates: list[str] = []
+    operators: list[str] = []
     too_many = False
     spans: list[tuple[dt.date, dt.date]] = []
     order = SearchOrder.RELEVANCE
@@ -162,6 +170,10 @@ def parse_query(text: str, papers: Sequence[str] = ()) -> SearchQuery:
         if bare is not None and negated and normalize(bare) in by_name:
             if by_name[normalize(bare)] not in left_out:
                 left_out.append(by_name[normalize(bare)])
+            continue
+        if bare is not None and not negated and bare in _UNSUPPORTED | {_AND}:
+            if bare != _AND and bare not in operators:
+                operators.append(bare)
             continue
         if bare is not None and not negated:
             key = normalize(bare)
@@ -202,6 +214,7 @@ def parse_query(text: str, papers: Sequence[str] = ()) -> SearchQuery:
         order=order,
         too_many=too_many,
         bad_dates=tuple(bad_dates),
+        operators=tuple(operators),
     )
 
 

@@ -153,6 +153,20 @@ def test_words_to_leave_out_alone_are_exclusions_only() -> None:
     assert parse_query("-美国 2024-07").exclusions_only  # a word to find is what is missing
 
 
+def test_and_in_capitals_means_what_two_words_mean_anyway() -> None:
+    query = parse_query("工会 AND 职工")
+    assert (query.words, query.operators) == (("工会", "职工"), ())
+
+
+@pytest.mark.parametrize("typed", ["工会 OR 职工", "工会 NOT 美国"])
+def test_or_and_not_in_capitals_are_operators_this_search_does_not_have(typed: str) -> None:
+    assert parse_query(typed).operators == (typed.split()[1],)
+
+
+def test_or_in_small_letters_or_quoted_is_a_word() -> None:
+    assert parse_query('or "OR"').operators == ()
+
+
 def test_wildcards_quotes_and_html_are_just_text() -> None:
     assert _terms("50%") == [("50",)]
     assert _terms("%") == [] and parse_query('% _ "').empty
