@@ -9,7 +9,11 @@ Input: a terminal gets an interactive prompt; piped input sends one message per 
 at all (``make run`` in a script, CI) plays a short tour so the demo still shows the product.
 
 What the chat shows is what the bot did to it: new messages, and messages edited in place
-(a search's ◀ ▶ pager turns the page of the message it is on), marked "(edited)".
+(a search's ◀ ▶ pager turns the page of the message it is on), marked "(edited)". A reply is
+what arrives after a line until the chat goes quiet for longer than the bot's pause between
+two messages to one chat; what arrives between lines (a digest of a later poll) is shown as
+sent on the bot's own. Input waits for the start-up poll, so its catch-up digest never mixes
+with the answer to the first lines.
 ``BAOZHAI_DEMO_LANG=en`` makes the demo user an English-speaking one, prompt and name included.
 """
 
@@ -31,13 +35,20 @@ from importlib import resources
 from pathlib import Path
 from typing import NoReturn
 
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED, JobEvent
 from rich.console import Console
 from rich.panel import Panel
 from rich.text import Text
 from telegram.ext import Application
 
 from bot.app import build_application, make_services
-from bot.components.jobs import digest_at_time, digest_job_id, held_in_quiet_hours, job_queue
+from bot.components.jobs import (
+    POLL_JOB,
+    digest_at_time,
+    digest_job_id,
+    held_in_quiet_hours,
+    job_queue,
+)
 from bot.config import Config, PaperConfig, SourceKind, StorageConfig, TelegramConfig
 from bot.ingest import ingest_inbox
 from bot.localapi.server import LocalBotApi, LocalUser, SentMessage
@@ -54,7 +65,13 @@ DEMO_CHAT = 20240701
 SAMPLE_PAPER = "浙江工人日报"
 TOUR = ("/start", "/subscribe", "/today", "/article 2", "/search 工会", "/stats", "/push")
 QUIET_SECONDS = 0.8
+"""How long the chat must stay quiet after a reply began, beyond the pause the bot keeps
+between two messages to one chat (``[delivery] per_chat_interval_seconds``)."""
 FIRST_REPLY_SECONDS = 20.0
+FIRST_POLL_SECONDS = 30.0
+"""At most this long the prompt waits for the start-up poll (then goes on without it)."""
+# A piped script is one reader typing fast: the demo takes any number of lines.
+DEMO_COMMANDS_PER_CHAT = 10_000
 # The demo user, per language: (name, prompt).
 PERSONA = {"zh": ("读者", "你"), "en": ("Reader", "you")}
 
@@ -108,7 +125,7 @@ def run_demo(
     with tempfile.TemporaryDirectory(prefix="baozhai-demo-") as scratch:
         workdir = Path(scratch)
         demo_config = config if keep_data else _throwaway_config(config, workdir)
-        code = asyncio.run(_demo(demo_config, lines, console))
+        code = asyncio.run(_demo(demo_config, lines, console, workdir))
     if any(reader.is_alive() for reader in _READERS):
         _leave_now(code)
     return code
@@ -159,10 +176,13 @@ def _throwaway_config(config: Config, workdir: Path) -> Config:
         ),
         storage=StorageConfig(url=f"sqlite:///{workdir / 'demo.db'}"),
         papers=(PaperConfig(name=SAMPLE_PAPER, inbox=workdir / "inbox"),),
+        limits=dataclasses.replace(config.limits, commands_per_chat=DEMO_COMMANDS_PER_CHAT),
     )
 
 
-async def _demo(config: Config, lines: Iterable[str] | None, console: Console) -> int:
+async def _demo(
+    config: Config, lines: Iterable[str] | None, console: Console, workdir: Path
+) -> int:
     store = Store(config.storage.url)
     try:
         paper = config.papers[0]
@@ -180,6 +200,7 @@ async def _demo(config: Config, lines: Iterable[str] | None, console: Console) -
             async with application:
                 if application.post_init is not None:
                     await application.post_init(application)  # as run_polling does
+                first_poll = _first_run(application, POLL_JOB)
                 await application.start()
                 await updater.start_polling(poll_interval=0.0, timeout=1)
                 console.print(
@@ -193,7 +214,10 @@ async def _demo(config: Config, lines: Iterable[str] | None, console: Console) -
                 code = _terminal_language()
                 name, prompt = PERSONA[language_for(code)]
                 user = server.user(DEMO_CHAT, name, language_code=code)
-                feed = _Feed(server, DEMO_CHAT)
+                quiet = config.delivery.per_chat_interval_seconds + QUIET_SECONDS
+                feed = _Feed(server, DEMO_CHAT, quiet=quiet, charts=workdir)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(first_poll.wait(), FIRST_POLL_SECONDS)
                 try:
                     with _interruptible():
                         await _chat(application, user, feed, lines, console, prompt=prompt)
@@ -225,6 +249,22 @@ def _interruptible() -> Iterator[None]:
         yield
     finally:
         loop.remove_signal_handler(signal.SIGTERM)
+
+
+def _first_run(application: Application, job_id: str) -> asyncio.Event:
+    """An event set when the job ``job_id`` first ends (run, failed or missed); call before
+    the application starts, so that run cannot be missed."""
+    scheduler = job_queue(application).scheduler
+    loop = asyncio.get_running_loop()
+    ended = asyncio.Event()
+
+    def heard(event: JobEvent) -> None:
+        if event.job_id == job_id:
+            loop.call_soon_threadsafe(ended.set)
+            scheduler.remove_listener(heard)
+
+    scheduler.add_listener(heard, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED)
+    return ended
 
 
 def _uncancelled() -> bool:
@@ -270,10 +310,13 @@ def _terminal_language() -> str:
 
 
 class _Feed:
-    """What the bot does to one chat, in order: messages sent, and messages edited in place."""
+    """What the bot does to one chat, in order: messages sent, and messages edited in place;
+    ``quiet``: the seconds of silence that end a reply; ``charts``: where photos are saved."""
 
-    def __init__(self, server: LocalBotApi, chat_id: int) -> None:
+    def __init__(self, server: LocalBotApi, chat_id: int, *, quiet: float, charts: Path) -> None:
         self.server = server
+        self.quiet = quiet
+        self.charts = charts
         self.events: list[tuple[str, SentMessage]] = []
         self._seen = 0
         server.add_listener(self._listen(chat_id))
@@ -288,9 +331,13 @@ class _Feed:
     async def next(self, timeout: float) -> list[SentMessage]:
         """The messages sent or edited since the last call (waiting up to ``timeout``)."""
         await self.server.wait_for(lambda: len(self.events) > self._seen, timeout)
+        return self.taken()
+
+    def taken(self) -> list[SentMessage]:
+        """The messages sent or edited since the last call, without waiting (each once)."""
         fresh = [message for _, message in self.events[self._seen :]]
         self._seen = len(self.events)
-        return fresh
+        return list(dict.fromkeys(fresh))
 
 
 async def _chat(
@@ -309,12 +356,14 @@ async def _chat(
             line = next(source, None)
             if line is None:
                 break
+            _show_meanwhile(feed, console)
             console.print(label, Text(line))  # as typed: [/b] is text, not rich markup
         else:
             try:
                 line = await _typed(console, f"{label} ")
             except EOFError:
                 break
+            _show_meanwhile(feed, console)  # (what came while the reader was typing)
         line = as_text(line).strip()
         if not line:
             continue
@@ -331,8 +380,21 @@ async def _chat(
             await user.press(target, line[1:-1])
         else:
             await user.send(line)
-        for message in await _replies(feed):
-            _show(message, console)
+        answer = await _replies(feed)
+        if not answer:
+            console.print(Text(f"(no reply within {FIRST_REPLY_SECONDS:g} s)", "dim"))
+        for message in answer:
+            _show(message, feed.charts, console)
+    _show_meanwhile(feed, console)
+
+
+def _show_meanwhile(feed: _Feed, console: Console) -> None:
+    """What the bot sent between two lines, on its own (a poll's digest or alert), as such."""
+    arrived = feed.taken()
+    if arrived:
+        console.print(Text("(meanwhile, sent by the bot on its own:)", "dim"))
+    for message in arrived:
+        _show(message, feed.charts, console)
 
 
 async def _push(application: Application, feed: _Feed, console: Console) -> None:
@@ -347,7 +409,7 @@ async def _push(application: Application, feed: _Feed, console: Console) -> None
     if not sent:
         console.print("[dim]No digest was sent (run with -v to see why).[/dim]")
     for message in sent:
-        _show(message, console)
+        _show(message, feed.charts, console)
 
 
 def _why_no_digest(application: Application) -> str | None:
@@ -399,7 +461,7 @@ async def _replies(feed: _Feed) -> list[SentMessage]:
         return []
     while True:
         try:
-            got += await feed.next(QUIET_SECONDS)
+            got += await feed.next(feed.quiet)
         except TimeoutError:
             return list(dict.fromkeys(got))  # sent, then edited: shown once, as it is now
 
@@ -448,13 +510,15 @@ def _message_with_button(history: Sequence[SentMessage], label: str) -> SentMess
     return None
 
 
-def _show(message: SentMessage, console: Console) -> None:
-    """Render a bot message: formatting from its entities, buttons as [labels], photos saved."""
+def _show(message: SentMessage, charts: Path, console: Console) -> None:
+    """Render a bot message: formatting from its entities, buttons as [labels], photos saved
+    in ``charts`` (the demo's scratch folder: gone with it, nothing left in a shared /tmp)."""
     body = _rich_text(message.text, message.entities)
     if message.photo:
-        path = Path(tempfile.gettempdir()) / f"baozhai-chart-{message.message_id}.png"
+        path = charts / f"chart-{message.message_id}.png"
         path.write_bytes(message.photo)
-        body = Text.assemble(Text(f"🖼  chart saved to {path}\n\n", style="magenta"), body)
+        said = f"🖼  chart saved to {path} (until the demo ends)\n\n"
+        body = Text.assemble(Text(said, style="magenta"), body)
     buttons = [b.get("text", "") for row in message.buttons for b in row]
     if buttons:
         body.append("\n\n" + "  ".join(f"[{label}]" for label in buttons), style="cyan")

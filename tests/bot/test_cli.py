@@ -10,6 +10,7 @@ import http.server
 import json
 import os
 import pty
+import re
 import select
 import shutil
 import signal
@@ -244,6 +245,39 @@ def test_the_demo_shows_a_search_turning_its_page(tmp_path: Path) -> None:
     first, _, turned = result.stdout.partition("[下一页 ▶]")
     assert "1. " in first and "(edited)" not in first
     assert "(edited)" in turned and "6. " in turned and "[◀ 上一页]" in turned
+
+
+def test_each_reply_in_the_demo_shows_under_the_line_it_answers(tmp_path: Path) -> None:
+    # Subscribing at once used to race the start-up poll's catch-up digest, which then
+    # showed under the next lines and pushed each reply one line down.
+    result = baozhai("demo", cwd=tmp_path, stdin="/subscribe\n/article 0\n/help\n/stats\n")
+    assert result.returncode == 0, result.stderr[-2000:]
+    answers = dict(part.split("\n", 1) for part in result.stdout.split("你 › ")[1:])
+    assert list(answers) == ["/subscribe", "/article 0", "/help", "/stats"]
+    assert "订阅成功" in answers["/subscribe"] and "📰" not in answers["/subscribe"]
+    assert "不是有效的文章编号" in answers["/article 0"]
+    assert "使用帮助" in answers["/help"] and "📰" not in answers["/help"]
+    assert "chart saved to" in answers["/stats"]
+
+
+def test_a_demo_script_longer_than_the_command_limit_is_answered_to_the_end(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "config.toml").write_text(  # a short pause per chat: a quicker test
+        "[delivery]\nper_chat_interval_seconds = 0.1\n[limits]\ncommands_per_chat = 2\n",
+        encoding="utf-8",
+    )
+    result = baozhai("demo", cwd=tmp_path, stdin="/article 1\n/article 2\n/article 3\n")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "太快" not in result.stdout and "no reply" not in result.stdout
+    assert "第 3/7 篇" in result.stdout
+
+
+def test_the_demos_charts_are_saved_in_its_scratch_folder_and_go_with_it(tmp_path: Path) -> None:
+    result = baozhai("demo", cwd=tmp_path, stdin="/stats\n")
+    assert result.returncode == 0, result.stderr[-2000:]
+    [path] = re.findall(r"chart saved to (\S+\.png)", result.stdout)
+    assert Path(path).parent.name.startswith("baozhai-demo-") and not Path(path).exists()
 
 
 def test_a_second_push_in_the_demo_says_the_digest_was_delivered(tmp_path: Path) -> None:
