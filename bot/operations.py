@@ -399,7 +399,7 @@ def ingest_now(config: Config) -> int:
                 continue
             if not report.busy:  # else the process ingesting it records how its poll went
                 store.state.record_poll(paper.name, *report.outcome())
-            failed += print_report(report)
+            failed += print_report(report, where=str(paper.inbox or paper.epaper))
     finally:
         store.close()
     return 1 if failed else 0
@@ -442,7 +442,11 @@ def status_now(config: Config, lang: str = "en") -> int:
     if folder_said(url):
         return 1
     if sqlite_file_missing(url):
-        print(f"baozhai: no database at {shown} yet (`baozhai run` creates it)", file=sys.stderr)
+        print(
+            f"baozhai: no database at {shown} yet (`baozhai db upgrade` creates it, as do"
+            " `baozhai ingest` and `baozhai run` with a token)",
+            file=sys.stderr,
+        )
         return 1
     try:
         with Store(url, migrate=False) as store:
@@ -469,11 +473,27 @@ def status_now(config: Config, lang: str = "en") -> int:
     return 0
 
 
-def print_report(report: IngestReport) -> int:
+def print_report(report: IngestReport, *, where: str = "") -> int:
     """One line per stored, extended, skipped, waiting or failed edition, one for the files
     still arriving (left for the next run rather than read half-written), one for an inbox
-    another process is ingesting; the failure count."""
+    another process is ingesting, else one saying nothing was new (and ``where`` was read:
+    a page dropped into the wrong folder shows); the failure count."""
     paper = report.paper
+    if not any(
+        (
+            report.busy,
+            report.new,
+            report.extended,
+            report.skipped,
+            report.missing,
+            report.pending,
+            report.waiting,
+            report.failures,
+            report.stuck,
+            report.template_error,
+        )
+    ):
+        print(f"{paper}: nothing new" + (f" in {where}" if where else ""))
     if report.busy:
         print(f"{paper}: another process is ingesting its inbox; skipped, run again later")
     for edition in report.new:

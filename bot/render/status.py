@@ -23,7 +23,8 @@ _POLL_KEYS = {
 
 
 def _when(moment: dt.datetime, zone: ZoneInfo) -> str:
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    """In the configured zone, its offset shown: the log's clock may be another zone's."""
+    return moment.astimezone(zone).isoformat(" ", "minutes")
 
 
 def poll_outcome(lang: str, outcome: PollOutcome, detail: str) -> Markup:
