@@ -1,5 +1,6 @@
 """``python -m bench``: run the quality, speed, e-paper fetch, hostile-input, topic-matching and
-near-duplicate benchmarks.
+near-duplicate benchmarks (``all``, the default; ``--quick`` takes about two minutes on two
+cores), or one of them by name. Each prints a table and writes JSON to ``bench/results/``.
 
 The long ones are not part of ``all`` and take their own options (``python -m bench load
 --help``): ``python -m bench broadcast`` (a digest to 10,000 readers; ``--quick``: 2,000),
@@ -9,13 +10,12 @@ mix on that archive). Each is also ``python -m bench.<name>``."""
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from bench import broadcast, dedup, fetch, follows, hostile, load, quality, search, speed
-from bench.common import DEFAULT_HEADLINES, RESULTS_DIR, console_for_tables
+from bench.common import DEFAULT_HEADLINES, RESULTS_DIR, bench_parser, console_for_tables
 
 LONG = {"broadcast": broadcast.main, "load": load.main, "search": search.main}
 """Benchmarks of minutes that parse the rest of the command line themselves."""
@@ -27,12 +27,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_given = list(sys.argv[1:] if argv is None else argv)
     if args_given and args_given[0] in LONG:
         return LONG[args_given[0]](args_given[1:])
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser = bench_parser("python -m bench", __doc__)
     parser.add_argument(
         "which",
         nargs="?",
         choices=("all", "quality", "speed", "fetch", "hostile", "follows", "dedup", *LONG),
         default="all",
+        help="which benchmark (default: all but the long ones)",
     )
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     parser.add_argument("--data", type=Path, default=DEFAULT_HEADLINES, help="headline set")

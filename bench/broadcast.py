@@ -70,6 +70,7 @@ from bench.common import (
     PACKAGED_EDITION,
     RESULTS_DIR,
     Target,
+    bench_parser,
     console_for_tables,
     finish,
     names_in,
@@ -676,7 +677,7 @@ def run(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.broadcast", description=__doc__)
+    parser = bench_parser("python -m bench.broadcast", __doc__)
     parser.add_argument("--subscribers", type=int, default=10_000)
     parser.add_argument("--quick", action="store_true", help="2,000 subscribers")
     parser.add_argument("--rows", type=lambda t: names_in(t, ROWS), default=list(ROWS))

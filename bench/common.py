@@ -11,6 +11,7 @@ import argparse
 import importlib
 import json
 import logging
+import re
 import resource
 import sys
 from collections.abc import Callable, Sequence
@@ -102,6 +103,21 @@ def console_for_tables() -> Console:
     """A rich console; when output is not a terminal (CI logs, files) 130 columns, not 80."""
     console = Console()
     return console if console.is_terminal else Console(width=130)
+
+
+_ROLE = re.compile(r":[a-z]+:`~?([^`]+)`")
+_LITERAL = re.compile(r"``([^`]+)``")
+_STRONG = re.compile(r"\*\*([^*]+)\*\*")
+
+
+def bench_parser(prog: str, doc: str | None) -> argparse.ArgumentParser:
+    """A benchmark's command line, its module docstring as the description: read as the
+    terminal shows it (Sphinx roles and ``literals`` unmarked, lines and lists kept as
+    written rather than run together by argparse's re-wrapping)."""
+    text = _STRONG.sub(r"\1", _LITERAL.sub(r"\1", _ROLE.sub(r"\1", doc or "")))
+    return argparse.ArgumentParser(
+        prog=prog, description=text, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
 
 
 def out_option(parser: argparse.ArgumentParser, name: str) -> None:

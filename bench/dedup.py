@@ -33,7 +33,6 @@ Usage: ``python -m bench dedup [--data PATH] [--pd MONTH ...] [--out PATH] [--ch
 
 from __future__ import annotations
 
-import argparse
 import random
 import re
 import sys
@@ -53,6 +52,7 @@ from bench.common import (
     PACKAGED_EDITION,
     HeadlineRow,
     Target,
+    bench_parser,
     console_for_tables,
     finish,
     load_headlines,
@@ -394,7 +394,7 @@ def run(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.dedup", description=__doc__)
+    parser = bench_parser("python -m bench.dedup", __doc__)
     parser.add_argument("--data", type=Path, default=DEFAULT_HEADLINES)
     parser.add_argument("--pd", type=Path, nargs="*", default=[], help="extracted 人民日报 months")
     out_option(parser, "dedup.json")

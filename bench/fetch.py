@@ -15,7 +15,6 @@ the site is the Founder template the tests build (``tests/bot/sources/epaper/sit
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import dataclasses
 import datetime as dt
@@ -34,6 +33,7 @@ from bench.common import (
     DEFAULT_HEADLINES,
     RESULTS_DIR,
     Target,
+    bench_parser,
     console_for_tables,
     finish,
     load_headlines,
@@ -222,7 +222,7 @@ def run(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line entry point."""
-    parser = argparse.ArgumentParser(prog="python -m bench.fetch", description=__doc__)
+    parser = bench_parser("python -m bench.fetch", __doc__)
     parser.add_argument("--data", type=Path, default=DEFAULT_HEADLINES)
     out_option(parser, "fetch.json")
     parser.add_argument("--check", action="store_true")

@@ -21,7 +21,6 @@ Target: index + match < 1 s.
 
 from __future__ import annotations
 
-import argparse
 import functools
 import itertools
 import random
@@ -39,6 +38,7 @@ from bench.common import (
     PACKAGED_EDITION,
     RESULTS_DIR,
     Target,
+    bench_parser,
     console_for_tables,
     finish,
     load_headlines,
@@ -303,7 +303,7 @@ def run(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.follows", description=__doc__)
+    parser = bench_parser("python -m bench.follows", __doc__)
     parser.add_argument("--data", type=Path, default=DEFAULT_HEADLINES)
     parser.add_argument("--readers", type=int, default=10_000)
     parser.add_argument("--follows", type=int, default=20)

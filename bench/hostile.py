@@ -43,6 +43,7 @@ from bench.common import (
     PACKAGED_EDITION,
     RESULTS_DIR,
     Target,
+    bench_parser,
     console_for_tables,
     finish,
     out_option,
@@ -254,7 +255,7 @@ def run(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line entry point (``--measure PATH``: one file, JSON on stdout)."""
-    parser = argparse.ArgumentParser(prog="python -m bench.hostile", description=__doc__)
+    parser = bench_parser("python -m bench.hostile", __doc__)
     out_option(parser, "hostile.json")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--check", action="store_true")

@@ -76,6 +76,7 @@ from bench import archive
 from bench.common import (
     RESULTS_DIR,
     Target,
+    bench_parser,
     console_for_tables,
     finish,
     names_in,
@@ -752,7 +753,7 @@ def run(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__)
+    parser = bench_parser("python -m bench.load", __doc__)
     parser.add_argument(
         "--articles", type=int, default=1_000_000, help="archive size (built once, then cached)"
     )

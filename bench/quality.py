@@ -31,7 +31,6 @@ Usage: ``python -m bench.quality [--data PATH] [--dev2 PATH] [--out PATH] [--qui
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 from collections.abc import Callable, Sequence
@@ -50,6 +49,7 @@ from bench.common import (
     HeadlineRow,
     Target,
     article_cleaner,
+    bench_parser,
     console_for_tables,
     finish,
     load_headlines,
@@ -489,7 +489,7 @@ def run(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line entry point."""
-    parser = argparse.ArgumentParser(prog="python -m bench.quality", description=__doc__)
+    parser = bench_parser("python -m bench.quality", __doc__)
     parser.add_argument("--data", type=Path, default=DEFAULT_HEADLINES)
     parser.add_argument("--dev2", type=Path, default=None, help="extracted 人民日报 2020年1月")
     out_option(parser, "quality.json")

@@ -19,7 +19,6 @@ Usage: ``python -m bench.ranker_variants --dev2 PATH MONTH_DIR [MONTH_DIR ...] [
 
 from __future__ import annotations
 
-import argparse
 import re
 import statistics
 import sys
@@ -36,6 +35,7 @@ from bench.common import (
     DEFAULT_HEADLINES,
     HeadlineRow,
     article_cleaner,
+    bench_parser,
     load_headlines,
     out_option,
     quiet_jieba,
@@ -345,7 +345,7 @@ def _line(found: dict[str, Any]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line entry point: prints a markdown table and writes the JSON."""
-    parser = argparse.ArgumentParser(prog="python -m bench.ranker_variants", description=__doc__)
+    parser = bench_parser("python -m bench.ranker_variants", __doc__)
     parser.add_argument("months", nargs="+", type=Path, help="extracted training months")
     parser.add_argument("--data", type=Path, default=DEFAULT_HEADLINES, help="dev set 1")
     parser.add_argument("--dev2", type=Path, default=None, help="extracted 人民日报 2020年1月")

@@ -14,7 +14,6 @@ p99 of the mix < 50 ms; the index adds ≤ 20 % to ingest per article.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import gc
 import json
@@ -35,6 +34,7 @@ from bench import archive
 from bench.common import (
     DEFAULT_HEADLINES,
     Target,
+    bench_parser,
     console_for_tables,
     finish,
     out_option,
@@ -471,7 +471,7 @@ def run(articles: int, backends: list[str], rounds: int, out: Path, console: Con
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.search", description=__doc__)
+    parser = bench_parser("python -m bench.search", __doc__)
     parser.add_argument("--articles", type=int, default=1_000_000)
     parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument("--rounds", type=int, default=20)

@@ -40,7 +40,6 @@ Usage: ``python -m bench.speed [--data PATH] [--edition PATH] [--out PATH] [--qu
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import os
 import platform
@@ -66,6 +65,7 @@ from bench.common import (
     RESULTS_DIR,
     Target,
     article_cleaner,
+    bench_parser,
     console_for_tables,
     finish,
     load_headlines,
@@ -651,7 +651,7 @@ def run(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line entry point."""
-    parser = argparse.ArgumentParser(prog="python -m bench.speed", description=__doc__)
+    parser = bench_parser("python -m bench.speed", __doc__)
     parser.add_argument("--data", type=Path, default=DEFAULT_HEADLINES)
     parser.add_argument("--edition", type=Path, default=None)
     out_option(parser, "speed.json")

@@ -27,7 +27,6 @@ Usage: ``python -m bench.train_ranker MONTH_DIR [MONTH_DIR ...] [--out PATH] [--
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 from collections.abc import Sequence
@@ -38,7 +37,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bench import rouge
-from bench.common import REPO, HeadlineRow, article_cleaner, quiet_jieba
+from bench.common import REPO, HeadlineRow, article_cleaner, bench_parser, quiet_jieba
 from bench.peopledaily import load_month
 from summarizer.features import FEATURES, sentence_features
 from summarizer.ranker import RANKER_FILE, LinearRanker
@@ -294,7 +293,7 @@ def cross_validate(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line entry point."""
-    parser = argparse.ArgumentParser(prog="python -m bench.train_ranker", description=__doc__)
+    parser = bench_parser("python -m bench.train_ranker", __doc__)
     parser.add_argument("months", nargs="+", type=Path, help="extracted month folders")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--cv", action="store_true", help="choose L2/temperature by CV")

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.common import RESULTS_DIR, out_option, peak_rss_mib
+from bench.common import RESULTS_DIR, bench_parser, out_option, peak_rss_mib
 
 
 def test_peak_rss_is_the_process_own_not_what_it_was_forked_from() -> None:
@@ -45,3 +45,13 @@ def test_a_benchmarks_out_given_a_directory_writes_its_file_in_it(tmp_path: Path
     # As `python -m bench --out DIR` takes it: a directory crashed the run after its tables.
     assert parsed_out("--out", str(tmp_path)) == tmp_path / "speed.json"
     assert parsed_out("--out", f"{tmp_path}/new/") == tmp_path / "new" / "speed.json"
+
+
+def test_a_benchmarks_help_reads_its_docstring_without_markup_and_keeps_its_lists() -> None:
+    doc = (
+        "Uses :mod:`bench.archive`, ``--quick`` and :data:`~bench.load.QUIET`.\n\n"
+        "* **alone**: one\n* burst: two\n"
+    )
+    described = bench_parser("python -m bench.x", doc).format_help()
+    assert "Uses bench.archive, --quick and bench.load.QUIET." in described
+    assert "\n* alone: one\n* burst: two\n" in described
