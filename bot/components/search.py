@@ -159,6 +159,8 @@ def _refusal(parsed: SearchQuery, lang: str) -> str | None:
     A search that would run on part of what was typed (a ninth word, a date that does not
     exist read as text) answers a question the reader did not ask: say so instead.
     """
+    if parsed.nothing_typed:
+        return t(lang, "search_usage")
     if parsed.too_many:
         return t(lang, "search_too_many_words", most=MAX_PHRASES)
     if parsed.operators:

@@ -766,6 +766,8 @@ async def test_an_inbox_that_cannot_be_made_is_logged_as_one_warning_without_a_t
         ("/search 工会 2024-06-30~2024-07-02", "“工会 2024-06-30~2024-07-02”的搜索结果（共 5 篇"),
         ("/search 工会，最新", "“工会”的搜索结果（共 5 篇，最新的在前）"),
         ("/search 工会 OR 驿站", "搜索不用 OR：写下的词都要有"),
+        ('/search "', "用法：/search 关键词"),
+        ("/search % _", "用法：/search 关键词"),
         ("/search 工会 最新", "“工会”的搜索结果（共 5 篇，最新的在前）"),
         ("/start b_99999_1_deadbeef", "这期报纸已不在存档中"),
         ("/settings 25:99", "“25:99”不是有效的时间"),

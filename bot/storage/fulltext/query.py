@@ -117,6 +117,18 @@ class SearchQuery:
         return self.empty and (bool(self.papers or self.not_papers) or self.since is not None)
 
     @property
+    def nothing_typed(self) -> bool:
+        """Nothing word-like at all (only symbols: ``"``, ``%``): not a search, a slip."""
+        return self.empty and not (
+            self.exclude
+            or self.papers
+            or self.not_papers
+            or self.since
+            or self.bad_dates
+            or self.operators
+        )
+
+    @property
     def exclusions_only(self) -> bool:
         """Only words to leave out: there is nothing to find them among."""
         return self.empty and bool(self.exclude)

@@ -147,6 +147,12 @@ def test_dates_and_papers_without_a_word_are_filters_only() -> None:
     assert not parse_query("%").filters_only  # nothing typed to find: just no match
 
 
+def test_only_symbols_is_nothing_typed() -> None:
+    assert parse_query('% _ "').nothing_typed
+    assert not parse_query("-美国").nothing_typed
+    assert not parse_query("2024-07").nothing_typed
+
+
 def test_words_to_leave_out_alone_are_exclusions_only() -> None:
     assert parse_query("-美国 -日本").exclusions_only
     assert not parse_query("工会 -美国").exclusions_only
