@@ -64,6 +64,26 @@ def _positive(text: str) -> int:
     return value
 
 
+def _global_options(parser: argparse.ArgumentParser, *, default: bool) -> None:
+    """``--config`` and ``-v``, with their defaults (the top level) or none (a command's)."""
+    unset = argparse.SUPPRESS
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=None if default else unset,
+        metavar="PATH",
+        help="configuration file (default: $BAOZHAI_CONFIG, else ./config.toml if present, else "
+        "built-in defaults)",
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=False if default else unset,
+        help="log debug details",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="baozhai",
@@ -71,19 +91,16 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "--config",
-        type=Path,
-        default=None,
-        metavar="PATH",
-        help="configuration file (default: $BAOZHAI_CONFIG, else ./config.toml if present, else "
-        "built-in defaults)",
-    )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    _global_options(parser, default=True)
+    # The same options after a command too (`baozhai ingest -v`): given there, they win; not
+    # given, they leave what was given before the command (SUPPRESS: no default of their own).
+    shared = argparse.ArgumentParser(add_help=False)
+    _global_options(shared, default=False)
     commands = parser.add_subparsers(metavar="COMMAND")
 
     run = commands.add_parser(
         "run",
+        parents=[shared],
         help="start the bot and its scheduler (the demo when no token is configured)",
         description="Start the Telegram bot and its scheduler: poll the inboxes and e-paper "
         "sites, push the daily digest, answer commands. Without a token this starts the local "
@@ -100,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=_run)
     demo = commands.add_parser(
         "demo",
+        parents=[shared],
         help="chat with the bot in this terminal, against a local Bot API server",
         description="Start a local Bot API server on 127.0.0.1, the real bot against it, and a "
         "chat in this terminal on the bundled sample edition. Type /today, /article 2, "
@@ -115,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parse = commands.add_parser(
         "parse",
+        parents=[shared],
         help="parse an edition file, a folder of them, or an e-paper URL; show the summaries",
         description="Parse editions into articles and summarize each. PATH may be a text "
         "dump file, a folder (every *.txt in it; page files of one date form one edition) or "
@@ -145,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     backfill = commands.add_parser(
         "backfill",
+        parents=[shared],
         help="store a past date range of an e-paper paper, for the archive",
         description="Read each edition of PAPER (an e-paper paper of the configuration) from "
         "--from to --to and store it for /search and /article. Resumable: dates already "
@@ -165,6 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     digest = commands.add_parser(
         "digest",
+        parents=[shared],
         help="digest operations",
         description="Operations on the daily digest (see ACTION --help).",
     )
@@ -172,6 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     digest_commands = digest.add_subparsers(metavar="ACTION")
     send = digest_commands.add_parser(
         "send",
+        parents=[shared],
         help="push a digest to every active subscriber now",
         description="Push the digest of the newest edition (or of --date) to every active "
         "subscriber now, through the same path as the scheduled push. Chats that already "
@@ -182,6 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser(
         "ingest",
+        parents=[shared],
         help="poll every paper once now (its inbox or its e-paper site) and store new editions",
         description="Poll every configured paper once, without Telegram: scan each inbox and "
         "read each e-paper site's newest edition (whatever its poll_window), parse and "
@@ -191,6 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
     ).set_defaults(func=_ingest)
     status = commands.add_parser(
         "status",
+        parents=[shared],
         help="show what the bot did last: polls, editions, digest and broadcast counts, leader",
         description="Print the same status page as the admins' /status: each paper's last "
         "poll and newest edition, the last digest and broadcast with sent / pending / in doubt "
@@ -207,6 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
     status.set_defaults(func=_status)
     db = commands.add_parser(
         "db",
+        parents=[shared],
         help="database operations",
         description="Operations on the database (see ACTION --help).",
     )
@@ -214,12 +239,14 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(metavar="ACTION")
     db_commands.add_parser(
         "upgrade",
+        parents=[shared],
         help="apply database migrations (run also starts with this)",
         description="Migrate the configured database ([storage] url) to the newest schema. "
         "`baozhai run` does this at start too; run it alone before a deployment.",
     ).set_defaults(func=_db_upgrade)
     downgrade = db_commands.add_parser(
         "downgrade",
+        parents=[shared],
         help="migrate the database down to an older schema (before rolling a release back)",
         description="Migrate the configured database down to REVISION, with this release's "
         "migrations: before installing an older release, run this one's `db downgrade` to the "

@@ -76,6 +76,25 @@ def test_every_subcommand_has_a_description_in_its_help() -> None:
     assert all(found.values()), [prog for prog, text in found.items() if not text]
 
 
+@pytest.mark.parametrize(
+    ("typed", "verbose", "config"),
+    [
+        (["ingest", "-v", "--config", "b.toml"], True, Path("b.toml")),
+        (["-v", "--config", "a.toml", "db", "upgrade"], True, Path("a.toml")),
+        (["--config", "a.toml", "digest", "send", "--verbose"], True, Path("a.toml")),
+        (["--config", "a.toml", "status", "--config", "b.toml"], False, Path("b.toml")),
+        (["status"], False, None),
+    ],
+)
+def test_config_and_verbose_work_before_or_after_the_command(
+    typed: list[str], verbose: bool, config: Path | None
+) -> None:
+    from bot.cli import build_parser
+
+    parsed = build_parser().parse_args(typed)
+    assert (parsed.verbose, parsed.config) == (verbose, config)
+
+
 def test_parse_into_a_closed_pipe_stops_quietly(tmp_path: Path, seed_path: Path) -> None:
     for day in range(1, 21):  # JSON well beyond a pipe's buffer
         shutil.copy(seed_path, tmp_path / f"2024-07-{day:02d}.txt")
