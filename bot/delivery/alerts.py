@@ -2,13 +2,15 @@
 
 The alerts were decided at ingest (:mod:`bot.ingest.alerts`) and wait in the store; every
 poll calls :func:`send_alerts`, which sends those whose readers are not in their quiet hours
-(the others wait for a later poll: deferred, never dropped). Sends share the digests' pacer
-(30/s overall, ~1/s per chat) and follow the ledger rules of :mod:`bot.storage.alerts`: a
-claim per alert, ``on_wire`` before the request (the lease fence), ``sent`` after. Telegram's
-answers mean what they mean for digests (:mod:`bot.delivery.fanout`): 429 pauses every send
-and leaves the alert for the next poll (one longer than ``max_retry_after`` stops the run, and
-later runs sharing the pacer send nothing while it lasts), 403 deactivates the reader, a
-timeout after the request left is in doubt and ``[delivery] in_doubt`` decides.
+(the others wait for a later poll: deferred, never dropped), listing only the topics the
+reader still follows by then (one whose every topic was unfollowed meanwhile is finished
+unsent). Sends share the digests' pacer (30/s overall, ~1/s per chat) and follow the ledger
+rules of :mod:`bot.storage.alerts`: a claim per alert, ``on_wire`` before the request (the
+lease fence), ``sent`` after. Telegram's answers mean what they mean for digests
+(:mod:`bot.delivery.fanout`): 429 pauses every send and leaves the alert for the next poll
+(one longer than ``max_retry_after`` stops the run, and later runs sharing the pacer send
+nothing while it lasts), 403 deactivates the reader, a timeout after the request left is in
+doubt and ``[delivery] in_doubt`` decides.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import asyncio
 import datetime as dt
 import functools
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -71,6 +73,7 @@ class AlertReport:
     sent: int = 0
     quiet: int = 0  # waiting for the reader's quiet hours to end
     skipped: int = 0  # not claimable (a live sender has it), or in doubt and not resent
+    dropped: int = 0  # every topic it lists unfollowed while it waited: finished, not sent
     failed: int = 0  # given up, or left for a later poll (``retryable``)
     retryable: int = 0
     flood_stops: int = 0  # 429s too long to wait out (> max_retry_after): the run stopped
@@ -78,6 +81,7 @@ class AlertReport:
 
 
 _Edition = tuple[EditionRecord | None, dict[int, ArticleRecord]]
+_Items = Sequence[tuple[int, str, str, str]]  # an alert's: number, term, sentence, mark
 
 
 class _Stop(Exception):
@@ -146,10 +150,12 @@ async def _send_due(
     if pacer.paused_for() > policy.max_retry_after:
         report.paused = pacer.paused_for()
     log.info(
-        "alerts: sent %d, waiting for quiet hours %d, skipped %d, failed %d (%d retryable)",
+        "alerts: sent %d, waiting for quiet hours %d, skipped %d, dropped %d, failed %d"
+        " (%d retryable)",
         report.sent,
         report.quiet,
         report.skipped,
+        report.dropped,
         report.failed,
         report.retryable,
     )
@@ -239,6 +245,15 @@ async def _send_one(
             await asyncio.to_thread(alerts.skip, alert.id)
             report.skipped += 1
             return
+        terms = await asyncio.to_thread(store.follows.of, claim.alert.chat_id)
+        items, matched = _still_followed(claim.alert, terms)
+        if not items:
+            log.info("alert %d chat %d: topics unfollowed; not sent", alert.id, alert.chat_id)
+            await asyncio.to_thread(
+                alerts.release, alert.id, "topics unfollowed", retryable=False, owner=owner
+            )
+            report.dropped += 1
+            return
         edition, articles = await edition_of(alert.edition_id)
         if edition is None:
             await asyncio.to_thread(
@@ -247,11 +262,7 @@ async def _send_one(
             report.failed += 1
             return
         message = build_alert(
-            edition,
-            articles,
-            claim.alert.items,
-            language_for(reader.language),
-            matched=claim.alert.matched,
+            edition, articles, items, language_for(reader.language), matched=matched
         )
         async with pacer.slot(alert.chat_id, within=policy.max_retry_after):
             renew = dt.timedelta(seconds=policy.lease_seconds)
@@ -272,7 +283,7 @@ async def _send_one(
                 raise
         await asyncio.to_thread(alerts.confirm, alert.id, sent.message_id)
         report.sent += 1
-        log.info("alert %d chat %d: sent (%d articles)", alert.id, alert.chat_id, len(alert.items))
+        log.info("alert %d chat %d: sent (%d articles)", alert.id, alert.chat_id, len(items))
     except _Stop:
         raise
     except asyncio.CancelledError:
@@ -324,6 +335,18 @@ async def _send_one(
             await _failed(store, alert, f"{type(exc).__name__}: {exc}", True, owner, report)
         except Exception:
             log.exception("alert %d: could not record the failure", alert.id)
+
+
+def _still_followed(alert: AlertRecord, terms: Collection[str]) -> tuple[_Items, int]:
+    """The alert's items whose topic the reader still follows, and how many articles it may
+    say matched. It was decided at ingest and may have waited out quiet hours since: a topic
+    unfollowed meanwhile is no longer wanted. The count beyond the listed items is kept only
+    while none was dropped (their topics are not stored, so they cannot be told apart)."""
+    followed = frozenset(terms)
+    items = [item for item in alert.items if item[1] in followed]
+    if len(items) == len(alert.items):
+        return alert.items, alert.matched
+    return items, len(items)
 
 
 async def _failed(

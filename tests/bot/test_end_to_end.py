@@ -634,6 +634,26 @@ async def test_an_alert_due_in_quiet_hours_waits_for_their_end(
     assert "驿站" in alert.text
 
 
+async def test_an_alert_held_by_quiet_hours_is_not_sent_for_a_topic_unfollowed_meanwhile(
+    bot: RunningBot, seed_path: Path
+) -> None:
+    reader = await subscribed(bot, 2162)
+    await reader.send("/follow 驿站")
+    await reader.wait_for_messages(1)
+    bot.set_clock(DAY, dt.time(2, 0))  # the edition arrives in the night: the alert waits
+    edition_id = await ingest(bot, seed_path)
+    await bot.job_done()
+    assert bot.store.alerts.get(edition_id, 2162).status == "pending"  # type: ignore[union-attr]
+    bot.set_clock(DAY, dt.time(6, 30))
+    await reader.send("/unfollow 驿站")
+    await reader.wait_for_messages(1)
+
+    bot.set_clock(DAY, dt.time(7, 0))
+    await bot.poll_to_end()
+
+    await nothing_more_arrives(reader)
+
+
 async def test_redropping_an_edition_changes_nothing(bot: RunningBot, seed_path: Path) -> None:
     await ingest(bot, seed_path)
     bot.drop_edition(seed_path, DAY)

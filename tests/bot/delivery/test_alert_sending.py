@@ -199,6 +199,38 @@ async def test_an_alert_held_by_quiet_hours_is_not_sent_to_a_reader_who_left_and
     assert user.history == [] and later.sent == 0
 
 
+async def test_an_alert_held_by_quiet_hours_lists_only_the_topics_the_reader_still_follows(
+    local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
+) -> None:
+    user = local_api.user(322, "夜猫子")
+    edition, _ = seed_with_follows(store, (322, ("驿站", "电梯")))
+    decide_alerts(store, edition)
+    await send(local_api_bot, store, NIGHT)
+
+    assert store.follows.remove(322, "电梯")
+    morning = await send(local_api_bot, store, NIGHT.replace(hour=7))
+
+    [message] = user.history
+    assert "关注：驿站" in message.text and "电梯" not in message.text
+    assert "相关 1 篇" in message.text
+    assert morning.sent == 1
+
+
+async def test_an_alert_held_by_quiet_hours_is_dropped_once_its_every_topic_is_unfollowed(
+    local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
+) -> None:
+    user = local_api.user(323, "夜猫子")
+    edition, _ = seed_with_follows(store, (323, ("驿站",)))
+    decide_alerts(store, edition)
+    await send(local_api_bot, store, NIGHT)
+
+    assert store.follows.remove(323, "驿站")
+    morning = await send(local_api_bot, store, NIGHT.replace(hour=7))
+
+    assert user.history == [] and morning.sent == 0
+    assert store.alerts.due() == []  # finished, not left waiting for every later poll
+
+
 async def test_quiet_hours_are_the_readers_own_in_their_own_zone(
     local_api: LocalBotApi, local_api_bot: telegram.Bot, store: Store
 ) -> None:
