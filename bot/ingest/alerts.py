@@ -2,8 +2,10 @@
 
 The decision is stored (``store.alerts``), one row per reader with a match, so it survives a
 restart and waits out quiet hours; sending is :mod:`bot.delivery.alerts`' job. Deciding is
-repeatable: only topics followed before the edition was ingested count, and an existing
-alert is never replaced, so running it again after a crash gives the same alerts, once.
+repeatable: only topics followed before the edition was ingested count, and an edition's
+alert to a reader is one row, so running it again after a crash gives the same alerts, once.
+Running it again after a late page brings an alert no sender has taken yet up to date (the
+page's articles join it); one being sent, or sent, stays as it was.
 """
 
 from __future__ import annotations

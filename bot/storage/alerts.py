@@ -16,7 +16,7 @@ import datetime as dt
 import logging
 from collections.abc import Mapping, Sequence
 
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -52,10 +52,13 @@ class Alerts:
         self._tx = tx
 
     def decide(self, edition_id: int, decisions: Mapping[int, Decision]) -> int:
-        """Record each chat's alert of this edition unless it has one; how many were new.
+        """Record each chat's alert of this edition; how many were new.
 
-        ``INSERT … ON CONFLICT DO NOTHING``: deciding again (a restart, a re-read edition)
-        never makes a second alert nor changes one that was decided.
+        ``INSERT … ON CONFLICT DO UPDATE`` of an alert still waiting (pending, unclaimed):
+        deciding again (a restart, a late page) never makes a second alert, and brings one no
+        sender has taken up to date, so a late page's articles join an alert held by quiet
+        hours. One a sender has claimed, sent or given up is left as it was: what it sends,
+        or sent, is what was decided.
         """
         rows = [
             {
@@ -71,20 +74,23 @@ class Alerts:
             for chat_id, (chat_items, matched) in sorted(decisions.items())
             if chat_items
         ]
-        added = 0
         with self._tx.write() as session:
             if session.get(Edition, edition_id) is None:
                 return 0
+            had = _alert_count(session, edition_id)
             insert = _insert(session)
+            upsert = insert.on_conflict_do_update(
+                index_elements=["edition_id", "chat_id"],
+                set_={
+                    "items": insert.excluded["items"],  # .items is the collection's own
+                    "matched": insert.excluded.matched,
+                    "updated_at": insert.excluded.updated_at,
+                },
+                where=(AlertRow.status == AlertStatus.PENDING) & AlertRow.claimed_by.is_(None),
+            )
             for start in range(0, len(rows), _BATCH):
-                result = session.execute(
-                    insert.on_conflict_do_nothing(
-                        index_elements=["edition_id", "chat_id"]
-                    ).returning(AlertRow.id),
-                    rows[start : start + _BATCH],
-                )
-                added += len(result.all())
-        return added
+                session.execute(upsert, rows[start : start + _BATCH])
+            return _alert_count(session, edition_id) - had
 
     def due(self) -> list[tuple[AlertRecord, SubscriberRecord]]:
         """Alerts not yet sent that a sender may take now, with their active readers.
@@ -248,6 +254,12 @@ class Alerts:
                 .values(status=status, updated_at=utcnow(), **values)
                 .execution_options(synchronize_session=False)
             )
+
+
+def _alert_count(session: Session, edition_id: int) -> int:
+    """How many chats have an alert of the edition (what :meth:`Alerts.decide` added is the
+    difference: its upsert's RETURNING would name the updated rows too)."""
+    return int(session.scalar(select(func.count()).where(AlertRow.edition_id == edition_id)) or 0)
 
 
 def _insert(session: Session) -> sqlite.Insert | postgresql.Insert:

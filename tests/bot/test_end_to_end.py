@@ -654,6 +654,28 @@ async def test_an_alert_held_by_quiet_hours_is_not_sent_for_a_topic_unfollowed_m
     await nothing_more_arrives(reader)
 
 
+async def test_an_alert_held_by_quiet_hours_lists_the_articles_of_a_page_that_came_meanwhile(
+    bot: RunningBot, seed_path: Path
+) -> None:
+    reader = await subscribed(bot, 2163)
+    await reader.send("/follow 工会")
+    await reader.wait_for_messages(1)
+    bot.set_clock(DAY, dt.time(2, 0))  # page 1 arrives in the night: the alert waits
+    edition_id = await ingest(bot, seed_path)
+    await bot.job_done()
+    assert bot.store.alerts.get(edition_id, 2163).status == "pending"  # type: ignore[union-attr]
+    bot.set_clock(DAY, dt.time(3, 0))
+    await late_page(bot, seed_path)
+    await bot.job_done()
+
+    bot.set_clock(DAY, dt.time(7, 0))
+    await bot.poll_to_end()
+
+    [alert] = await reader.wait_for_messages(1)
+    assert "相关 6 篇" in alert.text
+    assert "8. 省总工会部署夏季高温劳动保护工作" in alert.text
+
+
 async def test_redropping_an_edition_changes_nothing(bot: RunningBot, seed_path: Path) -> None:
     await ingest(bot, seed_path)
     bot.drop_edition(seed_path, DAY)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import text
 
 from bot.storage.follows import FollowResult
@@ -97,13 +98,48 @@ def test_a_readers_zone_and_quiet_hours_round_trip(store: Store) -> None:
 # --------------------------------------------------------------------------- alerts
 
 
-def test_deciding_again_adds_nothing_and_changes_nothing(store: Store) -> None:
+LATE_ITEMS = [*ITEMS, (8, "工会", "省总工会部署夏季高温劳动保护工作。", "8c8c8c8c")]
+
+
+def test_deciding_again_adds_no_second_alert(store: Store) -> None:
     store.subscribers.subscribe(101, "zh", [PAPER])
     record = add(store, edition())
     assert store.alerts.decide(record.id, {101: (ITEMS, 2)}) == 1
-    assert store.alerts.decide(record.id, {101: ([(2, "别的", "", "")], 1), 102: (ITEMS, 2)}) == 1
-    alert = store.alerts.get(record.id, 101)
-    assert alert is not None and alert.items == tuple(ITEMS)
+    assert store.alerts.decide(record.id, {101: (ITEMS, 2), 102: (ITEMS, 2)}) == 1
+    assert [alert.items for alert in store.alerts.of_chat(101)] == [tuple(ITEMS)]
+
+
+def test_deciding_again_brings_an_alert_no_sender_has_taken_up_to_date(store: Store) -> None:
+    alert_id = decided(store)
+    [waiting] = store.alerts.of_chat(101)
+
+    assert store.alerts.decide(waiting.edition_id, {101: (LATE_ITEMS, 3)}) == 0
+
+    alert = store.alerts.get(waiting.edition_id, 101)
+    assert alert is not None and alert.id == alert_id
+    assert (alert.items, alert.matched, alert.status) == (
+        tuple(LATE_ITEMS),
+        3,
+        AlertStatus.PENDING,
+    )
+
+
+@pytest.mark.parametrize("stage", ["claimed", "on_wire", "sent"])
+def test_deciding_again_leaves_an_alert_a_sender_has_taken_as_it_was(
+    store: Store, stage: str
+) -> None:
+    alert_id = decided(store)
+    live(store, "me")
+    assert store.alerts.claim(alert_id, "me") is not None
+    if stage != "claimed":
+        assert store.alerts.put_on_wire(alert_id, "me")
+    if stage == "sent":
+        store.alerts.confirm(alert_id, 777)
+    [taken] = store.alerts.of_chat(101)
+
+    store.alerts.decide(taken.edition_id, {101: (LATE_ITEMS, 3)})
+
+    assert store.alerts.of_chat(101) == [taken]
 
 
 def test_an_alert_decided_before_marks_is_read_with_empty_marks(store: Store) -> None:
