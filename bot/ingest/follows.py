@@ -156,9 +156,10 @@ class _Article:
             at = self.text.find(term, at + 1)
 
     def quote(self, term: str) -> str:
-        """The first body sentence with ``term`` on token boundaries; "" if only the title or
-        a keyword has it. The sentence is the one holding that occurrence, not the first
-        with the characters anywhere (分工会议 holds 工会's characters, not the word)."""
+        """The first body sentence with ``term`` on token boundaries, cut around it
+        (:func:`_around`); "" if only the title or a keyword has it. The sentence is the one
+        holding that occurrence, not the first with the characters anywhere (分工会议 holds
+        工会's characters, not the word)."""
         for at in self.occurrences(term):
             part = bisect.bisect_right(self.part_starts, at) - 1
             if part >= self.body_from:
@@ -166,8 +167,11 @@ class _Article:
                 offset = at - self.part_starts[part]
                 for start, end, printed in self._sentences(number):
                     if start <= offset < end:
-                        return printed
-                return " ".join(self.paragraphs[number].split())
+                        normalized = self.text[self.part_starts[part] + start :][: end - start]
+                        return _around(printed, normalized, offset - start, len(term))
+                paragraph = self.paragraphs[number]
+                normalized = _normalize(paragraph).strip()
+                return _around(" ".join(paragraph.split()), normalized, offset, len(term))
         return ""
 
     def _sentences(self, number: int) -> list[tuple[int, int, str]]:
@@ -185,6 +189,30 @@ class _Article:
                     found.append((start, cursor, " ".join(sentence.split())))
             self.sentences[number] = found
         return found
+
+
+QUOTE_CHARS = 280
+"""At most this much of a sentence is kept around the term (a "…" at each end it was cut)."""
+QUOTE_LEAD = 60
+"""Characters kept before the term when a sentence is cut: its context, and room for the
+message's shorter window (:func:`bot.render.snippet.highlight`) to centre on it."""
+
+
+def _around(printed: str, normalized: str, at: int, size: int) -> str:
+    """``printed`` (a sentence as printed) cut to :data:`QUOTE_CHARS` around the match at
+    ``at`` of ``normalized`` (the same sentence normalised, offsets alike but for rare
+    characters that fold to several), starting after any earlier occurrence of the term's
+    characters that is not the word (分工会议 before 总工会): the message shows the quote
+    around its first occurrence, which must be this one."""
+    if len(printed) <= QUOTE_CHARS and normalized.rfind(normalized[at : at + size], 0, at) < 0:
+        return printed
+    start = max(0, at - QUOTE_LEAD)
+    earlier = normalized.rfind(normalized[at : at + size], start, at + size - 1)
+    if earlier >= 0:
+        start = min(earlier + size, at)
+    start = min(start, len(printed))
+    end = min(len(printed), start + QUOTE_CHARS)
+    return ("…" if start else "") + printed[start:end] + ("…" if end < len(printed) else "")
 
 
 class EditionIndex:

@@ -7,11 +7,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.ingest.follows import EditionIndex, match_readers, normalize_term
+from bot.ingest.follows import QUOTE_CHARS, EditionIndex, match_readers, normalize_term
+from bot.render.alerts import build_alert
 from bot.storage.records import ArticleRecord
 from summarizer.parser import read_page
 from summarizer.segment import make_segmenter
 from tests.bot.delivery.editions import SEED
+from tests.bot.render.test_alert_message import EDITION
 
 
 def article(number: int, title: str, *paragraphs: str, keywords: tuple[str, ...] = ()):
@@ -95,6 +97,21 @@ def test_the_alert_quotes_the_sentence_where_the_word_is_not_one_with_its_charac
     text = article(1, "要闻", "会议明确了分工会议安排。全国总工会召开大会。")
     [item] = match_readers(EditionIndex([text]), [(7, "工会")])[7].items
     assert item.sentence == "全国总工会召开大会。"
+
+
+def test_a_long_sentence_is_quoted_around_the_word_not_from_its_start() -> None:
+    text = article(1, "要闻", "很" * 320 + "省总工会部署工作。")
+    [item] = match_readers(EditionIndex([text]), [(7, "工会")])[7].items
+    assert item.sentence.startswith("…很") and item.sentence.endswith("省总工会部署工作。")
+    assert len(item.sentence) <= QUOTE_CHARS + 2
+
+
+def test_the_alert_shows_the_word_not_its_characters_earlier_in_the_sentence() -> None:
+    body = "在分工会议上，" + "各地积极推进基层工作，" * 16 + "全国总工会代表作了发言。"
+    edition_index = EditionIndex([article(1, "要闻", body)])
+    [item] = match_readers(edition_index, [(7, "工会")])[7].items
+    message = build_alert(EDITION, edition_index.articles, [item[:3]], "zh")
+    assert "全国总<b>工会</b>代表" in message.text and "分<b>工会</b>议" not in message.text
 
 
 def test_a_latin_word_is_quoted_where_it_stands_whole() -> None:
