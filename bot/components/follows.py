@@ -2,13 +2,15 @@
 
 A topic is normalised the way the matcher reads editions (:func:`normalize_term`: NFKC,
 case-folded, single spaces), bounded in length and counted against the per-reader cap
-(``[limits] follows_per_reader``). Alerts themselves are decided at ingest and sent by the
-poll jobs (:mod:`bot.components.jobs`).
+(``[limits] follows_per_reader``). A list (``/follow 工会，驿站``) is one topic each, answered
+in one reply. Alerts themselves are decided at ingest and sent by the poll jobs
+(:mod:`bot.components.jobs`).
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 
 from telegram import Update
 from telegram.ext import ContextTypes
@@ -17,10 +19,10 @@ from bot.components.chats import may_manage
 from bot.components.commands import clean_argument
 from bot.components.replies import chat_of, language, reply
 from bot.delivery.readertime import quiet_window
-from bot.ingest.follows import MAX_FOLLOW_CHARS, normalize_term
+from bot.ingest.follows import MAX_FOLLOW_CHARS, normalize_term, split_topics
 from bot.render import escape
 from bot.render.cards import quiet_label
-from bot.render.i18n import Markup, t
+from bot.render.i18n import Markup, t, t_plain
 from bot.services import services
 from bot.storage.follows import FollowResult
 
@@ -37,26 +39,40 @@ def _argument(update: Update) -> str:
     return clean_argument(parts[1][: _MAX_INPUT + 1]) if len(parts) > 1 else ""
 
 
-async def _term(update: Update, usage: str, *, new: bool = False) -> str | None:
-    """The normalised topic after the command; None after telling the reader what is wrong.
-    A ``new`` one (to follow, not to drop) must also fit as stored."""
+async def _terms(update: Update, usage: str, *, new: bool = False) -> list[str] | None:
+    """The normalised topics after the command (a typed list is one each, :func:`split_topics`;
+    each once); None after telling the reader what is wrong, and then nothing is changed. A
+    ``new`` one (to follow, not to drop) must also fit as stored."""
     lang = language(update)
     argument = _argument(update)
     if not argument:
         await reply(update, t(lang, usage))
         return None
-    if len(argument) > MAX_FOLLOW_CHARS:
-        shown = len(argument) if len(argument) <= _MAX_INPUT else f"{_MAX_INPUT}+"
-        await reply(update, t(lang, "follow_too_long", length=shown, limit=MAX_FOLLOW_CHARS))
+    if len(argument) > _MAX_INPUT:  # cut at the limit: its last topic may be cut too
+        await reply(
+            update, t(lang, "follow_too_long", length=f"{_MAX_INPUT}+", limit=MAX_FOLLOW_CHARS)
+        )
         return None
-    term = normalize_term(argument)
-    if not term:
+    terms: list[str] = []
+    for part in split_topics(argument):
+        term = normalize_term(part)
+        # NFKC may lengthen it: "ﷺ" becomes 18 characters.
+        length = len(term) if new and len(term) > len(part) else len(part)
+        if length > MAX_FOLLOW_CHARS:
+            await reply(update, t(lang, "follow_too_long", length=length, limit=MAX_FOLLOW_CHARS))
+            return None
+        if term and term not in terms:
+            terms.append(term)
+    if not terms:
         await reply(update, t(lang, "follow_invalid"))
         return None
-    if new and len(term) > MAX_FOLLOW_CHARS:  # NFKC may lengthen it: "ﷺ" becomes 18 characters
-        await reply(update, t(lang, "follow_too_long", length=len(term), limit=MAX_FOLLOW_CHARS))
-        return None
-    return term
+    return terms
+
+
+def _listed(terms: Sequence[str], lang: str) -> Markup:
+    """Topics as a reply names them: “工会”、“驿站”."""
+    separator = t_plain(lang, "list_separator")
+    return Markup(separator.join(f"“{escape(term)}”" for term in terms))
 
 
 async def _may_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -69,9 +85,10 @@ async def _may_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -> boo
 
 
 async def follow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """``/follow 工会``: an alert whenever a new edition has an article about it."""
-    term = await _term(update, "follow_usage", new=True)
-    if term is None or not await _may_change(update, context):
+    """``/follow 工会`` (or ``/follow 工会，驿站``): an alert whenever a new edition has an
+    article about it."""
+    terms = await _terms(update, "follow_usage", new=True)
+    if terms is None or not await _may_change(update, context):
         return
     svc = services(context)
     lang = language(update)
@@ -81,31 +98,55 @@ async def follow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if record is None or not record.active:
         await reply(update, t(lang, "not_subscribed"))
         return
-    result = await asyncio.to_thread(svc.store.follows.add, chat_id, term, cap=cap)
-    if result is FollowResult.ADDED:
+    results = await asyncio.to_thread(svc.store.follows.add_all, chat_id, terms, cap=cap)
+    if FollowResult.UNKNOWN in results:
+        await reply(update, t(lang, "not_subscribed"))
+        return
+    got = {
+        result: [term for term, r in zip(terms, results, strict=True) if r is result]
+        for result in FollowResult
+    }
+    lines: list[Markup] = []
+    if added := got[FollowResult.ADDED]:
         count = await asyncio.to_thread(svc.store.follows.count, chat_id)
         window = quiet_window(record, svc.config.schedule.quiet_hours)
         key = "follow_added" if window[0] != window[1] else "follow_added_anytime"
         quiet = quiet_label(window, lang)
-        await reply(update, t(lang, key, term=term, count=count, cap=cap, quiet=quiet))
-    elif result is FollowResult.EXISTS:
-        await reply(update, t(lang, "follow_exists", term=term))
-    elif result is FollowResult.FULL:
-        await reply(update, t(lang, "follow_full", cap=cap))
-    else:
-        await reply(update, t(lang, "not_subscribed"))
+        listed, topics = _listed(added, lang), len(added)
+        lines.append(t(lang, key, terms=listed, topics=topics, count=count, cap=cap, quiet=quiet))
+    if got[FollowResult.EXISTS]:
+        lines.append(t(lang, "follow_exists", terms=_listed(got[FollowResult.EXISTS], lang)))
+    if full := got[FollowResult.FULL]:
+        if len(full) == len(terms):
+            lines.append(t(lang, "follow_full", cap=cap))
+        else:
+            lines.append(t(lang, "follow_full_some", terms=_listed(full, lang), cap=cap))
+    await reply(update, Markup("\n".join(lines)))
 
 
 async def unfollow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """``/unfollow 工会``: no more alerts about it."""
-    term = await _term(update, "unfollow_usage")
-    if term is None or not await _may_change(update, context):
+    """``/unfollow 工会`` (or ``/unfollow 工会，驿站``): no more alerts about it."""
+    terms = await _terms(update, "unfollow_usage")
+    if terms is None or not await _may_change(update, context):
         return
     svc = services(context)
     lang = language(update)
     chat_id = chat_of(update).id
-    removed = await asyncio.to_thread(svc.store.follows.remove, chat_id, term)
-    await reply(update, t(lang, "unfollowed" if removed else "unfollow_unknown", term=term))
+    whole = normalize_term(_argument(update))
+    if len(terms) > 1 and await asyncio.to_thread(svc.store.follows.remove, chat_id, whole):
+        # A list an earlier release stored as one topic (it did not split them).
+        await reply(update, t(lang, "unfollowed", terms=_listed([whole], lang)))
+        return
+    removed = [
+        term for term in terms if await asyncio.to_thread(svc.store.follows.remove, chat_id, term)
+    ]
+    unknown = [term for term in terms if term not in removed]
+    lines: list[Markup] = []
+    if removed:
+        lines.append(t(lang, "unfollowed", terms=_listed(removed, lang)))
+    if unknown:
+        lines.append(t(lang, "unfollow_unknown", terms=_listed(unknown, lang)))
+    await reply(update, Markup("\n".join(lines)))
 
 
 async def following(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -45,6 +45,7 @@ __all__ = [
     "ReaderMatch",
     "match_readers",
     "normalize_term",
+    "split_topics",
 ]
 
 MAX_FOLLOW_CHARS = 30  # a topic, not a sentence: longer would never match anyway
@@ -53,6 +54,8 @@ _SPACE = re.compile(r"\s+")
 _WORD_CHAR = re.compile(r"\w")
 _WRAPPING = frozenset(("Pc", "Pd", "Ps", "Pe", "Pi", "Pf", "Po", "So", "Sk"))
 _HAN_SPACE = re.compile(f"(?<=[{HAN_CLASS}]) (?=[{HAN_CLASS}])")
+# What separates the items of a typed list; a comma between digits is a number's (1,000).
+_LIST_SEPARATOR = re.compile(r"[，、;；]|(?<!\d),|,(?!\d)")
 
 
 def _normalize(text: str) -> str:
@@ -75,6 +78,13 @@ def normalize_term(text: str) -> str:
         end -= 1
     folded = _HAN_SPACE.sub("", folded[start:end])
     return folded if _WORD_CHAR.search(folded) else ""
+
+
+def split_topics(text: str) -> list[str]:
+    """The topics in what a reader typed: a list (工会，驿站; also , 、 ; ；) is one topic
+    each, as the list itself could never match (no article has the two words with the comma
+    between). The parts as typed, not normalised; blank ones left out."""
+    return [part.strip() for part in _LIST_SEPARATOR.split(text) if part.strip()]
 
 
 def _wraps(char: str) -> bool:

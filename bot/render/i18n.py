@@ -241,25 +241,30 @@ MESSAGES: dict[str, dict[str, str]] = {
         "language_en": "英文",
         # follows and alerts
         "follow_usage": (
-            "用法：<code>/follow 话题</code>，例如 <code>/follow 工会</code>。"
+            "用法：<code>/follow 话题</code>，例如 <code>/follow 工会</code>；"
+            "几个话题用逗号隔开：<code>/follow 工会，驿站</code>。"
             "新一期报纸有文章提到它时，我会提醒你。"
         ),
         "follow_added": (
-            "✅ 已关注“{term}”（{count}/{cap}）。新一期报纸提到它时我会提醒你；"
+            "✅ 已关注{terms}（{count}/{cap}）。新一期报纸提到{topics:它|它们}时我会提醒你；"
             "免打扰时段（{quiet}）的提醒会在结束后再发。"
         ),
         "follow_added_anytime": (
-            "✅ 已关注“{term}”（{count}/{cap}）。新一期报纸提到它时我会随即提醒你。"
+            "✅ 已关注{terms}（{count}/{cap}）。新一期报纸提到{topics:它|它们}时我会随即提醒你。"
         ),
-        "follow_exists": "你已经关注了“{term}”。发送 /following 查看全部。",
+        "follow_exists": "你已经关注了{terms}。发送 /following 查看全部。",
         "follow_full": (
             "最多可以关注 {cap} 个话题。先用 <code>/unfollow 话题</code> 取消一个，再关注新的。"
+        ),
+        "follow_full_some": (
+            "已到 {cap} 个话题的上限，没有关注{terms}。"
+            "先用 <code>/unfollow 话题</code> 取消一个，再关注新的。"
         ),
         "follow_too_long": "话题太长了（{length} 个字符），请控制在 {limit} 个字符以内。",
         "follow_invalid": "这里没有可以匹配的文字。请发送词语，例如 <code>/follow 工会</code>。",
         "unfollow_usage": "用法：<code>/unfollow 话题</code>。发送 /following 查看你关注的话题。",
-        "unfollowed": "已取消关注“{term}”。",
-        "unfollow_unknown": "你没有关注“{term}”。发送 /following 查看你关注的话题。",
+        "unfollowed": "已取消关注{terms}。",
+        "unfollow_unknown": "你没有关注{terms}。发送 /following 查看你关注的话题。",
         "following_none": "你还没有关注任何话题。试试 <code>/follow 工会</code>。",
         "following_list": (
             "<b>🔔 你关注的话题（{count}/{cap}）</b>\n{terms}\n\n"
@@ -618,21 +623,26 @@ MESSAGES: dict[str, dict[str, str]] = {
         "language_zh": "Chinese",
         "language_en": "English",
         "follow_usage": (
-            "Usage: <code>/follow TOPIC</code>, e.g. <code>/follow 工会</code>. When a new "
-            "edition has an article about it, I will alert you."
+            "Usage: <code>/follow TOPIC</code>, e.g. <code>/follow 工会</code>; several, "
+            "separated by commas: <code>/follow 工会, 驿站</code>. When a new edition has an "
+            "article about it, I will alert you."
         ),
         "follow_added": (
-            "✅ Following “{term}” ({count}/{cap}). A new edition that mentions it gets you an "
-            "alert; during your quiet hours ({quiet}) it waits until they end."
+            "✅ Following {terms} ({count}/{cap}). A new edition that mentions {topics:it|them} "
+            "gets you an alert; during your quiet hours ({quiet}) it waits until they end."
         ),
         "follow_added_anytime": (
-            "✅ Following “{term}” ({count}/{cap}). A new edition that mentions it gets you an "
-            "alert at once."
+            "✅ Following {terms} ({count}/{cap}). A new edition that mentions {topics:it|them} "
+            "gets you an alert at once."
         ),
-        "follow_exists": "You already follow “{term}”. /following lists your topics.",
+        "follow_exists": "You already follow {terms}. /following lists your topics.",
         "follow_full": (
             "You can follow at most {cap} topics. Drop one with <code>/unfollow TOPIC</code> "
             "first."
+        ),
+        "follow_full_some": (
+            "That makes {cap} topics, the most you can follow: {terms} not followed. Drop one "
+            "with <code>/unfollow TOPIC</code> first."
         ),
         "follow_too_long": (
             "That topic is too long ({length} characters); please keep it to {limit} at most."
@@ -641,8 +651,8 @@ MESSAGES: dict[str, dict[str, str]] = {
             "There is nothing to match in that. Send a word, e.g. <code>/follow 工会</code>."
         ),
         "unfollow_usage": "Usage: <code>/unfollow TOPIC</code>. /following lists your topics.",
-        "unfollowed": "No longer following “{term}”.",
-        "unfollow_unknown": "You do not follow “{term}”. /following lists your topics.",
+        "unfollowed": "No longer following {terms}.",
+        "unfollow_unknown": "You do not follow {terms}. /following lists your topics.",
         "following_none": "You follow no topics yet. Try <code>/follow 工会</code>.",
         "following_list": (
             "<b>🔔 Your topics ({count}/{cap})</b>\n{terms}\n\n"

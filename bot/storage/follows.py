@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import logging
+from collections.abc import Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -40,25 +41,36 @@ class Follows:
 
     def add(self, chat_id: int, term: str, *, cap: int) -> FollowResult:
         """Follow ``term`` (normalised) unless the chat already does or has ``cap`` terms."""
+        [result] = self.add_all(chat_id, [term], cap=cap)
+        return result
 
-        def work(session: Session) -> FollowResult:
+    def add_all(self, chat_id: int, terms: Sequence[str], *, cap: int) -> list[FollowResult]:
+        """Follow each of ``terms`` (normalised) in order, as :meth:`add` would, in one
+        transaction (a list typed in one ``/follow``); what each got."""
+
+        def work(session: Session) -> list[FollowResult]:
             # The reader's row locked (PostgreSQL; SQLite's write transaction is exclusive):
             # a concurrent /follow waits here, then counts this one.
             subscriber = session.scalar(
                 select(Subscriber.id).where(Subscriber.chat_id == chat_id).with_for_update()
             )
             if subscriber is None:
-                return FollowResult.UNKNOWN
-            terms = set(
+                return [FollowResult.UNKNOWN for _ in terms]
+            followed = set(
                 session.scalars(select(Follow.term).where(Follow.subscriber_id == subscriber))
             )
-            if term in terms:
-                return FollowResult.EXISTS
-            if len(terms) >= cap:
-                return FollowResult.FULL
-            session.add(Follow(subscriber_id=subscriber, term=term))
-            session.flush()
-            return FollowResult.ADDED
+            results = []
+            for term in terms:
+                if term in followed:
+                    results.append(FollowResult.EXISTS)
+                elif len(followed) >= cap:
+                    results.append(FollowResult.FULL)
+                else:
+                    session.add(Follow(subscriber_id=subscriber, term=term))
+                    session.flush()  # in order: /following lists them as typed
+                    followed.add(term)
+                    results.append(FollowResult.ADDED)
+            return results
 
         return self._tx.write_retrying(work)
 

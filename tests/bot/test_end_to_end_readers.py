@@ -301,6 +301,70 @@ async def test_a_topic_typed_in_quotes_is_followed_without_them(bot: RunningBot)
     assert bot.store.follows.of(8404) == ["乡村振兴"]
 
 
+@pytest.mark.parametrize(
+    "typed", ["工会，驿站", "工会,驿站", "工会、驿站", "工会;驿站", "“工会”；《驿站》"]
+)
+async def test_a_list_of_topics_is_followed_as_one_topic_each(bot: RunningBot, typed: str) -> None:
+    reader = await subscribed(bot, 8405)
+
+    followed = await answer(reader, f"/follow {typed}")
+
+    assert followed.startswith("✅ 已关注“工会”、“驿站”（2/20）。新一期报纸提到它们时")
+    assert bot.store.follows.of(8405) == ["工会", "驿站"]
+
+
+async def test_a_list_of_topics_is_followed_in_english_too(bot: RunningBot) -> None:
+    reader = await subscribed(bot, 8406, language="en")
+
+    followed = await answer(reader, "/follow apple, huawei")
+
+    assert followed.startswith(
+        "✅ Following “apple”, “huawei” (2/20). A new edition that mentions them"
+    )
+
+
+async def test_a_list_says_what_was_followed_what_was_already_and_what_the_cap_left_out(
+    bot: RunningBot,
+) -> None:
+    reader = await subscribed(bot, 8407)
+    bot.store.follows.add(8407, "工会", cap=20)
+    for n in range(18):
+        bot.store.follows.add(8407, f"话题{n}", cap=20)
+
+    followed = await answer(reader, "/follow 驿站，工会，电梯")
+
+    assert "✅ 已关注“驿站”（20/20）。新一期报纸提到它时" in followed
+    assert "你已经关注了“工会”" in followed
+    assert "没有关注“电梯”" in followed
+    assert bot.store.follows.count(8407) == 20
+
+
+async def test_a_number_with_a_thousands_comma_stays_one_topic(bot: RunningBot) -> None:
+    reader = await subscribed(bot, 8408)
+
+    assert "已关注“1,000”" in await answer(reader, "/follow 1,000")
+
+
+async def test_a_list_of_topics_is_unfollowed_as_one_topic_each(bot: RunningBot) -> None:
+    reader = await subscribed(bot, 8409)
+    await answer(reader, "/follow 工会、驿站、电梯")
+
+    unfollowed = await answer(reader, "/unfollow 工会，驿站")
+
+    assert unfollowed == "已取消关注“工会”、“驿站”。"
+    assert bot.store.follows.of(8409) == ["电梯"]
+
+
+async def test_a_list_an_earlier_release_stored_as_one_topic_is_unfollowed_whole(
+    bot: RunningBot,
+) -> None:
+    reader = await subscribed(bot, 8410)
+    bot.store.follows.add(8410, "工会,驿站", cap=20)
+
+    assert "已取消关注“工会,驿站”" in await answer(reader, "/unfollow 工会,驿站")
+    assert bot.store.follows.count(8410) == 0
+
+
 async def test_quiet_hours_are_set_switched_off_and_reset(bot: RunningBot) -> None:
     reader = await subscribed(bot, 8501)
     assert "免打扰：23:00–06:30（北京时间）" in await answer(reader, "/settings quiet 23:00-06:30")

@@ -129,6 +129,7 @@ SAMPLE_VALUES: dict[str, object] = {
     "term": "<工会> & co",
     "cap": 20,
     "terms": "• 工会\n• apple",
+    "topics": 2,
     "shown": 10,
 }
 

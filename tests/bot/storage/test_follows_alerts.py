@@ -51,6 +51,21 @@ def test_the_cap_is_enforced(store: Store) -> None:
     assert store.follows.count(1) == 3
 
 
+def test_several_terms_are_followed_at_once_up_to_the_cap(store: Store) -> None:
+    store.subscribers.subscribe(1, "zh", [PAPER])
+    store.follows.add(1, "工会", cap=3)
+
+    results = store.follows.add_all(1, ["驿站", "工会", "电梯", "劳模"], cap=3)
+
+    assert results == [
+        FollowResult.ADDED,
+        FollowResult.EXISTS,
+        FollowResult.ADDED,
+        FollowResult.FULL,
+    ]
+    assert store.follows.of(1) == ["工会", "驿站", "电梯"]
+
+
 def test_an_unknown_chat_cannot_follow(store: Store) -> None:
     assert store.follows.add(404, "工会", cap=20) is FollowResult.UNKNOWN
 
