@@ -131,6 +131,8 @@ SAMPLE_VALUES: dict[str, object] = {
     "terms": "• 工会\n• apple",
     "topics": 2,
     "shown": 10,
+    "word": "<OR>",
+    "most": 8,
 }
 
 # Fields that are counts in one message and text in another (sample values are per name).
