@@ -177,7 +177,8 @@ class _Article:
                 offset = at - self.part_starts[part]
                 for start, end, printed in self._sentences(number):
                     if start <= offset < end:
-                        normalized = self.text[self.part_starts[part] + start :][: end - start]
+                        base = self.part_starts[part]
+                        normalized = self.text[base + start : base + end]
                         return _around(printed, normalized, offset - start, len(term))
                 paragraph = self.paragraphs[number]
                 normalized = _normalize(paragraph).strip()
