@@ -54,13 +54,15 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"expected a date like 2024-07-01, got {text!r}") from None
 
 
-def _positive(text: str) -> int:
+def _summary_sentences(text: str) -> int:
+    """``--sentences``: what ``[summary] sentences`` takes, by its own converter."""
+    from bot.config import SummaryConfig, converter
+
+    convert = converter(SummaryConfig, "sentences")
     try:
-        value = int(text)
+        value: int = convert.convert(int(text), Path())
     except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 1, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected {convert.expected}, got {text!r}") from None
     return value
 
 
@@ -155,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parse.add_argument(
         "--sentences",
-        type=_positive,
+        type=_summary_sentences,
         default=None,
         metavar="K",
         help="key sentences per article (default: [summary] sentences, 3)",

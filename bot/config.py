@@ -881,6 +881,16 @@ def _key(label: str, key: str | None) -> str:
     return " ".join(part for part in (label, key) if part)
 
 
+def converter(cls: type, name: str) -> Converter[Any]:
+    """The converter of option ``name`` of table ``cls``: for a command-line flag that
+    overrides it, so the flag takes exactly what the file would (one declaration of bounds)."""
+    for f, kind, _ in _members(cls):
+        if kind == "option" and f.name == name:
+            convert: Converter[Any] = f.metadata[_OPTION]
+            return convert
+    raise KeyError(f"{cls.__name__} has no option {name!r}")
+
+
 def option_names(cls: type = Config, parent: str = "") -> Iterator[tuple[str, str]]:
     """Every option as (table, key), e.g. ("[schedule]", "digest_time"), ("[[papers]]", "name")."""
     for f, kind, inner in _members(cls):

@@ -133,6 +133,17 @@ def test_parse_tables_show_brackets_in_names_and_pages_as_written() -> None:
     assert "Daily [/b] News 2024-07-01" in shown and "[b]A1" in shown
 
 
+@pytest.mark.parametrize("count", ["0", "21", "99", "three"])
+def test_parse_sentences_outside_what_the_config_allows_is_refused(
+    tmp_path: Path, seed_path: Path, count: str
+) -> None:
+    # The same bounds as [summary] sentences: the CLI never summarizes as no config could.
+    result = baozhai("parse", str(seed_path), "--sentences", count, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "--sentences" in result.stderr and "from 1 to 20" in result.stderr
+    assert not result.stdout
+
+
 def test_parse_json_follows_the_contract(tmp_path: Path, seed_path: Path) -> None:
     result = baozhai("parse", str(seed_path), "--json", "--sentences", "2", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
