@@ -53,6 +53,7 @@ _BLOCK = 1024  # readers matched at once: a block's table is readers × terms ×
 _SPACE = re.compile(r"\s+")
 _WORD_CHAR = re.compile(r"\w")
 _WRAPPING = frozenset(("Pc", "Pd", "Ps", "Pe", "Pi", "Pf", "Po", "So", "Sk"))
+_PERCENT = frozenset("%‰‱")  # after NFKC: ％ and ﹪ are %
 _HAN_SPACE = re.compile(f"(?<=[{HAN_CLASS}]) (?=[{HAN_CLASS}])")
 # What separates the items of a typed list; a comma between digits is a number's (1,000).
 _LIST_SEPARATOR = re.compile(r"[，、;；]|(?<!\d),|,(?!\d)")
@@ -68,13 +69,14 @@ def normalize_term(text: str) -> str:
 
     What a reader wraps a topic in is no part of it: quotes, book-title marks, a hashtag's #,
     an emoji or a full stop at either end are dropped (“工会”, 《工会》, #工会 and 工会。 all
-    follow 工会), and so is a space between two Han characters (乡村 振兴 is 乡村振兴: Chinese
+    follow 工会), but not a number's per cent or per mille sign (5.2% is a word of the text,
+    5.2 there is not); and so is a space between two Han characters (乡村 振兴 is 乡村振兴: Chinese
     text has no spaces, so the spaced phrase could never occur)."""
     folded = _normalize(text).strip()
     start, end = 0, len(folded)
     while start < end and _wraps(folded[start]):
         start += 1
-    while end > start and _wraps(folded[end - 1]):
+    while end > start and _wraps(folded[end - 1]) and not _percent_at(folded, end - 1):
         end -= 1
     folded = _HAN_SPACE.sub("", folded[start:end])
     return folded if _WORD_CHAR.search(folded) else ""
@@ -85,6 +87,11 @@ def split_topics(text: str) -> list[str]:
     each, as the list itself could never match (no article has the two words with the comma
     between). The parts as typed, not normalised; blank ones left out."""
     return [part.strip() for part in _LIST_SEPARATOR.split(text) if part.strip()]
+
+
+def _percent_at(text: str, at: int) -> bool:
+    """Whether ``text[at]`` is a per cent or per mille sign after a digit: the number's."""
+    return text[at] in _PERCENT and at > 0 and text[at - 1].isdigit()
 
 
 def _wraps(char: str) -> bool:

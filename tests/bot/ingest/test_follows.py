@@ -149,6 +149,12 @@ def test_each_reader_gets_each_article_once_with_their_first_matching_term() -> 
         ("乡村 振兴", "乡村振兴"),
         ("工会 apple", "工会 apple"),
         ("c++", "c++"),
+        ("5.2%", "5.2%"),
+        ("５．２％", "5.2%"),
+        ("3‰", "3‰"),
+        ("“5.2%”", "5.2%"),
+        ("工会%", "工会"),
+        ("%", ""),
     ],
 )
 def test_terms_are_normalised_the_way_editions_are(typed: str, stored: str) -> None:
@@ -159,6 +165,16 @@ def test_a_wrapped_or_spaced_topic_matches_like_the_bare_one() -> None:
     text = article(1, "要闻", "推进乡村振兴，工会在行动。")
     for typed in ("“乡村振兴”", "《乡村振兴》", "乡村 振兴", "乡村振兴。", "#工会", "工会!"):
         assert matched(typed, text) == [1], typed
+
+
+@pytest.mark.parametrize("backend", ["jieba", "rjieba"])
+def test_a_percentage_is_followed_with_its_sign(backend: str) -> None:
+    # The sign is the number's, not a wrapper: 5.2% is one word of the text, and "5.2" alone
+    # is never one there, so a topic cut to it could never match.
+    growth = article(1, "经济稳中向好", "今年GDP增长5.2%，好于预期。")
+    index = EditionIndex([growth], make_segmenter(backend))  # type: ignore[arg-type]
+    assert index.find(normalize_term("5.2%")) == [0]
+    assert index.find(normalize_term("增长5.2%")) == [0]
 
 
 @settings(max_examples=200, deadline=None)
