@@ -109,6 +109,9 @@ def setup_logging(level: str | int = "INFO", *, secrets: Iterable[str] = ()) -> 
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("jieba").setLevel(logging.WARNING)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    # The webhook's tornado server says "Malformed HTTP message" at INFO for each request it
+    # cannot read: anyone reaching the port could fill the log with them.
+    logging.getLogger("tornado.general").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     # stamina logs each scheduled retry as a bare WARNING "stamina.retry_scheduled" (its
     # details in extra fields a plain formatter drops); the fetcher says URL and reason.

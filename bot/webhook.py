@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import Application
+from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 from tornado.web import HTTPError
 
@@ -40,7 +41,9 @@ from bot.config import TelegramConfig
 from bot.logs import redactor
 
 __all__ = [
+    "BODY_TIMEOUT",
     "MAX_BIND_DELAY",
+    "MAX_BODY_BYTES",
     "CannotListen",
     "LeaderQueue",
     "PortInUse",
@@ -55,6 +58,14 @@ log = logging.getLogger(__name__)
 
 MAX_BIND_DELAY = 5.0
 """Seconds, at most, between two tries to bind a webhook port that another process holds."""
+
+
+MAX_BODY_BYTES = 1024 * 1024
+"""The largest request body read: updates are a few kB (a message is at most 4,096
+characters), and anyone who reaches the port may post before the secret is looked at, which
+PTB's handler does only once the whole body is in (tornado's own cap is 100 MB)."""
+BODY_TIMEOUT = 10.0
+"""Seconds a client may take to send a body: a slow drip holds a connection no longer."""
 
 
 class WebhookNotServed(Exception):
@@ -151,6 +162,9 @@ def run_webhook(
         await wait_for_port(telegram.webhook_listen, telegram.webhook_port, still_leader)
 
     application.post_init = post_init
+    # PTB makes its tornado server without these; tornado's Configurable passes them on to
+    # every HTTPServer made in this process (only the webhook's, here).
+    HTTPServer.configure(None, max_body_size=MAX_BODY_BYTES, body_timeout=BODY_TIMEOUT)
     quiet = _RefusalSaidOnce()
     ptb_loop_log = logging.getLogger("telegram.ext")  # PTB's network retry loop
     ptb_loop_log.addFilter(quiet)

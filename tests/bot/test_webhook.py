@@ -204,6 +204,67 @@ async def test_an_update_without_the_right_secret_gets_403_and_is_ignored(
     assert reader.new_messages() == []
 
 
+async def raw_answer(url: str, head: bytes) -> bytes:
+    """What the server answers ``head`` (a request line and headers, no body yet) with, read
+    for 10 s at most: a server still waiting for the body answers nothing."""
+    parts = url.split("/", 3)
+    host, port = parts[2].split(":")
+    for _ in range(50):  # the listener may come up a moment after setWebhook
+        try:
+            reader, writer = await asyncio.open_connection(host, int(port))
+            break
+        except OSError:
+            await asyncio.sleep(0.1)
+    else:
+        raise AssertionError(f"nothing listens on {url}")
+    writer.write(head)
+    await writer.drain()
+    try:
+        return await asyncio.wait_for(reader.read(200), timeout=10)
+    except TimeoutError:
+        return b""
+    finally:
+        writer.close()
+
+
+async def test_a_body_far_larger_than_any_update_is_refused_before_it_is_read(
+    webhook_bot: tuple[LocalBotApi, BotProcess, str],
+) -> None:
+    # Updates are a few kB: a 2 MB post (no secret needed to send one) is not buffered.
+    _, _, url = webhook_bot
+    path = "/" + url.split("/", 3)[3]
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {2 * 1024 * 1024}\r\n\r\n"
+    ).encode()
+    assert (await raw_answer(url, head)).startswith(b"HTTP/1.1 400")
+
+
+async def test_malformed_requests_leave_no_line_in_the_log(
+    webhook_bot: tuple[LocalBotApi, BotProcess, str],
+) -> None:
+    # Anyone who reaches the port can send them, no secret needed: one line each would let
+    # them fill the journal.
+    _, process, url = webhook_bot
+    for _ in range(20):
+        assert (await raw_answer(url, b"NOT HTTP AT ALL\r\n\r\n")).startswith(b"HTTP/1.1 400")
+    await asyncio.sleep(0.5)
+    assert "Malformed" not in process.output() and "tornado" not in process.output()
+
+
+async def test_an_update_of_telegrams_largest_size_is_still_taken(
+    webhook_bot: tuple[LocalBotApi, BotProcess, str],
+) -> None:
+    server, _, url = webhook_bot
+    reader = server.user(1001)
+    padded = update(1, 1001, "/help")
+    padded["padding"] = "字" * 30_000  # ~90 kB of UTF-8: far beyond a 4096-character message
+
+    assert await post(url, padded, SECRET) == 200
+    [reply] = await reader.wait_for_messages(1, timeout=20)
+    assert "/today" in reply.text
+
+
 async def test_the_secret_is_never_in_the_log_even_at_debug(
     tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
