@@ -413,12 +413,23 @@ _HOST_NAME = re.compile(
 
 
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+MIN_SECRET_CHARS = 16
+"""Telegram takes 1 character; anyone who reaches the port could guess that in 64 posts, and
+the log masks the secret wherever it occurs (a secret "hook" would blank out every webhook)."""
 
 
 def _webhook_secret(value: Any, _base: Path) -> str:
+    # Never echo the value: it is a secret.
     if _str(value) and not _SECRET_RE.match(value):
-        # Never echo the value: it is a secret.
-        raise Invalid("expected 1-256 characters A-Z, a-z, 0-9, _ and -, got another (not shown)")
+        raise Invalid(
+            f"expected {MIN_SECRET_CHARS}-256 characters A-Z, a-z, 0-9, _ and -, got another "
+            "(not shown)"
+        )
+    if value and len(value) < MIN_SECRET_CHARS:
+        raise Invalid(
+            f"at least {MIN_SECRET_CHARS} characters, got {len(value)} (not shown): too easy to "
+            "guess; make one with `openssl rand -hex 32`"
+        )
     return value
 
 

@@ -643,7 +643,7 @@ def test_a_configured_webhook_url_run_without_webhook_is_warned_about(
 ) -> None:
     (tmp_path / "config.toml").write_text(
         f'[telegram]\napi_base_url = "{server_in_thread.base_url}"\n'
-        'webhook_url = "https://bot.example.org/hook"\nwebhook_secret = "s3cret"\n',
+        'webhook_url = "https://bot.example.org/hook"\nwebhook_secret = "s3cret-s3cret-s3cret"\n',
         encoding="utf-8",
     )
     process = Popen(

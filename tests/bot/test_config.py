@@ -439,6 +439,7 @@ BAD_VALUES = [
     ('[telegram]\nfile_base_url = "https://api.example/file/bot#a"', "[telegram] file_base_url"),
     ('[telegram]\nwebhook_url = "https://bot.example.org:9000/hook"', "[telegram] webhook_url"),
     ('[telegram]\nwebhook_listen = "not a host!"', "[telegram] webhook_listen"),
+    ('[telegram]\nwebhook_secret = "hook"', "[telegram] webhook_secret"),
     ("[schedule]\nsettle_seconds = -1", "[schedule] settle_seconds"),
     ("[telegram]\ntoken = 123", "[telegram] token"),
     ('[telegram]\napi_base_url = "ftp://x"', "[telegram] api_base_url"),
@@ -506,6 +507,18 @@ BAD_VALUES = [
 ]
 
 
+def test_a_webhook_secret_short_enough_to_guess_is_refused_without_echoing_it(
+    tmp_path: Path,
+) -> None:
+    # 64 tries find a one-character secret; and the log masks the secret wherever it occurs,
+    # so a short one (hook) would blank out common words.
+    with pytest.raises(ConfigError) as info:
+        load(write(tmp_path, '[telegram]\nwebhook_secret = "hook-hook"\n'))
+    message = str(info.value)
+    assert "at least 16" in message and "openssl rand -hex 32" in message
+    assert "hook-hook" not in message
+
+
 @pytest.mark.parametrize(
     "content",
     [
@@ -515,11 +528,12 @@ BAD_VALUES = [
         '[telegram]\nwebhook_url = "https://bot.example.org:8443/hook"',
         "[schedule]\nmax_edition_age_days = 3650",
         "[delivery]\ngroup_interval_seconds = 3",
+        '[telegram]\nwebhook_secret = "0123456789abcdef"',
         "".join(f'[[papers]]\nname = "P{n}"\ninbox = "in/{n}"\n' for n in range(100)),
     ],
 )
 def test_values_at_the_edges_of_their_range_are_taken(tmp_path: Path, content: str) -> None:
-    extra = '\nwebhook_secret = "s3cret"' if "webhook_url" in content else ""
+    extra = '\nwebhook_secret = "s3cret-s3cret-s3cret"' if "webhook_url" in content else ""
     load(write(tmp_path, content + extra + "\n"))
 
 
