@@ -88,11 +88,16 @@ async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def _broadcast_text(update: Update) -> str:
-    """What follows ``/broadcast``, line breaks kept, invisible characters dropped."""
+    """What follows ``/broadcast`` as typed, line breaks kept; "" if nothing visible is.
+
+    Invisible characters are looked through, not dropped: joiners and tags are what make 👨‍💻,
+    🏳️‍🌈 and flags one picture, and what Persian needs between some letters."""
     message = update.effective_message
     text = (message.text or "") if message else ""
     parts = text.split(maxsplit=1)
-    return strip_invisible(parts[1]).strip() if len(parts) > 1 else ""
+    if len(parts) < 2 or not strip_invisible(parts[1]).strip():
+        return ""
+    return parts[1].strip()
 
 
 async def broadcast(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

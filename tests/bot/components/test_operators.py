@@ -354,6 +354,33 @@ async def test_a_confirmed_broadcast_reaches_every_active_subscriber_once(
     assert bot.store.broadcasts.get(broadcast_id).finished_at is not None
 
 
+async def test_a_broadcast_reaches_readers_with_its_emoji_sequences_and_joiners_whole(
+    bot: RunningBot,
+) -> None:
+    # The technologist, the rainbow and England's flags are joined by invisible characters
+    # (ZWJ, tags); Persian needs its ZWNJ. Dropped, readers got 👨💻, 🏳️🌈 and a black flag.
+    reader = await subscribed(bot, 1001)
+    admin = await admin_of(bot)
+    england = "🏴" + "".join(chr(0xE0000 + ord(c)) for c in "gbeng") + "\U000e007f"
+    typed = f"👨\u200d💻 今晚维护 🏳️\u200d🌈 {england} می\u200cخواهم"
+    await admin.send("/broadcast " + typed)
+    [preview] = await admin.wait_for_messages(1)
+    assert typed in preview.text
+    query = await admin.press(preview, "✅ 发送（1）")
+    await admin.wait_for_answer(query)
+    await admin.wait_for_messages(2)
+    [message] = reader.new_messages()
+    assert message.text == typed
+
+
+async def test_a_broadcast_of_only_invisible_characters_gets_the_usage(bot: RunningBot) -> None:
+    admin = await admin_of(bot)
+    await admin.send("/broadcast \u200b\u200d\u2060")
+    [answer] = await admin.wait_for_messages(1)
+    assert "/broadcast" in answer.text
+    assert bot.store.broadcasts.unfinished() == []
+
+
 async def test_a_poll_while_the_confirmation_is_answered_leaves_the_broadcast_to_it(
     bot: RunningBot,
 ) -> None:
