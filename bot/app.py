@@ -8,12 +8,14 @@ very same application.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -37,6 +39,36 @@ from bot.storage.store import Store
 from bot.transport import AiohttpRequest
 
 log = logging.getLogger(__name__)
+
+BOOTSTRAP_RETRIES = 4
+"""Tries of the start-up call (``deleteWebhook`` when polling, ``setWebhook`` for a webhook)
+after the first, PTB's waits between them growing from 1 s (or Telegram's ``retry_after``):
+a quick restart's 429 or a passing 5xx is waited out; what lasts stops the process, in one
+line, for its supervisor to start it again later."""
+
+
+class _StartUpFailureSaidOnce(logging.Filter):
+    """Drops PTB's own report of a start-up call that failed for good (an ERROR with a
+    traceback, logged before the error is raised): the caller says it in one line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info is None or not isinstance(record.exc_info[1], TelegramError):
+            return True
+        return "Bootstrap" not in record.getMessage()  # "… (Bootstrap Set Webhook): …"
+
+
+@contextlib.contextmanager
+def start_up_failure_said_once() -> Iterator[None]:
+    """While PTB starts polling or a webhook: its failure report left to the caller."""
+    quiet = _StartUpFailureSaidOnce()
+    retry_loop_log = logging.getLogger("telegram.ext")  # PTB's network retry loop logs here
+    retry_loop_log.addFilter(quiet)
+    try:
+        yield
+    finally:
+        retry_loop_log.removeFilter(quiet)
+
+
 # The AIORateLimiter logs every 429 it passes on (max_retries=0) as an ERROR with a traceback.
 # Its callers handle them (a reply waits the flood out, a fan-out pauses) and log what matters
 # once, so its own line is noise that one flooding user could multiply.

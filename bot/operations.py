@@ -22,7 +22,12 @@ from collections.abc import Awaitable, Callable, Iterator
 from telegram import Bot, Update
 from telegram.error import Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 
-from bot.app import build_application, make_services
+from bot.app import (
+    BOOTSTRAP_RETRIES,
+    build_application,
+    make_services,
+    start_up_failure_said_once,
+)
 from bot.components.jobs import send_combined, send_edition
 from bot.config import Config, PaperConfig, SourceKind
 from bot.delivery import DeliveryReport, LeaseKeeper, LeaseLost, new_holder_id, retry_seconds
@@ -124,7 +129,16 @@ def run(config: Config, *, webhook: bool = False) -> int:
             except WebhookNotServed as exc:  # the lease was released on the way out
                 svc.stop_reason = str(exc)
         else:
-            application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+            try:
+                with start_up_failure_said_once():
+                    application.run_polling(
+                        allowed_updates=Update.ALL_TYPES,
+                        drop_pending_updates=False,
+                        bootstrap_retries=BOOTSTRAP_RETRIES,
+                    )
+            except TelegramError as exc:  # deleteWebhook failed on every try (429s, 5xx)
+                said = redactor().redact(exc.message)
+                svc.stop_reason = f"deleteWebhook failed {BOOTSTRAP_RETRIES + 1} times: {said}"
     finally:
         store.close()
     if svc.stop_reason:

@@ -31,12 +31,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import Update
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 from tornado.web import HTTPError
 
+from bot.app import BOOTSTRAP_RETRIES, start_up_failure_said_once
 from bot.config import TelegramConfig
 from bot.logs import redactor
 
@@ -165,19 +166,18 @@ def run_webhook(
     # PTB makes its tornado server without these; tornado's Configurable passes them on to
     # every HTTPServer made in this process (only the webhook's, here).
     HTTPServer.configure(None, max_body_size=MAX_BODY_BYTES, body_timeout=BODY_TIMEOUT)
-    quiet = _RefusalSaidOnce()
-    ptb_loop_log = logging.getLogger("telegram.ext")  # PTB's network retry loop
-    ptb_loop_log.addFilter(quiet)
     try:
-        application.run_webhook(
-            listen=telegram.webhook_listen,
-            port=telegram.webhook_port,
-            url_path=webhook_path(telegram.webhook_url),
-            webhook_url=telegram.webhook_url,
-            secret_token=telegram.webhook_secret,
-            allowed_updates=Update.ALL_TYPES,
-            drop_pending_updates=False,
-        )
+        with start_up_failure_said_once():
+            application.run_webhook(
+                listen=telegram.webhook_listen,
+                port=telegram.webhook_port,
+                url_path=webhook_path(telegram.webhook_url),
+                webhook_url=telegram.webhook_url,
+                secret_token=telegram.webhook_secret,
+                allowed_updates=Update.ALL_TYPES,
+                drop_pending_updates=False,
+                bootstrap_retries=BOOTSTRAP_RETRIES,
+            )
     except OSError as exc:
         where = f"{telegram.webhook_listen}:{telegram.webhook_port}"
         if exc.errno != errno.EADDRINUSE:  # an address not here, a name unknown, port < 1024
@@ -189,16 +189,7 @@ def run_webhook(
     except BadRequest as exc:  # only setWebhook asks Telegram anything before serving
         said = redactor().redact(f"{telegram.webhook_url}: {exc.message}")
         raise WebhookRefused(f"Telegram refused the webhook {said}") from exc
-    finally:
-        ptb_loop_log.removeFilter(quiet)
-
-
-class _RefusalSaidOnce(logging.Filter):
-    """Drops PTB's own report of a refused ``setWebhook`` (an ERROR with a traceback, logged
-    before the error is raised): :class:`WebhookRefused` says it in one line. Other failures
-    of its retry loop are kept."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info is None or not isinstance(record.exc_info[1], BadRequest):
-            return True
-        return "Set Webhook" not in record.getMessage()  # "Bootstrap Set Webhook"
+    except TelegramError as exc:  # 429s or 5xx on every try
+        said = redactor().redact(exc.message)
+        tries = BOOTSTRAP_RETRIES + 1
+        raise WebhookNotServed(f"setWebhook failed {tries} times, the last: {said}") from exc

@@ -992,6 +992,7 @@ class LocalBotApi:
         self._expired_files: set[str] = set()
         self._file_ids = itertools.count(1)
         self._forced_429_any: deque[int] = deque()
+        self._forced_errors: dict[str, deque[ApiError]] = {}
         self._changed = _Signal()
         self._closing = False
         self._runner: web.AppRunner | None = None
@@ -1152,6 +1153,18 @@ class LocalBotApi:
             self._forced_429_any.extend([retry_after] * times)
         else:
             self.chat(chat_id).force_retry_after(times, retry_after)
+
+    def force_error(
+        self, method: str, status: int, times: int = 1, retry_after: int | None = None
+    ) -> None:
+        """Make the next ``times`` calls of ``method`` (any case) answer ``status``: Telegram's
+        429 with ``retry_after`` to a quick restart's ``setWebhook``, a 5xx in an outage."""
+        reason = {429: "Too Many Requests: retry after", 500: "Internal Server Error"}
+        description = reason.get(status, "Bad Gateway" if status == 502 else f"Error {status}")
+        if retry_after is not None:
+            description = f"{description} {retry_after}"
+        errors = self._forced_errors.setdefault(method.lower(), deque())
+        errors.extend(ApiError(status, description, retry_after) for _ in range(times))
 
     def expire_file(self, file_id: str) -> None:
         """Make ``file_id`` stop working: a send by it answers 400, as Telegram does for an id
@@ -1342,6 +1355,9 @@ class LocalBotApi:
         params = _Params({}, {})
         try:
             params = await self._read_params(request)
+            forced = self._forced_errors.get(method.lower())
+            if forced:
+                raise forced.popleft()
             result = await handler(params)
         except ApiError as error:
             logger.debug("local Bot API %s -> %s %s", method, error.status, error.description)

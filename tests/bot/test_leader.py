@@ -209,3 +209,32 @@ async def test_a_leader_whose_token_is_revoked_while_polling_exits_non_zero_and_
         assert await leader_holder(migrated) is None  # released: a standby takes over at once
     finally:
         await stop(a)
+
+
+@pytest.mark.parametrize(("status", "retry_after"), [(429, 2), (502, None)])
+async def test_a_passing_refusal_of_the_start_up_delete_webhook_is_waited_out(
+    tmp_path: Path, migrated: str | URL, server: LocalBotApi, status: int, retry_after
+) -> None:
+    # Polling starts by removing any webhook; a quick restart's 429 or an outage's 5xx there
+    # is waited out, not a crash with a traceback.
+    server.force_error("deleteWebhook", status, times=1, retry_after=retry_after)
+    a = await start(tmp_path, migrated, server, "A")
+    try:
+        assert await answered_by(server, timeout=30) == "A"
+        assert "Traceback" not in a.output()
+    finally:
+        assert await stop(a) == 0, a.output()
+
+
+async def test_delete_webhook_failing_on_every_try_stops_the_process_in_one_line(
+    tmp_path: Path, migrated: str | URL, server: LocalBotApi
+) -> None:
+    server.force_error("deleteWebhook", 500, times=100)
+    a = await start(tmp_path, migrated, server, "A")
+    try:
+        assert await a.wait(90) == EXIT_STOPPED, a.output()
+        assert "Traceback" not in a.output()
+        assert "stopped: deleteWebhook failed 5 times: Internal Server Error" in a.output()
+        assert await leader_holder(migrated) is None  # released: a standby takes over at once
+    finally:
+        await stop(a)

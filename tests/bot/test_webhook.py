@@ -156,6 +156,56 @@ async def test_a_webhook_url_telegram_refuses_stops_the_process_in_one_line(
         assert store.leases.leader() is None  # released: a standby may take over at once
 
 
+@pytest.mark.parametrize(("status", "retry_after"), [(429, 2), (502, None)])
+async def test_a_passing_refusal_of_set_webhook_is_waited_out(
+    tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch, status: int, retry_after
+) -> None:
+    # Telegram answers a quick restart's setWebhook with 429, and an outage with a 5xx.
+    server = LocalBotApi(TOKEN)
+    await server.start()
+    server.force_error("setWebhook", status, times=1, retry_after=retry_after)
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", SECRET)
+    port = free_port()
+    process = await start_baozhai(
+        webhook_config(tmp_path, server, port, sqlite_url), "run", "--webhook"
+    )
+    try:
+        await eventually(lambda: server.webhook_url, timeout=60)
+        reader = server.user(1001)
+        hook = f"http://127.0.0.1:{port}/telegram/hook"
+        assert await post(hook, update(1, 1001, "/help"), SECRET) == 200
+        [reply] = await reader.wait_for_messages(1, timeout=20)
+        assert "/today" in reply.text
+        assert "Traceback" not in process.output()
+    finally:
+        process.process.terminate()
+        await process.wait(30)
+        await server.stop()
+
+
+async def test_set_webhook_failing_on_every_try_stops_the_process_in_one_line(
+    tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = LocalBotApi(TOKEN)
+    await server.start()
+    server.force_error("setWebhook", 500, times=100)
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", SECRET)
+    config = webhook_config(tmp_path, server, free_port(), sqlite_url)
+    try:
+        process = await start_baozhai(config, "run", "--webhook")
+        code = await process.wait(90)
+    finally:
+        await server.stop()
+
+    assert code == EXIT_STOPPED  # for systemd's Restart=on-failure to try again later
+    assert "Traceback" not in process.output()
+    last = process.stderr.decode().strip().splitlines()[-1]
+    assert last.startswith("baozhai: stopped: setWebhook failed 5 times")
+    assert "Internal Server Error" in last
+    with Store(sqlite_url, migrate=False) as store:
+        assert store.leases.leader() is None
+
+
 @pytest.mark.parametrize(
     ("listen", "reason"),
     [
