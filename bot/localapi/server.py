@@ -1159,10 +1159,10 @@ class LocalBotApi:
     ) -> None:
         """Make the next ``times`` calls of ``method`` (any case) answer ``status``: Telegram's
         429 with ``retry_after`` to a quick restart's ``setWebhook``, a 5xx in an outage."""
-        reason = {429: "Too Many Requests: retry after", 500: "Internal Server Error"}
-        description = reason.get(status, "Bad Gateway" if status == 502 else f"Error {status}")
+        reason = {429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway"}
+        description = reason.get(status, f"Error {status}")
         if retry_after is not None:
-            description = f"{description} {retry_after}"
+            description = f"{description}: retry after {retry_after}"
         errors = self._forced_errors.setdefault(method.lower(), deque())
         errors.extend(ApiError(status, description, retry_after) for _ in range(times))
 
