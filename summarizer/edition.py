@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -87,14 +88,16 @@ def normalize_page(page: str | None) -> str | None:
     """One spelling per page: ``"04"``/``"p04"`` → ``"4"``; a section page keeps its letter.
 
     Pure numbers lose leading zeros (the file name ``_04`` and the marker ``第4版`` must
-    agree); ``"a04"`` becomes ``"A04"`` and otherwise stays as printed.
+    agree); ``"a04"`` becomes ``"A04"`` and otherwise stays as printed. Digits written
+    otherwise are read as theirs (NFKC): full-width ``"０４"``, circled ``"④"`` and
+    superscript ``"⁴"`` are ``"4"`` (``"④".isdigit()`` is true, yet ``int("④")`` fails).
     """
     if page is None:
         return None
-    text = page.strip()
-    if text[:1] in "pP" and text[1:].isdigit():
+    text = unicodedata.normalize("NFKC", page).strip()
+    if text[:1] in "pP" and text[1:].isdecimal():
         text = text[1:]
-    if text.isdigit():
+    if text.isdecimal():
         return str(int(text))
     return text.upper() or None
 

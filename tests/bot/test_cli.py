@@ -33,7 +33,7 @@ from bot.storage.engine import head_revision
 from bot.storage.store import Store
 from tests.bot.processes import inbox_held_by_another_process
 from tests.bot.sources.epaper.server import SiteServer
-from tests.bot.sources.epaper.sites import Sheet, Story, founder_site
+from tests.bot.sources.epaper.sites import Resource, Sheet, Story, founder_site
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -951,6 +951,19 @@ def test_parse_of_a_page_url_prints_that_pages_articles(
     assert result.returncode == 0, result.stderr
     titles = [a["title"] for a in json.loads(result.stdout)["articles"]]
     assert titles == ["07月01日第2版第1篇", "07月01日第2版第2篇"]
+
+
+def test_parse_of_an_article_whose_page_number_is_a_circled_digit_reads_it(
+    tmp_path: Path, site_in_thread: SiteServer
+) -> None:
+    site = founder_site("海南日报", SITE_DAY, site_sheets(SITE_DAY))
+    article = next(path for path in site if b">A02</founder-pagenum>" in site[path].body)
+    body = site[article].body.replace(b">A02</founder-pagenum>", ">②</founder-pagenum>".encode())
+    site_in_thread.site.update({**site, article: Resource(body)})
+    allow_site_config(tmp_path)
+    result = baozhai("parse", site_in_thread.url(article), "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert [a["page"] for a in json.loads(result.stdout)["articles"]] == ["2"]
 
 
 def test_parse_of_a_page_url_listing_more_articles_than_allowed_fetches_none(

@@ -205,7 +205,18 @@ def test_no_pages_is_an_error() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "normal", "number"),
-    [("04", "4", 4), ("p04", "4", 4), ("4", "4", 4), ("A04", "A04", 4), ("a4", "A4", 4)],
+    [
+        ("04", "4", 4),
+        ("p04", "4", 4),
+        ("4", "4", 4),
+        ("A04", "A04", 4),
+        ("a4", "A4", 4),
+        ("０４", "4", 4),
+        ("Ａ０４", "A04", 4),
+        ("④", "4", 4),
+        ("⁴", "4", 4),
+        ("p④", "4", 4),
+    ],
 )
 def test_page_names_are_normalised(raw: str, normal: str, number: int) -> None:
     assert normalize_page(raw) == normal

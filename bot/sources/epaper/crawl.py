@@ -60,7 +60,15 @@ from bot.sources.epaper.templates import get_template
 from summarizer.edition import Article, Edition
 from summarizer.limits import DEFAULT_LIMITS, LimitError, Limits, article_chars, check_article_count
 
-__all__ = ["CrawlResult", "CrawlStats", "EditionCrawler", "Missing", "Part", "check_listing"]
+__all__ = [
+    "CrawlResult",
+    "CrawlStats",
+    "EditionCrawler",
+    "Missing",
+    "Part",
+    "check_listing",
+    "guarded_parse",
+]
 
 log = logging.getLogger(__name__)
 
@@ -407,7 +415,25 @@ class EditionCrawler:
         assert fetched.text is not None
         loop = asyncio.get_running_loop()
         async with self._parse_turn:
-            return await loop.run_in_executor(_PARSERS, parse, fetched.text, fetched.final_url)
+            return await loop.run_in_executor(
+                _PARSERS, guarded_parse, self.template, parse, fetched.text, fetched.final_url
+            )
+
+
+def guarded_parse(template: Template, parse: Callable[[str, str], T], text: str, url: str) -> T:
+    """``parse(text, url)``, where a parser's unexpected error (a bug, or a page it chokes on:
+    ``int("②")``'s ValueError, a RecursionError) is that page's :class:`TemplateError`, as a
+    page the template does not understand is: it costs that page or article (missing, with
+    the error named), not the edition, nor ``baozhai parse`` a traceback."""
+    try:
+        return parse(text, url)
+    except SourceError:
+        raise
+    except Exception as exc:
+        log.debug("%s: the %s template failed on it", url, template.name, exc_info=True)
+        what = f"{type(exc).__name__}: {exc}"
+        reason = f"the template failed on it ({what[:200]})"
+        raise TemplateError(url, reason, template=template.name) from exc
 
 
 def check_listing(url: str, listing: PageListing, limits: Limits) -> None:

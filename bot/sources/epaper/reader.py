@@ -18,7 +18,7 @@ import urllib.parse
 from dataclasses import dataclass
 
 from bot.errors import SourceError, TemplateError
-from bot.sources.epaper.crawl import EditionCrawler, check_listing
+from bot.sources.epaper.crawl import EditionCrawler, check_listing, guarded_parse
 from bot.sources.epaper.fetch import Fetcher, same_site
 from bot.sources.epaper.model import ArticlePage, ArticleRef, PageListing, Template
 from bot.sources.epaper.templates import get_template
@@ -74,7 +74,7 @@ async def read_url(
     # The address asked for, not only where it led: an index may answer with an HTTP
     # redirect to the newest first page (which is no index itself).
     base = _entry_base(chosen, url) or _entry_base(chosen, where)
-    if base is not None or chosen.parse_entry(text, where) is not None:
+    if base is not None or guarded_parse(chosen, chosen.parse_entry, text, where) is not None:
         base = base or _folder(where)
         crawler = EditionCrawler(fetcher, base, chosen, entry_url=url, limits=limits)
         result = await crawler.crawl()
@@ -84,15 +84,15 @@ async def read_url(
         # An article page may link others (上一篇/下一篇, the page's title list): it is
         # read as the article it is named for, and as a page only if it is none.
         with contextlib.suppress(TemplateError):
-            return _article(chosen.parse_article(text, where))
+            return _article(guarded_parse(chosen, chosen.parse_article, text, where))
     try:
-        listing = chosen.parse_page(text, where)
+        listing = guarded_parse(chosen, chosen.parse_page, text, where)
     except TemplateError:
         listing = None
     if listing is not None and listing.articles:
         check_listing(where, listing, limits)
         return await _page(fetcher, chosen, listing, url)
-    return _article(chosen.parse_article(text, where))
+    return _article(guarded_parse(chosen, chosen.parse_article, text, where))
 
 
 def _folder(url: str) -> str:
@@ -130,7 +130,9 @@ async def _page(fetcher: Fetcher, template: Template, listing: PageListing, url:
     async def one(ref: ArticleRef) -> Article | tuple[str, str]:
         try:
             fetched = await fetcher.get(ref.url, within=url)
-            page = template.parse_article(fetched.text or "", fetched.final_url)
+            page = guarded_parse(
+                template, template.parse_article, fetched.text or "", fetched.final_url
+            )
         except SourceError as exc:
             return (ref.url, str(exc))
         if page.article.page is None and listing.page is not None:

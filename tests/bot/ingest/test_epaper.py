@@ -349,6 +349,23 @@ async def test_an_article_beyond_article_chars_is_missing_and_the_rest_stored(
     assert "[limits] article_chars" in missing.reasons[0]
 
 
+@pytest.mark.parametrize("number", ["②", "²", "０２"])
+async def test_an_article_whose_page_number_is_an_odd_digit_is_stored_with_the_rest(
+    site: SiteServer, store: Store, number: str
+) -> None:
+    # "②".isdigit() is true, but int("②") fails: the whole edition was lost, every poll.
+    full = founder_site(NAME, DATE, sheets())
+    odd = next(path for path in full if b"<founder-pagenum>02<" in full[path].body)
+    body = full[odd].body.replace(b">02</founder-pagenum>", f">{number}</founder-pagenum>".encode())
+    site.site.update({**full, odd: Resource(body)})
+
+    report = await poll(store, paper_of(site))
+
+    [edition] = report.new
+    assert edition.article_count == 4 and not report.missing
+    assert [a.page for a in store.editions.articles(edition.id)] == ["1", "1", "2", "2"]
+
+
 async def test_a_backfilled_edition_is_stored_at_once_and_marked(
     site: SiteServer, store: Store
 ) -> None:

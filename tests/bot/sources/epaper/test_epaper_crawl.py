@@ -14,7 +14,7 @@ from typing import TypeVar
 import pytest
 
 from bot.errors import FetchError, TemplateError, UnsupportedURLError
-from bot.sources.epaper import ArticlePage, CrawlCache, EditionCrawler, Fetcher, Part
+from bot.sources.epaper import ArticlePage, CrawlCache, EditionCrawler, Fetcher, Part, Template
 from bot.sources.epaper.templates import get_template
 from summarizer.limits import Limits
 from tests.bot.sources.epaper.conftest import FAST
@@ -184,6 +184,33 @@ async def test_an_article_nested_past_the_limit_is_missing_and_the_rest_is_read(
     result = await founder_crawler(server, fetcher).crawl()
     assert [a.title for a in result.edition.articles] == ["第1版 第1篇"]
     assert [(m.error, "nested" in m.reason) for m in result.missing] == [("TemplateError", True)]
+
+
+def failing_on(path: str, error: Exception) -> Template:
+    """The founder template as a parser with a bug would be: ``error`` on one article."""
+    founder = get_template("founder")
+
+    def parse_article(text: str, url: str) -> ArticlePage:
+        if url.endswith(path):
+            raise error
+        return founder.parse_article(text, url)
+
+    return dataclasses.replace(founder, parse_article=parse_article)
+
+
+@pytest.mark.parametrize("error", [ValueError("invalid literal"), RecursionError("too deep")])
+async def test_an_article_the_parser_fails_on_unexpectedly_is_missing_and_the_rest_is_read(
+    server: SiteServer, fetcher: Fetcher, error: Exception
+) -> None:
+    site = founder_site(PAPER, DATE, sheets(1, 2))
+    broken = next(path for path in site if path.endswith("_1001.htm"))
+    server.site.update(site)
+    crawler = EditionCrawler(fetcher, server.url("/"), failing_on(broken, error))
+    result = await crawler.crawl()
+    assert [a.title for a in result.edition.articles] == ["第1版 第1篇"]
+    [missing] = result.missing
+    assert (missing.part, missing.error) == (Part.ARTICLE, "TemplateError")
+    assert type(error).__name__ in missing.reason and str(error) in missing.reason
 
 
 async def test_a_second_poll_of_an_unchanged_site_costs_only_304s(

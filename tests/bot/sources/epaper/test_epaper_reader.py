@@ -3,12 +3,13 @@ local server: an index gives the edition, a page its articles, an article itself
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
 
-from bot.errors import UnsupportedURLError
-from bot.sources.epaper import Fetcher, UrlKind, read_url
+from bot.errors import TemplateError, UnsupportedURLError
+from bot.sources.epaper import ArticlePage, Fetcher, UrlKind, get_template, read_url
 from tests.bot.sources.epaper.server import SiteServer
 from tests.bot.sources.epaper.sites import Resource, Sheet, Story, founder_site, pc_site
 
@@ -103,3 +104,27 @@ async def test_an_address_redirecting_to_another_site_is_refused(
     with pytest.raises(UnsupportedURLError, match="off the site"):
         await read_url(fetcher, server.url("/paperindex.htm"), "founder")
     assert elsewhere.hits == []
+
+
+async def test_an_article_of_a_page_the_parser_fails_on_unexpectedly_is_not_read_alone(
+    server: SiteServer, fetcher: Fetcher
+) -> None:
+    site = founder_site(PAPER, DATE, sheets())
+    broken = FOLDER + "content_187_1001.htm"
+    server.site.update(site)
+    founder = get_template("founder")
+
+    def parse_article(text: str, url: str) -> ArticlePage:
+        if url.endswith(broken):
+            raise ValueError("invalid literal for int() with base 10: '②'")
+        return founder.parse_article(text, url)
+
+    template = dataclasses.replace(founder, parse_article=parse_article)
+
+    reading = await read_url(fetcher, server.url(FOLDER + "node_187.htm"), template)
+
+    assert [a.title for a in reading.edition.articles] == ["第1版 第1篇", "第1版 第3篇"]
+    [(url, reason)] = reading.missing
+    assert url == server.url(broken) and "ValueError" in reason
+    with pytest.raises(TemplateError, match="ValueError"):
+        await read_url(fetcher, server.url(broken), template)
