@@ -52,7 +52,7 @@ from bot.delivery.readertime import (
     reader_zone,
     zone_named,
 )
-from bot.errors import FetchError, InboxError
+from bot.errors import FetchError, InboxError, SourceError
 from bot.ingest import IngestReport, ingest_inbox
 from bot.ingest.alerts import decide_alerts
 from bot.ingest.epaper import read_site
@@ -348,8 +348,9 @@ async def poll_site_paper(
     async with svc.poll_lock(paper.name):
         try:
             report = await read_site(svc.store, svc.config, paper, now=now)
-        except FetchError as exc:
-            log.warning("%s: site not reachable: %s; next poll tries again", paper.name, exc)
+        except SourceError as exc:  # a FetchError (read_site reports the others): one line
+            said = "site not reachable: " if isinstance(exc, FetchError) else ""
+            log.warning("%s: %s%s; next poll tries again", paper.name, said, exc)
             await _record_poll(svc, paper, PollOutcome.FAILED, str(exc))
             return PollOutcome.FAILED, str(exc)
         except Exception as exc:  # a bug must not stop the other jobs

@@ -18,8 +18,10 @@ One poll of one site: crawl the newest edition (or a given date's, for a backfil
 
 A page that matches no template expectation raises :class:`~bot.errors.TemplateError` in
 the crawler: it is reported (:attr:`IngestReport.template_error`), never stored as an empty
-edition. A fetch that fails even after the fetcher's retries (:class:`~bot.errors.FetchError`)
-propagates: the next poll tries again.
+edition; so is any other :class:`~bot.errors.SourceError` that asking again will not mend (an
+entry page redirecting off the site, one larger than ``max_response_bytes``). A fetch that
+fails even after the fetcher's retries (:class:`~bot.errors.FetchError`) propagates: the next
+poll tries again.
 
 The crawl is async (HTTP); summarizing and the database run in a worker thread.
 """
@@ -33,7 +35,7 @@ from dataclasses import replace
 from typing import Any
 
 from bot.config import Config, PaperConfig, SourcesConfig
-from bot.errors import FetchError, SourceError, TemplateError
+from bot.errors import FetchError, RetryLater, SourceError
 from bot.ingest.report import IngestReport, Missing
 from bot.sources.epaper import CrawlCache, CrawlResult, EditionCrawler, Fetcher, FetchLimits
 from bot.storage.store import Store
@@ -135,7 +137,12 @@ async def poll_epaper(
             raise
         reason = f"the poll took longer than {deadline:g} s ([sources] poll_seconds)"
         raise FetchError(paper.epaper, reason) from None
-    except TemplateError as exc:
+    except SourceError as exc:
+        if isinstance(exc, RetryLater):
+            raise  # a FetchError: the next poll tries again
+        # The layout changed, an edition beyond [limits], an entry page that leads off the
+        # site or is larger than max_response_bytes: a person has to look, every poll is
+        # refused the same way until then.
         report.template_error = str(exc)
         log.warning("%s: %s", paper.name, exc)
         return report

@@ -66,7 +66,9 @@ class IngestReport:
     missing: list[Missing] = field(default_factory=list)
     """E-paper editions with articles still missing: waiting, or stored without them."""
     template_error: str | None = None
-    """The site's pages no longer match the template (the layout changed): tell the admins."""
+    """The site cannot be read as configured until a person looks: its pages no longer match
+    the template (the layout changed), an edition beyond ``[limits]``, an entry page leading
+    off the site (it moved) or larger than ``max_response_bytes``. Tell the admins."""
     busy: bool = False
     """The inbox was not scanned: another process was ingesting it (it reports its own)."""
     stuck: list[str] = field(default_factory=list)

@@ -337,7 +337,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "admin_poll_failed": "⚠️ {paper}：扫描收件箱失败：{reason}",
         "admin_poll_recovered": "✅ {paper}：收件箱又能扫描了。",
         "admin_template_error": (
-            "⚠️ {paper}：电子报网页与模板对不上（网站改版？），暂停入库：\n{reason}"
+            "⚠️ {paper}：电子报网站无法按配置读取（网站改版？搬迁？），暂停入库：\n{reason}"
         ),
         "admin_articles_missing": (
             "⚠️ {paper} {date}：已入库，但缺 {count} 篇文章（之后的轮询会继续补）：\n{items}"
@@ -739,8 +739,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "admin_poll_failed": "⚠️ {paper}: scanning the inbox failed: {reason}",
         "admin_poll_recovered": "✅ {paper}: the inbox can be scanned again.",
         "admin_template_error": (
-            "⚠️ {paper}: the e-paper pages no longer match the template (site redesign?); "
-            "nothing is ingested until it is fixed:\n{reason}"
+            "⚠️ {paper}: the e-paper site can no longer be read as configured (redesigned? "
+            "moved?); nothing is ingested until it is fixed:\n{reason}"
         ),
         "admin_articles_missing": (
             "⚠️ {paper} {date}: stored, but {count} {count:article is|articles are} missing "

@@ -156,14 +156,15 @@ class RunningBot:
     async def poll_now(self) -> None:
         await self.run_job_now(POLL_JOB)
 
-    async def poll_to_end(self) -> None:
-        """A poll run now, waited for until it has ended (its deliveries included): unlike
-        :meth:`poll_now` then :meth:`job_done`, which may look before the run has begun."""
-        await self.poll_now()
-        job = self.application.job_queue.scheduler.get_job(POLL_JOB)
+    async def poll_to_end(self, job_id: str = POLL_JOB) -> None:
+        """A poll run now (the inbox poll, or ``job_id``: a site's), waited for until it has
+        ended (its deliveries included): unlike :meth:`poll_now` then :meth:`job_done`, which
+        may look before the run has begun."""
+        await self.run_job_now(job_id)
+        job = self.application.job_queue.scheduler.get_job(job_id)
         asked = job.next_run_time  # now: once the run is taken up, the next one is planned
         await eventually(lambda: job.next_run_time != asked)
-        await self.job_done()
+        await self.job_done(job_id)
 
     async def digest_now(self, at: dt.time = DIGEST_TIME) -> None:
         await self.run_job_now(digest_job_id(at))

@@ -7,7 +7,9 @@ against the local Bot API server), the scheduler's jobs, and the database.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -15,9 +17,10 @@ import pytest
 
 from bot.components.jobs import SITE_JOB
 from bot.config import MAX_PAPERS
+from bot.storage.records import PollOutcome
 from tests.bot.running_bot import PAPER, RunningBot, eventually, start_bot, stop_bot
 from tests.bot.sources.epaper.server import SiteServer
-from tests.bot.sources.epaper.sites import Sheet, Story, founder_site
+from tests.bot.sources.epaper.sites import Resource, Sheet, Story, founder_site
 
 SITE_PAPER = "海南日报"
 DAY = dt.date(2024, 7, 1)
@@ -91,6 +94,44 @@ async def test_a_new_edition_on_the_site_reaches_the_papers_readers_and_only_the
     await eventually(lambda: bot.store.deliveries.was_sent(edition.id, 8001))
     assert not bot.store.deliveries.was_sent(edition.id, 8002)
     assert [m for m in inbox_reader.history if SITE_PAPER in m.text] == []
+
+
+async def test_a_site_moved_elsewhere_fails_each_poll_in_one_line_and_is_told_once(
+    tmp_path: Path, db: str, site: SiteServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    elsewhere = SiteServer()  # the same address, another port: another site
+    await elsewhere.start()
+    extra = (
+        f'\n[[papers]]\nname = "{SITE_PAPER}"\nepaper = "{site.url("/")}"\ntemplate = "founder"\n'
+    )
+    bot = await start_bot(tmp_path, db, admins=(9004,), extra_config=extra)
+    try:
+        admin = bot.user(9004, "Admin", "en")
+        await admin.send("/start")
+        await admin.wait_for_messages(1)
+        bot.set_clock(DAY, dt.time(5, 0))
+        elsewhere.site.update(founder_site(SITE_PAPER, DAY, edition_sheets()))
+        moved = elsewhere.url("/paperindex.htm")
+        site.site["/paperindex.htm"] = Resource(status=301, headers={"Location": moved})
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="bot"):
+            for _ in range(3):
+                await bot.poll_to_end(SITE_JOB.format(1))
+
+        said = [r for r in caplog.records if r.levelno >= logging.WARNING]
+        assert [r.levelname for r in said] == ["WARNING"] * 3
+        assert all(SITE_PAPER in r.getMessage() and r.exc_info is None for r in said)
+        assert all(f"{moved}: redirected off the site" in r.getMessage() for r in said)
+        last = bot.store.state.last_poll(SITE_PAPER)
+        assert last is not None and last.outcome is PollOutcome.FAILED
+        assert last.detail == f"{moved}: redirected off the site"
+        [told] = await admin.wait_for_messages(1)  # once, not at every poll
+        assert told.text.startswith(f"⚠️ {SITE_PAPER}: ") and moved in told.text
+        await asyncio.sleep(1.0)
+        assert admin.new_messages() == [] and elsewhere.hits == []
+    finally:
+        await stop_bot(bot)
+        await elsewhere.stop()
 
 
 async def test_papers_lists_every_paper_and_its_buttons_toggle_them(bot: RunningBot) -> None:

@@ -14,6 +14,7 @@ from bot.errors import FetchError
 from bot.ingest import IngestReport, poll_epaper
 from bot.ingest.epaper import CACHE_KEY
 from bot.sources.epaper import CrawlCache, Fetcher, FetchLimits
+from bot.storage.records import PollOutcome
 from bot.storage.store import Store
 from summarizer.limits import DEFAULT_LIMITS, Limits
 from tests.bot.sources.epaper.server import LOCAL, SiteServer
@@ -293,6 +294,34 @@ async def test_a_changed_layout_is_reported_and_nothing_is_stored(
             site.site[path] = type(resource)(b"<html><body><p>New look!</p></body></html>")
     report = await poll(store, paper_of(site))
     assert report.template_error and "founder" in report.template_error
+    assert store.editions.latest(NAME) is None
+
+
+async def test_an_entry_page_redirecting_off_the_site_is_reported_not_raised(
+    site: SiteServer, store: Store
+) -> None:
+    elsewhere = SiteServer()  # the same address, another port: another site
+    await elsewhere.start()
+    try:
+        elsewhere.site.update(founder_site(NAME, DATE, sheets()))
+        moved = elsewhere.url("/paperindex.htm")
+        site.site["/paperindex.htm"] = Resource(status=301, headers={"Location": moved})
+        report = await poll(store, paper_of(site))
+    finally:
+        await elsewhere.stop()
+    assert report.template_error and moved in report.template_error
+    assert report.outcome() == (PollOutcome.FAILED, report.template_error)
+    assert store.editions.latest(NAME) is None and elsewhere.hits == []
+
+
+async def test_an_entry_page_larger_than_max_response_bytes_is_reported_not_raised(
+    site: SiteServer, store: Store
+) -> None:
+    site.site.update(founder_site(NAME, DATE, sheets()))
+    site.site["/paperindex.htm"] = Resource(b"<html>" + b" " * 8192 + b"</html>")
+    async with Fetcher(dataclasses.replace(LIMITS, max_bytes=4096)) as fetcher:
+        report = await poll_epaper(store, paper_of(site), fetcher, sentences=2, now=NOW)
+    assert report.template_error and "larger than 4096 bytes" in report.template_error
     assert store.editions.latest(NAME) is None
 
 
