@@ -376,7 +376,9 @@ class EditionCrawler:
             page = await self._parse(self.template.parse_article, fetched)
             self._check_article(ref.url, page)
         except SourceError as exc:
-            log.warning("%s: article missing: %s", ref.url, exc)
+            # Quietly: a half-published edition misses dozens, again at every poll until
+            # they come; the crawl's summary line counts them, the result lists them.
+            log.debug("article missing: %s", exc)
             return _missing(Part.ARTICLE, ref.url, ref.page, exc)
         self.cache.put(ref.url, fetched.validators, article_page_to_json(page))
         return _placed(page, ref)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -139,6 +140,29 @@ async def test_an_incomplete_edition_waits_then_is_stored_and_extended_when_it_i
     [extended] = found.extended
     assert extended.id == stored.id and extended.article_count == 4
     assert store.state.keys(NAME, "missing:") == []
+
+
+async def test_a_half_published_edition_is_one_summary_line_per_poll_not_a_warning_each(
+    site: SiteServer, store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    full = founder_site(NAME, DATE, sheets(pages=4, per_page=10))
+    gone = [path for path in full if "content_" in path][10:]  # 30 of 40 not up yet: 404
+    site.site.update({p: r for p, r in full.items() if p not in gone})
+    paper = paper_of(site, wait_minutes=60)
+    for minutes in (0, 10, 20):
+        caplog.clear()
+        with caplog.at_level(logging.DEBUG):
+            report = await poll(store, paper, NOW + dt.timedelta(minutes=minutes))
+        assert [len(m.urls) for m in report.missing] == [30]
+        records = [r for r in caplog.records if r.name.startswith(("bot", "summarizer"))]
+        assert [r.getMessage() for r in records if r.levelno >= logging.WARNING] == []
+        [summary] = [r.getMessage() for r in records if "30 missing" in r.getMessage()]
+        assert summary.startswith(f"{NAME} {DATE}: 4 pages, 10 articles, 30 missing")
+        said = [r for r in records if "article missing" in r.getMessage()]
+        assert {r.levelno for r in said} == {logging.DEBUG} and len(said) == len(gone)
+        for path in gone:  # its address once
+            [line] = [r.getMessage() for r in said if path in r.getMessage()]
+            assert line.count(path) == 1 and line.endswith("HTTP 404")
 
 
 async def test_an_older_edition_whose_pages_are_gone_does_not_hold_up_the_newest(
