@@ -257,9 +257,14 @@ def _token(value: Any, _base: Path) -> str:
 def check_http_url(value: Any) -> str:
     """``value`` if it is an http(s) URL that names a host and parses, else ValueError saying
     why (TypeError if no string). Checked up front: a URL :func:`urllib.parse.urlsplit`
-    rejects would otherwise fail on every request, with a traceback naming no option."""
-    if not _str(value).startswith(("https://", "http://")):
+    rejects would otherwise fail on every request, with a traceback naming no option.
+
+    The scheme is taken in any case (RFC 3986 3.1: ``HTTP://`` is ``http://``) and returned
+    in lower case, its canonical form, so that the URL compares with others as written."""
+    scheme, sep, rest = _str(value).partition("://")
+    if not sep or scheme.lower() not in ("https", "http"):
         raise ValueError("must start with https:// or http://")
+    value = f"{scheme.lower()}://{rest}"
     try:
         parts = urlsplit(value)
         _ = parts.port  # parsed on access: "host:99999" or "host:x" raise here
@@ -371,9 +376,9 @@ def _webhook_url(value: Any, _base: Path) -> str:
     the start) and Telegram percent-encodes what is not ASCII."""
     if not _str(value):
         return value
-    if not value.startswith("https://"):
+    if not value.lower().startswith("https://"):
         raise ValueError("Telegram posts to https:// URLs only")
-    check_http_url(value)
+    value = check_http_url(value)
     parts = urlsplit(value)
     if not _WEBHOOK_PATH.fullmatch(parts.path):
         raise ValueError("its path may hold only letters, digits and . _ ~ / -")
@@ -389,7 +394,8 @@ WEBHOOK_PORTS = (443, 80, 88, 8443)
 def _api_url(value: Any, _base: Path) -> str:
     """An http(s) URL that the bot's token and method are appended to: a query or fragment
     would swallow them (``…/bot?x=1`` + ``<token>/getMe``)."""
-    parts = urlsplit(check_http_url(value))
+    value = check_http_url(value)
+    parts = urlsplit(value)
     if parts.query or parts.fragment or value.endswith(("?", "#")):
         raise ValueError("must have no ?query or #fragment: the token and method follow it")
     return value

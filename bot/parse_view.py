@@ -183,7 +183,7 @@ def parse_url(
     errors = Console(stderr=True, soft_wrap=True, highlight=False)
     names = ", ".join(template_names())
     try:
-        check_http_url(url)
+        url = check_http_url(url)  # its scheme in lower case: HTTP:// is http://
     except ValueError as exc:
         errors.print(f"baozhai parse: {url}: not a usable URL ({exc})", style="red", markup=False)
         return 2

@@ -940,6 +940,17 @@ def test_parse_of_an_index_url_prints_the_whole_edition_as_json(
     assert all(a["summary"] for a in edition["articles"])
 
 
+def test_parse_of_an_index_url_with_its_scheme_in_capitals_reads_the_edition(
+    tmp_path: Path, site_in_thread: SiteServer
+) -> None:
+    site_in_thread.site.update(founder_site("海南日报", SITE_DAY, site_sheets(SITE_DAY)))
+    allow_site_config(tmp_path)
+    url = site_in_thread.url("/paperindex.htm").replace("http://", "HTTP://")
+    result = baozhai("parse", url, "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert len(json.loads(result.stdout)["articles"]) == 4
+
+
 def test_parse_of_a_page_url_prints_that_pages_articles(
     tmp_path: Path, site_in_thread: SiteServer
 ) -> None:

@@ -765,6 +765,22 @@ def test_an_epaper_paper_has_its_site_and_template_and_no_inbox(tmp_path: Path) 
         _ = paper.inbox_dir
 
 
+def test_urls_are_taken_whatever_the_case_of_their_scheme_and_kept_in_lower_case(
+    tmp_path: Path,
+) -> None:
+    # URL schemes are case-insensitive (RFC 3986, 3.1); lower case is their canonical form.
+    path = write(
+        tmp_path,
+        '[telegram]\napi_base_url = "HTTP://127.0.0.1:8081/bot"\n'
+        'webhook_url = "Https://bot.example.org/hook"\nwebhook_secret = "s3cret"\n\n'
+        '[[papers]]\nname = "A"\nepaper = "HTTPS://epaper.example/"\ntemplate = "founder"\n',
+    )
+    config = load(path)
+    assert config.telegram.api_base_url == "http://127.0.0.1:8081/bot"
+    assert config.telegram.webhook_url == "https://bot.example.org/hook"
+    assert config.papers[0].epaper == "https://epaper.example/"
+
+
 @pytest.mark.parametrize(
     ("url", "reason"),
     [
