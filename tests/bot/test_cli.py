@@ -977,6 +977,44 @@ def test_parse_of_an_article_whose_page_number_is_a_circled_digit_reads_it(
     assert [a["page"] for a in json.loads(result.stdout)["articles"]] == ["2"]
 
 
+def long_story_site() -> tuple[dict[str, Resource], str]:
+    """The edition with its first page's second article longer than 100 characters."""
+    pages = site_sheets(SITE_DAY)
+    story = pages[0].stories[1]
+    long = dataclasses.replace(story, paragraphs=(*story.paragraphs, "很长的一段。" * 30))
+    pages[0] = dataclasses.replace(pages[0], stories=(pages[0].stories[0], long))
+    site = founder_site("海南日报", SITE_DAY, pages)
+    article = next(path for path in site if "很长的一段".encode() in site[path].body)
+    return site, article
+
+
+def test_parse_of_an_article_longer_than_article_chars_refuses_it_as_the_crawler_does(
+    tmp_path: Path, site_in_thread: SiteServer
+) -> None:
+    site, article = long_story_site()
+    site_in_thread.site.update(site)
+    allow_site_config(tmp_path, "[limits]\narticle_chars = 100\n")
+    result = baozhai("parse", site_in_thread.url(article), cwd=tmp_path)
+    assert result.returncode == 1 and result.stdout == ""
+    assert "too long an article" in result.stderr and "[limits] article_chars" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_parse_of_a_page_url_reads_its_articles_but_one_longer_than_article_chars(
+    tmp_path: Path, site_in_thread: SiteServer
+) -> None:
+    site, article = long_story_site()
+    site_in_thread.site.update(site)
+    page = next(path for path in site if path.endswith("node_188.htm"))
+    allow_site_config(tmp_path, "[limits]\narticle_chars = 100\n")
+    result = baozhai("parse", site_in_thread.url(page), "--json", cwd=tmp_path)
+    assert result.returncode == 1
+    titles = [a["title"] for a in json.loads(result.stdout)["articles"]]
+    assert titles == ["07月01日第1版第1篇"]
+    assert f"not read: {site_in_thread.url(article)}: " in result.stderr
+    assert "too long an article" in result.stderr
+
+
 def test_parse_of_a_page_url_listing_more_articles_than_allowed_fetches_none(
     tmp_path: Path, site_in_thread: SiteServer
 ) -> None:

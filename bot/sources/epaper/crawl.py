@@ -66,6 +66,7 @@ __all__ = [
     "EditionCrawler",
     "Missing",
     "Part",
+    "check_article",
     "check_listing",
     "guarded_parse",
 ]
@@ -299,15 +300,6 @@ class EditionCrawler:
         except LimitError as exc:
             raise TemplateError(first, exc.reason) from None
 
-    def _check_article(self, url: str, page: ArticlePage) -> None:
-        """Refuse an article beyond ``article_chars`` (before it is cached): that article
-        only, missing with the reason, not the edition (its other articles are stored)."""
-        chars = article_chars(page.article)
-        if chars > self.limits.article_chars:
-            what = f"too long an article ({chars:,} characters)"
-            limit = LimitError(url, what, self.limits.article_chars, "article_chars")
-            raise TemplateError(url, limit.reason)
-
     async def _all_pages(self, head: _Page, mode: _Mode, stats: CrawlStats) -> list[_Page]:
         """The first page and every page any fetched page lists, in page-list order."""
         pages: dict[str, _Page] = {head.url: head}
@@ -374,7 +366,7 @@ class EditionCrawler:
             if fetched.not_modified and cached is not None:
                 return _placed(article_page_from_json(cached.parsed), ref)
             page = await self._parse(self.template.parse_article, fetched)
-            self._check_article(ref.url, page)
+            check_article(ref.url, page, self.limits)
         except SourceError as exc:
             # Quietly: a half-published edition misses dozens, again at every poll until
             # they come; the crawl's summary line counts them, the result lists them.
@@ -447,6 +439,17 @@ def check_listing(url: str, listing: PageListing, limits: Limits) -> None:
     if len(listing.articles) > most:
         what = f"too many articles on one page ({len(listing.articles):,})"
         raise TemplateError(url, LimitError(url, what, most, "articles_per_page").reason)
+
+
+def check_article(url: str, page: ArticlePage, limits: Limits) -> None:
+    """Refuse an article beyond ``article_chars`` as soon as it is parsed (a crawl: before it
+    is cached): that article only, missing with the reason, not the edition (its other
+    articles are stored); ``baozhai parse`` of its address says so instead of summarizing it."""
+    chars = article_chars(page.article)
+    if chars > limits.article_chars:
+        what = f"too long an article ({chars:,} characters)"
+        limit = LimitError(url, what, limits.article_chars, "article_chars")
+        raise TemplateError(url, limit.reason)
 
 
 def _placed(page: ArticlePage, ref: ArticleRef) -> ArticlePage:

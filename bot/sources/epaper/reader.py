@@ -18,7 +18,7 @@ import urllib.parse
 from dataclasses import dataclass
 
 from bot.errors import SourceError, TemplateError
-from bot.sources.epaper.crawl import EditionCrawler, check_listing, guarded_parse
+from bot.sources.epaper.crawl import EditionCrawler, check_article, check_listing, guarded_parse
 from bot.sources.epaper.fetch import Fetcher, same_site
 from bot.sources.epaper.model import ArticlePage, ArticleRef, PageListing, Template
 from bot.sources.epaper.templates import get_template
@@ -83,16 +83,19 @@ async def read_url(
     if any(chosen.article_file.fullmatch(_file_name(u)) for u in (url, where)):
         # An article page may link others (上一篇/下一篇, the page's title list): it is
         # read as the article it is named for, and as a page only if it is none.
+        article = None
         with contextlib.suppress(TemplateError):
-            return _article(guarded_parse(chosen, chosen.parse_article, text, where))
+            article = guarded_parse(chosen, chosen.parse_article, text, where)
+        if article is not None:
+            return _article(article, limits)
     try:
         listing = guarded_parse(chosen, chosen.parse_page, text, where)
     except TemplateError:
         listing = None
     if listing is not None and listing.articles:
         check_listing(where, listing, limits)
-        return await _page(fetcher, chosen, listing, url)
-    return _article(guarded_parse(chosen, chosen.parse_article, text, where))
+        return await _page(fetcher, chosen, listing, url, limits)
+    return _article(guarded_parse(chosen, chosen.parse_article, text, where), limits)
 
 
 def _folder(url: str) -> str:
@@ -115,17 +118,21 @@ def _file_name(url: str) -> str:
     return urllib.parse.urlsplit(url).path.rsplit("/", 1)[-1]
 
 
-def _article(page: ArticlePage) -> UrlReading:
-    """One article page's reading: an edition of that article alone."""
+def _article(page: ArticlePage, limits: Limits) -> UrlReading:
+    """One article page's reading: an edition of that article alone (refused beyond
+    ``article_chars``, as the crawler refuses it)."""
+    check_article(page.url, page, limits)
     edition = Edition(
         paper=page.paper, date=page.date, page=page.article.page, articles=[page.article]
     )
     return UrlReading(UrlKind.ARTICLE, edition)
 
 
-async def _page(fetcher: Fetcher, template: Template, listing: PageListing, url: str) -> UrlReading:
+async def _page(
+    fetcher: Fetcher, template: Template, listing: PageListing, url: str, limits: Limits
+) -> UrlReading:
     """The articles on ``url``'s site that the page lists, fetched concurrently (within the
-    fetcher's per-site limit)."""
+    fetcher's per-site limit); one beyond ``article_chars`` is not read, with the reason."""
 
     async def one(ref: ArticleRef) -> Article | tuple[str, str]:
         try:
@@ -133,6 +140,7 @@ async def _page(fetcher: Fetcher, template: Template, listing: PageListing, url:
             page = guarded_parse(
                 template, template.parse_article, fetched.text or "", fetched.final_url
             )
+            check_article(ref.url, page, limits)
         except SourceError as exc:
             return (ref.url, str(exc))
         if page.article.page is None and listing.page is not None:
