@@ -499,7 +499,7 @@ class Fetcher:
     async def _read_bounded(self, url: str, response: httpx.Response) -> bytes:
         limit = self.limits.max_bytes
         declared = response.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > limit:
+        if declared.isascii() and declared.isdigit() and int(declared) > limit:
             raise ResponseTooLargeError(url, limit)
         body = _Inflated(url, response.headers.get("Content-Encoding", ""), limit)
         async for chunk in response.aiter_raw():
@@ -591,7 +591,7 @@ def _retry_after(value: str | None) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # "²".isdigit() too, yet float("²") fails
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
