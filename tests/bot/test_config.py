@@ -772,7 +772,7 @@ def test_urls_are_taken_whatever_the_case_of_their_scheme_and_kept_in_lower_case
     path = write(
         tmp_path,
         '[telegram]\napi_base_url = "HTTP://127.0.0.1:8081/bot"\n'
-        'webhook_url = "Https://bot.example.org/hook"\nwebhook_secret = "s3cret"\n\n'
+        'webhook_url = "Https://bot.example.org/hook"\nwebhook_secret = "s3cret-s3cret-s3cret"\n\n'
         '[[papers]]\nname = "A"\nepaper = "HTTPS://epaper.example/"\ntemplate = "founder"\n',
     )
     config = load(path)
