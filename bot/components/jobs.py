@@ -506,6 +506,24 @@ def owed_now(svc: Services, subscriber: SubscriberRecord, now: dt.datetime) -> d
     return now
 
 
+def awaiting_todays_paper(svc: Services, subscriber: SubscriberRecord, now: dt.datetime) -> bool:
+    """Whether the reader's digest time has passed today (in their zone) while a paper of
+    theirs has no edition of that day in yet: that day's digest is still to come, due at once
+    when the edition lands (:func:`is_due`), not at tomorrow's time. (Whether it comes at all
+    is the paper's to say: this looks only at what is stored.)"""
+    zone = reader_zone(subscriber, now.tzinfo or dt.UTC)
+    today = now.astimezone(zone).date()
+    when = subscriber.digest_time or svc.config.schedule.digest_time
+    if digest_moment(today, when, zone) > now:
+        return False  # today's time is still to come: it says when
+    for paper in svc.config.papers:
+        if paper.name in subscriber.papers:
+            newest = svc.store.editions.latest(paper.name)
+            if newest is None or newest.date < today:
+                return True
+    return False
+
+
 async def deliver_due(application: Application, now: dt.datetime) -> list[DeliveryReport]:
     """Deliver to each subscriber who lacks it the newest fresh edition of each paper that is
     due to them: usually the paper's newest, but an older one (:data:`LOOKBACK_DAYS`) to a

@@ -25,7 +25,7 @@ from telegram.ext import ContextTypes
 from bot.components.chats import may_manage
 from bot.components.commands import clean_argument
 from bot.components.digest_mode import mode_hint, mode_rows
-from bot.components.jobs import owed_now, resync_digest_jobs
+from bot.components.jobs import awaiting_todays_paper, owed_now, resync_digest_jobs
 from bot.components.papers import reader_papers
 from bot.components.replies import (
     NO_PREVIEW,
@@ -127,9 +127,11 @@ async def _upcoming(
 ) -> NextDigest:
     """The reader's next digest: none for a chat not subscribed; with the next poll when an
     edition is owed to them already (:func:`~bot.components.jobs.owed_now`; at the end of
-    their quiet hours for a catch-up those hold), else the next time ``when`` comes in their
-    zone, or the day after when they have had that day's edition of every paper they read (a
-    time moved later after today's digest went brings nothing more today)."""
+    their quiet hours for a catch-up those hold); today as soon as today's paper lands when
+    their time has passed before it did (:func:`~bot.components.jobs.awaiting_todays_paper`);
+    else the next time ``when`` comes in their zone, or the day after when they have had that
+    day's edition of every paper they read (a time moved later after today's digest went
+    brings nothing more today)."""
     svc = services(context)
     if record is None or not record.active:
         return NextDigest()  # none comes
@@ -140,6 +142,8 @@ async def _upcoming(
         return NextDigest(within=dt.timedelta(seconds=svc.config.schedule.poll_interval_seconds))
     if owed is not None:
         return NextDigest(owed)
+    if await asyncio.to_thread(awaiting_todays_paper, svc, record, now):
+        return NextDigest(on_arrival=True)
     papers = {paper.name for paper in reader_papers(svc.config, record)}
     had = await asyncio.to_thread(
         svc.store.deliveries.papers_delivered_on, record.chat_id, upcoming.date()
@@ -168,6 +172,7 @@ async def _settings_view(
         zone.key,
         next_digest=upcoming.moment,
         next_within=upcoming.within,
+        next_on_arrival=upcoming.on_arrival,
         quiet=quiet_window(record, schedule.quiet_hours),
     )
     group = chat_of(update).type != ChatType.PRIVATE
@@ -234,7 +239,7 @@ async def _set_time(
     await resync_digest_jobs(context.application)
     stored = await asyncio.to_thread(svc.store.subscribers.get, record.chat_id)
     upcoming = await _upcoming(context, stored or record, when or default, zone)
-    next_text = next_digest_text(upcoming.moment, upcoming.within, label, lang)
+    next_text = next_digest_text(upcoming.moment, upcoming.within, label, lang, upcoming.on_arrival)
     await reply(update, t(lang, key, time=format_time(when or default), zone=label, next=next_text))
 
 
@@ -281,7 +286,7 @@ async def _save_zone(
     when = (record.digest_time if record else None) or svc.config.schedule.digest_time
     upcoming = await _upcoming(context, record, when, zone)
     label = zone_label(zone.key, lang)
-    next_text = next_digest_text(upcoming.moment, upcoming.within, label, lang)
+    next_text = next_digest_text(upcoming.moment, upcoming.within, label, lang, upcoming.on_arrival)
     return t(lang, "settings_tz_saved", zone=label, time=format_time(when), next=next_text)
 
 

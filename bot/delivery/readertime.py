@@ -120,10 +120,13 @@ def next_digest(now: dt.datetime, when: dt.time, zone: dt.tzinfo) -> dt.datetime
 class NextDigest:
     """When a reader's next digest comes, for showing them: at ``moment`` (an instant in their
     zone), or, when an edition is owed to them now (their time moved earlier or their zone
-    east past today's moment), with the next poll, at most ``within`` from now."""
+    east past today's moment), with the next poll, at most ``within`` from now; or, with
+    ``on_arrival``, today as soon as today's paper lands (their time has passed, the paper
+    is not in yet)."""
 
     moment: dt.datetime | None = None
     within: dt.timedelta | None = None
+    on_arrival: bool = False
 
 
 def quiet_window(

@@ -251,14 +251,21 @@ def quiet_label(window: tuple[dt.time, dt.time], lang: str) -> str:
 
 
 def next_digest_text(
-    moment: dt.datetime | None, within: dt.timedelta | None, zone: str, lang: str
+    moment: dt.datetime | None,
+    within: dt.timedelta | None,
+    zone: str,
+    lang: str,
+    on_arrival: bool = False,
 ) -> Markup:
     """When the next digest comes, as /settings and its replies say it: at ``moment`` (the
     reader's local date and time; ``zone``: the zone's label), or ``within`` that long (an
-    edition owed now goes with the next poll); neither: none comes (the chat is not subscribed)."""
+    edition owed now goes with the next poll), or with ``on_arrival`` today as soon as today's
+    paper lands; none of them: none comes (the chat is not subscribed)."""
     if within is not None:
         minutes = max(1, math.ceil(within.total_seconds() / 60))
         return t(lang, "settings_next_poll", minutes=minutes)
+    if on_arrival:
+        return t(lang, "settings_next_arrival")
     if moment is None:
         return t(lang, "settings_next_none")
     return t(
@@ -278,6 +285,7 @@ def settings_text(
     *,
     next_digest: dt.datetime | None = None,
     next_within: dt.timedelta | None = None,
+    next_on_arrival: bool = False,
     quiet: tuple[dt.time, dt.time] | None = None,
 ) -> str:
     """/settings: the chat's digest time (its own or the default) in its zone, when the next
@@ -288,7 +296,7 @@ def settings_text(
     """
     origin = "settings_origin_default" if current is None else "settings_origin_custom"
     label = zone_label(zone, lang)
-    next_text = next_digest_text(next_digest, next_within, label, lang)
+    next_text = next_digest_text(next_digest, next_within, label, lang, next_on_arrival)
     return t(
         lang,
         "settings",

@@ -195,6 +195,37 @@ async def test_a_digest_held_by_quiet_hours_is_said_to_come_when_they_end(
     assert digest.text.startswith(f"📰 {PAPER}")
 
 
+async def test_past_the_digest_time_before_todays_paper_is_in_the_next_is_today_when_it_arrives(
+    bot: RunningBot, seed_path: Path
+) -> None:
+    # 06:30, the reader's 06:00 has passed and today's paper is not in yet: today's digest
+    # goes as soon as it lands (at 09:00 here), not tomorrow at 06:00.
+    reader = await subscribed(bot, 8317)
+    bot.set_clock(DAY, dt.time(6, 30))
+
+    saved = await answer(reader, "/settings 06:00")
+    shown = await answer(reader, "/settings")
+
+    assert "下一期：今天，报纸一到就送出" in saved
+    assert "下一期摘要：今天，报纸一到就送出" in shown
+    bot.set_clock(DAY, dt.time(9, 0))
+    bot.drop_edition(seed_path, DAY)
+    await bot.poll_to_end()
+    [digest] = await reader.wait_for_messages(1)
+    assert digest.text.startswith(f"📰 {PAPER}")
+
+
+async def test_past_the_digest_time_before_todays_paper_is_in_says_so_in_english(
+    bot: RunningBot,
+) -> None:
+    reader = await subscribed(bot, 8318, language="en")
+    bot.set_clock(DAY, dt.time(6, 30))
+
+    shown = await answer(reader, "/settings 06:00")
+
+    assert "Next: today, as soon as today's paper arrives." in shown
+
+
 async def test_a_chat_that_never_subscribed_is_told_no_digest_comes(bot: RunningBot) -> None:
     stranger = bot.user(8315, language="en")
 
