@@ -32,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+from collections.abc import Iterable, Iterator
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -481,29 +482,43 @@ def held_in_quiet_hours(
 
 def owed_now(svc: Services, subscriber: SubscriberRecord, now: dt.datetime) -> dt.datetime | None:
     """When the polls will send this chat an edition it is owed already: ``now`` (the next
-    poll), or the end of its quiet hours for a catch-up they hold; None when none of its
-    papers' newest fresh editions is due to it now and still lacking. (Older editions owed
-    to a reader west of the paper are not looked at: this says when, it decides nothing.)"""
+    poll), or the end of its quiet hours for a catch-up they hold; None when :func:`deliver_due`
+    would send it nothing now. It asks what :func:`deliver_due` asks (:func:`_owed_editions`,
+    :func:`_owed_chats`, :func:`_due_now`), for this chat alone: an older edition owed to a
+    reader west of the paper counts too. (This says when; it decides nothing.)"""
     default = svc.config.schedule.digest_time
     quiet = svc.config.schedule.quiet_hours
-    papers = set(subscriber.papers)
-    due = [
-        edition
-        for edition in _fresh_editions(svc, now.date())
-        if edition.paper in papers and is_due(edition, subscriber, now, default)
-    ]
-    lacking = [
-        edition
-        for edition in due
-        if edition.paper
-        not in svc.store.deliveries.papers_delivered_on(subscriber.chat_id, edition.date)
-    ]
-    if not lacking:
+    held: list[bool] = []  # per edition due to the chat: whether quiet hours hold it
+    for editions in _owed_editions(svc, now.date()):
+        if editions[0].paper not in subscriber.papers:
+            continue
+        seen = [_owed_chats(svc, editions, e, subscriber.chat_id) for e in editions]
+        held += [bool(waits) for _, due, waits in _due_now(seen, now, default, quiet) if due]
+    if not held:
         return None
-    if all(held_in_quiet_hours(e, subscriber, now, default, quiet) for e in lacking):
+    if all(held):
         _, end = quiet_window(subscriber, quiet)
         return next_digest(now, end, reader_zone(subscriber, now.tzinfo or dt.UTC))
     return now
+
+
+def _due_now(
+    seen: Iterable[tuple[EditionRecord, list[SubscriberRecord]]],
+    now: dt.datetime,
+    default: dt.time,
+    quiet: tuple[dt.time, dt.time],
+) -> Iterator[tuple[EditionRecord, list[SubscriberRecord], set[int]]]:
+    """Of one paper's editions, newest first, each with the chats that may be owed it
+    (:func:`_owed_chats`): the edition, the chats it is due to now (:func:`is_due`) and of
+    those the ones whose quiet hours hold it (:func:`held_in_quiet_hours`). A chat a newer
+    edition is due to (held or not) is not due an older one: never an older after a newer."""
+    reached: set[int] = set()  # chats a newer edition of this paper goes to now
+    for edition, pending in seen:
+        due = [s for s in pending if s.chat_id not in reached and is_due(edition, s, now, default)]
+        # Held chats are reached too: no older edition goes to them meanwhile.
+        reached |= {s.chat_id for s in due}
+        held = {s.chat_id for s in due if held_in_quiet_hours(edition, s, now, default, quiet)}
+        yield edition, due, held
 
 
 def awaiting_todays_paper(svc: Services, subscriber: SubscriberRecord, now: dt.datetime) -> bool:
@@ -543,16 +558,7 @@ async def deliver_due(application: Application, now: dt.datetime) -> list[Delive
     for editions in owed:
         # Read oldest first: a reader who subscribes meanwhile is seen only by newer editions.
         seen = [await asyncio.to_thread(_owed_chats, svc, editions, e) for e in editions[::-1]]
-        reached: set[int] = set()  # chats a newer edition of this paper goes to now
-        for edition, pending in reversed(seen):
-            due = [
-                s for s in pending if s.chat_id not in reached and is_due(edition, s, now, default)
-            ]
-            # Held chats are reached too: no older edition goes to them meanwhile.
-            reached |= {s.chat_id for s in due}
-            held = {
-                s.chat_id for s in due if held_in_quiet_hours(edition, s, now, default, quiet)
-            }
+        for edition, due, held in _due_now(reversed(seen), now, default, quiet):
             if held:
                 log.info(
                     "%s %s: %d chat(s) wait for the end of their quiet hours (a late digest)",
@@ -669,16 +675,16 @@ def _owed_editions(svc: Services, today: dt.date) -> list[list[EditionRecord]]:
 
 
 def _owed_chats(
-    svc: Services, editions: list[EditionRecord], edition: EditionRecord
+    svc: Services, editions: list[EditionRecord], edition: EditionRecord, chat: int | None = None
 ) -> tuple[EditionRecord, list[SubscriberRecord]]:
     """``edition`` (one of its paper's ``editions``, newest first) and the chats that may be
-    owed it: all that lack the newest; of an older one, those
+    owed it (only ``chat``, when given): all that lack the newest; of an older one, those
     :meth:`~bot.storage.deliveries.Deliveries.owed_older` allows."""
     deliveries = svc.store.deliveries
     if edition is editions[0]:
-        return edition, deliveries.pending_chats(edition.id)
+        return edition, deliveries.pending_chats(edition.id, chat)
     newer = [e.id for e in editions[: editions.index(edition)]]
-    return edition, deliveries.owed_older(edition.id, newer)
+    return edition, deliveries.owed_older(edition.id, newer, chat)
 
 
 def _fresh_editions(svc: Services, today: dt.date) -> list[EditionRecord]:

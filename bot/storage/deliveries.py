@@ -626,17 +626,20 @@ class Deliveries:
             row = _delivery(session, edition_id, chat_id)
             return _delivery_record(row) if row is not None else None
 
-    def pending_chats(self, edition_id: int) -> list[SubscriberRecord]:
-        """Active subscribers of this edition's paper that still need its digest, by chat id.
+    def pending_chats(self, edition_id: int, chat_id: int | None = None) -> list[SubscriberRecord]:
+        """Active subscribers of this edition's paper that still need its digest, by chat id
+        (only ``chat_id``, when given: whether that one does).
 
         That is: no delivery row at all, one freed for retry, or one pending under a sender
         without a live lease (taken over by the next claim). Chats whose digest is sent, being
         sent by a live sender or given up are left out, since a claim for them would fail.
         """
         with self._tx.read() as session:
-            return subscriber_records(session, *_pending(edition_id))
+            return subscriber_records(session, *_pending(edition_id, chat_id))
 
-    def owed_older(self, edition_id: int, newer: Sequence[int]) -> list[SubscriberRecord]:
+    def owed_older(
+        self, edition_id: int, newer: Sequence[int], chat_id: int | None = None
+    ) -> list[SubscriberRecord]:
         """:meth:`pending_chats` of an edition its paper has ``newer`` ones of: only chats
         that read the paper when the edition was stored (a new reader's first digest is the
         newest edition, never yesterday's), and none a newer edition reached or is reaching
@@ -652,7 +655,7 @@ class Deliveries:
         with self._tx.read() as session:
             return subscriber_records(
                 session,
-                *_pending(edition_id),
+                *_pending(edition_id, chat_id),
                 Subscriber.id.in_(readers_then),
                 Subscriber.chat_id.not_in(reached),
             )
@@ -664,8 +667,9 @@ class Deliveries:
             return int(session.scalar(query) or 0)
 
 
-def _pending(edition_id: int) -> tuple[ColumnElement[bool], ...]:
-    """The conditions of :meth:`Deliveries.pending_chats` on ``Subscriber``."""
+def _pending(edition_id: int, chat_id: int | None = None) -> tuple[ColumnElement[bool], ...]:
+    """The conditions of :meth:`Deliveries.pending_chats` on ``Subscriber`` (of ``chat_id``
+    alone, when given)."""
     taken = select(Delivery.chat_id).where(
         Delivery.edition_id == edition_id, ~_takeable(utcnow())
     )
@@ -673,11 +677,12 @@ def _pending(edition_id: int) -> tuple[ColumnElement[bool], ...]:
         Subscription.paper_id
         == select(Edition.paper_id).where(Edition.id == edition_id).scalar_subquery()
     )
-    return (
+    pending = (
         Subscriber.active.is_(True),
         Subscriber.id.in_(readers),
         Subscriber.chat_id.not_in(taken),
     )
+    return pending if chat_id is None else (*pending, Subscriber.chat_id == chat_id)
 
 
 def _insert(session: Session) -> sqlite.Insert | postgresql.Insert:

@@ -173,6 +173,35 @@ async def test_a_zone_moved_east_past_the_digest_time_says_it_comes_with_the_nex
     assert digest.text.startswith(f"📰 {PAPER}")
 
 
+async def test_a_reader_west_of_the_paper_moving_earlier_is_told_the_older_edition_comes_now(
+    bot: RunningBot, seed_path: Path
+) -> None:
+    # In Los Angeles at 21:00: the 07-01 edition is due at 21:00 on 07-01 there, after the
+    # 07-02 edition landed (15:00 LA). At 20:30 LA they choose 20:00: the 07-01 edition is
+    # due already and the next poll sends it, not "2024-07-02 20:00".
+    reader = await subscribed(bot, 8319, language="en")
+    the_next_day = DAY + dt.timedelta(days=1)
+    bot.set_clock(DAY, dt.time(6, 0))
+    await answer(reader, "/settings tz America/Los_Angeles")
+    await answer(reader, "/settings 21:00")
+    bot.drop_edition(seed_path, DAY)
+    await bot.poll_to_end()
+    bot.set_clock(the_next_day, dt.time(6, 0))  # 15:00 on 07-01 in Los Angeles
+    bot.drop_edition(seed_path, the_next_day)
+    await bot.poll_to_end()
+    assert reader.new_messages() == []
+    bot.set_clock(the_next_day, dt.time(11, 30))  # 20:30 on 07-01 in Los Angeles
+
+    saved = await answer(reader, "/settings 20:00")
+    shown = await answer(reader, "/settings")
+
+    assert "Next: within 60 minutes (with the next check)." in saved
+    assert "Next digest: within 60 minutes (with the next check)" in shown
+    await bot.poll_to_end()
+    [digest] = await reader.wait_for_messages(1)
+    assert digest.text.startswith(f"📰 {PAPER}\n2024-07-01")
+
+
 async def test_a_digest_held_by_quiet_hours_is_said_to_come_when_they_end(
     bot: RunningBot, seed_path: Path
 ) -> None:
