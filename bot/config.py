@@ -543,8 +543,9 @@ class ScheduleConfig:
     # A newer edition than this many days before today is pushed as the digest; an older one
     # is not (after a long outage readers get today's paper, not last week's). 0: no limit.
     max_edition_age_days: int = option(2, integer(0, 3650))
-    # Default quiet hours for topic alerts, wall-clock in each reader's timezone (a reader
-    # may set their own); equal ends ("00:00-00:00"): none. Alerts wait, they are not dropped.
+    # Default quiet hours for topic alerts and late digests, wall-clock in each reader's
+    # timezone (a reader may set their own); equal ends ("00:00-00:00"): none. Alerts wait,
+    # they are not dropped.
     quiet_hours: tuple[dt.time, dt.time] = option((dt.time(22, 0), dt.time(7, 0)), TIME_WINDOW)
     # An inbox file changed less than this many seconds ago is still being written.
     settle_seconds: float = option(10.0, number(0, 3600))

@@ -473,11 +473,17 @@ def held_in_quiet_hours(
 ) -> bool:
     """Whether a due digest waits for the end of the reader's quiet hours: a catch-up
     (:data:`CATCH_UP_AFTER`) that would land inside them, e.g. a paper arriving at 03:00. A
-    digest at its own time goes out even inside them: the reader chose that time."""
+    digest at its own time goes out even inside them: the reader chose that time; and so does
+    a catch-up while the quiet hours the reader's time is inside of last (05:00 chosen, quiet
+    until 07:00, the paper in at 06:00): they chose to be messaged then. Not in the next
+    night's, though (that paper in at 23:30 waits for 07:00)."""
     zone = reader_zone(subscriber, now.tzinfo or dt.UTC)
     moment = digest_moment(edition.date, subscriber.digest_time or default, zone)
     window = quiet_window(subscriber, quiet)
-    return now - moment > CATCH_UP_AFTER and in_quiet_hours(now, window, zone)
+    if now - moment <= CATCH_UP_AFTER or not in_quiet_hours(now, window, zone):
+        return False
+    chosen = in_quiet_hours(moment, window, zone) and now < next_digest(moment, window[1], zone)
+    return not chosen
 
 
 def owed_now(svc: Services, subscriber: SubscriberRecord, now: dt.datetime) -> dt.datetime | None:

@@ -4,7 +4,8 @@ joins them).
 ``/settings`` shows them with the next digest's local date and time and a keyboard;
 ``/settings 07:30`` / ``default`` sets the digest time, ``/settings tz Europe/Berlin`` /
 ``tz default`` the timezone, ``/settings quiet 22:00-07:00`` / ``off`` / ``default`` the
-quiet hours for topic alerts, ``/settings lang en`` a group's digest language. Kept modular
+quiet hours (topic alerts, and a digest whose paper came late, wait for their end),
+``/settings lang en`` a group's digest language. Kept modular
 so other settings plug in without touching the handler: a subcommand is an entry of
 :data:`SUBCOMMANDS` (first word → handler), a row of buttons under the /settings text a
 function in :data:`KEYBOARD_ROWS`.

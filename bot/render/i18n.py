@@ -183,7 +183,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             "<b>⚙️ 推送设置</b>\n\n"
             "每日摘要推送时间：<b>{time}</b>（{zone}，{origin}）\n"
             "下一期摘要：{next}\n"
-            "话题提醒免打扰：{quiet}\n\n"
+            "免打扰（话题提醒、迟到的摘要）：{quiet}\n\n"
             "修改时间：<code>/settings 07:30</code>\n"
             "恢复默认（{default}）：<code>/settings default</code>\n"
             "时区：<code>/settings tz Europe/Berlin</code>，或点下面的按钮\n"
@@ -210,11 +210,13 @@ MESSAGES: dict[str, dict[str, str]] = {
             "或点下面的按钮。"
         ),
         "settings_quiet_saved": (
-            "✅ 话题提醒免打扰：<b>{quiet}</b>（{zone}）。这段时间里的提醒会在结束后再发。"
+            "✅ 免打扰：<b>{quiet}</b>（{zone}）。这段时间里的话题提醒会在结束后再发；"
+            "报纸来晚了的摘要也是（除非你的推送时间就在这段时间里）。"
         ),
-        "settings_quiet_off": "✅ 已关闭免打扰：话题提醒随到随发。",
+        "settings_quiet_off": "✅ 已关闭免打扰：话题提醒随到随发，报纸来晚了摘要也随到随发。",
         "settings_quiet_usage": (
-            "话题提醒免打扰现在是：<b>{quiet}</b>（{zone}）。设置时段："
+            "免打扰现在是：<b>{quiet}</b>（{zone}），这段时间里的话题提醒和报纸来晚了的摘要"
+            "会在结束后再发。设置时段："
             "<code>/settings quiet 22:00-07:00</code>（可以跨午夜），关闭："
             "<code>/settings quiet off</code>，恢复默认：<code>/settings quiet default</code>。"
         ),
@@ -563,7 +565,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             "<b>⚙️ Settings</b>\n\n"
             "Daily digest time: <b>{time}</b> {zone} ({origin})\n"
             "Next digest: {next}\n"
-            "Quiet hours for topic alerts: {quiet}\n\n"
+            "Quiet hours (topic alerts, late digests): {quiet}\n\n"
             "Change the time: <code>/settings 07:30</code>\n"
             "Back to the default ({default}): <code>/settings default</code>\n"
             "Time zone: <code>/settings tz Europe/Berlin</code>, or tap a button below\n"
@@ -591,12 +593,17 @@ MESSAGES: dict[str, dict[str, str]] = {
             "or tap a button below."
         ),
         "settings_quiet_saved": (
-            "✅ Quiet hours for topic alerts: <b>{quiet}</b> ({zone}). Alerts due meanwhile "
-            "arrive when they end."
+            "✅ Quiet hours: <b>{quiet}</b> ({zone}). Topic alerts due meanwhile arrive when "
+            "they end, and so does a digest whose paper came late (unless your digest time is "
+            "inside them)."
         ),
-        "settings_quiet_off": "✅ No quiet hours: topic alerts arrive as soon as they are due.",
+        "settings_quiet_off": (
+            "✅ No quiet hours: topic alerts, and a digest whose paper came late, arrive as soon "
+            "as they are due."
+        ),
         "settings_quiet_usage": (
-            "Quiet hours for topic alerts are now <b>{quiet}</b> ({zone}). Set them with "
+            "Quiet hours are now <b>{quiet}</b> ({zone}): topic alerts, and a digest whose paper "
+            "came late, wait for their end. Set them with "
             "<code>/settings quiet 22:00-07:00</code> (it may wrap midnight), none with "
             "<code>/settings quiet off</code>, back to the default with "
             "<code>/settings quiet default</code>."

@@ -188,6 +188,41 @@ async def test_a_paper_coming_in_the_readers_quiet_hours_is_sent_when_they_end(
     assert digest.text.startswith(f"📰 {PAPER}\n2024年7月1日")
 
 
+async def test_a_reader_whose_time_is_inside_quiet_hours_gets_a_late_paper_as_it_comes(
+    bot: RunningBot, seed_path: Path
+) -> None:
+    # 05:00 is inside the default quiet hours (22:00–07:00): the reader chose to be messaged
+    # then, so a paper landing at 06:00 is sent at 06:00, not held until 07:00.
+    reader = await subscribed(bot, 1092)
+    await reader.send("/settings 05:00")
+    await reader.wait_for_messages(1)
+    bot.set_clock(DAY, BEFORE)
+
+    await ingest(bot, seed_path)
+
+    [digest] = await reader.wait_for_messages(1)
+    assert digest.text.startswith(f"📰 {PAPER}\n2024年7月1日")
+
+
+async def test_a_paper_later_than_the_quiet_hours_around_the_readers_time_waits_for_the_next_end(
+    bot: RunningBot, seed_path: Path
+) -> None:
+    # The reader's 05:00 is inside their quiet hours, but a paper landing at 23:30 comes in
+    # the next night's: not a ping then, the first poll after 07:00.
+    reader = await subscribed(bot, 1093)
+    await reader.send("/settings 05:00")
+    await reader.wait_for_messages(1)
+    bot.set_clock(DAY, dt.time(23, 30))
+    await ingest(bot, seed_path)
+    await nothing_more_arrives(reader)
+
+    bot.set_clock(DAY + dt.timedelta(days=1), dt.time(7, 5))
+    await bot.poll_now()
+
+    [digest] = await reader.wait_for_messages(1)
+    assert digest.text.startswith(f"📰 {PAPER}\n2024年7月1日")
+
+
 async def test_a_late_paper_reaches_a_reader_without_quiet_hours_as_it_comes(
     bot: RunningBot, seed_path: Path
 ) -> None:

@@ -318,9 +318,8 @@ async def test_a_zone_button_sets_the_zone_and_the_settings_message_shows_it(
     reader = await subscribed(bot, 8401, language="en")
     await reader.send("/settings")
     [settings] = await reader.wait_for_messages(1)
-    assert "Next digest:" in settings.text and "Quiet hours for topic alerts: 22:00–07:00" in (
-        settings.text
-    )
+    assert "Next digest:" in settings.text
+    assert "Quiet hours (topic alerts, late digests): 22:00–07:00" in settings.text
     query = await reader.press(settings, "America/New_York")
     assert (await reader.wait_for_answer(query)).answer_text == "Time zone: America/New_York"
     await eventually(lambda: settings.edit_count == 1)
@@ -430,15 +429,64 @@ async def test_quiet_hours_are_set_switched_off_and_reset(bot: RunningBot) -> No
     assert "免打扰：23:00–06:30（北京时间）" in await answer(reader, "/settings quiet 23:00-06:30")
     assert bot.store.subscribers.get(8501).quiet_hours == (dt.time(23, 0), dt.time(6, 30))
     assert "已关闭免打扰" in await answer(reader, "/settings quiet off")
-    assert "话题提醒免打扰：不设" in await answer(reader, "/settings")
+    assert "免打扰（话题提醒、迟到的摘要）：不设" in await answer(reader, "/settings")
     assert "免打扰已恢复默认：22:00–07:00" in await answer(reader, "/settings quiet default")
+
+
+@pytest.mark.parametrize(
+    ("language", "command", "expected"),
+    [
+        (
+            "zh-hans",
+            "/settings quiet 23:00-06:30",
+            "这段时间里的话题提醒会在结束后再发；报纸来晚了的摘要也是"
+            "（除非你的推送时间就在这段时间里）。",
+        ),
+        ("zh-hans", "/settings quiet off", "话题提醒随到随发，报纸来晚了摘要也随到随发。"),
+        ("zh-hans", "/settings quiet", "这段时间里的话题提醒和报纸来晚了的摘要会在结束后再发"),
+        ("zh-hans", "/settings", "免打扰（话题提醒、迟到的摘要）：22:00–07:00"),
+        (
+            "en",
+            "/settings quiet 23:00-06:30",
+            "Topic alerts due meanwhile arrive when they end, and so does a digest whose paper "
+            "came late (unless your digest time is inside them).",
+        ),
+        (
+            "en",
+            "/settings quiet off",
+            "topic alerts, and a digest whose paper came late, arrive as soon as they are due",
+        ),
+        (
+            "en",
+            "/settings quiet",
+            "topic alerts, and a digest whose paper came late, wait for their end",
+        ),
+        ("en", "/settings", "Quiet hours (topic alerts, late digests): 22:00–07:00"),
+    ],
+    ids=[
+        "zh-set",
+        "zh-off",
+        "zh-shown",
+        "zh-settings",
+        "en-set",
+        "en-off",
+        "en-shown",
+        "en-settings",
+    ],
+)
+async def test_quiet_hours_are_said_to_hold_a_late_digest_too(
+    bot: RunningBot, language: str, command: str, expected: str
+) -> None:
+    reader = await subscribed(bot, 8504, language=language)
+
+    assert expected in await answer(reader, command)
 
 
 async def test_quiet_hours_with_equal_ends_are_told_as_none(bot: RunningBot) -> None:
     reader = await subscribed(bot, 8502)
 
     assert "已关闭免打扰" in await answer(reader, "/settings quiet 23:00-23:00")
-    assert "话题提醒免打扰：不设" in await answer(reader, "/settings")
+    assert "免打扰（话题提醒、迟到的摘要）：不设" in await answer(reader, "/settings")
 
 
 async def test_bare_settings_quiet_shows_the_window_and_how_to_set_it(bot: RunningBot) -> None:
@@ -446,6 +494,6 @@ async def test_bare_settings_quiet_shows_the_window_and_how_to_set_it(bot: Runni
 
     shown = await answer(reader, "/settings quiet")
 
-    assert "话题提醒免打扰现在是：22:00–07:00（北京时间）" in shown
+    assert "免打扰现在是：22:00–07:00（北京时间）" in shown
     assert "/settings quiet off" in shown
     assert bot.store.subscribers.get(8503).quiet_hours is None

@@ -111,7 +111,7 @@ async def test_in_a_group_a_member_may_see_what_a_bare_settings_subcommand_shows
     await group.wait_for_messages(1)
     await group.send(member, "/settings quiet")
     [shown] = await group.wait_for_messages(1)
-    assert "话题提醒免打扰现在是：22:00–07:00" in shown.text
+    assert "免打扰现在是：22:00–07:00" in shown.text
     assert bot.store.subscribers.get(GROUP).quiet_hours is None
 
 
