@@ -26,7 +26,7 @@ from bot.components.replies import (
     reply,
 )
 from bot.components.search import recall_search, search_page
-from bot.components.settings import SETTINGS_ZONE, zone_button
+from bot.components.settings import SETTINGS_ZONE, reshow_settings, zone_button
 from bot.render import (
     ARTICLE_KINDS,
     SEARCH_PAGE,
@@ -97,7 +97,11 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await broadcast_button(update, context, str(kind), decoded[1])
     elif kind == DIGEST_MODE:
         code = decoded[1]
-        told = await switch_digest_mode(update, context, code) if isinstance(code, str) else None
+        told = (
+            await switch_digest_mode(update, context, code, reshow_settings)
+            if isinstance(code, str)
+            else None
+        )
         await answer(query, told or t_plain(lang, "button_expired"))
     elif kind == PAPER_TOGGLE:
         index = decoded[1]

@@ -2,8 +2,9 @@
 one combined message (``DigestMode``), as two buttons under /settings.
 
 Self-contained on purpose: /settings lists :func:`mode_rows` in its ``KEYBOARD_ROWS`` (and
-:func:`mode_hint` under its text), and a press only edits this row of the keyboard (✅ marks
-the current choice), leaving the other /settings buttons as they are. In a group only its
+:func:`mode_hint` under its text). A press under the /settings message shows that message anew
+(/settings' own ``reshow``: the time, zone and next digest as they are now, ✅ on the current
+choice); under another message it only edits this row of the keyboard. In a group only its
 admins change it (:func:`bot.components.chats.may_manage`, as for the zone buttons). Buttons
 carry ``dm:p`` / ``dm:c``; any other value is forged and gets the "expired" answer.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import ContextTypes
@@ -23,7 +25,7 @@ from bot.render.callback_data import encode_callback
 from bot.services import services
 from bot.storage.records import DigestMode, SubscriberRecord
 
-__all__ = ["DIGEST_MODE", "mode_hint", "mode_rows", "switch_digest_mode"]
+__all__ = ["DIGEST_MODE", "Reshow", "mode_hint", "mode_rows", "switch_digest_mode"]
 
 log = logging.getLogger(__name__)
 
@@ -76,12 +78,17 @@ def _with_mode(
     return InlineKeyboardMarkup(rows)
 
 
+Reshow = Callable[[Update, ContextTypes.DEFAULT_TYPE, SubscriberRecord], Awaitable[bool]]
+
+
 async def switch_digest_mode(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, code: str
+    update: Update, context: ContextTypes.DEFAULT_TYPE, code: str, reshow: Reshow | None = None
 ) -> str | None:
     """A press on a mode button: store the choice, mark it on the buttons; the answer for the
     button (None for a forged code). A chat that is not subscribed is told so, a group member
-    who is not its admin that only admins may."""
+    who is not its admin that only admins may. ``reshow`` (/settings') may show the whole
+    message the press came from anew, with the chat's record as it is now: when it does
+    (True), the buttons are not edited apart."""
     mode = _MODES.get(code)
     if mode is None:
         return None
@@ -96,6 +103,9 @@ async def switch_digest_mode(
     if record.digest_mode is not mode:
         await asyncio.to_thread(svc.store.subscribers.set_digest_mode, chat_id, mode)
         log.info("chat %d: digest mode %s", chat_id, mode.value)
+        record = await asyncio.to_thread(svc.store.subscribers.get, chat_id) or record
+    if reshow is not None and await reshow(update, context, record):
+        return t_plain(lang, _SAVED[mode])
     query = update.callback_query
     if query is not None and query.message is not None:
         markup = query.message.reply_markup if isinstance(query.message, Message) else None

@@ -62,11 +62,21 @@ def language_shown(update: Update, key: str, lang: str) -> str:
     message = query.message if query is not None else None
     if not isinstance(message, Message) or message.chat.type == ChatType.PRIVATE:
         return lang
+    return pressed_under(update, key) or lang
+
+
+def pressed_under(update: Update, key: str) -> str | None:
+    """The language of the message a button was pressed under when it is message ``key``
+    (recognised by its first line, in any chat); None when it is another message."""
+    query = update.callback_query
+    message = query.message if query is not None else None
+    if not isinstance(message, Message):
+        return None
     first = (message.text or "").split("\n", 1)[0]
     for code in LANGUAGES:
         if first == _TAGS.sub("", MESSAGES[code][key].split("\n", 1)[0]):
             return code
-    return lang
+    return None
 
 
 _TAGS = re.compile(r"<[^>]+>")

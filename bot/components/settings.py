@@ -35,6 +35,7 @@ from bot.components.replies import (
     edit_unless_same,
     language,
     language_shown,
+    pressed_under,
     reply,
 )
 from bot.delivery.readertime import (
@@ -61,6 +62,7 @@ __all__ = [
     "KEYBOARD_ROWS",
     "SETTINGS_ZONE",
     "SUBCOMMANDS",
+    "reshow_settings",
     "settings",
     "settings_keyboard",
     "zone_button",
@@ -385,9 +387,19 @@ async def zone_button(
     await answer(query, t_plain(lang, "settings_zone_chosen", zone=zone_label(key, lang)))
     if record.timezone != key:  # (a double press changes nothing)
         record = await _store_zone(context, chat_id, key)
-    # The /settings message itself shows the new zone, next digest and ✅: no second message
-    # for everyone in a group to read, one per press.
-    shown = language_shown(update, "settings", lang)  # a group's message stays as it was
+    await _show_settings(update, context, query, record)
+
+
+async def _show_settings(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    query: CallbackQuery,
+    record: SubscriberRecord | None,
+) -> None:
+    """The message a /settings button was pressed under, edited to the settings as they are
+    now (time, zone, next digest, ✅): no second message for everyone in a group to read, one
+    per press. A group's message stays in its language."""
+    shown = language_shown(update, "settings", language(update))
     await edit_unless_same(
         query.edit_message_text(
             await _settings_view(update, context, record, shown),
@@ -395,3 +407,16 @@ async def zone_button(
             link_preview_options=NO_PREVIEW,
         )
     )
+
+
+async def reshow_settings(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, record: SubscriberRecord
+) -> bool:
+    """For a button that also sits under other messages (the digest mode's): when it was
+    pressed under the /settings message, show that anew (:func:`_show_settings`); whether
+    it was."""
+    query = update.callback_query
+    if query is None or pressed_under(update, "settings") is None:
+        return False
+    await _show_settings(update, context, query, record)
+    return True

@@ -9,7 +9,7 @@ import pytest
 
 from bot.components.digest_mode import DIGEST_MODE
 from bot.storage.records import DigestMode
-from tests.bot.running_bot import RunningBot
+from tests.bot.running_bot import RunningBot, eventually
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -109,3 +109,21 @@ async def test_a_forged_mode_button_gets_the_expired_answer(bot: RunningBot) -> 
     await reader.wait_for_answer(query)
     assert bot.store.subscribers.get(9106).digest_mode is DigestMode.PER_PAPER
     assert query.answer_text == "这个按钮已失效，请重新发送命令。"
+
+
+async def test_a_mode_press_under_an_older_settings_message_shows_the_settings_as_they_are_now(
+    bot: RunningBot,
+) -> None:
+    reader, shown = await settings_of(bot, 9107, language="en")
+    for command in ("/settings 20:00", "/settings tz Asia/Tokyo"):
+        await reader.send(command)
+        await reader.wait_for_messages(1)
+
+    query = await reader.press(shown, "All in one")
+    await reader.wait_for_answer(query)
+
+    await eventually(lambda: shown.edit_count == 1)
+    assert "Daily digest time: 20:00 Asia/Tokyo" in shown.text
+    assert "07:30" not in shown.text.split("Change the time")[0]
+    assert labels(shown) == ["One per paper", "✅ All in one"]
+    assert reader.new_messages() == []
