@@ -306,6 +306,11 @@ async def test_after_the_next_days_push_article_n_opens_the_pushed_digests_artic
     await bot.digest_now()
     [pushed] = await reader.wait_for_messages(1)
     assert f"1. {LAST_TITLE}" in pushed.text
+    # The ledger confirms the push a moment after Telegram has it (group commit); a reader
+    # types slower than that, this test does not.
+    pushed_edition = bot.store.editions.on(next_day, PAPER)
+    assert pushed_edition is not None
+    await eventually(lambda: bot.store.deliveries.was_sent(pushed_edition.id, 8105))
 
     assert (await article(reader, "1")).startswith(LAST_TITLE)
 
