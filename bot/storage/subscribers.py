@@ -161,10 +161,21 @@ class Subscribers:
                 .values(bound_by=new_id)
                 .execution_options(synchronize_session=False)
             )
-            old = _subscriber(session, old_id)
+            # Both service messages may be handled at once: the rows are locked (in id
+            # order, so two moves cannot deadlock) and read after the other move has
+            # committed: a row it moved already is the new chat's, and nothing is left to move.
+            rows = {
+                row.chat_id: row
+                for row in session.scalars(
+                    select(Subscriber)
+                    .where(Subscriber.chat_id.in_((old_id, new_id)))
+                    .order_by(Subscriber.id)
+                    .with_for_update()
+                )
+            }
+            old, new = rows.get(old_id), rows.get(new_id)
             if old is None:
                 return
-            new = _subscriber(session, new_id)
             if new is None:
                 old.chat_id = new_id
             else:

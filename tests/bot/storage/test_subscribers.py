@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
+from sqlalchemy import event, text
 
+from bot.storage import engine as db
 from bot.storage.records import DigestMode, SubscriberRecord
 from bot.storage.store import Store
 from tests.bot.storage.helpers import DAY, PAPER, add, edition
@@ -137,6 +140,56 @@ def test_migrate_chat_keeps_the_groups_papers_topics_and_settings_over_a_new_sta
         quiet_hours=(dt.time(22, 0), dt.time(7, 0)),
     )
     assert sorted(store.follows.of(supergroup)) == ["劳模", "工会"]
+
+
+def test_a_group_moved_by_both_its_service_messages_at_once_stays_subscribed(
+    store: Store,
+) -> None:
+    # Telegram tells the bot twice (migrate_to_chat_id in the group, migrate_from_chat_id in
+    # the supergroup) and the bot handles updates concurrently. Here the second handler reads
+    # the group's row, then the first moves it and commits, then the second goes on: it must
+    # see that the row is the supergroup's now, not "merge" the row into itself and leave the
+    # supergroup unsubscribed (which happened about once in ten runs on PostgreSQL).
+    if db.is_sqlite(store.engine):
+        pytest.skip("SQLite has one writer at a time: the two moves cannot interleave")
+    store.subscribers.subscribe(-100, "zh")
+    first_done, second_read = threading.Event(), threading.Event()
+
+    def someone_waits_for_a_lock() -> bool:
+        with store.engine.connect() as probe:
+            return bool(probe.scalar(text("SELECT count(*) FROM pg_locks WHERE NOT granted")))
+
+    def schedule(conn: object, cursor: object, statement: str, *args: object) -> None:
+        me = threading.current_thread().name
+        if "pg_locks" in statement:
+            return  # the probe itself
+        if me == "second" and second_read.is_set():
+            # Go on once the first has committed, or is waiting for a lock this one holds.
+            while not first_done.wait(0.02) and not someone_waits_for_a_lock():
+                pass
+        elif me == "second" and "FROM subscribers" in statement:
+            second_read.set()
+        elif me == "first" and not second_read.is_set():
+            second_read.wait(5)
+
+    def move(name: str) -> None:
+        threading.current_thread().name = name
+        store.subscribers.migrate_chat(-100, -1001000)
+        if name == "first":
+            first_done.set()
+
+    event.listen(store.engine, "before_cursor_execute", schedule)
+    try:
+        threads = [threading.Thread(target=move, args=(n,)) for n in ("first", "second")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(20)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", schedule)
+
+    assert store.subscribers.get(-1001000) == SubscriberRecord(-1001000, "zh", True, None)
+    assert store.subscribers.get(-100) is None
 
 
 def test_migrate_chat_moves_a_pending_topic_alert_to_the_new_chat(store: Store) -> None:
