@@ -121,10 +121,12 @@ async def test_a_site_moved_elsewhere_fails_each_poll_in_one_line_and_is_told_on
         said = [r for r in caplog.records if r.levelno >= logging.WARNING]
         assert [r.levelname for r in said] == ["WARNING"] * 3
         assert all(SITE_PAPER in r.getMessage() and r.exc_info is None for r in said)
-        assert all(f"{moved}: redirected off the site" in r.getMessage() for r in said)
+        # The address configured and where it leads now: what the operator changes, and to what.
+        why = f"{site.url('/paperindex.htm')}: redirected off the site, to {moved}"
+        assert all(why in r.getMessage() for r in said)
         last = bot.store.state.last_poll(SITE_PAPER)
         assert last is not None and last.outcome is PollOutcome.FAILED
-        assert last.detail == f"{moved}: redirected off the site"
+        assert last.detail == why
         [told] = await admin.wait_for_messages(1)  # once, not at every poll
         assert told.text.startswith(f"⚠️ {SITE_PAPER}: ") and moved in told.text
         await asyncio.sleep(1.0)

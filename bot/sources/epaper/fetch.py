@@ -135,6 +135,10 @@ def same_site(url: str, other: str) -> bool:
     return here is not None and here == site(other)
 
 
+class _OffSite(Exception):
+    """A redirect to another site than the one the request is within; names the target."""
+
+
 class _NotPublic(Exception):
     """A connection refused before it was made: ``host`` is at ``address``, not public."""
 
@@ -411,6 +415,10 @@ class Fetcher:
                 raise _Transient(url, f"timed out after {self.limits.timeout:g} s") from None
             except _NotPublic as exc:
                 raise UnsupportedURLError(url, str(exc)) from None
+            except _OffSite as exc:
+                # Named by the address asked for (configured, or linked from it), not the
+                # target: the operator sees which address moved, and where to.
+                raise UnsupportedURLError(url, f"redirected off the site, to {exc}") from None
             except httpx.TooManyRedirects:
                 limit = self.limits.max_redirects
                 raise FetchError(url, f"more than {limit} redirects (a loop?)") from None
@@ -439,7 +447,7 @@ class Fetcher:
             raise UnsupportedURLError(str(request.url), f"{host} is not public")
         home = _WITHIN.get(None)
         if home is not None and site(str(request.url)) != home:
-            raise UnsupportedURLError(str(request.url), "redirected off the site")
+            raise _OffSite(str(request.url))
 
     async def _wait_if_held(self, url: str, key: tuple[str, int | None], budget_end: float) -> None:
         """Wait while the site is held (a 429 or 503 asked for a pause); FetchError at once

@@ -366,9 +366,12 @@ async def test_a_redirect_off_the_site_a_request_is_within_is_refused(
 ) -> None:
     server.site["/moved.htm"] = Resource(status=302, headers={"Location": elsewhere.url("/a")})
     elsewhere.site["/a"] = Resource(PAGE)
-    with pytest.raises(UnsupportedURLError, match="off the site"):
+    with pytest.raises(UnsupportedURLError, match="off the site") as caught:
         await fetcher.get(server.url("/moved.htm"), within=server.url("/"))
     assert elsewhere.hits == []
+    # Named by the address asked for (the one an operator configured), saying where it leads.
+    assert caught.value.url == server.url("/moved.htm")
+    assert caught.value.reason == f"redirected off the site, to {elsewhere.url('/a')}"
 
 
 async def test_a_304_to_an_unconditional_request_is_a_fetch_error(
