@@ -396,8 +396,9 @@ async def _record_poll(
 async def tell_admins_about_site(
     context: ContextTypes.DEFAULT_TYPE, svc: Services, paper: PaperConfig, report: IngestReport
 ) -> None:
-    """A changed layout (once per distinct error), editions stored with articles missing and
-    editions of which no article came (once each)."""
+    """A changed layout (once per distinct error, and once when the site reads again: the
+    admins must not be left wondering whether it still fails), editions stored with
+    articles missing and editions of which no article came (once each)."""
     told = await asyncio.to_thread(svc.store.state.get, paper.name, TEMPLATE_ERROR_KEY)
     if report.template_error is not None and report.template_error != told:
         await asyncio.to_thread(
@@ -407,6 +408,7 @@ async def tell_admins_about_site(
         await notify_admins(context, svc, "admin_template_error", paper=paper.name, reason=reason)
     elif report.template_error is None and told is not None:
         await asyncio.to_thread(svc.store.state.drop, paper.name, TEMPLATE_ERROR_KEY)
+        await notify_admins(context, svc, "admin_site_recovered", paper=paper.name)
     for missing in report.missing:
         if missing.tell:
             lines = [f"• {escape(url)}" for url in missing.urls[:20]]

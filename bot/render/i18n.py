@@ -339,6 +339,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "admin_ingest_failed": "⚠️ {paper}：{count} 个文件无法入库，已移到 failed/：\n{items}",
         "admin_poll_failed": "⚠️ {paper}：扫描收件箱失败：{reason}",
         "admin_poll_recovered": "✅ {paper}：收件箱又能扫描了。",
+        "admin_site_recovered": "✅ {paper}：电子报网站又能读取了，恢复入库。",
         "admin_template_error": (
             "⚠️ {paper}：电子报网站无法按配置读取（网站改版？搬迁？），暂停入库：\n{reason}"
         ),
@@ -747,6 +748,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         ),
         "admin_poll_failed": "⚠️ {paper}: scanning the inbox failed: {reason}",
         "admin_poll_recovered": "✅ {paper}: the inbox can be scanned again.",
+        "admin_site_recovered": "✅ {paper}: the site can be read again; ingesting resumes.",
         "admin_template_error": (
             "⚠️ {paper}: the e-paper site can no longer be read as configured (redesigned? "
             "moved?); nothing is ingested until it is fixed:\n{reason}"

@@ -136,6 +136,39 @@ async def test_a_site_moved_elsewhere_fails_each_poll_in_one_line_and_is_told_on
         await elsewhere.stop()
 
 
+async def test_a_site_that_can_be_read_again_is_told_once(
+    tmp_path: Path, db: str, site: SiteServer
+) -> None:
+    # The admins were told the layout no longer matched; once the site reads again (the
+    # template fixed, or the site back), they hear so, once: not left wondering.
+    extra = (
+        f'\n[[papers]]\nname = "{SITE_PAPER}"\nepaper = "{site.url("/")}"\ntemplate = "founder"\n'
+    )
+    bot = await start_bot(tmp_path, db, admins=(9004,), extra_config=extra)
+    try:
+        admin = bot.user(9004, "Admin", "en")
+        await admin.send("/start")
+        await admin.wait_for_messages(1)
+        bot.set_clock(DAY, dt.time(5, 0))
+        good = founder_site(SITE_PAPER, DAY, edition_sheets())
+        site.site["/paperindex.htm"] = Resource("<html><body>改版了</body></html>".encode())
+        await bot.poll_to_end(SITE_JOB.format(1))
+        [told] = await admin.wait_for_messages(1)
+        assert told.text.startswith(f"⚠️ {SITE_PAPER}: ")
+
+        site.site.update(good)
+        for _ in range(2):
+            await bot.poll_to_end(SITE_JOB.format(1))
+
+        [back] = await admin.wait_for_messages(1)
+        assert back.text == f"✅ {SITE_PAPER}: the site can be read again; ingesting resumes."
+        await asyncio.sleep(1.0)
+        assert admin.new_messages() == []
+        await eventually(lambda: bot.store.editions.on(DAY, SITE_PAPER))
+    finally:
+        await stop_bot(bot)
+
+
 async def test_papers_lists_every_paper_and_its_buttons_toggle_them(bot: RunningBot) -> None:
     reader = bot.user(8101)
     await reader.send("/papers")
