@@ -1,4 +1,5 @@
-"""Shared set-up of the storage tests: small hand-made editions and a thread starter."""
+"""Shared set-up of the storage tests: small hand-made editions, a thread starter and a
+scheduler of two racing transactions."""
 
 from __future__ import annotations
 
@@ -8,6 +9,10 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
+import pytest
+from sqlalchemy import event, text
+
+from bot.storage import engine as db
 from bot.storage.store import Store
 from summarizer.edition import Article, Edition, Summary
 
@@ -55,3 +60,60 @@ def run_together(n: int, fn: Callable[[int], T]) -> list[T]:
 
     with ThreadPoolExecutor(n) as pool:
         return list(pool.map(go, range(n)))
+
+
+def interleave(
+    store: Store, slow: Callable[[], object], fast: Callable[[], object], *, pause_after: str
+) -> None:
+    """Run ``slow`` (in a thread named "slow") until its first statement containing
+    ``pause_after`` (a read), then ``fast`` to its end, then let ``slow`` go on: the
+    check-then-act interleaving of two handlers or processes on a server database.
+
+    If ``slow`` holds a lock ``fast`` waits for (the way such a race is closed), ``slow`` goes
+    on as soon as ``fast`` waits, instead of deadlocking. PostgreSQL only: SQLite has one
+    writer at a time (``BEGIN IMMEDIATE``), so the two cannot interleave there.
+    """
+    if db.is_sqlite(store.engine):
+        pytest.skip("SQLite has one writer at a time: two writes cannot interleave")
+    read, fast_done, slow_done = threading.Event(), threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def someone_waits_for_a_lock() -> bool:
+        with store.engine.connect() as probe:
+            return bool(probe.scalar(text("SELECT count(*) FROM pg_locks WHERE NOT granted")))
+
+    def schedule(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if "pg_locks" in statement or threading.current_thread().name != "slow":
+            return
+        if read.is_set() and not fast_done.is_set():
+            while not fast_done.wait(0.02) and not someone_waits_for_a_lock():
+                pass
+        elif pause_after in statement:
+            read.set()
+
+    def run(name: str, work: Callable[[], object], done: threading.Event) -> None:
+        threading.current_thread().name = name
+        try:
+            if name == "fast":
+                while not (read.wait(0.02) or slow_done.is_set()):
+                    pass
+            work()
+        except BaseException as exc:  # re-raised in the test's thread
+            errors.append(exc)
+        finally:
+            done.set()
+
+    event.listen(store.engine, "before_cursor_execute", schedule)
+    try:
+        threads = [
+            threading.Thread(target=run, args=("slow", slow, slow_done)),
+            threading.Thread(target=run, args=("fast", fast, fast_done)),
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", schedule)
+    if errors:
+        raise errors[0]

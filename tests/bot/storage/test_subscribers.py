@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
-from sqlalchemy import event, text
 
-from bot.storage import engine as db
 from bot.storage.records import DigestMode, SubscriberRecord
 from bot.storage.store import Store
-from tests.bot.storage.helpers import DAY, PAPER, add, edition
+from tests.bot.storage.helpers import DAY, PAPER, add, edition, interleave
 
 
 def test_subscribe_is_true_only_when_the_chat_becomes_active(store: Store) -> None:
@@ -150,43 +147,12 @@ def test_a_group_moved_by_both_its_service_messages_at_once_stays_subscribed(
     # the group's row, then the first moves it and commits, then the second goes on: it must
     # see that the row is the supergroup's now, not "merge" the row into itself and leave the
     # supergroup unsubscribed (which happened about once in ten runs on PostgreSQL).
-    if db.is_sqlite(store.engine):
-        pytest.skip("SQLite has one writer at a time: the two moves cannot interleave")
     store.subscribers.subscribe(-100, "zh")
-    first_done, second_read = threading.Event(), threading.Event()
 
-    def someone_waits_for_a_lock() -> bool:
-        with store.engine.connect() as probe:
-            return bool(probe.scalar(text("SELECT count(*) FROM pg_locks WHERE NOT granted")))
-
-    def schedule(conn: object, cursor: object, statement: str, *args: object) -> None:
-        me = threading.current_thread().name
-        if "pg_locks" in statement:
-            return  # the probe itself
-        if me == "second" and second_read.is_set():
-            # Go on once the first has committed, or is waiting for a lock this one holds.
-            while not first_done.wait(0.02) and not someone_waits_for_a_lock():
-                pass
-        elif me == "second" and "FROM subscribers" in statement:
-            second_read.set()
-        elif me == "first" and not second_read.is_set():
-            second_read.wait(5)
-
-    def move(name: str) -> None:
-        threading.current_thread().name = name
+    def move() -> None:
         store.subscribers.migrate_chat(-100, -1001000)
-        if name == "first":
-            first_done.set()
 
-    event.listen(store.engine, "before_cursor_execute", schedule)
-    try:
-        threads = [threading.Thread(target=move, args=(n,)) for n in ("first", "second")]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(20)
-    finally:
-        event.remove(store.engine, "before_cursor_execute", schedule)
+    interleave(store, slow=move, fast=move, pause_after="FROM subscribers")
 
     assert store.subscribers.get(-1001000) == SubscriberRecord(-1001000, "zh", True, None)
     assert store.subscribers.get(-100) is None
