@@ -121,7 +121,9 @@ class Alerts:
         """Claim one alert for ``owner``; None if it is sent, given up or a live sender's."""
         now = utcnow()
         with self._tx.write() as session:
-            row = session.get(AlertRow, alert_id)
+            # Locked: a sender putting it on the wire meanwhile commits first, and this reads
+            # its on-the-wire state (in doubt), not the state before it.
+            row = session.get(AlertRow, alert_id, with_for_update=True)
             if row is None:
                 return None
             in_doubt = row.status == AlertStatus.ON_WIRE

@@ -86,7 +86,9 @@ class Broadcasts:
     def discard(self, broadcast_id: int) -> bool:
         """Drop a draft nobody confirmed (the cancel button); False if it was confirmed."""
         with self._tx.write() as session:
-            row = session.get(Broadcast, broadcast_id)
+            # Locked: Send pressed at the same moment either commits first (and this sees it
+            # confirmed) or waits for the draft to be gone; exactly one of the two wins.
+            row = session.get(Broadcast, broadcast_id, with_for_update=True)
             if row is None or row.confirmed_at is not None:
                 return False
             session.delete(row)
@@ -278,8 +280,9 @@ class Broadcasts:
 
     def _set_state(self, delivery_id: int, state: MessageState, message_id: int | None) -> None:
         with self._tx.write() as session:
-            row = session.get(BroadcastDelivery, delivery_id)
-            if row is not None and row.state != MessageState.CONFIRMED:  # never undone
+            # Locked: a confirmation committed meanwhile is seen, and never undone.
+            row = session.get(BroadcastDelivery, delivery_id, with_for_update=True)
+            if row is not None and row.state != MessageState.CONFIRMED:
                 row.state, row.message_id = state, message_id
 
     def mark_sent(
@@ -312,7 +315,7 @@ class Broadcasts:
         status = DeliveryStatus.RETRY if retryable else DeliveryStatus.FAILED
 
         def work(session: Session) -> None:
-            row = _row(session, broadcast_id, chat_id)
+            row = _row(session, broadcast_id, chat_id, lock=True)  # a take-over's send is seen
             if row is None:
                 row = BroadcastDelivery(broadcast_id=broadcast_id, chat_id=chat_id, attempts=1)
                 session.add(row)
@@ -388,12 +391,15 @@ class Broadcasts:
             return {DeliveryStatus(status): int(n) for status, n in rows}
 
 
-def _row(session: Session, broadcast_id: int, chat_id: int) -> BroadcastDelivery | None:
-    return session.scalar(
-        select(BroadcastDelivery).where(
-            BroadcastDelivery.broadcast_id == broadcast_id, BroadcastDelivery.chat_id == chat_id
-        )
+def _row(
+    session: Session, broadcast_id: int, chat_id: int, *, lock: bool = False
+) -> BroadcastDelivery | None:
+    """The delivery row of the broadcast to the chat (``lock``: locked for update, for a
+    write that decides on what it reads)."""
+    query = select(BroadcastDelivery).where(
+        BroadcastDelivery.broadcast_id == broadcast_id, BroadcastDelivery.chat_id == chat_id
     )
+    return session.scalar(query.with_for_update() if lock else query)
 
 
 def _record(row: Broadcast) -> BroadcastRecord:

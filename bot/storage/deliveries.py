@@ -381,10 +381,10 @@ class Deliveries:
         state: MessageState,
         message_id: int | None,
     ) -> None:
-        row = session.scalar(
-            select(DeliveryMessage).where(
-                DeliveryMessage.delivery_id == delivery_id, DeliveryMessage.part == part
-            )
+        row = session.scalar(  # locked: a confirmation committed meanwhile is seen, and kept
+            select(DeliveryMessage)
+            .where(DeliveryMessage.delivery_id == delivery_id, DeliveryMessage.part == part)
+            .with_for_update()
         )
         if row is None:
             session.add(
@@ -566,7 +566,9 @@ class Deliveries:
         error = error[:_ERROR_MAX]
 
         def work(session: Session) -> None:
-            row = _delivery(session, edition_id, chat_id)
+            # Locked, as the bundle's rows below: a sender that took the claim over and sent
+            # meanwhile commits first, and this sees it (sent, or another's claim).
+            row = _delivery(session, edition_id, chat_id, lock=True)
             if row is None:
                 row = Delivery(edition_id=edition_id, chat_id=chat_id, attempts=1)
                 session.add(row)
@@ -582,7 +584,7 @@ class Deliveries:
                     owner,
                 )
                 return
-            for one in _bundle_rows(session, row):
+            for one in _bundle_rows(session, row, lock=True):
                 if one.status != DeliveryStatus.SENT:
                     one.status, one.error = status, error
             session.flush()
@@ -1073,11 +1075,13 @@ def _resume_bundle(session: Session, lead_id: int, owner: str, now: dt.datetime)
     )
 
 
-def _bundle_rows(session: Session, row: Delivery) -> list[Delivery]:
-    """``row`` and, when it is part of a combined digest, the other rows of that digest."""
+def _bundle_rows(session: Session, row: Delivery, *, lock: bool = False) -> list[Delivery]:
+    """``row`` and, when it is part of a combined digest, the other rows of that digest
+    (``lock``: locked for update, in id order)."""
     if row.bundle is None:
         return [row]
-    return list(session.scalars(select(Delivery).where(Delivery.bundle == row.bundle)))
+    query = select(Delivery).where(Delivery.bundle == row.bundle).order_by(Delivery.id)
+    return list(session.scalars(query.with_for_update() if lock else query))
 
 
 def _parts(session: Session, delivery_id: int) -> dict[int, MessageState]:
@@ -1089,10 +1093,13 @@ def _parts(session: Session, delivery_id: int) -> dict[int, MessageState]:
     return {part: MessageState(state) for part, state in rows}
 
 
-def _delivery(session: Session, edition_id: int, chat_id: int) -> Delivery | None:
-    return session.scalar(
-        select(Delivery).where(Delivery.edition_id == edition_id, Delivery.chat_id == chat_id)
-    )
+def _delivery(
+    session: Session, edition_id: int, chat_id: int, *, lock: bool = False
+) -> Delivery | None:
+    """The row of ``edition_id`` to ``chat_id`` (``lock``: locked for update, for a write
+    that decides on what it reads)."""
+    query = select(Delivery).where(Delivery.edition_id == edition_id, Delivery.chat_id == chat_id)
+    return session.scalar(query.with_for_update() if lock else query)
 
 
 def _delivery_record(row: Delivery) -> DeliveryRecord:

@@ -9,7 +9,7 @@ import datetime as dt
 from bot.storage.leases import sender_lease_name
 from bot.storage.records import DeliveryStatus, MessageState
 from bot.storage.store import Store
-from tests.bot.storage.helpers import run_together
+from tests.bot.storage.helpers import interleave, run_together
 
 LIVE, OTHER, DEAD = "live-sender", "other-sender", "dead-sender"
 TTL = dt.timedelta(minutes=5)
@@ -165,3 +165,42 @@ def test_a_failure_reported_by_a_sender_whose_claim_was_taken_over_changes_nothi
 
     assert store.broadcasts.counts(broadcast_id) == {DeliveryStatus.PENDING: 1}
     assert store.broadcasts.claim(broadcast_id, 1001, OTHER) is None
+
+
+def test_a_late_failure_does_not_reopen_a_broadcast_another_sender_sent(store: Store) -> None:
+    senders(store)
+    store.subscribers.subscribe(1, "zh")
+    broadcast_id = confirmed(store)
+    assert store.broadcasts.claim(broadcast_id, 1, DEAD) is not None  # paused past its lease
+
+    def take_over_and_send() -> None:
+        assert store.broadcasts.claim(broadcast_id, 1, LIVE) is not None
+        store.broadcasts.mark_sent(broadcast_id, 1)
+
+    interleave(
+        store,
+        slow=lambda: store.broadcasts.mark_failed(broadcast_id, 1, "timed out", True, owner=DEAD),
+        fast=take_over_and_send,
+        pause_after="FROM broadcast_deliveries",
+    )
+
+    delivery = store.broadcasts.get_delivery(broadcast_id, 1)
+    assert delivery is not None and delivery.status is DeliveryStatus.SENT
+    assert store.broadcasts.claim(broadcast_id, 1, OTHER) is None
+
+
+def test_a_broadcast_confirmed_while_it_is_cancelled_is_either_sent_or_gone(
+    store: Store,
+) -> None:
+    # Send and Cancel pressed at once (two admins, or a double tap): exactly one wins.
+    draft = store.broadcasts.create("通知", author_chat_id=9001)
+    outcome: dict[str, bool] = {}
+
+    interleave(
+        store,
+        slow=lambda: outcome.__setitem__("discarded", store.broadcasts.discard(draft.id)),
+        fast=lambda: outcome.__setitem__("confirmed", store.broadcasts.confirm(draft.id)),
+        pause_after="FROM broadcasts",
+    )
+
+    assert outcome["confirmed"] != outcome["discarded"], outcome

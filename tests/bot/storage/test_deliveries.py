@@ -12,7 +12,16 @@ from bot.storage.deliveries import rendering_of
 from bot.storage.leases import sender_lease_name
 from bot.storage.records import Claim, DeliveryStatus, LedgerWrites, MessageState
 from bot.storage.store import Store
-from tests.bot.storage.helpers import DAY, PAPER, add, article, edition, run_together, summaries
+from tests.bot.storage.helpers import (
+    DAY,
+    PAPER,
+    add,
+    article,
+    edition,
+    interleave,
+    run_together,
+    summaries,
+)
 
 LIVE = "live-sender"
 TTL = dt.timedelta(seconds=60)
@@ -656,3 +665,44 @@ def test_batched_confirmations_and_outcomes_are_recorded_and_end_the_sending(
         DeliveryStatus.SENT: 2,
         DeliveryStatus.IN_DOUBT: 1,
     }
+
+
+def test_a_late_failure_does_not_reopen_a_digest_another_sender_sent(
+    store: Store, edition_id: int
+) -> None:
+    # A sender paused past its lease reads its row, a live sender takes it over and sends it,
+    # then the paused one records its failure: the digest stays sent, and is not sent again.
+    old = "paused-sender"
+    store.leases.acquire(sender_lease_name(old), old, TTL)
+    assert store.deliveries.claim(edition_id, 1, old) is not None
+    store.leases.release(sender_lease_name(old), old)
+
+    def take_over_and_send() -> None:
+        assert store.deliveries.claim(edition_id, 1, LIVE) is not None
+        store.deliveries.mark_sent(edition_id, 1)
+
+    interleave(
+        store,
+        slow=lambda: store.deliveries.mark_failed(edition_id, 1, "timed out", True, owner=old),
+        fast=take_over_and_send,
+        pause_after="FROM deliveries",
+    )
+
+    assert store.deliveries.was_sent(edition_id, 1)
+    assert store.deliveries.claim(edition_id, 1, LIVE) is None
+
+
+def test_a_skip_does_not_undo_a_confirmation_that_lands_meanwhile(
+    store: Store, edition_id: int
+) -> None:
+    claim = store.deliveries.claim(edition_id, 1, LIVE)
+    assert claim is not None and store.deliveries.put_on_wire(claim.delivery_id, 0, LIVE)
+
+    interleave(
+        store,
+        slow=lambda: store.deliveries.skip(claim.delivery_id, 0),
+        fast=lambda: store.deliveries.confirm(claim.delivery_id, 0, 4242, claim.rendered_from),
+        pause_after="FROM delivery_messages",
+    )
+
+    assert store.deliveries.parts(edition_id, 1) == {0: MessageState.CONFIRMED}

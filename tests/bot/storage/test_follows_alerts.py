@@ -5,15 +5,17 @@ databases."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
 from sqlalchemy import text
 
+from bot.storage import alerts
 from bot.storage.follows import FollowResult
 from bot.storage.models import utcnow
-from bot.storage.records import AlertStatus
+from bot.storage.records import AlertClaim, AlertStatus
 from bot.storage.store import Store
-from tests.bot.storage.helpers import PAPER, add, edition, run_together
+from tests.bot.storage.helpers import PAPER, add, edition, interleave, run_together
 
 ITEMS = [(1, "工会", "工会主席讲话。", "0a1b2c3d"), (3, "劳模", "", "")]
 
@@ -208,6 +210,38 @@ def test_a_message_on_the_wire_when_its_sender_died_is_in_doubt(store: Store) ->
     store.leases.release("sender:crashed", "crashed")  # it dies with the request out
     claim = store.alerts.claim(alert_id, "next")
     assert claim is not None and claim.in_doubt
+
+
+def test_an_alert_put_on_the_wire_while_it_is_taken_over_is_in_doubt(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The old sender's lease runs out as it puts the alert on the wire: its fence passed a
+    # moment before by its clock, the taker's claim goes through a moment after by its own
+    # (here: the taker's clock 10 minutes on, past the 5-minute lease). The taker read the
+    # alert before the old sender's write committed; it must still know the alert may be
+    # out (in doubt), or not take it: never send it blind.
+    alert_id = decided(store)
+    live(store, "old")
+    assert store.alerts.claim(alert_id, "old") is not None
+    real = alerts.utcnow
+    later = dt.timedelta(minutes=10)
+    monkeypatch.setattr(
+        alerts,
+        "utcnow",
+        lambda: real() + (later if threading.current_thread().name == "slow" else dt.timedelta()),
+    )
+    taken: list[AlertClaim | None] = []
+    sent_by_old: list[bool] = []
+
+    interleave(
+        store,
+        slow=lambda: taken.append(store.alerts.claim(alert_id, "new")),
+        fast=lambda: sent_by_old.append(store.alerts.put_on_wire(alert_id, "old")),
+        pause_after="FROM alerts",
+    )
+
+    [claim], [on_wire] = taken, sent_by_old
+    assert claim is None or claim.in_doubt or not on_wire
 
 
 def test_nothing_goes_on_the_wire_without_a_live_lease(store: Store) -> None:
