@@ -277,11 +277,18 @@ def _settle(
     summaries = [summarizer.summarize(article, k=sentences) for article in edition.articles]
     if stored is None:
         record = store.editions.add(
-            paper.name, edition, summaries, result.fingerprint, backfilled=backfill
+            paper.name,
+            edition,
+            summaries,
+            result.fingerprint,
+            backfilled=backfill,
+            first_of_its_date=True,
         )
-        if record is not None:
-            report.new.append(record)
-            log.info("%s: ingested edition %s (%d articles)", paper.name, date, len(summaries))
+        if record is None:  # another process's poll of the site stored the date meanwhile
+            log.info("%s %s: stored meanwhile by another poll; kept as it is", paper.name, date)
+            return
+        report.new.append(record)
+        log.info("%s: ingested edition %s (%d articles)", paper.name, date, len(summaries))
     else:
         record = store.editions.replace(stored.id, edition, summaries, result.fingerprint)
         report.extended.append(record)

@@ -71,6 +71,7 @@ class Editions:
         content_hash: str,
         *,
         backfilled: bool = False,
+        first_of_its_date: bool = False,
     ) -> EditionRecord | None:
         """Store an edition with its articles (numbered 1..n in edition order) and summaries.
 
@@ -79,20 +80,22 @@ class Editions:
         second edition, which would send a second digest. ``paper`` is the configured name
         (``edition.paper`` as printed may differ). ``summaries[i]`` belongs to article i.
         A date that already has an edition is extended with :meth:`replace` instead.
+
+        ``first_of_its_date``: None as well when the paper has any edition of that date (the
+        paper's row locked meanwhile): a site poll that found none stored, racing another
+        process's poll of the same site, must not store a second edition of the day.
         """
         date = _checked_date(edition, summaries)
 
         def work(session: Session) -> EditionRecord | None:
             allow_long_pauses(session)  # the articles are indexed in Python between statements
             paper_of = paper_row(session, paper)
-            exists = session.scalar(
-                select(Edition.id).where(
-                    Edition.paper_id == paper_of.id,
-                    Edition.date == date,
-                    Edition.content_hash == content_hash,
-                )
-            )
-            if exists is not None:
+            same = [Edition.paper_id == paper_of.id, Edition.date == date]
+            if first_of_its_date:
+                session.refresh(paper_of, with_for_update=True)
+            else:
+                same.append(Edition.content_hash == content_hash)
+            if session.scalar(select(Edition.id).where(*same).limit(1)) is not None:
                 return None
             row = Edition(
                 paper=paper_of,

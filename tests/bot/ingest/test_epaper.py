@@ -3,6 +3,7 @@ PostgreSQL), and what ends up stored, waited for or reported."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import logging
@@ -20,6 +21,7 @@ from bot.storage.store import Store
 from summarizer.limits import DEFAULT_LIMITS, Limits
 from tests.bot.sources.epaper.server import LOCAL, SiteServer
 from tests.bot.sources.epaper.sites import Resource, Sheet, Story, founder_site
+from tests.bot.storage.helpers import interleave
 
 ZONE = ZoneInfo("Asia/Shanghai")
 DATE = dt.date(2024, 7, 1)
@@ -294,6 +296,30 @@ async def test_pages_added_after_the_first_poll_extend_the_same_edition(
     site.site.update(founder_site(NAME, DATE, full))
     [grown] = (await poll(store, paper, NOW + dt.timedelta(minutes=10))).extended
     assert grown.id == first.id and grown.article_count == 6
+
+
+async def test_two_polls_at_once_store_one_edition_of_a_date(
+    site: SiteServer, store: Store
+) -> None:
+    # The bot's poll and a `baozhai ingest` beside it (another process): one finds no
+    # edition of the date stored, the other stores one meanwhile (the site has added a page
+    # since), then the first goes on. One edition of the date, or its readers get two digests.
+    full = sheets(3)
+    site.site.update(founder_site(NAME, DATE, full[:2]))
+    paper = paper_of(site)
+    reports: list[IngestReport] = []
+
+    def first() -> None:
+        reports.append(asyncio.run(poll(store, paper)))
+
+    def other() -> None:
+        site.site.update(founder_site(NAME, DATE, full))
+        reports.append(asyncio.run(poll(store, paper)))
+
+    await asyncio.to_thread(interleave, store, first, other, pause_after="FROM editions")
+
+    assert [edition.article_count for report in reports for edition in report.new] == [6]
+    assert store.editions.on(DATE, NAME).article_count == 6
 
 
 async def test_a_stored_edition_never_shrinks_when_an_article_disappears(

@@ -7,6 +7,7 @@ import datetime as dt
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar
 from typing import TypeVar
 
 import pytest
@@ -62,12 +63,21 @@ def run_together(n: int, fn: Callable[[int], T]) -> list[T]:
         return list(pool.map(go, range(n)))
 
 
+_ROLE: ContextVar[str | None] = ContextVar("interleave_role", default=None)
+
+
+def racing_as() -> str | None:
+    """Under :func:`interleave`: "slow" or "fast", the side this code runs on (worker threads
+    of ``asyncio.to_thread`` included, which carry the context along); else None."""
+    return _ROLE.get()
+
+
 def interleave(
     store: Store, slow: Callable[[], object], fast: Callable[[], object], *, pause_after: str
 ) -> None:
-    """Run ``slow`` (in a thread named "slow") until its first statement containing
-    ``pause_after`` (a read), then ``fast`` to its end, then let ``slow`` go on: the
-    check-then-act interleaving of two handlers or processes on a server database.
+    """Run ``slow`` until its first statement containing ``pause_after`` (a read), then
+    ``fast`` to its end, then let ``slow`` go on: the check-then-act interleaving of two
+    handlers or processes on a server database. Each runs in a thread of its own.
 
     If ``slow`` holds a lock ``fast`` waits for (the way such a race is closed), ``slow`` goes
     on as soon as ``fast`` waits, instead of deadlocking. PostgreSQL only: SQLite has one
@@ -83,7 +93,7 @@ def interleave(
             return bool(probe.scalar(text("SELECT count(*) FROM pg_locks WHERE NOT granted")))
 
     def schedule(conn: object, cursor: object, statement: str, *args: object) -> None:
-        if "pg_locks" in statement or threading.current_thread().name != "slow":
+        if "pg_locks" in statement or racing_as() != "slow":
             return
         if read.is_set() and not fast_done.is_set():
             while not fast_done.wait(0.02) and not someone_waits_for_a_lock():
@@ -92,7 +102,7 @@ def interleave(
             read.set()
 
     def run(name: str, work: Callable[[], object], done: threading.Event) -> None:
-        threading.current_thread().name = name
+        _ROLE.set(name)
         try:
             if name == "fast":
                 while not (read.wait(0.02) or slow_done.is_set()):

@@ -5,7 +5,6 @@ databases."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 from sqlalchemy import text
@@ -15,7 +14,7 @@ from bot.storage.follows import FollowResult
 from bot.storage.models import utcnow
 from bot.storage.records import AlertClaim, AlertStatus
 from bot.storage.store import Store
-from tests.bot.storage.helpers import PAPER, add, edition, interleave, run_together
+from tests.bot.storage.helpers import PAPER, add, edition, interleave, racing_as, run_together
 
 ITEMS = [(1, "工会", "工会主席讲话。", "0a1b2c3d"), (3, "劳模", "", "")]
 
@@ -228,7 +227,7 @@ def test_an_alert_put_on_the_wire_while_it_is_taken_over_is_in_doubt(
     monkeypatch.setattr(
         alerts,
         "utcnow",
-        lambda: real() + (later if threading.current_thread().name == "slow" else dt.timedelta()),
+        lambda: real() + (later if racing_as() == "slow" else dt.timedelta()),
     )
     taken: list[AlertClaim | None] = []
     sent_by_old: list[bool] = []
