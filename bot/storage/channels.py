@@ -56,12 +56,7 @@ class Channels:
             session.flush()
 
         self._tx.write_retrying(work)
-        subscribed = self._subscribers.subscribe(chat_id, language, papers)
-        record = self._subscribers.get(chat_id)
-        for paper in set(record.papers if record else ()) - set(papers):
-            self._subscribers.remove_paper(chat_id, paper)  # an earlier binder's
-        self._subscribers.set_language(chat_id, language)
-        return subscribed
+        return self._subscribers.subscribe_exactly(chat_id, language, papers)
 
     def unbind(self, chat_id: int) -> bool:
         """Stop posting to the channel (its subscription ends; history is kept)."""

@@ -48,21 +48,28 @@ class Subscribers:
         """
 
         def work(session: Session) -> bool:
-            row = _subscriber(session, chat_id)
-            changed = False
-            if row is None:
-                row = Subscriber(chat_id=chat_id, language=language, active=True)
-                session.add(row)
-                session.flush()
-                changed = True
-            elif not row.active:
-                row.active, row.inactive_reason = True, None
-                # Reading again from now: an edition stored while away is not owed to it
-                # (``Deliveries.owed_older``), only the newest, as to a new reader.
-                for subscription in row.subscriptions:
-                    subscription.created_at = utcnow()
-                changed = True
+            row, changed = _active(session, chat_id, language)
             return _add_papers(session, row, papers) or changed
+
+        changed = self._tx.write_retrying(work)
+        if changed:
+            log.info("chat %d subscribed", chat_id)
+        return changed
+
+    def subscribe_exactly(self, chat_id: int, language: str, papers: Sequence[str]) -> bool:
+        """Make the chat an active subscriber of exactly ``papers``, in ``language``: a
+        channel's binding, the binder's whole choice. One transaction with the chat's row
+        locked, so two admins binding one channel at once leave it one binder's papers (each
+        taking the other's away left it none). True as :meth:`subscribe`."""
+
+        def work(session: Session) -> bool:
+            row, changed = _active(session, chat_id, language, lock=True)
+            added = _add_papers(session, row, papers)
+            kept = [s for s in row.subscriptions if s.paper.name in set(papers)]
+            if len(kept) != len(row.subscriptions):
+                row.subscriptions = kept
+            row.language = language
+            return added or changed
 
         changed = self._tx.write_retrying(work)
         if changed:
@@ -330,8 +337,30 @@ def _merge(session: Session, old: Subscriber, new: Subscriber) -> None:
     old.active, old.inactive_reason = False, "migrated"
 
 
-def _subscriber(session: Session, chat_id: int) -> Subscriber | None:
-    return session.scalar(select(Subscriber).where(Subscriber.chat_id == chat_id))
+def _subscriber(session: Session, chat_id: int, *, lock: bool = False) -> Subscriber | None:
+    query = select(Subscriber).where(Subscriber.chat_id == chat_id)
+    return session.scalar(query.with_for_update() if lock else query)
+
+
+def _active(
+    session: Session, chat_id: int, language: str, *, lock: bool = False
+) -> tuple[Subscriber, bool]:
+    """The chat's row, made (in ``language``) or made active again; whether it was not
+    active before. A lost insert race raises IntegrityError: the caller retries."""
+    row = _subscriber(session, chat_id, lock=lock)
+    if row is None:
+        row = Subscriber(chat_id=chat_id, language=language, active=True)
+        session.add(row)
+        session.flush()
+        return row, True
+    if row.active:
+        return row, False
+    row.active, row.inactive_reason = True, None
+    # Reading again from now: an edition stored while away is not owed to it
+    # (``Deliveries.owed_older``), only the newest, as to a new reader.
+    for subscription in row.subscriptions:
+        subscription.created_at = utcnow()
+    return row, True
 
 
 def _add_papers(session: Session, row: Subscriber, papers: Sequence[str]) -> bool:

@@ -73,11 +73,16 @@ def racing_as() -> str | None:
 
 
 def interleave(
-    store: Store, slow: Callable[[], object], fast: Callable[[], object], *, pause_after: str
+    store: Store,
+    slow: Callable[[], object],
+    fast: Callable[[], object],
+    *,
+    pause_after: str,
+    occurrence: int = 1,
 ) -> None:
-    """Run ``slow`` until its first statement containing ``pause_after`` (a read), then
-    ``fast`` to its end, then let ``slow`` go on: the check-then-act interleaving of two
-    handlers or processes on a server database. Each runs in a thread of its own.
+    """Run ``slow`` until its ``occurrence``-th statement containing ``pause_after`` (a
+    read), then ``fast`` to its end, then let ``slow`` go on: the check-then-act interleaving
+    of two handlers or processes on a server database. Each runs in a thread of its own.
 
     If ``slow`` holds a lock ``fast`` waits for (the way such a race is closed), ``slow`` goes
     on as soon as ``fast`` waits, instead of deadlocking. PostgreSQL only: SQLite has one
@@ -86,6 +91,7 @@ def interleave(
     if db.is_sqlite(store.engine):
         pytest.skip("SQLite has one writer at a time: two writes cannot interleave")
     read, fast_done, slow_done = threading.Event(), threading.Event(), threading.Event()
+    seen = [0]
     errors: list[BaseException] = []
 
     def someone_waits_for_a_lock() -> bool:
@@ -99,7 +105,9 @@ def interleave(
             while not fast_done.wait(0.02) and not someone_waits_for_a_lock():
                 pass
         elif pause_after in statement:
-            read.set()
+            seen[0] += 1
+            if seen[0] == occurrence:
+                read.set()
 
     def run(name: str, work: Callable[[], object], done: threading.Event) -> None:
         _ROLE.set(name)

@@ -4,6 +4,7 @@ bound by a chat gets the digest of that chat's papers, in its language."""
 from __future__ import annotations
 
 from bot.storage.store import Store
+from tests.bot.storage.helpers import interleave
 
 CHANNEL = -1002000
 
@@ -42,3 +43,24 @@ def test_a_group_that_bound_a_channel_without_subscribing_keeps_it_as_a_supergro
 
     assert [c.chat_id for c in store.channels.bound_by(supergroup)] == [CHANNEL]
     assert store.channels.bound_by(group) == []
+
+
+def test_two_admins_binding_one_channel_at_once_leave_it_one_binders_papers(
+    store: Store,
+) -> None:
+    # Each binding is the binder's whole choice: the channel ends with one's papers or the
+    # other's, never with none (each took the other's paper away) and so no digest at all.
+    def bind(bound_by: int, paper: str) -> None:
+        store.channels.bind(CHANNEL, "morning_news", "早报", bound_by, "zh", [paper])
+
+    interleave(
+        store,
+        slow=lambda: bind(1, "浙江工人日报"),
+        fast=lambda: bind(2, "海南日报"),
+        pause_after="FROM subscribers",
+        occurrence=2,  # its read of the papers to take away
+    )
+
+    record = store.subscribers.get(CHANNEL)
+    assert record is not None and record.active
+    assert record.papers in (("浙江工人日报",), ("海南日报",))
