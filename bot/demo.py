@@ -67,6 +67,8 @@ TOUR = ("/start", "/subscribe", "/today", "/article 2", "/search 工会", "/stat
 QUIET_SECONDS = 0.8
 """How long the chat must stay quiet after a reply began, beyond the pause the bot keeps
 between two messages to one chat (``[delivery] per_chat_interval_seconds``)."""
+MAX_LINE_BYTES = 1 << 20
+"""Longest piped line taken whole (the bot answers one so long that it is too long)."""
 FIRST_REPLY_SECONDS = 20.0
 FIRST_POLL_SECONDS = 30.0
 """At most this long the prompt waits for the start-up poll (then goes on without it)."""
@@ -117,29 +119,53 @@ def run_demo(
     root = logging.getLogger()
     if root.level > logging.DEBUG:  # keep the chat readable unless -v asked for details
         root.setLevel(logging.WARNING)
-    if lines is None and (sys.stdin is None or not sys.stdin.isatty()):
-        piped = [line for line in _piped_text().splitlines() if line.strip()]
-        lines = piped or TOUR
-        if not piped:
-            console.print("[dim]No input: playing a short tour.[/dim]")
+    piped = lines is None and (sys.stdin is None or not sys.stdin.isatty())
     with tempfile.TemporaryDirectory(prefix="baozhai-demo-") as scratch:
         workdir = Path(scratch)
         demo_config = config if keep_data else _throwaway_config(config, workdir)
-        code = asyncio.run(_demo(demo_config, lines, console, workdir))
+        code = asyncio.run(_demo(demo_config, lines, console, workdir, piped=piped))
     if any(reader.is_alive() for reader in _READERS):
         _leave_now(code)
     return code
 
 
-def _piped_text() -> str:
-    """What was piped in, bytes that are not UTF-8 shown as U+FFFD (a reader's typing is
-    text, never a reason to stop); no stdin at all (``<&-``) is no input."""
+def _piped_line() -> str:
+    """The next line piped in, without its end, read as it comes (a pipe may stay open:
+    ``tail -f script | baozhai demo``); bytes that are not UTF-8 shown as U+FFFD (a reader's
+    typing is text, never a reason to stop). EOFError at the end, and with no stdin at all
+    (``<&-``). A line longer than :data:`MAX_LINE_BYTES` is cut there and the rest of it
+    skipped: whatever is piped in, memory stays bounded."""
     if sys.stdin is None:
-        return ""
+        raise EOFError
     stream = getattr(sys.stdin, "buffer", None)
     if stream is None:  # a text-only stand-in (a test's StringIO)
-        return as_text(sys.stdin.read())
-    return bytes(stream.read()).decode("utf-8", errors="replace")
+        text = sys.stdin.readline(MAX_LINE_BYTES)
+        if not text:
+            raise EOFError
+        return as_text(text).rstrip("\r\n")
+    raw = bytes(stream.readline(MAX_LINE_BYTES))
+    if not raw:
+        raise EOFError
+    rest = raw
+    while rest and not rest.endswith(b"\n"):  # the rest of a line too long to take
+        rest = bytes(stream.readline(MAX_LINE_BYTES))
+    return raw.decode("utf-8", errors="replace").rstrip("\r\n")
+
+
+_CONTROLS = {
+    **{code: 0x2400 + code for code in range(0x20) if chr(code) not in "\t\n"},
+    0x7F: 0x2421,  # ␡
+    **{code: 0xFFFD for code in range(0x80, 0xA0)},
+}
+
+
+def visible(text: str) -> str:
+    """``text`` with its control characters shown as their pictures (ESC as ␛, C1 controls
+    as U+FFFD), tabs and line ends kept: typed or piped text, and what the bot sends, is
+    printed on a terminal, which must never obey an escape sequence in it (a colour, a
+    window title, OSC 52 writing the clipboard). One character for one, so Telegram's
+    entity offsets still fit."""
+    return text.translate(_CONTROLS)
 
 
 def as_text(line: str) -> str:
@@ -181,7 +207,7 @@ def _throwaway_config(config: Config, workdir: Path) -> Config:
 
 
 async def _demo(
-    config: Config, lines: Iterable[str] | None, console: Console, workdir: Path
+    config: Config, lines: Iterable[str] | None, console: Console, workdir: Path, *, piped: bool
 ) -> int:
     store = Store(config.storage.url)
     try:
@@ -220,7 +246,9 @@ async def _demo(
                     await asyncio.wait_for(first_poll.wait(), FIRST_POLL_SECONDS)
                 try:
                     with _interruptible():
-                        await _chat(application, user, feed, lines, console, prompt=prompt)
+                        await _chat(
+                            application, user, feed, lines, console, prompt=prompt, piped=piped
+                        )
                 except asyncio.CancelledError:
                     if not _uncancelled():
                         raise
@@ -348,16 +376,28 @@ async def _chat(
     console: Console,
     *,
     prompt: str,
+    piped: bool = False,
 ) -> None:
+    """The chat: ``lines`` (a script), else what is ``piped`` in, line by line as it comes
+    (nothing at all: the tour), else what is typed at the terminal."""
     label = f"[bold green]{prompt} ›[/bold green]"
     source = iter(lines) if lines is not None else None
+    heard = False  # a line that was not blank came through the pipe
     while True:
-        if source is not None:
-            line = next(source, None)
+        if source is not None or piped:
+            line = next(source, None) if source is not None else await _next_piped()
+            if line is None and source is None and not heard:
+                console.print("[dim]No input: playing a short tour.[/dim]")
+                source, piped = iter(TOUR), False
+                continue
             if line is None:
                 break
+            if not line.strip():
+                continue
+            heard = True
             _show_meanwhile(feed, console)
-            console.print(label, Text(line))  # as typed: [/b] is text, not rich markup
+            # As typed: [/b] is text, not rich markup; an escape sequence is shown, not obeyed.
+            console.print(label, Text(visible(line)))
         else:
             try:
                 line = await _typed(console, f"{label} ")
@@ -375,7 +415,8 @@ async def _chat(
         elif line.startswith("[") and line.endswith("]"):
             target = _message_with_button(user.history, line[1:-1])
             if target is None:
-                console.print(Text(f"No button {line} on the recent messages.", "yellow"))
+                said = f"No button {visible(line)} on the recent messages."
+                console.print(Text(said, "yellow"))
                 continue
             await user.press(target, line[1:-1])
         else:
@@ -470,9 +511,23 @@ _READERS: list[threading.Thread] = []
 """The thread reading the terminal's last line (see :func:`_leave_now`)."""
 
 
+async def _next_piped() -> str | None:
+    """The next line piped in (see :func:`_piped_line`); None at the end of the input."""
+    try:
+        return await _on_a_thread(_piped_line)
+    except EOFError:
+        return None
+
+
 async def _typed(console: Console, prompt: str) -> str:
-    """A line typed at the terminal, read on a daemon thread: a thread of the loop's pool
-    would be waited for at exit, so Ctrl-C at the prompt would hang until Enter."""
+    """A line typed at the terminal (see :func:`_on_a_thread`)."""
+    return await _on_a_thread(lambda: console.input(prompt))
+
+
+async def _on_a_thread(read_line: Callable[[], str]) -> str:
+    """``read_line()`` (the terminal's or a pipe's next line), on a daemon thread: a thread
+    of the loop's pool would be waited for at exit, so Ctrl-C at the prompt (or /quit with a
+    pipe still open) would hang until the next line came."""
     loop = asyncio.get_running_loop()
     typed: asyncio.Future[str] = loop.create_future()
 
@@ -488,7 +543,7 @@ async def _typed(console: Console, prompt: str) -> str:
     def read() -> None:
         line, error = None, None
         try:
-            line = console.input(prompt)
+            line = read_line()
         except Exception as exc:  # EOFError, or the terminal closed under it
             error = exc
         with contextlib.suppress(RuntimeError):  # the demo ended meanwhile: nobody waits
@@ -531,7 +586,7 @@ def _rich_text(text: str, entities: Sequence[Entity]) -> Text:
     index_of = [0]
     for position, char in enumerate(text):
         index_of.extend([position + 1] * (2 if ord(char) > 0xFFFF else 1))
-    rendered = Text(text)
+    rendered = Text(visible(text))
     for entity in entities:
         style = _STYLES.get(entity.type)
         if style is None:

@@ -389,6 +389,15 @@ def test_bytes_that_are_not_utf8_in_the_demos_input_are_replaced_and_it_goes_on(
     assert "徐留平" in out  # the next command is answered
 
 
+def test_control_characters_in_the_demos_input_are_shown_not_obeyed(tmp_path: Path) -> None:
+    # A piped line is echoed under the prompt: an escape sequence in it (a colour, a window
+    # title, OSC 52 setting the clipboard) must reach the terminal as visible text.
+    result = baozhai("demo", cwd=tmp_path, stdin="\x1b[31mRED\x1b[0m\n/search \x1b]0;PWNED\x07x\n")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "␛[31mRED␛[0m" in result.stdout
+
+
 def test_a_typed_byte_the_terminal_could_not_decode_is_one_replacement_character() -> None:
     from bot.demo import as_text
 
@@ -408,6 +417,36 @@ def test_the_demo_with_no_stdin_at_all_plays_its_tour(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "playing a short tour" in result.stdout
+
+
+def test_piped_lines_are_answered_as_they_come_not_when_the_pipe_closes(tmp_path: Path) -> None:
+    # `tail -f script | baozhai demo`, or a slow script: each line is sent when it arrives
+    # (before, the whole input was read first, so a pipe that stays open showed nothing).
+    environ = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "demo"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        cwd=tmp_path,
+        env=environ,
+    )
+    assert process.stdin is not None and process.stdout is not None
+    try:
+        process.stdin.write(b"/article 2\n")
+        process.stdin.flush()
+        shown, deadline = b"", time.monotonic() + 60
+        while "徐留平".encode() not in shown and time.monotonic() < deadline:
+            if select.select([process.stdout], [], [], 0.5)[0]:
+                shown += os.read(process.stdout.fileno(), 65536)
+        assert "徐留平".encode() in shown, shown.decode(errors="replace")[-2000:]
+        process.stdin.write(b"/quit\n")
+        process.stdin.close()
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
 
 
 def demo_at_its_prompt(tmp_path: Path, *, piped: bool) -> tuple[subprocess.Popen[bytes], int]:
