@@ -120,7 +120,11 @@ def run_demo(
     if root.level > logging.DEBUG:  # keep the chat readable unless -v asked for details
         root.setLevel(logging.WARNING)
     piped = lines is None and (sys.stdin is None or not sys.stdin.isatty())
-    with tempfile.TemporaryDirectory(prefix="baozhai-demo-") as scratch:
+    code = 0  # also when stopped by a signal outside the event loop
+    with (
+        _stopped_by_signals(),
+        tempfile.TemporaryDirectory(prefix="baozhai-demo-") as scratch,
+    ):
         workdir = Path(scratch)
         demo_config = config if keep_data else _throwaway_config(config, workdir)
         code = asyncio.run(_demo(demo_config, lines, console, workdir, piped=piped))
@@ -209,6 +213,22 @@ def _throwaway_config(config: Config, workdir: Path) -> Config:
 async def _demo(
     config: Config, lines: Iterable[str] | None, console: Console, workdir: Path, *, piped: bool
 ) -> int:
+    """The demo from start to end: 0 when it ends, or is stopped at any moment by SIGTERM or
+    the terminal closing (Ctrl-C at the prompt too), the bot stopped either way and the
+    scratch folder left to go with it. Ctrl-C before the prompt: ``KeyboardInterrupt``."""
+    with _interruptible():
+        try:
+            await _run(config, lines, console, workdir, piped=piped)
+        except asyncio.CancelledError:
+            if not _uncancelled():
+                raise
+            console.print()  # after the prompt the ^C was typed at
+    return 0
+
+
+async def _run(
+    config: Config, lines: Iterable[str] | None, console: Console, workdir: Path, *, piped: bool
+) -> None:
     store = Store(config.storage.url)
     try:
         paper = config.papers[0]
@@ -224,59 +244,91 @@ async def _demo(
             updater = application.updater
             assert updater is not None  # built by ApplicationBuilder unless told otherwise
             async with application:
-                if application.post_init is not None:
-                    await application.post_init(application)  # as run_polling does
-                first_poll = _first_run(application, POLL_JOB)
-                await application.start()
-                await updater.start_polling(poll_interval=0.0, timeout=1)
-                console.print(
-                    INTRO.format(
-                        url=server.url,
-                        paper=edition.paper if edition else paper.name,
-                        date=edition.date if edition else "—",
-                        count=edition.article_count if edition else 0,
-                    )
-                )
-                code = _terminal_language()
-                name, prompt = PERSONA[language_for(code)]
-                user = server.user(DEMO_CHAT, name, language_code=code)
-                quiet = config.delivery.per_chat_interval_seconds + QUIET_SECONDS
-                feed = _Feed(server, DEMO_CHAT, quiet=quiet, charts=workdir)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(first_poll.wait(), FIRST_POLL_SECONDS)
                 try:
-                    with _interruptible():
-                        await _chat(
-                            application, user, feed, lines, console, prompt=prompt, piped=piped
+                    if application.post_init is not None:
+                        await application.post_init(application)  # as run_polling does
+                    first_poll = _first_run(application, POLL_JOB)
+                    await application.start()
+                    await updater.start_polling(poll_interval=0.0, timeout=1)
+                    console.print(
+                        INTRO.format(
+                            url=server.url,
+                            paper=edition.paper if edition else paper.name,
+                            date=edition.date if edition else "—",
+                            count=edition.article_count if edition else 0,
                         )
-                except asyncio.CancelledError:
-                    if not _uncancelled():
-                        raise
-                    console.print()  # after the prompt the ^C was typed at
-                finally:
-                    await updater.stop()
-                    await application.stop()
+                    )
+                    code = _terminal_language()
+                    name, prompt = PERSONA[language_for(code)]
+                    user = server.user(DEMO_CHAT, name, language_code=code)
+                    quiet = config.delivery.per_chat_interval_seconds + QUIET_SECONDS
+                    feed = _Feed(server, DEMO_CHAT, quiet=quiet, charts=workdir)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(first_poll.wait(), FIRST_POLL_SECONDS)
+                    await _chat(application, user, feed, lines, console, prompt=prompt, piped=piped)
+                finally:  # what was started is stopped, however far it got ("still running")
+                    if updater.running:
+                        await updater.stop()
+                    if application.running:
+                        await application.stop()
     finally:
         store.close()
-    return 0
+
+
+_STOPPING = (signal.SIGTERM, signal.SIGHUP)
+"""A termination request, and the terminal closing (SIGHUP)."""
+
+
+class _Stopped(Exception):
+    """SIGTERM or SIGHUP came while no event loop was there to take it (see
+    :func:`_stopped_by_signals`)."""
+
+
+def _raise_stopped(signum: int, frame: object) -> None:
+    raise _Stopped(signal.Signals(signum).name)
+
+
+@contextlib.contextmanager
+def _stopped_by_signals() -> Iterator[None]:
+    """Around the whole demo: SIGTERM or SIGHUP before the event loop takes them over (see
+    :func:`_interruptible`), or after, raise :class:`_Stopped`, taken here as the end of
+    the demo, so the scratch folder is removed on the way out, never left behind by the
+    signal's default action (to die at once)."""
+    try:
+        before = {stopping: signal.signal(stopping, _raise_stopped) for stopping in _STOPPING}
+    except ValueError:  # not the main thread: the caller's signals are the caller's
+        yield
+        return
+    try:
+        yield
+    except _Stopped as stopped:
+        log.debug("%s while starting or leaving: the demo ends", stopped)
+    finally:
+        for stopping, handler in before.items():
+            signal.signal(stopping, handler)
 
 
 @contextlib.contextmanager
 def _interruptible() -> Iterator[None]:
-    """Let a termination request (SIGTERM) end the chat as Ctrl-C does, by cancelling it,
-    so the bot is stopped and the scratch folder removed either way, rather than left."""
+    """Let a termination request or the terminal closing end the demo as Ctrl-C does, by
+    cancelling it, at any moment: the bot is stopped and the scratch folder removed either
+    way, rather than left in /tmp by the signal's default (to die at once)."""
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
     assert task is not None
+    before = {stopping: signal.getsignal(stopping) for stopping in _STOPPING}
     try:
-        loop.add_signal_handler(signal.SIGTERM, task.cancel)
+        for stopping in _STOPPING:
+            loop.add_signal_handler(stopping, task.cancel)
     except (NotImplementedError, RuntimeError):  # not the main thread, or no signals here
         yield
         return
     try:
         yield
     finally:
-        loop.remove_signal_handler(signal.SIGTERM)
+        for stopping, handler in before.items():
+            loop.remove_signal_handler(stopping)  # (which leaves the default: to die at once)
+            signal.signal(stopping, handler)
 
 
 def _first_run(application: Application, job_id: str) -> asyncio.Event:
