@@ -1231,6 +1231,101 @@ def test_backfill_of_a_date_whose_articles_all_fail_counts_it_failed_and_stores_
         assert store.editions.on(SITE_DAY, "海南日报") is None
 
 
+NOT_FOUND_PAGES = {
+    "page not found": (
+        "<html><head><meta charset=utf-8><title>404 页面不存在</title></head><body>"
+        "<div class=error><p>对不起，您访问的页面不存在或已被删除！</p>"
+        '<a href="../../../../paperindex.htm">返回首页</a></div></body></html>'
+    ),
+    "no edition for this date": (
+        "<html><head><meta charset=utf-8><title>海南日报数字报</title></head><body>"
+        "<p>该日期没有报纸，请选择其他日期。</p></body></html>"
+    ),
+}
+"""What real sites answer, with HTTP 200, for a date they have no edition of."""
+
+
+@pytest.mark.parametrize("shape", sorted(NOT_FOUND_PAGES))
+def test_backfill_counts_a_date_the_site_answers_with_its_not_found_page_as_no_edition(
+    tmp_path: Path, site_in_thread: SiteServer, shape: str
+) -> None:
+    site_in_thread.site.update(founder_site("海南日报", SITE_DAY, site_sheets(SITE_DAY)))
+    page = NOT_FOUND_PAGES[shape].encode()
+    site_in_thread.site["/html/2024-07/02/node_188.htm"] = Resource(page)
+    site_paper_config(tmp_path, site_in_thread)
+    result = baozhai(
+        "backfill", "海南日报", "--from", "2024-07-01", "--to", "2024-07-02", cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert "1 stored, 0 already stored, 1 no edition, 0 failed" in result.stdout
+    said = [line for line in result.stderr.splitlines() if "2024-07-02" in line]
+    assert len(said) == 1, result.stderr
+    assert "no edition" in said[0] and "WARNING" not in said[0]
+
+
+def test_backfill_counts_a_date_the_site_answers_with_another_dates_edition_as_no_edition(
+    tmp_path: Path, site_in_thread: SiteServer
+) -> None:
+    site_in_thread.site.update(founder_site("海南日报", SITE_DAY, site_sheets(SITE_DAY)))
+    newest = "/html/2024-07/01/node_188.htm"  # a site sending a date it lacks to its newest
+    moved = Resource(status=302, headers={"Location": newest}, validators=False)
+    site_in_thread.site["/html/2024-07/02/node_188.htm"] = moved
+    site_paper_config(tmp_path, site_in_thread)
+    result = baozhai(
+        "backfill", "海南日报", "--from", "2024-07-01", "--to", "2024-07-02", cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert "1 stored, 0 already stored, 1 no edition, 0 failed" in result.stdout
+    said = [line for line in result.stderr.splitlines() if "2024-07-02" in line]
+    assert len(said) == 1 and "no edition of 2024-07-02" in said[0], result.stderr
+
+
+@pytest.mark.parametrize(
+    ("shape", "second"),
+    [
+        (
+            "a changed layout",  # neither page list nor articles, and no "not found" said
+            Resource(
+                "<html><head><meta charset=utf-8><title>海南日报数字报</title></head><body>"
+                "<div id=app></div><script src=/static/app.js></script></body></html>".encode()
+            ),
+        ),
+        ("HTTP 500 after the retries", Resource(status=500, validators=False)),
+    ],
+)
+def test_backfill_still_counts_a_date_the_site_cannot_serve_as_failed(
+    tmp_path: Path, site_in_thread: SiteServer, shape: str, second: Resource
+) -> None:
+    site_in_thread.site.update(founder_site("海南日报", SITE_DAY, site_sheets(SITE_DAY)))
+    site_in_thread.site["/html/2024-07/02/node_188.htm"] = second
+    site = site_in_thread.url("/")
+    allow_site_config(  # ([sources] attempts = 2: the 500 is asked twice, not three times)
+        tmp_path,
+        f'attempts = 2\n[[papers]]\nname = "海南日报"\nepaper = "{site}"\ntemplate = "founder"\n',
+    )
+    result = baozhai(
+        "backfill", "海南日报", "--from", "2024-07-01", "--to", "2024-07-02", cwd=tmp_path
+    )
+    assert result.returncode == 1, result.stderr
+    assert "1 stored, 0 already stored, 0 no edition, 1 failed" in result.stdout
+    said = [line for line in result.stderr.splitlines() if "2024-07-02" in line]
+    assert any("WARNING" in line for line in said), result.stderr
+
+
+def test_backfill_of_a_site_whose_entry_page_is_gone_counts_its_dates_failed(
+    tmp_path: Path, site_in_thread: SiteServer
+) -> None:
+    site = founder_site("海南日报", SITE_DAY, site_sheets(SITE_DAY))
+    site_in_thread.site.update({p: r for p, r in site.items() if p != "/paperindex.htm"})
+    site_paper_config(tmp_path, site_in_thread)  # (a mistyped address: nothing there)
+    result = baozhai(
+        "backfill", "海南日报", "--from", "2024-07-01", "--to", "2024-07-01", cwd=tmp_path
+    )
+    assert result.returncode == 1
+    assert "0 stored, 0 already stored, 0 no edition, 1 failed" in result.stdout
+    assert "paperindex.htm: HTTP 404" in result.stderr
+
+
 def test_backfill_up_to_today_leaves_todays_edition_for_the_digest(
     tmp_path: Path, site_in_thread: SiteServer
 ) -> None:

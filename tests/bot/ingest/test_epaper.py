@@ -347,6 +347,18 @@ async def test_a_changed_layout_is_reported_and_nothing_is_stored(
     assert store.editions.latest(NAME) is None
 
 
+async def test_a_newest_first_page_saying_not_found_is_no_edition_yet_not_a_changed_layout(
+    site: SiteServer, store: Store
+) -> None:
+    site.site.update(founder_site(NAME, DATE, sheets()))
+    not_found = "<html><head><title>404 页面不存在</title></head><body>页面不存在</body></html>"
+    site.site["/html/2024-07/01/node_187.htm"] = Resource(not_found.encode())
+    with pytest.raises(FetchError, match="页面不存在") as raised:  # the next poll asks again
+        await poll(store, paper_of(site))
+    assert type(raised.value).__name__ == "NoEditionError"
+    assert store.editions.latest(NAME) is None
+
+
 async def test_an_entry_page_redirecting_off_the_site_is_reported_not_raised(
     site: SiteServer, store: Store
 ) -> None:
