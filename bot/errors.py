@@ -27,6 +27,7 @@ __all__ = [
     "FetchError",
     "GiveUp",
     "InboxError",
+    "NoEditionError",
     "ResponseTooLargeError",
     "RetryLater",
     "SchemaTooNewError",
@@ -85,6 +86,14 @@ class FetchError(SourceError, RetryLater):
         self.reason = reason
         self.status = status
         super().__init__(f"{url}: {reason}")
+
+
+class NoEditionError(FetchError):
+    """The site has no edition where one was asked for: the edition's first page answered
+    404, or with the site's own "not found" page (HTTP 200, as many sites answer), or with
+    another date's edition. A :class:`FetchError`: a poll asks again next time (it may not
+    be out yet); a backfill counts that date as having no edition, not as failed.
+    """
 
 
 class ResponseTooLargeError(SourceError, GiveUp):

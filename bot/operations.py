@@ -31,7 +31,7 @@ from bot.app import (
 from bot.components.jobs import send_combined, send_edition
 from bot.config import Config, PaperConfig, SourceKind
 from bot.delivery import DeliveryReport, LeaseKeeper, LeaseLost, new_holder_id, retry_seconds
-from bot.errors import FetchError, SourceError
+from bot.errors import NoEditionError, SourceError
 from bot.ingest import IngestReport, ingest_inbox, read_site
 from bot.ingest.epaper import MISSING_PREFIX
 from bot.ingest.report import STUCK
@@ -561,6 +561,11 @@ def backfill_now(
     day's digest; today's (in the configured timezone) is read as a poll reads it, so readers
     still get it at their time. Dates after today are refused: there is no such edition yet;
     a range longer than :data:`BACKFILL_DAYS_UNASKED` days only with ``long_range``.
+
+    A date the site says it has no edition of (the crawl's :class:`NoEditionError`, as a
+    poll reads it: a 404, the site's "not found" page served with HTTP 200, another date's
+    edition) counts as no edition, in one INFO line; one it cannot serve (unreachable, a 5xx
+    after the retries, a changed layout, an entry page gone) as failed (exit 1).
     """
     from rich.progress import Progress
 
@@ -626,12 +631,10 @@ def _backfill_day(store: Store, config: Config, paper: PaperConfig, day: dt.date
     past = day < now.date()  # today's edition is the day's digest: stored as a poll stores it
     try:
         report = asyncio.run(read_site(store, config, paper, now=now, date=day, backfill=past))
-    except FetchError as exc:
-        if exc.status == 404:
-            return "no edition"
-        log.warning("%s %s: %s", paper.name, day, exc)
-        return "failed"
-    except SourceError as exc:
+    except NoEditionError as exc:  # the crawl's reading, as a poll's: 404, "not found" page …
+        log.info("%s %s: no edition (%s)", paper.name, day, exc)
+        return "no edition"
+    except SourceError as exc:  # the site unreachable, a 5xx after the retries …
         log.warning("%s %s: %s", paper.name, day, exc)
         return "failed"
     if report.template_error:

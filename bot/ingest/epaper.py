@@ -21,7 +21,9 @@ the crawler: it is reported (:attr:`IngestReport.template_error`), never stored 
 edition; so is any other :class:`~bot.errors.SourceError` that asking again will not mend (an
 entry page redirecting off the site, one larger than ``max_response_bytes``). A fetch that
 fails even after the fetcher's retries (:class:`~bot.errors.FetchError`) propagates: the next
-poll tries again.
+poll tries again; so does a first page saying there is no edition there
+(:class:`~bot.errors.NoEditionError`: a 404, the site's "not found" page served with HTTP 200,
+another date's edition), which a backfill counts as that date's "no edition".
 
 The crawl is async (HTTP); summarizing and the database run in a worker thread.
 """

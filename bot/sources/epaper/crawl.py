@@ -21,17 +21,21 @@ an entry page pointing elsewhere is an :class:`UnsupportedURLError`, and a redir
 is the fetcher's :class:`UnsupportedURLError` (that page or article is missing).
 
 What raises instead of reporting: the entry page or the first page failing to fetch
-(:class:`FetchError`: nothing to report yet, poll again later), and a first page or a whole
-edition the template does not understand (:class:`TemplateError`: the layout changed). An
-edition beyond ``[limits]`` (:mod:`summarizer.limits`) is a :class:`TemplateError` too, naming
-the limit: too many articles on the first page or in the edition (checked on the listings,
-before a single article is fetched). Another page listing too many, or too long an article,
+(:class:`FetchError`: nothing to report yet, poll again later), a first page that says there
+is no edition there (:class:`NoEditionError`, a FetchError: a 404, the site's own "not found"
+page served with HTTP 200 (:func:`~bot.sources.epaper.listing.not_found_notice`), or, for a
+date, another date's edition), and a first page or a whole edition the template does not
+understand (:class:`TemplateError`: the layout changed). An edition beyond ``[limits]``
+(:mod:`summarizer.limits`) is a :class:`TemplateError` too, naming the limit: too many
+articles on the first page or in the edition (checked on the listings, before a single
+article is fetched). Another page listing too many, or too long an article,
 costs only that page or article (missing, with the limit named).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import enum
 import hashlib
@@ -42,9 +46,16 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any, Final, TypeVar
 
-from bot.errors import FetchError, SourceError, TemplateError, UnsupportedURLError
+from bot.errors import (
+    FetchError,
+    NoEditionError,
+    SourceError,
+    TemplateError,
+    UnsupportedURLError,
+)
 from bot.sources.epaper.cache import CrawlCache
 from bot.sources.epaper.fetch import Fetched, Fetcher, same_site
+from bot.sources.epaper.listing import not_found_notice
 from bot.sources.epaper.model import (
     ArticlePage,
     ArticleRef,
@@ -236,12 +247,16 @@ class EditionCrawler:
     ) -> CrawlResult:
         head = await self._page(first, mode, stats)
         if head.listing is None:
-            assert head.failure is not None
-            if head.failure.error == TemplateError.__name__:
-                raise TemplateError(first, head.failure.reason, template=self.template.name)
-            raise FetchError(first, head.failure.reason, status=head.failure.status)
+            failure = head.failure
+            assert failure is not None
+            if failure.status == 404 or failure.error == NoEditionError.__name__:
+                raise NoEditionError(first, failure.reason, status=failure.status)
+            if failure.error == TemplateError.__name__:
+                raise TemplateError(first, failure.reason, template=self.template.name)
+            raise FetchError(first, failure.reason, status=failure.status)
         if date is not None and head.listing.date not in (None, date):
-            raise FetchError(first, f"no edition of {date} (the site shows {head.listing.date})")
+            shown = f"no edition of {date} (the site shows {head.listing.date})"
+            raise NoEditionError(first, shown)
         pages = await self._all_pages(head, mode, stats)
         refs = _article_refs(pages)
         allowed = [ref for ref in refs if same_site(ref.url, self.base_url)]
@@ -345,6 +360,13 @@ class EditionCrawler:
                     listing = await self._parse(self.template.parse_page, fetched)
             check_listing(url, listing, self.limits)
         except SourceError as exc:
+            if isinstance(exc, TemplateError) and fetched is not None and fetched.text:
+                # The site's own "not found" page, served with HTTP 200: as a 404 is.
+                notice = None
+                with contextlib.suppress(SourceError):
+                    notice = await self._parse(not_found_notice, fetched)
+                if notice is not None:
+                    exc = NoEditionError(url, f"the site's page says {notice!r} (HTTP 200)")
             return _Page(url, failure=_missing(Part.PAGE, url, None, exc))
         if fetched is None or (fetched.not_modified and cached is not None):
             return _Page(url, listing, unchanged=True)

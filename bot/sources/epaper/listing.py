@@ -17,17 +17,19 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from typing import Final
 from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
 from bot.errors import TemplateError
-from bot.sources.epaper.dom import links, page_label, script_title, site_of
+from bot.sources.epaper.dom import links, page_label, parse_html, script_title, site_of
 from bot.sources.epaper.model import ArticleRef, PageListing, PageRef
 
 __all__ = [
     "article_refs",
     "first_page_name",
+    "not_found_notice",
     "own_page",
     "page_refs",
     "read_listing",
@@ -63,6 +65,46 @@ def read_listing(
     if not pages and not articles:
         raise TemplateError(url, "no page list and no article links", template=template)
     return PageListing(url=url, page=page, pages=pages, articles=articles, paper=paper, date=date)
+
+
+NOT_FOUND_WORDS: Final = re.compile(
+    r"(?<!\d)404(?!\d)|not\s*found|不存在|找不到|未找到|没有找到|无法找到"
+    r"|没有报纸|无报纸|没有出版|未出版|休刊|无此",
+    re.IGNORECASE,
+)
+"""What a site's own "not found" page says (served with HTTP 200 instead of a 404), or its
+"no edition on this date" page: 404 页面不存在, 该日期没有报纸 …"""
+NOTICE_CHARS: Final = 1_000
+"""The most visible text a "not found" page has: an edition's page that lost its links (a
+changed layout) has more, and is a :class:`TemplateError`, whatever words it holds."""
+_NOTICE_SOURCE_CHARS: Final = 256_000
+_UNSEEN: Final = ["script", "style", "noscript", "template"]
+
+
+def not_found_notice(text: str, url: str = "") -> str | None:
+    """What the page says when it is a site's "not found" or "no edition" page (its title,
+    else its text, shortened), None when it is not: a short page, at most
+    :data:`NOTICE_CHARS` of visible text, whose title or text says so (:data:`NOT_FOUND_WORDS`).
+
+    Asked only of a page the template could not read (no page list, no article links), so a
+    page that reads as a page never is one, whatever it says.
+    """
+    if len(text) > _NOTICE_SOURCE_CHARS:
+        return None
+    try:
+        tree = parse_html(text, url)
+    except TemplateError:
+        return None
+    tree.strip_tags(_UNSEEN)
+    title_node = tree.css_first("title")
+    title = " ".join((title_node.text(deep=True) if title_node else "").split())
+    body = " ".join((tree.body.text(deep=True) if tree.body else "").split())
+    if len(body) > NOTICE_CHARS:
+        return None
+    for said in (title, body):
+        if NOT_FOUND_WORDS.search(said):
+            return said if len(said) <= 80 else said[:79] + "…"
+    return None
 
 
 def first_page_name(like: str | None, page_file: re.Pattern[str], default: str) -> str:
