@@ -78,13 +78,15 @@ NOTICE_CHARS: Final = 1_000
 """The most visible text a "not found" page has: an edition's page that lost its links (a
 changed layout) has more, and is a :class:`TemplateError`, whatever words it holds."""
 _NOTICE_SOURCE_CHARS: Final = 256_000
+_NOTICE_SHOWN: Final = 80
 _UNSEEN: Final = ["script", "style", "noscript", "template"]
 
 
 def not_found_notice(text: str, url: str = "") -> str | None:
     """What the page says when it is a site's "not found" or "no edition" page (its title,
-    else its text, shortened), None when it is not: a short page, at most
-    :data:`NOTICE_CHARS` of visible text, whose title or text says so (:data:`NOT_FOUND_WORDS`).
+    else its text: at most 80 characters, around the words), None when it is not. Such a page
+    is short, at most :data:`NOTICE_CHARS` of visible text, and its title or text says so
+    (:data:`NOT_FOUND_WORDS`).
 
     Asked only of a page the template could not read (no page list, no article links), so a
     page that reads as a page never is one, whatever it says.
@@ -102,8 +104,10 @@ def not_found_notice(text: str, url: str = "") -> str | None:
     if len(body) > NOTICE_CHARS:
         return None
     for said in (title, body):
-        if NOT_FOUND_WORDS.search(said):
-            return said if len(said) <= 80 else said[:79] + "…"
+        found = NOT_FOUND_WORDS.search(said)
+        if found is not None:  # up to 80 characters of it, the words found among them
+            start = max(0, min(found.start() - 20, len(said) - _NOTICE_SHOWN))
+            return said[start : start + _NOTICE_SHOWN]
     return None
 
 

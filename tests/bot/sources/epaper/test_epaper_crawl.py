@@ -13,7 +13,7 @@ from typing import TypeVar
 
 import pytest
 
-from bot.errors import FetchError, TemplateError, UnsupportedURLError
+from bot.errors import FetchError, NoEditionError, TemplateError, UnsupportedURLError
 from bot.sources.epaper import ArticlePage, CrawlCache, EditionCrawler, Fetcher, Part, Template
 from bot.sources.epaper.templates import get_template
 from summarizer.limits import Limits
@@ -299,6 +299,50 @@ async def test_a_site_whose_layout_changed_raises_a_template_error(
     with pytest.raises(TemplateError) as caught:
         await founder_crawler(server, fetcher).crawl()
     assert caught.value.url == server.url(first_page)
+    assert caught.value.template == "founder"
+
+
+NOT_FOUND = "<html><head><title>404 页面不存在</title></head><body>对不起，页面不存在</body></html>"
+"""A site's own "not found" page, as it answers a missing page with HTTP 200."""
+
+
+async def test_a_dates_first_page_saying_not_found_is_no_edition_not_a_changed_layout(
+    server: SiteServer, fetcher: Fetcher
+) -> None:
+    server.site.update(founder_site(PAPER, DATE, sheets(1, 1)))
+    later = "/html/2024-07/02/node_58464.htm"
+    server.site[later] = Resource(NOT_FOUND.encode())
+    crawler = founder_crawler(server, fetcher)
+    await crawler.first_page_url()
+    with pytest.raises(NoEditionError, match="404 页面不存在") as caught:
+        await crawler.crawl(DATE + dt.timedelta(days=1))
+    assert caught.value.url == server.url(later)
+
+
+async def test_a_page_saying_not_found_is_missing_and_the_rest_of_the_edition_kept(
+    server: SiteServer, fetcher: Fetcher
+) -> None:
+    site = founder_site(PAPER, DATE, sheets(2, 1))
+    second = next(path for path in site if path.endswith("node_58471.htm"))
+    server.site.update({**site, second: Resource(NOT_FOUND.encode())})
+    result = await founder_crawler(server, fetcher).crawl()
+    assert [a.title for a in result.edition.articles] == ["第1版 第1篇"]
+    [missing] = result.missing
+    assert (missing.url, missing.error) == (server.url(second), "NoEditionError")
+    assert "404 页面不存在" in missing.reason
+
+
+async def test_a_long_page_without_links_is_a_changed_layout_whatever_words_it_holds(
+    server: SiteServer, fetcher: Fetcher
+) -> None:
+    site = founder_site(PAPER, DATE, sheets(1, 1))
+    first_page = next(path for path in site if path.endswith("node_58464.htm"))
+    story = "<p>今日要闻：某地治理河道，找不到污染源的问题已经解决。</p>" * 60  # > NOTICE_CHARS
+    site[first_page] = Resource(f"<html><body><div id=app>{story}</div></body></html>".encode())
+    server.site.update(site)
+    with pytest.raises(TemplateError) as caught:
+        await founder_crawler(server, fetcher).crawl()
+    assert not isinstance(caught.value, NoEditionError)
     assert caught.value.template == "founder"
 
 

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from bot.errors import TemplateError
 from bot.sources.epaper import CrawlCache, Validators, decode_document, get_template, template_names
 from bot.sources.epaper.dom import _JS_ESCAPE, _VIEW_CALL, _fields, _unescape, page_label
+from bot.sources.epaper.listing import NOT_FOUND_WORDS, not_found_notice
 from bot.sources.epaper.nesting import MAX_DEPTH
 
 REPO = Path(__file__).resolve().parents[4]
@@ -72,6 +73,13 @@ def test_templates_return_data_or_raise_template_error_on_any_html(name: str, te
             assert error.url == URL and error.template == name
         else:
             assert parsed.url == URL
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=html_soup() | st.text(max_size=200))
+def test_the_not_found_reading_returns_a_short_notice_or_none_on_any_html(text: str) -> None:
+    notice = not_found_notice(text, URL)
+    assert notice is None or (0 < len(notice) <= 80 and NOT_FOUND_WORDS.search(notice))
 
 
 def test_markup_nested_up_to_the_limit_is_read() -> None:
