@@ -53,7 +53,7 @@ from bot.delivery.readertime import (
     reader_zone,
     zone_named,
 )
-from bot.errors import FetchError, InboxError, SourceError
+from bot.errors import FetchError, InboxError, NoEditionError, SourceError
 from bot.ingest import IngestReport, ingest_inbox
 from bot.ingest.alerts import decide_alerts
 from bot.ingest.epaper import read_site
@@ -350,7 +350,10 @@ async def poll_site_paper(
         try:
             report = await read_site(svc.store, svc.config, paper, now=now)
         except SourceError as exc:  # a FetchError (read_site reports the others): one line
-            said = "site not reachable: " if isinstance(exc, FetchError) else ""
+            if isinstance(exc, NoEditionError):  # the site's "not found" page, a 404 …
+                said = "no edition there yet: "
+            else:
+                said = "site not reachable: " if isinstance(exc, FetchError) else ""
             log.warning("%s: %s%s; next poll tries again", paper.name, said, exc)
             await _record_poll(svc, paper, PollOutcome.FAILED, str(exc))
             return PollOutcome.FAILED, str(exc)

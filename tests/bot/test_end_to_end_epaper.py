@@ -136,6 +136,33 @@ async def test_a_site_moved_elsewhere_fails_each_poll_in_one_line_and_is_told_on
         await elsewhere.stop()
 
 
+async def test_a_site_with_no_edition_there_yet_says_so_not_that_it_is_unreachable(
+    tmp_path: Path, db: str, site: SiteServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The newest first page is the site's own "not found" page (HTTP 200): the edition is not
+    # out yet. The poll fails and the next asks again, saying what it found, not a dead site.
+    extra = (
+        f'\n[[papers]]\nname = "{SITE_PAPER}"\nepaper = "{site.url("/")}"\ntemplate = "founder"\n'
+    )
+    bot = await start_bot(tmp_path, db, extra_config=extra)
+    try:
+        bot.set_clock(DAY, dt.time(5, 0))
+        site.site.update(founder_site(SITE_PAPER, DAY, edition_sheets()))
+        not_found = "<html><head><title>404 页面不存在</title></head><body>页面不存在</body></html>"
+        site.site["/html/2024-07/01/node_187.htm"] = Resource(not_found.encode())
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="bot"):
+            await bot.poll_to_end(SITE_JOB.format(1))
+
+        [said] = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+        assert f"{SITE_PAPER}: no edition there yet: " in said and "页面不存在" in said
+        assert "not reachable" not in said
+        last = bot.store.state.last_poll(SITE_PAPER)
+        assert last is not None and last.outcome is PollOutcome.FAILED
+    finally:
+        await stop_bot(bot)
+
+
 async def test_a_site_that_can_be_read_again_is_told_once(
     tmp_path: Path, db: str, site: SiteServer
 ) -> None:
