@@ -39,6 +39,7 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MI
 from rich.console import Console
 from rich.panel import Panel
 from rich.text import Text
+from sqlalchemy.exc import SQLAlchemyError
 from telegram.ext import Application
 
 from bot.app import build_application, make_services
@@ -55,6 +56,7 @@ from bot.localapi.server import LocalBotApi, LocalUser, SentMessage
 from bot.localapi.telegram_html import Entity
 from bot.render.i18n import language_for
 from bot.services import services
+from bot.storage.engine import driver_message
 from bot.storage.records import EditionRecord
 from bot.storage.store import Store
 
@@ -127,7 +129,16 @@ def run_demo(
     ):
         workdir = Path(scratch)
         demo_config = config if keep_data else _throwaway_config(config, workdir)
-        code = asyncio.run(_demo(demo_config, lines, console, workdir, piped=piped))
+        try:
+            code = asyncio.run(_demo(demo_config, lines, console, workdir, piped=piped))
+        except SQLAlchemyError as exc:
+            if keep_data:
+                raise  # the configured database: the command line names it
+            # Not the configured database (never touched): the scratch one, in $TMPDIR.
+            log.debug("scratch database error", exc_info=exc)
+            said = f"the demo's scratch database in {workdir}: {driver_message(exc)}"
+            print(f"baozhai: {said} (is its disk full? TMPDIR=… chooses another)", file=sys.stderr)
+            code = 1
     if any(reader.is_alive() for reader in _READERS):
         _leave_now(code)
     return code

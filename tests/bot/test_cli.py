@@ -11,6 +11,7 @@ import json
 import os
 import pty
 import re
+import resource as limits
 import select
 import shutil
 import signal
@@ -403,6 +404,34 @@ def test_a_typed_byte_the_terminal_could_not_decode_is_one_replacement_character
 
     assert as_text("/search \udcff\udcfe") == "/search \ufffd\ufffd"  # surrogateescape
     assert as_text("\ud800x") == "\ufffd" * 3 + "x"  # a surrogate standing for no byte
+
+
+def test_a_demo_whose_scratch_folder_fills_up_names_that_folder_not_the_real_database(
+    tmp_path: Path,
+) -> None:
+    # The demo's database is a scratch one under $TMPDIR; the configured one is never
+    # touched. A full $TMPDIR (here: a file size limit) must not send the operator to it.
+    def small_files() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails instead
+        limits.setrlimit(limits.RLIMIT_FSIZE, (200_000, 200_000))
+
+    environ = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "demo"],
+        cwd=tmp_path,
+        env={**environ, "TMPDIR": str(scratch)},
+        input=b"/today\n",
+        capture_output=True,
+        preexec_fn=small_files,
+        timeout=90,
+    )
+    said = result.stderr.decode(errors="replace")
+    assert result.returncode == 1 and "Traceback" not in said, said[-2000:]
+    assert f"the demo's scratch database in {scratch}/baozhai-demo-" in said, said[-2000:]
+    assert "data/baozhai.db" not in said
+    assert list(scratch.iterdir()) == []
 
 
 def test_the_demo_with_no_stdin_at_all_plays_its_tour(tmp_path: Path) -> None:
