@@ -177,6 +177,7 @@ async def _settings_view(
         next_within=upcoming.within,
         next_on_arrival=upcoming.on_arrival,
         quiet=quiet_window(record, schedule.quiet_hours),
+        now=svc.now(),
     )
     group = chat_of(update).type != ChatType.PRIVATE
     if group and record is not None:  # a private chat's follows the reader's Telegram
@@ -282,7 +283,8 @@ async def _store_zone(
 async def _save_zone(
     context: ContextTypes.DEFAULT_TYPE, chat_id: int, key: str | None, lang: str
 ) -> str:
-    """Store the zone (:func:`_store_zone`) and say so: the zone, the time, the next digest."""
+    """Store the zone (:func:`_store_zone`) and say so: the zone (with its offset from UTC
+    now), the time, the next digest."""
     svc = services(context)
     record = await _store_zone(context, chat_id, key)
     zone = reader_zone(record, svc.tz)
@@ -290,7 +292,8 @@ async def _save_zone(
     upcoming = await _upcoming(context, record, when, zone)
     label = zone_label(zone.key, lang)
     next_text = next_digest_text(upcoming.moment, upcoming.within, label, lang, upcoming.on_arrival)
-    return t(lang, "settings_tz_saved", zone=label, time=format_time(when), next=next_text)
+    shown = zone_label(zone.key, lang, svc.now())
+    return t(lang, "settings_tz_saved", zone=shown, time=format_time(when), next=next_text)
 
 
 async def set_quiet(update: Update, context: ContextTypes.DEFAULT_TYPE, value: str) -> None:
@@ -384,7 +387,8 @@ async def zone_button(
         await reply(update, t(lang, "not_subscribed"))
         return
     key = COMMON_ZONES[index]
-    await answer(query, t_plain(lang, "settings_zone_chosen", zone=zone_label(key, lang)))
+    chosen = zone_label(key, lang, svc.now())
+    await answer(query, t_plain(lang, "settings_zone_chosen", zone=chosen))
     if record.timezone != key:  # (a double press changes nothing)
         record = await _store_zone(context, chat_id, key)
     await _show_settings(update, context, query, record)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import zoneinfo
 from collections.abc import Sequence
 
 from bot.render.i18n import Markup, t, t_plain
@@ -30,6 +31,7 @@ from bot.storage.records import ArticleRecord, EditionRecord, SearchHit, Stats
 
 __all__ = [
     "article_card",
+    "offset_text",
     "quiet_label",
     "search_results",
     "settings_text",
@@ -235,11 +237,47 @@ def stats_text(stats: Stats, lang: str, *, caption: bool = False) -> str:
     return text
 
 
-def zone_label(zone: str, lang: str) -> str:
-    """How readers name the configured timezone: "北京时间" for Asia/Shanghai, else its IANA key."""
-    if zone == "Asia/Shanghai":
-        return t_plain(lang, "zone_asia_shanghai")
-    return zone
+_EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+
+def offset_text(offset: dt.timedelta) -> str:
+    """An offset from UTC as people write it: ``UTC+9``, ``UTC−5`` (a real minus sign),
+    ``UTC+5:30``, ``UTC+0``."""
+    minutes = round(offset.total_seconds() / 60)
+    sign = "−" if minutes < 0 else "+"
+    hours, minutes = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours}" + (f":{minutes:02d}" if minutes else "")
+
+
+def _fixed_offset(zone: str) -> dt.timedelta | None:
+    """The offset of a zone that is nothing but one (``UTC``, ``Etc/GMT+8``); None for a
+    place's zone (or a name the zone database lacks)."""
+    if zone != "UTC" and not zone.startswith("Etc/"):
+        return None
+    try:
+        return _EPOCH.astimezone(zoneinfo.ZoneInfo(zone)).utcoffset()
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def zone_label(zone: str, lang: str, at: dt.datetime | None = None) -> str:
+    """How readers see a zone: "北京时间" for Asia/Shanghai, else its IANA key; with ``at``,
+    and its offset from UTC at that moment beside it (``Asia/Tokyo (UTC+9)``; daylight saving
+    counted). A zone that is nothing but an offset is named by it alone, ``UTC−8`` for
+    ``Etc/GMT+8`` (whose POSIX name counts west as positive), ``UTC`` for UTC."""
+    fixed = _fixed_offset(zone)
+    if fixed is not None:
+        return offset_text(fixed) if fixed else "UTC"
+    name = t_plain(lang, "zone_asia_shanghai") if zone == "Asia/Shanghai" else zone
+    if at is None:
+        return name
+    try:
+        offset = at.astimezone(zoneinfo.ZoneInfo(zone)).utcoffset()
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return name
+    if offset is None:
+        return name
+    return t_plain(lang, "zone_with_offset", zone=name, offset=offset_text(offset))
 
 
 def quiet_label(window: tuple[dt.time, dt.time], lang: str) -> str:
@@ -287,10 +325,11 @@ def settings_text(
     next_within: dt.timedelta | None = None,
     next_on_arrival: bool = False,
     quiet: tuple[dt.time, dt.time] | None = None,
+    now: dt.datetime | None = None,
 ) -> str:
-    """/settings: the chat's digest time (its own or the default) in its zone, when the next
-    digest comes (:func:`next_digest_text`), its quiet hours for alerts, and how to change
-    them.
+    """/settings: the chat's digest time (its own or the default), its zone with the zone's
+    offset from UTC ``now`` (the present when None), when the next digest comes
+    (:func:`next_digest_text`), its quiet hours for alerts, and how to change them.
 
     ``zone`` is the reader's IANA timezone: digest times are wall-clock times there.
     """
@@ -303,7 +342,7 @@ def settings_text(
         time=format_time(current or default),
         origin=t(lang, origin),
         default=format_time(default),
-        zone=label,
+        zone=zone_label(zone, lang, now or dt.datetime.now(dt.UTC)),
         next=next_text,
         quiet=quiet_label(quiet, lang) if quiet is not None else "—",
     )

@@ -181,12 +181,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         # settings
         "settings": (
             "<b>⚙️ 推送设置</b>\n\n"
-            "每日摘要推送时间：<b>{time}</b>（{zone}，{origin}）\n"
+            "每日摘要推送时间：<b>{time}</b>（{origin}）\n"
+            "时区：{zone}\n"
             "下一期摘要：{next}\n"
             "免打扰（话题提醒、迟到的摘要）：{quiet}\n\n"
             "修改时间：<code>/settings 07:30</code>\n"
             "恢复默认（{default}）：<code>/settings default</code>\n"
-            "时区：<code>/settings tz Europe/Berlin</code>，或点下面的按钮\n"
+            "修改时区：<code>/settings tz Europe/Berlin</code>，或点下面的按钮\n"
             "免打扰：<code>/settings quiet 22:00-07:00</code>，"
             "关闭：<code>/settings quiet off</code>"
         ),
@@ -331,6 +332,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         # added for the handlers
         "friend": "朋友",
         "zone_asia_shanghai": "北京时间",
+        "zone_with_offset": "{zone}（{offset}）",
         "text_hint": "想找文章？发送 <code>/search 关键词</code>；发送 /help 查看全部命令。",
         "article_no_title_match": (
             "本期没有标题含“{query}”的文章。试试 <code>/search {query}</code> 搜索全部存档。"
@@ -564,12 +566,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         ),
         "settings": (
             "<b>⚙️ Settings</b>\n\n"
-            "Daily digest time: <b>{time}</b> {zone} ({origin})\n"
+            "Daily digest time: <b>{time}</b> ({origin})\n"
+            "Time zone: {zone}\n"
             "Next digest: {next}\n"
             "Quiet hours (topic alerts, late digests): {quiet}\n\n"
             "Change the time: <code>/settings 07:30</code>\n"
             "Back to the default ({default}): <code>/settings default</code>\n"
-            "Time zone: <code>/settings tz Europe/Berlin</code>, or tap a button below\n"
+            "Change the time zone: <code>/settings tz Europe/Berlin</code>, or tap a button below\n"
             "Quiet hours: <code>/settings quiet 22:00-07:00</code>, "
             "none: <code>/settings quiet off</code>"
         ),
@@ -734,6 +737,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "article_sent_privately": "Sent to you in a private chat.",
         "friend": "there",
         "zone_asia_shanghai": "Beijing time",
+        "zone_with_offset": "{zone} ({offset})",
         "text_hint": (
             "Looking for an article? Send <code>/search word</code>; /help lists all commands."
         ),

@@ -1016,7 +1016,7 @@ async def test_settings_change_the_readers_own_digest_time(bot: RunningBot) -> N
     assert bot.application.job_queue.scheduler.get_job("digest-at-06:45") is not None
     await reader.send("/settings")
     [shown] = await reader.wait_for_messages(1)
-    assert "06:45（北京时间，自定义）" in shown.text
+    assert "06:45（自定义）\n时区：北京时间（UTC+8）" in shown.text
 
 
 async def test_a_reader_with_an_earlier_time_gets_the_digest_at_that_time(

@@ -288,10 +288,10 @@ async def test_a_reader_in_berlin_gets_the_digest_at_their_local_time(
     reader = await subscribed(bot, 8301)
     bot.set_clock(DAY, dt.time(6, 0))  # 00:00 in Berlin (summer time)
     saved = await answer(reader, "/settings tz europe/berlin")
-    assert "时区已设为 Europe/Berlin" in saved
+    assert "时区已设为 Europe/Berlin（UTC+2）。" in saved  # its offset now: summer time
     assert "下一期：2024年7月1日 07:30（Europe/Berlin）" in saved
     shown = await answer(reader, "/settings")
-    assert "07:30（Europe/Berlin，默认）" in shown
+    assert "07:30（默认）\n时区：Europe/Berlin（UTC+2）" in shown
     assert "下一期摘要：2024年7月1日 07:30（Europe/Berlin）" in shown
 
     job = bot.application.job_queue.scheduler.get_job("digest-at-07:30@Europe/Berlin")
@@ -316,15 +316,19 @@ async def test_a_zone_button_sets_the_zone_and_the_settings_message_shows_it(
     bot: RunningBot,
 ) -> None:
     reader = await subscribed(bot, 8401, language="en")
+    bot.set_clock(DAY, dt.time(10, 0))  # summer: New York is four hours behind UTC
     await reader.send("/settings")
     [settings] = await reader.wait_for_messages(1)
     assert "Next digest:" in settings.text
     assert "Quiet hours (topic alerts, late digests): 22:00–07:00" in settings.text
     query = await reader.press(settings, "America/New_York")
-    assert (await reader.wait_for_answer(query)).answer_text == "Time zone: America/New_York"
+    answered = await reader.wait_for_answer(query)
+    assert answered.answer_text == "Time zone: America/New_York (UTC−4)"
     await eventually(lambda: settings.edit_count == 1)
     assert bot.store.subscribers.get(8401).timezone == "America/New_York"
-    assert "Daily digest time: 07:30 America/New_York" in settings.text
+    assert (
+        "Daily digest time: 07:30 (default)\nTime zone: America/New_York (UTC−4)" in settings.text
+    )
     marked = [b["text"] for row in settings.buttons for b in row if "/" in b["text"]]
     assert [zone for zone in marked if zone.startswith("✅")] == ["✅ America/New_York"]
     parse_html(settings.html)

@@ -123,7 +123,7 @@ async def test_a_mode_press_under_an_older_settings_message_shows_the_settings_a
     await reader.wait_for_answer(query)
 
     await eventually(lambda: shown.edit_count == 1)
-    assert "Daily digest time: 20:00 Asia/Tokyo" in shown.text
+    assert "Daily digest time: 20:00 (your choice)\nTime zone: Asia/Tokyo (UTC+9)" in shown.text
     assert "07:30" not in shown.text.split("Change the time")[0]
     assert labels(shown) == ["One per paper", "✅ All in one"]
     assert reader.new_messages() == []

@@ -231,7 +231,7 @@ async def test_a_zone_pressed_by_another_admin_keeps_the_groups_settings_in_its_
     await admin.wait_for_answer(query)
     await eventually(lambda: shown.edit_count == 1)
     assert shown.text.startswith("⚙️ 推送设置")
-    assert "07:30（Asia/Tokyo，默认）" in shown.text
+    assert "07:30（默认）\n时区：Asia/Tokyo（UTC+9）" in shown.text
     labels = [button["text"] for row in shown.buttons for button in row]
     assert "北京时间" in labels
 

@@ -23,6 +23,7 @@ from bot.render import (
     stats_text,
     truncate_text,
     visible_length,
+    zone_label,
 )
 from bot.render.i18n import (
     LANGUAGES,
@@ -101,6 +102,7 @@ SAMPLE_VALUES: dict[str, object] = {
     "file": "zjgrrb-2024-07-01-p01.txt",
     "reason": "no article headings (# …) found",
     "zone": "Europe/London",
+    "offset": "UTC−5",
     "seconds": 42,
     "items": "• <b>a.txt</b>: empty & <odd>",
     "sent": 120,
@@ -485,15 +487,56 @@ def test_stats_text_always_fits_its_limit(
 
 def test_settings_text_shows_a_custom_time_and_how_to_change_it() -> None:
     plain = parse_html(settings_text(dt.time(7, 30), dt.time(6, 0), "zh", "Asia/Shanghai")).text
-    assert "07:30（北京时间，自定义）" in plain
+    assert "07:30（自定义）\n时区：北京时间（UTC+8）" in plain
     assert "/settings 07:30" in plain and "/settings default" in plain and "06:00" in plain
 
 
 def test_settings_text_marks_the_default_time() -> None:
     plain = parse_html(settings_text(None, dt.time(6, 0), "en", "Asia/Shanghai")).text
-    assert "06:00 Beijing time (default)" in plain
+    assert "06:00 (default)\nTime zone: Beijing time (UTC+8)" in plain
 
 
 def test_settings_text_names_the_configured_timezone() -> None:
-    plain = parse_html(settings_text(None, dt.time(6, 0), "zh", "Europe/London")).text
-    assert "06:00（Europe/London，默认）" in plain and "北京" not in plain
+    winter = dt.datetime(2026, 1, 15, 12, 0, tzinfo=dt.UTC)
+    plain = parse_html(settings_text(None, dt.time(6, 0), "zh", "Europe/London", now=winter)).text
+    assert "06:00（默认）\n时区：Europe/London（UTC+0）" in plain and "北京" not in plain
+
+
+WINTER = dt.datetime(2026, 1, 15, 12, 0, tzinfo=dt.UTC)
+SUMMER = dt.datetime(2026, 7, 15, 12, 0, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(
+    ("zone", "lang", "at", "label"),
+    [
+        ("Asia/Tokyo", "en", WINTER, "Asia/Tokyo (UTC+9)"),
+        ("Asia/Tokyo", "zh", WINTER, "Asia/Tokyo（UTC+9）"),
+        ("America/New_York", "en", WINTER, "America/New_York (UTC−5)"),
+        ("America/New_York", "en", SUMMER, "America/New_York (UTC−4)"),  # daylight saving
+        ("Europe/Berlin", "zh", SUMMER, "Europe/Berlin（UTC+2）"),
+        ("Asia/Kolkata", "en", WINTER, "Asia/Kolkata (UTC+5:30)"),
+        ("Asia/Kathmandu", "en", WINTER, "Asia/Kathmandu (UTC+5:45)"),
+        ("America/St_Johns", "en", WINTER, "America/St_Johns (UTC−3:30)"),
+        ("Asia/Shanghai", "zh", WINTER, "北京时间（UTC+8）"),
+        ("Asia/Shanghai", "en", WINTER, "Beijing time (UTC+8)"),
+        # POSIX names count west as positive: Etc/GMT+8 is eight hours *behind* UTC.
+        ("Etc/GMT+8", "en", WINTER, "UTC−8"),
+        ("Etc/GMT-8", "zh", WINTER, "UTC+8"),
+        ("Etc/GMT-14", "en", WINTER, "UTC+14"),
+        ("UTC", "en", WINTER, "UTC"),
+        ("Etc/UTC", "zh", WINTER, "UTC"),
+    ],
+)
+def test_a_zone_is_shown_with_its_offset_from_utc_at_that_moment(
+    zone: str, lang: str, at: dt.datetime, label: str
+) -> None:
+    assert zone_label(zone, lang, at) == label
+
+
+@pytest.mark.parametrize(("zone", "label"), [("Etc/GMT+8", "UTC−8"), ("Etc/GMT-5", "UTC+5")])
+def test_a_fixed_offset_zone_is_named_by_its_offset_even_without_a_moment(
+    zone: str, label: str
+) -> None:
+    assert zone_label(zone, "en") == label
+    plain = parse_html(settings_text(None, dt.time(6, 0), "en", zone)).text
+    assert f"Time zone: {label}" in plain and "GMT" not in plain
