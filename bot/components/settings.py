@@ -3,7 +3,8 @@ joins them).
 
 ``/settings`` shows them with the next digest's local date and time and a keyboard;
 ``/settings 07:30`` / ``default`` sets the digest time, ``/settings tz Europe/Berlin`` /
-``tz default`` the timezone, ``/settings quiet 22:00-07:00`` / ``off`` / ``default`` the
+``tz UTC+8`` / ``tz default`` the timezone (a zone or an offset from UTC also without the
+``tz``: ``/settings UTC+8``), ``/settings quiet 22:00-07:00`` / ``off`` / ``default`` the
 quiet hours (topic alerts, and a digest whose paper came late, wait for their end),
 ``/settings lang en`` a group's digest language. Kept modular
 so other settings plug in without touching the handler: a subcommand is an entry of
@@ -41,14 +42,18 @@ from bot.components.replies import (
 from bot.delivery.readertime import (
     COMMON_ZONES,
     NextDigest,
+    TypedOffset,
     next_digest,
+    parse_offset,
     parse_zone,
+    place_at_offset,
     quiet_window,
     reader_zone,
 )
 from bot.render import (
     encode_callback,
     format_time,
+    offset_text,
     register_callback,
     settings_text,
     zone_label,
@@ -220,6 +225,9 @@ async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if subcommand is not None:
         await subcommand(update, context, rest.strip())
         return
+    if parse_offset(argument) is not None or parse_zone(argument) is not None:
+        await set_zone(update, context, argument)  # ``/settings UTC+8``: no time, a zone
+        return
     await _set_time(update, context, record, argument)
 
 
@@ -248,7 +256,8 @@ async def _set_time(
 
 
 async def set_zone(update: Update, context: ContextTypes.DEFAULT_TYPE, value: str) -> None:
-    """``/settings tz Europe/Berlin`` (any case), ``tz default``; a clear message otherwise."""
+    """``/settings tz Europe/Berlin`` (any case), ``tz UTC+8`` (:func:`_set_offset`),
+    ``tz default``; a clear message otherwise."""
     lang = language(update)
     chat_id = chat_of(update).id
     if not value:
@@ -258,6 +267,10 @@ async def set_zone(update: Update, context: ContextTypes.DEFAULT_TYPE, value: st
     if value.casefold() in _DEFAULT_WORDS:
         await reply(update, await _save_zone(context, chat_id, None, lang))
         return
+    typed = parse_offset(value)
+    if typed is not None:
+        await _set_offset(update, context, value, typed)
+        return
     zone = parse_zone(value)
     if zone is None:
         record = await asyncio.to_thread(services(context).store.subscribers.get, chat_id)
@@ -266,6 +279,30 @@ async def set_zone(update: Update, context: ContextTypes.DEFAULT_TYPE, value: st
         )
         return
     await reply(update, await _save_zone(context, chat_id, zone.key, lang))
+
+
+async def _set_offset(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, value: str, typed: TypedOffset
+) -> None:
+    """An offset from UTC the reader typed: whole hours are the fixed-offset zone (``UTC+8``:
+    ``Etc/GMT-8``); other offsets have no zone in the database, only places do, so the reply
+    names a place on that offset now and changes nothing; no real offset (``UTC+99``) gets
+    the range."""
+    svc = services(context)
+    lang = language(update)
+    chat_id = chat_of(update).id
+    zone = typed.zone
+    if zone is not None:
+        await reply(update, await _save_zone(context, chat_id, zone.key, lang))
+        return
+    place = None if typed.offset is None else place_at_offset(typed.offset, svc.now())
+    if typed.offset is not None and place is not None:
+        shown = offset_text(typed.offset)
+        await reply(update, t(lang, "settings_tz_offset_place", offset=shown, place=place))
+        return
+    key = "settings_tz_offset_invalid" if typed.offset is None else "settings_tz_invalid"
+    record = await asyncio.to_thread(svc.store.subscribers.get, chat_id)
+    await reply(update, t(lang, key, value=value), settings_keyboard(record, lang))
 
 
 async def _store_zone(
@@ -284,7 +321,8 @@ async def _save_zone(
     context: ContextTypes.DEFAULT_TYPE, chat_id: int, key: str | None, lang: str
 ) -> str:
     """Store the zone (:func:`_store_zone`) and say so: the zone (with its offset from UTC
-    now), the time, the next digest."""
+    now), the time, the next digest; for a zone that is only an offset (``Etc/GMT-8``), that
+    it keeps no daylight saving."""
     svc = services(context)
     record = await _store_zone(context, chat_id, key)
     zone = reader_zone(record, svc.tz)
@@ -292,8 +330,12 @@ async def _save_zone(
     upcoming = await _upcoming(context, record, when, zone)
     label = zone_label(zone.key, lang)
     next_text = next_digest_text(upcoming.moment, upcoming.within, label, lang, upcoming.on_arrival)
-    shown = zone_label(zone.key, lang, svc.now())
-    return t(lang, "settings_tz_saved", zone=shown, time=format_time(when), next=next_text)
+    now = svc.now()
+    shown = zone_label(zone.key, lang, now)
+    text = t(lang, "settings_tz_saved", zone=shown, time=format_time(when), next=next_text)
+    if zone.key.startswith("Etc/") and now.astimezone(zone).utcoffset():
+        return text + "\n" + t(lang, "settings_tz_fixed", offset=shown)
+    return text
 
 
 async def set_quiet(update: Update, context: ContextTypes.DEFAULT_TYPE, value: str) -> None:

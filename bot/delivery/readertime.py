@@ -23,10 +23,13 @@ from bot.storage.records import SubscriberRecord
 __all__ = [
     "COMMON_ZONES",
     "NextDigest",
+    "TypedOffset",
     "digest_moment",
     "in_quiet_hours",
     "next_digest",
+    "parse_offset",
     "parse_zone",
+    "place_at_offset",
     "quiet_window",
     "reader_zone",
     "zone_named",
@@ -70,6 +73,98 @@ def parse_zone(text: str) -> ZoneInfo | None:
         return None
     name = _zones_by_folded_name().get(text.casefold())
     return ZoneInfo(name) if name is not None else None
+
+
+_HOUR = dt.timedelta(hours=1)
+_OFFSET = re.compile(
+    r"(?P<prefix>UTC|GMT)?\s*(?P<sign>[-+−–－＋])?\s*"
+    r"(?:(?P<hours>[0-9]{1,2})(?:[:：.]?(?P<minutes>[0-9]{2}))?)?",
+    re.IGNORECASE,
+)
+_MINUS = "-−–－"
+_WESTMOST, _EASTMOST = -12 * _HOUR, 14 * _HOUR  # the offsets the Earth's zones span
+
+
+@dataclass(frozen=True, slots=True)
+class TypedOffset:
+    """An offset from UTC as a reader typed it: ``offset`` when it is a real one (within
+    UTC−12…UTC+14, minutes under 60), None for one like ``UTC+99``."""
+
+    offset: dt.timedelta | None
+
+    @property
+    def zone(self) -> ZoneInfo | None:
+        """The zone that is nothing but this offset: ``UTC``, or ``Etc/GMT-8`` for UTC+8 (the
+        POSIX names count west as positive); None for an offset of not whole hours (the zone
+        database has no such zone) or no real offset."""
+        if self.offset is None or self.offset % _HOUR:
+            return None
+        hours = self.offset // _HOUR
+        return ZoneInfo(f"Etc/GMT{-hours:+d}") if hours else ZoneInfo("UTC")
+
+
+def parse_offset(text: str) -> TypedOffset | None:
+    """An offset from UTC a reader typed (any case): ``UTC+8``, ``UTC+08:00``, ``GMT+8``,
+    ``+08:00``, ``+0800``, ``UTC-5`` (also with the minus sign ``−``), ``UTC+5:30``, bare
+    ``UTC`` or ``GMT``; None for text written otherwise (a zone's name, a time: without
+    ``UTC``/``GMT`` before it a number needs a sign). ``GMT+8`` means what people mean by
+    it, eight hours ahead, not the POSIX zone ``Etc/GMT+8``."""
+    match = _OFFSET.fullmatch(text.strip())
+    if match is None or not (match["prefix"] or (match["sign"] and match["hours"])):
+        return None
+    if match["hours"] is None:  # bare UTC / GMT (with a bare sign after it: no offset)
+        return TypedOffset(dt.timedelta(0)) if match["sign"] is None else None
+    hours, minutes = int(match["hours"]), int(match["minutes"] or 0)
+    if minutes >= 60:
+        return TypedOffset(None)
+    offset = dt.timedelta(hours=hours, minutes=minutes)
+    if match["sign"] is not None and match["sign"] in _MINUS:
+        offset = -offset
+    return TypedOffset(offset if _WESTMOST <= offset <= _EASTMOST else None)
+
+
+# Places whose zone keeps an offset of not whole hours, for a reader who typed one: the
+# first whose offset is the typed one at the moment is named (Adelaide's is +9:30 in its
+# winter only, Darwin's all year).
+_PLACES = (
+    "Asia/Kolkata",
+    "Asia/Kathmandu",
+    "Asia/Yangon",
+    "Asia/Tehran",
+    "Asia/Kabul",
+    "Australia/Adelaide",
+    "Australia/Darwin",
+    "Australia/Eucla",
+    "Australia/Lord_Howe",
+    "America/St_Johns",
+    "Pacific/Marquesas",
+    "Pacific/Chatham",
+)
+_AREAS = frozenset(
+    [
+        "Africa",
+        "America",
+        "Antarctica",
+        "Asia",
+        "Atlantic",
+        "Australia",
+        "Europe",
+        "Indian",
+        "Pacific",
+    ]
+)
+
+
+def place_at_offset(offset: dt.timedelta, now: dt.datetime) -> str | None:
+    """A place's zone (``Asia/Kolkata``) whose offset from UTC is ``offset`` at ``now``;
+    None when no place keeps that time."""
+    for name in _PLACES:
+        if now.astimezone(ZoneInfo(name)).utcoffset() == offset:
+            return name
+    for name in sorted(_zones_by_folded_name().values()):
+        if name.split("/")[0] in _AREAS and now.astimezone(ZoneInfo(name)).utcoffset() == offset:
+            return name
+    return None
 
 
 @typing.overload

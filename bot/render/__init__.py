@@ -26,7 +26,14 @@ from bot.render.callback_data import (
     find_article,
     register_callback,
 )
-from bot.render.cards import article_card, search_results, settings_text, stats_text, zone_label
+from bot.render.cards import (
+    article_card,
+    offset_text,
+    search_results,
+    settings_text,
+    stats_text,
+    zone_label,
+)
 from bot.render.digest import MAX_BUTTONS, DigestMessage, article_keyboard, build_digest
 from bot.render.i18n import Markup, language_for, t, t_plain
 from bot.render.text import (
@@ -76,6 +83,7 @@ __all__ = [
     "format_time",
     "language_for",
     "messages_of",
+    "offset_text",
     "page_label",
     "plain_text",
     "register_callback",

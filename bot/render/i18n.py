@@ -187,7 +187,8 @@ MESSAGES: dict[str, dict[str, str]] = {
             "免打扰（话题提醒、迟到的摘要）：{quiet}\n\n"
             "修改时间：<code>/settings 07:30</code>\n"
             "恢复默认（{default}）：<code>/settings default</code>\n"
-            "修改时区：<code>/settings tz Europe/Berlin</code>，或点下面的按钮\n"
+            "修改时区：<code>/settings tz Europe/Berlin</code>、<code>/settings tz UTC+8</code>，"
+            "或点下面的按钮\n"
             "免打扰：<code>/settings quiet 22:00-07:00</code>，"
             "关闭：<code>/settings quiet off</code>"
         ),
@@ -203,12 +204,26 @@ MESSAGES: dict[str, dict[str, str]] = {
         "settings_tz_invalid": (
             "“{value}”不是可用的时区。请用 IANA 时区名，写成“地区/城市”，例如 "
             "<code>/settings tz Europe/Berlin</code>、<code>/settings tz America/New_York</code>、"
-            "<code>/settings tz Asia/Shanghai</code>；恢复默认："
+            "<code>/settings tz Asia/Shanghai</code>，或写与 UTC 的偏移，例如 "
+            "<code>/settings tz UTC+8</code>；恢复默认："
             "<code>/settings tz default</code>。也可以点下面的按钮。"
         ),
         "settings_tz_usage": (
-            "发送 <code>/settings tz 时区</code>，例如 <code>/settings tz Europe/Berlin</code>，"
-            "或点下面的按钮。"
+            "发送 <code>/settings tz 时区</code>，例如 <code>/settings tz Europe/Berlin</code> "
+            "或 <code>/settings tz UTC+8</code>，或点下面的按钮。"
+        ),
+        "settings_tz_offset_invalid": (
+            "“{value}”不是有效的 UTC 偏移：偏移在 UTC−12 到 UTC+14 之间，例如 "
+            "<code>/settings tz UTC+8</code>、<code>/settings tz UTC-5</code>；"
+            "也可以用城市所在的时区，例如 <code>/settings tz Europe/Berlin</code>。"
+        ),
+        "settings_tz_offset_place": (
+            "{offset} 不是整点的偏移，这样的时区我只能按地名记下。请用所在城市的时区，例如 "
+            "<code>/settings tz {place}</code>（现在是 {offset}）。时区没有改动。"
+        ),
+        "settings_tz_fixed": (
+            "{offset} 是固定偏移，不随夏令时变化；如果你那里会调夏令时，请改用城市所在的时区，"
+            "例如 <code>/settings tz America/New_York</code>。"
         ),
         "settings_quiet_saved": (
             "✅ 免打扰：<b>{quiet}</b>（{zone}）。这段时间里的话题提醒会在结束后再发；"
@@ -572,7 +587,8 @@ MESSAGES: dict[str, dict[str, str]] = {
             "Quiet hours (topic alerts, late digests): {quiet}\n\n"
             "Change the time: <code>/settings 07:30</code>\n"
             "Back to the default ({default}): <code>/settings default</code>\n"
-            "Change the time zone: <code>/settings tz Europe/Berlin</code>, or tap a button below\n"
+            "Change the time zone: <code>/settings tz Europe/Berlin</code> or "
+            "<code>/settings tz UTC+8</code>, or tap a button below\n"
             "Quiet hours: <code>/settings quiet 22:00-07:00</code>, "
             "none: <code>/settings quiet off</code>"
         ),
@@ -589,12 +605,28 @@ MESSAGES: dict[str, dict[str, str]] = {
         "settings_tz_invalid": (
             "“{value}” is not a time zone I know. Use an IANA name, Area/City, e.g. "
             "<code>/settings tz Europe/Berlin</code>, <code>/settings tz America/New_York</code>, "
-            "<code>/settings tz Asia/Shanghai</code>; back to the default: "
+            "<code>/settings tz Asia/Shanghai</code>, or an offset from UTC, e.g. "
+            "<code>/settings tz UTC+8</code>; back to the default: "
             "<code>/settings tz default</code>. Or tap a button below."
         ),
         "settings_tz_usage": (
-            "Send <code>/settings tz ZONE</code>, e.g. <code>/settings tz Europe/Berlin</code>, "
-            "or tap a button below."
+            "Send <code>/settings tz ZONE</code>, e.g. <code>/settings tz Europe/Berlin</code> "
+            "or <code>/settings tz UTC+8</code>, or tap a button below."
+        ),
+        "settings_tz_offset_invalid": (
+            "“{value}” is not a valid UTC offset: offsets run from UTC−12 to UTC+14, e.g. "
+            "<code>/settings tz UTC+8</code>, <code>/settings tz UTC-5</code>; or use your "
+            "city's zone, e.g. <code>/settings tz Europe/Berlin</code>."
+        ),
+        "settings_tz_offset_place": (
+            "{offset} is not a whole number of hours: such a zone I can only keep by its place. "
+            "Send your city's zone, e.g. <code>/settings tz {place}</code> ({offset} now). "
+            "Your time zone is unchanged."
+        ),
+        "settings_tz_fixed": (
+            "{offset} is a fixed offset: it does not change for daylight saving. Where the "
+            "clocks change, use your city's zone instead, e.g. "
+            "<code>/settings tz America/New_York</code>."
         ),
         "settings_quiet_saved": (
             "✅ Quiet hours: <b>{quiet}</b> ({zone}). Topic alerts due meanwhile arrive when "

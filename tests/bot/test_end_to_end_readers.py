@@ -47,6 +47,10 @@ async def answer(reader, command: str) -> str:
         ("/following", "你还没有关注任何话题"),
         ("/settings tz Mars/Phobos", "“Mars/Phobos”不是可用的时区。请用 IANA 时区名"),
         ("/settings tz ../../etc/passwd", "不是可用的时区"),
+        ("/settings tz UTC+99", "“UTC+99”不是有效的 UTC 偏移：偏移在 UTC−12 到 UTC+14 之间"),
+        ("/settings UTC+99", "“UTC+99”不是有效的 UTC 偏移"),
+        ("/settings tz gmt-5:75", "“gmt-5:75”不是有效的 UTC 偏移"),
+        ("/settings tz UTC+7:15", "“UTC+7:15”不是可用的时区"),  # no place keeps that time
         ("/settings quiet 25:00-07:00", "“25:00-07:00”不是有效的时段"),
         ("/settings 7点半", "“7点半”不是有效的时间"),
     ],
@@ -310,6 +314,68 @@ async def test_a_reader_in_berlin_gets_the_digest_at_their_local_time(
     await bot.run_job_now("digest-at-07:30@Europe/Berlin")
     [digest] = await reader.wait_for_messages(1)
     assert digest.text.startswith(f"📰 {PAPER}")
+
+
+async def test_a_typed_utc_offset_sets_the_fixed_offset_zone_and_says_it_keeps_no_dst(
+    bot: RunningBot,
+) -> None:
+    reader = await subscribed(bot, 8311)
+    bot.set_clock(DAY, dt.time(6, 0))
+    saved = await answer(reader, "/settings tz UTC+8")
+    assert "时区已设为 UTC+8。" in saved
+    assert "UTC+8 是固定偏移，不随夏令时变化" in saved
+    assert bot.store.subscribers.get(8311).timezone == "Etc/GMT-8"
+    job = bot.application.job_queue.scheduler.get_job("digest-at-07:30@Etc/GMT-8")
+    assert job is not None
+    assert "时区：UTC+8\n" in await answer(reader, "/settings")
+
+
+@pytest.mark.parametrize(
+    ("command", "stored", "said"),
+    [
+        ("/settings utc-5", "Etc/GMT+5", "Time zone set to UTC−5."),
+        ("/settings GMT+08:00", "Etc/GMT-8", "Time zone set to UTC+8."),
+        ("/settings -03:00", "Etc/GMT+3", "Time zone set to UTC−3."),
+        ("/settings UTC", "UTC", "Time zone set to UTC."),
+        ("/settings asia/tokyo", "Asia/Tokyo", "Time zone set to Asia/Tokyo (UTC+9)."),
+    ],
+)
+async def test_a_zone_typed_after_settings_alone_sets_the_zone(
+    bot: RunningBot, command: str, stored: str, said: str
+) -> None:
+    reader = await subscribed(bot, 8312, language="en")
+    bot.set_clock(DAY, dt.time(6, 0))
+    assert said in await answer(reader, command)
+    assert bot.store.subscribers.get(8312).timezone == stored
+    shown = await answer(reader, "/settings")
+    assert f"Time zone: {said.removeprefix('Time zone set to ').removesuffix('.')}\n" in shown
+
+
+@pytest.mark.parametrize(
+    ("language", "command", "expected"),
+    [
+        (
+            "zh-hans",
+            "/settings tz UTC+5:30",
+            "UTC+5:30 不是整点的偏移，这样的时区我只能按地名记下。请用所在城市的时区，例如 "
+            "/settings tz Asia/Kolkata（现在是 UTC+5:30）。时区没有改动。",
+        ),
+        (
+            "en",
+            "/settings +05:45",
+            "UTC+5:45 is not a whole number of hours: such a zone I can only keep by its place. "
+            "Send your city's zone, e.g. /settings tz Asia/Kathmandu (UTC+5:45 now). "
+            "Your time zone is unchanged.",
+        ),
+    ],
+)
+async def test_an_offset_of_not_whole_hours_names_a_place_to_use_and_changes_nothing(
+    bot: RunningBot, language: str, command: str, expected: str
+) -> None:
+    reader = await subscribed(bot, 8313, language=language)
+    bot.set_clock(DAY, dt.time(6, 0))
+    assert expected in await answer(reader, command)
+    assert bot.store.subscribers.get(8313).timezone is None
 
 
 async def test_a_zone_button_sets_the_zone_and_the_settings_message_shows_it(

@@ -10,13 +10,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from apscheduler.triggers.cron import CronTrigger
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.components.jobs import is_due
 from bot.delivery.readertime import (
     digest_moment,
     in_quiet_hours,
     next_digest,
+    parse_offset,
     parse_zone,
+    place_at_offset,
     quiet_window,
     reader_zone,
 )
@@ -198,3 +202,140 @@ def test_the_daily_job_trigger_stays_at_the_local_time_across_dst(
     trigger = CronTrigger(hour=7, minute=30, second=0, timezone=zone)
     first = trigger.get_next_fire_time(None, dt.datetime.combine(day_before, dt.time(8), zone))
     assert first == digest_moment(dst_day, dt.time(7, 30), zone)
+
+
+HOUR = dt.timedelta(hours=1)
+WINTER = utc(2026, 1, 15, 12, 0)
+SUMMER = utc(2026, 7, 15, 12, 0)
+
+
+def offset_of(zone: ZoneInfo, at: dt.datetime = WINTER) -> dt.timedelta | None:
+    return at.astimezone(zone).utcoffset()
+
+
+@pytest.mark.parametrize(
+    ("typed", "zone"),
+    [
+        ("UTC+8", "Etc/GMT-8"),
+        ("utc+08:00", "Etc/GMT-8"),
+        ("GMT+8", "Etc/GMT-8"),  # the zone database's own GMT+8 would be UTC−8 (POSIX)
+        ("+08:00", "Etc/GMT-8"),
+        ("+8", "Etc/GMT-8"),
+        ("+0800", "Etc/GMT-8"),
+        ("UTC 8", "Etc/GMT-8"),
+        ("Utc +8", "Etc/GMT-8"),
+        ("UTC-5", "Etc/GMT+5"),
+        ("UTC−5", "Etc/GMT+5"),  # the minus sign /settings shows, copied back
+        ("gmt -05:00", "Etc/GMT+5"),
+        ("UTC", "UTC"),
+        ("gmt", "UTC"),
+        ("UTC+0", "UTC"),
+        ("UTC-00:00", "UTC"),
+        ("UTC+14", "Etc/GMT-14"),
+        ("UTC-12", "Etc/GMT+12"),
+    ],
+)
+def test_a_typed_whole_hour_offset_is_its_fixed_offset_zone(typed: str, zone: str) -> None:
+    parsed = parse_offset(typed)
+    assert parsed is not None and parsed.zone is not None
+    assert parsed.zone.key == zone
+    assert offset_of(parsed.zone) == parsed.offset
+
+
+@pytest.mark.parametrize(
+    ("typed", "offset"),
+    [
+        ("UTC+5:30", dt.timedelta(hours=5, minutes=30)),
+        ("+05:45", dt.timedelta(hours=5, minutes=45)),
+        ("utc-3:30", -dt.timedelta(hours=3, minutes=30)),
+        ("GMT-0930", -dt.timedelta(hours=9, minutes=30)),
+    ],
+)
+def test_an_offset_of_not_whole_hours_is_read_but_has_no_fixed_zone(
+    typed: str, offset: dt.timedelta
+) -> None:
+    parsed = parse_offset(typed)
+    assert parsed is not None
+    assert parsed.offset == offset and parsed.zone is None
+
+
+@pytest.mark.parametrize(
+    "typed", ["UTC+99", "UTC+15", "UTC-13", "UTC+14:30", "UTC+5:75", "+24:00", "GMT-99:99"]
+)
+def test_an_impossible_offset_is_an_offset_but_no_real_one(typed: str) -> None:
+    parsed = parse_offset(typed)
+    assert parsed is not None
+    assert parsed.offset is None and parsed.zone is None
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["", "default", "Europe/Berlin", "Etc/GMT+8", "07:30", "8", "UTC+", "UTC+8+", "+8abc", "UTCX"],
+)
+def test_text_that_is_no_offset_is_left_to_the_zone_names(typed: str) -> None:
+    assert parse_offset(typed) is None
+
+
+PREFIXES = st.sampled_from(["UTC", "utc", "Utc", "GMT", "gmt", ""])
+MINUS = st.sampled_from(["-", "−"])
+
+
+@given(
+    minutes=st.integers(min_value=-12 * 60, max_value=14 * 60),
+    prefix=PREFIXES,
+    minus=MINUS,
+    space=st.sampled_from(["", " "]),
+    padded=st.booleans(),
+    separator=st.sampled_from([":", ""]),
+)
+def test_any_real_offset_however_written_is_read_back(
+    minutes: int, prefix: str, minus: str, space: str, padded: bool, separator: str
+) -> None:
+    hours, rest = divmod(abs(minutes), 60)
+    sign = minus if minutes < 0 else "+"
+    written = f"{prefix}{space}{sign}{hours:02d}" if padded else f"{prefix}{space}{sign}{hours}"
+    if rest or separator:  # ``+8`` and ``+8:00`` alike; ``+0530`` and ``+530`` too
+        written += f"{separator}{rest:02d}"
+    parsed = parse_offset(written)
+    assert parsed is not None and parsed.offset == dt.timedelta(minutes=minutes), written
+    if rest:
+        assert parsed.zone is None, written
+    else:
+        assert parsed.zone is not None and offset_of(parsed.zone) == parsed.offset, written
+
+
+@given(hours=st.integers(min_value=15, max_value=99), prefix=PREFIXES, minus=MINUS)
+def test_an_offset_beyond_the_earths_is_refused(hours: int, prefix: str, minus: str) -> None:
+    for sign in ("+", minus):
+        parsed = parse_offset(f"{prefix}{sign}{hours}")
+        assert parsed is not None and parsed.offset is None and parsed.zone is None
+
+
+@given(st.text(max_size=30))
+def test_any_text_is_an_offset_a_real_one_or_none_and_never_a_crash(text: str) -> None:
+    parsed = parse_offset(text)
+    if parsed is None or parsed.offset is None:
+        return
+    assert -12 * HOUR <= parsed.offset <= 14 * HOUR
+    if parsed.zone is not None:
+        assert offset_of(parsed.zone) == parsed.offset
+
+
+@pytest.mark.parametrize(
+    ("offset", "at", "place"),
+    [
+        (dt.timedelta(hours=5, minutes=30), WINTER, "Asia/Kolkata"),
+        (dt.timedelta(hours=5, minutes=45), WINTER, "Asia/Kathmandu"),
+        (dt.timedelta(hours=9, minutes=30), WINTER, "Australia/Darwin"),  # Adelaide: +10:30
+        (dt.timedelta(hours=9, minutes=30), SUMMER, "Australia/Adelaide"),
+        (-dt.timedelta(hours=3, minutes=30), WINTER, "America/St_Johns"),
+        (dt.timedelta(hours=7, minutes=15), WINTER, None),  # no place keeps that time
+    ],
+)
+def test_a_place_is_found_for_an_offset_a_fixed_zone_cannot_keep(
+    offset: dt.timedelta, at: dt.datetime, place: str | None
+) -> None:
+    found = place_at_offset(offset, at)
+    assert found == place
+    if found is not None:
+        assert offset_of(ZoneInfo(found), at) == offset

@@ -103,6 +103,7 @@ SAMPLE_VALUES: dict[str, object] = {
     "reason": "no article headings (# …) found",
     "zone": "Europe/London",
     "offset": "UTC−5",
+    "place": "Asia/Kolkata",
     "seconds": 42,
     "items": "• <b>a.txt</b>: empty & <odd>",
     "sent": 120,
