@@ -19,6 +19,7 @@ import datetime as dt
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from zoneinfo import ZoneInfo
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
@@ -85,7 +86,9 @@ _OFF_WORDS = {"off", "none", "关闭", "关", "无"}
 MAX_SETTINGS_ARGUMENT = 200
 
 Subcommand = Callable[[Update, ContextTypes.DEFAULT_TYPE, str], Awaitable[None]]
-KeyboardRows = Callable[[SubscriberRecord | None, str], list[list[InlineKeyboardButton]]]
+KeyboardRows = Callable[[SubscriberRecord | None, str, ZoneInfo], list[list[InlineKeyboardButton]]]
+"""A part of the /settings keyboard: its rows for the chat's record (None: not subscribed),
+in a language, with the configured zone (the one in effect for a reader who chose none)."""
 
 
 def _parse_time(text: str) -> dt.time | None:
@@ -105,9 +108,12 @@ def parse_window(text: str) -> tuple[dt.time, dt.time] | None:
     return (start, end) if start is not None and end is not None else None
 
 
-def zone_rows(record: SubscriberRecord | None, lang: str) -> list[list[InlineKeyboardButton]]:
-    """The common zones as buttons, three a row; the reader's own marked ✅."""
-    current = record.timezone if record is not None else None
+def zone_rows(
+    record: SubscriberRecord | None, lang: str, default: ZoneInfo
+) -> list[list[InlineKeyboardButton]]:
+    """The common zones as buttons, three a row; the reader's zone marked ✅: their own, or
+    ``default`` (the configured one) when they chose none."""
+    current = reader_zone(record, default).key
     buttons = [
         InlineKeyboardButton(
             ("✅ " if name == current else "") + zone_label(name, lang),
@@ -118,12 +124,22 @@ def zone_rows(record: SubscriberRecord | None, lang: str) -> list[list[InlineKey
     return [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
 
 
-KEYBOARD_ROWS: list[KeyboardRows] = [zone_rows, mode_rows]
+def _mode_rows(
+    record: SubscriberRecord | None, lang: str, default: ZoneInfo
+) -> list[list[InlineKeyboardButton]]:
+    """:func:`~bot.components.digest_mode.mode_rows` (which needs no zone) as keyboard rows."""
+    return mode_rows(record, lang)
 
 
-def settings_keyboard(record: SubscriberRecord | None, lang: str) -> InlineKeyboardMarkup | None:
-    """The buttons under /settings: every :data:`KEYBOARD_ROWS` function's rows, in order."""
-    rows = [row for make in KEYBOARD_ROWS for row in make(record, lang)]
+KEYBOARD_ROWS: list[KeyboardRows] = [zone_rows, _mode_rows]
+
+
+def settings_keyboard(
+    record: SubscriberRecord | None, lang: str, default: ZoneInfo
+) -> InlineKeyboardMarkup | None:
+    """The buttons under /settings: every :data:`KEYBOARD_ROWS` function's rows, in order
+    (``default``: the configured zone)."""
+    rows = [row for make in KEYBOARD_ROWS for row in make(record, lang, default)]
     return InlineKeyboardMarkup(rows) if rows else None
 
 
@@ -205,7 +221,7 @@ async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     record = await asyncio.to_thread(svc.store.subscribers.get, chat_id)
     if not argument:
         view = await _settings_view(update, context, record, lang)
-        await reply(update, view, settings_keyboard(record, lang))
+        await reply(update, view, settings_keyboard(record, lang, svc.tz))
         return
     if len(argument) > MAX_SETTINGS_ARGUMENT:
         await reply(
@@ -261,8 +277,9 @@ async def set_zone(update: Update, context: ContextTypes.DEFAULT_TYPE, value: st
     lang = language(update)
     chat_id = chat_of(update).id
     if not value:
-        record = await asyncio.to_thread(services(context).store.subscribers.get, chat_id)
-        await reply(update, t(lang, "settings_tz_usage"), settings_keyboard(record, lang))
+        svc = services(context)
+        record = await asyncio.to_thread(svc.store.subscribers.get, chat_id)
+        await reply(update, t(lang, "settings_tz_usage"), settings_keyboard(record, lang, svc.tz))
         return
     if value.casefold() in _DEFAULT_WORDS:
         await reply(update, await _save_zone(context, chat_id, None, lang))
@@ -273,10 +290,10 @@ async def set_zone(update: Update, context: ContextTypes.DEFAULT_TYPE, value: st
         return
     zone = parse_zone(value)
     if zone is None:
-        record = await asyncio.to_thread(services(context).store.subscribers.get, chat_id)
-        await reply(
-            update, t(lang, "settings_tz_invalid", value=value), settings_keyboard(record, lang)
-        )
+        svc = services(context)
+        record = await asyncio.to_thread(svc.store.subscribers.get, chat_id)
+        keyboard = settings_keyboard(record, lang, svc.tz)
+        await reply(update, t(lang, "settings_tz_invalid", value=value), keyboard)
         return
     await reply(update, await _save_zone(context, chat_id, zone.key, lang))
 
@@ -302,7 +319,7 @@ async def _set_offset(
         return
     key = "settings_tz_offset_invalid" if typed.offset is None else "settings_tz_invalid"
     record = await asyncio.to_thread(svc.store.subscribers.get, chat_id)
-    await reply(update, t(lang, key, value=value), settings_keyboard(record, lang))
+    await reply(update, t(lang, key, value=value), settings_keyboard(record, lang, svc.tz))
 
 
 async def _store_zone(
@@ -449,7 +466,7 @@ async def _show_settings(
     await edit_unless_same(
         query.edit_message_text(
             await _settings_view(update, context, record, shown),
-            reply_markup=settings_keyboard(record, shown),
+            reply_markup=settings_keyboard(record, shown, services(context).tz),
             link_preview_options=NO_PREVIEW,
         )
     )

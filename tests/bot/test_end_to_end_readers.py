@@ -401,6 +401,28 @@ async def test_a_zone_button_sets_the_zone_and_the_settings_message_shows_it(
     assert reader.new_messages() == []  # the /settings message changed; nothing new came
 
 
+async def test_the_configured_zone_is_marked_for_a_reader_who_chose_none(
+    bot: RunningBot,
+) -> None:
+    reader = await subscribed(bot, 8404)
+
+    def marked(message) -> list[str]:
+        zones = [b for row in message.buttons for b in row if b["callback_data"][:3] == "tz:"]
+        return [b["text"] for b in zones if b["text"].startswith("✅")]
+
+    await reader.send("/settings")
+    [settings] = await reader.wait_for_messages(1)
+    assert marked(settings) == ["✅ 北京时间"]
+    query = await reader.press(settings, "Asia/Tokyo")
+    await reader.wait_for_answer(query)
+    await eventually(lambda: settings.edit_count == 1)
+    assert marked(settings) == ["✅ Asia/Tokyo"]
+    await answer(reader, "/settings tz default")
+    await reader.send("/settings")
+    [again] = await reader.wait_for_messages(1)
+    assert marked(again) == ["✅ 北京时间"]
+
+
 async def test_pressing_the_same_zone_twice_changes_the_settings_message_once(
     bot: RunningBot,
 ) -> None:
