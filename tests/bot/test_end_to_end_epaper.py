@@ -17,6 +17,7 @@ import pytest
 
 from bot.components.jobs import SITE_JOB
 from bot.config import MAX_PAPERS
+from bot.localapi.server import LocalUser
 from bot.storage.records import PollOutcome
 from tests.bot.running_bot import PAPER, RunningBot, eventually, start_bot, stop_bot
 from tests.bot.sources.epaper.server import SiteServer
@@ -96,20 +97,32 @@ async def test_a_new_edition_on_the_site_reaches_the_papers_readers_and_only_the
     assert [m for m in inbox_reader.history if SITE_PAPER in m.text] == []
 
 
+ADMIN = 9004
+
+
+async def bot_with_an_admin(
+    tmp_path: Path, db: str, site: SiteServer
+) -> tuple[RunningBot, LocalUser]:
+    """A bot that reads the site too (its polls run when a test says), and an English-speaking
+    admin who has sent /start, at 05:00 on DAY."""
+    extra = (
+        f'\n[[papers]]\nname = "{SITE_PAPER}"\nepaper = "{site.url("/")}"\ntemplate = "founder"\n'
+    )
+    bot = await start_bot(tmp_path, db, admins=(ADMIN,), extra_config=extra)
+    admin = bot.user(ADMIN, "Admin", "en")
+    await admin.send("/start")
+    await admin.wait_for_messages(1)
+    bot.set_clock(DAY, dt.time(5, 0))
+    return bot, admin
+
+
 async def test_a_site_moved_elsewhere_fails_each_poll_in_one_line_and_is_told_once(
     tmp_path: Path, db: str, site: SiteServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     elsewhere = SiteServer()  # the same address, another port: another site
     await elsewhere.start()
-    extra = (
-        f'\n[[papers]]\nname = "{SITE_PAPER}"\nepaper = "{site.url("/")}"\ntemplate = "founder"\n'
-    )
-    bot = await start_bot(tmp_path, db, admins=(9004,), extra_config=extra)
+    bot, admin = await bot_with_an_admin(tmp_path, db, site)
     try:
-        admin = bot.user(9004, "Admin", "en")
-        await admin.send("/start")
-        await admin.wait_for_messages(1)
-        bot.set_clock(DAY, dt.time(5, 0))
         elsewhere.site.update(founder_site(SITE_PAPER, DAY, edition_sheets()))
         moved = elsewhere.url("/paperindex.htm")
         site.site["/paperindex.htm"] = Resource(status=301, headers={"Location": moved})
@@ -141,12 +154,8 @@ async def test_a_site_with_no_edition_there_yet_says_so_not_that_it_is_unreachab
 ) -> None:
     # The newest first page is the site's own "not found" page (HTTP 200): the edition is not
     # out yet. The poll fails and the next asks again, saying what it found, not a dead site.
-    extra = (
-        f'\n[[papers]]\nname = "{SITE_PAPER}"\nepaper = "{site.url("/")}"\ntemplate = "founder"\n'
-    )
-    bot = await start_bot(tmp_path, db, extra_config=extra)
+    bot, _ = await bot_with_an_admin(tmp_path, db, site)
     try:
-        bot.set_clock(DAY, dt.time(5, 0))
         site.site.update(founder_site(SITE_PAPER, DAY, edition_sheets()))
         not_found = "<html><head><title>404 页面不存在</title></head><body>页面不存在</body></html>"
         site.site["/html/2024-07/01/node_187.htm"] = Resource(not_found.encode())
@@ -168,15 +177,8 @@ async def test_a_site_that_can_be_read_again_is_told_once(
 ) -> None:
     # The admins were told the layout no longer matched; once the site reads again (the
     # template fixed, or the site back), they hear so, once: not left wondering.
-    extra = (
-        f'\n[[papers]]\nname = "{SITE_PAPER}"\nepaper = "{site.url("/")}"\ntemplate = "founder"\n'
-    )
-    bot = await start_bot(tmp_path, db, admins=(9004,), extra_config=extra)
+    bot, admin = await bot_with_an_admin(tmp_path, db, site)
     try:
-        admin = bot.user(9004, "Admin", "en")
-        await admin.send("/start")
-        await admin.wait_for_messages(1)
-        bot.set_clock(DAY, dt.time(5, 0))
         good = founder_site(SITE_PAPER, DAY, edition_sheets())
         site.site["/paperindex.htm"] = Resource("<html><body>改版了</body></html>".encode())
         await bot.poll_to_end(SITE_JOB.format(1))
