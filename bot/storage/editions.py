@@ -367,20 +367,32 @@ class _Deadline:
         return time.monotonic() > self.at
 
     def arm(self) -> None:
-        """Before a statement: stop if the time is up, else give the database what is left."""
+        """Before a statement: stop if the time is up (on PostgreSQL: if less than
+        :data:`_LEAST_MS` is left), else give the database what is left."""
         if self.passed():
             raise SearchTooLongError(f"search stopped after {self.seconds:g} s")
         if not self._sqlite:
-            left = max(1, int((self.at - time.monotonic()) * 1000))
+            left = int((self.at - time.monotonic()) * 1000)
+            if left < _LEAST_MS:
+                raise SearchTooLongError(f"search stopped after {self.seconds:g} s")
             self._session.execute(text(f"SET LOCAL statement_timeout = {left}"))
 
     def close(self) -> None:
+        """The search is over: the transaction's COMMIT or ROLLBACK has all the time it needs
+        (a timeout of a few milliseconds left set cancelled a ROLLBACK under load, and the
+        search failed with that error instead of "too long")."""
         self._session.info.pop(TIME_LIMIT, None)
         if self._sqlite:
             self._raw.set_progress_handler(None, 0)
+        elif getattr(self._raw.info.transaction_status, "name", "") == "INTRANS":
+            # (A statement it cancelled has ended the transaction's use: nothing to lift.)
+            self._session.execute(text("SET LOCAL statement_timeout = 0"))
 
 
 _SQLITE_STEPS = 10_000  # about a millisecond of SQLite's work between looks at the clock
+_LEAST_MS = 20
+"""The least time a PostgreSQL statement of a search is given: with less left the search
+stops before it (the timeout also bounds the statements that end the transaction)."""
 
 
 @contextmanager
